@@ -1,0 +1,3 @@
+"""tsgate: Numba-accelerated recurrent networks for time-series forecasting."""
+
+__version__ = "0.1.0"

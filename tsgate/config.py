@@ -1,0 +1,46 @@
+"""Decorator policy and tunables, in one place.
+
+Every compiled kernel in tsgate is decorated through :func:`jit` (serial) or
+:func:`pjit` (parallel), so caching, the error model and the fast-math flags
+are decided here and nowhere else.
+
+Numba freezes module globals at compile time, and cached kernels keep the
+values they were compiled with. Options that change per call (nonlinearity,
+approximate activations, number of chunks) are therefore passed to kernels as
+integer arguments, never as globals or function objects (function arguments
+would also break ``cache=True``).
+"""
+
+import numba
+
+#: Fast-math flags. Deliberately *not* ``nnan``/``ninf``: non-finite values
+#: must propagate so that the callers can detect them and raise.
+FASTMATH = {"contract", "reassoc", "nsz", "arcp", "afn"}
+
+#: Options shared by every CPU kernel.
+JIT_OPTIONS = dict(cache=True, nogil=True, error_model="numpy", fastmath=FASTMATH)
+
+#: Threads per block for every CUDA kernel (grid-stride loops cover the rest).
+CUDA_BLOCK_SIZE = 128
+
+#: Activation codes passed to kernels as integers.
+ACT_TANH = 0
+ACT_RELU = 1
+
+
+def jit(fn=None, **overrides):
+    """Compile ``fn`` with tsgate's serial kernel policy."""
+    options = dict(JIT_OPTIONS, **overrides)
+    if fn is None:
+        return lambda f: numba.njit(**options)(f)
+    return numba.njit(**options)(fn)
+
+
+def pjit(fn=None, **overrides):
+    """Compile ``fn`` with tsgate's parallel kernel policy (``prange`` regions)."""
+    return jit(fn, parallel=True, **overrides)
+
+
+def jit_inline(fn):
+    """Small device-like helpers inlined into every kernel that calls them."""
+    return numba.njit(inline="always", **JIT_OPTIONS)(fn)

@@ -1,0 +1,300 @@
+"""Shared helpers for the CPU kernels: activations, chunking, BLAS guard, checks.
+
+Activations
+-----------
+``approx=1`` selects a vectorisable rational approximation of tanh (the
+13/6 minimax form used by Eigen for float32); sigmoid is derived from it
+through the exact identity ``sigmoid(x) = 0.5 + 0.5 * tanh(x / 2)``. It has
+only multiplies, adds, one division and a clamp, so LLVM vectorises the gate
+loops. Maximum absolute error against ``np.tanh`` is below 1e-6 (tested in
+``tests/test_core.py``). ``approx=0`` calls libm (exact to the last ulp);
+float64 always uses it so that finite-difference gradient checks stay exact.
+"""
+
+import contextlib
+import threading
+
+import numba
+import numpy as np
+from numba import prange
+
+from .config import jit_inline, pjit
+
+# ---------------------------------------------------------------------------
+# Activations (float32 constants keep float32 kernels in float32 arithmetic)
+
+_CLAMP = np.float32(7.90531110763549805)
+_A1 = np.float32(4.89352455891786e-03)
+_A3 = np.float32(6.37261928875436e-04)
+_A5 = np.float32(1.48572235717979e-05)
+_A7 = np.float32(5.12229709037114e-08)
+_A9 = np.float32(-8.60467152213735e-11)
+_A11 = np.float32(2.00018790482477e-13)
+_A13 = np.float32(-2.76076847742355e-16)
+_B0 = np.float32(4.89352518554385e-03)
+_B2 = np.float32(2.26843463243900e-03)
+_B4 = np.float32(1.18534705686654e-04)
+_B6 = np.float32(1.19825839466702e-06)
+_HALF32 = np.float32(0.5)
+
+
+@jit_inline
+def tanh_approx(x):
+    """Rational approximation of tanh, max abs error < 1e-6, vectorisable."""
+    x = min(max(x, -_CLAMP), _CLAMP)
+    x2 = x * x
+    p = _A13 * x2 + _A11
+    p = p * x2 + _A9
+    p = p * x2 + _A7
+    p = p * x2 + _A5
+    p = p * x2 + _A3
+    p = p * x2 + _A1
+    p = p * x
+    q = _B6 * x2 + _B4
+    q = q * x2 + _B2
+    q = q * x2 + _B0
+    return p / q
+
+
+@jit_inline
+def tanh_act(x, approx):
+    """tanh; approximate when ``approx`` is 1."""
+    if approx:
+        return tanh_approx(x)
+    return np.tanh(x)
+
+
+@jit_inline
+def sigmoid_act(x, approx):
+    """Logistic sigmoid; approximate (through tanh) when ``approx`` is 1."""
+    if approx:
+        return _HALF32 * tanh_approx(_HALF32 * x) + _HALF32
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+# ---------------------------------------------------------------------------
+# Work split
+
+
+def n_chunks(n):
+    """Number of parallel chunks for ``n`` independent rows (batch entries).
+
+    One chunk per Numba thread, never more chunks than rows. Results are
+    bit-identical for a fixed thread count (the chunking decides the BLAS
+    call shapes and the order of the serial reduction of partial sums).
+    """
+    return max(1, min(numba.get_num_threads(), int(n)))
+
+
+# ---------------------------------------------------------------------------
+# BLAS guard: kernels call single-threaded BLAS from inside prange regions.
+
+_blas_lock = threading.Lock()
+_blas_depth = 0
+_blas_limiter = None
+_controller = None
+
+
+def _controller_once():
+    global _controller
+    if _controller is None:
+        from threadpoolctl import ThreadpoolController
+
+        _controller = ThreadpoolController()
+    return _controller
+
+
+@contextlib.contextmanager
+def single_threaded_blas():
+    """Limit BLAS to one thread while tsgate's parallel kernels run.
+
+    Numba's ``np.dot`` calls SciPy's OpenBLAS. Kernels call it from every
+    Numba thread at once, so a multithreaded BLAS would oversubscribe the
+    cores. Re-entrant: nested uses cost nothing.
+    """
+    global _blas_depth, _blas_limiter
+    with _blas_lock:
+        if _blas_depth == 0:
+            try:
+                _blas_limiter = _controller_once().limit(limits=1, user_api="blas")
+            except Exception:  # pragma: no cover - threadpoolctl missing/broken
+                _blas_limiter = None
+        _blas_depth += 1
+    try:
+        yield
+    finally:
+        with _blas_lock:
+            _blas_depth -= 1
+            if _blas_depth == 0 and _blas_limiter is not None:
+                _blas_limiter.restore_original_limits()
+                _blas_limiter = None
+
+
+# ---------------------------------------------------------------------------
+# Validation used by the public kernel functions (never a Numba traceback)
+
+FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def check_array(a, name, shape, dtype=None):
+    """Return ``a`` as a C-contiguous float array of ``shape`` or raise.
+
+    ``shape`` is a tuple of ints or None (any size) and is shown in the error
+    message with ``names`` like ``(T, B, D)``. ``dtype`` None accepts float32
+    and float64; otherwise the array must have exactly that dtype.
+    """
+    spec, labels = shape
+    if a is None:
+        raise ValueError(f"{name} is required, expected an array of shape {labels}")
+    arr = np.asarray(a)
+    if arr.dtype not in FLOAT_DTYPES:
+        raise ValueError(
+            f"{name} must be float32 or float64, got dtype {arr.dtype}"
+        )
+    if dtype is not None and arr.dtype != dtype:
+        raise ValueError(
+            f"{name} has dtype {arr.dtype} but the input x is {np.dtype(dtype)}; "
+            "all arrays of one call must share the dtype"
+        )
+    if arr.ndim != len(spec) or any(
+        want is not None and got != want for got, want in zip(arr.shape, spec)
+    ):
+        raise ValueError(
+            f"{name} must have shape {labels} = "
+            f"{tuple('?' if s is None else s for s in spec)}, got {arr.shape}"
+        )
+    if not np.isfinite(arr).all():
+        bad = np.argwhere(~np.isfinite(arr))[0]
+        raise ValueError(
+            f"{name} contains NaN or inf (first at index {tuple(int(i) for i in bad)})"
+        )
+    return np.ascontiguousarray(arr)
+
+
+def check_cell_inputs(x, w_ih, w_hh, b_ih, b_hh, gates, h0, c0=None, with_c=False):
+    """Validate one layer/direction call of a cell (torch layout).
+
+    Returns ``x, w_ih, w_hh, b_ih, b_hh, h0, c0`` as C-contiguous arrays of
+    x's dtype; missing initial states become zeros.
+    """
+    x = check_array(x, "x", ((None, None, None), "(T, B, D)"))
+    T, B, D = x.shape
+    if T == 0 or B == 0:
+        raise ValueError(f"x must have at least one time step and one sequence, got shape {x.shape}")
+    w_hh = check_array(w_hh, "w_hh", ((None, None), f"({gates}*H, H)"), x.dtype)
+    GH, H = w_hh.shape
+    if GH != gates * H or H == 0:
+        raise ValueError(f"w_hh must have shape ({gates}*H, H), got {w_hh.shape}")
+    w_ih = check_array(w_ih, "w_ih", ((GH, D), f"({gates}*H, D) with H={H}, D={D}"), x.dtype)
+    b_ih = check_array(b_ih, "b_ih", ((GH,), f"({gates}*H,) with H={H}"), x.dtype)
+    b_hh = check_array(b_hh, "b_hh", ((GH,), f"({gates}*H,) with H={H}"), x.dtype)
+    if h0 is None:
+        h0 = np.zeros((B, H), x.dtype)
+    h0 = check_array(h0, "h0", ((B, H), f"(B, H) = ({B}, {H})"), x.dtype)
+    if with_c:
+        if c0 is None:
+            c0 = np.zeros((B, H), x.dtype)
+        c0 = check_array(c0, "c0", ((B, H), f"(B, H) = ({B}, {H})"), x.dtype)
+    return x, w_ih, w_hh, b_ih, b_hh, h0, c0
+
+
+def check_grad_out(g, name, shape, dtype):
+    """Gradient of an output: zeros when None, else validated like an input."""
+    if g is None:
+        return np.zeros(shape, dtype)
+    labels = "(" + ", ".join(str(s) for s in shape) + ")"
+    return check_array(g, name, (shape, labels), dtype)
+
+
+def resolve_approx(approx, dtype):
+    """Approximate activations: default on for float32, never for float64."""
+    if np.dtype(dtype) == np.float64:
+        return 0
+    return 1 if approx is None else int(bool(approx))
+
+
+# ---------------------------------------------------------------------------
+# GEMM stages shared by every cell
+
+
+@pjit
+def input_projection(X, WihT, bias, A, nchunks):
+    """A = X W_ih^T + bias over all steps at once: (T*B, D) @ (D, GH)."""
+    T, B, D = X.shape
+    GH = WihT.shape[1]
+    TB = T * B
+    X2 = X.reshape(TB, D)
+    A2 = A.reshape(TB, GH)
+    for c in prange(nchunks):
+        r0 = c * TB // nchunks
+        r1 = (c + 1) * TB // nchunks
+        if r1 > r0:
+            np.dot(X2[r0:r1], WihT, A2[r0:r1])
+            for r in range(r0, r1):
+                for j in range(GH):
+                    A2[r, j] += bias[j]
+
+
+@pjit
+def weight_grads(dGx, dGh, X, Hprev, W_ih, dX, part_ih, part_hh, part_bih, part_bhh, nchunks):
+    """dW_ih = dGx^T X, dW_hh = dGh^T Hprev, db_ih = sum dGx, db_hh = sum dGh,
+    dX = dGx W_ih.
+
+    dGx, dGh (T*B, GH) are the gradients of the input-side and recurrent-side
+    pre-activations (the same array for LSTM and RNN; they differ for GRU).
+    X (T*B, D), Hprev (T*B, H). Partial sums per chunk of rows go to
+    ``part_*[c]``; the caller sums them serially with :func:`reduce_chunks`,
+    so the result does not depend on thread scheduling.
+    """
+    TB, GH = dGx.shape
+    for c in prange(nchunks):
+        r0 = c * TB // nchunks
+        r1 = (c + 1) * TB // nchunks
+        if r1 > r0:
+            np.dot(dGx[r0:r1].T, X[r0:r1], part_ih[c])
+            np.dot(dGh[r0:r1].T, Hprev[r0:r1], part_hh[c])
+            np.dot(dGx[r0:r1], W_ih, dX[r0:r1])
+            for r in range(r0, r1):
+                for j in range(GH):
+                    part_bih[c, j] += dGx[r, j]
+                    part_bhh[c, j] += dGh[r, j]
+
+
+def reduce_chunks(part):
+    """Serial, ordered sum of per-chunk partial results (deterministic)."""
+    out = part[0].copy()
+    for k in range(1, part.shape[0]):
+        out += part[k]
+    return out
+
+
+def run_weight_grads(dGx, dGh, x, hs, w_ih):
+    """Driver for :func:`weight_grads`: allocates, runs, reduces.
+
+    Returns ``dx, dw_ih, dw_hh, db_ih, db_hh``.
+    """
+    T, B, D = x.shape
+    GH, H = dGx.shape[2], hs.shape[2]
+    nch = n_chunks(T * B)
+    part_ih = np.zeros((nch, GH, D), x.dtype)
+    part_hh = np.zeros((nch, GH, H), x.dtype)
+    part_bih = np.zeros((nch, GH), x.dtype)
+    part_bhh = np.zeros((nch, GH), x.dtype)
+    dx = np.empty_like(x)
+    with single_threaded_blas():
+        weight_grads(
+            dGx.reshape(T * B, GH), dGh.reshape(T * B, GH), x.reshape(T * B, D),
+            hs[:T].reshape(T * B, H), w_ih, dx.reshape(T * B, D),
+            part_ih, part_hh, part_bih, part_bhh, nch,
+        )
+    return (dx, reduce_chunks(part_ih), reduce_chunks(part_hh),
+            reduce_chunks(part_bih), reduce_chunks(part_bhh))
+
+
+def run_input_projection(x, w_ih, bias):
+    """Driver for :func:`input_projection`: returns (T, B, GH) = x W_ih^T + bias."""
+    T, B, _ = x.shape
+    out = np.empty((T, B, w_ih.shape[0]), x.dtype)
+    with single_threaded_blas():
+        input_projection(x, np.ascontiguousarray(w_ih.T), bias, out, n_chunks(T * B))
+    return out

@@ -1,0 +1,202 @@
+"""GRU cell: forward over a sequence and its exact BPTT, one layer, one direction.
+
+Math and layout follow ``torch.nn.GRU`` (gates r, z, n)::
+
+    gx = x_t W_ih^T + b_ih,   gh = h_{t-1} W_hh^T + b_hh         # (B, 3H) each
+    r = sigmoid(gx_r + gh_r);  z = sigmoid(gx_z + gh_z)
+    n = tanh(gx_n + r * gh_n)
+    h_t = (1 - z) * n + z * h_{t-1}
+
+Tiers and speed design as in :mod:`tsgate.lstm`.
+"""
+
+from typing import NamedTuple
+
+import numpy as np
+from numba import prange
+
+from .config import pjit
+from .core import (
+    check_cell_inputs,
+    check_grad_out,
+    n_chunks,
+    resolve_approx,
+    run_input_projection,
+    run_weight_grads,
+    sigmoid_act,
+    single_threaded_blas,
+    tanh_act,
+)
+
+
+@pjit
+def _gru_forward_kernel(WhhT, b_hh, Hs, A, Ghn, approx, nchunks):
+    """Recurrence. On entry A holds gx = x W_ih^T + b_ih (T, B, 3H); on exit
+    the activated gates [r, z, n]. Ghn (T, B, H) receives gh_n, which the
+    backward pass needs. Hs (T+1, B, H) holds h0 at index 0."""
+    T, B, G = A.shape
+    H = G // 3
+    one = A.dtype.type(1.0)
+    for c in prange(nchunks):
+        b0 = c * B // nchunks
+        b1 = (c + 1) * B // nchunks
+        if b1 > b0:
+            rec = np.empty((b1 - b0, G), A.dtype)  # (Bc, 3H) = h_{t-1} W_hh^T
+            for t in range(T):
+                np.dot(Hs[t, b0:b1], WhhT, rec)
+                for b in range(b1 - b0):
+                    a = A[t, b0 + b]
+                    gh = rec[b]
+                    ghn = Ghn[t, b0 + b]
+                    h_prev = Hs[t, b0 + b]
+                    h_new = Hs[t + 1, b0 + b]
+                    for j in range(H):
+                        r = sigmoid_act(a[j] + gh[j] + b_hh[j], approx)
+                        z = sigmoid_act(a[H + j] + gh[H + j] + b_hh[H + j], approx)
+                        gn = gh[2 * H + j] + b_hh[2 * H + j]
+                        n = tanh_act(a[2 * H + j] + r * gn, approx)
+                        a[j] = r
+                        a[H + j] = z
+                        a[2 * H + j] = n
+                        ghn[j] = gn
+                        h_new[j] = (one - z) * n + z * h_prev[j]
+
+
+@pjit
+def _gru_backward_kernel(Whh, Hs, A, Ghn, dY, dh, dGx, dGh, approx, nchunks):
+    """Reverse time loop. dh (B, H) enters as dL/dh_T, leaves as dL/dh_0.
+    Writes dGx and dGh (T, B, 3H): gradients of gx and gh."""
+    T, B, G = A.shape
+    H = G // 3
+    one = A.dtype.type(1.0)
+    for c in prange(nchunks):
+        b0 = c * B // nchunks
+        b1 = (c + 1) * B // nchunks
+        if b1 > b0:
+            direct = np.empty((b1 - b0, H), A.dtype)  # dL/dh_{t-1} through z * h_{t-1}
+            for t in range(T - 1, -1, -1):
+                for b in range(b0, b1):
+                    a = A[t, b]
+                    gn = Ghn[t, b]
+                    h_prev = Hs[t, b]
+                    dy = dY[t, b]
+                    dx_t = dGx[t, b]
+                    dh_t_ = dGh[t, b]
+                    dh_b = dh[b]
+                    dir_b = direct[b - b0]
+                    for j in range(H):
+                        r = a[j]
+                        z = a[H + j]
+                        n = a[2 * H + j]
+                        dh_t = dh_b[j] + dy[j]
+                        dn = dh_t * (one - z) * (one - n * n)  # grad of n's pre-activation
+                        dr = dn * gn[j] * r * (one - r)
+                        dz = dh_t * (h_prev[j] - n) * z * (one - z)
+                        dx_t[j] = dr
+                        dx_t[H + j] = dz
+                        dx_t[2 * H + j] = dn
+                        dh_t_[j] = dr
+                        dh_t_[H + j] = dz
+                        dh_t_[2 * H + j] = dn * r
+                        dir_b[j] = dh_t * z
+                np.dot(dGh[t, b0:b1], Whh, dh[b0:b1])  # (Bc, H)
+                for b in range(b0, b1):
+                    for j in range(H):
+                        dh[b, j] += direct[b - b0, j]
+
+
+class GRUCache(NamedTuple):
+    """What BPTT needs from the forward pass."""
+
+    x: np.ndarray  # (T, B, D)
+    w_ih: np.ndarray  # (3H, D)
+    w_hh: np.ndarray  # (3H, H)
+    hs: np.ndarray  # (T+1, B, H): h0 .. hT
+    gates: np.ndarray  # (T, B, 3H): activated r, z, n
+    ghn: np.ndarray  # (T, B, H): h_{t-1} W_hn^T + b_hn
+    approx: int
+
+
+class GRUGrads(NamedTuple):
+    dx: np.ndarray  # (T, B, D)
+    dw_ih: np.ndarray  # (3H, D)
+    dw_hh: np.ndarray  # (3H, H)
+    db_ih: np.ndarray  # (3H,)
+    db_hh: np.ndarray  # (3H,)
+    dh0: np.ndarray  # (B, H)
+
+
+def _gru_forward(x, w_ih, w_hh, b_ih, b_hh, h0, approx):
+    T, B, _ = x.shape
+    H = w_hh.shape[1]
+    gates = run_input_projection(x, w_ih, b_ih)  # (T, B, 3H)
+    hs = np.empty((T + 1, B, H), x.dtype)
+    hs[0] = h0
+    ghn = np.empty((T, B, H), x.dtype)
+    with single_threaded_blas():
+        _gru_forward_kernel(np.ascontiguousarray(w_hh.T), b_hh, hs, gates, ghn, approx, n_chunks(B))
+    return GRUCache(x, w_ih, w_hh, hs, gates, ghn, approx)
+
+
+def _gru_backward(cache, dy, dh_n):
+    x, w_ih, w_hh, hs, gates, ghn, approx = cache
+    dh = dh_n.copy()
+    d_gx = np.empty_like(gates)
+    d_gh = np.empty_like(gates)
+    with single_threaded_blas():
+        _gru_backward_kernel(w_hh, hs, gates, ghn, dy, dh, d_gx, d_gh, approx, n_chunks(x.shape[1]))
+    dx, dw_ih, dw_hh, db_ih, db_hh = run_weight_grads(d_gx, d_gh, x, hs, w_ih)
+    return GRUGrads(dx, dw_ih, dw_hh, db_ih, db_hh, dh)
+
+
+def gru_forward(x, w_ih, w_hh, b_ih, b_hh, h0=None, *, approx=None):
+    """Run one GRU layer (one direction) over a whole sequence.
+
+    Parameters
+    ----------
+    x : ndarray, shape (T, B, D), float32 or float64
+        Input sequence, time-major.
+    w_ih : ndarray, shape (3H, D)
+        Input weights, gates stacked [r, z, n] (torch ``weight_ih_l0``).
+    w_hh : ndarray, shape (3H, H)
+        Recurrent weights.
+    b_ih, b_hh : ndarray, shape (3H,)
+        Biases (kept separate: b_hh_n sits inside ``r * (...)``).
+    h0 : ndarray, shape (B, H), optional
+        Initial hidden state; zeros when omitted.
+    approx : bool, optional
+        Vectorised activation approximation (float32 only; default on).
+
+    Returns
+    -------
+    y : ndarray, shape (T, B, H)
+    h_n : ndarray, shape (B, H)
+    cache : GRUCache
+    """
+    x, w_ih, w_hh, b_ih, b_hh, h0, _ = check_cell_inputs(x, w_ih, w_hh, b_ih, b_hh, 3, h0)
+    cache = _gru_forward(x, w_ih, w_hh, b_ih, b_hh, h0, resolve_approx(approx, x.dtype))
+    return cache.hs[1:], cache.hs[-1].copy(), cache
+
+
+def gru_backward(cache, dy=None, dh_n=None):
+    """Backpropagation through time for :func:`gru_forward`.
+
+    Parameters
+    ----------
+    cache : GRUCache
+    dy : ndarray, shape (T, B, H), optional
+    dh_n : ndarray, shape (B, H), optional
+
+    Returns
+    -------
+    GRUGrads
+        ``dx, dw_ih, dw_hh, db_ih, db_hh, dh0``.
+    """
+    if not isinstance(cache, GRUCache):
+        raise TypeError("cache must be the GRUCache returned by gru_forward")
+    T, B, _ = cache.x.shape
+    H = cache.w_hh.shape[1]
+    dt = cache.x.dtype
+    dy = check_grad_out(dy, "dy", (T, B, H), dt)
+    dh_n = check_grad_out(dh_n, "dh_n", (B, H), dt)
+    return _gru_backward(cache, dy, dh_n)

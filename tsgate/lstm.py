@@ -1,0 +1,227 @@
+"""LSTM cell: forward over a sequence and its exact BPTT, one layer, one direction.
+
+Math and layout follow ``torch.nn.LSTM`` (gates i, f, g, o)::
+
+    a_t = x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh          # (B, 4H)
+    i, f, o = sigmoid(a_i), sigmoid(a_f), sigmoid(a_o);  g = tanh(a_g)
+    c_t = f * c_{t-1} + i * g
+    h_t = o * tanh(c_t)
+
+Three tiers: ``_lstm_*_kernel`` (compiled), ``_lstm_forward``/``_lstm_backward``
+(drivers: the only place that allocates), ``lstm_forward``/``lstm_backward``
+(public: validate, return NumPy).
+
+Speed: the input projection of all steps is one GEMM (split over row chunks);
+the time loop runs inside ONE parallel region over batch chunks, each chunk
+calling single-threaded BLAS for ``h W_hh^T``; weight gradients are GEMMs over
+the stored states, reduced per chunk and then summed serially (deterministic).
+"""
+
+from typing import NamedTuple
+
+import numpy as np
+from numba import prange
+
+from .config import pjit
+from .core import (
+    check_cell_inputs,
+    run_input_projection,
+    run_weight_grads,
+    check_grad_out,
+    n_chunks,
+    resolve_approx,
+    sigmoid_act,
+    single_threaded_blas,
+    tanh_act,
+)
+
+
+# ---------------------------------------------------------------------------
+# Forward
+
+
+@pjit
+def _lstm_forward_kernel(WhhT, Hs, Cs, A, approx, nchunks):
+    """Recurrence. On entry A holds x W_ih^T + b (T, B, 4H); on exit the
+    activated gates [i, f, g, o]. Hs, Cs (T+1, B, H) hold h0, c0 at index 0."""
+    T, B, G = A.shape
+    H = G // 4
+    for c in prange(nchunks):
+        b0 = c * B // nchunks
+        b1 = (c + 1) * B // nchunks
+        if b1 > b0:
+            rec = np.empty((b1 - b0, G), A.dtype)  # (Bc, 4H) = h_{t-1} W_hh^T
+            for t in range(T):
+                np.dot(Hs[t, b0:b1], WhhT, rec)
+                for b in range(b1 - b0):
+                    a = A[t, b0 + b]
+                    r = rec[b]
+                    c_prev = Cs[t, b0 + b]
+                    c_new = Cs[t + 1, b0 + b]
+                    h_new = Hs[t + 1, b0 + b]
+                    for j in range(H):
+                        i = sigmoid_act(a[j] + r[j], approx)
+                        f = sigmoid_act(a[H + j] + r[H + j], approx)
+                        g = tanh_act(a[2 * H + j] + r[2 * H + j], approx)
+                        o = sigmoid_act(a[3 * H + j] + r[3 * H + j], approx)
+                        cn = f * c_prev[j] + i * g
+                        a[j] = i
+                        a[H + j] = f
+                        a[2 * H + j] = g
+                        a[3 * H + j] = o
+                        c_new[j] = cn
+                        h_new[j] = o * tanh_act(cn, approx)
+
+
+# ---------------------------------------------------------------------------
+# Backward (BPTT), right next to the forward it differentiates
+
+
+@pjit
+def _lstm_backward_kernel(Whh, Cs, A, dY, dh, dc, dA, approx, nchunks):
+    """Reverse time loop. dh, dc (B, H) enter as dL/dh_T, dL/dc_T and leave as
+    dL/dh_0, dL/dc_0. Writes dA (T, B, 4H), the gradient of the gate
+    pre-activations, used afterwards for every weight gradient."""
+    T, B, G = A.shape
+    H = G // 4
+    one = A.dtype.type(1.0)
+    for c in prange(nchunks):
+        b0 = c * B // nchunks
+        b1 = (c + 1) * B // nchunks
+        if b1 > b0:
+            for t in range(T - 1, -1, -1):
+                for b in range(b0, b1):
+                    a = A[t, b]
+                    da = dA[t, b]
+                    c_t = Cs[t + 1, b]
+                    c_prev = Cs[t, b]
+                    dy = dY[t, b]
+                    dh_b = dh[b]
+                    dc_b = dc[b]
+                    for j in range(H):
+                        i = a[j]
+                        f = a[H + j]
+                        g = a[2 * H + j]
+                        o = a[3 * H + j]
+                        tc = tanh_act(c_t[j], approx)
+                        dh_t = dh_b[j] + dy[j]
+                        dc_t = dc_b[j] + dh_t * o * (one - tc * tc)
+                        da[j] = dc_t * g * i * (one - i)
+                        da[H + j] = dc_t * c_prev[j] * f * (one - f)
+                        da[2 * H + j] = dc_t * i * (one - g * g)
+                        da[3 * H + j] = dh_t * tc * o * (one - o)
+                        dc_b[j] = dc_t * f
+                np.dot(dA[t, b0:b1], Whh, dh[b0:b1])  # dL/dh_{t-1}, (Bc, H)
+
+
+# ---------------------------------------------------------------------------
+# Drivers (allocate, call kernels) and the public API
+
+
+class LSTMCache(NamedTuple):
+    """What BPTT needs from the forward pass (arrays are owned by the cache)."""
+
+    x: np.ndarray  # (T, B, D)
+    w_ih: np.ndarray  # (4H, D)
+    w_hh: np.ndarray  # (4H, H)
+    hs: np.ndarray  # (T+1, B, H): h0, h1 .. hT
+    cs: np.ndarray  # (T+1, B, H): c0, c1 .. cT
+    gates: np.ndarray  # (T, B, 4H): activated i, f, g, o
+    approx: int
+
+
+class LSTMGrads(NamedTuple):
+    dx: np.ndarray  # (T, B, D)
+    dw_ih: np.ndarray  # (4H, D)
+    dw_hh: np.ndarray  # (4H, H)
+    db_ih: np.ndarray  # (4H,)
+    db_hh: np.ndarray  # (4H,)
+    dh0: np.ndarray  # (B, H)
+    dc0: np.ndarray  # (B, H)
+
+
+def _lstm_forward(x, w_ih, w_hh, b_ih, b_hh, h0, c0, approx):
+    T, B, _ = x.shape
+    H = w_hh.shape[1]
+    gates = run_input_projection(x, w_ih, b_ih + b_hh)  # (T, B, 4H)
+    hs = np.empty((T + 1, B, H), x.dtype)
+    cs = np.empty((T + 1, B, H), x.dtype)
+    hs[0] = h0
+    cs[0] = c0
+    with single_threaded_blas():
+        _lstm_forward_kernel(np.ascontiguousarray(w_hh.T), hs, cs, gates, approx, n_chunks(B))
+    return LSTMCache(x, w_ih, w_hh, hs, cs, gates, approx)
+
+
+def _lstm_backward(cache, dy, dh_n, dc_n):
+    x, w_ih, w_hh, hs, cs, gates, approx = cache
+    dh = dh_n.copy()
+    dc = dc_n.copy()
+    d_gates = np.empty_like(gates)  # (T, B, 4H)
+    with single_threaded_blas():
+        _lstm_backward_kernel(w_hh, cs, gates, dy, dh, dc, d_gates, approx, n_chunks(x.shape[1]))
+    dx, dw_ih, dw_hh, db_ih, db_hh = run_weight_grads(d_gates, d_gates, x, hs, w_ih)
+    return LSTMGrads(dx, dw_ih, dw_hh, db_ih, db_hh, dh, dc)
+
+
+def lstm_forward(x, w_ih, w_hh, b_ih, b_hh, h0=None, c0=None, *, approx=None):
+    """Run one LSTM layer (one direction) over a whole sequence.
+
+    Parameters
+    ----------
+    x : ndarray, shape (T, B, D), float32 or float64
+        Input sequence, time-major as in torch.
+    w_ih : ndarray, shape (4H, D)
+        Input weights, gates stacked [i, f, g, o] (torch ``weight_ih_l0``).
+    w_hh : ndarray, shape (4H, H)
+        Recurrent weights (torch ``weight_hh_l0``).
+    b_ih, b_hh : ndarray, shape (4H,)
+        Biases.
+    h0, c0 : ndarray, shape (B, H), optional
+        Initial hidden and cell state; zeros when omitted.
+    approx : bool, optional
+        Use the vectorised tanh/sigmoid approximation (max error < 1e-6).
+        Defaults to True for float32; float64 always computes exactly.
+
+    Returns
+    -------
+    y : ndarray, shape (T, B, H)
+        Hidden state at every step (a view into ``cache.hs``).
+    h_n, c_n : ndarray, shape (B, H)
+        Final hidden and cell state.
+    cache : LSTMCache
+        Stored activations for :func:`lstm_backward`.
+    """
+    x, w_ih, w_hh, b_ih, b_hh, h0, c0 = check_cell_inputs(
+        x, w_ih, w_hh, b_ih, b_hh, 4, h0, c0, with_c=True
+    )
+    cache = _lstm_forward(x, w_ih, w_hh, b_ih, b_hh, h0, c0, resolve_approx(approx, x.dtype))
+    return cache.hs[1:], cache.hs[-1].copy(), cache.cs[-1].copy(), cache
+
+
+def lstm_backward(cache, dy=None, dh_n=None, dc_n=None):
+    """Backpropagation through time for :func:`lstm_forward`.
+
+    Parameters
+    ----------
+    cache : LSTMCache
+        Returned by :func:`lstm_forward`.
+    dy : ndarray, shape (T, B, H), optional
+        Gradient of the loss with respect to every output ``y``.
+    dh_n, dc_n : ndarray, shape (B, H), optional
+        Gradient with respect to the final states.
+
+    Returns
+    -------
+    LSTMGrads
+        ``dx, dw_ih, dw_hh, db_ih, db_hh, dh0, dc0``.
+    """
+    if not isinstance(cache, LSTMCache):
+        raise TypeError("cache must be the LSTMCache returned by lstm_forward")
+    T, B, _ = cache.x.shape
+    H = cache.w_hh.shape[1]
+    dt = cache.x.dtype
+    dy = check_grad_out(dy, "dy", (T, B, H), dt)
+    dh_n = check_grad_out(dh_n, "dh_n", (B, H), dt)
+    dc_n = check_grad_out(dc_n, "dc_n", (B, H), dt)
+    return _lstm_backward(cache, dy, dh_n, dc_n)

@@ -1,0 +1,161 @@
+"""Vanilla (Elman) RNN cell: forward over a sequence and its exact BPTT.
+
+Math and layout follow ``torch.nn.RNN``::
+
+    h_t = act(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh),   act = tanh | relu
+
+Tiers and speed design as in :mod:`tsgate.lstm`.
+"""
+
+from typing import NamedTuple
+
+import numpy as np
+from numba import prange
+
+from .config import ACT_RELU, ACT_TANH, pjit
+from .core import (
+    check_cell_inputs,
+    check_grad_out,
+    n_chunks,
+    resolve_approx,
+    run_input_projection,
+    run_weight_grads,
+    single_threaded_blas,
+    tanh_act,
+)
+
+NONLINEARITIES = {"tanh": ACT_TANH, "relu": ACT_RELU}
+
+
+@pjit
+def _rnn_forward_kernel(WhhT, Hs, A, act, approx, nchunks):
+    """Recurrence. A (T, B, H) holds x W_ih^T + b on entry (kept as is).
+    Hs (T+1, B, H) holds h0 at index 0."""
+    T, B, H = A.shape
+    zero = A.dtype.type(0.0)
+    for c in prange(nchunks):
+        b0 = c * B // nchunks
+        b1 = (c + 1) * B // nchunks
+        if b1 > b0:
+            rec = np.empty((b1 - b0, H), A.dtype)  # (Bc, H) = h_{t-1} W_hh^T
+            for t in range(T):
+                np.dot(Hs[t, b0:b1], WhhT, rec)
+                for b in range(b1 - b0):
+                    a = A[t, b0 + b]
+                    r = rec[b]
+                    h_new = Hs[t + 1, b0 + b]
+                    if act == 1:
+                        for j in range(H):
+                            h_new[j] = max(a[j] + r[j], zero)
+                    else:
+                        for j in range(H):
+                            h_new[j] = tanh_act(a[j] + r[j], approx)
+
+
+@pjit
+def _rnn_backward_kernel(Whh, Hs, dY, dh, dA, act, nchunks):
+    """Reverse time loop. dh (B, H): dL/dh_T in, dL/dh_0 out. Writes dA
+    (T, B, H), the gradient of the pre-activation."""
+    T, B, H = dA.shape
+    one = dA.dtype.type(1.0)
+    zero = dA.dtype.type(0.0)
+    for c in prange(nchunks):
+        b0 = c * B // nchunks
+        b1 = (c + 1) * B // nchunks
+        if b1 > b0:
+            for t in range(T - 1, -1, -1):
+                for b in range(b0, b1):
+                    h = Hs[t + 1, b]
+                    da = dA[t, b]
+                    if act == 1:
+                        for j in range(H):
+                            da[j] = (dh[b, j] + dY[t, b, j]) if h[j] > zero else zero
+                    else:
+                        for j in range(H):
+                            da[j] = (dh[b, j] + dY[t, b, j]) * (one - h[j] * h[j])
+                np.dot(dA[t, b0:b1], Whh, dh[b0:b1])
+
+
+class RNNCache(NamedTuple):
+    x: np.ndarray  # (T, B, D)
+    w_ih: np.ndarray  # (H, D)
+    w_hh: np.ndarray  # (H, H)
+    hs: np.ndarray  # (T+1, B, H)
+    act: int
+
+
+class RNNGrads(NamedTuple):
+    dx: np.ndarray
+    dw_ih: np.ndarray
+    dw_hh: np.ndarray
+    db_ih: np.ndarray
+    db_hh: np.ndarray
+    dh0: np.ndarray
+
+
+def _rnn_forward(x, w_ih, w_hh, b_ih, b_hh, h0, act, approx):
+    T, B, _ = x.shape
+    H = w_hh.shape[1]
+    pre = run_input_projection(x, w_ih, b_ih + b_hh)  # (T, B, H)
+    hs = np.empty((T + 1, B, H), x.dtype)
+    hs[0] = h0
+    with single_threaded_blas():
+        _rnn_forward_kernel(np.ascontiguousarray(w_hh.T), hs, pre, act, approx, n_chunks(B))
+    return RNNCache(x, w_ih, w_hh, hs, act)
+
+
+def _rnn_backward(cache, dy, dh_n):
+    x, w_ih, w_hh, hs, act = cache
+    dh = dh_n.copy()
+    d_pre = np.empty((x.shape[0], x.shape[1], w_hh.shape[0]), x.dtype)
+    with single_threaded_blas():
+        _rnn_backward_kernel(w_hh, hs, dy, dh, d_pre, act, n_chunks(x.shape[1]))
+    dx, dw_ih, dw_hh, db_ih, db_hh = run_weight_grads(d_pre, d_pre, x, hs, w_ih)
+    return RNNGrads(dx, dw_ih, dw_hh, db_ih, db_hh, dh)
+
+
+def rnn_forward(x, w_ih, w_hh, b_ih, b_hh, h0=None, *, nonlinearity="tanh", approx=None):
+    """Run one Elman RNN layer (one direction) over a whole sequence.
+
+    Parameters
+    ----------
+    x : ndarray, shape (T, B, D), float32 or float64
+    w_ih : ndarray, shape (H, D)
+    w_hh : ndarray, shape (H, H)
+    b_ih, b_hh : ndarray, shape (H,)
+    h0 : ndarray, shape (B, H), optional
+    nonlinearity : {'tanh', 'relu'}
+    approx : bool, optional
+        Vectorised tanh approximation (float32 only; default on).
+
+    Returns
+    -------
+    y : ndarray, shape (T, B, H)
+    h_n : ndarray, shape (B, H)
+    cache : RNNCache
+    """
+    if nonlinearity not in NONLINEARITIES:
+        raise ValueError(f"nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
+    x, w_ih, w_hh, b_ih, b_hh, h0, _ = check_cell_inputs(x, w_ih, w_hh, b_ih, b_hh, 1, h0)
+    cache = _rnn_forward(
+        x, w_ih, w_hh, b_ih, b_hh, h0, NONLINEARITIES[nonlinearity], resolve_approx(approx, x.dtype)
+    )
+    return cache.hs[1:], cache.hs[-1].copy(), cache
+
+
+def rnn_backward(cache, dy=None, dh_n=None):
+    """Backpropagation through time for :func:`rnn_forward`.
+
+    Returns
+    -------
+    RNNGrads
+        ``dx, dw_ih, dw_hh, db_ih, db_hh, dh0``.
+    """
+    if not isinstance(cache, RNNCache):
+        raise TypeError("cache must be the RNNCache returned by rnn_forward")
+    T, B, _ = cache.x.shape
+    H = cache.w_hh.shape[1]
+    dt = cache.x.dtype
+    dy = check_grad_out(dy, "dy", (T, B, H), dt)
+    dh_n = check_grad_out(dh_n, "dh_n", (B, H), dt)
+    return _rnn_backward(cache, dy, dh_n)
