@@ -2,13 +2,18 @@
 
 Activations
 -----------
-``approx=1`` selects a vectorisable rational approximation of tanh (the
+float32 kernels use a vectorisable rational approximation of tanh (the
 13/6 minimax form used by Eigen for float32); sigmoid is derived from it
 through the exact identity ``sigmoid(x) = 0.5 + 0.5 * tanh(x / 2)``. It has
 only multiplies, adds, one division and a clamp, so LLVM vectorises the gate
 loops. Maximum absolute error against ``np.tanh`` is below 1e-6 (tested in
-``tests/test_core.py``). ``approx=0`` calls libm (exact to the last ulp);
-float64 always uses it so that finite-difference gradient checks stay exact.
+``tests/test_core.py``). float64 kernels call libm (exact to the last ulp),
+so finite-difference gradient checks stay exact. The choice is made at
+compile time from the dtype (``@overload``), so no branch sits in the loops.
+
+Gate loops index per-gate slices (``a_i = a[0:H]``...) rather than
+``a[H + j]``: measured 6x faster, as LLVM then vectorises without runtime
+alias checks.
 """
 
 import contextlib
@@ -18,7 +23,10 @@ import numba
 import numpy as np
 from numba import prange
 
-from .config import jit_inline, pjit
+from numba import types
+from numba.extending import overload
+
+from .config import FASTMATH, jit_inline, pjit
 
 # ---------------------------------------------------------------------------
 # Activations (float32 constants keep float32 kernels in float32 arithmetic)
@@ -56,20 +64,28 @@ def tanh_approx(x):
     return p / q
 
 
-@jit_inline
-def tanh_act(x, approx):
-    """tanh; approximate when ``approx`` is 1."""
-    if approx:
-        return tanh_approx(x)
+def tanh_(x):
+    """tanh chosen at compile time: the approximation for float32, libm for float64."""
     return np.tanh(x)
 
 
-@jit_inline
-def sigmoid_act(x, approx):
-    """Logistic sigmoid; approximate (through tanh) when ``approx`` is 1."""
-    if approx:
-        return _HALF32 * tanh_approx(_HALF32 * x) + _HALF32
+@overload(tanh_, inline="always", fastmath=FASTMATH)
+def _tanh_impl(x):
+    if x == types.float32:
+        return lambda x: tanh_approx(x)
+    return lambda x: np.tanh(x)
+
+
+def sigmoid_(x):
+    """Logistic sigmoid chosen at compile time (float32: through tanh_approx)."""
     return 1.0 / (1.0 + np.exp(-x))
+
+
+@overload(sigmoid_, inline="always", fastmath=FASTMATH)
+def _sigmoid_impl(x):
+    if x == types.float32:
+        return lambda x: _HALF32 * tanh_approx(_HALF32 * x) + _HALF32
+    return lambda x: 1.0 / (1.0 + np.exp(-x))
 
 
 # ---------------------------------------------------------------------------
@@ -98,6 +114,9 @@ _controller = None
 def _controller_once():
     global _controller
     if _controller is None:
+        # Numba's np.dot calls SciPy's BLAS: load it before the controller
+        # takes its inventory of BLAS libraries, or it would not be limited.
+        import scipy.linalg.cython_blas  # noqa: F401
         from threadpoolctl import ThreadpoolController
 
         _controller = ThreadpoolController()
@@ -204,13 +223,6 @@ def check_grad_out(g, name, shape, dtype):
         return np.zeros(shape, dtype)
     labels = "(" + ", ".join(str(s) for s in shape) + ")"
     return check_array(g, name, (shape, labels), dtype)
-
-
-def resolve_approx(approx, dtype):
-    """Approximate activations: default on for float32, never for float64."""
-    if np.dtype(dtype) == np.float64:
-        return 0
-    return 1 if approx is None else int(bool(approx))
 
 
 # ---------------------------------------------------------------------------

@@ -20,23 +20,25 @@ from .core import (
     check_cell_inputs,
     check_grad_out,
     n_chunks,
-    resolve_approx,
     run_input_projection,
     run_weight_grads,
-    sigmoid_act,
+    sigmoid_,
     single_threaded_blas,
-    tanh_act,
+    tanh_,
 )
 
 
 @pjit
-def _gru_forward_kernel(WhhT, b_hh, Hs, A, Ghn, approx, nchunks):
+def _gru_forward_kernel(WhhT, b_hh, Hs, A, Ghn, nchunks):
     """Recurrence. On entry A holds gx = x W_ih^T + b_ih (T, B, 3H); on exit
     the activated gates [r, z, n]. Ghn (T, B, H) receives gh_n, which the
     backward pass needs. Hs (T+1, B, H) holds h0 at index 0."""
     T, B, G = A.shape
     H = G // 3
     one = A.dtype.type(1.0)
+    bh_r = b_hh[0:H]
+    bh_z = b_hh[H:2 * H]
+    bh_n = b_hh[2 * H:3 * H]
     for c in prange(nchunks):
         b0 = c * B // nchunks
         b1 = (c + 1) * B // nchunks
@@ -45,25 +47,30 @@ def _gru_forward_kernel(WhhT, b_hh, Hs, A, Ghn, approx, nchunks):
             for t in range(T):
                 np.dot(Hs[t, b0:b1], WhhT, rec)
                 for b in range(b1 - b0):
-                    a = A[t, b0 + b]
-                    gh = rec[b]
-                    ghn = Ghn[t, b0 + b]
-                    h_prev = Hs[t, b0 + b]
-                    h_new = Hs[t + 1, b0 + b]
+                    bb = b0 + b
+                    a_r = A[t, bb, 0:H]
+                    a_z = A[t, bb, H:2 * H]
+                    a_n = A[t, bb, 2 * H:3 * H]
+                    gh_r = rec[b, 0:H]
+                    gh_z = rec[b, H:2 * H]
+                    gh_n = rec[b, 2 * H:3 * H]
+                    ghn = Ghn[t, bb]
+                    h_prev = Hs[t, bb]
+                    h_new = Hs[t + 1, bb]
                     for j in range(H):
-                        r = sigmoid_act(a[j] + gh[j] + b_hh[j], approx)
-                        z = sigmoid_act(a[H + j] + gh[H + j] + b_hh[H + j], approx)
-                        gn = gh[2 * H + j] + b_hh[2 * H + j]
-                        n = tanh_act(a[2 * H + j] + r * gn, approx)
-                        a[j] = r
-                        a[H + j] = z
-                        a[2 * H + j] = n
+                        r = sigmoid_(a_r[j] + gh_r[j] + bh_r[j])
+                        z = sigmoid_(a_z[j] + gh_z[j] + bh_z[j])
+                        gn = gh_n[j] + bh_n[j]
+                        n = tanh_(a_n[j] + r * gn)
+                        a_r[j] = r
+                        a_z[j] = z
+                        a_n[j] = n
                         ghn[j] = gn
                         h_new[j] = (one - z) * n + z * h_prev[j]
 
 
 @pjit
-def _gru_backward_kernel(Whh, Hs, A, Ghn, dY, dh, dGx, dGh, approx, nchunks):
+def _gru_backward_kernel(Whh, Hs, A, Ghn, dY, dh, dGx, dGh, nchunks):
     """Reverse time loop. dh (B, H) enters as dL/dh_T, leaves as dL/dh_0.
     Writes dGx and dGh (T, B, 3H): gradients of gx and gh."""
     T, B, G = A.shape
@@ -76,33 +83,41 @@ def _gru_backward_kernel(Whh, Hs, A, Ghn, dY, dh, dGx, dGh, approx, nchunks):
             direct = np.empty((b1 - b0, H), A.dtype)  # dL/dh_{t-1} through z * h_{t-1}
             for t in range(T - 1, -1, -1):
                 for b in range(b0, b1):
-                    a = A[t, b]
+                    r_ = A[t, b, 0:H]
+                    z_ = A[t, b, H:2 * H]
+                    n_ = A[t, b, 2 * H:3 * H]
+                    dgx_r = dGx[t, b, 0:H]
+                    dgx_z = dGx[t, b, H:2 * H]
+                    dgx_n = dGx[t, b, 2 * H:3 * H]
+                    dgh_r = dGh[t, b, 0:H]
+                    dgh_z = dGh[t, b, H:2 * H]
+                    dgh_n = dGh[t, b, 2 * H:3 * H]
                     gn = Ghn[t, b]
                     h_prev = Hs[t, b]
                     dy = dY[t, b]
-                    dx_t = dGx[t, b]
-                    dh_t_ = dGh[t, b]
                     dh_b = dh[b]
                     dir_b = direct[b - b0]
                     for j in range(H):
-                        r = a[j]
-                        z = a[H + j]
-                        n = a[2 * H + j]
+                        r = r_[j]
+                        z = z_[j]
+                        n = n_[j]
                         dh_t = dh_b[j] + dy[j]
                         dn = dh_t * (one - z) * (one - n * n)  # grad of n's pre-activation
                         dr = dn * gn[j] * r * (one - r)
                         dz = dh_t * (h_prev[j] - n) * z * (one - z)
-                        dx_t[j] = dr
-                        dx_t[H + j] = dz
-                        dx_t[2 * H + j] = dn
-                        dh_t_[j] = dr
-                        dh_t_[H + j] = dz
-                        dh_t_[2 * H + j] = dn * r
+                        dgx_r[j] = dr
+                        dgx_z[j] = dz
+                        dgx_n[j] = dn
+                        dgh_r[j] = dr
+                        dgh_z[j] = dz
+                        dgh_n[j] = dn * r
                         dir_b[j] = dh_t * z
                 np.dot(dGh[t, b0:b1], Whh, dh[b0:b1])  # (Bc, H)
                 for b in range(b0, b1):
+                    dh_b = dh[b]
+                    dir_b = direct[b - b0]
                     for j in range(H):
-                        dh[b, j] += direct[b - b0, j]
+                        dh_b[j] += dir_b[j]
 
 
 class GRUCache(NamedTuple):
@@ -114,7 +129,6 @@ class GRUCache(NamedTuple):
     hs: np.ndarray  # (T+1, B, H): h0 .. hT
     gates: np.ndarray  # (T, B, 3H): activated r, z, n
     ghn: np.ndarray  # (T, B, H): h_{t-1} W_hn^T + b_hn
-    approx: int
 
 
 class GRUGrads(NamedTuple):
@@ -126,7 +140,7 @@ class GRUGrads(NamedTuple):
     dh0: np.ndarray  # (B, H)
 
 
-def _gru_forward(x, w_ih, w_hh, b_ih, b_hh, h0, approx):
+def _gru_forward(x, w_ih, w_hh, b_ih, b_hh, h0):
     T, B, _ = x.shape
     H = w_hh.shape[1]
     gates = run_input_projection(x, w_ih, b_ih)  # (T, B, 3H)
@@ -134,22 +148,22 @@ def _gru_forward(x, w_ih, w_hh, b_ih, b_hh, h0, approx):
     hs[0] = h0
     ghn = np.empty((T, B, H), x.dtype)
     with single_threaded_blas():
-        _gru_forward_kernel(np.ascontiguousarray(w_hh.T), b_hh, hs, gates, ghn, approx, n_chunks(B))
-    return GRUCache(x, w_ih, w_hh, hs, gates, ghn, approx)
+        _gru_forward_kernel(np.ascontiguousarray(w_hh.T), b_hh, hs, gates, ghn, n_chunks(B))
+    return GRUCache(x, w_ih, w_hh, hs, gates, ghn)
 
 
 def _gru_backward(cache, dy, dh_n):
-    x, w_ih, w_hh, hs, gates, ghn, approx = cache
+    x, w_ih, w_hh, hs, gates, ghn = cache
     dh = dh_n.copy()
     d_gx = np.empty_like(gates)
     d_gh = np.empty_like(gates)
     with single_threaded_blas():
-        _gru_backward_kernel(w_hh, hs, gates, ghn, dy, dh, d_gx, d_gh, approx, n_chunks(x.shape[1]))
+        _gru_backward_kernel(w_hh, hs, gates, ghn, dy, dh, d_gx, d_gh, n_chunks(x.shape[1]))
     dx, dw_ih, dw_hh, db_ih, db_hh = run_weight_grads(d_gx, d_gh, x, hs, w_ih)
     return GRUGrads(dx, dw_ih, dw_hh, db_ih, db_hh, dh)
 
 
-def gru_forward(x, w_ih, w_hh, b_ih, b_hh, h0=None, *, approx=None):
+def gru_forward(x, w_ih, w_hh, b_ih, b_hh, h0=None):
     """Run one GRU layer (one direction) over a whole sequence.
 
     Parameters
@@ -164,8 +178,6 @@ def gru_forward(x, w_ih, w_hh, b_ih, b_hh, h0=None, *, approx=None):
         Biases (kept separate: b_hh_n sits inside ``r * (...)``).
     h0 : ndarray, shape (B, H), optional
         Initial hidden state; zeros when omitted.
-    approx : bool, optional
-        Vectorised activation approximation (float32 only; default on).
 
     Returns
     -------
@@ -174,7 +186,7 @@ def gru_forward(x, w_ih, w_hh, b_ih, b_hh, h0=None, *, approx=None):
     cache : GRUCache
     """
     x, w_ih, w_hh, b_ih, b_hh, h0, _ = check_cell_inputs(x, w_ih, w_hh, b_ih, b_hh, 3, h0)
-    cache = _gru_forward(x, w_ih, w_hh, b_ih, b_hh, h0, resolve_approx(approx, x.dtype))
+    cache = _gru_forward(x, w_ih, w_hh, b_ih, b_hh, h0)
     return cache.hs[1:], cache.hs[-1].copy(), cache
 
 

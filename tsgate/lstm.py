@@ -29,10 +29,9 @@ from .core import (
     run_weight_grads,
     check_grad_out,
     n_chunks,
-    resolve_approx,
-    sigmoid_act,
+    sigmoid_,
     single_threaded_blas,
-    tanh_act,
+    tanh_,
 )
 
 
@@ -41,7 +40,7 @@ from .core import (
 
 
 @pjit
-def _lstm_forward_kernel(WhhT, Hs, Cs, A, approx, nchunks):
+def _lstm_forward_kernel(WhhT, Hs, Cs, A, nchunks):
     """Recurrence. On entry A holds x W_ih^T + b (T, B, 4H); on exit the
     activated gates [i, f, g, o]. Hs, Cs (T+1, B, H) hold h0, c0 at index 0."""
     T, B, G = A.shape
@@ -54,23 +53,30 @@ def _lstm_forward_kernel(WhhT, Hs, Cs, A, approx, nchunks):
             for t in range(T):
                 np.dot(Hs[t, b0:b1], WhhT, rec)
                 for b in range(b1 - b0):
-                    a = A[t, b0 + b]
-                    r = rec[b]
-                    c_prev = Cs[t, b0 + b]
-                    c_new = Cs[t + 1, b0 + b]
-                    h_new = Hs[t + 1, b0 + b]
+                    bb = b0 + b
+                    a_i = A[t, bb, 0:H]
+                    a_f = A[t, bb, H:2 * H]
+                    a_g = A[t, bb, 2 * H:3 * H]
+                    a_o = A[t, bb, 3 * H:4 * H]
+                    r_i = rec[b, 0:H]
+                    r_f = rec[b, H:2 * H]
+                    r_g = rec[b, 2 * H:3 * H]
+                    r_o = rec[b, 3 * H:4 * H]
+                    c_prev = Cs[t, bb]
+                    c_new = Cs[t + 1, bb]
+                    h_new = Hs[t + 1, bb]
                     for j in range(H):
-                        i = sigmoid_act(a[j] + r[j], approx)
-                        f = sigmoid_act(a[H + j] + r[H + j], approx)
-                        g = tanh_act(a[2 * H + j] + r[2 * H + j], approx)
-                        o = sigmoid_act(a[3 * H + j] + r[3 * H + j], approx)
+                        i = sigmoid_(a_i[j] + r_i[j])
+                        f = sigmoid_(a_f[j] + r_f[j])
+                        g = tanh_(a_g[j] + r_g[j])
+                        o = sigmoid_(a_o[j] + r_o[j])
                         cn = f * c_prev[j] + i * g
-                        a[j] = i
-                        a[H + j] = f
-                        a[2 * H + j] = g
-                        a[3 * H + j] = o
+                        a_i[j] = i
+                        a_f[j] = f
+                        a_g[j] = g
+                        a_o[j] = o
                         c_new[j] = cn
-                        h_new[j] = o * tanh_act(cn, approx)
+                        h_new[j] = o * tanh_(cn)
 
 
 # ---------------------------------------------------------------------------
@@ -78,7 +84,7 @@ def _lstm_forward_kernel(WhhT, Hs, Cs, A, approx, nchunks):
 
 
 @pjit
-def _lstm_backward_kernel(Whh, Cs, A, dY, dh, dc, dA, approx, nchunks):
+def _lstm_backward_kernel(Whh, Cs, A, dY, dh, dc, dA, nchunks):
     """Reverse time loop. dh, dc (B, H) enter as dL/dh_T, dL/dc_T and leave as
     dL/dh_0, dL/dc_0. Writes dA (T, B, 4H), the gradient of the gate
     pre-activations, used afterwards for every weight gradient."""
@@ -91,25 +97,31 @@ def _lstm_backward_kernel(Whh, Cs, A, dY, dh, dc, dA, approx, nchunks):
         if b1 > b0:
             for t in range(T - 1, -1, -1):
                 for b in range(b0, b1):
-                    a = A[t, b]
-                    da = dA[t, b]
+                    i_ = A[t, b, 0:H]
+                    f_ = A[t, b, H:2 * H]
+                    g_ = A[t, b, 2 * H:3 * H]
+                    o_ = A[t, b, 3 * H:4 * H]
+                    da_i = dA[t, b, 0:H]
+                    da_f = dA[t, b, H:2 * H]
+                    da_g = dA[t, b, 2 * H:3 * H]
+                    da_o = dA[t, b, 3 * H:4 * H]
                     c_t = Cs[t + 1, b]
                     c_prev = Cs[t, b]
                     dy = dY[t, b]
                     dh_b = dh[b]
                     dc_b = dc[b]
                     for j in range(H):
-                        i = a[j]
-                        f = a[H + j]
-                        g = a[2 * H + j]
-                        o = a[3 * H + j]
-                        tc = tanh_act(c_t[j], approx)
+                        i = i_[j]
+                        f = f_[j]
+                        g = g_[j]
+                        o = o_[j]
+                        tc = tanh_(c_t[j])
                         dh_t = dh_b[j] + dy[j]
                         dc_t = dc_b[j] + dh_t * o * (one - tc * tc)
-                        da[j] = dc_t * g * i * (one - i)
-                        da[H + j] = dc_t * c_prev[j] * f * (one - f)
-                        da[2 * H + j] = dc_t * i * (one - g * g)
-                        da[3 * H + j] = dh_t * tc * o * (one - o)
+                        da_i[j] = dc_t * g * i * (one - i)
+                        da_f[j] = dc_t * c_prev[j] * f * (one - f)
+                        da_g[j] = dc_t * i * (one - g * g)
+                        da_o[j] = dh_t * tc * o * (one - o)
                         dc_b[j] = dc_t * f
                 np.dot(dA[t, b0:b1], Whh, dh[b0:b1])  # dL/dh_{t-1}, (Bc, H)
 
@@ -127,7 +139,6 @@ class LSTMCache(NamedTuple):
     hs: np.ndarray  # (T+1, B, H): h0, h1 .. hT
     cs: np.ndarray  # (T+1, B, H): c0, c1 .. cT
     gates: np.ndarray  # (T, B, 4H): activated i, f, g, o
-    approx: int
 
 
 class LSTMGrads(NamedTuple):
@@ -140,7 +151,7 @@ class LSTMGrads(NamedTuple):
     dc0: np.ndarray  # (B, H)
 
 
-def _lstm_forward(x, w_ih, w_hh, b_ih, b_hh, h0, c0, approx):
+def _lstm_forward(x, w_ih, w_hh, b_ih, b_hh, h0, c0):
     T, B, _ = x.shape
     H = w_hh.shape[1]
     gates = run_input_projection(x, w_ih, b_ih + b_hh)  # (T, B, 4H)
@@ -149,22 +160,22 @@ def _lstm_forward(x, w_ih, w_hh, b_ih, b_hh, h0, c0, approx):
     hs[0] = h0
     cs[0] = c0
     with single_threaded_blas():
-        _lstm_forward_kernel(np.ascontiguousarray(w_hh.T), hs, cs, gates, approx, n_chunks(B))
-    return LSTMCache(x, w_ih, w_hh, hs, cs, gates, approx)
+        _lstm_forward_kernel(np.ascontiguousarray(w_hh.T), hs, cs, gates, n_chunks(B))
+    return LSTMCache(x, w_ih, w_hh, hs, cs, gates)
 
 
 def _lstm_backward(cache, dy, dh_n, dc_n):
-    x, w_ih, w_hh, hs, cs, gates, approx = cache
+    x, w_ih, w_hh, hs, cs, gates = cache
     dh = dh_n.copy()
     dc = dc_n.copy()
     d_gates = np.empty_like(gates)  # (T, B, 4H)
     with single_threaded_blas():
-        _lstm_backward_kernel(w_hh, cs, gates, dy, dh, dc, d_gates, approx, n_chunks(x.shape[1]))
+        _lstm_backward_kernel(w_hh, cs, gates, dy, dh, dc, d_gates, n_chunks(x.shape[1]))
     dx, dw_ih, dw_hh, db_ih, db_hh = run_weight_grads(d_gates, d_gates, x, hs, w_ih)
     return LSTMGrads(dx, dw_ih, dw_hh, db_ih, db_hh, dh, dc)
 
 
-def lstm_forward(x, w_ih, w_hh, b_ih, b_hh, h0=None, c0=None, *, approx=None):
+def lstm_forward(x, w_ih, w_hh, b_ih, b_hh, h0=None, c0=None):
     """Run one LSTM layer (one direction) over a whole sequence.
 
     Parameters
@@ -179,9 +190,6 @@ def lstm_forward(x, w_ih, w_hh, b_ih, b_hh, h0=None, c0=None, *, approx=None):
         Biases.
     h0, c0 : ndarray, shape (B, H), optional
         Initial hidden and cell state; zeros when omitted.
-    approx : bool, optional
-        Use the vectorised tanh/sigmoid approximation (max error < 1e-6).
-        Defaults to True for float32; float64 always computes exactly.
 
     Returns
     -------
@@ -195,7 +203,7 @@ def lstm_forward(x, w_ih, w_hh, b_ih, b_hh, h0=None, c0=None, *, approx=None):
     x, w_ih, w_hh, b_ih, b_hh, h0, c0 = check_cell_inputs(
         x, w_ih, w_hh, b_ih, b_hh, 4, h0, c0, with_c=True
     )
-    cache = _lstm_forward(x, w_ih, w_hh, b_ih, b_hh, h0, c0, resolve_approx(approx, x.dtype))
+    cache = _lstm_forward(x, w_ih, w_hh, b_ih, b_hh, h0, c0)
     return cache.hs[1:], cache.hs[-1].copy(), cache.cs[-1].copy(), cache
 
 

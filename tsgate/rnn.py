@@ -17,18 +17,17 @@ from .core import (
     check_cell_inputs,
     check_grad_out,
     n_chunks,
-    resolve_approx,
     run_input_projection,
     run_weight_grads,
     single_threaded_blas,
-    tanh_act,
+    tanh_,
 )
 
 NONLINEARITIES = {"tanh": ACT_TANH, "relu": ACT_RELU}
 
 
 @pjit
-def _rnn_forward_kernel(WhhT, Hs, A, act, approx, nchunks):
+def _rnn_forward_kernel(WhhT, Hs, A, act, nchunks):
     """Recurrence. A (T, B, H) holds x W_ih^T + b on entry (kept as is).
     Hs (T+1, B, H) holds h0 at index 0."""
     T, B, H = A.shape
@@ -49,7 +48,7 @@ def _rnn_forward_kernel(WhhT, Hs, A, act, approx, nchunks):
                             h_new[j] = max(a[j] + r[j], zero)
                     else:
                         for j in range(H):
-                            h_new[j] = tanh_act(a[j] + r[j], approx)
+                            h_new[j] = tanh_(a[j] + r[j])
 
 
 @pjit
@@ -93,14 +92,14 @@ class RNNGrads(NamedTuple):
     dh0: np.ndarray
 
 
-def _rnn_forward(x, w_ih, w_hh, b_ih, b_hh, h0, act, approx):
+def _rnn_forward(x, w_ih, w_hh, b_ih, b_hh, h0, act):
     T, B, _ = x.shape
     H = w_hh.shape[1]
     pre = run_input_projection(x, w_ih, b_ih + b_hh)  # (T, B, H)
     hs = np.empty((T + 1, B, H), x.dtype)
     hs[0] = h0
     with single_threaded_blas():
-        _rnn_forward_kernel(np.ascontiguousarray(w_hh.T), hs, pre, act, approx, n_chunks(B))
+        _rnn_forward_kernel(np.ascontiguousarray(w_hh.T), hs, pre, act, n_chunks(B))
     return RNNCache(x, w_ih, w_hh, hs, act)
 
 
@@ -114,7 +113,7 @@ def _rnn_backward(cache, dy, dh_n):
     return RNNGrads(dx, dw_ih, dw_hh, db_ih, db_hh, dh)
 
 
-def rnn_forward(x, w_ih, w_hh, b_ih, b_hh, h0=None, *, nonlinearity="tanh", approx=None):
+def rnn_forward(x, w_ih, w_hh, b_ih, b_hh, h0=None, *, nonlinearity="tanh"):
     """Run one Elman RNN layer (one direction) over a whole sequence.
 
     Parameters
@@ -125,8 +124,6 @@ def rnn_forward(x, w_ih, w_hh, b_ih, b_hh, h0=None, *, nonlinearity="tanh", appr
     b_ih, b_hh : ndarray, shape (H,)
     h0 : ndarray, shape (B, H), optional
     nonlinearity : {'tanh', 'relu'}
-    approx : bool, optional
-        Vectorised tanh approximation (float32 only; default on).
 
     Returns
     -------
@@ -137,9 +134,7 @@ def rnn_forward(x, w_ih, w_hh, b_ih, b_hh, h0=None, *, nonlinearity="tanh", appr
     if nonlinearity not in NONLINEARITIES:
         raise ValueError(f"nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
     x, w_ih, w_hh, b_ih, b_hh, h0, _ = check_cell_inputs(x, w_ih, w_hh, b_ih, b_hh, 1, h0)
-    cache = _rnn_forward(
-        x, w_ih, w_hh, b_ih, b_hh, h0, NONLINEARITIES[nonlinearity], resolve_approx(approx, x.dtype)
-    )
+    cache = _rnn_forward(x, w_ih, w_hh, b_ih, b_hh, h0, NONLINEARITIES[nonlinearity])
     return cache.hs[1:], cache.hs[-1].copy(), cache
 
 

@@ -1,0 +1,332 @@
+"""Stacked, optionally bidirectional recurrent networks over the cell kernels.
+
+:class:`RecurrentNetwork` mirrors ``torch.nn.LSTM/GRU/RNN``: the same
+parameter names (``weight_ih_l0``, ``bias_hh_l1_reverse``...), the same
+initialisation law (U(-1/sqrt(H), 1/sqrt(H))), outputs of both directions
+concatenated ``[forward | backward]``, final states stacked as
+``(num_layers * num_directions, B, H)`` and dropout on the outputs of every
+layer but the last, in training only. A torch module's ``state_dict()``
+(converted to NumPy) loads as it is.
+
+The backend (``device``) is chosen here so estimators never touch kernels.
+No pandas, no scikit-learn in this layer.
+"""
+
+import numpy as np
+
+from . import gru, lstm, rnn
+from .core import check_array
+
+CELLS = {"lstm": 4, "gru": 3, "rnn": 1}
+DEVICES = ("cpu", "cuda", "auto")
+
+
+def _check_int(value, name, minimum):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def resolve_device(device):
+    """Map ``device`` ('cpu', 'cuda', 'auto') to the backend that will run.
+
+    Raises a ValueError naming the argument when CUDA is asked for and no
+    usable GPU backend exists.
+    """
+    if device not in DEVICES:
+        raise ValueError(f"device must be one of {DEVICES}, got {device!r}")
+    if device == "cpu":
+        return "cpu"
+    from .gpu import cuda_available
+
+    ok, why = cuda_available()
+    if device == "auto":
+        return "cuda" if ok else "cpu"
+    if not ok:
+        raise ValueError(f"device='cuda' is not usable here: {why}")
+    return "cuda"
+
+
+class _CPUBackend:
+    """Dispatch one layer/direction to the CPU kernel drivers (inputs validated)."""
+
+    @staticmethod
+    def forward(cell, x, w_ih, w_hh, b_ih, b_hh, h0, c0, act):
+        if cell == "lstm":
+            cache = lstm._lstm_forward(x, w_ih, w_hh, b_ih, b_hh, h0, c0)
+            return cache.hs, cache.cs, cache
+        if cell == "gru":
+            cache = gru._gru_forward(x, w_ih, w_hh, b_ih, b_hh, h0)
+        else:
+            cache = rnn._rnn_forward(x, w_ih, w_hh, b_ih, b_hh, h0, act)
+        return cache.hs, None, cache
+
+    @staticmethod
+    def backward(cell, cache, dy, dh_n, dc_n):
+        if cell == "lstm":
+            return lstm._lstm_backward(cache, dy, dh_n, dc_n)
+        if cell == "gru":
+            return gru._gru_backward(cache, dy, dh_n)
+        return rnn._rnn_backward(cache, dy, dh_n)
+
+
+class RecurrentNetwork:
+    """A stack of recurrent layers with torch-compatible weights.
+
+    Parameters
+    ----------
+    cell : {'lstm', 'gru', 'rnn'}
+    input_size : int
+        Features per time step (D).
+    hidden_size : int
+        Units per layer and direction (H).
+    num_layers : int, default 1
+    bidirectional : bool, default False
+    dropout : float, default 0.0
+        Dropout probability on the outputs of every layer except the last,
+        applied only by ``forward(..., training=True)``.
+    nonlinearity : {'tanh', 'relu'}, default 'tanh'
+        Only for ``cell='rnn'``.
+    dtype : {'float32', 'float64'}, default 'float32'
+    device : {'cpu', 'cuda', 'auto'}, default 'cpu'
+    random_state : int or None
+        Seeds the initial weights and the dropout masks.
+
+    Notes
+    -----
+    :meth:`forward` keeps what :meth:`backward` needs; one backward per
+    forward. Arrays are time-major ``(T, B, D)`` unless ``batch_first``.
+    """
+
+    def __init__(self, cell, input_size, hidden_size, num_layers=1, bidirectional=False,
+                 dropout=0.0, nonlinearity="tanh", dtype="float32", device="cpu",
+                 random_state=None, batch_first=False):
+        if cell not in CELLS:
+            raise ValueError(f"cell must be one of {sorted(CELLS)}, got {cell!r}")
+        self.cell = cell
+        self.input_size = _check_int(input_size, "input_size", 1)
+        self.hidden_size = _check_int(hidden_size, "hidden_size", 1)
+        self.num_layers = _check_int(num_layers, "num_layers", 1)
+        self.bidirectional = bool(bidirectional)
+        if not (isinstance(dropout, (int, float, np.floating)) and 0.0 <= dropout < 1.0):
+            raise ValueError(f"dropout must be a float in [0, 1), got {dropout!r}")
+        self.dropout = float(dropout)
+        if nonlinearity not in rnn.NONLINEARITIES:
+            raise ValueError(f"nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
+        self.nonlinearity = nonlinearity
+        self.dtype = np.dtype(dtype)
+        if self.dtype not in (np.float32, np.float64):
+            raise ValueError(f"dtype must be float32 or float64, got {dtype!r}")
+        self.device = resolve_device(device)
+        self.batch_first = bool(batch_first)
+        self._rng = np.random.default_rng(random_state)
+        self._tape = None
+        self.params = self._init_params()
+
+    # -- parameters -------------------------------------------------------
+
+    @property
+    def num_directions(self):
+        return 2 if self.bidirectional else 1
+
+    def _suffix(self, layer, direction):
+        return f"_l{layer}" + ("_reverse" if direction == 1 else "")
+
+    def param_shapes(self):
+        """Ordered dict of torch parameter names to shapes."""
+        G = CELLS[self.cell] * self.hidden_size
+        shapes = {}
+        for layer in range(self.num_layers):
+            d_in = self.input_size if layer == 0 else self.hidden_size * self.num_directions
+            for direction in range(self.num_directions):
+                s = self._suffix(layer, direction)
+                shapes["weight_ih" + s] = (G, d_in)
+                shapes["weight_hh" + s] = (G, self.hidden_size)
+                shapes["bias_ih" + s] = (G,)
+                shapes["bias_hh" + s] = (G,)
+        return shapes
+
+    def _init_params(self):
+        k = 1.0 / np.sqrt(self.hidden_size)
+        return {
+            name: self._rng.uniform(-k, k, size=shape).astype(self.dtype)
+            for name, shape in self.param_shapes().items()
+        }
+
+    def state_dict(self):
+        """Copy of the parameters as ``{torch_name: ndarray}``."""
+        return {name: p.copy() for name, p in self.params.items()}
+
+    def load_state_dict(self, state):
+        """Load parameters by torch name (a torch ``state_dict`` as NumPy works).
+
+        Every expected name must be present with its exact shape; unknown
+        names are an error. Values are cast to this network's dtype.
+        """
+        shapes = self.param_shapes()
+        missing = [n for n in shapes if n not in state]
+        unknown = [n for n in state if n not in shapes]
+        if missing or unknown:
+            raise ValueError(f"state dict mismatch: missing {missing}, unexpected {unknown}")
+        new = {}
+        for name, shape in shapes.items():
+            arr = np.asarray(state[name])
+            if hasattr(state[name], "detach"):  # a torch tensor
+                arr = state[name].detach().cpu().numpy()
+            arr = check_array(np.asarray(arr, dtype=self.dtype), name, (shape, str(shape)))
+            new[name] = arr.copy()
+        self.params = new
+
+    def n_parameters(self):
+        return int(sum(p.size for p in self.params.values()))
+
+    # -- forward / backward -------------------------------------------------
+
+    def _state(self, s, name, B):
+        LD = self.num_layers * self.num_directions
+        shape = (LD, B, self.hidden_size)
+        if s is None:
+            return np.zeros(shape, self.dtype)
+        return check_array(np.asarray(s, dtype=self.dtype) if np.asarray(s).dtype.kind in "iuf" else s,
+                           name, (shape, f"(num_layers*num_directions, B, H) = {shape}"))
+
+    def forward(self, x, h0=None, c0=None, training=False):
+        """Run the network.
+
+        Parameters
+        ----------
+        x : array, shape (T, B, D) (or (B, T, D) with ``batch_first``)
+        h0, c0 : array, shape (num_layers * num_directions, B, H), optional
+        training : bool
+            Apply dropout between layers.
+
+        Returns
+        -------
+        y : ndarray, shape (T, B, num_directions * H)
+        h_n : ndarray, shape (num_layers * num_directions, B, H)
+        c_n : ndarray or None
+            Final cell states for LSTM, else None.
+        """
+        x = np.asarray(x)
+        if x.dtype.kind not in "iuf":
+            raise ValueError(f"x must be numeric, got dtype {x.dtype}")
+        x = check_array(x.astype(self.dtype, copy=False), "x", ((None, None, self.input_size),
+                        f"({'B, T' if self.batch_first else 'T, B'}, D) with D={self.input_size}"))
+        if self.batch_first:
+            x = np.ascontiguousarray(x.transpose(1, 0, 2))
+        T, B, _ = x.shape
+        if T == 0 or B == 0:
+            raise ValueError(f"x must have at least one time step and one sequence, got shape {x.shape}")
+        h0 = self._state(h0, "h0", B)
+        c0 = self._state(c0, "c0", B) if self.cell == "lstm" else None
+        act = rnn.NONLINEARITIES[self.nonlinearity]
+        backend = self._backend()
+        H, ND = self.hidden_size, self.num_directions
+        h_n = np.empty((self.num_layers * ND, B, H), self.dtype)
+        c_n = np.empty_like(h_n) if self.cell == "lstm" else None
+        tape = []
+        inp = x
+        for layer in range(self.num_layers):
+            mask = None
+            if layer > 0 and training and self.dropout > 0.0:
+                keep = 1.0 - self.dropout
+                mask = (self._rng.random(inp.shape) < keep).astype(self.dtype) / self.dtype.type(keep)
+                inp = inp * mask
+            out = np.empty((T, B, ND * H), self.dtype)
+            caches = []
+            for d in range(ND):
+                idx = layer * ND + d
+                s = self._suffix(layer, d)
+                p = self.params
+                xin = inp if d == 0 else np.ascontiguousarray(inp[::-1])
+                hs, cs, cache = backend.forward(
+                    self.cell, xin, p["weight_ih" + s], p["weight_hh" + s], p["bias_ih" + s],
+                    p["bias_hh" + s], h0[idx], None if c0 is None else c0[idx], act)
+                out[:, :, d * H:(d + 1) * H] = hs[1:] if d == 0 else hs[:0:-1]
+                h_n[idx] = hs[-1]
+                if c_n is not None:
+                    c_n[idx] = cs[-1]
+                caches.append(cache)
+            tape.append((caches, mask))
+            inp = out
+        self._tape = (tape, T, B)
+        y = inp if not self.batch_first else np.ascontiguousarray(inp.transpose(1, 0, 2))
+        return y, h_n, c_n
+
+    def backward(self, dy=None, dh_n=None, dc_n=None):
+        """Backpropagate through the last :meth:`forward`.
+
+        Parameters
+        ----------
+        dy : array like ``y``, optional
+        dh_n, dc_n : arrays like ``h_n`` / ``c_n``, optional
+
+        Returns
+        -------
+        grads : dict
+            Gradients by torch parameter name.
+        dx : ndarray, like ``x``
+        dh0 : ndarray, like ``h0``
+        dc0 : ndarray or None
+        """
+        if self._tape is None:
+            raise RuntimeError("backward() needs a forward() first (one backward per forward)")
+        tape, T, B = self._tape
+        H, ND = self.hidden_size, self.num_directions
+        LD = self.num_layers * ND
+        yshape = (B, T, ND * H) if self.batch_first else (T, B, ND * H)
+        dy = np.zeros(yshape, self.dtype) if dy is None else check_array(
+            np.asarray(dy, self.dtype), "dy", (yshape, str(yshape)))
+        if self.batch_first:
+            dy = np.ascontiguousarray(dy.transpose(1, 0, 2))
+        dh_n = self._state(dh_n, "dh_n", B)
+        dc_n = self._state(dc_n, "dc_n", B) if self.cell == "lstm" else None
+        backend = self._backend()
+        grads = {}
+        dh0 = np.empty((LD, B, H), self.dtype)
+        dc0 = np.empty_like(dh0) if self.cell == "lstm" else None
+        for layer in range(self.num_layers - 1, -1, -1):
+            caches, mask = tape[layer]
+            dx = None
+            for d in range(ND):
+                idx = layer * ND + d
+                s = self._suffix(layer, d)
+                dyd = dy[:, :, d * H:(d + 1) * H]
+                dyd = np.ascontiguousarray(dyd if d == 0 else dyd[::-1])
+                g = backend.backward(self.cell, caches[d], dyd, dh_n[idx],
+                                     None if dc_n is None else dc_n[idx])
+                grads["weight_ih" + s] = g.dw_ih
+                grads["weight_hh" + s] = g.dw_hh
+                grads["bias_ih" + s] = g.db_ih
+                grads["bias_hh" + s] = g.db_hh
+                dh0[idx] = g.dh0
+                if dc0 is not None:
+                    dc0[idx] = g.dc0
+                gx = g.dx if d == 0 else g.dx[::-1]
+                dx = gx.copy() if dx is None else dx + gx
+            if mask is not None:
+                dx = dx * mask
+            dy = dx
+        self._tape = None
+        grads = {name: grads[name] for name in self.params}
+        if self.batch_first:
+            dy = np.ascontiguousarray(dy.transpose(1, 0, 2))
+        return grads, dy, dh0, dc0
+
+    def _backend(self):
+        if self.device == "cpu":
+            return _CPUBackend
+        from .gpu import CUDABackend  # pragma: no cover - needs a GPU backend
+
+        return CUDABackend
+
+
+def clip_grad_norm(grads, max_norm):
+    """Scale ``grads`` (dict of arrays) in place so their global L2 norm is at
+    most ``max_norm``. Returns the norm before clipping (as torch does)."""
+    total = float(np.sqrt(sum(float(np.vdot(g, g)) for g in grads.values())))
+    if max_norm is not None and np.isfinite(total) and total > max_norm:
+        scale = max_norm / (total + 1e-6)
+        for g in grads.values():
+            g *= g.dtype.type(scale)
+    return total
