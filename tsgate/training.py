@@ -144,6 +144,18 @@ class SequenceModel:
             o += size
         return out
 
+    def __getstate__(self):
+        # pickle turns views into separate arrays; __setstate__ re-links them
+        state = dict(self.__dict__)
+        state["views"] = None
+        state["_cache"] = None
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self.views = self._views(self.flat)
+        self.net.params = {n: self.views[n] for n in self.net.param_shapes()}
+
     def set_flat(self, values):
         self.flat[...] = values
 

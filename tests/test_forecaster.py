@@ -1,0 +1,274 @@
+"""Forecasters on pandas data: accuracy, reproducibility, covariates,
+intervals, model files, scikit-learn integration and bad input."""
+
+import os
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
+
+import tsgate
+from tsgate import GRUForecaster, LSTMForecaster, RNNForecaster, metrics
+from tsgate.datasets import load
+
+FAST = dict(max_epochs=30, hidden_size=8)
+
+
+def _monthly(n=72, seed=0, cols=("y",)):
+    rng = np.random.default_rng(seed)
+    idx = pd.date_range("2000-01-01", periods=n, freq="MS")
+    t = np.arange(n)
+    data = {c: 10 + 0.05 * t + 2 * np.sin(2 * np.pi * t / 12 + k) + 0.2 * rng.standard_normal(n)
+            for k, c in enumerate(cols)}
+    return pd.DataFrame(data, index=idx)
+
+
+@pytest.fixture(scope="module")
+def air():
+    y = load("airpassengers")
+    return y[:"1958-12"], y["1959-01":]
+
+
+@pytest.mark.parametrize("cls", [LSTMForecaster, GRUForecaster])
+def test_beats_seasonal_naive_on_airpassengers_with_defaults(cls, air):
+    train, test = air
+    pred = cls(horizon=24).fit(train).predict()
+    assert list(pred.index) == list(test.index)
+    assert list(pred.columns) == ["passengers"]
+    mae = metrics.mae(test, pred["passengers"])
+    naive = metrics.mae(test, metrics.seasonal_naive(train, 24, 12))
+    assert mae < 0.7 * naive, (mae, naive)  # measured: ~30 vs 71
+
+
+def test_same_seed_bit_identical_forecasts():
+    df = _monthly()
+    a = LSTMForecaster(horizon=6, random_state=5, **FAST).fit(df).predict()
+    b = LSTMForecaster(horizon=6, random_state=5, **FAST).fit(df).predict()
+    c = LSTMForecaster(horizon=6, random_state=6, **FAST).fit(df).predict()
+    assert a.equals(b)
+    assert not a.equals(c)
+
+
+def test_future_index_for_each_index_kind():
+    df = _monthly(48)
+    p = GRUForecaster(horizon=3, **FAST).fit(df).predict()
+    assert list(p.index) == list(pd.date_range("2004-01-01", periods=3, freq="MS"))
+    per = df.copy()
+    per.index = per.index.to_period("M")
+    p2 = GRUForecaster(horizon=3, **FAST).fit(per).predict()
+    assert list(p2.index) == list(p.index)
+    rng = df.reset_index(drop=True)
+    p3 = GRUForecaster(horizon=3, **FAST).fit(rng).predict()
+    assert list(p3.index) == [48, 49, 50]
+    withcol = df.reset_index().rename(columns={"index": "when"})
+    p4 = GRUForecaster(horizon=3, time_col="when", **FAST).fit(withcol).predict()
+    assert list(p4.index) == list(p.index)
+    assert GRUForecaster(horizon=3, **FAST).fit(df["y"]).predict().shape == (3, 1)
+    assert GRUForecaster(horizon=3, **FAST).fit(df).predict(horizon=2).shape == (2, 1)
+
+
+def test_multiple_series_global_model_and_past_covariates():
+    df = _monthly(60, cols=("a", "b", "c"))
+    fc = LSTMForecaster(horizon=4, target=["a", "b"], **FAST).fit(df)
+    assert fc.past_covariates_ == ["c"]
+    p = fc.predict()
+    assert list(p.columns) == ["a", "b"] and p.notna().all().all()
+    with pytest.raises(ValueError, match=r"cannot choose the target.*\['a', 'b', 'c'\]"):
+        LSTMForecaster(**FAST).fit(df)
+
+
+def test_sklearn_fit_X_y_form():
+    df = _monthly(60, cols=("y", "x"))
+    fc = GRUForecaster(horizon=3, **FAST).fit(df[["x"]], df["y"])
+    assert fc.targets_ == ["y"] and fc.past_covariates_ == ["x"]
+    assert fc.predict().shape == (3, 1)
+
+
+def test_known_future_covariates_and_calendar_features():
+    rng = np.random.default_rng(0)
+    idx = pd.date_range("2020-01-01", periods=300, freq="D")
+    promo = (rng.random(300) < 0.3).astype(float)
+    y = 5 + 3 * promo + 0.1 * rng.standard_normal(300)  # the effect is same-day: needs the future value
+    df = pd.DataFrame({"sales": y, "promo": promo}, index=idx)
+    fc = GRUForecaster(horizon=7, future_covariates=["promo"], calendar_features=True,
+                       max_epochs=60, hidden_size=8).fit(df)
+    fut_idx = pd.date_range("2020-10-27", periods=7, freq="D")
+    fut = pd.DataFrame({"promo": [1, 0, 1, 0, 0, 1, 0.0]}, index=fut_idx)
+    p = fc.predict(X=fut)["sales"].to_numpy()
+    assert np.all(p[[0, 2, 5]] > p[[1, 3, 4, 6]].max())  # it learned to use the future promo
+    with pytest.raises(ValueError, match="predict needs X with the future covariates"):
+        fc.predict()
+    with pytest.raises(ValueError, match="X has no row for future timestamp 2020-11-02"):
+        fc.predict(X=fut.iloc[:-1])
+    with pytest.raises(ValueError, match=r"lacks the future covariate column\(s\) \['promo'\]"):
+        fc.predict(X=fut.rename(columns={"promo": "other"}))
+
+
+def test_recursive_strategy_any_horizon():
+    df = _monthly(60)
+    fc = LSTMForecaster(horizon=3, strategy="recursive", **FAST).fit(df)
+    assert fc.predict(horizon=10).shape == (10, 1)
+    with pytest.raises(ValueError, match="exceeds the horizon"):
+        LSTMForecaster(horizon=3, **FAST).fit(df).predict(horizon=4)
+    with pytest.raises(ValueError, match="recursive' cannot use past covariates"):
+        LSTMForecaster(strategy="recursive", target="a", **FAST).fit(_monthly(60, cols=("a", "b")))
+
+
+def test_conformal_interval_coverage_on_held_out_data():
+    # 30 series from one process: one global model; coverage measured on the
+    # 30 x 6 held-out points that follow the training data.
+    rng = np.random.default_rng(0)
+    n, S, H = 150, 30, 6
+    idx = pd.date_range("2000-01-01", periods=n + H, freq="D")
+    t = np.arange(n + H)
+    data = {f"s{k}": np.sin(2 * np.pi * t / 7 + k) + 0.5 * rng.standard_normal(n + H) for k in range(S)}
+    full = pd.DataFrame(data, index=idx)
+    fc = GRUForecaster(horizon=H, target=list(data), max_epochs=20, hidden_size=8,
+                       validation_fraction=0.3).fit(full.iloc[:n])
+    iv = fc.predict_interval(coverage=0.9)
+    truth = full.iloc[n:]
+    inside = [((truth[c] >= iv[f"{c}_lower"]) & (truth[c] <= iv[f"{c}_upper"])).to_numpy() for c in data]
+    cov = np.mean(inside)
+    assert 0.8 <= cov <= 0.99, cov
+    assert (iv[[f"{c}_upper" for c in data]].to_numpy() > iv[[f"{c}_lower" for c in data]].to_numpy()).all()
+    narrow = fc.predict_interval(coverage=0.5)
+    assert (narrow["s0_upper"] - narrow["s0_lower"] <= iv["s0_upper"] - iv["s0_lower"] + 1e-12).all()
+
+
+def test_quantile_loss_intervals():
+    df = _monthly(80)
+    fc = LSTMForecaster(horizon=4, loss="pinball", quantiles=[0.05, 0.5, 0.95], **FAST).fit(df)
+    iv = fc.predict_interval(coverage=0.9)
+    assert (iv["y_lower"] <= iv["y_upper"]).all()
+    with pytest.raises(ValueError, match="needs quantiles 0.25 and 0.75"):
+        fc.predict_interval(coverage=0.5)
+
+
+def test_save_load_round_trip_and_corrupt_files(tmp_path):
+    df = _monthly(60, cols=("a", "b"))
+    fc = GRUForecaster(horizon=4, target="a", **FAST).fit(df)
+    path = tmp_path / "m.tsgate"
+    fc.save(path)
+    assert [p.name for p in tmp_path.iterdir()] == ["m.tsgate"]  # no temp file left behind
+    back = tsgate.load(path)
+    assert back.predict().equals(fc.predict())
+    assert back.get_params() == fc.get_params()
+    with np.load(path, allow_pickle=False) as z:  # pickle-free
+        assert "__meta__" in z.files
+    raw = path.read_bytes()
+    (tmp_path / "trunc.tsgate").write_bytes(raw[: len(raw) // 2])
+    with pytest.raises(tsgate.ModelFileError, match="not a readable tsgate model file"):
+        tsgate.load(tmp_path / "trunc.tsgate")
+    (tmp_path / "junk.tsgate").write_bytes(b"hello")
+    with pytest.raises(tsgate.ModelFileError, match="not a readable"):
+        tsgate.load(tmp_path / "junk.tsgate")
+    with pytest.raises(tsgate.ModelFileError, match="does not exist"):
+        tsgate.load(tmp_path / "nope.tsgate")
+    import json
+
+    with np.load(path, allow_pickle=False) as z:
+        arrays = {k: z[k] for k in z.files}
+    meta = json.loads(str(arrays["__meta__"]))
+    meta["version"] = 99
+    arrays["__meta__"] = np.array(json.dumps(meta))
+    np.savez(tmp_path / "v99.npz", **arrays)
+    with pytest.raises(tsgate.ModelFileError, match="format version 99"):
+        tsgate.load(tmp_path / "v99.npz")
+
+
+def test_joblib_pickle_clone_and_params():
+    df = _monthly(48)
+    fc = RNNForecaster(horizon=3, **FAST).fit(df)
+    back = pickle.loads(pickle.dumps(fc))
+    assert back.predict().equals(fc.predict())
+    c = clone(fc)
+    assert c.get_params() == fc.get_params() and not hasattr(c, "model_")
+    c.set_params(hidden_size=4)
+    assert c.hidden_size == 4
+
+
+def test_grid_search_with_time_series_split():
+    df = _monthly(96)
+    gs = GridSearchCV(GRUForecaster(horizon=6, max_epochs=10), {"hidden_size": [4, 8]},
+                      cv=TimeSeriesSplit(n_splits=2, test_size=6))
+    gs.fit(df)
+    assert gs.best_params_["hidden_size"] in (4, 8)
+    assert np.isfinite(gs.best_score_) and gs.best_score_ < 0
+    assert gs.best_estimator_.predict().shape == (6, 1)
+
+
+# ------------------------------------------------------------------ bad input
+
+
+def test_nan_in_target_names_column_and_timestamp():
+    df = _monthly(48)
+    df.iloc[10, 0] = np.nan
+    with pytest.raises(ValueError, match=r"column 'y' has NaN or inf \(first at 2000-11-01"):
+        LSTMForecaster(**FAST).fit(df)
+    df.iloc[11, 0] = np.inf
+    fc = LSTMForecaster(horizon=3, fill="interpolate", **FAST).fit(df)
+    assert np.isfinite(fc.predict().to_numpy()).all()
+
+
+@pytest.mark.parametrize("mutate,msg", [
+    (lambda d: d.iloc[[0, 2, 1] + list(range(3, len(d)))], "not sorted: row 2"),
+    (lambda d: pd.concat([d.iloc[:5], d.iloc[4:]]), "duplicated timestamps"),
+    (lambda d: d.drop(d.index[[5, 9]]), "irregular time index"),
+    (lambda d: d.iloc[:5], "too short: 5 rows"),
+    (lambda d: d.assign(y=d["y"].astype(str)), "not numeric"),
+    (lambda d: d.iloc[:0], "empty"),
+    (lambda d: d.assign(label="x"), "non-numeric columns \\['label'\\]"),
+])
+def test_bad_frames(mutate, msg):
+    with pytest.raises(ValueError, match=msg):
+        LSTMForecaster(horizon=3, target="y", **FAST).fit(mutate(_monthly(48)))
+
+
+def test_bad_arguments():
+    df = _monthly(48)
+    with pytest.raises(NotFittedError):
+        LSTMForecaster().predict()
+    with pytest.raises(ValueError, match="target 'z' is not a column"):
+        LSTMForecaster(target="z").fit(df)
+    with pytest.raises(ValueError, match="time_col 'when' is not a column"):
+        LSTMForecaster(time_col="when").fit(df)
+    with pytest.raises(TypeError, match="NumPy array"):
+        LSTMForecaster().fit(df.to_numpy())
+    fc = LSTMForecaster(horizon=3, **FAST).fit(df)
+    for h in (0, -1, 2.5, "3"):
+        with pytest.raises(ValueError, match="horizon must be a positive integer"):
+            fc.predict(horizon=h)
+    for kw, m in [(dict(horizon=0), "horizon"), (dict(strategy="x"), "strategy"),
+                  (dict(scaler="zscore"), "scaler"), (dict(loss="l3"), "loss"),
+                  (dict(optimizer="lbfgs"), "optimizer"), (dict(device="cuda"), "device='cuda'")]:
+        with pytest.raises(ValueError, match=m):
+            LSTMForecaster(**{**FAST, **kw}).fit(df)
+
+
+@pytest.mark.parametrize("scaler", ["standard", "robust", "minmax", None])
+def test_scalers(scaler):
+    df = _monthly(48) * 1000
+    p = GRUForecaster(horizon=3, scaler=scaler, **FAST).fit(df).predict()
+    assert np.isfinite(p.to_numpy()).all()
+    assert 5000 < p.to_numpy().mean() < 20000  # inverted back to the original units
+
+
+def test_metrics():
+    y, f = np.array([1.0, 2, 4]), np.array([1.0, 3, 2])
+    assert metrics.mae(y, f) == 1.0
+    assert metrics.rmse(y, f) == pytest.approx(np.sqrt(5 / 3))
+    assert metrics.mape(y, f) == pytest.approx(100 * (0 + 0.5 + 0.5) / 3)
+    assert metrics.smape(y, f) == pytest.approx(100 * (0 + 2 / 5 + 4 / 6) / 3)
+    assert metrics.mase(y, f, [1.0, 2, 3, 5], m=1) == pytest.approx(1.0 / (4 / 3))
+    assert list(metrics.seasonal_naive([1, 2, 3, 4], 5, 2)) == [3, 4, 3, 4, 3]
+    with pytest.raises(ValueError, match="same shape"):
+        metrics.mae([1, 2], [1])
+
+
+def test_too_short_for_an_explicit_lookback():
+    with pytest.raises(ValueError, match=r"too short: 30 rows, but lookback \(24\) \+ horizon \(6\)"):
+        LSTMForecaster(lookback=24, horizon=6, **FAST).fit(_monthly(30))

@@ -1,0 +1,61 @@
+"""Forecast accuracy metrics (NumPy; pandas objects are accepted)."""
+
+import numpy as np
+
+
+def _pair(y_true, y_pred):
+    a = np.asarray(y_true, dtype=np.float64)
+    b = np.asarray(y_pred, dtype=np.float64)
+    if a.shape != b.shape:
+        raise ValueError(f"y_true and y_pred must have the same shape, got {a.shape} and {b.shape}")
+    if a.size == 0:
+        raise ValueError("y_true is empty")
+    return a, b
+
+
+def mae(y_true, y_pred):
+    """Mean absolute error."""
+    a, b = _pair(y_true, y_pred)
+    return float(np.mean(np.abs(a - b)))
+
+
+def rmse(y_true, y_pred):
+    """Root mean squared error."""
+    a, b = _pair(y_true, y_pred)
+    return float(np.sqrt(np.mean((a - b) ** 2)))
+
+
+def mape(y_true, y_pred):
+    """Mean absolute percentage error, in percent (undefined where y_true = 0)."""
+    a, b = _pair(y_true, y_pred)
+    if (a == 0).any():
+        raise ValueError("MAPE is undefined when y_true contains zeros; use smape or mase")
+    return float(100.0 * np.mean(np.abs((a - b) / a)))
+
+
+def smape(y_true, y_pred):
+    """Symmetric MAPE in percent: mean of 200 |y - f| / (|y| + |f|) (0 where both are 0)."""
+    a, b = _pair(y_true, y_pred)
+    den = np.abs(a) + np.abs(b)
+    ratio = np.divide(2.0 * np.abs(a - b), den, out=np.zeros_like(den), where=den > 0)
+    return float(100.0 * np.mean(ratio))
+
+
+def mase(y_true, y_pred, y_train, m=1):
+    """Mean absolute scaled error: MAE over the in-sample MAE of the seasonal
+    naive forecast with period ``m`` on ``y_train``."""
+    a, b = _pair(y_true, y_pred)
+    tr = np.asarray(y_train, dtype=np.float64)
+    if tr.shape[0] <= m:
+        raise ValueError(f"y_train needs more than m={m} values for MASE")
+    scale = np.mean(np.abs(tr[m:] - tr[:-m]))
+    if scale == 0:
+        raise ValueError("MASE is undefined: the seasonal naive in-sample error is zero")
+    return float(np.mean(np.abs(a - b)) / scale)
+
+
+def seasonal_naive(y_train, horizon, m=1):
+    """Repeat the last season of ``y_train`` over ``horizon`` steps (m=1: naive)."""
+    tr = np.asarray(y_train, dtype=np.float64)
+    last = tr[-m:]
+    return np.array([last[k % m] for k in range(horizon)])
