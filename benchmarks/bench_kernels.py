@@ -149,20 +149,22 @@ def bench_one(cell, B, T, D, H, L, bi, repeats):
 
 
 def compile_times():
-    """Cold (empty cache) and warm (cached) first call, in fresh processes."""
+    """Cold (empty cache) and warm (cached) first call, in fresh processes.
+
+    Returns (import_s, cold_first_call_s, warm_first_call_s): the first
+    call excludes the interpreter's imports of numpy/numba/tsgate.
+    """
     import tempfile
 
-    code = ("import time; t=time.perf_counter(); import numpy as np;"
-            "from tsgate.network import RecurrentNetwork as R;"
+    code = ("import time; t0=time.perf_counter(); import numpy as np;"
+            "from tsgate.network import RecurrentNetwork as R; t1=time.perf_counter();"
             "n=R('lstm',4,8); y,h,c=n.forward(np.ones((5,3,4),np.float32)); n.backward(np.ones_like(y));"
-            "print(time.perf_counter()-t)")
+            "print(t1-t0, time.perf_counter()-t1)")
     with tempfile.TemporaryDirectory() as cache:
         env = dict(os.environ, NUMBA_CACHE_DIR=cache)
-        cold = float(subprocess.run([sys.executable, "-c", code], env=env, check=True,
-                                    capture_output=True, text=True).stdout)
-        warm = float(subprocess.run([sys.executable, "-c", code], env=env, check=True,
-                                    capture_output=True, text=True).stdout)
-    return cold, warm
+        runs = [subprocess.run([sys.executable, "-c", code], env=env, check=True,
+                               capture_output=True, text=True).stdout.split() for _ in range(2)]
+    return float(runs[1][0]), float(runs[0][1]), float(runs[1][1])
 
 
 def main():
@@ -179,7 +181,7 @@ def main():
     threads = numba.get_num_threads()
     torch.set_num_threads(threads)
     peak = gemm_peak(threads)
-    cold, warm = compile_times()
+    imp, cold, warm = compile_times()
     cpu = platform.processor() or "unknown"
     try:
         cpu = next(l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name"))
@@ -197,8 +199,8 @@ def main():
         f"- machine: {cpu}, {os.cpu_count()} logical CPUs; threads used: {threads} (numba and torch)",
         f"- numba {numba.__version__}, numpy {np.__version__}, threading layer: {numba.threading_layer()}",
         f"- measured float32 GEMM peak (sgemm 2048, {threads} threads): {peak:.1f} GFLOP/s",
-        f"- compile: cold (empty cache) first call {cold:.2f} s, warm (cached) first call {warm:.2f} s "
-        "(LSTM float32 forward+backward, fresh process, includes imports)",
+        f"- LSTM float32 forward+backward in a fresh process: cold (empty Numba cache) first call "
+        f"{cold:.2f} s, warm (cached) first call {warm:.2f} s, plus {imp:.2f} s of imports (numpy, numba, tsgate)",
         f"- median of {args.repeats} alternating repeats; ratio = torch time / tsgate time (> 1: tsgate faster)",
         "",
         "| cell | B | T | D | H | L | bi | infer ms | torch ms | ratio | train ms | torch ms | ratio | train GFLOP/s | % peak |",

@@ -70,3 +70,6 @@ def load(name, frame=False):
 def _check(name):
     if name not in DATASETS:
         raise ValueError(f"unknown dataset {name!r}; available: {', '.join(names())}")
+
+
+from .generators import adding_problem, delayed_echo, mackey_glass  # noqa: E402,F401

@@ -4,14 +4,30 @@
 >>> from tsgate.datasets import load
 >>> fc = LSTMForecaster(horizon=24).fit(load("airpassengers")[:"1958-12"])
 >>> fc.predict()  # doctest: +SKIP
+
+Heavy modules (pandas, scikit-learn) load on first use of the names below.
 """
 
 __version__ = "0.1.0"
 
-from . import metrics  # noqa: E402
-from .forecaster import GRUForecaster, LSTMForecaster, RNNForecaster  # noqa: E402
-from .io import ModelFileError, load  # noqa: E402
-from .network import RecurrentNetwork  # noqa: E402
+_LAZY = {
+    "LSTMForecaster": "forecaster", "GRUForecaster": "forecaster", "RNNForecaster": "forecaster",
+    "load": "io", "ModelFileError": "io", "RecurrentNetwork": "network", "metrics": None,
+}
 
-__all__ = ["LSTMForecaster", "GRUForecaster", "RNNForecaster", "RecurrentNetwork", "load",
-           "ModelFileError", "metrics", "__version__"]
+__all__ = sorted(_LAZY) + ["__version__"]
+
+
+def __getattr__(name):
+    if name not in _LAZY:
+        raise AttributeError(f"module 'tsgate' has no attribute {name!r}")
+    import importlib
+
+    mod = _LAZY[name]
+    if mod is None:
+        return importlib.import_module(f"{__name__}.{name}")
+    return getattr(importlib.import_module(f"{__name__}.{mod}"), name)
+
+
+def __dir__():
+    return __all__

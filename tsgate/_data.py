@@ -74,7 +74,7 @@ def as_frame(data, time_col=None, name="data"):
             raise ValueError(f"{name} has an irregular time index: cannot infer a frequency "
                              f"(first irregular step at row {first}, {idx[first]}); resample it first")
         df = df.copy()
-        df.index = pd.DatetimeIndex(idx, freq=freq)
+        df.index = pd.DatetimeIndex(idx, freq=freq, name=idx.name)
         return df, freq
     steps = np.diff(np.asarray(idx))
     if len(steps) and (steps != steps[0]).any():

@@ -175,8 +175,8 @@ class _RecurrentForecaster(BaseEstimator):
         known = np.concatenate([fs, cal], axis=1)
         steps_out = H if self.strategy == "direct" else 1
         h_win = H if self.strategy == "direct" else 1
-        parts = {"X": [], "Y": [], "E": [], "last": [], "series": []}
-        val = {"X": [], "Y": [], "E": [], "last": [], "series": []}
+        parts = {"X": [], "Y": [], "E": [], "last": [], "series": [], "ends": []}
+        val = {"X": [], "Y": [], "E": [], "last": [], "series": [], "ends": []}
         for s in range(len(targets)):
             z = (tv[:, s] - self.t_loc_[s]) / self.t_scale_[s]
             Xw, Yw, Ew, last, ends = _data.windows(z, ps, known, lookback, h_win, steps_out)
@@ -189,6 +189,7 @@ class _RecurrentForecaster(BaseEstimator):
             for d, sl in ((parts, slice(0, N - n_val)), (val, slice(N - n_val, N))):
                 d["X"].append(Xw[sl]), d["Y"].append(Yw[sl]), d["E"].append(Ew[sl])
                 d["last"].append(last[sl]), d["series"].append(np.full(len(Xw[sl]), s))
+                d["ends"].append(ends[sl])
         cat = {k: np.concatenate(v) for k, v in parts.items()}
         vcat = {k: np.concatenate(v) for k, v in val.items()}
         nq = len(self.quantiles) if (self.loss == "pinball" and self.quantiles) else 1
@@ -217,6 +218,7 @@ class _RecurrentForecaster(BaseEstimator):
         self.targets_, self.past_covariates_, self.future_covariates_ = targets, past, future
         self.freq_, self.lookback_, self.seasonal_period_ = freq, lookback, m
         self.cutoff_ = df.index[-1]
+        self.index_name_ = df.index.name
         self.n_known_ = known.shape[1]
         self.last_targets_ = tv[-lookback:].copy()
         self.last_past_ = pv[-lookback:].copy()
@@ -233,6 +235,47 @@ class _RecurrentForecaster(BaseEstimator):
                 pr, tr = pr + vcat["last"][:, None], tr + vcat["last"][:, None]
             sc = self.t_scale_[vcat["series"]][:, None]
             self.val_residuals_ = (tr - pr) * sc
+            # the seasonal naive forecast on the same validation windows
+            mm = m if m > 1 else 1
+            k = np.arange(1, H + 1)
+            lag = mm * np.ceil(k / mm).astype(int)
+            naive_err = [np.abs(tv[e + k, s_] - tv[e + k - lag, s_])
+                         for e, s_ in zip(vcat["ends"], vcat["series"])]
+            self.val_scores_ = {"mae": float(np.mean(np.abs(self.val_residuals_))),
+                                "seasonal_naive_mae": float(np.mean(naive_err)),
+                                "n_windows": int(len(vcat["X"]))}
+        else:
+            self.val_scores_ = {}
+        return self
+
+    def update(self, X):
+        """Move the forecast origin to the end of newer data, without refitting.
+
+        ``X`` holds the same columns (at least the last ``lookback_`` rows
+        after the training data, or a longer frame that ends later). The
+        forecast then starts after its last timestamp.
+
+        Returns
+        -------
+        self
+        """
+        check_is_fitted(self, "model_")
+        df, freq = _data.as_frame(X, self.time_col, name="X")
+        if str(freq) != str(self.freq_):
+            raise ValueError(f"X has frequency {freq}, the model was fit on {self.freq_}")
+        if len(df) < self.lookback_:
+            raise ValueError(f"X needs at least lookback={self.lookback_} rows, got {len(df)}")
+        cols = self.targets_ + self.past_covariates_ + self.future_covariates_
+        missing = [c for c in cols if c not in df.columns]
+        if missing:
+            raise ValueError(f"X lacks the column(s) {missing} the model was fit with")
+        tail = df.iloc[-self.lookback_:]
+        self.last_targets_ = _data.numeric_block(tail, self.targets_, "X", self.fill)
+        P = self.past_covariates_
+        self.last_past_ = _data.numeric_block(tail, P, "X", self.fill) if P else np.zeros((self.lookback_, 0))
+        F = self.future_covariates_
+        self.last_future_ = _data.numeric_block(tail, F, "X", self.fill) if F else np.zeros((self.lookback_, 0))
+        self.cutoff_ = df.index[-1]
         return self
 
     def _validate_params(self):
@@ -271,7 +314,7 @@ class _RecurrentForecaster(BaseEstimator):
 
     def _future_known(self, horizon, X):
         """Scaled known-future features over the horizon, (horizon, K)."""
-        idx = _data.future_index(self.cutoff_, self.freq_, horizon)
+        idx = _data.future_index(self.cutoff_, self.freq_, horizon).rename(getattr(self, "index_name_", None))
         parts = []
         if self.future_covariates_:
             if X is None:

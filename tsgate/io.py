@@ -55,6 +55,7 @@ def save(est, path):
         "n_quantiles": int(est.n_quantiles_), "n_known": int(est.n_known_),
         "model": {"input_size": est.model_.net.input_size, "n_outputs": est.model_.n_outputs,
                   "n_extra": est.model_.n_extra},
+        "val_scores": est.val_scores_, "index_name": est.index_name_,
         "history": {k: [float(x) for x in v] if isinstance(v, list) else v for k, v in est.history_.items()},
     }
     arrays = {name: np.asarray(getattr(est, name)) for name in _ARRAYS}
@@ -127,6 +128,8 @@ def load(path, device="cpu"):
             meta["seasonal_period"], meta["n_quantiles"], meta["n_known"])
         est.cutoff_ = pd.Timestamp(meta["cutoff"]) if meta["cutoff_kind"] == "timestamp" else int(meta["cutoff"])
         est.history_ = meta["history"]
+        est.val_scores_ = meta.get("val_scores", {})
+        est.index_name_ = meta.get("index_name")
     except ModelFileError:
         raise
     except (KeyError, TypeError, ValueError) as exc:

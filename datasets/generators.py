@@ -1,0 +1,83 @@
+"""Generators for long-delay tasks (exposed as ``tsgate.datasets.*``)."""
+
+import numpy as np
+import pandas as pd
+
+
+def mackey_glass(n=2000, tau=17, a=0.2, b=10, g=0.1, dt=0.1, subsample=10, washout=1000,
+                 x0=1.2, random_state=None):
+    """Mackey-Glass delay differential equation, as in Jaeger (2001).
+
+    ``dx/dt = a x(t - tau) / (1 + x(t - tau)^b) - g x(t)``, integrated by
+    Euler with step ``dt`` and kept every ``subsample`` steps (one sample per
+    unit of time). tau=17 gives mild chaos, tau=30 wilder chaos. The history
+    before t=0 is ``x0`` plus a small seeded perturbation; the first
+    ``washout`` samples are dropped.
+
+    Returns
+    -------
+    pandas.Series of length ``n`` on a RangeIndex.
+    """
+    if tau <= 0 or n <= 0:
+        raise ValueError("tau and n must be positive")
+    rng = np.random.default_rng(random_state)
+    lag = int(round(tau / dt))
+    steps = (n + washout) * subsample
+    x = np.empty(steps + lag + 1)
+    x[:lag + 1] = x0 + 0.01 * rng.standard_normal(lag + 1)
+    for t in range(lag, steps + lag):
+        xt = x[t - lag]
+        x[t + 1] = x[t] + dt * (a * xt / (1.0 + xt ** b) - g * x[t])
+    out = x[lag + 1::subsample][washout:washout + n]
+    return pd.Series(out, name=f"mackey_glass_tau{tau}")
+
+
+def adding_problem(n_sequences=1000, length=100, random_state=None):
+    """The adding problem of Hochreiter & Schmidhuber (1997), experiment 4.
+
+    Each sequence has two channels: values uniform in [-1, 1] and markers.
+    Exactly two positions are marked: the first among the first 10 steps,
+    the second among the first ``length/2 - 1``. The target is
+    ``0.5 + (X1 + X2) / 4`` where X1, X2 are the marked values, so the
+    information lies up to ``length`` steps back.
+
+    Returns
+    -------
+    X : ndarray (n_sequences, length, 2), float32
+    y : ndarray (n_sequences,), float32
+    """
+    if length < 22:
+        raise ValueError("length must be at least 22")
+    rng = np.random.default_rng(random_state)
+    X = np.zeros((n_sequences, length, 2), np.float32)
+    X[:, :, 0] = rng.uniform(-1, 1, (n_sequences, length))
+    first = rng.integers(0, 10, n_sequences)
+    second = rng.integers(0, length // 2 - 1, n_sequences)
+    second = np.where(second == first, (second + 1) % (length // 2 - 1), second)
+    rows = np.arange(n_sequences)
+    X[rows, first, 1] = 1.0
+    X[rows, second, 1] = 1.0
+    y = 0.5 + (X[rows, first, 0] + X[rows, second, 0]) / 4.0
+    return X, y.astype(np.float32)
+
+
+def delayed_echo(n=2000, lag=100, noise=0.05, freq="h", start="2020-01-01", random_state=None):
+    """A target that echoes an exogenous driver ``lag`` steps later.
+
+    ``y_t = x_{t-lag} + noise``, with x a sparse sequence of random pulses
+    (each step a pulse with probability 0.05, height uniform in [1, 2]);
+    the first ``lag`` values of y are pure noise.
+
+    Returns
+    -------
+    pandas.DataFrame with columns ``x`` (driver) and ``y`` (target) on a
+    DatetimeIndex of frequency ``freq``.
+    """
+    if lag < 1:
+        raise ValueError("lag must be >= 1")
+    rng = np.random.default_rng(random_state)
+    x = np.where(rng.random(n) < 0.05, rng.uniform(1, 2, n), 0.0)
+    y = noise * rng.standard_normal(n)
+    y[lag:] += x[:-lag]
+    idx = pd.date_range(start, periods=n, freq=freq)
+    return pd.DataFrame({"x": x, "y": y}, index=idx)

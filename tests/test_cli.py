@@ -1,0 +1,134 @@
+"""The tsgate command line, through click's CliRunner and a real subprocess."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from tsgate.cli import main
+
+FAST = ["--epochs", "15", "--quiet"]
+
+
+@pytest.fixture
+def csv(tmp_path):
+    idx = pd.date_range("2001-01-01", periods=72, freq="MS")
+    t = np.arange(72)
+    df = pd.DataFrame({"date": idx.strftime("%Y-%m-%d"), "sales": 100 + t + 10 * np.sin(2 * np.pi * t / 12)})
+    p = tmp_path / "sales.csv"
+    df.to_csv(p, index=False)
+    return p
+
+
+def run(args):
+    r = CliRunner().invoke(main, [str(a) for a in args])
+    return r.exit_code, r.stdout, r.stderr
+
+
+def test_forecast_to_stdout_and_files(csv, tmp_path):
+    code, out, err = run(["forecast", csv, "--horizon", 6, *FAST])
+    assert code == 0, err
+    lines = out.strip().splitlines()
+    assert lines[0] == "date,sales,sales_lower,sales_upper"
+    assert lines[1].startswith("2007-01-01") and len(lines) == 7
+    model = tmp_path / "m.tsgate"
+    code, _, err = run(["forecast", csv, "--horizon", 6, "--out", tmp_path / "f.csv", "--save-model", model,
+                        "--epochs", 15])
+    assert code == 0
+    assert "validation MAE" in err and "seasonal naive" in err and "time" in err
+    assert pd.read_csv(tmp_path / "f.csv").shape == (6, 4)
+    code, out, _ = run(["predict", model, "--horizon", 3, "--json"])
+    recs = json.loads(out)
+    assert code == 0 and len(recs) == 3 and set(recs[0]) == {"date", "sales", "sales_lower", "sales_upper"}
+
+
+def test_fit_predict_with_newer_data(csv, tmp_path):
+    model = tmp_path / "m.tsgate"
+    df = pd.read_csv(csv)
+    df.iloc[:60].to_csv(tmp_path / "old.csv", index=False)
+    assert run(["fit", tmp_path / "old.csv", "--save-model", model, "--horizon", 4, *FAST])[0] == 0
+    code, out, _ = run(["predict", model, "--input", csv])
+    assert code == 0 and out.splitlines()[1].startswith("2007-01-01")
+    code, out, _ = run(["predict", model])
+    assert out.splitlines()[1].startswith("2006-01-01")
+
+
+def test_backtest_prints_metrics_next_to_seasonal_naive(csv):
+    code, out, err = run(["backtest", csv, "--folds", 2, "--horizon", 6, *FAST])
+    assert code == 0, err
+    assert "MASE" in out and out.count("seasonal_naive") == 3 and "all" in out
+
+
+def test_datasets_commands(tmp_path):
+    code, out, _ = run(["datasets", "list"])
+    assert code == 0 and "airpassengers" in out and "co2_weekly" in out
+    code, _, _ = run(["datasets", "export", "sunspots_yearly", "--out", tmp_path / "s.csv"])
+    assert code == 0 and len(pd.read_csv(tmp_path / "s.csv")) == 309
+
+
+def test_plot(csv, tmp_path):
+    pytest.importorskip("matplotlib")
+    png = tmp_path / "f.png"
+    assert run(["forecast", csv, "--horizon", 6, "--plot", png, *FAST])[0] == 0
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def _user_error_cases(csv, tmp_path):
+    df = pd.read_csv(csv)
+    nan = df.copy()
+    nan.loc[5, "sales"] = np.nan
+    nan.to_csv(tmp_path / "nan.csv", index=False)
+    (tmp_path / "empty.csv").write_text("")
+    (tmp_path / "header.csv").write_text("date,sales\n")
+    df.iloc[:6].to_csv(tmp_path / "short.csv", index=False)
+    (tmp_path / "bad.tsgate").write_bytes(b"not a model")
+    return [
+        (["forecast", tmp_path / "missing.csv"], "no such file"),
+        (["forecast", tmp_path / "empty.csv"], "the file is empty"),
+        (["forecast", tmp_path / "header.csv"], "no rows"),
+        (["forecast", csv, "--target", "profit"], "target 'profit' is not a column"),
+        (["forecast", csv, "--time-col", "when"], "--time-col 'when' is not a column"),
+        (["forecast", tmp_path / "short.csv"], "too short"),
+        (["forecast", tmp_path / "nan.csv"], "column 'sales' has NaN or inf (first at 2001-06-01"),
+        (["forecast", csv, "--horizon", "0"], "Invalid value for '--horizon'"),
+        (["forecast", csv, "--cell", "tcn"], "Invalid value for '--cell'"),
+        (["forecast", csv, "--interval", "1.5"], "Invalid value for '--interval'"),
+        (["predict", tmp_path / "bad.tsgate"], "not a readable tsgate model file"),
+        (["datasets", "export", "nope"], "unknown dataset 'nope'"),
+    ]
+
+
+def test_user_errors_exit_2_with_one_line(csv, tmp_path):
+    for args, msg in _user_error_cases(csv, tmp_path):
+        code, out, err = run(args)
+        assert code == 2, (args, code, err)
+        assert msg in err, (args, err)
+        assert "Traceback" not in err
+        if "Invalid value" not in msg:  # click's own usage errors print usage lines too
+            assert len(err.strip().splitlines()) == 1, err
+
+
+def test_nan_with_fill_policy_succeeds(csv, tmp_path):
+    df = pd.read_csv(csv)
+    df.loc[5, "sales"] = np.nan
+    df.to_csv(tmp_path / "nan.csv", index=False)
+    assert run(["forecast", tmp_path / "nan.csv", "--fill", "interpolate", "--horizon", 3, *FAST])[0] == 0
+
+
+def test_installed_script_in_a_subprocess(csv, tmp_path):
+    exe = shutil.which("tsgate", path=os.path.dirname(sys.executable)) or shutil.which("tsgate")
+    if exe is None:
+        pytest.skip("the tsgate console script is not installed")
+    ok = subprocess.run([exe, "forecast", str(csv), "--horizon", "3", *FAST], capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stdout.splitlines()[0] == "date,sales,sales_lower,sales_upper"
+    for args, msg in _user_error_cases(csv, tmp_path):
+        p = subprocess.run([exe, *map(str, args)], capture_output=True, text=True)
+        assert p.returncode == 2 and msg in p.stderr and "Traceback" not in p.stderr, (args, p.stderr)

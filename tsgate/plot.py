@@ -1,0 +1,56 @@
+"""Forecast plots (matplotlib is an optional extra: ``pip install tsgate[plot]``)."""
+
+
+def _require_matplotlib():
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg", force=False)
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise ImportError("plotting needs matplotlib: pip install 'tsgate[plot]' "
+                          "(or pip install matplotlib)") from None
+    return plt
+
+
+def plot_forecast(history, forecast, target=None, path=None, title=None, last=None):
+    """Draw the history, the forecast and its interval band.
+
+    Parameters
+    ----------
+    history : pandas Series or DataFrame
+        Observed data (the target column is used for a DataFrame).
+    forecast : pandas DataFrame
+        From ``predict`` or ``predict_interval`` (columns ``t``,
+        ``t_lower``, ``t_upper``).
+    target : str, optional
+        Column to draw (default: the first forecast column).
+    path : str, optional
+        Save the figure as PNG here.
+    last : int, optional
+        Show only the last ``last`` observations of the history.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    plt = _require_matplotlib()
+    target = target or forecast.columns[0]
+    hist = history[target] if hasattr(history, "columns") else history
+    if last:
+        hist = hist.iloc[-last:]
+    fig, ax = plt.subplots(figsize=(9, 4), dpi=110)
+    ax.plot(hist.index, hist.to_numpy(), color="0.2", lw=1.3, label="history")
+    ax.plot(forecast.index, forecast[target].to_numpy(), color="tab:blue", lw=1.8, label="forecast")
+    lo, hi = f"{target}_lower", f"{target}_upper"
+    if lo in forecast and hi in forecast:
+        ax.fill_between(forecast.index, forecast[lo].to_numpy(), forecast[hi].to_numpy(),
+                        color="tab:blue", alpha=0.2, label="interval")
+    ax.set_title(title or f"tsgate forecast of {target}")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left")
+    fig.autofmt_xdate()
+    fig.tight_layout()
+    if path:
+        fig.savefig(path)
+    return fig
