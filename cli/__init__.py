@@ -177,6 +177,10 @@ def forecast(file, target, time_col, horizon, cell, lookback, epochs, seed, fill
              plot, save_model, as_json):
     """Fit on FILE.csv and forecast what follows it, with an interval."""
     t0 = time.perf_counter()
+    if plot:  # fail before training, not after
+        from tsgate.plot import _require_matplotlib
+
+        _require_matplotlib()
     df = read_csv(file, time_col)
     fc = _build(cell, _default_horizon(df, horizon), lookback, epochs, seed, target, interval, fill, quiet)
     fc.fit(df)

@@ -132,3 +132,19 @@ def test_installed_script_in_a_subprocess(csv, tmp_path):
     for args, msg in _user_error_cases(csv, tmp_path):
         p = subprocess.run([exe, *map(str, args)], capture_output=True, text=True)
         assert p.returncode == 2 and msg in p.stderr and "Traceback" not in p.stderr, (args, p.stderr)
+
+
+def test_plot_without_matplotlib_is_a_clear_error(csv, tmp_path, monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def fake_import(name, *args, **kwargs):
+        if name == "matplotlib" or name.startswith("matplotlib."):
+            raise ImportError("No module named 'matplotlib'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", fake_import)
+    code, _, err = run(["forecast", csv, "--horizon", 3, "--plot", tmp_path / "x.png", *FAST])
+    assert code == 2
+    assert "plotting needs matplotlib: pip install 'tsgate[plot]'" in err
