@@ -13,6 +13,8 @@ __version__ = "0.1.0"
 _LAZY = {
     "LSTMForecaster": "forecaster", "GRUForecaster": "forecaster", "RNNForecaster": "forecaster",
     "load": "io", "ModelFileError": "io", "RecurrentNetwork": "network", "metrics": None,
+    "LSTMRegressor": "sequence", "LSTMClassifier": "sequence", "LagWindowTransformer": "sequence",
+    "plot_forecast": "plot",
 }
 
 __all__ = sorted(_LAZY) + ["__version__"]

@@ -18,7 +18,7 @@ import numpy as np
 from .config import jit
 from .network import RecurrentNetwork
 
-LOSSES = {"mse": 0, "mae": 1, "huber": 2, "pinball": 3}
+LOSSES = {"mse": 0, "mae": 1, "huber": 2, "pinball": 3, "bce": 4, "ce": 5}
 OPTIMIZERS = {"adam": 0, "rmsprop": 1, "sgd": 2}
 
 
@@ -37,6 +37,19 @@ def _loss_and_grad(pred, target, tau, code, delta, grad):
     B, M = pred.shape
     n = B * M
     total = 0.0
+    if code == 5:  # softmax cross-entropy per row; target is one-hot
+        for b in range(B):
+            mx = pred[b, 0]
+            for m in range(1, M):
+                mx = max(mx, pred[b, m])
+            z = 0.0
+            for m in range(M):
+                z += np.exp(pred[b, m] - mx)
+            lse = mx + np.log(z)
+            for m in range(M):
+                total -= target[b, m] * (pred[b, m] - lse)
+                grad[b, m] = (np.exp(pred[b, m] - lse) - target[b, m]) / B
+        return total / B
     for b in range(B):
         for m in range(M):
             e = pred[b, m] - target[b, m]
@@ -53,6 +66,10 @@ def _loss_and_grad(pred, target, tau, code, delta, grad):
                 else:
                     total += delta * (abs(e) - 0.5 * delta)
                     grad[b, m] = delta * (1.0 if e > 0 else -1.0) / n
+            elif code == 4:  # binary cross-entropy on logits, target in {0, 1}
+                x = pred[b, m]
+                total += max(x, 0.0) - x * target[b, m] + np.log1p(np.exp(-abs(x)))
+                grad[b, m] = (1.0 / (1.0 + np.exp(-x)) - target[b, m]) / n
             else:  # pinball, u = target - pred
                 u = -e
                 if u >= 0:
@@ -201,7 +218,9 @@ def train(model, X, Y, extra=None, *, X_val=None, Y_val=None, extra_val=None, lo
     model : SequenceModel
     X : ndarray (N, T, D); Y : ndarray (N, M); extra : ndarray (N, E) or None
     X_val, Y_val, extra_val : validation arrays (time-ordered tail), optional
-    loss : {'mse', 'mae', 'huber', 'pinball'}
+    loss : {'mse', 'mae', 'huber', 'pinball', 'bce', 'ce'}
+        'bce': binary cross-entropy on logits; 'ce': softmax cross-entropy
+        with one-hot targets.
     quantiles : sequence of float, for 'pinball': column m of Y uses
         ``quantiles[m % len(quantiles)]``.
     optimizer : {'adam', 'rmsprop', 'sgd'}

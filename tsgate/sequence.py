@@ -1,0 +1,223 @@
+"""scikit-learn estimators on sequence windows: LSTMRegressor, LSTMClassifier,
+and LagWindowTransformer to build windows inside a Pipeline.
+
+X is ``(n, T, D)``, or ``(n, T*D)`` with ``n_features=D`` (time-major within a
+row: the D features of step 0, then of step 1...). A 2-D X without
+``n_features`` is read as ``T = n_columns`` steps of one feature. The ``cell``
+parameter picks LSTM, GRU or RNN.
+"""
+
+import numbers
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, TransformerMixin
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .training import SequenceModel, predict as _predict, train
+
+
+class _SequenceEstimator(BaseEstimator):
+    def __init__(self, cell="lstm", hidden_size=32, num_layers=1, bidirectional=False, dropout=0.0,
+                 n_features=None, max_epochs=100, batch_size=32, learning_rate=1e-2, optimizer="adam",
+                 weight_decay=0.0, clip_norm=1.0, early_stopping=False, validation_fraction=0.1,
+                 patience=10, random_state=None, device="cpu", verbose=0):
+        self.cell = cell
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.bidirectional = bidirectional
+        self.dropout = dropout
+        self.n_features = n_features
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.optimizer = optimizer
+        self.weight_decay = weight_decay
+        self.clip_norm = clip_norm
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.random_state = random_state
+        self.device = device
+        self.verbose = verbose
+
+    def _sequences(self, X, reset):
+        """Already-validated X -> standardised float32 (n, T, D)."""
+        if X.ndim == 3:
+            if self.n_features is not None and X.shape[2] != self.n_features:
+                raise ValueError(f"X has {X.shape[2]} features per step but n_features={self.n_features}")
+            seq = X
+        elif X.ndim == 2:
+            D = 1 if self.n_features is None else self.n_features
+            if not isinstance(D, numbers.Integral) or D < 1 or X.shape[1] % D:
+                raise ValueError(f"n_features={self.n_features!r} must be a positive integer dividing "
+                                 f"the {X.shape[1]} columns of X")
+            seq = X.reshape(X.shape[0], X.shape[1] // D, D)
+        else:
+            raise ValueError(f"X must be 2-D (n, T*D) or 3-D (n, T, D), got {X.ndim} dimensions")
+        if reset:
+            self.x_mean_ = seq.mean(axis=(0, 1))
+            std = seq.std(axis=(0, 1))
+            self.x_std_ = np.where(std > 1e-12, std, 1.0)
+        elif seq.shape[2] != self.x_mean_.shape[0]:
+            raise ValueError(f"X has {seq.shape[2]} features per step, fit had {self.x_mean_.shape[0]}")
+        return ((seq - self.x_mean_) / self.x_std_).astype(np.float32)
+
+    def _fit_model(self, seq, Y, loss):
+        if self.cell not in ("lstm", "gru", "rnn"):
+            raise ValueError(f"cell must be 'lstm', 'gru' or 'rnn', got {self.cell!r}")
+        for name in ("hidden_size", "num_layers", "max_epochs", "batch_size"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1:
+                raise ValueError(f"{name} must be a positive integer, got {v!r}")
+        seed = self.random_state if isinstance(self.random_state, numbers.Integral) else (
+            None if self.random_state is None else int(self.random_state.integers(2**31)) if hasattr(
+                self.random_state, "integers") else int(self.random_state.randint(2**31)))
+        self.model_ = SequenceModel(self.cell, seq.shape[2], self.hidden_size, Y.shape[1],
+                                    num_layers=self.num_layers, bidirectional=self.bidirectional,
+                                    dropout=self.dropout, device=self.device, random_state=seed)
+        n = len(seq)
+        n_val = int(n * self.validation_fraction) if self.early_stopping else 0
+        n_val = n_val if n - n_val >= 1 else 0
+        cut = n - n_val
+        cb = self.verbose if callable(self.verbose) else None
+        self.history_ = train(self.model_, seq[:cut], Y[:cut].astype(np.float32),
+                              X_val=seq[cut:] if n_val else None, Y_val=Y[cut:].astype(np.float32) if n_val else None,
+                              loss=loss, optimizer=self.optimizer, learning_rate=self.learning_rate,
+                              weight_decay=self.weight_decay, clip_norm=self.clip_norm,
+                              max_epochs=self.max_epochs, batch_size=self.batch_size,
+                              early_stopping=bool(n_val), patience=self.patience, random_state=seed,
+                              callback=cb)
+        self.n_iter_ = len(self.history_["loss"])
+
+    def _raw(self, X):
+        check_is_fitted(self, "model_")
+        X = validate_data(self, X, reset=False, allow_nd=True, dtype=[np.float64, np.float32])
+        return _predict(self.model_, self._sequences(X, reset=False)).astype(np.float64)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = False
+        return tags
+
+
+class LSTMRegressor(RegressorMixin, _SequenceEstimator):
+    """Recurrent regressor on sequence windows (MSE, standardised X and y).
+
+    Parameters
+    ----------
+    cell : {'lstm', 'gru', 'rnn'}
+    hidden_size, num_layers, bidirectional, dropout : network shape
+    n_features : int or None
+        Features per step when X is 2-D ``(n, T*D)``.
+    max_epochs, batch_size, learning_rate, optimizer, weight_decay, clip_norm
+    early_stopping, validation_fraction, patience
+        Validation on the last rows of X (time-ordered data assumed).
+    random_state : int, RandomState or None
+    device : {'cpu', 'cuda', 'auto'}
+    """
+
+    def fit(self, X, y):
+        """Fit on X (n, T, D) or (n, T*D) and y (n,) or (n, k). Returns self."""
+        X, y = validate_data(self, X, y, reset=True, allow_nd=True, multi_output=True, y_numeric=True,
+                             dtype=[np.float64, np.float32])
+        seq = self._sequences(X, reset=True)
+        y = np.asarray(y, dtype=np.float64)
+        self._y_1d = y.ndim == 1
+        Y = y.reshape(len(y), -1)
+        self.y_mean_ = Y.mean(0)
+        std = Y.std(0)
+        self.y_std_ = np.where(std > 1e-12, std, 1.0)
+        self._fit_model(seq, (Y - self.y_mean_) / self.y_std_, "mse")
+        return self
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
+
+    def predict(self, X):
+        """Predictions, shape (n,) or (n, k) like y."""
+        out = self._raw(X) * self.y_std_ + self.y_mean_
+        return out[:, 0] if self._y_1d else out
+
+
+class LSTMClassifier(ClassifierMixin, _SequenceEstimator):
+    """Recurrent sequence classifier.
+
+    Binary: one logit, sigmoid, binary cross-entropy. Multiclass: softmax
+    cross-entropy. The classic Keras stacked-LSTM example is
+    ``LSTMClassifier(num_layers=2, optimizer='rmsprop')``. Parameters as in
+    :class:`LSTMRegressor`.
+    """
+
+    def fit(self, X, y):
+        """Fit on X (n, T, D) or (n, T*D) and class labels y (n,). Returns self."""
+        X, y = validate_data(self, X, y, reset=True, allow_nd=True, dtype=[np.float64, np.float32])
+        check_classification_targets(y)
+        seq = self._sequences(X, reset=True)
+        self._le = LabelEncoder().fit(y)
+        self.classes_ = self._le.classes_
+        codes = self._le.transform(y)
+        if len(self.classes_) < 2:
+            raise ValueError(f"LSTMClassifier needs samples of at least 2 classes in y; got 1 class "
+                             f"({self.classes_[0]!r})")
+        if len(self.classes_) == 2:
+            self._fit_model(seq, codes.reshape(-1, 1).astype(np.float64), "bce")
+        else:
+            self._fit_model(seq, np.eye(len(self.classes_))[codes], "ce")
+        return self
+
+    def decision_function(self, X):
+        raw = self._raw(X)
+        return raw[:, 0] if raw.shape[1] == 1 else raw
+
+    def predict_proba(self, X):
+        """Class probabilities, shape (n, n_classes)."""
+        raw = self._raw(X)
+        if raw.shape[1] == 1:
+            p = 1.0 / (1.0 + np.exp(-raw[:, 0]))
+            return np.column_stack([1 - p, p])
+        e = np.exp(raw - raw.max(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True)
+
+    def predict(self, X):
+        """Predicted class labels, shape (n,)."""
+        check_is_fitted(self, "model_")
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+
+class LagWindowTransformer(TransformerMixin, BaseEstimator):
+    """Rows of lagged values, for recurrent estimators inside a Pipeline.
+
+    Row i of the output holds ``X[i - window + 1], ..., X[i]`` (oldest
+    first, all D columns of each step), so the number of rows is unchanged
+    and y stays aligned. The first ``window - 1`` rows are padded with the
+    first row's values. Pair with ``LSTMRegressor(n_features=D)``.
+
+    Parameters
+    ----------
+    window : int
+        Steps per output row.
+    """
+
+    def __init__(self, window=12):
+        self.window = window
+
+    def fit(self, X, y=None):
+        validate_data(self, X, reset=True)
+        if isinstance(self.window, bool) or not isinstance(self.window, numbers.Integral) or self.window < 1:
+            raise ValueError(f"window must be a positive integer, got {self.window!r}")
+        return self
+
+    def transform(self, X):
+        check_is_fitted(self, "n_features_in_")
+        X = validate_data(self, X, reset=False)
+        n, D = X.shape
+        W = self.window
+        padded = np.concatenate([np.repeat(X[:1], W - 1, axis=0), X], axis=0)
+        out = np.empty((n, W * D), dtype=X.dtype)
+        for k in range(W):
+            out[:, k * D:(k + 1) * D] = padded[k:k + n]
+        return out
