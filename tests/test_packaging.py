@@ -54,3 +54,55 @@ def test_installed_wheel_works_outside_the_repo(wheel, tmp_path):
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.strip() == "144"
+
+
+def test_console_script_from_the_installed_wheel(wheel, tmp_path):
+    target = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target),
+                    str(wheel)], check=True, capture_output=True)
+    script = target / "bin" / "tsgate"
+    assert script.exists()
+    env = dict(os.environ, PYTHONPATH=str(target))
+    out = subprocess.run([sys.executable, str(script), "datasets", "export", "airpassengers"],
+                         cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.splitlines()[0] == "month,passengers" and len(out.stdout.splitlines()) == 145
+    bad = subprocess.run([sys.executable, str(script), "forecast", "missing.csv"], cwd=tmp_path, env=env,
+                         capture_output=True, text=True)
+    assert bad.returncode == 2 and bad.stderr.strip() == "tsgate: error: missing.csv: no such file"
+
+
+def test_numba_cache_falls_back_to_user_dir_when_site_packages_is_read_only(wheel, tmp_path):
+    # Root ignores file modes, so the read-only install is simulated: every
+    # directory creation or probe file under the install target fails, as it
+    # would on a read-only site-packages. Kernels must still run, and their
+    # cache must land in the user cache directory ($XDG_CACHE_HOME/numba).
+    target = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target),
+                    str(wheel)], check=True, capture_output=True)
+    code = f"""
+import os, tempfile
+SITE = {str(target)!r}
+_makedirs, _tmpfile = os.makedirs, tempfile.TemporaryFile
+def makedirs(p, *a, **k):
+    if str(p).startswith(SITE):
+        raise PermissionError(13, 'read-only file system', str(p))
+    return _makedirs(p, *a, **k)
+def tmpfile(*a, dir=None, **k):
+    if dir is not None and str(dir).startswith(SITE):
+        raise PermissionError(13, 'read-only file system', str(dir))
+    return _tmpfile(*a, dir=dir, **k)
+os.makedirs, tempfile.TemporaryFile = makedirs, tmpfile
+import numpy as np
+from tsgate.network import RecurrentNetwork
+net = RecurrentNetwork('rnn', 2, 3)
+y, h, c = net.forward(np.ones((3, 2, 2), np.float32))
+net.backward(np.ones_like(y))
+print('ok')
+"""
+    env = dict(os.environ, PYTHONPATH=str(target), XDG_CACHE_HOME=str(tmp_path / "cache"))
+    env.pop("NUMBA_CACHE_DIR", None)
+    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-2000:]
+    assert list((tmp_path / "cache" / "numba").rglob("*.nbi")), "no kernel cached in the user cache dir"
+    assert not list(target.rglob("*.nbi")), "cache written into the read-only install"
