@@ -148,3 +148,27 @@ def test_plot_without_matplotlib_is_a_clear_error(csv, tmp_path, monkeypatch):
     code, _, err = run(["forecast", csv, "--horizon", 3, "--plot", tmp_path / "x.png", *FAST])
     assert code == 2
     assert "plotting needs matplotlib: pip install 'tsgate[plot]'" in err
+
+
+def test_warmup_reports_the_time():
+    code, _, err = run(["warmup"])
+    assert code == 0 and err.startswith("compiled and cached all kernels in ")
+
+
+def test_progress_goes_to_stderr_only_on_a_terminal(csv, monkeypatch):
+    import tsgate.cli as cli_mod
+
+    class TTY:
+        def isatty(self):
+            return True
+
+    monkeypatch.setattr(cli_mod.sys, "stderr", TTY())
+    cb = cli_mod._progress(quiet=False, max_epochs=10)
+    assert callable(cb)
+    assert cli_mod._progress(quiet=True, max_epochs=10) == 0
+    lines = []
+    monkeypatch.setattr(cli_mod.click, "echo", lambda msg="", err=False, nl=True: lines.append((msg, err)))
+    cb(3, 0.5, 0.25)
+    assert lines == [("\r  epoch    3/10  loss 0.5000  val_loss 0.2500", True)]
+    monkeypatch.setattr(cli_mod.sys, "stderr", type("NoTTY", (), {"isatty": lambda self: False})())
+    assert cli_mod._progress(quiet=False, max_epochs=10) == 0
