@@ -272,3 +272,15 @@ def test_metrics():
 def test_too_short_for_an_explicit_lookback():
     with pytest.raises(ValueError, match=r"too short: 30 rows, but lookback \(24\) \+ horizon \(6\)"):
         LSTMForecaster(lookback=24, horizon=6, **FAST).fit(_monthly(30))
+
+
+def test_interval_width_follows_each_series_scale():
+    # two series with the same shape, one 1000x larger: the global model's
+    # pooled residuals are in scaled units, so the bands scale with each series
+    df = _monthly(72, cols=("small", "big"))
+    df["big"] = df["small"] * 1000
+    fc = GRUForecaster(horizon=4, target=["small", "big"], **FAST).fit(df)
+    iv = fc.predict_interval(0.9)
+    w_small = (iv["small_upper"] - iv["small_lower"]).to_numpy()
+    w_big = (iv["big_upper"] - iv["big_lower"]).to_numpy()
+    assert np.allclose(w_big, 1000 * w_small, rtol=1e-6)

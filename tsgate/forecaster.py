@@ -233,15 +233,17 @@ class _RecurrentForecaster(BaseEstimator):
             pr, tr = pv_, vcat["Y"]
             if self.window_norm == "last":
                 pr, tr = pr + vcat["last"][:, None], tr + vcat["last"][:, None]
+            # residuals in each series' scaled units: pooled over series, then
+            # rescaled per series by predict_interval
+            self.val_residuals_ = tr - pr
             sc = self.t_scale_[vcat["series"]][:, None]
-            self.val_residuals_ = (tr - pr) * sc
             # the seasonal naive forecast on the same validation windows
             mm = m if m > 1 else 1
             k = np.arange(1, H + 1)
             lag = mm * np.ceil(k / mm).astype(int)
             naive_err = [np.abs(tv[e + k, s_] - tv[e + k - lag, s_])
                          for e, s_ in zip(vcat["ends"], vcat["series"])]
-            self.val_scores_ = {"mae": float(np.mean(np.abs(self.val_residuals_))),
+            self.val_scores_ = {"mae": float(np.mean(np.abs(self.val_residuals_ * sc))),
                                 "seasonal_naive_mae": float(np.mean(naive_err)),
                                 "n_windows": int(len(vcat["X"]))}
         else:
@@ -435,12 +437,10 @@ class _RecurrentForecaster(BaseEstimator):
             n = res.shape[0]
             level = min(1.0, math.ceil((n + 1) * coverage) / n)
             q = np.quantile(np.abs(res), level, axis=0, method="higher")[:horizon]
-            for t in self.targets_:
-                s = self.targets_.index(t)
-                scale = self.t_scale_[s] / np.mean(self.t_scale_)  # residuals pooled over series
+            for s, t in enumerate(self.targets_):
                 out[t] = point[t].to_numpy()
-                out[f"{t}_lower"] = out[t] - q * scale
-                out[f"{t}_upper"] = out[t] + q * scale
+                out[f"{t}_lower"] = out[t] - q * self.t_scale_[s]
+                out[f"{t}_upper"] = out[t] + q * self.t_scale_[s]
         elif method == "quantile":
             qs = np.asarray(self.quantiles or [], dtype=float)
             lo, hi = (1 - coverage) / 2, (1 + coverage) / 2
@@ -534,7 +534,13 @@ class LSTMForecaster(_RecurrentForecaster):
     Attributes
     ----------
     model_, history_, cutoff_, freq_, lookback_, targets_, past_covariates_,
-    future_covariates_, val_residuals_
+    future_covariates_
+    val_residuals_ : ndarray (n_windows, horizon)
+        Validation residuals in each series' scaled units (multiply by the
+        series' scale to get original units); used by predict_interval.
+    val_scores_ : dict
+        Validation MAE (original units) next to the seasonal naive MAE on
+        the same windows.
     """
 
     _cell = "lstm"
