@@ -52,10 +52,11 @@ def gemm_peak(threads):
 class TsgateModel:
     """Network + linear head + Adam, all through tsgate's public layer."""
 
-    def __init__(self, cell, D, H, L, bi, seed=0):
+    def __init__(self, cell, D, H, L, bi, seed=0, device="cpu"):
         from tsgate.network import RecurrentNetwork
 
-        self.net = RecurrentNetwork(cell, D, H, num_layers=L, bidirectional=bi, random_state=seed)
+        self.net = RecurrentNetwork(cell, D, H, num_layers=L, bidirectional=bi, random_state=seed,
+                                    device=device)
         nd = 2 if bi else 1
         rng = np.random.default_rng(seed)
         self.params = dict(self.net.params)
@@ -96,13 +97,13 @@ class TsgateModel:
 
 
 class TorchModel:
-    def __init__(self, cell, D, H, L, bi, seed=0):
+    def __init__(self, cell, D, H, L, bi, seed=0, device="cpu"):
         import torch
 
         torch.manual_seed(seed)
         mod = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU, "rnn": torch.nn.RNN}[cell]
-        self.rnn = mod(D, H, num_layers=L, bidirectional=bi)
-        self.head = torch.nn.Linear(H * (2 if bi else 1), 1)
+        self.rnn = mod(D, H, num_layers=L, bidirectional=bi).to(device)
+        self.head = torch.nn.Linear(H * (2 if bi else 1), 1).to(device)
         self.opt = torch.optim.Adam(list(self.rnn.parameters()) + list(self.head.parameters()), lr=1e-3)
         self.torch = torch
 

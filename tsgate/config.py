@@ -11,6 +11,8 @@ integer arguments, never as globals or function objects (function arguments
 would also break ``cache=True``).
 """
 
+import os
+
 import numba
 
 #: Fast-math flags. Deliberately *not* ``nnan``/``ninf``: non-finite values
@@ -21,7 +23,10 @@ FASTMATH = {"contract", "reassoc", "nsz", "arcp", "afn"}
 JIT_OPTIONS = dict(cache=True, nogil=True, error_model="numpy", fastmath=FASTMATH)
 
 #: Threads per block for every CUDA kernel (grid-stride loops cover the rest).
-CUDA_BLOCK_SIZE = 128
+#: Smaller under Numba's CUDA simulator, where every thread is a Python thread.
+#: Override with TSGATE_CUDA_BLOCK_SIZE.
+CUDA_BLOCK_SIZE = int(os.environ.get("TSGATE_CUDA_BLOCK_SIZE",
+                                     "8" if os.environ.get("NUMBA_ENABLE_CUDASIM") == "1" else "128"))
 
 #: Activation codes passed to kernels as integers.
 ACT_TANH = 0

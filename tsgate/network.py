@@ -316,7 +316,7 @@ class RecurrentNetwork:
     def _backend(self):
         if self.device == "cpu":
             return _CPUBackend
-        from .gpu import CUDABackend  # pragma: no cover - needs a GPU backend
+        from .gpu import CUDABackend
 
         return CUDABackend
 
