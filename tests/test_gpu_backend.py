@@ -82,3 +82,25 @@ def test_forecaster_fit_on_cuda_matches_cpu():
     cpu = GRUForecaster(**kw).fit(df).predict()
     gpu = GRUForecaster(device="cuda", **kw).fit(df).predict()
     assert np.allclose(gpu.to_numpy(), cpu.to_numpy(), rtol=1e-4, atol=1e-5)
+
+
+@needs_cuda
+def test_model_files_move_between_devices(tmp_path):
+    import pandas as pd
+
+    import tsgate
+    from tsgate import LSTMForecaster
+
+    t = np.arange(40)
+    df = pd.DataFrame({"y": np.cos(t / 4.0)}, index=pd.date_range("2020-01-01", periods=40, freq="D"))
+    kw = dict(horizon=2, lookback=4, hidden_size=3, max_epochs=1, batch_size=32, random_state=0)
+    on_gpu = LSTMForecaster(device="cuda", **kw).fit(df)
+    on_gpu.save(tmp_path / "gpu.tsgate")
+    back_cpu = tsgate.load(tmp_path / "gpu.tsgate", device="cpu")
+    assert back_cpu.model_.net.device == "cpu"
+    assert np.allclose(back_cpu.predict().to_numpy(), on_gpu.predict().to_numpy(), rtol=1e-5, atol=1e-6)
+    on_cpu = LSTMForecaster(**kw).fit(df)
+    on_cpu.save(tmp_path / "cpu.tsgate")
+    back_gpu = tsgate.load(tmp_path / "cpu.tsgate", device="cuda")
+    assert back_gpu.model_.net.device == "cuda"
+    assert np.allclose(back_gpu.predict().to_numpy(), on_cpu.predict().to_numpy(), rtol=1e-5, atol=1e-6)
