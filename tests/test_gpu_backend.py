@@ -41,7 +41,7 @@ def test_simulator_pass_really_has_cuda():
 def test_gpu_matches_cpu_outputs_and_all_gradients(cell, layers, bi, dtype):
     nonlin = "relu" if cell == "rnn-relu" else "tanh"
     cell = cell.split("-")[0]
-    T, B, D, H = 3, 5, 2, 3
+    T, B, D, H = 3, 3, 2, 3
     cpu = RecurrentNetwork(cell, D, H, num_layers=layers, bidirectional=bi, nonlinearity=nonlin,
                            dtype=dtype, random_state=0)
     gpu = RecurrentNetwork(cell, D, H, num_layers=layers, bidirectional=bi, nonlinearity=nonlin,
@@ -75,10 +75,10 @@ def test_forecaster_fit_on_cuda_matches_cpu():
 
     from tsgate import GRUForecaster
 
-    t = np.arange(40)
+    t = np.arange(24)
     df = pd.DataFrame({"y": np.sin(t / 3.0) + 0.01 * t},
-                      index=pd.date_range("2020-01-01", periods=40, freq="D"))
-    kw = dict(horizon=2, lookback=4, hidden_size=3, max_epochs=2, batch_size=16, random_state=0)
+                      index=pd.date_range("2020-01-01", periods=24, freq="D"))
+    kw = dict(horizon=2, lookback=3, hidden_size=3, max_epochs=2, batch_size=32, random_state=0)
     cpu = GRUForecaster(**kw).fit(df).predict()
     gpu = GRUForecaster(device="cuda", **kw).fit(df).predict()
     assert np.allclose(gpu.to_numpy(), cpu.to_numpy(), rtol=1e-4, atol=1e-5)
@@ -91,9 +91,9 @@ def test_model_files_move_between_devices(tmp_path):
     import tsgate
     from tsgate import LSTMForecaster
 
-    t = np.arange(40)
-    df = pd.DataFrame({"y": np.cos(t / 4.0)}, index=pd.date_range("2020-01-01", periods=40, freq="D"))
-    kw = dict(horizon=2, lookback=4, hidden_size=3, max_epochs=1, batch_size=32, random_state=0)
+    t = np.arange(20)
+    df = pd.DataFrame({"y": np.cos(t / 4.0)}, index=pd.date_range("2020-01-01", periods=20, freq="D"))
+    kw = dict(horizon=2, lookback=3, hidden_size=3, max_epochs=1, batch_size=32, random_state=0)
     on_gpu = LSTMForecaster(device="cuda", **kw).fit(df)
     on_gpu.save(tmp_path / "gpu.tsgate")
     back_cpu = tsgate.load(tmp_path / "gpu.tsgate", device="cpu")
@@ -104,3 +104,24 @@ def test_model_files_move_between_devices(tmp_path):
     back_gpu = tsgate.load(tmp_path / "cpu.tsgate", device="cuda")
     assert back_gpu.model_.net.device == "cuda"
     assert np.allclose(back_gpu.predict().to_numpy(), on_cpu.predict().to_numpy(), rtol=1e-5, atol=1e-6)
+
+
+@needs_cuda
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("ta,tb", [(0, 0), (1, 0), (0, 1)])
+def test_tiled_gemm_matches_numpy_on_ragged_shapes(dtype, ta, tb):
+    from numba import cuda
+
+    from tsgate.gpu_core import gemm
+
+    rng = np.random.default_rng(0)
+    M, K, N = 7, 9, 5  # not multiples of the tile edge
+    A = rng.standard_normal((K, M) if ta else (M, K)).astype(dtype)
+    B = rng.standard_normal((N, K) if tb else (K, N)).astype(dtype)
+    bias = rng.standard_normal(N).astype(dtype)
+    C = cuda.device_array((M, N), dtype)
+    gemm(cuda.to_device(A), cuda.to_device(B), C, cuda.to_device(bias), ta=ta, tb=tb)
+    want = (A.T if ta else A) @ (B.T if tb else B) + bias
+    got = C.copy_to_host()
+    assert got.dtype == np.dtype(dtype)
+    assert np.allclose(got, want, rtol=1e-5 if dtype == "float32" else 1e-12, atol=1e-5 if dtype == "float32" else 1e-12)

@@ -28,6 +28,10 @@ JIT_OPTIONS = dict(cache=True, nogil=True, error_model="numpy", fastmath=FASTMAT
 CUDA_BLOCK_SIZE = int(os.environ.get("TSGATE_CUDA_BLOCK_SIZE",
                                      "8" if os.environ.get("NUMBA_ENABLE_CUDASIM") == "1" else "128"))
 
+#: Tile edge of the shared-memory GEMM kernel (blocks of CUDA_TILE x CUDA_TILE threads).
+CUDA_TILE = int(os.environ.get("TSGATE_CUDA_TILE",
+                               "4" if os.environ.get("NUMBA_ENABLE_CUDASIM") == "1" else "16"))
+
 #: Activation codes passed to kernels as integers.
 ACT_TANH = 0
 ACT_RELU = 1

@@ -9,9 +9,10 @@ block owns a group of batch rows, so no grid-wide synchronisation is needed.
 
 import math
 
+import numba
 from numba import cuda
 
-from .config import CUDA_BLOCK_SIZE
+from .config import CUDA_BLOCK_SIZE, CUDA_TILE
 
 ROWS_PER_BLOCK = 4  # batch rows owned by one block in the recurrent kernels
 
@@ -41,27 +42,59 @@ def d_dh_prev(dG, Whh, dh, direct, use_direct, t, b0, nb):
         dh[b, k] = s
 
 
-@cuda.jit
-def gemm_kernel(A, B, C, bias, ta, tb, use_bias):
-    """C (M, N) = op(A) @ op(B) (+ bias[N]); op transposes when ta/tb is 1.
+def _make_gemm_kernel(nbtype):
+    """Tiled GEMM kernel for one element type (shared arrays need it at compile time).
 
-    One thread per output element (grid-stride), k summed in order:
-    deterministic. A tiled shared-memory version is the next step, to be
-    tuned on a real GPU.
+    C (M, N) = op(A) @ op(B) (+ bias[N]); op transposes when ta/tb is 1.
+    Blocks of TILE x TILE threads stage tiles of op(A) and op(B) in shared
+    memory; output tiles are covered by a grid-stride loop. Each output is
+    summed by one thread in a fixed k order: deterministic.
     """
-    M, N = C.shape
-    K = A.shape[0] if ta else A.shape[1]
-    start = cuda.grid(1)
-    stride = cuda.gridsize(1)
-    for idx in range(start, M * N, stride):
-        i = idx // N
-        j = idx % N
-        s = bias[j] if use_bias else 0.0
-        for k in range(K):
-            a = A[k, i] if ta else A[i, k]
-            b = B[j, k] if tb else B[k, j]
-            s += a * b
-        C[i, j] = s
+    TILE = CUDA_TILE
+
+    @cuda.jit
+    def gemm_kernel(A, B, C, bias, ta, tb, use_bias):
+        sA = cuda.shared.array((TILE, TILE), nbtype)
+        sB = cuda.shared.array((TILE, TILE), nbtype)
+        tx = cuda.threadIdx.x
+        ty = cuda.threadIdx.y
+        M, N = C.shape
+        K = A.shape[0] if ta else A.shape[1]
+        n_tn = (N + TILE - 1) // TILE
+        n_tiles = ((M + TILE - 1) // TILE) * n_tn
+        for tile in range(cuda.blockIdx.x, n_tiles, cuda.gridDim.x):
+            i = (tile // n_tn) * TILE + ty
+            j = (tile % n_tn) * TILE + tx
+            acc = nbtype(0.0)
+            for k0 in range(0, K, TILE):
+                ka = k0 + tx
+                kb = k0 + ty
+                if i < M and ka < K:
+                    sA[ty, tx] = A[ka, i] if ta else A[i, ka]
+                else:
+                    sA[ty, tx] = 0.0
+                if kb < K and j < N:
+                    sB[ty, tx] = B[j, kb] if tb else B[kb, j]
+                else:
+                    sB[ty, tx] = 0.0
+                cuda.syncthreads()
+                for kk in range(TILE):
+                    acc += sA[ty, kk] * sB[kk, tx]
+                cuda.syncthreads()
+            if i < M and j < N:
+                C[i, j] = acc + bias[j] if use_bias else acc
+
+    return gemm_kernel
+
+
+_GEMM_KERNELS = {}
+
+
+def _gemm_kernel_for(dtype):
+    key = str(dtype)
+    if key not in _GEMM_KERNELS:
+        _GEMM_KERNELS[key] = _make_gemm_kernel(numba.float32 if key == "float32" else numba.float64)
+    return _GEMM_KERNELS[key]
 
 
 @cuda.jit
@@ -81,12 +114,13 @@ def launch_1d(n):
 
 
 def gemm(A, B, C, bias=None, ta=0, tb=0):
-    """Launch :func:`gemm_kernel` on device arrays."""
+    """Launch the tiled GEMM kernel for C's dtype on device arrays."""
     use_bias = bias is not None
     if bias is None:
         bias = cuda.device_array(1, dtype=C.dtype)
-    blocks, threads = launch_1d(C.shape[0] * C.shape[1])
-    gemm_kernel[blocks, threads](A, B, C, bias, ta, tb, 1 if use_bias else 0)
+    n_tiles = math.ceil(C.shape[0] / CUDA_TILE) * math.ceil(C.shape[1] / CUDA_TILE)
+    kernel = _gemm_kernel_for(C.dtype)
+    kernel[max(1, min(n_tiles, 4096)), (CUDA_TILE, CUDA_TILE)](A, B, C, bias, ta, tb, 1 if use_bias else 0)
 
 
 def colsum(G, out):
