@@ -116,7 +116,7 @@ def _controller_once():
     if _controller is None:
         # Numba's np.dot calls SciPy's BLAS: load it before the controller
         # takes its inventory of BLAS libraries, or it would not be limited.
-        import scipy.linalg.cython_blas  # noqa: F401
+        import scipy.linalg.cython_blas  # noqa: F401 (side effect: loads the BLAS library)
         from threadpoolctl import ThreadpoolController
 
         _controller = ThreadpoolController()
