@@ -87,7 +87,7 @@ def _progress(quiet, max_epochs):
     return cb
 
 
-def _build(cell, horizon, lookback, epochs, seed, target, interval, fill, quiet):
+def _build(cell, horizon, lookback, epochs, seed, target, fill, quiet):
     from tsgate.forecaster import FORECASTERS
 
     return FORECASTERS[cell](horizon=horizon, lookback=lookback, max_epochs=epochs, random_state=seed,
@@ -114,7 +114,8 @@ def _emit(frame, out, as_json):
 def _summary(fc, seconds, quiet):
     if quiet:
         return
-    click.echo("", err=True) if sys.stderr.isatty() else None
+    if sys.stderr.isatty():  # end the progress line
+        click.echo("", err=True)
     vs = getattr(fc, "val_scores_", {}) or {}
     name = type(fc).__name__
     line = (f"{name}: hidden={fc.hidden_size} lookback={fc.lookback_} horizon={fc.horizon} "
@@ -182,7 +183,7 @@ def forecast(file, target, time_col, horizon, cell, lookback, epochs, seed, fill
 
         _require_matplotlib()
     df = read_csv(file, time_col)
-    fc = _build(cell, _default_horizon(df, horizon), lookback, epochs, seed, target, interval, fill, quiet)
+    fc = _build(cell, _default_horizon(df, horizon), lookback, epochs, seed, target, fill, quiet)
     fc.fit(df)
     pred = fc.predict_interval(coverage=interval)
     _emit(pred, out, as_json)
@@ -205,7 +206,7 @@ def fit(file, target, time_col, horizon, cell, lookback, epochs, seed, fill, qui
     """Fit on FILE.csv and save the model (no forecast)."""
     t0 = time.perf_counter()
     df = read_csv(file, time_col)
-    fc = _build(cell, _default_horizon(df, horizon), lookback, epochs, seed, target, 0.9, fill, quiet)
+    fc = _build(cell, _default_horizon(df, horizon), lookback, epochs, seed, target, fill, quiet)
     fc.fit(df)
     fc.save(save_model)
     _summary(fc, time.perf_counter() - t0, quiet)
@@ -252,7 +253,7 @@ def backtest(file, target, time_col, horizon, cell, lookback, epochs, seed, fill
         if cut <= 0:
             raise ValueError(f"{folds} folds of horizon {H} need more than {folds * H} rows")
         train, test = frame.iloc[:cut], frame.iloc[cut:cut + H]
-        fc = _build(cell, H, lookback, epochs, seed, target, 0.9, fill, True).fit(train)
+        fc = _build(cell, H, lookback, epochs, seed, target, fill, True).fit(train)
         t = fc.targets_[0]
         y_tr, y_te = train[t].to_numpy(float), test[t].to_numpy(float)
         f = fc.predict()[t].to_numpy()

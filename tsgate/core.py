@@ -21,9 +21,7 @@ import threading
 
 import numba
 import numpy as np
-from numba import prange
-
-from numba import types
+from numba import prange, types
 from numba.extending import overload
 
 from .config import FASTMATH, jit_inline, pjit

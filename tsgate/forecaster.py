@@ -80,21 +80,21 @@ class _RecurrentForecaster(BaseEstimator):
 
     # ------------------------------------------------------------------ fit
 
-    def _select_columns(self, df):
+    def _select_columns(self, df, target):
         future = list(self.future_covariates or [])
         cols = list(df.columns)
         for c in future:
             if c not in cols:
                 raise ValueError(f"future covariate {c!r} is not a column; columns: {cols}")
         non_numeric = [c for c in cols if not pd.api.types.is_numeric_dtype(df[c]) or pd.api.types.is_bool_dtype(df[c])]
-        if self.target is None:
+        if target is None:
             cands = [c for c in cols if c not in future and c not in non_numeric]
             if len(cands) != 1:
                 raise ValueError("cannot choose the target: set target= to one (or a list) of the "
                                  f"numeric columns {cands}" + (f" (non-numeric: {non_numeric})" if non_numeric else ""))
             targets = cands
         else:
-            targets = [self.target] if isinstance(self.target, (str, int)) else list(self.target)
+            targets = [target] if isinstance(target, (str, int)) else list(target)
             for t in targets:
                 if t not in cols:
                     raise ValueError(f"target {t!r} is not a column; columns: {cols}")
@@ -125,28 +125,19 @@ class _RecurrentForecaster(BaseEstimator):
         -------
         self
         """
+        target = self.target
         if y is not None:
             ydf, _ = _data.as_frame(y, name="y")
+            target = list(ydf.columns)
             if X is not None:
                 xdf, _ = _data.as_frame(X, self.time_col, name="X")
                 if not xdf.index.equals(ydf.index):
                     raise ValueError("X and y must share the same index")
                 X = pd.concat([ydf, xdf], axis=1)
-                target = list(ydf.columns)
             else:
-                X, target = ydf, list(ydf.columns)
-            self._target_override = target
-        else:
-            self._target_override = None
+                X = ydf
         df, freq = _data.as_frame(X, None if y is not None else self.time_col, name="X")
-        if self._target_override is not None:
-            saved, self.target = self.target, self._target_override
-            try:
-                targets, past, future = self._select_columns(df)
-            finally:
-                self.target = saved
-        else:
-            targets, past, future = self._select_columns(df)
+        targets, past, future = self._select_columns(df, target)
         self._validate_params()
         if self.strategy == "recursive" and past:
             raise ValueError(f"strategy='recursive' cannot use past covariates {past} (their future values "
@@ -173,13 +164,12 @@ class _RecurrentForecaster(BaseEstimator):
         covs = (cov - self.c_loc_) / self.c_scale_
         ps, fs = covs[:, :pv.shape[1]], covs[:, pv.shape[1]:]
         known = np.concatenate([fs, cal], axis=1)
-        steps_out = H if self.strategy == "direct" else 1
-        h_win = H if self.strategy == "direct" else 1
+        steps_out = H if self.strategy == "direct" else 1  # outputs per window, and its horizon
         parts = {"X": [], "Y": [], "E": [], "last": [], "series": [], "ends": []}
         val = {"X": [], "Y": [], "E": [], "last": [], "series": [], "ends": []}
         for s in range(len(targets)):
             z = (tv[:, s] - self.t_loc_[s]) / self.t_scale_[s]
-            Xw, Yw, Ew, last, ends = _data.windows(z, ps, known, lookback, h_win, steps_out)
+            Xw, Yw, Ew, last, ends = _data.windows(z, ps, known, lookback, steps_out, steps_out)
             if self.window_norm == "last":
                 Xw[:, :, 0] -= last[:, None]
                 Yw -= last[:, None]
@@ -219,11 +209,9 @@ class _RecurrentForecaster(BaseEstimator):
         self.freq_, self.lookback_, self.seasonal_period_ = freq, lookback, m
         self.cutoff_ = df.index[-1]
         self.index_name_ = df.index.name
-        self.n_known_ = known.shape[1]
         self.last_targets_ = tv[-lookback:].copy()
         self.last_past_ = pv[-lookback:].copy()
         self.last_future_ = fv[-lookback:].copy()
-        self.train_tail_ = tv[-max(m, 1) * 3 - H:].copy()  # for MASE / seasonal naive reports
         self.n_quantiles_ = nq
         # validation residuals in original units, per horizon step (split-conformal)
         self.val_residuals_ = np.zeros((0, H))

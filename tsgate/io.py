@@ -19,7 +19,7 @@ FORMAT = "tsgate-model"
 VERSION = 1
 
 _ARRAYS = ("t_loc_", "t_scale_", "c_loc_", "c_scale_", "last_targets_", "last_past_",
-           "last_future_", "train_tail_", "val_residuals_")
+           "last_future_", "val_residuals_")
 
 
 class ModelFileError(ValueError):
@@ -52,7 +52,7 @@ def save(est, path):
         "cutoff": cutoff.isoformat() if isinstance(cutoff, pd.Timestamp) else int(cutoff),
         "cutoff_kind": "timestamp" if isinstance(cutoff, pd.Timestamp) else "int",
         "lookback": int(est.lookback_), "seasonal_period": int(est.seasonal_period_),
-        "n_quantiles": int(est.n_quantiles_), "n_known": int(est.n_known_),
+        "n_quantiles": int(est.n_quantiles_),
         "model": {"input_size": est.model_.net.input_size, "n_outputs": est.model_.n_outputs,
                   "n_extra": est.model_.n_extra},
         "val_scores": est.val_scores_, "index_name": est.index_name_,
@@ -124,8 +124,7 @@ def load(path, device="cpu"):
         est.targets_, est.past_covariates_ = meta["targets"], meta["past_covariates"]
         est.future_covariates_ = meta["future_covariates"]
         est.freq_, est.lookback_ = meta["freq"], meta["lookback"]
-        est.seasonal_period_, est.n_quantiles_, est.n_known_ = (
-            meta["seasonal_period"], meta["n_quantiles"], meta["n_known"])
+        est.seasonal_period_, est.n_quantiles_ = meta["seasonal_period"], meta["n_quantiles"]
         est.cutoff_ = pd.Timestamp(meta["cutoff"]) if meta["cutoff_kind"] == "timestamp" else int(meta["cutoff"])
         est.history_ = meta["history"]
         est.val_scores_ = meta.get("val_scores", {})

@@ -18,6 +18,15 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .training import SequenceModel, predict as _predict, train
 
 
+def _seed(random_state):
+    """An int seed (or None) from an int, None, RandomState or Generator."""
+    if random_state is None or isinstance(random_state, numbers.Integral):
+        return random_state
+    if hasattr(random_state, "integers"):  # numpy Generator
+        return int(random_state.integers(2**31))
+    return int(random_state.randint(2**31))
+
+
 class _SequenceEstimator(BaseEstimator):
     def __init__(self, cell="lstm", hidden_size=32, num_layers=1, bidirectional=False, dropout=0.0,
                  n_features=None, max_epochs=100, batch_size=32, learning_rate=1e-2, optimizer="adam",
@@ -71,9 +80,7 @@ class _SequenceEstimator(BaseEstimator):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1:
                 raise ValueError(f"{name} must be a positive integer, got {v!r}")
-        seed = self.random_state if isinstance(self.random_state, numbers.Integral) else (
-            None if self.random_state is None else int(self.random_state.integers(2**31)) if hasattr(
-                self.random_state, "integers") else int(self.random_state.randint(2**31)))
+        seed = _seed(self.random_state)
         self.model_ = SequenceModel(self.cell, seq.shape[2], self.hidden_size, Y.shape[1],
                                     num_layers=self.num_layers, bidirectional=self.bidirectional,
                                     dropout=self.dropout, device=self.device, random_state=seed)
