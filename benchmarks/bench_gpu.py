@@ -11,11 +11,16 @@ median of repeats, with torch.cuda.synchronize() and numba.cuda.synchronize()
 around each timed call. Reports ratio = torch time / tsgate time, GFLOP/s and
 the share of the device's measured float32 GEMM rate (torch.matmul 8192^2).
 
-Status (2026-11-23): written without a GPU (none was lent to that session);
-parity of the kernels is tested under Numba's CUDA simulator. The tsgate
-side still copies inputs and weights to the device on every layer call and
-runs Adam on the host, so expect it far from the targets until the training
-loop is moved onto the device.
+tsgate side: the device-resident path the estimators use (SequenceModel on
+device='cuda', tsgate.gpu_training.DeviceRunner): data uploaded once, one
+epoch of one batch = one training step (forward, loss, BPTT, gradient norm,
+clipping, Adam, all kernels), plus the per-epoch download of the loss and
+the divergence flag, as torch's loss.item() also synchronises. Inference is
+the device forward + head on device-resident data.
+
+Status (2026-11-23): no GPU has been lent to a tsgate session yet, so no
+table is committed. Every kernel is compiled for sm_90 in CI
+(tests/test_gpu_compile.py) and run in Numba's CUDA simulator.
 """
 
 import argparse
@@ -25,7 +30,32 @@ from pathlib import Path
 
 import numpy as np
 
-from bench_kernels import TorchModel, TsgateModel, flops
+from bench_kernels import TorchModel, flops
+
+
+class DeviceTsgate:
+    """One-layer network + linear head trained on the device, like the estimators."""
+
+    def __init__(self, cell, D, H, x, y):
+        from numba import cuda
+
+        from tsgate.gpu_training import DeviceRunner
+        from tsgate.training import LOSSES, OPTIMIZERS, SequenceModel
+
+        self.model = SequenceModel(cell, D, H, 1, device="cuda", random_state=0)
+        X = np.ascontiguousarray(x.transpose(1, 0, 2))  # batch-first, as the estimators pass it
+        self.runner = DeviceRunner(self.model, X, y, None, None, None, None, loss_code=LOSSES["mse"],
+                                   tau=np.full(1, 0.5), huber_delta=1.0, optimizer_code=OPTIMIZERS["adam"],
+                                   weight_decay=0.0, momentum=0.9, clip_norm=1.0, batch_size=len(X),
+                                   random_state=0)
+        self.order = np.arange(len(X))
+        self.idx = cuda.to_device(self.order)
+
+    def train_step(self):
+        return self.runner.epoch(self.order, 1e-3, 0)
+
+    def infer(self):
+        return self.runner.dm.forward(self.runner.X, self.runner.E, self.idx)
 
 
 def timed(fn, sync):
@@ -75,15 +105,15 @@ def main():
             x = rng.standard_normal((T, B, 8)).astype(np.float32)
             y = rng.standard_normal((B, 1)).astype(np.float32)
             xt, yt = torch.tensor(x, device="cuda"), torch.tensor(y, device="cuda")
-            ours = TsgateModel(cell, 8, H, 1, False, device="cuda")
+            ours = DeviceTsgate(cell, 8, H, x, y)
             theirs = TorchModel(cell, 8, H, 1, False, device="cuda")
             for _ in range(2):
-                ours.train_step(x, y), theirs.train_step(xt, yt), ours.infer(x), theirs.infer(xt)
+                ours.train_step(), theirs.train_step(xt, yt), ours.infer(), theirs.infer(xt)
             res = {k: ([], []) for k in ("inf", "train")}
             for _ in range(args.repeats):
-                res["inf"][0].append(timed(lambda: ours.infer(x), sync))
+                res["inf"][0].append(timed(ours.infer, sync))
                 res["inf"][1].append(timed(lambda: theirs.infer(xt), sync))
-                res["train"][0].append(timed(lambda: ours.train_step(x, y), sync))
+                res["train"][0].append(timed(ours.train_step, sync))
                 res["train"][1].append(timed(lambda: theirs.train_step(xt, yt), sync))
             (ai, bi), (at, bt) = [tuple(np.median(v) for v in res[k]) for k in ("inf", "train")]
             gf = 3 * flops(cell, T, B, 8, H, 1, False) / at / 1e9

@@ -1,7 +1,6 @@
 """Forecasters on pandas data: accuracy, reproducibility, covariates,
 intervals, model files, scikit-learn integration and bad input."""
 
-import os
 import pickle
 
 import numpy as np

@@ -32,6 +32,20 @@ CUDA_BLOCK_SIZE = int(os.environ.get("TSGATE_CUDA_BLOCK_SIZE",
 CUDA_TILE = int(os.environ.get("TSGATE_CUDA_TILE",
                                "4" if os.environ.get("NUMBA_ENABLE_CUDASIM") == "1" else "16"))
 
+#: Fixed grid (blocks) of the kernels whose numbers depend on the grid: the
+#: gradient-norm reduction (summation order) and dropout (one RNG stream per
+#: thread). Fixed, so a seed gives the same result on every device.
+CUDA_FIXED_BLOCKS = int(os.environ.get("TSGATE_CUDA_FIXED_BLOCKS",
+                                       "4" if os.environ.get("NUMBA_ENABLE_CUDASIM") == "1" else "64"))
+
+#: Batch rows owned by one block of the persistent recurrent kernels.
+CUDA_ROWS_PER_BLOCK = int(os.environ.get("TSGATE_CUDA_ROWS_PER_BLOCK", "4"))
+
+#: Largest recurrent weight matrix (bytes) staged in a block's dynamic shared
+#: memory; larger ones are read from global memory. 48 KiB is the limit every
+#: CUDA device grants without an opt-in.
+CUDA_SHARED_BYTES = int(os.environ.get("TSGATE_CUDA_SHARED_BYTES", str(48 * 1024)))
+
 #: Activation codes passed to kernels as integers.
 ACT_TANH = 0
 ACT_RELU = 1

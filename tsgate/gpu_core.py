@@ -1,10 +1,18 @@
-"""Shared CUDA device helpers and kernels (imported only when device='cuda').
+"""Shared CUDA device helpers and small kernels (imported only for device='cuda').
 
-Grid-stride loops everywhere, block size from :data:`tsgate.config.CUDA_BLOCK_SIZE`.
-Reductions are deterministic: each output element is summed by one thread
-in a fixed order. This first version keeps recurrent state in global memory
-(the stored ``Hs`` array) and synchronises each block once per time step; a
-block owns a group of batch rows, so no grid-wide synchronisation is needed.
+Conventions of every kernel here and in ``gpu_lstm``/``gpu_gru``/``gpu_rnn``:
+
+* grid-stride loops, threads per block from :data:`tsgate.config.CUDA_BLOCK_SIZE`;
+* reductions are deterministic: every output element is summed by one thread
+  in a fixed order, or by a fixed-shape tree inside one block;
+* the recurrent kernels are persistent: one launch per layer and direction
+  loops over time. A block owns a group of ``CUDA_ROWS_PER_BLOCK`` batch rows,
+  so it only ever waits for itself (``syncthreads`` once per step), and it
+  stages the flattened recurrent weight matrix in dynamic shared memory when
+  it fits in :data:`tsgate.config.CUDA_SHARED_BYTES` (global memory otherwise).
+
+Everything here takes and returns device arrays; only the drivers in the cell
+modules and :mod:`tsgate.gpu_network` allocate.
 """
 
 import math
@@ -12,9 +20,9 @@ import math
 import numba
 from numba import cuda
 
-from .config import CUDA_BLOCK_SIZE, CUDA_TILE
+from .config import CUDA_BLOCK_SIZE, CUDA_ROWS_PER_BLOCK, CUDA_SHARED_BYTES, CUDA_TILE
 
-ROWS_PER_BLOCK = 4  # batch rows owned by one block in the recurrent kernels
+ROWS_PER_BLOCK = CUDA_ROWS_PER_BLOCK
 
 
 @cuda.jit(device=True, inline=True)
@@ -27,33 +35,73 @@ def d_tanh(x):
     return math.tanh(x)
 
 
-@cuda.jit(device=True)
-def d_dh_prev(dG, Whh, dh, direct, use_direct, t, b0, nb):
-    """dh[b, k] = sum_q dG[t, b, q] Whh[q, k] (+ direct[b, k]) for the block's
-    rows: the recurrent part of BPTT, shared by every cell. The caller
-    synchronises the block before and after."""
-    G, H = Whh.shape
+@cuda.jit(device=True, inline=True)
+def d_stage(W, sW):
+    """Copy the flat weights W into the block's shared array sW."""
+    for i in range(cuda.threadIdx.x, W.shape[0], cuda.blockDim.x):
+        sW[i] = W[i]
+    cuda.syncthreads()
+
+
+@cuda.jit(device=True, inline=True)
+def d_dh_prev(dG, W, dh, direct, use_direct, t, b0, nb):
+    """dh[b, k] = sum_q dG[t, b, q] W_hh[q, k] (+ direct[b, k]) for the block's
+    rows; W is W_hh flattened row-major, (G*H,). The recurrent part of BPTT,
+    shared by every cell. The caller synchronises the block before and after."""
+    G = dG.shape[2]
+    H = dh.shape[1]
     for idx in range(cuda.threadIdx.x, nb * H, cuda.blockDim.x):
         b = b0 + idx // H
         k = idx % H
         s = direct[b, k] if use_direct else 0.0
         for q in range(G):
-            s += dG[t, b, q] * Whh[q, k]
+            s += dG[t, b, q] * W[q * H + k]
         dh[b, k] = s
 
 
-def _make_gemm_kernel(nbtype):
-    """Tiled GEMM kernel for one element type (shared arrays need it at compile time).
+def per_dtype(factory):
+    """Memoise ``factory(numba_type)`` by NumPy dtype: kernels with shared
+    arrays need their element type at compile time."""
+    kernels = {}
 
-    C (M, N) = op(A) @ op(B) (+ bias[N]); op transposes when ta/tb is 1.
-    Blocks of TILE x TILE threads stage tiles of op(A) and op(B) in shared
-    memory; output tiles are covered by a grid-stride loop. Each output is
-    summed by one thread in a fixed k order: deterministic.
-    """
+    def get(dtype):
+        key = str(dtype)
+        if key not in kernels:
+            kernels[key] = factory(numba.float32 if key == "float32" else numba.float64)
+        return kernels[key]
+
+    return get
+
+
+def shared_bytes(W):
+    """Dynamic shared memory for staging device array W, or 0 if it does not fit."""
+    n = W.size * W.dtype.itemsize
+    return n if n <= CUDA_SHARED_BYTES else 0
+
+
+def recurrent_grid(B):
+    """(blocks, threads) for the persistent recurrent kernels."""
+    return max(1, min(65535, math.ceil(B / ROWS_PER_BLOCK))), CUDA_BLOCK_SIZE
+
+
+def launch_1d(n):
+    """(blocks, threads) for a grid-stride kernel over n items."""
+    return max(1, min(1024, math.ceil(n / CUDA_BLOCK_SIZE))), CUDA_BLOCK_SIZE
+
+
+# ---------------------------------------------------------------------------
+# Tiled GEMM: the input projection of all steps, and the weight gradients
+
+
+def _make_gemm_kernel(nbtype):
+    """C (M, N) = op(A) @ op(B) (+ bias1[N]) (+ bias2[N]); op transposes when
+    ta/tb is 1. Blocks of TILE x TILE threads stage tiles of op(A) and op(B)
+    in shared memory; output tiles are covered by a grid-stride loop. Each
+    output is summed by one thread in a fixed k order: deterministic."""
     TILE = CUDA_TILE
 
     @cuda.jit
-    def gemm_kernel(A, B, C, bias, ta, tb, use_bias):
+    def gemm_kernel(A, B, C, bias1, bias2, ta, tb, n_bias):
         sA = cuda.shared.array((TILE, TILE), nbtype)
         sB = cuda.shared.array((TILE, TILE), nbtype)
         tx = cuda.threadIdx.x
@@ -82,19 +130,29 @@ def _make_gemm_kernel(nbtype):
                     acc += sA[ty, kk] * sB[kk, tx]
                 cuda.syncthreads()
             if i < M and j < N:
-                C[i, j] = acc + bias[j] if use_bias else acc
+                if n_bias >= 1:
+                    acc += bias1[j]
+                if n_bias >= 2:
+                    acc += bias2[j]
+                C[i, j] = acc
 
     return gemm_kernel
 
 
-_GEMM_KERNELS = {}
+_gemm_kernel = per_dtype(_make_gemm_kernel)
 
 
-def _gemm_kernel_for(dtype):
-    key = str(dtype)
-    if key not in _GEMM_KERNELS:
-        _GEMM_KERNELS[key] = _make_gemm_kernel(numba.float32 if key == "float32" else numba.float64)
-    return _GEMM_KERNELS[key]
+def gemm(A, B, C, bias1=None, bias2=None, ta=0, tb=0):
+    """C = op(A) @ op(B) + bias1 + bias2 on device arrays (biases optional)."""
+    n_bias = 0 if bias1 is None else (1 if bias2 is None else 2)
+    dummy = C.reshape(C.size)
+    n_tiles = math.ceil(C.shape[0] / CUDA_TILE) * math.ceil(C.shape[1] / CUDA_TILE)
+    _gemm_kernel(C.dtype)[max(1, min(n_tiles, 4096)), (CUDA_TILE, CUDA_TILE)](
+        A, B, C, dummy if bias1 is None else bias1, dummy if bias2 is None else bias2, ta, tb, n_bias)
+
+
+# ---------------------------------------------------------------------------
+# Elementwise and layout kernels
 
 
 @cuda.jit
@@ -108,19 +166,81 @@ def colsum_kernel(G, out):
         out[j] = s
 
 
-def launch_1d(n):
-    """(blocks, threads) for a grid-stride kernel over n items."""
-    return max(1, min(1024, math.ceil(n / CUDA_BLOCK_SIZE))), CUDA_BLOCK_SIZE
+@cuda.jit
+def fill_kernel(a, value):
+    for i in range(cuda.grid(1), a.shape[0], cuda.gridsize(1)):
+        a[i] = value
 
 
-def gemm(A, B, C, bias=None, ta=0, tb=0):
-    """Launch the tiled GEMM kernel for C's dtype on device arrays."""
-    use_bias = bias is not None
-    if bias is None:
-        bias = cuda.device_array(1, dtype=C.dtype)
-    n_tiles = math.ceil(C.shape[0] / CUDA_TILE) * math.ceil(C.shape[1] / CUDA_TILE)
-    kernel = _gemm_kernel_for(C.dtype)
-    kernel[max(1, min(n_tiles, 4096)), (CUDA_TILE, CUDA_TILE)](A, B, C, bias, ta, tb, 1 if use_bias else 0)
+@cuda.jit
+def transpose_kernel(W, WT):
+    """WT (N, M) = W (M, N)^T."""
+    M, N = W.shape
+    for idx in range(cuda.grid(1), M * N, cuda.gridsize(1)):
+        i = idx // N
+        j = idx % N
+        WT[j, i] = W[i, j]
+
+
+@cuda.jit
+def reverse_time_kernel(x, out):
+    """out[t] = x[T-1-t] for (T, B, D) arrays."""
+    T, B, D = x.shape
+    for idx in range(cuda.grid(1), T * B * D, cuda.gridsize(1)):
+        t = idx // (B * D)
+        r = idx % (B * D)
+        out[t, r // D, r % D] = x[T - 1 - t, r // D, r % D]
+
+
+@cuda.jit
+def put_direction_kernel(hs, y, col0, reverse):
+    """y[t, :, col0:col0+H] = hs[t+1] (forward) or hs[T-t] (reverse), hs (T+1, B, H)."""
+    T, B, _ = y.shape
+    H = hs.shape[2]
+    for idx in range(cuda.grid(1), T * B * H, cuda.gridsize(1)):
+        t = idx // (B * H)
+        b = (idx // H) % B
+        j = idx % H
+        y[t, b, col0 + j] = hs[T - t, b, j] if reverse else hs[t + 1, b, j]
+
+
+@cuda.jit
+def take_direction_kernel(dy, out, col0, reverse):
+    """out[t] = dy[t, :, col0:col0+H] (forward) or dy[T-1-t, ...] (reverse)."""
+    T, B, H = out.shape
+    for idx in range(cuda.grid(1), T * B * H, cuda.gridsize(1)):
+        t = idx // (B * H)
+        b = (idx // H) % B
+        j = idx % H
+        out[t, b, j] = dy[T - 1 - t, b, col0 + j] if reverse else dy[t, b, col0 + j]
+
+
+@cuda.jit
+def accumulate_dx_kernel(dx, g, reverse, first):
+    """dx (=|+=) g, time-reversed when ``reverse``; (T, B, D) arrays."""
+    T, B, D = dx.shape
+    for idx in range(cuda.grid(1), T * B * D, cuda.gridsize(1)):
+        t = idx // (B * D)
+        r = idx % (B * D)
+        v = g[T - 1 - t, r // D, r % D] if reverse else g[t, r // D, r % D]
+        if first:
+            dx[t, r // D, r % D] = v
+        else:
+            dx[t, r // D, r % D] += v
+
+
+@cuda.jit
+def multiply_kernel(a, b, out):
+    for i in range(cuda.grid(1), a.shape[0], cuda.gridsize(1)):
+        out[i] = a[i] * b[i]
+
+
+# ---------------------------------------------------------------------------
+# Host-side launch helpers (device arrays in, nothing copied to the host)
+
+
+def _flat(a):
+    return a.reshape(a.size)
 
 
 def colsum(G, out):
@@ -128,29 +248,71 @@ def colsum(G, out):
     colsum_kernel[blocks, threads](G, out)
 
 
-def recurrent_grid(B):
-    """(blocks, threads) for the persistent recurrent kernels."""
-    return max(1, min(1024, math.ceil(B / ROWS_PER_BLOCK))), CUDA_BLOCK_SIZE
+def zeros(shape, dtype):
+    a = cuda.device_array(shape, dtype)
+    fill(a, 0.0)
+    return a
 
 
-def weight_grads_gpu(dGx, dGh, x, hs, w_ih):
-    """Device dG -> host (dx, dw_ih, dw_hh, db_ih, db_hh), all by GEMM/colsum."""
+def fill(a, value):
+    blocks, threads = launch_1d(a.size)
+    fill_kernel[blocks, threads](_flat(a), value)
+
+
+def transpose(W):
+    WT = cuda.device_array((W.shape[1], W.shape[0]), W.dtype)
+    blocks, threads = launch_1d(W.size)
+    transpose_kernel[blocks, threads](W, WT)
+    return WT
+
+
+def reverse_time(x):
+    out = cuda.device_array(x.shape, x.dtype)
+    blocks, threads = launch_1d(x.size)
+    reverse_time_kernel[blocks, threads](x, out)
+    return out
+
+
+def put_direction(hs, y, col0, reverse):
+    blocks, threads = launch_1d(y.shape[0] * y.shape[1] * hs.shape[2])
+    put_direction_kernel[blocks, threads](hs, y, col0, 1 if reverse else 0)
+
+
+def take_direction(dy, H, col0, reverse):
+    out = cuda.device_array((dy.shape[0], dy.shape[1], H), dy.dtype)
+    blocks, threads = launch_1d(out.size)
+    take_direction_kernel[blocks, threads](dy, out, col0, 1 if reverse else 0)
+    return out
+
+
+def accumulate_dx(dx, g, reverse, first):
+    blocks, threads = launch_1d(dx.size)
+    accumulate_dx_kernel[blocks, threads](dx, g, 1 if reverse else 0, 1 if first else 0)
+
+
+def multiply(a, b):
+    out = cuda.device_array(a.shape, a.dtype)
+    blocks, threads = launch_1d(a.size)
+    multiply_kernel[blocks, threads](_flat(a), _flat(b), _flat(out))
+    return out
+
+
+def weight_grads_gpu(dGx, dGh, x, hs, w_ih, grads):
+    """Weight gradients of one layer/direction by GEMM and column sums.
+
+    ``grads`` is ``(dw_ih, dw_hh, db_ih, db_hh)``: device arrays written in
+    place (views into a flat gradient vector work). Returns dx (T, B, D).
+    """
     T, B, D = x.shape
     GH = dGx.shape[2]
     H = hs.shape[2]
+    dw_ih, dw_hh, db_ih, db_hh = grads
     dGx2 = dGx.reshape(T * B, GH)
     dGh2 = dGh.reshape(T * B, GH)
-    x2 = x.reshape(T * B, D)
-    hp2 = hs[:T].reshape(T * B, H)
-    dw_ih = cuda.device_array((GH, D), x.dtype)
-    dw_hh = cuda.device_array((GH, H), x.dtype)
-    dx2 = cuda.device_array((T * B, D), x.dtype)
-    db_ih = cuda.device_array(GH, x.dtype)
-    db_hh = cuda.device_array(GH, x.dtype)
-    gemm(dGx2, x2, dw_ih, ta=1)
-    gemm(dGh2, hp2, dw_hh, ta=1)
-    gemm(dGx2, w_ih, dx2)
+    dx = cuda.device_array((T, B, D), x.dtype)
+    gemm(dGx2, x.reshape(T * B, D), dw_ih, ta=1)
+    gemm(dGh2, hs[:T].reshape(T * B, H), dw_hh, ta=1)
+    gemm(dGx2, w_ih, dx.reshape(T * B, D))
     colsum(dGx2, db_ih)
     colsum(dGh2, db_hh)
-    return (dx2.copy_to_host().reshape(T, B, D), dw_ih.copy_to_host(), dw_hh.copy_to_host(),
-            db_ih.copy_to_host(), db_hh.copy_to_host())
+    return dx

@@ -1,17 +1,23 @@
-"""GRU on the GPU: persistent forward and BPTT kernels (sibling of gru.py)."""
+"""GRU on the GPU: persistent forward and BPTT kernels (sibling of gru.py).
+
+Same tiers and conventions as :mod:`tsgate.gpu_lstm`; same math and weight
+layout as :mod:`tsgate.gru` (torch's: ``n = tanh(gx_n + r * (W_hn h + b_hn))``).
+"""
 
 from typing import NamedTuple
 
-import numpy as np
 from numba import cuda
 
-from .gpu_core import ROWS_PER_BLOCK, d_dh_prev, d_sigmoid, d_tanh, gemm, recurrent_grid, weight_grads_gpu
-from .gru import GRUGrads
+from .gpu_core import (
+    ROWS_PER_BLOCK, d_dh_prev, d_sigmoid, d_stage, d_tanh, gemm, per_dtype, recurrent_grid, shared_bytes,
+    transpose, weight_grads_gpu,
+)
 
 
-@cuda.jit
-def _gru_forward_kernel(WhhT, b_hh, Hs, A, Ghn, rows):
-    """A (T, B, 3H): gx on entry, activated [r, z, n] on exit; Ghn gets gh_n."""
+@cuda.jit(device=True, inline=True)
+def _gru_forward_steps(W, b_hh, Hs, A, Ghn, rows):
+    """W = W_hh^T flattened (H*3H,); A (T, B, 3H): x W_ih^T + b_ih on entry,
+    activated [r, z, n] on exit; Ghn (T, B, H) gets W_hn h + b_hn."""
     T, B, G = A.shape
     H = G // 3
     n_groups = (B + rows - 1) // rows
@@ -27,9 +33,9 @@ def _gru_forward_kernel(WhhT, b_hh, Hs, A, Ghn, rows):
                 hn = b_hh[2 * H + j]
                 for k in range(H):
                     hk = Hs[t, b, k]
-                    hr += hk * WhhT[k, j]
-                    hz += hk * WhhT[k, H + j]
-                    hn += hk * WhhT[k, 2 * H + j]
+                    hr += hk * W[k * G + j]
+                    hz += hk * W[k * G + H + j]
+                    hn += hk * W[k * G + 2 * H + j]
                 r = d_sigmoid(A[t, b, j] + hr)
                 z = d_sigmoid(A[t, b, H + j] + hz)
                 n = d_tanh(A[t, b, 2 * H + j] + r * hn)
@@ -41,9 +47,10 @@ def _gru_forward_kernel(WhhT, b_hh, Hs, A, Ghn, rows):
             cuda.syncthreads()
 
 
-@cuda.jit
-def _gru_backward_kernel(Whh, Hs, A, Ghn, dY, dh, direct, dGx, dGh, rows):
-    """Reverse time loop; dh (B, H): dL/dh_T in, dL/dh_0 out."""
+@cuda.jit(device=True, inline=True)
+def _gru_backward_steps(W, Hs, A, Ghn, dY, dh, direct, dGx, dGh, rows):
+    """Reverse time loop. W = W_hh flattened (3H*H,); dh (B, H): dL/dh_T in,
+    dL/dh_0 out; dGx, dGh (T, B, 3H): gradients of the x- and h-projections."""
     T, B, G = A.shape
     H = G // 3
     n_groups = (B + rows - 1) // rows
@@ -69,43 +76,77 @@ def _gru_backward_kernel(Whh, Hs, A, Ghn, dY, dh, direct, dGx, dGh, rows):
                 dGh[t, b, 2 * H + j] = dn * r
                 direct[b, j] = dh_t * z
             cuda.syncthreads()
-            d_dh_prev(dGh, Whh, dh, direct, 1, t, b0, nb)
+            d_dh_prev(dGh, W, dh, direct, 1, t, b0, nb)
             cuda.syncthreads()
 
 
+def _make_kernels(nbtype):
+    """Forward and backward kernels for one dtype (W staged in shared memory
+    when ``use_shared``)."""
+
+    @cuda.jit
+    def forward(W, b_hh, Hs, A, Ghn, rows, use_shared):
+        if use_shared:
+            sW = cuda.shared.array(0, nbtype)
+            d_stage(W, sW)
+            _gru_forward_steps(sW, b_hh, Hs, A, Ghn, rows)
+        else:
+            _gru_forward_steps(W, b_hh, Hs, A, Ghn, rows)
+
+    @cuda.jit
+    def backward(W, Hs, A, Ghn, dY, dh, direct, dGx, dGh, rows, use_shared):
+        if use_shared:
+            sW = cuda.shared.array(0, nbtype)
+            d_stage(W, sW)
+            _gru_backward_steps(sW, Hs, A, Ghn, dY, dh, direct, dGx, dGh, rows)
+        else:
+            _gru_backward_steps(W, Hs, A, Ghn, dY, dh, direct, dGx, dGh, rows)
+
+    return forward, backward
+
+
+_kernels = per_dtype(_make_kernels)
+
+
 class GRUCacheGPU(NamedTuple):
-    x: object
-    w_ih: object
-    w_hh: object
-    hs: object
-    gates: object
-    ghn: object
+    x: object  # (T, B, D)
+    w_ih: object  # (3H, D)
+    w_hh: object  # (3H, H)
+    hs: object  # (T+1, B, H)
+    gates: object  # (T, B, 3H) activated [r, z, n]
+    ghn: object  # (T, B, H)
 
 
 def _gru_forward_gpu(x, w_ih, w_hh, b_ih, b_hh, h0):
+    """Device arrays in (x (T, B, D), h0 (B, H)); returns the cache."""
     T, B, D = x.shape
     H = w_hh.shape[1]
-    d_x, d_wih, d_whh = cuda.to_device(x), cuda.to_device(w_ih), cuda.to_device(w_hh)
-    gates = cuda.device_array((T, B, 3 * H), x.dtype)
-    gemm(d_x.reshape(T * B, D), d_wih, gates.reshape(T * B, 3 * H), cuda.to_device(b_ih), tb=1)
-    hs_host = np.empty((T + 1, B, H), x.dtype)
-    hs_host[0] = h0
-    hs = cuda.to_device(hs_host)
+    gates = cuda.device_array((T, B, 3 * H), x.dtype)  # (T, B, 3H)
+    gemm(x.reshape(T * B, D), w_ih, gates.reshape(T * B, 3 * H), b_ih, tb=1)
+    hs = cuda.device_array((T + 1, B, H), x.dtype)
+    hs[0].copy_to_device(h0)
     ghn = cuda.device_array((T, B, H), x.dtype)
+    whhT = transpose(w_hh)  # (H, 3H)
+    W = whhT.reshape(whhT.size)
+    smem = shared_bytes(W)
     blocks, threads = recurrent_grid(B)
-    _gru_forward_kernel[blocks, threads](cuda.to_device(np.ascontiguousarray(w_hh.T)), cuda.to_device(b_hh),
-                                         hs, gates, ghn, ROWS_PER_BLOCK)
-    return hs.copy_to_host(), None, GRUCacheGPU(d_x, d_wih, d_whh, hs, gates, ghn)
+    _kernels(x.dtype)[0][blocks, threads, 0, smem](W, b_hh, hs, gates, ghn, ROWS_PER_BLOCK, 1 if smem else 0)
+    return GRUCacheGPU(x, w_ih, w_hh, hs, gates, ghn)
 
 
-def _gru_backward_gpu(cache, dy, dh_n):
-    T, B, _ = cache.x.shape
-    d_dh = cuda.to_device(dh_n)
+def _gru_backward_gpu(cache, dy, dh_n, grads):
+    """dy (T, B, H), dh_n (B, H) device arrays; ``grads`` written in place.
+    Returns (dx, dh0)."""
+    B = cache.x.shape[1]
+    dh = cuda.device_array(dh_n.shape, dh_n.dtype)
+    dh.copy_to_device(dh_n)
     direct = cuda.device_array(dh_n.shape, dh_n.dtype)
-    d_gx = cuda.device_array(cache.gates.shape, cache.gates.dtype)
-    d_gh = cuda.device_array(cache.gates.shape, cache.gates.dtype)
+    dgx = cuda.device_array(cache.gates.shape, cache.gates.dtype)
+    dgh = cuda.device_array(cache.gates.shape, cache.gates.dtype)
+    W = cache.w_hh.reshape(cache.w_hh.size)
+    smem = shared_bytes(W)
     blocks, threads = recurrent_grid(B)
-    _gru_backward_kernel[blocks, threads](cache.w_hh, cache.hs, cache.gates, cache.ghn, cuda.to_device(dy),
-                                          d_dh, direct, d_gx, d_gh, ROWS_PER_BLOCK)
-    dx, dw_ih, dw_hh, db_ih, db_hh = weight_grads_gpu(d_gx, d_gh, cache.x, cache.hs, cache.w_ih)
-    return GRUGrads(dx, dw_ih, dw_hh, db_ih, db_hh, d_dh.copy_to_host())
+    _kernels(dh.dtype)[1][blocks, threads, 0, smem](W, cache.hs, cache.gates, cache.ghn, dy, dh, direct,
+                                                     dgx, dgh, ROWS_PER_BLOCK, 1 if smem else 0)
+    dx = weight_grads_gpu(dgx, dgh, cache.x, cache.hs, cache.w_ih, grads)
+    return dx, dh

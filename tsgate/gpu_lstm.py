@@ -1,24 +1,26 @@
 """LSTM on the GPU: persistent forward and BPTT kernels (sibling of lstm.py).
 
-Tiers: ``_lstm_*_kernel`` (@cuda.jit); ``_lstm_forward_gpu`` /
-``_lstm_backward_gpu`` (drivers: the only code that allocates on and copies
-to/from the device); the network layer's CUDA backend calls the drivers.
-Same math and layout as :mod:`tsgate.lstm`.
+Tiers: the ``@cuda.jit`` kernels (one launch per layer and direction, looping
+over time); the drivers ``_lstm_forward_gpu`` / ``_lstm_backward_gpu``, the
+only code here that allocates device memory (device arrays in and out, no
+host copies); :mod:`tsgate.gpu_network` runs whole networks on them. Same
+math and weight layout as :mod:`tsgate.lstm`.
 """
 
 from typing import NamedTuple
 
-import numpy as np
 from numba import cuda
 
-from .gpu_core import ROWS_PER_BLOCK, d_dh_prev, d_sigmoid, d_tanh, gemm, recurrent_grid, weight_grads_gpu
-from .lstm import LSTMGrads
+from .gpu_core import (
+    ROWS_PER_BLOCK, d_dh_prev, d_sigmoid, d_stage, d_tanh, gemm, per_dtype, recurrent_grid, shared_bytes,
+    transpose, weight_grads_gpu,
+)
 
 
-@cuda.jit
-def _lstm_forward_kernel(WhhT, Hs, Cs, A, rows):
-    """A (T, B, 4H): x W_ih^T + b on entry, activated gates on exit.
-    Each block owns ``rows`` batch rows and loops over time."""
+@cuda.jit(device=True, inline=True)
+def _lstm_forward_steps(W, Hs, Cs, A, rows):
+    """W = W_hh^T flattened, (H*4H,); A (T, B, 4H): x W_ih^T + b on entry,
+    activated gates [i, f, g, o] on exit; Hs, Cs (T+1, B, H), step 0 given."""
     T, B, G = A.shape
     H = G // 4
     n_groups = (B + rows - 1) // rows
@@ -35,10 +37,10 @@ def _lstm_forward_kernel(WhhT, Hs, Cs, A, rows):
                 ao = A[t, b, 3 * H + j]
                 for k in range(H):
                     hk = Hs[t, b, k]
-                    ai += hk * WhhT[k, j]
-                    af += hk * WhhT[k, H + j]
-                    ag += hk * WhhT[k, 2 * H + j]
-                    ao += hk * WhhT[k, 3 * H + j]
+                    ai += hk * W[k * G + j]
+                    af += hk * W[k * G + H + j]
+                    ag += hk * W[k * G + 2 * H + j]
+                    ao += hk * W[k * G + 3 * H + j]
                 i = d_sigmoid(ai)
                 f = d_sigmoid(af)
                 g = d_tanh(ag)
@@ -53,9 +55,10 @@ def _lstm_forward_kernel(WhhT, Hs, Cs, A, rows):
             cuda.syncthreads()
 
 
-@cuda.jit
-def _lstm_backward_kernel(Whh, Cs, A, dY, dh, dc, dA, rows):
-    """Reverse time loop; dh, dc (B, H): dL/dh_T, dL/dc_T in, dL/dh_0, dL/dc_0 out."""
+@cuda.jit(device=True, inline=True)
+def _lstm_backward_steps(W, Cs, A, dY, dh, dc, dA, rows):
+    """Reverse time loop. W = W_hh flattened (4H*H,); dh, dc (B, H): dL/dh_T,
+    dL/dc_T in, dL/dh_0, dL/dc_0 out; dA (T, B, 4H) gets dL/d(pre-activations)."""
     T, B, G = A.shape
     H = G // 4
     n_groups = (B + rows - 1) // rows
@@ -79,44 +82,79 @@ def _lstm_backward_kernel(Whh, Cs, A, dY, dh, dc, dA, rows):
                 dA[t, b, 3 * H + j] = dh_t * tc * o * (1.0 - o)
                 dc[b, j] = dc_t * f
             cuda.syncthreads()
-            d_dh_prev(dA, Whh, dh, dh, 0, t, b0, nb)
+            d_dh_prev(dA, W, dh, dh, 0, t, b0, nb)
             cuda.syncthreads()
 
 
+def _make_kernels(nbtype):
+    """Forward and backward kernels for one dtype; ``use_shared`` stages W in
+    dynamic shared memory (launched with its size), else W is read globally."""
+
+    @cuda.jit
+    def forward(W, Hs, Cs, A, rows, use_shared):
+        if use_shared:
+            sW = cuda.shared.array(0, nbtype)
+            d_stage(W, sW)
+            _lstm_forward_steps(sW, Hs, Cs, A, rows)
+        else:
+            _lstm_forward_steps(W, Hs, Cs, A, rows)
+
+    @cuda.jit
+    def backward(W, Cs, A, dY, dh, dc, dA, rows, use_shared):
+        if use_shared:
+            sW = cuda.shared.array(0, nbtype)
+            d_stage(W, sW)
+            _lstm_backward_steps(sW, Cs, A, dY, dh, dc, dA, rows)
+        else:
+            _lstm_backward_steps(W, Cs, A, dY, dh, dc, dA, rows)
+
+    return forward, backward
+
+
+_kernels = per_dtype(_make_kernels)
+
+
 class LSTMCacheGPU(NamedTuple):
-    x: object  # device (T, B, D)
-    w_ih: object  # device (4H, D)
-    w_hh: object  # device (4H, H)
-    hs: object  # device (T+1, B, H)
-    cs: object  # device (T+1, B, H)
-    gates: object  # device (T, B, 4H)
+    x: object  # (T, B, D)
+    w_ih: object  # (4H, D)
+    w_hh: object  # (4H, H)
+    hs: object  # (T+1, B, H)
+    cs: object  # (T+1, B, H)
+    gates: object  # (T, B, 4H) activated
 
 
 def _lstm_forward_gpu(x, w_ih, w_hh, b_ih, b_hh, h0, c0):
-    """Host arrays in; host (hs, cs) out plus a device-resident cache."""
+    """Device arrays in: x (T, B, D), weights, h0/c0 (B, H). Returns the
+    cache, whose ``hs``/``cs`` (T+1, B, H) hold every state."""
     T, B, D = x.shape
     H = w_hh.shape[1]
-    d_x = cuda.to_device(x)
-    d_wih = cuda.to_device(w_ih)
-    d_whh = cuda.to_device(w_hh)
-    d_whhT = cuda.to_device(np.ascontiguousarray(w_hh.T))
-    gates = cuda.device_array((T, B, 4 * H), x.dtype)
-    gemm(d_x.reshape(T * B, D), d_wih, gates.reshape(T * B, 4 * H), cuda.to_device(b_ih + b_hh), tb=1)
-    hs_host = np.empty((T + 1, B, H), x.dtype)
-    cs_host = np.empty((T + 1, B, H), x.dtype)
-    hs_host[0], cs_host[0] = h0, c0
-    hs, cs = cuda.to_device(hs_host), cuda.to_device(cs_host)
+    gates = cuda.device_array((T, B, 4 * H), x.dtype)  # (T, B, 4H)
+    gemm(x.reshape(T * B, D), w_ih, gates.reshape(T * B, 4 * H), b_ih, b_hh, tb=1)
+    hs = cuda.device_array((T + 1, B, H), x.dtype)
+    cs = cuda.device_array((T + 1, B, H), x.dtype)
+    hs[0].copy_to_device(h0)
+    cs[0].copy_to_device(c0)
+    whhT = transpose(w_hh)  # (H, 4H)
+    W = whhT.reshape(whhT.size)
+    smem = shared_bytes(W)
     blocks, threads = recurrent_grid(B)
-    _lstm_forward_kernel[blocks, threads](d_whhT, hs, cs, gates, ROWS_PER_BLOCK)
-    return hs.copy_to_host(), cs.copy_to_host(), LSTMCacheGPU(d_x, d_wih, d_whh, hs, cs, gates)
+    _kernels(x.dtype)[0][blocks, threads, 0, smem](W, hs, cs, gates, ROWS_PER_BLOCK, 1 if smem else 0)
+    return LSTMCacheGPU(x, w_ih, w_hh, hs, cs, gates)
 
 
-def _lstm_backward_gpu(cache, dy, dh_n, dc_n):
-    T, B, _ = cache.x.shape
-    d_dh, d_dc = cuda.to_device(dh_n), cuda.to_device(dc_n)
-    d_gates = cuda.device_array(cache.gates.shape, cache.gates.dtype)
+def _lstm_backward_gpu(cache, dy, dh_n, dc_n, grads):
+    """dy (T, B, H), dh_n, dc_n (B, H) device arrays; ``grads`` = device
+    (dw_ih, dw_hh, db_ih, db_hh) written in place. Returns (dx, dh0, dc0)."""
+    B = cache.x.shape[1]
+    dh = cuda.device_array(dh_n.shape, dh_n.dtype)
+    dc = cuda.device_array(dc_n.shape, dc_n.dtype)
+    dh.copy_to_device(dh_n)
+    dc.copy_to_device(dc_n)
+    dA = cuda.device_array(cache.gates.shape, cache.gates.dtype)
+    W = cache.w_hh.reshape(cache.w_hh.size)
+    smem = shared_bytes(W)
     blocks, threads = recurrent_grid(B)
-    _lstm_backward_kernel[blocks, threads](cache.w_hh, cache.cs, cache.gates, cuda.to_device(dy),
-                                           d_dh, d_dc, d_gates, ROWS_PER_BLOCK)
-    dx, dw_ih, dw_hh, db_ih, db_hh = weight_grads_gpu(d_gates, d_gates, cache.x, cache.hs, cache.w_ih)
-    return LSTMGrads(dx, dw_ih, dw_hh, db_ih, db_hh, d_dh.copy_to_host(), d_dc.copy_to_host())
+    _kernels(dh.dtype)[1][blocks, threads, 0, smem](W, cache.cs, cache.gates, dy, dh, dc, dA,
+                                                     ROWS_PER_BLOCK, 1 if smem else 0)
+    dx = weight_grads_gpu(dA, dA, cache.x, cache.hs, cache.w_ih, grads)
+    return dx, dh, dc

@@ -1,17 +1,23 @@
-"""Elman RNN on the GPU: persistent forward and BPTT kernels (sibling of rnn.py)."""
+"""Elman RNN on the GPU: persistent forward and BPTT kernels (sibling of rnn.py).
+
+Same tiers and conventions as :mod:`tsgate.gpu_lstm`; activation by integer
+code (:data:`tsgate.config.ACT_TANH`, :data:`tsgate.config.ACT_RELU`).
+"""
 
 from typing import NamedTuple
 
-import numpy as np
 from numba import cuda
 
-from .gpu_core import ROWS_PER_BLOCK, d_dh_prev, d_tanh, gemm, recurrent_grid, weight_grads_gpu
-from .rnn import RNNGrads
+from .gpu_core import (
+    ROWS_PER_BLOCK, d_dh_prev, d_stage, d_tanh, gemm, per_dtype, recurrent_grid, shared_bytes, transpose,
+    weight_grads_gpu,
+)
 
 
-@cuda.jit
-def _rnn_forward_kernel(WhhT, Hs, A, act, rows):
-    """A (T, B, H): x W_ih^T + b (kept); act 0 tanh, 1 relu."""
+@cuda.jit(device=True, inline=True)
+def _rnn_forward_steps(W, Hs, A, act, rows):
+    """W = W_hh^T flattened (H*H,); A (T, B, H): x W_ih^T + b (kept);
+    Hs (T+1, B, H), step 0 given; act 0 tanh, 1 relu."""
     T, B, H = A.shape
     n_groups = (B + rows - 1) // rows
     for grp in range(cuda.blockIdx.x, n_groups, cuda.gridDim.x):
@@ -23,13 +29,14 @@ def _rnn_forward_kernel(WhhT, Hs, A, act, rows):
                 j = idx % H
                 s = A[t, b, j]
                 for k in range(H):
-                    s += Hs[t, b, k] * WhhT[k, j]
+                    s += Hs[t, b, k] * W[k * H + j]
                 Hs[t + 1, b, j] = max(s, 0.0) if act == 1 else d_tanh(s)
             cuda.syncthreads()
 
 
-@cuda.jit
-def _rnn_backward_kernel(Whh, Hs, dY, dh, dA, act, rows):
+@cuda.jit(device=True, inline=True)
+def _rnn_backward_steps(W, Hs, dY, dh, dA, act, rows):
+    """Reverse time loop. W = W_hh flattened; dh (B, H): dL/dh_T in, dL/dh_0 out."""
     T, B, H = dA.shape
     n_groups = (B + rows - 1) // rows
     for grp in range(cuda.blockIdx.x, n_groups, cuda.gridDim.x):
@@ -46,40 +53,74 @@ def _rnn_backward_kernel(Whh, Hs, dY, dh, dA, act, rows):
                 else:
                     dA[t, b, j] = g * (1.0 - h * h)
             cuda.syncthreads()
-            d_dh_prev(dA, Whh, dh, dh, 0, t, b0, nb)
+            d_dh_prev(dA, W, dh, dh, 0, t, b0, nb)
             cuda.syncthreads()
 
 
+def _make_kernels(nbtype):
+    """Forward and backward kernels for one dtype (W staged in shared memory
+    when ``use_shared``)."""
+
+    @cuda.jit
+    def forward(W, Hs, A, act, rows, use_shared):
+        if use_shared:
+            sW = cuda.shared.array(0, nbtype)
+            d_stage(W, sW)
+            _rnn_forward_steps(sW, Hs, A, act, rows)
+        else:
+            _rnn_forward_steps(W, Hs, A, act, rows)
+
+    @cuda.jit
+    def backward(W, Hs, dY, dh, dA, act, rows, use_shared):
+        if use_shared:
+            sW = cuda.shared.array(0, nbtype)
+            d_stage(W, sW)
+            _rnn_backward_steps(sW, Hs, dY, dh, dA, act, rows)
+        else:
+            _rnn_backward_steps(W, Hs, dY, dh, dA, act, rows)
+
+    return forward, backward
+
+
+_kernels = per_dtype(_make_kernels)
+
+
 class RNNCacheGPU(NamedTuple):
-    x: object
-    w_ih: object
-    w_hh: object
-    hs: object
+    x: object  # (T, B, D)
+    w_ih: object  # (H, D)
+    w_hh: object  # (H, H)
+    hs: object  # (T+1, B, H)
     act: int
 
 
 def _rnn_forward_gpu(x, w_ih, w_hh, b_ih, b_hh, h0, act):
+    """Device arrays in (x (T, B, D), h0 (B, H)); returns the cache."""
     T, B, D = x.shape
     H = w_hh.shape[1]
-    d_x, d_wih, d_whh = cuda.to_device(x), cuda.to_device(w_ih), cuda.to_device(w_hh)
-    pre = cuda.device_array((T, B, H), x.dtype)
-    gemm(d_x.reshape(T * B, D), d_wih, pre.reshape(T * B, H), cuda.to_device(b_ih + b_hh), tb=1)
-    hs_host = np.empty((T + 1, B, H), x.dtype)
-    hs_host[0] = h0
-    hs = cuda.to_device(hs_host)
+    pre = cuda.device_array((T, B, H), x.dtype)  # (T, B, H)
+    gemm(x.reshape(T * B, D), w_ih, pre.reshape(T * B, H), b_ih, b_hh, tb=1)
+    hs = cuda.device_array((T + 1, B, H), x.dtype)
+    hs[0].copy_to_device(h0)
+    whhT = transpose(w_hh)
+    W = whhT.reshape(whhT.size)
+    smem = shared_bytes(W)
     blocks, threads = recurrent_grid(B)
-    _rnn_forward_kernel[blocks, threads](cuda.to_device(np.ascontiguousarray(w_hh.T)), hs, pre, act,
-                                         ROWS_PER_BLOCK)
-    return hs.copy_to_host(), None, RNNCacheGPU(d_x, d_wih, d_whh, hs, act)
+    _kernels(x.dtype)[0][blocks, threads, 0, smem](W, hs, pre, act, ROWS_PER_BLOCK, 1 if smem else 0)
+    return RNNCacheGPU(x, w_ih, w_hh, hs, act)
 
 
-def _rnn_backward_gpu(cache, dy, dh_n):
+def _rnn_backward_gpu(cache, dy, dh_n, grads):
+    """dy (T, B, H), dh_n (B, H) device arrays; ``grads`` written in place.
+    Returns (dx, dh0)."""
     T, B, _ = cache.x.shape
     H = cache.w_hh.shape[1]
-    d_dh = cuda.to_device(dh_n)
-    d_pre = cuda.device_array((T, B, H), dh_n.dtype)
+    dh = cuda.device_array(dh_n.shape, dh_n.dtype)
+    dh.copy_to_device(dh_n)
+    dA = cuda.device_array((T, B, H), dh_n.dtype)
+    W = cache.w_hh.reshape(cache.w_hh.size)
+    smem = shared_bytes(W)
     blocks, threads = recurrent_grid(B)
-    _rnn_backward_kernel[blocks, threads](cache.w_hh, cache.hs, cuda.to_device(dy), d_dh, d_pre, cache.act,
-                                          ROWS_PER_BLOCK)
-    dx, dw_ih, dw_hh, db_ih, db_hh = weight_grads_gpu(d_pre, d_pre, cache.x, cache.hs, cache.w_ih)
-    return RNNGrads(dx, dw_ih, dw_hh, db_ih, db_hh, d_dh.copy_to_host())
+    _kernels(dh.dtype)[1][blocks, threads, 0, smem](W, cache.hs, dy, dh, dA, cache.act, ROWS_PER_BLOCK,
+                                                     1 if smem else 0)
+    dx = weight_grads_gpu(dA, dA, cache.x, cache.hs, cache.w_ih, grads)
+    return dx, dh

@@ -219,18 +219,29 @@ class RecurrentNetwork:
             raise ValueError(f"x must have at least one time step and one sequence, got shape {x.shape}")
         h0 = self._state(h0, "h0", B)
         c0 = self._state(c0, "c0", B) if self.cell == "lstm" else None
-        act = rnn.NONLINEARITIES[self.nonlinearity]
-        backend = self._backend()
         H, ND = self.hidden_size, self.num_directions
+        masks = [None] * self.num_layers
+        if training and self.dropout > 0.0:
+            keep = 1.0 - self.dropout
+            for layer in range(1, self.num_layers):
+                masks[layer] = ((self._rng.random((T, B, ND * H)) < keep).astype(self.dtype)
+                                / self.dtype.type(keep))
+        if self.device == "cuda":
+            from .gpu_network import host_forward
+
+            y, h_n, c_n, dnet = host_forward(self, x, h0, c0, masks)
+            self._tape = (dnet, T, B)
+            if self.batch_first:
+                y = np.ascontiguousarray(y.transpose(1, 0, 2))
+            return y, h_n, c_n
+        act = rnn.NONLINEARITIES[self.nonlinearity]
         h_n = np.empty((self.num_layers * ND, B, H), self.dtype)
         c_n = np.empty_like(h_n) if self.cell == "lstm" else None
         tape = []
         inp = x
         for layer in range(self.num_layers):
-            mask = None
-            if layer > 0 and training and self.dropout > 0.0:
-                keep = 1.0 - self.dropout
-                mask = (self._rng.random(inp.shape) < keep).astype(self.dtype) / self.dtype.type(keep)
+            mask = masks[layer]
+            if mask is not None:
                 inp = inp * mask
             out = np.empty((T, B, ND * H), self.dtype)
             caches = []
@@ -239,7 +250,7 @@ class RecurrentNetwork:
                 s = self._suffix(layer, d)
                 p = self.params
                 xin = inp if d == 0 else np.ascontiguousarray(inp[::-1])
-                hs, cs, cache = backend.forward(
+                hs, cs, cache = _CPUBackend.forward(
                     self.cell, xin, p["weight_ih" + s], p["weight_hh" + s], p["bias_ih" + s],
                     p["bias_hh" + s], h0[idx], None if c0 is None else c0[idx], act)
                 out[:, :, d * H:(d + 1) * H] = hs[1:] if d == 0 else hs[:0:-1]
@@ -281,7 +292,14 @@ class RecurrentNetwork:
             dy = np.ascontiguousarray(dy.transpose(1, 0, 2))
         dh_n = self._state(dh_n, "dh_n", B)
         dc_n = self._state(dc_n, "dc_n", B) if self.cell == "lstm" else None
-        backend = self._backend()
+        if self.device == "cuda":
+            from .gpu_network import host_backward
+
+            self._tape = None
+            grads, dy, dh0, dc0 = host_backward(tape, dy, dh_n, dc_n)
+            if self.batch_first:
+                dy = np.ascontiguousarray(dy.transpose(1, 0, 2))
+            return grads, dy, dh0, dc0
         grads = {}
         dh0 = np.empty((LD, B, H), self.dtype)
         dc0 = np.empty_like(dh0) if self.cell == "lstm" else None
@@ -293,7 +311,7 @@ class RecurrentNetwork:
                 s = self._suffix(layer, d)
                 dyd = dy[:, :, d * H:(d + 1) * H]
                 dyd = np.ascontiguousarray(dyd if d == 0 else dyd[::-1])
-                g = backend.backward(self.cell, caches[d], dyd, dh_n[idx],
+                g = _CPUBackend.backward(self.cell, caches[d], dyd, dh_n[idx],
                                      None if dc_n is None else dc_n[idx])
                 grads["weight_ih" + s] = g.dw_ih
                 grads["weight_hh" + s] = g.dw_hh
@@ -312,13 +330,6 @@ class RecurrentNetwork:
         if self.batch_first:
             dy = np.ascontiguousarray(dy.transpose(1, 0, 2))
         return grads, dy, dh0, dc0
-
-    def _backend(self):
-        if self.device == "cpu":
-            return _CPUBackend
-        from .gpu import CUDABackend
-
-        return CUDABackend
 
 
 def clip_grad_norm(grads, max_norm):

@@ -15,11 +15,12 @@ import math
 
 import numpy as np
 
-from .config import jit
+from .config import jit, jit_inline
 from .network import RecurrentNetwork
 
 LOSSES = {"mse": 0, "mae": 1, "huber": 2, "pinball": 3, "bce": 4, "ce": 5}
 OPTIMIZERS = {"adam": 0, "rmsprop": 1, "sgd": 2}
+LOSSES_BY_CODE = {code: name for name, code in LOSSES.items()}
 
 
 class TrainingDivergedError(FloatingPointError):
@@ -27,7 +28,48 @@ class TrainingDivergedError(FloatingPointError):
 
 
 # ---------------------------------------------------------------------------
-# Losses: value and gradient with respect to the prediction, in one pass
+# Element math shared by the CPU kernels here and the CUDA kernels in
+# gpu_training.py: plain Python, compiled once per target, one source of truth.
+
+
+def loss_term(code, x, y, tau, delta, n):
+    """Loss of one prediction ``x`` against target ``y`` and dL/dx, for
+    mse (0), mae (1), huber (2), bce on logits (4), pinball (3, quantile
+    ``tau``); ``n`` is the element count of the mean. (Softmax cross-entropy,
+    code 5, works on whole rows.)"""
+    e = x - y
+    if code == 0:
+        return e * e, 2.0 * e / n
+    if code == 1:
+        return abs(e), (1.0 if e > 0 else (-1.0 if e < 0 else 0.0)) / n
+    if code == 2:
+        if abs(e) <= delta:
+            return 0.5 * e * e, e / n
+        return delta * (abs(e) - 0.5 * delta), delta * (1.0 if e > 0 else -1.0) / n
+    if code == 4:
+        return max(x, 0.0) - x * y + math.log1p(math.exp(-abs(x))), (1.0 / (1.0 + math.exp(-x)) - y) / n
+    u = -e  # pinball
+    if u >= 0:
+        return tau * u, -tau / n
+    return (tau - 1.0) * u, (1.0 - tau) / n
+
+
+def optimizer_term(code, p, g, m, v, lr, bc1, bc2, beta1, beta2, eps, momentum):
+    """One parameter's update: Adam (0, bias corrections bc1, bc2),
+    RMSprop (1), SGD with momentum (2). Returns the new (p, m, v)."""
+    if code == 0:
+        m = beta1 * m + (1.0 - beta1) * g
+        v = beta2 * v + (1.0 - beta2) * g * g
+        return p - lr * (m / bc1) / (math.sqrt(v / bc2) + eps), m, v
+    if code == 1:
+        v = beta2 * v + (1.0 - beta2) * g * g
+        return p - lr * g / (math.sqrt(v) + eps), 1.0 * m, v
+    m = momentum * m + g
+    return p - lr * m, m, 1.0 * v
+
+
+_loss_term = jit_inline(loss_term)
+_optimizer_term = jit_inline(optimizer_term)
 
 
 @jit
@@ -35,7 +77,6 @@ def _loss_and_grad(pred, target, tau, code, delta, grad):
     """pred, target (B, M); tau (M,) quantile per column (pinball only).
     Writes dL/dpred into grad; returns the mean loss."""
     B, M = pred.shape
-    n = B * M
     total = 0.0
     if code == 5:  # softmax cross-entropy per row; target is one-hot
         for b in range(B):
@@ -52,33 +93,10 @@ def _loss_and_grad(pred, target, tau, code, delta, grad):
         return total / B
     for b in range(B):
         for m in range(M):
-            e = pred[b, m] - target[b, m]
-            if code == 0:  # mse
-                total += e * e
-                grad[b, m] = 2.0 * e / n
-            elif code == 1:  # mae
-                total += abs(e)
-                grad[b, m] = (1.0 if e > 0 else (-1.0 if e < 0 else 0.0)) / n
-            elif code == 2:  # huber
-                if abs(e) <= delta:
-                    total += 0.5 * e * e
-                    grad[b, m] = e / n
-                else:
-                    total += delta * (abs(e) - 0.5 * delta)
-                    grad[b, m] = delta * (1.0 if e > 0 else -1.0) / n
-            elif code == 4:  # binary cross-entropy on logits, target in {0, 1}
-                x = pred[b, m]
-                total += max(x, 0.0) - x * target[b, m] + np.log1p(np.exp(-abs(x)))
-                grad[b, m] = (1.0 / (1.0 + np.exp(-x)) - target[b, m]) / n
-            else:  # pinball, u = target - pred
-                u = -e
-                if u >= 0:
-                    total += tau[m] * u
-                    grad[b, m] = -tau[m] / n
-                else:
-                    total += (tau[m] - 1.0) * u
-                    grad[b, m] = (1.0 - tau[m]) / n
-    return total / n
+            value, g = _loss_term(code, 1.0 * pred[b, m], 1.0 * target[b, m], tau[m], delta, B * M)
+            total += value
+            grad[b, m] = g
+    return total / (B * M)
 
 
 # ---------------------------------------------------------------------------
@@ -89,24 +107,11 @@ def _loss_and_grad(pred, target, tau, code, delta, grad):
 def _optimizer_step(code, p, g, m, v, step, lr, beta1, beta2, eps, momentum, weight_decay):
     """One update in place. Adam (0), RMSprop (1), SGD with momentum (2).
     L2 weight decay is added to the gradient (torch's ``weight_decay``)."""
-    if code == 0:
-        bc1 = 1.0 - beta1 ** step
-        bc2 = 1.0 - beta2 ** step
-        for k in range(p.size):
-            gk = g[k] + weight_decay * p[k]
-            m[k] = beta1 * m[k] + (1.0 - beta1) * gk
-            v[k] = beta2 * v[k] + (1.0 - beta2) * gk * gk
-            p[k] -= lr * (m[k] / bc1) / (np.sqrt(v[k] / bc2) + eps)
-    elif code == 1:
-        for k in range(p.size):
-            gk = g[k] + weight_decay * p[k]
-            v[k] = beta2 * v[k] + (1.0 - beta2) * gk * gk
-            p[k] -= lr * gk / (np.sqrt(v[k]) + eps)
-    else:
-        for k in range(p.size):
-            gk = g[k] + weight_decay * p[k]
-            m[k] = momentum * m[k] + gk
-            p[k] -= lr * m[k]
+    bc1 = 1.0 - beta1 ** step
+    bc2 = 1.0 - beta2 ** step
+    for k in range(p.size):
+        p[k], m[k], v[k] = _optimizer_term(code, p[k], g[k] + weight_decay * p[k], m[k], v[k], lr, bc1, bc2,
+                                           beta1, beta2, eps, momentum)
 
 
 @jit
@@ -241,49 +246,28 @@ def train(model, X, Y, extra=None, *, X_val=None, Y_val=None, extra_val=None, lo
         raise ValueError(f"loss must be one of {sorted(LOSSES)}, got {loss!r}")
     if optimizer not in OPTIMIZERS:
         raise ValueError(f"optimizer must be one of {sorted(OPTIMIZERS)}, got {optimizer!r}")
-    dt = model.net.dtype
     M = Y.shape[1]
     tau = np.full(M, 0.5)
     if loss == "pinball":
         q = np.asarray(quantiles if quantiles is not None else [0.5], dtype=np.float64)
         tau = q[np.arange(M) % q.size]
     rng = np.random.default_rng(random_state)
-    p = model.flat
-    grad = np.zeros_like(p)
-    m1 = np.zeros_like(p)
-    m2 = np.zeros_like(p)
-    lr = float(learning_rate)
-    step = 0
     have_val = X_val is not None and len(X_val) > 0
-    best, best_epoch, best_params, wait, lr_wait, lr_best = np.inf, -1, p.copy(), 0, 0, np.inf
+    settings = dict(loss_code=LOSSES[loss], tau=tau, huber_delta=huber_delta, optimizer_code=OPTIMIZERS[optimizer],
+                    weight_decay=weight_decay, momentum=momentum, clip_norm=clip_norm, batch_size=batch_size,
+                    random_state=random_state)
+    if model.net.device == "cuda":
+        from .gpu_training import DeviceRunner
+
+        runner = DeviceRunner(model, X, Y, extra, X_val, Y_val, extra_val, **settings)
+    else:
+        runner = _HostRunner(model, X, Y, extra, X_val, Y_val, extra_val, **settings)
+    lr = float(learning_rate)
+    best, best_epoch, wait, lr_wait, lr_best = np.inf, -1, 0, 0, np.inf
     history = {"loss": [], "val_loss": [], "lr": [], "best_epoch": -1}
-    N = X.shape[0]
     for epoch in range(int(max_epochs)):
-        order = rng.permutation(N)
-        total, count = 0.0, 0
-        for start in range(0, N, batch_size):
-            idx = np.sort(order[start:start + batch_size])
-            xb, yb = X[idx], Y[idx]
-            pred = model.forward(xb, None if extra is None else extra[idx], training=True)
-            dpred = np.empty_like(pred)
-            value = _loss_and_grad(pred, yb.astype(dt, copy=False), tau, LOSSES[loss], huber_delta, dpred)
-            gnorm = float("nan")
-            if math.isfinite(value) and np.isfinite(dpred).all():
-                model.backward(dpred, grad)
-                gnorm = math.sqrt(_sum_squares(grad))
-            if not (math.isfinite(value) and math.isfinite(gnorm)):
-                raise TrainingDivergedError(
-                    f"training diverged at epoch {epoch + 1}, batch {start // batch_size + 1}: "
-                    f"loss={value}, gradient norm={gnorm}; lower learning_rate or keep clip_norm on")
-            if clip_norm is not None and gnorm > clip_norm:
-                grad *= dt.type(clip_norm / (gnorm + 1e-6))
-            step += 1
-            _optimizer_step(OPTIMIZERS[optimizer], p, grad, m1, m2, step, lr, 0.9, 0.999 if optimizer == "adam" else 0.99,
-                            1e-8, momentum, weight_decay)
-            total += value * len(idx)
-            count += len(idx)
-        train_loss = total / count
-        val_loss = evaluate(model, X_val, Y_val, extra_val, loss, tau, huber_delta) if have_val else float("nan")
+        train_loss = runner.epoch(rng.permutation(X.shape[0]), lr, epoch)
+        val_loss = runner.evaluate_val() if have_val else float("nan")
         history["loss"].append(train_loss)
         history["val_loss"].append(val_loss)
         history["lr"].append(lr)
@@ -292,7 +276,7 @@ def train(model, X, Y, extra=None, *, X_val=None, Y_val=None, extra_val=None, lo
         monitor = val_loss if have_val else train_loss
         if monitor < best - 1e-12:
             best, best_epoch, wait = monitor, epoch, 0
-            best_params[...] = p
+            runner.save_best()
         else:
             wait += 1
         if monitor < lr_best - 1e-12:
@@ -304,15 +288,77 @@ def train(model, X, Y, extra=None, *, X_val=None, Y_val=None, extra_val=None, lo
         if early_stopping and have_val and wait >= patience:
             break
     if early_stopping and have_val and best_epoch >= 0:
-        p[...] = best_params
+        runner.restore_best()
+    runner.finish()
     history["best_epoch"] = best_epoch + 1
     return history
+
+
+class _HostRunner:
+    """Epochs of :func:`train` on the CPU: batches through the NumPy network
+    API, loss and optimizer steps compiled. (Its device twin is
+    :class:`tsgate.gpu_training.DeviceRunner`.)"""
+
+    def __init__(self, model, X, Y, extra, X_val, Y_val, extra_val, *, loss_code, tau, huber_delta,
+                 optimizer_code, weight_decay, momentum, clip_norm, batch_size, random_state):
+        self.model, self.X, self.Y, self.extra = model, X, Y, extra
+        self.X_val, self.Y_val, self.extra_val = X_val, Y_val, extra_val
+        self.loss_code, self.tau, self.huber_delta = loss_code, tau, huber_delta
+        self.optimizer_code, self.weight_decay, self.momentum = optimizer_code, weight_decay, momentum
+        self.clip_norm, self.batch_size = clip_norm, batch_size
+        p = model.flat
+        self.grad, self.m1, self.m2 = np.zeros_like(p), np.zeros_like(p), np.zeros_like(p)
+        self.best = p.copy()
+        self.step = 0
+
+    def epoch(self, order, lr, epoch):
+        model, dt, bs = self.model, self.model.net.dtype, self.batch_size
+        total, count = 0.0, 0
+        for start in range(0, self.X.shape[0], bs):
+            idx = np.sort(order[start:start + bs])
+            pred = model.forward(self.X[idx], None if self.extra is None else self.extra[idx], training=True)
+            dpred = np.empty_like(pred)
+            value = _loss_and_grad(pred, self.Y[idx].astype(dt, copy=False), self.tau, self.loss_code,
+                                   self.huber_delta, dpred)
+            gnorm = float("nan")
+            if math.isfinite(value) and np.isfinite(dpred).all():
+                model.backward(dpred, self.grad)
+                gnorm = math.sqrt(_sum_squares(self.grad))
+            if not (math.isfinite(value) and math.isfinite(gnorm)):
+                raise TrainingDivergedError(
+                    f"training diverged at epoch {epoch + 1}, batch {start // bs + 1}: "
+                    f"loss={value}, gradient norm={gnorm}; lower learning_rate or keep clip_norm on")
+            if self.clip_norm is not None and gnorm > self.clip_norm:
+                self.grad *= dt.type(self.clip_norm / (gnorm + 1e-6))
+            self.step += 1
+            _optimizer_step(self.optimizer_code, model.flat, self.grad, self.m1, self.m2, self.step, lr, 0.9,
+                            0.999 if self.optimizer_code == 0 else 0.99, 1e-8, self.momentum, self.weight_decay)
+            total += value * len(idx)
+            count += len(idx)
+        return total / count
+
+    def evaluate_val(self):
+        return evaluate(self.model, self.X_val, self.Y_val, self.extra_val, LOSSES_BY_CODE[self.loss_code],
+                        self.tau, self.huber_delta)
+
+    def save_best(self):
+        self.best[...] = self.model.flat
+
+    def restore_best(self):
+        self.model.flat[...] = self.best
+
+    def finish(self):
+        pass
 
 
 def evaluate(model, X, Y, extra=None, loss="mse", tau=None, huber_delta=1.0, batch_size=1024):
     """Mean loss of ``model`` on (X, Y) without training-mode dropout."""
     M = Y.shape[1]
     tau = np.full(M, 0.5) if tau is None else tau
+    if model.net.device == "cuda":
+        from .gpu_training import evaluate_model_on_device
+
+        return evaluate_model_on_device(model, X, Y, extra, LOSSES[loss], tau, huber_delta, batch_size)
     total = 0.0
     for s in range(0, len(X), batch_size):
         pred = model.forward(X[s:s + batch_size], None if extra is None else extra[s:s + batch_size])
@@ -324,6 +370,10 @@ def evaluate(model, X, Y, extra=None, loss="mse", tau=None, huber_delta=1.0, bat
 
 def predict(model, X, extra=None, batch_size=1024):
     """Model outputs for all of X, (N, M)."""
+    if model.net.device == "cuda":
+        from .gpu_training import predict_on_device
+
+        return predict_on_device(model, X, extra, batch_size)
     out = [model.forward(X[s:s + batch_size], None if extra is None else extra[s:s + batch_size])
            for s in range(0, len(X), batch_size)]
     return np.concatenate(out, axis=0)

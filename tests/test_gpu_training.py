@@ -1,0 +1,208 @@
+"""Device-resident training (tsgate.gpu_training) against the CPU engine.
+
+Runs under Numba's CUDA simulator in .ci/run's second pass (or on a GPU);
+skips otherwise. Sizes are tiny: every simulated thread is a Python thread.
+"""
+
+import numpy as np
+import pytest
+
+from tsgate.gpu import cuda_available
+from tsgate.training import LOSSES, OPTIMIZERS, SequenceModel, TrainingDivergedError, evaluate, predict, train
+
+CUDA_OK, WHY = cuda_available()
+pytestmark = pytest.mark.skipif(not CUDA_OK, reason=f"no CUDA device or simulator: {WHY}")
+
+
+def _pair(cell, layers=1, bi=False, n_extra=0, dropout=0.0, dtype="float64", seed=0):
+    kw = dict(num_layers=layers, bidirectional=bi, dropout=dropout, dtype=dtype, random_state=seed)
+    cpu = SequenceModel(cell, 2, 3, 2, n_extra=n_extra, **kw)
+    gpu = SequenceModel(cell, 2, 3, 2, n_extra=n_extra, device="cuda", **kw)
+    gpu.set_flat(cpu.flat)
+    return cpu, gpu
+
+
+def _data(N=7, T=3, n_extra=0, seed=1):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((N, T, 2))
+    Y = rng.standard_normal((N, 2))
+    E = rng.standard_normal((N, n_extra)) if n_extra else None
+    return X, Y, E
+
+
+@pytest.mark.parametrize("cell,layers,bi", [("lstm", 1, False), ("gru", 2, True), ("rnn", 1, True),
+                                            ("lstm", 2, False)])
+def test_device_training_follows_the_cpu_trajectory(cell, layers, bi):
+    cpu, gpu = _pair(cell, layers, bi, n_extra=1)
+    X, Y, E = _data(N=5, n_extra=1)  # batches of 3 and 2
+    Xv, Yv, Ev = _data(N=2, n_extra=1, seed=2)
+    kw = dict(extra=E, X_val=Xv, Y_val=Yv, extra_val=Ev, max_epochs=3, batch_size=3, learning_rate=0.05,
+              clip_norm=0.5, random_state=3, patience=1, lr_patience=1)
+    h_cpu = train(cpu, X, Y, **kw)
+    h_gpu = train(gpu, X, Y, **kw)
+    assert np.allclose(h_gpu["loss"], h_cpu["loss"], rtol=1e-10, atol=1e-12)
+    assert np.allclose(h_gpu["val_loss"], h_cpu["val_loss"], rtol=1e-10, atol=1e-12)
+    assert h_gpu["lr"] == h_cpu["lr"] and h_gpu["best_epoch"] == h_cpu["best_epoch"]
+    assert not np.array_equal(gpu.flat, _pair(cell, layers, bi, n_extra=1)[1].flat)  # it trained
+    assert np.allclose(gpu.flat, cpu.flat, rtol=1e-9, atol=1e-11)
+    assert np.allclose(predict(gpu, X, E), predict(cpu, X, E), rtol=1e-10, atol=1e-12)
+    assert np.isclose(evaluate(gpu, Xv, Yv, Ev), evaluate(cpu, Xv, Yv, Ev), rtol=1e-10)
+
+
+@pytest.mark.parametrize("loss", sorted(LOSSES))
+def test_loss_kernel_matches_cpu(loss):
+    from numba import cuda
+
+    from tsgate.gpu_training import DeviceModel
+    from tsgate.training import _loss_and_grad
+
+    rng = np.random.default_rng(0)
+    pred = rng.standard_normal((5, 3))
+    Y = rng.standard_normal((8, 3))
+    if loss == "bce":
+        Y = (Y > 0).astype(float)
+    if loss == "ce":
+        Y = np.eye(3)[rng.integers(0, 3, 8)]
+    idx = np.array([0, 2, 3, 5, 7])
+    tau = np.array([0.1, 0.5, 0.9])
+    want_grad = np.empty_like(pred)
+    want = _loss_and_grad(pred, Y[idx], tau, LOSSES[loss], 0.7, want_grad)
+    out = cuda.device_array(2, np.float64)
+    dpred = cuda.device_array(pred.shape, pred.dtype)
+    DeviceModel.loss(None, cuda.to_device(pred), cuda.to_device(Y), cuda.to_device(idx), cuda.to_device(tau),
+                     LOSSES[loss], 0.7, dpred, out, 1)
+    assert np.isclose(out.copy_to_host()[1], want, rtol=1e-12)
+    assert np.allclose(dpred.copy_to_host(), want_grad, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("optimizer", sorted(OPTIMIZERS))
+@pytest.mark.parametrize("clip", [None, 0.3])
+def test_optimizer_kernel_matches_cpu_with_clipping(optimizer, clip):
+    from numba import cuda
+
+    from tsgate.gpu_training import finish_norm_kernel, optimizer_kernel, sumsq_partial_kernel
+    from tsgate.config import CUDA_BLOCK_SIZE
+    from tsgate.training import _optimizer_step
+
+    rng = np.random.default_rng(0)
+    p, g = rng.standard_normal(37), rng.standard_normal(37)
+    m, v = rng.standard_normal(37) * 0.1, rng.random(37)
+    norm = np.sqrt(np.sum(g * g))
+    gs = g * (clip / (norm + 1e-6)) if clip is not None and norm > clip else g
+    code = OPTIMIZERS[optimizer]
+    beta2 = 0.999 if code == 0 else 0.99
+    want = [a.copy() for a in (p, m, v)]
+    _optimizer_step(code, want[0], gs, want[1], want[2], 3, 0.01, 0.9, beta2, 1e-8, 0.8, 0.01)
+    d = [cuda.to_device(a) for a in (p, g, m, v)]
+    partial = cuda.device_array(4, np.float64)
+    norms = cuda.device_array(1, np.float64)
+    status = cuda.to_device(np.zeros(2, np.int64))
+    sumsq_partial_kernel[4, CUDA_BLOCK_SIZE](d[1], partial)
+    finish_norm_kernel[1, 1](partial, cuda.to_device(np.zeros(1)), 0, 1, norms, status)
+    assert np.isclose(norms.copy_to_host()[0], norm, rtol=1e-13)
+    optimizer_kernel[2, CUDA_BLOCK_SIZE](code, d[0], d[1], d[2], d[3], 3, 0.01, 0.9, beta2, 1e-8, 0.8, 0.01,
+                                         -1.0 if clip is None else clip, norms, 0, status)
+    for got, w in zip((d[0], d[2], d[3]), want):
+        assert np.allclose(got.copy_to_host(), w, rtol=1e-12, atol=1e-14)
+
+
+def test_no_per_step_host_transfers(monkeypatch):
+    """Host<->device copies per fit depend on the number of epochs, never on
+    the number of batches, and no kernel is ever handed a host array."""
+    from numba import cuda
+    from numba.cuda.simulator import kernel as sim_kernel
+    from numba.cuda.simulator.cudadrv import devicearray
+
+    if not cuda.is_available() or not hasattr(sim_kernel, "FakeCUDAKernel"):
+        pytest.skip("counts transfers through the simulator's array class")
+    counts = {"up": 0, "down": 0}
+    real_to_device, real_down, real_call = cuda.to_device, devicearray.FakeCUDAArray.copy_to_host, \
+        sim_kernel.FakeCUDAKernel.__call__
+
+    def to_device(*a, **k):
+        counts["up"] += 1
+        return real_to_device(*a, **k)
+
+    def copy_to_host(self, *a, **k):
+        counts["down"] += 1
+        return real_down(self, *a, **k)
+
+    def call(self, *args):
+        if not self._device:  # device functions get shared arrays, which the simulator keeps in NumPy
+            assert not any(isinstance(a, np.ndarray) for a in args), f"host array passed to {self.fn.__name__}"
+        return real_call(self, *args)
+
+    monkeypatch.setattr(cuda, "to_device", to_device)
+    monkeypatch.setattr(devicearray.FakeCUDAArray, "copy_to_host", copy_to_host)
+    monkeypatch.setattr(sim_kernel.FakeCUDAKernel, "__call__", call)
+    X, Y, _ = _data(N=4, T=2)
+    Xv, Yv, _ = _data(N=2, T=2, seed=2)
+    seen = []
+    for batch_size in (4, 2):
+        counts.update(up=0, down=0)
+        _, gpu = _pair("gru", layers=2, dropout=0.3)
+        train(gpu, X, Y, X_val=Xv, Y_val=Yv, max_epochs=2, batch_size=batch_size, random_state=0)
+        seen.append(dict(counts))
+    assert seen[0] == seen[1], seen
+    assert seen[0]["down"] == 2 * 3 + 1, seen  # per epoch: losses, status, val losses; then the params
+
+
+def test_divergence_on_device_is_an_error_and_keeps_the_last_good_parameters():
+    _, gpu = _pair("lstm")
+    before = gpu.flat.copy()
+    X, Y, _ = _data(N=6)
+    Y[:] = np.inf
+    with pytest.raises(TrainingDivergedError, match=r"epoch 1, batch 1: loss=inf"):
+        train(gpu, X, Y, max_epochs=2, batch_size=3, random_state=0)
+    assert np.array_equal(gpu.flat, before)
+
+
+def test_dropout_mask_kernel_matches_its_host_definition():
+    from numba import cuda
+
+    from tsgate.gpu_training import dropout_mask_kernel, splitmix64
+
+    key, keep, n = 0x1234_5678_9ABC_DEF0, 0.7, 300
+    mask = cuda.device_array(n, np.float64)
+    dropout_mask_kernel[3, 8](np.uint64(key), keep, mask)
+    u = np.array([(splitmix64(key + i) >> 11) / 2.0 ** 53 for i in range(n)])
+    want = np.where(u < keep, 1.0 / keep, 0.0)
+    assert np.array_equal(mask.copy_to_host(), want)
+    assert 0.6 < np.mean(want > 0) < 0.8
+
+
+def test_device_dropout_is_seeded_and_reproducible():
+    X, Y, _ = _data(N=4)
+    fits = []
+    for seed in (5, 5, 6):
+        _, gpu = _pair("rnn", layers=2, dropout=0.5, dtype="float32")
+        train(gpu, X, Y, max_epochs=1, batch_size=2, random_state=seed)
+        fits.append(gpu.flat.copy())
+    _, plain = _pair("rnn", layers=2, dtype="float32")
+    train(plain, X, Y, max_epochs=1, batch_size=2, random_state=5)
+    assert np.array_equal(fits[0], fits[1])
+    assert not np.array_equal(fits[0], fits[2])
+    assert not np.array_equal(fits[0], plain.flat)
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
+def test_global_memory_path_matches_shared_memory_path(cell, monkeypatch):
+    """W_hh is staged in shared memory when it fits; forcing the limit to 0
+    takes the global-memory path, which must give the same numbers."""
+    from tsgate import gpu_core
+    from tsgate.network import RecurrentNetwork
+
+    net = RecurrentNetwork(cell, 2, 3, bidirectional=True, dtype="float64", device="cuda", random_state=0)
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((3, 2, 2))
+    dy = rng.standard_normal((3, 2, 6))
+    assert gpu_core.shared_bytes(np.zeros(net.params["weight_hh_l0"].size)) > 0
+    runs = []
+    for limit in (gpu_core.CUDA_SHARED_BYTES, 0):
+        monkeypatch.setattr(gpu_core, "CUDA_SHARED_BYTES", limit)
+        y, h_n, _ = net.forward(x)
+        grads, dx, _, _ = net.backward(dy, None, None)
+        runs.append([y, h_n, dx] + [grads[k] for k in sorted(grads)])
+    assert gpu_core.shared_bytes(np.zeros(4)) == 0
+    for a, b in zip(*runs):
+        assert np.allclose(a, b, rtol=1e-13, atol=1e-14)

@@ -1,0 +1,413 @@
+"""Device-resident training, evaluation and prediction (sibling of training.py).
+
+When a :class:`tsgate.training.SequenceModel` lives on ``device='cuda'``,
+:func:`tsgate.training.train` hands each epoch to :class:`DeviceRunner`:
+
+* the flat parameter vector, its gradient and the optimizer moments are
+  device arrays; the network's weights and the head are views into them;
+* the whole training set (and validation set) is uploaded once; each step
+  gathers its batch on the device from the epoch's permutation, which is the
+  only upload per epoch;
+* forward, loss, BPTT, the gradient norm, clipping and the optimizer update
+  run as kernels; a non-finite loss or gradient sets a device flag that
+  freezes the parameters, so nothing is lost;
+* the per-batch losses and the divergence flag come back once per epoch.
+
+Batches, the shuffling RNG and the epoch bookkeeping are the CPU loop's, so
+a float64 CUDA fit follows the same trajectory as the CPU fit. Dropout masks
+come from a counter-based generator (SplitMix64 of a key derived from
+``random_state`` and the mask number): reproducible for a fixed
+``random_state`` on any grid, but not equal to the CPU's masks.
+"""
+
+import math
+
+import numpy as np
+from numba import cuda
+
+from .config import CUDA_BLOCK_SIZE, CUDA_FIXED_BLOCKS
+from .gpu_core import colsum, gemm, launch_1d, zeros
+from .gpu_network import DeviceNetwork
+from .training import loss_term, optimizer_term
+
+_NORM_BLOCKS = CUDA_FIXED_BLOCKS  # fixed grid of the gradient-norm reduction: deterministic sums
+_SM_GAMMA = np.uint64(0x9E3779B97F4A7C15)  # SplitMix64 constants
+_SM_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_SM_M2 = np.uint64(0x94D049BB133111EB)
+_U30, _U27, _U31, _U11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
+
+
+# ---------------------------------------------------------------------------
+# Kernels
+
+d_loss_term = cuda.jit(device=True, inline=True)(loss_term)  # the CPU's element math, compiled for CUDA
+d_optimizer_term = cuda.jit(device=True, inline=True)(optimizer_term)
+
+
+@cuda.jit
+def gather_sequences_kernel(X, idx, out):
+    """out[t, b, :] = X[idx[b], t, :]: batch-first rows -> time-major batch."""
+    T, B, D = out.shape
+    for i in range(cuda.grid(1), T * B * D, cuda.gridsize(1)):
+        t = i // (B * D)
+        b = (i // D) % B
+        out[t, b, i % D] = X[idx[b], t, i % D]
+
+
+@cuda.jit
+def features_kernel(h_n, E, idx, nd, n_extra, out):
+    """out (B, nd*H + n_extra) = [h_n of the last layer's directions, E[idx]]."""
+    LD, B, H = h_n.shape
+    F = out.shape[1]
+    for i in range(cuda.grid(1), B * F, cuda.gridsize(1)):
+        b = i // F
+        f = i % F
+        if f < nd * H:
+            out[b, f] = h_n[LD - nd + f // H, b, f % H]
+        else:
+            out[b, f] = E[idx[b], f - nd * H]
+
+
+@cuda.jit
+def scatter_dh_kernel(dfeat, nd, dh_n):
+    """dh_n (LD, B, H): the head's gradient on the last layer's final states, 0 elsewhere."""
+    LD, B, H = dh_n.shape
+    for i in range(cuda.grid(1), LD * B * H, cuda.gridsize(1)):
+        layer = i // (B * H)
+        b = (i // H) % B
+        j = i % H
+        d = layer - (LD - nd)
+        dh_n[layer, b, j] = dfeat[b, d * H + j] if d >= 0 else 0.0
+
+
+@cuda.jit
+def loss_rows_kernel(pred, Y, idx, tau, code, delta, grad, row_loss):
+    """Per row b: the summed loss of pred[b] against Y[idx[b]] into row_loss[b]
+    and dL/dpred into grad, normalised like :func:`tsgate.training._loss_and_grad`."""
+    B, M = pred.shape
+    n = B * M
+    for b in range(cuda.grid(1), B, cuda.gridsize(1)):
+        r = idx[b]
+        total = 0.0
+        if code == 5:  # softmax cross-entropy, one-hot target
+            mx = pred[b, 0]
+            for m in range(1, M):
+                mx = max(mx, pred[b, m])
+            z = 0.0
+            for m in range(M):
+                z += math.exp(pred[b, m] - mx)
+            lse = mx + math.log(z)
+            for m in range(M):
+                total -= Y[r, m] * (pred[b, m] - lse)
+                grad[b, m] = (math.exp(pred[b, m] - lse) - Y[r, m]) / B
+        else:
+            for m in range(M):
+                value, g = d_loss_term(code, 1.0 * pred[b, m], 1.0 * Y[r, m], tau[m], delta, n)
+                total += value
+                grad[b, m] = g
+        row_loss[b] = total
+
+
+@cuda.jit
+def sum_rows_kernel(row_loss, denom, out, k):
+    """out[k] = sum(row_loss) / denom, summed in row order by one thread."""
+    if cuda.grid(1) == 0:
+        s = 0.0
+        for b in range(row_loss.shape[0]):
+            s += row_loss[b]
+        out[k] = s / denom
+
+
+@cuda.jit
+def sumsq_partial_kernel(g, partial):
+    """partial[block] = sum of g[i]^2 over the block's grid-stride share, in a
+    fixed order (thread partials, then thread 0 sums them in order)."""
+    buf = cuda.shared.array(CUDA_BLOCK_SIZE, np.float64)
+    s = 0.0
+    for i in range(cuda.grid(1), g.shape[0], cuda.gridsize(1)):
+        s += g[i] * g[i]
+    buf[cuda.threadIdx.x] = s
+    cuda.syncthreads()
+    if cuda.threadIdx.x == 0:
+        total = 0.0
+        for j in range(cuda.blockDim.x):
+            total += buf[j]
+        partial[cuda.blockIdx.x] = total
+
+
+@cuda.jit
+def finish_norm_kernel(partial, losses, k, batch_no, norms, status):
+    """norms[k] = sqrt(sum partial); the first non-finite loss or norm sets
+    status = (1, batch number)."""
+    if cuda.grid(1) == 0:
+        s = 0.0
+        for j in range(partial.shape[0]):
+            s += partial[j]
+        norm = math.sqrt(s)
+        norms[k] = norm
+        bad = not (math.isfinite(norm) and math.isfinite(losses[k]))
+        if bad and status[0] == 0:
+            status[0] = 1
+            status[1] = batch_no
+
+
+@cuda.jit
+def optimizer_kernel(code, p, g, m, v, step, lr, beta1, beta2, eps, momentum, weight_decay, clip_norm,
+                     norms, k, status):
+    """Clip by the global norm, then Adam (0) / RMSprop (1) / SGD+momentum (2),
+    elementwise; a set divergence flag freezes the parameters."""
+    if status[0] != 0:
+        return
+    norm = norms[k]
+    scale = clip_norm / (norm + 1e-6) if (clip_norm >= 0.0 and norm > clip_norm) else 1.0
+    bc1 = 1.0 - beta1 ** step
+    bc2 = 1.0 - beta2 ** step
+    for i in range(cuda.grid(1), p.shape[0], cuda.gridsize(1)):
+        p[i], m[i], v[i] = d_optimizer_term(code, p[i], g[i] * scale + weight_decay * p[i], m[i], v[i], lr,
+                                            bc1, bc2, beta1, beta2, eps, momentum)
+
+
+@cuda.jit(device=True, inline=True)
+def d_splitmix64(z):
+    """SplitMix64 finaliser of z + golden gamma: a counter-based random uint64."""
+    z = z + _SM_GAMMA
+    z = (z ^ (z >> _U30)) * _SM_M1
+    z = (z ^ (z >> _U27)) * _SM_M2
+    return z ^ (z >> _U31)
+
+
+def splitmix64(z):
+    """Host twin of :func:`d_splitmix64` (Python ints, mod 2**64)."""
+    mask = (1 << 64) - 1
+    z = (z + int(_SM_GAMMA)) & mask
+    z = ((z ^ (z >> 30)) * int(_SM_M1)) & mask
+    z = ((z ^ (z >> 27)) * int(_SM_M2)) & mask
+    return z ^ (z >> 31)
+
+
+@cuda.jit
+def dropout_mask_kernel(key, keep, mask):
+    """mask[i] = 1/keep with probability keep, else 0. Counter-based: element
+    i draws from hash(key + i), so the mask depends on the key alone, not on
+    the grid or the thread that draws it."""
+    for i in range(cuda.grid(1), mask.shape[0], cuda.gridsize(1)):
+        u = (d_splitmix64(key + np.uint64(i)) >> _U11) * (1.0 / 9007199254740992.0)  # 53 bits -> [0, 1)
+        mask[i] = 1.0 / keep if u < keep else 0.0
+
+
+@cuda.jit
+def scatter_rows_kernel(src, out, start):
+    """out[start + b, :] = src[b, :]."""
+    B, M = src.shape
+    for i in range(cuda.grid(1), B * M, cuda.gridsize(1)):
+        out[start + i // M, i % M] = src[i // M, i % M]
+
+
+# ---------------------------------------------------------------------------
+# The device model: flat parameters, network views, head
+
+
+class DeviceModel:
+    """A SequenceModel's parameters and data path on the device (the driver
+    tier: the only place that allocates for training)."""
+
+    def __init__(self, model):
+        self.model = model
+        self.dtype = model.net.dtype
+        self.flat = cuda.to_device(model.flat)
+        self.views = self._views(self.flat)
+        self.net = DeviceNetwork(model.net, {n: self.views[n] for n in model.net.params})
+        nd = model.net.num_directions
+        self.nd, self.LD = nd, model.net.num_layers * nd
+        self._cache = None
+
+    def _views(self, flat):
+        out, o = {}, 0
+        for name, shape in self.model.shapes.items():
+            size = int(np.prod(shape))
+            out[name] = flat[o:o + size].reshape(shape)
+            o += size
+        return out
+
+    def forward(self, d_X, d_E, idx, masks=None):
+        """Predictions (B, M) for rows ``idx`` of the device data."""
+        net = self.model.net
+        B = idx.shape[0]
+        T, D = d_X.shape[1], d_X.shape[2]
+        xb = cuda.device_array((T, B, D), self.dtype)  # (T, B, D)
+        blocks, threads = launch_1d(xb.size)
+        gather_sequences_kernel[blocks, threads](d_X, idx, xb)
+        h0 = zeros((self.LD, B, net.hidden_size), self.dtype)
+        c0 = h0 if net.cell == "lstm" else None
+        _, h_n, _ = self.net.forward(xb, h0, c0, masks)
+        feats = cuda.device_array((B, self.model.n_features), self.dtype)  # (B, F)
+        blocks, threads = launch_1d(feats.size)
+        features_kernel[blocks, threads](h_n, d_E, idx, self.nd, self.model.n_extra, feats)
+        pred = cuda.device_array((B, self.model.n_outputs), self.dtype)  # (B, M)
+        gemm(feats, self.views["head_weight"], pred, self.views["head_bias"])
+        self._cache = (feats, h_n.shape)
+        return pred
+
+    def backward(self, dpred, grad_views):
+        """Write dL/dparams for the last forward into the gradient views."""
+        feats, hshape = self._cache
+        B = dpred.shape[0]
+        gemm(feats, dpred, grad_views["head_weight"], ta=1)  # (F, M)
+        colsum(dpred, grad_views["head_bias"])
+        dfeat = cuda.device_array((B, self.model.n_features), self.dtype)
+        gemm(dpred, self.views["head_weight"], dfeat, tb=1)  # (B, F)
+        dh_n = cuda.device_array(hshape, self.dtype)
+        blocks, threads = launch_1d(dh_n.size)
+        scatter_dh_kernel[blocks, threads](dfeat, self.nd, dh_n)
+        dc_n = zeros(hshape, self.dtype) if self.model.net.cell == "lstm" else None
+        self.net.backward(None, dh_n, dc_n, grad_views)
+
+    def loss(self, pred, d_Y, idx, d_tau, code, delta, dpred, out, k):
+        """dL/dpred into ``dpred`` and the mean loss into ``out[k]`` (device)."""
+        B, M = pred.shape
+        row_loss = cuda.device_array(B, np.float64)
+        blocks, threads = launch_1d(B)
+        loss_rows_kernel[blocks, threads](pred, d_Y, idx, d_tau, code, delta, dpred, row_loss)
+        sum_rows_kernel[1, 1](row_loss, float(B if code == 5 else B * M), out, k)
+
+
+def _upload(a, dtype):
+    return cuda.to_device(np.ascontiguousarray(a, dtype=dtype))
+
+
+def _upload_extra(E, n, dtype):
+    return _upload(np.zeros((n, 1)) if E is None else E, dtype)
+
+
+class DeviceRunner:
+    """Epochs of :func:`tsgate.training.train` on the device (see module doc)."""
+
+    def __init__(self, model, X, Y, extra, X_val, Y_val, extra_val, *, loss_code, tau, huber_delta,
+                 optimizer_code, weight_decay, momentum, clip_norm, batch_size, random_state):
+        self.model = model
+        dt = model.net.dtype
+        self.dm = DeviceModel(model)
+        self.grad = zeros(model.flat.shape, dt)
+        self.grad_views = self.dm._views(self.grad)
+        self.m1 = zeros(model.flat.shape, dt)
+        self.m2 = zeros(model.flat.shape, dt)
+        self.best = cuda.to_device(model.flat)
+        self.X, self.Y, self.E = _upload(X, dt), _upload(Y, dt), _upload_extra(extra, len(X), dt)
+        self.have_val = X_val is not None and len(X_val) > 0
+        if self.have_val:
+            self.Xv, self.Yv = _upload(X_val, dt), _upload(Y_val, dt)
+            self.Ev = _upload_extra(extra_val, len(X_val), dt)
+            self.val_idx = cuda.to_device(np.arange(len(X_val), dtype=np.int64))
+        self.tau = cuda.to_device(np.asarray(tau, dtype=np.float64))
+        self.loss_code, self.huber_delta = loss_code, float(huber_delta)
+        self.opt_code, self.weight_decay, self.momentum = optimizer_code, float(weight_decay), float(momentum)
+        self.beta2 = 0.999 if optimizer_code == 0 else 0.99
+        self.clip_norm = -1.0 if clip_norm is None else float(clip_norm)
+        self.batch_size = int(batch_size)
+        self.N = len(X)
+        self.n_batches = math.ceil(self.N / self.batch_size)
+        self.losses = cuda.device_array(self.n_batches, np.float64)
+        self.norms = cuda.device_array(self.n_batches, np.float64)
+        self.status = cuda.to_device(np.zeros(2, np.int64))
+        self.partial = cuda.device_array(_NORM_BLOCKS, np.float64)
+        self.step = 0
+        self.dropout_seed = np.random.SeedSequence(random_state).generate_state(2, np.uint64)
+        self.n_masks = 0
+
+    def _masks(self, T, B):
+        net = self.model.net
+        if not (net.dropout > 0.0 and net.num_layers > 1):
+            return None
+        masks = [None]
+        for _ in range(1, net.num_layers):
+            mask = cuda.device_array((T, B, net.num_directions * net.hidden_size), net.dtype)
+            # a fresh key per mask: hash(seed, mask number), computed on the host
+            self.n_masks += 1
+            key = splitmix64(int(self.dropout_seed[0]) ^ splitmix64(int(self.dropout_seed[1]) + self.n_masks))
+            blocks, threads = launch_1d(mask.size)
+            dropout_mask_kernel[blocks, threads](np.uint64(key), 1.0 - net.dropout, mask.reshape(mask.size))
+            masks.append(mask)
+        return masks
+
+    def epoch(self, order, lr, epoch):
+        """One pass over the batches given by the permutation ``order``."""
+        from .training import TrainingDivergedError
+
+        bs, T = self.batch_size, self.X.shape[1]
+        order = np.concatenate([np.sort(order[s:s + bs]) for s in range(0, self.N, bs)])
+        d_order = cuda.to_device(order.astype(np.int64))  # the epoch's only upload
+        blocks, threads = launch_1d(self.grad.size)
+        for k, start in enumerate(range(0, self.N, bs)):
+            idx = d_order[start:start + bs]
+            B = idx.shape[0]
+            pred = self.dm.forward(self.X, self.E, idx, self._masks(T, B))
+            dpred = cuda.device_array(pred.shape, pred.dtype)
+            self.dm.loss(pred, self.Y, idx, self.tau, self.loss_code, self.huber_delta, dpred, self.losses, k)
+            self.dm.backward(dpred, self.grad_views)
+            sumsq_partial_kernel[_NORM_BLOCKS, CUDA_BLOCK_SIZE](self.grad, self.partial)
+            finish_norm_kernel[1, 1](self.partial, self.losses, k, k + 1, self.norms, self.status)
+            self.step += 1
+            optimizer_kernel[blocks, threads](self.opt_code, self.dm.flat, self.grad, self.m1, self.m2,
+                                              self.step, lr, 0.9, self.beta2, 1e-8, self.momentum,
+                                              self.weight_decay, self.clip_norm, self.norms, k, self.status)
+        status = self.status.copy_to_host()
+        losses = self.losses.copy_to_host()
+        if status[0]:
+            self.finish()
+            b = int(status[1])
+            raise TrainingDivergedError(
+                f"training diverged at epoch {epoch + 1}, batch {b}: loss={losses[b - 1]}, gradient norm="
+                f"{self.norms.copy_to_host()[b - 1]}; lower learning_rate or keep clip_norm on")
+        sizes = np.minimum(bs, self.N - np.arange(self.n_batches) * bs)
+        return float(np.sum(losses * sizes) / self.N)
+
+    def evaluate_val(self):
+        return evaluate_on_device(self.dm, self.Xv, self.Yv, self.Ev, self.val_idx, self.tau,
+                                  self.loss_code, self.huber_delta)
+
+    def save_best(self):
+        self.best.copy_to_device(self.dm.flat)
+
+    def restore_best(self):
+        self.dm.flat.copy_to_device(self.best)
+
+    def finish(self):
+        """Copy the parameters back into the host model (one download)."""
+        self.dm.flat.copy_to_host(self.model.flat)
+
+
+def evaluate_on_device(dm, d_X, d_Y, d_E, d_idx, d_tau, loss_code, huber_delta, batch_size=1024):
+    """Mean loss over device data, one download."""
+    N = d_X.shape[0]
+    n_chunks = math.ceil(N / batch_size)
+    out = cuda.device_array(n_chunks, np.float64)
+    for k, s in enumerate(range(0, N, batch_size)):
+        idx = d_idx[s:s + batch_size]
+        pred = dm.forward(d_X, d_E, idx)
+        dpred = cuda.device_array(pred.shape, pred.dtype)
+        dm.loss(pred, d_Y, idx, d_tau, loss_code, huber_delta, dpred, out, k)
+    sizes = np.minimum(batch_size, N - np.arange(n_chunks) * batch_size)
+    return float(np.sum(out.copy_to_host() * sizes) / N)
+
+
+def predict_on_device(model, X, extra=None, batch_size=1024):
+    """Model outputs (N, M) with one upload of parameters and data and one download."""
+    dt = model.net.dtype
+    dm = DeviceModel(model)
+    d_X, d_E = _upload(X, dt), _upload_extra(extra, len(X), dt)
+    d_idx = cuda.to_device(np.arange(len(X), dtype=np.int64))
+    out = cuda.device_array((len(X), model.n_outputs), dt)
+    for s in range(0, len(X), batch_size):
+        pred = dm.forward(d_X, d_E, d_idx[s:s + batch_size])
+        blocks, threads = launch_1d(pred.size)
+        scatter_rows_kernel[blocks, threads](pred, out, s)
+    return out.copy_to_host()
+
+
+def evaluate_model_on_device(model, X, Y, extra, loss_code, tau, huber_delta, batch_size=1024):
+    """:func:`tsgate.training.evaluate` for a model on the device."""
+    dt = model.net.dtype
+    dm = DeviceModel(model)
+    d_idx = cuda.to_device(np.arange(len(X), dtype=np.int64))
+    return evaluate_on_device(dm, _upload(X, dt), _upload(Y, dt), _upload_extra(extra, len(X), dt), d_idx,
+                              cuda.to_device(np.asarray(tau, np.float64)), loss_code, huber_delta, batch_size)
