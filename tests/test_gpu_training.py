@@ -107,17 +107,23 @@ def test_optimizer_kernel_matches_cpu_with_clipping(optimizer, clip):
 
 
 def test_no_per_step_host_transfers(monkeypatch):
-    """Host<->device copies per fit depend on the number of epochs, never on
-    the number of batches, and no kernel is ever handed a host array."""
+    """Host<->device copies and device allocations per fit depend on the
+    number of epochs, never on the number of batches (scratch buffers are
+    reused step after step), and no kernel is ever handed a host array."""
     from numba import cuda
     from numba.cuda.simulator import kernel as sim_kernel
     from numba.cuda.simulator.cudadrv import devicearray
 
     if not cuda.is_available() or not hasattr(sim_kernel, "FakeCUDAKernel"):
         pytest.skip("counts transfers through the simulator's array class")
-    counts = {"up": 0, "down": 0}
+    counts = {"up": 0, "down": 0, "alloc": 0}
     real_to_device, real_down, real_call = cuda.to_device, devicearray.FakeCUDAArray.copy_to_host, \
         sim_kernel.FakeCUDAKernel.__call__
+    real_alloc = cuda.device_array
+
+    def device_array(*a, **k):
+        counts["alloc"] += 1
+        return real_alloc(*a, **k)
 
     def to_device(*a, **k):
         counts["up"] += 1
@@ -133,13 +139,14 @@ def test_no_per_step_host_transfers(monkeypatch):
         return real_call(self, *args)
 
     monkeypatch.setattr(cuda, "to_device", to_device)
+    monkeypatch.setattr(cuda, "device_array", device_array)
     monkeypatch.setattr(devicearray.FakeCUDAArray, "copy_to_host", copy_to_host)
     monkeypatch.setattr(sim_kernel.FakeCUDAKernel, "__call__", call)
     X, Y, _ = _data(N=4, T=2)
-    Xv, Yv, _ = _data(N=2, T=2, seed=2)
+    Xv, Yv, _ = _data(N=3, T=2, seed=2)  # a batch shape of its own in both runs
     seen = []
     for batch_size in (4, 2):
-        counts.update(up=0, down=0)
+        counts.update(up=0, down=0, alloc=0)
         _, gpu = _pair("gru", layers=2, dropout=0.3)
         train(gpu, X, Y, X_val=Xv, Y_val=Yv, max_epochs=2, batch_size=batch_size, random_state=0)
         seen.append(dict(counts))

@@ -11,13 +11,18 @@ Conventions of every kernel here and in ``gpu_lstm``/``gpu_gru``/``gpu_rnn``:
   stages the flattened recurrent weight matrix in dynamic shared memory when
   it fits in :data:`tsgate.config.CUDA_SHARED_BYTES` (global memory otherwise).
 
-Everything here takes and returns device arrays; only the drivers in the cell
-modules and :mod:`tsgate.gpu_network` allocate.
+Everything here takes and returns device arrays. Scratch arrays come from
+:func:`empty`: inside ``with using(Workspace())`` (the training loop) a buffer
+is allocated once per (scope, name, shape, dtype) and reused every step, so a
+step makes no ``cudaMalloc`` calls; outside, :func:`empty` allocates.
 """
 
+import contextlib
+import contextvars
 import math
 
 import numba
+import numpy as np
 from numba import cuda
 
 from .config import CUDA_BLOCK_SIZE, CUDA_ROWS_PER_BLOCK, CUDA_SHARED_BYTES, CUDA_TILE
@@ -57,6 +62,60 @@ def d_dh_prev(dG, W, dh, direct, use_direct, t, b0, nb):
         for q in range(G):
             s += dG[t, b, q] * W[q * H + k]
         dh[b, k] = s
+
+
+# ---------------------------------------------------------------------------
+# Scratch memory
+
+
+class Workspace:
+    """Device buffers reused across training steps (see :func:`empty`)."""
+
+    def __init__(self):
+        self.buffers = {}
+        self.scope = ""
+
+
+_workspace = contextvars.ContextVar("tsgate_cuda_workspace", default=None)
+
+
+@contextlib.contextmanager
+def using(ws):
+    """Serve :func:`empty` from ``ws`` inside the block."""
+    token = _workspace.set(ws)
+    try:
+        yield ws
+    finally:
+        _workspace.reset(token)
+
+
+@contextlib.contextmanager
+def scope(name):
+    """Name the buffers allocated inside the block (e.g. per layer and
+    direction), so buffers that must live together never share memory."""
+    ws = _workspace.get()
+    if ws is None:
+        yield
+        return
+    outer = ws.scope
+    ws.scope = f"{outer}/{name}"
+    try:
+        yield
+    finally:
+        ws.scope = outer
+
+
+def empty(name, shape, dtype):
+    """An uninitialised device array: from the active workspace, else new."""
+    ws = _workspace.get()
+    if ws is None:
+        return cuda.device_array(shape, dtype)
+    shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
+    key = (ws.scope, name, shape, np.dtype(dtype).str)
+    buf = ws.buffers.get(key)
+    if buf is None:
+        buf = ws.buffers[key] = cuda.device_array(shape, dtype)
+    return buf
 
 
 def per_dtype(factory):
@@ -248,8 +307,8 @@ def colsum(G, out):
     colsum_kernel[blocks, threads](G, out)
 
 
-def zeros(shape, dtype):
-    a = cuda.device_array(shape, dtype)
+def zeros(key, shape, dtype):
+    a = empty(key, shape, dtype)
     fill(a, 0.0)
     return a
 
@@ -260,14 +319,14 @@ def fill(a, value):
 
 
 def transpose(W):
-    WT = cuda.device_array((W.shape[1], W.shape[0]), W.dtype)
+    WT = empty("WT", (W.shape[1], W.shape[0]), W.dtype)
     blocks, threads = launch_1d(W.size)
     transpose_kernel[blocks, threads](W, WT)
     return WT
 
 
 def reverse_time(x):
-    out = cuda.device_array(x.shape, x.dtype)
+    out = empty("x_reversed", x.shape, x.dtype)
     blocks, threads = launch_1d(x.size)
     reverse_time_kernel[blocks, threads](x, out)
     return out
@@ -279,7 +338,7 @@ def put_direction(hs, y, col0, reverse):
 
 
 def take_direction(dy, H, col0, reverse):
-    out = cuda.device_array((dy.shape[0], dy.shape[1], H), dy.dtype)
+    out = empty("dy_direction", (dy.shape[0], dy.shape[1], H), dy.dtype)
     blocks, threads = launch_1d(out.size)
     take_direction_kernel[blocks, threads](dy, out, col0, 1 if reverse else 0)
     return out
@@ -290,8 +349,8 @@ def accumulate_dx(dx, g, reverse, first):
     accumulate_dx_kernel[blocks, threads](dx, g, 1 if reverse else 0, 1 if first else 0)
 
 
-def multiply(a, b):
-    out = cuda.device_array(a.shape, a.dtype)
+def multiply(key, a, b):
+    out = empty(key, a.shape, a.dtype)
     blocks, threads = launch_1d(a.size)
     multiply_kernel[blocks, threads](_flat(a), _flat(b), _flat(out))
     return out
@@ -309,7 +368,7 @@ def weight_grads_gpu(dGx, dGh, x, hs, w_ih, grads):
     dw_ih, dw_hh, db_ih, db_hh = grads
     dGx2 = dGx.reshape(T * B, GH)
     dGh2 = dGh.reshape(T * B, GH)
-    dx = cuda.device_array((T, B, D), x.dtype)
+    dx = empty("dx", (T, B, D), x.dtype)
     gemm(dGx2, x.reshape(T * B, D), dw_ih, ta=1)
     gemm(dGh2, hs[:T].reshape(T * B, H), dw_hh, ta=1)
     gemm(dGx2, w_ih, dx.reshape(T * B, D))

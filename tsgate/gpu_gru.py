@@ -9,7 +9,7 @@ from typing import NamedTuple
 from numba import cuda
 
 from .gpu_core import (
-    ROWS_PER_BLOCK, d_dh_prev, d_sigmoid, d_stage, d_tanh, gemm, per_dtype, recurrent_grid, shared_bytes,
+    ROWS_PER_BLOCK, d_dh_prev, empty, d_sigmoid, d_stage, d_tanh, gemm, per_dtype, recurrent_grid, shared_bytes,
     transpose, weight_grads_gpu,
 )
 
@@ -121,11 +121,11 @@ def _gru_forward_gpu(x, w_ih, w_hh, b_ih, b_hh, h0):
     """Device arrays in (x (T, B, D), h0 (B, H)); returns the cache."""
     T, B, D = x.shape
     H = w_hh.shape[1]
-    gates = cuda.device_array((T, B, 3 * H), x.dtype)  # (T, B, 3H)
+    gates = empty("gates", (T, B, 3 * H), x.dtype)  # (T, B, 3H)
     gemm(x.reshape(T * B, D), w_ih, gates.reshape(T * B, 3 * H), b_ih, tb=1)
-    hs = cuda.device_array((T + 1, B, H), x.dtype)
+    hs = empty("hs", (T + 1, B, H), x.dtype)
     hs[0].copy_to_device(h0)
-    ghn = cuda.device_array((T, B, H), x.dtype)
+    ghn = empty("ghn", (T, B, H), x.dtype)
     whhT = transpose(w_hh)  # (H, 3H)
     W = whhT.reshape(whhT.size)
     smem = shared_bytes(W)
@@ -138,11 +138,11 @@ def _gru_backward_gpu(cache, dy, dh_n, grads):
     """dy (T, B, H), dh_n (B, H) device arrays; ``grads`` written in place.
     Returns (dx, dh0)."""
     B = cache.x.shape[1]
-    dh = cuda.device_array(dh_n.shape, dh_n.dtype)
+    dh = empty("dh", dh_n.shape, dh_n.dtype)
     dh.copy_to_device(dh_n)
-    direct = cuda.device_array(dh_n.shape, dh_n.dtype)
-    dgx = cuda.device_array(cache.gates.shape, cache.gates.dtype)
-    dgh = cuda.device_array(cache.gates.shape, cache.gates.dtype)
+    direct = empty("direct", dh_n.shape, dh_n.dtype)
+    dgx = empty("dgx", cache.gates.shape, cache.gates.dtype)
+    dgh = empty("dgh", cache.gates.shape, cache.gates.dtype)
     W = cache.w_hh.reshape(cache.w_hh.size)
     smem = shared_bytes(W)
     blocks, threads = recurrent_grid(B)

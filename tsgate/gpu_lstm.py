@@ -12,7 +12,7 @@ from typing import NamedTuple
 from numba import cuda
 
 from .gpu_core import (
-    ROWS_PER_BLOCK, d_dh_prev, d_sigmoid, d_stage, d_tanh, gemm, per_dtype, recurrent_grid, shared_bytes,
+    ROWS_PER_BLOCK, d_dh_prev, empty, d_sigmoid, d_stage, d_tanh, gemm, per_dtype, recurrent_grid, shared_bytes,
     transpose, weight_grads_gpu,
 )
 
@@ -128,10 +128,10 @@ def _lstm_forward_gpu(x, w_ih, w_hh, b_ih, b_hh, h0, c0):
     cache, whose ``hs``/``cs`` (T+1, B, H) hold every state."""
     T, B, D = x.shape
     H = w_hh.shape[1]
-    gates = cuda.device_array((T, B, 4 * H), x.dtype)  # (T, B, 4H)
+    gates = empty("gates", (T, B, 4 * H), x.dtype)  # (T, B, 4H)
     gemm(x.reshape(T * B, D), w_ih, gates.reshape(T * B, 4 * H), b_ih, b_hh, tb=1)
-    hs = cuda.device_array((T + 1, B, H), x.dtype)
-    cs = cuda.device_array((T + 1, B, H), x.dtype)
+    hs = empty("hs", (T + 1, B, H), x.dtype)
+    cs = empty("cs", (T + 1, B, H), x.dtype)
     hs[0].copy_to_device(h0)
     cs[0].copy_to_device(c0)
     whhT = transpose(w_hh)  # (H, 4H)
@@ -146,11 +146,11 @@ def _lstm_backward_gpu(cache, dy, dh_n, dc_n, grads):
     """dy (T, B, H), dh_n, dc_n (B, H) device arrays; ``grads`` = device
     (dw_ih, dw_hh, db_ih, db_hh) written in place. Returns (dx, dh0, dc0)."""
     B = cache.x.shape[1]
-    dh = cuda.device_array(dh_n.shape, dh_n.dtype)
-    dc = cuda.device_array(dc_n.shape, dc_n.dtype)
+    dh = empty("dh", dh_n.shape, dh_n.dtype)
+    dc = empty("dc", dc_n.shape, dc_n.dtype)
     dh.copy_to_device(dh_n)
     dc.copy_to_device(dc_n)
-    dA = cuda.device_array(cache.gates.shape, cache.gates.dtype)
+    dA = empty("dA", cache.gates.shape, cache.gates.dtype)
     W = cache.w_hh.reshape(cache.w_hh.size)
     smem = shared_bytes(W)
     blocks, threads = recurrent_grid(B)

@@ -10,7 +10,7 @@ dropout masks and gradients. It is what the device-resident training loop
 
 from numba import cuda
 
-from .gpu_core import accumulate_dx, multiply, put_direction, reverse_time, take_direction, zeros
+from .gpu_core import accumulate_dx, empty, multiply, put_direction, reverse_time, scope, take_direction, zeros
 
 
 def _layer_forward(cell, x, w_ih, w_hh, b_ih, b_hh, h0, c0, act):
@@ -67,23 +67,24 @@ class DeviceNetwork:
         cell, H, ND = net.cell, net.hidden_size, net.num_directions
         act = {"tanh": 0, "relu": 1}[net.nonlinearity]
         T, B, _ = x.shape
-        h_n = cuda.device_array((net.num_layers * ND, B, H), x.dtype)
-        c_n = cuda.device_array((net.num_layers * ND, B, H), x.dtype) if cell == "lstm" else None
+        h_n = empty("h_n", (net.num_layers * ND, B, H), x.dtype)
+        c_n = empty("c_n", (net.num_layers * ND, B, H), x.dtype) if cell == "lstm" else None
         tape = []
         inp = x
         for layer in range(net.num_layers):
             mask = None if masks is None else masks[layer]
             if mask is not None:
-                inp = multiply(inp, mask)
-            out = cuda.device_array((T, B, ND * H), x.dtype)  # (T, B, ND*H)
+                inp = multiply(f"x{layer}_dropped", inp, mask)
+            out = empty(f"y{layer}", (T, B, ND * H), x.dtype)  # (T, B, ND*H)
             caches = []
             for d in range(ND):
                 idx = layer * ND + d
                 s = net._suffix(layer, d)
                 p = self.params
-                xin = inp if d == 0 else reverse_time(inp)
-                cache = _layer_forward(cell, xin, p["weight_ih" + s], p["weight_hh" + s], p["bias_ih" + s],
-                                       p["bias_hh" + s], h0[idx], None if c_n is None else c0[idx], act)
+                with scope(f"l{layer}d{d}"):
+                    xin = inp if d == 0 else reverse_time(inp)
+                    cache = _layer_forward(cell, xin, p["weight_ih" + s], p["weight_hh" + s], p["bias_ih" + s],
+                                           p["bias_hh" + s], h0[idx], None if c_n is None else c0[idx], act)
                 put_direction(cache.hs, out, d * H, d == 1)
                 h_n[idx].copy_to_device(cache.hs[T])
                 if c_n is not None:
@@ -107,18 +108,19 @@ class DeviceNetwork:
         cell, H, ND = net.cell, net.hidden_size, net.num_directions
         tape, T, B = self._tape
         dtype = dh_n.dtype
-        dh0 = cuda.device_array(dh_n.shape, dtype)
-        dc0 = cuda.device_array(dh_n.shape, dtype) if cell == "lstm" else None
+        dh0 = empty("dh0", dh_n.shape, dtype)
+        dc0 = empty("dc0", dh_n.shape, dtype) if cell == "lstm" else None
         for layer in range(net.num_layers - 1, -1, -1):
             caches, mask = tape[layer]
             dx = None
             for d in range(ND):
                 idx = layer * ND + d
                 s = net._suffix(layer, d)
-                dyd = zeros((T, B, H), dtype) if dy is None else take_direction(dy, H, d * H, d == 1)
                 g = (grads["weight_ih" + s], grads["weight_hh" + s], grads["bias_ih" + s], grads["bias_hh" + s])
-                gx, gh0, gc0 = _layer_backward(cell, caches[d], dyd, dh_n[idx],
-                                               None if dc0 is None else dc_n[idx], g)
+                with scope(f"l{layer}d{d}"):
+                    dyd = zeros("dy_zero", (T, B, H), dtype) if dy is None else take_direction(dy, H, d * H, d == 1)
+                    gx, gh0, gc0 = _layer_backward(cell, caches[d], dyd, dh_n[idx],
+                                                   None if dc0 is None else dc_n[idx], g)
                 dh0[idx].copy_to_device(gh0)
                 if dc0 is not None:
                     dc0[idx].copy_to_device(gc0)
@@ -126,10 +128,10 @@ class DeviceNetwork:
                     dx = gx
                 else:
                     if dx is None:
-                        dx = cuda.device_array(gx.shape, dtype)
+                        dx = empty(f"dx{layer}", gx.shape, dtype)
                     accumulate_dx(dx, gx, d == 1, d == 0)
             if mask is not None:
-                dx = multiply(dx, mask)
+                dx = multiply(f"dx{layer}_dropped", dx, mask)
             dy = dx
         self._tape = None
         return dy, dh0, dc0

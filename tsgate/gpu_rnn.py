@@ -9,7 +9,7 @@ from typing import NamedTuple
 from numba import cuda
 
 from .gpu_core import (
-    ROWS_PER_BLOCK, d_dh_prev, d_stage, d_tanh, gemm, per_dtype, recurrent_grid, shared_bytes, transpose,
+    ROWS_PER_BLOCK, d_dh_prev, empty, d_stage, d_tanh, gemm, per_dtype, recurrent_grid, shared_bytes, transpose,
     weight_grads_gpu,
 )
 
@@ -97,9 +97,9 @@ def _rnn_forward_gpu(x, w_ih, w_hh, b_ih, b_hh, h0, act):
     """Device arrays in (x (T, B, D), h0 (B, H)); returns the cache."""
     T, B, D = x.shape
     H = w_hh.shape[1]
-    pre = cuda.device_array((T, B, H), x.dtype)  # (T, B, H)
+    pre = empty("pre", (T, B, H), x.dtype)  # (T, B, H)
     gemm(x.reshape(T * B, D), w_ih, pre.reshape(T * B, H), b_ih, b_hh, tb=1)
-    hs = cuda.device_array((T + 1, B, H), x.dtype)
+    hs = empty("hs", (T + 1, B, H), x.dtype)
     hs[0].copy_to_device(h0)
     whhT = transpose(w_hh)
     W = whhT.reshape(whhT.size)
@@ -114,9 +114,9 @@ def _rnn_backward_gpu(cache, dy, dh_n, grads):
     Returns (dx, dh0)."""
     T, B, _ = cache.x.shape
     H = cache.w_hh.shape[1]
-    dh = cuda.device_array(dh_n.shape, dh_n.dtype)
+    dh = empty("dh", dh_n.shape, dh_n.dtype)
     dh.copy_to_device(dh_n)
-    dA = cuda.device_array((T, B, H), dh_n.dtype)
+    dA = empty("dA", (T, B, H), dh_n.dtype)
     W = cache.w_hh.reshape(cache.w_hh.size)
     smem = shared_bytes(W)
     blocks, threads = recurrent_grid(B)

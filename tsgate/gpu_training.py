@@ -26,7 +26,7 @@ import numpy as np
 from numba import cuda
 
 from .config import CUDA_BLOCK_SIZE, CUDA_FIXED_BLOCKS
-from .gpu_core import colsum, gemm, launch_1d, zeros
+from .gpu_core import Workspace, colsum, empty, gemm, launch_1d, using, zeros
 from .gpu_network import DeviceNetwork
 from .training import loss_term, optimizer_term
 
@@ -217,6 +217,7 @@ class DeviceModel:
         self.flat = cuda.to_device(model.flat)
         self.views = self._views(self.flat)
         self.net = DeviceNetwork(model.net, {n: self.views[n] for n in model.net.params})
+        self.ws = Workspace()  # scratch buffers, reused step after step
         nd = model.net.num_directions
         self.nd, self.LD = nd, model.net.num_layers * nd
         self._cache = None
@@ -234,16 +235,16 @@ class DeviceModel:
         net = self.model.net
         B = idx.shape[0]
         T, D = d_X.shape[1], d_X.shape[2]
-        xb = cuda.device_array((T, B, D), self.dtype)  # (T, B, D)
+        xb = empty("xb", (T, B, D), self.dtype)  # (T, B, D)
         blocks, threads = launch_1d(xb.size)
         gather_sequences_kernel[blocks, threads](d_X, idx, xb)
-        h0 = zeros((self.LD, B, net.hidden_size), self.dtype)
+        h0 = zeros("h0", (self.LD, B, net.hidden_size), self.dtype)
         c0 = h0 if net.cell == "lstm" else None
         _, h_n, _ = self.net.forward(xb, h0, c0, masks)
-        feats = cuda.device_array((B, self.model.n_features), self.dtype)  # (B, F)
+        feats = empty("feats", (B, self.model.n_features), self.dtype)  # (B, F)
         blocks, threads = launch_1d(feats.size)
         features_kernel[blocks, threads](h_n, d_E, idx, self.nd, self.model.n_extra, feats)
-        pred = cuda.device_array((B, self.model.n_outputs), self.dtype)  # (B, M)
+        pred = empty("pred", (B, self.model.n_outputs), self.dtype)  # (B, M)
         gemm(feats, self.views["head_weight"], pred, self.views["head_bias"])
         self._cache = (feats, h_n.shape)
         return pred
@@ -254,18 +255,18 @@ class DeviceModel:
         B = dpred.shape[0]
         gemm(feats, dpred, grad_views["head_weight"], ta=1)  # (F, M)
         colsum(dpred, grad_views["head_bias"])
-        dfeat = cuda.device_array((B, self.model.n_features), self.dtype)
+        dfeat = empty("dfeat", (B, self.model.n_features), self.dtype)
         gemm(dpred, self.views["head_weight"], dfeat, tb=1)  # (B, F)
-        dh_n = cuda.device_array(hshape, self.dtype)
+        dh_n = empty("dh_n", hshape, self.dtype)
         blocks, threads = launch_1d(dh_n.size)
         scatter_dh_kernel[blocks, threads](dfeat, self.nd, dh_n)
-        dc_n = zeros(hshape, self.dtype) if self.model.net.cell == "lstm" else None
+        dc_n = zeros("dc_n", hshape, self.dtype) if self.model.net.cell == "lstm" else None
         self.net.backward(None, dh_n, dc_n, grad_views)
 
     def loss(self, pred, d_Y, idx, d_tau, code, delta, dpred, out, k):
         """dL/dpred into ``dpred`` and the mean loss into ``out[k]`` (device)."""
         B, M = pred.shape
-        row_loss = cuda.device_array(B, np.float64)
+        row_loss = empty("row_loss", B, np.float64)
         blocks, threads = launch_1d(B)
         loss_rows_kernel[blocks, threads](pred, d_Y, idx, d_tau, code, delta, dpred, row_loss)
         sum_rows_kernel[1, 1](row_loss, float(B if code == 5 else B * M), out, k)
@@ -287,10 +288,10 @@ class DeviceRunner:
         self.model = model
         dt = model.net.dtype
         self.dm = DeviceModel(model)
-        self.grad = zeros(model.flat.shape, dt)
+        self.grad = zeros("grad", model.flat.shape, dt)
         self.grad_views = self.dm._views(self.grad)
-        self.m1 = zeros(model.flat.shape, dt)
-        self.m2 = zeros(model.flat.shape, dt)
+        self.m1 = zeros("m1", model.flat.shape, dt)
+        self.m2 = zeros("m2", model.flat.shape, dt)
         self.best = cuda.to_device(model.flat)
         self.X, self.Y, self.E = _upload(X, dt), _upload(Y, dt), _upload_extra(extra, len(X), dt)
         self.have_val = X_val is not None and len(X_val) > 0
@@ -319,8 +320,8 @@ class DeviceRunner:
         if not (net.dropout > 0.0 and net.num_layers > 1):
             return None
         masks = [None]
-        for _ in range(1, net.num_layers):
-            mask = cuda.device_array((T, B, net.num_directions * net.hidden_size), net.dtype)
+        for layer in range(1, net.num_layers):
+            mask = empty(f"mask{layer}", (T, B, net.num_directions * net.hidden_size), net.dtype)
             # a fresh key per mask: hash(seed, mask number), computed on the host
             self.n_masks += 1
             key = splitmix64(int(self.dropout_seed[0]) ^ splitmix64(int(self.dropout_seed[1]) + self.n_masks))
@@ -337,19 +338,20 @@ class DeviceRunner:
         order = np.concatenate([np.sort(order[s:s + bs]) for s in range(0, self.N, bs)])
         d_order = cuda.to_device(order.astype(np.int64))  # the epoch's only upload
         blocks, threads = launch_1d(self.grad.size)
-        for k, start in enumerate(range(0, self.N, bs)):
-            idx = d_order[start:start + bs]
-            B = idx.shape[0]
-            pred = self.dm.forward(self.X, self.E, idx, self._masks(T, B))
-            dpred = cuda.device_array(pred.shape, pred.dtype)
-            self.dm.loss(pred, self.Y, idx, self.tau, self.loss_code, self.huber_delta, dpred, self.losses, k)
-            self.dm.backward(dpred, self.grad_views)
-            sumsq_partial_kernel[_NORM_BLOCKS, CUDA_BLOCK_SIZE](self.grad, self.partial)
-            finish_norm_kernel[1, 1](self.partial, self.losses, k, k + 1, self.norms, self.status)
-            self.step += 1
-            optimizer_kernel[blocks, threads](self.opt_code, self.dm.flat, self.grad, self.m1, self.m2,
-                                              self.step, lr, 0.9, self.beta2, 1e-8, self.momentum,
-                                              self.weight_decay, self.clip_norm, self.norms, k, self.status)
+        with using(self.dm.ws):
+            for k, start in enumerate(range(0, self.N, bs)):
+                idx = d_order[start:start + bs]
+                B = idx.shape[0]
+                pred = self.dm.forward(self.X, self.E, idx, self._masks(T, B))
+                dpred = empty("dpred", pred.shape, pred.dtype)
+                self.dm.loss(pred, self.Y, idx, self.tau, self.loss_code, self.huber_delta, dpred, self.losses, k)
+                self.dm.backward(dpred, self.grad_views)
+                sumsq_partial_kernel[_NORM_BLOCKS, CUDA_BLOCK_SIZE](self.grad, self.partial)
+                finish_norm_kernel[1, 1](self.partial, self.losses, k, k + 1, self.norms, self.status)
+                self.step += 1
+                optimizer_kernel[blocks, threads](self.opt_code, self.dm.flat, self.grad, self.m1, self.m2,
+                                                  self.step, lr, 0.9, self.beta2, 1e-8, self.momentum,
+                                                  self.weight_decay, self.clip_norm, self.norms, k, self.status)
         status = self.status.copy_to_host()
         losses = self.losses.copy_to_host()
         if status[0]:
@@ -381,11 +383,12 @@ def evaluate_on_device(dm, d_X, d_Y, d_E, d_idx, d_tau, loss_code, huber_delta, 
     N = d_X.shape[0]
     n_chunks = math.ceil(N / batch_size)
     out = cuda.device_array(n_chunks, np.float64)
-    for k, s in enumerate(range(0, N, batch_size)):
-        idx = d_idx[s:s + batch_size]
-        pred = dm.forward(d_X, d_E, idx)
-        dpred = cuda.device_array(pred.shape, pred.dtype)
-        dm.loss(pred, d_Y, idx, d_tau, loss_code, huber_delta, dpred, out, k)
+    with using(dm.ws):
+        for k, s in enumerate(range(0, N, batch_size)):
+            idx = d_idx[s:s + batch_size]
+            pred = dm.forward(d_X, d_E, idx)
+            dpred = empty("dpred", pred.shape, pred.dtype)
+            dm.loss(pred, d_Y, idx, d_tau, loss_code, huber_delta, dpred, out, k)
     sizes = np.minimum(batch_size, N - np.arange(n_chunks) * batch_size)
     return float(np.sum(out.copy_to_host() * sizes) / N)
 
@@ -397,10 +400,11 @@ def predict_on_device(model, X, extra=None, batch_size=1024):
     d_X, d_E = _upload(X, dt), _upload_extra(extra, len(X), dt)
     d_idx = cuda.to_device(np.arange(len(X), dtype=np.int64))
     out = cuda.device_array((len(X), model.n_outputs), dt)
-    for s in range(0, len(X), batch_size):
-        pred = dm.forward(d_X, d_E, d_idx[s:s + batch_size])
-        blocks, threads = launch_1d(pred.size)
-        scatter_rows_kernel[blocks, threads](pred, out, s)
+    with using(dm.ws):
+        for s in range(0, len(X), batch_size):
+            pred = dm.forward(d_X, d_E, d_idx[s:s + batch_size])
+            blocks, threads = launch_1d(pred.size)
+            scatter_rows_kernel[blocks, threads](pred, out, s)
     return out.copy_to_host()
 
 
