@@ -4,6 +4,10 @@ Run on a machine with an NVIDIA GPU, numba-cuda and torch (CUDA build):
 
     python benchmarks/bench_gpu.py --out benchmarks/results/gpu_<device>_<date>.md
 
+It first runs the GPU parity tests at real sizes (tests/test_gpu_backend.py,
+tests/test_gpu_training.py; --skip-tests to leave them out) and writes their
+summary line into the table's header, then benchmarks.
+
 Grid: LSTM and GRU x B in {32, 256, 1024} x T in {48, 336} x H in {32, 128, 256}
 (D = 8, one layer): inference and one training step (forward, BPTT, Adam on
 all parameters, linear head on the last state), alternating tsgate and torch,
@@ -25,6 +29,8 @@ table is committed. Every kernel is compiled for sm_90 in CI
 
 import argparse
 import datetime
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -71,7 +77,18 @@ def main():
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--out")
+    ap.add_argument("--skip-tests", action="store_true")
     args = ap.parse_args()
+    tests = "not run (--skip-tests)"
+    if not args.skip_tests:
+        root = Path(__file__).resolve().parents[1]
+        run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                              "tests/test_gpu_backend.py", "tests/test_gpu_training.py"],
+                             cwd=root, capture_output=True, text=True)
+        tests = (run.stdout.strip().splitlines() or ["no output"])[-1]
+        print(run.stdout[-3000:], run.stderr[-2000:], sep="\n", flush=True)
+        if run.returncode != 0:
+            raise SystemExit(f"GPU parity tests failed ({tests}); not benchmarking")
 
     import torch
     from numba import cuda
@@ -95,6 +112,7 @@ def main():
         grid = [(32, 48, 32), (256, 336, 128)]
     lines = [f"# tsgate (device='cuda') vs PyTorch {torch.__version__} + cuDNN, {datetime.date.today()}", "",
              f"- device: {name}; measured float32 matmul rate: {peak:.0f} GFLOP/s",
+             f"- GPU parity tests at real sizes: {tests}",
              f"- D = 8, one layer; median of {args.repeats} alternating repeats; ratio = torch / tsgate", "",
              "| cell | B | T | H | infer ms | torch ms | ratio | train ms | torch ms | ratio | train GFLOP/s | % peak |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
