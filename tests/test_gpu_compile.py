@@ -8,6 +8,7 @@ this file in its third pass; without NVVM it skips.
 """
 
 import os
+import re
 
 import numpy as np
 import pytest
@@ -115,3 +116,5 @@ def test_kernel_compiles_to_ptx_for_sm90(name, dtype):
     assert len(entry) == 1, entry
     if name.endswith(("_forward", "_backward")):
         assert ".extern .shared" in ptx  # the dynamic shared memory that stages W_hh
+        if dtype == "float32":  # no float64 arithmetic sneaks into float32 cell kernels
+            assert re.findall(r"\.f64\b", ptx) == []

@@ -29,10 +29,17 @@ from .config import CUDA_BLOCK_SIZE, CUDA_ROWS_PER_BLOCK, CUDA_SHARED_BYTES, CUD
 
 ROWS_PER_BLOCK = CUDA_ROWS_PER_BLOCK
 
+#: Zero of the cell kernels: a float32 constant keeps float32 kernels in
+#: float32 (a float64 literal promotes whole expressions to float64, slow on
+#: GPUs) and is exact in float64 ones. The kernels get their ``one`` as
+#: ``nbtype(1.0)`` from the per-dtype factory, which also keeps the CUDA
+#: simulator (NumPy scalar rules) in the kernel's precision.
+ZERO = np.float32(0.0)
+
 
 @cuda.jit(device=True, inline=True)
-def d_sigmoid(x):
-    return 1.0 / (1.0 + math.exp(-x))
+def d_sigmoid(x, one):
+    return one / (one + math.exp(-x))
 
 
 @cuda.jit(device=True, inline=True)
@@ -58,7 +65,7 @@ def d_dh_prev(dG, W, dh, direct, use_direct, t, b0, nb):
     for idx in range(cuda.threadIdx.x, nb * H, cuda.blockDim.x):
         b = b0 + idx // H
         k = idx % H
-        s = direct[b, k] if use_direct else 0.0
+        s = direct[b, k] if use_direct else ZERO
         for q in range(G):
             s += dG[t, b, q] * W[q * H + k]
         dh[b, k] = s

@@ -9,13 +9,13 @@ from typing import NamedTuple
 from numba import cuda
 
 from .gpu_core import (
-    ROWS_PER_BLOCK, d_dh_prev, empty, d_sigmoid, d_stage, d_tanh, gemm, per_dtype, recurrent_grid, shared_bytes,
-    transpose, weight_grads_gpu,
+    ROWS_PER_BLOCK, d_dh_prev, d_sigmoid, d_stage, d_tanh, empty, gemm, per_dtype, recurrent_grid,
+    shared_bytes, transpose, weight_grads_gpu,
 )
 
 
 @cuda.jit(device=True, inline=True)
-def _gru_forward_steps(W, b_hh, Hs, A, Ghn, rows):
+def _gru_forward_steps(W, b_hh, Hs, A, Ghn, rows, one):
     """W = W_hh^T flattened (H*3H,); A (T, B, 3H): x W_ih^T + b_ih on entry,
     activated [r, z, n] on exit; Ghn (T, B, H) gets W_hn h + b_hn."""
     T, B, G = A.shape
@@ -36,19 +36,19 @@ def _gru_forward_steps(W, b_hh, Hs, A, Ghn, rows):
                     hr += hk * W[k * G + j]
                     hz += hk * W[k * G + H + j]
                     hn += hk * W[k * G + 2 * H + j]
-                r = d_sigmoid(A[t, b, j] + hr)
-                z = d_sigmoid(A[t, b, H + j] + hz)
+                r = d_sigmoid(A[t, b, j] + hr, one)
+                z = d_sigmoid(A[t, b, H + j] + hz, one)
                 n = d_tanh(A[t, b, 2 * H + j] + r * hn)
                 A[t, b, j] = r
                 A[t, b, H + j] = z
                 A[t, b, 2 * H + j] = n
                 Ghn[t, b, j] = hn
-                Hs[t + 1, b, j] = (1.0 - z) * n + z * Hs[t, b, j]
+                Hs[t + 1, b, j] = (one - z) * n + z * Hs[t, b, j]
             cuda.syncthreads()
 
 
 @cuda.jit(device=True, inline=True)
-def _gru_backward_steps(W, Hs, A, Ghn, dY, dh, direct, dGx, dGh, rows):
+def _gru_backward_steps(W, Hs, A, Ghn, dY, dh, direct, dGx, dGh, rows, one):
     """Reverse time loop. W = W_hh flattened (3H*H,); dh (B, H): dL/dh_T in,
     dL/dh_0 out; dGx, dGh (T, B, 3H): gradients of the x- and h-projections."""
     T, B, G = A.shape
@@ -65,9 +65,9 @@ def _gru_backward_steps(W, Hs, A, Ghn, dY, dh, direct, dGx, dGh, rows):
                 z = A[t, b, H + j]
                 n = A[t, b, 2 * H + j]
                 dh_t = dh[b, j] + dY[t, b, j]
-                dn = dh_t * (1.0 - z) * (1.0 - n * n)
-                dr = dn * Ghn[t, b, j] * r * (1.0 - r)
-                dz = dh_t * (Hs[t, b, j] - n) * z * (1.0 - z)
+                dn = dh_t * (one - z) * (one - n * n)
+                dr = dn * Ghn[t, b, j] * r * (one - r)
+                dz = dh_t * (Hs[t, b, j] - n) * z * (one - z)
                 dGx[t, b, j] = dr
                 dGx[t, b, H + j] = dz
                 dGx[t, b, 2 * H + j] = dn
@@ -89,18 +89,18 @@ def _make_kernels(nbtype):
         if use_shared:
             sW = cuda.shared.array(0, nbtype)
             d_stage(W, sW)
-            _gru_forward_steps(sW, b_hh, Hs, A, Ghn, rows)
+            _gru_forward_steps(sW, b_hh, Hs, A, Ghn, rows, nbtype(1.0))
         else:
-            _gru_forward_steps(W, b_hh, Hs, A, Ghn, rows)
+            _gru_forward_steps(W, b_hh, Hs, A, Ghn, rows, nbtype(1.0))
 
     @cuda.jit
     def backward(W, Hs, A, Ghn, dY, dh, direct, dGx, dGh, rows, use_shared):
         if use_shared:
             sW = cuda.shared.array(0, nbtype)
             d_stage(W, sW)
-            _gru_backward_steps(sW, Hs, A, Ghn, dY, dh, direct, dGx, dGh, rows)
+            _gru_backward_steps(sW, Hs, A, Ghn, dY, dh, direct, dGx, dGh, rows, nbtype(1.0))
         else:
-            _gru_backward_steps(W, Hs, A, Ghn, dY, dh, direct, dGx, dGh, rows)
+            _gru_backward_steps(W, Hs, A, Ghn, dY, dh, direct, dGx, dGh, rows, nbtype(1.0))
 
     return forward, backward
 

@@ -12,13 +12,13 @@ from typing import NamedTuple
 from numba import cuda
 
 from .gpu_core import (
-    ROWS_PER_BLOCK, d_dh_prev, empty, d_sigmoid, d_stage, d_tanh, gemm, per_dtype, recurrent_grid, shared_bytes,
-    transpose, weight_grads_gpu,
+    ROWS_PER_BLOCK, d_dh_prev, d_sigmoid, d_stage, d_tanh, empty, gemm, per_dtype, recurrent_grid,
+    shared_bytes, transpose, weight_grads_gpu,
 )
 
 
 @cuda.jit(device=True, inline=True)
-def _lstm_forward_steps(W, Hs, Cs, A, rows):
+def _lstm_forward_steps(W, Hs, Cs, A, rows, one):
     """W = W_hh^T flattened, (H*4H,); A (T, B, 4H): x W_ih^T + b on entry,
     activated gates [i, f, g, o] on exit; Hs, Cs (T+1, B, H), step 0 given."""
     T, B, G = A.shape
@@ -41,10 +41,10 @@ def _lstm_forward_steps(W, Hs, Cs, A, rows):
                     af += hk * W[k * G + H + j]
                     ag += hk * W[k * G + 2 * H + j]
                     ao += hk * W[k * G + 3 * H + j]
-                i = d_sigmoid(ai)
-                f = d_sigmoid(af)
+                i = d_sigmoid(ai, one)
+                f = d_sigmoid(af, one)
                 g = d_tanh(ag)
-                o = d_sigmoid(ao)
+                o = d_sigmoid(ao, one)
                 cn = f * Cs[t, b, j] + i * g
                 A[t, b, j] = i
                 A[t, b, H + j] = f
@@ -56,7 +56,7 @@ def _lstm_forward_steps(W, Hs, Cs, A, rows):
 
 
 @cuda.jit(device=True, inline=True)
-def _lstm_backward_steps(W, Cs, A, dY, dh, dc, dA, rows):
+def _lstm_backward_steps(W, Cs, A, dY, dh, dc, dA, rows, one):
     """Reverse time loop. W = W_hh flattened (4H*H,); dh, dc (B, H): dL/dh_T,
     dL/dc_T in, dL/dh_0, dL/dc_0 out; dA (T, B, 4H) gets dL/d(pre-activations)."""
     T, B, G = A.shape
@@ -75,11 +75,11 @@ def _lstm_backward_steps(W, Cs, A, dY, dh, dc, dA, rows):
                 o = A[t, b, 3 * H + j]
                 tc = d_tanh(Cs[t + 1, b, j])
                 dh_t = dh[b, j] + dY[t, b, j]
-                dc_t = dc[b, j] + dh_t * o * (1.0 - tc * tc)
-                dA[t, b, j] = dc_t * g * i * (1.0 - i)
-                dA[t, b, H + j] = dc_t * Cs[t, b, j] * f * (1.0 - f)
-                dA[t, b, 2 * H + j] = dc_t * i * (1.0 - g * g)
-                dA[t, b, 3 * H + j] = dh_t * tc * o * (1.0 - o)
+                dc_t = dc[b, j] + dh_t * o * (one - tc * tc)
+                dA[t, b, j] = dc_t * g * i * (one - i)
+                dA[t, b, H + j] = dc_t * Cs[t, b, j] * f * (one - f)
+                dA[t, b, 2 * H + j] = dc_t * i * (one - g * g)
+                dA[t, b, 3 * H + j] = dh_t * tc * o * (one - o)
                 dc[b, j] = dc_t * f
             cuda.syncthreads()
             d_dh_prev(dA, W, dh, dh, 0, t, b0, nb)
@@ -95,18 +95,18 @@ def _make_kernels(nbtype):
         if use_shared:
             sW = cuda.shared.array(0, nbtype)
             d_stage(W, sW)
-            _lstm_forward_steps(sW, Hs, Cs, A, rows)
+            _lstm_forward_steps(sW, Hs, Cs, A, rows, nbtype(1.0))
         else:
-            _lstm_forward_steps(W, Hs, Cs, A, rows)
+            _lstm_forward_steps(W, Hs, Cs, A, rows, nbtype(1.0))
 
     @cuda.jit
     def backward(W, Cs, A, dY, dh, dc, dA, rows, use_shared):
         if use_shared:
             sW = cuda.shared.array(0, nbtype)
             d_stage(W, sW)
-            _lstm_backward_steps(sW, Cs, A, dY, dh, dc, dA, rows)
+            _lstm_backward_steps(sW, Cs, A, dY, dh, dc, dA, rows, nbtype(1.0))
         else:
-            _lstm_backward_steps(W, Cs, A, dY, dh, dc, dA, rows)
+            _lstm_backward_steps(W, Cs, A, dY, dh, dc, dA, rows, nbtype(1.0))
 
     return forward, backward
 

@@ -9,13 +9,13 @@ from typing import NamedTuple
 from numba import cuda
 
 from .gpu_core import (
-    ROWS_PER_BLOCK, d_dh_prev, empty, d_stage, d_tanh, gemm, per_dtype, recurrent_grid, shared_bytes, transpose,
-    weight_grads_gpu,
+    ROWS_PER_BLOCK, ZERO, d_dh_prev, d_stage, d_tanh, empty, gemm, per_dtype, recurrent_grid,
+    shared_bytes, transpose, weight_grads_gpu,
 )
 
 
 @cuda.jit(device=True, inline=True)
-def _rnn_forward_steps(W, Hs, A, act, rows):
+def _rnn_forward_steps(W, Hs, A, act, rows, one):
     """W = W_hh^T flattened (H*H,); A (T, B, H): x W_ih^T + b (kept);
     Hs (T+1, B, H), step 0 given; act 0 tanh, 1 relu."""
     T, B, H = A.shape
@@ -30,12 +30,12 @@ def _rnn_forward_steps(W, Hs, A, act, rows):
                 s = A[t, b, j]
                 for k in range(H):
                     s += Hs[t, b, k] * W[k * H + j]
-                Hs[t + 1, b, j] = max(s, 0.0) if act == 1 else d_tanh(s)
+                Hs[t + 1, b, j] = max(s, ZERO) if act == 1 else d_tanh(s)
             cuda.syncthreads()
 
 
 @cuda.jit(device=True, inline=True)
-def _rnn_backward_steps(W, Hs, dY, dh, dA, act, rows):
+def _rnn_backward_steps(W, Hs, dY, dh, dA, act, rows, one):
     """Reverse time loop. W = W_hh flattened; dh (B, H): dL/dh_T in, dL/dh_0 out."""
     T, B, H = dA.shape
     n_groups = (B + rows - 1) // rows
@@ -49,9 +49,9 @@ def _rnn_backward_steps(W, Hs, dY, dh, dA, act, rows):
                 h = Hs[t + 1, b, j]
                 g = dh[b, j] + dY[t, b, j]
                 if act == 1:
-                    dA[t, b, j] = g if h > 0 else 0.0
+                    dA[t, b, j] = g if h > 0 else ZERO
                 else:
-                    dA[t, b, j] = g * (1.0 - h * h)
+                    dA[t, b, j] = g * (one - h * h)
             cuda.syncthreads()
             d_dh_prev(dA, W, dh, dh, 0, t, b0, nb)
             cuda.syncthreads()
@@ -66,18 +66,18 @@ def _make_kernels(nbtype):
         if use_shared:
             sW = cuda.shared.array(0, nbtype)
             d_stage(W, sW)
-            _rnn_forward_steps(sW, Hs, A, act, rows)
+            _rnn_forward_steps(sW, Hs, A, act, rows, nbtype(1.0))
         else:
-            _rnn_forward_steps(W, Hs, A, act, rows)
+            _rnn_forward_steps(W, Hs, A, act, rows, nbtype(1.0))
 
     @cuda.jit
     def backward(W, Hs, dY, dh, dA, act, rows, use_shared):
         if use_shared:
             sW = cuda.shared.array(0, nbtype)
             d_stage(W, sW)
-            _rnn_backward_steps(sW, Hs, dY, dh, dA, act, rows)
+            _rnn_backward_steps(sW, Hs, dY, dh, dA, act, rows, nbtype(1.0))
         else:
-            _rnn_backward_steps(W, Hs, dY, dh, dA, act, rows)
+            _rnn_backward_steps(W, Hs, dY, dh, dA, act, rows, nbtype(1.0))
 
     return forward, backward
 
