@@ -130,3 +130,19 @@ def test_tiled_gemm_matches_numpy_on_ragged_shapes(dtype, ta, tb):
     got = C.copy_to_host()
     assert got.dtype == np.dtype(dtype)
     assert np.allclose(got, want, rtol=1e-5 if dtype == "float32" else 1e-12, atol=1e-5 if dtype == "float32" else 1e-12)
+
+
+def test_recurrent_grid_spreads_small_batches_over_blocks(monkeypatch):
+    from tsgate import gpu_core
+
+    monkeypatch.setattr(gpu_core, "ROWS_PER_BLOCK", 4)
+    monkeypatch.setattr(gpu_core, "CUDA_TARGET_BLOCKS", 128)
+    monkeypatch.setattr(gpu_core, "CUDA_BLOCK_SIZE", 128)
+    assert gpu_core.recurrent_grid(32, 32) == (32, 32, 1)  # one row per block: 32 blocks, one warp each
+    assert gpu_core.recurrent_grid(256, 32) == (128, 64, 2)
+    assert gpu_core.recurrent_grid(1024, 256) == (256, 128, 4)
+    for B in (1, 3, 37, 300, 5000):
+        for H in (1, 3, 32, 100):
+            blocks, threads, rows = gpu_core.recurrent_grid(B, H)
+            assert 1 <= rows <= 4 and blocks * rows >= B and (blocks - 1) * rows < B
+            assert threads <= 128 and threads % 32 == 0

@@ -38,8 +38,12 @@ CUDA_TILE = int(os.environ.get("TSGATE_CUDA_TILE",
 CUDA_FIXED_BLOCKS = int(os.environ.get("TSGATE_CUDA_FIXED_BLOCKS",
                                        "4" if os.environ.get("NUMBA_ENABLE_CUDASIM") == "1" else "64"))
 
-#: Batch rows owned by one block of the persistent recurrent kernels.
+#: Most batch rows owned by one block of the persistent recurrent kernels;
+#: fewer when the batch is small, so that it still spreads over about
+#: CUDA_TARGET_BLOCKS blocks (see tsgate.gpu_core.recurrent_grid).
 CUDA_ROWS_PER_BLOCK = int(os.environ.get("TSGATE_CUDA_ROWS_PER_BLOCK", "4"))
+CUDA_TARGET_BLOCKS = int(os.environ.get("TSGATE_CUDA_TARGET_BLOCKS",
+                                        "1" if os.environ.get("NUMBA_ENABLE_CUDASIM") == "1" else "128"))
 
 #: Largest recurrent weight matrix (bytes) staged in a block's dynamic shared
 #: memory; larger ones are read from global memory. 48 KiB is the limit every

@@ -6,7 +6,7 @@ Conventions of every kernel here and in ``gpu_lstm``/``gpu_gru``/``gpu_rnn``:
 * reductions are deterministic: every output element is summed by one thread
   in a fixed order, or by a fixed-shape tree inside one block;
 * the recurrent kernels are persistent: one launch per layer and direction
-  loops over time. A block owns a group of ``CUDA_ROWS_PER_BLOCK`` batch rows,
+  loops over time. A block owns a group of batch rows (:func:`recurrent_grid`),
   so it only ever waits for itself (``syncthreads`` once per step), and it
   stages the flattened recurrent weight matrix in dynamic shared memory when
   it fits in :data:`tsgate.config.CUDA_SHARED_BYTES` (global memory otherwise).
@@ -25,7 +25,7 @@ import numba
 import numpy as np
 from numba import cuda
 
-from .config import CUDA_BLOCK_SIZE, CUDA_ROWS_PER_BLOCK, CUDA_SHARED_BYTES, CUDA_TILE
+from .config import CUDA_BLOCK_SIZE, CUDA_ROWS_PER_BLOCK, CUDA_SHARED_BYTES, CUDA_TARGET_BLOCKS, CUDA_TILE
 
 ROWS_PER_BLOCK = CUDA_ROWS_PER_BLOCK
 
@@ -145,9 +145,17 @@ def shared_bytes(W):
     return n if n <= CUDA_SHARED_BYTES else 0
 
 
-def recurrent_grid(B):
-    """(blocks, threads) for the persistent recurrent kernels."""
-    return max(1, min(65535, math.ceil(B / ROWS_PER_BLOCK))), CUDA_BLOCK_SIZE
+def recurrent_grid(B, H):
+    """(blocks, threads, rows) for the persistent recurrent kernels.
+
+    ``rows`` batch rows per block, at most ``CUDA_ROWS_PER_BLOCK`` and fewer
+    when B is small, so that a small batch still spreads over about
+    ``CUDA_TARGET_BLOCKS`` blocks (the SMs) instead of a handful. Threads: the
+    block's rows*H units rounded up to whole warps, at most CUDA_BLOCK_SIZE.
+    """
+    rows = max(1, min(ROWS_PER_BLOCK, B // CUDA_TARGET_BLOCKS))
+    threads = min(CUDA_BLOCK_SIZE, 32 * math.ceil(rows * H / 32))
+    return max(1, min(65535, math.ceil(B / rows))), threads, rows
 
 
 def launch_1d(n):

@@ -9,7 +9,7 @@ from typing import NamedTuple
 from numba import cuda
 
 from .gpu_core import (
-    ROWS_PER_BLOCK, d_dh_prev, d_sigmoid, d_stage, d_tanh, empty, gemm, per_dtype, recurrent_grid,
+    d_dh_prev, d_sigmoid, d_stage, d_tanh, empty, gemm, per_dtype, recurrent_grid,
     shared_bytes, transpose, weight_grads_gpu,
 )
 
@@ -129,15 +129,15 @@ def _gru_forward_gpu(x, w_ih, w_hh, b_ih, b_hh, h0):
     whhT = transpose(w_hh)  # (H, 3H)
     W = whhT.reshape(whhT.size)
     smem = shared_bytes(W)
-    blocks, threads = recurrent_grid(B)
-    _kernels(x.dtype)[0][blocks, threads, 0, smem](W, b_hh, hs, gates, ghn, ROWS_PER_BLOCK, 1 if smem else 0)
+    blocks, threads, rows = recurrent_grid(B, H)
+    _kernels(x.dtype)[0][blocks, threads, 0, smem](W, b_hh, hs, gates, ghn, rows, 1 if smem else 0)
     return GRUCacheGPU(x, w_ih, w_hh, hs, gates, ghn)
 
 
 def _gru_backward_gpu(cache, dy, dh_n, grads):
     """dy (T, B, H), dh_n (B, H) device arrays; ``grads`` written in place.
     Returns (dx, dh0)."""
-    B = cache.x.shape[1]
+    B, H = cache.x.shape[1], cache.w_hh.shape[1]
     dh = empty("dh", dh_n.shape, dh_n.dtype)
     dh.copy_to_device(dh_n)
     direct = empty("direct", dh_n.shape, dh_n.dtype)
@@ -145,8 +145,8 @@ def _gru_backward_gpu(cache, dy, dh_n, grads):
     dgh = empty("dgh", cache.gates.shape, cache.gates.dtype)
     W = cache.w_hh.reshape(cache.w_hh.size)
     smem = shared_bytes(W)
-    blocks, threads = recurrent_grid(B)
+    blocks, threads, rows = recurrent_grid(B, H)
     _kernels(dh.dtype)[1][blocks, threads, 0, smem](W, cache.hs, cache.gates, cache.ghn, dy, dh, direct,
-                                                     dgx, dgh, ROWS_PER_BLOCK, 1 if smem else 0)
+                                                     dgx, dgh, rows, 1 if smem else 0)
     dx = weight_grads_gpu(dgx, dgh, cache.x, cache.hs, cache.w_ih, grads)
     return dx, dh

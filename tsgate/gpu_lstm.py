@@ -12,7 +12,7 @@ from typing import NamedTuple
 from numba import cuda
 
 from .gpu_core import (
-    ROWS_PER_BLOCK, d_dh_prev, d_sigmoid, d_stage, d_tanh, empty, gemm, per_dtype, recurrent_grid,
+    d_dh_prev, d_sigmoid, d_stage, d_tanh, empty, gemm, per_dtype, recurrent_grid,
     shared_bytes, transpose, weight_grads_gpu,
 )
 
@@ -137,15 +137,15 @@ def _lstm_forward_gpu(x, w_ih, w_hh, b_ih, b_hh, h0, c0):
     whhT = transpose(w_hh)  # (H, 4H)
     W = whhT.reshape(whhT.size)
     smem = shared_bytes(W)
-    blocks, threads = recurrent_grid(B)
-    _kernels(x.dtype)[0][blocks, threads, 0, smem](W, hs, cs, gates, ROWS_PER_BLOCK, 1 if smem else 0)
+    blocks, threads, rows = recurrent_grid(B, H)
+    _kernels(x.dtype)[0][blocks, threads, 0, smem](W, hs, cs, gates, rows, 1 if smem else 0)
     return LSTMCacheGPU(x, w_ih, w_hh, hs, cs, gates)
 
 
 def _lstm_backward_gpu(cache, dy, dh_n, dc_n, grads):
     """dy (T, B, H), dh_n, dc_n (B, H) device arrays; ``grads`` = device
     (dw_ih, dw_hh, db_ih, db_hh) written in place. Returns (dx, dh0, dc0)."""
-    B = cache.x.shape[1]
+    B, H = cache.x.shape[1], cache.w_hh.shape[1]
     dh = empty("dh", dh_n.shape, dh_n.dtype)
     dc = empty("dc", dc_n.shape, dc_n.dtype)
     dh.copy_to_device(dh_n)
@@ -153,8 +153,8 @@ def _lstm_backward_gpu(cache, dy, dh_n, dc_n, grads):
     dA = empty("dA", cache.gates.shape, cache.gates.dtype)
     W = cache.w_hh.reshape(cache.w_hh.size)
     smem = shared_bytes(W)
-    blocks, threads = recurrent_grid(B)
+    blocks, threads, rows = recurrent_grid(B, H)
     _kernels(dh.dtype)[1][blocks, threads, 0, smem](W, cache.cs, cache.gates, dy, dh, dc, dA,
-                                                     ROWS_PER_BLOCK, 1 if smem else 0)
+                                                     rows, 1 if smem else 0)
     dx = weight_grads_gpu(dA, dA, cache.x, cache.hs, cache.w_ih, grads)
     return dx, dh, dc

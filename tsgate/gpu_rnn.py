@@ -9,7 +9,7 @@ from typing import NamedTuple
 from numba import cuda
 
 from .gpu_core import (
-    ROWS_PER_BLOCK, ZERO, d_dh_prev, d_stage, d_tanh, empty, gemm, per_dtype, recurrent_grid,
+    ZERO, d_dh_prev, d_stage, d_tanh, empty, gemm, per_dtype, recurrent_grid,
     shared_bytes, transpose, weight_grads_gpu,
 )
 
@@ -104,8 +104,8 @@ def _rnn_forward_gpu(x, w_ih, w_hh, b_ih, b_hh, h0, act):
     whhT = transpose(w_hh)
     W = whhT.reshape(whhT.size)
     smem = shared_bytes(W)
-    blocks, threads = recurrent_grid(B)
-    _kernels(x.dtype)[0][blocks, threads, 0, smem](W, hs, pre, act, ROWS_PER_BLOCK, 1 if smem else 0)
+    blocks, threads, rows = recurrent_grid(B, H)
+    _kernels(x.dtype)[0][blocks, threads, 0, smem](W, hs, pre, act, rows, 1 if smem else 0)
     return RNNCacheGPU(x, w_ih, w_hh, hs, act)
 
 
@@ -119,8 +119,8 @@ def _rnn_backward_gpu(cache, dy, dh_n, grads):
     dA = empty("dA", (T, B, H), dh_n.dtype)
     W = cache.w_hh.reshape(cache.w_hh.size)
     smem = shared_bytes(W)
-    blocks, threads = recurrent_grid(B)
-    _kernels(dh.dtype)[1][blocks, threads, 0, smem](W, cache.hs, dy, dh, dA, cache.act, ROWS_PER_BLOCK,
+    blocks, threads, rows = recurrent_grid(B, H)
+    _kernels(dh.dtype)[1][blocks, threads, 0, smem](W, cache.hs, dy, dh, dA, cache.act, rows,
                                                      1 if smem else 0)
     dx = weight_grads_gpu(dA, dA, cache.x, cache.hs, cache.w_ih, grads)
     return dx, dh
