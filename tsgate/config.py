@@ -22,6 +22,12 @@ FASTMATH = {"contract", "reassoc", "nsz", "arcp", "afn"}
 #: Options shared by every CPU kernel.
 JIT_OPTIONS = dict(cache=True, nogil=True, error_model="numpy", fastmath=FASTMATH)
 
+#: Options of every module-level CUDA kernel: numba-cuda caches them on disk
+#: (per compute capability), like the CPU kernels. Kernels that a factory
+#: builds per dtype (their shared arrays need the element type) are closures
+#: and compile once per process.
+CUDA_JIT_OPTIONS = dict(cache=True)
+
 #: Threads per block for every CUDA kernel (grid-stride loops cover the rest).
 #: Smaller under Numba's CUDA simulator, where every thread is a Python thread.
 #: Override with TSGATE_CUDA_BLOCK_SIZE.

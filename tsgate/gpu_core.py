@@ -25,7 +25,9 @@ import numba
 import numpy as np
 from numba import cuda
 
-from .config import CUDA_BLOCK_SIZE, CUDA_ROWS_PER_BLOCK, CUDA_SHARED_BYTES, CUDA_TARGET_BLOCKS, CUDA_TILE
+from .config import (
+    CUDA_BLOCK_SIZE, CUDA_JIT_OPTIONS, CUDA_ROWS_PER_BLOCK, CUDA_SHARED_BYTES, CUDA_TARGET_BLOCKS, CUDA_TILE,
+)
 
 ROWS_PER_BLOCK = CUDA_ROWS_PER_BLOCK
 
@@ -229,7 +231,7 @@ def gemm(A, B, C, bias1=None, bias2=None, ta=0, tb=0):
 # Elementwise and layout kernels
 
 
-@cuda.jit
+@cuda.jit(**CUDA_JIT_OPTIONS)
 def colsum_kernel(G, out):
     """out[j] = sum_i G[i, j], rows summed in order by one thread per column."""
     M, N = G.shape
@@ -240,13 +242,13 @@ def colsum_kernel(G, out):
         out[j] = s
 
 
-@cuda.jit
+@cuda.jit(**CUDA_JIT_OPTIONS)
 def fill_kernel(a, value):
     for i in range(cuda.grid(1), a.shape[0], cuda.gridsize(1)):
         a[i] = value
 
 
-@cuda.jit
+@cuda.jit(**CUDA_JIT_OPTIONS)
 def transpose_kernel(W, WT):
     """WT (N, M) = W (M, N)^T."""
     M, N = W.shape
@@ -256,7 +258,7 @@ def transpose_kernel(W, WT):
         WT[j, i] = W[i, j]
 
 
-@cuda.jit
+@cuda.jit(**CUDA_JIT_OPTIONS)
 def reverse_time_kernel(x, out):
     """out[t] = x[T-1-t] for (T, B, D) arrays."""
     T, B, D = x.shape
@@ -266,7 +268,7 @@ def reverse_time_kernel(x, out):
         out[t, r // D, r % D] = x[T - 1 - t, r // D, r % D]
 
 
-@cuda.jit
+@cuda.jit(**CUDA_JIT_OPTIONS)
 def put_direction_kernel(hs, y, col0, reverse):
     """y[t, :, col0:col0+H] = hs[t+1] (forward) or hs[T-t] (reverse), hs (T+1, B, H)."""
     T, B, _ = y.shape
@@ -278,7 +280,7 @@ def put_direction_kernel(hs, y, col0, reverse):
         y[t, b, col0 + j] = hs[T - t, b, j] if reverse else hs[t + 1, b, j]
 
 
-@cuda.jit
+@cuda.jit(**CUDA_JIT_OPTIONS)
 def take_direction_kernel(dy, out, col0, reverse):
     """out[t] = dy[t, :, col0:col0+H] (forward) or dy[T-1-t, ...] (reverse)."""
     T, B, H = out.shape
@@ -289,7 +291,7 @@ def take_direction_kernel(dy, out, col0, reverse):
         out[t, b, j] = dy[T - 1 - t, b, col0 + j] if reverse else dy[t, b, col0 + j]
 
 
-@cuda.jit
+@cuda.jit(**CUDA_JIT_OPTIONS)
 def accumulate_dx_kernel(dx, g, reverse, first):
     """dx (=|+=) g, time-reversed when ``reverse``; (T, B, D) arrays."""
     T, B, D = dx.shape
@@ -303,7 +305,7 @@ def accumulate_dx_kernel(dx, g, reverse, first):
             dx[t, r // D, r % D] += v
 
 
-@cuda.jit
+@cuda.jit(**CUDA_JIT_OPTIONS)
 def multiply_kernel(a, b, out):
     for i in range(cuda.grid(1), a.shape[0], cuda.gridsize(1)):
         out[i] = a[i] * b[i]

@@ -25,7 +25,7 @@ import math
 import numpy as np
 from numba import cuda
 
-from .config import CUDA_BLOCK_SIZE, CUDA_FIXED_BLOCKS
+from .config import CUDA_BLOCK_SIZE, CUDA_FIXED_BLOCKS, CUDA_JIT_OPTIONS
 from .gpu_core import Workspace, colsum, empty, gemm, launch_1d, using, zeros
 from .gpu_network import DeviceNetwork
 from .training import loss_term, optimizer_term
@@ -44,7 +44,7 @@ d_loss_term = cuda.jit(device=True, inline=True)(loss_term)  # the CPU's element
 d_optimizer_term = cuda.jit(device=True, inline=True)(optimizer_term)
 
 
-@cuda.jit
+@cuda.jit(**CUDA_JIT_OPTIONS)
 def gather_sequences_kernel(X, idx, out):
     """out[t, b, :] = X[idx[b], t, :]: batch-first rows -> time-major batch."""
     T, B, D = out.shape
@@ -54,7 +54,7 @@ def gather_sequences_kernel(X, idx, out):
         out[t, b, i % D] = X[idx[b], t, i % D]
 
 
-@cuda.jit
+@cuda.jit(**CUDA_JIT_OPTIONS)
 def features_kernel(h_n, E, idx, nd, n_extra, out):
     """out (B, nd*H + n_extra) = [h_n of the last layer's directions, E[idx]]."""
     LD, B, H = h_n.shape
@@ -68,7 +68,7 @@ def features_kernel(h_n, E, idx, nd, n_extra, out):
             out[b, f] = E[idx[b], f - nd * H]
 
 
-@cuda.jit
+@cuda.jit(**CUDA_JIT_OPTIONS)
 def scatter_dh_kernel(dfeat, nd, dh_n):
     """dh_n (LD, B, H): the head's gradient on the last layer's final states, 0 elsewhere."""
     LD, B, H = dh_n.shape
@@ -80,7 +80,7 @@ def scatter_dh_kernel(dfeat, nd, dh_n):
         dh_n[layer, b, j] = dfeat[b, d * H + j] if d >= 0 else 0.0
 
 
-@cuda.jit
+@cuda.jit(**CUDA_JIT_OPTIONS)
 def loss_rows_kernel(pred, Y, idx, tau, code, delta, grad, row_loss):
     """Per row b: the summed loss of pred[b] against Y[idx[b]] into row_loss[b]
     and dL/dpred into grad, normalised like :func:`tsgate.training._loss_and_grad`."""
@@ -108,7 +108,7 @@ def loss_rows_kernel(pred, Y, idx, tau, code, delta, grad, row_loss):
         row_loss[b] = total
 
 
-@cuda.jit
+@cuda.jit(**CUDA_JIT_OPTIONS)
 def sum_rows_kernel(row_loss, denom, out, k):
     """out[k] = sum(row_loss) / denom, summed in row order by one thread."""
     if cuda.grid(1) == 0:
@@ -118,7 +118,7 @@ def sum_rows_kernel(row_loss, denom, out, k):
         out[k] = s / denom
 
 
-@cuda.jit
+@cuda.jit(**CUDA_JIT_OPTIONS)
 def sumsq_partial_kernel(g, partial):
     """partial[block] = sum of g[i]^2 over the block's grid-stride share, in a
     fixed order (thread partials, then thread 0 sums them in order)."""
@@ -135,7 +135,7 @@ def sumsq_partial_kernel(g, partial):
         partial[cuda.blockIdx.x] = total
 
 
-@cuda.jit
+@cuda.jit(**CUDA_JIT_OPTIONS)
 def finish_norm_kernel(partial, losses, k, batch_no, norms, status):
     """norms[k] = sqrt(sum partial); the first non-finite loss or norm sets
     status = (1, batch number)."""
@@ -151,7 +151,7 @@ def finish_norm_kernel(partial, losses, k, batch_no, norms, status):
             status[1] = batch_no
 
 
-@cuda.jit
+@cuda.jit(**CUDA_JIT_OPTIONS)
 def optimizer_kernel(code, p, g, m, v, step, lr, beta1, beta2, eps, momentum, weight_decay, clip_norm,
                      norms, k, status):
     """Clip by the global norm, then Adam (0) / RMSprop (1) / SGD+momentum (2),
@@ -185,7 +185,7 @@ def splitmix64(z):
     return z ^ (z >> 31)
 
 
-@cuda.jit
+@cuda.jit(**CUDA_JIT_OPTIONS)
 def dropout_mask_kernel(key, keep, mask):
     """mask[i] = 1/keep with probability keep, else 0. Counter-based: element
     i draws from hash(key + i), so the mask depends on the key alone, not on
@@ -195,7 +195,7 @@ def dropout_mask_kernel(key, keep, mask):
         mask[i] = 1.0 / keep if u < keep else 0.0
 
 
-@cuda.jit
+@cuda.jit(**CUDA_JIT_OPTIONS)
 def scatter_rows_kernel(src, out, start):
     """out[start + b, :] = src[b, :]."""
     B, M = src.shape
