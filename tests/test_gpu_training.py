@@ -214,3 +214,20 @@ def test_global_memory_path_matches_shared_memory_path(cell, monkeypatch):
     assert gpu_core.shared_bytes(np.zeros(4)) == 0
     for a, b in zip(*runs):
         assert np.allclose(a, b, rtol=1e-13, atol=1e-14)
+
+
+def test_sequence_classifier_on_cuda_matches_cpu():
+    """LSTMClassifier (softmax cross-entropy, early stopping on a validation
+    split) trained on the device predicts like the CPU fit, float32."""
+    from tsgate import LSTMClassifier
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((9, 3, 2))
+    y = np.array(["a", "b", "c"] * 3)
+    kw = dict(hidden_size=3, max_epochs=2, batch_size=4, early_stopping=True, validation_fraction=0.3,
+              random_state=0)
+    cpu = LSTMClassifier(**kw).fit(X, y)
+    gpu = LSTMClassifier(device="cuda", **kw).fit(X, y)
+    assert gpu.model_.net.device == "cuda"
+    assert np.allclose(gpu.history_["loss"], cpu.history_["loss"], rtol=1e-5)
+    assert np.allclose(gpu.predict_proba(X), cpu.predict_proba(X), rtol=1e-4, atol=1e-5)
