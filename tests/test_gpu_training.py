@@ -53,7 +53,7 @@ def test_device_training_follows_the_cpu_trajectory(cell, layers, bi):
 def test_loss_kernel_matches_cpu(loss):
     from numba import cuda
 
-    from tsgate.gpu_training import DeviceModel
+    from tsgate.gpu_training import device_loss
     from tsgate.training import _loss_and_grad
 
     rng = np.random.default_rng(0)
@@ -69,8 +69,8 @@ def test_loss_kernel_matches_cpu(loss):
     want = _loss_and_grad(pred, Y[idx], tau, LOSSES[loss], 0.7, want_grad)
     out = cuda.device_array(2, np.float64)
     dpred = cuda.device_array(pred.shape, pred.dtype)
-    DeviceModel.loss(None, cuda.to_device(pred), cuda.to_device(Y), cuda.to_device(idx), cuda.to_device(tau),
-                     LOSSES[loss], 0.7, dpred, out, 1)
+    device_loss(cuda.to_device(pred), cuda.to_device(Y), cuda.to_device(idx), cuda.to_device(tau),
+                LOSSES[loss], 0.7, dpred, out, 1)
     assert np.isclose(out.copy_to_host()[1], want, rtol=1e-12)
     assert np.allclose(dpred.copy_to_host(), want_grad, rtol=1e-12, atol=1e-15)
 

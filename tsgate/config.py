@@ -38,10 +38,9 @@ CUDA_BLOCK_SIZE = int(os.environ.get("TSGATE_CUDA_BLOCK_SIZE",
 CUDA_TILE = int(os.environ.get("TSGATE_CUDA_TILE",
                                "4" if os.environ.get("NUMBA_ENABLE_CUDASIM") == "1" else "16"))
 
-#: Fixed grid (blocks) of the kernels whose numbers depend on the grid: the
-#: gradient-norm reduction (summation order) and dropout (one RNG stream per
-#: thread). Fixed, so a seed gives the same result on every device.
-CUDA_FIXED_BLOCKS = int(os.environ.get("TSGATE_CUDA_FIXED_BLOCKS",
+#: Fixed grid (blocks) of the gradient-norm reduction, whose summation order
+#: depends on the grid. Fixed, so a seed gives the same result on every device.
+CUDA_NORM_BLOCKS = int(os.environ.get("TSGATE_CUDA_NORM_BLOCKS",
                                        "4" if os.environ.get("NUMBA_ENABLE_CUDASIM") == "1" else "64"))
 
 #: Most batch rows owned by one block of the persistent recurrent kernels;

@@ -114,17 +114,23 @@ def scope(name):
         ws.scope = outer
 
 
-def empty(name, shape, dtype):
-    """An uninitialised device array: from the active workspace, else new."""
+def _buffer(name, shape, dtype):
+    """(device array, whether it is newly allocated): from the active workspace, else new."""
     ws = _workspace.get()
     if ws is None:
-        return cuda.device_array(shape, dtype)
+        return cuda.device_array(shape, dtype), True
     shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
     key = (ws.scope, name, shape, np.dtype(dtype).str)
     buf = ws.buffers.get(key)
     if buf is None:
         buf = ws.buffers[key] = cuda.device_array(shape, dtype)
-    return buf
+        return buf, True
+    return buf, False
+
+
+def empty(name, shape, dtype):
+    """An uninitialised device array: from the active workspace, else new."""
+    return _buffer(name, shape, dtype)[0]
 
 
 def per_dtype(factory):
@@ -158,6 +164,17 @@ def recurrent_grid(B, H):
     rows = max(1, min(ROWS_PER_BLOCK, B // CUDA_TARGET_BLOCKS))
     threads = min(CUDA_BLOCK_SIZE, 32 * math.ceil(rows * H / 32))
     return max(1, min(65535, math.ceil(B / rows))), threads, rows
+
+
+def launch_recurrent(kernel, W, B, H, *args):
+    """Launch a persistent recurrent kernel ``kernel(W_flat, *args, rows,
+    use_shared)`` over a batch of B rows and H units: the grid from
+    :func:`recurrent_grid`; W (2-D, flattened here) staged in dynamic shared
+    memory when :func:`shared_bytes` says it fits."""
+    W = _flat(W)
+    smem = shared_bytes(W)
+    blocks, threads, rows = recurrent_grid(B, H)
+    kernel[blocks, threads, 0, smem](W, *args, rows, 1 if smem else 0)
 
 
 def launch_1d(n):
@@ -221,7 +238,7 @@ _gemm_kernel = per_dtype(_make_gemm_kernel)
 def gemm(A, B, C, bias1=None, bias2=None, ta=0, tb=0):
     """C = op(A) @ op(B) + bias1 + bias2 on device arrays (biases optional)."""
     n_bias = 0 if bias1 is None else (1 if bias2 is None else 2)
-    dummy = C.reshape(C.size)
+    dummy = _flat(C)
     n_tiles = math.ceil(C.shape[0] / CUDA_TILE) * math.ceil(C.shape[1] / CUDA_TILE)
     _gemm_kernel(C.dtype)[max(1, min(n_tiles, 4096)), (CUDA_TILE, CUDA_TILE)](
         A, B, C, dummy if bias1 is None else bias1, dummy if bias2 is None else bias2, ta, tb, n_bias)
@@ -324,9 +341,13 @@ def colsum(G, out):
     colsum_kernel[blocks, threads](G, out)
 
 
-def zeros(key, shape, dtype):
-    a = empty(key, shape, dtype)
-    fill(a, 0.0)
+def zeros(name, shape, dtype):
+    """A zero device array. Inside a workspace it is zeroed once, when
+    allocated, and reused: callers only read it (initial states, absent
+    output gradients)."""
+    a, fresh = _buffer(name, shape, dtype)
+    if fresh:
+        fill(a, 0.0)
     return a
 
 

@@ -9,8 +9,8 @@ from typing import NamedTuple
 from numba import cuda
 
 from .gpu_core import (
-    d_dh_prev, d_sigmoid, d_stage, d_tanh, empty, gemm, per_dtype, recurrent_grid,
-    shared_bytes, transpose, weight_grads_gpu,
+    d_dh_prev, d_sigmoid, d_stage, d_tanh, empty, gemm, launch_recurrent, per_dtype,
+    transpose, weight_grads_gpu,
 )
 
 
@@ -126,11 +126,7 @@ def _gru_forward_gpu(x, w_ih, w_hh, b_ih, b_hh, h0):
     hs = empty("hs", (T + 1, B, H), x.dtype)
     hs[0].copy_to_device(h0)
     ghn = empty("ghn", (T, B, H), x.dtype)
-    whhT = transpose(w_hh)  # (H, 3H)
-    W = whhT.reshape(whhT.size)
-    smem = shared_bytes(W)
-    blocks, threads, rows = recurrent_grid(B, H)
-    _kernels(x.dtype)[0][blocks, threads, 0, smem](W, b_hh, hs, gates, ghn, rows, 1 if smem else 0)
+    launch_recurrent(_kernels(x.dtype)[0], transpose(w_hh), B, H, b_hh, hs, gates, ghn)  # W_hh^T (H, 3H)
     return GRUCacheGPU(x, w_ih, w_hh, hs, gates, ghn)
 
 
@@ -143,10 +139,7 @@ def _gru_backward_gpu(cache, dy, dh_n, grads):
     direct = empty("direct", dh_n.shape, dh_n.dtype)
     dgx = empty("dgx", cache.gates.shape, cache.gates.dtype)
     dgh = empty("dgh", cache.gates.shape, cache.gates.dtype)
-    W = cache.w_hh.reshape(cache.w_hh.size)
-    smem = shared_bytes(W)
-    blocks, threads, rows = recurrent_grid(B, H)
-    _kernels(dh.dtype)[1][blocks, threads, 0, smem](W, cache.hs, cache.gates, cache.ghn, dy, dh, direct,
-                                                     dgx, dgh, rows, 1 if smem else 0)
+    launch_recurrent(_kernels(dh.dtype)[1], cache.w_hh, B, H, cache.hs, cache.gates, cache.ghn, dy, dh, direct,
+                     dgx, dgh)
     dx = weight_grads_gpu(dgx, dgh, cache.x, cache.hs, cache.w_ih, grads)
     return dx, dh

@@ -12,8 +12,8 @@ from typing import NamedTuple
 from numba import cuda
 
 from .gpu_core import (
-    d_dh_prev, d_sigmoid, d_stage, d_tanh, empty, gemm, per_dtype, recurrent_grid,
-    shared_bytes, transpose, weight_grads_gpu,
+    d_dh_prev, d_sigmoid, d_stage, d_tanh, empty, gemm, launch_recurrent, per_dtype,
+    transpose, weight_grads_gpu,
 )
 
 
@@ -134,11 +134,7 @@ def _lstm_forward_gpu(x, w_ih, w_hh, b_ih, b_hh, h0, c0):
     cs = empty("cs", (T + 1, B, H), x.dtype)
     hs[0].copy_to_device(h0)
     cs[0].copy_to_device(c0)
-    whhT = transpose(w_hh)  # (H, 4H)
-    W = whhT.reshape(whhT.size)
-    smem = shared_bytes(W)
-    blocks, threads, rows = recurrent_grid(B, H)
-    _kernels(x.dtype)[0][blocks, threads, 0, smem](W, hs, cs, gates, rows, 1 if smem else 0)
+    launch_recurrent(_kernels(x.dtype)[0], transpose(w_hh), B, H, hs, cs, gates)  # W_hh^T (H, 4H)
     return LSTMCacheGPU(x, w_ih, w_hh, hs, cs, gates)
 
 
@@ -151,10 +147,6 @@ def _lstm_backward_gpu(cache, dy, dh_n, dc_n, grads):
     dh.copy_to_device(dh_n)
     dc.copy_to_device(dc_n)
     dA = empty("dA", cache.gates.shape, cache.gates.dtype)
-    W = cache.w_hh.reshape(cache.w_hh.size)
-    smem = shared_bytes(W)
-    blocks, threads, rows = recurrent_grid(B, H)
-    _kernels(dh.dtype)[1][blocks, threads, 0, smem](W, cache.cs, cache.gates, dy, dh, dc, dA,
-                                                     rows, 1 if smem else 0)
+    launch_recurrent(_kernels(dh.dtype)[1], cache.w_hh, B, H, cache.cs, cache.gates, dy, dh, dc, dA)
     dx = weight_grads_gpu(dA, dA, cache.x, cache.hs, cache.w_ih, grads)
     return dx, dh, dc

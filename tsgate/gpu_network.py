@@ -11,34 +11,25 @@ dropout masks and gradients. It is what the device-resident training loop
 from numba import cuda
 
 from .gpu_core import accumulate_dx, empty, multiply, put_direction, reverse_time, scope, take_direction, zeros
+from .gpu_gru import _gru_backward_gpu, _gru_forward_gpu
+from .gpu_lstm import _lstm_backward_gpu, _lstm_forward_gpu
+from .gpu_rnn import _rnn_backward_gpu, _rnn_forward_gpu
 
 
 def _layer_forward(cell, x, w_ih, w_hh, b_ih, b_hh, h0, c0, act):
     if cell == "lstm":
-        from .gpu_lstm import _lstm_forward_gpu
-
         return _lstm_forward_gpu(x, w_ih, w_hh, b_ih, b_hh, h0, c0)
     if cell == "gru":
-        from .gpu_gru import _gru_forward_gpu
-
         return _gru_forward_gpu(x, w_ih, w_hh, b_ih, b_hh, h0)
-    from .gpu_rnn import _rnn_forward_gpu
-
     return _rnn_forward_gpu(x, w_ih, w_hh, b_ih, b_hh, h0, act)
 
 
 def _layer_backward(cell, cache, dy, dh_n, dc_n, grads):
     """Returns (dx, dh0, dc0 or None); weight gradients go into ``grads``."""
     if cell == "lstm":
-        from .gpu_lstm import _lstm_backward_gpu
-
         return _lstm_backward_gpu(cache, dy, dh_n, dc_n, grads)
     if cell == "gru":
-        from .gpu_gru import _gru_backward_gpu
-
         return _gru_backward_gpu(cache, dy, dh_n, grads) + (None,)
-    from .gpu_rnn import _rnn_backward_gpu
-
     return _rnn_backward_gpu(cache, dy, dh_n, grads) + (None,)
 
 

@@ -9,8 +9,8 @@ from typing import NamedTuple
 from numba import cuda
 
 from .gpu_core import (
-    ZERO, d_dh_prev, d_stage, d_tanh, empty, gemm, per_dtype, recurrent_grid,
-    shared_bytes, transpose, weight_grads_gpu,
+    ZERO, d_dh_prev, d_stage, d_tanh, empty, gemm, launch_recurrent, per_dtype,
+    transpose, weight_grads_gpu,
 )
 
 
@@ -101,11 +101,7 @@ def _rnn_forward_gpu(x, w_ih, w_hh, b_ih, b_hh, h0, act):
     gemm(x.reshape(T * B, D), w_ih, pre.reshape(T * B, H), b_ih, b_hh, tb=1)
     hs = empty("hs", (T + 1, B, H), x.dtype)
     hs[0].copy_to_device(h0)
-    whhT = transpose(w_hh)
-    W = whhT.reshape(whhT.size)
-    smem = shared_bytes(W)
-    blocks, threads, rows = recurrent_grid(B, H)
-    _kernels(x.dtype)[0][blocks, threads, 0, smem](W, hs, pre, act, rows, 1 if smem else 0)
+    launch_recurrent(_kernels(x.dtype)[0], transpose(w_hh), B, H, hs, pre, act)  # W_hh^T (H, H)
     return RNNCacheGPU(x, w_ih, w_hh, hs, act)
 
 
@@ -117,10 +113,6 @@ def _rnn_backward_gpu(cache, dy, dh_n, grads):
     dh = empty("dh", dh_n.shape, dh_n.dtype)
     dh.copy_to_device(dh_n)
     dA = empty("dA", (T, B, H), dh_n.dtype)
-    W = cache.w_hh.reshape(cache.w_hh.size)
-    smem = shared_bytes(W)
-    blocks, threads, rows = recurrent_grid(B, H)
-    _kernels(dh.dtype)[1][blocks, threads, 0, smem](W, cache.hs, dy, dh, dA, cache.act, rows,
-                                                     1 if smem else 0)
+    launch_recurrent(_kernels(dh.dtype)[1], cache.w_hh, B, H, cache.hs, dy, dh, dA, cache.act)
     dx = weight_grads_gpu(dA, dA, cache.x, cache.hs, cache.w_ih, grads)
     return dx, dh

@@ -25,12 +25,11 @@ import math
 import numpy as np
 from numba import cuda
 
-from .config import CUDA_BLOCK_SIZE, CUDA_FIXED_BLOCKS, CUDA_JIT_OPTIONS
+from .config import CUDA_BLOCK_SIZE, CUDA_JIT_OPTIONS, CUDA_NORM_BLOCKS
 from .gpu_core import Workspace, colsum, empty, gemm, launch_1d, using, zeros
 from .gpu_network import DeviceNetwork
-from .training import loss_term, optimizer_term
+from .training import LOSSES, adam_beta2, diverged, loss_term, optimizer_term, softmax_ce_row
 
-_NORM_BLOCKS = CUDA_FIXED_BLOCKS  # fixed grid of the gradient-norm reduction: deterministic sums
 _SM_GAMMA = np.uint64(0x9E3779B97F4A7C15)  # SplitMix64 constants
 _SM_M1 = np.uint64(0xBF58476D1CE4E5B9)
 _SM_M2 = np.uint64(0x94D049BB133111EB)
@@ -41,6 +40,7 @@ _U30, _U27, _U31, _U11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(
 # Kernels
 
 d_loss_term = cuda.jit(device=True, inline=True)(loss_term)  # the CPU's element math, compiled for CUDA
+d_softmax_ce_row = cuda.jit(device=True, inline=True)(softmax_ce_row)
 d_optimizer_term = cuda.jit(device=True, inline=True)(optimizer_term)
 
 
@@ -90,16 +90,7 @@ def loss_rows_kernel(pred, Y, idx, tau, code, delta, grad, row_loss):
         r = idx[b]
         total = 0.0
         if code == 5:  # softmax cross-entropy, one-hot target
-            mx = pred[b, 0]
-            for m in range(1, M):
-                mx = max(mx, pred[b, m])
-            z = 0.0
-            for m in range(M):
-                z += math.exp(pred[b, m] - mx)
-            lse = mx + math.log(z)
-            for m in range(M):
-                total -= Y[r, m] * (pred[b, m] - lse)
-                grad[b, m] = (math.exp(pred[b, m] - lse) - Y[r, m]) / B
+            total = d_softmax_ce_row(pred, b, Y, r, grad)
         else:
             for m in range(M):
                 value, g = d_loss_term(code, 1.0 * pred[b, m], 1.0 * Y[r, m], tau[m], delta, n)
@@ -215,20 +206,12 @@ class DeviceModel:
         self.model = model
         self.dtype = model.net.dtype
         self.flat = cuda.to_device(model.flat)
-        self.views = self._views(self.flat)
+        self.views = model._views(self.flat)  # device arrays slice and reshape like NumPy
         self.net = DeviceNetwork(model.net, {n: self.views[n] for n in model.net.params})
         self.ws = Workspace()  # scratch buffers, reused step after step
         nd = model.net.num_directions
         self.nd, self.LD = nd, model.net.num_layers * nd
         self._cache = None
-
-    def _views(self, flat):
-        out, o = {}, 0
-        for name, shape in self.model.shapes.items():
-            size = int(np.prod(shape))
-            out[name] = flat[o:o + size].reshape(shape)
-            o += size
-        return out
 
     def forward(self, d_X, d_E, idx, masks=None):
         """Predictions (B, M) for rows ``idx`` of the device data."""
@@ -263,46 +246,50 @@ class DeviceModel:
         dc_n = zeros("dc_n", hshape, self.dtype) if self.model.net.cell == "lstm" else None
         self.net.backward(None, dh_n, dc_n, grad_views)
 
-    def loss(self, pred, d_Y, idx, d_tau, code, delta, dpred, out, k):
-        """dL/dpred into ``dpred`` and the mean loss into ``out[k]`` (device)."""
-        B, M = pred.shape
-        row_loss = empty("row_loss", B, np.float64)
-        blocks, threads = launch_1d(B)
-        loss_rows_kernel[blocks, threads](pred, d_Y, idx, d_tau, code, delta, dpred, row_loss)
-        sum_rows_kernel[1, 1](row_loss, float(B if code == 5 else B * M), out, k)
+
+def device_loss(pred, d_Y, idx, d_tau, code, delta, dpred, out, k):
+    """dL/dpred into ``dpred`` (B, M) and the mean loss of ``pred`` against
+    rows ``idx`` of ``d_Y`` into ``out[k]``, all on the device."""
+    B, M = pred.shape
+    row_loss = empty("row_loss", B, np.float64)
+    blocks, threads = launch_1d(B)
+    loss_rows_kernel[blocks, threads](pred, d_Y, idx, d_tau, code, delta, dpred, row_loss)
+    sum_rows_kernel[1, 1](row_loss, float(B if code == 5 else B * M), out, k)
 
 
 def _upload(a, dtype):
     return cuda.to_device(np.ascontiguousarray(a, dtype=dtype))
 
 
-def _upload_extra(E, n, dtype):
-    return _upload(np.zeros((n, 1)) if E is None else E, dtype)
+def _upload_extra(E, dtype):
+    """Extra features, or a 1x1 placeholder the kernels never read (n_extra = 0)."""
+    return _upload(np.zeros((1, 1)) if E is None else E, dtype)
 
 
 class DeviceRunner:
     """Epochs of :func:`tsgate.training.train` on the device (see module doc)."""
 
-    def __init__(self, model, X, Y, extra, X_val, Y_val, extra_val, *, loss_code, tau, huber_delta,
+    def __init__(self, model, X, Y, extra, X_val, Y_val, extra_val, *, loss, tau, huber_delta,
                  optimizer_code, weight_decay, momentum, clip_norm, batch_size, random_state):
         self.model = model
         dt = model.net.dtype
         self.dm = DeviceModel(model)
         self.grad = zeros("grad", model.flat.shape, dt)
-        self.grad_views = self.dm._views(self.grad)
+        self.grad_views = model._views(self.grad)
         self.m1 = zeros("m1", model.flat.shape, dt)
         self.m2 = zeros("m2", model.flat.shape, dt)
-        self.best = cuda.to_device(model.flat)
-        self.X, self.Y, self.E = _upload(X, dt), _upload(Y, dt), _upload_extra(extra, len(X), dt)
+        self.best = cuda.device_array_like(self.dm.flat)
+        self.save_best()
+        self.X, self.Y, self.E = _upload(X, dt), _upload(Y, dt), _upload_extra(extra, dt)
         self.have_val = X_val is not None and len(X_val) > 0
         if self.have_val:
             self.Xv, self.Yv = _upload(X_val, dt), _upload(Y_val, dt)
-            self.Ev = _upload_extra(extra_val, len(X_val), dt)
+            self.Ev = _upload_extra(extra_val, dt)
             self.val_idx = cuda.to_device(np.arange(len(X_val), dtype=np.int64))
         self.tau = cuda.to_device(np.asarray(tau, dtype=np.float64))
-        self.loss_code, self.huber_delta = loss_code, float(huber_delta)
+        self.loss_code, self.huber_delta = LOSSES[loss], float(huber_delta)
         self.opt_code, self.weight_decay, self.momentum = optimizer_code, float(weight_decay), float(momentum)
-        self.beta2 = 0.999 if optimizer_code == 0 else 0.99
+        self.beta2 = adam_beta2(optimizer_code)
         self.clip_norm = -1.0 if clip_norm is None else float(clip_norm)
         self.batch_size = int(batch_size)
         self.N = len(X)
@@ -310,7 +297,7 @@ class DeviceRunner:
         self.losses = cuda.device_array(self.n_batches, np.float64)
         self.norms = cuda.device_array(self.n_batches, np.float64)
         self.status = cuda.to_device(np.zeros(2, np.int64))
-        self.partial = cuda.device_array(_NORM_BLOCKS, np.float64)
+        self.partial = cuda.device_array(CUDA_NORM_BLOCKS, np.float64)
         self.step = 0
         self.dropout_seed = np.random.SeedSequence(random_state).generate_state(2, np.uint64)
         self.n_masks = 0
@@ -332,8 +319,6 @@ class DeviceRunner:
 
     def epoch(self, order, lr, epoch):
         """One pass over the batches given by the permutation ``order``."""
-        from .training import TrainingDivergedError
-
         bs, T = self.batch_size, self.X.shape[1]
         order = np.concatenate([np.sort(order[s:s + bs]) for s in range(0, self.N, bs)])
         d_order = cuda.to_device(order.astype(np.int64))  # the epoch's only upload
@@ -344,9 +329,9 @@ class DeviceRunner:
                 B = idx.shape[0]
                 pred = self.dm.forward(self.X, self.E, idx, self._masks(T, B))
                 dpred = empty("dpred", pred.shape, pred.dtype)
-                self.dm.loss(pred, self.Y, idx, self.tau, self.loss_code, self.huber_delta, dpred, self.losses, k)
+                device_loss(pred, self.Y, idx, self.tau, self.loss_code, self.huber_delta, dpred, self.losses, k)
                 self.dm.backward(dpred, self.grad_views)
-                sumsq_partial_kernel[_NORM_BLOCKS, CUDA_BLOCK_SIZE](self.grad, self.partial)
+                sumsq_partial_kernel[CUDA_NORM_BLOCKS, CUDA_BLOCK_SIZE](self.grad, self.partial)
                 finish_norm_kernel[1, 1](self.partial, self.losses, k, k + 1, self.norms, self.status)
                 self.step += 1
                 optimizer_kernel[blocks, threads](self.opt_code, self.dm.flat, self.grad, self.m1, self.m2,
@@ -357,9 +342,7 @@ class DeviceRunner:
         if status[0]:
             self.finish()
             b = int(status[1])
-            raise TrainingDivergedError(
-                f"training diverged at epoch {epoch + 1}, batch {b}: loss={losses[b - 1]}, gradient norm="
-                f"{self.norms.copy_to_host()[b - 1]}; lower learning_rate or keep clip_norm on")
+            raise diverged(epoch, b, losses[b - 1], self.norms.copy_to_host()[b - 1])
         sizes = np.minimum(bs, self.N - np.arange(self.n_batches) * bs)
         return float(np.sum(losses * sizes) / self.N)
 
@@ -388,7 +371,7 @@ def evaluate_on_device(dm, d_X, d_Y, d_E, d_idx, d_tau, loss_code, huber_delta, 
             idx = d_idx[s:s + batch_size]
             pred = dm.forward(d_X, d_E, idx)
             dpred = empty("dpred", pred.shape, pred.dtype)
-            dm.loss(pred, d_Y, idx, d_tau, loss_code, huber_delta, dpred, out, k)
+            device_loss(pred, d_Y, idx, d_tau, loss_code, huber_delta, dpred, out, k)
     sizes = np.minimum(batch_size, N - np.arange(n_chunks) * batch_size)
     return float(np.sum(out.copy_to_host() * sizes) / N)
 
@@ -397,7 +380,7 @@ def predict_on_device(model, X, extra=None, batch_size=1024):
     """Model outputs (N, M) with one upload of parameters and data and one download."""
     dt = model.net.dtype
     dm = DeviceModel(model)
-    d_X, d_E = _upload(X, dt), _upload_extra(extra, len(X), dt)
+    d_X, d_E = _upload(X, dt), _upload_extra(extra, dt)
     d_idx = cuda.to_device(np.arange(len(X), dtype=np.int64))
     out = cuda.device_array((len(X), model.n_outputs), dt)
     with using(dm.ws):
@@ -413,5 +396,5 @@ def evaluate_model_on_device(model, X, Y, extra, loss_code, tau, huber_delta, ba
     dt = model.net.dtype
     dm = DeviceModel(model)
     d_idx = cuda.to_device(np.arange(len(X), dtype=np.int64))
-    return evaluate_on_device(dm, _upload(X, dt), _upload(Y, dt), _upload_extra(extra, len(X), dt), d_idx,
+    return evaluate_on_device(dm, _upload(X, dt), _upload(Y, dt), _upload_extra(extra, dt), d_idx,
                               cuda.to_device(np.asarray(tau, np.float64)), loss_code, huber_delta, batch_size)

@@ -20,7 +20,6 @@ from .network import RecurrentNetwork
 
 LOSSES = {"mse": 0, "mae": 1, "huber": 2, "pinball": 3, "bce": 4, "ce": 5}
 OPTIMIZERS = {"adam": 0, "rmsprop": 1, "sgd": 2}
-LOSSES_BY_CODE = {code: name for name, code in LOSSES.items()}
 
 
 class TrainingDivergedError(FloatingPointError):
@@ -68,7 +67,39 @@ def optimizer_term(code, p, g, m, v, lr, bc1, bc2, beta1, beta2, eps, momentum):
     return p - lr * m, m, 1.0 * v
 
 
+def softmax_ce_row(pred, b, target, r, grad):
+    """Softmax cross-entropy of row b of pred (B, M) against the one-hot row r
+    of target; writes dL/dpred[b] (mean over the B rows) into grad[b] and
+    returns the row's loss."""
+    B, M = pred.shape
+    mx = pred[b, 0]
+    for m in range(1, M):
+        mx = max(mx, pred[b, m])
+    z = 0.0
+    for m in range(M):
+        z += math.exp(pred[b, m] - mx)
+    lse = mx + math.log(z)
+    total = 0.0
+    for m in range(M):
+        total -= target[r, m] * (pred[b, m] - lse)
+        grad[b, m] = (math.exp(pred[b, m] - lse) - target[r, m]) / B
+    return total
+
+
+def adam_beta2(optimizer_code):
+    """beta2 of Adam (0.999) or the RMSprop decay (0.99), torch's defaults."""
+    return 0.999 if optimizer_code == 0 else 0.99
+
+
+def diverged(epoch, batch, value, gnorm):
+    """The error for a non-finite loss or gradient norm at (epoch, batch), 0-based epoch."""
+    return TrainingDivergedError(
+        f"training diverged at epoch {epoch + 1}, batch {batch}: loss={value}, gradient norm={gnorm}; "
+        "lower learning_rate or keep clip_norm on")
+
+
 _loss_term = jit_inline(loss_term)
+_softmax_ce_row = jit_inline(softmax_ce_row)
 _optimizer_term = jit_inline(optimizer_term)
 
 
@@ -80,16 +111,7 @@ def _loss_and_grad(pred, target, tau, code, delta, grad):
     total = 0.0
     if code == 5:  # softmax cross-entropy per row; target is one-hot
         for b in range(B):
-            mx = pred[b, 0]
-            for m in range(1, M):
-                mx = max(mx, pred[b, m])
-            z = 0.0
-            for m in range(M):
-                z += np.exp(pred[b, m] - mx)
-            lse = mx + np.log(z)
-            for m in range(M):
-                total -= target[b, m] * (pred[b, m] - lse)
-                grad[b, m] = (np.exp(pred[b, m] - lse) - target[b, m]) / B
+            total += _softmax_ce_row(pred, b, target, b, grad)
         return total / B
     for b in range(B):
         for m in range(M):
@@ -253,7 +275,7 @@ def train(model, X, Y, extra=None, *, X_val=None, Y_val=None, extra_val=None, lo
         tau = q[np.arange(M) % q.size]
     rng = np.random.default_rng(random_state)
     have_val = X_val is not None and len(X_val) > 0
-    settings = dict(loss_code=LOSSES[loss], tau=tau, huber_delta=huber_delta, optimizer_code=OPTIMIZERS[optimizer],
+    settings = dict(loss=loss, tau=tau, huber_delta=huber_delta, optimizer_code=OPTIMIZERS[optimizer],
                     weight_decay=weight_decay, momentum=momentum, clip_norm=clip_norm, batch_size=batch_size,
                     random_state=random_state)
     if model.net.device == "cuda":
@@ -299,11 +321,11 @@ class _HostRunner:
     API, loss and optimizer steps compiled. (Its device twin is
     :class:`tsgate.gpu_training.DeviceRunner`.)"""
 
-    def __init__(self, model, X, Y, extra, X_val, Y_val, extra_val, *, loss_code, tau, huber_delta,
+    def __init__(self, model, X, Y, extra, X_val, Y_val, extra_val, *, loss, tau, huber_delta,
                  optimizer_code, weight_decay, momentum, clip_norm, batch_size, random_state):
         self.model, self.X, self.Y, self.extra = model, X, Y, extra
         self.X_val, self.Y_val, self.extra_val = X_val, Y_val, extra_val
-        self.loss_code, self.tau, self.huber_delta = loss_code, tau, huber_delta
+        self.loss, self.tau, self.huber_delta = loss, tau, huber_delta
         self.optimizer_code, self.weight_decay, self.momentum = optimizer_code, weight_decay, momentum
         self.clip_norm, self.batch_size = clip_norm, batch_size
         p = model.flat
@@ -318,28 +340,25 @@ class _HostRunner:
             idx = np.sort(order[start:start + bs])
             pred = model.forward(self.X[idx], None if self.extra is None else self.extra[idx], training=True)
             dpred = np.empty_like(pred)
-            value = _loss_and_grad(pred, self.Y[idx].astype(dt, copy=False), self.tau, self.loss_code,
+            value = _loss_and_grad(pred, self.Y[idx].astype(dt, copy=False), self.tau, LOSSES[self.loss],
                                    self.huber_delta, dpred)
             gnorm = float("nan")
             if math.isfinite(value) and np.isfinite(dpred).all():
                 model.backward(dpred, self.grad)
                 gnorm = math.sqrt(_sum_squares(self.grad))
             if not (math.isfinite(value) and math.isfinite(gnorm)):
-                raise TrainingDivergedError(
-                    f"training diverged at epoch {epoch + 1}, batch {start // bs + 1}: "
-                    f"loss={value}, gradient norm={gnorm}; lower learning_rate or keep clip_norm on")
+                raise diverged(epoch, start // bs + 1, value, gnorm)
             if self.clip_norm is not None and gnorm > self.clip_norm:
                 self.grad *= dt.type(self.clip_norm / (gnorm + 1e-6))
             self.step += 1
             _optimizer_step(self.optimizer_code, model.flat, self.grad, self.m1, self.m2, self.step, lr, 0.9,
-                            0.999 if self.optimizer_code == 0 else 0.99, 1e-8, self.momentum, self.weight_decay)
+                            adam_beta2(self.optimizer_code), 1e-8, self.momentum, self.weight_decay)
             total += value * len(idx)
             count += len(idx)
         return total / count
 
     def evaluate_val(self):
-        return evaluate(self.model, self.X_val, self.Y_val, self.extra_val, LOSSES_BY_CODE[self.loss_code],
-                        self.tau, self.huber_delta)
+        return evaluate(self.model, self.X_val, self.Y_val, self.extra_val, self.loss, self.tau, self.huber_delta)
 
     def save_best(self):
         self.best[...] = self.model.flat
