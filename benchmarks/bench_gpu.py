@@ -45,13 +45,14 @@ class DeviceTsgate:
     def __init__(self, cell, D, H, x, y):
         from numba import cuda
 
+        from tsgate.elementmath import LOSS_MSE, OPT_ADAM
         from tsgate.gpu_training import DeviceRunner
-        from tsgate.training import OPTIMIZERS, SequenceModel
+        from tsgate.training import ArraySource, SequenceModel
 
         self.model = SequenceModel(cell, D, H, 1, device="cuda", random_state=0)
         X = np.ascontiguousarray(x.transpose(1, 0, 2))  # batch-first, as the estimators pass it
-        self.runner = DeviceRunner(self.model, X, y, None, None, None, None, loss="mse",
-                                   tau=np.full(1, 0.5), huber_delta=1.0, optimizer_code=OPTIMIZERS["adam"],
+        self.runner = DeviceRunner(self.model, ArraySource(X, y), None, loss_code=LOSS_MSE,
+                                   tau=np.full(1, 0.5), huber_delta=1.0, optimizer_code=OPT_ADAM,
                                    weight_decay=0.0, momentum=0.9, clip_norm=1.0, batch_size=len(X),
                                    random_state=0)
         self.order = np.arange(len(X))

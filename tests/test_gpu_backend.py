@@ -9,7 +9,7 @@ import sys
 import numpy as np
 import pytest
 
-from tsgate.gpu import cuda_available
+from tsgate.backend import cuda_available
 from tsgate.network import RecurrentNetwork
 
 CUDA_OK, WHY = cuda_available()

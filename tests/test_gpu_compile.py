@@ -97,7 +97,7 @@ def test_every_kernel_is_listed():
     _nvvm_or_skip()
     covered = {kernel.py_func for kernel, _ in _signatures(float32).values()}
     found = []
-    for mod in ("gpu_core", "gpu_lstm", "gpu_gru", "gpu_rnn", "gpu_network", "gpu_training"):
+    for mod in ("gpu_core", "gpu_lstm", "gpu_gru", "gpu_rnn", "gpu_network", "gpu_training", "gpu_backend"):
         module = importlib.import_module(f"tsgate.{mod}")
         for name, obj in vars(module).items():
             is_kernel = hasattr(obj, "py_func") and hasattr(obj, "targetoptions")

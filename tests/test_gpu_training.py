@@ -7,7 +7,7 @@ skips otherwise. Sizes are tiny: every simulated thread is a Python thread.
 import numpy as np
 import pytest
 
-from tsgate.gpu import cuda_available
+from tsgate.backend import cuda_available
 from tsgate.training import LOSSES, OPTIMIZERS, SequenceModel, TrainingDivergedError, evaluate, predict, train
 
 CUDA_OK, WHY = cuda_available()
@@ -54,7 +54,7 @@ def test_loss_kernel_matches_cpu(loss):
     from numba import cuda
 
     from tsgate.gpu_training import device_loss
-    from tsgate.training import _loss_and_grad
+    from tsgate.host_training import _loss_and_grad
 
     rng = np.random.default_rng(0)
     pred = rng.standard_normal((5, 3))
@@ -82,7 +82,7 @@ def test_optimizer_kernel_matches_cpu_with_clipping(optimizer, clip):
 
     from tsgate.gpu_training import finish_norm_kernel, optimizer_kernel, sumsq_partial_kernel
     from tsgate.config import CUDA_BLOCK_SIZE
-    from tsgate.training import _optimizer_step
+    from tsgate.host_training import _optimizer_step
 
     rng = np.random.default_rng(0)
     p, g = rng.standard_normal(37), rng.standard_normal(37)

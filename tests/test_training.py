@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from tsgate.training import (LOSSES, SequenceModel, TrainingDivergedError, _loss_and_grad,
-                             train)
+from tsgate.host_training import _loss_and_grad
+from tsgate.training import LOSSES, SequenceModel, TrainingDivergedError, train
 
 
 @pytest.mark.parametrize("bidirectional", [False, True])

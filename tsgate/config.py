@@ -55,11 +55,6 @@ CUDA_TARGET_BLOCKS = int(os.environ.get("TSGATE_CUDA_TARGET_BLOCKS",
 #: CUDA device grants without an opt-in.
 CUDA_SHARED_BYTES = int(os.environ.get("TSGATE_CUDA_SHARED_BYTES", str(48 * 1024)))
 
-#: Activation codes passed to kernels as integers.
-ACT_TANH = 0
-ACT_RELU = 1
-
-
 def jit(fn=None, **overrides):
     """Compile ``fn`` with tsgate's serial kernel policy."""
     options = dict(JIT_OPTIONS, **overrides)

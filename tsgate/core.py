@@ -18,6 +18,7 @@ alias checks.
 
 import contextlib
 import threading
+from typing import NamedTuple
 
 import numba
 import numpy as np
@@ -270,18 +271,34 @@ def weight_grads(dGx, dGh, X, Hprev, W_ih, dX, part_ih, part_hh, part_bih, part_
                     part_bhh[c, j] += dGh[r, j]
 
 
-def reduce_chunks(part):
-    """Serial, ordered sum of per-chunk partial results (deterministic)."""
-    out = part[0].copy()
+def reduce_chunks(part, out=None):
+    """Serial, ordered sum of per-chunk partial results (deterministic),
+    written into ``out`` when given."""
+    total = part[0].copy()
     for k in range(1, part.shape[0]):
-        out += part[k]
+        total += part[k]
+    if out is None:
+        return total
+    out[...] = total
     return out
 
 
-def run_weight_grads(dGx, dGh, x, hs, w_ih):
+class WeightGrads(NamedTuple):
+    """Gradients of one layer/direction's input and weights."""
+
+    dx: np.ndarray  # (T, B, D)
+    dw_ih: np.ndarray  # (G*H, D)
+    dw_hh: np.ndarray  # (G*H, H)
+    db_ih: np.ndarray  # (G*H,)
+    db_hh: np.ndarray  # (G*H,)
+
+
+def run_weight_grads(dGx, dGh, x, hs, w_ih, out=None):
     """Driver for :func:`weight_grads`: allocates, runs, reduces.
 
-    Returns ``dx, dw_ih, dw_hh, db_ih, db_hh``.
+    ``out`` optionally holds ``(dw_ih, dw_hh, db_ih, db_hh)`` arrays to write
+    into (e.g. views of a flat gradient vector), as in the GPU sibling
+    :func:`tsgate.gpu_core.run_weight_grads`. Returns :class:`WeightGrads`.
     """
     T, B, D = x.shape
     GH, H = dGx.shape[2], hs.shape[2]
@@ -297,8 +314,8 @@ def run_weight_grads(dGx, dGh, x, hs, w_ih):
             hs[:T].reshape(T * B, H), w_ih, dx.reshape(T * B, D),
             part_ih, part_hh, part_bih, part_bhh, nch,
         )
-    return (dx, reduce_chunks(part_ih), reduce_chunks(part_hh),
-            reduce_chunks(part_bih), reduce_chunks(part_bhh))
+    outs = (None,) * 4 if out is None else out
+    return WeightGrads(dx, *(reduce_chunks(p, o) for p, o in zip((part_ih, part_hh, part_bih, part_bhh), outs)))
 
 
 def run_input_projection(x, w_ih, bias):

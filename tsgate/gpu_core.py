@@ -25,6 +25,7 @@ import numba
 import numpy as np
 from numba import cuda
 
+from .core import WeightGrads
 from .config import (
     CUDA_BLOCK_SIZE, CUDA_JIT_OPTIONS, CUDA_ROWS_PER_BLOCK, CUDA_SHARED_BYTES, CUDA_TARGET_BLOCKS, CUDA_TILE,
 )
@@ -394,16 +395,22 @@ def multiply(key, a, b):
     return out
 
 
-def weight_grads_gpu(dGx, dGh, x, hs, w_ih, grads):
-    """Weight gradients of one layer/direction by GEMM and column sums.
+def run_weight_grads(dGx, dGh, x, hs, w_ih, out=None):
+    """Weight gradients of one layer/direction by GEMM and column sums
+    (sibling of :func:`tsgate.core.run_weight_grads`, same arguments and
+    return type).
 
-    ``grads`` is ``(dw_ih, dw_hh, db_ih, db_hh)``: device arrays written in
-    place (views into a flat gradient vector work). Returns dx (T, B, D).
+    ``out`` is ``(dw_ih, dw_hh, db_ih, db_hh)``: device arrays written in
+    place (views into a flat gradient vector work); new ones when None.
+    Returns :class:`tsgate.core.WeightGrads` of device arrays.
     """
     T, B, D = x.shape
     GH = dGx.shape[2]
     H = hs.shape[2]
-    dw_ih, dw_hh, db_ih, db_hh = grads
+    if out is None:
+        out = (empty("dw_ih", (GH, D), x.dtype), empty("dw_hh", (GH, H), x.dtype),
+               empty("db_ih", GH, x.dtype), empty("db_hh", GH, x.dtype))
+    dw_ih, dw_hh, db_ih, db_hh = out
     dGx2 = dGx.reshape(T * B, GH)
     dGh2 = dGh.reshape(T * B, GH)
     dx = empty("dx", (T, B, D), x.dtype)
@@ -412,4 +419,4 @@ def weight_grads_gpu(dGx, dGh, x, hs, w_ih, grads):
     gemm(dGx2, w_ih, dx.reshape(T * B, D))
     colsum(dGx2, db_ih)
     colsum(dGh2, db_hh)
-    return dx
+    return WeightGrads(dx, dw_ih, dw_hh, db_ih, db_hh)

@@ -4,14 +4,13 @@ Same tiers and conventions as :mod:`tsgate.gpu_lstm`; same math and weight
 layout as :mod:`tsgate.gru` (torch's: ``n = tanh(gx_n + r * (W_hn h + b_hn))``).
 """
 
-from typing import NamedTuple
-
 from numba import cuda
 
 from .gpu_core import (
     d_dh_prev, d_sigmoid, d_stage, d_tanh, empty, gemm, launch_recurrent, per_dtype,
-    transpose, weight_grads_gpu,
+    run_weight_grads, transpose,
 )
+from .gru import GRUCache, GRUGrads
 
 
 @cuda.jit(device=True, inline=True)
@@ -108,16 +107,7 @@ def _make_kernels(nbtype):
 _kernels = per_dtype(_make_kernels)
 
 
-class GRUCacheGPU(NamedTuple):
-    x: object  # (T, B, D)
-    w_ih: object  # (3H, D)
-    w_hh: object  # (3H, H)
-    hs: object  # (T+1, B, H)
-    gates: object  # (T, B, 3H) activated [r, z, n]
-    ghn: object  # (T, B, H)
-
-
-def _gru_forward_gpu(x, w_ih, w_hh, b_ih, b_hh, h0):
+def _gru_forward(x, w_ih, w_hh, b_ih, b_hh, h0):
     """Device arrays in (x (T, B, D), h0 (B, H)); returns the cache."""
     T, B, D = x.shape
     H = w_hh.shape[1]
@@ -127,12 +117,12 @@ def _gru_forward_gpu(x, w_ih, w_hh, b_ih, b_hh, h0):
     hs[0].copy_to_device(h0)
     ghn = empty("ghn", (T, B, H), x.dtype)
     launch_recurrent(_kernels(x.dtype)[0], transpose(w_hh), B, H, b_hh, hs, gates, ghn)  # W_hh^T (H, 3H)
-    return GRUCacheGPU(x, w_ih, w_hh, hs, gates, ghn)
+    return GRUCache(x, w_ih, w_hh, hs, gates, ghn)
 
 
-def _gru_backward_gpu(cache, dy, dh_n, grads):
-    """dy (T, B, H), dh_n (B, H) device arrays; ``grads`` written in place.
-    Returns (dx, dh0)."""
+def _gru_backward(cache, dy, dh_n, out=None):
+    """dy (T, B, H), dh_n (B, H) device arrays; ``out`` (dw_ih, dw_hh, db_ih,
+    db_hh) written in place. Returns GRUGrads."""
     B, H = cache.x.shape[1], cache.w_hh.shape[1]
     dh = empty("dh", dh_n.shape, dh_n.dtype)
     dh.copy_to_device(dh_n)
@@ -141,5 +131,4 @@ def _gru_backward_gpu(cache, dy, dh_n, grads):
     dgh = empty("dgh", cache.gates.shape, cache.gates.dtype)
     launch_recurrent(_kernels(dh.dtype)[1], cache.w_hh, B, H, cache.hs, cache.gates, cache.ghn, dy, dh, direct,
                      dgx, dgh)
-    dx = weight_grads_gpu(dgx, dgh, cache.x, cache.hs, cache.w_ih, grads)
-    return dx, dh
+    return GRUGrads(*run_weight_grads(dgx, dgh, cache.x, cache.hs, cache.w_ih, out), dh)

@@ -1,20 +1,20 @@
 """LSTM on the GPU: persistent forward and BPTT kernels (sibling of lstm.py).
 
 Tiers: the ``@cuda.jit`` kernels (one launch per layer and direction, looping
-over time); the drivers ``_lstm_forward_gpu`` / ``_lstm_backward_gpu``, the
-only code here that allocates device memory (device arrays in and out, no
-host copies); :mod:`tsgate.gpu_network` runs whole networks on them. Same
-math and weight layout as :mod:`tsgate.lstm`.
+over time); the drivers ``_lstm_forward`` / ``_lstm_backward``, the only code
+here that allocates device memory (device arrays in and out, no host copies),
+with the names, arguments and NamedTuples of their CPU siblings in
+:mod:`tsgate.lstm`; the layer loop (:mod:`tsgate.stack`) runs whole networks
+on them. Same math and weight layout as :mod:`tsgate.lstm`.
 """
-
-from typing import NamedTuple
 
 from numba import cuda
 
 from .gpu_core import (
     d_dh_prev, d_sigmoid, d_stage, d_tanh, empty, gemm, launch_recurrent, per_dtype,
-    transpose, weight_grads_gpu,
+    run_weight_grads, transpose,
 )
+from .lstm import LSTMCache, LSTMGrads
 
 
 @cuda.jit(device=True, inline=True)
@@ -114,16 +114,7 @@ def _make_kernels(nbtype):
 _kernels = per_dtype(_make_kernels)
 
 
-class LSTMCacheGPU(NamedTuple):
-    x: object  # (T, B, D)
-    w_ih: object  # (4H, D)
-    w_hh: object  # (4H, H)
-    hs: object  # (T+1, B, H)
-    cs: object  # (T+1, B, H)
-    gates: object  # (T, B, 4H) activated
-
-
-def _lstm_forward_gpu(x, w_ih, w_hh, b_ih, b_hh, h0, c0):
+def _lstm_forward(x, w_ih, w_hh, b_ih, b_hh, h0, c0):
     """Device arrays in: x (T, B, D), weights, h0/c0 (B, H). Returns the
     cache, whose ``hs``/``cs`` (T+1, B, H) hold every state."""
     T, B, D = x.shape
@@ -135,12 +126,12 @@ def _lstm_forward_gpu(x, w_ih, w_hh, b_ih, b_hh, h0, c0):
     hs[0].copy_to_device(h0)
     cs[0].copy_to_device(c0)
     launch_recurrent(_kernels(x.dtype)[0], transpose(w_hh), B, H, hs, cs, gates)  # W_hh^T (H, 4H)
-    return LSTMCacheGPU(x, w_ih, w_hh, hs, cs, gates)
+    return LSTMCache(x, w_ih, w_hh, hs, cs, gates)
 
 
-def _lstm_backward_gpu(cache, dy, dh_n, dc_n, grads):
-    """dy (T, B, H), dh_n, dc_n (B, H) device arrays; ``grads`` = device
-    (dw_ih, dw_hh, db_ih, db_hh) written in place. Returns (dx, dh0, dc0)."""
+def _lstm_backward(cache, dy, dh_n, dc_n, out=None):
+    """dy (T, B, H), dh_n, dc_n (B, H) device arrays; ``out`` = device
+    (dw_ih, dw_hh, db_ih, db_hh) written in place. Returns LSTMGrads."""
     B, H = cache.x.shape[1], cache.w_hh.shape[1]
     dh = empty("dh", dh_n.shape, dh_n.dtype)
     dc = empty("dc", dc_n.shape, dc_n.dtype)
@@ -148,5 +139,4 @@ def _lstm_backward_gpu(cache, dy, dh_n, dc_n, grads):
     dc.copy_to_device(dc_n)
     dA = empty("dA", cache.gates.shape, cache.gates.dtype)
     launch_recurrent(_kernels(dh.dtype)[1], cache.w_hh, B, H, cache.cs, cache.gates, dy, dh, dc, dA)
-    dx = weight_grads_gpu(dA, dA, cache.x, cache.hs, cache.w_ih, grads)
-    return dx, dh, dc
+    return LSTMGrads(*run_weight_grads(dA, dA, cache.x, cache.hs, cache.w_ih, out), dh, dc)

@@ -1,17 +1,17 @@
 """Elman RNN on the GPU: persistent forward and BPTT kernels (sibling of rnn.py).
 
 Same tiers and conventions as :mod:`tsgate.gpu_lstm`; activation by integer
-code (:data:`tsgate.config.ACT_TANH`, :data:`tsgate.config.ACT_RELU`).
+code (:data:`tsgate.elementmath.ACT_TANH`, :data:`tsgate.elementmath.ACT_RELU`).
 """
-
-from typing import NamedTuple
 
 from numba import cuda
 
 from .gpu_core import (
     ZERO, d_dh_prev, d_stage, d_tanh, empty, gemm, launch_recurrent, per_dtype,
-    transpose, weight_grads_gpu,
+    run_weight_grads, transpose,
 )
+from .elementmath import ACT_RELU
+from .rnn import RNNCache, RNNGrads
 
 
 @cuda.jit(device=True, inline=True)
@@ -30,7 +30,7 @@ def _rnn_forward_steps(W, Hs, A, act, rows, one):
                 s = A[t, b, j]
                 for k in range(H):
                     s += Hs[t, b, k] * W[k * H + j]
-                Hs[t + 1, b, j] = max(s, ZERO) if act == 1 else d_tanh(s)
+                Hs[t + 1, b, j] = max(s, ZERO) if act == ACT_RELU else d_tanh(s)
             cuda.syncthreads()
 
 
@@ -48,7 +48,7 @@ def _rnn_backward_steps(W, Hs, dY, dh, dA, act, rows, one):
                 j = idx % H
                 h = Hs[t + 1, b, j]
                 g = dh[b, j] + dY[t, b, j]
-                if act == 1:
+                if act == ACT_RELU:
                     dA[t, b, j] = g if h > 0 else ZERO
                 else:
                     dA[t, b, j] = g * (one - h * h)
@@ -85,15 +85,7 @@ def _make_kernels(nbtype):
 _kernels = per_dtype(_make_kernels)
 
 
-class RNNCacheGPU(NamedTuple):
-    x: object  # (T, B, D)
-    w_ih: object  # (H, D)
-    w_hh: object  # (H, H)
-    hs: object  # (T+1, B, H)
-    act: int
-
-
-def _rnn_forward_gpu(x, w_ih, w_hh, b_ih, b_hh, h0, act):
+def _rnn_forward(x, w_ih, w_hh, b_ih, b_hh, h0, act):
     """Device arrays in (x (T, B, D), h0 (B, H)); returns the cache."""
     T, B, D = x.shape
     H = w_hh.shape[1]
@@ -102,17 +94,16 @@ def _rnn_forward_gpu(x, w_ih, w_hh, b_ih, b_hh, h0, act):
     hs = empty("hs", (T + 1, B, H), x.dtype)
     hs[0].copy_to_device(h0)
     launch_recurrent(_kernels(x.dtype)[0], transpose(w_hh), B, H, hs, pre, act)  # W_hh^T (H, H)
-    return RNNCacheGPU(x, w_ih, w_hh, hs, act)
+    return RNNCache(x, w_ih, w_hh, hs, act)
 
 
-def _rnn_backward_gpu(cache, dy, dh_n, grads):
-    """dy (T, B, H), dh_n (B, H) device arrays; ``grads`` written in place.
-    Returns (dx, dh0)."""
+def _rnn_backward(cache, dy, dh_n, out=None):
+    """dy (T, B, H), dh_n (B, H) device arrays; ``out`` (dw_ih, dw_hh, db_ih,
+    db_hh) written in place. Returns RNNGrads."""
     T, B, _ = cache.x.shape
     H = cache.w_hh.shape[1]
     dh = empty("dh", dh_n.shape, dh_n.dtype)
     dh.copy_to_device(dh_n)
     dA = empty("dA", (T, B, H), dh_n.dtype)
     launch_recurrent(_kernels(dh.dtype)[1], cache.w_hh, B, H, cache.hs, dy, dh, dA, cache.act)
-    dx = weight_grads_gpu(dA, dA, cache.x, cache.hs, cache.w_ih, grads)
-    return dx, dh
+    return RNNGrads(*run_weight_grads(dA, dA, cache.x, cache.hs, cache.w_ih, out), dh)

@@ -1,7 +1,8 @@
 """Device-resident training, evaluation and prediction (sibling of training.py).
 
 When a :class:`tsgate.training.SequenceModel` lives on ``device='cuda'``,
-:func:`tsgate.training.train` hands each epoch to :class:`DeviceRunner`:
+:func:`tsgate.training.train` hands each epoch to :class:`DeviceRunner`
+(sibling of :class:`tsgate.host_training.HostRunner`):
 
 * the flat parameter vector, its gradient and the optimizer moments are
   device arrays; the network's weights and the head are views into them;
@@ -28,7 +29,7 @@ from numba import cuda
 from .config import CUDA_BLOCK_SIZE, CUDA_JIT_OPTIONS, CUDA_NORM_BLOCKS
 from .gpu_core import Workspace, colsum, empty, gemm, launch_1d, using, zeros
 from .gpu_network import DeviceNetwork
-from .training import LOSSES, adam_beta2, diverged, loss_term, optimizer_term, softmax_ce_row
+from .elementmath import LOSS_CE, adam_beta2, diverged, loss_term, optimizer_term, softmax_ce_row
 
 _SM_GAMMA = np.uint64(0x9E3779B97F4A7C15)  # SplitMix64 constants
 _SM_M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -83,13 +84,13 @@ def scatter_dh_kernel(dfeat, nd, dh_n):
 @cuda.jit(**CUDA_JIT_OPTIONS)
 def loss_rows_kernel(pred, Y, idx, tau, code, delta, grad, row_loss):
     """Per row b: the summed loss of pred[b] against Y[idx[b]] into row_loss[b]
-    and dL/dpred into grad, normalised like :func:`tsgate.training._loss_and_grad`."""
+    and dL/dpred into grad, normalised like :func:`tsgate.host_training._loss_and_grad`."""
     B, M = pred.shape
     n = B * M
     for b in range(cuda.grid(1), B, cuda.gridsize(1)):
         r = idx[b]
         total = 0.0
-        if code == 5:  # softmax cross-entropy, one-hot target
+        if code == LOSS_CE:  # softmax cross-entropy, one-hot target
             total = d_softmax_ce_row(pred, b, Y, r, grad)
         else:
             for m in range(M):
@@ -254,7 +255,7 @@ def device_loss(pred, d_Y, idx, d_tau, code, delta, dpred, out, k):
     row_loss = empty("row_loss", B, np.float64)
     blocks, threads = launch_1d(B)
     loss_rows_kernel[blocks, threads](pred, d_Y, idx, d_tau, code, delta, dpred, row_loss)
-    sum_rows_kernel[1, 1](row_loss, float(B if code == 5 else B * M), out, k)
+    sum_rows_kernel[1, 1](row_loss, float(B if code == LOSS_CE else B * M), out, k)
 
 
 def _upload(a, dtype):
@@ -269,9 +270,10 @@ def _upload_extra(E, dtype):
 class DeviceRunner:
     """Epochs of :func:`tsgate.training.train` on the device (see module doc)."""
 
-    def __init__(self, model, X, Y, extra, X_val, Y_val, extra_val, *, loss, tau, huber_delta,
-                 optimizer_code, weight_decay, momentum, clip_norm, batch_size, random_state):
+    def __init__(self, model, data, val, *, loss_code, tau, huber_delta, optimizer_code, weight_decay, momentum,
+                 clip_norm, batch_size, random_state):
         self.model = model
+        X, Y, extra = data.arrays()  # windows are materialised in device memory
         dt = model.net.dtype
         self.dm = DeviceModel(model)
         self.grad = zeros("grad", model.flat.shape, dt)
@@ -281,13 +283,14 @@ class DeviceRunner:
         self.best = cuda.device_array_like(self.dm.flat)
         self.save_best()
         self.X, self.Y, self.E = _upload(X, dt), _upload(Y, dt), _upload_extra(extra, dt)
-        self.have_val = X_val is not None and len(X_val) > 0
+        self.have_val = val is not None and val.n > 0
         if self.have_val:
+            X_val, Y_val, extra_val = val.arrays()
             self.Xv, self.Yv = _upload(X_val, dt), _upload(Y_val, dt)
             self.Ev = _upload_extra(extra_val, dt)
             self.val_idx = cuda.to_device(np.arange(len(X_val), dtype=np.int64))
         self.tau = cuda.to_device(np.asarray(tau, dtype=np.float64))
-        self.loss_code, self.huber_delta = LOSSES[loss], float(huber_delta)
+        self.loss_code, self.huber_delta = loss_code, float(huber_delta)
         self.opt_code, self.weight_decay, self.momentum = optimizer_code, float(weight_decay), float(momentum)
         self.beta2 = adam_beta2(optimizer_code)
         self.clip_norm = -1.0 if clip_norm is None else float(clip_norm)
@@ -376,8 +379,9 @@ def evaluate_on_device(dm, d_X, d_Y, d_E, d_idx, d_tau, loss_code, huber_delta, 
     return float(np.sum(out.copy_to_host() * sizes) / N)
 
 
-def predict_on_device(model, X, extra=None, batch_size=1024):
+def predict_on_device(model, source, batch_size=1024):
     """Model outputs (N, M) with one upload of parameters and data and one download."""
+    X, _, extra = source.arrays()
     dt = model.net.dtype
     dm = DeviceModel(model)
     d_X, d_E = _upload(X, dt), _upload_extra(extra, dt)
@@ -391,8 +395,9 @@ def predict_on_device(model, X, extra=None, batch_size=1024):
     return out.copy_to_host()
 
 
-def evaluate_model_on_device(model, X, Y, extra, loss_code, tau, huber_delta, batch_size=1024):
+def evaluate_model_on_device(model, source, loss_code, tau, huber_delta, batch_size=1024):
     """:func:`tsgate.training.evaluate` for a model on the device."""
+    X, Y, extra = source.arrays()
     dt = model.net.dtype
     dm = DeviceModel(model)
     d_idx = cuda.to_device(np.arange(len(X), dtype=np.int64))

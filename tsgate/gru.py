@@ -152,15 +152,15 @@ def _gru_forward(x, w_ih, w_hh, b_ih, b_hh, h0):
     return GRUCache(x, w_ih, w_hh, hs, gates, ghn)
 
 
-def _gru_backward(cache, dy, dh_n):
+def _gru_backward(cache, dy, dh_n, out=None):
+    """``out``: optional (dw_ih, dw_hh, db_ih, db_hh) arrays to write into."""
     x, w_ih, w_hh, hs, gates, ghn = cache
     dh = dh_n.copy()
     d_gx = np.empty_like(gates)
     d_gh = np.empty_like(gates)
     with single_threaded_blas():
         _gru_backward_kernel(w_hh, hs, gates, ghn, dy, dh, d_gx, d_gh, n_chunks(x.shape[1]))
-    dx, dw_ih, dw_hh, db_ih, db_hh = run_weight_grads(d_gx, d_gh, x, hs, w_ih)
-    return GRUGrads(dx, dw_ih, dw_hh, db_ih, db_hh, dh)
+    return GRUGrads(*run_weight_grads(d_gx, d_gh, x, hs, w_ih, out), dh)
 
 
 def gru_forward(x, w_ih, w_hh, b_ih, b_hh, h0=None):

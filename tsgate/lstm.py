@@ -9,7 +9,8 @@ Math and layout follow ``torch.nn.LSTM`` (gates i, f, g, o)::
 
 Three tiers: ``_lstm_*_kernel`` (compiled), ``_lstm_forward``/``_lstm_backward``
 (drivers: the only place that allocates), ``lstm_forward``/``lstm_backward``
-(public: validate, return NumPy).
+(public: validate, return NumPy). The GPU sibling :mod:`tsgate.gpu_lstm` has
+drivers of the same names, taking and returning the same NamedTuples.
 
 Speed: the input projection of all steps is one GEMM (split over row chunks);
 the time loop runs inside ONE parallel region over batch chunks, each chunk
@@ -164,15 +165,15 @@ def _lstm_forward(x, w_ih, w_hh, b_ih, b_hh, h0, c0):
     return LSTMCache(x, w_ih, w_hh, hs, cs, gates)
 
 
-def _lstm_backward(cache, dy, dh_n, dc_n):
+def _lstm_backward(cache, dy, dh_n, dc_n, out=None):
+    """``out``: optional (dw_ih, dw_hh, db_ih, db_hh) arrays to write into."""
     x, w_ih, w_hh, hs, cs, gates = cache
     dh = dh_n.copy()
     dc = dc_n.copy()
     d_gates = np.empty_like(gates)  # (T, B, 4H)
     with single_threaded_blas():
         _lstm_backward_kernel(w_hh, cs, gates, dy, dh, dc, d_gates, n_chunks(x.shape[1]))
-    dx, dw_ih, dw_hh, db_ih, db_hh = run_weight_grads(d_gates, d_gates, x, hs, w_ih)
-    return LSTMGrads(dx, dw_ih, dw_hh, db_ih, db_hh, dh, dc)
+    return LSTMGrads(*run_weight_grads(d_gates, d_gates, x, hs, w_ih, out), dh, dc)
 
 
 def lstm_forward(x, w_ih, w_hh, b_ih, b_hh, h0=None, c0=None):

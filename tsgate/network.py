@@ -8,66 +8,26 @@ concatenated ``[forward | backward]``, final states stacked as
 layer but the last, in training only. A torch module's ``state_dict()``
 (converted to NumPy) loads as it is.
 
-The backend (``device``) is chosen here so estimators never touch kernels.
-No pandas, no scikit-learn in this layer.
+The device's backend (:func:`tsgate.backend.get_backend`) runs the layer
+loop (:mod:`tsgate.stack`), so estimators never touch kernels. No pandas, no
+scikit-learn in this layer.
 """
 
 import numpy as np
 
-from . import gru, lstm, rnn
+from .backend import get_backend, resolve_device
 from .core import check_array
+from .elementmath import NONLINEARITIES
+from .errors import ParameterError
+from .stack import param_suffix
 
 CELLS = {"lstm": 4, "gru": 3, "rnn": 1}
-DEVICES = ("cpu", "cuda", "auto")
 
 
 def _check_int(value, name, minimum):
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+        raise ParameterError(f"{name} must be an integer >= {minimum}, got {value!r}")
     return int(value)
-
-
-def resolve_device(device):
-    """Map ``device`` ('cpu', 'cuda', 'auto') to the backend that will run.
-
-    Raises a ValueError naming the argument when CUDA is asked for and no
-    usable GPU backend exists.
-    """
-    if device not in DEVICES:
-        raise ValueError(f"device must be one of {DEVICES}, got {device!r}")
-    if device == "cpu":
-        return "cpu"
-    from .gpu import cuda_available
-
-    ok, why = cuda_available()
-    if device == "auto":
-        return "cuda" if ok else "cpu"
-    if not ok:
-        raise ValueError(f"device='cuda' is not usable here: {why}")
-    return "cuda"
-
-
-class _CPUBackend:
-    """Dispatch one layer/direction to the CPU kernel drivers (inputs validated)."""
-
-    @staticmethod
-    def forward(cell, x, w_ih, w_hh, b_ih, b_hh, h0, c0, act):
-        if cell == "lstm":
-            cache = lstm._lstm_forward(x, w_ih, w_hh, b_ih, b_hh, h0, c0)
-            return cache.hs, cache.cs, cache
-        if cell == "gru":
-            cache = gru._gru_forward(x, w_ih, w_hh, b_ih, b_hh, h0)
-        else:
-            cache = rnn._rnn_forward(x, w_ih, w_hh, b_ih, b_hh, h0, act)
-        return cache.hs, None, cache
-
-    @staticmethod
-    def backward(cell, cache, dy, dh_n, dc_n):
-        if cell == "lstm":
-            return lstm._lstm_backward(cache, dy, dh_n, dc_n)
-        if cell == "gru":
-            return gru._gru_backward(cache, dy, dh_n)
-        return rnn._rnn_backward(cache, dy, dh_n)
 
 
 class RecurrentNetwork:
@@ -102,22 +62,23 @@ class RecurrentNetwork:
                  dropout=0.0, nonlinearity="tanh", dtype="float32", device="cpu",
                  random_state=None, batch_first=False):
         if cell not in CELLS:
-            raise ValueError(f"cell must be one of {sorted(CELLS)}, got {cell!r}")
+            raise ParameterError(f"cell must be one of {sorted(CELLS)}, got {cell!r}")
         self.cell = cell
         self.input_size = _check_int(input_size, "input_size", 1)
         self.hidden_size = _check_int(hidden_size, "hidden_size", 1)
         self.num_layers = _check_int(num_layers, "num_layers", 1)
         self.bidirectional = bool(bidirectional)
         if not (isinstance(dropout, (int, float, np.floating)) and 0.0 <= dropout < 1.0):
-            raise ValueError(f"dropout must be a float in [0, 1), got {dropout!r}")
+            raise ParameterError(f"dropout must be a float in [0, 1), got {dropout!r}")
         self.dropout = float(dropout)
-        if nonlinearity not in rnn.NONLINEARITIES:
-            raise ValueError(f"nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
+        if nonlinearity not in NONLINEARITIES:
+            raise ParameterError(f"nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
         self.nonlinearity = nonlinearity
         self.dtype = np.dtype(dtype)
         if self.dtype not in (np.float32, np.float64):
-            raise ValueError(f"dtype must be float32 or float64, got {dtype!r}")
+            raise ParameterError(f"dtype must be float32 or float64, got {dtype!r}")
         self.device = resolve_device(device)
+        self._backend = get_backend(self.device)
         self.batch_first = bool(batch_first)
         self._rng = np.random.default_rng(random_state)
         self._tape = None
@@ -129,9 +90,6 @@ class RecurrentNetwork:
     def num_directions(self):
         return 2 if self.bidirectional else 1
 
-    def _suffix(self, layer, direction):
-        return f"_l{layer}" + ("_reverse" if direction == 1 else "")
-
     def param_shapes(self):
         """Ordered dict of torch parameter names to shapes."""
         G = CELLS[self.cell] * self.hidden_size
@@ -139,7 +97,7 @@ class RecurrentNetwork:
         for layer in range(self.num_layers):
             d_in = self.input_size if layer == 0 else self.hidden_size * self.num_directions
             for direction in range(self.num_directions):
-                s = self._suffix(layer, direction)
+                s = param_suffix(layer, direction)
                 shapes["weight_ih" + s] = (G, d_in)
                 shapes["weight_hh" + s] = (G, self.hidden_size)
                 shapes["bias_ih" + s] = (G,)
@@ -226,51 +184,22 @@ class RecurrentNetwork:
             for layer in range(1, self.num_layers):
                 masks[layer] = ((self._rng.random((T, B, ND * H)) < keep).astype(self.dtype)
                                 / self.dtype.type(keep))
-        if self.device == "cuda":
-            from .gpu_network import host_forward
-
-            y, h_n, c_n, dnet = host_forward(self, x, h0, c0, masks)
-            self._tape = (dnet, T, B)
-            if self.batch_first:
-                y = np.ascontiguousarray(y.transpose(1, 0, 2))
-            return y, h_n, c_n
-        act = rnn.NONLINEARITIES[self.nonlinearity]
-        h_n = np.empty((self.num_layers * ND, B, H), self.dtype)
-        c_n = np.empty_like(h_n) if self.cell == "lstm" else None
-        tape = []
-        inp = x
-        for layer in range(self.num_layers):
-            mask = masks[layer]
-            if mask is not None:
-                inp = inp * mask
-            out = np.empty((T, B, ND * H), self.dtype)
-            caches = []
-            for d in range(ND):
-                idx = layer * ND + d
-                s = self._suffix(layer, d)
-                p = self.params
-                xin = inp if d == 0 else np.ascontiguousarray(inp[::-1])
-                hs, cs, cache = _CPUBackend.forward(
-                    self.cell, xin, p["weight_ih" + s], p["weight_hh" + s], p["bias_ih" + s],
-                    p["bias_hh" + s], h0[idx], None if c0 is None else c0[idx], act)
-                out[:, :, d * H:(d + 1) * H] = hs[1:] if d == 0 else hs[:0:-1]
-                h_n[idx] = hs[-1]
-                if c_n is not None:
-                    c_n[idx] = cs[-1]
-                caches.append(cache)
-            tape.append((caches, mask))
-            inp = out
-        self._tape = (tape, T, B)
-        y = inp if not self.batch_first else np.ascontiguousarray(inp.transpose(1, 0, 2))
+        y, h_n, c_n, tape = self._backend.network_forward(self, self.params, x, h0, c0, masks)
+        self._tape, self._tape_shape = tape, (T, B)
+        if self.batch_first:
+            y = np.ascontiguousarray(y.transpose(1, 0, 2))
         return y, h_n, c_n
 
-    def backward(self, dy=None, dh_n=None, dc_n=None):
+    def backward(self, dy=None, dh_n=None, dc_n=None, out=None):
         """Backpropagate through the last :meth:`forward`.
 
         Parameters
         ----------
         dy : array like ``y``, optional
         dh_n, dc_n : arrays like ``h_n`` / ``c_n``, optional
+        out : dict, optional
+            Parameter name -> array to write the gradients into (e.g. views
+            of a flat gradient vector); returned as ``grads``.
 
         Returns
         -------
@@ -282,9 +211,8 @@ class RecurrentNetwork:
         """
         if self._tape is None:
             raise RuntimeError("backward() needs a forward() first (one backward per forward)")
-        tape, T, B = self._tape
+        T, B = self._tape_shape
         H, ND = self.hidden_size, self.num_directions
-        LD = self.num_layers * ND
         yshape = (B, T, ND * H) if self.batch_first else (T, B, ND * H)
         dy = np.zeros(yshape, self.dtype) if dy is None else check_array(
             np.asarray(dy, self.dtype), "dy", (yshape, str(yshape)))
@@ -292,44 +220,11 @@ class RecurrentNetwork:
             dy = np.ascontiguousarray(dy.transpose(1, 0, 2))
         dh_n = self._state(dh_n, "dh_n", B)
         dc_n = self._state(dc_n, "dc_n", B) if self.cell == "lstm" else None
-        if self.device == "cuda":
-            from .gpu_network import host_backward
-
-            self._tape = None
-            grads, dy, dh0, dc0 = host_backward(tape, dy, dh_n, dc_n)
-            if self.batch_first:
-                dy = np.ascontiguousarray(dy.transpose(1, 0, 2))
-            return grads, dy, dh0, dc0
-        grads = {}
-        dh0 = np.empty((LD, B, H), self.dtype)
-        dc0 = np.empty_like(dh0) if self.cell == "lstm" else None
-        for layer in range(self.num_layers - 1, -1, -1):
-            caches, mask = tape[layer]
-            dx = None
-            for d in range(ND):
-                idx = layer * ND + d
-                s = self._suffix(layer, d)
-                dyd = dy[:, :, d * H:(d + 1) * H]
-                dyd = np.ascontiguousarray(dyd if d == 0 else dyd[::-1])
-                g = _CPUBackend.backward(self.cell, caches[d], dyd, dh_n[idx],
-                                     None if dc_n is None else dc_n[idx])
-                grads["weight_ih" + s] = g.dw_ih
-                grads["weight_hh" + s] = g.dw_hh
-                grads["bias_ih" + s] = g.db_ih
-                grads["bias_hh" + s] = g.db_hh
-                dh0[idx] = g.dh0
-                if dc0 is not None:
-                    dc0[idx] = g.dc0
-                gx = g.dx if d == 0 else g.dx[::-1]
-                dx = gx.copy() if dx is None else dx + gx
-            if mask is not None:
-                dx = dx * mask
-            dy = dx
-        self._tape = None
-        grads = {name: grads[name] for name in self.params}
+        tape, self._tape = self._tape, None
+        grads, dx, dh0, dc0 = self._backend.network_backward(self, tape, dy, dh_n, dc_n, out)
         if self.batch_first:
-            dy = np.ascontiguousarray(dy.transpose(1, 0, 2))
-        return grads, dy, dh0, dc0
+            dx = np.ascontiguousarray(dx.transpose(1, 0, 2))
+        return grads, dx, dh0, dc0
 
 
 def clip_grad_norm(grads, max_norm):

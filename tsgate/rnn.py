@@ -12,7 +12,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import prange
 
-from .config import ACT_RELU, ACT_TANH, pjit
+from .config import pjit
 from .core import (
     check_cell_inputs,
     check_grad_out,
@@ -22,8 +22,7 @@ from .core import (
     single_threaded_blas,
     tanh_,
 )
-
-NONLINEARITIES = {"tanh": ACT_TANH, "relu": ACT_RELU}
+from .elementmath import ACT_RELU, NONLINEARITIES
 
 
 @pjit
@@ -43,7 +42,7 @@ def _rnn_forward_kernel(WhhT, Hs, A, act, nchunks):
                     a = A[t, b0 + b]
                     r = rec[b]
                     h_new = Hs[t + 1, b0 + b]
-                    if act == 1:
+                    if act == ACT_RELU:
                         for j in range(H):
                             h_new[j] = max(a[j] + r[j], zero)
                     else:
@@ -66,7 +65,7 @@ def _rnn_backward_kernel(Whh, Hs, dY, dh, dA, act, nchunks):
                 for b in range(b0, b1):
                     h = Hs[t + 1, b]
                     da = dA[t, b]
-                    if act == 1:
+                    if act == ACT_RELU:
                         for j in range(H):
                             da[j] = (dh[b, j] + dY[t, b, j]) if h[j] > zero else zero
                     else:
@@ -103,14 +102,14 @@ def _rnn_forward(x, w_ih, w_hh, b_ih, b_hh, h0, act):
     return RNNCache(x, w_ih, w_hh, hs, act)
 
 
-def _rnn_backward(cache, dy, dh_n):
+def _rnn_backward(cache, dy, dh_n, out=None):
+    """``out``: optional (dw_ih, dw_hh, db_ih, db_hh) arrays to write into."""
     x, w_ih, w_hh, hs, act = cache
     dh = dh_n.copy()
     d_pre = np.empty((x.shape[0], x.shape[1], w_hh.shape[0]), x.dtype)
     with single_threaded_blas():
         _rnn_backward_kernel(w_hh, hs, dy, dh, d_pre, act, n_chunks(x.shape[1]))
-    dx, dw_ih, dw_hh, db_ih, db_hh = run_weight_grads(d_pre, d_pre, x, hs, w_ih)
-    return RNNGrads(dx, dw_ih, dw_hh, db_ih, db_hh, dh)
+    return RNNGrads(*run_weight_grads(d_pre, d_pre, x, hs, w_ih, out), dh)
 
 
 def rnn_forward(x, w_ih, w_hh, b_ih, b_hh, h0=None, *, nonlinearity="tanh"):

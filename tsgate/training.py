@@ -3,145 +3,49 @@
 Numeric only (no pandas). All parameters live in ONE flat vector; the
 network's weight arrays and the head are views into it, so an optimizer step
 is a single compiled call over a contiguous array, and gradient clipping is
-one norm. Losses and optimizer steps are compiled (``tsgate.config.jit``).
+one norm. :func:`train` owns the epochs (shuffling, early stopping, the
+learning-rate schedule); the device's backend runs each epoch's batches
+(:class:`tsgate.host_training.HostRunner` or the GPU's ``DeviceRunner``).
+
+Data reach the runners as a *source*: ``source.n`` rows, ``source.batch(idx)``
+returning ``X (B, T, D), Y (B, M), extra (B, E) or None`` for the rows
+``idx``, and ``source.arrays()`` for all rows (the GPU uploads them once).
+:class:`ArraySource` wraps arrays; the forecasters' window store
+(:class:`tsgate.windows.WindowSource`) gathers windows per batch.
 
 Non-finite values: a batch whose loss or gradient is not finite raises
-:class:`TrainingDivergedError` naming the epoch and batch, never a silent NaN.
-(With clipping on, the check happens before clipping, so inf gradients are
-not hidden by the rescale.)
+:class:`~tsgate.elementmath.TrainingDivergedError` naming the epoch and batch,
+never a silent NaN. (With clipping on, the check happens before clipping, so
+inf gradients are not hidden by the rescale.)
 """
 
 import math
 
 import numpy as np
 
-from .config import jit, jit_inline
+from .elementmath import LOSSES, OPTIMIZERS, TrainingDivergedError  # noqa: F401 (public names)
+from .errors import ParameterError
 from .network import RecurrentNetwork
 
-LOSSES = {"mse": 0, "mae": 1, "huber": 2, "pinball": 3, "bce": 4, "ce": 5}
-OPTIMIZERS = {"adam": 0, "rmsprop": 1, "sgd": 2}
+
+class ArraySource:
+    """A data source over arrays: X (N, T, D), Y (N, M) or None, extra (N, E) or None."""
+
+    def __init__(self, X, Y=None, extra=None):
+        self.X, self.Y, self.extra = X, Y, extra
+        self.n = len(X)
+
+    def batch(self, idx):
+        return (self.X[idx], None if self.Y is None else self.Y[idx],
+                None if self.extra is None else self.extra[idx])
+
+    def arrays(self):
+        return self.X, self.Y, self.extra
 
 
-class TrainingDivergedError(FloatingPointError):
-    """Raised when the loss or a gradient stops being finite."""
-
-
-# ---------------------------------------------------------------------------
-# Element math shared by the CPU kernels here and the CUDA kernels in
-# gpu_training.py: plain Python, compiled once per target, one source of truth.
-
-
-def loss_term(code, x, y, tau, delta, n):
-    """Loss of one prediction ``x`` against target ``y`` and dL/dx, for
-    mse (0), mae (1), huber (2), bce on logits (4), pinball (3, quantile
-    ``tau``); ``n`` is the element count of the mean. (Softmax cross-entropy,
-    code 5, works on whole rows.)"""
-    e = x - y
-    if code == 0:
-        return e * e, 2.0 * e / n
-    if code == 1:
-        return abs(e), (1.0 if e > 0 else (-1.0 if e < 0 else 0.0)) / n
-    if code == 2:
-        if abs(e) <= delta:
-            return 0.5 * e * e, e / n
-        return delta * (abs(e) - 0.5 * delta), delta * (1.0 if e > 0 else -1.0) / n
-    if code == 4:
-        return max(x, 0.0) - x * y + math.log1p(math.exp(-abs(x))), (1.0 / (1.0 + math.exp(-x)) - y) / n
-    u = -e  # pinball
-    if u >= 0:
-        return tau * u, -tau / n
-    return (tau - 1.0) * u, (1.0 - tau) / n
-
-
-def optimizer_term(code, p, g, m, v, lr, bc1, bc2, beta1, beta2, eps, momentum):
-    """One parameter's update: Adam (0, bias corrections bc1, bc2),
-    RMSprop (1), SGD with momentum (2). Returns the new (p, m, v)."""
-    if code == 0:
-        m = beta1 * m + (1.0 - beta1) * g
-        v = beta2 * v + (1.0 - beta2) * g * g
-        return p - lr * (m / bc1) / (math.sqrt(v / bc2) + eps), m, v
-    if code == 1:
-        v = beta2 * v + (1.0 - beta2) * g * g
-        return p - lr * g / (math.sqrt(v) + eps), 1.0 * m, v
-    m = momentum * m + g
-    return p - lr * m, m, 1.0 * v
-
-
-def softmax_ce_row(pred, b, target, r, grad):
-    """Softmax cross-entropy of row b of pred (B, M) against the one-hot row r
-    of target; writes dL/dpred[b] (mean over the B rows) into grad[b] and
-    returns the row's loss."""
-    B, M = pred.shape
-    mx = pred[b, 0]
-    for m in range(1, M):
-        mx = max(mx, pred[b, m])
-    z = 0.0
-    for m in range(M):
-        z += math.exp(pred[b, m] - mx)
-    lse = mx + math.log(z)
-    total = 0.0
-    for m in range(M):
-        total -= target[r, m] * (pred[b, m] - lse)
-        grad[b, m] = (math.exp(pred[b, m] - lse) - target[r, m]) / B
-    return total
-
-
-def adam_beta2(optimizer_code):
-    """beta2 of Adam (0.999) or the RMSprop decay (0.99), torch's defaults."""
-    return 0.999 if optimizer_code == 0 else 0.99
-
-
-def diverged(epoch, batch, value, gnorm):
-    """The error for a non-finite loss or gradient norm at (epoch, batch), 0-based epoch."""
-    return TrainingDivergedError(
-        f"training diverged at epoch {epoch + 1}, batch {batch}: loss={value}, gradient norm={gnorm}; "
-        "lower learning_rate or keep clip_norm on")
-
-
-_loss_term = jit_inline(loss_term)
-_softmax_ce_row = jit_inline(softmax_ce_row)
-_optimizer_term = jit_inline(optimizer_term)
-
-
-@jit
-def _loss_and_grad(pred, target, tau, code, delta, grad):
-    """pred, target (B, M); tau (M,) quantile per column (pinball only).
-    Writes dL/dpred into grad; returns the mean loss."""
-    B, M = pred.shape
-    total = 0.0
-    if code == 5:  # softmax cross-entropy per row; target is one-hot
-        for b in range(B):
-            total += _softmax_ce_row(pred, b, target, b, grad)
-        return total / B
-    for b in range(B):
-        for m in range(M):
-            value, g = _loss_term(code, 1.0 * pred[b, m], 1.0 * target[b, m], tau[m], delta, B * M)
-            total += value
-            grad[b, m] = g
-    return total / (B * M)
-
-
-# ---------------------------------------------------------------------------
-# Optimizers over the flat parameter vector
-
-
-@jit
-def _optimizer_step(code, p, g, m, v, step, lr, beta1, beta2, eps, momentum, weight_decay):
-    """One update in place. Adam (0), RMSprop (1), SGD with momentum (2).
-    L2 weight decay is added to the gradient (torch's ``weight_decay``)."""
-    bc1 = 1.0 - beta1 ** step
-    bc2 = 1.0 - beta2 ** step
-    for k in range(p.size):
-        p[k], m[k], v[k] = _optimizer_term(code, p[k], g[k] + weight_decay * p[k], m[k], v[k], lr, bc1, bc2,
-                                           beta1, beta2, eps, momentum)
-
-
-@jit
-def _sum_squares(g):
-    s = 0.0
-    for k in range(g.size):
-        s += g[k] * g[k]
-    return s
+def as_source(X, Y=None, extra=None):
+    """``X`` itself when it is a data source, else an :class:`ArraySource`."""
+    return X if hasattr(X, "batch") else ArraySource(X, Y, extra)
 
 
 # ---------------------------------------------------------------------------
@@ -228,12 +132,10 @@ class SequenceModel:
         dh_n = np.zeros(hshape, self.net.dtype)
         for d in range(nd):
             dh_n[hshape[0] - nd + d] = dfeat[:, d * H:(d + 1) * H]
-        grads, _, _, _ = self.net.backward(None, dh_n, None)
-        for name, arr in grads.items():
-            g[name][...] = arr
+        self.net.backward(None, dh_n, None, out=g)
 
 
-def train(model, X, Y, extra=None, *, X_val=None, Y_val=None, extra_val=None, loss="mse",
+def train(model, X, Y=None, extra=None, *, X_val=None, Y_val=None, extra_val=None, loss="mse",
           quantiles=None, huber_delta=1.0, optimizer="adam", learning_rate=1e-3, weight_decay=0.0,
           momentum=0.9, clip_norm=1.0, max_epochs=100, batch_size=32, early_stopping=True,
           patience=10, lr_patience=5, lr_factor=0.5, min_lr=1e-5, random_state=None,
@@ -243,8 +145,9 @@ def train(model, X, Y, extra=None, *, X_val=None, Y_val=None, extra_val=None, lo
     Parameters
     ----------
     model : SequenceModel
-    X : ndarray (N, T, D); Y : ndarray (N, M); extra : ndarray (N, E) or None
-    X_val, Y_val, extra_val : validation arrays (time-ordered tail), optional
+    X : ndarray (N, T, D), or a data source (then Y and extra are not given)
+    Y : ndarray (N, M); extra : ndarray (N, E) or None
+    X_val, Y_val, extra_val : validation arrays or source (time-ordered tail), optional
     loss : {'mse', 'mae', 'huber', 'pinball', 'bce', 'ce'}
         'bce': binary cross-entropy on logits; 'ce': softmax cross-entropy
         with one-hot targets.
@@ -265,30 +168,22 @@ def train(model, X, Y, extra=None, *, X_val=None, Y_val=None, extra_val=None, lo
     history : dict with lists 'loss', 'val_loss', 'lr' and 'best_epoch'
     """
     if loss not in LOSSES:
-        raise ValueError(f"loss must be one of {sorted(LOSSES)}, got {loss!r}")
+        raise ParameterError(f"loss must be one of {sorted(LOSSES)}, got {loss!r}")
     if optimizer not in OPTIMIZERS:
-        raise ValueError(f"optimizer must be one of {sorted(OPTIMIZERS)}, got {optimizer!r}")
-    M = Y.shape[1]
-    tau = np.full(M, 0.5)
-    if loss == "pinball":
-        q = np.asarray(quantiles if quantiles is not None else [0.5], dtype=np.float64)
-        tau = q[np.arange(M) % q.size]
+        raise ParameterError(f"optimizer must be one of {sorted(OPTIMIZERS)}, got {optimizer!r}")
+    data = as_source(X, Y, extra)
+    val = None if X_val is None else as_source(X_val, Y_val, extra_val)
+    have_val = val is not None and val.n > 0
+    runner = model.net._backend.runner(
+        model, data, val if have_val else None, loss_code=LOSSES[loss], tau=_quantile_levels(loss, quantiles, model),
+        huber_delta=huber_delta, optimizer_code=OPTIMIZERS[optimizer], weight_decay=weight_decay,
+        momentum=momentum, clip_norm=clip_norm, batch_size=batch_size, random_state=random_state)
     rng = np.random.default_rng(random_state)
-    have_val = X_val is not None and len(X_val) > 0
-    settings = dict(loss=loss, tau=tau, huber_delta=huber_delta, optimizer_code=OPTIMIZERS[optimizer],
-                    weight_decay=weight_decay, momentum=momentum, clip_norm=clip_norm, batch_size=batch_size,
-                    random_state=random_state)
-    if model.net.device == "cuda":
-        from .gpu_training import DeviceRunner
-
-        runner = DeviceRunner(model, X, Y, extra, X_val, Y_val, extra_val, **settings)
-    else:
-        runner = _HostRunner(model, X, Y, extra, X_val, Y_val, extra_val, **settings)
     lr = float(learning_rate)
     best, best_epoch, wait, lr_wait, lr_best = np.inf, -1, 0, 0, np.inf
     history = {"loss": [], "val_loss": [], "lr": [], "best_epoch": -1}
     for epoch in range(int(max_epochs)):
-        train_loss = runner.epoch(rng.permutation(X.shape[0]), lr, epoch)
+        train_loss = runner.epoch(rng.permutation(data.n), lr, epoch)
         val_loss = runner.evaluate_val() if have_val else float("nan")
         history["loss"].append(train_loss)
         history["val_loss"].append(val_loss)
@@ -316,85 +211,21 @@ def train(model, X, Y, extra=None, *, X_val=None, Y_val=None, extra_val=None, lo
     return history
 
 
-class _HostRunner:
-    """Epochs of :func:`train` on the CPU: batches through the NumPy network
-    API, loss and optimizer steps compiled. (Its device twin is
-    :class:`tsgate.gpu_training.DeviceRunner`.)"""
-
-    def __init__(self, model, X, Y, extra, X_val, Y_val, extra_val, *, loss, tau, huber_delta,
-                 optimizer_code, weight_decay, momentum, clip_norm, batch_size, random_state):
-        self.model, self.X, self.Y, self.extra = model, X, Y, extra
-        self.X_val, self.Y_val, self.extra_val = X_val, Y_val, extra_val
-        self.loss, self.tau, self.huber_delta = loss, tau, huber_delta
-        self.optimizer_code, self.weight_decay, self.momentum = optimizer_code, weight_decay, momentum
-        self.clip_norm, self.batch_size = clip_norm, batch_size
-        p = model.flat
-        self.grad, self.m1, self.m2 = np.zeros_like(p), np.zeros_like(p), np.zeros_like(p)
-        self.best = p.copy()
-        self.step = 0
-
-    def epoch(self, order, lr, epoch):
-        model, dt, bs = self.model, self.model.net.dtype, self.batch_size
-        total, count = 0.0, 0
-        for start in range(0, self.X.shape[0], bs):
-            idx = np.sort(order[start:start + bs])
-            pred = model.forward(self.X[idx], None if self.extra is None else self.extra[idx], training=True)
-            dpred = np.empty_like(pred)
-            value = _loss_and_grad(pred, self.Y[idx].astype(dt, copy=False), self.tau, LOSSES[self.loss],
-                                   self.huber_delta, dpred)
-            gnorm = float("nan")
-            if math.isfinite(value) and np.isfinite(dpred).all():
-                model.backward(dpred, self.grad)
-                gnorm = math.sqrt(_sum_squares(self.grad))
-            if not (math.isfinite(value) and math.isfinite(gnorm)):
-                raise diverged(epoch, start // bs + 1, value, gnorm)
-            if self.clip_norm is not None and gnorm > self.clip_norm:
-                self.grad *= dt.type(self.clip_norm / (gnorm + 1e-6))
-            self.step += 1
-            _optimizer_step(self.optimizer_code, model.flat, self.grad, self.m1, self.m2, self.step, lr, 0.9,
-                            adam_beta2(self.optimizer_code), 1e-8, self.momentum, self.weight_decay)
-            total += value * len(idx)
-            count += len(idx)
-        return total / count
-
-    def evaluate_val(self):
-        return evaluate(self.model, self.X_val, self.Y_val, self.extra_val, self.loss, self.tau, self.huber_delta)
-
-    def save_best(self):
-        self.best[...] = self.model.flat
-
-    def restore_best(self):
-        self.model.flat[...] = self.best
-
-    def finish(self):
-        pass
+def _quantile_levels(loss, quantiles, model):
+    """tau (M,): the quantile of each output column (pinball), else 0.5."""
+    M = model.n_outputs
+    if loss != "pinball":
+        return np.full(M, 0.5)
+    q = np.asarray(quantiles if quantiles is not None else [0.5], dtype=np.float64)
+    return q[np.arange(M) % q.size]
 
 
-def evaluate(model, X, Y, extra=None, loss="mse", tau=None, huber_delta=1.0, batch_size=1024):
-    """Mean loss of ``model`` on (X, Y) without training-mode dropout."""
-    M = Y.shape[1]
-    tau = np.full(M, 0.5) if tau is None else tau
-    if model.net.device == "cuda":
-        from .gpu_training import evaluate_model_on_device
-
-        return evaluate_model_on_device(model, X, Y, extra, LOSSES[loss], tau, huber_delta, batch_size)
-    total = 0.0
-    for s in range(0, len(X), batch_size):
-        pred = model.forward(X[s:s + batch_size], None if extra is None else extra[s:s + batch_size])
-        g = np.empty_like(pred)
-        total += _loss_and_grad(pred, Y[s:s + batch_size].astype(pred.dtype, copy=False), tau,
-                                LOSSES[loss], huber_delta, g) * len(pred)
-    return total / len(X)
+def evaluate(model, X, Y=None, extra=None, loss="mse", tau=None, huber_delta=1.0, batch_size=1024):
+    """Mean loss of ``model`` on (X, Y) (or a data source) without training-mode dropout."""
+    tau = np.full(model.n_outputs, 0.5) if tau is None else tau
+    return model.net._backend.evaluate(model, as_source(X, Y, extra), LOSSES[loss], tau, huber_delta, batch_size)
 
 
 def predict(model, X, extra=None, batch_size=1024):
-    """Model outputs for all of X, (N, M)."""
-    if model.net.device == "cuda":
-        from .gpu_training import predict_on_device
-
-        return predict_on_device(model, X, extra, batch_size)
-    out = [model.forward(X[s:s + batch_size], None if extra is None else extra[s:s + batch_size])
-           for s in range(0, len(X), batch_size)]
-    return np.concatenate(out, axis=0)
-
-
+    """Model outputs for all of X (or a data source), (N, M)."""
+    return model.net._backend.predict(model, as_source(X, None, extra), batch_size)

@@ -1,0 +1,115 @@
+"""The stacked, bidirectional layer loop, written once for every backend.
+
+:func:`stack_forward` and :func:`stack_backward` run a network of
+``num_layers`` layers and one or two directions over an ``ops`` object that
+supplies the cell drivers and a handful of array operations:
+
+====================  =======================================================
+``layer_forward``     one layer/direction forward -> cache with ``hs`` (and ``cs``)
+``layer_backward``    BPTT of one layer/direction -> Grads NamedTuple
+``empty``/``zeros``   scratch arrays ``(name, shape, dtype)``
+``reverse_time``      ``x[::-1]`` along time
+``put_direction``     ``y[:, :, c:c+H] = hs[1:]`` (or time-reversed)
+``take_direction``    ``dy[:, :, c:c+H]`` (or time-reversed)
+``accumulate``        ``dx (=|+=) g`` (g optionally time-reversed)
+``multiply``          ``a * b`` (dropout masks)
+``copy``              ``dst[...] = src``
+``scope``             context naming the scratch buffers of one layer/direction
+====================  =======================================================
+
+:class:`tsgate.backend.NumpyOps` implements them on NumPy arrays and
+:class:`tsgate.gpu_network.DeviceOps` on CUDA device arrays. Only the array
+operations differ; the order of every computation is the same.
+"""
+
+from .elementmath import NONLINEARITIES
+
+
+def param_suffix(layer, direction):
+    """torch's parameter-name suffix: ``_l0``, ``_l1_reverse``..."""
+    return f"_l{layer}" + ("_reverse" if direction == 1 else "")
+
+
+def layer_params(params, layer, direction):
+    """(w_ih, w_hh, b_ih, b_hh) of one layer and direction from a name -> array dict."""
+    s = param_suffix(layer, direction)
+    return params["weight_ih" + s], params["weight_hh" + s], params["bias_ih" + s], params["bias_hh" + s]
+
+
+def stack_forward(ops, net, params, x, h0, c0=None, masks=None):
+    """Forward through every layer and direction.
+
+    Parameters
+    ----------
+    ops : array operations and cell drivers of one backend (module doc)
+    net : RecurrentNetwork (architecture: cell, sizes, layers, directions)
+    params : dict of torch parameter name -> array
+    x : (T, B, D); h0, c0 : (L*ND, B, H) (c0 for LSTM only)
+    masks : list of per-layer dropout masks (T, B, ND*H) or None
+
+    Returns
+    -------
+    y (T, B, ND*H), h_n (L*ND, B, H), c_n or None, tape (for :func:`stack_backward`)
+    """
+    cell, H, ND = net.cell, net.hidden_size, net.num_directions
+    act = NONLINEARITIES[net.nonlinearity]
+    T, B, _ = x.shape
+    h_n = ops.empty("h_n", (net.num_layers * ND, B, H), x.dtype)  # (L*ND, B, H)
+    c_n = ops.empty("c_n", h_n.shape, x.dtype) if cell == "lstm" else None
+    tape, inp = [], x
+    for layer in range(net.num_layers):
+        mask = None if masks is None else masks[layer]
+        if mask is not None:
+            inp = ops.multiply(f"x{layer}_dropped", inp, mask)
+        out = ops.empty(f"y{layer}", (T, B, ND * H), x.dtype)  # (T, B, ND*H)
+        caches = []
+        for d in range(ND):
+            idx = layer * ND + d
+            with ops.scope(f"l{layer}d{d}"):
+                xin = inp if d == 0 else ops.reverse_time(inp)
+                cache = ops.layer_forward(cell, xin, *layer_params(params, layer, d), h0[idx],
+                                          None if c_n is None else c0[idx], act)
+            ops.put_direction(cache.hs, out, d * H, d == 1)
+            ops.copy(h_n[idx], cache.hs[T])
+            if c_n is not None:
+                ops.copy(c_n[idx], cache.cs[T])
+            caches.append(cache)
+        tape.append((caches, mask))
+        inp = out
+    return inp, h_n, c_n, tape
+
+
+def stack_backward(ops, net, tape, dy, dh_n, dc_n, grads):
+    """BPTT through a :func:`stack_forward`.
+
+    ``dy`` (T, B, ND*H) or None (zero); ``dh_n``, ``dc_n`` (L*ND, B, H)
+    (dc_n for LSTM only); ``grads``: parameter name -> array, written in
+    place. Returns ``dx (T, B, D), dh0, dc0 (or None)``.
+    """
+    cell, H, ND = net.cell, net.hidden_size, net.num_directions
+    T, B = tape[0][0][0].x.shape[:2]
+    dtype = dh_n.dtype
+    dh0 = ops.empty("dh0", dh_n.shape, dtype)
+    dc0 = ops.empty("dc0", dh_n.shape, dtype) if cell == "lstm" else None
+    for layer in range(net.num_layers - 1, -1, -1):
+        caches, mask = tape[layer]
+        dx = None
+        for d in range(ND):
+            idx = layer * ND + d
+            with ops.scope(f"l{layer}d{d}"):
+                dyd = ops.zeros("dy_zero", (T, B, H), dtype) if dy is None else ops.take_direction(dy, H, d * H, d == 1)
+                g = ops.layer_backward(cell, caches[d], dyd, dh_n[idx], None if dc0 is None else dc_n[idx],
+                                       layer_params(grads, layer, d))
+            ops.copy(dh0[idx], g.dh0)
+            if dc0 is not None:
+                ops.copy(dc0[idx], g.dc0)
+            if ND == 1:
+                dx = g.dx
+            else:
+                if dx is None:
+                    dx = ops.empty(f"dx{layer}", g.dx.shape, dtype)
+                ops.accumulate(dx, g.dx, d == 1, d == 0)
+        if mask is not None:
+            dx = ops.multiply(f"dx{layer}_dropped", dx, mask)
+        dy = dx
+    return dy, dh0, dc0
