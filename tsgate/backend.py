@@ -15,12 +15,13 @@ A backend bundles what differs between devices:
 """
 
 import contextlib
+import functools
 
 import numpy as np
 
 from . import gru, host_training, lstm, rnn
 from .errors import ParameterError
-from .stack import stack_backward, stack_forward
+from .stack import cell_backward, cell_forward, stack_backward, stack_forward
 
 DEVICES = ("cpu", "cuda", "auto")
 
@@ -69,21 +70,8 @@ def get_backend(device):
 class NumpyOps:
     """Cell drivers and array operations of :mod:`tsgate.stack` on NumPy arrays."""
 
-    @staticmethod
-    def layer_forward(cell, x, w_ih, w_hh, b_ih, b_hh, h0, c0, act):
-        if cell == "lstm":
-            return lstm._lstm_forward(x, w_ih, w_hh, b_ih, b_hh, h0, c0)
-        if cell == "gru":
-            return gru._gru_forward(x, w_ih, w_hh, b_ih, b_hh, h0)
-        return rnn._rnn_forward(x, w_ih, w_hh, b_ih, b_hh, h0, act)
-
-    @staticmethod
-    def layer_backward(cell, cache, dy, dh_n, dc_n, out):
-        if cell == "lstm":
-            return lstm._lstm_backward(cache, dy, dh_n, dc_n, out)
-        if cell == "gru":
-            return gru._gru_backward(cache, dy, dh_n, out)
-        return rnn._rnn_backward(cache, dy, dh_n, out)
+    layer_forward = staticmethod(functools.partial(cell_forward, {"lstm": lstm, "gru": gru, "rnn": rnn}))
+    layer_backward = staticmethod(functools.partial(cell_backward, {"lstm": lstm, "gru": gru, "rnn": rnn}))
 
     @staticmethod
     def empty(name, shape, dtype):
@@ -146,13 +134,8 @@ class CPUBackend:
         dx, dh0, dc0 = stack_backward(NumpyOps, net, tape, dy, dh_n, dc_n, grads)
         return grads, dx, dh0, dc0
 
-    @staticmethod
-    def evaluate(model, source, loss_code, tau, huber_delta, batch_size=1024):
-        return host_training.evaluate(model, source, loss_code, tau, huber_delta, batch_size)
-
-    @staticmethod
-    def predict(model, source, batch_size=1024):
-        return host_training.predict(model, source, batch_size)
+    evaluate = staticmethod(host_training.evaluate)  # (model, source, loss_code, tau, huber_delta, batch_size)
+    predict = staticmethod(host_training.predict)  # (model, source, batch_size)
 
 
 CPU_BACKEND = CPUBackend()

@@ -50,13 +50,8 @@ class CUDABackend:
                 grads[name] = g.copy_to_host()
         return grads, dx.copy_to_host(), dh0.copy_to_host(), None if dc0 is None else dc0.copy_to_host()
 
-    @staticmethod
-    def evaluate(model, source, loss_code, tau, huber_delta, batch_size=1024):
-        return gpu_training.evaluate_model_on_device(model, source, loss_code, tau, huber_delta, batch_size)
-
-    @staticmethod
-    def predict(model, source, batch_size=1024):
-        return gpu_training.predict_on_device(model, source, batch_size)
+    evaluate = staticmethod(gpu_training.evaluate_model_on_device)  # same arguments as the CPU's
+    predict = staticmethod(gpu_training.predict_on_device)
 
 
 CUDA_BACKEND = CUDABackend()

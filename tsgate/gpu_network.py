@@ -8,31 +8,21 @@ device-resident training loop (:mod:`tsgate.gpu_training`) drives, step after
 step, with no host copies.
 """
 
+import functools
+
 from . import gpu_gru, gpu_lstm, gpu_rnn
 from .gpu_core import accumulate_dx, empty, multiply, put_direction, reverse_time, scope, take_direction, zeros
-from .stack import stack_backward, stack_forward
+from .stack import cell_backward, cell_forward, stack_backward, stack_forward
+
+_CELLS = {"lstm": gpu_lstm, "gru": gpu_gru, "rnn": gpu_rnn}
 
 
 class DeviceOps:
     """Cell drivers and array operations of :mod:`tsgate.stack` on device arrays.
     Scratch arrays come from the active workspace (:func:`tsgate.gpu_core.empty`)."""
 
-    @staticmethod
-    def layer_forward(cell, x, w_ih, w_hh, b_ih, b_hh, h0, c0, act):
-        if cell == "lstm":
-            return gpu_lstm._lstm_forward(x, w_ih, w_hh, b_ih, b_hh, h0, c0)
-        if cell == "gru":
-            return gpu_gru._gru_forward(x, w_ih, w_hh, b_ih, b_hh, h0)
-        return gpu_rnn._rnn_forward(x, w_ih, w_hh, b_ih, b_hh, h0, act)
-
-    @staticmethod
-    def layer_backward(cell, cache, dy, dh_n, dc_n, out):
-        if cell == "lstm":
-            return gpu_lstm._lstm_backward(cache, dy, dh_n, dc_n, out)
-        if cell == "gru":
-            return gpu_gru._gru_backward(cache, dy, dh_n, out)
-        return gpu_rnn._rnn_backward(cache, dy, dh_n, out)
-
+    layer_forward = staticmethod(functools.partial(cell_forward, _CELLS))
+    layer_backward = staticmethod(functools.partial(cell_backward, _CELLS))
     empty = staticmethod(empty)
     zeros = staticmethod(zeros)
     reverse_time = staticmethod(reverse_time)

@@ -36,6 +36,27 @@ def layer_params(params, layer, direction):
     return params["weight_ih" + s], params["weight_hh" + s], params["bias_ih" + s], params["bias_hh" + s]
 
 
+def cell_forward(modules, cell, x, w_ih, w_hh, b_ih, b_hh, h0, c0, act):
+    """One layer/direction forward by the driver of ``cell`` in ``modules``
+    (the CPU cell modules or their GPU siblings: the drivers share names)."""
+    mod = modules[cell]
+    if cell == "lstm":
+        return mod._lstm_forward(x, w_ih, w_hh, b_ih, b_hh, h0, c0)
+    if cell == "gru":
+        return mod._gru_forward(x, w_ih, w_hh, b_ih, b_hh, h0)
+    return mod._rnn_forward(x, w_ih, w_hh, b_ih, b_hh, h0, act)
+
+
+def cell_backward(modules, cell, cache, dy, dh_n, dc_n, out):
+    """BPTT of one layer/direction (see :func:`cell_forward`); a Grads NamedTuple."""
+    mod = modules[cell]
+    if cell == "lstm":
+        return mod._lstm_backward(cache, dy, dh_n, dc_n, out)
+    if cell == "gru":
+        return mod._gru_backward(cache, dy, dh_n, out)
+    return mod._rnn_backward(cache, dy, dh_n, out)
+
+
 def stack_forward(ops, net, params, x, h0, c0=None, masks=None):
     """Forward through every layer and direction.
 
