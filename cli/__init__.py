@@ -21,18 +21,25 @@ class UserError(click.ClickException):
         click.echo(f"tsgate: error: {self.format_message()}", err=True)
 
 
+#: Python parameter -> command-line option, for messages raised by the library.
+VOCABULARY = {"time_col": "--time-col", "target": "--target", "fill": "--fill", "horizon": "--horizon",
+              "lookback": "--lookback", "max_epochs": "--epochs", "random_state": "--seed", "X": "FILE"}
+
+
 def _user_errors(fn):
-    """Turn the library's input errors into one-line exit-2 errors."""
+    """Run ``fn`` speaking in CLI options; the library's user errors become
+    one-line exit-2 errors. Anything else is a bug and keeps its traceback."""
     import functools
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        from tsgate.io import ModelFileError
-        from tsgate.training import TrainingDivergedError
+        from tsgate.elementmath import TrainingDivergedError
+        from tsgate.errors import TsgateError, speaking
 
         try:
-            return fn(*args, **kwargs)
-        except (ValueError, TypeError, ModelFileError, TrainingDivergedError, ImportError, OSError) as exc:
+            with speaking(VOCABULARY):
+                return fn(*args, **kwargs)
+        except (TsgateError, TrainingDivergedError) as exc:
             msg = " ".join(str(exc).split())
             raise UserError(msg or type(exc).__name__) from None
 
@@ -40,40 +47,10 @@ def _user_errors(fn):
 
 
 def read_csv(path, time_col=None):
-    """Read a CSV and put its time column (given or detected) on the index."""
-    import pandas as pd
+    """The library's reader (:func:`tsgate.csvio.read_csv`)."""
+    from tsgate.csvio import read_csv as _read
 
-    try:
-        df = pd.read_csv(path)
-    except FileNotFoundError:
-        raise UserError(f"{path}: no such file") from None
-    except pd.errors.EmptyDataError:
-        raise UserError(f"{path}: the file is empty") from None
-    except (UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise UserError(f"{path}: not a readable CSV ({' '.join(str(exc).split())})") from None
-    except OSError as exc:
-        raise UserError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    if df.empty:
-        raise UserError(f"{path}: the file has a header but no rows")
-    if time_col is not None:
-        if time_col not in df.columns:
-            raise UserError(f"--time-col {time_col!r} is not a column of {path}; columns: {list(df.columns)}")
-    else:
-        for col in df.columns:
-            if df[col].dtype == object or pd.api.types.is_string_dtype(df[col]):
-                parsed = pd.to_datetime(df[col], errors="coerce", format="mixed")
-                if parsed.notna().all():
-                    time_col = col
-                    break
-    if time_col is not None:
-        parsed = pd.to_datetime(df[time_col], errors="coerce", format="mixed")
-        if parsed.isna().any():
-            row = int(parsed.isna().to_numpy().argmax())
-            raise UserError(f"{path}: column {time_col!r} has an unparseable timestamp at row {row + 1}: "
-                            f"{df[time_col].iloc[row]!r}")
-        df = df.drop(columns=[time_col])
-        df.index = pd.DatetimeIndex(parsed, name=time_col)
-    return df
+    return _read(path, time_col)
 
 
 def _progress(quiet, max_epochs):
@@ -149,15 +126,6 @@ def common(fn):
     return fn
 
 
-def _default_horizon(df, horizon):
-    if horizon is not None:
-        return horizon
-    from tsgate._data import as_frame, seasonal_period
-
-    _, freq = as_frame(df, name="FILE")
-    return max(seasonal_period(freq), 12) if seasonal_period(freq) > 1 else 12
-
-
 @click.group()
 @click.version_option(package_name="tsgate")
 def main():
@@ -179,11 +147,11 @@ def forecast(file, target, time_col, horizon, cell, lookback, epochs, seed, fill
     """Fit on FILE.csv and forecast what follows it, with an interval."""
     t0 = time.perf_counter()
     if plot:  # fail before training, not after
-        from tsgate.plot import _require_matplotlib
+        from tsgate.plot import require_matplotlib
 
-        _require_matplotlib()
+        require_matplotlib()
     df = read_csv(file, time_col)
-    fc = _build(cell, _default_horizon(df, horizon), lookback, epochs, seed, target, fill, quiet)
+    fc = _build(cell, horizon, lookback, epochs, seed, target, fill, quiet)
     fc.fit(df)
     pred = fc.predict_interval(coverage=interval)
     _emit(pred, out, as_json)
@@ -206,7 +174,7 @@ def fit(file, target, time_col, horizon, cell, lookback, epochs, seed, fill, qui
     """Fit on FILE.csv and save the model (no forecast)."""
     t0 = time.perf_counter()
     df = read_csv(file, time_col)
-    fc = _build(cell, _default_horizon(df, horizon), lookback, epochs, seed, target, fill, quiet)
+    fc = _build(cell, horizon, lookback, epochs, seed, target, fill, quiet)
     fc.fit(df)
     fc.save(save_model)
     _summary(fc, time.perf_counter() - t0, quiet)
@@ -238,57 +206,23 @@ def predict(model, input_, time_col, horizon, interval, out, as_json):
 @_user_errors
 def backtest(file, target, time_col, horizon, cell, lookback, epochs, seed, fill, quiet, folds):
     """Rolling-origin evaluation: MAE, RMSE, sMAPE, MASE per fold, next to seasonal naive."""
-    import numpy as np
+    from tsgate.evaluation import backtest as run_backtest, summarise
 
-    from tsgate import metrics
-    from tsgate._data import as_frame, seasonal_period
-
-    df = read_csv(file, time_col)
-    H = _default_horizon(df, horizon)
-    frame, freq = as_frame(df, name="FILE")
-    m = seasonal_period(freq)
-    rows = []
-    for k in range(folds):
-        cut = len(frame) - (folds - k) * H
-        if cut <= 0:
-            raise ValueError(f"{folds} folds of horizon {H} need more than {folds * H} rows")
-        train, test = frame.iloc[:cut], frame.iloc[cut:cut + H]
-        fc = _build(cell, H, lookback, epochs, seed, target, fill, True).fit(train)
-        t = fc.targets_[0]
-        y_tr, y_te = train[t].to_numpy(float), test[t].to_numpy(float)
-        f = fc.predict()[t].to_numpy()
-        sn = metrics.seasonal_naive(y_tr, H, m)
-        mm = m if len(y_tr) > m else 1
-        for name, pred in (("tsgate", f), ("seasonal_naive", sn)):
-            rows.append((k + 1, name, metrics.mae(y_te, pred), metrics.rmse(y_te, pred),
-                         metrics.smape(y_te, pred), metrics.mase(y_te, pred, y_tr, mm)))
+    table = run_backtest(_build(cell, horizon, lookback, epochs, seed, target, fill, True),
+                         read_csv(file, time_col), folds=folds, horizon=horizon)
     click.echo(f"{'fold':>5} {'model':>15} {'MAE':>10} {'RMSE':>10} {'sMAPE':>8} {'MASE':>7}")
-    for r in rows:
-        click.echo(f"{r[0]:>5} {r[1]:>15} {r[2]:>10.4g} {r[3]:>10.4g} {r[4]:>8.2f} {r[5]:>7.3f}")
-    for name in ("tsgate", "seasonal_naive"):
-        a = np.array([r[2:] for r in rows if r[1] == name])
-        click.echo(f"{'all':>5} {name:>15} {a[:, 0].mean():>10.4g} {a[:, 1].mean():>10.4g} "
-                   f"{a[:, 2].mean():>8.2f} {a[:, 3].mean():>7.3f}")
+    for r in table.itertuples():
+        click.echo(f"{r.fold:>5} {r.model:>15} {r.MAE:>10.4g} {r.RMSE:>10.4g} {r.sMAPE:>8.2f} {r.MASE:>7.3f}")
+    for name, r in summarise(table).iterrows():
+        click.echo(f"{'all':>5} {name:>15} {r.MAE:>10.4g} {r.RMSE:>10.4g} {r.sMAPE:>8.2f} {r.MASE:>7.3f}")
 
 
 @main.command()
 def warmup():
     """Compile and cache every CPU kernel (float32 and float64) ahead of time."""
-    import numpy as np
+    from tsgate.warmup import warmup as run_warmup
 
-    from tsgate.network import RecurrentNetwork
-    from tsgate.training import SequenceModel, train
-
-    t0 = time.perf_counter()
-    for dtype in ("float32", "float64"):
-        for cell in ("lstm", "gru", "rnn"):
-            net = RecurrentNetwork(cell, 2, 3, dtype=dtype)
-            y, h, c = net.forward(np.zeros((2, 2, 2)))
-            net.backward(np.ones_like(y))
-    for opt in ("adam", "rmsprop", "sgd"):
-        model = SequenceModel("lstm", 1, 2, 1, random_state=0)
-        train(model, np.zeros((4, 3, 1), np.float32), np.zeros((4, 1), np.float32), optimizer=opt, max_epochs=1)
-    click.echo(f"compiled and cached all kernels in {time.perf_counter() - t0:.1f} s", err=True)
+    click.echo(f"compiled and cached all kernels in {run_warmup():.1f} s", err=True)
 
 
 @main.group()

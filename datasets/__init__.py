@@ -10,6 +10,8 @@ from importlib import resources
 
 import pandas as pd
 
+from tsgate.errors import ParameterError
+
 #: name -> (file, time column, pandas frequency, seasonal period, default target)
 DATASETS = {
     "airpassengers": ("airpassengers.csv", "month", "MS", 12, "passengers"),
@@ -69,7 +71,7 @@ def load(name, frame=False):
 
 def _check(name):
     if name not in DATASETS:
-        raise ValueError(f"unknown dataset {name!r}; available: {', '.join(names())}")
+        raise ParameterError(f"unknown dataset {name!r}; available: {', '.join(names())}")
 
 
 from .generators import adding_problem, delayed_echo, mackey_glass  # noqa: E402,F401

@@ -3,6 +3,8 @@
 import numpy as np
 import pandas as pd
 
+from tsgate.errors import ParameterError
+
 
 def mackey_glass(n=2000, tau=17, a=0.2, b=10, g=0.1, dt=0.1, subsample=10, washout=1000,
                  x0=1.2, random_state=None):
@@ -19,7 +21,7 @@ def mackey_glass(n=2000, tau=17, a=0.2, b=10, g=0.1, dt=0.1, subsample=10, washo
     pandas.Series of length ``n`` on a RangeIndex.
     """
     if tau <= 0 or n <= 0:
-        raise ValueError("tau and n must be positive")
+        raise ParameterError("tau and n must be positive")
     rng = np.random.default_rng(random_state)
     lag = int(round(tau / dt))
     steps = (n + washout) * subsample
@@ -47,7 +49,7 @@ def adding_problem(n_sequences=1000, length=100, random_state=None):
     y : ndarray (n_sequences,), float32
     """
     if length < 22:
-        raise ValueError("length must be at least 22")
+        raise ParameterError("length must be at least 22")
     rng = np.random.default_rng(random_state)
     X = np.zeros((n_sequences, length, 2), np.float32)
     X[:, :, 0] = rng.uniform(-1, 1, (n_sequences, length))
@@ -74,7 +76,7 @@ def delayed_echo(n=2000, lag=100, noise=0.05, freq="h", start="2020-01-01", rand
     DatetimeIndex of frequency ``freq``.
     """
     if lag < 1:
-        raise ValueError("lag must be >= 1")
+        raise ParameterError("lag must be >= 1")
     rng = np.random.default_rng(random_state)
     x = np.where(rng.random(n) < 0.05, rng.uniform(1, 2, n), 0.0)
     y = noise * rng.standard_normal(n)

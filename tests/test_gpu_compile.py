@@ -44,7 +44,7 @@ def _signatures(ft):
     """(kernel python function, argument types) for one float type ``ft``."""
     from numba import float64, int64, uint64
 
-    from tsgate import gpu_core, gpu_gru, gpu_lstm, gpu_rnn, gpu_training as gt
+    from tsgate import gpu_core, gpu_gru, gpu_lstm, gpu_network, gpu_rnn, gpu_training as gt
 
     v, m, t3 = ft[::1], ft[:, ::1], ft[:, :, ::1]
     iv, fv = int64[::1], float64[::1]
@@ -57,11 +57,11 @@ def _signatures(ft):
         "colsum": (gpu_core.colsum_kernel, (m, v)),
         "fill": (gpu_core.fill_kernel, (v, float64)),
         "transpose": (gpu_core.transpose_kernel, (m, m)),
-        "reverse_time": (gpu_core.reverse_time_kernel, (t3, t3)),
-        "put_direction": (gpu_core.put_direction_kernel, (t3, t3, i, i)),
-        "take_direction": (gpu_core.take_direction_kernel, (t3, t3, i, i)),
-        "accumulate_dx": (gpu_core.accumulate_dx_kernel, (t3, t3, i, i)),
-        "multiply": (gpu_core.multiply_kernel, (v, v, v)),
+        "reverse_time": (gpu_network.reverse_time_kernel, (t3, t3)),
+        "put_direction": (gpu_network.put_direction_kernel, (t3, t3, i, i)),
+        "take_direction": (gpu_network.take_direction_kernel, (t3, t3, i, i)),
+        "accumulate_dx": (gpu_network.accumulate_dx_kernel, (t3, t3, i, i)),
+        "multiply": (gpu_network.multiply_kernel, (v, v, v)),
         "lstm_forward": (lstm_f, (v, t3, t3, t3, i, i)),
         "lstm_backward": (lstm_b, (v, t3, t3, t3, m, m, t3, i, i)),
         "gru_forward": (gru_f, (v, v, t3, t3, t3, i, i)),

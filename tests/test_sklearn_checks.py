@@ -66,7 +66,7 @@ def test_three_d_input_and_errors():
     assert flat.predict(X.reshape(50, 18)).shape == (50,)
     with pytest.raises(ValueError, match="n_features=4 must be a positive integer dividing the 18 columns"):
         LSTMRegressor(n_features=4).fit(X.reshape(50, 18), y)
-    with pytest.raises(ValueError, match="cell must be"):
+    with pytest.raises(ValueError, match="The .cell. parameter of LSTMRegressor must be a str among"):
         LSTMRegressor(cell="tcn").fit(X, y)
     with pytest.raises(ValueError, match="NaN"):
         LSTMRegressor().fit(np.full((5, 3), np.nan), np.zeros(5))

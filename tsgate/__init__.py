@@ -12,9 +12,10 @@ __version__ = "0.1.0"
 
 _LAZY = {
     "LSTMForecaster": "forecaster", "GRUForecaster": "forecaster", "RNNForecaster": "forecaster",
-    "load": "io", "ModelFileError": "io", "RecurrentNetwork": "network", "metrics": None,
+    "load": "forecaster", "ModelFileError": "errors", "TsgateError": "errors", "DataError": "errors",
+    "ParameterError": "errors", "RecurrentNetwork": "network", "metrics": None,
     "LSTMRegressor": "sequence", "LSTMClassifier": "sequence", "LagWindowTransformer": "sequence",
-    "plot_forecast": "plot",
+    "plot_forecast": "plot", "read_csv": "csvio", "backtest": "evaluation", "warmup": "warmup",
 }
 
 __all__ = sorted(_LAZY) + ["__version__"]

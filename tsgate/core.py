@@ -26,6 +26,7 @@ from numba import prange, types
 from numba.extending import overload
 
 from .config import FASTMATH, jit_inline, pjit
+from .errors import DataError
 
 # ---------------------------------------------------------------------------
 # Activations (float32 constants keep float32 kernels in float32 arithmetic)
@@ -163,27 +164,27 @@ def check_array(a, name, shape, dtype=None):
     """
     spec, labels = shape
     if a is None:
-        raise ValueError(f"{name} is required, expected an array of shape {labels}")
+        raise DataError(f"{name} is required, expected an array of shape {labels}")
     arr = np.asarray(a)
     if arr.dtype not in FLOAT_DTYPES:
-        raise ValueError(
+        raise DataError(
             f"{name} must be float32 or float64, got dtype {arr.dtype}"
         )
     if dtype is not None and arr.dtype != dtype:
-        raise ValueError(
+        raise DataError(
             f"{name} has dtype {arr.dtype} but the input x is {np.dtype(dtype)}; "
             "all arrays of one call must share the dtype"
         )
     if arr.ndim != len(spec) or any(
         want is not None and got != want for got, want in zip(arr.shape, spec)
     ):
-        raise ValueError(
+        raise DataError(
             f"{name} must have shape {labels} = "
             f"{tuple('?' if s is None else s for s in spec)}, got {arr.shape}"
         )
     if not np.isfinite(arr).all():
         bad = np.argwhere(~np.isfinite(arr))[0]
-        raise ValueError(
+        raise DataError(
             f"{name} contains NaN or inf (first at index {tuple(int(i) for i in bad)})"
         )
     return np.ascontiguousarray(arr)
@@ -198,11 +199,11 @@ def check_cell_inputs(x, w_ih, w_hh, b_ih, b_hh, gates, h0, c0=None, with_c=Fals
     x = check_array(x, "x", ((None, None, None), "(T, B, D)"))
     T, B, D = x.shape
     if T == 0 or B == 0:
-        raise ValueError(f"x must have at least one time step and one sequence, got shape {x.shape}")
+        raise DataError(f"x must have at least one time step and one sequence, got shape {x.shape}")
     w_hh = check_array(w_hh, "w_hh", ((None, None), f"({gates}*H, H)"), x.dtype)
     GH, H = w_hh.shape
     if GH != gates * H or H == 0:
-        raise ValueError(f"w_hh must have shape ({gates}*H, H), got {w_hh.shape}")
+        raise DataError(f"w_hh must have shape ({gates}*H, H), got {w_hh.shape}")
     w_ih = check_array(w_ih, "w_ih", ((GH, D), f"({gates}*H, D) with H={H}, D={D}"), x.dtype)
     b_ih = check_array(b_ih, "b_ih", ((GH,), f"({gates}*H,) with H={H}"), x.dtype)
     b_hh = check_array(b_hh, "b_hh", ((GH,), f"({gates}*H,) with H={H}"), x.dtype)

@@ -1,4 +1,4 @@
-"""tsgate's own error types (a leaf module: it imports nothing from tsgate).
+"""tsgate's own error types, and how messages name parameters (a leaf module).
 
 Every error that a user can cause and fix (bad data, a bad parameter value, a
 damaged model file, a missing optional dependency) is an instance of
@@ -7,7 +7,14 @@ damaged model file, a missing optional dependency) is an instance of
 keeps working. The command line maps exactly these types (and
 :class:`~tsgate.elementmath.TrainingDivergedError`) to exit code 2; anything
 else is a bug and keeps its traceback.
+
+Messages name parameters through :func:`name`, so the same message says
+``fill='ffill'`` to a Python caller and ``--fill ffill`` on the command line
+(inside :func:`speaking`).
 """
+
+import contextlib
+import contextvars
 
 
 class TsgateError(Exception):
@@ -37,3 +44,35 @@ class MissingDependencyError(TsgateError, ImportError):
 
 class OutputPathError(TsgateError, ValueError):
     """An output path that cannot be written (checked before any long work)."""
+
+
+# ---------------------------------------------------------------------------
+# Naming parameters in messages: Python's words, or the command line's.
+
+_VOCABULARY = contextvars.ContextVar("tsgate_vocabulary", default=None)
+_NO_VALUE = object()
+
+
+def name(param, value=_NO_VALUE):
+    """How a message names parameter ``param`` (and a value for it).
+
+    In Python: ``fill`` or ``fill='ffill'``. Inside :func:`speaking` with a
+    command-line vocabulary: ``--fill`` or ``--fill ffill``; parameters the
+    command line does not have keep their Python form.
+    """
+    vocab = _VOCABULARY.get()
+    if vocab is not None and param in vocab:
+        opt = vocab[param]
+        return opt if value is _NO_VALUE else f"{opt} {value}"
+    return param if value is _NO_VALUE else f"{param}={value!r}"
+
+
+@contextlib.contextmanager
+def speaking(vocabulary):
+    """Name parameters by ``vocabulary`` (parameter -> option) in the
+    messages raised inside the block."""
+    token = _VOCABULARY.set(dict(vocabulary))
+    try:
+        yield
+    finally:
+        _VOCABULARY.reset(token)

@@ -172,7 +172,7 @@ def launch_recurrent(kernel, W, B, H, *args):
     use_shared)`` over a batch of B rows and H units: the grid from
     :func:`recurrent_grid`; W (2-D, flattened here) staged in dynamic shared
     memory when :func:`shared_bytes` says it fits."""
-    W = _flat(W)
+    W = flat(W)
     smem = shared_bytes(W)
     blocks, threads, rows = recurrent_grid(B, H)
     kernel[blocks, threads, 0, smem](W, *args, rows, 1 if smem else 0)
@@ -239,14 +239,14 @@ _gemm_kernel = per_dtype(_make_gemm_kernel)
 def gemm(A, B, C, bias1=None, bias2=None, ta=0, tb=0):
     """C = op(A) @ op(B) + bias1 + bias2 on device arrays (biases optional)."""
     n_bias = 0 if bias1 is None else (1 if bias2 is None else 2)
-    dummy = _flat(C)
+    dummy = flat(C)
     n_tiles = math.ceil(C.shape[0] / CUDA_TILE) * math.ceil(C.shape[1] / CUDA_TILE)
     _gemm_kernel(C.dtype)[max(1, min(n_tiles, 4096)), (CUDA_TILE, CUDA_TILE)](
         A, B, C, dummy if bias1 is None else bias1, dummy if bias2 is None else bias2, ta, tb, n_bias)
 
 
 # ---------------------------------------------------------------------------
-# Elementwise and layout kernels
+# Elementwise kernels
 
 
 @cuda.jit(**CUDA_JIT_OPTIONS)
@@ -276,64 +276,11 @@ def transpose_kernel(W, WT):
         WT[j, i] = W[i, j]
 
 
-@cuda.jit(**CUDA_JIT_OPTIONS)
-def reverse_time_kernel(x, out):
-    """out[t] = x[T-1-t] for (T, B, D) arrays."""
-    T, B, D = x.shape
-    for idx in range(cuda.grid(1), T * B * D, cuda.gridsize(1)):
-        t = idx // (B * D)
-        r = idx % (B * D)
-        out[t, r // D, r % D] = x[T - 1 - t, r // D, r % D]
-
-
-@cuda.jit(**CUDA_JIT_OPTIONS)
-def put_direction_kernel(hs, y, col0, reverse):
-    """y[t, :, col0:col0+H] = hs[t+1] (forward) or hs[T-t] (reverse), hs (T+1, B, H)."""
-    T, B, _ = y.shape
-    H = hs.shape[2]
-    for idx in range(cuda.grid(1), T * B * H, cuda.gridsize(1)):
-        t = idx // (B * H)
-        b = (idx // H) % B
-        j = idx % H
-        y[t, b, col0 + j] = hs[T - t, b, j] if reverse else hs[t + 1, b, j]
-
-
-@cuda.jit(**CUDA_JIT_OPTIONS)
-def take_direction_kernel(dy, out, col0, reverse):
-    """out[t] = dy[t, :, col0:col0+H] (forward) or dy[T-1-t, ...] (reverse)."""
-    T, B, H = out.shape
-    for idx in range(cuda.grid(1), T * B * H, cuda.gridsize(1)):
-        t = idx // (B * H)
-        b = (idx // H) % B
-        j = idx % H
-        out[t, b, j] = dy[T - 1 - t, b, col0 + j] if reverse else dy[t, b, col0 + j]
-
-
-@cuda.jit(**CUDA_JIT_OPTIONS)
-def accumulate_dx_kernel(dx, g, reverse, first):
-    """dx (=|+=) g, time-reversed when ``reverse``; (T, B, D) arrays."""
-    T, B, D = dx.shape
-    for idx in range(cuda.grid(1), T * B * D, cuda.gridsize(1)):
-        t = idx // (B * D)
-        r = idx % (B * D)
-        v = g[T - 1 - t, r // D, r % D] if reverse else g[t, r // D, r % D]
-        if first:
-            dx[t, r // D, r % D] = v
-        else:
-            dx[t, r // D, r % D] += v
-
-
-@cuda.jit(**CUDA_JIT_OPTIONS)
-def multiply_kernel(a, b, out):
-    for i in range(cuda.grid(1), a.shape[0], cuda.gridsize(1)):
-        out[i] = a[i] * b[i]
-
-
 # ---------------------------------------------------------------------------
 # Host-side launch helpers (device arrays in, nothing copied to the host)
 
 
-def _flat(a):
+def flat(a):
     return a.reshape(a.size)
 
 
@@ -354,7 +301,7 @@ def zeros(name, shape, dtype):
 
 def fill(a, value):
     blocks, threads = launch_1d(a.size)
-    fill_kernel[blocks, threads](_flat(a), value)
+    fill_kernel[blocks, threads](flat(a), value)
 
 
 def transpose(W):
@@ -362,37 +309,6 @@ def transpose(W):
     blocks, threads = launch_1d(W.size)
     transpose_kernel[blocks, threads](W, WT)
     return WT
-
-
-def reverse_time(x):
-    out = empty("x_reversed", x.shape, x.dtype)
-    blocks, threads = launch_1d(x.size)
-    reverse_time_kernel[blocks, threads](x, out)
-    return out
-
-
-def put_direction(hs, y, col0, reverse):
-    blocks, threads = launch_1d(y.shape[0] * y.shape[1] * hs.shape[2])
-    put_direction_kernel[blocks, threads](hs, y, col0, 1 if reverse else 0)
-
-
-def take_direction(dy, H, col0, reverse):
-    out = empty("dy_direction", (dy.shape[0], dy.shape[1], H), dy.dtype)
-    blocks, threads = launch_1d(out.size)
-    take_direction_kernel[blocks, threads](dy, out, col0, 1 if reverse else 0)
-    return out
-
-
-def accumulate_dx(dx, g, reverse, first):
-    blocks, threads = launch_1d(dx.size)
-    accumulate_dx_kernel[blocks, threads](dx, g, 1 if reverse else 0, 1 if first else 0)
-
-
-def multiply(key, a, b):
-    out = empty(key, a.shape, a.dtype)
-    blocks, threads = launch_1d(a.size)
-    multiply_kernel[blocks, threads](_flat(a), _flat(b), _flat(out))
-    return out
 
 
 def run_weight_grads(dGx, dGh, x, hs, w_ih, out=None):

@@ -10,11 +10,102 @@ step, with no host copies.
 
 import functools
 
+from numba import cuda
+
 from . import gpu_gru, gpu_lstm, gpu_rnn
-from .gpu_core import accumulate_dx, empty, multiply, put_direction, reverse_time, scope, take_direction, zeros
+from .config import CUDA_JIT_OPTIONS
+from .gpu_core import empty, flat, launch_1d, scope, zeros
 from .stack import cell_backward, cell_forward, stack_backward, stack_forward
 
 _CELLS = {"lstm": gpu_lstm, "gru": gpu_gru, "rnn": gpu_rnn}
+
+
+# ---------------------------------------------------------------------------
+# Layout kernels of the layer loop
+
+
+@cuda.jit(**CUDA_JIT_OPTIONS)
+def reverse_time_kernel(x, out):
+    """out[t] = x[T-1-t] for (T, B, D) arrays."""
+    T, B, D = x.shape
+    for idx in range(cuda.grid(1), T * B * D, cuda.gridsize(1)):
+        t = idx // (B * D)
+        r = idx % (B * D)
+        out[t, r // D, r % D] = x[T - 1 - t, r // D, r % D]
+
+
+@cuda.jit(**CUDA_JIT_OPTIONS)
+def put_direction_kernel(hs, y, col0, reverse):
+    """y[t, :, col0:col0+H] = hs[t+1] (forward) or hs[T-t] (reverse), hs (T+1, B, H)."""
+    T, B, _ = y.shape
+    H = hs.shape[2]
+    for idx in range(cuda.grid(1), T * B * H, cuda.gridsize(1)):
+        t = idx // (B * H)
+        b = (idx // H) % B
+        j = idx % H
+        y[t, b, col0 + j] = hs[T - t, b, j] if reverse else hs[t + 1, b, j]
+
+
+@cuda.jit(**CUDA_JIT_OPTIONS)
+def take_direction_kernel(dy, out, col0, reverse):
+    """out[t] = dy[t, :, col0:col0+H] (forward) or dy[T-1-t, ...] (reverse)."""
+    T, B, H = out.shape
+    for idx in range(cuda.grid(1), T * B * H, cuda.gridsize(1)):
+        t = idx // (B * H)
+        b = (idx // H) % B
+        j = idx % H
+        out[t, b, j] = dy[T - 1 - t, b, col0 + j] if reverse else dy[t, b, col0 + j]
+
+
+@cuda.jit(**CUDA_JIT_OPTIONS)
+def accumulate_dx_kernel(dx, g, reverse, first):
+    """dx (=|+=) g, time-reversed when ``reverse``; (T, B, D) arrays."""
+    T, B, D = dx.shape
+    for idx in range(cuda.grid(1), T * B * D, cuda.gridsize(1)):
+        t = idx // (B * D)
+        r = idx % (B * D)
+        v = g[T - 1 - t, r // D, r % D] if reverse else g[t, r // D, r % D]
+        if first:
+            dx[t, r // D, r % D] = v
+        else:
+            dx[t, r // D, r % D] += v
+
+
+@cuda.jit(**CUDA_JIT_OPTIONS)
+def multiply_kernel(a, b, out):
+    for i in range(cuda.grid(1), a.shape[0], cuda.gridsize(1)):
+        out[i] = a[i] * b[i]
+
+
+def reverse_time(x):
+    out = empty("x_reversed", x.shape, x.dtype)
+    blocks, threads = launch_1d(x.size)
+    reverse_time_kernel[blocks, threads](x, out)
+    return out
+
+
+def put_direction(hs, y, col0, reverse):
+    blocks, threads = launch_1d(y.shape[0] * y.shape[1] * hs.shape[2])
+    put_direction_kernel[blocks, threads](hs, y, col0, 1 if reverse else 0)
+
+
+def take_direction(dy, H, col0, reverse):
+    out = empty("dy_direction", (dy.shape[0], dy.shape[1], H), dy.dtype)
+    blocks, threads = launch_1d(out.size)
+    take_direction_kernel[blocks, threads](dy, out, col0, 1 if reverse else 0)
+    return out
+
+
+def accumulate_dx(dx, g, reverse, first):
+    blocks, threads = launch_1d(dx.size)
+    accumulate_dx_kernel[blocks, threads](dx, g, 1 if reverse else 0, 1 if first else 0)
+
+
+def multiply(key, a, b):
+    out = empty(key, a.shape, a.dtype)
+    blocks, threads = launch_1d(a.size)
+    multiply_kernel[blocks, threads](flat(a), flat(b), flat(out))
+    return out
 
 
 class DeviceOps:

@@ -2,14 +2,16 @@
 
 import numpy as np
 
+from .errors import DataError
+
 
 def _pair(y_true, y_pred):
     a = np.asarray(y_true, dtype=np.float64)
     b = np.asarray(y_pred, dtype=np.float64)
     if a.shape != b.shape:
-        raise ValueError(f"y_true and y_pred must have the same shape, got {a.shape} and {b.shape}")
+        raise DataError(f"y_true and y_pred must have the same shape, got {a.shape} and {b.shape}")
     if a.size == 0:
-        raise ValueError("y_true is empty")
+        raise DataError("y_true is empty")
     return a, b
 
 
@@ -29,7 +31,7 @@ def mape(y_true, y_pred):
     """Mean absolute percentage error, in percent (undefined where y_true = 0)."""
     a, b = _pair(y_true, y_pred)
     if (a == 0).any():
-        raise ValueError("MAPE is undefined when y_true contains zeros; use smape or mase")
+        raise DataError("MAPE is undefined when y_true contains zeros; use smape or mase")
     return float(100.0 * np.mean(np.abs((a - b) / a)))
 
 
@@ -47,10 +49,10 @@ def mase(y_true, y_pred, y_train, m=1):
     a, b = _pair(y_true, y_pred)
     tr = np.asarray(y_train, dtype=np.float64)
     if tr.shape[0] <= m:
-        raise ValueError(f"y_train needs more than m={m} values for MASE")
+        raise DataError(f"y_train needs more than m={m} values for MASE")
     scale = np.mean(np.abs(tr[m:] - tr[:-m]))
     if scale == 0:
-        raise ValueError("MASE is undefined: the seasonal naive in-sample error is zero")
+        raise DataError("MASE is undefined: the seasonal naive in-sample error is zero")
     return float(np.mean(np.abs(a - b)) / scale)
 
 

@@ -18,7 +18,7 @@ import numpy as np
 from .backend import get_backend, resolve_device
 from .core import check_array
 from .elementmath import NONLINEARITIES
-from .errors import ParameterError
+from .errors import DataError, ParameterError
 from .stack import param_suffix
 
 CELLS = {"lstm": 4, "gru": 3, "rnn": 1}
@@ -125,7 +125,7 @@ class RecurrentNetwork:
         missing = [n for n in shapes if n not in state]
         unknown = [n for n in state if n not in shapes]
         if missing or unknown:
-            raise ValueError(f"state dict mismatch: missing {missing}, unexpected {unknown}")
+            raise DataError(f"state dict mismatch: missing {missing}, unexpected {unknown}")
         new = {}
         for name, shape in shapes.items():
             arr = np.asarray(state[name])
@@ -167,14 +167,14 @@ class RecurrentNetwork:
         """
         x = np.asarray(x)
         if x.dtype.kind not in "iuf":
-            raise ValueError(f"x must be numeric, got dtype {x.dtype}")
+            raise DataError(f"x must be numeric, got dtype {x.dtype}")
         x = check_array(x.astype(self.dtype, copy=False), "x", ((None, None, self.input_size),
                         f"({'B, T' if self.batch_first else 'T, B'}, D) with D={self.input_size}"))
         if self.batch_first:
             x = np.ascontiguousarray(x.transpose(1, 0, 2))
         T, B, _ = x.shape
         if T == 0 or B == 0:
-            raise ValueError(f"x must have at least one time step and one sequence, got shape {x.shape}")
+            raise DataError(f"x must have at least one time step and one sequence, got shape {x.shape}")
         h0 = self._state(h0, "h0", B)
         c0 = self._state(c0, "c0", B) if self.cell == "lstm" else None
         H, ND = self.hidden_size, self.num_directions

@@ -1,14 +1,17 @@
 """Forecast plots (matplotlib is an optional extra: ``pip install tsgate[plot]``)."""
 
+from .errors import MissingDependencyError
 
-def _require_matplotlib():
+
+def require_matplotlib():
+    """matplotlib.pyplot (Agg backend), or a MissingDependencyError naming the extra."""
     try:
         import matplotlib
 
         matplotlib.use("Agg", force=False)
         import matplotlib.pyplot as plt
     except ImportError:
-        raise ImportError("plotting needs matplotlib: pip install 'tsgate[plot]' "
+        raise MissingDependencyError("plotting needs matplotlib: pip install 'tsgate[plot]' "
                           "(or pip install matplotlib)") from None
     return plt
 
@@ -34,7 +37,7 @@ def plot_forecast(history, forecast, target=None, path=None, title=None, last=No
     -------
     matplotlib.figure.Figure
     """
-    plt = _require_matplotlib()
+    plt = require_matplotlib()
     target = target or forecast.columns[0]
     hist = history[target] if hasattr(history, "columns") else history
     if last:

@@ -23,6 +23,7 @@ from .core import (
     tanh_,
 )
 from .elementmath import ACT_RELU, NONLINEARITIES
+from .errors import ParameterError
 
 
 @pjit
@@ -131,7 +132,7 @@ def rnn_forward(x, w_ih, w_hh, b_ih, b_hh, h0=None, *, nonlinearity="tanh"):
     cache : RNNCache
     """
     if nonlinearity not in NONLINEARITIES:
-        raise ValueError(f"nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
+        raise ParameterError(f"nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
     x, w_ih, w_hh, b_ih, b_hh, h0, _ = check_cell_inputs(x, w_ih, w_hh, b_ih, b_hh, 1, h0)
     cache = _rnn_forward(x, w_ih, w_hh, b_ih, b_hh, h0, NONLINEARITIES[nonlinearity])
     return cache.hs[1:], cache.hs[-1].copy(), cache

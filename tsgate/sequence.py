@@ -15,23 +15,22 @@ from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .errors import DataError
+from .params import NETWORK, TRAINING, Interval, StrOptions, seed_from, validate_params
 from .training import SequenceModel, predict as _predict, train
 
 
-def _seed(random_state):
-    """An int seed (or None) from an int, None, RandomState or Generator."""
-    if random_state is None or isinstance(random_state, numbers.Integral):
-        return random_state
-    if hasattr(random_state, "integers"):  # numpy Generator
-        return int(random_state.integers(2**31))
-    return int(random_state.randint(2**31))
-
-
 class _SequenceEstimator(BaseEstimator):
+    _parameter_constraints = {
+        **NETWORK, **TRAINING,
+        "cell": [StrOptions({"lstm", "gru", "rnn"})],
+        "n_features": [Interval(numbers.Integral, 1, None, closed="left"), None],
+    }
+
     def __init__(self, cell="lstm", hidden_size=32, num_layers=1, bidirectional=False, dropout=0.0,
                  n_features=None, max_epochs=100, batch_size=32, learning_rate=1e-2, optimizer="adam",
                  weight_decay=0.0, clip_norm=1.0, early_stopping=False, validation_fraction=0.1,
-                 patience=10, random_state=None, device="cpu", verbose=0):
+                 patience=10, random_state=0, device="cpu", verbose=0):
         self.cell = cell
         self.hidden_size = hidden_size
         self.num_layers = num_layers
@@ -55,32 +54,26 @@ class _SequenceEstimator(BaseEstimator):
         """Already-validated X -> standardised float32 (n, T, D)."""
         if X.ndim == 3:
             if self.n_features is not None and X.shape[2] != self.n_features:
-                raise ValueError(f"X has {X.shape[2]} features per step but n_features={self.n_features}")
+                raise DataError(f"X has {X.shape[2]} features per step but n_features={self.n_features}")
             seq = X
         elif X.ndim == 2:
             D = 1 if self.n_features is None else self.n_features
-            if not isinstance(D, numbers.Integral) or D < 1 or X.shape[1] % D:
-                raise ValueError(f"n_features={self.n_features!r} must be a positive integer dividing "
-                                 f"the {X.shape[1]} columns of X")
+            if X.shape[1] % D:
+                raise DataError(f"n_features={self.n_features!r} must be a positive integer dividing "
+                                f"the {X.shape[1]} columns of X")
             seq = X.reshape(X.shape[0], X.shape[1] // D, D)
         else:
-            raise ValueError(f"X must be 2-D (n, T*D) or 3-D (n, T, D), got {X.ndim} dimensions")
+            raise DataError(f"X must be 2-D (n, T*D) or 3-D (n, T, D), got {X.ndim} dimensions")
         if reset:
             self.x_mean_ = seq.mean(axis=(0, 1))
             std = seq.std(axis=(0, 1))
             self.x_std_ = np.where(std > 1e-12, std, 1.0)
         elif seq.shape[2] != self.x_mean_.shape[0]:
-            raise ValueError(f"X has {seq.shape[2]} features per step, fit had {self.x_mean_.shape[0]}")
+            raise DataError(f"X has {seq.shape[2]} features per step, fit had {self.x_mean_.shape[0]}")
         return ((seq - self.x_mean_) / self.x_std_).astype(np.float32)
 
     def _fit_model(self, seq, Y, loss):
-        if self.cell not in ("lstm", "gru", "rnn"):
-            raise ValueError(f"cell must be 'lstm', 'gru' or 'rnn', got {self.cell!r}")
-        for name in ("hidden_size", "num_layers", "max_epochs", "batch_size"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1:
-                raise ValueError(f"{name} must be a positive integer, got {v!r}")
-        seed = _seed(self.random_state)
+        seed = seed_from(self.random_state)
         self.model_ = SequenceModel(self.cell, seq.shape[2], self.hidden_size, Y.shape[1],
                                     num_layers=self.num_layers, bidirectional=self.bidirectional,
                                     dropout=self.dropout, device=self.device, random_state=seed)
@@ -121,12 +114,17 @@ class LSTMRegressor(RegressorMixin, _SequenceEstimator):
     max_epochs, batch_size, learning_rate, optimizer, weight_decay, clip_norm
     early_stopping, validation_fraction, patience
         Validation on the last rows of X (time-ordered data assumed).
-    random_state : int, RandomState or None
+    random_state : int, RandomState or None, default 0
     device : {'cpu', 'cuda', 'auto'}
+
+    Defaults shared with the forecasters are the same values
+    (:data:`tsgate.params.SHARED_DEFAULTS`); those that differ are listed,
+    with the reason, in :data:`tsgate.params.DIFFERENT_DEFAULTS`.
     """
 
     def fit(self, X, y):
         """Fit on X (n, T, D) or (n, T*D) and y (n,) or (n, k). Returns self."""
+        validate_params(self)
         X, y = validate_data(self, X, y, reset=True, allow_nd=True, multi_output=True, y_numeric=True,
                              dtype=[np.float64, np.float32])
         seq = self._sequences(X, reset=True)
@@ -161,6 +159,7 @@ class LSTMClassifier(ClassifierMixin, _SequenceEstimator):
 
     def fit(self, X, y):
         """Fit on X (n, T, D) or (n, T*D) and class labels y (n,). Returns self."""
+        validate_params(self)
         X, y = validate_data(self, X, y, reset=True, allow_nd=True, dtype=[np.float64, np.float32])
         check_classification_targets(y)
         seq = self._sequences(X, reset=True)
@@ -168,7 +167,7 @@ class LSTMClassifier(ClassifierMixin, _SequenceEstimator):
         self.classes_ = self._le.classes_
         codes = self._le.transform(y)
         if len(self.classes_) < 2:
-            raise ValueError(f"LSTMClassifier needs samples of at least 2 classes in y; got 1 class "
+            raise DataError(f"LSTMClassifier needs samples of at least 2 classes in y; got 1 class "
                              f"({self.classes_[0]!r})")
         if len(self.classes_) == 2:
             self._fit_model(seq, codes.reshape(-1, 1).astype(np.float64), "bce")
@@ -209,13 +208,14 @@ class LagWindowTransformer(TransformerMixin, BaseEstimator):
         Steps per output row.
     """
 
+    _parameter_constraints = {"window": [Interval(numbers.Integral, 1, None, closed="left")]}
+
     def __init__(self, window=12):
         self.window = window
 
     def fit(self, X, y=None):
+        validate_params(self)
         validate_data(self, X, reset=True)
-        if isinstance(self.window, bool) or not isinstance(self.window, numbers.Integral) or self.window < 1:
-            raise ValueError(f"window must be a positive integer, got {self.window!r}")
         return self
 
     def transform(self, X):

@@ -1,0 +1,88 @@
+"""Versioned, pickle-free, atomic bundles: a JSON header plus named arrays in one .npz.
+
+Generic: it imports nothing from tsgate. The header (a dict with the format
+name and version) is stored as a string array ``__meta__`` inside the npz, so
+the file loads with ``allow_pickle=False``. :func:`write` writes a temporary
+file in the target directory, flushes it to disk and renames it over the
+target, so a crash never leaves a half-written file; the file gets the
+permissions of a normally created file (the umask's), not the temporary
+file's 0600.
+"""
+
+import io
+import json
+import os
+import tempfile
+import zipfile
+
+import numpy as np
+
+
+class BundleError(ValueError):
+    """A file that is missing, unreadable, of another format or of an unread version."""
+
+
+def _mode_from_umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+def write_atomic(path, write):
+    """Call ``write(fh)`` on a temporary file beside ``path``, then rename it
+    over ``path``; nothing is left behind when ``write`` fails."""
+    path = os.fspath(path)
+    fd, tmp = tempfile.mkstemp(prefix=".tsgate-", suffix=".tmp", dir=os.path.dirname(os.path.abspath(path)))
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            write(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, _mode_from_umask())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def write(path, fmt, version, meta, arrays):
+    """Write ``meta`` (JSON-able dict) and ``arrays`` (name -> ndarray) to ``path``."""
+    header = dict(meta, format=fmt, version=version)
+    payload = {name: np.asarray(a) for name, a in arrays.items()}
+    payload["__meta__"] = np.array(json.dumps(header))
+    write_atomic(path, lambda fh: np.savez(fh, **payload))
+
+
+def read(path, fmt, versions):
+    """(meta, arrays) of a bundle of format ``fmt`` and a version in ``versions``.
+
+    Raises
+    ------
+    BundleError
+        Missing, truncated or corrupt files, another format, another version.
+    """
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise BundleError(f"model file {path!r} does not exist")
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read()
+        with np.load(io.BytesIO(raw), allow_pickle=False) as z:
+            arrays = {k: z[k] for k in z.files}
+        meta = json.loads(str(arrays.pop("__meta__")))
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError, json.JSONDecodeError) as exc:
+        raise BundleError(f"{path!r} is not a readable tsgate model file ({type(exc).__name__}: "
+                          f"{_first_line(exc)})") from None
+    if not isinstance(meta, dict) or meta.get("format") != fmt:
+        raise BundleError(f"{path!r} is not a tsgate model file")
+    if meta.get("version") not in versions:
+        raise BundleError(f"{path!r} has model format version {meta.get('version')!r}; "
+                          f"this tsgate reads version {' or '.join(str(v) for v in versions)}")
+    return meta, arrays
+
+
+def _first_line(exc):
+    """The first sentence of an exception, without numpy's advice to unpickle."""
+    text = " ".join(str(exc).split())
+    return text.split(" Use allow_pickle")[0].split(" allow_pickle")[0]

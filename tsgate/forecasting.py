@@ -1,0 +1,257 @@
+"""Prediction side of the forecasters: calibration, forecasts, intervals, score.
+
+:class:`ForecastMixin` is mixed into :class:`tsgate.forecaster._RecurrentForecaster`;
+it reads only the fitted state (``model_``, ``scaling_``, ``last_*_``,
+``cutoff_``, ``freq_``...), so a forecaster rebuilt from a model file
+predicts exactly like the one that was fit.
+"""
+
+import math
+import numbers
+
+import numpy as np
+import pandas as pd
+from sklearn.utils.validation import check_is_fitted
+
+from . import frames, metrics
+from .errors import DataError, ParameterError
+from .params import positive_int
+from .training import predict as model_predict
+
+
+class ForecastMixin:
+    """predict, predict_interval, update and score of a fitted forecaster."""
+
+    # ------------------------------------------------------------ calibration
+
+    def _calibrate(self, val, tv):
+        """Split-conformal residuals (scaled units, per horizon step) and the
+        validation MAE next to seasonal naive, on the validation windows."""
+        H = self.horizon_
+        self.val_residuals_, self.val_scores_ = np.zeros((0, H)), {}
+        if val.n == 0 or self.strategy != "direct":
+            return
+        every = np.arange(val.n)
+        self.val_residuals_ = val.targets(every) - self._point(model_predict(self.model_, val).astype(np.float64))
+        ends = val.ends - val.series * len(tv)  # each window's last row within its series
+        naive = [_seasonal_naive_error(tv[:, s], e, H, self.seasonal_period_) for e, s in zip(ends, val.series)]
+        scale = self.scaling_.t_scale[val.series][:, None]
+        self.val_scores_ = {"mae": float(np.mean(np.abs(self.val_residuals_ * scale))),
+                            "seasonal_naive_mae": float(np.mean(naive)), "n_windows": int(val.n)}
+
+    # ------------------------------------------------------------ inputs
+
+    def _point(self, out, k=None):
+        """Quantile output ``k`` (default: the one nearest the median) per
+        horizon step, from a (N, steps*nq) array."""
+        nq = getattr(self, "n_quantiles_", 1)
+        if nq == 1:
+            return out
+        if k is None:
+            k = int(np.argmin(np.abs(np.asarray(self.quantiles, dtype=float) - 0.5)))
+        return out.reshape(out.shape[0], -1, nq)[:, :, k]
+
+    def _future_known(self, horizon, X):
+        """Future index and the scaled known-future features over it, (horizon, K)."""
+        idx = frames.future_index(self.cutoff_, self.freq_, horizon).rename(getattr(self, "index_name_", None))
+        parts = []
+        if self.future_covariates_:
+            if X is None:
+                raise DataError(f"predict needs X with the future covariates {self.future_covariates_} "
+                                f"for the {horizon} timestamps from {idx[0]}")
+            xdf, _ = frames.as_frame(X, self.time_col, name="X")
+            missing_cols = [c for c in self.future_covariates_ if c not in xdf.columns]
+            if missing_cols:
+                raise DataError(f"X lacks the future covariate column(s) {missing_cols}")
+            missing = idx.difference(xdf.index)
+            if len(missing):
+                raise DataError(f"X has no row for future timestamp {missing[0]} "
+                                f"({len(missing)} of the {horizon} horizon rows missing)")
+            fv = frames.numeric_block(xdf.loc[idx], self.future_covariates_, "X", None)
+            off = len(self.past_covariates_)
+            parts.append((fv - self.scaling_.c_loc[off:]) / self.scaling_.c_scale[off:])
+        if self.calendar_features:
+            parts.append(frames.calendar(idx, self.freq_))
+        return idx, np.concatenate(parts, axis=1) if parts else np.zeros((horizon, 0))
+
+    def _history_known(self):
+        """Scaled known-future features over the last ``lookback_`` rows."""
+        parts = []
+        if self.future_covariates_:
+            off = len(self.past_covariates_)
+            parts.append((self.last_future_ - self.scaling_.c_loc[off:]) / self.scaling_.c_scale[off:])
+        if self.calendar_features:
+            parts.append(frames.calendar(frames.history_index(self.cutoff_, self.freq_, self.lookback_), self.freq_))
+        return np.concatenate(parts, axis=1) if parts else np.zeros((self.lookback_, 0))
+
+    # ------------------------------------------------------------ forecasts
+
+    def _direct(self, z, past, known_h, known_f, horizon, k):
+        """Scaled direct forecast of one series from its last window."""
+        H = self.horizon_
+        kf = np.zeros((H, known_f.shape[1]))
+        kf[:horizon] = known_f
+        if horizon < H and kf.shape[1]:
+            kf[horizon:] = known_f[-1]
+        base = z[-1] if self.window_norm == "last" else 0.0
+        x = np.concatenate([(z - base)[:, None], past, known_h], axis=1)[None].astype(np.float32)
+        e = kf.reshape(1, -1).astype(np.float32) if kf.size else None
+        return self._point(self.model_.forward(x, e).astype(np.float64), k)[0][:horizon] + base
+
+    def _recursive(self, z, known_h, known_f, horizon):
+        """Scaled recursive forecast: one step at a time, fed back."""
+        zz, kh, pred = list(z), known_h.copy(), np.empty(horizon)
+        for k in range(horizon):
+            win = np.asarray(zz[-self.lookback_:])
+            base = win[-1] if self.window_norm == "last" else 0.0
+            x = np.concatenate([(win - base)[:, None], kh[-self.lookback_:]], axis=1)[None].astype(np.float32)
+            e = known_f[k:k + 1].astype(np.float32) if known_f.shape[1] else None
+            pred[k] = float(self.model_.forward(x, e)[0, 0]) + base
+            zz.append(pred[k])
+            kh = np.concatenate([kh, known_f[k:k + 1]], axis=0)
+        return pred
+
+    def _forecast_scaled(self, horizon, X, k=None):
+        """Point forecasts (n_targets, horizon) in original units, and the index."""
+        if self.strategy == "direct" and horizon > self.horizon_:
+            raise ParameterError(f"horizon={horizon} exceeds the horizon the model was fit with "
+                                 f"({self.horizon_}); refit with a larger horizon or use strategy='recursive'")
+        idx, known_f = self._future_known(horizon, X)
+        known_h = self._history_known()
+        sc, P = self.scaling_, len(self.past_covariates_)
+        past = (self.last_past_ - sc.c_loc[:P]) / sc.c_scale[:P] if P else np.zeros((self.lookback_, 0))
+        out = np.empty((len(self.targets_), horizon))
+        for s in range(len(self.targets_)):
+            z = (self.last_targets_[:, s] - sc.t_loc[s]) / sc.t_scale[s]
+            pred = (self._direct(z, past, known_h, known_f, horizon, k) if self.strategy == "direct"
+                    else self._recursive(z, known_h, known_f, horizon))
+            out[s] = pred * sc.t_scale[s] + sc.t_loc[s]
+        return out, idx
+
+    def predict(self, horizon=None, X=None):
+        """Forecast the ``horizon`` steps after the end of the training data.
+
+        Parameters
+        ----------
+        horizon : int, optional
+            Steps to forecast (default: the fitted horizon). With
+            ``strategy='direct'`` at most the fitted horizon.
+        X : DataFrame, optional
+            Values of the known-future covariates on the future timestamps.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by the future timestamps, one column per target.
+        """
+        check_is_fitted(self, "model_")
+        horizon = self.horizon_ if horizon is None else positive_int(horizon, "horizon")
+        out, idx = self._forecast_scaled(horizon, X)
+        return pd.DataFrame(out.T, index=idx, columns=self.targets_)
+
+    def predict_interval(self, coverage=0.9, horizon=None, X=None, method="auto"):
+        """Point forecast with a prediction interval.
+
+        ``method='conformal'`` (default unless ``loss='pinball'``): split
+        conformal per horizon step, from absolute residuals on the validation
+        tail (quantile level ceil((n+1)*coverage)/n). ``'quantile'``: the
+        network's own quantile outputs (``loss='pinball'``); the quantiles
+        (1-coverage)/2 and (1+coverage)/2 must be among ``quantiles``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``{target}``, ``{target}_lower``, ``{target}_upper``.
+        """
+        check_is_fitted(self, "model_")
+        if not (isinstance(coverage, numbers.Real) and 0 < coverage < 1):
+            raise ParameterError(f"coverage must be in (0, 1), got {coverage!r}")
+        horizon = self.horizon_ if horizon is None else positive_int(horizon, "horizon")
+        point = self.predict(horizon, X)
+        if method == "auto":
+            method = "quantile" if (self.loss == "pinball" and self.quantiles) else "conformal"
+        if method == "conformal":
+            lower, upper = self._conformal_band(point, coverage, horizon)
+        elif method == "quantile":
+            lower, upper = self._quantile_band(coverage, horizon, X)
+        else:
+            raise ParameterError(f"method must be 'auto', 'conformal' or 'quantile', got {method!r}")
+        out = {}
+        for s, t in enumerate(self.targets_):
+            out[t], out[f"{t}_lower"], out[f"{t}_upper"] = point[t].to_numpy(), lower[s], upper[s]
+        return pd.DataFrame(out, index=point.index)
+
+    def _conformal_band(self, point, coverage, horizon):
+        res = self.val_residuals_
+        if res.shape[0] == 0:
+            raise DataError("no validation residuals for conformal intervals: fit with "
+                            "strategy='direct', early_stopping=True and validation_fraction > 0")
+        n = res.shape[0]
+        level = min(1.0, math.ceil((n + 1) * coverage) / n)
+        q = np.quantile(np.abs(res), level, axis=0, method="higher")[:horizon]
+        mid = point.to_numpy().T
+        width = q[None, :] * self.scaling_.t_scale[:, None]
+        return mid - width, mid + width
+
+    def _quantile_band(self, coverage, horizon, X):
+        qs = np.asarray(self.quantiles or [], dtype=float)
+        lo, hi = (1 - coverage) / 2, (1 + coverage) / 2
+        if not (np.isclose(qs, lo).any() and np.isclose(qs, hi).any()):
+            raise ParameterError(f"coverage={coverage} needs quantiles {lo:g} and {hi:g}; "
+                                 f"fitted quantiles: {list(qs)}")
+        raw = np.stack([self._forecast_scaled(horizon, X, k)[0] for k in range(self.n_quantiles_)], axis=2)
+        return raw[:, :, int(np.argmin(np.abs(qs - lo)))], raw[:, :, int(np.argmin(np.abs(qs - hi)))]
+
+    # ------------------------------------------------------------ new data
+
+    def update(self, X):
+        """Move the forecast origin to the end of newer data, without refitting.
+
+        ``X`` holds the same columns (at least the last ``lookback_`` rows
+        after the training data, or a longer frame that ends later). The
+        forecast then starts after its last timestamp.
+
+        Returns
+        -------
+        self
+        """
+        check_is_fitted(self, "model_")
+        df, freq = frames.as_frame(X, self.time_col, name="X")
+        if str(freq) != str(self.freq_):
+            raise DataError(f"X has frequency {freq}, the model was fit on {self.freq_}")
+        if len(df) < self.lookback_:
+            raise DataError(f"X needs at least lookback={self.lookback_} rows, got {len(df)}")
+        cols = self.targets_ + self.past_covariates_ + self.future_covariates_
+        missing = [c for c in cols if c not in df.columns]
+        if missing:
+            raise DataError(f"X lacks the column(s) {missing} the model was fit with")
+        tail = df.iloc[-self.lookback_:]
+        self.last_targets_, self.last_past_, self.last_future_ = (
+            frames.numeric_block(tail, cols, "X", self.fill)
+            for cols in (self.targets_, self.past_covariates_, self.future_covariates_))
+        self.cutoff_ = df.index[-1]
+        return self
+
+    def score(self, X, y=None):
+        """Negative MAE of the forecast over the first steps of ``X``.
+
+        Convention (greater is better, as scikit-learn expects): ``X`` is the
+        data that follows the training data (e.g. a TimeSeriesSplit test
+        fold); the forecast covers ``min(len(X), horizon)`` steps and the
+        score is ``-MAE`` over all targets.
+        """
+        check_is_fitted(self, "model_")
+        if y is not None:
+            X = y
+        df, _ = frames.as_frame(X, self.time_col, name="X")
+        h = min(len(df), self.horizon_) if self.strategy == "direct" else len(df)
+        pred = self.predict(h, df if self.future_covariates_ else None)
+        truth = frames.numeric_block(df.iloc[:h], self.targets_, "X", self.fill)
+        return -float(np.mean(np.abs(pred.to_numpy() - truth)))
+
+
+def _seasonal_naive_error(y, end, horizon, m):
+    """Mean absolute error of the seasonal naive forecast from row ``end`` of ``y``."""
+    m = m if end + 1 >= m else 1
+    forecast = metrics.seasonal_naive(y[end - m + 1:end + 1], horizon, m)
+    return float(np.mean(np.abs(y[end + 1:end + 1 + horizon] - forecast)))

@@ -1,0 +1,198 @@
+"""pandas input handling for the forecasters: validation, frequencies, calendar.
+
+Every check raises :class:`~tsgate.errors.DataError` naming the argument,
+column, row or timestamp at fault. Nothing here is compiled; the kernels never
+see pandas. This module holds the one frequency parser (:func:`freq_base`)
+and the one time-column detector (:func:`detect_time_column`) of tsgate.
+"""
+
+import numpy as np
+import pandas as pd
+
+from .errors import DataError, ParameterError
+from .errors import name as pname
+
+#: Seasonal period by pandas frequency base (used for lookback=None and MASE).
+SEASONAL_PERIODS = {"h": 24, "H": 24, "min": 60, "T": 60, "D": 7, "B": 5, "W": 52,
+                    "MS": 12, "ME": 12, "M": 12, "QS": 4, "QE": 4, "Q": 4, "YS": 1, "YE": 1,
+                    "Y": 1, "A": 1, "AS": 1}
+
+
+def freq_base(freq):
+    """The unit of a pandas frequency string: 'W-SUN' -> 'W', '15min' -> 'min'
+    (None for an integer index)."""
+    if freq is None or isinstance(freq, (int, np.integer)):
+        return None
+    return str(freq).split("-")[0].lstrip("0123456789")
+
+
+def seasonal_period(freq):
+    """Seasonal period implied by a pandas frequency string (1 if none)."""
+    return SEASONAL_PERIODS.get(freq_base(freq), 1)
+
+
+def default_horizon(freq):
+    """Steps forecast when no horizon is given: the seasonal period, at least 12."""
+    return max(seasonal_period(freq), 12)
+
+
+def detect_time_column(df):
+    """The first text column whose every value parses as a date, or None."""
+    for col in df.columns:
+        if df[col].dtype == object or pd.api.types.is_string_dtype(df[col]):
+            if pd.to_datetime(df[col], errors="coerce", format="mixed").notna().all():
+                return col
+    return None
+
+
+def _as_dataframe(data, name):
+    if isinstance(data, pd.Series):
+        return data.to_frame(name=data.name if data.name is not None else "y")
+    if isinstance(data, np.ndarray):
+        raise ParameterError(f"{name} must be a pandas Series or DataFrame with a time index, got a NumPy array")
+    if not isinstance(data, pd.DataFrame):
+        raise ParameterError(f"{name} must be a pandas Series or DataFrame, got {type(data).__name__}")
+    if data.shape[0] == 0 or data.shape[1] == 0:
+        raise DataError(f"{name} is empty (shape {data.shape})")
+    return data
+
+
+def _index_from_column(df, time_col, name):
+    if time_col not in df.columns:
+        raise DataError(f"{pname('time_col')} {time_col!r} is not a column of {name}; columns: {list(df.columns)}")
+    idx = pd.to_datetime(df[time_col], errors="coerce")
+    if idx.isna().any():
+        bad = int(np.flatnonzero(idx.isna().to_numpy())[0])
+        raise DataError(f"{pname('time_col')} {time_col!r} has an unparseable timestamp at row {bad}: "
+                        f"{df[time_col].iloc[bad]!r}")
+    df = df.drop(columns=[time_col])
+    df.index = pd.DatetimeIndex(idx)
+    return df
+
+
+def _check_order(idx, name):
+    if idx.has_duplicates:
+        raise DataError(f"{name} has duplicated timestamps (first: {idx[idx.duplicated()][0]})")
+    if not idx.is_monotonic_increasing:
+        steps = np.diff(idx.asi8 if isinstance(idx, pd.DatetimeIndex) else np.asarray(idx))
+        pos = int(np.flatnonzero(steps < 0)[0]) + 1
+        raise DataError(f"{name} timestamps are not sorted: row {pos} ({idx[pos]}) comes before "
+                        f"the previous row ({idx[pos - 1]}); sort the index first")
+
+
+def _datetime_freq(idx, name):
+    freq = idx.freqstr if idx.freq is not None else None
+    if freq is None and len(idx) >= 3:
+        try:
+            freq = pd.DatetimeIndex(idx, freq="infer").freqstr
+        except ValueError:
+            freq = None
+    if freq is None:
+        gaps = np.diff(idx.asi8)
+        first = int(np.flatnonzero(gaps != gaps[0])[0]) + 1 if len(gaps) and (gaps != gaps[0]).any() else 0
+        raise DataError(f"{name} has an irregular time index: cannot infer a frequency "
+                        f"(first irregular step at row {first}, {idx[first]}); resample it first")
+    return freq
+
+
+def as_frame(data, time_col=None, name="data"):
+    """Series/DataFrame -> DataFrame with a validated, regular index.
+
+    Returns ``(frame, freq)``; ``freq`` is a pandas offset alias (or the
+    integer step of an integer index). A PeriodIndex becomes a DatetimeIndex
+    (period starts).
+    """
+    df = _as_dataframe(data, name)
+    if time_col is not None:
+        df = _index_from_column(df, time_col, name)
+    idx = df.index
+    if isinstance(idx, pd.PeriodIndex):
+        df = df.copy()
+        df.index = idx = idx.to_timestamp()
+    if not isinstance(idx, (pd.DatetimeIndex, pd.RangeIndex)) and not pd.api.types.is_integer_dtype(idx):
+        raise DataError(f"{name} needs a DatetimeIndex, PeriodIndex or integer index (or time_col), "
+                        f"got {type(idx).__name__}")
+    _check_order(idx, name)
+    if isinstance(idx, pd.DatetimeIndex):
+        freq = _datetime_freq(idx, name)
+        df = df.copy()
+        df.index = pd.DatetimeIndex(idx, freq=freq, name=idx.name)
+        return df, freq
+    steps = np.diff(np.asarray(idx))
+    if len(steps) and (steps != steps[0]).any():
+        first = int(np.flatnonzero(steps != steps[0])[0]) + 1
+        raise DataError(f"{name} has an irregular integer index (first irregular step at row {first})")
+    return df, int(steps[0]) if len(steps) else 1
+
+
+FILLS = ("ffill", "interpolate", "zero")
+
+
+def _fill(v, fill, col):
+    ser = pd.Series(np.where(np.isfinite(v), v, np.nan))
+    if fill == "ffill":
+        ser = ser.ffill().bfill()
+    elif fill == "interpolate":
+        ser = ser.interpolate(limit_direction="both")
+    else:
+        ser = ser.fillna(0.0)
+    out = ser.to_numpy()
+    if not np.isfinite(out).all():
+        raise DataError(f"column {col!r} has no finite value to fill from")
+    return out
+
+
+def numeric_block(df, columns, name, fill):
+    """float64 array of ``columns``; non-finite values raise or are filled."""
+    out = np.empty((len(df), len(columns)))
+    for k, col in enumerate(columns):
+        s = df[col]
+        if not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+            raise DataError(f"column {col!r} of {name} is not numeric (dtype {s.dtype})")
+        v = s.to_numpy(dtype=np.float64, na_value=np.nan)
+        bad = ~np.isfinite(v)
+        if bad.any():
+            if fill is None:
+                first = df.index[int(np.flatnonzero(bad)[0])]
+                raise DataError(f"column {col!r} has NaN or inf (first at {first}); clean it or "
+                                f"use {pname('fill', 'ffill')} (or interpolate, zero)")
+            v = _fill(v, fill, col)
+        out[:, k] = v
+    return out
+
+
+def calendar(index, freq):
+    """Cyclical calendar features of timestamps, (n, k) in [-1, 1]."""
+    if not isinstance(index, pd.DatetimeIndex):
+        raise DataError("calendar_features needs a DatetimeIndex or PeriodIndex, not an integer index")
+    base = freq_base(freq)
+    cols = []
+    if base in ("h", "H", "min", "T", "s", "S"):
+        cols += [(index.hour + index.minute / 60.0, 24.0)]
+    if base in ("h", "H", "min", "T", "D", "B", "s", "S"):
+        cols += [(index.day_of_week, 7.0)]
+    if base in ("D", "B", "W"):
+        cols += [(index.day_of_year, 365.25)]
+    if base in ("MS", "ME", "M", "SMS"):
+        cols += [(index.month - 1, 12.0)]
+    if base in ("QS", "QE", "Q"):
+        cols += [(index.quarter - 1, 4.0)]
+    feats = []
+    for v, period in cols:
+        ang = 2 * np.pi * np.asarray(v, dtype=np.float64) / period
+        feats += [np.sin(ang), np.cos(ang)]
+    return np.stack(feats, axis=1) if feats else np.zeros((len(index), 0))
+
+
+def future_index(cutoff, freq, horizon):
+    """The ``horizon`` timestamps after ``cutoff``."""
+    if isinstance(cutoff, pd.Timestamp):
+        return pd.date_range(cutoff, periods=horizon + 1, freq=freq)[1:]
+    return pd.RangeIndex(cutoff + freq, cutoff + freq * (horizon + 1), freq)
+
+
+def history_index(cutoff, freq, length):
+    """The ``length`` timestamps that end at ``cutoff`` (None for an integer index)."""
+    if isinstance(cutoff, pd.Timestamp):
+        return pd.date_range(end=cutoff, periods=length, freq=freq)
+    return None

@@ -1,0 +1,189 @@
+"""One parameter contract for every estimator: constraints, shared defaults, seeds.
+
+Constraints use scikit-learn's ``_parameter_constraints`` grammar: each
+parameter maps to a list of accepted kinds, any one of which may match:
+:class:`Interval`, :class:`StrOptions`, :class:`ListOf`, a type, ``None``,
+``callable``, ``"boolean"`` or ``"random_state"``. scikit-learn's own
+validator (``sklearn.utils._param_validation``) is private API, so tsgate
+keeps this small vendored subset of that grammar instead of pinning
+scikit-learn's minor version: the estimators keep working on every
+scikit-learn >= 1.6, and the messages follow scikit-learn's wording
+("The 'horizon' parameter of LSTMForecaster must be an int in the range
+[1, inf). Got 0 instead.").
+
+Each estimator combines :data:`NETWORK` and :data:`TRAINING` with its own
+constraints and calls :func:`validate_params` first thing in ``fit``, before
+touching the data.
+"""
+
+import numbers
+
+import numpy as np
+
+from .errors import ParameterError
+
+
+class Interval:
+    """Numbers of ``kind`` (numbers.Integral or numbers.Real) between ``left``
+    and ``right`` (None: unbounded); ``closed`` in 'left', 'right', 'both', 'neither'."""
+
+    def __init__(self, kind, left, right, closed):
+        self.kind, self.left, self.right, self.closed = kind, left, right, closed
+
+    def is_satisfied_by(self, v):
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, self.kind):
+            return False
+        if not np.isfinite(float(v)):
+            return False
+        lo_ok = self.left is None or (v >= self.left if self.closed in ("left", "both") else v > self.left)
+        hi_ok = self.right is None or (v <= self.right if self.closed in ("right", "both") else v < self.right)
+        return lo_ok and hi_ok
+
+    def __str__(self):
+        kind = "an int" if self.kind is numbers.Integral else "a float"
+        lo = "-inf" if self.left is None else f"{self.left:g}"
+        hi = "inf" if self.right is None else f"{self.right:g}"
+        lb = "[" if self.closed in ("left", "both") and self.left is not None else "("
+        rb = "]" if self.closed in ("right", "both") and self.right is not None else ")"
+        return f"{kind} in the range {lb}{lo}, {hi}{rb}"
+
+
+class StrOptions:
+    """One of a set of strings."""
+
+    def __init__(self, options):
+        self.options = sorted(options)
+
+    def is_satisfied_by(self, v):
+        return isinstance(v, str) and v in self.options
+
+    def __str__(self):
+        return "a str among {" + ", ".join(repr(o) for o in self.options) + "}"
+
+
+class ListOf:
+    """A non-empty list or tuple whose every item satisfies ``item``."""
+
+    def __init__(self, item):
+        self.item = item
+
+    def is_satisfied_by(self, v):
+        return isinstance(v, (list, tuple)) and len(v) > 0 and all(_satisfies(self.item, x) for x in v)
+
+    def __str__(self):
+        return f"a non-empty list of {self.item}s"
+
+
+def _satisfies(constraint, v):
+    if constraint is None:
+        return v is None
+    if constraint == "boolean":
+        return isinstance(v, (bool, np.bool_))
+    if constraint == "random_state":
+        return (v is None or isinstance(v, np.random.RandomState)
+                or (isinstance(v, numbers.Integral) and not isinstance(v, bool) and 0 <= v < 2**32))
+    if constraint is callable:
+        return callable(v)
+    if isinstance(constraint, type):
+        return isinstance(v, constraint) and not (constraint is not bool and isinstance(v, bool))
+    return constraint.is_satisfied_by(v)
+
+
+def _describe(constraint):
+    if constraint is None:
+        return "None"
+    if constraint == "boolean":
+        return "an instance of 'bool'"
+    if constraint == "random_state":
+        return "an int in the range [0, 4294967295], an instance of 'numpy.random.RandomState' or None"
+    if constraint is callable:
+        return "a callable"
+    if isinstance(constraint, type):
+        return f"an instance of '{constraint.__name__}'"
+    return str(constraint)
+
+
+def check_param(name, value, constraints, owner):
+    """Raise :class:`ParameterError` unless ``value`` meets one of ``constraints``."""
+    if any(_satisfies(c, value) for c in constraints):
+        return value
+    kinds = [_describe(c) for c in constraints]
+    text = kinds[0] if len(kinds) == 1 else ", ".join(kinds[:-1]) + " or " + kinds[-1]
+    raise ParameterError(f"The {name!r} parameter of {owner} must be {text}. Got {value!r} instead.")
+
+
+def validate_params(estimator):
+    """Check every parameter of ``estimator`` against its class's
+    ``_parameter_constraints`` (the keys must be exactly its parameters)."""
+    constraints = type(estimator)._parameter_constraints
+    owner = type(estimator).__name__
+    for name, value in estimator.get_params(deep=False).items():
+        check_param(name, value, constraints[name], owner)
+
+
+def positive_int(value, name):
+    """A method argument that must be a positive integer (e.g. predict's horizon)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or value <= 0:
+        raise ParameterError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def seed_from(random_state):
+    """The integer seed (or None) behind ``random_state``: an int is used as
+    it is, so a seed means the same thing everywhere; None draws a fresh seed;
+    a RandomState instance draws one from itself (scikit-learn's
+    ``check_random_state`` semantics)."""
+    if random_state is None or (isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool)):
+        return None if random_state is None else int(random_state)
+    from sklearn.utils import check_random_state
+
+    return int(check_random_state(random_state).randint(2**31 - 1))
+
+
+def _positive(kind):
+    return Interval(kind, 1, None, closed="left")
+
+
+#: The network's shape and device: every estimator has these parameters.
+NETWORK = {
+    "hidden_size": [_positive(numbers.Integral)],
+    "num_layers": [_positive(numbers.Integral)],
+    "bidirectional": ["boolean"],
+    "dropout": [Interval(numbers.Real, 0, 1, closed="left")],
+    "device": [StrOptions({"cpu", "cuda", "auto"})],
+}
+
+#: The training recipe: every estimator has these parameters.
+TRAINING = {
+    "max_epochs": [_positive(numbers.Integral)],
+    "batch_size": [_positive(numbers.Integral)],
+    "learning_rate": [Interval(numbers.Real, 0, None, closed="neither")],
+    "optimizer": [StrOptions({"adam", "rmsprop", "sgd"})],
+    "weight_decay": [Interval(numbers.Real, 0, None, closed="left")],
+    "clip_norm": [Interval(numbers.Real, 0, None, closed="neither"), None],
+    "early_stopping": ["boolean"],
+    "validation_fraction": [Interval(numbers.Real, 0, 1, closed="left")],
+    "patience": [_positive(numbers.Integral)],
+    "random_state": ["random_state"],
+    "verbose": [Interval(numbers.Integral, 0, None, closed="left"), "boolean", callable],
+}
+
+#: Defaults shared by every estimator (same meaning, same value).
+SHARED_DEFAULTS = dict(hidden_size=32, num_layers=1, bidirectional=False, dropout=0.0, device="cpu",
+                       batch_size=32, optimizer="adam", weight_decay=0.0, clip_norm=1.0, random_state=0, verbose=0)
+
+#: Shared parameters whose defaults differ between the forecasters and the
+#: sequence estimators, and why.
+DIFFERENT_DEFAULTS = {
+    "early_stopping": "forecasters: on, their windows are time-ordered and the validation tail also "
+                      "calibrates the conformal intervals; sequence estimators: off, as scikit-learn's "
+                      "MLP estimators, since rows of X need not be in time order",
+    "validation_fraction": "forecasters 0.2 (the tail calibrates intervals, which needs windows); "
+                           "sequence estimators 0.1 (scikit-learn's MLP default)",
+    "patience": "forecasters 25 (few, noisy validation windows); sequence estimators 10 "
+                "(scikit-learn's n_iter_no_change)",
+    "max_epochs": "forecasters 200 with early stopping on; sequence estimators 100 without it",
+    "learning_rate": "forecasters 3e-3, stopped early on validation; sequence estimators 1e-2, as they "
+                     "train a fixed budget of epochs with no early stopping (3e-3 fails scikit-learn's "
+                     "check_regressors_train in 40 epochs)",
+}

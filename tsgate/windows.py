@@ -1,0 +1,143 @@
+"""Scaling, windowing and the validation split of the forecasters (NumPy only).
+
+:func:`make_windows` turns the scaled series into a :class:`WindowSource` for
+training and one for validation. A source stores the series once, as rows,
+and the end row of each window; ``batch(idx)`` gathers the windows ``idx``
+when a batch needs them. So memory grows with the length of the series, not
+with (length x lookback), and the training engine
+(:func:`tsgate.training.train`) reads them like any data source.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import ParameterError
+
+SCALERS = ("standard", "robust", "minmax")
+
+
+def fit_scaler(kind, values):
+    """Per-column (loc, scale) for 'standard', 'robust', 'minmax' or None."""
+    if kind is None:
+        return np.zeros(values.shape[1]), np.ones(values.shape[1])
+    if kind == "standard":
+        loc, scale = values.mean(0), values.std(0)
+    elif kind == "robust":
+        loc = np.median(values, 0)
+        scale = np.subtract(*np.percentile(values, [75, 25], axis=0))
+    elif kind == "minmax":
+        loc, scale = values.min(0), values.max(0) - values.min(0)
+    else:
+        raise ParameterError(f"scaler must be one of {SCALERS} or None, got {kind!r}")
+    scale = np.where(scale > 1e-12 * np.maximum(1.0, np.abs(loc)), scale, 1.0)
+    return loc, scale
+
+
+@dataclass
+class Scaling:
+    """Per-series target scaling and per-column covariate scaling."""
+
+    t_loc: np.ndarray  # (S,)
+    t_scale: np.ndarray  # (S,)
+    c_loc: np.ndarray  # (P+F,)
+    c_scale: np.ndarray  # (P+F,)
+
+    @classmethod
+    def fit(cls, kind, targets, covariates):
+        t_loc, t_scale = fit_scaler(kind, targets)
+        if covariates.shape[1]:
+            c_loc, c_scale = fit_scaler(kind, covariates)
+        else:
+            c_loc, c_scale = np.zeros(0), np.ones(0)
+        return cls(t_loc, t_scale, c_loc, c_scale)
+
+
+class WindowSource:
+    """Windows over series stored as rows, gathered per batch.
+
+    ``rows`` (R, D) holds, per row of each series, [scaled target, scaled past
+    covariates, known-future features]; ``known`` (R, K) the known-future
+    features alone; ``ends`` (N,) the row of each window's last step and
+    ``series`` (N,) its series number. A window reads ``lookback`` rows up to
+    its end; its targets are the next ``n_out`` scaled target values and its
+    extra features the known-future features of the next ``horizon`` rows.
+    With ``norm='last'`` the target channel and the targets are taken relative
+    to the window's last target value. Each target column is repeated
+    ``repeat`` times (one column per quantile output).
+    """
+
+    def __init__(self, rows, known, ends, series, lookback, n_out, horizon, norm, repeat=1):
+        self.rows, self.known, self.ends, self.series = rows, known, ends, series
+        self.lookback, self.n_out, self.horizon, self.norm, self.repeat = lookback, n_out, horizon, norm, repeat
+        self.n = len(ends)
+
+    def subset(self, sel):
+        """The windows ``sel`` (a slice or index array) as a new source on the same rows."""
+        return WindowSource(self.rows, self.known, self.ends[sel], self.series[sel], self.lookback, self.n_out,
+                            self.horizon, self.norm, self.repeat)
+
+    def base(self, idx):
+        """(B,) the value each window is relative to (0 without norm)."""
+        return self.rows[self.ends[idx], 0] if self.norm == "last" else np.zeros(len(idx))
+
+    def targets(self, idx):
+        """(B, n_out) scaled targets relative to :meth:`base`, float64."""
+        e = self.ends[idx]
+        return self.rows[e[:, None] + 1 + np.arange(self.n_out), 0] - self.base(idx)[:, None]
+
+    def batch(self, idx):
+        """X (B, lookback, D), Y (B, n_out * repeat), extra (B, horizon * K) or None; float32."""
+        idx = np.asarray(idx)
+        e = self.ends[idx]
+        X = self.rows[e[:, None] + np.arange(-self.lookback + 1, 1)]  # (B, L, D)
+        base = self.base(idx)
+        X[:, :, 0] -= base[:, None]
+        Y = self.targets(idx)
+        if self.repeat > 1:
+            Y = np.repeat(Y, self.repeat, axis=1)
+        E = None
+        if self.known.shape[1]:
+            E = self.known[e[:, None] + 1 + np.arange(self.horizon)].reshape(len(idx), -1).astype(np.float32)
+        return X.astype(np.float32), Y.astype(np.float32), E
+
+    def arrays(self):
+        """All windows at once (the GPU uploads them to device memory)."""
+        return self.batch(np.arange(self.n))
+
+
+@dataclass
+class Windows:
+    """The training and validation windows of a fit."""
+
+    train: WindowSource
+    val: WindowSource
+
+
+def series_rows(z, past, known):
+    """(n, 1+P+K) rows of one series: [scaled target, past covariates, known features]."""
+    return np.concatenate([z[:, None], past, known], axis=1)
+
+
+def make_windows(z, past, known, lookback, n_out, horizon, validation_fraction, min_val, norm, repeat=1):
+    """Windows of every series, split in time into training and validation.
+
+    z (n, S) scaled targets (one column per series); past (n, P) and known
+    (n, K) are shared by the series. Each series gives the windows ending at
+    rows ``lookback-1 .. n-horizon-1``; its last ``validation_fraction`` of
+    windows (at least ``min_val``, at most all but one) validate.
+    """
+    n, S = z.shape
+    rows = np.concatenate([series_rows(z[:, s], past, known) for s in range(S)], axis=0)
+    known_rows = np.concatenate([known] * S, axis=0)
+    local = np.arange(lookback - 1, n - horizon)
+    N = len(local)
+    n_val = min(max(int(round(N * validation_fraction)), min_val), N - 1)
+    train_ends, val_ends, train_s, val_s = [], [], [], []
+    for s in range(S):
+        ends = s * n + local
+        train_ends.append(ends[:N - n_val]), val_ends.append(ends[N - n_val:])
+        train_s.append(np.full(N - n_val, s)), val_s.append(np.full(n_val, s))
+    make = lambda e, s: WindowSource(rows, known_rows, np.concatenate(e), np.concatenate(s),  # noqa: E731
+                                     lookback, n_out, horizon, norm, repeat)
+    return Windows(make(train_ends, train_s), make(val_ends, val_s))
