@@ -256,18 +256,6 @@ def test_scalers(scaler):
     assert 5000 < p.to_numpy().mean() < 20000  # inverted back to the original units
 
 
-def test_metrics():
-    y, f = np.array([1.0, 2, 4]), np.array([1.0, 3, 2])
-    assert metrics.mae(y, f) == 1.0
-    assert metrics.rmse(y, f) == pytest.approx(np.sqrt(5 / 3))
-    assert metrics.mape(y, f) == pytest.approx(100 * (0 + 0.5 + 0.5) / 3)
-    assert metrics.smape(y, f) == pytest.approx(100 * (0 + 2 / 5 + 4 / 6) / 3)
-    assert metrics.mase(y, f, [1.0, 2, 3, 5], m=1) == pytest.approx(1.0 / (4 / 3))
-    assert list(metrics.seasonal_naive([1, 2, 3, 4], 5, 2)) == [3, 4, 3, 4, 3]
-    with pytest.raises(ValueError, match="same shape"):
-        metrics.mae([1, 2], [1])
-
-
 def test_too_short_for_an_explicit_lookback():
     with pytest.raises(ValueError, match=r"too short: 30 rows, but lookback \(24\) \+ horizon \(6\)"):
         LSTMForecaster(lookback=24, horizon=6, **FAST).fit(_monthly(30))

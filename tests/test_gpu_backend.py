@@ -15,6 +15,7 @@ from tsgate.network import RecurrentNetwork
 CUDA_OK, WHY = cuda_available()
 needs_cuda = pytest.mark.skipif(not CUDA_OK, reason=f"no CUDA device or simulator: {WHY}")
 SIMULATED = os.environ.get("NUMBA_ENABLE_CUDASIM") == "1"
+pytestmark = pytest.mark.gpu
 #: (T, B, D, H): tiny in the simulator; on a real GPU also real sizes, with
 #: W_hh both in shared memory (H=32) and too big for it (H=128: global memory)
 SIZES = [(3, 3, 2, 3)] if SIMULATED else [(3, 3, 2, 3), (48, 37, 8, 32), (48, 256, 8, 128)]

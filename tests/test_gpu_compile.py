@@ -13,6 +13,8 @@ import re
 import numpy as np
 import pytest
 
+pytestmark = pytest.mark.ptx
+
 if os.environ.get("NUMBA_ENABLE_CUDASIM") == "1":
     pytest.skip("compile_ptx is not available in the simulator", allow_module_level=True)
 

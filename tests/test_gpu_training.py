@@ -11,7 +11,7 @@ from tsgate.backend import cuda_available
 from tsgate.training import LOSSES, OPTIMIZERS, SequenceModel, TrainingDivergedError, evaluate, predict, train
 
 CUDA_OK, WHY = cuda_available()
-pytestmark = pytest.mark.skipif(not CUDA_OK, reason=f"no CUDA device or simulator: {WHY}")
+pytestmark = [pytest.mark.gpu, pytest.mark.skipif(not CUDA_OK, reason=f"no CUDA device or simulator: {WHY}")]
 
 
 def _pair(cell, layers=1, bi=False, n_extra=0, dropout=0.0, dtype="float64", seed=0):

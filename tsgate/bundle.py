@@ -68,21 +68,20 @@ def read(path, fmt, versions):
     try:
         with open(path, "rb") as fh:
             raw = fh.read()
+    except OSError as exc:
+        raise BundleError(f"{path!r} cannot be read ({exc.strerror or exc})") from None
+    if not raw.startswith(b"PK\x03\x04"):
+        raise BundleError(f"{path!r} is not a readable tsgate model file (not an npz archive)")
+    try:
         with np.load(io.BytesIO(raw), allow_pickle=False) as z:
             arrays = {k: z[k] for k in z.files}
         meta = json.loads(str(arrays.pop("__meta__")))
     except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError, json.JSONDecodeError) as exc:
-        raise BundleError(f"{path!r} is not a readable tsgate model file ({type(exc).__name__}: "
-                          f"{_first_line(exc)})") from None
+        raise BundleError(f"{path!r} is not a readable tsgate model file (truncated or corrupt: "
+                          f"{type(exc).__name__})") from None
     if not isinstance(meta, dict) or meta.get("format") != fmt:
         raise BundleError(f"{path!r} is not a tsgate model file")
     if meta.get("version") not in versions:
         raise BundleError(f"{path!r} has model format version {meta.get('version')!r}; "
                           f"this tsgate reads version {' or '.join(str(v) for v in versions)}")
     return meta, arrays
-
-
-def _first_line(exc):
-    """The first sentence of an exception, without numpy's advice to unpickle."""
-    text = " ".join(str(exc).split())
-    return text.split(" Use allow_pickle")[0].split(" allow_pickle")[0]

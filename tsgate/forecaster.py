@@ -33,8 +33,7 @@ from .training import SequenceModel, train
 from .windows import SCALERS, Scaling, make_windows
 
 FORMAT, VERSION = "tsgate-model", 1
-_STATE_ARRAYS = ("t_loc_", "t_scale_", "c_loc_", "c_scale_", "last_targets_", "last_past_", "last_future_",
-                 "val_residuals_")
+_STATE_ARRAYS = ("last_targets_", "last_past_", "last_future_", "val_residuals_")
 
 
 class _RecurrentForecaster(ForecastMixin, BaseEstimator):
@@ -234,22 +233,6 @@ class _RecurrentForecaster(ForecastMixin, BaseEstimator):
 
     # ------------------------------------------------------------ state
 
-    @property
-    def t_loc_(self):
-        return self.scaling_.t_loc
-
-    @property
-    def t_scale_(self):
-        return self.scaling_.t_scale
-
-    @property
-    def c_loc_(self):
-        return self.scaling_.c_loc
-
-    @property
-    def c_scale_(self):
-        return self.scaling_.c_scale
-
     def _fitted_state(self):
         """(metadata, arrays) that describe the fitted forecaster completely."""
         check_is_fitted(self, "model_")
@@ -269,8 +252,10 @@ class _RecurrentForecaster(ForecastMixin, BaseEstimator):
             "val_scores": self.val_scores_, "index_name": self.index_name_,
             "history": {k: [float(x) for x in v] if isinstance(v, list) else v for k, v in self.history_.items()},
         }
+        sc = self.scaling_
         arrays = {name: np.asarray(getattr(self, name)) for name in _STATE_ARRAYS}
-        arrays["params_flat"] = self.model_.flat
+        arrays.update(t_loc_=sc.t_loc, t_scale_=sc.t_scale, c_loc_=sc.c_loc, c_scale_=sc.c_scale,
+                      params_flat=self.model_.flat)
         return meta, arrays
 
     @classmethod
@@ -279,7 +264,7 @@ class _RecurrentForecaster(ForecastMixin, BaseEstimator):
         params = dict(meta["params"], device=device)
         est = cls(**params)
         est.scaling_ = Scaling(arrays["t_loc_"], arrays["t_scale_"], arrays["c_loc_"], arrays["c_scale_"])
-        for name in ("last_targets_", "last_past_", "last_future_", "val_residuals_"):
+        for name in _STATE_ARRAYS:
             setattr(est, name, arrays[name])
         m = meta["model"]
         est.model_ = SequenceModel(cls._cell, m["input_size"], params["hidden_size"], m["n_outputs"],

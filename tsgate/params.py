@@ -130,9 +130,9 @@ def positive_int(value, name):
 
 def seed_from(random_state):
     """The integer seed (or None) behind ``random_state``: an int is used as
-    it is, so a seed means the same thing everywhere; None draws a fresh seed;
-    a RandomState instance draws one from itself (scikit-learn's
-    ``check_random_state`` semantics)."""
+    it is, so a seed means the same thing everywhere; None stays None (fresh
+    OS entropy wherever it is used); a RandomState instance draws a seed from
+    itself (scikit-learn's ``check_random_state`` semantics)."""
     if random_state is None or (isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool)):
         return None if random_state is None else int(random_state)
     from sklearn.utils import check_random_state

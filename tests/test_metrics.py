@@ -1,0 +1,30 @@
+"""Forecast accuracy metrics and the seasonal naive forecast."""
+
+import numpy as np
+import pytest
+
+from tsgate import metrics
+from tsgate.errors import DataError
+
+
+def test_metrics():
+    y, f = np.array([1.0, 2, 4]), np.array([1.0, 3, 2])
+    assert metrics.mae(y, f) == 1.0
+    assert metrics.rmse(y, f) == pytest.approx(np.sqrt(5 / 3))
+    assert metrics.mape(y, f) == pytest.approx(100 * (0 + 0.5 + 0.5) / 3)
+    assert metrics.smape(y, f) == pytest.approx(100 * (0 + 2 / 5 + 4 / 6) / 3)
+    assert metrics.mase(y, f, [1.0, 2, 3, 5], m=1) == pytest.approx(1.0 / (4 / 3))
+    assert list(metrics.seasonal_naive([1, 2, 3, 4], 5, 2)) == [3, 4, 3, 4, 3]
+    with pytest.raises(ValueError, match="same shape"):
+        metrics.mae([1, 2], [1])
+
+
+def test_metric_errors_are_data_errors():
+    with pytest.raises(DataError, match="undefined when y_true contains zeros"):
+        metrics.mape([0.0, 1.0], [1.0, 1.0])
+    with pytest.raises(DataError, match="needs more than m=4 values"):
+        metrics.mase([1.0], [1.0], [1.0, 2.0], m=4)
+    with pytest.raises(DataError, match="in-sample error is zero"):
+        metrics.mase([1.0], [1.0], [2.0, 2.0, 2.0], m=1)
+    with pytest.raises(DataError, match="empty"):
+        metrics.mae([], [])

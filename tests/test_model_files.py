@@ -1,0 +1,67 @@
+"""Model files: the generic bundle, and files written by earlier versions of tsgate."""
+
+import os
+import stat
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import tsgate
+from tsgate import bundle
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.mark.parametrize("name,coverage", [("model_v1_gru_covariate", 0.9), ("model_v1_lstm_quantile", 0.8)])
+def test_version_1_files_still_load_and_forecast_the_same(name, coverage):
+    fc = tsgate.load(DATA / f"{name}.tsgate")
+    want = pd.read_csv(DATA / f"{name}.expected.csv", index_col=0, parse_dates=True)
+    got = fc.predict_interval(coverage)
+    assert list(got.columns) == list(want.columns)
+    assert list(got.index) == list(want.index)
+    assert np.allclose(got.to_numpy(), want.to_numpy(), rtol=1e-6, atol=1e-9)
+
+
+def test_bundle_round_trip_and_header(tmp_path):
+    path = tmp_path / "b.npz"
+    bundle.write(path, "fmt", 3, {"a": [1, 2]}, {"x": np.arange(4.0)})
+    meta, arrays = bundle.read(path, "fmt", versions=(3,))
+    assert meta == {"a": [1, 2], "format": "fmt", "version": 3}
+    assert np.array_equal(arrays["x"], np.arange(4.0))
+    with pytest.raises(bundle.BundleError, match="model format version 3; this tsgate reads version 1 or 2"):
+        bundle.read(path, "fmt", versions=(1, 2))
+    with pytest.raises(bundle.BundleError, match="is not a tsgate model file"):
+        bundle.read(path, "other", versions=(3,))
+
+
+def test_bundle_write_is_atomic_and_leaves_nothing_on_failure(tmp_path):
+    path = tmp_path / "b.npz"
+    bundle.write(path, "fmt", 1, {}, {"x": np.zeros(2)})
+    before = path.read_bytes()
+
+    class Boom:
+        def __array__(self, *a, **k):
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        bundle.write_atomic(path, lambda fh: (fh.write(b"partial"), np.asarray(Boom())))
+    assert path.read_bytes() == before  # the old file is intact
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["b.npz"]  # no temporary file left
+
+
+def test_bundle_files_get_the_umask_permissions(tmp_path):
+    old = os.umask(0o022)
+    try:
+        bundle.write(tmp_path / "b.npz", "fmt", 1, {}, {})
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "b.npz").stat().st_mode) == 0o644  # not mkstemp's 0600
+
+
+def test_non_bundle_files_are_named_as_such(tmp_path):
+    (tmp_path / "data.csv").write_text("date,y\n2020-01-01,1\n")
+    with pytest.raises(tsgate.ModelFileError, match="not a readable tsgate model file") as info:
+        tsgate.load(tmp_path / "data.csv")
+    assert "allow_pickle" not in str(info.value)

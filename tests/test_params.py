@@ -1,0 +1,127 @@
+"""One parameter contract: every estimator rejects every invalid value of every
+parameter, with a message naming it, before it touches the data."""
+
+import numbers
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tsgate import GRUForecaster, LagWindowTransformer, LSTMClassifier, LSTMForecaster, LSTMRegressor
+from tsgate.errors import ParameterError
+from tsgate.params import (DIFFERENT_DEFAULTS, NETWORK, SHARED_DEFAULTS, TRAINING, Interval, ListOf, StrOptions,
+                           check_param, seed_from)
+
+ESTIMATORS = [LSTMForecaster, GRUForecaster, LSTMRegressor, LSTMClassifier, LagWindowTransformer]
+
+
+class Untouchable:
+    """Data that fails loudly if the estimator looks at it."""
+
+    def __getattr__(self, name):
+        raise AssertionError(f"the data was touched ({name}) before the parameters were checked")
+
+    def __len__(self):
+        raise AssertionError("the data was touched (len) before the parameters were checked")
+
+
+def _invalid_values(constraints):
+    """Values that meet none of ``constraints``."""
+    candidates = [-1, 0, 1.5, -0.5, 2.0, np.inf, np.nan, "bogus", True, [], [1.5], object()]
+    return [v for v in candidates
+            if not any(_meets(c, v) for c in constraints)]
+
+
+def _meets(constraint, v):
+    try:
+        check_param("p", v, [constraint], "Owner")
+        return True
+    except ParameterError:
+        return False
+
+
+def _cases():
+    for cls in ESTIMATORS:
+        for name, constraints in cls._parameter_constraints.items():
+            for value in _invalid_values(constraints):
+                yield pytest.param(cls, name, value, id=f"{cls.__name__}-{name}-{value!r}"[:80])
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_constraints_cover_exactly_the_parameters(cls):
+    assert set(cls._parameter_constraints) == set(cls().get_params(deep=False))
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_defaults_meet_their_own_constraints(cls):
+    for name, value in cls().get_params(deep=False).items():
+        check_param(name, value, cls._parameter_constraints[name], cls.__name__)
+
+
+@pytest.mark.parametrize("cls,name,value", list(_cases()))
+def test_invalid_parameter_is_rejected_before_the_data_is_touched(cls, name, value):
+    est = cls(**{name: value})
+    args = (Untouchable(),) if issubclass(cls, (LSTMForecaster, GRUForecaster)) else (Untouchable(), Untouchable())
+    with pytest.raises(ParameterError, match=rf"The '{name}' parameter of {cls.__name__} must be .* Got .* instead"):
+        est.fit(*args)
+
+
+def test_every_kind_of_constraint_has_invalid_values():
+    # the parametrisation above must not be empty for any parameter
+    for cls in ESTIMATORS:
+        for name, constraints in cls._parameter_constraints.items():
+            assert _invalid_values(constraints), (cls.__name__, name)
+
+
+def test_shared_defaults_are_shared_or_their_difference_is_documented():
+    forecaster, regressor = LSTMForecaster().get_params(), LSTMRegressor().get_params()
+    for name in set(NETWORK) | set(TRAINING):
+        if name in DIFFERENT_DEFAULTS:
+            assert forecaster[name] != regressor[name], f"{name} is listed as different but is not"
+        else:
+            assert forecaster[name] == regressor[name] == SHARED_DEFAULTS[name], name
+
+
+def test_constraint_messages_follow_scikit_learns_wording():
+    with pytest.raises(ParameterError, match=r"^The 'horizon' parameter of Est must be an int in the range "
+                                             r"\[1, inf\) or None\. Got 0 instead\.$"):
+        check_param("horizon", 0, [Interval(numbers.Integral, 1, None, closed="left"), None], "Est")
+    with pytest.raises(ParameterError, match=r"must be a str among \{'a', 'b'\}\. Got 'c'"):
+        check_param("x", "c", [StrOptions({"b", "a"})], "Est")
+    with pytest.raises(ParameterError, match=r"must be a non-empty list of a float in the range \(0, 1\)s"):
+        check_param("q", [0.5, 1.0], [ListOf(Interval(numbers.Real, 0, 1, closed="neither"))], "Est")
+    assert check_param("q", (0.1, 0.9), [ListOf(Interval(numbers.Real, 0, 1, closed="neither"))], "Est")
+
+
+def test_parameter_error_is_a_value_error_and_a_type_error():
+    assert issubclass(ParameterError, ValueError) and issubclass(ParameterError, TypeError)
+
+
+def test_seed_from_keeps_ints_and_draws_from_random_state_instances():
+    assert seed_from(7) == 7 and seed_from(np.int64(7)) == 7
+    assert seed_from(np.random.RandomState(0)) == seed_from(np.random.RandomState(0))
+    assert seed_from(np.random.RandomState(0)) != seed_from(np.random.RandomState(1))
+    assert seed_from(None) is None  # fresh entropy where it is used
+
+
+def test_random_state_instance_works_in_every_estimator():
+    X = np.random.default_rng(0).standard_normal((40, 5, 2))
+    a = LSTMRegressor(max_epochs=2, random_state=np.random.RandomState(3)).fit(X, X[:, -1, 0]).predict(X)
+    b = LSTMRegressor(max_epochs=2, random_state=np.random.RandomState(3)).fit(X, X[:, -1, 0]).predict(X)
+    assert np.array_equal(a, b)
+    idx = pd.date_range("2000-01-01", periods=40, freq="MS")
+    y = pd.Series(np.sin(np.arange(40) / 3.0), index=idx)
+    fc = LSTMForecaster(horizon=3, max_epochs=2, hidden_size=4, random_state=np.random.RandomState(3)).fit(y)
+    assert fc.predict().shape == (3, 1)
+
+
+def test_invalid_fill_is_rejected_even_when_the_data_has_no_nan():
+    y = pd.Series(np.arange(40.0), index=pd.date_range("2000-01-01", periods=40, freq="MS"))
+    with pytest.raises(ParameterError, match="'fill' parameter"):
+        LSTMForecaster(fill="mean", max_epochs=1).fit(y)
+
+
+def test_forecasters_reject_classification_losses():
+    for loss in ("ce", "bce"):
+        with pytest.raises(ParameterError, match="'loss' parameter of LSTMForecaster"):
+            LSTMForecaster(loss=loss).fit(Untouchable())

@@ -1,0 +1,60 @@
+"""Sequence estimators beyond scikit-learn's checks: shapes, parameters, seeds."""
+
+import numpy as np
+import pytest
+
+from tsgate import LSTMClassifier, LSTMRegressor
+from tsgate.errors import DataError
+
+
+def _data(n=60, T=6, D=2, seed=0):
+    X = np.random.default_rng(seed).standard_normal((n, T, D))
+    return X, X[:, 0, 0] + 0.5 * X[:, -1, 1]
+
+
+def test_regressor_learns_and_is_reproducible():
+    X, y = _data(200)
+    a = LSTMRegressor(max_epochs=30, random_state=1).fit(X[:150], y[:150])
+    b = LSTMRegressor(max_epochs=30, random_state=1).fit(X[:150], y[:150])
+    assert np.array_equal(a.predict(X[150:]), b.predict(X[150:]))
+    assert a.score(X[150:], y[150:]) > 0.8
+    assert a.n_iter_ == 30
+
+
+def test_multi_output_and_early_stopping():
+    X, y = _data(120)
+    Y = np.column_stack([y, -y])
+    reg = LSTMRegressor(max_epochs=200, early_stopping=True, patience=3, random_state=0).fit(X, Y)
+    assert reg.predict(X).shape == (120, 2)
+    assert reg.n_iter_ < 200  # stopped early
+    assert reg.history_["best_epoch"] >= 1
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
+def test_every_cell_classifies(cell):
+    X, y = _data(200)
+    labels = np.where(y > 0, "up", "down")
+    clf = LSTMClassifier(cell=cell, max_epochs=30, random_state=0).fit(X, labels)
+    assert set(clf.classes_) == {"up", "down"}
+    assert clf.score(X, labels) > 0.8
+    proba = clf.predict_proba(X)
+    assert np.allclose(proba.sum(1), 1.0)
+
+
+def test_three_classes_use_softmax():
+    X, y = _data(150)
+    labels = np.digitize(y, [-0.5, 0.5])
+    clf = LSTMClassifier(max_epochs=30, random_state=0).fit(X, labels)
+    assert clf.predict_proba(X).shape == (150, 3)
+    assert clf.model_.n_outputs == 3
+
+
+def test_data_errors():
+    X, y = _data()
+    with pytest.raises(DataError, match="needs samples of at least 2 classes"):
+        LSTMClassifier().fit(X, np.zeros(len(X)))
+    reg = LSTMRegressor(max_epochs=1).fit(X, y)
+    with pytest.raises(DataError, match="X has 3 features per step, fit had 2"):
+        reg.predict(np.zeros((2, 6, 3)))
+    with pytest.raises(DataError, match="2-D .* or 3-D"):
+        LSTMRegressor().fit(np.zeros((4, 2, 2, 2)), np.zeros(4))

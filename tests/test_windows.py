@@ -1,0 +1,112 @@
+"""The data module: frames (pandas checks, frequencies) and windows (scaling,
+windows gathered per batch, the validation split)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tsgate import frames
+from tsgate.errors import DataError, ParameterError
+from tsgate.windows import Scaling, fit_scaler, make_windows
+
+
+def _materialised(z, past, known, L, n_out, H, norm):
+    """The obvious (N, L, D) windows of one series: the reference."""
+    feats = np.concatenate([z[:, None], past, known], axis=1)
+    ends = np.arange(L - 1, len(z) - H)
+    X = np.stack([feats[e - L + 1:e + 1] for e in ends])
+    Y = np.stack([z[e + 1:e + 1 + n_out] for e in ends])
+    E = np.stack([known[e + 1:e + 1 + H].reshape(-1) for e in ends])
+    if norm == "last":
+        base = z[ends]
+        X[:, :, 0] -= base[:, None]
+        Y = Y - base[:, None]
+    return X, Y, E
+
+
+@pytest.mark.parametrize("norm", ["last", None])
+def test_gathered_windows_equal_the_materialised_reference(norm):
+    rng = np.random.default_rng(0)
+    n, S, L, H = 50, 3, 7, 4
+    z, past, known = rng.standard_normal((n, S)), rng.standard_normal((n, 2)), rng.standard_normal((n, 1))
+    w = make_windows(z, past, known, L, H, H, validation_fraction=0.25, min_val=1, norm=norm)
+    N = n - L - H + 1
+    n_val = round(N * 0.25)
+    assert w.train.n == S * (N - n_val) and w.val.n == S * n_val
+    for s in range(S):
+        X, Y, E = _materialised(z[:, s], past, known, L, H, H, norm)
+        tr = np.flatnonzero(w.train.series == s)
+        Xb, Yb, Eb = w.train.batch(tr)
+        assert Xb.dtype == np.float32 and Yb.dtype == np.float32
+        assert np.array_equal(Xb, X[:N - n_val].astype(np.float32))
+        assert np.array_equal(Yb, Y[:N - n_val].astype(np.float32))
+        assert np.array_equal(Eb, E[:N - n_val].astype(np.float32))
+        va = np.flatnonzero(w.val.series == s)
+        assert np.array_equal(w.val.batch(va)[0], X[N - n_val:].astype(np.float32))
+
+
+def test_windows_store_the_series_not_every_window():
+    n, L = 10_000, 500
+    z = np.zeros((n, 1))
+    w = make_windows(z, np.zeros((n, 0)), np.zeros((n, 0)), L, 1, 1, 0.2, 1, "last")
+    stored = sum(a.nbytes for a in (w.train.rows, w.train.ends, w.train.series, w.val.ends, w.val.series))
+    assert w.train.n + w.val.n == n - L
+    assert stored < 20 * n * 8  # a materialised (N, L, 1) copy would be ~ (n - L) * L * 8 bytes
+    X, _, _ = w.train.batch(np.arange(32))
+    assert X.shape == (32, L, 1)
+
+
+def test_quantile_columns_repeat_the_targets():
+    z = np.arange(20.0)[:, None]
+    w = make_windows(z, np.zeros((20, 0)), np.zeros((20, 0)), 3, 2, 2, 0.0, 0, None, repeat=3)
+    _, Y, E = w.train.batch(np.array([0]))
+    assert E is None
+    assert np.array_equal(Y, [[3, 3, 3, 4, 4, 4]])
+
+
+def test_scalers():
+    v = np.array([[1.0, 5.0], [3.0, 5.0], [5.0, 5.0]])
+    loc, scale = fit_scaler("standard", v)
+    assert np.allclose(loc, [3, 5]) and np.allclose(scale, [np.std([1, 3, 5]), 1.0])  # constant column: scale 1
+    assert np.allclose(fit_scaler("minmax", v)[1], [4.0, 1.0])
+    assert np.allclose(fit_scaler(None, v)[1], [1.0, 1.0])
+    with pytest.raises(ParameterError, match="scaler must be one of"):
+        fit_scaler("zscore", v)
+    sc = Scaling.fit("robust", v, np.zeros((3, 0)))
+    assert sc.c_loc.shape == (0,) and np.allclose(sc.t_loc, [3, 5])
+
+
+def test_frequency_parser_and_defaults():
+    assert frames.freq_base("W-SUN") == "W" and frames.freq_base("15min") == "min" and frames.freq_base(1) is None
+    assert [frames.seasonal_period(f) for f in ("MS", "QS-JAN", "W-SAT", "D", "h", "YS-JAN", 1)] == [12, 4, 52, 7, 24, 1, 1]
+    assert [frames.default_horizon(f) for f in ("MS", "W-SAT", "h", "D", "YS-JAN")] == [12, 52, 24, 12, 12]
+
+
+def test_time_column_detection():
+    df = pd.DataFrame({"id": ["a", "b"], "when": ["2020-01-01", "2020-02-01"], "y": [1.0, 2.0]})
+    assert frames.detect_time_column(df) == "when"
+    assert frames.detect_time_column(df[["y"]]) is None
+
+
+def test_as_frame_checks():
+    idx = pd.date_range("2020-01-01", periods=5, freq="D")
+    df, freq = frames.as_frame(pd.Series(np.arange(5.0), index=idx))
+    assert freq == "D" and list(df.columns) == ["y"]
+    with pytest.raises(DataError, match="not sorted: row 2"):
+        frames.as_frame(pd.Series(np.arange(3.0), index=idx[[0, 2, 1]]))
+    with pytest.raises(DataError, match="irregular time index"):
+        frames.as_frame(pd.Series(np.arange(4.0), index=idx[[0, 1, 2, 4]]))
+    with pytest.raises(ParameterError, match="NumPy array"):
+        frames.as_frame(np.zeros(3))
+    assert frames.as_frame(pd.Series([1.0, 2.0, 3.0], index=[10, 12, 14]))[1] == 2
+
+
+def test_fill_policies():
+    df = pd.DataFrame({"y": [1.0, np.nan, 3.0, np.inf]}, index=pd.RangeIndex(4))
+    assert np.allclose(frames.numeric_block(df, ["y"], "X", "interpolate")[:, 0], [1, 2, 3, 3])
+    assert np.allclose(frames.numeric_block(df, ["y"], "X", "ffill")[:, 0], [1, 1, 3, 3])
+    assert np.allclose(frames.numeric_block(df, ["y"], "X", "zero")[:, 0], [1, 0, 3, 0])
+    with pytest.raises(DataError, match=r"column 'y' has NaN or inf \(first at 1\); clean it or use fill='ffill'"):
+        frames.numeric_block(df, ["y"], "X", None)
+    with pytest.raises(DataError, match="no finite value to fill from"):
+        frames.numeric_block(pd.DataFrame({"y": [np.nan, np.nan]}), ["y"], "X", "ffill")
