@@ -1,15 +1,30 @@
-"""The ``tsgate`` command line (installed as ``tsgate.cli``).
+"""The ``tsgate`` command line (installed as ``tsgate.cli``): a thin shell over the library.
 
-User errors (unreadable or empty file, unknown column, a series too short,
-NaN without a fill policy, a bad option value) print one line on stderr and
-exit with code 2, never a traceback.
+User errors (an unreadable or malformed file, an unknown column, a series too
+short, NaN without a fill policy, a bad option value, an unwritable output, a
+corrupt model file) print one line on stderr and exit with code 2, never a
+traceback; messages name CLI options (``--fill ffill``), not Python
+parameters. Every output path is checked before any work, and the outputs of
+one command are written all together, atomically, or not at all.
 """
 
+import contextlib
+import errno
+import functools
+import io
 import json
 import sys
 import time
+import warnings
 
 import click
+
+#: Python parameter -> command-line option, for messages raised by the library.
+VOCABULARY = {"time_col": "--time-col", "target": "--target", "fill": "--fill", "horizon": "--horizon",
+              "lookback": "--lookback", "max_epochs": "--epochs", "random_state": "--seed", "X": "FILE",
+              "hidden_size": "--hidden-size", "num_layers": "--layers", "learning_rate": "--learning-rate",
+              "future_covariates": "--future-covariates", "calendar_features": "--calendar", "sep": "--sep",
+              "decimal": "--decimal", "encoding": "--encoding", "coverage": "--interval", "cell": "--cell"}
 
 
 class UserError(click.ClickException):
@@ -21,36 +36,78 @@ class UserError(click.ClickException):
         click.echo(f"tsgate: error: {self.format_message()}", err=True)
 
 
-#: Python parameter -> command-line option, for messages raised by the library.
-VOCABULARY = {"time_col": "--time-col", "target": "--target", "fill": "--fill", "horizon": "--horizon",
-              "lookback": "--lookback", "max_epochs": "--epochs", "random_state": "--seed", "X": "FILE"}
+class OneLineGroup(click.Group):
+    """click's own usage errors on one line too, and a quiet exit when the
+    reader of stdout goes away (``tsgate predict m | head``)."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.ClickException as exc:
+            hint = f" (see '{exc.ctx.command_path} --help')" if getattr(exc, "ctx", None) else ""
+            UserError(" ".join(exc.format_message().split()) + hint).show()
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("Aborted!", err=True)
+            sys.exit(1)
+        except OSError as exc:
+            if exc.errno != errno.EPIPE:
+                raise
+            _quiet_broken_pipe()
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+def _quiet_broken_pipe():
+    """Exit like a Unix tool whose reader has gone: no message, status 141."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    sys.exit(141)
 
 
 def _user_errors(fn):
     """Run ``fn`` speaking in CLI options; the library's user errors become
     one-line exit-2 errors. Anything else is a bug and keeps its traceback."""
-    import functools
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
+        from tsgate.bundle import OutputError
         from tsgate.elementmath import TrainingDivergedError
         from tsgate.errors import TsgateError, speaking
 
         try:
-            with speaking(VOCABULARY):
+            with speaking({**VOCABULARY, "X": kwargs.get("file") or "FILE"}), _warnings_to_stderr():
                 return fn(*args, **kwargs)
-        except (TsgateError, TrainingDivergedError) as exc:
-            msg = " ".join(str(exc).split())
-            raise UserError(msg or type(exc).__name__) from None
+        except (TsgateError, TrainingDivergedError, OutputError) as exc:
+            raise UserError(" ".join(str(exc).split()) or type(exc).__name__) from None
 
     return wrapper
 
 
-def read_csv(path, time_col=None):
-    """The library's reader (:func:`tsgate.csvio.read_csv`)."""
-    from tsgate.csvio import read_csv as _read
+@contextlib.contextmanager
+def _warnings_to_stderr():
+    """tsgate's own warnings as ``tsgate: warning:`` lines (others as Python shows them)."""
+    from tsgate.errors import TsgateWarning
 
-    return _read(path, time_col)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", TsgateWarning)
+        try:
+            yield
+        finally:
+            for w in caught:
+                if issubclass(w.category, TsgateWarning):
+                    click.echo(f"tsgate: warning: {w.message}", err=True)
+                else:
+                    warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+
+
+def _read(file, time_col, sep, decimal, encoding):
+    from tsgate.csvio import read_csv
+
+    return read_csv(file, time_col=time_col, sep=sep, decimal=decimal, encoding=encoding)
 
 
 def _progress(quiet, max_epochs):
@@ -64,28 +121,54 @@ def _progress(quiet, max_epochs):
     return cb
 
 
-def _build(cell, horizon, lookback, epochs, seed, target, fill, quiet):
+def _build(o, quiet=None):
+    """The forecaster the options describe."""
     from tsgate.forecaster import FORECASTERS
 
-    return FORECASTERS[cell](horizon=horizon, lookback=lookback, max_epochs=epochs, random_state=seed,
-                             target=target, fill=fill, verbose=_progress(quiet, epochs))
+    future = [c.strip() for c in o["future_covariates"].split(",")] if o.get("future_covariates") else None
+    return FORECASTERS[o["cell"]](
+        horizon=o["horizon"], lookback=o["lookback"], max_epochs=o["epochs"], random_state=o["seed"],
+        target=o["target"], fill=o["fill"], hidden_size=o["hidden_size"], num_layers=o["layers"],
+        learning_rate=o["learning_rate"], future_covariates=future, calendar_features=o["calendar"],
+        verbose=_progress(o["quiet"] if quiet is None else quiet, o["epochs"]))
 
 
-def _emit(frame, out, as_json):
+def _check_outputs(**paths):
+    """Every output path writable, and no two the same, before any work."""
+    import os
+
+    from tsgate.bundle import check_output
+
+    given = {opt: p for opt, p in paths.items() if p and p != "-"}
+    seen = {}
+    for opt, p in given.items():
+        key = os.path.abspath(p)
+        if key in seen:
+            raise UserError(f"{seen[key]} and {opt} name the same file {p!r}")
+        seen[key] = opt
+        check_output(p, opt)
+    if given.get("--plot"):
+        from tsgate.plot import check_plot_path
+
+        check_plot_path(given["--plot"])
+
+
+def _frame_text(frame, as_json):
     frame = frame.copy()
     frame.index.name = frame.index.name or "time"
     if as_json:
         recs = json.loads(frame.reset_index().to_json(orient="records", date_format="iso"))
-        text = json.dumps(recs, indent=1)
-        if out:
-            with open(out, "w") as fh:
-                fh.write(text + "\n")
-        else:
-            click.echo(text)
-    elif out:
-        frame.to_csv(out)
-    else:
-        frame.to_csv(sys.stdout)
+        return json.dumps(recs, indent=1) + "\n"
+    return frame.to_csv()
+
+
+def _write(outputs, stdout_text=None):
+    """Commit the file outputs together, then print ``stdout_text``."""
+    from tsgate.bundle import commit
+
+    commit({p: (d.encode() if isinstance(d, str) else d) for p, d in outputs.items()})
+    if stdout_text is not None:
+        click.echo(stdout_text, nl=False)
 
 
 def _summary(fc, seconds, quiet):
@@ -94,8 +177,7 @@ def _summary(fc, seconds, quiet):
     if sys.stderr.isatty():  # end the progress line
         click.echo("", err=True)
     vs = getattr(fc, "val_scores_", {}) or {}
-    name = type(fc).__name__
-    line = (f"{name}: hidden={fc.hidden_size} lookback={fc.lookback_} horizon={fc.horizon} "
+    line = (f"{type(fc).__name__}: hidden={fc.hidden_size} lookback={fc.lookback_} horizon={fc.horizon_} "
             f"epochs={len(fc.history_['loss'])} (best {fc.history_['best_epoch']})")
     click.echo(line, err=True)
     if vs:
@@ -105,116 +187,158 @@ def _summary(fc, seconds, quiet):
     click.echo(f"time {seconds:.1f} s", err=True)
 
 
-COMMON = [
-    click.option("--target", help="target column (default: the only numeric column)"),
+FILE_ARG = click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
+READ = [
     click.option("--time-col", help="time column (default: detected)"),
+    click.option("--sep", help="delimiter (default: detected among , ; tab |)"),
+    click.option("--decimal", type=click.Choice([".", ","]), help="decimal mark (default: '.', or a detected ',')"),
+    click.option("--encoding", help="text encoding of the file (default: utf-8)"),
+    click.option("--fill", type=click.Choice(["ffill", "interpolate", "zero"]), default=None,
+                 help="NaN policy (default: NaN is an error)"),
+]
+MODEL = [
+    click.option("--target", help="target column (default: the only numeric column)"),
     click.option("--horizon", type=click.IntRange(min=1), default=None,
                  help="steps to forecast (default: the seasonal period, at least 12)"),
     click.option("--cell", type=click.Choice(["lstm", "gru", "rnn"]), default="lstm", show_default=True),
     click.option("--lookback", type=click.IntRange(min=1), default=None, help="window length (default: from the data)"),
+    click.option("--hidden-size", type=click.IntRange(min=1), default=32, show_default=True),
+    click.option("--layers", type=click.IntRange(min=1), default=1, show_default=True),
+    click.option("--learning-rate", type=click.FloatRange(min=0, min_open=True), default=3e-3, show_default=True),
     click.option("--epochs", type=click.IntRange(min=1), default=200, show_default=True),
-    click.option("--seed", type=int, default=0, show_default=True),
-    click.option("--fill", type=click.Choice(["ffill", "interpolate", "zero"]), default=None,
-                 help="NaN policy (default: NaN is an error)"),
+    click.option("--future-covariates", help="comma-separated columns known in advance; their future values are "
+                                             "the rows after the target's last value"),
+    click.option("--calendar", is_flag=True, help="add calendar features (month, weekday, hour...)"),
+    click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=0, show_default=True),
     click.option("--quiet", is_flag=True, help="no progress or summary on stderr"),
 ]
 
 
-def common(fn):
-    for opt in reversed(COMMON):
-        fn = opt(fn)
-    return fn
+def options(*groups):
+    def deco(fn):
+        for opt in reversed([o for g in groups for o in g]):
+            fn = opt(fn)
+        return fn
+
+    return deco
 
 
-@click.group()
+def _history_and_future(df, fc):
+    """Rows after the target's last value hold the future covariates."""
+    from tsgate.frames import split_future
+
+    return split_future(df, fc.target, fc.future_covariates) if fc.future_covariates else (df, None)
+
+
+@click.group(cls=OneLineGroup)
 @click.version_option(package_name="tsgate")
 def main():
     """tsgate: Numba-accelerated recurrent networks for time series."""
 
 
 @main.command()
-@click.argument("file", type=click.Path(dir_okay=False))
-@common
+@FILE_ARG
+@options(READ, MODEL)
 @click.option("--interval", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.9,
               show_default=True, help="prediction interval coverage")
-@click.option("--out", type=click.Path(dir_okay=False), help="write the forecast here (default: stdout)")
-@click.option("--plot", type=click.Path(dir_okay=False), help="save a PNG plot here (needs matplotlib)")
+@click.option("--out", type=click.Path(dir_okay=False, allow_dash=True), help="write the forecast here (default: stdout)")
+@click.option("--plot", type=click.Path(dir_okay=False), help="save a plot here (PNG; needs matplotlib)")
 @click.option("--save-model", type=click.Path(dir_okay=False), help="save the fitted model here")
 @click.option("--json", "as_json", is_flag=True, help="JSON records instead of CSV")
 @_user_errors
-def forecast(file, target, time_col, horizon, cell, lookback, epochs, seed, fill, quiet, interval, out,
-             plot, save_model, as_json):
-    """Fit on FILE.csv and forecast what follows it, with an interval."""
+def forecast(file, interval, out, plot, save_model, as_json, **o):
+    """Fit on FILE (a CSV, or - for stdin) and forecast what follows it, with an interval."""
     t0 = time.perf_counter()
-    if plot:  # fail before training, not after
-        from tsgate.plot import require_matplotlib
-
-        require_matplotlib()
-    df = read_csv(file, time_col)
-    fc = _build(cell, horizon, lookback, epochs, seed, target, fill, quiet)
-    fc.fit(df)
-    pred = fc.predict_interval(coverage=interval)
-    _emit(pred, out, as_json)
+    _check_outputs(**{"--out": out, "--plot": plot, "--save-model": save_model})
+    df = _read(file, o["time_col"], o["sep"], o["decimal"], o["encoding"])
+    fc = _build(o)
+    history, future = _history_and_future(df, fc)
+    fc.fit(history)
+    pred = fc.predict_interval(coverage=interval, X=future)
+    text = _frame_text(pred, as_json)
+    outputs = {out: text} if out and out != "-" else {}
     if plot:
-        from tsgate.plot import plot_forecast
+        from tsgate.plot import check_plot_path, plot_png
 
-        plot_forecast(df[fc.targets_[0]], pred, target=fc.targets_[0], path=plot,
-                      last=max(8 * fc.horizon, 4 * fc.lookback_))
+        outputs[plot] = plot_png(history[fc.targets_[0]], pred, target=fc.targets_[0],
+                                 last=max(8 * fc.horizon_, 4 * fc.lookback_), fmt=check_plot_path(plot))
     if save_model:
-        fc.save(save_model)
-    _summary(fc, time.perf_counter() - t0, quiet)
+        buf = io.BytesIO()
+        fc.save(buf)
+        outputs[save_model] = buf.getvalue()
+    _write(outputs, None if outputs.get(out) else text)
+    _summary(fc, time.perf_counter() - t0, o["quiet"])
 
 
 @main.command()
-@click.argument("file", type=click.Path(dir_okay=False))
-@common
+@FILE_ARG
+@options(READ, MODEL)
 @click.option("--save-model", type=click.Path(dir_okay=False), required=True, help="model file to write")
 @_user_errors
-def fit(file, target, time_col, horizon, cell, lookback, epochs, seed, fill, quiet, save_model):
-    """Fit on FILE.csv and save the model (no forecast)."""
+def fit(file, save_model, **o):
+    """Fit on FILE (a CSV, or - for stdin) and save the model (no forecast)."""
     t0 = time.perf_counter()
-    df = read_csv(file, time_col)
-    fc = _build(cell, horizon, lookback, epochs, seed, target, fill, quiet)
-    fc.fit(df)
-    fc.save(save_model)
-    _summary(fc, time.perf_counter() - t0, quiet)
+    _check_outputs(**{"--save-model": save_model})
+    df = _read(file, o["time_col"], o["sep"], o["decimal"], o["encoding"])
+    fc = _build(o)
+    fc.fit(_history_and_future(df, fc)[0])
+    buf = io.BytesIO()
+    fc.save(buf)
+    _write({save_model: buf.getvalue()})
+    _summary(fc, time.perf_counter() - t0, o["quiet"])
 
 
 @main.command()
 @click.argument("model", type=click.Path(dir_okay=False))
-@click.option("--input", "input_", type=click.Path(dir_okay=False), help="newer data: forecast after its end")
-@click.option("--time-col", help="time column of --input (default: detected)")
+@click.option("--input", "input_", type=click.Path(dir_okay=False, allow_dash=True),
+              help="newer data (a CSV, or - for stdin): forecast after its end")
+@options(READ)
 @click.option("--horizon", type=click.IntRange(min=1), default=None)
 @click.option("--interval", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.9, show_default=True)
-@click.option("--out", type=click.Path(dir_okay=False))
+@click.option("--out", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--json", "as_json", is_flag=True)
 @_user_errors
-def predict(model, input_, time_col, horizon, interval, out, as_json):
+def predict(model, input_, time_col, sep, decimal, encoding, fill, horizon, interval, out, as_json):
     """Forecast from a saved MODEL, optionally after newer data."""
-    import tsgate
+    from tsgate.forecaster import load
 
-    fc = tsgate.load(model)
+    _check_outputs(**{"--out": out})
+    fc = load(model)
+    future = None
     if input_:
-        fc.update(read_csv(input_, time_col))
-    _emit(fc.predict_interval(coverage=interval, horizon=horizon), out, as_json)
+        fc.set_params(fill=fill)
+        history, future = _history_and_future(_read(input_, time_col, sep, decimal, encoding), fc)
+        fc.update(history)
+    text = _frame_text(fc.predict_interval(coverage=interval, horizon=horizon, X=future), as_json)
+    _write({out: text} if out and out != "-" else {}, None if out and out != "-" else text)
 
 
 @main.command()
-@click.argument("file", type=click.Path(dir_okay=False))
-@common
+@FILE_ARG
+@options(READ, MODEL)
 @click.option("--folds", type=click.IntRange(min=1), default=3, show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, allow_dash=True), help="write the table here (CSV, or JSON)")
+@click.option("--json", "as_json", is_flag=True, help="JSON records instead of the text table")
 @_user_errors
-def backtest(file, target, time_col, horizon, cell, lookback, epochs, seed, fill, quiet, folds):
+def backtest(file, folds, out, as_json, **o):
     """Rolling-origin evaluation: MAE, RMSE, sMAPE, MASE per fold, next to seasonal naive."""
     from tsgate.evaluation import backtest as run_backtest, summarise
 
-    table = run_backtest(_build(cell, horizon, lookback, epochs, seed, target, fill, True),
-                         read_csv(file, time_col), folds=folds, horizon=horizon)
-    click.echo(f"{'fold':>5} {'model':>15} {'MAE':>10} {'RMSE':>10} {'sMAPE':>8} {'MASE':>7}")
+    _check_outputs(**{"--out": out})
+    table = run_backtest(_build(o, quiet=True), _read(file, o["time_col"], o["sep"], o["decimal"], o["encoding"]),
+                         folds=folds, horizon=o["horizon"])
+    if as_json or (out and out != "-"):
+        text = (json.dumps(json.loads(table.to_json(orient="records", date_format="iso")), indent=1) + "\n"
+                if as_json else table.to_csv(index=False))
+        _write({out: text} if out and out != "-" else {}, None if out and out != "-" else text)
+        return
+    lines = [f"{'fold':>5} {'start':>20} {'model':>15} {'MAE':>10} {'RMSE':>10} {'sMAPE':>8} {'MASE':>7}"]
     for r in table.itertuples():
-        click.echo(f"{r.fold:>5} {r.model:>15} {r.MAE:>10.4g} {r.RMSE:>10.4g} {r.sMAPE:>8.2f} {r.MASE:>7.3f}")
+        lines.append(f"{r.fold:>5} {str(r.start):>20} {r.model:>15} {r.MAE:>10.4g} {r.RMSE:>10.4g} "
+                     f"{r.sMAPE:>8.2f} {r.MASE:>7.3f}")
     for name, r in summarise(table).iterrows():
-        click.echo(f"{'all':>5} {name:>15} {r.MAE:>10.4g} {r.RMSE:>10.4g} {r.sMAPE:>8.2f} {r.MASE:>7.3f}")
+        lines.append(f"{'all':>5} {'':>20} {name:>15} {r.MAE:>10.4g} {r.RMSE:>10.4g} {r.sMAPE:>8.2f} {r.MASE:>7.3f}")
+    click.echo("\n".join(lines))
 
 
 @main.command()
@@ -241,17 +365,15 @@ def datasets_list():
 
 @datasets.command("export")
 @click.argument("name")
-@click.option("--out", type=click.Path(dir_okay=False), help="CSV file (default: stdout)")
+@click.option("--out", type=click.Path(dir_okay=False, allow_dash=True), help="CSV file (default: stdout)")
 @_user_errors
 def datasets_export(name, out):
     """Write dataset NAME as CSV."""
     from tsgate.datasets import load
 
-    df = load(name, frame=True)
-    if out:
-        df.to_csv(out)
-    else:
-        df.to_csv(sys.stdout)
+    _check_outputs(**{"--out": out})
+    text = load(name, frame=True).to_csv()
+    _write({out: text} if out and out != "-" else {}, None if out and out != "-" else text)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -59,7 +59,8 @@ def test_future_index_for_each_index_kind():
     per = df.copy()
     per.index = per.index.to_period("M")
     p2 = GRUForecaster(horizon=3, **FAST).fit(per).predict()
-    assert list(p2.index) == list(p.index)
+    assert isinstance(p2.index, pd.PeriodIndex)  # the index type the user gave
+    assert list(p2.index) == list(p.index.to_period("M"))
     rng = df.reset_index(drop=True)
     p3 = GRUForecaster(horizon=3, **FAST).fit(rng).predict()
     assert list(p3.index) == [48, 49, 50]
@@ -163,7 +164,7 @@ def test_save_load_round_trip_and_corrupt_files(tmp_path):
     with pytest.raises(tsgate.ModelFileError, match="not a readable tsgate model file"):
         tsgate.load(tmp_path / "trunc.tsgate")
     (tmp_path / "junk.tsgate").write_bytes(b"hello")
-    with pytest.raises(tsgate.ModelFileError, match="not a readable"):
+    with pytest.raises(tsgate.ModelFileError, match="is not a tsgate model file"):
         tsgate.load(tmp_path / "junk.tsgate")
     with pytest.raises(tsgate.ModelFileError, match="does not exist"):
         tsgate.load(tmp_path / "nope.tsgate")

@@ -62,6 +62,6 @@ def test_bundle_files_get_the_umask_permissions(tmp_path):
 
 def test_non_bundle_files_are_named_as_such(tmp_path):
     (tmp_path / "data.csv").write_text("date,y\n2020-01-01,1\n")
-    with pytest.raises(tsgate.ModelFileError, match="not a readable tsgate model file") as info:
+    with pytest.raises(tsgate.ModelFileError, match="is not a tsgate model file") as info:
         tsgate.load(tmp_path / "data.csv")
     assert "allow_pickle" not in str(info.value)

@@ -72,11 +72,11 @@ def test_console_script_from_the_installed_wheel(wheel, tmp_path):
     assert bad.returncode == 2 and bad.stderr.strip() == "tsgate: error: missing.csv: no such file"
 
 
-def test_numba_cache_falls_back_to_user_dir_when_site_packages_is_read_only(wheel, tmp_path):
+def test_numba_cache_goes_to_the_user_cache_dir_even_when_site_packages_is_read_only(wheel, tmp_path):
     # Root ignores file modes, so the read-only install is simulated: every
     # directory creation or probe file under the install target fails, as it
     # would on a read-only site-packages. Kernels must still run, and their
-    # cache must land in the user cache directory ($XDG_CACHE_HOME/numba).
+    # cache must land in tsgate's user cache directory ($XDG_CACHE_HOME/tsgate/numba).
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target),
                     str(wheel)], check=True, capture_output=True)
@@ -104,7 +104,7 @@ print('ok')
     env.pop("NUMBA_CACHE_DIR", None)
     out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-2000:]
-    assert list((tmp_path / "cache" / "numba").rglob("*.nbi")), "no kernel cached in the user cache dir"
+    assert list((tmp_path / "cache" / "tsgate" / "numba").rglob("*.nbi")), "no kernel cached in the user cache dir"
     assert not list(target.rglob("*.nbi")), "cache written into the read-only install"
 
 
@@ -137,3 +137,54 @@ def test_non_editable_install_into_a_fresh_venv(wheel, tmp_path):
     listing = subprocess.run([str(venv / "bin" / "tsgate"), "datasets", "list"], cwd=tmp_path, env=env,
                              capture_output=True, text=True)
     assert listing.returncode == 0 and "sunspots_monthly" in listing.stdout, listing.stderr[-2000:]
+
+
+def _fresh_venv(tmp_path):
+    """A venv without pip whose dependencies come from this environment (.pth)."""
+    import site
+    import sysconfig
+
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    vpy = venv / "bin" / "python"
+    purelib = subprocess.run([str(vpy), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                             check=True, capture_output=True, text=True).stdout.strip()
+    deps = {sysconfig.get_paths()["purelib"], *site.getsitepackages()}
+    Path(purelib, "_deps.pth").write_text("\n".join(sorted(deps)) + "\n")
+    return venv, vpy, Path(purelib)
+
+
+def test_readme_commands_in_sequence_keep_the_install_whole(tmp_path):
+    # The README's main job installs non-editable and runs a forecast (which
+    # compiles and caches kernels); its test command then installs editable
+    # into the same venv. Kernel caches must never land in site-packages, or
+    # the uninstall leaves an empty 'tsgate' namespace package behind.
+    venv, vpy, purelib = _fresh_venv(tmp_path)
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV", "NUMBA_CACHE_DIR")}
+    env["XDG_CACHE_HOME"] = str(tmp_path / "cache")
+    pip = [sys.executable, "-m", "pip", "--python", str(vpy), "install", "--no-deps", "--no-build-isolation", "-q"]
+    r = subprocess.run([*pip, str(ROOT)], capture_output=True, text=True)
+    if r.returncode != 0 and "no such option: --python" in r.stderr:
+        pytest.skip("pip too old for --python")
+    assert r.returncode == 0, r.stderr[-2000:]
+    work = tmp_path / "work"
+    work.mkdir()
+    exe = str(venv / "bin" / "tsgate")
+    run = lambda *a: subprocess.run([exe, *a], cwd=work, env=env, capture_output=True, text=True)  # noqa: E731
+    assert run("datasets", "export", "airpassengers", "--out", "air.csv").returncode == 0
+    fc = run("forecast", "air.csv", "--horizon", "3", "--epochs", "2", "--quiet", "--save-model", "m.tsgate")
+    assert fc.returncode == 0, fc.stderr[-2000:]
+    assert not list((purelib / "tsgate").rglob("*.nb[ic]")), "kernel cache written into site-packages"
+    assert list((tmp_path / "cache" / "tsgate" / "numba").rglob("*.nbi"))
+    r = subprocess.run([*pip, "-e", str(ROOT)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr[-2000:]
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    pred = subprocess.run([exe, "predict", str(work / "m.tsgate")], cwd=elsewhere, env=env, capture_output=True,
+                          text=True)
+    assert pred.returncode == 0, pred.stderr[-2000:]
+    assert pred.stdout.splitlines()[0] == "month,passengers,passengers_lower,passengers_upper"
+    code = "import tsgate; from tsgate import LSTMForecaster; print(tsgate.__file__)"
+    out = subprocess.run([str(vpy), "-c", code], cwd=elsewhere, env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == str(ROOT / "tsgate" / "__init__.py")  # the editable install

@@ -29,29 +29,67 @@ def _mode_from_umask():
 
 
 def write_atomic(path, write):
-    """Call ``write(fh)`` on a temporary file beside ``path``, then rename it
-    over ``path``; nothing is left behind when ``write`` fails."""
-    path = os.fspath(path)
-    fd, tmp = tempfile.mkstemp(prefix=".tsgate-", suffix=".tmp", dir=os.path.dirname(os.path.abspath(path)))
+    """Call ``write(fh)`` on a binary buffer, then :func:`commit` it to
+    ``path``: nothing is written when ``write`` fails."""
+    buf = io.BytesIO()
+    write(buf)
+    commit({path: buf.getvalue()})
+
+
+class OutputError(OSError):
+    """An output path that cannot be written."""
+
+
+def check_output(path, what):
+    """Raise OutputError unless ``path`` can be written: its directory exists
+    and takes a new file, and the path is not a directory."""
+    path = os.path.abspath(os.fspath(path))
+    if os.path.isdir(path):
+        raise OutputError(f"{what} {path!r} is a directory")
+    parent = os.path.dirname(path)
+    if not os.path.isdir(parent):
+        raise OutputError(f"{what} {path!r}: the directory {parent!r} does not exist")
     try:
-        with os.fdopen(fd, "wb") as fh:
-            write(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, _mode_from_umask())
-        os.replace(tmp, path)
+        with tempfile.NamedTemporaryFile(prefix=".tsgate-probe-", dir=parent):
+            pass
+    except OSError as exc:
+        raise OutputError(f"{what} {path!r}: cannot write in {parent!r} ({exc.strerror or exc})") from None
+
+
+def commit(outputs):
+    """Write every ``path -> bytes`` of ``outputs``, all or none: each goes to
+    a temporary file beside its path first; only when all are written are
+    they renamed into place. On failure no path is touched."""
+    staged = []
+    try:
+        for path, data in outputs.items():
+            path = os.fspath(path)
+            fd, tmp = tempfile.mkstemp(prefix=".tsgate-", suffix=".tmp", dir=os.path.dirname(os.path.abspath(path)))
+            staged.append((tmp, path))
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.chmod(tmp, _mode_from_umask())
     except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        for tmp, _ in staged:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
         raise
+    for tmp, path in staged:
+        os.replace(tmp, path)
 
 
 def write(path, fmt, version, meta, arrays):
-    """Write ``meta`` (JSON-able dict) and ``arrays`` (name -> ndarray) to ``path``."""
+    """Write ``meta`` (JSON-able dict) and ``arrays`` (name -> ndarray) to
+    ``path`` atomically, or into a writable binary file object."""
     header = dict(meta, format=fmt, version=version)
     payload = {name: np.asarray(a) for name, a in arrays.items()}
     payload["__meta__"] = np.array(json.dumps(header))
-    write_atomic(path, lambda fh: np.savez(fh, **payload))
+    if hasattr(path, "write"):
+        np.savez(path, **payload)
+    else:
+        write_atomic(path, lambda fh: np.savez(fh, **payload))
 
 
 def read(path, fmt, versions):
@@ -71,7 +109,7 @@ def read(path, fmt, versions):
     except OSError as exc:
         raise BundleError(f"{path!r} cannot be read ({exc.strerror or exc})") from None
     if not raw.startswith(b"PK\x03\x04"):
-        raise BundleError(f"{path!r} is not a readable tsgate model file (not an npz archive)")
+        raise BundleError(f"{path!r} is not a tsgate model file (not an npz archive)")
     try:
         with np.load(io.BytesIO(raw), allow_pickle=False) as z:
             arrays = {k: z[k] for k in z.files}

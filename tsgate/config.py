@@ -4,6 +4,11 @@ Every compiled kernel in tsgate is decorated through :func:`jit` (serial) or
 :func:`pjit` (parallel), so caching, the error model and the fast-math flags
 are decided here and nowhere else.
 
+Compiled kernels are cached in tsgate's own directory (:func:`cache_dir`), never
+inside the installed package: a cache written into ``site-packages/tsgate``
+would outlive ``pip uninstall`` and leave an empty ``tsgate`` namespace
+package behind. Other libraries' Numba caching is left as it is.
+
 Numba freezes module globals at compile time, and cached kernels keep the
 values they were compiled with. Options that change per call (nonlinearity,
 approximate activations, number of chunks) are therefore passed to kernels as
@@ -11,7 +16,10 @@ integer arguments, never as globals or function objects (function arguments
 would also break ``cache=True``).
 """
 
+import contextlib
 import os
+import sys
+import tempfile
 
 import numba
 
@@ -55,12 +63,79 @@ CUDA_TARGET_BLOCKS = int(os.environ.get("TSGATE_CUDA_TARGET_BLOCKS",
 #: CUDA device grants without an opt-in.
 CUDA_SHARED_BYTES = int(os.environ.get("TSGATE_CUDA_SHARED_BYTES", str(48 * 1024)))
 
+def _user_cache_root():
+    if sys.platform == "win32":
+        return os.environ.get("LOCALAPPDATA") or os.path.expanduser("~\\AppData\\Local")
+    if sys.platform == "darwin":
+        return os.path.expanduser("~/Library/Caches")
+    return os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
+
+
+def _writable(path):
+    try:
+        os.makedirs(path, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):
+            pass
+        return True
+    except OSError:
+        return False
+
+
+def cache_dir():
+    """Where tsgate's compiled kernels are cached: ``$NUMBA_CACHE_DIR`` when
+    set, else ``<user cache>/tsgate/numba`` (``$XDG_CACHE_HOME`` or ``~/.cache`` on
+    Linux), else a per-user directory under the system temp dir, whichever is
+    writable first. Numba keys the files by the full source path, so every
+    install and version keeps its own."""
+    if os.environ.get("NUMBA_CACHE_DIR"):
+        return os.environ["NUMBA_CACHE_DIR"]
+    uid = os.getuid() if hasattr(os, "getuid") else os.environ.get("USERNAME", "user")
+    for path in (os.path.join(_user_cache_root(), "tsgate", "numba"),
+                 os.path.join(tempfile.gettempdir(), f"tsgate-numba-{uid}")):
+        if _writable(path):
+            return path
+    return None  # nowhere writable: kernels compile in every process
+
+
+_CACHE_DIR = cache_dir()
+
+
+def caching():
+    """Whether compiled kernels are cached on disk (a writable cache dir exists)."""
+    return _CACHE_DIR is not None
+
+
+@contextlib.contextmanager
+def own_cache():
+    """Point Numba's cache locators at :func:`cache_dir` while kernels are
+    decorated (Numba fixes a kernel's cache location at decoration)."""
+    configs = [numba.config]
+    cuda_config = sys.modules.get("numba.cuda.core.config")  # numba-cuda keeps its own copy
+    if cuda_config is not None:
+        configs.append(cuda_config)
+    old = [c.CACHE_DIR for c in configs]
+    for c in configs:
+        c.CACHE_DIR = _CACHE_DIR or ""
+    try:
+        yield
+    finally:
+        for c, value in zip(configs, old):
+            c.CACHE_DIR = value
+
+
+def _compile(options, fn):
+    if not caching():
+        options = dict(options, cache=False)
+    with own_cache():
+        return numba.njit(**options)(fn)
+
+
 def jit(fn=None, **overrides):
     """Compile ``fn`` with tsgate's serial kernel policy."""
     options = dict(JIT_OPTIONS, **overrides)
     if fn is None:
-        return lambda f: numba.njit(**options)(f)
-    return numba.njit(**options)(fn)
+        return lambda f: _compile(options, f)
+    return _compile(options, fn)
 
 
 def pjit(fn=None, **overrides):
@@ -70,4 +145,5 @@ def pjit(fn=None, **overrides):
 
 def jit_inline(fn):
     """Small device-like helpers inlined into every kernel that calls them."""
-    return numba.njit(inline="always", **JIT_OPTIONS)(fn)
+    return _compile(dict(JIT_OPTIONS, inline="always"), fn)
+

@@ -1,52 +1,189 @@
 """Reading time series from CSV files (the CLI's input, also public API).
 
-:func:`read_csv` reads a file, finds its time column (given, or the first
-text column whose every value is a date: :func:`tsgate.frames.detect_time_column`)
-and puts it on the index. Every problem is a :class:`~tsgate.errors.DataError`
-that names the file, and the column and row where there is one.
+:func:`read_csv` reads a file (or standard input), detects the delimiter and
+a decimal comma, finds the time column (given, or detected:
+:func:`tsgate.frames.detect_time_column`) and puts it on the index. Every
+problem is a :class:`~tsgate.errors.DataError` that names the file and,
+where there is one, the column, row and value: rows are counted from 1 after
+the header (row 1 is line 2 of the file).
 """
 
+import csv
+import io
+import re
+import sys
+
+import numpy as np
 import pandas as pd
 
 from .errors import DataError, name
 from .frames import detect_time_column
 
+#: Share of a column's values that must parse (as dates, as numbers) for the
+#: column to be read as dates or numbers, with the others reported as errors.
+MOSTLY = 0.8
+_DECIMAL_COMMA = re.compile(r"^\s*[-+]?(\d{1,3}(\.\d{3})+|\d+),\d+\s*$")
 
-def read_csv(path, time_col=None):
+
+def _is_text(s):
+    return s.dtype == object or pd.api.types.is_string_dtype(s)
+
+
+def _read_bytes(path):
+    if str(path) == "-":
+        return sys.stdin.buffer.read(), "<stdin>"
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(), str(path)
+    except FileNotFoundError:
+        raise DataError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise DataError(f"{path}: is a directory, not a CSV file") from None
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read ({exc.strerror or exc})") from None
+
+
+def _decode(raw, label, encoding):
+    nul = raw.find(b"\x00")
+    if nul >= 0:
+        line = raw.count(b"\n", 0, nul) + 1
+        raise DataError(f"{label}: line {line} contains a NUL byte: not a text CSV file")
+    try:
+        return raw.decode(encoding or "utf-8-sig")
+    except (UnicodeDecodeError, LookupError) as exc:
+        if isinstance(exc, LookupError):
+            raise DataError(f"{label}: unknown {name('encoding')} {encoding!r}") from None
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise DataError(f"{label}: not {encoding or 'utf-8'} text (byte 0x{raw[exc.start]:02x} on line {line}); "
+                        f"give the file's encoding with {name('encoding', 'latin-1')} (for example)") from None
+
+
+def _sniff_sep(text):
+    sample = "\n".join(text.splitlines()[:50])
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+    except csv.Error:
+        return ","
+
+
+def _guess_decimal(df, sep):
+    """',' when the separator is not a comma and text columns look like 1,5."""
+    if sep == ",":
+        return "."
+    for col in df.columns:
+        values = df[col].dropna()
+        if _is_text(values) and len(values) and values.astype(str).str.match(_DECIMAL_COMMA).mean() >= MOSTLY:
+            return ","
+    return "."
+
+
+def _parse(text, label, sep, decimal):
+    try:
+        return pd.read_csv(io.StringIO(text), sep=sep, decimal=decimal, thousands="." if decimal == "," else None,
+                           skipinitialspace=True)
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{label}: the file is empty") from None
+    except pd.errors.ParserError as exc:
+        raise DataError(f"{label}: not a readable CSV ({' '.join(str(exc).split())})") from None
+
+
+def _check_header(df, text, label, sep):
+    header = next(csv.reader([text.splitlines()[0]], delimiter=sep)) if text.strip() else []
+    seen = set()
+    for col in (h.strip() for h in header):
+        if col in seen:
+            raise DataError(f"{label}: column {col!r} appears twice in the header")
+        seen.add(col)
+    if df.empty:
+        raise DataError(f"{label}: the file has a header but no rows")
+    if df.shape[1] == 1:
+        other = next((c for c in ";\t|," if c != sep and c in text.splitlines()[0]), None)
+        hint = f"; is the delimiter {other!r}? use {name('sep')}" if other else ""
+        raise DataError(f"{label}: only one column found ({df.columns[0]!r}): a time series needs a time column "
+                        f"and a value column{hint}")
+
+
+def _first_bad(parsed, original):
+    bad = int(np.flatnonzero(parsed.isna().to_numpy() & original.notna().to_numpy())[0])
+    return bad, original.iloc[bad]
+
+
+def _time_index(df, time_col, label):
+    parsed = pd.to_datetime(df[time_col].astype(str).str.strip(), errors="coerce", format="mixed")
+    if parsed.isna().any():
+        if df[time_col].isna().any():
+            row = int(np.flatnonzero(df[time_col].isna().to_numpy())[0])
+            raise DataError(f"{label}: column {time_col!r} row {row + 1} (line {row + 2}) has no timestamp")
+        row, value = _first_bad(parsed, df[time_col])
+        raise DataError(f"{label}: column {time_col!r} row {row + 1} (line {row + 2}): {value!r} is not a date")
+    out = df.drop(columns=[time_col])
+    out.index = pd.DatetimeIndex(parsed, name=time_col)
+    return out
+
+
+def _mostly_dates(s):
+    values = s.dropna().astype(str).str.strip()
+    if not len(values) or values.str.fullmatch(r"[-+]?\d+(\.\d*)?").all():
+        return False
+    return pd.to_datetime(values, errors="coerce", format="mixed").notna().mean() >= MOSTLY
+
+
+def _numbers(df, label, decimal):
+    """Text columns whose values are mostly numbers: the ones that are not are errors."""
+    for col in df.columns:
+        s = df[col]
+        if not _is_text(s):
+            continue
+        text = s.astype(str).str.strip()
+        if decimal == ",":
+            text = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+        num = pd.to_numeric(text.where(s.notna()), errors="coerce")
+        if s.notna().any() and num.notna().sum() >= MOSTLY * s.notna().sum():
+            row, value = _first_bad(num, s)
+            hint = (f"; if ',' is the decimal mark, use {name('decimal', ',')}"
+                    if decimal != "," and "," in str(value) else "")
+            raise DataError(f"{label}: column {col!r} row {row + 1} (line {row + 2}): {value!r} is not a number{hint}")
+
+
+def read_csv(path, time_col=None, sep=None, decimal=None, encoding=None):
     """Read a CSV and put its time column (given or detected) on the index.
 
     Parameters
     ----------
     path : str or path-like
+        The file, or ``'-'`` for standard input.
     time_col : str, optional
-        Name of the time column; detected when omitted.
+        Name of the time column; detected when omitted (the first text column
+        whose values are dates).
+    sep : str, optional
+        Delimiter; detected among ``, ; tab |`` when omitted.
+    decimal : str, optional
+        Decimal mark; ``','`` is detected when the delimiter is not a comma
+        and the numbers are written like ``1,5``.
+    encoding : str, optional
+        Text encoding (default UTF-8, with or without a byte-order mark).
 
     Returns
     -------
     pandas.DataFrame
         With a DatetimeIndex named after the time column when there is one.
     """
-    try:
-        df = pd.read_csv(path)
-    except FileNotFoundError:
-        raise DataError(f"{path}: no such file") from None
-    except pd.errors.EmptyDataError:
-        raise DataError(f"{path}: the file is empty") from None
-    except (UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise DataError(f"{path}: not a readable CSV ({' '.join(str(exc).split())})") from None
-    except OSError as exc:
-        raise DataError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    if df.empty:
-        raise DataError(f"{path}: the file has a header but no rows")
+    raw, label = _read_bytes(path)
+    text = _decode(raw, label, encoding)
+    if not text.strip():
+        raise DataError(f"{label}: the file is empty")
+    sep = sep or _sniff_sep(text)
+    df = _parse(text, label, sep, decimal or ".")
+    if decimal is None and _guess_decimal(df, sep) == ",":
+        decimal = ","
+        df = _parse(text, label, sep, decimal)
+    df.columns = [c.strip() if isinstance(c, str) else c for c in df.columns]
+    _check_header(df, text, label, sep)
     if time_col is not None and time_col not in df.columns:
-        raise DataError(f"{name('time_col')} {time_col!r} is not a column of {path}; columns: {list(df.columns)}")
-    time_col = time_col if time_col is not None else detect_time_column(df)
+        raise DataError(f"{name('time_col')} {time_col!r} is not a column of {label}; columns: {list(df.columns)}")
+    if time_col is None:
+        time_col = detect_time_column(df) or next((c for c in df.columns if _mostly_dates(df[c])), None)
     if time_col is not None:
-        parsed = pd.to_datetime(df[time_col], errors="coerce", format="mixed")
-        if parsed.isna().any():
-            row = int(parsed.isna().to_numpy().argmax())
-            raise DataError(f"{path}: column {time_col!r} has an unparseable timestamp at row {row + 1}: "
-                            f"{df[time_col].iloc[row]!r}")
-        df = df.drop(columns=[time_col])
-        df.index = pd.DatetimeIndex(parsed, name=time_col)
+        df = _time_index(df, time_col, label)
+    _numbers(df, label, decimal)
     return df

@@ -42,8 +42,12 @@ class MissingDependencyError(TsgateError, ImportError):
     """An optional extra (matplotlib, dask, numba-cuda) is not installed."""
 
 
-class OutputPathError(TsgateError, ValueError):
-    """An output path that cannot be written (checked before any long work)."""
+class TsgateWarning(UserWarning):
+    """Base class of tsgate's warnings (the CLI prints them as ``tsgate: warning:`` lines)."""
+
+
+class CoverageWarning(TsgateWarning):
+    """A prediction interval that cannot have the coverage asked for."""
 
 
 # ---------------------------------------------------------------------------

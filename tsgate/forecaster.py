@@ -26,11 +26,13 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from . import bundle, frames
+from .elementmath import TrainingDivergedError
 from .errors import DataError, ModelFileError, ParameterError
+from .errors import name as pname
 from .forecasting import ForecastMixin
 from .params import NETWORK, TRAINING, Interval, ListOf, StrOptions, seed_from, validate_params
-from .training import SequenceModel, train
-from .windows import SCALERS, Scaling, make_windows
+from .training import SequenceModel, _quantile_levels as _levels, evaluate, train, zero_prediction_loss
+from .windows import SCALERS, Scaling, check_scaled, make_windows, spread_sample
 
 FORMAT, VERSION = "tsgate-model", 1
 _STATE_ARRAYS = ("last_targets_", "last_past_", "last_future_", "val_residuals_")
@@ -54,6 +56,7 @@ class _RecurrentForecaster(ForecastMixin, BaseEstimator):
         "future_covariates": [list, tuple, None],
         "calendar_features": ["boolean"],
         "fill": [StrOptions(frames.FILLS), None],
+        "max_windows": [Interval(numbers.Integral, 1, None, closed="left"), None],
     }
 
     def __init__(self, lookback=None, horizon=None, hidden_size=32, num_layers=1, bidirectional=False,
@@ -61,7 +64,8 @@ class _RecurrentForecaster(ForecastMixin, BaseEstimator):
                  weight_decay=0.0, clip_norm=1.0, early_stopping=True, validation_fraction=0.2,
                  patience=25, loss="mse", quantiles=None, scaler="standard", strategy="direct",
                  window_norm="last", target=None, time_col=None, future_covariates=None,
-                 calendar_features=False, fill=None, random_state=0, device="cpu", verbose=0):
+                 calendar_features=False, fill=None, max_windows=10_000, random_state=0, device="cpu",
+                 verbose=0):
         self.lookback = lookback
         self.horizon = horizon
         self.hidden_size = hidden_size
@@ -87,6 +91,7 @@ class _RecurrentForecaster(ForecastMixin, BaseEstimator):
         self.future_covariates = future_covariates
         self.calendar_features = calendar_features
         self.fill = fill
+        self.max_windows = max_windows
         self.random_state = random_state
         self.device = device
         self.verbose = verbose
@@ -113,14 +118,15 @@ class _RecurrentForecaster(ForecastMixin, BaseEstimator):
         """
         self._check_params()
         df, freq, target = self._training_frame(X, y)
-        targets, past, future = self._select_columns(df, target)
+        targets, past, future = frames.column_roles(df, target, self.future_covariates, self.strategy)
         tv, pv, fv = (frames.numeric_block(df, cols, "X", self.fill) for cols in (targets, past, future))
         cal = frames.calendar(df.index, freq) if self.calendar_features else np.zeros((len(df), 0))
         self._set_layout(df, freq, targets, past, future)
-        self.scaling_ = Scaling.fit(self.scaler, tv, np.concatenate([pv, fv], axis=1))
+        self.scaling_ = self._fit_scaling(df.index, tv, np.concatenate([pv, fv], axis=1))
         windows = self._windows(tv, pv, fv, cal)
         self.model_ = self._build_model(windows.train)
         self.history_ = train(self.model_, windows.train, X_val=windows.val, **self._train_settings(windows.val))
+        self._check_learned(windows)
         self._remember_tail(tv, pv, fv)
         self._calibrate(windows.val, tv)
         return self
@@ -129,10 +135,11 @@ class _RecurrentForecaster(ForecastMixin, BaseEstimator):
         """Declared constraints, then the combinations they cannot express."""
         validate_params(self)
         if self.loss == "pinball" and self.strategy != "direct":
-            raise ParameterError("loss='pinball' needs strategy='direct'")
+            raise ParameterError(f"{pname('loss', 'pinball')} needs {pname('strategy', 'direct')}")
 
     def _training_frame(self, X, y):
         """(frame, freq, target) from the ``fit(X)`` or ``fit(X, y)`` form."""
+        self.index_kind_ = frames.index_kind(X if y is None else y)
         if y is None:
             df, freq = frames.as_frame(X, self.time_col, name="X")
             return df, freq, self.target
@@ -144,36 +151,6 @@ class _RecurrentForecaster(ForecastMixin, BaseEstimator):
             ydf = pd.concat([ydf, xdf], axis=1)
         df, freq = frames.as_frame(ydf, name="X")
         return df, freq, list(frames.as_frame(y, name="y")[0].columns)
-
-    def _select_columns(self, df, target):
-        """(targets, past covariates, future covariates) among the columns."""
-        future = list(self.future_covariates or [])
-        cols = list(df.columns)
-        for c in future:
-            if c not in cols:
-                raise DataError(f"future covariate {c!r} is not a column; columns: {cols}")
-        non_numeric = [c for c in cols if not pd.api.types.is_numeric_dtype(df[c]) or pd.api.types.is_bool_dtype(df[c])]
-        if target is None:
-            targets = [c for c in cols if c not in future and c not in non_numeric]
-            if len(targets) != 1:
-                raise DataError("cannot choose the target: set target= to one (or a list) of the numeric "
-                                f"columns {targets}" + (f" (non-numeric: {non_numeric})" if non_numeric else ""))
-        else:
-            targets = [target] if isinstance(target, (str, int)) else list(target)
-            for t in targets:
-                if t not in cols:
-                    raise DataError(f"target {t!r} is not a column; columns: {cols}")
-        bad = [c for c in non_numeric if c in targets or c in future]
-        if bad:
-            raise DataError(f"column {bad[0]!r} is not numeric (dtype {df[bad[0]].dtype})")
-        if non_numeric:
-            raise DataError(f"non-numeric columns {non_numeric} cannot be covariates; drop them or "
-                            "convert them to numbers")
-        past = [c for c in cols if c not in targets and c not in future]
-        if self.strategy == "recursive" and past:
-            raise DataError(f"strategy='recursive' cannot use past covariates {past} (their future values "
-                            "are unknown): list them in future_covariates or use strategy='direct'")
-        return targets, past, future
 
     def _set_layout(self, df, freq, targets, past, future):
         """Column roles, frequency, horizon and lookback of the fit."""
@@ -188,10 +165,32 @@ class _RecurrentForecaster(ForecastMixin, BaseEstimator):
             lookback = max(2, min(lookback, (n - H) // 2))
         n_val_min = 1 if self._validates() else 0
         if n < lookback + H + 1 + n_val_min:
-            raise DataError(f"the series is too short: {n} rows, but lookback ({lookback}) + horizon ({H}) "
+            raise DataError(f"the series is too short: {n} rows, but {pname('lookback')} ({lookback}) + "
+                            f"{pname('horizon')} ({H}) "
                             f"+ {1 + n_val_min} window(s) for training/validation need at least "
                             f"{lookback + H + 1 + n_val_min}")
         self.lookback_ = lookback
+
+    def _fit_scaling(self, index, tv, cov):
+        """Per-series and per-covariate scaling, checked to give finite float32 inputs."""
+        sc = Scaling.fit(self.scaler, tv, cov)
+        check_scaled(tv, sc.t_loc, sc.t_scale, self.targets_, index)
+        check_scaled(cov, sc.c_loc, sc.c_scale, self.past_covariates_ + self.future_covariates_, index)
+        return sc
+
+    def _check_learned(self, windows):
+        """Raise when the trained network forecasts far worse than repeating
+        the last value (with window_norm=None: the mean), e.g. after a far too
+        large learning rate, instead of returning its forecasts."""
+        src = windows.val if windows.val.n else spread_sample(windows.train, 2_000)
+        loss = evaluate(self.model_, src, loss=self.loss, tau=_levels(self.loss, self.quantiles, self.model_))
+        naive = zero_prediction_loss(src, self.loss, self.quantiles, self.model_)
+        if not loss <= 10.0 * naive + 1e-12:
+            what = "repeating the last value" if self.window_norm == "last" else "predicting the mean"
+            raise TrainingDivergedError(
+                f"training failed: the network's {'validation' if windows.val.n else 'training'} loss {loss:.4g} "
+                f"is {loss / max(naive, 1e-300):.3g} times that of {what} ({naive:.4g}); lower "
+                f"{pname('learning_rate')} (now {self.learning_rate:g})")
 
     def _validates(self):
         return bool(self.early_stopping and self.validation_fraction > 0)
@@ -204,9 +203,12 @@ class _RecurrentForecaster(ForecastMixin, BaseEstimator):
         H = self.horizon_
         steps_out = H if self.strategy == "direct" else 1
         self.n_quantiles_ = len(self.quantiles) if (self.loss == "pinball" and self.quantiles) else 1
-        return make_windows((tv - sc.t_loc) / sc.t_scale, covs[:, :pv.shape[1]], known, self.lookback_, steps_out,
-                            steps_out, self.validation_fraction if self.early_stopping else 0.0,
-                            1 if self._validates() else 0, self.window_norm, repeat=self.n_quantiles_)
+        windows = make_windows((tv - sc.t_loc) / sc.t_scale, covs[:, :pv.shape[1]], known, self.lookback_,
+                               steps_out, steps_out, self.validation_fraction if self.early_stopping else 0.0,
+                               1 if self._validates() else 0, self.window_norm, repeat=self.n_quantiles_)
+        if self.max_windows is not None:  # validation runs every epoch: a quarter of the training sample
+            windows.val = spread_sample(windows.val, max(1, self.max_windows // 4))
+        return windows
 
     def _build_model(self, source):
         """The network and head for windows like ``source``'s."""
@@ -224,7 +226,7 @@ class _RecurrentForecaster(ForecastMixin, BaseEstimator):
                     learning_rate=self.learning_rate, weight_decay=self.weight_decay, clip_norm=self.clip_norm,
                     max_epochs=self.max_epochs, batch_size=self.batch_size,
                     early_stopping=self.early_stopping and val.n > 0, patience=self.patience,
-                    random_state=seed_from(self.random_state), callback=cb)
+                    random_state=seed_from(self.random_state), callback=cb, samples_per_epoch=self.max_windows)
 
     def _remember_tail(self, tv, pv, fv):
         """The last ``lookback_`` rows: the input of the next forecast."""
@@ -249,7 +251,7 @@ class _RecurrentForecaster(ForecastMixin, BaseEstimator):
             "seasonal_period": int(self.seasonal_period_), "n_quantiles": int(self.n_quantiles_),
             "model": {"input_size": self.model_.net.input_size, "n_outputs": self.model_.n_outputs,
                       "n_extra": self.model_.n_extra},
-            "val_scores": self.val_scores_, "index_name": self.index_name_,
+            "val_scores": self.val_scores_, "index_name": self.index_name_, "index_kind": self.index_kind_,
             "history": {k: [float(x) for x in v] if isinstance(v, list) else v for k, v in self.history_.items()},
         }
         sc = self.scaling_
@@ -261,8 +263,10 @@ class _RecurrentForecaster(ForecastMixin, BaseEstimator):
     @classmethod
     def _from_fitted_state(cls, meta, arrays, device="cpu"):
         """Rebuild a fitted forecaster from :meth:`_fitted_state`'s output."""
+        _check_state(meta, arrays)
         params = dict(meta["params"], device=device)
         est = cls(**params)
+        validate_params(est)
         est.scaling_ = Scaling(arrays["t_loc_"], arrays["t_scale_"], arrays["c_loc_"], arrays["c_scale_"])
         for name in _STATE_ARRAYS:
             setattr(est, name, arrays[name])
@@ -282,11 +286,12 @@ class _RecurrentForecaster(ForecastMixin, BaseEstimator):
         est.seasonal_period_, est.n_quantiles_ = meta["seasonal_period"], meta["n_quantiles"]
         est.cutoff_ = pd.Timestamp(meta["cutoff"]) if meta["cutoff_kind"] == "timestamp" else int(meta["cutoff"])
         est.history_, est.val_scores_ = meta["history"], meta.get("val_scores", {})
-        est.index_name_ = meta.get("index_name")
+        est.index_name_, est.index_kind_ = meta.get("index_name"), meta.get("index_kind", "datetime")
         return est
 
     def save(self, path):
-        """Save the fitted model to ``path`` (pickle-free npz + JSON, atomic)."""
+        """Save the fitted model to ``path`` (pickle-free npz + JSON, written
+        atomically), or into a writable binary file object."""
         meta, arrays = self._fitted_state()
         bundle.write(path, FORMAT, VERSION, meta, arrays)
         return path
@@ -296,6 +301,22 @@ class _RecurrentForecaster(ForecastMixin, BaseEstimator):
         tags.requires_fit = True
         tags.non_deterministic = False
         return tags
+
+
+def _check_state(meta, arrays):
+    """Raise ModelFileError naming the field of a damaged fitted state."""
+    for name, a in arrays.items():
+        if a.dtype.kind not in "fiu" or not np.isfinite(a).all():
+            raise ModelFileError(f"array {name!r} holds non-finite or non-numeric values")
+    for name in ("t_scale_", "c_scale_"):
+        if (arrays[name] <= 0).any():
+            raise ModelFileError(f"array {name!r} holds a scale <= 0")
+    L, S = int(meta["lookback"]), len(meta["targets"])
+    if not 1 <= L <= 1_000_000 or arrays["last_targets_"].shape != (L, S):
+        raise ModelFileError(f"lookback {L} does not match the stored last window of shape "
+                             f"{arrays['last_targets_'].shape}")
+    if len(arrays["t_scale_"]) != S or int(meta.get("horizon", meta["params"].get("horizon") or 0)) < 1:
+        raise ModelFileError("the targets, their scales and the horizon do not match")
 
 
 def load(path, device="cpu"):

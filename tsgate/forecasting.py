@@ -8,15 +8,18 @@ predicts exactly like the one that was fit.
 
 import math
 import numbers
+import warnings
 
 import numpy as np
 import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
 from . import frames, metrics
-from .errors import DataError, ParameterError
+from .errors import CoverageWarning, DataError, ParameterError
+from .errors import name as pname
 from .params import positive_int
 from .training import predict as model_predict
+from .windows import check_scaled
 
 
 class ForecastMixin:
@@ -57,15 +60,15 @@ class ForecastMixin:
         parts = []
         if self.future_covariates_:
             if X is None:
-                raise DataError(f"predict needs X with the future covariates {self.future_covariates_} "
+                raise DataError(f"predict needs {pname('X')} with the future covariates {self.future_covariates_} "
                                 f"for the {horizon} timestamps from {idx[0]}")
             xdf, _ = frames.as_frame(X, self.time_col, name="X")
             missing_cols = [c for c in self.future_covariates_ if c not in xdf.columns]
             if missing_cols:
-                raise DataError(f"X lacks the future covariate column(s) {missing_cols}")
+                raise DataError(f"{pname('X')} lacks the future covariate column(s) {missing_cols}")
             missing = idx.difference(xdf.index)
             if len(missing):
-                raise DataError(f"X has no row for future timestamp {missing[0]} "
+                raise DataError(f"{pname('X')} has no row for future timestamp {missing[0]} "
                                 f"({len(missing)} of the {horizon} horizon rows missing)")
             fv = frames.numeric_block(xdf.loc[idx], self.future_covariates_, "X", None)
             off = len(self.past_covariates_)
@@ -114,18 +117,24 @@ class ForecastMixin:
     def _forecast_scaled(self, horizon, X, k=None):
         """Point forecasts (n_targets, horizon) in original units, and the index."""
         if self.strategy == "direct" and horizon > self.horizon_:
-            raise ParameterError(f"horizon={horizon} exceeds the horizon the model was fit with "
-                                 f"({self.horizon_}); refit with a larger horizon or use strategy='recursive'")
+            raise ParameterError(f"{pname('horizon', horizon)} exceeds the horizon the model was fit with "
+                                 f"({self.horizon_}); refit with a larger horizon or use {pname('strategy', 'recursive')}")
         idx, known_f = self._future_known(horizon, X)
         known_h = self._history_known()
         sc, P = self.scaling_, len(self.past_covariates_)
+        history = frames.history_index(self.cutoff_, self.freq_, self.lookback_)
+        history = np.arange(self.lookback_) if history is None else history
+        check_scaled(self.last_targets_, sc.t_loc, sc.t_scale, self.targets_, history)
+        check_scaled(self.last_past_, sc.c_loc[:P], sc.c_scale[:P], self.past_covariates_, history)
         past = (self.last_past_ - sc.c_loc[:P]) / sc.c_scale[:P] if P else np.zeros((self.lookback_, 0))
         out = np.empty((len(self.targets_), horizon))
         for s in range(len(self.targets_)):
             z = (self.last_targets_[:, s] - sc.t_loc[s]) / sc.t_scale[s]
             pred = (self._direct(z, past, known_h, known_f, horizon, k) if self.strategy == "direct"
                     else self._recursive(z, known_h, known_f, horizon))
-            out[s] = pred * sc.t_scale[s] + sc.t_loc[s]
+            with np.errstate(all="ignore"):
+                out[s] = pred * sc.t_scale[s] + sc.t_loc[s]
+        _check_finite(out, self.targets_, "forecast")
         return out, idx
 
     def predict(self, horizon=None, X=None):
@@ -147,6 +156,8 @@ class ForecastMixin:
         check_is_fitted(self, "model_")
         horizon = self.horizon_ if horizon is None else positive_int(horizon, "horizon")
         out, idx = self._forecast_scaled(horizon, X)
+        if getattr(self, "index_kind_", "datetime") == "period" and isinstance(idx, pd.DatetimeIndex):
+            idx = idx.to_period()
         return pd.DataFrame(out.T, index=idx, columns=self.targets_)
 
     def predict_interval(self, coverage=0.9, horizon=None, X=None, method="auto"):
@@ -165,7 +176,7 @@ class ForecastMixin:
         """
         check_is_fitted(self, "model_")
         if not (isinstance(coverage, numbers.Real) and 0 < coverage < 1):
-            raise ParameterError(f"coverage must be in (0, 1), got {coverage!r}")
+            raise ParameterError(f"{pname('coverage')} must be in (0, 1), got {coverage!r}")
         horizon = self.horizon_ if horizon is None else positive_int(horizon, "horizon")
         point = self.predict(horizon, X)
         if method == "auto":
@@ -176,6 +187,7 @@ class ForecastMixin:
             lower, upper = self._quantile_band(coverage, horizon, X)
         else:
             raise ParameterError(f"method must be 'auto', 'conformal' or 'quantile', got {method!r}")
+        _check_finite(np.stack([lower, upper]), self.targets_, "prediction interval")
         out = {}
         for s, t in enumerate(self.targets_):
             out[t], out[f"{t}_lower"], out[f"{t}_upper"] = point[t].to_numpy(), lower[s], upper[s]
@@ -187,17 +199,23 @@ class ForecastMixin:
             raise DataError("no validation residuals for conformal intervals: fit with "
                             "strategy='direct', early_stopping=True and validation_fraction > 0")
         n = res.shape[0]
+        if math.ceil((n + 1) * coverage) > n:  # the band is the widest residual, whatever the coverage
+            warnings.warn(CoverageWarning(
+                f"coverage {coverage:g} needs at least {math.ceil(coverage / (1 - coverage))} validation windows "
+                f"for a conformal interval; with {n} the band is the widest validation residual, which "
+                f"guarantees a coverage of {n / (n + 1):.3f} only"), stacklevel=3)
         level = min(1.0, math.ceil((n + 1) * coverage) / n)
         q = np.quantile(np.abs(res), level, axis=0, method="higher")[:horizon]
         mid = point.to_numpy().T
-        width = q[None, :] * self.scaling_.t_scale[:, None]
-        return mid - width, mid + width
+        with np.errstate(all="ignore"):
+            width = q[None, :] * self.scaling_.t_scale[:, None]
+            return mid - width, mid + width
 
     def _quantile_band(self, coverage, horizon, X):
         qs = np.asarray(self.quantiles or [], dtype=float)
         lo, hi = (1 - coverage) / 2, (1 + coverage) / 2
         if not (np.isclose(qs, lo).any() and np.isclose(qs, hi).any()):
-            raise ParameterError(f"coverage={coverage} needs quantiles {lo:g} and {hi:g}; "
+            raise ParameterError(f"{pname('coverage', coverage)} needs quantiles {lo:g} and {hi:g}; "
                                  f"fitted quantiles: {list(qs)}")
         raw = np.stack([self._forecast_scaled(horizon, X, k)[0] for k in range(self.n_quantiles_)], axis=2)
         return raw[:, :, int(np.argmin(np.abs(qs - lo)))], raw[:, :, int(np.argmin(np.abs(qs - hi)))]
@@ -218,13 +236,13 @@ class ForecastMixin:
         check_is_fitted(self, "model_")
         df, freq = frames.as_frame(X, self.time_col, name="X")
         if str(freq) != str(self.freq_):
-            raise DataError(f"X has frequency {freq}, the model was fit on {self.freq_}")
+            raise DataError(f"{pname('X')} has frequency {freq}, the model was fit on {self.freq_}")
         if len(df) < self.lookback_:
-            raise DataError(f"X needs at least lookback={self.lookback_} rows, got {len(df)}")
+            raise DataError(f"{pname('X')} needs at least {self.lookback_} rows (the lookback), got {len(df)}")
         cols = self.targets_ + self.past_covariates_ + self.future_covariates_
         missing = [c for c in cols if c not in df.columns]
         if missing:
-            raise DataError(f"X lacks the column(s) {missing} the model was fit with")
+            raise DataError(f"{pname('X')} lacks the column(s) {missing} the model was fit with")
         tail = df.iloc[-self.lookback_:]
         self.last_targets_, self.last_past_, self.last_future_ = (
             frames.numeric_block(tail, cols, "X", self.fill)
@@ -243,11 +261,30 @@ class ForecastMixin:
         check_is_fitted(self, "model_")
         if y is not None:
             X = y
+        if isinstance(X, pd.Series) and len(self.targets_) == 1:
+            X = X.rename(self.targets_[0])
         df, _ = frames.as_frame(X, self.time_col, name="X")
+        missing = [t for t in self.targets_ if t not in df.columns]
+        if missing:
+            raise DataError(f"{pname('X')} lacks the target column(s) {missing} to score against")
+        start = frames.future_index(self.cutoff_, self.freq_, 1)[0]
+        if df.index[0] != start:
+            raise DataError(f"{pname('X')} must start right after the training data, at {frames.when(start)}; it starts "
+                            f"at {frames.when(df.index[0])} "
+                            "(use update() to move the forecast origin first)")
         h = min(len(df), self.horizon_) if self.strategy == "direct" else len(df)
         pred = self.predict(h, df if self.future_covariates_ else None)
         truth = frames.numeric_block(df.iloc[:h], self.targets_, "X", self.fill)
         return -float(np.mean(np.abs(pred.to_numpy() - truth)))
+
+
+def _check_finite(values, targets, what):
+    """Never return an inf/NaN forecast: name the column instead."""
+    bad = ~np.isfinite(values)
+    if bad.any():
+        col = targets[np.argwhere(bad)[0][-2]]
+        raise DataError(f"the {what} of column {col!r} is not finite: the values overflow when scaled back "
+                        "to the column's units; rescale the column")
 
 
 def _seasonal_naive_error(y, end, horizon, m):

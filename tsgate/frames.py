@@ -36,6 +36,13 @@ def default_horizon(freq):
     return max(seasonal_period(freq), 12)
 
 
+def when(stamp):
+    """A timestamp as a message shows it: the date alone at midnight."""
+    if isinstance(stamp, pd.Timestamp) and stamp == stamp.normalize():
+        return str(stamp.date())
+    return str(stamp)
+
+
 def detect_time_column(df):
     """The first text column whose every value parses as a date, or None."""
     for col in df.columns:
@@ -49,11 +56,11 @@ def _as_dataframe(data, name):
     if isinstance(data, pd.Series):
         return data.to_frame(name=data.name if data.name is not None else "y")
     if isinstance(data, np.ndarray):
-        raise ParameterError(f"{name} must be a pandas Series or DataFrame with a time index, got a NumPy array")
+        raise ParameterError(f"{pname(name)} must be a pandas Series or DataFrame with a time index, got a NumPy array")
     if not isinstance(data, pd.DataFrame):
-        raise ParameterError(f"{name} must be a pandas Series or DataFrame, got {type(data).__name__}")
+        raise ParameterError(f"{pname(name)} must be a pandas Series or DataFrame, got {type(data).__name__}")
     if data.shape[0] == 0 or data.shape[1] == 0:
-        raise DataError(f"{name} is empty (shape {data.shape})")
+        raise DataError(f"{pname(name)} is empty (shape {data.shape})")
     return data
 
 
@@ -72,15 +79,18 @@ def _index_from_column(df, time_col, name):
 
 def _check_order(idx, name):
     if idx.has_duplicates:
-        raise DataError(f"{name} has duplicated timestamps (first: {idx[idx.duplicated()][0]})")
+        raise DataError(f"{pname(name)} has duplicated timestamps (first: {idx[idx.duplicated()][0]})")
     if not idx.is_monotonic_increasing:
         steps = np.diff(idx.asi8 if isinstance(idx, pd.DatetimeIndex) else np.asarray(idx))
         pos = int(np.flatnonzero(steps < 0)[0]) + 1
-        raise DataError(f"{name} timestamps are not sorted: row {pos} ({idx[pos]}) comes before "
+        raise DataError(f"{pname(name)} timestamps are not sorted: row {pos} ({idx[pos]}) comes before "
                         f"the previous row ({idx[pos - 1]}); sort the index first")
 
 
 def _datetime_freq(idx, name):
+    if len(idx) < 3 and idx.freq is None:
+        raise DataError(f"{pname(name)} is too short: {len(idx)} row(s), too few to infer the time step "
+                        "(a forecaster needs many more)")
     freq = idx.freqstr if idx.freq is not None else None
     if freq is None and len(idx) >= 3:
         try:
@@ -90,7 +100,7 @@ def _datetime_freq(idx, name):
     if freq is None:
         gaps = np.diff(idx.asi8)
         first = int(np.flatnonzero(gaps != gaps[0])[0]) + 1 if len(gaps) and (gaps != gaps[0]).any() else 0
-        raise DataError(f"{name} has an irregular time index: cannot infer a frequency "
+        raise DataError(f"{pname(name)} has an irregular time index: cannot infer a frequency "
                         f"(first irregular step at row {first}, {idx[first]}); resample it first")
     return freq
 
@@ -110,8 +120,8 @@ def as_frame(data, time_col=None, name="data"):
         df = df.copy()
         df.index = idx = idx.to_timestamp()
     if not isinstance(idx, (pd.DatetimeIndex, pd.RangeIndex)) and not pd.api.types.is_integer_dtype(idx):
-        raise DataError(f"{name} needs a DatetimeIndex, PeriodIndex or integer index (or time_col), "
-                        f"got {type(idx).__name__}")
+        raise DataError(f"{pname(name)} needs a DatetimeIndex, PeriodIndex or integer index (or "
+                        f"{pname('time_col')}), got {type(idx).__name__}")
     _check_order(idx, name)
     if isinstance(idx, pd.DatetimeIndex):
         freq = _datetime_freq(idx, name)
@@ -121,8 +131,59 @@ def as_frame(data, time_col=None, name="data"):
     steps = np.diff(np.asarray(idx))
     if len(steps) and (steps != steps[0]).any():
         first = int(np.flatnonzero(steps != steps[0])[0]) + 1
-        raise DataError(f"{name} has an irregular integer index (first irregular step at row {first})")
+        raise DataError(f"{pname(name)} has an irregular integer index (first irregular step at row {first})")
     return df, int(steps[0]) if len(steps) else 1
+
+
+def column_roles(df, target, future_covariates, strategy="direct"):
+    """(targets, past covariates, future covariates) among the columns of ``df``.
+
+    ``target`` None picks the only numeric column that is not a future
+    covariate; every other numeric column is a past covariate. Past
+    covariates cannot be used by the recursive strategy.
+    """
+    future = list(future_covariates or [])
+    cols = list(df.columns)
+    for c in future:
+        if c not in cols:
+            raise DataError(f"future covariate {c!r} is not a column; columns: {cols}")
+    non_numeric = [c for c in cols if not pd.api.types.is_numeric_dtype(df[c]) or pd.api.types.is_bool_dtype(df[c])]
+    if target is None:
+        targets = [c for c in cols if c not in future and c not in non_numeric]
+        if len(targets) != 1:
+            raise DataError(f"cannot choose the target: set {pname('target')} to one (or a list) of the numeric "
+                            f"columns {targets}" + (f" (non-numeric: {non_numeric})" if non_numeric else ""))
+    else:
+        targets = [target] if isinstance(target, (str, int)) else list(target)
+        for t in targets:
+            if t not in cols:
+                raise DataError(f"target {t!r} is not a column; columns: {cols}")
+    bad = [c for c in non_numeric if c in targets or c in future]
+    if bad:
+        raise DataError(f"column {bad[0]!r} is not numeric (dtype {df[bad[0]].dtype})")
+    if non_numeric:
+        raise DataError(f"non-numeric columns {non_numeric} cannot be covariates; drop them or "
+                        "convert them to numbers")
+    past = [c for c in cols if c not in targets and c not in future]
+    if strategy == "recursive" and past:
+        raise DataError(f"{pname('strategy', 'recursive')} cannot use past covariates {past} (their future "
+                        f"values are unknown): list them in {pname('future_covariates')} or use "
+                        f"{pname('strategy', 'direct')}")
+    return targets, past, future
+
+
+def split_future(df, target, future_covariates):
+    """(history, future) of a frame whose last rows hold only known-future
+    covariates: the rows after the last row with a target value are the
+    future (None when there are none)."""
+    targets, _, future = column_roles(df, target, future_covariates)
+    has_target = df[targets].notna().any(axis=1).to_numpy()
+    if not has_target.any():
+        raise DataError(f"the target column(s) {targets} have no values")
+    end = int(np.flatnonzero(has_target)[-1]) + 1
+    if end == len(df):
+        return df, None
+    return df.iloc[:end], df.iloc[end:][future]
 
 
 FILLS = ("ffill", "interpolate", "zero")
@@ -148,12 +209,12 @@ def numeric_block(df, columns, name, fill):
     for k, col in enumerate(columns):
         s = df[col]
         if not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
-            raise DataError(f"column {col!r} of {name} is not numeric (dtype {s.dtype})")
+            raise DataError(f"column {col!r} of {pname(name)} is not numeric (dtype {s.dtype})")
         v = s.to_numpy(dtype=np.float64, na_value=np.nan)
         bad = ~np.isfinite(v)
         if bad.any():
             if fill is None:
-                first = df.index[int(np.flatnonzero(bad)[0])]
+                first = when(df.index[int(np.flatnonzero(bad)[0])])
                 raise DataError(f"column {col!r} has NaN or inf (first at {first}); clean it or "
                                 f"use {pname('fill', 'ffill')} (or interpolate, zero)")
             v = _fill(v, fill, col)
@@ -184,11 +245,19 @@ def calendar(index, freq):
     return np.stack(feats, axis=1) if feats else np.zeros((len(index), 0))
 
 
-def future_index(cutoff, freq, horizon):
-    """The ``horizon`` timestamps after ``cutoff``."""
+def future_index(cutoff, freq, horizon, kind="datetime"):
+    """The ``horizon`` timestamps after ``cutoff``; ``kind='period'`` gives a
+    PeriodIndex (the index type the data came with)."""
     if isinstance(cutoff, pd.Timestamp):
-        return pd.date_range(cutoff, periods=horizon + 1, freq=freq)[1:]
+        idx = pd.date_range(cutoff, periods=horizon + 1, freq=freq)[1:]
+        return idx.to_period() if kind == "period" else idx
     return pd.RangeIndex(cutoff + freq, cutoff + freq * (horizon + 1), freq)
+
+
+def index_kind(data):
+    """'period' when the user's data has a PeriodIndex (forecasts then get
+    one too), else 'datetime' (integer indexes keep their own type anyway)."""
+    return "period" if isinstance(getattr(data, "index", None), pd.PeriodIndex) else "datetime"
 
 
 def history_index(cutoff, freq, length):

@@ -28,6 +28,7 @@ from numba import cuda
 from .core import WeightGrads
 from .config import (
     CUDA_BLOCK_SIZE, CUDA_JIT_OPTIONS, CUDA_ROWS_PER_BLOCK, CUDA_SHARED_BYTES, CUDA_TARGET_BLOCKS, CUDA_TILE,
+    caching, own_cache,
 )
 
 ROWS_PER_BLOCK = CUDA_ROWS_PER_BLOCK
@@ -38,6 +39,14 @@ ROWS_PER_BLOCK = CUDA_ROWS_PER_BLOCK
 #: ``nbtype(1.0)`` from the per-dtype factory, which also keeps the CUDA
 #: simulator (NumPy scalar rules) in the kernel's precision.
 ZERO = np.float32(0.0)
+
+
+def cuda_kernel(fn):
+    """A module-level CUDA kernel with :data:`tsgate.config.CUDA_JIT_OPTIONS`,
+    cached in tsgate's own directory like the CPU kernels."""
+    options = CUDA_JIT_OPTIONS if caching() else dict(CUDA_JIT_OPTIONS, cache=False)
+    with own_cache():
+        return cuda.jit(**options)(fn)
 
 
 @cuda.jit(device=True, inline=True)
@@ -249,7 +258,7 @@ def gemm(A, B, C, bias1=None, bias2=None, ta=0, tb=0):
 # Elementwise kernels
 
 
-@cuda.jit(**CUDA_JIT_OPTIONS)
+@cuda_kernel
 def colsum_kernel(G, out):
     """out[j] = sum_i G[i, j], rows summed in order by one thread per column."""
     M, N = G.shape
@@ -260,13 +269,13 @@ def colsum_kernel(G, out):
         out[j] = s
 
 
-@cuda.jit(**CUDA_JIT_OPTIONS)
+@cuda_kernel
 def fill_kernel(a, value):
     for i in range(cuda.grid(1), a.shape[0], cuda.gridsize(1)):
         a[i] = value
 
 
-@cuda.jit(**CUDA_JIT_OPTIONS)
+@cuda_kernel
 def transpose_kernel(W, WT):
     """WT (N, M) = W (M, N)^T."""
     M, N = W.shape

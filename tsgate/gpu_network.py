@@ -13,8 +13,7 @@ import functools
 from numba import cuda
 
 from . import gpu_gru, gpu_lstm, gpu_rnn
-from .config import CUDA_JIT_OPTIONS
-from .gpu_core import empty, flat, launch_1d, scope, zeros
+from .gpu_core import cuda_kernel, empty, flat, launch_1d, scope, zeros
 from .stack import cell_backward, cell_forward, stack_backward, stack_forward
 
 _CELLS = {"lstm": gpu_lstm, "gru": gpu_gru, "rnn": gpu_rnn}
@@ -24,7 +23,7 @@ _CELLS = {"lstm": gpu_lstm, "gru": gpu_gru, "rnn": gpu_rnn}
 # Layout kernels of the layer loop
 
 
-@cuda.jit(**CUDA_JIT_OPTIONS)
+@cuda_kernel
 def reverse_time_kernel(x, out):
     """out[t] = x[T-1-t] for (T, B, D) arrays."""
     T, B, D = x.shape
@@ -34,7 +33,7 @@ def reverse_time_kernel(x, out):
         out[t, r // D, r % D] = x[T - 1 - t, r // D, r % D]
 
 
-@cuda.jit(**CUDA_JIT_OPTIONS)
+@cuda_kernel
 def put_direction_kernel(hs, y, col0, reverse):
     """y[t, :, col0:col0+H] = hs[t+1] (forward) or hs[T-t] (reverse), hs (T+1, B, H)."""
     T, B, _ = y.shape
@@ -46,7 +45,7 @@ def put_direction_kernel(hs, y, col0, reverse):
         y[t, b, col0 + j] = hs[T - t, b, j] if reverse else hs[t + 1, b, j]
 
 
-@cuda.jit(**CUDA_JIT_OPTIONS)
+@cuda_kernel
 def take_direction_kernel(dy, out, col0, reverse):
     """out[t] = dy[t, :, col0:col0+H] (forward) or dy[T-1-t, ...] (reverse)."""
     T, B, H = out.shape
@@ -57,7 +56,7 @@ def take_direction_kernel(dy, out, col0, reverse):
         out[t, b, j] = dy[T - 1 - t, b, col0 + j] if reverse else dy[t, b, col0 + j]
 
 
-@cuda.jit(**CUDA_JIT_OPTIONS)
+@cuda_kernel
 def accumulate_dx_kernel(dx, g, reverse, first):
     """dx (=|+=) g, time-reversed when ``reverse``; (T, B, D) arrays."""
     T, B, D = dx.shape
@@ -71,7 +70,7 @@ def accumulate_dx_kernel(dx, g, reverse, first):
             dx[t, r // D, r % D] += v
 
 
-@cuda.jit(**CUDA_JIT_OPTIONS)
+@cuda_kernel
 def multiply_kernel(a, b, out):
     for i in range(cuda.grid(1), a.shape[0], cuda.gridsize(1)):
         out[i] = a[i] * b[i]

@@ -26,8 +26,8 @@ import math
 import numpy as np
 from numba import cuda
 
-from .config import CUDA_BLOCK_SIZE, CUDA_JIT_OPTIONS, CUDA_NORM_BLOCKS
-from .gpu_core import Workspace, colsum, empty, gemm, launch_1d, using, zeros
+from .config import CUDA_BLOCK_SIZE, CUDA_NORM_BLOCKS
+from .gpu_core import Workspace, colsum, cuda_kernel, empty, gemm, launch_1d, using, zeros
 from .gpu_network import DeviceNetwork
 from .elementmath import LOSS_CE, adam_beta2, diverged, loss_term, optimizer_term, softmax_ce_row
 
@@ -45,7 +45,7 @@ d_softmax_ce_row = cuda.jit(device=True, inline=True)(softmax_ce_row)
 d_optimizer_term = cuda.jit(device=True, inline=True)(optimizer_term)
 
 
-@cuda.jit(**CUDA_JIT_OPTIONS)
+@cuda_kernel
 def gather_sequences_kernel(X, idx, out):
     """out[t, b, :] = X[idx[b], t, :]: batch-first rows -> time-major batch."""
     T, B, D = out.shape
@@ -55,7 +55,7 @@ def gather_sequences_kernel(X, idx, out):
         out[t, b, i % D] = X[idx[b], t, i % D]
 
 
-@cuda.jit(**CUDA_JIT_OPTIONS)
+@cuda_kernel
 def features_kernel(h_n, E, idx, nd, n_extra, out):
     """out (B, nd*H + n_extra) = [h_n of the last layer's directions, E[idx]]."""
     LD, B, H = h_n.shape
@@ -69,7 +69,7 @@ def features_kernel(h_n, E, idx, nd, n_extra, out):
             out[b, f] = E[idx[b], f - nd * H]
 
 
-@cuda.jit(**CUDA_JIT_OPTIONS)
+@cuda_kernel
 def scatter_dh_kernel(dfeat, nd, dh_n):
     """dh_n (LD, B, H): the head's gradient on the last layer's final states, 0 elsewhere."""
     LD, B, H = dh_n.shape
@@ -81,7 +81,7 @@ def scatter_dh_kernel(dfeat, nd, dh_n):
         dh_n[layer, b, j] = dfeat[b, d * H + j] if d >= 0 else 0.0
 
 
-@cuda.jit(**CUDA_JIT_OPTIONS)
+@cuda_kernel
 def loss_rows_kernel(pred, Y, idx, tau, code, delta, grad, row_loss):
     """Per row b: the summed loss of pred[b] against Y[idx[b]] into row_loss[b]
     and dL/dpred into grad, normalised like :func:`tsgate.host_training._loss_and_grad`."""
@@ -100,7 +100,7 @@ def loss_rows_kernel(pred, Y, idx, tau, code, delta, grad, row_loss):
         row_loss[b] = total
 
 
-@cuda.jit(**CUDA_JIT_OPTIONS)
+@cuda_kernel
 def sum_rows_kernel(row_loss, denom, out, k):
     """out[k] = sum(row_loss) / denom, summed in row order by one thread."""
     if cuda.grid(1) == 0:
@@ -110,7 +110,7 @@ def sum_rows_kernel(row_loss, denom, out, k):
         out[k] = s / denom
 
 
-@cuda.jit(**CUDA_JIT_OPTIONS)
+@cuda_kernel
 def sumsq_partial_kernel(g, partial):
     """partial[block] = sum of g[i]^2 over the block's grid-stride share, in a
     fixed order (thread partials, then thread 0 sums them in order)."""
@@ -127,7 +127,7 @@ def sumsq_partial_kernel(g, partial):
         partial[cuda.blockIdx.x] = total
 
 
-@cuda.jit(**CUDA_JIT_OPTIONS)
+@cuda_kernel
 def finish_norm_kernel(partial, losses, k, batch_no, norms, status):
     """norms[k] = sqrt(sum partial); the first non-finite loss or norm sets
     status = (1, batch number)."""
@@ -143,7 +143,7 @@ def finish_norm_kernel(partial, losses, k, batch_no, norms, status):
             status[1] = batch_no
 
 
-@cuda.jit(**CUDA_JIT_OPTIONS)
+@cuda_kernel
 def optimizer_kernel(code, p, g, m, v, step, lr, beta1, beta2, eps, momentum, weight_decay, clip_norm,
                      norms, k, status):
     """Clip by the global norm, then Adam (0) / RMSprop (1) / SGD+momentum (2),
@@ -177,7 +177,7 @@ def splitmix64(z):
     return z ^ (z >> 31)
 
 
-@cuda.jit(**CUDA_JIT_OPTIONS)
+@cuda_kernel
 def dropout_mask_kernel(key, keep, mask):
     """mask[i] = 1/keep with probability keep, else 0. Counter-based: element
     i draws from hash(key + i), so the mask depends on the key alone, not on
@@ -187,7 +187,7 @@ def dropout_mask_kernel(key, keep, mask):
         mask[i] = 1.0 / keep if u < keep else 0.0
 
 
-@cuda.jit(**CUDA_JIT_OPTIONS)
+@cuda_kernel
 def scatter_rows_kernel(src, out, start):
     """out[start + b, :] = src[b, :]."""
     B, M = src.shape
@@ -321,13 +321,14 @@ class DeviceRunner:
         return masks
 
     def epoch(self, order, lr, epoch):
-        """One pass over the batches given by the permutation ``order``."""
-        bs, T = self.batch_size, self.X.shape[1]
-        order = np.concatenate([np.sort(order[s:s + bs]) for s in range(0, self.N, bs)])
+        """One pass over the batches given by ``order`` (a permutation of the
+        rows, or of a sample of them)."""
+        bs, T, N = self.batch_size, self.X.shape[1], len(order)
+        order = np.concatenate([np.sort(order[s:s + bs]) for s in range(0, N, bs)])
         d_order = cuda.to_device(order.astype(np.int64))  # the epoch's only upload
         blocks, threads = launch_1d(self.grad.size)
         with using(self.dm.ws):
-            for k, start in enumerate(range(0, self.N, bs)):
+            for k, start in enumerate(range(0, N, bs)):
                 idx = d_order[start:start + bs]
                 B = idx.shape[0]
                 pred = self.dm.forward(self.X, self.E, idx, self._masks(T, B))
@@ -346,8 +347,9 @@ class DeviceRunner:
             self.finish()
             b = int(status[1])
             raise diverged(epoch, b, losses[b - 1], self.norms.copy_to_host()[b - 1])
-        sizes = np.minimum(bs, self.N - np.arange(self.n_batches) * bs)
-        return float(np.sum(losses * sizes) / self.N)
+        n_batches = math.ceil(N / bs)
+        sizes = np.minimum(bs, N - np.arange(n_batches) * bs)
+        return float(np.sum(losses[:n_batches] * sizes) / N)
 
     def evaluate_val(self):
         return evaluate_on_device(self.dm, self.Xv, self.Yv, self.Ev, self.val_idx, self.tau,

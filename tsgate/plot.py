@@ -1,6 +1,9 @@
 """Forecast plots (matplotlib is an optional extra: ``pip install tsgate[plot]``)."""
 
-from .errors import MissingDependencyError
+import io
+import os
+
+from .errors import MissingDependencyError, ParameterError
 
 
 def require_matplotlib():
@@ -57,3 +60,26 @@ def plot_forecast(history, forecast, target=None, path=None, title=None, last=No
     if path:
         fig.savefig(path)
     return fig
+
+
+def check_plot_path(path):
+    """Raise before any work when ``path`` has an image format matplotlib
+    cannot write (or matplotlib is missing). No suffix means PNG."""
+    plt = require_matplotlib()
+    fmt = os.path.splitext(str(path))[1].lstrip(".").lower() or "png"
+    supported = plt.figure().canvas.get_supported_filetypes()
+    plt.close("all")
+    if fmt not in supported:
+        raise ParameterError(f"cannot plot to {str(path)!r}: matplotlib writes {', '.join(sorted(supported))}, "
+                             f"not {fmt!r}")
+    return fmt
+
+
+def plot_png(history, forecast, target=None, last=None, fmt="png"):
+    """The bytes of :func:`plot_forecast`'s figure in image format ``fmt``."""
+    plt = require_matplotlib()
+    fig = plot_forecast(history, forecast, target=target, last=last)
+    buf = io.BytesIO()
+    fig.savefig(buf, format=fmt)
+    plt.close(fig)
+    return buf.getvalue()

@@ -139,7 +139,7 @@ def train(model, X, Y=None, extra=None, *, X_val=None, Y_val=None, extra_val=Non
           quantiles=None, huber_delta=1.0, optimizer="adam", learning_rate=1e-3, weight_decay=0.0,
           momentum=0.9, clip_norm=1.0, max_epochs=100, batch_size=32, early_stopping=True,
           patience=10, lr_patience=5, lr_factor=0.5, min_lr=1e-5, random_state=None,
-          callback=None):
+          callback=None, samples_per_epoch=None):
     """Mini-batch training of a :class:`SequenceModel` in place.
 
     Parameters
@@ -162,6 +162,9 @@ def train(model, X, Y=None, extra=None, *, X_val=None, Y_val=None, extra_val=Non
     lr_patience, lr_factor, min_lr : reduce-on-plateau of the learning rate
         (on validation loss when given, else training loss).
     callback : callable(epoch, train_loss, val_loss) or None
+    samples_per_epoch : int or None
+        Train each epoch on a fresh random sample of this many rows (without
+        replacement) instead of all of them; None: all rows.
 
     Returns
     -------
@@ -183,7 +186,7 @@ def train(model, X, Y=None, extra=None, *, X_val=None, Y_val=None, extra_val=Non
     best, best_epoch, wait, lr_wait, lr_best = np.inf, -1, 0, 0, np.inf
     history = {"loss": [], "val_loss": [], "lr": [], "best_epoch": -1}
     for epoch in range(int(max_epochs)):
-        train_loss = runner.epoch(rng.permutation(data.n), lr, epoch)
+        train_loss = runner.epoch(_epoch_order(rng, data.n, samples_per_epoch), lr, epoch)
         val_loss = runner.evaluate_val() if have_val else float("nan")
         history["loss"].append(train_loss)
         history["val_loss"].append(val_loss)
@@ -211,6 +214,13 @@ def train(model, X, Y=None, extra=None, *, X_val=None, Y_val=None, extra_val=Non
     return history
 
 
+def _epoch_order(rng, n, samples):
+    """The rows of one epoch, shuffled: all of them, or a sample of ``samples``."""
+    if samples is None or samples >= n:
+        return rng.permutation(n)
+    return rng.choice(n, size=int(samples), replace=False)
+
+
 def _quantile_levels(loss, quantiles, model):
     """tau (M,): the quantile of each output column (pinball), else 0.5."""
     M = model.n_outputs
@@ -218,6 +228,19 @@ def _quantile_levels(loss, quantiles, model):
         return np.full(M, 0.5)
     q = np.asarray(quantiles if quantiles is not None else [0.5], dtype=np.float64)
     return q[np.arange(M) % q.size]
+
+
+def zero_prediction_loss(source, loss, quantiles, model, huber_delta=1.0, batch_size=4096):
+    """Mean loss of predicting 0 for every target of ``source``: in a window
+    normalised to its last value, that is repeating the last value."""
+    from .host_training import _loss_and_grad
+
+    tau, total = _quantile_levels(loss, quantiles, model), 0.0
+    for s in range(0, source.n, batch_size):
+        _, Y, _ = source.batch(np.arange(s, min(s + batch_size, source.n)))
+        zero = np.zeros_like(Y)
+        total += _loss_and_grad(zero, Y, tau, LOSSES[loss], huber_delta, np.empty_like(Y)) * len(Y)
+    return total / source.n
 
 
 def evaluate(model, X, Y=None, extra=None, loss="mse", tau=None, huber_delta=1.0, batch_size=1024):

@@ -12,15 +12,25 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import ParameterError
+from .errors import DataError, ParameterError
+from .frames import when
 
 SCALERS = ("standard", "robust", "minmax")
+
+#: Largest magnitude a scaled value may have: the network computes in float32
+#: (max 3.4e38), and anything near this is an error in the data anyway.
+SCALED_LIMIT = 1e30
 
 
 def fit_scaler(kind, values):
     """Per-column (loc, scale) for 'standard', 'robust', 'minmax' or None."""
     if kind is None:
         return np.zeros(values.shape[1]), np.ones(values.shape[1])
+    with np.errstate(all="ignore"):  # overflow gives inf: check_scaled names the column
+        return _loc_scale(kind, values)
+
+
+def _loc_scale(kind, values):
     if kind == "standard":
         loc, scale = values.mean(0), values.std(0)
     elif kind == "robust":
@@ -104,6 +114,31 @@ class WindowSource:
     def arrays(self):
         """All windows at once (the GPU uploads them to device memory)."""
         return self.batch(np.arange(self.n))
+
+
+def check_scaled(values, loc, scale, columns, index):
+    """Raise a DataError naming the column and timestamp when ``values``
+    (n, k) cannot be standardised by (loc, scale) into finite float32 numbers."""
+    for k, col in enumerate(columns):
+        v = values[:, k]
+        worst = int(np.argmax(np.abs(v)))
+        if not (np.isfinite(loc[k]) and np.isfinite(scale[k])):
+            raise DataError(f"column {col!r} has values too large to standardise (the largest, {v[worst]:.4g} "
+                            f"at {when(index[worst])}, overflows its mean or spread); rescale the column")
+        with np.errstate(all="ignore"):
+            z = (v - loc[k]) / scale[k]
+        bad = ~(np.abs(z) <= SCALED_LIMIT)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise DataError(f"column {col!r} at {when(index[i])}: {v[i]:.4g} lies {abs(z[i]):.3g} spreads from "
+                            "the column's centre, too far for the network's float32 arithmetic; clean the value")
+
+
+def spread_sample(source, limit):
+    """At most ``limit`` windows of ``source``, evenly spaced (all when fewer)."""
+    if limit is None or source.n <= limit:
+        return source
+    return source.subset(np.unique(np.linspace(0, source.n - 1, int(limit)).round().astype(np.int64)))
 
 
 @dataclass
