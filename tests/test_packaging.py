@@ -112,16 +112,7 @@ def test_non_editable_install_into_a_fresh_venv(wheel, tmp_path):
     # A new venv (no pip of its own, dependencies shared through a .pth file
     # pointing at this environment's site-packages, so no network is needed);
     # the wheel is installed non-editable by this pip into it.
-    import site
-    import sysconfig
-
-    venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
-    vpy = venv / "bin" / "python"
-    purelib = subprocess.run([str(vpy), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                             check=True, capture_output=True, text=True).stdout.strip()
-    deps = {sysconfig.get_paths()["purelib"], *site.getsitepackages()}
-    Path(purelib, "_deps.pth").write_text("\n".join(sorted(deps)) + "\n")
+    venv, vpy, purelib = _fresh_venv(tmp_path)
     r = subprocess.run([sys.executable, "-m", "pip", "--python", str(vpy), "install", "--no-deps", "-q",
                         str(wheel)], capture_output=True, text=True)
     if r.returncode != 0 and "no such option: --python" in r.stderr:
@@ -129,7 +120,7 @@ def test_non_editable_install_into_a_fresh_venv(wheel, tmp_path):
     assert r.returncode == 0, r.stderr[-2000:]
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     code = ("import tsgate, tsgate.datasets as d; from tsgate import LSTMForecaster;"
-            f"assert tsgate.__file__.startswith({purelib!r}), tsgate.__file__;"
+            f"assert tsgate.__file__.startswith({str(purelib)!r}), tsgate.__file__;"
             "print(len(d.load('co2_weekly')), len(d.mackey_glass(50, tau=30)))")
     out = subprocess.run([str(vpy), "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr[-2000:]
