@@ -32,6 +32,7 @@ def air():
     return y[:"1958-12"], y["1959-01":]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("cls", [LSTMForecaster, GRUForecaster])
 def test_beats_seasonal_naive_on_airpassengers_with_defaults(cls, air):
     train, test = air

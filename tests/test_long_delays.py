@@ -1,8 +1,10 @@
-"""Forecasters must use information far back in the series."""
+"""Forecasters must use information far back in the series (slow: CI's own pass)."""
 
 import numpy as np
 import pandas as pd
 import pytest
+
+pytestmark = pytest.mark.slow
 
 from tsgate import GRUForecaster, LSTMForecaster, metrics
 

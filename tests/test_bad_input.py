@@ -1,0 +1,261 @@
+"""Malformed input through the CLI: exit 2, one line, no traceback, the words a
+user needs (row, column, option); and a property test over random series."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from tsgate.cli import main
+
+QUICK = ["--epochs", "2", "--quiet"]
+
+
+def _monthly_csv(n=48, values=None, date_fmt="%Y-%m-%d"):
+    idx = pd.date_range("2000-01-01", periods=n, freq="MS")
+    t = np.arange(n)
+    y = 100 + t + 10 * np.sin(2 * np.pi * t / 12) if values is None else values
+    return pd.DataFrame({"date": idx.strftime(date_fmt), "sales": y})
+
+
+def _write(path, df=None, text=None, raw=None):
+    if raw is not None:
+        path.write_bytes(raw)
+    elif text is not None:
+        path.write_text(text)
+    else:
+        df.to_csv(path, index=False)
+    return path
+
+
+def _cases(d):
+    """(args, words that the one-line message must contain)."""
+    good = _write(d / "good.csv", _monthly_csv())
+    lines = good.read_text().splitlines()
+    bad_date = _monthly_csv()
+    bad_date.loc[30, "date"] = "2002-13-45"
+    nan = _monthly_csv()
+    nan.loc[5, "sales"] = np.nan
+    text_value = _monthly_csv().astype({"sales": object})
+    text_value.loc[39, "sales"] = "12a"
+    huge = _monthly_csv()
+    huge.loc[20, "sales"] = 1e308
+    two = _monthly_csv().assign(cost=1.0)
+    label = _monthly_csv().assign(label="x")
+    unsorted = _monthly_csv().iloc[[0, 2, 1] + list(range(3, 48))]
+    dup_time = pd.concat([_monthly_csv().iloc[:5], _monthly_csv().iloc[4:]])
+    gap = _monthly_csv().drop([5, 9])
+    (d / "folder.csv").mkdir()
+    model = d / "m.tsgate"
+    return [
+        (["forecast", d / "missing.csv"], ["missing.csv", "no such file"]),
+        (["forecast", d / "folder.csv"], ["is a directory"]),
+        (["forecast", _write(d / "empty.csv", text="")], ["the file is empty"]),
+        (["forecast", _write(d / "blank.csv", text="  \n\n")], ["the file is empty"]),
+        (["forecast", _write(d / "header.csv", text="date,sales\n")], ["header but no rows"]),
+        (["forecast", _write(d / "baddate.csv", bad_date)], ["row 31", "'2002-13-45' is not a date", "'date'"]),
+        (["forecast", _write(d / "one.csv", _monthly_csv(1))], ["too short"]),
+        (["forecast", _write(d / "two.csv", _monthly_csv(2))], ["too short"]),
+        (["forecast", _write(d / "nul.csv", raw=good.read_bytes().replace(b"2000-03-01", b"2000-03\x00-01"))],
+         ["line 4", "NUL byte"]),
+        (["forecast", _write(d / "semi.csv", text="\n".join(x.replace(",", ";") for x in lines)), "--sep", ","],
+         ["only one column", "is the delimiter ';'", "--sep"]),
+        (["forecast", _write(d / "tab.csv", text="\n".join(x.replace(",", "\t") for x in lines)), "--sep", ";"],
+         ["only one column", "--sep"]),
+        (["forecast", _write(d / "textvalue.csv", text_value)], ["column 'sales'", "row 40", "'12a' is not a number"]),
+        (["forecast", _write(d / "latin1.csv", raw="date,ventes\u00e9\n".encode("latin-1") + b"2000-01-01,1\n")],
+         ["not utf-8 text", "--encoding"]),
+        (["forecast", good, "--encoding", "klingon"], ["unknown --encoding 'klingon'"]),
+        (["forecast", _write(d / "duphead.csv", text="date,y,y\n2000-01-01,1,2\n")], ["'y' appears twice"]),
+        (["forecast", _write(d / "onlydate.csv", text="date\n2000-01-01\n2000-02-01\n")], ["only one column"]),
+        (["forecast", _write(d / "unsorted.csv", unsorted)], ["not sorted", "row 2"]),
+        (["forecast", _write(d / "duptime.csv", dup_time)], ["duplicated timestamps"]),
+        (["forecast", _write(d / "gap.csv", gap)], ["irregular time index"]),
+        (["forecast", _write(d / "nan.csv", nan)], ["column 'sales' has NaN", "2000-06-01", "--fill ffill"]),
+        (["forecast", _write(d / "allnan.csv", _monthly_csv(values=[np.nan] * 47 + [1.0]).assign(
+            sales=np.nan, level=1.0)), "--target", "sales", "--fill", "ffill"], ["'sales'", "no finite value"]),
+        (["forecast", _write(d / "inf.csv", _monthly_csv(values=np.where(np.arange(48) == 10, np.inf, 1.0 + np.arange(48))))],
+         ["NaN or inf", "2000-11-01"]),
+        (["forecast", _write(d / "huge.csv", huge)], ["column 'sales'", "too large to standardise", "2001-09-01"]),
+        (["forecast", _write(d / "e160.csv", _monthly_csv(values=1e160 * (1 + np.arange(48.0))))],
+         ["too large to standardise"]),
+        (["forecast", good, "--target", "profit"], ["target 'profit' is not a column"]),
+        (["forecast", good, "--time-col", "when"], ["--time-col 'when' is not a column"]),
+        (["forecast", _write(d / "two_numeric.csv", two)], ["cannot choose the target", "--target"]),
+        (["forecast", _write(d / "label.csv", label)], ["non-numeric columns ['label']"]),
+        (["forecast", good, "--lookback", "40", "--horizon", "12"], ["too short", "--lookback", "--horizon"]),
+        (["forecast", good, "--seed", "-1"], ["--seed", "-1 is not in the range"]),
+        (["forecast", good, "--interval", "1.5"], ["Invalid value for '--interval'"]),
+        (["forecast", good, "--horizon", "0"], ["Invalid value for '--horizon'"]),
+        (["forecast", good, "--cell", "tcn"], ["Invalid value for '--cell'"]),
+        (["forecast", good, "--no-such-option"], ["No such option", "--no-such-option", "--help"]),
+        (["forecast", good, "--out", d / "nodir" / "f.csv"], ["--out", "does not exist"]),
+        (["forecast", good, "--out", d / "folder.csv"], ["--out", "is a directory"]),
+        (["forecast", good, "--plot", d / "f.xyz"], ["cannot plot to", "'xyz'"]),
+        (["forecast", good, "--out", d / "same.csv", "--plot", d / "same.csv"], ["--out and --plot", "same file"]),
+        (["forecast", good, "--save-model", d / "nodir" / "m.tsgate"], ["--save-model", "does not exist"]),
+        (["forecast", good, "--learning-rate", "1e6", "--epochs", "3", "--quiet"],
+         ["training failed", "--learning-rate"]),
+        (["forecast", good, "--future-covariates", "promo"], ["future covariate 'promo' is not a column"]),
+        (["predict", good], ["is not a tsgate model file"]),
+        (["predict", d / "nomodel.tsgate"], ["does not exist"]),
+        (["predict", _write(d / "trunc.tsgate", raw=b"PK\x03\x04" + b"\x00" * 20)], ["truncated or corrupt"]),
+        (["predict", model, "--input", _write(d / "weekly.csv", _monthly_csv(60, date_fmt="%Y-%m-%d").assign(
+            date=pd.date_range("2000-01-01", periods=60, freq="W-SUN").strftime("%Y-%m-%d")))], ["frequency"]),
+        (["predict", model, "--input", _write(d / "nan_tail.csv", _monthly_csv(60, values=np.where(
+            np.arange(60) == 57, np.nan, 1.0 + np.arange(60))))], ["NaN", "--fill"]),
+        (["backtest", good, "--folds", "10", "--horizon", "12", *QUICK], ["10 folds of horizon 12"]),
+        (["datasets", "export", "nope"], ["unknown dataset 'nope'"]),
+    ]
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    d = tmp_path_factory.mktemp("bad")
+    assert CliRunner().invoke(main, ["fit", str(_write(d / "fit.csv", _monthly_csv(60))), "--save-model",
+                                     str(d / "m.tsgate"), *QUICK]).exit_code == 0
+    return _cases(d)
+
+
+def _count():
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as d:
+        return len(_cases(Path(d)))
+
+
+N_CASES = _count()
+
+
+def test_the_corpus_is_large():
+    assert N_CASES >= 40
+
+
+@pytest.mark.parametrize("k", range(N_CASES))
+def test_malformed_input_exits_2_with_one_clear_line(corpus, k):
+    args, words = corpus[k]
+    r = CliRunner().invoke(main, [str(a) for a in args])
+    assert r.exit_code == 2, (args, r.exit_code, r.stderr, r.exception)
+    err = r.stderr.strip()
+    assert "Traceback" not in err and len(err.splitlines()) == 1, err
+    assert err.startswith("tsgate: error: ")
+    for w in words:
+        assert w in err, (w, err)
+
+
+def test_no_output_is_written_when_one_output_fails(tmp_path):
+    good = _write(tmp_path / "good.csv", _monthly_csv())
+    r = CliRunner().invoke(main, ["forecast", str(good), "--out", str(tmp_path / "f.csv"), "--plot",
+                                  str(tmp_path / "f.xyz"), *QUICK])
+    assert r.exit_code == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["good.csv"]
+
+
+def test_outputs_are_all_or_none_when_writing_fails(tmp_path, monkeypatch):
+    import tsgate.bundle as bundle
+
+    good = _write(tmp_path / "good.csv", _monthly_csv())
+    real = bundle.tempfile.mkstemp
+    calls = []
+
+    def failing_second(*a, **k):
+        calls.append(1)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        return real(*a, **k)
+
+    monkeypatch.setattr(bundle.tempfile, "mkstemp", failing_second)
+    with pytest.raises(OSError, match="No space"):
+        bundle.commit({tmp_path / "a.csv": b"a", tmp_path / "b.png": b"b"})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["good.csv"]
+
+
+def test_stdin_dash_and_decimal_commas(tmp_path):
+    text = _monthly_csv().to_csv(index=False, sep=";", decimal=",")
+    r = CliRunner().invoke(main, ["forecast", "-", "--horizon", "3", *QUICK], input=text)
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout.splitlines()[0] == "date,sales,sales_lower,sales_upper"
+    r = CliRunner().invoke(main, ["forecast", "-"], input="")
+    assert r.exit_code == 2 and "<stdin>: the file is empty" in r.stderr
+
+
+def test_future_covariates_from_the_rows_after_the_target(tmp_path):
+    df = _monthly_csv(60)
+    df["promo"] = (np.arange(60) % 3 == 0).astype(float)
+    df.loc[54:, "sales"] = np.nan  # the last 6 rows: future, covariate known
+    r = CliRunner().invoke(main, ["forecast", str(_write(tmp_path / "f.csv", df)), "--future-covariates", "promo",
+                                  "--horizon", "6", *QUICK])
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout.splitlines()[1].startswith("2004-07-01")
+
+
+def test_backtest_json_and_out_with_fold_dates(tmp_path):
+    good = _write(tmp_path / "good.csv", _monthly_csv(60))
+    r = CliRunner().invoke(main, ["backtest", str(good), "--folds", "2", "--horizon", "6", "--json", *QUICK])
+    assert r.exit_code == 0, r.stderr
+    recs = json.loads(r.stdout)
+    assert len(recs) == 4 and recs[0]["start"].startswith("2004-01-01") and recs[2]["start"].startswith("2004-07-01")
+    r = CliRunner().invoke(main, ["backtest", str(good), "--folds", "2", "--horizon", "6", "--out",
+                                  str(tmp_path / "bt.csv"), *QUICK])
+    assert r.exit_code == 0 and list(pd.read_csv(tmp_path / "bt.csv").columns)[:3] == ["fold", "start", "model"]
+
+
+def test_coverage_beyond_the_validation_windows_is_said(tmp_path):
+    good = _write(tmp_path / "good.csv", _monthly_csv())
+    r = CliRunner().invoke(main, ["forecast", str(good), "--interval", "0.999", "--horizon", "3", *QUICK])
+    assert r.exit_code == 0
+    assert "tsgate: warning: coverage 0.999 needs at least 999 validation windows" in r.stderr
+
+
+def test_broken_pipe_is_quiet(tmp_path):
+    import subprocess
+    import sys
+
+    code = ("import sys; from tsgate.cli import main; sys.argv = ['tsgate', 'datasets', 'export', 'co2_weekly'];"
+            " main()")
+    p = subprocess.run(f"{sys.executable} -c \"{code}\" | head -1", shell=True, capture_output=True, text=True)
+    assert p.stdout.startswith("week,co2")
+    assert p.stderr == ""
+
+
+SERIES = st.tuples(st.sampled_from([1e-300, 1e-3, 1.0, 1e6, 1e30, 1e150, 1e300]),
+                   st.lists(st.floats(allow_nan=False, allow_infinity=False, min_value=-1, max_value=1),
+                            min_size=30, max_size=60),
+                   st.sampled_from([0.0, 1.0, 1e100, -1e307]))
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(series=SERIES)
+def test_any_finite_series_gives_a_finite_forecast_or_a_clear_error(tmp_path, series):
+    scale, unit, offset = series
+    values = offset + scale * np.array(unit)
+    path = tmp_path / "p.csv"
+    _monthly_csv(len(values), values=values).to_csv(path, index=False, float_format="%.17g")
+    r = CliRunner().invoke(main, ["forecast", str(path), "--horizon", "3", "--json", *QUICK])
+    if r.exit_code == 0:
+        recs = json.loads(r.stdout)
+        assert all(isinstance(v, float) and np.isfinite(v) for rec in recs for k, v in rec.items() if k != "date")
+    else:
+        assert r.exit_code == 2 and len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr, r.stderr
+
+
+@settings(max_examples=20, deadline=None)
+@given(series=SERIES)
+def test_python_api_never_returns_a_non_finite_forecast(series):
+    from tsgate import LSTMForecaster
+    from tsgate.elementmath import TrainingDivergedError
+    from tsgate.errors import DataError
+
+    scale, unit, offset = series
+    y = pd.Series(offset + scale * np.array(unit), index=pd.date_range("2000-01-01", periods=len(unit), freq="MS"))
+    try:
+        fc = LSTMForecaster(horizon=3, max_epochs=2, hidden_size=4).fit(y)
+        iv = fc.predict_interval(0.5)
+    except (DataError, TrainingDivergedError) as exc:
+        assert str(exc)
+        return
+    assert np.isfinite(iv.to_numpy()).all()
