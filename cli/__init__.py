@@ -92,16 +92,16 @@ def _warnings_to_stderr():
     """tsgate's own warnings as ``tsgate: warning:`` lines (others as Python shows them)."""
     from tsgate.errors import TsgateWarning
 
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", TsgateWarning)
-        try:
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", TsgateWarning)
             yield
-        finally:
-            for w in caught:
-                if issubclass(w.category, TsgateWarning):
-                    click.echo(f"tsgate: warning: {w.message}", err=True)
-                else:
-                    warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+    finally:  # replayed outside the recording context (inside it, showwarning records)
+        for w in caught:
+            if issubclass(w.category, TsgateWarning):
+                click.echo(f"tsgate: warning: {w.message}", err=True)
+            else:
+                warnings.showwarning(w.message, w.category, w.filename, w.lineno)
 
 
 def _read(file, time_col, sep, decimal, encoding):
@@ -171,19 +171,55 @@ def _write(outputs, stdout_text=None):
         click.echo(stdout_text, nl=False)
 
 
+MODELS = ["network", "auto", "naive", "seasonal_naive", "drift", "ar"]
+MODEL_OPTION = click.option("--model", "model_choice", type=click.Choice(MODELS), default="network",
+                            show_default=True, help="the network, a baseline, or auto: the network or the best "
+                                                    "baseline, whichever has the lower validation MAE")
+
+
+def _fit_model(o, model_choice, history):
+    """Fit the model --model names; with auto, a baseline replaces the network
+    when it is better on the network's validation windows (and says so)."""
+    from tsgate.baselines import BaselineForecaster
+
+    fc = _build(o)
+    if model_choice not in ("network", "auto"):
+        return BaselineForecaster(model_choice, horizon=o["horizon"], target=o["target"]).fit(history)
+    fc.fit(history)
+    report = getattr(fc, "fit_report_", {}) or {}
+    if model_choice != "auto" or not report or len(fc.targets_) > 1 or fc.future_covariates_:
+        return fc
+    scores = report["validation_mae"]
+    best = report["best_baseline"]
+    chosen = fc if scores["network"] <= scores[best] else BaselineForecaster(
+        best, horizon=fc.horizon_, target=fc.targets_[0], seasonal_period=fc.seasonal_period_).fit(history)
+    name = "the network" if chosen is fc else chosen.describe()
+    if not o["quiet"]:
+        click.echo(f"model auto: {name} (validation MAE: network {scores['network']:.4g}, "
+                   f"best baseline {best.replace('_', ' ')} {scores[best]:.4g})", err=True)
+    return chosen
+
+
 def _summary(fc, seconds, quiet):
     if quiet:
         return
     if sys.stderr.isatty():  # end the progress line
         click.echo("", err=True)
+    if not hasattr(fc, "model_"):  # a baseline
+        click.echo(f"{fc.describe()}: horizon={fc.horizon_}", err=True)
+        click.echo(f"time {seconds:.1f} s", err=True)
+        return
     vs = getattr(fc, "val_scores_", {}) or {}
     line = (f"{type(fc).__name__}: hidden={fc.hidden_size} lookback={fc.lookback_} horizon={fc.horizon_} "
             f"epochs={len(fc.history_['loss'])} (best {fc.history_['best_epoch']})")
     click.echo(line, err=True)
     if vs:
         ratio = vs["mae"] / vs["seasonal_naive_mae"] if vs["seasonal_naive_mae"] > 0 else float("nan")
+        report = fc.fit_report_
+        best = report["best_baseline"]
         click.echo(f"validation MAE {vs['mae']:.4g} vs seasonal naive {vs['seasonal_naive_mae']:.4g} "
-                   f"(ratio {ratio:.2f}, {vs['n_windows']} windows)", err=True)
+                   f"(ratio {ratio:.2f}, {vs['n_windows']} windows); best baseline {best.replace('_', ' ')} "
+                   f"{report['validation_mae'][best]:.4g}", err=True)
     click.echo(f"time {seconds:.1f} s", err=True)
 
 
@@ -245,15 +281,15 @@ def main():
 @click.option("--plot", type=click.Path(dir_okay=False), help="save a plot here (PNG; needs matplotlib)")
 @click.option("--save-model", type=click.Path(dir_okay=False), help="save the fitted model here")
 @click.option("--json", "as_json", is_flag=True, help="JSON records instead of CSV")
+@MODEL_OPTION
 @_user_errors
-def forecast(file, interval, out, plot, save_model, as_json, **o):
+def forecast(file, interval, out, plot, save_model, as_json, model_choice, **o):
     """Fit on FILE (a CSV, or - for stdin) and forecast what follows it, with an interval."""
     t0 = time.perf_counter()
     _check_outputs(**{"--out": out, "--plot": plot, "--save-model": save_model})
     df = _read(file, o["time_col"], o["sep"], o["decimal"], o["encoding"])
-    fc = _build(o)
-    history, future = _history_and_future(df, fc)
-    fc.fit(history)
+    history, future = _history_and_future(df, _build(o))
+    fc = _fit_model(o, model_choice, history)
     pred = fc.predict_interval(coverage=interval, X=future)
     text = _frame_text(pred, as_json)
     outputs = {out: text} if out and out != "-" else {}
@@ -261,7 +297,8 @@ def forecast(file, interval, out, plot, save_model, as_json, **o):
         from tsgate.plot import check_plot_path, plot_png
 
         outputs[plot] = plot_png(history[fc.targets_[0]], pred, target=fc.targets_[0],
-                                 last=max(8 * fc.horizon_, 4 * fc.lookback_), fmt=check_plot_path(plot))
+                                 last=max(8 * fc.horizon_, 4 * getattr(fc, "lookback_", fc.horizon_)),
+                                 fmt=check_plot_path(plot))
     if save_model:
         buf = io.BytesIO()
         fc.save(buf)
@@ -274,14 +311,14 @@ def forecast(file, interval, out, plot, save_model, as_json, **o):
 @FILE_ARG
 @options(READ, MODEL)
 @click.option("--save-model", type=click.Path(dir_okay=False), required=True, help="model file to write")
+@MODEL_OPTION
 @_user_errors
-def fit(file, save_model, **o):
+def fit(file, save_model, model_choice, **o):
     """Fit on FILE (a CSV, or - for stdin) and save the model (no forecast)."""
     t0 = time.perf_counter()
     _check_outputs(**{"--save-model": save_model})
     df = _read(file, o["time_col"], o["sep"], o["decimal"], o["encoding"])
-    fc = _build(o)
-    fc.fit(_history_and_future(df, fc)[0])
+    fc = _fit_model(o, model_choice, _history_and_future(df, _build(o))[0])
     buf = io.BytesIO()
     fc.save(buf)
     _write({save_model: buf.getvalue()})
@@ -306,7 +343,8 @@ def predict(model, input_, time_col, sep, decimal, encoding, fill, horizon, inte
     fc = load(model)
     future = None
     if input_:
-        fc.set_params(fill=fill)
+        if hasattr(fc, "fill"):
+            fc.set_params(fill=fill)
         history, future = _history_and_future(_read(input_, time_col, sep, decimal, encoding), fc)
         fc.update(history)
     text = _frame_text(fc.predict_interval(coverage=interval, horizon=horizon, X=future), as_json)

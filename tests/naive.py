@@ -118,3 +118,19 @@ def rnn_backward(w_ih, w_hh, steps, dy, dh_n, nonlinearity="tanh"):
         dxs.append(da @ w_ih)
         dh = da @ w_hh
     return np.stack(dxs[::-1]), dw_ih, dw_hh, db, db.copy(), dh
+
+
+def numeric_gradient(f, arr, eps=1e-6):
+    """Central finite differences of the scalar function ``f()`` with respect
+    to every entry of ``arr`` (changed in place and restored)."""
+    g = np.zeros_like(arr)
+    flat, gflat = arr.reshape(-1), g.reshape(-1)
+    for k in range(flat.size):
+        old = flat[k]
+        flat[k] = old + eps
+        up = f()
+        flat[k] = old - eps
+        down = f()
+        flat[k] = old
+        gflat[k] = (up - down) / (2 * eps)
+    return g

@@ -97,8 +97,8 @@ def _cases(d):
         (["forecast", good, "--plot", d / "f.xyz"], ["cannot plot to", "'xyz'"]),
         (["forecast", good, "--out", d / "same.csv", "--plot", d / "same.csv"], ["--out and --plot", "same file"]),
         (["forecast", good, "--save-model", d / "nodir" / "m.tsgate"], ["--save-model", "does not exist"]),
-        (["forecast", good, "--learning-rate", "1e6", "--epochs", "3", "--quiet"],
-         ["training failed", "--learning-rate"]),
+        (["forecast", _write(d / "noisy.csv", _monthly_csv(values=100 + np.random.default_rng(0).standard_normal(48))),
+          "--learning-rate", "1e6", "--epochs", "3", "--quiet"], ["training failed", "--learning-rate"]),
         (["forecast", good, "--future-covariates", "promo"], ["future covariate 'promo' is not a column"]),
         (["predict", good], ["is not a tsgate model file"]),
         (["predict", d / "nomodel.tsgate"], ["does not exist"]),
@@ -158,7 +158,7 @@ def test_no_output_is_written_when_one_output_fails(tmp_path):
 def test_outputs_are_all_or_none_when_writing_fails(tmp_path, monkeypatch):
     import tsgate.bundle as bundle
 
-    good = _write(tmp_path / "good.csv", _monthly_csv())
+    _write(tmp_path / "good.csv", _monthly_csv())
     real = bundle.tempfile.mkstemp
     calls = []
 
@@ -259,3 +259,23 @@ def test_python_api_never_returns_a_non_finite_forecast(series):
         assert str(exc)
         return
     assert np.isfinite(iv.to_numpy()).all()
+
+
+def test_other_warnings_pass_through_once(tmp_path, monkeypatch):
+    # a warning that is not tsgate's is shown as Python shows it, once (replaying
+    # it inside the recording context used to loop forever)
+    import warnings
+
+    import tsgate.csvio
+
+    real = tsgate.csvio.read_csv
+
+    def noisy(*a, **k):
+        warnings.warn("a library's own warning", FutureWarning)
+        return real(*a, **k)
+
+    monkeypatch.setattr(tsgate.csvio, "read_csv", noisy)
+    good = _write(tmp_path / "good.csv", _monthly_csv())
+    with pytest.warns(FutureWarning, match="a library's own warning"):
+        r = CliRunner().invoke(main, ["forecast", str(good), "--horizon", "3", *QUICK])
+    assert r.exit_code == 0

@@ -46,7 +46,7 @@ def _signatures(ft):
     """(kernel python function, argument types) for one float type ``ft``."""
     from numba import float64, int64, uint64
 
-    from tsgate import gpu_core, gpu_gru, gpu_lstm, gpu_network, gpu_rnn, gpu_training as gt
+    from tsgate import gpu_core, gpu_gru, gpu_lstm, gpu_model, gpu_network, gpu_rnn, gpu_training as gt
 
     v, m, t3 = ft[::1], ft[:, ::1], ft[:, :, ::1]
     iv, fv = int64[::1], float64[::1]
@@ -70,9 +70,9 @@ def _signatures(ft):
         "gru_backward": (gru_b, (v, t3, t3, t3, t3, m, m, t3, t3, i, i)),
         "rnn_forward": (rnn_f, (v, t3, t3, i, i, i)),
         "rnn_backward": (rnn_b, (v, t3, t3, m, t3, i, i, i)),
-        "gather_sequences": (gt.gather_sequences_kernel, (t3, iv, t3)),
-        "features": (gt.features_kernel, (t3, m, iv, i, i, m)),
-        "scatter_dh": (gt.scatter_dh_kernel, (m, i, t3)),
+        "gather_sequences": (gpu_model.gather_sequences_kernel, (t3, iv, t3)),
+        "features": (gpu_model.features_kernel, (t3, m, t3, iv, i, i, i, m)),
+        "scatter_dh": (gpu_model.scatter_dh_kernel, (m, i, t3)),
         "loss_rows": (gt.loss_rows_kernel, (m, m, iv, fv, i, float64, m, fv)),
         "sum_rows": (gt.sum_rows_kernel, (fv, float64, fv, i)),
         "sumsq_partial": (gt.sumsq_partial_kernel, (v, fv)),
@@ -99,7 +99,7 @@ def test_every_kernel_is_listed():
     _nvvm_or_skip()
     covered = {kernel.py_func for kernel, _ in _signatures(float32).values()}
     found = []
-    for mod in ("gpu_core", "gpu_lstm", "gpu_gru", "gpu_rnn", "gpu_network", "gpu_training", "gpu_backend"):
+    for mod in ("gpu_core", "gpu_lstm", "gpu_gru", "gpu_rnn", "gpu_network", "gpu_training", "gpu_backend", "gpu_model"):
         module = importlib.import_module(f"tsgate.{mod}")
         for name, obj in vars(module).items():
             is_kernel = hasattr(obj, "py_func") and hasattr(obj, "targetoptions")

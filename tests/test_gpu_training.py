@@ -14,8 +14,9 @@ CUDA_OK, WHY = cuda_available()
 pytestmark = [pytest.mark.gpu, pytest.mark.skipif(not CUDA_OK, reason=f"no CUDA device or simulator: {WHY}")]
 
 
-def _pair(cell, layers=1, bi=False, n_extra=0, dropout=0.0, dtype="float64", seed=0):
-    kw = dict(num_layers=layers, bidirectional=bi, dropout=dropout, dtype=dtype, random_state=seed)
+def _pair(cell, layers=1, bi=False, n_extra=0, dropout=0.0, dtype="float64", seed=0, n_ar=0, segment=1):
+    kw = dict(num_layers=layers, bidirectional=bi, dropout=dropout, dtype=dtype, random_state=seed, n_ar=n_ar,
+              segment_length=segment)
     cpu = SequenceModel(cell, 2, 3, 2, n_extra=n_extra, **kw)
     gpu = SequenceModel(cell, 2, 3, 2, n_extra=n_extra, device="cuda", **kw)
     gpu.set_flat(cpu.flat)
@@ -35,18 +36,32 @@ def _data(N=7, T=3, n_extra=0, seed=1):
 def test_device_training_follows_the_cpu_trajectory(cell, layers, bi):
     cpu, gpu = _pair(cell, layers, bi, n_extra=1)
     X, Y, E = _data(N=5, n_extra=1)  # batches of 3 and 2
-    Xv, Yv, Ev = _data(N=2, n_extra=1, seed=2)
+    Xv, Yv, Ev = X[:2], Y[:2], E[:2]  # validation that training improves: an epoch beats the start (epoch 0)
     kw = dict(extra=E, X_val=Xv, Y_val=Yv, extra_val=Ev, max_epochs=3, batch_size=3, learning_rate=0.05,
               clip_norm=0.5, random_state=3, patience=1, lr_patience=1)
     h_cpu = train(cpu, X, Y, **kw)
     h_gpu = train(gpu, X, Y, **kw)
     assert np.allclose(h_gpu["loss"], h_cpu["loss"], rtol=1e-10, atol=1e-12)
     assert np.allclose(h_gpu["val_loss"], h_cpu["val_loss"], rtol=1e-10, atol=1e-12)
-    assert h_gpu["lr"] == h_cpu["lr"] and h_gpu["best_epoch"] == h_cpu["best_epoch"]
+    assert h_gpu["lr"] == h_cpu["lr"] and h_gpu["best_epoch"] == h_cpu["best_epoch"] > 0
     assert not np.array_equal(gpu.flat, _pair(cell, layers, bi, n_extra=1)[1].flat)  # it trained
     assert np.allclose(gpu.flat, cpu.flat, rtol=1e-9, atol=1e-11)
     assert np.allclose(predict(gpu, X, E), predict(cpu, X, E), rtol=1e-10, atol=1e-12)
     assert np.isclose(evaluate(gpu, Xv, Yv, Ev), evaluate(cpu, Xv, Yv, Ev), rtol=1e-10)
+
+
+@pytest.mark.parametrize("cell,n_ar,segment", [("lstm", 2, 3), ("gru", 3, 1), ("rnn", 0, 2)])
+def test_device_training_with_segments_and_highway_follows_the_cpu(cell, n_ar, segment):
+    cpu, gpu = _pair(cell, n_extra=1, n_ar=n_ar, segment=segment)
+    X, Y, E = _data(N=5, T=6, n_extra=1)
+    Xv, Yv, Ev = X[:2], Y[:2], E[:2]  # an epoch beats the start, so the trained state is compared
+    kw = dict(extra=E, X_val=Xv, Y_val=Yv, extra_val=Ev, max_epochs=3, batch_size=3, learning_rate=0.05,
+              random_state=3)
+    h_cpu, h_gpu = train(cpu, X, Y, **kw), train(gpu, X, Y, **kw)
+    assert np.allclose(h_gpu["loss"], h_cpu["loss"], rtol=1e-10, atol=1e-12)
+    assert np.allclose(gpu.flat, cpu.flat, rtol=1e-9, atol=1e-11)
+    assert not np.array_equal(gpu.flat, _pair(cell, n_extra=1, n_ar=n_ar, segment=segment)[1].flat)  # it trained
+    assert np.allclose(predict(gpu, X, E), predict(cpu, X, E), rtol=1e-10, atol=1e-12)
 
 
 @pytest.mark.parametrize("loss", sorted(LOSSES))

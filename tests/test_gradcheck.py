@@ -7,6 +7,8 @@ import pytest
 
 from tsgate.network import RecurrentNetwork
 
+from .naive import numeric_gradient
+
 
 def _loss(net, x, h0, c0, Ry, Rh, Rc):
     y, h, c = net.forward(x, h0, c0)
@@ -14,20 +16,6 @@ def _loss(net, x, h0, c0, Ry, Rh, Rc):
     if c is not None:
         total += np.sum(Rc * c)
     return total
-
-
-def _numeric(f, arr, eps=1e-6):
-    g = np.zeros_like(arr)
-    flat, gflat = arr.reshape(-1), g.reshape(-1)
-    for k in range(flat.size):
-        old = flat[k]
-        flat[k] = old + eps
-        up = f()
-        flat[k] = old - eps
-        down = f()
-        flat[k] = old
-        gflat[k] = (up - down) / (2 * eps)
-    return g
 
 
 @pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
@@ -55,7 +43,7 @@ def test_gradients_match_finite_differences(cell, num_layers, bidirectional):
     if cell == "lstm":
         checks.append((c0, dc0, "c0"))
     for arr, analytic, name in checks:
-        numeric = _numeric(f, arr)
+        numeric = numeric_gradient(f, arr)
         err = np.linalg.norm(analytic - numeric) / max(np.linalg.norm(numeric), 1e-12)
         assert err < 1e-6, (name, err)
 
@@ -68,7 +56,7 @@ def test_gradcheck_detects_a_wrong_gradient():
     net.forward(x)
     grads, *_ = net.backward(Ry)
     f = lambda: float(np.sum(net.forward(x)[0] * Ry))  # noqa: E731
-    numeric = _numeric(f, net.params["weight_hh_l0"])
+    numeric = numeric_gradient(f, net.params["weight_hh_l0"])
     bad = grads["weight_hh_l0"].copy()
     bad[0, 0] += 1e-3
     assert np.linalg.norm(bad - numeric) / np.linalg.norm(numeric) > 1e-6

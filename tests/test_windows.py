@@ -29,7 +29,7 @@ def test_gathered_windows_equal_the_materialised_reference(norm):
     rng = np.random.default_rng(0)
     n, S, L, H = 50, 3, 7, 4
     z, past, known = rng.standard_normal((n, S)), rng.standard_normal((n, 2)), rng.standard_normal((n, 1))
-    w = make_windows(z, past, known, L, H, H, validation_fraction=0.25, min_val=1, norm=norm)
+    w = make_windows(z, past, known, L, H, H, validation_fraction=0.25, min_val=1, norm_period=int(norm == "last"))
     N = n - L - H + 1
     n_val = round(N * 0.25)
     assert w.train.n == S * (N - n_val) and w.val.n == S * n_val
@@ -48,7 +48,7 @@ def test_gathered_windows_equal_the_materialised_reference(norm):
 def test_windows_store_the_series_not_every_window():
     n, L = 10_000, 500
     z = np.zeros((n, 1))
-    w = make_windows(z, np.zeros((n, 0)), np.zeros((n, 0)), L, 1, 1, 0.2, 1, "last")
+    w = make_windows(z, np.zeros((n, 0)), np.zeros((n, 0)), L, 1, 1, 0.2, 1, 1)
     stored = sum(a.nbytes for a in (w.train.rows, w.train.ends, w.train.series, w.val.ends, w.val.series))
     assert w.train.n + w.val.n == n - L
     assert stored < 20 * n * 8  # a materialised (N, L, 1) copy would be ~ (n - L) * L * 8 bytes
@@ -58,7 +58,7 @@ def test_windows_store_the_series_not_every_window():
 
 def test_quantile_columns_repeat_the_targets():
     z = np.arange(20.0)[:, None]
-    w = make_windows(z, np.zeros((20, 0)), np.zeros((20, 0)), 3, 2, 2, 0.0, 0, None, repeat=3)
+    w = make_windows(z, np.zeros((20, 0)), np.zeros((20, 0)), 3, 2, 2, 0.0, 0, 0, repeat=3)
     _, Y, E = w.train.batch(np.array([0]))
     assert E is None
     assert np.array_equal(Y, [[3, 3, 3, 4, 4, 4]])

@@ -20,12 +20,11 @@ import contextlib
 import threading
 from typing import NamedTuple
 
-import numba
 import numpy as np
 from numba import prange, types
 from numba.extending import overload
 
-from .config import FASTMATH, jit_inline, pjit
+from .config import CHUNKS, FASTMATH, jit_inline, pjit
 from .errors import DataError
 
 # ---------------------------------------------------------------------------
@@ -95,11 +94,13 @@ def _sigmoid_impl(x):
 def n_chunks(n):
     """Number of parallel chunks for ``n`` independent rows (batch entries).
 
-    One chunk per Numba thread, never more chunks than rows. Results are
-    bit-identical for a fixed thread count (the chunking decides the BLAS
-    call shapes and the order of the serial reduction of partial sums).
+    :data:`tsgate.config.CHUNKS` (one per core of the machine), never more
+    chunks than rows. The chunking decides the BLAS call shapes and the order
+    of the serial reduction of partial sums, so it does not follow the live
+    Numba thread count: a worker process limited to one thread (ensembles,
+    joblib, Dask) computes bit for bit what the full process computes.
     """
-    return max(1, min(numba.get_num_threads(), int(n)))
+    return max(1, min(CHUNKS, int(n)))
 
 
 # ---------------------------------------------------------------------------

@@ -50,6 +50,10 @@ class CoverageWarning(TsgateWarning):
     """A prediction interval that cannot have the coverage asked for."""
 
 
+class BaselineWarning(TsgateWarning):
+    """A network that does not beat the best baseline on the validation windows."""
+
+
 # ---------------------------------------------------------------------------
 # Naming parameters in messages: Python's words, or the command line's.
 

@@ -3,19 +3,20 @@
 A thin pandas layer in the style of sktime/pmdarima: ``fit`` remembers the
 cutoff (last timestamp) and frequency; ``predict`` returns a DataFrame on the
 future index. Windows, scaling and the network live in NumPy
-(:mod:`tsgate.windows`, :mod:`tsgate.training`); the kernels never see pandas.
+(:mod:`tsgate.windows`, :mod:`tsgate.model`, :mod:`tsgate.training`); the
+kernels never see pandas.
 
 Model of the data
 -----------------
 Each target column is one series; several targets are forecast by one
 global model with per-series scaling. The network reads ``lookback`` steps
 of [the series itself, past covariates, known-future covariates, calendar
-features]; a dense head on its last hidden state outputs the whole horizon
-(``strategy='direct'``) or one step that is fed back (``'recursive'``).
-Known-future covariates and calendar features over the horizon also enter
-the head directly. With ``window_norm='last'`` (default) each window is
-expressed relative to its last observed value, so level shifts and trends
-outside the training range are handled.
+features], over segments when the lookback is long; a dense head on its last
+hidden state, the known-future features over the horizon, the window's level
+and a linear highway over the last target values outputs the whole horizon
+(``strategy='direct'``) or one step that is fed back (``'recursive'``). Each
+window is expressed relative to its last value or its last season
+(``window_norm``). How the defaults are chosen: :mod:`tsgate.recipe`.
 """
 
 import numbers
@@ -23,49 +24,56 @@ import numbers
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
-from sklearn.utils.validation import check_is_fitted
 
-from . import bundle, frames
-from .elementmath import TrainingDivergedError
-from .errors import DataError, ModelFileError, ParameterError
+from . import bundle, frames, persist
+from .baselines import BaselineForecaster
+from .ensemble import fit_members
+from .errors import DataError, ParameterError
 from .errors import name as pname
+from .fitting import FitMixin
 from .forecasting import ForecastMixin
 from .params import NETWORK, TRAINING, Interval, ListOf, StrOptions, seed_from, validate_params
-from .training import SequenceModel, _quantile_levels as _levels, evaluate, train, zero_prediction_loss
 from .windows import SCALERS, Scaling, check_scaled, make_windows, spread_sample
 
-FORMAT, VERSION = "tsgate-model", 1
-_STATE_ARRAYS = ("last_targets_", "last_past_", "last_future_", "val_residuals_")
+_INT = numbers.Integral
 
 
-class _RecurrentForecaster(ForecastMixin, BaseEstimator):
+class _RecurrentForecaster(FitMixin, ForecastMixin, BaseEstimator):
     """Shared implementation; see :class:`LSTMForecaster` for the parameters."""
 
     _cell = "lstm"
     _parameter_constraints = {
         **NETWORK, **TRAINING,
-        "lookback": [Interval(numbers.Integral, 1, None, closed="left"), None],
-        "horizon": [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "lookback": [Interval(_INT, 1, None, closed="left"), None],
+        "horizon": [Interval(_INT, 1, None, closed="left"), None],
         "loss": [StrOptions({"mse", "mae", "huber", "pinball"})],
         "quantiles": [ListOf(Interval(numbers.Real, 0, 1, closed="neither")), None],
         "scaler": [StrOptions(SCALERS), None],
         "strategy": [StrOptions({"direct", "recursive"})],
-        "window_norm": [StrOptions({"last"}), None],
-        "target": [str, numbers.Integral, list, tuple, None],
-        "time_col": [str, numbers.Integral, None],
+        "window_norm": [StrOptions({"auto", "last", "seasonal"}), None],
+        "seasonal_periods": [ListOf(Interval(_INT, 2, None, closed="left")), None],
+        "ar_window": [StrOptions({"auto"}), Interval(_INT, 0, None, closed="left")],
+        "segment_length": [StrOptions({"auto"}), Interval(_INT, 1, None, closed="left")],
+        "n_models": [Interval(_INT, 1, None, closed="left")],
+        "n_jobs": [Interval(_INT, 1, None, closed="left"), Interval(_INT, -1, -1, closed="both"), None],
+        "target": [str, _INT, list, tuple, None],
+        "time_col": [str, _INT, None],
         "future_covariates": [list, tuple, None],
         "calendar_features": ["boolean"],
         "fill": [StrOptions(frames.FILLS), None],
-        "max_windows": [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "max_windows": [Interval(_INT, 1, None, closed="left"), None],
+        "time_budget": [Interval(numbers.Real, 0, None, closed="neither"), None],
+        "refit": ["boolean"],
     }
 
     def __init__(self, lookback=None, horizon=None, hidden_size=32, num_layers=1, bidirectional=False,
                  dropout=0.0, max_epochs=200, batch_size=32, learning_rate=3e-3, optimizer="adam",
                  weight_decay=0.0, clip_norm=1.0, early_stopping=True, validation_fraction=0.2,
                  patience=25, loss="mse", quantiles=None, scaler="standard", strategy="direct",
-                 window_norm="last", target=None, time_col=None, future_covariates=None,
-                 calendar_features=False, fill=None, max_windows=10_000, random_state=0, device="cpu",
-                 verbose=0):
+                 window_norm="auto", seasonal_periods=None, ar_window="auto", segment_length="auto",
+                 init="forget", n_models=1, n_jobs=None, refit=True, target=None, time_col=None,
+                 future_covariates=None, calendar_features=False, fill=None, max_windows=10_000, time_budget=None,
+                 random_state=0, device="cpu", verbose=0):
         self.lookback = lookback
         self.horizon = horizon
         self.hidden_size = hidden_size
@@ -86,12 +94,20 @@ class _RecurrentForecaster(ForecastMixin, BaseEstimator):
         self.scaler = scaler
         self.strategy = strategy
         self.window_norm = window_norm
+        self.seasonal_periods = seasonal_periods
+        self.ar_window = ar_window
+        self.segment_length = segment_length
+        self.init = init
+        self.n_models = n_models
+        self.n_jobs = n_jobs
+        self.refit = refit
         self.target = target
         self.time_col = time_col
         self.future_covariates = future_covariates
         self.calendar_features = calendar_features
         self.fill = fill
         self.max_windows = max_windows
+        self.time_budget = time_budget
         self.random_state = random_state
         self.device = device
         self.verbose = verbose
@@ -123,12 +139,16 @@ class _RecurrentForecaster(ForecastMixin, BaseEstimator):
         cal = frames.calendar(df.index, freq) if self.calendar_features else np.zeros((len(df), 0))
         self._set_layout(df, freq, targets, past, future)
         self.scaling_ = self._fit_scaling(df.index, tv, np.concatenate([pv, fv], axis=1))
+        self._choose_structure(tv, pv, fv, cal)
         windows = self._windows(tv, pv, fv, cal)
-        self.model_ = self._build_model(windows.train)
-        self.history_ = train(self.model_, windows.train, X_val=windows.val, **self._train_settings(windows.val))
-        self._check_learned(windows)
+        self.models_, self.histories_, selection = fit_members(
+            self._model_spec(*self._sizes(windows.train)), windows.train, windows.val,
+            self._train_settings(windows.val), self.n_models, seed_from(self.random_state), self.n_jobs,
+            self._highway_start(tv, windows), refit=self.refit)
+        self.model_, self.history_ = self.models_[0], self.histories_[0]
+        self._check_learned(windows, selection)
         self._remember_tail(tv, pv, fv)
-        self._calibrate(windows.val, tv)
+        self._calibrate(windows.val, tv, selection)
         return self
 
     def _check_params(self):
@@ -147,29 +167,16 @@ class _RecurrentForecaster(ForecastMixin, BaseEstimator):
         if X is not None:
             xdf, _ = frames.as_frame(X, self.time_col, name="X")
             if not xdf.index.equals(ydf.index):
-                raise DataError("X and y must share the same index")
+                raise DataError(f"{pname('X')} and y must share the same index")
             ydf = pd.concat([ydf, xdf], axis=1)
         df, freq = frames.as_frame(ydf, name="X")
         return df, freq, list(frames.as_frame(y, name="y")[0].columns)
 
     def _set_layout(self, df, freq, targets, past, future):
-        """Column roles, frequency, horizon and lookback of the fit."""
+        """Column roles, frequency, cutoff and horizon of the fit."""
         self.targets_, self.past_covariates_, self.future_covariates_ = targets, past, future
-        self.freq_, self.seasonal_period_ = freq, frames.seasonal_period(freq)
-        self.cutoff_, self.index_name_ = df.index[-1], df.index.name
+        self.freq_, self.cutoff_, self.index_name_ = freq, df.index[-1], df.index.name
         self.horizon_ = frames.default_horizon(freq) if self.horizon is None else self.horizon
-        H, m, n = self.horizon_, self.seasonal_period_, len(df)
-        lookback = self.lookback
-        if lookback is None:
-            lookback = max(2 * m, 2 * H, 8) if m > 1 else max(2 * H, 8)
-            lookback = max(2, min(lookback, (n - H) // 2))
-        n_val_min = 1 if self._validates() else 0
-        if n < lookback + H + 1 + n_val_min:
-            raise DataError(f"the series is too short: {n} rows, but {pname('lookback')} ({lookback}) + "
-                            f"{pname('horizon')} ({H}) "
-                            f"+ {1 + n_val_min} window(s) for training/validation need at least "
-                            f"{lookback + H + 1 + n_val_min}")
-        self.lookback_ = lookback
 
     def _fit_scaling(self, index, tv, cov):
         """Per-series and per-covariate scaling, checked to give finite float32 inputs."""
@@ -177,20 +184,6 @@ class _RecurrentForecaster(ForecastMixin, BaseEstimator):
         check_scaled(tv, sc.t_loc, sc.t_scale, self.targets_, index)
         check_scaled(cov, sc.c_loc, sc.c_scale, self.past_covariates_ + self.future_covariates_, index)
         return sc
-
-    def _check_learned(self, windows):
-        """Raise when the trained network forecasts far worse than repeating
-        the last value (with window_norm=None: the mean), e.g. after a far too
-        large learning rate, instead of returning its forecasts."""
-        src = windows.val if windows.val.n else spread_sample(windows.train, 2_000)
-        loss = evaluate(self.model_, src, loss=self.loss, tau=_levels(self.loss, self.quantiles, self.model_))
-        naive = zero_prediction_loss(src, self.loss, self.quantiles, self.model_)
-        if not loss <= 10.0 * naive + 1e-12:
-            what = "repeating the last value" if self.window_norm == "last" else "predicting the mean"
-            raise TrainingDivergedError(
-                f"training failed: the network's {'validation' if windows.val.n else 'training'} loss {loss:.4g} "
-                f"is {loss / max(naive, 1e-300):.3g} times that of {what} ({naive:.4g}); lower "
-                f"{pname('learning_rate')} (now {self.learning_rate:g})")
 
     def _validates(self):
         return bool(self.early_stopping and self.validation_fraction > 0)
@@ -200,23 +193,29 @@ class _RecurrentForecaster(ForecastMixin, BaseEstimator):
         sc = self.scaling_
         covs = (np.concatenate([pv, fv], axis=1) - sc.c_loc) / sc.c_scale
         known = np.concatenate([covs[:, pv.shape[1]:], cal], axis=1)
-        H = self.horizon_
-        steps_out = H if self.strategy == "direct" else 1
+        steps_out = self.horizon_ if self.strategy == "direct" else 1
         self.n_quantiles_ = len(self.quantiles) if (self.loss == "pinball" and self.quantiles) else 1
         windows = make_windows((tv - sc.t_loc) / sc.t_scale, covs[:, :pv.shape[1]], known, self.lookback_,
                                steps_out, steps_out, self.validation_fraction if self.early_stopping else 0.0,
-                               1 if self._validates() else 0, self.window_norm, repeat=self.n_quantiles_)
+                               1 if self._validates() else 0, self.norm_period_, repeat=self.n_quantiles_,
+                               level=self.level_)
         if self.max_windows is not None:  # validation runs every epoch: a quarter of the training sample
             windows.val = spread_sample(windows.val, max(1, self.max_windows // 4))
         return windows
 
-    def _build_model(self, source):
-        """The network and head for windows like ``source``'s."""
+    @staticmethod
+    def _sizes(source):
+        """(input columns, outputs, extra features) of ``source``'s windows."""
         X, Y, E = source.batch(np.arange(1))
-        return SequenceModel(self._cell, X.shape[2], self.hidden_size, Y.shape[1],
-                             n_extra=0 if E is None else E.shape[1], num_layers=self.num_layers,
-                             bidirectional=self.bidirectional, dropout=self.dropout, dtype=np.float32,
-                             device=self.device, random_state=seed_from(self.random_state))
+        return X.shape[2], Y.shape[1], 0 if E is None else E.shape[1]
+
+    def _model_spec(self, input_size, n_outputs, n_extra):
+        """The :class:`tsgate.model.SequenceModel` arguments of this fit (seed apart)."""
+        return dict(cell=self._cell, input_size=input_size, hidden_size=self.hidden_size, n_outputs=n_outputs,
+                    n_extra=n_extra, num_layers=self.num_layers, bidirectional=self.bidirectional,
+                    dropout=self.dropout, dtype=np.float32, device=self.device, n_ar=self.ar_window_,
+                    segment_length=self.segment_length_, init=self.init,
+                    chrono_max=max(3, self.lookback_ // self.segment_length_))
 
     def _train_settings(self, val):
         cb = self.verbose if callable(self.verbose) else None
@@ -225,8 +224,8 @@ class _RecurrentForecaster(ForecastMixin, BaseEstimator):
         return dict(loss=self.loss, quantiles=self.quantiles, optimizer=self.optimizer,
                     learning_rate=self.learning_rate, weight_decay=self.weight_decay, clip_norm=self.clip_norm,
                     max_epochs=self.max_epochs, batch_size=self.batch_size,
-                    early_stopping=self.early_stopping and val.n > 0, patience=self.patience,
-                    random_state=seed_from(self.random_state), callback=cb, samples_per_epoch=self.max_windows)
+                    early_stopping=self.early_stopping and val.n > 0, patience=self.patience, callback=cb,
+                    samples_per_epoch=self.max_windows, time_budget=self.time_budget)
 
     def _remember_tail(self, tv, pv, fv):
         """The last ``lookback_`` rows: the input of the next forecast."""
@@ -237,63 +236,18 @@ class _RecurrentForecaster(ForecastMixin, BaseEstimator):
 
     def _fitted_state(self):
         """(metadata, arrays) that describe the fitted forecaster completely."""
-        check_is_fitted(self, "model_")
-        params = {k: (int(v) if isinstance(v, np.integer) else v) for k, v in self.get_params().items()}
-        params["verbose"] = 0 if callable(params["verbose"]) else params["verbose"]
-        params["random_state"] = seed_from(params["random_state"])
-        cutoff = self.cutoff_
-        meta = {
-            "class": type(self).__name__, "params": params, "targets": list(self.targets_),
-            "past_covariates": list(self.past_covariates_), "future_covariates": list(self.future_covariates_),
-            "freq": self.freq_, "cutoff": cutoff.isoformat() if isinstance(cutoff, pd.Timestamp) else int(cutoff),
-            "cutoff_kind": "timestamp" if isinstance(cutoff, pd.Timestamp) else "int",
-            "lookback": int(self.lookback_), "horizon": int(self.horizon_),
-            "seasonal_period": int(self.seasonal_period_), "n_quantiles": int(self.n_quantiles_),
-            "model": {"input_size": self.model_.net.input_size, "n_outputs": self.model_.n_outputs,
-                      "n_extra": self.model_.n_extra},
-            "val_scores": self.val_scores_, "index_name": self.index_name_, "index_kind": self.index_kind_,
-            "history": {k: [float(x) for x in v] if isinstance(v, list) else v for k, v in self.history_.items()},
-        }
-        sc = self.scaling_
-        arrays = {name: np.asarray(getattr(self, name)) for name in _STATE_ARRAYS}
-        arrays.update(t_loc_=sc.t_loc, t_scale_=sc.t_scale, c_loc_=sc.c_loc, c_scale_=sc.c_scale,
-                      params_flat=self.model_.flat)
-        return meta, arrays
+        return persist.fitted_state(self)
 
     @classmethod
     def _from_fitted_state(cls, meta, arrays, device="cpu"):
         """Rebuild a fitted forecaster from :meth:`_fitted_state`'s output."""
-        _check_state(meta, arrays)
-        params = dict(meta["params"], device=device)
-        est = cls(**params)
-        validate_params(est)
-        est.scaling_ = Scaling(arrays["t_loc_"], arrays["t_scale_"], arrays["c_loc_"], arrays["c_scale_"])
-        for name in _STATE_ARRAYS:
-            setattr(est, name, arrays[name])
-        m = meta["model"]
-        est.model_ = SequenceModel(cls._cell, m["input_size"], params["hidden_size"], m["n_outputs"],
-                                   n_extra=m["n_extra"], num_layers=params["num_layers"],
-                                   bidirectional=params["bidirectional"], dropout=params["dropout"], device=device)
-        flat = arrays["params_flat"]
-        if flat.shape != est.model_.flat.shape or not np.isfinite(flat).all():
-            raise ModelFileError(f"parameter vector has shape {flat.shape}, expected {est.model_.flat.shape} "
-                                 "(or holds non-finite values)")
-        est.model_.set_flat(flat)
-        est.targets_, est.past_covariates_ = meta["targets"], meta["past_covariates"]
-        est.future_covariates_ = meta["future_covariates"]
-        est.freq_, est.lookback_ = meta["freq"], meta["lookback"]
-        est.horizon_ = meta.get("horizon", params["horizon"])
-        est.seasonal_period_, est.n_quantiles_ = meta["seasonal_period"], meta["n_quantiles"]
-        est.cutoff_ = pd.Timestamp(meta["cutoff"]) if meta["cutoff_kind"] == "timestamp" else int(meta["cutoff"])
-        est.history_, est.val_scores_ = meta["history"], meta.get("val_scores", {})
-        est.index_name_, est.index_kind_ = meta.get("index_name"), meta.get("index_kind", "datetime")
-        return est
+        return persist.restore(cls, meta, arrays, device)
 
     def save(self, path):
         """Save the fitted model to ``path`` (pickle-free npz + JSON, written
         atomically), or into a writable binary file object."""
         meta, arrays = self._fitted_state()
-        bundle.write(path, FORMAT, VERSION, meta, arrays)
+        bundle.write(path, persist.FORMAT, persist.VERSION, meta, arrays)
         return path
 
     def __sklearn_tags__(self):
@@ -301,22 +255,6 @@ class _RecurrentForecaster(ForecastMixin, BaseEstimator):
         tags.requires_fit = True
         tags.non_deterministic = False
         return tags
-
-
-def _check_state(meta, arrays):
-    """Raise ModelFileError naming the field of a damaged fitted state."""
-    for name, a in arrays.items():
-        if a.dtype.kind not in "fiu" or not np.isfinite(a).all():
-            raise ModelFileError(f"array {name!r} holds non-finite or non-numeric values")
-    for name in ("t_scale_", "c_scale_"):
-        if (arrays[name] <= 0).any():
-            raise ModelFileError(f"array {name!r} holds a scale <= 0")
-    L, S = int(meta["lookback"]), len(meta["targets"])
-    if not 1 <= L <= 1_000_000 or arrays["last_targets_"].shape != (L, S):
-        raise ModelFileError(f"lookback {L} does not match the stored last window of shape "
-                             f"{arrays['last_targets_'].shape}")
-    if len(arrays["t_scale_"]) != S or int(meta.get("horizon", meta["params"].get("horizon") or 0)) < 1:
-        raise ModelFileError("the targets, their scales and the horizon do not match")
 
 
 def load(path, device="cpu"):
@@ -327,17 +265,7 @@ def load(path, device="cpu"):
     ModelFileError
         Missing, truncated or corrupt files, other formats or versions.
     """
-    try:
-        meta, arrays = bundle.read(path, FORMAT, versions=(1,))
-    except bundle.BundleError as exc:
-        raise ModelFileError(str(exc)) from None
-    classes = {c.__name__: c for c in FORECASTERS.values()}
-    try:
-        return classes[meta["class"]]._from_fitted_state(meta, arrays, device)
-    except ModelFileError as exc:
-        raise ModelFileError(f"{str(path)!r}: {exc}") from None
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ModelFileError(f"{str(path)!r} is a damaged tsgate model file ({type(exc).__name__}: {exc})") from None
+    return persist.load(path, [*FORECASTERS.values(), BaselineForecaster], device)
 
 
 class LSTMForecaster(_RecurrentForecaster):
@@ -347,9 +275,9 @@ class LSTMForecaster(_RecurrentForecaster):
     ----------
     lookback : int or None
         Window length read by the network. None: ``max(2*m, 2*horizon, 8)``
-        where m is the seasonal period implied by the index frequency
-        (12 monthly, 4 quarterly, 52 weekly, 7 daily, 24 hourly), capped at
-        half of ``len(series) - horizon``.
+        with m the longest seasonal period detected (below), capped at half
+        of ``len(series) - horizon``; rounded up to a multiple of the segment
+        length.
     horizon : int or None
         Steps forecast by one call (direct strategy: the head's outputs).
         None: the seasonal period of the frequency, at least 12
@@ -368,8 +296,39 @@ class LSTMForecaster(_RecurrentForecaster):
     scaler : 'standard' | 'robust' | 'minmax' | None
         Per series and per covariate; inverted on output.
     strategy : 'direct' | 'recursive'
-    window_norm : 'last' | None
-        Express each window relative to its last target value.
+    window_norm : 'auto' | 'last' | 'seasonal' | None
+        Express each window, and its targets, relative to its last target
+        value ('last') or to the last season's values ('seasonal': the
+        network learns the deviation from seasonal naive, as in ES-RNN).
+        'auto' (default): 'seasonal' when seasonal naive beats naive on the
+        validation tail, else 'last'. With a norm, the window's level (its
+        last scaled value) also enters the head.
+    seasonal_periods : list of int or None
+        None: detected from the frequency's calendar periods (half-hourly 48
+        and 336, hourly 24 and 168, daily 7 and 365, weekly 52, monthly 12,
+        quarterly 4) confirmed by the autocorrelation, or the dominant cycle
+        of the autocorrelation (:mod:`tsgate.seasonality`).
+    ar_window : 'auto' | int
+        The linear highway: the head also reads the last ``ar_window``
+        normalised target values, so AR(p) and seasonal naive lie in the
+        model family (LSTNet, NLinear). 'auto': the whole lookback; 0: off.
+    segment_length : 'auto' | int
+        Segment recurrence (SegRNN): the network steps over segments of this
+        many points, each linearly embedded. 'auto': 1 up to a lookback of
+        96, else about 16 steps, one seasonal period per segment when one fits.
+    init : 'forget' | 'chrono' | 'torch'
+        Starting values of the network (:class:`tsgate.network.RecurrentNetwork`);
+        'chrono' uses the recurrent steps of a window as its T_max.
+    n_models : int
+        Ensemble size: members differ by seed; forecasts are their median;
+        intervals combine their spread with conformal calibration.
+    n_jobs : int or None
+        Train ensemble members in parallel (joblib; -1: all cores).
+    max_windows : int or None
+        Training windows sampled afresh each epoch (validation: a quarter of
+        it, evenly spaced over the tail); None: all.
+    time_budget : float or None
+        Seconds of training per member after which no new epoch starts.
     target, time_col, future_covariates, calendar_features
         Column roles; see :meth:`fit`. Calendar features are cyclical
         encodings of the index (month, weekday, hour...).
@@ -383,14 +342,20 @@ class LSTMForecaster(_RecurrentForecaster):
 
     Attributes
     ----------
-    model_, history_, cutoff_, freq_, horizon_, lookback_, targets_,
-    past_covariates_, future_covariates_, scaling_
+    model_ (the first of models_), models_, history_, cutoff_, freq_, horizon_, lookback_,
+    targets_, past_covariates_, future_covariates_, scaling_, seasonal_periods_,
+    seasonal_period_, window_norm_, ar_window_, segment_length_
     val_residuals_ : ndarray (n_windows, horizon)
         Validation residuals in each series' scaled units (multiply by the
         series' scale to get original units); used by predict_interval.
     val_scores_ : dict
         Validation MAE (original units) next to the seasonal naive MAE on
         the same windows.
+    fit_report_ : dict
+        Validation MAE of the network and of every baseline (naive, seasonal
+        naive, drift, AR(p) by AIC: :mod:`tsgate.baselines`) from the same
+        origins, the best baseline, and whether the network beats it (a
+        ``BaselineWarning`` says when it does not).
     """
 
     _cell = "lstm"

@@ -14,12 +14,12 @@ import numpy as np
 import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
-from . import frames, metrics
-from .errors import CoverageWarning, DataError, ParameterError
+from . import baselines, frames
+from .ensemble import ensemble_forward, ensemble_predict
+from .errors import BaselineWarning, CoverageWarning, DataError, ParameterError
 from .errors import name as pname
 from .params import positive_int
-from .training import predict as model_predict
-from .windows import check_scaled
+from .windows import check_scaled, forecast_source
 
 
 class ForecastMixin:
@@ -27,20 +27,33 @@ class ForecastMixin:
 
     # ------------------------------------------------------------ calibration
 
-    def _calibrate(self, val, tv):
-        """Split-conformal residuals (scaled units, per horizon step) and the
-        validation MAE next to seasonal naive, on the validation windows."""
+    def _calibrate(self, val, tv, models):
+        """Split-conformal residuals (scaled units, per horizon step) of the
+        ensemble median on the validation windows, the validation MAE next to
+        seasonal naive (``val_scores_``) and next to every baseline
+        (``fit_report_``, with a warning when a baseline is better)."""
         H = self.horizon_
-        self.val_residuals_, self.val_scores_ = np.zeros((0, H)), {}
+        self.val_residuals_, self.val_scores_, self.fit_report_ = np.zeros((0, H)), {}, {}
         if val.n == 0 or self.strategy != "direct":
             return
         every = np.arange(val.n)
-        self.val_residuals_ = val.targets(every) - self._point(model_predict(self.model_, val).astype(np.float64))
-        ends = val.ends - val.series * len(tv)  # each window's last row within its series
-        naive = [_seasonal_naive_error(tv[:, s], e, H, self.seasonal_period_) for e, s in zip(ends, val.series)]
+        pred = self._point(ensemble_predict(models, val).astype(np.float64))  # models that never saw ``val``
+        self.val_residuals_ = val.targets(every) - pred
         scale = self.scaling_.t_scale[val.series][:, None]
-        self.val_scores_ = {"mae": float(np.mean(np.abs(self.val_residuals_ * scale))),
-                            "seasonal_naive_mae": float(np.mean(naive)), "n_windows": int(val.n)}
+        mae = float(np.mean(np.abs(self.val_residuals_ * scale)))
+        ends = val.ends - val.series * len(tv)  # each window's last row within its series
+        fit_end = int(ends.min()) + 1  # AR is fit on the rows up to the first validation origin
+        scores = [baselines.validation_mae(tv[:, s], ends[val.series == s], H, self.seasonal_period_, fit_end)[0]
+                  for s in np.unique(val.series)]
+        base = {k: float(np.mean([sc[k] for sc in scores])) for k in baselines.BASELINES}
+        best = min(base, key=base.get)
+        self.val_scores_ = {"mae": mae, "seasonal_naive_mae": base["seasonal_naive"], "n_windows": int(val.n)}
+        self.fit_report_ = {"validation_mae": {"network": mae, **base}, "best_baseline": best,
+                            "beats_best_baseline": bool(mae < base[best]), "n_windows": int(val.n)}
+        if mae >= base[best]:
+            warnings.warn(BaselineWarning(
+                f"the network's validation MAE ({mae:.4g}) does not beat the {best.replace('_', ' ')} baseline's "
+                f"({base[best]:.4g}) on the same {val.n} windows"), stacklevel=3)
 
     # ------------------------------------------------------------ inputs
 
@@ -90,32 +103,36 @@ class ForecastMixin:
     # ------------------------------------------------------------ forecasts
 
     def _direct(self, z, past, known_h, known_f, horizon, k):
-        """Scaled direct forecast of one series from its last window."""
+        """Scaled direct forecast of one series from its last window, and the
+        ensemble's spread; normalised exactly as in training."""
         H = self.horizon_
         kf = np.zeros((H, known_f.shape[1]))
         kf[:horizon] = known_f
         if horizon < H and kf.shape[1]:
             kf[horizon:] = known_f[-1]
-        base = z[-1] if self.window_norm == "last" else 0.0
-        x = np.concatenate([(z - base)[:, None], past, known_h], axis=1)[None].astype(np.float32)
-        e = kf.reshape(1, -1).astype(np.float32) if kf.size else None
-        return self._point(self.model_.forward(x, e).astype(np.float64), k)[0][:horizon] + base
+        src = forecast_source(z, past, known_h, kf, self.lookback_, H, self.norm_period_, self.level_)
+        X, E = src.inputs([0])
+        out, spread = ensemble_forward(self.models_, X, E)
+        offsets = src.offsets([0], np.arange(1, H + 1))[0]
+        return (self._point(out.astype(np.float64), k)[0][:horizon] + offsets[:horizon],
+                self._point(spread.astype(np.float64), k)[0][:horizon])
 
     def _recursive(self, z, known_h, known_f, horizon):
         """Scaled recursive forecast: one step at a time, fed back."""
-        zz, kh, pred = list(z), known_h.copy(), np.empty(horizon)
+        zz, kh, pred = np.asarray(z, dtype=np.float64), known_h, np.empty(horizon)
+        L = self.lookback_
         for k in range(horizon):
-            win = np.asarray(zz[-self.lookback_:])
-            base = win[-1] if self.window_norm == "last" else 0.0
-            x = np.concatenate([(win - base)[:, None], kh[-self.lookback_:]], axis=1)[None].astype(np.float32)
-            e = known_f[k:k + 1].astype(np.float32) if known_f.shape[1] else None
-            pred[k] = float(self.model_.forward(x, e)[0, 0]) + base
-            zz.append(pred[k])
+            src = forecast_source(zz[-L:], np.zeros((L, 0)), kh[-L:], known_f[k:k + 1], L, 1, self.norm_period_,
+                                  self.level_)
+            X, E = src.inputs([0])
+            pred[k] = float(ensemble_forward(self.models_, X, E)[0][0, 0]) + src.offsets([0], [1])[0, 0]
+            zz = np.append(zz, pred[k])
             kh = np.concatenate([kh, known_f[k:k + 1]], axis=0)
-        return pred
+        return pred, np.zeros(horizon)
 
     def _forecast_scaled(self, horizon, X, k=None):
-        """Point forecasts (n_targets, horizon) in original units, and the index."""
+        """Point forecasts (n_targets, horizon) in original units, the index,
+        and the ensemble's spread (n_targets, horizon)."""
         if self.strategy == "direct" and horizon > self.horizon_:
             raise ParameterError(f"{pname('horizon', horizon)} exceeds the horizon the model was fit with "
                                  f"({self.horizon_}); refit with a larger horizon or use {pname('strategy', 'recursive')}")
@@ -127,15 +144,16 @@ class ForecastMixin:
         check_scaled(self.last_targets_, sc.t_loc, sc.t_scale, self.targets_, history)
         check_scaled(self.last_past_, sc.c_loc[:P], sc.c_scale[:P], self.past_covariates_, history)
         past = (self.last_past_ - sc.c_loc[:P]) / sc.c_scale[:P] if P else np.zeros((self.lookback_, 0))
-        out = np.empty((len(self.targets_), horizon))
+        out, spread_all = np.empty((len(self.targets_), horizon)), np.empty((len(self.targets_), horizon))
         for s in range(len(self.targets_)):
             z = (self.last_targets_[:, s] - sc.t_loc[s]) / sc.t_scale[s]
-            pred = (self._direct(z, past, known_h, known_f, horizon, k) if self.strategy == "direct"
-                    else self._recursive(z, known_h, known_f, horizon))
+            pred, spread = (self._direct(z, past, known_h, known_f, horizon, k) if self.strategy == "direct"
+                            else self._recursive(z, known_h, known_f, horizon))
             with np.errstate(all="ignore"):
                 out[s] = pred * sc.t_scale[s] + sc.t_loc[s]
+                spread_all[s] = spread * sc.t_scale[s]
         _check_finite(out, self.targets_, "forecast")
-        return out, idx
+        return out, idx, spread_all
 
     def predict(self, horizon=None, X=None):
         """Forecast the ``horizon`` steps after the end of the training data.
@@ -155,7 +173,10 @@ class ForecastMixin:
         """
         check_is_fitted(self, "model_")
         horizon = self.horizon_ if horizon is None else positive_int(horizon, "horizon")
-        out, idx = self._forecast_scaled(horizon, X)
+        return self._frame(*self._forecast_scaled(horizon, X)[:2])
+
+    def _frame(self, out, idx):
+        """Forecasts (n_targets, horizon) as a DataFrame on the future index, in the user's index type."""
         if getattr(self, "index_kind_", "datetime") == "period" and isinstance(idx, pd.DatetimeIndex):
             idx = idx.to_period()
         return pd.DataFrame(out.T, index=idx, columns=self.targets_)
@@ -178,11 +199,12 @@ class ForecastMixin:
         if not (isinstance(coverage, numbers.Real) and 0 < coverage < 1):
             raise ParameterError(f"{pname('coverage')} must be in (0, 1), got {coverage!r}")
         horizon = self.horizon_ if horizon is None else positive_int(horizon, "horizon")
-        point = self.predict(horizon, X)
+        out, idx, spread = self._forecast_scaled(horizon, X)
+        point = self._frame(out, idx)
         if method == "auto":
             method = "quantile" if (self.loss == "pinball" and self.quantiles) else "conformal"
         if method == "conformal":
-            lower, upper = self._conformal_band(point, coverage, horizon)
+            lower, upper = self._conformal_band(point, spread, coverage, horizon)
         elif method == "quantile":
             lower, upper = self._quantile_band(coverage, horizon, X)
         else:
@@ -193,7 +215,7 @@ class ForecastMixin:
             out[t], out[f"{t}_lower"], out[f"{t}_upper"] = point[t].to_numpy(), lower[s], upper[s]
         return pd.DataFrame(out, index=point.index)
 
-    def _conformal_band(self, point, coverage, horizon):
+    def _conformal_band(self, point, spread, coverage, horizon):
         res = self.val_residuals_
         if res.shape[0] == 0:
             raise DataError("no validation residuals for conformal intervals: fit with "
@@ -207,8 +229,8 @@ class ForecastMixin:
         level = min(1.0, math.ceil((n + 1) * coverage) / n)
         q = np.quantile(np.abs(res), level, axis=0, method="higher")[:horizon]
         mid = point.to_numpy().T
-        with np.errstate(all="ignore"):
-            width = q[None, :] * self.scaling_.t_scale[:, None]
+        with np.errstate(all="ignore"):  # the ensemble's spread widens the conformal band
+            width = np.sqrt((q[None, :] * self.scaling_.t_scale[:, None]) ** 2 + spread ** 2)
             return mid - width, mid + width
 
     def _quantile_band(self, coverage, horizon, X):
@@ -285,10 +307,3 @@ def _check_finite(values, targets, what):
         col = targets[np.argwhere(bad)[0][-2]]
         raise DataError(f"the {what} of column {col!r} is not finite: the values overflow when scaled back "
                         "to the column's units; rescale the column")
-
-
-def _seasonal_naive_error(y, end, horizon, m):
-    """Mean absolute error of the seasonal naive forecast from row ``end`` of ``y``."""
-    m = m if end + 1 >= m else 1
-    forecast = metrics.seasonal_naive(y[end - m + 1:end + 1], horizon, m)
-    return float(np.mean(np.abs(y[end + 1:end + 1 + horizon] - forecast)))

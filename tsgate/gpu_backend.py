@@ -7,6 +7,7 @@ Loaded only by :func:`tsgate.backend.get_backend` when ``device='cuda'`` (or
 * ``gpu_lstm`` / ``gpu_gru`` / ``gpu_rnn``: persistent per-layer kernels and
   their drivers (device arrays in and out; names as in the CPU modules);
 * ``gpu_network``: the layer loop's device operations, DeviceNetwork;
+* ``gpu_model``: a SequenceModel's parameters and data path on the device;
 * ``gpu_training``: device-resident training, evaluation and prediction.
 """
 

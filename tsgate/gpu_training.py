@@ -27,8 +27,8 @@ import numpy as np
 from numba import cuda
 
 from .config import CUDA_BLOCK_SIZE, CUDA_NORM_BLOCKS
-from .gpu_core import Workspace, colsum, cuda_kernel, empty, gemm, launch_1d, using, zeros
-from .gpu_network import DeviceNetwork
+from .gpu_core import cuda_kernel, empty, launch_1d, using, zeros
+from .gpu_model import DeviceModel
 from .elementmath import LOSS_CE, adam_beta2, diverged, loss_term, optimizer_term, softmax_ce_row
 
 _SM_GAMMA = np.uint64(0x9E3779B97F4A7C15)  # SplitMix64 constants
@@ -43,42 +43,6 @@ _U30, _U27, _U31, _U11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(
 d_loss_term = cuda.jit(device=True, inline=True)(loss_term)  # the CPU's element math, compiled for CUDA
 d_softmax_ce_row = cuda.jit(device=True, inline=True)(softmax_ce_row)
 d_optimizer_term = cuda.jit(device=True, inline=True)(optimizer_term)
-
-
-@cuda_kernel
-def gather_sequences_kernel(X, idx, out):
-    """out[t, b, :] = X[idx[b], t, :]: batch-first rows -> time-major batch."""
-    T, B, D = out.shape
-    for i in range(cuda.grid(1), T * B * D, cuda.gridsize(1)):
-        t = i // (B * D)
-        b = (i // D) % B
-        out[t, b, i % D] = X[idx[b], t, i % D]
-
-
-@cuda_kernel
-def features_kernel(h_n, E, idx, nd, n_extra, out):
-    """out (B, nd*H + n_extra) = [h_n of the last layer's directions, E[idx]]."""
-    LD, B, H = h_n.shape
-    F = out.shape[1]
-    for i in range(cuda.grid(1), B * F, cuda.gridsize(1)):
-        b = i // F
-        f = i % F
-        if f < nd * H:
-            out[b, f] = h_n[LD - nd + f // H, b, f % H]
-        else:
-            out[b, f] = E[idx[b], f - nd * H]
-
-
-@cuda_kernel
-def scatter_dh_kernel(dfeat, nd, dh_n):
-    """dh_n (LD, B, H): the head's gradient on the last layer's final states, 0 elsewhere."""
-    LD, B, H = dh_n.shape
-    for i in range(cuda.grid(1), LD * B * H, cuda.gridsize(1)):
-        layer = i // (B * H)
-        b = (i // H) % B
-        j = i % H
-        d = layer - (LD - nd)
-        dh_n[layer, b, j] = dfeat[b, d * H + j] if d >= 0 else 0.0
 
 
 @cuda_kernel
@@ -193,59 +157,6 @@ def scatter_rows_kernel(src, out, start):
     B, M = src.shape
     for i in range(cuda.grid(1), B * M, cuda.gridsize(1)):
         out[start + i // M, i % M] = src[i // M, i % M]
-
-
-# ---------------------------------------------------------------------------
-# The device model: flat parameters, network views, head
-
-
-class DeviceModel:
-    """A SequenceModel's parameters and data path on the device (the driver
-    tier: the only place that allocates for training)."""
-
-    def __init__(self, model):
-        self.model = model
-        self.dtype = model.net.dtype
-        self.flat = cuda.to_device(model.flat)
-        self.views = model._views(self.flat)  # device arrays slice and reshape like NumPy
-        self.net = DeviceNetwork(model.net, {n: self.views[n] for n in model.net.params})
-        self.ws = Workspace()  # scratch buffers, reused step after step
-        nd = model.net.num_directions
-        self.nd, self.LD = nd, model.net.num_layers * nd
-        self._cache = None
-
-    def forward(self, d_X, d_E, idx, masks=None):
-        """Predictions (B, M) for rows ``idx`` of the device data."""
-        net = self.model.net
-        B = idx.shape[0]
-        T, D = d_X.shape[1], d_X.shape[2]
-        xb = empty("xb", (T, B, D), self.dtype)  # (T, B, D)
-        blocks, threads = launch_1d(xb.size)
-        gather_sequences_kernel[blocks, threads](d_X, idx, xb)
-        h0 = zeros("h0", (self.LD, B, net.hidden_size), self.dtype)
-        c0 = h0 if net.cell == "lstm" else None
-        _, h_n, _ = self.net.forward(xb, h0, c0, masks)
-        feats = empty("feats", (B, self.model.n_features), self.dtype)  # (B, F)
-        blocks, threads = launch_1d(feats.size)
-        features_kernel[blocks, threads](h_n, d_E, idx, self.nd, self.model.n_extra, feats)
-        pred = empty("pred", (B, self.model.n_outputs), self.dtype)  # (B, M)
-        gemm(feats, self.views["head_weight"], pred, self.views["head_bias"])
-        self._cache = (feats, h_n.shape)
-        return pred
-
-    def backward(self, dpred, grad_views):
-        """Write dL/dparams for the last forward into the gradient views."""
-        feats, hshape = self._cache
-        B = dpred.shape[0]
-        gemm(feats, dpred, grad_views["head_weight"], ta=1)  # (F, M)
-        colsum(dpred, grad_views["head_bias"])
-        dfeat = empty("dfeat", (B, self.model.n_features), self.dtype)
-        gemm(dpred, self.views["head_weight"], dfeat, tb=1)  # (B, F)
-        dh_n = empty("dh_n", hshape, self.dtype)
-        blocks, threads = launch_1d(dh_n.size)
-        scatter_dh_kernel[blocks, threads](dfeat, self.nd, dh_n)
-        dc_n = zeros("dc_n", hshape, self.dtype) if self.model.net.cell == "lstm" else None
-        self.net.backward(None, dh_n, dc_n, grad_views)
 
 
 def device_loss(pred, d_Y, idx, d_tau, code, delta, dpred, out, k):

@@ -22,6 +22,7 @@ from .errors import DataError, ParameterError
 from .stack import param_suffix
 
 CELLS = {"lstm": 4, "gru": 3, "rnn": 1}
+INITS = ("torch", "forget", "chrono")
 
 
 def _check_int(value, name, minimum):
@@ -51,6 +52,19 @@ class RecurrentNetwork:
     device : {'cpu', 'cuda', 'auto'}, default 'cpu'
     random_state : int or None
         Seeds the initial weights and the dropout masks.
+    init : {'torch', 'forget', 'chrono'}, default 'torch'
+        Starting values. 'torch': every weight and bias U(-1/sqrt(H),
+        1/sqrt(H)), torch's law. 'forget': that, plus 1 on the bias of the
+        gate that keeps the state (the LSTM's forget gate, Gers et al. 2000;
+        Jozefowicz et al. 2015; the GRU's update gate z), so a new network
+        remembers. 'chrono' (Tallec & Ollivier 2018): that gate's bias drawn
+        as log U(1, chrono_max - 1), and the LSTM's input-gate bias its
+        negative, so units keep their state over up to ``chrono_max`` steps.
+        The RNN cell has no gate: every init is torch's. Forward parity with
+        torch for a given ``state_dict`` is unchanged: init only sets
+        starting values.
+    chrono_max : int, default 100
+        Longest dependency (in recurrent steps) of ``init='chrono'``.
 
     Notes
     -----
@@ -60,7 +74,7 @@ class RecurrentNetwork:
 
     def __init__(self, cell, input_size, hidden_size, num_layers=1, bidirectional=False,
                  dropout=0.0, nonlinearity="tanh", dtype="float32", device="cpu",
-                 random_state=None, batch_first=False):
+                 random_state=None, batch_first=False, init="torch", chrono_max=100):
         if cell not in CELLS:
             raise ParameterError(f"cell must be one of {sorted(CELLS)}, got {cell!r}")
         self.cell = cell
@@ -80,6 +94,9 @@ class RecurrentNetwork:
         self.device = resolve_device(device)
         self._backend = get_backend(self.device)
         self.batch_first = bool(batch_first)
+        if init not in INITS:
+            raise ParameterError(f"init must be one of {INITS}, got {init!r}")
+        self.init, self.chrono_max = init, _check_int(chrono_max, "chrono_max", 3)
         self._rng = np.random.default_rng(random_state)
         self._tape = None
         self.params = self._init_params()
@@ -106,10 +123,24 @@ class RecurrentNetwork:
 
     def _init_params(self):
         k = 1.0 / np.sqrt(self.hidden_size)
-        return {
-            name: self._rng.uniform(-k, k, size=shape).astype(self.dtype)
-            for name, shape in self.param_shapes().items()
-        }
+        params = {name: self._rng.uniform(-k, k, size=shape).astype(self.dtype)
+                  for name, shape in self.param_shapes().items()}
+        if self.init != "torch" and self.cell != "rnn":
+            H = self.hidden_size
+            keep = slice(H, 2 * H)  # LSTM [i, f, g, o]: f; GRU [r, z, n]: z
+            for name, b in params.items():
+                if not name.startswith("bias_ih"):
+                    continue
+                if self.init == "forget":
+                    b[keep] += 1.0
+                else:  # chrono: the keep gate's bias log U(1, T-1), the LSTM's input gate its negative
+                    bias = np.log(self._rng.uniform(1.0, self.chrono_max - 1.0, H))
+                    b[keep] = bias
+                    params[name.replace("bias_ih", "bias_hh")][keep] = 0.0
+                    if self.cell == "lstm":
+                        b[0:H] = -bias
+                        params[name.replace("bias_ih", "bias_hh")][0:H] = 0.0
+        return params
 
     def state_dict(self):
         """Copy of the parameters as ``{torch_name: ndarray}``."""

@@ -151,6 +151,7 @@ NETWORK = {
     "bidirectional": ["boolean"],
     "dropout": [Interval(numbers.Real, 0, 1, closed="left")],
     "device": [StrOptions({"cpu", "cuda", "auto"})],
+    "init": [StrOptions({"torch", "forget", "chrono"})],
 }
 
 #: The training recipe: every estimator has these parameters.
@@ -169,7 +170,7 @@ TRAINING = {
 }
 
 #: Defaults shared by every estimator (same meaning, same value).
-SHARED_DEFAULTS = dict(hidden_size=32, num_layers=1, bidirectional=False, dropout=0.0, device="cpu",
+SHARED_DEFAULTS = dict(hidden_size=32, num_layers=1, bidirectional=False, dropout=0.0, device="cpu", init="forget",
                        batch_size=32, optimizer="adam", weight_decay=0.0, clip_norm=1.0, random_state=0, verbose=0)
 
 #: Shared parameters whose defaults differ between the forecasters and the

@@ -17,7 +17,8 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .errors import DataError
 from .params import NETWORK, TRAINING, Interval, StrOptions, seed_from, validate_params
-from .training import SequenceModel, predict as _predict, train
+from .model import SequenceModel
+from .training import predict as _predict, train
 
 
 class _SequenceEstimator(BaseEstimator):
@@ -30,7 +31,7 @@ class _SequenceEstimator(BaseEstimator):
     def __init__(self, cell="lstm", hidden_size=32, num_layers=1, bidirectional=False, dropout=0.0,
                  n_features=None, max_epochs=100, batch_size=32, learning_rate=1e-2, optimizer="adam",
                  weight_decay=0.0, clip_norm=1.0, early_stopping=False, validation_fraction=0.1,
-                 patience=10, random_state=0, device="cpu", verbose=0):
+                 patience=10, init="forget", random_state=0, device="cpu", verbose=0):
         self.cell = cell
         self.hidden_size = hidden_size
         self.num_layers = num_layers
@@ -46,6 +47,7 @@ class _SequenceEstimator(BaseEstimator):
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.patience = patience
+        self.init = init
         self.random_state = random_state
         self.device = device
         self.verbose = verbose
@@ -76,7 +78,8 @@ class _SequenceEstimator(BaseEstimator):
         seed = seed_from(self.random_state)
         self.model_ = SequenceModel(self.cell, seq.shape[2], self.hidden_size, Y.shape[1],
                                     num_layers=self.num_layers, bidirectional=self.bidirectional,
-                                    dropout=self.dropout, device=self.device, random_state=seed)
+                                    dropout=self.dropout, device=self.device, random_state=seed, init=self.init,
+                                    chrono_max=max(3, seq.shape[1]))
         n = len(seq)
         n_val = int(n * self.validation_fraction) if self.early_stopping else 0
         n_val = n_val if n - n_val >= 1 else 0
@@ -114,6 +117,9 @@ class LSTMRegressor(RegressorMixin, _SequenceEstimator):
     max_epochs, batch_size, learning_rate, optimizer, weight_decay, clip_norm
     early_stopping, validation_fraction, patience
         Validation on the last rows of X (time-ordered data assumed).
+    init : {'forget', 'chrono', 'torch'}
+        Starting values (:class:`tsgate.network.RecurrentNetwork`); 'chrono'
+        takes the sequence length as its T_max.
     random_state : int, RandomState or None, default 0
     device : {'cpu', 'cuda', 'auto'}
 

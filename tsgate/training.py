@@ -19,13 +19,14 @@ never a silent NaN. (With clipping on, the check happens before clipping, so
 inf gradients are not hidden by the rescale.)
 """
 
-import math
+import time
 
 import numpy as np
 
+from .core import single_threaded_blas
 from .elementmath import LOSSES, OPTIMIZERS, TrainingDivergedError  # noqa: F401 (public names)
 from .errors import ParameterError
-from .network import RecurrentNetwork
+from .model import SequenceModel  # noqa: F401 (public name, re-exported)
 
 
 class ArraySource:
@@ -48,98 +49,11 @@ def as_source(X, Y=None, extra=None):
     return X if hasattr(X, "batch") else ArraySource(X, Y, extra)
 
 
-# ---------------------------------------------------------------------------
-# Network + head with flat parameters
-
-
-class SequenceModel:
-    """Recurrent network whose last hidden state feeds a dense head.
-
-    ``pred = [h_last, extra] @ W + b`` where ``h_last`` is the last layer's
-    final state (both directions concatenated when bidirectional) and
-    ``extra`` optional per-sample features (e.g. known-future covariates over
-    the horizon). Inputs are batch-first ``(B, T, D)``.
-    """
-
-    def __init__(self, cell, input_size, hidden_size, n_outputs, n_extra=0, num_layers=1,
-                 bidirectional=False, dropout=0.0, dtype="float32", device="cpu", random_state=None):
-        self.net = RecurrentNetwork(cell, input_size, hidden_size, num_layers=num_layers,
-                                    bidirectional=bidirectional, dropout=dropout, dtype=dtype,
-                                    device=device, random_state=random_state, batch_first=True)
-        self.n_outputs, self.n_extra = int(n_outputs), int(n_extra)
-        nd = self.net.num_directions
-        self.n_features = nd * hidden_size + self.n_extra
-        rng = np.random.default_rng(None if random_state is None else random_state + 7919)
-        shapes = dict(self.net.param_shapes())
-        shapes["head_weight"] = (self.n_features, self.n_outputs)
-        shapes["head_bias"] = (self.n_outputs,)
-        self.shapes = shapes
-        total = sum(int(np.prod(s)) for s in shapes.values())
-        self.flat = np.zeros(total, self.net.dtype)
-        self.views = self._views(self.flat)
-        for name, p in self.net.params.items():
-            self.views[name][...] = p
-        k = 1.0 / math.sqrt(self.n_features)
-        self.views["head_weight"][...] = rng.uniform(-k, k, shapes["head_weight"])
-        self.net.params = {n: self.views[n] for n in self.net.params}
-        self._cache = None
-
-    def _views(self, flat):
-        out, o = {}, 0
-        for name, shape in self.shapes.items():
-            size = int(np.prod(shape))
-            out[name] = flat[o:o + size].reshape(shape)
-            o += size
-        return out
-
-    def __getstate__(self):
-        # pickle turns views into separate arrays; __setstate__ re-links them
-        state = dict(self.__dict__)
-        state["views"] = None
-        state["_cache"] = None
-        return state
-
-    def __setstate__(self, state):
-        self.__dict__.update(state)
-        self.views = self._views(self.flat)
-        self.net.params = {n: self.views[n] for n in self.net.param_shapes()}
-
-    def set_flat(self, values):
-        self.flat[...] = values
-
-    def _features(self, h_n, extra):
-        nd = self.net.num_directions
-        h_last = np.concatenate([h_n[-nd + d] for d in range(nd)], axis=1) if nd == 2 else h_n[-1]
-        if self.n_extra:
-            return np.concatenate([h_last, extra.astype(self.net.dtype, copy=False)], axis=1)
-        return h_last
-
-    def forward(self, X, extra=None, training=False):
-        """X (B, T, D) -> predictions (B, n_outputs)."""
-        y, h_n, _ = self.net.forward(X, training=training)
-        feats = self._features(h_n, extra)
-        self._cache = (feats, y.shape, h_n.shape)
-        return feats @ self.views["head_weight"] + self.views["head_bias"]
-
-    def backward(self, dpred, grad_flat):
-        """Fill ``grad_flat`` with dL/dparams for the last forward."""
-        feats, yshape, hshape = self._cache
-        g = self._views(grad_flat)
-        np.dot(feats.T, dpred, out=g["head_weight"])
-        g["head_bias"][...] = dpred.sum(0)
-        dfeat = dpred @ self.views["head_weight"].T
-        nd, H = self.net.num_directions, self.net.hidden_size
-        dh_n = np.zeros(hshape, self.net.dtype)
-        for d in range(nd):
-            dh_n[hshape[0] - nd + d] = dfeat[:, d * H:(d + 1) * H]
-        self.net.backward(None, dh_n, None, out=g)
-
-
 def train(model, X, Y=None, extra=None, *, X_val=None, Y_val=None, extra_val=None, loss="mse",
           quantiles=None, huber_delta=1.0, optimizer="adam", learning_rate=1e-3, weight_decay=0.0,
           momentum=0.9, clip_norm=1.0, max_epochs=100, batch_size=32, early_stopping=True,
           patience=10, lr_patience=5, lr_factor=0.5, min_lr=1e-5, random_state=None,
-          callback=None, samples_per_epoch=None):
+          callback=None, samples_per_epoch=None, time_budget=None, learning_rates=None):
     """Mini-batch training of a :class:`SequenceModel` in place.
 
     Parameters
@@ -158,13 +72,20 @@ def train(model, X, Y=None, extra=None, *, X_val=None, Y_val=None, extra_val=Non
         Global L2 norm clipping of the gradient (on by default).
     early_stopping : bool
         Stop after ``patience`` epochs without validation improvement and
-        restore the best parameters.
+        restore the best parameters; the starting point competes as epoch 0
+        (``history['best_epoch'] == 0``: no epoch beat it).
     lr_patience, lr_factor, min_lr : reduce-on-plateau of the learning rate
         (on validation loss when given, else training loss).
     callback : callable(epoch, train_loss, val_loss) or None
     samples_per_epoch : int or None
         Train each epoch on a fresh random sample of this many rows (without
         replacement) instead of all of them; None: all rows.
+    time_budget : float or None
+        Seconds: no epoch starts after this much time has passed (the best
+        epoch is still restored). None: no limit.
+    learning_rates : sequence of float or None
+        One learning rate per epoch (replaying another run's schedule); the
+        epochs are then ``len(learning_rates)`` and the plateau schedule is off.
 
     Returns
     -------
@@ -174,18 +95,31 @@ def train(model, X, Y=None, extra=None, *, X_val=None, Y_val=None, extra_val=Non
         raise ParameterError(f"loss must be one of {sorted(LOSSES)}, got {loss!r}")
     if optimizer not in OPTIMIZERS:
         raise ParameterError(f"optimizer must be one of {sorted(OPTIMIZERS)}, got {optimizer!r}")
-    data = as_source(X, Y, extra)
-    val = None if X_val is None else as_source(X_val, Y_val, extra_val)
+    with single_threaded_blas():  # NumPy's own small matmuls too: BLAS threads would fight Numba's for the cores
+        return _train(model, as_source(X, Y, extra), None if X_val is None else as_source(X_val, Y_val, extra_val),
+                      loss, quantiles, huber_delta, optimizer, learning_rate, weight_decay, momentum, clip_norm,
+                      max_epochs, batch_size, early_stopping, patience, lr_patience, lr_factor, min_lr, random_state,
+                      callback, samples_per_epoch, time_budget, learning_rates)
+
+
+def _train(model, data, val, loss, quantiles, huber_delta, optimizer, learning_rate, weight_decay, momentum,
+           clip_norm, max_epochs, batch_size, early_stopping, patience, lr_patience, lr_factor, min_lr, random_state,
+           callback, samples_per_epoch, time_budget, learning_rates):
     have_val = val is not None and val.n > 0
     runner = model.net._backend.runner(
         model, data, val if have_val else None, loss_code=LOSSES[loss], tau=_quantile_levels(loss, quantiles, model),
         huber_delta=huber_delta, optimizer_code=OPTIMIZERS[optimizer], weight_decay=weight_decay,
         momentum=momentum, clip_norm=clip_norm, batch_size=batch_size, random_state=random_state)
     rng = np.random.default_rng(random_state)
+    t0 = time.perf_counter()
     lr = float(learning_rate)
     best, best_epoch, wait, lr_wait, lr_best = np.inf, -1, 0, 0, np.inf
     history = {"loss": [], "val_loss": [], "lr": [], "best_epoch": -1}
-    for epoch in range(int(max_epochs)):
+    if early_stopping and have_val:  # the starting point competes too (epoch 0)
+        best = history["initial_val_loss"] = runner.evaluate_val()
+    n_epochs = int(max_epochs) if learning_rates is None else len(learning_rates)
+    for epoch in range(n_epochs):
+        lr = lr if learning_rates is None else float(learning_rates[epoch])
         train_loss = runner.epoch(_epoch_order(rng, data.n, samples_per_epoch), lr, epoch)
         val_loss = runner.evaluate_val() if have_val else float("nan")
         history["loss"].append(train_loss)
@@ -203,12 +137,15 @@ def train(model, X, Y=None, extra=None, *, X_val=None, Y_val=None, extra_val=Non
             lr_best, lr_wait = monitor, 0
         else:
             lr_wait += 1
-            if lr_wait >= lr_patience and lr > min_lr:
+            if lr_wait >= lr_patience and lr > min_lr and learning_rates is None:
                 lr, lr_wait = max(lr * lr_factor, min_lr), 0
         if early_stopping and have_val and wait >= patience:
             break
-    if early_stopping and have_val and best_epoch >= 0:
-        runner.restore_best()
+        if time_budget is not None and time.perf_counter() - t0 >= time_budget:
+            history["stopped_by_time"] = True
+            break
+    if early_stopping and have_val:
+        runner.restore_best()  # the best epoch, or the starting point (best_epoch 0)
     runner.finish()
     history["best_epoch"] = best_epoch + 1
     return history
@@ -246,9 +183,11 @@ def zero_prediction_loss(source, loss, quantiles, model, huber_delta=1.0, batch_
 def evaluate(model, X, Y=None, extra=None, loss="mse", tau=None, huber_delta=1.0, batch_size=1024):
     """Mean loss of ``model`` on (X, Y) (or a data source) without training-mode dropout."""
     tau = np.full(model.n_outputs, 0.5) if tau is None else tau
-    return model.net._backend.evaluate(model, as_source(X, Y, extra), LOSSES[loss], tau, huber_delta, batch_size)
+    with single_threaded_blas():
+        return model.net._backend.evaluate(model, as_source(X, Y, extra), LOSSES[loss], tau, huber_delta, batch_size)
 
 
 def predict(model, X, extra=None, batch_size=1024):
     """Model outputs for all of X (or a data source), (N, M)."""
-    return model.net._backend.predict(model, as_source(X, None, extra), batch_size)
+    with single_threaded_blas():
+        return model.net._backend.predict(model, as_source(X, None, extra), batch_size)

@@ -9,7 +9,8 @@ def warmup():
     """Run every CPU kernel once in float32 and float64, so Numba compiles and
     caches them; returns the seconds it took."""
     from .network import RecurrentNetwork
-    from .training import SequenceModel, train
+    from .model import SequenceModel
+    from .training import train
 
     t0 = time.perf_counter()
     for dtype in ("float32", "float64"):

@@ -71,45 +71,70 @@ class WindowSource:
     features alone; ``ends`` (N,) the row of each window's last step and
     ``series`` (N,) its series number. A window reads ``lookback`` rows up to
     its end; its targets are the next ``n_out`` scaled target values and its
-    extra features the known-future features of the next ``horizon`` rows.
-    With ``norm='last'`` the target channel and the targets are taken relative
-    to the window's last target value. Each target column is repeated
-    ``repeat`` times (one column per quantile output).
+    extra features the known-future features of the next ``horizon`` rows,
+    plus (``level=True``) the scaled target value at the window's end.
+
+    Normalisation by the last ``q = norm_period`` values before the origin:
+    row j's target value is taken relative to the value of the same phase in
+    that last stretch, ``z[e - q + 1 + ((j - e + q - 1) mod q)]``. ``q = 1``
+    is relative to the last value ('last'); ``q = m`` to the last season
+    ('seasonal': the targets become the errors of seasonal naive); ``q = 0``
+    leaves the values as they are. Each target column is repeated ``repeat``
+    times (one column per quantile output).
     """
 
-    def __init__(self, rows, known, ends, series, lookback, n_out, horizon, norm, repeat=1):
+    def __init__(self, rows, known, ends, series, lookback, n_out, horizon, norm_period, repeat=1, level=False):
         self.rows, self.known, self.ends, self.series = rows, known, ends, series
-        self.lookback, self.n_out, self.horizon, self.norm, self.repeat = lookback, n_out, horizon, norm, repeat
+        self.lookback, self.n_out, self.horizon = lookback, n_out, horizon
+        self.norm_period, self.repeat, self.level = int(norm_period), repeat, level
         self.n = len(ends)
 
     def subset(self, sel):
         """The windows ``sel`` (a slice or index array) as a new source on the same rows."""
         return WindowSource(self.rows, self.known, self.ends[sel], self.series[sel], self.lookback, self.n_out,
-                            self.horizon, self.norm, self.repeat)
+                            self.horizon, self.norm_period, self.repeat, self.level)
 
-    def base(self, idx):
-        """(B,) the value each window is relative to (0 without norm)."""
-        return self.rows[self.ends[idx], 0] if self.norm == "last" else np.zeros(len(idx))
+    def union(self, other):
+        """The windows of both sources (on the same rows): train + validation."""
+        return WindowSource(self.rows, self.known, np.concatenate([self.ends, other.ends]),
+                            np.concatenate([self.series, other.series]), self.lookback, self.n_out, self.horizon,
+                            self.norm_period, self.repeat, self.level)
+
+    def offsets(self, idx, rel):
+        """(B, len(rel)) the values rows ``end + rel`` are taken relative to."""
+        q, e = self.norm_period, self.ends[np.asarray(idx)]
+        if q == 0:
+            return np.zeros((len(e), len(rel)))
+        return self.rows[e[:, None] - q + 1 + (np.asarray(rel)[None, :] + q - 1) % q, 0]
 
     def targets(self, idx):
-        """(B, n_out) scaled targets relative to :meth:`base`, float64."""
-        e = self.ends[idx]
-        return self.rows[e[:, None] + 1 + np.arange(self.n_out), 0] - self.base(idx)[:, None]
+        """(B, n_out) scaled targets relative to their offsets, float64."""
+        e = self.ends[np.asarray(idx)]
+        ahead = np.arange(1, self.n_out + 1)
+        return self.rows[e[:, None] + ahead, 0] - self.offsets(idx, ahead)
 
-    def batch(self, idx):
-        """X (B, lookback, D), Y (B, n_out * repeat), extra (B, horizon * K) or None; float32."""
+    def inputs(self, idx):
+        """X (B, lookback, D) and extra (B, horizon * K [+ 1]) or None, float32."""
         idx = np.asarray(idx)
         e = self.ends[idx]
-        X = self.rows[e[:, None] + np.arange(-self.lookback + 1, 1)]  # (B, L, D)
-        base = self.base(idx)
-        X[:, :, 0] -= base[:, None]
+        back = np.arange(-self.lookback + 1, 1)
+        X = self.rows[e[:, None] + back]  # (B, L, D), a copy
+        X[:, :, 0] -= self.offsets(idx, back)
+        parts = []
+        if self.known.shape[1]:
+            parts.append(self.known[e[:, None] + 1 + np.arange(self.horizon)].reshape(len(idx), -1))
+        if self.level:
+            parts.append(self.rows[e, :1])  # the scaled value at the origin: the level the norm took away
+        E = np.concatenate(parts, axis=1).astype(np.float32) if parts else None
+        return X.astype(np.float32), E
+
+    def batch(self, idx):
+        """X (B, lookback, D), Y (B, n_out * repeat), extra or None; float32."""
+        X, E = self.inputs(idx)
         Y = self.targets(idx)
         if self.repeat > 1:
             Y = np.repeat(Y, self.repeat, axis=1)
-        E = None
-        if self.known.shape[1]:
-            E = self.known[e[:, None] + 1 + np.arange(self.horizon)].reshape(len(idx), -1).astype(np.float32)
-        return X.astype(np.float32), Y.astype(np.float32), E
+        return X, Y.astype(np.float32), E
 
     def arrays(self):
         """All windows at once (the GPU uploads them to device memory)."""
@@ -141,6 +166,17 @@ def spread_sample(source, limit):
     return source.subset(np.unique(np.linspace(0, source.n - 1, int(limit)).round().astype(np.int64)))
 
 
+def forecast_source(z, past, known, known_future, lookback, horizon, norm_period, level):
+    """A one-window source ending at the last of the ``lookback`` rows (z, past,
+    known), with the known-future features of the next ``horizon`` rows:
+    the input of a forecast, normalised exactly as in training."""
+    rows = np.concatenate([series_rows(z, past, known),
+                           series_rows(np.zeros(horizon), np.zeros((horizon, past.shape[1])), known_future)])
+    known_rows = np.concatenate([known, known_future], axis=0)
+    return WindowSource(rows, known_rows, np.array([lookback - 1]), np.zeros(1, np.int64), lookback, horizon,
+                        horizon, norm_period, level=level)
+
+
 @dataclass
 class Windows:
     """The training and validation windows of a fit."""
@@ -154,13 +190,15 @@ def series_rows(z, past, known):
     return np.concatenate([z[:, None], past, known], axis=1)
 
 
-def make_windows(z, past, known, lookback, n_out, horizon, validation_fraction, min_val, norm, repeat=1):
+def make_windows(z, past, known, lookback, n_out, horizon, validation_fraction, min_val, norm_period, repeat=1,
+                 level=False):
     """Windows of every series, split in time into training and validation.
 
     z (n, S) scaled targets (one column per series); past (n, P) and known
     (n, K) are shared by the series. Each series gives the windows ending at
     rows ``lookback-1 .. n-horizon-1``; its last ``validation_fraction`` of
-    windows (at least ``min_val``, at most all but one) validate.
+    windows (at least ``min_val``, at most all but one) validate. See
+    :class:`WindowSource` for ``norm_period`` and ``level``.
     """
     n, S = z.shape
     rows = np.concatenate([series_rows(z[:, s], past, known) for s in range(S)], axis=0)
@@ -174,5 +212,5 @@ def make_windows(z, past, known, lookback, n_out, horizon, validation_fraction, 
         train_ends.append(ends[:N - n_val]), val_ends.append(ends[N - n_val:])
         train_s.append(np.full(N - n_val, s)), val_s.append(np.full(n_val, s))
     make = lambda e, s: WindowSource(rows, known_rows, np.concatenate(e), np.concatenate(s),  # noqa: E731
-                                     lookback, n_out, horizon, norm, repeat)
+                                     lookback, n_out, horizon, norm_period, repeat, level)
     return Windows(make(train_ends, train_s), make(val_ends, val_s))

@@ -1,0 +1,172 @@
+"""Accuracy structure: the linear highway, seasonality, ensembles, baselines,
+and the forecasts they must give on signals whose best forecast is known."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from tsgate import LSTMForecaster, metrics
+from tsgate.baselines import AR, BaselineForecaster, validation_mae
+from tsgate.ensemble import ensemble_forward
+from tsgate.model import SequenceModel
+from tsgate.seasonality import candidate_periods, detect_periods
+
+
+def _ar2(n, seed=0, phi=(1.3, -0.6), noise=1.0):
+    rng = np.random.default_rng(seed)
+    y = np.zeros(n + 100)
+    e = noise * rng.standard_normal(n + 100)
+    for t in range(2, n + 100):
+        y[t] = phi[0] * y[t - 1] + phi[1] * y[t - 2] + e[t]
+    return y[100:]
+
+
+def test_ar2_signal_within_10_percent_of_the_true_model():
+    # The best forecast of an AR(2) process is its own recursion; the default
+    # forecaster must come within 10% of its MAE over 60 held-out origins.
+    n, H, phi = 700, 4, (1.3, -0.6)
+    y = _ar2(n + 200, seed=1, phi=phi)
+    idx = pd.date_range("2000-01-01", periods=len(y), freq="D")
+    series = pd.Series(y, index=idx, name="y")
+    fc = LSTMForecaster(horizon=H, random_state=0).fit(series.iloc[:n])
+    ours, truth_model = [], []
+    for e in range(n, len(y) - H, 3):
+        fc.update(series.iloc[:e])
+        ours.append(np.abs(fc.predict()["y"].to_numpy() - y[e:e + H]).mean())
+        hist = list(y[:e])
+        for _ in range(H):
+            hist.append(phi[0] * hist[-1] + phi[1] * hist[-2])
+        truth_model.append(np.abs(np.array(hist[-H:]) - y[e:e + H]).mean())
+    ratio = np.mean(ours) / np.mean(truth_model)
+    assert ratio < 1.10, ratio
+
+
+@pytest.mark.slow
+def test_half_hourly_daily_and_weekly_seasons_beat_seasonal_naive_by_10_percent():
+    rng = np.random.default_rng(0)
+    n, H = 8 * 336, 336
+    t = np.arange(n + H)
+    hour = (t % 48) / 2.0
+    weekday = (t // 48) % 7
+    daily = 10 * np.sin(2 * np.pi * (hour - 6) / 24) + 4 * np.sin(4 * np.pi * hour / 24)
+    y = 100 + np.where(weekday >= 5, 0.6, 1.0) * daily + 1.5 * rng.standard_normal(n + H)
+    s = pd.Series(y, index=pd.date_range("2024-01-01", periods=n + H, freq="30min"), name="load")
+    fc = LSTMForecaster(horizon=H, random_state=0).fit(s.iloc[:n])
+    assert fc.seasonal_periods_ == [48, 336]
+    mae = metrics.mae(s.iloc[n:], fc.predict()["load"])
+    naive = metrics.mae(s.iloc[n:], metrics.seasonal_naive(y[:n], H, 336))
+    assert mae < 0.9 * naive, (mae, naive)
+
+
+def test_ar_window_0_has_no_highway_and_matches_the_plain_model():
+    a = SequenceModel("lstm", 3, 5, n_outputs=4, n_extra=2, random_state=3)
+    b = SequenceModel("lstm", 3, 5, n_outputs=4, n_extra=2, random_state=3, n_ar=0)
+    assert a.n_features == b.n_features == 5 + 2
+    X = np.random.default_rng(0).standard_normal((6, 8, 3)).astype(np.float32)
+    E = np.random.default_rng(1).standard_normal((6, 2)).astype(np.float32)
+    assert np.array_equal(a.forward(X, E), b.forward(X, E))
+    idx = pd.date_range("2000-01-01", periods=60, freq="MS")
+    y = pd.Series(np.sin(np.arange(60) / 2.0), index=idx)
+    fc = LSTMForecaster(horizon=3, max_epochs=2, ar_window=0).fit(y)
+    assert fc.model_.n_ar == 0 and fc.ar_window_ == 0
+
+
+def test_highway_starts_at_the_best_linear_forecaster_on_validation():
+    # A pure seasonal signal: seasonal naive (and an AR on the seasonal lags)
+    # is exact on validation, so the network starts there and forecasts it.
+    t = np.arange(240)
+    y = pd.Series(np.tile(np.array([3.0, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8]), 20) + 0.0 * t,
+                  index=pd.date_range("2000-01-01", periods=240, freq="MS"))
+    fc = LSTMForecaster(horizon=12, max_epochs=5, window_norm="last").fit(y.iloc[:228])
+    assert fc.history_["highway_start"] in ("seasonal_naive", "ar", "ridge(1e-06)")
+    assert metrics.mae(y.iloc[228:], fc.predict().iloc[:, 0]) < 1e-3 * y.std()
+
+
+def test_ensemble_median_of_identical_members_is_one_member_and_seeds_differ():
+    model = SequenceModel("gru", 2, 4, n_outputs=3, random_state=0)
+    X = np.random.default_rng(0).standard_normal((5, 6, 2)).astype(np.float32)
+    one, spread1 = ensemble_forward([model], X, None)
+    three, spread3 = ensemble_forward([model, model, model], X, None)
+    assert np.array_equal(one, three) and not spread3.any() and not spread1.any()
+    idx = pd.date_range("2000-01-01", periods=80, freq="MS")
+    y = pd.Series(10 + np.sin(np.arange(80) / 2.0) + 0.1 * np.random.default_rng(0).standard_normal(80), index=idx)
+    kw = dict(horizon=3, max_epochs=5, hidden_size=8, window_norm=None, ar_window=0)
+    a = LSTMForecaster(n_models=3, **kw).fit(y)
+    b = LSTMForecaster(n_models=3, **kw).fit(y)
+    assert len(a.models_) == 3 and a.predict().equals(b.predict())  # reproducible
+    assert not np.array_equal(a.models_[0].flat, a.models_[1].flat)  # members differ by seed
+    iv = a.predict_interval(0.5)
+    assert (iv.iloc[:, 2] >= iv.iloc[:, 1]).all()
+
+
+def test_ensemble_in_parallel_equals_serial():
+    idx = pd.date_range("2000-01-01", periods=70, freq="MS")
+    y = pd.Series(np.cos(np.arange(70) / 3.0), index=idx)
+    kw = dict(horizon=2, max_epochs=3, hidden_size=4, n_models=2)
+    serial = LSTMForecaster(**kw).fit(y)
+    parallel = LSTMForecaster(n_jobs=2, **kw).fit(y)
+    for a, b in zip(serial.models_, parallel.models_):
+        assert np.array_equal(a.flat, b.flat)  # bit for bit: the chunking does not follow the thread count
+
+
+def test_seasonal_periods_from_the_calendar_and_the_data():
+    assert candidate_periods("30min") == [48, 336] and candidate_periods("h") == [24, 168]
+    assert candidate_periods("D") == [7, 365] and candidate_periods("MS") == [12] and candidate_periods("YS") == []
+    t = np.arange(800)
+    persistent = np.cumsum(np.random.default_rng(0).standard_normal(800))
+    assert detect_periods(persistent, "h", 24) == []  # persistence is not a season
+    seasonal = np.sin(2 * np.pi * t / 24) + 0.1 * np.random.default_rng(1).standard_normal(800)
+    assert detect_periods(seasonal, "h", 24) == [24]  # no weekly season in a daily pattern
+    cycle = np.sin(2 * np.pi * t / 11)
+    assert detect_periods(cycle[:300], "YS", 10) == [11]  # the dominant cycle of yearly data
+    assert detect_periods(seasonal, "h", 24, given=[12, 6]) == [6, 12]
+    fc = LSTMForecaster(horizon=4, max_epochs=1, seasonal_periods=[8]).fit(
+        pd.Series(np.sin(t[:120]), index=pd.date_range("2000-01-01", periods=120, freq="D")))
+    assert fc.seasonal_periods_ == [8] and fc.seasonal_period_ == 8
+
+
+def test_ar_baseline_by_aic_and_its_k_step_map():
+    y = _ar2(2000, seed=3)
+    ar = AR().fit(y)
+    assert ar.order_ == 2 and np.allclose(ar.coef_, [1.3, -0.6], atol=0.05)
+    A, c = ar.k_step(3)
+    hist = y[-5:]
+    assert np.allclose(A @ hist[::-1][:2] + c, ar.forecast(hist, 3))
+
+
+def test_validation_mae_of_baselines_and_baseline_forecaster():
+    y = np.tile([1.0, 2.0, 3.0, 4.0], 30)
+    scores, _ = validation_mae(y, np.arange(80, 100), 4, 4, 80)
+    assert scores["seasonal_naive"] == 0.0 and scores["naive"] > 0
+    s = pd.Series(y, index=pd.date_range("2000-01-01", periods=120, freq="QS"))
+    fc = BaselineForecaster("seasonal_naive", horizon=4).fit(s)
+    assert fc.seasonal_period_ == 4 and list(fc.predict().iloc[:, 0]) == [1.0, 2.0, 3.0, 4.0]
+    assert fc.describe() == "seasonal naive (m=4)"
+
+
+def test_fit_report_names_the_best_baseline_and_warns(recwarn):
+    y = pd.Series(np.tile([1.0, 5.0, 2.0, 8.0], 30) + 0.01 * np.arange(120),
+                  index=pd.date_range("2000-01-01", periods=120, freq="QS"))
+    fc = LSTMForecaster(horizon=4, max_epochs=2, ar_window=0, window_norm=None).fit(y)
+    report = fc.fit_report_
+    assert set(report["validation_mae"]) == {"network", "naive", "seasonal_naive", "drift", "ar"}
+    assert report["best_baseline"] in ("seasonal_naive", "ar")
+    if not report["beats_best_baseline"]:
+        assert any("does not beat" in str(w.message) for w in recwarn)
+
+
+def test_cli_model_auto_says_what_it_chose(tmp_path):
+    from tsgate.cli import main
+
+    idx = pd.date_range("2000-01-01", periods=120, freq="MS")
+    y = np.tile([3.0, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8], 10)
+    pd.DataFrame({"month": idx.strftime("%Y-%m-%d"), "y": y}).to_csv(tmp_path / "s.csv", index=False)
+    r = CliRunner().invoke(main, ["forecast", str(tmp_path / "s.csv"), "--model", "auto", "--epochs", "2",
+                                  "--save-model", str(tmp_path / "m.tsgate")])
+    assert r.exit_code == 0, r.stderr
+    assert "model auto: " in r.stderr
+    r = CliRunner().invoke(main, ["forecast", str(tmp_path / "s.csv"), "--model", "seasonal_naive"])
+    assert r.exit_code == 0 and r.stdout.splitlines()[1].split(",")[1] == "3.0"
+    r = CliRunner().invoke(main, ["predict", str(tmp_path / "m.tsgate"), "--horizon", "2"])
+    assert r.exit_code == 0, r.stderr

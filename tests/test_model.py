@@ -1,0 +1,96 @@
+"""The trainable model: segment embedding, linear highway, head; exact
+gradients by finite differences (float64) for parameters and inputs, and
+the initialisation laws."""
+
+import numpy as np
+import pytest
+
+from tsgate.model import SequenceModel
+from tsgate.network import RecurrentNetwork
+
+from .naive import numeric_gradient
+
+
+@pytest.mark.parametrize("cell,segment,n_ar,bi", [("lstm", 1, 0, False), ("lstm", 3, 2, False), ("gru", 2, 4, True),
+                                                  ("rnn", 3, 6, False), ("gru", 1, 3, False)])
+def test_gradients_of_parameters_and_inputs_match_finite_differences(cell, segment, n_ar, bi):
+    model = SequenceModel(cell, 2, 3, n_outputs=2, n_extra=1, bidirectional=bi, dtype="float64", random_state=0,
+                          n_ar=n_ar, segment_length=segment)
+    rng = np.random.default_rng(0)
+    model.flat[...] = 0.5 * rng.standard_normal(model.flat.size)  # the highway too, not only its zero start
+    X, extra, R = rng.standard_normal((4, 6, 2)), rng.standard_normal((4, 1)), rng.standard_normal((4, 2))
+    model.forward(X, extra)
+    g = np.zeros_like(model.flat)
+    dX = model.backward(R, g, want_dx=True)
+    loss = lambda: float(np.sum(model.forward(X, extra) * R))  # noqa: E731
+    for analytic, numeric in ((g, numeric_gradient(loss, model.flat)), (dX, numeric_gradient(loss, X))):
+        assert np.linalg.norm(analytic - numeric) / np.linalg.norm(numeric) < 1e-6
+
+
+def test_the_check_above_can_fail():
+    model = SequenceModel("lstm", 2, 3, n_outputs=1, dtype="float64", random_state=0, n_ar=2, segment_length=2)
+    X = np.random.default_rng(0).standard_normal((3, 4, 2))
+    model.forward(X)
+    g = np.zeros_like(model.flat)
+    model.backward(np.ones((3, 1)), g)
+    num = numeric_gradient(lambda: float(model.forward(X).sum()), model.flat)
+    g[model._views(np.arange(g.size))["embed_weight"].ravel()[0]] += 1e-3
+    assert np.linalg.norm(g - num) / np.linalg.norm(num) > 1e-6
+
+
+def test_segment_length_1_is_the_plain_network():
+    a = SequenceModel("gru", 2, 4, n_outputs=3, random_state=5)
+    b = SequenceModel("gru", 2, 4, n_outputs=3, random_state=5, segment_length=1)
+    X = np.random.default_rng(1).standard_normal((5, 6, 2)).astype(np.float32)
+    assert np.array_equal(a.flat, b.flat) and np.array_equal(a.forward(X), b.forward(X))
+
+
+def test_segments_give_fewer_recurrent_steps():
+    model = SequenceModel("lstm", 3, 8, n_outputs=1, random_state=0, segment_length=48)
+    X = np.zeros((2, 720, 3), np.float32)
+    model.forward(X)
+    assert model.net._tape_shape == (720 // 48, 2)  # 15 recurrent steps for a lookback of 720
+    with pytest.raises(ValueError, match="not a multiple of segment_length=48"):
+        model.forward(np.zeros((2, 700, 3), np.float32))
+
+
+def test_the_highway_starts_closed_and_represents_seasonal_naive():
+    model = SequenceModel("lstm", 1, 4, n_outputs=3, random_state=0, n_ar=5, dtype="float64")
+    W = model.views["head_weight"]
+    assert np.all(W[-5:] == 0)
+    W[...] = 0.0
+    model.views["head_bias"][...] = 0.0
+    for k in range(3):  # output k copies input step -(5 - k): a weight of 1 at one lag
+        W[model.n_features - 5 + k, k] = 1.0
+    X = np.random.default_rng(0).standard_normal((2, 7, 1))
+    assert np.allclose(model.forward(X), X[:, 2:5, 0])
+
+
+@pytest.mark.parametrize("cell,gate", [("lstm", 1), ("gru", 1)])
+def test_forget_init_adds_one_to_the_keep_gate(cell, gate):
+    H = 16
+    torch_law = RecurrentNetwork(cell, 2, H, random_state=0, init="torch")
+    forget = RecurrentNetwork(cell, 2, H, random_state=0, init="forget")
+    keep = slice(gate * H, (gate + 1) * H)
+    assert np.allclose(forget.params["bias_ih_l0"][keep], torch_law.params["bias_ih_l0"][keep] + 1.0)
+    assert np.array_equal(forget.params["weight_hh_l0"], torch_law.params["weight_hh_l0"])
+
+
+def test_chrono_init_follows_tallec_and_ollivier():
+    net = RecurrentNetwork("lstm", 2, 256, random_state=0, init="chrono", chrono_max=100)
+    H = 256
+    b_f = net.params["bias_ih_l0"][H:2 * H] + net.params["bias_hh_l0"][H:2 * H]
+    b_i = net.params["bias_ih_l0"][:H] + net.params["bias_hh_l0"][:H]
+    assert np.all((b_f >= 0) & (b_f <= np.log(99) + 1e-6))
+    assert np.allclose(b_i, -b_f)
+    assert 2.5 < np.exp(b_f).mean() / 10 < 6.5  # U(1, 99) has mean 50
+    rnn = RecurrentNetwork("rnn", 2, 4, random_state=0, init="chrono")
+    assert np.array_equal(rnn.params["bias_ih_l0"], RecurrentNetwork("rnn", 2, 4, random_state=0).params["bias_ih_l0"])
+
+
+def test_init_does_not_change_torch_parity():
+    a = RecurrentNetwork("gru", 2, 3, random_state=0, init="chrono")
+    b = RecurrentNetwork("gru", 2, 3, random_state=1, init="torch")
+    b.load_state_dict(a.state_dict())
+    x = np.random.default_rng(0).standard_normal((4, 2, 2)).astype(np.float32)
+    assert np.array_equal(a.forward(x)[0], b.forward(x)[0])

@@ -1,0 +1,234 @@
+"""Baseline forecasts every forecaster must beat: naive, seasonal naive, drift, AR(p).
+
+Functions on NumPy arrays (``y`` is the history, oldest first), the
+:class:`AR` model (least squares with an intercept, order chosen by AIC on a
+common sample), :func:`validation_mae` (every baseline scored from the same
+origins as the network's validation windows) and
+:class:`BaselineForecaster`, a pandas forecaster with the conventions of
+:class:`tsgate.LSTMForecaster` (``tsgate forecast --model auto`` uses it when a
+baseline wins on the validation tail).
+"""
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from . import frames, metrics
+from .errors import DataError, ParameterError
+
+BASELINES = ("naive", "seasonal_naive", "drift", "ar")
+
+
+def naive(y, horizon):
+    """The last value, repeated."""
+    return np.full(horizon, float(y[-1]))
+
+
+def seasonal_naive(y, horizon, m):
+    """The last season, repeated (``m=1``: naive)."""
+    m = m if len(y) >= m else 1
+    return metrics.seasonal_naive(np.asarray(y)[-m:], horizon, m)
+
+
+def drift(y, horizon):
+    """The line through the first and last values, extended."""
+    slope = (float(y[-1]) - float(y[0])) / max(len(y) - 1, 1)
+    return float(y[-1]) + slope * np.arange(1, horizon + 1)
+
+
+class AR:
+    """AR(p) with intercept by least squares; p in 1..max_order chosen by AIC.
+
+    All orders are fit on the same rows (those after ``max_order``), so their
+    AIC compare on one sample: ``n log(RSS/n) + 2 (p + 1)``.
+    """
+
+    def __init__(self, max_order=None):
+        self.max_order = max_order
+
+    def fit(self, y):
+        """Fit on one series, or on several (a list: one pooled model)."""
+        series = [np.asarray(s, dtype=np.float64) for s in (y if isinstance(y, list) else [y])]
+        n = min(len(s) for s in series)
+        top = self.max_order or min(24, max(1, n // 5))
+        top = max(1, min(top, n // 3))
+        lags = np.concatenate([np.column_stack([s[top - j - 1:len(s) - j - 1] for j in range(top)])
+                               for s in series])  # (rows, top): y_{t-1}, y_{t-2}..
+        target = np.concatenate([s[top:] for s in series])
+        best = None
+        for p in range(1, top + 1):
+            A = np.column_stack([np.ones(len(target)), lags[:, :p]])
+            coef, *_ = np.linalg.lstsq(A, target, rcond=None)
+            rss = float(np.sum((target - A @ coef) ** 2))
+            aic = len(target) * math.log(max(rss, 1e-300) / len(target)) + 2 * (p + 1)
+            if best is None or aic < best[0]:
+                best = (aic, p, coef)
+        _, self.order_, coef = best
+        self.intercept_, self.coef_ = float(coef[0]), coef[1:]
+        return self
+
+    def k_step(self, horizon):
+        """(A (horizon, p), c (horizon,)): the k-step forecast is linear,
+        ``y_{t+k} = A[k-1] @ [y_t, y_{t-1}, ..., y_{t-p+1}] + c[k-1]``
+        (powers of the companion matrix)."""
+        p = self.order_
+        M = np.zeros((p + 1, p + 1))  # state [y_t .. y_{t-p+1}, 1]
+        M[0, :p], M[0, p], M[p, p] = self.coef_, self.intercept_, 1.0
+        M[1:p, :p - 1] = np.eye(p - 1)
+        rows, P = [], np.eye(p + 1)
+        for _ in range(horizon):
+            P = M @ P
+            rows.append(P[0].copy())
+        rows = np.array(rows)
+        return rows[:, :p], rows[:, p]
+
+    def forecast(self, y, horizon):
+        """Recursive forecast of ``horizon`` steps after history ``y``."""
+        hist = list(np.asarray(y, dtype=np.float64)[-self.order_:])
+        out = np.empty(horizon)
+        for k in range(horizon):
+            out[k] = self.intercept_ + float(np.dot(self.coef_, hist[::-1][:self.order_]))
+            hist.append(out[k])
+        return out
+
+
+def forecast(method, y, horizon, m=1, ar=None):
+    """One baseline's forecast from history ``y`` (``ar``: a fitted :class:`AR`)."""
+    if method == "naive":
+        return naive(y, horizon)
+    if method == "seasonal_naive":
+        return seasonal_naive(y, horizon, m)
+    if method == "drift":
+        return drift(y, horizon)
+    if method == "ar":
+        return ar.forecast(y, horizon)
+    raise ParameterError(f"baseline must be one of {BASELINES}, got {method!r}")
+
+
+def validation_mae(y, ends, horizon, m, fit_end):
+    """MAE of every baseline over the forecasts from origins ``ends`` (each
+    origin's history is ``y[:end + 1]``; the target is the next ``horizon``
+    values). AR is fit once on ``y[:fit_end]``, the training rows."""
+    ar = AR().fit(y[:fit_end])
+    out = {}
+    for method in BASELINES:
+        err = [np.abs(y[e + 1:e + 1 + horizon] - forecast(method, y[:e + 1], horizon, m, ar)) for e in ends]
+        out[method] = float(np.mean(err))
+    return out, ar
+
+
+class BaselineForecaster:
+    """A baseline with the pandas conventions of the tsgate forecasters.
+
+    Parameters
+    ----------
+    method : {'naive', 'seasonal_naive', 'drift', 'ar'}
+    horizon : int or None
+    seasonal_period : int or None
+        For seasonal naive; None: detected (:mod:`tsgate.seasonality`).
+    target, time_col : as in :class:`tsgate.LSTMForecaster`
+    """
+
+    def __init__(self, method="seasonal_naive", horizon=None, seasonal_period=None, target=None, time_col=None):
+        self.method, self.horizon, self.seasonal_period = method, horizon, seasonal_period
+        self.target, self.time_col = target, time_col
+
+    def fit(self, X):
+        from .seasonality import detect_periods, main_period
+
+        if self.method not in BASELINES:
+            raise ParameterError(f"method must be one of {BASELINES}, got {self.method!r}")
+        df, self.freq_ = frames.as_frame(X, self.time_col, name="X")
+        self.index_kind_ = frames.index_kind(X)
+        self.targets_, _, _ = frames.column_roles(df[[c for c in df.columns if c == self.target]] if self.target
+                                                  else df, self.target, None)
+        self.y_ = frames.numeric_block(df, self.targets_[:1], "X", None)[:, 0]
+        self.horizon_ = self.horizon or frames.default_horizon(self.freq_)
+        self.seasonal_period_ = self.seasonal_period or main_period(detect_periods(self.y_, self.freq_, self.horizon_))
+        self.cutoff_, self.index_name_ = df.index[-1], df.index.name
+        self.ar_ = AR().fit(self.y_) if self.method == "ar" else None
+        self._calibrate()
+        return self
+
+    def _calibrate(self):
+        """One-origin-per-step residuals over the last fifth of the series (conformal)."""
+        H, y = self.horizon_, self.y_
+        ends = np.arange(max(len(y) * 4 // 5, 2), len(y) - H)
+        if not len(ends):
+            raise DataError(f"the series is too short for a {self.method} baseline with a horizon of {H}")
+        self.residuals_ = np.array([y[e + 1:e + 1 + H] - forecast(self.method, y[:e + 1], H, self.seasonal_period_,
+                                                                   self.ar_) for e in ends])
+
+    def predict(self, horizon=None, X=None):
+        h = horizon or self.horizon_
+        idx = frames.future_index(self.cutoff_, self.freq_, h, self.index_kind_).rename(self.index_name_)
+        point = forecast(self.method, self.y_, h, self.seasonal_period_, self.ar_)
+        return pd.DataFrame({self.targets_[0]: point}, index=idx)
+
+    def update(self, X):
+        """Forecast after newer data (the same column), without refitting."""
+        df, freq = frames.as_frame(X, self.time_col, name="X")
+        if str(freq) != str(self.freq_):
+            raise DataError(f"X has frequency {freq}, the model was fit on {self.freq_}")
+        self.y_ = frames.numeric_block(df, self.targets_[:1], "X", None)[:, 0]
+        self.cutoff_ = df.index[-1]
+        return self
+
+    def predict_interval(self, coverage=0.9, horizon=None, X=None):
+        h = horizon or self.horizon_
+        point = self.predict(h)
+        n = len(self.residuals_)
+        level = min(1.0, math.ceil((n + 1) * coverage) / n)
+        q = np.quantile(np.abs(self.residuals_), level, axis=0, method="higher")
+        q = np.concatenate([q, np.full(max(0, h - len(q)), q[-1])])[:h]
+        t = self.targets_[0]
+        point[f"{t}_lower"], point[f"{t}_upper"] = point[t] - q, point[t] + q
+        return point
+
+    def describe(self):
+        """A short name: 'AR(9)', 'seasonal naive (m=12)'..."""
+        if self.method == "ar":
+            return f"AR({self.ar_.order_})"
+        if self.method == "seasonal_naive":
+            return f"seasonal naive (m={self.seasonal_period_})"
+        return self.method
+
+    # model files (the same bundle format as the networks: tsgate.load reads both)
+
+    def _fitted_state(self):
+        cutoff = self.cutoff_
+        meta = {"class": type(self).__name__, "params": {"method": self.method, "horizon": self.horizon,
+                                                          "seasonal_period": self.seasonal_period,
+                                                          "target": self.target, "time_col": self.time_col},
+                "targets": self.targets_, "freq": self.freq_, "horizon": int(self.horizon_),
+                "seasonal_period": int(self.seasonal_period_), "index_name": self.index_name_,
+                "index_kind": self.index_kind_, "cutoff_kind": "timestamp" if isinstance(cutoff, pd.Timestamp) else "int",
+                "cutoff": cutoff.isoformat() if isinstance(cutoff, pd.Timestamp) else int(cutoff)}
+        arrays = {"y_": self.y_, "residuals_": self.residuals_}
+        if self.ar_ is not None:
+            arrays.update(ar_coef=self.ar_.coef_, ar_intercept=np.array([self.ar_.intercept_]))
+        return meta, arrays
+
+    @classmethod
+    def _from_fitted_state(cls, meta, arrays, device="cpu"):
+        est = cls(**meta["params"])
+        est.targets_, est.freq_, est.horizon_ = meta["targets"], meta["freq"], meta["horizon"]
+        est.seasonal_period_, est.index_name_, est.index_kind_ = meta["seasonal_period"], meta["index_name"], \
+            meta["index_kind"]
+        est.cutoff_ = pd.Timestamp(meta["cutoff"]) if meta["cutoff_kind"] == "timestamp" else int(meta["cutoff"])
+        est.y_, est.residuals_ = arrays["y_"], arrays["residuals_"]
+        est.ar_ = None
+        if "ar_coef" in arrays:
+            est.ar_ = AR()
+            est.ar_.coef_, est.ar_.intercept_ = arrays["ar_coef"], float(arrays["ar_intercept"][0])
+            est.ar_.order_ = len(est.ar_.coef_)
+        return est
+
+    def save(self, path):
+        """Save to ``path`` (or a binary file object), like the network forecasters."""
+        from . import bundle, persist
+
+        meta, arrays = self._fitted_state()
+        bundle.write(path, persist.FORMAT, persist.VERSION, meta, arrays)
+        return path

@@ -1,0 +1,93 @@
+"""Training the members of an ensemble, serially or in parallel through joblib.
+
+Member k is a :class:`tsgate.model.SequenceModel` built from the same spec
+with seed ``seed + k``, its linear highway started at the ridge solution
+(:mod:`tsgate.highway`), trained on the same windows. With ``n_jobs`` other
+than 1 the members train in joblib workers (loky processes by default, or
+whatever ``joblib.parallel_backend`` is active, Dask included), each limited
+to its share of the cores; since the kernels' chunking does not follow the
+thread count (:func:`tsgate.core.n_chunks`), a member trained in a worker is
+bit-identical to the same member trained in this process.
+"""
+
+import numpy as np
+
+from .core import single_threaded_blas
+from .highway import baseline_candidates, fit_highway
+from .model import SequenceModel
+from .training import train
+
+
+def _member(spec, seed, data, val, settings, threads, highway, refit):
+    """(final model, history, selection model): selection on ``val``, then,
+    with ``refit``, the same recipe once more on all windows (see fit_members)."""
+    if threads is not None:
+        import numba
+
+        numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
+    hw = dict(highway or {})
+    ar_all = hw.pop("ar_all", None)
+    model = SequenceModel(**spec, random_state=seed)
+    start = fit_highway(model, data, val, baseline_candidates(model, **hw) if hw else None)
+    history = train(model, data, X_val=val, **dict(settings, random_state=seed))
+    history["highway_start"] = start
+    if not (refit and val is not None and val.n):
+        return model, history, model
+    final = SequenceModel(**spec, random_state=seed)
+    everything = data.union(val)
+    fit_highway(final, everything, None, baseline_candidates(final, **dict(hw, ar=ar_all)) if hw else None,
+                choose=start)
+    epochs = history["best_epoch"]  # 0: the linear start was best on validation
+    if epochs:
+        train(final, everything, **dict(settings, random_state=seed, early_stopping=False, time_budget=None,
+                                        learning_rates=history["lr"][:epochs]))
+    history["refit_epochs"] = epochs
+    return final, history, model
+
+
+def fit_members(spec, data, val, settings, n_models, seed, n_jobs=None, highway=None, refit=False):
+    """Train ``n_models`` models from ``spec`` (SequenceModel arguments).
+
+    Each member chooses its highway start and its number of epochs on the
+    validation windows ``val``; with ``refit`` it is then built again from the
+    same seed on all windows (train and validation) with that start, refit on
+    all of them (``highway['ar_all']``: the AR fit on all rows), and trained
+    for that many epochs with the same learning rates, so the final model has
+    seen the most recent data too. Returns (final models, histories,
+    selection models): the selection models never saw the validation
+    windows, so their residuals there calibrate the intervals. ``seed``
+    None: fresh seeds. ``highway``: arguments of
+    :func:`tsgate.highway.baseline_candidates` for the start."""
+    seeds = [None if seed is None else seed + k for k in range(n_models)]
+    if n_jobs in (None, 1) or n_models == 1:
+        out = [_member(spec, s, data, val, settings, None, highway, refit) for s in seeds]
+    else:
+        import os
+
+        from joblib import Parallel, delayed, effective_n_jobs
+
+        workers = min(effective_n_jobs(n_jobs), n_models)
+        threads = max(1, (os.cpu_count() or 1) // workers)
+        quiet = dict(settings, callback=None)  # a callback would run in the worker, not here
+        out = Parallel(n_jobs=workers)(delayed(_member)(spec, s, data, val, quiet, threads, highway, refit)
+                                       for s in seeds)
+    return [m for m, _, _ in out], [h for _, h, _ in out], [s for _, _, s in out]
+
+
+def ensemble_forward(models, X, E):
+    """The median over members of their outputs (B, M), and their spread
+    (standard deviation, zero for one member)."""
+    with single_threaded_blas():
+        outs = np.stack([m.forward(X, E) for m in models])  # (k, B, M)
+    if len(models) == 1:
+        return outs[0], np.zeros_like(outs[0])
+    return np.median(outs, axis=0), outs.std(axis=0)
+
+
+def ensemble_predict(models, source, batch_size=1024):
+    """Median outputs (N, M) over a data source (the training API's predict, per member)."""
+    from .training import predict
+
+    if len(models) == 1:
+        return predict(models[0], source, batch_size)
+    return np.median(np.stack([predict(m, source, batch_size) for m in models]), axis=0)

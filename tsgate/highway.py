@@ -1,0 +1,125 @@
+"""The linear highway's starting point: the best linear forecaster on validation.
+
+Before the network trains, the head's linear part (the rows that read the
+extra features and the last ``n_ar`` target values, and the bias) is set to
+the candidate with the lowest validation error (the training loss's units):
+ridge regressions of the targets on those inputs over the training windows
+(one per penalty), and fixed forecasters written in the same coordinates
+(:func:`baseline_candidates`: naive, seasonal naive, the k-step map of an
+AR(p) by AIC). The rows that read the recurrent state start at zero.
+Training then starts from the best linear forecaster of the model family and
+the recurrent part learns what it misses; early stopping may keep the start
+itself (epoch 0).
+
+The normal equations are accumulated batch by batch, so memory does not
+grow with the number of windows.
+"""
+
+import numpy as np
+
+#: Ridge penalties tried, relative to the mean diagonal of the Gram matrix.
+PENALTIES = (1e-6, 1e-4, 1e-3, 1e-2, 1e-1, 1.0)
+
+
+def _design(model, X, E):
+    """Highway inputs (B, P+1): [extra, last n_ar target values, 1]."""
+    parts = []
+    if model.n_extra:
+        parts.append(E.astype(np.float64))
+    if model.n_ar:
+        parts.append(X[:, -model.n_ar:, 0].astype(np.float64))
+    parts.append(np.ones((X.shape[0], 1)))
+    return np.concatenate(parts, axis=1)
+
+
+def _normal_equations(model, source, batch_size=4096):
+    """(F^T F, F^T Y, sum Y^2, n) over the windows of ``source``."""
+    G = C = None
+    yy, n = 0.0, 0
+    for s in range(0, source.n, batch_size):
+        X, Y, E = source.batch(np.arange(s, min(s + batch_size, source.n)))
+        F, Y = _design(model, X, E), Y.astype(np.float64)
+        G = F.T @ F if G is None else G + F.T @ F
+        C = F.T @ Y if C is None else C + F.T @ Y
+        yy += float(np.sum(Y * Y))
+        n += Y.size
+    return G, C, yy, n
+
+
+def _solve(G, C, penalty):
+    P = G.shape[0]
+    reg = penalty * (np.trace(G) / P) * np.eye(P)
+    reg[-1, -1] = 0.0  # the intercept is not penalised
+    return np.linalg.solve(G + reg, C)
+
+
+def baseline_candidates(model, norm_period, period, ar, level, repeat=1):
+    """Fixed linear forecasters as highway weights (P+1, M), by name.
+
+    Design columns: [extra (known features, then the level when ``level``),
+    x_{e-n_ar+1} .. x_e, 1]; output column k * repeat + j forecasts step
+    k + 1. Written for ``norm_period`` 1 (targets and inputs relative to the
+    last value z_e) or 0 (raw scaled values); 'seasonal' (q = m) has none
+    beyond zero, which is seasonal naive there. ``ar`` is a fitted
+    :class:`tsgate.baselines.AR` on the scaled series (or None).
+    """
+    if norm_period not in (0, 1) or not model.n_ar:
+        return {}
+    P, H = model.n_extra + model.n_ar + 1, model.n_outputs // repeat
+    col = lambda lag: model.n_extra + model.n_ar - 1 - lag  # noqa: E731 (x_{e-lag})
+    out = {}
+
+    def weights(lags_coefs, level_coef=None, bias=None):
+        W = np.zeros((P, H))
+        for k, pairs in enumerate(lags_coefs):
+            for lag, c in pairs:
+                if lag < model.n_ar:
+                    W[col(lag), k] += c
+        if level_coef is not None:
+            W[model.n_extra - 1] = level_coef
+        if bias is not None:
+            W[-1] = bias
+        return np.repeat(W, repeat, axis=1)
+
+    raw = norm_period == 0  # inputs are z itself; with 'last' they are z - z_e
+    if raw:
+        out["naive"] = weights([[(0, 1.0)]] * H)
+    if 1 < period <= model.n_ar:
+        lags = [period * -(-(k + 1) // period) - (k + 1) for k in range(H)]
+        out["seasonal_naive"] = weights([[(lag, 1.0)] for lag in lags])
+    if ar is not None and ar.order_ <= model.n_ar and (raw or level):
+        A, c = ar.k_step(H)
+        pairs = [[(i, A[k, i]) for i in range(ar.order_)] for k in range(H)]
+        out["ar"] = weights(pairs, None if raw else A.sum(axis=1) - 1.0, c)  # z_{e+k} - z_e = A x + (sum A - 1) z_e + c
+    return out
+
+
+def linear_options(model, data, val=None, candidates=None):
+    """Every starting point (name -> weights (P+1, M)) and, with validation
+    windows, its validation MSE (name -> float; the residual is the error of
+    the scaled target, whatever the normalisation)."""
+    G, C, _, _ = _normal_equations(model, data)
+    options = {f"ridge({p:g})": _solve(G, C, p) for p in PENALTIES}
+    options.update(candidates or {})
+    errors = {}
+    if val is not None and val.n:
+        Gv, Cv, yy, n = _normal_equations(model, val)
+        errors = {k: float((np.sum(W * (Gv @ W)) - 2 * np.sum(W * Cv) + yy) / n) for k, W in options.items()}
+    return options, errors
+
+
+def fit_highway(model, data, val=None, candidates=None, choose=None):
+    """Set ``model``'s head to the best starting point (see module doc), or
+    to the option named ``choose``; returns its name ('ridge(0.001)', 'ar'...)
+    or None without linear inputs."""
+    if not (model.n_ar or model.n_extra):
+        return None
+    options, errors = linear_options(model, data, val, candidates)
+    best = choose or (min(errors, key=errors.get) if errors else "ridge(0.001)")
+    W = options[best]  # (P+1, M)
+    head = model.views["head_weight"]  # (F, M): [recurrent state, extra, highway]
+    start = model.n_features - model.n_extra - model.n_ar
+    head[:start] = 0.0
+    head[start:] = W[:-1]
+    model.views["head_bias"][...] = W[-1]
+    return best

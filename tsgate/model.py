@@ -1,0 +1,163 @@
+"""The trainable model: [segment embedding] -> recurrent network -> dense head.
+
+::
+
+    X (B, L, D) --segments of w steps--> Z = X_seg W_e + b_e   (B, L/w, E)   only when w > 1
+    y, h_n = RNN(Z or X)
+    feats = [h_last, extra, X[:, -n_ar:, 0]]                    (B, F)
+    pred  = feats W + b                                          (B, M)
+
+* Segment recurrence (SegRNN, Lin et al. 2023): with ``segment_length=w``
+  the network steps over L/w segments, each a linear embedding of its w
+  consecutive points (all D input columns), so a lookback of 720 with w=48
+  takes 15 recurrent steps instead of 720. BPTT runs through the embedding.
+* Linear highway (LSTNet's autoregressive component, Lai et al. 2018; NLinear,
+  Zeng et al. 2023): the head also reads the last ``n_ar`` values of the
+  target channel (input column 0) directly, so the model family contains
+  AR(p) and seasonal naive and the recurrent part learns what they miss. The
+  highway's weights start at zero.
+
+All parameters live in one flat vector (``flat``); the network's weights, the
+embedding and the head are views into it, so an optimizer step is one
+compiled call and clipping is one norm. Inputs are batch-first.
+"""
+
+import math
+
+import numpy as np
+
+from .network import RecurrentNetwork
+
+
+class SequenceModel:
+    """Recurrent network whose last hidden state (plus extra features and the
+    linear highway) feeds a dense head. See the module docstring.
+
+    Parameters
+    ----------
+    cell, hidden_size, num_layers, bidirectional, dropout, dtype, device, random_state, init, chrono_max
+        As in :class:`tsgate.network.RecurrentNetwork`.
+    input_size : int
+        Columns D of X.
+    n_outputs : int
+    n_extra : int
+        Per-sample features that enter the head only (known-future covariates...).
+    n_ar : int
+        Last values of input column 0 that enter the head (the linear highway).
+    segment_length : int
+        w; X's length must be a multiple of it.
+    """
+
+    def __init__(self, cell, input_size, hidden_size, n_outputs, n_extra=0, num_layers=1, bidirectional=False,
+                 dropout=0.0, dtype="float32", device="cpu", random_state=None, n_ar=0, segment_length=1,
+                 init="torch", chrono_max=100):
+        self.input_size, self.segment_length, self.n_ar = int(input_size), int(segment_length), int(n_ar)
+        w = self.segment_length
+        self.net = RecurrentNetwork(cell, hidden_size if w > 1 else input_size, hidden_size, num_layers=num_layers,
+                                    bidirectional=bidirectional, dropout=dropout, dtype=dtype, device=device,
+                                    random_state=random_state, batch_first=True, init=init, chrono_max=chrono_max)
+        self.n_outputs, self.n_extra = int(n_outputs), int(n_extra)
+        self.n_features = self.net.num_directions * hidden_size + self.n_extra + self.n_ar
+        shapes = dict(self.net.param_shapes())
+        if w > 1:
+            shapes["embed_weight"] = (w * self.input_size, hidden_size)
+            shapes["embed_bias"] = (hidden_size,)
+        shapes["head_weight"] = (self.n_features, self.n_outputs)
+        shapes["head_bias"] = (self.n_outputs,)
+        self.shapes = shapes
+        self.flat = np.zeros(sum(int(np.prod(s)) for s in shapes.values()), self.net.dtype)
+        self.views = self._views(self.flat)
+        for name, p in self.net.params.items():
+            self.views[name][...] = p
+        rng = np.random.default_rng(None if random_state is None else random_state + 7919)
+        if w > 1:
+            k = 1.0 / math.sqrt(w * self.input_size)
+            self.views["embed_weight"][...] = rng.uniform(-k, k, shapes["embed_weight"])
+            self.views["embed_bias"][...] = rng.uniform(-k, k, shapes["embed_bias"])
+        k = 1.0 / math.sqrt(self.n_features)
+        self.views["head_weight"][...] = rng.uniform(-k, k, shapes["head_weight"])
+        if self.n_ar:
+            self.views["head_weight"][self.n_features - self.n_ar:] = 0.0  # the highway starts closed
+        self.net.params = {n: self.views[n] for n in self.net.params}
+        self._cache = None
+
+    def _views(self, flat):
+        out, o = {}, 0
+        for name, shape in self.shapes.items():
+            size = int(np.prod(shape))
+            out[name] = flat[o:o + size].reshape(shape)
+            o += size
+        return out
+
+    def __getstate__(self):
+        # pickle turns views into separate arrays; __setstate__ re-links them
+        state = dict(self.__dict__)
+        state["views"] = None
+        state["_cache"] = None
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self.views = self._views(self.flat)
+        self.net.params = {n: self.views[n] for n in self.net.param_shapes()}
+
+    def set_flat(self, values):
+        self.flat[...] = values
+
+    # -- forward / backward ---------------------------------------------------
+
+    def _embed(self, X):
+        """(B, L, D) -> (B, L/w, E) segment embeddings, or X itself when w = 1."""
+        w = self.segment_length
+        if w == 1:
+            return X
+        B, L, D = X.shape
+        return X.reshape(B, L // w, w * D) @ self.views["embed_weight"] + self.views["embed_bias"]
+
+    def _features(self, h_n, extra, X):
+        nd = self.net.num_directions
+        parts = [np.concatenate([h_n[-nd + d] for d in range(nd)], axis=1) if nd == 2 else h_n[-1]]  # (B, nd*H)
+        if self.n_extra:
+            parts.append(extra.astype(self.net.dtype, copy=False))  # (B, n_extra)
+        if self.n_ar:
+            parts.append(X[:, -self.n_ar:, 0])  # (B, n_ar): the linear highway
+        return np.concatenate(parts, axis=1) if len(parts) > 1 else parts[0]
+
+    def forward(self, X, extra=None, training=False):
+        """X (B, L, D) -> predictions (B, n_outputs)."""
+        X = np.ascontiguousarray(X, dtype=self.net.dtype)
+        if X.shape[1] % self.segment_length:
+            raise ValueError(f"X has {X.shape[1]} steps, not a multiple of segment_length={self.segment_length}")
+        y, h_n, _ = self.net.forward(self._embed(X), training=training)
+        feats = self._features(h_n, extra, X)  # (B, F)
+        self._cache = (X, feats, h_n.shape)
+        return feats @ self.views["head_weight"] + self.views["head_bias"]
+
+    def backward(self, dpred, grad_flat, want_dx=False):
+        """Fill ``grad_flat`` with dL/dparams for the last forward; with
+        ``want_dx`` also return dL/dX (B, L, D)."""
+        X, feats, hshape = self._cache
+        g = self._views(grad_flat)
+        np.dot(feats.T, dpred, out=g["head_weight"])
+        g["head_bias"][...] = dpred.sum(0)
+        dfeat = dpred @ self.views["head_weight"].T  # (B, F)
+        nd, H = self.net.num_directions, self.net.hidden_size
+        dh_n = np.zeros(hshape, self.net.dtype)
+        for d in range(nd):
+            dh_n[hshape[0] - nd + d] = dfeat[:, d * H:(d + 1) * H]
+        _, dz, _, _ = self.net.backward(None, dh_n, None, out=g)  # dz: (B, S, E) or (B, L, D)
+        dX = None
+        w = self.segment_length
+        if w > 1:
+            B, L, D = X.shape
+            Xs = X.reshape(B * (L // w), w * D)
+            dz2 = dz.reshape(B * (L // w), H)
+            np.dot(Xs.T, dz2, out=g["embed_weight"])  # (wD, E)
+            g["embed_bias"][...] = dz2.sum(0)
+            if want_dx:
+                dX = (dz2 @ self.views["embed_weight"].T).reshape(B, L, D)
+        elif want_dx:
+            dX = dz.copy()
+        if want_dx and self.n_ar:
+            dX[:, -self.n_ar:, 0] += dfeat[:, self.n_features - self.n_ar:]
+        return dX

@@ -1,0 +1,139 @@
+"""The fitted state of a forecaster, described once: what a model file holds.
+
+:func:`fitted_state` turns a fitted forecaster into (metadata, arrays) and
+:func:`restore` rebuilds one from them; :mod:`tsgate.bundle` writes and reads
+them (versioned, atomic, pickle-free). Version 2 adds the structure chosen at
+fit (seasonal periods, normalisation, linear highway, segments, ensemble
+members); version 1 files (tsgate 0.1.0) load with the structure they had:
+no highway, no segments, one member.
+"""
+
+import numpy as np
+import pandas as pd
+from sklearn.utils.validation import check_is_fitted
+
+from .errors import ModelFileError
+from .model import SequenceModel
+from .params import seed_from, validate_params
+from .windows import Scaling
+
+FORMAT, VERSION, READS = "tsgate-model", 2, (1, 2)
+ARRAYS = ("last_targets_", "last_past_", "last_future_", "val_residuals_")
+#: Parameters a version 1 file lacks, at the values that reproduce its model.
+V1_PARAMS = dict(seasonal_periods=None, ar_window=0, segment_length=1, init="torch", n_models=1, max_windows=None,
+                 time_budget=None, n_jobs=None, refit=False)
+
+
+def fitted_state(est):
+    """(metadata, arrays) that describe the fitted forecaster ``est`` completely."""
+    check_is_fitted(est, "model_")
+    params = {k: (int(v) if isinstance(v, np.integer) else v) for k, v in est.get_params().items()}
+    params["verbose"] = 0 if callable(params["verbose"]) else params["verbose"]
+    params["random_state"] = seed_from(params["random_state"])
+    cutoff = est.cutoff_
+    meta = {
+        "class": type(est).__name__, "params": params, "targets": list(est.targets_),
+        "past_covariates": list(est.past_covariates_), "future_covariates": list(est.future_covariates_),
+        "freq": est.freq_, "cutoff": cutoff.isoformat() if isinstance(cutoff, pd.Timestamp) else int(cutoff),
+        "cutoff_kind": "timestamp" if isinstance(cutoff, pd.Timestamp) else "int",
+        "lookback": int(est.lookback_), "horizon": int(est.horizon_), "seasonal_period": int(est.seasonal_period_),
+        "n_quantiles": int(est.n_quantiles_), "index_name": est.index_name_, "index_kind": est.index_kind_,
+        "model": {"input_size": est.model_.input_size, "n_outputs": est.model_.n_outputs,
+                  "n_extra": est.model_.n_extra},
+        "structure": {"seasonal_periods": [int(p) for p in est.seasonal_periods_], "window_norm": est.window_norm_,
+                      "norm_period": int(est.norm_period_), "level": bool(est.level_),
+                      "ar_window": int(est.ar_window_), "segment_length": int(est.segment_length_),
+                      "n_models": len(est.models_)},
+        "val_scores": est.val_scores_, "fit_report": est.fit_report_,
+        "history": {k: [float(x) for x in v] if isinstance(v, list) else v for k, v in est.history_.items()},
+    }
+    sc = est.scaling_
+    arrays = {name: np.asarray(getattr(est, name)) for name in ARRAYS}
+    arrays.update(t_loc_=sc.t_loc, t_scale_=sc.t_scale, c_loc_=sc.c_loc, c_scale_=sc.c_scale)
+    for k, m in enumerate(est.models_):
+        arrays["params_flat" if k == 0 else f"params_flat_{k}"] = m.flat
+    return meta, arrays
+
+
+def _structure(meta):
+    """The fitted structure; version 1 files: the structure of tsgate 0.1.0."""
+    if "structure" in meta:
+        return meta["structure"]
+    m = meta["seasonal_period"]
+    norm = meta["params"].get("window_norm")
+    return {"seasonal_periods": [m] if m > 1 else [], "window_norm": norm, "norm_period": int(norm == "last"),
+            "level": False, "ar_window": 0, "segment_length": 1, "n_models": 1}
+
+
+def check_state(meta, arrays):
+    """Raise ModelFileError naming the field of a damaged fitted state."""
+    if meta.get("class") == "BaselineForecaster":
+        return
+    for name, a in arrays.items():
+        if a.dtype.kind not in "fiu" or not np.isfinite(a).all():
+            raise ModelFileError(f"array {name!r} holds non-finite or non-numeric values")
+    for name in ("t_scale_", "c_scale_"):
+        if (arrays[name] <= 0).any():
+            raise ModelFileError(f"array {name!r} holds a scale <= 0")
+    L, S = int(meta["lookback"]), len(meta["targets"])
+    if not 1 <= L <= 1_000_000 or arrays["last_targets_"].shape != (L, S):
+        raise ModelFileError(f"lookback {L} does not match the stored last window of shape "
+                             f"{arrays['last_targets_'].shape}")
+    if len(arrays["t_scale_"]) != S or int(meta.get("horizon", meta["params"].get("horizon") or 0)) < 1:
+        raise ModelFileError("the targets, their scales and the horizon do not match")
+
+
+def restore(cls, meta, arrays, device="cpu"):
+    """A fitted ``cls`` rebuilt from :func:`fitted_state`'s output (any version read)."""
+    check_state(meta, arrays)
+    params = dict(V1_PARAMS, **meta["params"]) if "structure" not in meta else dict(meta["params"])
+    params["device"] = device
+    est = cls(**params)
+    validate_params(est)
+    st = _structure(meta)
+    est.scaling_ = Scaling(arrays["t_loc_"], arrays["t_scale_"], arrays["c_loc_"], arrays["c_scale_"])
+    for name in ARRAYS:
+        setattr(est, name, arrays[name])
+    est.seasonal_periods_, est.window_norm_, est.norm_period_ = st["seasonal_periods"], st["window_norm"], \
+        st["norm_period"]
+    est.level_, est.ar_window_, est.segment_length_ = st["level"], st["ar_window"], st["segment_length"]
+    est.targets_, est.past_covariates_ = meta["targets"], meta["past_covariates"]
+    est.future_covariates_ = meta["future_covariates"]
+    est.freq_, est.lookback_ = meta["freq"], meta["lookback"]
+    est.horizon_ = meta.get("horizon", params["horizon"])
+    m = meta["model"]
+    spec = est._model_spec(m["input_size"], m["n_outputs"], m["n_extra"])
+    est.models_ = []
+    for k in range(st["n_models"]):
+        flat = arrays["params_flat" if k == 0 else f"params_flat_{k}"]
+        model = SequenceModel(**spec, random_state=0)
+        if flat.shape != model.flat.shape:
+            raise ModelFileError(f"parameter vector {k} has shape {flat.shape}, expected {model.flat.shape}")
+        model.set_flat(flat)
+        est.models_.append(model)
+    est.model_ = est.models_[0]
+    est.seasonal_period_, est.n_quantiles_ = meta["seasonal_period"], meta["n_quantiles"]
+    est.cutoff_ = pd.Timestamp(meta["cutoff"]) if meta["cutoff_kind"] == "timestamp" else int(meta["cutoff"])
+    est.history_, est.val_scores_ = meta["history"], meta.get("val_scores", {})
+    est.fit_report_ = meta.get("fit_report", {})
+    est.index_name_, est.index_kind_ = meta.get("index_name"), meta.get("index_kind", "datetime")
+    return est
+
+
+def load(path, classes, device="cpu"):
+    """Read a model file and rebuild the forecaster (one of ``classes``, a
+    list of classes with ``_from_fitted_state``) it describes; every problem
+    is a ModelFileError."""
+    from . import bundle
+
+    try:
+        meta, arrays = bundle.read(path, FORMAT, versions=READS)
+    except bundle.BundleError as exc:
+        raise ModelFileError(str(exc)) from None
+    try:
+        cls = {c.__name__: c for c in classes}[meta["class"]]
+        return cls._from_fitted_state(meta, arrays, device)
+    except ModelFileError as exc:
+        raise ModelFileError(f"{str(path)!r}: {exc}") from None
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ModelFileError(f"{str(path)!r} is a damaged tsgate model file ({type(exc).__name__}: {exc})") from None

@@ -1,0 +1,73 @@
+"""How the forecasters choose their structure when a parameter is 'auto' or None.
+
+Pure functions of a few numbers (and the training series for
+:func:`choose_norm`), so each rule is stated once and tested on its own:
+
+* :func:`choose_lookback`: cover the longest seasonal period twice (and twice
+  the horizon), within half of what the data allows;
+* :func:`choose_segment`: recurrent steps over segments once the lookback is
+  long (about 16 steps), preferring a segment of one seasonal period;
+* :func:`choose_norm`: relative to the last value or to the last season,
+  whichever gives the better linear start on the validation tail;
+* :func:`choose_ar_window`: the linear highway reads the whole lookback.
+"""
+
+import math
+
+#: Lookbacks up to this many steps run the recurrence step by step.
+PLAIN_LOOKBACK = 96
+#: Recurrent steps aimed at once the lookback is segmented.
+SEGMENT_STEPS = 16
+
+
+def choose_lookback(n, horizon, period, given=None):
+    """``given``, else max(2 * period, 2 * horizon, 8) capped at half of the
+    rows left after the horizon (at least 2)."""
+    if given is not None:
+        return int(given)
+    want = max(2 * period, 2 * horizon, 8)
+    return max(2, min(want, (n - horizon) // 2))
+
+
+def choose_segment(lookback, periods, given="auto", cap=None):
+    """(segment length, lookback rounded up to a multiple of it; down when
+    rounding up would pass ``cap``)."""
+    if given != "auto":
+        w = int(given)
+    elif lookback <= PLAIN_LOOKBACK:
+        w = 1
+    else:
+        target = math.ceil(lookback / SEGMENT_STEPS)
+        fits = [p for p in periods if target / 2 <= p <= 2 * target]
+        w = min(fits) if fits else target
+    rounded = w * math.ceil(lookback / w)
+    if cap is not None and rounded > cap and w * (lookback // w) >= w:
+        rounded = w * (lookback // w)
+    return w, rounded
+
+
+def choose_norm(given, period, lookback, linear_error=None):
+    """'last', 'seasonal' or None: ``given`` unless 'auto'.
+
+    'auto' picks the normalisation whose best linear start has the lower
+    validation error (``linear_error(norm)``, see :mod:`tsgate.highway`: the
+    residual is the scaled target's error under either, so they compare);
+    'last' when there is no season, no validation or a lookback shorter than
+    the season.
+    """
+    if given != "auto":
+        return given
+    if period <= 1 or lookback < period or linear_error is None:
+        return "last"
+    errors = {norm: linear_error(norm) for norm in ("last", "seasonal")}
+    return min(errors, key=errors.get)
+
+
+def norm_period(norm, period):
+    """The ``norm_period`` of :class:`tsgate.windows.WindowSource`."""
+    return {"last": 1, "seasonal": max(period, 1)}.get(norm, 0)
+
+
+def choose_ar_window(lookback, given="auto"):
+    """How many of the last target values the linear highway reads."""
+    return lookback if given == "auto" else min(int(given), lookback)

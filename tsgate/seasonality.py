@@ -1,0 +1,125 @@
+"""Seasonal periods: candidates from the time step, confirmed on the data.
+
+:func:`candidate_periods` derives the calendar periods of a frequency from its
+time step (half-hourly: a day of 48 steps and a week of 336; hourly: 24 and
+168; daily: 7 and 365; weekly: 52; monthly: 12; quarterly: 4).
+:func:`detect_periods` keeps those the series' autocorrelation confirms and,
+where the calendar gives none (yearly data, an integer index), looks for the
+dominant cycle in the autocorrelation (the ~11-year sunspot cycle, the lynx's
+~10 years). NumPy and pandas only.
+"""
+
+import numpy as np
+import pandas as pd
+
+#: Autocorrelation a calendar period must reach at its lag to be kept.
+MIN_ACF = 0.1
+#: Autocorrelation the peak of a cycle found in the data must reach.
+MIN_CYCLE_ACF = 0.3
+
+_DAY, _WEEK = pd.Timedelta("1D"), pd.Timedelta("7D")
+_CALENDAR = {"W": [52], "MS": [12], "ME": [12], "M": [12], "SMS": [24], "SME": [24], "QS": [4], "QE": [4], "Q": [4],
+             "B": [5, 261], "BMS": [12], "BME": [12], "BQS": [4], "BQE": [4]}
+
+
+def candidate_periods(freq):
+    """Calendar periods implied by a pandas frequency, shortest first ([] if none)."""
+    if freq is None or isinstance(freq, (int, np.integer)):
+        return []
+    from pandas.tseries.frequencies import to_offset
+
+    try:
+        offset = to_offset(freq)
+    except ValueError:
+        return []
+    name = offset.name.split("-")[0]
+    if name in _CALENDAR:
+        return [p for p in _CALENDAR[name] if p % max(offset.n, 1) == 0 and p // offset.n > 1] \
+            if offset.n > 1 else list(_CALENDAR[name])
+    try:
+        step = pd.Timedelta(offset)
+    except (ValueError, TypeError):
+        return []
+    out = []
+    for span in (_DAY, _WEEK):
+        if step < span and span % step == pd.Timedelta(0):
+            out.append(int(span // step))
+    if step == _DAY:
+        out.append(365)
+    return sorted(set(p for p in out if p > 1))
+
+
+def acf(y, max_lag):
+    """Sample autocorrelation of ``y`` at lags 0..max_lag (NaN-free input)."""
+    y = np.asarray(y, dtype=np.float64)
+    d = y - y.mean()
+    den = float(d @ d)
+    if den == 0.0:
+        return np.zeros(max_lag + 1)
+    return np.array([float(d[k:] @ d[:len(d) - k]) / den for k in range(max_lag + 1)])
+
+
+def detrend(y):
+    """``y`` minus its least-squares line."""
+    t = np.arange(len(y), dtype=np.float64)
+    if len(y) < 3:
+        return y - y.mean()
+    slope, intercept = np.polyfit(t, y, 1)
+    return y - (slope * t + intercept)
+
+
+def dominant_cycle(y, max_period=None):
+    """The lag of the highest autocorrelation peak after the first trough, if
+    it reaches :data:`MIN_CYCLE_ACF` (else None)."""
+    n = len(y)
+    top = min(max_period or n // 3, n // 3)
+    if top < 4:
+        return None
+    r = acf(y, top)
+    below = np.flatnonzero(r[1:] < 0)
+    if not len(below):
+        return None
+    start = int(below[0]) + 1
+    peak = start + int(np.argmax(r[start:]))
+    if peak >= top or r[peak] < MIN_CYCLE_ACF or r[peak] <= r[peak - 1] or r[peak] <= r[min(peak + 1, top)]:
+        return None
+    return peak
+
+
+def detect_periods(y, freq, horizon=1, given=None):
+    """Seasonal periods of series ``y`` (1-D, or 2-D with one column per
+    series: the first is used), shortest first.
+
+    ``given`` (a list) overrides the detection. On the linearly detrended
+    series, calendar candidates are kept when the series holds at least two
+    full periods plus the horizon and the autocorrelation at the period
+    reaches :data:`MIN_ACF` and exceeds the one at half the period (half a
+    season apart is out of phase; a merely persistent series fails this),
+    and, for a multiple of a shorter kept period q, the one at p - q (a
+    weekly season beats six days, not only half a week); when none is kept,
+    the dominant cycle of the autocorrelation is used.
+    """
+    if given is not None:
+        return sorted(int(p) for p in given)
+    y = np.asarray(y, dtype=np.float64)
+    y = y[:, 0] if y.ndim == 2 else y
+    n = len(y)
+    y = detrend(y)
+    fits = [p for p in candidate_periods(freq) if n >= 2 * p + horizon]
+    if fits:
+        r = acf(y, max(fits))
+        kept = []
+        for p in fits:  # shortest first
+            seasonal = r[p] >= MIN_ACF and r[p] > r[p // 2]  # a season, not persistence
+            # a multiple of a shorter season (a week of days) must beat the lag one such season less
+            if seasonal and all(r[p] > r[p - q] for q in kept if p % q == 0):
+                kept.append(p)
+        if kept:
+            return kept
+    cycle = dominant_cycle(y)
+    return [cycle] if cycle else []
+
+
+def main_period(periods):
+    """The period of seasonal naive and MASE: the longest detected, else 1."""
+    return max(periods) if periods else 1
