@@ -167,7 +167,8 @@ def test_no_per_step_host_transfers(monkeypatch):
         train(gpu, X, Y, X_val=Xv, Y_val=Yv, max_epochs=2, batch_size=batch_size, random_state=0)
         seen.append(dict(counts))
     assert seen[0] == seen[1], seen
-    assert seen[0]["down"] == 2 * 3 + 1, seen  # per epoch: losses, status, val losses; then the params
+    # the starting point's validation loss (epoch 0), then per epoch: losses, status, val losses; then the params
+    assert seen[0]["down"] == 1 + 2 * 3 + 1, seen
 
 
 def test_divergence_on_device_is_an_error_and_keeps_the_last_good_parameters():

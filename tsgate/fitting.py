@@ -63,25 +63,27 @@ class FitMixin:
         an AR(p) by AIC on the scaled series' rows before the validation tail."""
         z = (tv - self.scaling_.t_loc) / self.scaling_.t_scale
         first = int(windows.val.ends.min() - windows.val.series[0] * len(tv)) + 1 if windows.val.n else len(tv)
-        fit = lambda end: AR().fit([z[:end, s] for s in range(z.shape[1])]) if end > 10 else None  # noqa: E731
+        order = min(24, self.ar_window_)  # the highway must hold the AR's lags
+        fit = lambda end: (AR(order).fit([z[:end, s] for s in range(z.shape[1])])  # noqa: E731
+                           if end > 10 and order else None)
         return dict(norm_period=self.norm_period_, period=self.seasonal_period_, ar=fit(first), level=self.level_,
                     repeat=self.n_quantiles_, ar_all=fit(len(tv) - self.horizon_))
 
     def _check_learned(self, windows, models):
         """Raise when training made the validation loss ten times worse than
-        before it, or a trained network forecasts ten times worse than
-        repeating the last value (without a norm: the mean), e.g. after a far
-        too large learning rate, instead of returning its forecasts."""
-        for history in self.histories_:  # training that only made things worse, e.g. a far too large rate
-            start, last = history.get("initial_val_loss"), (history["val_loss"] or [None])[-1]
-            if start is not None and last is not None and not last <= 10.0 * start + 1e-12:
-                raise TrainingDivergedError(
-                    f"training failed: the validation loss went from {start:.4g} (before training) to {last:.4g}; "
-                    f"lower {pname('learning_rate')} (now {self.learning_rate:g})")
+        before it and worse than the trivial forecast, or a trained network
+        forecasts ten times worse than repeating the last value (without a
+        norm: the mean), e.g. after a far too large learning rate, instead of
+        returning its forecasts."""
         src = windows.val if windows.val.n else spread_sample(windows.train, 2_000)
-        for model in models:
+        for model, history in zip(models, self.histories_):
             loss = evaluate(model, src, loss=self.loss, tau=_levels(self.loss, self.quantiles, model))
             naive = zero_prediction_loss(src, self.loss, self.quantiles, model)
+            start, last = history.get("initial_val_loss"), (history["val_loss"] or [None])[-1]
+            if start is not None and last is not None and not last <= max(10.0 * start, naive):
+                raise TrainingDivergedError(  # training only made things worse, e.g. a far too large rate
+                    f"training failed: the validation loss went from {start:.4g} (before training) to {last:.4g}; "
+                    f"lower {pname('learning_rate')} (now {self.learning_rate:g})")
             if not loss <= 10.0 * naive + 1e-12:
                 what = {"last": "repeating the last value", "seasonal": "repeating the last season"}.get(
                     self.window_norm_, "predicting the mean")

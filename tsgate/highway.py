@@ -116,6 +116,7 @@ def fit_highway(model, data, val=None, candidates=None, choose=None):
         return None
     options, errors = linear_options(model, data, val, candidates)
     best = choose or (min(errors, key=errors.get) if errors else "ridge(0.001)")
+    best = best if best in options else "ridge(0.001)"  # a candidate the refit data cannot build
     W = options[best]  # (P+1, M)
     head = model.views["head_weight"]  # (F, M): [recurrent state, extra, highway]
     start = model.n_features - model.n_extra - model.n_ar
