@@ -380,6 +380,33 @@ def backtest(file, folds, out, as_json, **o):
 
 
 @main.command()
+@FILE_ARG
+@options(READ, MODEL)
+@click.option("--plot", type=click.Path(dir_okay=False), help="save the lag profile here (PNG; needs matplotlib)")
+@click.option("--top", type=click.IntRange(min=1), default=10, show_default=True, help="how many lags to list")
+@_user_errors
+def explain(file, plot, top, **o):
+    """How far back the model looks: fit on FILE and rank the lags by mean |d forecast / d input|."""
+    _check_outputs(**{"--plot": plot})
+    if plot:
+        from tsgate.plot import check_plot_path
+
+        fmt = check_plot_path(plot)
+    df = _read(file, o["time_col"], o["sep"], o["decimal"], o["encoding"])
+    fc = _build(o)
+    fc.fit(_history_and_future(df, fc)[0])
+    imp = fc.lag_importance()
+    ranked = imp.stack().sort_values(ascending=False).head(top)
+    click.echo(f"{'lag':>6} {'input':>20} {'importance':>12}")
+    for (lag, col), value in ranked.items():
+        click.echo(f"{lag:>6} {str(col):>20} {value:>12.4g}")
+    if plot:
+        from tsgate.plot import lag_profile_png
+
+        _write({plot: lag_profile_png(imp, fmt=fmt)})
+
+
+@main.command()
 def warmup():
     """Compile and cache every CPU kernel (float32 and float64) ahead of time."""
     from tsgate.warmup import warmup as run_warmup

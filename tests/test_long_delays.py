@@ -1,16 +1,84 @@
-"""Forecasters must use information far back in the series (slow: CI's own pass)."""
+"""Forward-reading networks must carry information far back (slow: CI's own pass).
+
+No test here passes by a side door: every network is unidirectional, and the
+decisive input lies the full delay before the step that needs it.
+"""
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from tsgate import GRUForecaster, LSTMForecaster, LSTMRegressor, metrics
+from tsgate.datasets import adding_problem, delayed_echo
+
 pytestmark = pytest.mark.slow
 
-from tsgate import GRUForecaster, LSTMForecaster, metrics
+
+def _adding_set(n, T, seed):
+    """Hochreiter & Schmidhuber's protocol: lengths T .. 1.1T, left-padded with zeros."""
+    rng = np.random.default_rng(seed)
+    width = int(1.1 * T)
+    X, y = np.zeros((n, width, 2), np.float32), np.zeros(n, np.float32)
+    for i, length in enumerate(rng.integers(T, width + 1, n)):
+        xi, yi = adding_problem(1, int(length), random_state=int(rng.integers(1 << 30)))
+        X[i, -length:], y[i] = xi[0], yi[0]
+    return X, y
+
+
+def test_adding_problem_T100_fewer_than_2_percent_wrong():
+    # Defaults apart from the training budget: 4,000 sequences, 40 epochs.
+    X, y = _adding_set(4000, 100, 1)
+    Xt, yt = _adding_set(1000, 100, 2)
+    reg = LSTMRegressor(max_epochs=40).fit(X, y)
+    wrong = int(np.sum(np.abs(reg.predict(Xt) - yt) >= 0.04))
+    assert wrong < 20, wrong  # measured: 0 of 1,000 (init='forget': 849, 'torch': ~845)
 
 
 @pytest.mark.parametrize("cls", [LSTMForecaster, GRUForecaster])
-def test_weekly_season_of_168_steps_with_six_weeks_of_history(cls):
+def test_echo_100_steps_back_unidirectional_step_by_step(cls):
+    # y_t = x_{t-100} + noise: the pulse must be carried 100 recurrent steps
+    # (segment_length=1: one step per time step). One-step forecasts from 100
+    # held-out origins; then the lag profile must point at lag 100.
+    df = delayed_echo(n=1900, lag=100, noise=0.01, random_state=0)
+    fc = cls(target="y", horizon=1, lookback=102, segment_length=1, window_norm=None, learning_rate=1e-2,
+             random_state=0).fit(df.iloc[:1500])
+    assert fc.segment_length_ == 1 and not fc.bidirectional
+    errs = []
+    for e in range(1500, len(df), 4):
+        fc.update(df.iloc[:e])
+        errs.append(abs(fc.predict()["y"].iloc[0] - df["y"].iloc[e]))
+    ratio = np.mean(errs) / df["y"].std()
+    assert ratio < 0.1, ratio  # measured: LSTM 0.068, GRU 0.049; predicting zero gives ~0.64
+    lag = int(fc.lag_importance()["x"].idxmax())
+    assert abs(lag - 100) <= 1, lag
+
+
+def test_stateful_training_learns_a_short_echo_and_its_state_carries_over_update():
+    df = delayed_echo(n=3000, lag=5, noise=0.01, random_state=0)
+    fc = LSTMForecaster(target="y", horizon=1, stateful=True, tbptt=50, window_norm=None, learning_rate=1e-2,
+                        max_epochs=60, patience=100, batch_size=8, random_state=0).fit(df.iloc[:2500])
+    errs = []
+    for e in range(2500, 2700):
+        fc.update(df.iloc[:e])
+        errs.append(abs(fc.predict()["y"].iloc[0] - df["y"].iloc[e]))
+    assert np.mean(errs) / df["y"].std() < 0.2
+
+
+@pytest.mark.xfail(strict=True, reason="truncated BPTT with no gradient across the cut cannot teach a network "
+                                       "to store an input longer than the chunk when nothing shorter depends on "
+                                       "it (independent pulses); measured MAE/std ~0.45-0.5")
+def test_stateful_training_learns_an_echo_longer_than_the_tbptt_chunk():
+    df = delayed_echo(n=3000, lag=300, noise=0.01, random_state=0)
+    fc = LSTMForecaster(target="y", horizon=1, stateful=True, tbptt=100, window_norm=None, learning_rate=1e-2,
+                        max_epochs=200, patience=60, batch_size=8, random_state=0).fit(df.iloc[:2500])
+    errs = []
+    for e in range(2500, 2800, 3):
+        fc.update(df.iloc[:e])
+        errs.append(abs(fc.predict()["y"].iloc[0] - df["y"].iloc[e]))
+    assert np.mean(errs) / df["y"].std() < 0.2
+
+
+def test_weekly_season_of_168_steps_with_six_weeks_of_history():
     # Hourly load: a daily shape that changes at weekends (period 168), only
     # six seasons of history. Forecast the next day (a Monday after a weekend).
     rng = np.random.default_rng(0)
@@ -23,32 +91,10 @@ def test_weekly_season_of_168_steps_with_six_weeks_of_history(cls):
     df = pd.DataFrame({"load": y}, index=pd.date_range("2024-01-01", periods=n, freq="h"))
     train, test = df.iloc[:-H], df.iloc[-H:]
     tr = train["load"].to_numpy()
-    fc = cls(horizon=H, calendar_features=True, max_epochs=60, random_state=0).fit(train)
-    mae = metrics.mae(test["load"], fc.predict()["load"])
-    weekly_naive = metrics.mae(test["load"], metrics.seasonal_naive(tr, H, 168))  # ~0.098
-    daily_naive = metrics.mae(test["load"], metrics.seasonal_naive(tr, H, 24))  # ~1.01
-    assert mae < weekly_naive, (mae, weekly_naive)
-    assert mae < 0.15 * daily_naive
-
-
-@pytest.mark.parametrize("cls", [LSTMForecaster, GRUForecaster])
-def test_echo_of_an_exogenous_driver_100_steps_back(cls):
-    # y_t = x_{t-100} + noise, x sparse random pulses: the next value of y is
-    # decided by x exactly 100 steps earlier, inside the 102-step lookback.
-    # A bidirectional network over the lookback window reaches it: its
-    # reverse direction reads the window from the end, so that pulse sits
-    # two steps before its final state. One-step forecasts from 100 held-out
-    # origins (update() moves the origin without refitting).
-    from tsgate.datasets import delayed_echo
-
-    lag, n_train = 100, 1500
-    df = delayed_echo(n=1900, lag=lag, noise=0.01, random_state=0)
-    fc = cls(target="y", lookback=lag + 2, horizon=1, learning_rate=3e-3, max_epochs=150, batch_size=64,
-             window_norm=None, patience=40, bidirectional=True, random_state=0).fit(df.iloc[:n_train])
-    assert fc.past_covariates_ == ["x"]
-    errs = []
-    for e in range(n_train, len(df), 4):
-        fc.update(df.iloc[:e])
-        errs.append(abs(fc.predict()["y"].iloc[0] - df["y"].iloc[e]))
-    ratio = np.mean(errs) / df["y"].std()
-    assert ratio < 0.1, ratio  # measured: GRU 0.037; predicting zero gives ~0.64
+    for cls in (LSTMForecaster, GRUForecaster):
+        fc = cls(horizon=H, calendar_features=True, random_state=0).fit(train)
+        mae = metrics.mae(test["load"], fc.predict()["load"])
+        weekly_naive = metrics.mae(test["load"], metrics.seasonal_naive(tr, H, 168))  # ~0.098
+        daily_naive = metrics.mae(test["load"], metrics.seasonal_naive(tr, H, 24))  # ~1.01
+        assert mae < weekly_naive, (cls.__name__, mae, weekly_naive)
+        assert mae < 0.15 * daily_naive

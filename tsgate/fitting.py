@@ -9,15 +9,24 @@ The prediction side is :mod:`tsgate.forecasting`.
 
 from types import SimpleNamespace
 
+import numpy as np
+
 from . import recipe
-from .baselines import AR
+from .baselines import AR, validation_mae
 from .elementmath import TrainingDivergedError
 from .errors import DataError, ParameterError
 from .errors import name as pname
 from .highway import baseline_candidates, linear_options
 from .seasonality import detect_periods, main_period
 from .training import _quantile_levels as _levels, evaluate, zero_prediction_loss
+from .model import SequenceModel
+from .params import seed_from
+from .stateful import step_predictions, step_targets, train_stateful, warm
 from .windows import spread_sample
+
+
+def model_seed(seed, k):
+    return None if seed is None else seed + k
 
 
 class FitMixin:
@@ -92,3 +101,68 @@ class FitMixin:
                     f"{loss:.4g} is {loss / max(naive, 1e-300):.3g} times that of {what} ({naive:.4g}); lower "
                     f"{pname('learning_rate')} (now {self.learning_rate:g})")
 
+
+    # -- stateful training (tsgate.stateful) ------------------------------------
+
+    def _fit_stateful(self, df, tv, pv, fv, cal):
+        """Fit by truncated BPTT over whole series, then warm the state over the history."""
+        if self.future_covariates_ or self.loss == "pinball" or self.strategy != "direct":
+            raise ParameterError(f"{pname('stateful', True)} needs {pname('strategy', 'direct')}, no "
+                                 f"{pname('future_covariates')} and a point loss")
+        if self.window_norm == "seasonal":
+            raise ParameterError(f"{pname('stateful', True)} takes {pname('window_norm')} 'last' or None")
+        H, n = self.horizon_, len(tv)
+        self.seasonal_periods_ = detect_periods(tv, self.freq_, H, self.seasonal_periods)
+        self.seasonal_period_ = main_period(self.seasonal_periods_)
+        self.window_norm_ = None if self.window_norm is None else "last"
+        self.norm_period_, self.level_, self.ar_window_ = int(self.window_norm_ == "last"), False, 0
+        self.segment_length_, self.lookback_, self.n_quantiles_ = 1, 1, 1
+        n_val = int(round((n - H) * self.validation_fraction)) if self._validates() else 0
+        if n - H - n_val < 2:
+            raise DataError(f"the series is too short: {n} rows for {pname('horizon')} {H}")
+        rows, targets = self._stateful_rows(tv, pv, cal)
+        starts = [n - H - n_val] * len(rows)
+        spec = self._model_spec(rows[0].shape[1], H, 0)
+        spec.update(n_ar=0, segment_length=1, per_step=True, chrono_max=max(3, self.tbptt))
+        settings = dict(tbptt=self.tbptt, streams=self.batch_size, loss=self.loss, learning_rate=self.learning_rate,
+                        optimizer=self.optimizer, weight_decay=self.weight_decay, clip_norm=self.clip_norm,
+                        max_epochs=self.max_epochs, early_stopping=self.early_stopping, patience=self.patience,
+                        time_budget=self.time_budget)
+        seed = seed_from(self.random_state)
+        self.models_, self.histories_ = [], []
+        for k in range(self.n_models):
+            model = SequenceModel(**spec, random_state=None if seed is None else seed + k)
+            self.histories_.append(train_stateful(model, rows, targets, starts, random_state=model_seed(seed, k),
+                                                  **settings))
+            self.models_.append(model)
+        self.model_, self.history_ = self.models_[0], self.histories_[0]
+        self.states_ = [[warm(m, X) for X in rows] for m in self.models_]  # per member, per series
+        self._calibrate_stateful(tv, rows, targets, starts[0])
+
+    def _stateful_rows(self, tv, pv, cal):
+        """Per series: inputs (n, D) [scaled target, past covariates, calendar] and step targets (n, H)."""
+        sc = self.scaling_
+        z = (tv - sc.t_loc) / sc.t_scale
+        past = (pv - sc.c_loc[:pv.shape[1]]) / sc.c_scale[:pv.shape[1]]
+        rows = [np.concatenate([z[:, [s]], past, cal], axis=1) for s in range(z.shape[1])]
+        return rows, [step_targets(z[:, s], self.horizon_, self.window_norm_) for s in range(z.shape[1])]
+
+    def _calibrate_stateful(self, tv, rows, targets, start):
+        """Conformal residuals and validation scores from the validation steps."""
+        H = self.horizon_
+        end = len(tv) - H
+        self.val_residuals_, self.val_scores_, self.fit_report_ = np.zeros((0, H)), {}, {}
+        if start >= end:
+            return
+        res = [targets[s][start:end] - np.median([step_predictions(m, X)[start:end] for m in self.models_], axis=0)
+               for s, X in enumerate(rows)]
+        self.val_residuals_ = np.concatenate(res)
+        scale = np.repeat(self.scaling_.t_scale, end - start)[:, None]
+        mae = float(np.mean(np.abs(self.val_residuals_ * scale)))
+        base = [validation_mae(tv[:, s], np.arange(start, end), H, self.seasonal_period_, start)[0]
+                for s in range(tv.shape[1])]
+        base = {k: float(np.mean([b[k] for b in base])) for k in base[0]}
+        best = min(base, key=base.get)
+        self.val_scores_ = {"mae": mae, "seasonal_naive_mae": base["seasonal_naive"], "n_windows": end - start}
+        self.fit_report_ = {"validation_mae": {"network": mae, **base}, "best_baseline": best,
+                            "beats_best_baseline": bool(mae < base[best]), "n_windows": end - start}

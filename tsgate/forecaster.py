@@ -64,6 +64,8 @@ class _RecurrentForecaster(FitMixin, ForecastMixin, BaseEstimator):
         "max_windows": [Interval(_INT, 1, None, closed="left"), None],
         "time_budget": [Interval(numbers.Real, 0, None, closed="neither"), None],
         "refit": ["boolean"],
+        "stateful": ["boolean"],
+        "tbptt": [Interval(_INT, 2, None, closed="left")],
     }
 
     def __init__(self, lookback=None, horizon=None, hidden_size=32, num_layers=1, bidirectional=False,
@@ -71,7 +73,8 @@ class _RecurrentForecaster(FitMixin, ForecastMixin, BaseEstimator):
                  weight_decay=0.0, clip_norm=1.0, early_stopping=True, validation_fraction=0.2,
                  patience=25, loss="mse", quantiles=None, scaler="standard", strategy="direct",
                  window_norm="auto", seasonal_periods=None, ar_window="auto", segment_length="auto",
-                 init="forget", n_models=1, n_jobs=None, refit=True, target=None, time_col=None,
+                 init="chrono", n_models=1, n_jobs=None, refit=True, stateful=False, tbptt=100, target=None,
+                 time_col=None,
                  future_covariates=None, calendar_features=False, fill=None, max_windows=10_000, time_budget=None,
                  random_state=0, device="cpu", verbose=0):
         self.lookback = lookback
@@ -101,6 +104,8 @@ class _RecurrentForecaster(FitMixin, ForecastMixin, BaseEstimator):
         self.n_models = n_models
         self.n_jobs = n_jobs
         self.refit = refit
+        self.stateful = stateful
+        self.tbptt = tbptt
         self.target = target
         self.time_col = time_col
         self.future_covariates = future_covariates
@@ -139,6 +144,9 @@ class _RecurrentForecaster(FitMixin, ForecastMixin, BaseEstimator):
         cal = frames.calendar(df.index, freq) if self.calendar_features else np.zeros((len(df), 0))
         self._set_layout(df, freq, targets, past, future)
         self.scaling_ = self._fit_scaling(df.index, tv, np.concatenate([pv, fv], axis=1))
+        if self.stateful:  # truncated BPTT over whole series (tsgate.stateful)
+            self._fit_stateful(df, tv, pv, fv, cal)
+            return self._remember_tail(tv, pv, fv)
         self._choose_structure(tv, pv, fv, cal)
         windows = self._windows(tv, pv, fv, cal)
         self.models_, self.histories_, selection = fit_members(
@@ -149,6 +157,8 @@ class _RecurrentForecaster(FitMixin, ForecastMixin, BaseEstimator):
         self._check_learned(windows, selection)
         self._remember_tail(tv, pv, fv)
         self._calibrate(windows.val, tv, selection)
+        self.lag_importance_ = self.lag_importance(source=spread_sample(windows.val if windows.val.n else
+                                                                        windows.train, 1_000))
         return self
 
     def _check_params(self):
@@ -231,6 +241,7 @@ class _RecurrentForecaster(FitMixin, ForecastMixin, BaseEstimator):
         """The last ``lookback_`` rows: the input of the next forecast."""
         L = self.lookback_
         self.last_targets_, self.last_past_, self.last_future_ = tv[-L:].copy(), pv[-L:].copy(), fv[-L:].copy()
+        return self
 
     # ------------------------------------------------------------ state
 
@@ -316,9 +327,12 @@ class LSTMForecaster(_RecurrentForecaster):
         Segment recurrence (SegRNN): the network steps over segments of this
         many points, each linearly embedded. 'auto': 1 up to a lookback of
         96, else about 16 steps, one seasonal period per segment when one fits.
-    init : 'forget' | 'chrono' | 'torch'
-        Starting values of the network (:class:`tsgate.network.RecurrentNetwork`);
-        'chrono' uses the recurrent steps of a window as its T_max.
+    init : 'chrono' | 'forget' | 'torch'
+        Starting values of the network (:class:`tsgate.network.RecurrentNetwork`).
+        'chrono' (default) uses the recurrent steps of a window as its T_max:
+        on the adding problem at T=100 it takes the LSTM from 849 of 1,000
+        test sequences wrong ('forget') to 0 in 40 epochs
+        (benchmarks/results/long_delays_*.md).
     n_models : int
         Ensemble size: members differ by seed; forecasts are their median;
         intervals combine their spread with conformal calibration.
@@ -329,6 +343,14 @@ class LSTMForecaster(_RecurrentForecaster):
         it, evenly spaced over the tail); None: all.
     time_budget : float or None
         Seconds of training per member after which no new epoch starts.
+    stateful, tbptt : bool, int
+        Stateful training by truncated BPTT (:mod:`tsgate.stateful`): the
+        network reads each whole series, carrying its state from chunk to
+        chunk of ``tbptt`` steps with no gradient across the cut, every step
+        predicting the next horizon; forecasts start from the state warmed
+        over the whole history, and :meth:`update` advances it over the new
+        rows only. So a dependency longer than any window can be learned and
+        used. No lookback, highway or segments; CPU only.
     target, time_col, future_covariates, calendar_features
         Column roles; see :meth:`fit`. Calendar features are cyclical
         encodings of the index (month, weekday, hour...).
@@ -351,6 +373,9 @@ class LSTMForecaster(_RecurrentForecaster):
     val_scores_ : dict
         Validation MAE (original units) next to the seasonal naive MAE on
         the same windows.
+    lag_importance_ : DataFrame
+        Mean |d forecast / d input| per lag and input column over the
+        validation windows (:meth:`lag_importance`): how far back the model looks.
     fit_report_ : dict
         Validation MAE of the network and of every baseline (naive, seasonal
         naive, drift, AR(p) by AIC: :mod:`tsgate.baselines`) from the same

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
-from . import baselines, frames
+from . import baselines, frames, stateful
 from .ensemble import ensemble_forward, ensemble_predict
 from .errors import BaselineWarning, CoverageWarning, DataError, ParameterError
 from .errors import name as pname
@@ -139,6 +139,8 @@ class ForecastMixin:
         idx, known_f = self._future_known(horizon, X)
         known_h = self._history_known()
         sc, P = self.scaling_, len(self.past_covariates_)
+        if getattr(self, "stateful", False):
+            return self._stateful_forecast(horizon, idx)
         history = frames.history_index(self.cutoff_, self.freq_, self.lookback_)
         history = np.arange(self.lookback_) if history is None else history
         check_scaled(self.last_targets_, sc.t_loc, sc.t_scale, self.targets_, history)
@@ -154,6 +156,37 @@ class ForecastMixin:
                 spread_all[s] = spread * sc.t_scale[s]
         _check_finite(out, self.targets_, "forecast")
         return out, idx, spread_all
+
+    def _stateful_forecast(self, horizon, idx):
+        """Forecasts from the warmed states (median over members), in original units."""
+        sc = self.scaling_
+        out = np.empty((len(self.targets_), horizon))
+        for s in range(len(self.targets_)):
+            pred = np.median([stateful.forecast(m, st[s]) for m, st in zip(self.models_, self.states_)], axis=0)
+            base = (self.last_targets_[-1, s] - sc.t_loc[s]) / sc.t_scale[s] if self.window_norm_ == "last" else 0.0
+            with np.errstate(all="ignore"):
+                out[s] = (pred[:horizon] + base) * sc.t_scale[s] + sc.t_loc[s]
+        _check_finite(out, self.targets_, "forecast")
+        return out, idx, np.zeros_like(out)
+
+    def _advance_state(self, df):
+        """Stateful models: read the rows after the cutoff into the carried states."""
+        new = df.loc[df.index > self.cutoff_]
+        if not len(new):
+            return
+        expected = frames.future_index(self.cutoff_, self.freq_, 1)[0]
+        if new.index[0] != expected:
+            raise DataError(f"{pname('X')} must continue the data the state has read: the next row is "
+                            f"{frames.when(expected)}, got {frames.when(new.index[0])}")
+        sc = self.scaling_
+        P = len(self.past_covariates_)
+        tv = frames.numeric_block(new, self.targets_, "X", self.fill)
+        pv = frames.numeric_block(new, self.past_covariates_, "X", self.fill)
+        cal = frames.calendar(new.index, self.freq_) if self.calendar_features else np.zeros((len(new), 0))
+        z = (tv - sc.t_loc) / sc.t_scale
+        past = (pv - sc.c_loc[:P]) / sc.c_scale[:P]
+        self.states_ = [[stateful.warm(m, np.concatenate([z[:, [s]], past, cal], axis=1), st[s])
+                         for s in range(len(self.targets_))] for m, st in zip(self.models_, self.states_)]
 
     def predict(self, horizon=None, X=None):
         """Forecast the ``horizon`` steps after the end of the training data.
@@ -242,6 +275,57 @@ class ForecastMixin:
         raw = np.stack([self._forecast_scaled(horizon, X, k)[0] for k in range(self.n_quantiles_)], axis=2)
         return raw[:, :, int(np.argmin(np.abs(qs - lo)))], raw[:, :, int(np.argmin(np.abs(qs - hi)))]
 
+    # ------------------------------------------------------------ attribution
+
+    def input_names(self):
+        """Names of the network's input columns: the target, the past and the
+        future covariates, then the calendar features."""
+        n_cal = self.model_.input_size - 1 - len(self.past_covariates_) - len(self.future_covariates_)
+        return ["target"] + self.past_covariates_ + self.future_covariates_ + [f"calendar_{k}" for k in range(n_cal)]
+
+    def lag_importance(self, step=None, source=None):
+        """How far back the model looks: mean |d forecast / d input| per lag and input column.
+
+        The exact input gradients of BPTT, averaged over the validation
+        windows of the fit (``source``: another window source), for the
+        mean of all horizon steps or, with ``step`` (1-based), one of them.
+        Lag k is the input k steps before the first forecast step (the last
+        observed row is lag 1). In the model's scaled units: comparable
+        across lags and columns.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by lag (1 .. lookback), one column per input column.
+        """
+        check_is_fitted(self, "model_")
+        if getattr(self, "stateful", False):
+            raise ParameterError("lag_importance needs a windowed model (stateful=False)")
+        if source is None:
+            if getattr(self, "lag_importance_", None) is None or step is not None:
+                raise DataError("lag_importance() without a source needs the profile stored at fit (all steps); "
+                                "for one step, pass the windows as source")
+            return self.lag_importance_
+        H = self.model_.n_outputs // self.n_quantiles_
+        weights = np.zeros(self.model_.n_outputs)
+        if step is None:
+            weights[:] = 1.0 / self.model_.n_outputs
+        else:
+            positive_int(step, "step")
+            weights[(step - 1) * self.n_quantiles_:step * self.n_quantiles_] = 1.0 / self.n_quantiles_
+        total, count = 0.0, 0
+        for model in self.models_:
+            scratch = np.zeros_like(model.flat)
+            for s in range(0, source.n, 512):
+                X, _, E = source.batch(np.arange(s, min(s + 512, source.n)))
+                model.forward(X, E)
+                dX = model.backward(np.tile(weights.astype(X.dtype), (len(X), 1)), scratch, want_dx=True)
+                total = total + np.abs(dX).sum(axis=0)  # (L, D)
+                count += len(X)
+        imp = total / max(count, 1)
+        L = imp.shape[0]
+        return pd.DataFrame(imp[::-1], index=pd.RangeIndex(1, L + 1, name="lag"), columns=self.input_names())
+
     # ------------------------------------------------------------ new data
 
     def update(self, X):
@@ -265,6 +349,8 @@ class ForecastMixin:
         missing = [c for c in cols if c not in df.columns]
         if missing:
             raise DataError(f"{pname('X')} lacks the column(s) {missing} the model was fit with")
+        if getattr(self, "stateful", False):
+            self._advance_state(df)
         tail = df.iloc[-self.lookback_:]
         self.last_targets_, self.last_past_, self.last_future_ = (
             frames.numeric_block(tail, cols, "X", self.fill)

@@ -84,7 +84,9 @@ class HostRunner:
             X, Y, E = self.data.batch(idx)
             pred = model.forward(X, E, training=True)
             dpred = np.empty_like(pred)
-            value = _loss_and_grad(pred, Y.astype(dt, copy=False), self.tau, self.loss_code, self.huber_delta, dpred)
+            M = model.n_outputs  # rows of M: one per sample, or per step of a per-step model
+            value = _loss_and_grad(pred.reshape(-1, M), Y.astype(dt, copy=False).reshape(-1, M), self.tau,
+                                   self.loss_code, self.huber_delta, dpred.reshape(-1, M))
             gnorm = float("nan")
             if math.isfinite(value) and np.isfinite(dpred).all():
                 model.backward(dpred, self.grad)
@@ -119,8 +121,10 @@ def evaluate(model, source, loss_code, tau, huber_delta, batch_size=1024):
     for s in range(0, source.n, batch_size):
         X, Y, E = source.batch(np.arange(s, min(s + batch_size, source.n)))
         pred = model.forward(X, E)
-        g = np.empty_like(pred)
-        total += _loss_and_grad(pred, Y.astype(pred.dtype, copy=False), tau, loss_code, huber_delta, g) * len(pred)
+        M = model.n_outputs
+        g = np.empty_like(pred).reshape(-1, M)
+        total += _loss_and_grad(pred.reshape(-1, M), Y.astype(pred.dtype, copy=False).reshape(-1, M), tau, loss_code,
+                                huber_delta, g) * len(pred)
     return total / source.n
 
 

@@ -46,11 +46,24 @@ class SequenceModel:
         Last values of input column 0 that enter the head (the linear highway).
     segment_length : int
         w; X's length must be a multiple of it.
+    per_step : bool
+        The head reads the hidden state of every (last layer) step: outputs
+        (B, T * n_outputs), step t's in columns t*M .. (t+1)*M. Sequence
+        labelling, forking sequences (MQ-RNN) and stateful training use it;
+        without extra features and highway.
     """
 
     def __init__(self, cell, input_size, hidden_size, n_outputs, n_extra=0, num_layers=1, bidirectional=False,
                  dropout=0.0, dtype="float32", device="cpu", random_state=None, n_ar=0, segment_length=1,
-                 init="torch", chrono_max=100):
+                 init="torch", chrono_max=100, per_step=False):
+        if per_step and (n_extra or n_ar or segment_length > 1 or bidirectional):
+            raise ValueError("per_step outputs take no extra features, highway, segments or reverse direction")
+        if per_step and device != "cpu":
+            from .errors import ParameterError
+
+            raise ParameterError("per-step outputs (sequence labelling, forking, stateful training) run on "
+                                 "device='cpu' only")
+        self.per_step = bool(per_step)
         self.input_size, self.segment_length, self.n_ar = int(input_size), int(segment_length), int(n_ar)
         w = self.segment_length
         self.net = RecurrentNetwork(cell, hidden_size if w > 1 else input_size, hidden_size, num_layers=num_layers,
@@ -123,21 +136,42 @@ class SequenceModel:
             parts.append(X[:, -self.n_ar:, 0])  # (B, n_ar): the linear highway
         return np.concatenate(parts, axis=1) if len(parts) > 1 else parts[0]
 
-    def forward(self, X, extra=None, training=False):
-        """X (B, L, D) -> predictions (B, n_outputs)."""
+    def forward(self, X, extra=None, training=False, state=None):
+        """X (B, L, D) -> predictions (B, n_outputs), or (B, L * n_outputs)
+        with ``per_step``. ``state``: initial (h0, c0) of shape (layers, B, H)
+        (c0 None but for LSTM); the final states are then in ``last_state``."""
         X = np.ascontiguousarray(X, dtype=self.net.dtype)
         if X.shape[1] % self.segment_length:
             raise ValueError(f"X has {X.shape[1]} steps, not a multiple of segment_length={self.segment_length}")
-        y, h_n, _ = self.net.forward(self._embed(X), training=training)
+        h0, c0 = (None, None) if state is None else state
+        y, h_n, c_n = self.net.forward(self._embed(X), h0, c0, training=training)
+        self.last_state = (h_n, c_n)
+        if self.per_step:  # the head on every step: (B, L, H) @ (H, M)
+            self._cache = (X, y, h_n.shape)
+            return (y @ self.views["head_weight"] + self.views["head_bias"]).reshape(X.shape[0], -1)
         feats = self._features(h_n, extra, X)  # (B, F)
         self._cache = (X, feats, h_n.shape)
         return feats @ self.views["head_weight"] + self.views["head_bias"]
 
+    def _backward_per_step(self, dpred, g):
+        X, y, hshape = self._cache  # y (B, L, H)
+        B, L, H = y.shape
+        d = dpred.reshape(B, L, self.n_outputs)
+        np.dot(y.reshape(B * L, H).T, d.reshape(B * L, -1), out=g["head_weight"])
+        g["head_bias"][...] = d.sum((0, 1))
+        dy = d @ self.views["head_weight"].T  # (B, L, H)
+        _, dX, _, _ = self.net.backward(dy, None, None, out=g)
+        return dX
+
     def backward(self, dpred, grad_flat, want_dx=False):
         """Fill ``grad_flat`` with dL/dparams for the last forward; with
-        ``want_dx`` also return dL/dX (B, L, D)."""
-        X, feats, hshape = self._cache
+        ``want_dx`` also return dL/dX (B, L, D). No gradient flows into an
+        initial ``state`` (truncated BPTT)."""
         g = self._views(grad_flat)
+        if self.per_step:
+            dX = self._backward_per_step(dpred, g)
+            return dX if want_dx else None
+        X, feats, hshape = self._cache
         np.dot(feats.T, dpred, out=g["head_weight"])
         g["head_bias"][...] = dpred.sum(0)
         dfeat = dpred @ self.views["head_weight"].T  # (B, F)

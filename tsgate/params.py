@@ -170,7 +170,7 @@ TRAINING = {
 }
 
 #: Defaults shared by every estimator (same meaning, same value).
-SHARED_DEFAULTS = dict(hidden_size=32, num_layers=1, bidirectional=False, dropout=0.0, device="cpu", init="forget",
+SHARED_DEFAULTS = dict(hidden_size=32, num_layers=1, bidirectional=False, dropout=0.0, device="cpu", init="chrono",
                        batch_size=32, optimizer="adam", weight_decay=0.0, clip_norm=1.0, random_state=0, verbose=0)
 
 #: Shared parameters whose defaults differ between the forecasters and the

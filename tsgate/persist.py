@@ -18,10 +18,10 @@ from .params import seed_from, validate_params
 from .windows import Scaling
 
 FORMAT, VERSION, READS = "tsgate-model", 2, (1, 2)
-ARRAYS = ("last_targets_", "last_past_", "last_future_", "val_residuals_")
+ARRAYS = ("last_targets_", "last_past_", "last_future_", "val_residuals_")  # and optional ones below
 #: Parameters a version 1 file lacks, at the values that reproduce its model.
 V1_PARAMS = dict(seasonal_periods=None, ar_window=0, segment_length=1, init="torch", n_models=1, max_windows=None,
-                 time_budget=None, n_jobs=None, refit=False)
+                 time_budget=None, n_jobs=None, refit=False, stateful=False, tbptt=100)
 
 
 def fitted_state(est):
@@ -50,8 +50,15 @@ def fitted_state(est):
     sc = est.scaling_
     arrays = {name: np.asarray(getattr(est, name)) for name in ARRAYS}
     arrays.update(t_loc_=sc.t_loc, t_scale_=sc.t_scale, c_loc_=sc.c_loc, c_scale_=sc.c_scale)
+    if getattr(est, "lag_importance_", None) is not None:
+        arrays["lag_importance_"] = est.lag_importance_.to_numpy()
     for k, m in enumerate(est.models_):
         arrays["params_flat" if k == 0 else f"params_flat_{k}"] = m.flat
+    for k, states in enumerate(getattr(est, "states_", []) if est.stateful else []):  # the carried states
+        for s, (h, c) in enumerate(states):
+            arrays[f"state_h_{k}_{s}"] = h
+            if c is not None:
+                arrays[f"state_c_{k}_{s}"] = c
     return meta, arrays
 
 
@@ -103,6 +110,8 @@ def restore(cls, meta, arrays, device="cpu"):
     est.horizon_ = meta.get("horizon", params["horizon"])
     m = meta["model"]
     spec = est._model_spec(m["input_size"], m["n_outputs"], m["n_extra"])
+    if est.stateful:
+        spec.update(n_ar=0, segment_length=1, per_step=True, chrono_max=max(3, est.tbptt))
     est.models_ = []
     for k in range(st["n_models"]):
         flat = arrays["params_flat" if k == 0 else f"params_flat_{k}"]
@@ -112,11 +121,19 @@ def restore(cls, meta, arrays, device="cpu"):
         model.set_flat(flat)
         est.models_.append(model)
     est.model_ = est.models_[0]
+    if est.stateful:
+        est.states_ = [[(arrays[f"state_h_{k}_{s}"], arrays.get(f"state_c_{k}_{s}")) for s in range(len(meta["targets"]))]
+                       for k in range(st["n_models"])]
     est.seasonal_period_, est.n_quantiles_ = meta["seasonal_period"], meta["n_quantiles"]
     est.cutoff_ = pd.Timestamp(meta["cutoff"]) if meta["cutoff_kind"] == "timestamp" else int(meta["cutoff"])
     est.history_, est.val_scores_ = meta["history"], meta.get("val_scores", {})
     est.fit_report_ = meta.get("fit_report", {})
     est.index_name_, est.index_kind_ = meta.get("index_name"), meta.get("index_kind", "datetime")
+    est.lag_importance_ = None
+    if "lag_importance_" in arrays:
+        imp = arrays["lag_importance_"]
+        est.lag_importance_ = pd.DataFrame(imp, index=pd.RangeIndex(1, len(imp) + 1, name="lag"),
+                                           columns=est.input_names())
     return est
 
 

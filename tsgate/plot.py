@@ -83,3 +83,21 @@ def plot_png(history, forecast, target=None, last=None, fmt="png"):
     fig.savefig(buf, format=fmt)
     plt.close(fig)
     return buf.getvalue()
+
+
+def lag_profile_png(importance, fmt="png"):
+    """The bytes of a plot of a lag-importance table (lag x input column)."""
+    plt = require_matplotlib()
+    fig, ax = plt.subplots(figsize=(9, 4), dpi=110)
+    for col in importance.columns:
+        ax.plot(importance.index, importance[col].to_numpy(), lw=1.4, label=str(col))
+    ax.set_xlabel("lag (steps before the first forecast step)")
+    ax.set_ylabel("mean |d forecast / d input|")
+    ax.set_title("How far back the model looks")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper right")
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format=fmt)
+    plt.close(fig)
+    return buf.getvalue()

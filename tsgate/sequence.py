@@ -26,18 +26,20 @@ class _SequenceEstimator(BaseEstimator):
         **NETWORK, **TRAINING,
         "cell": [StrOptions({"lstm", "gru", "rnn"})],
         "n_features": [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "target_shape": [StrOptions({"auto", "sequence", "step"})],
     }
 
     def __init__(self, cell="lstm", hidden_size=32, num_layers=1, bidirectional=False, dropout=0.0,
-                 n_features=None, max_epochs=100, batch_size=32, learning_rate=1e-2, optimizer="adam",
+                 n_features=None, target_shape="auto", max_epochs=100, batch_size=32, learning_rate=1e-2, optimizer="adam",
                  weight_decay=0.0, clip_norm=1.0, early_stopping=False, validation_fraction=0.1,
-                 patience=10, init="forget", random_state=0, device="cpu", verbose=0):
+                 patience=10, init="chrono", random_state=0, device="cpu", verbose=0):
         self.cell = cell
         self.hidden_size = hidden_size
         self.num_layers = num_layers
         self.bidirectional = bidirectional
         self.dropout = dropout
         self.n_features = n_features
+        self.target_shape = target_shape
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate
@@ -74,9 +76,31 @@ class _SequenceEstimator(BaseEstimator):
             raise DataError(f"X has {seq.shape[2]} features per step, fit had {self.x_mean_.shape[0]}")
         return ((seq - self.x_mean_) / self.x_std_).astype(np.float32)
 
-    def _fit_model(self, seq, Y, loss):
+    def _validated(self, X, y, **kw):
+        """(X, y) through scikit-learn's validation; a 3-D y (n, T, k) too."""
+        y = np.asarray(y) if y is not None and not hasattr(y, "iloc") else y
+        if y is not None and np.ndim(y) == 3:
+            X, y2 = validate_data(self, X, y.reshape(len(y), -1), reset=True, allow_nd=True,
+                                  dtype=[np.float64, np.float32], **dict(kw, multi_output=True))
+            return X, y2.reshape(y.shape)
+        return validate_data(self, X, y, reset=True, allow_nd=True, dtype=[np.float64, np.float32], **kw)
+
+    def _is_per_step(self, y, seq):
+        """Per-step targets: y (n, T, k), or y (n, T) with target_shape='step'."""
+        T = seq.shape[1]
+        step = np.ndim(y) == 3 or (self.target_shape == "step" and np.ndim(y) == 2)
+        if step and np.shape(y)[1] != T:
+            raise DataError(f"per-step targets y need {T} steps like X, got shape {np.shape(y)}")
+        if self.target_shape == "step" and np.ndim(y) == 1:
+            raise DataError("target_shape='step' needs y of shape (n, T) or (n, T, k)")
+        return step
+
+    def _fit_model(self, seq, Y, loss, per_step=False):
         seed = seed_from(self.random_state)
-        self.model_ = SequenceModel(self.cell, seq.shape[2], self.hidden_size, Y.shape[1],
+        self.per_step_ = per_step
+        M = Y.shape[2] if per_step else Y.shape[1]
+        Y = Y.reshape(len(Y), -1)  # per step: (n, T * M), step t's outputs in columns t*M..
+        self.model_ = SequenceModel(self.cell, seq.shape[2], self.hidden_size, M, per_step=per_step,
                                     num_layers=self.num_layers, bidirectional=self.bidirectional,
                                     dropout=self.dropout, device=self.device, random_state=seed, init=self.init,
                                     chrono_max=max(3, seq.shape[1]))
@@ -95,9 +119,12 @@ class _SequenceEstimator(BaseEstimator):
         self.n_iter_ = len(self.history_["loss"])
 
     def _raw(self, X):
+        """Model outputs (n, M), or (n, T, M) for per-step targets."""
         check_is_fitted(self, "model_")
         X = validate_data(self, X, reset=False, allow_nd=True, dtype=[np.float64, np.float32])
-        return _predict(self.model_, self._sequences(X, reset=False)).astype(np.float64)
+        seq = self._sequences(X, reset=False)
+        out = _predict(self.model_, seq).astype(np.float64)
+        return out.reshape(len(seq), seq.shape[1], -1) if self.per_step_ else out
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -114,12 +141,16 @@ class LSTMRegressor(RegressorMixin, _SequenceEstimator):
     hidden_size, num_layers, bidirectional, dropout : network shape
     n_features : int or None
         Features per step when X is 2-D ``(n, T*D)``.
+    target_shape : {'auto', 'sequence', 'step'}
+        'step': one target per step of each sequence (sequence labelling),
+        y of shape (n, T) or (n, T, k); the head reads every step's state.
+        'auto' (default): a 3-D y is per step, else one target per sequence.
     max_epochs, batch_size, learning_rate, optimizer, weight_decay, clip_norm
     early_stopping, validation_fraction, patience
         Validation on the last rows of X (time-ordered data assumed).
-    init : {'forget', 'chrono', 'torch'}
+    init : {'chrono', 'forget', 'torch'}
         Starting values (:class:`tsgate.network.RecurrentNetwork`); 'chrono'
-        takes the sequence length as its T_max.
+        (default) takes the sequence length as its T_max.
     random_state : int, RandomState or None, default 0
     device : {'cpu', 'cuda', 'auto'}
 
@@ -131,16 +162,17 @@ class LSTMRegressor(RegressorMixin, _SequenceEstimator):
     def fit(self, X, y):
         """Fit on X (n, T, D) or (n, T*D) and y (n,) or (n, k). Returns self."""
         validate_params(self)
-        X, y = validate_data(self, X, y, reset=True, allow_nd=True, multi_output=True, y_numeric=True,
-                             dtype=[np.float64, np.float32])
+        X, y = self._validated(X, y, multi_output=True, y_numeric=True)
         seq = self._sequences(X, reset=True)
         y = np.asarray(y, dtype=np.float64)
-        self._y_1d = y.ndim == 1
-        Y = y.reshape(len(y), -1)
-        self.y_mean_ = Y.mean(0)
-        std = Y.std(0)
+        per_step = self._is_per_step(y, seq)
+        self._y_ndim = y.ndim
+        Y = (y.reshape(len(y), seq.shape[1], -1) if per_step else y.reshape(len(y), -1))
+        axes = (0, 1) if per_step else 0
+        self.y_mean_ = Y.mean(axes)
+        std = Y.std(axes)
         self.y_std_ = np.where(std > 1e-12, std, 1.0)
-        self._fit_model(seq, (Y - self.y_mean_) / self.y_std_, "mse")
+        self._fit_model(seq, (Y - self.y_mean_) / self.y_std_, "mse", per_step)
         return self
 
     def __sklearn_tags__(self):
@@ -149,9 +181,11 @@ class LSTMRegressor(RegressorMixin, _SequenceEstimator):
         return tags
 
     def predict(self, X):
-        """Predictions, shape (n,) or (n, k) like y."""
+        """Predictions shaped like y: (n,), (n, k), or per step (n, T) / (n, T, k)."""
         out = self._raw(X) * self.y_std_ + self.y_mean_
-        return out[:, 0] if self._y_1d else out
+        if self.per_step_:
+            return out[:, :, 0] if self._y_ndim == 2 else out
+        return out[:, 0] if self._y_ndim == 1 else out
 
 
 class LSTMClassifier(ClassifierMixin, _SequenceEstimator):
@@ -164,40 +198,42 @@ class LSTMClassifier(ClassifierMixin, _SequenceEstimator):
     """
 
     def fit(self, X, y):
-        """Fit on X (n, T, D) or (n, T*D) and class labels y (n,). Returns self."""
+        """Fit on X (n, T, D) or (n, T*D) and class labels y (n,), or per
+        step (n, T) with ``target_shape='step'``. Returns self."""
         validate_params(self)
-        X, y = validate_data(self, X, y, reset=True, allow_nd=True, dtype=[np.float64, np.float32])
-        check_classification_targets(y)
+        X, y = self._validated(X, y, multi_output=self.target_shape == "step")
         seq = self._sequences(X, reset=True)
-        self._le = LabelEncoder().fit(y)
+        per_step = self._is_per_step(y, seq)
+        check_classification_targets(np.ravel(y) if per_step else y)
+        self._le = LabelEncoder().fit(np.ravel(y))
         self.classes_ = self._le.classes_
-        codes = self._le.transform(y)
+        codes = self._le.transform(np.ravel(y)).reshape(np.shape(y))  # (n,) or (n, T)
         if len(self.classes_) < 2:
             raise DataError(f"LSTMClassifier needs samples of at least 2 classes in y; got 1 class "
-                             f"({self.classes_[0]!r})")
+                            f"({self.classes_[0]!r})")
         if len(self.classes_) == 2:
-            self._fit_model(seq, codes.reshape(-1, 1).astype(np.float64), "bce")
+            self._fit_model(seq, codes[..., None].astype(np.float64), "bce", per_step)
         else:
-            self._fit_model(seq, np.eye(len(self.classes_))[codes], "ce")
+            self._fit_model(seq, np.eye(len(self.classes_))[codes], "ce", per_step)
         return self
 
     def decision_function(self, X):
         raw = self._raw(X)
-        return raw[:, 0] if raw.shape[1] == 1 else raw
+        return raw[..., 0] if raw.shape[-1] == 1 else raw
 
     def predict_proba(self, X):
-        """Class probabilities, shape (n, n_classes)."""
+        """Class probabilities, shape (n, n_classes), or (n, T, n_classes) per step."""
         raw = self._raw(X)
-        if raw.shape[1] == 1:
-            p = 1.0 / (1.0 + np.exp(-raw[:, 0]))
-            return np.column_stack([1 - p, p])
-        e = np.exp(raw - raw.max(axis=1, keepdims=True))
-        return e / e.sum(axis=1, keepdims=True)
+        if raw.shape[-1] == 1:
+            p = 1.0 / (1.0 + np.exp(-raw[..., 0]))
+            return np.stack([1 - p, p], axis=-1)
+        e = np.exp(raw - raw.max(axis=-1, keepdims=True))
+        return e / e.sum(axis=-1, keepdims=True)
 
     def predict(self, X):
-        """Predicted class labels, shape (n,)."""
+        """Predicted class labels, shape (n,), or (n, T) per step."""
         check_is_fitted(self, "model_")
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        return self.classes_[np.argmax(self.predict_proba(X), axis=-1)]
 
 
 class LagWindowTransformer(TransformerMixin, BaseEstimator):
