@@ -45,13 +45,15 @@ class FitMixin:
             raise DataError(f"the series is too short: {n} rows, but {pname('lookback')} ({lookback}) + "
                             f"{pname('horizon')} ({H}) + {1 + n_val_min} window(s) for training/validation need "
                             f"at least {lookback + H + 1 + n_val_min}")
+        if self.fork:  # raw windows, read step by step
+            self.segment_length_, lookback = 1, recipe.choose_lookback(n, H, m, self.lookback)
         self.lookback_ = lookback
-        self.ar_window_ = recipe.choose_ar_window(lookback, self.ar_window)
+        self.ar_window_ = 0 if self.fork else recipe.choose_ar_window(lookback, self.ar_window)
         if self.window_norm == "seasonal" and lookback < m:
             raise ParameterError(f"{pname('window_norm', 'seasonal')} needs a lookback of at least the "
                                  f"seasonal period {m}, got {lookback}")
         error = (lambda norm: self._linear_error(tv, pv, fv, cal, norm)) if self._validates() else None
-        norm = recipe.choose_norm(self.window_norm, m, lookback, error)
+        norm = None if self.fork else recipe.choose_norm(self.window_norm, m, lookback, error)
         self.window_norm_, self.norm_period_ = norm, recipe.norm_period(norm, m)
         self.level_ = self.norm_period_ > 0
 

@@ -65,6 +65,7 @@ class _RecurrentForecaster(FitMixin, ForecastMixin, BaseEstimator):
         "time_budget": [Interval(numbers.Real, 0, None, closed="neither"), None],
         "refit": ["boolean"],
         "stateful": ["boolean"],
+        "fork": ["boolean"],
         "tbptt": [Interval(_INT, 2, None, closed="left")],
     }
 
@@ -73,8 +74,8 @@ class _RecurrentForecaster(FitMixin, ForecastMixin, BaseEstimator):
                  weight_decay=0.0, clip_norm=1.0, early_stopping=True, validation_fraction=0.2,
                  patience=25, loss="mse", quantiles=None, scaler="standard", strategy="direct",
                  window_norm="auto", seasonal_periods=None, ar_window="auto", segment_length="auto",
-                 init="chrono", n_models=1, n_jobs=None, refit=True, stateful=False, tbptt=100, target=None,
-                 time_col=None,
+                 init="chrono", n_models=1, n_jobs=None, refit=True, fork=False, stateful=False, tbptt=100,
+                 target=None, time_col=None,
                  future_covariates=None, calendar_features=False, fill=None, max_windows=10_000, time_budget=None,
                  random_state=0, device="cpu", verbose=0):
         self.lookback = lookback
@@ -104,6 +105,7 @@ class _RecurrentForecaster(FitMixin, ForecastMixin, BaseEstimator):
         self.n_models = n_models
         self.n_jobs = n_jobs
         self.refit = refit
+        self.fork = fork
         self.stateful = stateful
         self.tbptt = tbptt
         self.target = target
@@ -166,6 +168,12 @@ class _RecurrentForecaster(FitMixin, ForecastMixin, BaseEstimator):
         validate_params(self)
         if self.loss == "pinball" and self.strategy != "direct":
             raise ParameterError(f"{pname('loss', 'pinball')} needs {pname('strategy', 'direct')}")
+        if self.fork and (self.window_norm not in (None, "auto") or self.ar_window not in (0, "auto")
+                          or self.segment_length not in (1, "auto") or self.future_covariates or self.bidirectional
+                          or self.loss == "pinball"):
+            raise ParameterError(f"{pname('fork', True)} reads raw windows step by step: it takes "
+                                 f"{pname('window_norm', None)}, no highway, segments, future covariates, reverse "
+                                 "direction or quantiles")
 
     def _training_frame(self, X, y):
         """(frame, freq, target) from the ``fit(X)`` or ``fit(X, y)`` form."""
@@ -208,7 +216,7 @@ class _RecurrentForecaster(FitMixin, ForecastMixin, BaseEstimator):
         windows = make_windows((tv - sc.t_loc) / sc.t_scale, covs[:, :pv.shape[1]], known, self.lookback_,
                                steps_out, steps_out, self.validation_fraction if self.early_stopping else 0.0,
                                1 if self._validates() else 0, self.norm_period_, repeat=self.n_quantiles_,
-                               level=self.level_)
+                               level=self.level_, fork=self.fork)
         if self.max_windows is not None:  # validation runs every epoch: a quarter of the training sample
             windows.val = spread_sample(windows.val, max(1, self.max_windows // 4))
         return windows
@@ -221,10 +229,12 @@ class _RecurrentForecaster(FitMixin, ForecastMixin, BaseEstimator):
 
     def _model_spec(self, input_size, n_outputs, n_extra):
         """The :class:`tsgate.model.SequenceModel` arguments of this fit (seed apart)."""
+        if self.fork:  # every step's state reads its own targets: (B, L * M) outputs
+            n_outputs //= self.lookback_
         return dict(cell=self._cell, input_size=input_size, hidden_size=self.hidden_size, n_outputs=n_outputs,
                     n_extra=n_extra, num_layers=self.num_layers, bidirectional=self.bidirectional,
                     dropout=self.dropout, dtype=np.float32, device=self.device, n_ar=self.ar_window_,
-                    segment_length=self.segment_length_, init=self.init,
+                    segment_length=self.segment_length_, init=self.init, per_step=self.fork,
                     chrono_max=max(3, self.lookback_ // self.segment_length_))
 
     def _train_settings(self, val):
@@ -343,6 +353,12 @@ class LSTMForecaster(_RecurrentForecaster):
         it, evenly spaced over the tail); None: all.
     time_budget : float or None
         Seconds of training per member after which no new epoch starts.
+    fork : bool
+        Forking sequences (MQ-RNN, Wen et al. 2017): the head reads the
+        state at every step of the window, each with its own next-horizon
+        targets, so one window trains ``lookback`` targets and BPTT gets
+        gradients at every step. Windows are then raw (no norm), with no
+        highway and no segments.
     stateful, tbptt : bool, int
         Stateful training by truncated BPTT (:mod:`tsgate.stateful`): the
         network reads each whole series, carrying its state from chunk to

@@ -37,7 +37,7 @@ class ForecastMixin:
         if val.n == 0 or self.strategy != "direct":
             return
         every = np.arange(val.n)
-        pred = self._point(ensemble_predict(models, val).astype(np.float64))  # models that never saw ``val``
+        pred = self._point(self._last_step(ensemble_predict(models, val)).astype(np.float64))  # never saw ``val``
         self.val_residuals_ = val.targets(every) - pred
         scale = self.scaling_.t_scale[val.series][:, None]
         mae = float(np.mean(np.abs(self.val_residuals_ * scale)))
@@ -56,6 +56,10 @@ class ForecastMixin:
                 f"({base[best]:.4g}) on the same {val.n} windows"), stacklevel=3)
 
     # ------------------------------------------------------------ inputs
+
+    def _last_step(self, out):
+        """The outputs of the window's last step (a forked model outputs every step's)."""
+        return out[:, -self.model_.n_outputs:] if getattr(self, "fork", False) else out
 
     def _point(self, out, k=None):
         """Quantile output ``k`` (default: the one nearest the median) per
@@ -112,7 +116,7 @@ class ForecastMixin:
             kf[horizon:] = known_f[-1]
         src = forecast_source(z, past, known_h, kf, self.lookback_, H, self.norm_period_, self.level_)
         X, E = src.inputs([0])
-        out, spread = ensemble_forward(self.models_, X, E)
+        out, spread = (self._last_step(a) for a in ensemble_forward(self.models_, X, E))
         offsets = src.offsets([0], np.arange(1, H + 1))[0]
         return (self._point(out.astype(np.float64), k)[0][:horizon] + offsets[:horizon],
                 self._point(spread.astype(np.float64), k)[0][:horizon])
@@ -125,7 +129,7 @@ class ForecastMixin:
             src = forecast_source(zz[-L:], np.zeros((L, 0)), kh[-L:], known_f[k:k + 1], L, 1, self.norm_period_,
                                   self.level_)
             X, E = src.inputs([0])
-            pred[k] = float(ensemble_forward(self.models_, X, E)[0][0, 0]) + src.offsets([0], [1])[0, 0]
+            pred[k] = float(self._last_step(ensemble_forward(self.models_, X, E)[0])[0, 0]) + src.offsets([0], [1])[0, 0]
             zz = np.append(zz, pred[k])
             kh = np.concatenate([kh, known_f[k:k + 1]], axis=0)
         return pred, np.zeros(horizon)
@@ -306,13 +310,15 @@ class ForecastMixin:
                 raise DataError("lag_importance() without a source needs the profile stored at fit (all steps); "
                                 "for one step, pass the windows as source")
             return self.lag_importance_
-        H = self.model_.n_outputs // self.n_quantiles_
-        weights = np.zeros(self.model_.n_outputs)
+        M = self.model_.n_outputs
+        weights = np.zeros(M)
         if step is None:
-            weights[:] = 1.0 / self.model_.n_outputs
+            weights[:] = 1.0 / M
         else:
             positive_int(step, "step")
             weights[(step - 1) * self.n_quantiles_:step * self.n_quantiles_] = 1.0 / self.n_quantiles_
+        if getattr(self, "fork", False):  # the last step's outputs of a forked model
+            weights = np.concatenate([np.zeros(M * (self.lookback_ - 1)), weights])
         total, count = 0.0, 0
         for model in self.models_:
             scratch = np.zeros_like(model.flat)

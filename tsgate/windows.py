@@ -83,22 +83,23 @@ class WindowSource:
     times (one column per quantile output).
     """
 
-    def __init__(self, rows, known, ends, series, lookback, n_out, horizon, norm_period, repeat=1, level=False):
+    def __init__(self, rows, known, ends, series, lookback, n_out, horizon, norm_period, repeat=1, level=False,
+                 fork=False):
         self.rows, self.known, self.ends, self.series = rows, known, ends, series
         self.lookback, self.n_out, self.horizon = lookback, n_out, horizon
-        self.norm_period, self.repeat, self.level = int(norm_period), repeat, level
+        self.norm_period, self.repeat, self.level, self.fork = int(norm_period), repeat, level, fork
         self.n = len(ends)
 
     def subset(self, sel):
         """The windows ``sel`` (a slice or index array) as a new source on the same rows."""
         return WindowSource(self.rows, self.known, self.ends[sel], self.series[sel], self.lookback, self.n_out,
-                            self.horizon, self.norm_period, self.repeat, self.level)
+                            self.horizon, self.norm_period, self.repeat, self.level, self.fork)
 
     def union(self, other):
         """The windows of both sources (on the same rows): train + validation."""
         return WindowSource(self.rows, self.known, np.concatenate([self.ends, other.ends]),
                             np.concatenate([self.series, other.series]), self.lookback, self.n_out, self.horizon,
-                            self.norm_period, self.repeat, self.level)
+                            self.norm_period, self.repeat, self.level, self.fork)
 
     def offsets(self, idx, rel):
         """(B, len(rel)) the values rows ``end + rel`` are taken relative to."""
@@ -128,10 +129,18 @@ class WindowSource:
         E = np.concatenate(parts, axis=1).astype(np.float32) if parts else None
         return X.astype(np.float32), E
 
+    def forked_targets(self, idx):
+        """(B, lookback * n_out): the next n_out scaled values of every step of
+        each window (forking sequences, MQ-RNN; without a norm)."""
+        e = self.ends[np.asarray(idx)]
+        steps = e[:, None] + np.arange(-self.lookback + 1, 1)  # (B, L)
+        return self.rows[steps[:, :, None] + 1 + np.arange(self.n_out), 0].reshape(len(e), -1)
+
     def batch(self, idx):
-        """X (B, lookback, D), Y (B, n_out * repeat), extra or None; float32."""
+        """X (B, lookback, D), Y (B, n_out * repeat) (with ``fork``: every
+        step's, (B, lookback * n_out)), extra or None; float32."""
         X, E = self.inputs(idx)
-        Y = self.targets(idx)
+        Y = self.forked_targets(idx) if self.fork else self.targets(idx)
         if self.repeat > 1:
             Y = np.repeat(Y, self.repeat, axis=1)
         return X, Y.astype(np.float32), E
@@ -191,7 +200,7 @@ def series_rows(z, past, known):
 
 
 def make_windows(z, past, known, lookback, n_out, horizon, validation_fraction, min_val, norm_period, repeat=1,
-                 level=False):
+                 level=False, fork=False):
     """Windows of every series, split in time into training and validation.
 
     z (n, S) scaled targets (one column per series); past (n, P) and known
@@ -212,5 +221,5 @@ def make_windows(z, past, known, lookback, n_out, horizon, validation_fraction, 
         train_ends.append(ends[:N - n_val]), val_ends.append(ends[N - n_val:])
         train_s.append(np.full(N - n_val, s)), val_s.append(np.full(n_val, s))
     make = lambda e, s: WindowSource(rows, known_rows, np.concatenate(e), np.concatenate(s),  # noqa: E731
-                                     lookback, n_out, horizon, norm_period, repeat, level)
+                                     lookback, n_out, horizon, norm_period, repeat, level, fork)
     return Windows(make(train_ends, train_s), make(val_ends, val_s))
