@@ -18,9 +18,7 @@ MASE (scaled by the in-sample seasonal-naive MAE at m) and fit seconds.
 
 import argparse
 import ast
-import datetime
 import os
-import platform
 import sys
 import time
 import warnings
@@ -28,6 +26,7 @@ import warnings
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
+from report import header, write  # noqa: E402
 from series import SERIES, split  # noqa: E402
 
 from tsgate import LSTMForecaster, metrics  # noqa: E402
@@ -158,18 +157,14 @@ def main():
         configs[name] = {k: ast.literal_eval(v) for k, v in (p.split("=") for p in kv.split(",") if p)}
     seeds, ensemble = ([0], 1) if args.quick else (args.seeds, args.ensemble)
     rows = run(args.series, configs, seeds, ensemble)
-    lines = [f"# Forecast accuracy on real series, {datetime.date.today()}", "",
-             f"- machine: {platform.machine()}, {os.cpu_count()} cores; tsgate default settings except horizon; "
-             f"seeds {seeds}; MAE of the hold-out (last h points); bold: best in the row.",
-             "- MASE scaled by the in-sample seasonal-naive MAE at the documented period m.", ""]
+    lines = header("Forecast accuracy on real series",
+                   f"tsgate default settings except horizon; seeds {seeds}; MAE of the hold-out (last h points); "
+                   "bold: best in the row.", "MASE scaled by the in-sample seasonal-naive MAE at the documented "
+                   "period m.")
     lines += table(rows, configs, ensemble) + [""] + summary(rows, configs) + ["", "## Details", ""]
     lines += detail(rows, configs, ensemble)
     lines += ["", "## Sources", ""] + [f"- {n}: {SERIES[n][4]}" for n in args.series]
-    text = "\n".join(lines) + "\n"
-    print(text)
-    if args.out:
-        with open(args.out, "w") as fh:
-            fh.write(text)
+    write(lines, args.out)
 
 
 if __name__ == "__main__":

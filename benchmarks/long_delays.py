@@ -19,36 +19,28 @@
 """
 
 import argparse
-import datetime
 import os
-import platform
+import sys
 import time
 import warnings
 
 import numpy as np
 import pandas as pd
 
-from tsgate import GRUForecaster, LSTMForecaster, LSTMRegressor
-from tsgate.datasets import adding_problem, delayed_echo, mackey_glass
+sys.path.insert(0, os.path.dirname(__file__))
+from report import header, write  # noqa: E402
+
+from tsgate import GRUForecaster, LSTMForecaster, LSTMRegressor  # noqa: E402
+from tsgate.datasets import adding_problem, delayed_echo, mackey_glass  # noqa: E402
 
 warnings.simplefilter("ignore")
-
-
-def adding_set(n, T, seed):
-    rng = np.random.default_rng(seed)
-    width = int(1.1 * T)
-    X, y = np.zeros((n, width, 2), np.float32), np.zeros(n, np.float32)
-    for i, length in enumerate(rng.integers(T, width + 1, n)):
-        xi, yi = adding_problem(1, int(length), random_state=int(rng.integers(1 << 30)))
-        X[i, -length:], y[i] = xi[0], yi[0]
-    return X, y
 
 
 def adding(lengths, epochs, inits):
     rows = []
     for T in lengths:
-        X, y = adding_set(4000, T, 1)
-        Xt, yt = adding_set(2560, T, 2)
+        X, y = adding_problem(4000, T, random_state=1, max_length=int(1.1 * T))
+        Xt, yt = adding_problem(2560, T, random_state=2, max_length=int(1.1 * T))
         for cell in ("lstm", "gru"):
             for init in (inits if T == lengths[0] else ["chrono"]):
                 t0 = time.perf_counter()
@@ -127,8 +119,7 @@ def main():
     add = adding(args.adding, args.epochs, ["chrono", "forget", "torch"]) if args.adding else []
     ech = echo(args.echo, echo_variants) if args.echo else []
     mg = [] if args.no_mackey else mackey()
-    lines = [f"# Long delays, {datetime.date.today()}", "",
-             f"- machine: {platform.machine()}, {os.cpu_count()} cores; seed 0; unidirectional networks only", "",
+    lines = header("Long delays", "seed 0; unidirectional networks only") + [
              "## Adding problem (2,560 test sequences, wrong when |error| >= 0.04)", "",
              "| T | cell | init | sequences seen | wrong | % | fit s |", "|---|---|---|---|---|---|---|"]
     lines += [f"| {T} | {c} | {i} | {s:,} | {w} | {100 * w / 2560:.2f} | {t:.1f} |" for T, c, i, s, w, t in add]
@@ -139,11 +130,7 @@ def main():
         lines += ["", "## Mackey-Glass tau=17 (Jaeger 2001 protocol; NRMSE at step 84; analogue ~0.04, aim 0.01)", "",
                   "| model | NRMSE@84 | fit s | lookback |", "|---|---|---|---|"]
         lines += [f"| {n} | {e:.4f} | {t:.1f} | {lb} |" for n, e, t, lb in mg]
-    text = "\n".join(lines) + "\n"
-    print(text)
-    if args.out:
-        with open(args.out, "w") as fh:
-            fh.write(text)
+    write(lines, args.out)
 
 
 if __name__ == "__main__":

@@ -34,7 +34,7 @@ def mackey_glass(n=2000, tau=17, a=0.2, b=10, g=0.1, dt=0.1, subsample=10, washo
     return pd.Series(out, name=f"mackey_glass_tau{tau}")
 
 
-def adding_problem(n_sequences=1000, length=100, random_state=None):
+def adding_problem(n_sequences=1000, length=100, random_state=None, max_length=None):
     """The adding problem of Hochreiter & Schmidhuber (1997), experiment 4.
 
     Each sequence has two channels: values uniform in [-1, 1] and markers.
@@ -43,13 +43,20 @@ def adding_problem(n_sequences=1000, length=100, random_state=None):
     ``0.5 + (X1 + X2) / 4`` where X1, X2 are the marked values, so the
     information lies up to ``length`` steps back.
 
+    With ``max_length`` (the paper's protocol: ``int(1.1 * length)``) each
+    sequence has its own length, uniform in ``length .. max_length``, and is
+    left-padded with zeros to ``max_length``: the markers then sit between
+    ``length`` and ``max_length`` steps before the end.
+
     Returns
     -------
-    X : ndarray (n_sequences, length, 2), float32
+    X : ndarray (n_sequences, length or max_length, 2), float32
     y : ndarray (n_sequences,), float32
     """
     if length < 22:
         raise ParameterError("length must be at least 22")
+    if max_length is not None:
+        return _padded_adding(n_sequences, length, int(max_length), random_state)
     rng = np.random.default_rng(random_state)
     X = np.zeros((n_sequences, length, 2), np.float32)
     X[:, :, 0] = rng.uniform(-1, 1, (n_sequences, length))
@@ -61,6 +68,17 @@ def adding_problem(n_sequences=1000, length=100, random_state=None):
     X[rows, second, 1] = 1.0
     y = 0.5 + (X[rows, first, 0] + X[rows, second, 0]) / 4.0
     return X, y.astype(np.float32)
+
+
+def _padded_adding(n, length, max_length, random_state):
+    if max_length < length:
+        raise ParameterError(f"max_length ({max_length}) must be at least length ({length})")
+    rng = np.random.default_rng(random_state)
+    X, y = np.zeros((n, max_length, 2), np.float32), np.zeros(n, np.float32)
+    for i, L in enumerate(rng.integers(length, max_length + 1, n)):
+        xi, yi = adding_problem(1, int(L), random_state=int(rng.integers(1 << 30)))
+        X[i, -L:], y[i] = xi[0], yi[0]
+    return X, y
 
 
 def delayed_echo(n=2000, lag=100, noise=0.05, freq="h", start="2020-01-01", random_state=None):
