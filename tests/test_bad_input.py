@@ -76,7 +76,7 @@ def _cases(d):
         (["forecast", _write(d / "gap.csv", gap)], ["irregular time index"]),
         (["forecast", _write(d / "nan.csv", nan)], ["column 'sales' has NaN", "2000-06-01", "--fill ffill"]),
         (["forecast", _write(d / "allnan.csv", _monthly_csv(values=[np.nan] * 47 + [1.0]).assign(
-            sales=np.nan, level=1.0)), "--target", "sales", "--fill", "ffill"], ["'sales'", "no finite value"]),
+            sales=np.nan, level=1.0)), "--target", "sales", "--fill", "ffill"], ["'sales'", "has no values"]),
         (["forecast", _write(d / "inf.csv", _monthly_csv(values=np.where(np.arange(48) == 10, np.inf, 1.0 + np.arange(48))))],
          ["NaN or inf", "2000-11-01"]),
         (["forecast", _write(d / "huge.csv", huge)], ["column 'sales'", "too large to standardise", "2001-09-01"]),

@@ -72,8 +72,11 @@ def test_scalers():
     assert np.allclose(fit_scaler(None, v)[1], [1.0, 1.0])
     with pytest.raises(ParameterError, match="scaler must be one of"):
         fit_scaler("zscore", v)
-    sc = Scaling.fit("robust", v, np.zeros((3, 0)))
+    sc = Scaling.fit("robust", [v[:, 0], v[:, 1]], [np.zeros((3, 0))])  # per series; covariates pooled
     assert sc.c_loc.shape == (0,) and np.allclose(sc.t_loc, [3, 5])
+    sc = Scaling.fit("standard", [np.array([1.0, 3.0]), np.array([10.0, 30.0, 50.0])],
+                     [np.array([[1.0], [2.0]]), np.array([[3.0], [4.0], [5.0]])])  # ragged series
+    assert np.allclose(sc.t_loc, [2, 30]) and np.allclose(sc.c_loc, [3.0])
 
 
 def test_frequency_parser_and_defaults():
@@ -110,3 +113,15 @@ def test_fill_policies():
         frames.numeric_block(df, ["y"], "X", None)
     with pytest.raises(DataError, match="no finite value to fill from"):
         frames.numeric_block(pd.DataFrame({"y": [np.nan, np.nan]}), ["y"], "X", "ffill")
+
+
+def test_ragged_series_are_windowed_on_their_own_spans_with_stride_and_cap():
+    z = [np.arange(30.0), np.arange(100.0, 112.0)]  # a long and a short series
+    past, known = [np.zeros((30, 0)), np.zeros((12, 0))], [np.zeros((30, 0)), np.zeros((12, 0))]
+    w = make_windows(z, past, known, 4, 2, 2, 0.0, 0, 0)
+    assert w.train.n == (30 - 4 - 2 + 1) + (12 - 4 - 2 + 1)
+    X, Y, _ = w.train.batch(np.flatnonzero(w.train.series == 1))
+    assert X[0, :, 0].tolist() == [100, 101, 102, 103] and Y[-1].tolist() == [110, 111]  # never across series
+    capped = make_windows(z, past, known, 4, 2, 2, 0.0, 0, 0, stride=3, max_per_series=4)
+    ends = capped.train.ends[capped.train.series == 0]
+    assert len(ends) == 4 and ends[-1] == 27 and np.all(np.diff(ends) == 3)  # the most recent, every third

@@ -1,17 +1,19 @@
-"""The fit side's structure choices and checks, mixed into the forecasters.
+"""The fit side of the forecasters: the data, the structure choices and the checks.
 
 :class:`FitMixin` holds what :meth:`tsgate.forecaster._RecurrentForecaster.fit`
-decides beyond reading the data: the seasonal periods, lookback, segments,
-window normalisation and highway (by the rules of :mod:`tsgate.recipe`), what
-the highway's candidate starts need, and the check that training did not fail.
-The prediction side is :mod:`tsgate.forecasting`.
+does besides training: the panel of series (:mod:`tsgate.panel`), short
+series, scaling and windows; the seasonal periods, lookback, segments, window
+normalisation and highway (by the rules of :mod:`tsgate.recipe`) and what the
+highway's candidate starts need; the check that training did not fail; the
+stateful path. The prediction side is :mod:`tsgate.forecasting`.
 """
 
 from types import SimpleNamespace
 
 import numpy as np
+import pandas as pd
 
-from . import recipe
+from . import frames, recipe
 from .baselines import AR, validation_mae
 from .elementmath import TrainingDivergedError
 from .errors import DataError, ParameterError
@@ -20,9 +22,10 @@ from .highway import baseline_candidates, linear_options
 from .seasonality import detect_periods, main_period
 from .training import _quantile_levels as _levels, evaluate, zero_prediction_loss
 from .model import SequenceModel
+from .panel import to_panel
 from .params import seed_from
 from .stateful import step_predictions, step_targets, train_stateful, warm
-from .windows import spread_sample
+from .windows import Scaling, check_scaled, make_windows, spread_sample
 
 
 def model_seed(seed, k):
@@ -30,55 +33,162 @@ def model_seed(seed, k):
 
 
 class FitMixin:
-    """Structure choices of a fit (see the module docstring)."""
+    """The data preparation and structure choices of a fit (see the module docstring)."""
 
-    def _choose_structure(self, tv, pv, fv, cal):
-        """Seasonal periods, lookback, segments, normalisation and highway (:mod:`tsgate.recipe`)."""
-        H, n = self.horizon_, len(tv)
-        self.seasonal_periods_ = detect_periods(tv, self.freq_, H, self.seasonal_periods)
+    def _training_panel(self, X, y):
+        """The training data as a panel, from the ``fit(X)`` or ``fit(X, y)`` form."""
+        if y is None:
+            return to_panel(X, id_col=self.id_col, time_col=self.time_col, target=self.target,
+                            future_covariates=self.future_covariates, strategy=self.strategy, fill=self.fill)
+        ydf, _ = frames.as_frame(y, name="y")
+        targets = list(ydf.columns)
+        if X is not None:
+            xdf, _ = frames.as_frame(X, self.time_col, name="X")
+            if not xdf.index.equals(ydf.index):
+                raise DataError(f"{pname('X')} and y must share the same index")
+            ydf = pd.concat([ydf, xdf], axis=1)
+        panel = to_panel(ydf, target=targets, future_covariates=self.future_covariates, strategy=self.strategy,
+                         fill=self.fill)
+        panel.index_kind = frames.index_kind(y)
+        return panel
+
+    def _set_layout(self, panel):
+        """Series, column roles, frequency, cutoffs and horizon of the fit; the
+        series' arrays (targets, past and future covariates, calendar)."""
+        self.form_, self.id_col_, self.time_name_ = panel.form, panel.id_col, panel.time_name
+        self.ids_ = list(panel.ids)
+        self.targets_ = list(panel.ids) if panel.form == "wide" else [panel.target]
+        self.past_covariates_, self.future_covariates_ = list(panel.past_names), list(panel.future_names)
+        self.freq_, self.index_kind_, self.index_name_ = panel.freq, panel.index_kind, panel.time_name
+        self.cutoffs_ = [s.index[-1] for s in panel.series]
+        self.cutoff_ = self.cutoffs_[0]
+        self.horizon_ = frames.default_horizon(self.freq_) if self.horizon is None else self.horizon
+        self._indexes = [s.index for s in panel.series]
+        cals = [frames.calendar(s.index, self.freq_) if self.calendar_features else np.zeros((len(s.y), 0))
+                for s in panel.series]
+        return [s.y for s in panel.series], [s.past for s in panel.series], [s.future for s in panel.series], cals
+
+    def _drop_short(self, ys, ps, fs, cals):
+        """Series too short for one training window (or ``min_length``): an
+        error naming them, or (``on_short='skip'``) left out and listed in
+        ``fit_report_['skipped']``."""
+        need = 1 if self.stateful else self.lookback_ + self.horizon_ + 1 + (1 if self._validates() else 0)
+        need = max(need, self.min_length or 0)
+        short = [k for k, y in enumerate(ys) if len(y) < need]
+        self.fit_report_ = {"skipped": []}
+        if not short:
+            return ys, ps, fs, cals
+        names = ", ".join(f"series {self.ids_[k]!r} ({len(ys[k])} rows)" for k in short[:10])
+        if self.on_short == "raise" or len(short) == len(ys):
+            raise DataError(f"the series is too short: {len(ys[short[0]])} rows, but {pname('lookback')} "
+                            f"({self.lookback_}) + {pname('horizon')} ({self.horizon_}) + windows for training/"
+                            f"validation need at least {need}: {names}{' ...' if len(short) > 10 else ''}"
+                            + ("" if self.on_short == "skip" else f" (or set {pname('on_short', 'skip')})"))
+        keep = [k for k in range(len(ys)) if k not in set(short)]
+        self.fit_report_["skipped"] = [self.ids_[k] for k in short]
+        self.ids_ = [self.ids_[k] for k in keep]
+        if self.form_ == "wide":
+            self.targets_ = list(self.ids_)
+        self.cutoffs_ = [self.cutoffs_[k] for k in keep]
+        self._indexes = [self._indexes[k] for k in keep]
+        pick = lambda values: [values[k] for k in keep]  # noqa: E731
+        return pick(ys), pick(ps), pick(fs), pick(cals)
+
+    def _fit_scaling(self, ys, ps, fs):
+        """Per-series and per-covariate scaling, checked to give finite float32 inputs."""
+        covs = [np.concatenate([p, f], axis=1) for p, f in zip(ps, fs)]
+        sc = Scaling.fit(self.scaler, ys, covs)
+        for k, (y, cov, index) in enumerate(zip(ys, covs, self._indexes)):
+            check_scaled(y[:, None], sc.t_loc[[k]], sc.t_scale[[k]], [self.ids_[k]], index)
+            check_scaled(cov, sc.c_loc, sc.c_scale, self.past_covariates_ + self.future_covariates_, index)
+        return sc
+
+    def _windows(self, ys, ps, fs, cals):
+        """Training and validation windows of the scaled series."""
+        sc, P = self.scaling_, len(self.past_covariates_)
+        z = [(y - sc.t_loc[k]) / sc.t_scale[k] for k, y in enumerate(ys)]
+        covs = [(np.concatenate([p, f], axis=1) - sc.c_loc) / sc.c_scale for p, f in zip(ps, fs)]
+        known = [np.concatenate([c[:, P:], cal], axis=1) for c, cal in zip(covs, cals)]
+        steps_out = self.horizon_ if self.strategy == "direct" else 1
+        self.n_quantiles_ = len(self.quantiles) if (self.loss == "pinball" and self.quantiles) else 1
+        windows = make_windows(z, [c[:, :P] for c in covs], known, self.lookback_, steps_out, steps_out,
+                               self.validation_fraction if self.early_stopping else 0.0, 1 if self._validates() else 0,
+                               self.norm_period_, repeat=self.n_quantiles_, level=self.level_, fork=self.fork,
+                               stride=self.stride, max_per_series=self.max_windows_per_series)
+        if self.max_windows is not None:  # validation runs every epoch: a quarter of the training sample
+            windows.val = spread_sample(windows.val, max(1, self.max_windows // 4))
+        return windows
+
+    def _remember_tail(self, ys, ps, fs):
+        """Each series' last ``lookback_`` rows: the input of its next forecast."""
+        L = self.lookback_
+        self.last_targets_ = np.stack([y[-L:] for y in ys], axis=1)  # (L, S)
+        self.last_past_ = np.stack([p[-L:] for p in ps])  # (S, L, P)
+        self.last_future_ = np.stack([f[-L:] for f in fs])  # (S, L, F)
+        del self._indexes
+        return self
+
+
+    def _choose_lookback(self, ys):
+        """Seasonal periods (on the longest series), lookback, segments and
+        highway width (:mod:`tsgate.recipe`). The lookback fits the shortest
+        series, or the median one with ``on_short='skip'`` (shorter series are
+        then left out)."""
+        H = self.horizon_
+        longest = max(ys, key=len)
+        self.seasonal_periods_ = detect_periods(longest, self.freq_, H, self.seasonal_periods)
         m = self.seasonal_period_ = main_period(self.seasonal_periods_)
+        lengths = np.array([len(y) for y in ys if len(y) >= (self.min_length or 0)] or [len(longest)])
+        n = int(np.median(lengths)) if self.on_short == "skip" else int(lengths.min())
         lookback = recipe.choose_lookback(n, H, m, self.lookback)
         self.segment_length_, lookback = recipe.choose_segment(lookback, self.seasonal_periods_, self.segment_length,
                                                                cap=None if self.lookback else (n - H) // 2)
-        n_val_min = 1 if self._validates() else 0
-        if n < lookback + H + 1 + n_val_min:
-            raise DataError(f"the series is too short: {n} rows, but {pname('lookback')} ({lookback}) + "
-                            f"{pname('horizon')} ({H}) + {1 + n_val_min} window(s) for training/validation need "
-                            f"at least {lookback + H + 1 + n_val_min}")
         if self.fork:  # raw windows, read step by step
             self.segment_length_, lookback = 1, recipe.choose_lookback(n, H, m, self.lookback)
         self.lookback_ = lookback
         self.ar_window_ = 0 if self.fork else recipe.choose_ar_window(lookback, self.ar_window)
-        if self.window_norm == "seasonal" and lookback < m:
+
+    def _choose_norm(self, ys, ps, fs, cals):
+        """The window normalisation; 'auto' by the best linear start on validation."""
+        m = self.seasonal_period_
+        if self.window_norm == "seasonal" and self.lookback_ < m:
             raise ParameterError(f"{pname('window_norm', 'seasonal')} needs a lookback of at least the "
-                                 f"seasonal period {m}, got {lookback}")
-        error = (lambda norm: self._linear_error(tv, pv, fv, cal, norm)) if self._validates() else None
-        norm = None if self.fork else recipe.choose_norm(self.window_norm, m, lookback, error)
+                                 f"seasonal period {m}, got {self.lookback_}")
+        error = (lambda norm: self._linear_error(ys, ps, fs, cals, norm)) if self._validates() else None
+        norm = None if self.fork else recipe.choose_norm(self.window_norm, m, self.lookback_, error)
         self.window_norm_, self.norm_period_ = norm, recipe.norm_period(norm, m)
         self.level_ = self.norm_period_ > 0
 
-    def _linear_error(self, tv, pv, fv, cal, norm):
+    def _linear_error(self, ys, ps, fs, cals, norm):
         """Validation MSE of the best linear start under ``norm`` (for window_norm='auto')."""
         self.window_norm_, self.norm_period_ = norm, recipe.norm_period(norm, self.seasonal_period_)
         self.level_ = self.norm_period_ > 0
-        windows = self._windows(tv, pv, fv, cal)
+        windows = self._windows(ys, ps, fs, cals)
         n_in, n_out, n_extra = self._sizes(windows.train)
         shape = SimpleNamespace(n_extra=n_extra, n_ar=self.ar_window_, n_outputs=n_out)
-        hw = self._highway_start(tv, windows)
+        hw = self._highway_start(ys, windows)
         hw.pop("ar_all")
         _, errors = linear_options(shape, windows.train, windows.val, baseline_candidates(shape, **hw))
         return min(errors.values())
 
-    def _highway_start(self, tv, windows):
+    def _highway_start(self, ys, windows):
         """What the highway's candidate starts need (:func:`tsgate.highway.baseline_candidates`):
-        an AR(p) by AIC on the scaled series' rows before the validation tail."""
-        z = (tv - self.scaling_.t_loc) / self.scaling_.t_scale
-        first = int(windows.val.ends.min() - windows.val.series[0] * len(tv)) + 1 if windows.val.n else len(tv)
+        an AR(p) by AIC, pooled over the scaled series, on each series' rows
+        before its validation tail (and one on all their rows, for the refit)."""
+        sc = self.scaling_
+        z = [(y - sc.t_loc[k]) / sc.t_scale[k] for k, y in enumerate(ys)]
+        val = windows.val
+        firsts = [len(zi) - self.horizon_ for zi in z]
+        for k in np.unique(val.series):
+            firsts[k] = int(val.ends[val.series == k].min() - windows.starts[k]) + 1
         order = min(24, self.ar_window_)  # the highway must hold the AR's lags
-        fit = lambda end: (AR(order).fit([z[:end, s] for s in range(z.shape[1])])  # noqa: E731
-                           if end > 10 and order else None)
-        return dict(norm_period=self.norm_period_, period=self.seasonal_period_, ar=fit(first), level=self.level_,
-                    repeat=self.n_quantiles_, ar_all=fit(len(tv) - self.horizon_))
+
+        def fit(ends):
+            parts = [zi[:end] for zi, end in zip(z, ends) if end > 10]
+            return AR(order).fit(parts) if parts and order else None
+
+        return dict(norm_period=self.norm_period_, period=self.seasonal_period_, ar=fit(firsts), level=self.level_,
+                    repeat=self.n_quantiles_, ar_all=fit([len(zi) - self.horizon_ for zi in z]))
 
     def _check_learned(self, windows, models):
         """Raise when training made the validation loss ten times worse than
@@ -106,24 +216,22 @@ class FitMixin:
 
     # -- stateful training (tsgate.stateful) ------------------------------------
 
-    def _fit_stateful(self, df, tv, pv, fv, cal):
-        """Fit by truncated BPTT over whole series, then warm the state over the history."""
+    def _fit_stateful(self, ys, ps, cals):
+        """Fit by truncated BPTT over whole series, then warm the state over each history."""
         if self.future_covariates_ or self.loss == "pinball" or self.strategy != "direct":
             raise ParameterError(f"{pname('stateful', True)} needs {pname('strategy', 'direct')}, no "
                                  f"{pname('future_covariates')} and a point loss")
         if self.window_norm == "seasonal":
             raise ParameterError(f"{pname('stateful', True)} takes {pname('window_norm')} 'last' or None")
-        H, n = self.horizon_, len(tv)
-        self.seasonal_periods_ = detect_periods(tv, self.freq_, H, self.seasonal_periods)
-        self.seasonal_period_ = main_period(self.seasonal_periods_)
+        H = self.horizon_
         self.window_norm_ = None if self.window_norm is None else "last"
         self.norm_period_, self.level_, self.ar_window_ = int(self.window_norm_ == "last"), False, 0
         self.segment_length_, self.lookback_, self.n_quantiles_ = 1, 1, 1
-        n_val = int(round((n - H) * self.validation_fraction)) if self._validates() else 0
-        if n - H - n_val < 2:
-            raise DataError(f"the series is too short: {n} rows for {pname('horizon')} {H}")
-        rows, targets = self._stateful_rows(tv, pv, cal)
-        starts = [n - H - n_val] * len(rows)
+        rows, targets = self._stateful_rows(ys, ps, cals)
+        starts = [len(y) - H - (int(round((len(y) - H) * self.validation_fraction)) if self._validates() else 0)
+                  for y in ys]
+        if min(starts) < 2:
+            raise DataError(f"the series is too short: {min(len(y) for y in ys)} rows for {pname('horizon')} {H}")
         spec = self._model_spec(rows[0].shape[1], H, 0)
         spec.update(n_ar=0, segment_length=1, per_step=True, chrono_max=max(3, self.tbptt))
         settings = dict(tbptt=self.tbptt, streams=self.batch_size, loss=self.loss, learning_rate=self.learning_rate,
@@ -133,38 +241,42 @@ class FitMixin:
         seed = seed_from(self.random_state)
         self.models_, self.histories_ = [], []
         for k in range(self.n_models):
-            model = SequenceModel(**spec, random_state=None if seed is None else seed + k)
+            model = SequenceModel(**spec, random_state=model_seed(seed, k))
             self.histories_.append(train_stateful(model, rows, targets, starts, random_state=model_seed(seed, k),
                                                   **settings))
             self.models_.append(model)
         self.model_, self.history_ = self.models_[0], self.histories_[0]
         self.states_ = [[warm(m, X) for X in rows] for m in self.models_]  # per member, per series
-        self._calibrate_stateful(tv, rows, targets, starts[0])
+        self._calibrate_stateful(ys, rows, targets, starts)
 
-    def _stateful_rows(self, tv, pv, cal):
+    def _stateful_rows(self, ys, ps, cals):
         """Per series: inputs (n, D) [scaled target, past covariates, calendar] and step targets (n, H)."""
-        sc = self.scaling_
-        z = (tv - sc.t_loc) / sc.t_scale
-        past = (pv - sc.c_loc[:pv.shape[1]]) / sc.c_scale[:pv.shape[1]]
-        rows = [np.concatenate([z[:, [s]], past, cal], axis=1) for s in range(z.shape[1])]
-        return rows, [step_targets(z[:, s], self.horizon_, self.window_norm_) for s in range(z.shape[1])]
+        sc, P = self.scaling_, len(self.past_covariates_)
+        z = [(y - sc.t_loc[k]) / sc.t_scale[k] for k, y in enumerate(ys)]
+        rows = [np.concatenate([zi[:, None], (p - sc.c_loc[:P]) / sc.c_scale[:P], cal], axis=1)
+                for zi, p, cal in zip(z, ps, cals)]
+        return rows, [step_targets(zi, self.horizon_, self.window_norm_) for zi in z]
 
-    def _calibrate_stateful(self, tv, rows, targets, start):
-        """Conformal residuals and validation scores from the validation steps."""
+    def _calibrate_stateful(self, ys, rows, targets, starts):
+        """Conformal residuals and validation scores from every series' validation steps."""
         H = self.horizon_
-        end = len(tv) - H
-        self.val_residuals_, self.val_scores_, self.fit_report_ = np.zeros((0, H)), {}, {}
-        if start >= end:
+        self.val_residuals_, self.val_scores_ = np.zeros((0, H)), {}
+        res, scale, base = [], [], []
+        for k, (y, X, start) in enumerate(zip(ys, rows, starts)):
+            end = len(y) - H
+            if start >= end:
+                continue
+            pred = np.median([step_predictions(m, X)[start:end] for m in self.models_], axis=0)
+            res.append(targets[k][start:end] - pred)
+            scale.append(np.full(end - start, self.scaling_.t_scale[k]))
+            base.append(validation_mae(y, np.arange(start, end), H, self.seasonal_period_, start)[0])
+        if not res:
             return
-        res = [targets[s][start:end] - np.median([step_predictions(m, X)[start:end] for m in self.models_], axis=0)
-               for s, X in enumerate(rows)]
         self.val_residuals_ = np.concatenate(res)
-        scale = np.repeat(self.scaling_.t_scale, end - start)[:, None]
-        mae = float(np.mean(np.abs(self.val_residuals_ * scale)))
-        base = [validation_mae(tv[:, s], np.arange(start, end), H, self.seasonal_period_, start)[0]
-                for s in range(tv.shape[1])]
+        mae = float(np.mean(np.abs(self.val_residuals_ * np.concatenate(scale)[:, None])))
         base = {k: float(np.mean([b[k] for b in base])) for k in base[0]}
         best = min(base, key=base.get)
-        self.val_scores_ = {"mae": mae, "seasonal_naive_mae": base["seasonal_naive"], "n_windows": end - start}
-        self.fit_report_ = {"validation_mae": {"network": mae, **base}, "best_baseline": best,
-                            "beats_best_baseline": bool(mae < base[best]), "n_windows": end - start}
+        n = len(self.val_residuals_)
+        self.val_scores_ = {"mae": mae, "seasonal_naive_mae": base["seasonal_naive"], "n_windows": n}
+        self.fit_report_.update({"validation_mae": {"network": mae, **base}, "best_baseline": best,
+                                 "beats_best_baseline": bool(mae < base[best]), "n_windows": n})

@@ -22,23 +22,24 @@ window is expressed relative to its last value or its last season
 import numbers
 
 import numpy as np
-import pandas as pd
 from sklearn.base import BaseEstimator
 
 from . import bundle, frames, persist
 from .baselines import BaselineForecaster
 from .ensemble import fit_members
-from .errors import DataError, ParameterError
+from .errors import ParameterError
 from .errors import name as pname
+from .attribution import AttributionMixin
 from .fitting import FitMixin
 from .forecasting import ForecastMixin
+from .panelio import PanelIOMixin
 from .params import NETWORK, TRAINING, Interval, ListOf, StrOptions, seed_from, validate_params
-from .windows import SCALERS, Scaling, check_scaled, make_windows, spread_sample
+from .windows import SCALERS, spread_sample
 
 _INT = numbers.Integral
 
 
-class _RecurrentForecaster(FitMixin, ForecastMixin, BaseEstimator):
+class _RecurrentForecaster(FitMixin, ForecastMixin, PanelIOMixin, AttributionMixin, BaseEstimator):
     """Shared implementation; see :class:`LSTMForecaster` for the parameters."""
 
     _cell = "lstm"
@@ -67,6 +68,11 @@ class _RecurrentForecaster(FitMixin, ForecastMixin, BaseEstimator):
         "stateful": ["boolean"],
         "fork": ["boolean"],
         "tbptt": [Interval(_INT, 2, None, closed="left")],
+        "id_col": [str, _INT, None],
+        "min_length": [Interval(_INT, 1, None, closed="left"), None],
+        "on_short": [StrOptions({"raise", "skip"})],
+        "stride": [Interval(_INT, 1, None, closed="left")],
+        "max_windows_per_series": [Interval(_INT, 1, None, closed="left"), None],
     }
 
     def __init__(self, lookback=None, horizon=None, hidden_size=32, num_layers=1, bidirectional=False,
@@ -75,9 +81,9 @@ class _RecurrentForecaster(FitMixin, ForecastMixin, BaseEstimator):
                  patience=25, loss="mse", quantiles=None, scaler="standard", strategy="direct",
                  window_norm="auto", seasonal_periods=None, ar_window="auto", segment_length="auto",
                  init="chrono", n_models=1, n_jobs=None, refit=True, fork=False, stateful=False, tbptt=100,
-                 target=None, time_col=None,
-                 future_covariates=None, calendar_features=False, fill=None, max_windows=10_000, time_budget=None,
-                 random_state=0, device="cpu", verbose=0):
+                 target=None, time_col=None, id_col=None, future_covariates=None, calendar_features=False, fill=None,
+                 min_length=None, on_short="raise", stride=1, max_windows_per_series=None, max_windows=10_000,
+                 time_budget=None, random_state=0, device="cpu", verbose=0):
         self.lookback = lookback
         self.horizon = horizon
         self.hidden_size = hidden_size
@@ -110,9 +116,14 @@ class _RecurrentForecaster(FitMixin, ForecastMixin, BaseEstimator):
         self.tbptt = tbptt
         self.target = target
         self.time_col = time_col
+        self.id_col = id_col
         self.future_covariates = future_covariates
         self.calendar_features = calendar_features
         self.fill = fill
+        self.min_length = min_length
+        self.on_short = on_short
+        self.stride = stride
+        self.max_windows_per_series = max_windows_per_series
         self.max_windows = max_windows
         self.time_budget = time_budget
         self.random_state = random_state
@@ -122,15 +133,19 @@ class _RecurrentForecaster(FitMixin, ForecastMixin, BaseEstimator):
     # ------------------------------------------------------------------ fit
 
     def fit(self, X, y=None):
-        """Fit on a time-indexed Series/DataFrame.
+        """Fit on one series or a panel of series.
 
         Parameters
         ----------
-        X : pandas Series or DataFrame
-            With a DatetimeIndex, PeriodIndex or integer index (or
-            ``time_col``). The target column(s) are ``target`` (default: the
-            only numeric column); other numeric columns are past covariates,
-            except those named in ``future_covariates``.
+        X : pandas Series, DataFrame or dict
+            A wide frame with a DatetimeIndex, PeriodIndex or integer index
+            (or ``time_col``): the target column(s) are ``target`` (default:
+            the only numeric column), other numeric columns are covariates
+            shared by the targets; or a long frame with ``id_col`` (one row
+            per id and time); or a dict of Series/DataFrames by id. Past
+            covariates are every other numeric column; ``future_covariates``
+            names those known in advance. Series may start and end at
+            different times (:mod:`tsgate.panel`).
         y : pandas Series or DataFrame, optional
             scikit-learn form ``fit(X, y)``: y holds the target(s) and X the
             covariates (X may be None).
@@ -140,25 +155,23 @@ class _RecurrentForecaster(FitMixin, ForecastMixin, BaseEstimator):
         self
         """
         self._check_params()
-        df, freq, target = self._training_frame(X, y)
-        targets, past, future = frames.column_roles(df, target, self.future_covariates, self.strategy)
-        tv, pv, fv = (frames.numeric_block(df, cols, "X", self.fill) for cols in (targets, past, future))
-        cal = frames.calendar(df.index, freq) if self.calendar_features else np.zeros((len(df), 0))
-        self._set_layout(df, freq, targets, past, future)
-        self.scaling_ = self._fit_scaling(df.index, tv, np.concatenate([pv, fv], axis=1))
+        ys, ps, fs, cals = self._set_layout(self._training_panel(X, y))
+        self._choose_lookback(ys)
+        ys, ps, fs, cals = self._drop_short(ys, ps, fs, cals)
+        self.scaling_ = self._fit_scaling(ys, ps, fs)
         if self.stateful:  # truncated BPTT over whole series (tsgate.stateful)
-            self._fit_stateful(df, tv, pv, fv, cal)
-            return self._remember_tail(tv, pv, fv)
-        self._choose_structure(tv, pv, fv, cal)
-        windows = self._windows(tv, pv, fv, cal)
+            self._fit_stateful(ys, ps, cals)
+            return self._remember_tail(ys, ps, fs)
+        self._choose_norm(ys, ps, fs, cals)
+        windows = self._windows(ys, ps, fs, cals)
         self.models_, self.histories_, selection = fit_members(
             self._model_spec(*self._sizes(windows.train)), windows.train, windows.val,
             self._train_settings(windows.val), self.n_models, seed_from(self.random_state), self.n_jobs,
-            self._highway_start(tv, windows), refit=self.refit)
+            self._highway_start(ys, windows), refit=self.refit)
         self.model_, self.history_ = self.models_[0], self.histories_[0]
         self._check_learned(windows, selection)
-        self._remember_tail(tv, pv, fv)
-        self._calibrate(windows.val, tv, selection)
+        self._remember_tail(ys, ps, fs)
+        self._calibrate(windows.val, ys, windows.starts, selection)
         self.lag_importance_ = self.lag_importance(source=spread_sample(windows.val if windows.val.n else
                                                                         windows.train, 1_000))
         return self
@@ -175,51 +188,8 @@ class _RecurrentForecaster(FitMixin, ForecastMixin, BaseEstimator):
                                  f"{pname('window_norm', None)}, no highway, segments, future covariates, reverse "
                                  "direction or quantiles")
 
-    def _training_frame(self, X, y):
-        """(frame, freq, target) from the ``fit(X)`` or ``fit(X, y)`` form."""
-        self.index_kind_ = frames.index_kind(X if y is None else y)
-        if y is None:
-            df, freq = frames.as_frame(X, self.time_col, name="X")
-            return df, freq, self.target
-        ydf, _ = frames.as_frame(y, name="y")
-        if X is not None:
-            xdf, _ = frames.as_frame(X, self.time_col, name="X")
-            if not xdf.index.equals(ydf.index):
-                raise DataError(f"{pname('X')} and y must share the same index")
-            ydf = pd.concat([ydf, xdf], axis=1)
-        df, freq = frames.as_frame(ydf, name="X")
-        return df, freq, list(frames.as_frame(y, name="y")[0].columns)
-
-    def _set_layout(self, df, freq, targets, past, future):
-        """Column roles, frequency, cutoff and horizon of the fit."""
-        self.targets_, self.past_covariates_, self.future_covariates_ = targets, past, future
-        self.freq_, self.cutoff_, self.index_name_ = freq, df.index[-1], df.index.name
-        self.horizon_ = frames.default_horizon(freq) if self.horizon is None else self.horizon
-
-    def _fit_scaling(self, index, tv, cov):
-        """Per-series and per-covariate scaling, checked to give finite float32 inputs."""
-        sc = Scaling.fit(self.scaler, tv, cov)
-        check_scaled(tv, sc.t_loc, sc.t_scale, self.targets_, index)
-        check_scaled(cov, sc.c_loc, sc.c_scale, self.past_covariates_ + self.future_covariates_, index)
-        return sc
-
     def _validates(self):
         return bool(self.early_stopping and self.validation_fraction > 0)
-
-    def _windows(self, tv, pv, fv, cal):
-        """Training and validation windows of the scaled series."""
-        sc = self.scaling_
-        covs = (np.concatenate([pv, fv], axis=1) - sc.c_loc) / sc.c_scale
-        known = np.concatenate([covs[:, pv.shape[1]:], cal], axis=1)
-        steps_out = self.horizon_ if self.strategy == "direct" else 1
-        self.n_quantiles_ = len(self.quantiles) if (self.loss == "pinball" and self.quantiles) else 1
-        windows = make_windows((tv - sc.t_loc) / sc.t_scale, covs[:, :pv.shape[1]], known, self.lookback_,
-                               steps_out, steps_out, self.validation_fraction if self.early_stopping else 0.0,
-                               1 if self._validates() else 0, self.norm_period_, repeat=self.n_quantiles_,
-                               level=self.level_, fork=self.fork)
-        if self.max_windows is not None:  # validation runs every epoch: a quarter of the training sample
-            windows.val = spread_sample(windows.val, max(1, self.max_windows // 4))
-        return windows
 
     @staticmethod
     def _sizes(source):
@@ -246,12 +216,6 @@ class _RecurrentForecaster(FitMixin, ForecastMixin, BaseEstimator):
                     max_epochs=self.max_epochs, batch_size=self.batch_size,
                     early_stopping=self.early_stopping and val.n > 0, patience=self.patience, callback=cb,
                     samples_per_epoch=self.max_windows, time_budget=self.time_budget)
-
-    def _remember_tail(self, tv, pv, fv):
-        """The last ``lookback_`` rows: the input of the next forecast."""
-        L = self.lookback_
-        self.last_targets_, self.last_past_, self.last_future_ = tv[-L:].copy(), pv[-L:].copy(), fv[-L:].copy()
-        return self
 
     # ------------------------------------------------------------ state
 
@@ -367,9 +331,18 @@ class LSTMForecaster(_RecurrentForecaster):
         over the whole history, and :meth:`update` advances it over the new
         rows only. So a dependency longer than any window can be learned and
         used. No lookback, highway or segments; CPU only.
-    target, time_col, future_covariates, calendar_features
-        Column roles; see :meth:`fit`. Calendar features are cyclical
-        encodings of the index (month, weekday, hour...).
+    target, time_col, id_col, future_covariates, calendar_features
+        Column roles; see :meth:`fit`. ``id_col``: the series id column of
+        a long frame. Calendar features are cyclical encodings of the index
+        (month, weekday, hour...).
+    min_length, on_short : int or None, 'raise' | 'skip'
+        Series shorter than ``min_length`` rows, or than one training window,
+        raise an error naming them, or are left out ('skip'; listed in
+        ``fit_report_['skipped']``).
+    stride, max_windows_per_series : int, int or None
+        Training windows of a series: every ``stride``-th end, at most
+        ``max_windows_per_series`` (the most recent), as Darts'
+        ``max_samples_per_ts``: a panel of many series trains in bounded memory.
     fill : None | 'ffill' | 'interpolate' | 'zero'
         Policy for NaN/inf. None (default) raises an error naming the column
         and the first bad timestamp.

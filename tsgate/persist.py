@@ -2,10 +2,11 @@
 
 :func:`fitted_state` turns a fitted forecaster into (metadata, arrays) and
 :func:`restore` rebuilds one from them; :mod:`tsgate.bundle` writes and reads
-them (versioned, atomic, pickle-free). Version 2 adds the structure chosen at
+them (versioned, atomic, pickle-free). Version 2 added the structure chosen at
 fit (seasonal periods, normalisation, linear highway, segments, ensemble
-members); version 1 files (tsgate 0.1.0) load with the structure they had:
-no highway, no segments, one member.
+members); version 3 panels (series ids, the data's form, each series' own
+cutoff and covariate tails). Version 1 files (tsgate 0.1.0) load with the
+structure they had: no highway, no segments, one member, one wide frame.
 """
 
 import numpy as np
@@ -17,25 +18,34 @@ from .model import SequenceModel
 from .params import seed_from, validate_params
 from .windows import Scaling
 
-FORMAT, VERSION, READS = "tsgate-model", 2, (1, 2)
+FORMAT, VERSION, READS = "tsgate-model", 3, (1, 2, 3)
 ARRAYS = ("last_targets_", "last_past_", "last_future_", "val_residuals_")  # and optional ones below
 #: Parameters a version 1 file lacks, at the values that reproduce its model.
 V1_PARAMS = dict(seasonal_periods=None, ar_window=0, segment_length=1, init="torch", n_models=1, max_windows=None,
                  time_budget=None, n_jobs=None, refit=False, stateful=False, tbptt=100)
 
 
+def _plain(v):
+    """A JSON-able id or time: NumPy scalars as Python ones, timestamps in ISO form."""
+    if isinstance(v, pd.Timestamp):
+        return v.isoformat()
+    return v.item() if isinstance(v, np.generic) else v
+
+
 def fitted_state(est):
     """(metadata, arrays) that describe the fitted forecaster ``est`` completely."""
     check_is_fitted(est, "model_")
-    params = {k: (int(v) if isinstance(v, np.integer) else v) for k, v in est.get_params().items()}
+    params = {k: _plain(v) for k, v in est.get_params().items()}
     params["verbose"] = 0 if callable(params["verbose"]) else params["verbose"]
     params["random_state"] = seed_from(params["random_state"])
     cutoff = est.cutoff_
     meta = {
-        "class": type(est).__name__, "params": params, "targets": list(est.targets_),
+        "class": type(est).__name__, "params": params, "targets": [_plain(t) for t in est.targets_],
         "past_covariates": list(est.past_covariates_), "future_covariates": list(est.future_covariates_),
-        "freq": est.freq_, "cutoff": cutoff.isoformat() if isinstance(cutoff, pd.Timestamp) else int(cutoff),
+        "freq": est.freq_, "cutoff": _plain(cutoff),
         "cutoff_kind": "timestamp" if isinstance(cutoff, pd.Timestamp) else "int",
+        "panel": {"ids": [_plain(i) for i in est.ids_], "form": est.form_, "id_col": _plain(est.id_col_),
+                  "time_name": _plain(est.time_name_), "cutoffs": [_plain(c) for c in est.cutoffs_]},
         "lookback": int(est.lookback_), "horizon": int(est.horizon_), "seasonal_period": int(est.seasonal_period_),
         "n_quantiles": int(est.n_quantiles_), "index_name": est.index_name_, "index_kind": est.index_kind_,
         "model": {"input_size": est.model_.input_size, "n_outputs": est.model_.n_outputs,
@@ -94,6 +104,7 @@ def restore(cls, meta, arrays, device="cpu"):
     """A fitted ``cls`` rebuilt from :func:`fitted_state`'s output (any version read)."""
     check_state(meta, arrays)
     params = dict(V1_PARAMS, **meta["params"]) if "structure" not in meta else dict(meta["params"])
+    params = {k: v for k, v in params.items() if k in cls().get_params()}
     params["device"] = device
     est = cls(**params)
     validate_params(est)
@@ -108,6 +119,7 @@ def restore(cls, meta, arrays, device="cpu"):
     est.future_covariates_ = meta["future_covariates"]
     est.freq_, est.lookback_ = meta["freq"], meta["lookback"]
     est.horizon_ = meta.get("horizon", params["horizon"])
+    _restore_panel(est, meta, arrays)
     m = meta["model"]
     spec = est._model_spec(m["input_size"], m["n_outputs"], m["n_extra"])
     if est.stateful:
@@ -154,3 +166,21 @@ def load(path, classes, device="cpu"):
         raise ModelFileError(f"{str(path)!r}: {exc}") from None
     except (KeyError, TypeError, ValueError) as exc:
         raise ModelFileError(f"{str(path)!r} is a damaged tsgate model file ({type(exc).__name__}: {exc})") from None
+
+
+def _restore_panel(est, meta, arrays):
+    """The panel part of the state; a version 1 or 2 file is one wide frame whose
+    covariate tails all series share."""
+    panel = meta.get("panel")
+    as_time = (lambda c: pd.Timestamp(c)) if meta["cutoff_kind"] == "timestamp" else int  # noqa: E731
+    if panel is None:
+        panel = {"ids": list(meta["targets"]), "form": "wide", "id_col": None, "time_name": meta.get("index_name"),
+                 "cutoffs": [meta["cutoff"]] * len(meta["targets"])}
+    est.ids_, est.form_, est.id_col_, est.time_name_ = panel["ids"], panel["form"], panel["id_col"], \
+        panel["time_name"]
+    est.cutoffs_ = [as_time(c) for c in panel["cutoffs"]]
+    S = len(est.ids_)
+    for name in ("last_past_", "last_future_"):
+        a = getattr(est, name)
+        if a.ndim == 2:  # version 1/2: (L, P), shared by the series
+            setattr(est, name, np.repeat(a[None], S, axis=0))

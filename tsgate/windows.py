@@ -55,9 +55,15 @@ class Scaling:
 
     @classmethod
     def fit(cls, kind, targets, covariates):
-        t_loc, t_scale = fit_scaler(kind, targets)
-        if covariates.shape[1]:
-            c_loc, c_scale = fit_scaler(kind, covariates)
+        """``targets``: one 1-D array per series (each scaled on its own);
+        ``covariates``: one (n_i, C) array per series (scaled per column,
+        pooled over the series)."""
+        loc_scale = [fit_scaler(kind, y[:, None]) for y in targets]
+        t_loc = np.array([ls[0][0] for ls in loc_scale])
+        t_scale = np.array([ls[1][0] for ls in loc_scale])
+        cov = np.concatenate(covariates, axis=0)
+        if cov.shape[1]:
+            c_loc, c_scale = fit_scaler(kind, cov)
         else:
             c_loc, c_scale = np.zeros(0), np.ones(0)
         return cls(t_loc, t_scale, c_loc, c_scale)
@@ -176,22 +182,30 @@ def spread_sample(source, limit):
 
 
 def forecast_source(z, past, known, known_future, lookback, horizon, norm_period, level):
-    """A one-window source ending at the last of the ``lookback`` rows (z, past,
-    known), with the known-future features of the next ``horizon`` rows:
-    the input of a forecast, normalised exactly as in training."""
-    rows = np.concatenate([series_rows(z, past, known),
-                           series_rows(np.zeros(horizon), np.zeros((horizon, past.shape[1])), known_future)])
-    known_rows = np.concatenate([known, known_future], axis=0)
-    return WindowSource(rows, known_rows, np.array([lookback - 1]), np.zeros(1, np.int64), lookback, horizon,
+    """A source of one window per series, each ending at the last of its
+    ``lookback`` rows (lists, per series: z (L,), past (L, P), known (L, K))
+    with the known-future features of the next ``horizon`` rows
+    (``known_future``: per series (horizon, K)): the input of a forecast,
+    normalised exactly as in training. Single arrays mean one series."""
+    if not isinstance(z, list):
+        z, past, known, known_future = [z], [past], [known], [known_future]
+    rows, known_rows = [], []
+    for zi, pi, ki, fi in zip(z, past, known, known_future):
+        rows += [series_rows(zi, pi, ki), series_rows(np.zeros(horizon), np.zeros((horizon, pi.shape[1])), fi)]
+        known_rows += [ki, fi]
+    S = len(z)
+    ends = np.arange(S) * (lookback + horizon) + lookback - 1
+    return WindowSource(np.concatenate(rows), np.concatenate(known_rows), ends, np.arange(S), lookback, horizon,
                         horizon, norm_period, level=level)
 
 
 @dataclass
 class Windows:
-    """The training and validation windows of a fit."""
+    """The training and validation windows of a fit (``starts``: each series' first row)."""
 
     train: WindowSource
     val: WindowSource
+    starts: np.ndarray = None
 
 
 def series_rows(z, past, known):
@@ -200,26 +214,35 @@ def series_rows(z, past, known):
 
 
 def make_windows(z, past, known, lookback, n_out, horizon, validation_fraction, min_val, norm_period, repeat=1,
-                 level=False, fork=False):
+                 level=False, fork=False, stride=1, max_per_series=None):
     """Windows of every series, split in time into training and validation.
 
-    z (n, S) scaled targets (one column per series); past (n, P) and known
-    (n, K) are shared by the series. Each series gives the windows ending at
-    rows ``lookback-1 .. n-horizon-1``; its last ``validation_fraction`` of
-    windows (at least ``min_val``, at most all but one) validate. See
-    :class:`WindowSource` for ``norm_period`` and ``level``.
+    Per series (lists): z (n_i,) scaled target, past (n_i, P), known (n_i, K);
+    a 2-D ``z`` (n, S) means S series sharing ``past`` and ``known``. Each
+    series gives the windows ending at its rows ``lookback-1 .. n_i-horizon-1``;
+    its last ``validation_fraction`` of windows (at least ``min_val``, at
+    most all but one) validate. Training windows are every ``stride``-th, and
+    at most ``max_per_series`` of them, the most recent. See
+    :class:`WindowSource` for ``norm_period``, ``level`` and ``fork``.
     """
-    n, S = z.shape
-    rows = np.concatenate([series_rows(z[:, s], past, known) for s in range(S)], axis=0)
-    known_rows = np.concatenate([known] * S, axis=0)
-    local = np.arange(lookback - 1, n - horizon)
-    N = len(local)
-    n_val = min(max(int(round(N * validation_fraction)), min_val), N - 1)
+    if not isinstance(z, list):
+        z = [z[:, s] for s in range(z.shape[1])]
+        past, known = [past] * len(z), [known] * len(z)
+    rows = np.concatenate([series_rows(zi, pi, ki) for zi, pi, ki in zip(z, past, known)], axis=0)
+    known_rows = np.concatenate(known, axis=0)
+    starts = np.concatenate([[0], np.cumsum([len(zi) for zi in z])[:-1]]).astype(np.int64)
     train_ends, val_ends, train_s, val_s = [], [], [], []
-    for s in range(S):
-        ends = s * n + local
-        train_ends.append(ends[:N - n_val]), val_ends.append(ends[N - n_val:])
-        train_s.append(np.full(N - n_val, s)), val_s.append(np.full(n_val, s))
+    for s, zi in enumerate(z):
+        local = np.arange(lookback - 1, len(zi) - horizon)
+        N = len(local)
+        n_val = min(max(int(round(N * validation_fraction)), min_val), N - 1)
+        tr = local[:N - n_val][::-1][::stride][::-1]
+        if max_per_series is not None:
+            tr = tr[-max_per_series:]
+        train_ends.append(starts[s] + tr), val_ends.append(starts[s] + local[N - n_val:])
+        train_s.append(np.full(len(tr), s)), val_s.append(np.full(n_val, s))
     make = lambda e, s: WindowSource(rows, known_rows, np.concatenate(e), np.concatenate(s),  # noqa: E731
                                      lookback, n_out, horizon, norm_period, repeat, level, fork)
-    return Windows(make(train_ends, train_s), make(val_ends, val_s))
+    windows = Windows(make(train_ends, train_s), make(val_ends, val_s))
+    windows.starts = starts
+    return windows

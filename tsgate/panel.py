@@ -1,0 +1,180 @@
+"""Panels of series: long frames, dicts of series and wide frames, as one list of series.
+
+:func:`to_panel` reads any of the three forms the forecasters accept into a
+:class:`Panel` of :class:`Series` (id, regular time index, target values,
+past and future covariates), each series on its own span:
+
+* **long** (neuralforecast/statsforecast): one row per (id, time), with
+  ``id_col``, a time column (``time_col``, else ``ds``, else the index), the
+  target (``target``, else ``y``, else the only numeric column left) and
+  covariate columns;
+* **dict** (skforecast): ``{id: Series or DataFrame}``;
+* **wide**: one column per target series on a shared index; covariate
+  columns are shared by every series. Leading missing values of a series are
+  not data: its span starts at its first value.
+
+:meth:`Panel.frame` writes forecasts back in the form the data came in.
+Every problem is a :class:`~tsgate.errors.DataError` naming the series id.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from . import frames
+from .errors import DataError
+from .errors import name as pname
+
+
+@dataclass
+class Series:
+    """One series of a panel: its id, time index, target and covariates."""
+
+    id: object
+    index: pd.Index
+    y: np.ndarray  # (n,)
+    past: np.ndarray  # (n, P)
+    future: np.ndarray  # (n, F)
+
+
+@dataclass
+class Panel:
+    series: list
+    freq: object
+    form: str  # 'wide', 'long' or 'dict'
+    target: object  # the target column (long, dict); for wide, the ids are the target columns
+    past_names: list
+    future_names: list
+    id_col: object = None
+    time_name: object = None
+    index_kind: str = "datetime"
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def ids(self):
+        return [s.id for s in self.series]
+
+    def frame(self, values, index, columns):
+        """Forecasts back in the form the data came in.
+
+        ``values[k]`` is a dict column suffix -> (h,) array for series k
+        (suffix '' is the point forecast), ``index[k]`` its future index.
+        """
+        def name(k, suffix):
+            return f"{self.series[k].id if self.form == 'wide' else self.target}{suffix}"
+
+        if self.form == "wide":
+            if any(not idx.equals(index[0]) for idx in index):
+                raise DataError("the series end at different times: their forecasts cannot share one index; "
+                                f"pass a long frame ({pname('id_col')}=...) or a dict")
+            return pd.DataFrame({name(k, c): v[c] for k, v in enumerate(values) for c in columns}, index=index[0])
+        per = {s.id: pd.DataFrame({name(k, c): values[k][c] for c in columns}, index=index[k])
+               for k, s in enumerate(self.series)}
+        if self.form == "dict":
+            return per
+        parts = []
+        for sid, df in per.items():
+            df = df.rename_axis(self.time_name or "ds").reset_index()
+            df.insert(0, self.id_col, sid)
+            parts.append(df)
+        return pd.concat(parts, ignore_index=True)
+
+
+def _series(df, sid, targets_col, past, future, fill, name):
+    y = frames.numeric_block(df, [targets_col], name, fill)[:, 0]
+    return Series(sid, df.index, y, frames.numeric_block(df, past, name, fill),
+                  frames.numeric_block(df, future, name, fill))
+
+
+def _trim_leading(values, sid):
+    """Index of the first value of a wide column; a missing value inside or at
+    the end of the span is not leading."""
+    finite = np.isfinite(values)
+    if not finite.any():
+        raise DataError(f"series {sid!r} has no values")
+    return int(np.argmax(finite))
+
+
+def _wide(X, time_col, target, future_covariates, strategy, fill):
+    df, freq = frames.as_frame(X, time_col, name="X")
+    targets, past, future = frames.column_roles(df, target, future_covariates, strategy)
+    series = []
+    for t in targets:
+        start = _trim_leading(df[t].to_numpy(dtype=np.float64, na_value=np.nan), t)
+        part = df.iloc[start:]
+        series.append(_series(part, t, t, past, future, fill, "X"))
+    return Panel(series, freq, "wide", None, past, future, time_name=df.index.name,
+                 index_kind=frames.index_kind(X))
+
+
+def _long_time(X, time_col):
+    if time_col is not None:
+        return time_col
+    if "ds" in X.columns:
+        return "ds"
+    return None  # the index
+
+
+def _long(X, id_col, time_col, target, future_covariates, strategy, fill):
+    if id_col not in X.columns:
+        raise DataError(f"{pname('id_col')} {id_col!r} is not a column of {pname('X')}; columns: {list(X.columns)}")
+    time_col = _long_time(X, time_col)
+    values = [c for c in X.columns if c not in (id_col, time_col)]
+    if target is None and "y" in values:
+        target = "y"
+    if X[id_col].isna().any():
+        row = int(np.flatnonzero(X[id_col].isna().to_numpy())[0])
+        raise DataError(f"{pname('id_col')} {id_col!r} is missing on row {row}")
+    series, first = [], None
+    for sid, group in X.groupby(id_col, sort=False):
+        part = group.drop(columns=[id_col])
+        if time_col is not None and part[time_col].duplicated().any():
+            dup = part.loc[part[time_col].duplicated(), time_col].iloc[0]
+            raise DataError(f"series {sid!r} has two rows for the time {dup}")
+        try:
+            df, freq = frames.as_frame(part.sort_values(time_col) if time_col else part.sort_index(), time_col,
+                                       name=f"series {sid!r}")
+        except DataError as exc:
+            raise DataError(f"series {sid!r}: {exc}") from None
+        targets, past, future = frames.column_roles(df, target, future_covariates, strategy)
+        if len(targets) != 1:
+            raise DataError(f"series {sid!r}: a long frame has one target column; set {pname('target')}")
+        first = first or (freq, targets[0], past, future)
+        if str(freq) != str(first[0]):
+            raise DataError(f"series {sid!r} has frequency {freq}, the first series {first[0]}")
+        start = _trim_leading(df[targets[0]].to_numpy(dtype=np.float64, na_value=np.nan), sid)
+        series.append(_series(df.iloc[start:], sid, targets[0], past, future, fill, f"series {sid!r}"))
+    if not series:
+        raise DataError(f"{pname('X')} has no rows")
+    return Panel(series, first[0], "long", first[1], first[2], first[3], id_col=id_col,
+                 time_name=time_col or X.index.name or "ds")
+
+
+def _dict(X, time_col, target, future_covariates, strategy, fill):
+    if not X:
+        raise DataError(f"{pname('X')} is an empty dict")
+    series, first = [], None
+    for sid, data in X.items():
+        try:
+            df, freq = frames.as_frame(data, time_col, name=f"series {sid!r}")
+            targets, past, future = frames.column_roles(df, target, future_covariates, strategy)
+        except DataError as exc:
+            raise DataError(f"series {sid!r}: {exc}") from None
+        first = first or (freq, targets[0], past, future, df.index.name, frames.index_kind(data))
+        if str(freq) != str(first[0]):
+            raise DataError(f"series {sid!r} has frequency {freq}, the first series {first[0]}")
+        start = _trim_leading(df[targets[0]].to_numpy(dtype=np.float64, na_value=np.nan), sid)
+        series.append(_series(df.iloc[start:], sid, targets[0], past, future, fill, f"series {sid!r}"))
+    return Panel(series, first[0], "dict", first[1], first[2], first[3], time_name=first[4], index_kind=first[5])
+
+
+def to_panel(X, *, id_col=None, time_col=None, target=None, future_covariates=None, strategy="direct", fill=None):
+    """Any accepted form of data as a :class:`Panel` (see the module doc)."""
+    if isinstance(X, dict):
+        return _dict(X, time_col, target, future_covariates, strategy, fill)
+    if id_col is not None:
+        if not isinstance(X, pd.DataFrame):
+            raise DataError(f"with {pname('id_col')}, {pname('X')} must be a long DataFrame")
+        return _long(X, id_col, time_col, target, future_covariates, strategy, fill)
+    return _wide(X, time_col, target, future_covariates, strategy, fill)

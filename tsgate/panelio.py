@@ -1,0 +1,135 @@
+"""Per-series inputs and outputs of a fitted forecaster's panel.
+
+:class:`PanelIOMixin` finds the series to forecast, builds each one's last
+window (target, past covariates, known-future features over its history and
+its future, from its own cutoff) and writes forecasts back in the form the
+training data came in: wide, long (``id_col``, time and target columns) or a
+dict of frames by id.
+"""
+
+import numpy as np
+import pandas as pd
+
+from . import frames
+from .errors import DataError
+from .errors import name as pname
+from .panel import to_panel
+from .windows import check_scaled
+
+
+class PanelIOMixin:
+    """Series selection, last windows and output forms (see the module doc)."""
+
+    def _positions(self, ids):
+        """Positions of the series ``ids`` (None: all) among the fitted series."""
+        if ids is None:
+            return list(range(len(self.ids_)))
+        where = {sid: k for k, sid in enumerate(self.ids_)}
+        unknown = [sid for sid in ids if sid not in where]
+        if unknown:
+            raise DataError(f"unknown series {unknown[:5]}: the model was fit on {len(self.ids_)} series")
+        return [where[sid] for sid in ids]
+
+    def _column(self, k):
+        """The output column name of series k (wide: its own column; else the target's)."""
+        return self.ids_[k] if self.form_ == "wide" else self.targets_[0]
+
+    def _output(self, ks, idxs, columns):
+        """Forecasts back in the form the data came in. ``columns``: suffix ->
+        (len(ks), h) array ('' is the point forecast)."""
+        if getattr(self, "index_kind_", "datetime") == "period":
+            idxs = [i.to_period() if isinstance(i, pd.DatetimeIndex) else i for i in idxs]
+        per = [pd.DataFrame({f"{self._column(k)}{suf}": arr[j] for suf, arr in columns.items()}, index=idxs[j])
+               for j, k in enumerate(ks)]
+        if self.form_ == "wide":
+            if any(not i.equals(idxs[0]) for i in idxs):
+                raise DataError("the series end at different times: their forecasts cannot share one index; "
+                                f"pass a long frame ({pname('id_col')}=...) or a dict")
+            order = [f"{self._column(k)}{suf}" for k in ks for suf in columns]
+            return pd.concat(per, axis=1)[order] if len(per) > 1 else per[0]
+        if self.form_ == "dict":
+            return {self.ids_[k]: df for k, df in zip(ks, per)}
+        parts = []
+        for k, df in zip(ks, per):
+            df = df.rename_axis(self.time_name_ or "ds").reset_index()
+            df.insert(0, self.id_col_, self.ids_[k])
+            parts.append(df)
+        return pd.concat(parts, ignore_index=True)
+
+    def _future_rows(self, X, horizon, ks):
+        """Per series: its future index and its scaled known-future features (horizon, K)."""
+        idxs = [frames.future_index(self.cutoffs_[k], self.freq_, horizon).rename(self.time_name_) for k in ks]
+        frames_by_id = self._covariate_frames(X, idxs) if self.future_covariates_ else {}
+        off = len(self.past_covariates_)
+        known = []
+        for j, k in enumerate(ks):
+            parts = []
+            if self.future_covariates_:
+                xdf = frames_by_id[self.ids_[k]]
+                missing = idxs[j].difference(xdf.index)
+                if len(missing):
+                    raise DataError(f"{pname('X')} has no row for future timestamp {missing[0]} of series "
+                                    f"{self.ids_[k]!r} ({len(missing)} of the {horizon} horizon rows missing)")
+                fv = frames.numeric_block(xdf.loc[idxs[j]], self.future_covariates_, "X", None)
+                parts.append((fv - self.scaling_.c_loc[off:]) / self.scaling_.c_scale[off:])
+            if self.calendar_features:
+                parts.append(frames.calendar(idxs[j], self.freq_))
+            known.append(np.concatenate(parts, axis=1) if parts else np.zeros((horizon, 0)))
+        return idxs, known
+
+    def _covariate_frames(self, X, idxs):
+        """id -> frame of the future covariates given in ``X`` (any form)."""
+        if X is None:
+            raise DataError(f"predict needs {pname('X')} with the future covariates {self.future_covariates_} "
+                            f"for the {len(idxs[0])} timestamps from {idxs[0][0]}")
+        if self.form_ == "wide":
+            xdf, _ = frames.as_frame(X, self.time_col, name="X")
+            missing = [c for c in self.future_covariates_ if c not in xdf.columns]
+            if missing:
+                raise DataError(f"{pname('X')} lacks the future covariate column(s) {missing}")
+            return {sid: xdf for sid in self.ids_}
+        if self.form_ == "dict":
+            return {sid: frames.as_frame(df, self.time_col, name=f"series {sid!r}")[0] for sid, df in X.items()}
+        out = {}
+        for sid, group in X.groupby(self.id_col_, sort=False):
+            part = group.drop(columns=[self.id_col_])
+            tcol = self.time_name_ if self.time_name_ in part.columns else None
+            out[sid] = frames.as_frame(part, tcol, name=f"series {sid!r}")[0]
+        return out
+
+    def _history_known(self, k):
+        """Scaled known-future features over series k's last ``lookback_`` rows."""
+        parts = []
+        if self.future_covariates_:
+            off = len(self.past_covariates_)
+            parts.append((self.last_future_[k] - self.scaling_.c_loc[off:]) / self.scaling_.c_scale[off:])
+        if self.calendar_features:
+            idx = frames.history_index(self.cutoffs_[k], self.freq_, self.lookback_)
+            parts.append(frames.calendar(idx, self.freq_))
+        return np.concatenate(parts, axis=1) if parts else np.zeros((self.lookback_, 0))
+
+    def _tails(self, ks):
+        """Per series: the scaled last window's target (L,) and past covariates (L, P)."""
+        sc, P = self.scaling_, len(self.past_covariates_)
+        z, past = [], []
+        for k in ks:
+            history = frames.history_index(self.cutoffs_[k], self.freq_, self.lookback_)
+            history = np.arange(self.lookback_) if history is None else history
+            check_scaled(self.last_targets_[:, [k]], sc.t_loc[[k]], sc.t_scale[[k]], [self.ids_[k]], history)
+            check_scaled(self.last_past_[k], sc.c_loc[:P], sc.c_scale[:P], self.past_covariates_, history)
+            z.append((self.last_targets_[:, k] - sc.t_loc[k]) / sc.t_scale[k])
+            past.append((self.last_past_[k] - sc.c_loc[:P]) / sc.c_scale[:P])
+        return z, past
+
+    def _panel_like(self, X, name="X"):
+        """``X`` read in the form of the training data (for update and score)."""
+        if isinstance(X, pd.Series) and self.form_ == "wide" and len(self.ids_) == 1:
+            X = X.rename(self.ids_[0])
+        target = self.ids_ if self.form_ == "wide" else self.targets_[0]
+        future = self.future_covariates_ or None
+        try:
+            return to_panel(X, id_col=self.id_col_, time_col=self.time_col, target=target,
+                            future_covariates=future, strategy="direct", fill=self.fill)
+        except DataError as exc:
+            raise DataError(f"{exc}") from None
+
