@@ -130,6 +130,7 @@ def _build(o, quiet=None):
         horizon=o["horizon"], lookback=o["lookback"], max_epochs=o["epochs"], random_state=o["seed"],
         target=o["target"], fill=o["fill"], hidden_size=o["hidden_size"], num_layers=o["layers"],
         learning_rate=o["learning_rate"], future_covariates=future, calendar_features=o["calendar"],
+        id_col=o.get("id_col"),
         verbose=_progress(o["quiet"] if quiet is None else quiet, o["epochs"]))
 
 
@@ -154,7 +155,13 @@ def _check_outputs(**paths):
 
 
 def _frame_text(frame, as_json):
+    import pandas as pd
+
     frame = frame.copy()
+    if isinstance(frame.index, pd.RangeIndex):  # long output: the id and time are columns
+        if as_json:
+            return json.dumps(json.loads(frame.to_json(orient="records", date_format="iso")), indent=1) + "\n"
+        return frame.to_csv(index=False)
     frame.index.name = frame.index.name or "time"
     if as_json:
         recs = json.loads(frame.reset_index().to_json(orient="records", date_format="iso"))
@@ -187,7 +194,7 @@ def _fit_model(o, model_choice, history):
         return BaselineForecaster(model_choice, horizon=o["horizon"], target=o["target"]).fit(history)
     fc.fit(history)
     report = getattr(fc, "fit_report_", {}) or {}
-    if model_choice != "auto" or not report or len(fc.targets_) > 1 or fc.future_covariates_:
+    if model_choice != "auto" or not report or len(fc.ids_) > 1 or fc.future_covariates_:
         return fc
     scores = report["validation_mae"]
     best = report["best_baseline"]
@@ -234,6 +241,8 @@ READ = [
 ]
 MODEL = [
     click.option("--target", help="target column (default: the only numeric column)"),
+    click.option("--id-col", help="series id column of a long file (one row per series and time): one global "
+                                  "model forecasts every series"),
     click.option("--horizon", type=click.IntRange(min=1), default=None,
                  help="steps to forecast (default: the seasonal period, at least 12)"),
     click.option("--cell", type=click.Choice(["lstm", "gru", "rnn"]), default="lstm", show_default=True),
@@ -260,10 +269,42 @@ def options(*groups):
 
 
 def _history_and_future(df, fc):
-    """Rows after the target's last value hold the future covariates."""
+    """Rows after the target's last value (per series with --id-col) hold the future covariates."""
+    import pandas as pd
+
     from tsgate.frames import split_future
 
-    return split_future(df, fc.target, fc.future_covariates) if fc.future_covariates else (df, None)
+    if not fc.future_covariates:
+        return df, None
+    if not fc.id_col:
+        return split_future(df, fc.target, fc.future_covariates)
+    if fc.id_col not in df.columns:
+        raise UserError(f"--id-col {fc.id_col!r} is not a column of the file; columns: {list(df.columns)}")
+    target = fc.target or ("y" if "y" in df.columns else None)
+    if target is None or target not in df.columns:
+        raise UserError("with --id-col and --future-covariates, name the target column with --target")
+    has = df[target].notna().to_numpy()
+    later = pd.Series(has[::-1]).groupby(df[fc.id_col].to_numpy()[::-1]).cummax().to_numpy()[::-1]
+    future = df[~later]
+    return df[later], (future[[fc.id_col, *fc.future_covariates]] if len(future) else None)
+
+
+def _predict_with_progress(fc, coverage, future, quiet):
+    """Forecasts of every series; with many series, in blocks that report series done / total."""
+    import pandas as pd
+
+    ids = list(getattr(fc, "ids_", [None]))
+    if len(ids) < 2 or getattr(fc, "form_", "wide") == "wide":
+        return fc.predict_interval(coverage=coverage, X=future)
+    parts, step = [], max(1, min(1000, len(ids) // 10 or 1))
+    for start in range(0, len(ids), step):
+        parts.append(fc.predict_interval(coverage=coverage, X=future, ids=ids[start:start + step]))
+        done = min(start + step, len(ids))
+        if not quiet and (sys.stderr.isatty() or done == len(ids)):  # a file gets the last line only
+            click.echo(f"{chr(13) if sys.stderr.isatty() else ''}  forecast: {done}/{len(ids)} series", err=True,
+                       nl=done == len(ids))
+    return pd.concat(parts, ignore_index=True) if isinstance(parts[0], pd.DataFrame) else \
+        {k: v for p in parts for k, v in p.items()}
 
 
 @click.group(cls=OneLineGroup)
@@ -287,10 +328,12 @@ def forecast(file, interval, out, plot, save_model, as_json, model_choice, **o):
     """Fit on FILE (a CSV, or - for stdin) and forecast what follows it, with an interval."""
     t0 = time.perf_counter()
     _check_outputs(**{"--out": out, "--plot": plot, "--save-model": save_model})
+    if plot and o["id_col"]:
+        raise UserError("--plot draws one series: leave out --id-col, or plot from the written forecast")
     df = _read(file, o["time_col"], o["sep"], o["decimal"], o["encoding"])
     history, future = _history_and_future(df, _build(o))
     fc = _fit_model(o, model_choice, history)
-    pred = fc.predict_interval(coverage=interval, X=future)
+    pred = _predict_with_progress(fc, interval, future, o["quiet"])
     text = _frame_text(pred, as_json)
     outputs = {out: text} if out and out != "-" else {}
     if plot:
@@ -355,16 +398,19 @@ def predict(model, input_, time_col, sep, decimal, encoding, fill, horizon, inte
 @FILE_ARG
 @options(READ, MODEL)
 @click.option("--folds", type=click.IntRange(min=1), default=3, show_default=True)
+@click.option("--retrain/--no-retrain", default=True, show_default=True,
+              help="refit (warm-started) before every fold, or fit once before the first")
 @click.option("--out", type=click.Path(dir_okay=False, allow_dash=True), help="write the table here (CSV, or JSON)")
 @click.option("--json", "as_json", is_flag=True, help="JSON records instead of the text table")
 @_user_errors
-def backtest(file, folds, out, as_json, **o):
-    """Rolling-origin evaluation: MAE, RMSE, sMAPE, MASE per fold, next to seasonal naive."""
+def backtest(file, folds, retrain, out, as_json, **o):
+    """Rolling-origin evaluation: MAE, RMSE, sMAPE, MASE per fold, next to seasonal naive
+    (every series of a long file with --id-col, pooled; the forecasts of all origins in batched passes)."""
     from tsgate.evaluation import backtest as run_backtest, summarise
 
     _check_outputs(**{"--out": out})
     table = run_backtest(_build(o, quiet=True), _read(file, o["time_col"], o["sep"], o["decimal"], o["encoding"]),
-                         folds=folds, horizon=o["horizon"])
+                         folds=folds, horizon=o["horizon"], retrain=retrain)
     if as_json or (out and out != "-"):
         text = (json.dumps(json.loads(table.to_json(orient="records", date_format="iso")), indent=1) + "\n"
                 if as_json else table.to_csv(index=False))

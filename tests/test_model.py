@@ -137,3 +137,39 @@ def test_stateful_forecaster_update_advances_only_the_new_rows():
     c = LSTMForecaster(horizon=2, stateful=True, tbptt=20, max_epochs=2, hidden_size=4).fit(y.iloc[:200])
     with pytest.raises(ValueError, match="must continue the data"):
         c.update(y.iloc[210:300])  # rows 200..209 missing: the state cannot skip them
+
+
+@pytest.mark.parametrize("cell,n_static,n_ids,layers", [("lstm", 2, 0, 1), ("gru", 0, 3, 2), ("lstm", 2, 3, 2),
+                                                        ("rnn", 1, 4, 1)])
+def test_series_context_gradients_match_finite_differences(cell, n_static, n_ids, layers):
+    """Static features and the id embedding, through the head and the initial state."""
+    n_extra = (1 if n_ids else 0) + n_static + 1  # [series number, static, one known feature]
+    model = SequenceModel(cell, 2, 3, n_outputs=2, n_extra=n_extra, num_layers=layers, dtype="float64",
+                          random_state=0, n_ar=2, n_static=n_static, n_ids=n_ids, id_dim=2 if n_ids else 0)
+    rng = np.random.default_rng(1)
+    model.flat[...] = 0.5 * rng.standard_normal(model.flat.size)  # W_0 too, not only its zero start
+    X, R = rng.standard_normal((5, 4, 2)), rng.standard_normal((5, 2))
+    extra = rng.standard_normal((5, n_extra))
+    if n_ids:
+        extra[:, 0] = [0, 2, 2, 1, 0][:5] if n_ids >= 3 else 0  # repeated ids accumulate
+    model.forward(X, extra)
+    g = np.zeros_like(model.flat)
+    model.backward(R, g)
+    num = numeric_gradient(lambda: float(np.sum(model.forward(X, extra) * R)), model.flat)
+    assert np.linalg.norm(g - num) / np.linalg.norm(num) < 1e-6
+    views = model._views(g)
+    assert np.abs(views["init_weight"]).sum() > 0
+    if n_ids:
+        assert np.abs(views["id_embedding"][3:]).sum() == 0  # rows of ids not in the batch get nothing
+
+
+def test_the_initial_state_starts_at_zero_so_context_changes_nothing_at_first():
+    plain = SequenceModel("lstm", 1, 4, n_outputs=2, n_extra=1, random_state=0, n_ar=3)
+    ctx = SequenceModel("lstm", 1, 4, n_outputs=2, n_extra=3, random_state=0, n_ar=3, n_static=2)
+    X = np.random.default_rng(0).standard_normal((3, 5, 1)).astype(np.float32)
+    E = np.random.default_rng(1).standard_normal((3, 3)).astype(np.float32)
+    ctx.views["head_weight"][:4] = plain.views["head_weight"][:4]
+    ctx.views["head_weight"][4:6] = 0.0  # the static rows of the head
+    ctx.views["head_weight"][6:] = plain.views["head_weight"][4:]
+    ctx.views["head_bias"][...] = plain.views["head_bias"]
+    assert np.allclose(ctx.forward(X, E), plain.forward(X, E[:, 2:]))

@@ -30,7 +30,9 @@ FASTMATH = {"contract", "reassoc", "nsz", "arcp", "afn"}
 #: Parallel chunks of the CPU kernels' batch loops: one per core (override with
 #: TSGATE_CHUNKS). Fixed per machine, not per live thread count, so results do
 #: not depend on how many threads a process was given (see tsgate.core.n_chunks).
-CHUNKS = int(os.environ.get("TSGATE_CHUNKS") or os.environ.get("NUMBA_NUM_THREADS") or os.cpu_count() or 1)
+#: Not NUMBA_NUM_THREADS: joblib sets it to 1 in its workers, which would make
+#: a worker chunk (and so round) differently from the parent.
+CHUNKS = int(os.environ.get("TSGATE_CHUNKS") or os.cpu_count() or 1)
 
 #: Options shared by every CPU kernel.
 JIT_OPTIONS = dict(cache=True, nogil=True, error_model="numpy", fastmath=FASTMATH)

@@ -18,7 +18,15 @@ from .model import SequenceModel
 from .training import train
 
 
-def _member(spec, seed, data, val, settings, threads, highway, refit):
+def _start(model, data, val, hw, warm, choose=None):
+    """The starting point: ``warm`` weights (a previous fit of the same shape), or the highway's best."""
+    if warm is not None and warm.shape == model.flat.shape:
+        model.set_flat(warm)
+        return "warm"
+    return fit_highway(model, data, val, baseline_candidates(model, **hw) if hw else None, choose=choose)
+
+
+def _member(spec, seed, data, val, settings, threads, highway, refit, warm=None):
     """(final model, history, selection model): selection on ``val``, then,
     with ``refit``, the same recipe once more on all windows (see fit_members)."""
     if threads is not None:
@@ -28,15 +36,14 @@ def _member(spec, seed, data, val, settings, threads, highway, refit):
     hw = dict(highway or {})
     ar_all = hw.pop("ar_all", None)
     model = SequenceModel(**spec, random_state=seed)
-    start = fit_highway(model, data, val, baseline_candidates(model, **hw) if hw else None)
+    start = _start(model, data, val, hw, warm)
     history = train(model, data, X_val=val, **dict(settings, random_state=seed))
     history["highway_start"] = start
     if not (refit and val is not None and val.n):
         return model, history, model
     final = SequenceModel(**spec, random_state=seed)
     everything = data.union(val)
-    fit_highway(final, everything, None, baseline_candidates(final, **dict(hw, ar=ar_all)) if hw else None,
-                choose=start)
+    _start(final, everything, None, dict(hw, ar=ar_all) if hw else None, warm, choose=start)
     epochs = history["best_epoch"]  # 0: the linear start was best on validation
     if epochs:
         train(final, everything, **dict(settings, random_state=seed, early_stopping=False, time_budget=None,
@@ -45,7 +52,7 @@ def _member(spec, seed, data, val, settings, threads, highway, refit):
     return final, history, model
 
 
-def fit_members(spec, data, val, settings, n_models, seed, n_jobs=None, highway=None, refit=False):
+def fit_members(spec, data, val, settings, n_models, seed, n_jobs=None, highway=None, refit=False, warm=None):
     """Train ``n_models`` models from ``spec`` (SequenceModel arguments).
 
     Each member chooses its highway start and its number of epochs on the
@@ -57,10 +64,12 @@ def fit_members(spec, data, val, settings, n_models, seed, n_jobs=None, highway=
     selection models): the selection models never saw the validation
     windows, so their residuals there calibrate the intervals. ``seed``
     None: fresh seeds. ``highway``: arguments of
-    :func:`tsgate.highway.baseline_candidates` for the start."""
+    :func:`tsgate.highway.baseline_candidates` for the start. ``warm``: per
+    member, weights of a previous fit to start from instead (a warm start)."""
     seeds = [None if seed is None else seed + k for k in range(n_models)]
+    warm = list(warm or []) + [None] * n_models
     if n_jobs in (None, 1) or n_models == 1:
-        out = [_member(spec, s, data, val, settings, None, highway, refit) for s in seeds]
+        out = [_member(spec, s, data, val, settings, None, highway, refit, w) for s, w in zip(seeds, warm)]
     else:
         import os
 
@@ -69,8 +78,8 @@ def fit_members(spec, data, val, settings, n_models, seed, n_jobs=None, highway=
         workers = min(effective_n_jobs(n_jobs), n_models)
         threads = max(1, (os.cpu_count() or 1) // workers)
         quiet = dict(settings, callback=None)  # a callback would run in the worker, not here
-        out = Parallel(n_jobs=workers)(delayed(_member)(spec, s, data, val, quiet, threads, highway, refit)
-                                       for s in seeds)
+        out = Parallel(n_jobs=workers)(delayed(_member)(spec, s, data, val, quiet, threads, highway, refit, w)
+                                       for s, w in zip(seeds, warm))
     return [m for m, _, _ in out], [h for _, h, _ in out], [s for _, _, s in out]
 
 

@@ -1,55 +1,70 @@
-"""Rolling-origin evaluation of a forecaster next to seasonal naive."""
+"""Rolling-origin evaluation of a forecaster next to seasonal naive, in folds.
 
+:func:`backtest` is the fold view of
+:meth:`~tsgate.forecaster.LSTMForecaster.backtest`: the model is fit on the
+data before the last ``folds * horizon`` time steps, then forecasts
+``folds`` consecutive blocks, refit (warm-started) before each block unless
+``retrain=False``; all series of a panel at once, in batched passes.
+"""
+
+import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
-from . import frames, metrics
+from . import frames
 from .errors import DataError
+from .panel import timeline, to_panel, truncate
+
+METRICS = ["MAE", "RMSE", "sMAPE", "MASE"]
 
 
-def backtest(estimator, data, folds=3, horizon=None):
-    """Refit ``estimator`` at ``folds`` rolling origins and score each forecast.
-
-    The last ``folds * horizon`` rows are split into ``folds`` consecutive
-    test blocks of ``horizon`` rows; fold k trains on everything before its
-    block. Each forecast of the first target is scored next to the seasonal
-    naive forecast from the same origin.
+def backtest(estimator, data, folds=3, horizon=None, retrain=True):
+    """Forecast ``folds`` consecutive blocks of ``horizon`` steps and score each.
 
     Parameters
     ----------
-    estimator : forecaster (cloned for every fold)
-    data : pandas Series or DataFrame with a time index
+    estimator : tsgate recurrent forecaster (cloned)
+    data : the data in any form the forecaster takes (wide, long, dict)
     folds : int
     horizon : int, optional
         Default: the estimator's, else :func:`tsgate.frames.default_horizon`.
+    retrain : bool
+        Refit before every fold (True, warm-started) or only once, before the
+        first (False).
 
     Returns
     -------
     pandas.DataFrame
-        One row per fold and model (``tsgate``, ``seasonal_naive``) with the
-        fold's first test timestamp, MAE, RMSE, sMAPE and MASE.
+        One row per fold and model (``tsgate``, ``seasonal_naive``): the
+        fold's first forecast time, and MAE, RMSE, sMAPE and MASE pooled over
+        the series.
     """
-    frame, freq = frames.as_frame(data, estimator.time_col, name="data")
-    H = horizon or estimator.horizon or frames.default_horizon(freq)
-    m = frames.seasonal_period(freq)
+    est = clone(estimator)
+    panel = to_panel(data, id_col=est.id_col, time_col=est.time_col, target=est.target,
+                     future_covariates=est.future_covariates, strategy=est.strategy, fill=est.fill)
+    H = horizon or est.horizon or frames.default_horizon(panel.freq)
+    grid = timeline(panel)
+    if len(grid) <= folds * H:
+        raise DataError(f"{folds} folds of horizon {H} need more than {folds * H} rows")
+    cut = grid[len(grid) - folds * H - 1]
+    fc = est.set_params(horizon=H).fit(truncate(data, cut, est.time_col))
+    hf = fc._historical(data, cut, H, retrain, H, None)
+    scale = hf.iloc[:, 0].map(hf.attrs["mase_scale"]).to_numpy(dtype=float)
+    fold = {c: k + 1 for k, c in enumerate(sorted(hf["cutoff"].unique()))}
+    time_name = hf.columns[2]
     rows = []
-    for k in range(folds):
-        cut = len(frame) - (folds - k) * H
-        if cut <= 0:
-            raise DataError(f"{folds} folds of horizon {H} need more than {folds * H} rows")
-        train, test = frame.iloc[:cut], frame.iloc[cut:cut + H]
-        fc = clone(estimator).set_params(horizon=H, time_col=None).fit(train)
-        t = fc.targets_[0]
-        y_tr, y_te = train[t].to_numpy(float), test[t].to_numpy(float)
-        mm = m if len(y_tr) > m else 1
-        for name, pred in (("tsgate", fc.predict()[t].to_numpy()),
-                           ("seasonal_naive", metrics.seasonal_naive(y_tr, H, mm))):
-            rows.append({"fold": k + 1, "start": test.index[0], "model": name, "MAE": metrics.mae(y_te, pred),
-                         "RMSE": metrics.rmse(y_te, pred), "sMAPE": metrics.smape(y_te, pred),
-                         "MASE": metrics.mase(y_te, pred, y_tr, mm)})
+    for c, g in hf.groupby("cutoff", sort=True):
+        s = scale[g.index]
+        for name, col in (("tsgate", "forecast"), ("seasonal_naive", "seasonal_naive")):
+            e = g["y"].to_numpy() - g[col].to_numpy()
+            den = np.abs(g["y"].to_numpy()) + np.abs(g[col].to_numpy())
+            sape = np.divide(200.0 * np.abs(e), den, out=np.zeros_like(den), where=den > 0)
+            rows.append({"fold": fold[c], "start": g[time_name].min(), "model": name, "MAE": np.mean(np.abs(e)),
+                         "RMSE": float(np.sqrt(np.mean(e * e))), "sMAPE": float(np.mean(sape)),
+                         "MASE": float(np.mean(np.abs(e) / s))})
     return pd.DataFrame(rows)
 
 
 def summarise(table):
     """Mean of each metric per model over the folds of a :func:`backtest` table."""
-    return table.groupby("model", sort=False)[["MAE", "RMSE", "sMAPE", "MASE"]].mean()
+    return table.groupby("model", sort=False)[METRICS].mean()

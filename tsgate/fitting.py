@@ -24,6 +24,7 @@ from .training import _quantile_levels as _levels, evaluate, zero_prediction_los
 from .model import SequenceModel
 from .panel import to_panel
 from .params import seed_from
+from .static import encode_static
 from .stateful import step_predictions, step_targets, train_stateful, warm
 from .windows import Scaling, check_scaled, make_windows, spread_sample
 
@@ -94,6 +95,17 @@ class FitMixin:
         pick = lambda values: [values[k] for k in keep]  # noqa: E731
         return pick(ys), pick(ps), pick(fs), pick(cals)
 
+    def _set_static(self, frame):
+        """The encoded static covariates of the fitted series (``static_``, (S, K))."""
+        self.static_, self.static_columns_ = np.zeros((len(self.ids_), 0)), []
+        self._static_frame = frame  # for refits (historical_forecasts with retrain)
+        self.embedding_rows_ = None  # series k's embedding row is k
+        if frame is None:
+            return
+        if self.fork or self.stateful:
+            raise ParameterError(f"static_covariates need {pname('fork', False)} and {pname('stateful', False)}")
+        self.static_, self.static_columns_ = encode_static(frame, self.ids_)
+
     def _fit_scaling(self, ys, ps, fs):
         """Per-series and per-covariate scaling, checked to give finite float32 inputs."""
         covs = [np.concatenate([p, f], axis=1) for p, f in zip(ps, fs)]
@@ -114,7 +126,8 @@ class FitMixin:
         windows = make_windows(z, [c[:, :P] for c in covs], known, self.lookback_, steps_out, steps_out,
                                self.validation_fraction if self.early_stopping else 0.0, 1 if self._validates() else 0,
                                self.norm_period_, repeat=self.n_quantiles_, level=self.level_, fork=self.fork,
-                               stride=self.stride, max_per_series=self.max_windows_per_series)
+                               stride=self.stride, max_per_series=self.max_windows_per_series,
+                               context=self._context_rows(np.arange(len(z))))
         if self.max_windows is not None:  # validation runs every epoch: a quarter of the training sample
             windows.val = spread_sample(windows.val, max(1, self.max_windows // 4))
         return windows
@@ -165,7 +178,8 @@ class FitMixin:
         self.level_ = self.norm_period_ > 0
         windows = self._windows(ys, ps, fs, cals)
         n_in, n_out, n_extra = self._sizes(windows.train)
-        shape = SimpleNamespace(n_extra=n_extra, n_ar=self.ar_window_, n_outputs=n_out)
+        shape = SimpleNamespace(n_extra=n_extra, n_head_extra=n_extra - bool(self.id_embedding), n_ar=self.ar_window_,
+                                n_outputs=n_out)
         hw = self._highway_start(ys, windows)
         hw.pop("ar_all")
         _, errors = linear_options(shape, windows.train, windows.val, baseline_candidates(shape, **hw))

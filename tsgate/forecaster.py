@@ -26,12 +26,14 @@ from sklearn.base import BaseEstimator
 
 from . import bundle, frames, persist
 from .baselines import BaselineForecaster
+from .core import single_threaded_blas
 from .ensemble import fit_members
 from .errors import ParameterError
 from .errors import name as pname
 from .attribution import AttributionMixin
 from .fitting import FitMixin
 from .forecasting import ForecastMixin
+from .historical import HistoricalMixin
 from .panelio import PanelIOMixin
 from .params import NETWORK, TRAINING, Interval, ListOf, StrOptions, seed_from, validate_params
 from .windows import SCALERS, spread_sample
@@ -39,7 +41,7 @@ from .windows import SCALERS, spread_sample
 _INT = numbers.Integral
 
 
-class _RecurrentForecaster(FitMixin, ForecastMixin, PanelIOMixin, AttributionMixin, BaseEstimator):
+class _RecurrentForecaster(FitMixin, ForecastMixin, HistoricalMixin, PanelIOMixin, AttributionMixin, BaseEstimator):
     """Shared implementation; see :class:`LSTMForecaster` for the parameters."""
 
     _cell = "lstm"
@@ -73,6 +75,7 @@ class _RecurrentForecaster(FitMixin, ForecastMixin, PanelIOMixin, AttributionMix
         "on_short": [StrOptions({"raise", "skip"})],
         "stride": [Interval(_INT, 1, None, closed="left")],
         "max_windows_per_series": [Interval(_INT, 1, None, closed="left"), None],
+        "id_embedding": [Interval(_INT, 1, None, closed="left"), None],
     }
 
     def __init__(self, lookback=None, horizon=None, hidden_size=32, num_layers=1, bidirectional=False,
@@ -82,8 +85,8 @@ class _RecurrentForecaster(FitMixin, ForecastMixin, PanelIOMixin, AttributionMix
                  window_norm="auto", seasonal_periods=None, ar_window="auto", segment_length="auto",
                  init="chrono", n_models=1, n_jobs=None, refit=True, fork=False, stateful=False, tbptt=100,
                  target=None, time_col=None, id_col=None, future_covariates=None, calendar_features=False, fill=None,
-                 min_length=None, on_short="raise", stride=1, max_windows_per_series=None, max_windows=10_000,
-                 time_budget=None, random_state=0, device="cpu", verbose=0):
+                 min_length=None, on_short="raise", stride=1, max_windows_per_series=None, id_embedding=None,
+                 max_windows=10_000, time_budget=None, random_state=0, device="cpu", verbose=0):
         self.lookback = lookback
         self.horizon = horizon
         self.hidden_size = hidden_size
@@ -124,6 +127,7 @@ class _RecurrentForecaster(FitMixin, ForecastMixin, PanelIOMixin, AttributionMix
         self.on_short = on_short
         self.stride = stride
         self.max_windows_per_series = max_windows_per_series
+        self.id_embedding = id_embedding
         self.max_windows = max_windows
         self.time_budget = time_budget
         self.random_state = random_state
@@ -132,7 +136,7 @@ class _RecurrentForecaster(FitMixin, ForecastMixin, PanelIOMixin, AttributionMix
 
     # ------------------------------------------------------------------ fit
 
-    def fit(self, X, y=None):
+    def fit(self, X, y=None, static_covariates=None):
         """Fit on one series or a panel of series.
 
         Parameters
@@ -149,15 +153,23 @@ class _RecurrentForecaster(FitMixin, ForecastMixin, PanelIOMixin, AttributionMix
         y : pandas Series or DataFrame, optional
             scikit-learn form ``fit(X, y)``: y holds the target(s) and X the
             covariates (X may be None).
+        static_covariates : DataFrame, optional
+            One row per series id (numeric, boolean or categorical columns;
+            :mod:`tsgate.static`): they enter the head and the initial state.
 
         Returns
         -------
         self
         """
         self._check_params()
+        with single_threaded_blas():  # same sums in any process: bit-identical in joblib/Dask workers
+            return self._fit(X, y, static_covariates)
+
+    def _fit(self, X, y, static_covariates):
         ys, ps, fs, cals = self._set_layout(self._training_panel(X, y))
         self._choose_lookback(ys)
         ys, ps, fs, cals = self._drop_short(ys, ps, fs, cals)
+        self._set_static(static_covariates)
         self.scaling_ = self._fit_scaling(ys, ps, fs)
         if self.stateful:  # truncated BPTT over whole series (tsgate.stateful)
             self._fit_stateful(ys, ps, cals)
@@ -167,7 +179,7 @@ class _RecurrentForecaster(FitMixin, ForecastMixin, PanelIOMixin, AttributionMix
         self.models_, self.histories_, selection = fit_members(
             self._model_spec(*self._sizes(windows.train)), windows.train, windows.val,
             self._train_settings(windows.val), self.n_models, seed_from(self.random_state), self.n_jobs,
-            self._highway_start(ys, windows), refit=self.refit)
+            self._highway_start(ys, windows), refit=self.refit, warm=getattr(self, "_warm_flats", None))
         self.model_, self.history_ = self.models_[0], self.histories_[0]
         self._check_learned(windows, selection)
         self._remember_tail(ys, ps, fs)
@@ -181,6 +193,8 @@ class _RecurrentForecaster(FitMixin, ForecastMixin, PanelIOMixin, AttributionMix
         validate_params(self)
         if self.loss == "pinball" and self.strategy != "direct":
             raise ParameterError(f"{pname('loss', 'pinball')} needs {pname('strategy', 'direct')}")
+        if (self.fork or self.stateful) and self.id_embedding:
+            raise ParameterError(f"{pname('id_embedding')} needs {pname('fork', False)} and {pname('stateful', False)}")
         if self.fork and (self.window_norm not in (None, "auto") or self.ar_window not in (0, "auto")
                           or self.segment_length not in (1, "auto") or self.future_covariates or self.bidirectional
                           or self.loss == "pinball"):
@@ -205,7 +219,8 @@ class _RecurrentForecaster(FitMixin, ForecastMixin, PanelIOMixin, AttributionMix
                     n_extra=n_extra, num_layers=self.num_layers, bidirectional=self.bidirectional,
                     dropout=self.dropout, dtype=np.float32, device=self.device, n_ar=self.ar_window_,
                     segment_length=self.segment_length_, init=self.init, per_step=self.fork,
-                    chrono_max=max(3, self.lookback_ // self.segment_length_))
+                    chrono_max=max(3, self.lookback_ // self.segment_length_), n_static=len(self.static_columns_),
+                    n_ids=len(self.ids_) if self.id_embedding else 0, id_dim=self.id_embedding or 0)
 
     def _train_settings(self, val):
         cb = self.verbose if callable(self.verbose) else None

@@ -95,7 +95,7 @@ class ForecastMixin:
             padded.append(full)
         z, past = self._tails(ks)
         src = forecast_source(z, past, [self._history_known(j) for j in ks], padded, self.lookback_, H,
-                              self.norm_period_, self.level_)
+                              self.norm_period_, self.level_, self._context_rows(ks))
         outs, spreads = [], []
         for s in range(0, src.n, PREDICT_BATCH):
             X, E = src.inputs(np.arange(s, min(s + PREDICT_BATCH, src.n)))
@@ -113,7 +113,7 @@ class ForecastMixin:
             kh = self._history_known(ks[j])
             for k in range(horizon):
                 src = forecast_source(zz[-L:], np.zeros((L, 0)), kh[-L:], kf[k:k + 1], L, 1, self.norm_period_,
-                                      self.level_)
+                                      self.level_, self._context_rows([ks[j]]))
                 X, E = src.inputs([0])
                 out[j, k] = (float(self._last_step(ensemble_forward(self.models_, X, E)[0])[0, 0])
                              + src.offsets([0], [1])[0, 0])

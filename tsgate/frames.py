@@ -67,6 +67,8 @@ def _as_dataframe(data, name):
 def _index_from_column(df, time_col, name):
     if time_col not in df.columns:
         raise DataError(f"{pname('time_col')} {time_col!r} is not a column of {name}; columns: {list(df.columns)}")
+    if pd.api.types.is_integer_dtype(df[time_col]):  # integer time steps stay integers
+        return df.set_index(time_col)
     idx = pd.to_datetime(df[time_col], errors="coerce")
     if idx.isna().any():
         bad = int(np.flatnonzero(idx.isna().to_numpy())[0])
@@ -160,7 +162,11 @@ def column_roles(df, target, future_covariates, strategy="direct"):
                 raise DataError(f"target {t!r} is not a column; columns: {cols}")
     bad = [c for c in non_numeric if c in targets or c in future]
     if bad:
-        raise DataError(f"column {bad[0]!r} is not numeric (dtype {df[bad[0]].dtype})")
+        col = df[bad[0]]
+        num = pd.to_numeric(col, errors="coerce")
+        wrong = np.flatnonzero(num.isna().to_numpy() & col.notna().to_numpy())
+        where = f": row {wrong[0]} ({df.index[wrong[0]]}) holds {col.iloc[wrong[0]]!r}" if len(wrong) else ""
+        raise DataError(f"column {bad[0]!r} is not numeric (dtype {col.dtype}){where}")
     if non_numeric:
         raise DataError(f"non-numeric columns {non_numeric} cannot be covariates; drop them or "
                         "convert them to numbers")

@@ -22,10 +22,10 @@ PENALTIES = (1e-6, 1e-4, 1e-3, 1e-2, 1e-1, 1.0)
 
 
 def _design(model, X, E):
-    """Highway inputs (B, P+1): [extra, last n_ar target values, 1]."""
+    """Highway inputs (B, P+1): [extra as the head reads it, last n_ar target values, 1]."""
     parts = []
-    if model.n_extra:
-        parts.append(E.astype(np.float64))
+    if model.n_head_extra:  # a series number in front is no regressor
+        parts.append(E[:, model.n_extra - model.n_head_extra:].astype(np.float64))
     if model.n_ar:
         parts.append(X[:, -model.n_ar:, 0].astype(np.float64))
     parts.append(np.ones((X.shape[0], 1)))
@@ -65,8 +65,8 @@ def baseline_candidates(model, norm_period, period, ar, level, repeat=1):
     """
     if norm_period not in (0, 1) or not model.n_ar:
         return {}
-    P, H = model.n_extra + model.n_ar + 1, model.n_outputs // repeat
-    col = lambda lag: model.n_extra + model.n_ar - 1 - lag  # noqa: E731 (x_{e-lag})
+    P, H = model.n_head_extra + model.n_ar + 1, model.n_outputs // repeat
+    col = lambda lag: model.n_head_extra + model.n_ar - 1 - lag  # noqa: E731 (x_{e-lag})
     out = {}
 
     def weights(lags_coefs, level_coef=None, bias=None):
@@ -76,7 +76,7 @@ def baseline_candidates(model, norm_period, period, ar, level, repeat=1):
                 if lag < model.n_ar:
                     W[col(lag), k] += c
         if level_coef is not None:
-            W[model.n_extra - 1] = level_coef
+            W[model.n_head_extra - 1] = level_coef
         if bias is not None:
             W[-1] = bias
         return np.repeat(W, repeat, axis=1)
@@ -112,14 +112,14 @@ def fit_highway(model, data, val=None, candidates=None, choose=None):
     """Set ``model``'s head to the best starting point (see module doc), or
     to the option named ``choose``; returns its name ('ridge(0.001)', 'ar'...)
     or None without linear inputs."""
-    if not (model.n_ar or model.n_extra):
+    if not (model.n_ar or model.n_head_extra):
         return None
     options, errors = linear_options(model, data, val, candidates)
     best = choose or (min(errors, key=errors.get) if errors else "ridge(0.001)")
     best = best if best in options else "ridge(0.001)"  # a candidate the refit data cannot build
     W = options[best]  # (P+1, M)
-    head = model.views["head_weight"]  # (F, M): [recurrent state, extra, highway]
-    start = model.n_features - model.n_extra - model.n_ar
+    head = model.views["head_weight"]  # (F, M): [recurrent state, embedding, extra, highway]
+    start = model.n_features - model.n_head_extra - model.n_ar
     head[:start] = 0.0
     head[start:] = W[:-1]
     model.views["head_bias"][...] = W[-1]

@@ -4,8 +4,15 @@
 
     X (B, L, D) --segments of w steps--> Z = X_seg W_e + b_e   (B, L/w, E)   only when w > 1
     y, h_n = RNN(Z or X)
-    feats = [h_last, extra, X[:, -n_ar:, 0]]                    (B, F)
+    feats = [h_last, emb, extra, X[:, -n_ar:, 0]]               (B, F)
     pred  = feats W + b                                          (B, M)
+
+* Series context (static covariates, series identity; as DeepAR and TFT):
+  the first columns of ``extra`` may be a series number (``n_ids > 0``:
+  a learned embedding ``emb = E[id]`` of ``id_dim`` values) and ``n_static``
+  static features. They enter the head, and the initial state:
+  ``h0 = tanh([emb, static] W_0)`` for every layer and direction (W_0 starts
+  at zero, so training starts from the plain model).
 
 * Segment recurrence (SegRNN, Lin et al. 2023): with ``segment_length=w``
   the network steps over L/w segments, each a linear embedding of its w
@@ -46,6 +53,10 @@ class SequenceModel:
         Last values of input column 0 that enter the head (the linear highway).
     segment_length : int
         w; X's length must be a multiple of it.
+    n_static, n_ids, id_dim : int
+        Series context (module docstring): the static feature columns of
+        ``extra`` (after the series number when ``n_ids``), the number of
+        series and the size of their learned embedding.
     per_step : bool
         The head reads the hidden state of every (last layer) step: outputs
         (B, T * n_outputs), step t's in columns t*M .. (t+1)*M. Sequence
@@ -55,7 +66,13 @@ class SequenceModel:
 
     def __init__(self, cell, input_size, hidden_size, n_outputs, n_extra=0, num_layers=1, bidirectional=False,
                  dropout=0.0, dtype="float32", device="cpu", random_state=None, n_ar=0, segment_length=1,
-                 init="torch", chrono_max=100, per_step=False):
+                 init="torch", chrono_max=100, per_step=False, n_static=0, n_ids=0, id_dim=0):
+        self.n_static, self.n_ids, self.id_dim = int(n_static), int(n_ids), int(id_dim) if n_ids else 0
+        self.n_context = self.n_static + self.id_dim  # inputs of the initial state
+        if self.n_context and device != "cpu":
+            from .errors import ParameterError
+
+            raise ParameterError("static covariates and the id embedding run on device='cpu' only")
         if per_step and (n_extra or n_ar or segment_length > 1 or bidirectional):
             raise ValueError("per_step outputs take no extra features, highway, segments or reverse direction")
         if per_step and device != "cpu":
@@ -70,13 +87,18 @@ class SequenceModel:
                                     bidirectional=bidirectional, dropout=dropout, dtype=dtype, device=device,
                                     random_state=random_state, batch_first=True, init=init, chrono_max=chrono_max)
         self.n_outputs, self.n_extra = int(n_outputs), int(n_extra)
-        self.n_features = self.net.num_directions * hidden_size + self.n_extra + self.n_ar
+        self.n_head_extra = self.n_extra - (1 if self.n_ids else 0)  # extra columns the head reads as they are
+        self.n_features = self.net.num_directions * hidden_size + self.id_dim + self.n_head_extra + self.n_ar
         shapes = dict(self.net.param_shapes())
         if w > 1:
             shapes["embed_weight"] = (w * self.input_size, hidden_size)
             shapes["embed_bias"] = (hidden_size,)
         shapes["head_weight"] = (self.n_features, self.n_outputs)
         shapes["head_bias"] = (self.n_outputs,)
+        if self.id_dim:
+            shapes["id_embedding"] = (self.n_ids, self.id_dim)
+        if self.n_context:
+            shapes["init_weight"] = (self.n_context, num_layers * self.net.num_directions * hidden_size)
         self.shapes = shapes
         self.flat = np.zeros(sum(int(np.prod(s)) for s in shapes.values()), self.net.dtype)
         self.views = self._views(self.flat)
@@ -91,6 +113,10 @@ class SequenceModel:
         self.views["head_weight"][...] = rng.uniform(-k, k, shapes["head_weight"])
         if self.n_ar:
             self.views["head_weight"][self.n_features - self.n_ar:] = 0.0  # the highway starts closed
+        if self.id_dim:
+            self.views["id_embedding"][...] = rng.standard_normal(shapes["id_embedding"]) / math.sqrt(self.id_dim)
+            start = self.net.num_directions * hidden_size
+            self.views["head_weight"][start:start + self.id_dim] = 0.0  # the embedding's head rows start closed
         self.net.params = {n: self.views[n] for n in self.net.params}
         self._cache = None
 
@@ -127,11 +153,29 @@ class SequenceModel:
         B, L, D = X.shape
         return X.reshape(B, L // w, w * D) @ self.views["embed_weight"] + self.views["embed_bias"]
 
-    def _features(self, h_n, extra, X):
+    def _context(self, extra):
+        """Series numbers (B,) or None, and the context [emb, static] (B, n_context) or None."""
+        if not self.n_context and not self.n_ids:
+            return None, None
+        ids = extra[:, 0].astype(np.int64) if self.n_ids else None
+        parts = [self.views["id_embedding"][ids]] if self.id_dim else []  # (B, id_dim)
+        first = 1 if self.n_ids else 0
+        parts.append(np.asarray(extra[:, first:first + self.n_static], self.net.dtype))  # (B, n_static)
+        return ids, np.concatenate(parts, axis=1)
+
+    def _initial_state(self, ctx, B):
+        """h0 = tanh(ctx W_0): (layers*directions, B, H), the same for c0's absence."""
+        LD, H = self.net.num_layers * self.net.num_directions, self.net.hidden_size
+        h0flat = np.tanh(ctx @ self.views["init_weight"])  # (B, LD*H)
+        return h0flat, np.ascontiguousarray(h0flat.reshape(B, LD, H).transpose(1, 0, 2))
+
+    def _features(self, h_n, extra, X, ctx=None):
         nd = self.net.num_directions
         parts = [np.concatenate([h_n[-nd + d] for d in range(nd)], axis=1) if nd == 2 else h_n[-1]]  # (B, nd*H)
-        if self.n_extra:
-            parts.append(extra.astype(self.net.dtype, copy=False))  # (B, n_extra)
+        if self.id_dim:
+            parts.append(ctx[:, :self.id_dim])  # (B, id_dim): the series embedding
+        if self.n_head_extra:
+            parts.append(extra[:, self.n_extra - self.n_head_extra:].astype(self.net.dtype, copy=False))
         if self.n_ar:
             parts.append(X[:, -self.n_ar:, 0])  # (B, n_ar): the linear highway
         return np.concatenate(parts, axis=1) if len(parts) > 1 else parts[0]
@@ -144,13 +188,17 @@ class SequenceModel:
         if X.shape[1] % self.segment_length:
             raise ValueError(f"X has {X.shape[1]} steps, not a multiple of segment_length={self.segment_length}")
         h0, c0 = (None, None) if state is None else state
+        ids, ctx = self._context(extra)
+        h0flat = None
+        if self.n_context and state is None:
+            h0flat, h0 = self._initial_state(ctx, X.shape[0])
         y, h_n, c_n = self.net.forward(self._embed(X), h0, c0, training=training)
         self.last_state = (h_n, c_n)
         if self.per_step:  # the head on every step: (B, L, H) @ (H, M)
             self._cache = (X, y, h_n.shape)
             return (y @ self.views["head_weight"] + self.views["head_bias"]).reshape(X.shape[0], -1)
-        feats = self._features(h_n, extra, X)  # (B, F)
-        self._cache = (X, feats, h_n.shape)
+        feats = self._features(h_n, extra, X, ctx)  # (B, F)
+        self._cache = (X, feats, h_n.shape, ids, ctx, h0flat)
         return feats @ self.views["head_weight"] + self.views["head_bias"]
 
     def _backward_per_step(self, dpred, g):
@@ -163,6 +211,22 @@ class SequenceModel:
         _, dX, _, _ = self.net.backward(dy, None, None, out=g)
         return dX
 
+    def _backward_context(self, dfeat, dh0, ids, ctx, h0flat, g):
+        """Gradients of W_0 and of the embedding rows the batch used."""
+        B = dfeat.shape[0]
+        if h0flat is None:  # a given initial state: no gradient into it
+            g["init_weight"][...] = 0.0
+            dctx = np.zeros_like(ctx)
+        else:
+            dpre = dh0.transpose(1, 0, 2).reshape(B, -1) * (1.0 - h0flat * h0flat)  # (B, LD*H)
+            np.dot(ctx.T, dpre, out=g["init_weight"])
+            dctx = dpre @ self.views["init_weight"].T  # (B, n_context)
+        if self.id_dim:
+            start = self.net.num_directions * self.net.hidden_size
+            demb = dctx[:, :self.id_dim] + dfeat[:, start:start + self.id_dim]  # (B, id_dim)
+            g["id_embedding"][...] = 0.0
+            np.add.at(g["id_embedding"], ids, demb)
+
     def backward(self, dpred, grad_flat, want_dx=False):
         """Fill ``grad_flat`` with dL/dparams for the last forward; with
         ``want_dx`` also return dL/dX (B, L, D). No gradient flows into an
@@ -171,7 +235,7 @@ class SequenceModel:
         if self.per_step:
             dX = self._backward_per_step(dpred, g)
             return dX if want_dx else None
-        X, feats, hshape = self._cache
+        X, feats, hshape, ids, ctx, h0flat = self._cache
         np.dot(feats.T, dpred, out=g["head_weight"])
         g["head_bias"][...] = dpred.sum(0)
         dfeat = dpred @ self.views["head_weight"].T  # (B, F)
@@ -179,7 +243,9 @@ class SequenceModel:
         dh_n = np.zeros(hshape, self.net.dtype)
         for d in range(nd):
             dh_n[hshape[0] - nd + d] = dfeat[:, d * H:(d + 1) * H]
-        _, dz, _, _ = self.net.backward(None, dh_n, None, out=g)  # dz: (B, S, E) or (B, L, D)
+        _, dz, dh0, _ = self.net.backward(None, dh_n, None, out=g)  # dz: (B, S, E) or (B, L, D)
+        if self.n_context:
+            self._backward_context(dfeat, dh0, ids, ctx, h0flat, g)
         dX = None
         w = self.segment_length
         if w > 1:

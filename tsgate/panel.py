@@ -137,7 +137,10 @@ def _long(X, id_col, time_col, target, future_covariates, strategy, fill):
                                        name=f"series {sid!r}")
         except DataError as exc:
             raise DataError(f"series {sid!r}: {exc}") from None
-        targets, past, future = frames.column_roles(df, target, future_covariates, strategy)
+        try:
+            targets, past, future = frames.column_roles(df, target, future_covariates, strategy)
+        except DataError as exc:
+            raise DataError(f"series {sid!r}: {exc}") from None
         if len(targets) != 1:
             raise DataError(f"series {sid!r}: a long frame has one target column; set {pname('target')}")
         first = first or (freq, targets[0], past, future)
@@ -173,8 +176,35 @@ def to_panel(X, *, id_col=None, time_col=None, target=None, future_covariates=No
     """Any accepted form of data as a :class:`Panel` (see the module doc)."""
     if isinstance(X, dict):
         return _dict(X, time_col, target, future_covariates, strategy, fill)
+    if id_col is None and isinstance(X, pd.DataFrame) and "unique_id" in X.columns:
+        id_col = "unique_id"  # the neuralforecast/statsforecast long format
     if id_col is not None:
         if not isinstance(X, pd.DataFrame):
             raise DataError(f"with {pname('id_col')}, {pname('X')} must be a long DataFrame")
         return _long(X, id_col, time_col, target, future_covariates, strategy, fill)
     return _wide(X, time_col, target, future_covariates, strategy, fill)
+
+
+def truncate(X, t, time_col=None):
+    """The rows of ``X`` (wide, long or dict) up to and including time ``t``.
+    The time is ``time_col``, else a ``ds`` column, else the index."""
+
+    def cut(df):
+        col = time_col if time_col is not None else "ds"
+        if isinstance(df, pd.DataFrame) and col in df.columns:
+            values = df[col] if pd.api.types.is_integer_dtype(df[col]) else pd.to_datetime(df[col])
+            return df[np.asarray(values <= t)]
+        idx = df.index.to_timestamp() if isinstance(df.index, pd.PeriodIndex) else df.index
+        return df[np.asarray(idx <= t)]
+
+    if isinstance(X, dict):
+        return {sid: cut(df) for sid, df in X.items()}
+    return cut(X)
+
+
+def timeline(panel):
+    """The sorted union of the series' time steps."""
+    grid = panel.series[0].index
+    for s in panel.series[1:]:
+        grid = grid.union(s.index)
+    return grid.sort_values()

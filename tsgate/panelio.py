@@ -14,7 +14,7 @@ from . import frames
 from .errors import DataError
 from .errors import name as pname
 from .panel import to_panel
-from .windows import check_scaled
+from .windows import Scaling, check_scaled
 
 
 class PanelIOMixin:
@@ -29,6 +29,16 @@ class PanelIOMixin:
         if unknown:
             raise DataError(f"unknown series {unknown[:5]}: the model was fit on {len(self.ids_)} series")
         return [where[sid] for sid in ids]
+
+    def _context_rows(self, ks):
+        """(len(ks), C) per-series context: [series number when ``id_embedding``, static features]."""
+        ks = np.asarray(ks, dtype=np.int64)
+        static = getattr(self, "static_", np.zeros((len(self.ids_), 0)))[ks]
+        if not self.id_embedding:
+            return static
+        rows = getattr(self, "embedding_rows_", None)  # the embedding row of each series (on_series reorders)
+        number = ks if rows is None else np.asarray(rows)[ks]
+        return np.concatenate([number[:, None].astype(np.float64), static], axis=1)
 
     def _column(self, k):
         """The output column name of series k (wide: its own column; else the target's)."""
@@ -133,3 +143,56 @@ class PanelIOMixin:
         except DataError as exc:
             raise DataError(f"{exc}") from None
 
+
+    def on_series(self, X):
+        """This fitted global model, set to forecast the series in ``X``.
+
+        ``X`` (the training form) holds each series' recent history, at
+        least ``lookback_`` rows. Series the model was fit on keep their
+        scaling; new series are scaled by their own history (a global model
+        forecasts series it never saw, as in neuralforecast's
+        ``predict(df=...)``). The weights are shared with this model, nothing
+        is refit: ``predict`` then forecasts from the end of each series in
+        ``X``. :func:`tsgate.dask.predict` runs this per partition.
+
+        Returns
+        -------
+        A shallow copy of this forecaster with the series of ``X``.
+        """
+        import copy
+
+        panel = self._panel_like(X)
+        if str(panel.freq) != str(self.freq_):
+            raise DataError(f"{pname('X')} has frequency {panel.freq}, the model was fit on {self.freq_}")
+        where = {sid: k for k, sid in enumerate(self.ids_)}
+        new = [s.id for s in panel.series if s.id not in where]
+        if new and (self.id_embedding or getattr(self, "static_columns_", [])):
+            raise DataError(f"series {new[:5]} were not in the training data: a model with an id embedding or "
+                            "static covariates forecasts only the series it was fit on")
+        if getattr(self, "stateful", False):
+            raise DataError(f"a stateful model forecasts its own series only (use {pname('update')})")
+        L = self.lookback_
+        short = [s.id for s in panel.series if len(s.y) < L]
+        if short:
+            raise DataError(f"{pname('X')} needs at least {L} rows (the lookback) of series {short[:5]}")
+        fresh = Scaling.fit(self.scaler, [s.y for s in panel.series], [np.zeros((1, 0))])
+        sc = self.scaling_
+        t_loc = np.array([sc.t_loc[where[s.id]] if s.id in where else fresh.t_loc[j]
+                          for j, s in enumerate(panel.series)])
+        t_scale = np.array([sc.t_scale[where[s.id]] if s.id in where else fresh.t_scale[j]
+                            for j, s in enumerate(panel.series)])
+        out = copy.copy(self)
+        out.scaling_ = Scaling(t_loc, t_scale, sc.c_loc, sc.c_scale)
+        out.ids_ = [s.id for s in panel.series]
+        if self.form_ == "wide":
+            out.targets_ = list(out.ids_)
+        keep = [where.get(s.id, 0) for s in panel.series]
+        out.static_ = getattr(self, "static_", np.zeros((len(self.ids_), 0)))[keep]
+        rows = getattr(self, "embedding_rows_", None)
+        out.embedding_rows_ = np.asarray(keep) if rows is None else np.asarray(rows)[keep]
+        out.last_targets_ = np.stack([s.y[-L:] for s in panel.series], axis=1)
+        out.last_past_ = np.stack([s.past[-L:] for s in panel.series])
+        out.last_future_ = np.stack([s.future[-L:] for s in panel.series])
+        out.cutoffs_ = [s.index[-1] for s in panel.series]
+        out.cutoff_ = out.cutoffs_[0]
+        return out

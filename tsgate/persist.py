@@ -54,12 +54,15 @@ def fitted_state(est):
                       "norm_period": int(est.norm_period_), "level": bool(est.level_),
                       "ar_window": int(est.ar_window_), "segment_length": int(est.segment_length_),
                       "n_models": len(est.models_)},
+        "static_columns": list(getattr(est, "static_columns_", [])),
         "val_scores": est.val_scores_, "fit_report": est.fit_report_,
         "history": {k: [float(x) for x in v] if isinstance(v, list) else v for k, v in est.history_.items()},
     }
     sc = est.scaling_
     arrays = {name: np.asarray(getattr(est, name)) for name in ARRAYS}
     arrays.update(t_loc_=sc.t_loc, t_scale_=sc.t_scale, c_loc_=sc.c_loc, c_scale_=sc.c_scale)
+    if getattr(est, "static_columns_", []):
+        arrays["static_"] = est.static_
     if getattr(est, "lag_importance_", None) is not None:
         arrays["lag_importance_"] = est.lag_importance_.to_numpy()
     for k, m in enumerate(est.models_):
@@ -92,7 +95,7 @@ def check_state(meta, arrays):
     for name in ("t_scale_", "c_scale_"):
         if (arrays[name] <= 0).any():
             raise ModelFileError(f"array {name!r} holds a scale <= 0")
-    L, S = int(meta["lookback"]), len(meta["targets"])
+    L, S = int(meta["lookback"]), len((meta.get("panel") or {}).get("ids", meta["targets"]))
     if not 1 <= L <= 1_000_000 or arrays["last_targets_"].shape != (L, S):
         raise ModelFileError(f"lookback {L} does not match the stored last window of shape "
                              f"{arrays['last_targets_'].shape}")
@@ -120,6 +123,8 @@ def restore(cls, meta, arrays, device="cpu"):
     est.freq_, est.lookback_ = meta["freq"], meta["lookback"]
     est.horizon_ = meta.get("horizon", params["horizon"])
     _restore_panel(est, meta, arrays)
+    est.static_columns_ = list(meta.get("static_columns", []))
+    est.static_ = arrays.get("static_", np.zeros((len(est.ids_), 0)))
     m = meta["model"]
     spec = est._model_spec(m["input_size"], m["n_outputs"], m["n_extra"])
     if est.stateful:
@@ -134,7 +139,7 @@ def restore(cls, meta, arrays, device="cpu"):
         est.models_.append(model)
     est.model_ = est.models_[0]
     if est.stateful:
-        est.states_ = [[(arrays[f"state_h_{k}_{s}"], arrays.get(f"state_c_{k}_{s}")) for s in range(len(meta["targets"]))]
+        est.states_ = [[(arrays[f"state_h_{k}_{s}"], arrays.get(f"state_c_{k}_{s}")) for s in range(len(est.ids_))]
                        for k in range(st["n_models"])]
     est.seasonal_period_, est.n_quantiles_ = meta["seasonal_period"], meta["n_quantiles"]
     est.cutoff_ = pd.Timestamp(meta["cutoff"]) if meta["cutoff_kind"] == "timestamp" else int(meta["cutoff"])

@@ -32,7 +32,7 @@ def candidate_periods(freq):
         offset = to_offset(freq)
     except ValueError:
         return []
-    name = offset.name.split("-")[0]
+    name = offset.rule_code.split("-")[0]
     if name in _CALENDAR:
         return [p for p in _CALENDAR[name] if p % max(offset.n, 1) == 0 and p // offset.n > 1] \
             if offset.n > 1 else list(_CALENDAR[name])

@@ -86,12 +86,15 @@ class WindowSource:
     is relative to the last value ('last'); ``q = m`` to the last season
     ('seasonal': the targets become the errors of seasonal naive); ``q = 0``
     leaves the values as they are. Each target column is repeated ``repeat``
-    times (one column per quantile output).
+    times (one column per quantile output). ``context`` (S, C), optional:
+    per series columns that lead the extra features (series number, static
+    covariates; :class:`tsgate.model.SequenceModel`).
     """
 
     def __init__(self, rows, known, ends, series, lookback, n_out, horizon, norm_period, repeat=1, level=False,
-                 fork=False):
+                 fork=False, context=None):
         self.rows, self.known, self.ends, self.series = rows, known, ends, series
+        self.context = None if context is None or not context.shape[1] else context
         self.lookback, self.n_out, self.horizon = lookback, n_out, horizon
         self.norm_period, self.repeat, self.level, self.fork = int(norm_period), repeat, level, fork
         self.n = len(ends)
@@ -99,13 +102,13 @@ class WindowSource:
     def subset(self, sel):
         """The windows ``sel`` (a slice or index array) as a new source on the same rows."""
         return WindowSource(self.rows, self.known, self.ends[sel], self.series[sel], self.lookback, self.n_out,
-                            self.horizon, self.norm_period, self.repeat, self.level, self.fork)
+                            self.horizon, self.norm_period, self.repeat, self.level, self.fork, self.context)
 
     def union(self, other):
         """The windows of both sources (on the same rows): train + validation."""
         return WindowSource(self.rows, self.known, np.concatenate([self.ends, other.ends]),
                             np.concatenate([self.series, other.series]), self.lookback, self.n_out, self.horizon,
-                            self.norm_period, self.repeat, self.level, self.fork)
+                            self.norm_period, self.repeat, self.level, self.fork, self.context)
 
     def offsets(self, idx, rel):
         """(B, len(rel)) the values rows ``end + rel`` are taken relative to."""
@@ -127,7 +130,7 @@ class WindowSource:
         back = np.arange(-self.lookback + 1, 1)
         X = self.rows[e[:, None] + back]  # (B, L, D), a copy
         X[:, :, 0] -= self.offsets(idx, back)
-        parts = []
+        parts = [] if self.context is None else [self.context[self.series[idx]]]  # (B, C)
         if self.known.shape[1]:
             parts.append(self.known[e[:, None] + 1 + np.arange(self.horizon)].reshape(len(idx), -1))
         if self.level:
@@ -181,12 +184,13 @@ def spread_sample(source, limit):
     return source.subset(np.unique(np.linspace(0, source.n - 1, int(limit)).round().astype(np.int64)))
 
 
-def forecast_source(z, past, known, known_future, lookback, horizon, norm_period, level):
+def forecast_source(z, past, known, known_future, lookback, horizon, norm_period, level, context=None):
     """A source of one window per series, each ending at the last of its
     ``lookback`` rows (lists, per series: z (L,), past (L, P), known (L, K))
     with the known-future features of the next ``horizon`` rows
     (``known_future``: per series (horizon, K)): the input of a forecast,
-    normalised exactly as in training. Single arrays mean one series."""
+    normalised exactly as in training; ``context`` (S, C): the series'
+    context rows. Single arrays mean one series."""
     if not isinstance(z, list):
         z, past, known, known_future = [z], [past], [known], [known_future]
     rows, known_rows = [], []
@@ -196,7 +200,7 @@ def forecast_source(z, past, known, known_future, lookback, horizon, norm_period
     S = len(z)
     ends = np.arange(S) * (lookback + horizon) + lookback - 1
     return WindowSource(np.concatenate(rows), np.concatenate(known_rows), ends, np.arange(S), lookback, horizon,
-                        horizon, norm_period, level=level)
+                        horizon, norm_period, level=level, context=context)
 
 
 @dataclass
@@ -214,7 +218,7 @@ def series_rows(z, past, known):
 
 
 def make_windows(z, past, known, lookback, n_out, horizon, validation_fraction, min_val, norm_period, repeat=1,
-                 level=False, fork=False, stride=1, max_per_series=None):
+                 level=False, fork=False, stride=1, max_per_series=None, context=None):
     """Windows of every series, split in time into training and validation.
 
     Per series (lists): z (n_i,) scaled target, past (n_i, P), known (n_i, K);
@@ -223,7 +227,7 @@ def make_windows(z, past, known, lookback, n_out, horizon, validation_fraction, 
     its last ``validation_fraction`` of windows (at least ``min_val``, at
     most all but one) validate. Training windows are every ``stride``-th, and
     at most ``max_per_series`` of them, the most recent. See
-    :class:`WindowSource` for ``norm_period``, ``level`` and ``fork``.
+    :class:`WindowSource` for ``norm_period``, ``level``, ``fork`` and ``context``.
     """
     if not isinstance(z, list):
         z = [z[:, s] for s in range(z.shape[1])]
@@ -242,7 +246,7 @@ def make_windows(z, past, known, lookback, n_out, horizon, validation_fraction, 
         train_ends.append(starts[s] + tr), val_ends.append(starts[s] + local[N - n_val:])
         train_s.append(np.full(len(tr), s)), val_s.append(np.full(n_val, s))
     make = lambda e, s: WindowSource(rows, known_rows, np.concatenate(e), np.concatenate(s),  # noqa: E731
-                                     lookback, n_out, horizon, norm_period, repeat, level, fork)
+                                     lookback, n_out, horizon, norm_period, repeat, level, fork, context)
     windows = Windows(make(train_ends, train_s), make(val_ends, val_s))
     windows.starts = starts
     return windows

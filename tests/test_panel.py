@@ -1,0 +1,261 @@
+"""Panels of many series: long, dict and wide input; ragged series; static
+covariates and the id embedding; batched historical forecasts and backtests;
+local models through joblib; scale-out on a real dask.distributed LocalCluster."""
+
+import copy
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tsgate import LocalForecaster, LSTMForecaster, load
+from tsgate.errors import DataError, ParameterError
+
+FAST = dict(horizon=3, max_epochs=8, hidden_size=8, random_state=0)
+
+
+def _series(n, s, seed=0, start="2020-01-01"):
+    rng = np.random.default_rng(seed + s)
+    t = np.arange(n)
+    return 10 + (s + 1) * np.sin(2 * np.pi * t / 12) + 0.1 * rng.standard_normal(n), \
+        pd.date_range(start, periods=n, freq="MS")
+
+
+def _long(lengths, id_col="unique_id", ends_together=False):
+    parts = []
+    for s, n in enumerate(lengths):
+        y, idx = _series(n, s)
+        if ends_together:
+            idx = pd.date_range(end="2035-12-01", periods=n, freq="MS")
+        parts.append(pd.DataFrame({id_col: f"s{s}", "ds": idx, "y": y}))
+    return pd.concat(parts, ignore_index=True)
+
+
+@pytest.fixture(autouse=True)
+def _quiet():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
+
+
+def test_long_dict_and_wide_inputs_give_identical_forecasts():
+    df = _long([80, 80, 80])
+    wide = df.pivot(index="ds", columns="unique_id", values="y")
+    wide.columns.name = None
+    wide.index.freq = "MS"
+    as_dict = {sid: g.set_index("ds")["y"].asfreq("MS") for sid, g in df.groupby("unique_id")}
+    long_out = LSTMForecaster(**FAST).fit(df).predict()
+    dict_out = LSTMForecaster(**FAST).fit(as_dict).predict()
+    wide_out = LSTMForecaster(**FAST, target=["s0", "s1", "s2"]).fit(wide).predict()
+    assert list(long_out.columns) == ["unique_id", "ds", "y"] and len(long_out) == 9  # long in, long out
+    for sid in ("s0", "s1", "s2"):
+        a = long_out[long_out.unique_id == sid]["y"].to_numpy()
+        assert np.array_equal(a, dict_out[sid].iloc[:, 0].to_numpy())
+        assert np.array_equal(a, wide_out[sid].to_numpy())
+
+
+def test_ragged_panel_each_series_from_its_own_end_and_a_subset():
+    df = _long([150, 90, 120])
+    fc = LSTMForecaster(**FAST).fit(df)
+    out = fc.predict()
+    for sid, g in df.groupby("unique_id"):
+        first = out[out.unique_id == sid]["ds"].iloc[0]
+        assert first == g["ds"].max() + pd.offsets.MonthBegin(1)
+    sub = fc.predict(ids=["s2", "s0"])
+    assert list(sub.unique_id.unique()) == ["s2", "s0"]
+    assert np.array_equal(sub[sub.unique_id == "s0"]["y"].to_numpy(), out[out.unique_id == "s0"]["y"].to_numpy())
+    with pytest.raises(DataError, match="unknown series \\['nope'\\]"):
+        fc.predict(ids=["nope"])
+
+
+def test_leading_missing_values_are_not_data():
+    df = _long([100, 100])
+    df.loc[(df.unique_id == "s1") & (df.index < 100 + 40), "y"] = np.nan  # s1 starts 40 steps late
+    fc = LSTMForecaster(**FAST).fit(df)
+    assert np.isfinite(fc.predict()["y"]).all()
+
+
+def test_a_very_short_series_is_named_or_skipped():
+    df = _long([120, 120, 12])
+    with pytest.raises(DataError, match="series 's2' \\(12 rows\\).*on_short='skip'"):
+        LSTMForecaster(**FAST, lookback=12).fit(df)
+    fc = LSTMForecaster(**FAST, lookback=12, on_short="skip").fit(df)
+    assert fc.fit_report_["skipped"] == ["s2"] and fc.ids_ == ["s0", "s1"]
+    with pytest.raises(DataError, match="at least 30"):
+        LSTMForecaster(**FAST, lookback=12, min_length=30).fit(_long([120, 25]))
+
+
+@pytest.mark.parametrize("bad,match", [
+    ("dup", "series 's1' has two rows for the time"),
+    ("text", "series 's0'.*'y'"),
+    ("no_static", "static_covariates has no row for series 's1'"),
+    ("static_nan", "static_covariates column 'size' is missing for series 's0'"),
+])
+def test_bad_panels_name_the_series(bad, match):
+    df = _long([60, 60])
+    static = pd.DataFrame({"size": [1.0, 2.0]}, index=["s0", "s1"])
+    if bad == "dup":
+        df = pd.concat([df, df[df.unique_id == "s1"].iloc[[5]]])
+    if bad == "text":
+        df["y"] = df["y"].astype(object)
+        df.loc[3, "y"] = "n/a"
+    if bad == "no_static":
+        static = static.loc[["s0"]]
+    if bad == "static_nan":
+        static.loc["s0", "size"] = np.nan
+    with pytest.raises(DataError, match=match):
+        LSTMForecaster(**FAST).fit(df, static_covariates=static)
+
+
+def _sign_panel(S=20, n=200):
+    """Series whose dynamics differ only by a static flag: y' = +-0.8 y + noise."""
+    rng = np.random.default_rng(0)
+    parts, flags = [], {}
+    for s in range(S):
+        g = 1.0 if s % 2 else -1.0
+        y, e = np.zeros(n), rng.standard_normal(n)
+        for t in range(1, n):
+            y[t] = 0.8 * g * y[t - 1] + e[t]
+        parts.append(pd.DataFrame({"unique_id": f"s{s}", "ds": np.arange(n), "y": y}))
+        flags[f"s{s}"] = "up" if g > 0 else "down"
+    return pd.concat(parts, ignore_index=True), pd.DataFrame({"kind": pd.Series(flags)})
+
+
+def test_static_covariates_change_the_forecast_when_they_carry_the_signal():
+    df, static = _sign_panel()
+    kw = dict(horizon=1, lookback=2, max_epochs=200, hidden_size=16, window_norm=None, random_state=0)
+    plain = LSTMForecaster(**kw).fit(df)
+    with_static = LSTMForecaster(**kw).fit(df, static_covariates=static)
+    with_id = LSTMForecaster(**kw, id_embedding=2).fit(df)
+    mae = lambda fc: fc.fit_report_["validation_mae"]["network"]  # noqa: E731
+    assert with_static.static_columns_ == ["kind=down", "kind=up"]
+    # the noise's MAE is 0.80: the flag (or the learned identity) lets the network reach it; from two
+    # values alone the sign is a guess (0.88 at seeds 0, 1, 2; static 0.80, id embedding 0.80-0.81)
+    assert mae(with_static) < 0.83 < 0.95 * mae(plain)
+    assert mae(with_id) < 0.83
+    assert not np.allclose(with_static.predict()["y"], plain.predict()["y"])
+
+
+def test_static_and_id_embedding_survive_the_model_file(tmp_path):
+    df, static = _sign_panel(S=6, n=80)
+    fc = LSTMForecaster(horizon=2, max_epochs=5, hidden_size=8, id_embedding=3).fit(df, static_covariates=static)
+    back = load(fc.save(tmp_path / "m.tsgate"))
+    assert back.static_columns_ == fc.static_columns_
+    assert np.array_equal(back.predict()["y"], fc.predict()["y"])
+
+
+def test_historical_forecasts_equal_update_then_predict_at_every_origin():
+    df = _long([120, 90, 150], ends_together=False)
+    cut = pd.Timestamp("2026-06-01")
+    fc = LSTMForecaster(**FAST).fit(df[df.ds <= cut])
+    hf = fc.historical_forecasts(df)
+    assert list(hf.columns) == ["unique_id", "cutoff", "ds", "step", "y", "forecast"]
+    assert (hf["cutoff"] >= cut).all() and set(hf["step"]) == {1, 2, 3}
+    for (sid, cutoff), g in hf.groupby(["unique_id", "cutoff"]):
+        est = copy.deepcopy(fc)
+        est.update(df[(df.unique_id == sid) & (df.ds <= cutoff)])
+        ref = est.predict(ids=[sid])
+        assert np.allclose(ref["y"].to_numpy(), g["forecast"].to_numpy(), rtol=1e-6, atol=1e-6)
+        assert np.array_equal(ref["ds"].to_numpy(), g["ds"].to_numpy())
+        actual = df[(df.unique_id == sid) & df.ds.isin(g["ds"])]["y"].to_numpy()
+        assert np.array_equal(actual, g["y"].to_numpy())
+
+
+def test_historical_forecasts_start_stride_and_retrain(monkeypatch):
+    df = _long([100, 100])
+    fc = LSTMForecaster(**FAST).fit(df[df.ds <= "2026-01-01"])
+    hf = fc.historical_forecasts(df, start="2026-01-01", stride=4)
+    cutoffs = sorted(hf["cutoff"].unique())
+    assert cutoffs[0] == pd.Timestamp("2026-01-01") and all(
+        (b.year - a.year) * 12 + b.month - a.month == 4 for a, b in zip(cutoffs, cutoffs[1:]))
+    fits = []
+    original = LSTMForecaster.fit
+    monkeypatch.setattr(LSTMForecaster, "fit", lambda self, *a, **k: fits.append(1) or original(self, *a, **k))
+    again = fc.historical_forecasts(df, start="2026-01-01", stride=4, retrain=2)
+    assert len(fits) == (len(cutoffs) + 1) // 2 - 1  # every 2nd origin; the first is the fitted cutoff itself
+    assert len(again) == len(hf) and not np.allclose(again["forecast"], hf["forecast"])
+    with pytest.raises(ParameterError, match="retrain"):
+        fc.historical_forecasts(df, retrain=0)
+
+
+def test_backtest_per_series_and_step_next_to_seasonal_naive():
+    df = _long([100, 100])
+    fc = LSTMForecaster(**FAST).fit(df[df.ds <= "2026-01-01"])
+    table = fc.backtest(df)
+    assert set(table["model"]) == {"tsgate", "seasonal_naive"}
+    assert len(table) == 2 * 2 * 3 and list(table.columns[:3]) == ["unique_id", "step", "model"]
+    hf = fc.historical_forecasts(df)
+    s0 = df[df.unique_id == "s0"].set_index("ds")["y"]
+    row = table[(table.unique_id == "s0") & (table.step == 2) & (table.model == "seasonal_naive")].iloc[0]
+    origins = hf[(hf.unique_id == "s0") & (hf.step == 2)]
+    naive = [s0[c - pd.DateOffset(months=10)] for c in origins["cutoff"]]  # m=12: y(origin + 2 - 12)
+    assert np.isclose(row["MAE"], np.mean(np.abs(origins["y"].to_numpy() - naive)))
+    assert row["n"] == len(origins)
+
+
+def test_global_model_forecasts_series_it_never_saw():
+    df = _long([120, 120, 120])
+    fc = LSTMForecaster(**FAST).fit(df[df.unique_id != "s2"])
+    new = fc.on_series(df[df.unique_id == "s2"]).predict()
+    assert list(new.unique_id.unique()) == ["s2"] and np.isfinite(new["y"]).all()
+    same = fc.on_series(df[df.unique_id == "s0"]).predict()  # a known series keeps its scaling
+    assert np.allclose(same["y"].to_numpy(), fc.predict(ids=["s0"])["y"].to_numpy(), rtol=1e-6)
+
+
+def test_local_models_in_joblib_workers_equal_the_serial_run():
+    df = _long([90, 110, 100, 95])
+    est = LSTMForecaster(**FAST)
+    serial = LocalForecaster(est).fit(df)
+    parallel = LocalForecaster(est, n_jobs=2).fit(df)
+    assert serial.predict().equals(parallel.predict())
+    assert set(serial.estimators_) == {"s0", "s1", "s2", "s3"}
+    table = parallel.backtest(df, start=0.8)
+    assert set(table["unique_id"]) == {"s0", "s1", "s2", "s3"}
+
+
+def test_dask_local_cluster_equals_the_in_process_results():
+    distributed = pytest.importorskip("distributed")
+    import dask.dataframe as dd
+    import joblib
+
+    from tsgate import dask as tsdask
+
+    df = _long([90, 110, 100, 95])
+    est = LSTMForecaster(**FAST)
+    serial = LocalForecaster(est).fit(df).predict()
+    fc = LSTMForecaster(**FAST).fit(df)
+    ddf = dd.from_pandas(df.set_index("unique_id"), npartitions=2, sort=True)
+    key = ["unique_id", "ds"]
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cl, \
+            distributed.Client(cl):
+        with joblib.parallel_backend("dask"):
+            on_cluster = LocalForecaster(est, n_jobs=-1).fit(df).predict()
+        scored = tsdask.predict(fc, ddf).compute()
+    assert on_cluster.equals(serial)
+    assert ddf.npartitions == 2
+    expected = fc.predict().sort_values(key).reset_index(drop=True)
+    assert scored.sort_values(key).reset_index(drop=True).equals(expected)
+
+
+def test_cli_forecasts_every_series_of_a_long_file(tmp_path):
+    from click.testing import CliRunner
+
+    from tsgate.cli import main
+
+    df = _long([80, 60, 70], id_col="store_item").rename(columns={"ds": "date", "y": "sales"})
+    df["date"] = df["date"].dt.strftime("%Y-%m-%d")
+    path = tmp_path / "long.csv"
+    df.to_csv(path, index=False)
+    opts = ["--id-col", "store_item", "--horizon", "3", "--epochs", "5", "--hidden-size", "8"]
+    r = CliRunner().invoke(main, ["forecast", str(path), *opts])
+    assert r.exit_code == 0, r.stderr
+    out = pd.read_csv(__import__("io").StringIO(r.stdout))
+    assert list(out.columns) == ["store_item", "date", "sales", "sales_lower", "sales_upper"]
+    assert out.groupby("store_item").size().to_dict() == {"s0": 3, "s1": 3, "s2": 3}
+    assert "forecast: 3/3 series" in r.stderr
+    r = CliRunner().invoke(main, ["backtest", str(path), *opts, "--folds", "2", "--json"])
+    assert r.exit_code == 0, r.stderr
+    assert {rec["model"] for rec in __import__("json").loads(r.stdout)} == {"tsgate", "seasonal_naive"}
+    r = CliRunner().invoke(main, ["forecast", str(path), *opts, "--plot", str(tmp_path / "p.png")])
+    assert r.exit_code == 2 and "--plot draws one series" in r.stderr

@@ -1,0 +1,65 @@
+"""Scale-out on Dask: a fitted global model forecasts a Dask DataFrame, partition by partition.
+
+A global forecaster trained on one machine holds only its weights and
+scaling rules; :func:`predict` ships it to the workers and, with
+``map_partitions``, forecasts each partition's series from their own recent
+history (:meth:`~tsgate.forecaster.LSTMForecaster.on_series`). Memory per
+worker grows with one partition, so millions of series fit on a cluster.
+Local models and backtests use joblib instead: ``with
+joblib.parallel_backend('dask'):`` (:mod:`tsgate.local`).
+
+Needs the ``dask`` extra (``pip install tsgate[dask]``).
+"""
+
+import pandas as pd
+
+from .errors import DataError, MissingDependencyError
+from .errors import name as pname
+
+
+def _partition(part, fc, id_col, horizon):
+    """Forecasts of one partition (a long pandas frame) in long format."""
+    if not len(part):
+        return _empty(fc, id_col)
+    if id_col not in part.columns:  # the id is the index (ddf.set_index(id_col))
+        part = part.reset_index()
+    out = fc.on_series(part).predict(horizon=horizon)
+    return out.reset_index(drop=True)
+
+
+def _empty(fc, id_col):
+    time_name = fc.time_name_ or "ds"
+    return pd.DataFrame({id_col: pd.Series(dtype=object), time_name: pd.Series(dtype="datetime64[ns]"),
+                         fc.targets_[0]: pd.Series(dtype=float)})
+
+
+def predict(fc, ddf, horizon=None):
+    """Forecast every series of the Dask DataFrame ``ddf`` with the fitted global model ``fc``.
+
+    Parameters
+    ----------
+    fc : fitted forecaster (fit on long data, ``id_col`` or ``unique_id``)
+    ddf : dask.dataframe.DataFrame
+        Long format, like the training data; all rows of a series must lie
+        in one partition (e.g. ``ddf.set_index(id_col)`` or
+        ``dd.from_pandas(df.set_index(id_col), ...)``), each series with at
+        least ``fc.lookback_`` rows of recent history.
+    horizon : int, optional
+
+    Returns
+    -------
+    dask.dataframe.DataFrame
+        Lazy long-format forecasts (id, time, target); ``.compute()`` runs them.
+    """
+    try:
+        import dask.dataframe  # noqa: F401
+    except ImportError:
+        raise MissingDependencyError("tsgate.dask needs dask: pip install 'tsgate[dask]'") from None
+    if getattr(fc, "form_", None) != "long":
+        raise DataError(f"tsgate.dask.predict needs a model fit on long data ({pname('id_col')}), "
+                        f"got one fit on {getattr(fc, 'form_', 'nothing')!r} data")
+    id_col = fc.id_col_
+    meta = _empty(fc, id_col)
+    if fc.index_kind_ != "datetime" or fc.freq_ is None or isinstance(fc.cutoff_, int):
+        meta[fc.time_name_ or "ds"] = meta[fc.time_name_ or "ds"].astype("int64")
+    return ddf.map_partitions(_partition, fc, id_col, horizon, meta=meta)

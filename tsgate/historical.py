@@ -1,0 +1,277 @@
+"""Historical forecasts and backtests: forecasts from many origins in batched passes.
+
+:class:`HistoricalMixin` gives the forecasters Darts' ``historical_forecasts``
+and a ``backtest`` table. Without retraining, every origin of every series
+is one window of a single :class:`tsgate.windows.WindowSource` over the
+series' rows, so all origins go through the compiled kernels in large
+batches (``PREDICT_BATCH`` windows per forward pass), not one Python call per
+origin. With ``retrain``, the model is refit on the data up to every k-th
+origin, warm-started from the previous weights, and forecasts the origins up
+to the next refit in the same batched way.
+
+Origins lie on the union of the series' time steps; an origin of a series is
+a time at which it has at least ``lookback_`` rows and all ``horizon`` rows
+after it (Darts' ``overlap_end=False``).
+"""
+
+import numbers
+
+import numpy as np
+import pandas as pd
+from sklearn.base import clone
+from sklearn.utils.validation import check_is_fitted
+
+from .ensemble import ensemble_forward
+from .errors import DataError, ParameterError
+from .errors import name as pname
+from .panel import timeline, truncate
+from .params import positive_int
+from .windows import WindowSource, series_rows
+
+#: Windows per forward pass.
+PREDICT_BATCH = 4096
+METRICS = ("MAE", "RMSE", "sMAPE", "MASE")
+
+
+class HistoricalMixin:
+    """historical_forecasts and backtest (see the module docstring)."""
+
+    def historical_forecasts(self, X, start=None, stride=1, retrain=False, horizon=None, static_covariates=None):
+        """Forecasts from every origin of ``X``, as if made at that time.
+
+        Parameters
+        ----------
+        X : the data, in the form of the training data (wide, long or dict),
+            over the stretch whose origins are wanted (and ``lookback_`` rows
+            before the first).
+        start : None, timestamp/int label, or float in (0, 1)
+            The first origin: a time (a label of the index), a fraction of
+            the timeline, or None: each series' fitted cutoff (out of sample).
+        stride : int
+            Every ``stride``-th time step of the timeline is an origin.
+        retrain : bool or int
+            False: the fitted model forecasts every origin. True or k: refit
+            (warm-started, same structure) on the data up to every k-th origin
+            (True: every origin).
+        horizon : int, optional
+            Steps per forecast (default and maximum: the fitted horizon).
+        static_covariates : DataFrame, optional
+            For ``retrain`` of a model fit with static covariates (default:
+            the frame given to ``fit``).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Long format, one row per (series, origin, step): the id column
+            (``unique_id`` for wide or dict data), ``cutoff`` (the origin),
+            the time column, ``step``, ``y`` (actual) and ``forecast``.
+        """
+        return self._historical(X, start, stride, retrain, horizon, static_covariates).drop(
+            columns=["seasonal_naive"])
+
+    def backtest(self, X, start=None, stride=1, retrain=False, horizon=None, static_covariates=None):
+        """Accuracy of :meth:`historical_forecasts` per series and per horizon
+        step, next to seasonal naive from the same origins.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per (series, step, model) with ``model`` 'tsgate' or
+            'seasonal_naive', ``n`` forecasts and MAE, RMSE, sMAPE (percent)
+            and MASE (MAE over the in-sample seasonal naive MAE of the
+            series' rows up to its first origin). :func:`summarise_backtest`
+            averages it.
+        """
+        hf = self._historical(X, start, stride, retrain, horizon, static_covariates)
+        idc = hf.columns[0]
+        scales = hf.attrs["mase_scale"]
+        parts = []
+        for model, col in (("tsgate", "forecast"), ("seasonal_naive", "seasonal_naive")):
+            err = hf["y"].to_numpy() - hf[col].to_numpy()
+            den = np.abs(hf["y"].to_numpy()) + np.abs(hf[col].to_numpy())
+            frame = pd.DataFrame({idc: hf[idc], "step": hf["step"], "ae": np.abs(err), "se": err * err,
+                                  "sape": np.divide(200.0 * np.abs(err), den, out=np.zeros_like(den), where=den > 0)})
+            g = frame.groupby([idc, "step"], sort=False)
+            t = g.agg(n=("ae", "size"), MAE=("ae", "mean"), RMSE=("se", "mean"), sMAPE=("sape", "mean")).reset_index()
+            t["RMSE"] = np.sqrt(t["RMSE"])
+            t["MASE"] = t["MAE"] / t[idc].map(scales).to_numpy(dtype=float)
+            t.insert(2, "model", model)
+            parts.append(t)
+        return pd.concat(parts, ignore_index=True)
+
+    # ------------------------------------------------------------ internals
+
+    def _historical(self, X, start, stride, retrain, horizon, static_covariates):
+        check_is_fitted(self, "model_")
+        stride = positive_int(stride, "stride")
+        if not isinstance(retrain, (bool, np.bool_)) and not (isinstance(retrain, numbers.Integral) and retrain >= 1):
+            raise ParameterError(f"{pname('retrain')} must be True, False or a positive int, got {retrain!r}")
+        if getattr(self, "stateful", False):
+            raise ParameterError(f"historical_forecasts needs {pname('stateful', False)}: a stateful model "
+                                 "forecasts from the state after its whole history (use update and predict)")
+        H = self.horizon_ if horizon is None else positive_int(horizon, "horizon")
+        if H > self.horizon_ and self.strategy == "direct":
+            raise ParameterError(f"{pname('horizon', H)} exceeds the fitted horizon ({self.horizon_})")
+        panel = self._panel_like(X)
+        times = _origin_grid(panel, self, start, stride, H)
+        if not len(times):
+            raise DataError(f"{pname('X')} has no origin with {self.lookback_} rows before it and {H} after it"
+                            + (f" from {pname('start')} {start!r}" if start is not None else " after the fitted cutoff"))
+        if not retrain:
+            out = self._batched(panel, times, H)
+        else:
+            out = self._retrained(X, panel, times, H, 1 if retrain is True else int(retrain), static_covariates)
+        out.attrs["mase_scale"] = _mase_scales(panel, times, self.seasonal_period_)
+        return out
+
+    def _batched(self, panel, times, H):
+        """Forecasts of every (series, origin in ``times``) of ``panel`` from this model."""
+        if self.strategy != "direct":
+            return self._looped(panel, times, H)
+        known_ids = set(self.ids_)
+        chosen = [s for s in panel.series if s.id in known_ids]
+        ks = self._positions([s.id for s in chosen])
+        sc, P, HM, L = self.scaling_, len(self.past_covariates_), self.horizon_, self.lookback_
+        rows, known_rows, ends, series, pos_list, offset = [], [], [], [], [], 0
+        for j, (k, s) in enumerate(zip(ks, chosen)):
+            pos = s.index.get_indexer(times)
+            pos = pos[(pos >= L - 1) & (pos + H <= len(s.y) - 1)]
+            z = (s.y - sc.t_loc[k]) / sc.t_scale[k]
+            past = (s.past - sc.c_loc[:P]) / sc.c_scale[:P]
+            known = self._known_rows(s)
+            pad = np.repeat(known[-1:], HM, axis=0) if len(known) else np.zeros((HM, known.shape[1]))
+            rows.append(series_rows(np.concatenate([z, np.zeros(HM)]), np.concatenate([past, np.zeros((HM, P))]),
+                                    np.concatenate([known, pad])))
+            known_rows.append(np.concatenate([known, pad]))
+            ends.append(offset + pos), series.append(np.full(len(pos), j)), pos_list.append(pos)
+            offset += len(s.y) + HM
+        src = WindowSource(np.concatenate(rows), np.concatenate(known_rows), np.concatenate(ends),
+                           np.concatenate(series), L, HM, HM, self.norm_period_, level=self.level_,
+                           context=self._context_rows(ks))
+        scaled = np.empty((src.n, H))
+        for b in range(0, src.n, PREDICT_BATCH):
+            idx = np.arange(b, min(b + PREDICT_BATCH, src.n))
+            Xb, Eb = src.inputs(idx)
+            out = self._point(self._last_step(ensemble_forward(self.models_, Xb, Eb)[0]).astype(np.float64))
+            scaled[idx] = out[:, :H] + src.offsets(idx, np.arange(1, H + 1))[:, :H]
+        snum = src.series
+        pred = scaled * sc.t_scale[np.asarray(ks)[snum]][:, None] + sc.t_loc[np.asarray(ks)[snum]][:, None]
+        return _long_table(self, chosen, pos_list, pred, H)
+
+    def _known_rows(self, s):
+        """Scaled known-future features [future covariates, calendar] over the rows of series ``s``."""
+        from . import frames
+
+        off, parts = len(self.past_covariates_), []
+        if self.future_covariates_:
+            parts.append((s.future - self.scaling_.c_loc[off:]) / self.scaling_.c_scale[off:])
+        if self.calendar_features:
+            parts.append(frames.calendar(s.index, self.freq_))
+        return np.concatenate(parts, axis=1) if parts else np.zeros((len(s.y), 0))
+
+    def _looped(self, panel, times, H):
+        """Recursive models: update + predict at every origin (one call per origin)."""
+        pos_list, preds, chosen = [], [], [s for s in panel.series if s.id in set(self.ids_)]
+        for s in chosen:
+            pos = s.index.get_indexer(times)
+            pos = pos[(pos >= self.lookback_ - 1) & (pos + H <= len(s.y) - 1)]
+            est, k, L = _copy(self), self._positions([s.id])[0], self.lookback_
+            for p in pos:  # what update() does with the rows up to p
+                est.last_targets_[:, k] = s.y[p - L + 1:p + 1]
+                est.last_past_[k], est.last_future_[k] = s.past[p - L + 1:p + 1], s.future[p - L + 1:p + 1]
+                est.cutoffs_[k] = s.index[p]
+                preds.append(est._forecast_scaled(H, None, ids=[s.id])[0][0])
+            pos_list.append(pos)
+        return _long_table(self, chosen, pos_list, np.array(preds).reshape(-1, H), H)
+
+    def _retrained(self, X, panel, times, H, every, static_covariates):
+        """Refit on the data up to every ``every``-th origin (warm start), then forecast
+        the origins up to the next refit."""
+        static = static_covariates if static_covariates is not None else getattr(self, "_static_frame", None)
+        if getattr(self, "static_columns_", []) and static is None:
+            raise ParameterError(f"retrain of a model fit with static covariates needs {pname('static_covariates')}")
+        fixed = dict(lookback=self.lookback_, horizon=self.horizon_, window_norm=self.window_norm_,
+                     segment_length=self.segment_length_, ar_window=self.ar_window_,
+                     seasonal_periods=list(self.seasonal_periods_) or None, on_short="skip", verbose=0)
+        est, parts = self, []
+        for b in range(0, len(times), every):
+            block = times[b:b + every]
+            if not all(c == block[0] for c in est.cutoffs_):  # the model at hand was not fit up to this origin
+                nxt = clone(self).set_params(**fixed)
+                nxt._warm_flats = [m.flat.copy() for m in est.models_]
+                nxt.fit(truncate(X, block[0], self.time_name_ if self.form_ == "long" else self.time_col),
+                        static_covariates=static)
+                est = nxt
+            parts.append(est._batched(panel, block, H))
+        return pd.concat(parts, ignore_index=True)
+
+
+def _copy(est):
+    import copy
+
+    return copy.deepcopy(est)
+
+
+def _origin_grid(panel, est, start, stride, H):
+    """Origin times: the union of the series' time steps from ``start``, every ``stride``-th."""
+    grid = timeline(panel)
+    if start is None:
+        known = {sid: c for sid, c in zip(est.ids_, est.cutoffs_)}
+        first = min((known[s.id] for s in panel.series if s.id in known), default=grid[0])
+    elif isinstance(start, float) and not isinstance(start, bool):
+        if not 0 <= start < 1:
+            raise ParameterError(f"{pname('start')} as a fraction must be in [0, 1), got {start!r}")
+        first = grid[int(start * len(grid))]
+    else:
+        try:
+            first = pd.Timestamp(start) if isinstance(grid, pd.DatetimeIndex) else int(start)
+        except (TypeError, ValueError):
+            raise ParameterError(f"{pname('start')} must be a time of the index, a fraction or None, "
+                                 f"got {start!r}") from None
+    grid = grid[grid >= first][::stride]
+    last = max(s.index[-1 - H] for s in panel.series if len(s.y) > H) if any(len(s.y) > H for s in panel.series) \
+        else grid[0]
+    return grid[grid <= last]
+
+
+def _long_table(est, chosen, pos_list, pred, H):
+    """The long output of historical forecasts, with seasonal naive from the same origins."""
+    m = max(1, int(est.seasonal_period_))
+    h = np.arange(1, H + 1)
+    back = m * -(-h // m) - h  # seasonal naive reads y[p - back]
+    cols = {k: [] for k in ("id", "cutoff", "time", "step", "y", "sn")}
+    for s, pos in zip(chosen, pos_list):
+        steps = pos[:, None] + h[None, :]  # (n, H)
+        cols["id"].append(np.repeat(np.array([s.id], dtype=object), steps.size))
+        cols["cutoff"].append(s.index.take(np.repeat(pos, H)))
+        cols["time"].append(s.index.take(steps.ravel()))
+        cols["step"].append(np.tile(h, len(pos)))
+        cols["y"].append(s.y[steps].ravel())
+        src = pos[:, None] - back[None, :]
+        cols["sn"].append(np.where(src >= 0, s.y[np.maximum(src, 0)], s.y[pos][:, None]).ravel())
+    idc = est.id_col_ or "unique_id"
+    tname = est.time_name_ or "ds"
+    cat = lambda parts: parts[0].append(parts[1:]) if len(parts) > 1 else parts[0]  # noqa: E731
+    return pd.DataFrame({idc: np.concatenate(cols["id"]) if cols["id"] else [],
+                         "cutoff": cat(cols["cutoff"]) if cols["cutoff"] else [],
+                         tname: cat(cols["time"]) if cols["time"] else [],
+                         "step": np.concatenate(cols["step"]) if cols["step"] else [],
+                         "y": np.concatenate(cols["y"]) if cols["y"] else [],
+                         "forecast": pred.ravel(), "seasonal_naive": np.concatenate(cols["sn"]) if cols["sn"] else []})
+
+
+def _mase_scales(panel, times, m):
+    """Per series: the in-sample seasonal naive MAE of its rows up to its first origin."""
+    out = {}
+    for s in panel.series:
+        n = int(s.index.searchsorted(times[0], side="right")) if len(times) else len(s.y)
+        mm = m if n > m else 1
+        y = s.y[:max(n, 2)]
+        scale = float(np.mean(np.abs(y[mm:] - y[:-mm]))) if len(y) > mm else np.nan
+        out[s.id] = scale if scale > 0 else np.nan
+    return out
+
+
+def summarise_backtest(table):
+    """Mean of each metric per model (and per model and step) of a backtest table."""
+    return table.groupby("model", sort=False)[list(METRICS)].mean()

@@ -1,0 +1,125 @@
+"""Local models: one forecaster per series, fit and backtested in parallel through joblib.
+
+A global forecaster (one network for all series, :mod:`tsgate.forecaster`)
+is the default for panels. :class:`LocalForecaster` is the other classic
+choice, as statsforecast's and skforecast's per-series models: a clone of
+``estimator`` for every series, trained on that series alone. The series run
+in parallel in joblib workers (loky processes by default, or whatever
+``joblib.parallel_backend`` is active: ``'dask'`` spreads them over a Dask
+cluster). Each clone keeps ``random_state``, and the kernels' chunking does not
+depend on the thread count (:func:`tsgate.core.n_chunks`), so the results are
+bit-identical serially, with ``n_jobs=2`` and on a cluster.
+"""
+
+import os
+
+import pandas as pd
+from sklearn.base import BaseEstimator, clone
+from sklearn.utils.validation import check_is_fitted
+
+from .errors import DataError, ParameterError
+from .errors import name as pname
+from .panel import to_panel
+
+
+def _threads_for(workers):
+    """Numba threads per worker: the cores shared out, at least one."""
+    return max(1, (os.cpu_count() or 1) // max(1, workers))
+
+
+def _run(threads, fn, *args):
+    """Call ``fn(*args)`` with at most ``threads`` Numba threads (in a worker)."""
+    import numba
+
+    numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
+    return fn(*args)
+
+
+def _fit(est, data):
+    return est.fit(data)
+
+
+def _backtest(est, data, kwargs):
+    return est.backtest(data, **kwargs)
+
+
+class LocalForecaster(BaseEstimator):
+    """One clone of ``estimator`` per series of a panel.
+
+    Parameters
+    ----------
+    estimator : forecaster
+        Any tsgate forecaster (LSTMForecaster, BaselineForecaster...).
+    n_jobs : int or None
+        Series fit in parallel (joblib; -1: all cores; None: 1 unless a
+        ``joblib.parallel_backend`` context says otherwise).
+
+    Attributes
+    ----------
+    estimators_ : dict
+        Series id -> its fitted forecaster.
+    form_ : 'long', 'dict' or 'wide'
+    """
+
+    def __init__(self, estimator=None, n_jobs=None):
+        self.estimator = estimator
+        self.n_jobs = n_jobs
+
+    def _split(self, X):
+        """The data of each series, in the form of ``X``: id -> data."""
+        if self.estimator is None:
+            raise ParameterError(f"{pname('estimator')} must be a tsgate forecaster, got None")
+        id_col = getattr(self.estimator, "id_col", None)
+        if isinstance(X, dict):
+            self.form_ = "dict"
+            return {sid: {sid: df} for sid, df in X.items()}
+        if isinstance(X, pd.DataFrame) and (id_col is not None or "unique_id" in X.columns):
+            col = id_col if id_col is not None else "unique_id"
+            if col not in X.columns:
+                raise DataError(f"{pname('id_col')} {col!r} is not a column of {pname('X')}")
+            self.form_ = "long"
+            return {sid: g for sid, g in X.groupby(col, sort=False)}
+        self.form_ = "wide"
+        panel = to_panel(X, time_col=getattr(self.estimator, "time_col", None),
+                         target=getattr(self.estimator, "target", None))
+        shared = [c for c in X.columns if c not in panel.ids] if isinstance(X, pd.DataFrame) else []
+        return {sid: X[[sid] + shared] for sid in panel.ids}
+
+    def _parallel(self, fn, jobs):
+        from joblib import Parallel, delayed, effective_n_jobs
+
+        workers = min(effective_n_jobs(self.n_jobs), max(1, len(jobs)))
+        if workers == 1:
+            return [fn(*args) for args in jobs]
+        threads = _threads_for(workers)
+        return Parallel(n_jobs=workers)(delayed(_run)(threads, fn, *args) for args in jobs)
+
+    def fit(self, X, y=None):
+        """Fit one clone of ``estimator`` per series of ``X`` (long, dict or wide)."""
+        parts = self._split(X)
+        wide = self.form_ == "wide"
+        jobs = [(clone(self.estimator).set_params(**({"target": sid} if wide else {})), data)
+                for sid, data in parts.items()]
+        self.estimators_ = dict(zip(parts, self._parallel(_fit, jobs)))
+        return self
+
+    def predict(self, horizon=None, X=None, ids=None):
+        """Each series' forecast, in the form the data came in (``ids``: a subset)."""
+        check_is_fitted(self, "estimators_")
+        chosen = list(self.estimators_) if ids is None else list(ids)
+        unknown = [sid for sid in chosen if sid not in self.estimators_]
+        if unknown:
+            raise DataError(f"unknown series {unknown[:5]}: fit on {len(self.estimators_)} series")
+        outs = {sid: self.estimators_[sid].predict(horizon=horizon, X=X) for sid in chosen}
+        if self.form_ == "dict":
+            return {sid: out[sid] for sid, out in outs.items()}
+        if self.form_ == "long":
+            return pd.concat(outs.values(), ignore_index=True)
+        return pd.concat(outs.values(), axis=1)
+
+    def backtest(self, X, **kwargs):
+        """Every series' :meth:`backtest` (same arguments), run in parallel; one table."""
+        check_is_fitted(self, "estimators_")
+        parts = self._split(X)
+        jobs = [(self.estimators_[sid], data, kwargs) for sid, data in parts.items() if sid in self.estimators_]
+        return pd.concat(self._parallel(_backtest, jobs), ignore_index=True)
