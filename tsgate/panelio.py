@@ -49,6 +49,12 @@ class PanelIOMixin:
         (len(ks), h) array ('' is the point forecast)."""
         if getattr(self, "index_kind_", "datetime") == "period":
             idxs = [i.to_period() if isinstance(i, pd.DatetimeIndex) else i for i in idxs]
+        if self.form_ == "long":  # built column by column: one frame, not one per series
+            h = len(idxs[0]) if idxs else 0
+            out = {self.id_col_: pd.Index([self.ids_[k] for k in ks]).repeat(h),
+                   self.time_name_ or "ds": idxs[0].append(list(idxs[1:])) if len(idxs) > 1 else idxs[0]}
+            out.update({f"{self.targets_[0]}{suf}": np.asarray(arr).ravel() for suf, arr in columns.items()})
+            return pd.DataFrame({k: np.asarray(v) for k, v in out.items()})
         per = [pd.DataFrame({f"{self._column(k)}{suf}": arr[j] for suf, arr in columns.items()}, index=idxs[j])
                for j, k in enumerate(ks)]
         if self.form_ == "wide":
@@ -57,14 +63,7 @@ class PanelIOMixin:
                                 f"pass a long frame ({pname('id_col')}=...) or a dict")
             order = [f"{self._column(k)}{suf}" for k in ks for suf in columns]
             return pd.concat(per, axis=1)[order] if len(per) > 1 else per[0]
-        if self.form_ == "dict":
-            return {self.ids_[k]: df for k, df in zip(ks, per)}
-        parts = []
-        for k, df in zip(ks, per):
-            df = df.rename_axis(self.time_name_ or "ds").reset_index()
-            df.insert(0, self.id_col_, self.ids_[k])
-            parts.append(df)
-        return pd.concat(parts, ignore_index=True)
+        return {self.ids_[k]: df for k, df in zip(ks, per)}  # dict
 
     def _future_rows(self, X, horizon, ks):
         """Per series: its future index and its scaled known-future features (horizon, K)."""

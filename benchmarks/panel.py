@@ -1,0 +1,198 @@
+"""Many series: global-model fit and forecast times, memory, batched historical
+forecasts, accuracy on the M4 hourly panel, and Dask scaling.
+
+    python benchmarks/panel.py --out benchmarks/results/panel_<date>.md
+
+* **Target panel**: 1,000 synthetic hourly series x 700 points, horizon 48,
+  the forecaster at its defaults: global fit (target < 2 min on 2 cores) and
+  the forecast of every series.
+* **Synthetic panel**: 10,000 hourly series of 200 to 1,000 points (ragged
+  starts) with mixed seasonalities (daily, weekly, both, none): fit with
+  ``max_windows_per_series=100`` (as Darts' ``max_samples_per_ts``), the
+  forecast of all series (target < 10 s), peak memory (RSS).
+* **Historical forecasts**: origins per second of ``historical_forecasts``
+  (all origins in batched passes) against a per-origin Python loop of
+  ``update`` + ``predict`` (target: >= 20x).
+* **M4 hourly** (414 real series, Makridakis et al. 2020; horizon 48; m = 24):
+  sMAPE and MASE of the global model against naive and seasonal naive, as the
+  competition scores them. Read from ``--m4`` (the M4-methods repository's
+  ``Dataset`` folder: Train/Hourly-train.csv, Test/Hourly-test.csv); skipped
+  when absent (the data is not bundled: its licence is not stated).
+* **Dask**: ``tsgate.dask.predict`` over the 10,000 series on a
+  ``LocalCluster`` with 1 and 2 worker processes.
+"""
+
+import argparse
+import os
+import resource
+import sys
+import time
+import warnings
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, os.path.dirname(__file__))
+from report import header, write  # noqa: E402
+
+from tsgate import LSTMForecaster  # noqa: E402
+
+warnings.simplefilter("ignore")
+
+
+def rss_mb():
+    """Peak resident memory of this process so far, MB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def synthetic(S, lo, hi, seed=0, end="2024-12-31 23:00"):
+    """Long hourly panel: S series of lengths in [lo, hi], all ending at ``end``."""
+    rng = np.random.default_rng(seed)
+    lengths = rng.integers(lo, hi + 1, S)
+    kinds = rng.integers(0, 4, S)  # 0 none, 1 daily, 2 weekly, 3 both
+    ids, times, values = [], [], []
+    stamps = pd.date_range(end=end, periods=hi, freq="h")
+    for s, (n, k) in enumerate(zip(lengths, kinds)):
+        t = np.arange(hi - n, hi)
+        y = 10 + rng.normal(0, 2) + 0.002 * rng.normal() * t
+        if k in (1, 3):
+            y = y + rng.uniform(1, 3) * np.sin(2 * np.pi * t / 24 + rng.uniform(0, 6))
+        if k in (2, 3):
+            y = y + rng.uniform(1, 3) * np.sin(2 * np.pi * t / 168 + rng.uniform(0, 6))
+        y = y + 0.3 * rng.standard_normal(n) + np.cumsum(0.05 * rng.standard_normal(n))
+        ids.append(np.full(n, f"u{s}")), times.append(stamps[hi - n:]), values.append(y)
+    return pd.DataFrame({"unique_id": np.concatenate(ids), "ds": np.concatenate([t.values for t in times]),
+                         "y": np.concatenate(values)})
+
+
+def timed(fn):
+    t0 = time.perf_counter()
+    out = fn()
+    return out, time.perf_counter() - t0
+
+
+def target_panel(rows):
+    df = synthetic(1000, 700, 700, seed=1)
+    fc, fit_s = timed(lambda: LSTMForecaster(horizon=48).fit(df))
+    _, pred_s = timed(fc.predict)
+    rows.append(("1,000 x 700 hourly, h=48, defaults", "global fit", f"{fit_s:.1f} s", "< 120 s"))
+    rows.append(("", "forecast of all 1,000 series", f"{pred_s:.2f} s", ""))
+    rows.append(("", "epochs (best) / lookback / segment", f"{len(fc.history_['loss'])} ({fc.history_['best_epoch']})"
+                 f" / {fc.lookback_} / {fc.segment_length_}", ""))
+    print(rows[-3:], flush=True)
+    return fc, df
+
+
+def big_panel(rows, S):
+    df = synthetic(S, 200, 1000, seed=2)
+    base = rss_mb()
+    fc, fit_s = timed(lambda: LSTMForecaster(horizon=48, max_windows_per_series=100).fit(df))
+    _, pred_s = timed(fc.predict)
+    rows.append((f"{S:,} series, 200-1,000 hourly points ({len(df):,} rows)", "global fit "
+                 "(max_windows_per_series=100)", f"{fit_s:.1f} s", ""))
+    rows.append(("", f"forecast of all {S:,} series", f"{pred_s:.2f} s", "< 10 s"))
+    rows.append(("", "peak RSS (process; before the fit)", f"{rss_mb():.0f} MB ({base:.0f} MB)", ""))
+    print(rows[-3:], flush=True)
+    return fc, df
+
+
+def historical(rows, fc, df, n_origins=100, loop_origins=40):
+    """Batched historical forecasts vs a per-origin update + predict loop."""
+    start = df["ds"].max() - pd.Timedelta(hours=48 + n_origins - 1)
+    hf, batched_s = timed(lambda: fc.historical_forecasts(df, start=start))
+    n = hf.groupby(["unique_id", "cutoff"]).ngroups
+    one = df[df.unique_id == df.unique_id.iloc[0]]
+    cutoffs = one["ds"].iloc[-48 - loop_origins:-48]
+
+    def loop():
+        import copy
+
+        est = copy.deepcopy(fc)
+        for c in cutoffs:
+            est.update(one[one.ds <= c])
+            est.predict(ids=[one.unique_id.iloc[0]])
+
+    _, loop_s = timed(loop)
+    batched, looped = n / batched_s, loop_origins / loop_s
+    rows.append(("historical forecasts, h=48", f"batched: {n:,} origins", f"{batched:,.0f} origins/s", ""))
+    rows.append(("", f"per-origin loop (update + predict, {loop_origins} origins)", f"{looped:,.0f} origins/s", ""))
+    rows.append(("", "speed-up", f"{batched / looped:.0f}x", ">= 20x"))
+    print(rows[-3:], flush=True)
+
+
+def m4_hourly(rows, folder):
+    train_path = os.path.join(folder, "Train", "Hourly-train.csv")
+    test_path = os.path.join(folder, "Test", "Hourly-test.csv")
+    if not (os.path.exists(train_path) and os.path.exists(test_path)):
+        rows.append(("M4 hourly", "skipped: no data at --m4", "", ""))
+        return
+    train = pd.read_csv(train_path, index_col=0)
+    test = pd.read_csv(test_path, index_col=0)
+    parts = []
+    for sid, row in train.iterrows():
+        y = row.dropna().to_numpy(float)
+        parts.append(pd.DataFrame({"unique_id": sid, "ds": np.arange(len(y)), "y": y}))
+    df = pd.concat(parts, ignore_index=True)
+    fc, fit_s = timed(lambda: LSTMForecaster(horizon=48, seasonal_periods=[24, 168]).fit(df))
+    pred = fc.predict()
+    scores = {"tsgate": [], "naive": [], "seasonal naive": []}
+    mase = {k: [] for k in scores}
+    for sid, row in train.iterrows():
+        y = row.dropna().to_numpy(float)
+        actual = test.loc[sid].to_numpy(float)[:48]
+        scale = np.mean(np.abs(y[24:] - y[:-24]))
+        fcs = {"tsgate": pred[pred.unique_id == sid]["y"].to_numpy(), "naive": np.repeat(y[-1], 48),
+               "seasonal naive": np.tile(y[-24:], 2)}
+        for k, f in fcs.items():
+            scores[k].append(np.mean(200 * np.abs(actual - f) / (np.abs(actual) + np.abs(f))))
+            mase[k].append(np.mean(np.abs(actual - f)) / scale)
+    for k in scores:
+        rows.append(("M4 hourly (414 series, h=48)" if k == "tsgate" else "", k,
+                     f"sMAPE {np.mean(scores[k]):.2f} %, MASE {np.mean(mase[k]):.3f}",
+                     f"fit {fit_s:.0f} s" if k == "tsgate" else ""))
+    print(rows[-3:], flush=True)
+
+
+def dask_scaling(rows, fc, df):
+    import dask.dataframe as dd
+    from dask.distributed import Client, LocalCluster
+
+    from tsgate import dask as tsdask
+
+    recent = df.groupby("unique_id", sort=False).tail(fc.lookback_)
+    ddf = dd.from_pandas(recent.set_index("unique_id"), npartitions=8, sort=True)
+    times = {}
+    for workers in (1, 2):
+        with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cl, \
+                Client(cl):
+            tsdask.predict(fc, ddf.partitions[:1]).compute()  # workers import tsgate and load the kernels
+            out, times[workers] = timed(lambda: tsdask.predict(fc, ddf).compute())
+        rows.append(("Dask predict, 8 partitions" if workers == 1 else "", f"{workers} worker(s): "
+                     f"{out.unique_id.nunique():,} series", f"{times[workers]:.1f} s", ""))
+    rows.append(("", "speed-up 2 vs 1", f"{times[1] / times[2]:.2f}x", ""))
+    print(rows[-3:], flush=True)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--series", type=int, default=10_000, help="series of the synthetic panel")
+    ap.add_argument("--m4", default=os.environ.get("M4_DATASET", ""), help="folder of the M4 Dataset (Train/, Test/)")
+    ap.add_argument("--no-dask", action="store_true")
+    ap.add_argument("--out")
+    args = ap.parse_args()
+    rows = []
+    fc, df = target_panel(rows)
+    historical(rows, fc, df)
+    big, big_df = big_panel(rows, args.series)
+    if args.m4:
+        m4_hourly(rows, args.m4)
+    if not args.no_dask:
+        dask_scaling(rows, big, big_df)
+    lines = header("Many series", "tsgate defaults unless stated; seed 0") + [
+        "| panel | measure | result | target |", "|---|---|---|---|"]
+    lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
+    write(lines, args.out)
+
+
+if __name__ == "__main__":
+    main()
