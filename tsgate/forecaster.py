@@ -358,6 +358,9 @@ class LSTMForecaster(_RecurrentForecaster):
         Training windows of a series: every ``stride``-th end, at most
         ``max_windows_per_series`` (the most recent), as Darts'
         ``max_samples_per_ts``: a panel of many series trains in bounded memory.
+    id_embedding : int or None
+        A learned vector of this size per series, read by the head and the
+        initial state (as ``static_covariates`` of :meth:`fit`); CPU only.
     fill : None | 'ffill' | 'interpolate' | 'zero'
         Policy for NaN/inf. None (default) raises an error naming the column
         and the first bad timestamp.
@@ -369,8 +372,8 @@ class LSTMForecaster(_RecurrentForecaster):
     Attributes
     ----------
     model_ (the first of models_), models_, history_, cutoff_, freq_, horizon_, lookback_,
-    targets_, past_covariates_, future_covariates_, scaling_, seasonal_periods_,
-    seasonal_period_, window_norm_, ar_window_, segment_length_
+    targets_, ids_, cutoffs_ (per series), form_, static_columns_, past_covariates_, future_covariates_,
+    scaling_, seasonal_periods_, seasonal_period_, window_norm_, ar_window_, segment_length_
     val_residuals_ : ndarray (n_windows, horizon)
         Validation residuals in each series' scaled units (multiply by the
         series' scale to get original units); used by predict_interval.

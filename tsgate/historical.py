@@ -22,14 +22,13 @@ from sklearn.base import clone
 from sklearn.utils.validation import check_is_fitted
 
 from .ensemble import ensemble_forward
+from .forecasting import PREDICT_BATCH
 from .errors import DataError, ParameterError
 from .errors import name as pname
 from .panel import timeline, truncate
 from .params import positive_int
 from .windows import WindowSource, series_rows
 
-#: Windows per forward pass.
-PREDICT_BATCH = 4096
 METRICS = ("MAE", "RMSE", "sMAPE", "MASE")
 
 
