@@ -259,3 +259,25 @@ def test_cli_forecasts_every_series_of_a_long_file(tmp_path):
     assert {rec["model"] for rec in __import__("json").loads(r.stdout)} == {"tsgate", "seasonal_naive"}
     r = CliRunner().invoke(main, ["forecast", str(path), *opts, "--plot", str(tmp_path / "p.png")])
     assert r.exit_code == 2 and "--plot draws one series" in r.stderr
+
+
+def test_the_pooled_ar_fit_does_not_materialise_the_lag_matrix():
+    """AR(p) by AIC over a big panel (the highway's start): memory does not grow with
+    rows x order; a (2,000,000 x 24) lag matrix alone would take 384 MB."""
+    import tracemalloc
+
+    from tsgate.baselines import AR
+
+    rng = np.random.default_rng(0)
+    series = [np.cumsum(rng.standard_normal(200_000)) * 0.01 + rng.standard_normal(200_000) for _ in range(10)]
+    tracemalloc.start()
+    ar = AR(24).fit(series)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 60e6, peak
+    x = series[0][:5000]
+    small = AR(3).fit(x)
+    p = small.order_  # all orders are fit on the rows after the largest (3)
+    Z = np.column_stack([np.ones(5000 - 3)] + [x[3 - j - 1:5000 - j - 1] for j in range(p)])
+    ref = np.linalg.lstsq(Z, x[3:], rcond=None)[0]  # the normal equations give least squares
+    assert np.allclose([small.intercept_, *small.coef_], ref, rtol=1e-6, atol=1e-8) and ar.order_ >= 1

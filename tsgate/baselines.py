@@ -37,6 +37,23 @@ def drift(y, horizon):
     return float(y[-1]) + slope * np.arange(1, horizon + 1)
 
 
+def _lag_moments(series, top, block=65_536):
+    """Normal equations of y_t on [1, y_{t-1} .. y_{t-top}] over the rows after
+    ``top`` of every series: (G, c, sum y^2, rows), accumulated in blocks, so
+    memory does not grow with (length x order)."""
+    G, c, yy, N = np.zeros((top + 1, top + 1)), np.zeros(top + 1), 0.0, 0
+    for s in series:
+        for a in range(top, len(s), block):
+            b = min(a + block, len(s))
+            Z = np.column_stack([np.ones(b - a)] + [s[a - j - 1:b - j - 1] for j in range(top)])  # (rows, 1+top)
+            t = s[a:b]
+            G += Z.T @ Z
+            c += Z.T @ t
+            yy += float(t @ t)
+            N += b - a
+    return G, c, yy, N
+
+
 class AR:
     """AR(p) with intercept by least squares; p in 1..max_order chosen by AIC.
 
@@ -53,15 +70,16 @@ class AR:
         n = min(len(s) for s in series)
         top = self.max_order or min(24, max(1, n // 5))
         top = max(1, min(top, n // 3))
-        lags = np.concatenate([np.column_stack([s[top - j - 1:len(s) - j - 1] for j in range(top)])
-                               for s in series])  # (rows, top): y_{t-1}, y_{t-2}..
-        target = np.concatenate([s[top:] for s in series])
+        G, c, yy, N = _lag_moments(series, top)
         best = None
         for p in range(1, top + 1):
-            A = np.column_stack([np.ones(len(target)), lags[:, :p]])
-            coef, *_ = np.linalg.lstsq(A, target, rcond=None)
-            rss = float(np.sum((target - A @ coef) ** 2))
-            aic = len(target) * math.log(max(rss, 1e-300) / len(target)) + 2 * (p + 1)
+            Gp, cp = G[:p + 1, :p + 1], c[:p + 1]
+            try:
+                coef = np.linalg.solve(Gp, cp)
+            except np.linalg.LinAlgError:
+                coef = np.linalg.lstsq(Gp, cp, rcond=None)[0]
+            rss = float(yy - 2.0 * coef @ cp + coef @ Gp @ coef)
+            aic = N * math.log(max(rss, 1e-300) / N) + 2 * (p + 1)
             if best is None or aic < best[0]:
                 best = (aic, p, coef)
         _, self.order_, coef = best
