@@ -64,6 +64,20 @@ def test_device_training_with_segments_and_highway_follows_the_cpu(cell, n_ar, s
     assert np.allclose(predict(gpu, X, E), predict(cpu, X, E), rtol=1e-10, atol=1e-12)
 
 
+def test_device_training_keeps_a_frozen_linear_start_like_the_cpu():
+    cpu, gpu = _pair("lstm", n_extra=1, n_ar=2)
+    cpu.freeze_linear(), gpu.freeze_linear()
+    lo, hi = cpu.linear_range()
+    start = cpu.flat[lo:hi].copy()
+    X, Y, E = _data(N=5, T=4, n_extra=1)
+    kw = dict(extra=E, max_epochs=2, batch_size=3, learning_rate=0.05, weight_decay=0.1, random_state=3,
+              early_stopping=False)
+    h_cpu, h_gpu = train(cpu, X, Y, **kw), train(gpu, X, Y, **kw)
+    assert np.allclose(h_gpu["loss"], h_cpu["loss"], rtol=1e-10, atol=1e-12)
+    assert np.array_equal(gpu.flat[lo:hi], start) and np.array_equal(cpu.flat[lo:hi], start)
+    assert np.allclose(gpu.flat, cpu.flat, rtol=1e-9, atol=1e-11) and not np.array_equal(cpu.flat[:lo], 0 * cpu.flat[:lo])
+
+
 @pytest.mark.parametrize("loss", sorted(LOSSES))
 def test_loss_kernel_matches_cpu(loss):
     from numba import cuda

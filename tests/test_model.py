@@ -173,3 +173,33 @@ def test_the_initial_state_starts_at_zero_so_context_changes_nothing_at_first():
     ctx.views["head_weight"][6:] = plain.views["head_weight"][4:]
     ctx.views["head_bias"][...] = plain.views["head_bias"]
     assert np.allclose(ctx.forward(X, E), plain.forward(X, E[:, 2:]))
+
+
+def test_a_frozen_linear_start_stays_put_while_the_network_trains():
+    """train_highway=False: the head's linear rows and bias keep their start, even under
+    weight decay; the recurrent part and its head rows train."""
+    from tsgate.training import train
+
+    model = SequenceModel("gru", 1, 4, n_outputs=2, n_extra=1, random_state=0, n_ar=3, dtype="float64")
+    rng = np.random.default_rng(0)
+    model.flat[...] = 0.3 * rng.standard_normal(model.flat.size)
+    before = model.flat.copy()
+    model.freeze_linear()
+    lo, hi = model.linear_range()
+    assert hi - lo == (1 + 3) * 2 + 2  # rows of [extra, highway] and the bias
+    X, Y, E = rng.standard_normal((20, 5, 1)), rng.standard_normal((20, 2)), rng.standard_normal((20, 1))
+    train(model, X, Y, extra=E, max_epochs=3, learning_rate=0.05, weight_decay=0.1, early_stopping=False)
+    assert np.array_equal(model.flat[lo:hi], before[lo:hi])
+    assert not np.allclose(model.flat[:lo], before[:lo])
+
+
+def test_train_highway_false_keeps_the_chosen_start_of_every_member():
+    import pandas as pd
+
+    from tsgate import LSTMForecaster
+
+    y = pd.Series(np.sin(np.arange(120) / 3.0) + 0.1 * np.random.default_rng(0).standard_normal(120))
+    fc = LSTMForecaster(horizon=4, max_epochs=5, hidden_size=4, train_highway=False, n_models=2).fit(y)
+    for m in fc.models_:
+        lo, hi = m.linear_range()
+        assert m.frozen is not None and np.array_equal(m.flat[lo:hi], m.frozen)

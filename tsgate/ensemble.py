@@ -26,7 +26,7 @@ def _start(model, data, val, hw, warm, choose=None):
     return fit_highway(model, data, val, baseline_candidates(model, **hw) if hw else None, choose=choose)
 
 
-def _member(spec, seed, data, val, settings, threads, highway, refit, warm=None):
+def _member(spec, seed, data, val, settings, threads, highway, refit, warm=None, freeze=False):
     """(final model, history, selection model): selection on ``val``, then,
     with ``refit``, the same recipe once more on all windows (see fit_members)."""
     if threads is not None:
@@ -37,13 +37,16 @@ def _member(spec, seed, data, val, settings, threads, highway, refit, warm=None)
     ar_all = hw.pop("ar_all", None)
     model = SequenceModel(**spec, random_state=seed)
     start = _start(model, data, val, hw, warm)
+    if freeze and start is not None:
+        model.freeze_linear()
     history = train(model, data, X_val=val, **dict(settings, random_state=seed))
     history["highway_start"] = start
     if not (refit and val is not None and val.n):
         return model, history, model
     final = SequenceModel(**spec, random_state=seed)
     everything = data.union(val)
-    _start(final, everything, None, dict(hw, ar=ar_all) if hw else None, warm, choose=start)
+    if _start(final, everything, None, dict(hw, ar=ar_all) if hw else None, warm, choose=start) and freeze:
+        final.freeze_linear()
     epochs = history["best_epoch"]  # 0: the linear start was best on validation
     if epochs:
         train(final, everything, **dict(settings, random_state=seed, early_stopping=False, time_budget=None,
@@ -52,7 +55,8 @@ def _member(spec, seed, data, val, settings, threads, highway, refit, warm=None)
     return final, history, model
 
 
-def fit_members(spec, data, val, settings, n_models, seed, n_jobs=None, highway=None, refit=False, warm=None):
+def fit_members(spec, data, val, settings, n_models, seed, n_jobs=None, highway=None, refit=False, warm=None,
+                freeze=False):
     """Train ``n_models`` models from ``spec`` (SequenceModel arguments).
 
     Each member chooses its highway start and its number of epochs on the
@@ -65,11 +69,13 @@ def fit_members(spec, data, val, settings, n_models, seed, n_jobs=None, highway=
     windows, so their residuals there calibrate the intervals. ``seed``
     None: fresh seeds. ``highway``: arguments of
     :func:`tsgate.highway.baseline_candidates` for the start. ``warm``: per
-    member, weights of a previous fit to start from instead (a warm start)."""
+    member, weights of a previous fit to start from instead (a warm start).
+    ``freeze``: keep the linear start fixed while training (the network
+    learns its residual)."""
     seeds = [None if seed is None else seed + k for k in range(n_models)]
     warm = list(warm or []) + [None] * n_models
     if n_jobs in (None, 1) or n_models == 1:
-        out = [_member(spec, s, data, val, settings, None, highway, refit, w) for s, w in zip(seeds, warm)]
+        out = [_member(spec, s, data, val, settings, None, highway, refit, w, freeze) for s, w in zip(seeds, warm)]
     else:
         import os
 
@@ -78,8 +84,8 @@ def fit_members(spec, data, val, settings, n_models, seed, n_jobs=None, highway=
         workers = min(effective_n_jobs(n_jobs), n_models)
         threads = max(1, (os.cpu_count() or 1) // workers)
         quiet = dict(settings, callback=None)  # a callback would run in the worker, not here
-        out = Parallel(n_jobs=workers)(delayed(_member)(spec, s, data, val, quiet, threads, highway, refit, w)
-                                       for s, w in zip(seeds, warm))
+        out = Parallel(n_jobs=workers)(delayed(_member)(spec, s, data, val, quiet, threads, highway, refit, w,
+                                                        freeze) for s, w in zip(seeds, warm))
     return [m for m, _, _ in out], [h for _, h, _ in out], [s for _, _, s in out]
 
 

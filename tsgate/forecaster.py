@@ -76,6 +76,7 @@ class _RecurrentForecaster(FitMixin, ForecastMixin, HistoricalMixin, PanelIOMixi
         "stride": [Interval(_INT, 1, None, closed="left")],
         "max_windows_per_series": [Interval(_INT, 1, None, closed="left"), None],
         "id_embedding": [Interval(_INT, 1, None, closed="left"), None],
+        "train_highway": ["boolean"],
     }
 
     def __init__(self, lookback=None, horizon=None, hidden_size=32, num_layers=1, bidirectional=False,
@@ -86,7 +87,7 @@ class _RecurrentForecaster(FitMixin, ForecastMixin, HistoricalMixin, PanelIOMixi
                  init="chrono", n_models=1, n_jobs=None, refit=True, fork=False, stateful=False, tbptt=100,
                  target=None, time_col=None, id_col=None, future_covariates=None, calendar_features=False, fill=None,
                  min_length=None, on_short="raise", stride=1, max_windows_per_series=None, id_embedding=None,
-                 max_windows=10_000, time_budget=None, random_state=0, device="cpu", verbose=0):
+                 train_highway=True, max_windows=10_000, time_budget=None, random_state=0, device="cpu", verbose=0):
         self.lookback = lookback
         self.horizon = horizon
         self.hidden_size = hidden_size
@@ -128,6 +129,7 @@ class _RecurrentForecaster(FitMixin, ForecastMixin, HistoricalMixin, PanelIOMixi
         self.stride = stride
         self.max_windows_per_series = max_windows_per_series
         self.id_embedding = id_embedding
+        self.train_highway = train_highway
         self.max_windows = max_windows
         self.time_budget = time_budget
         self.random_state = random_state
@@ -179,7 +181,8 @@ class _RecurrentForecaster(FitMixin, ForecastMixin, HistoricalMixin, PanelIOMixi
         self.models_, self.histories_, selection = fit_members(
             self._model_spec(*self._sizes(windows.train)), windows.train, windows.val,
             self._train_settings(windows.val), self.n_models, seed_from(self.random_state), self.n_jobs,
-            self._highway_start(ys, windows), refit=self.refit, warm=getattr(self, "_warm_flats", None))
+            self._highway_start(ys, windows), refit=self.refit, warm=getattr(self, "_warm_flats", None),
+            freeze=not self.train_highway)
         self.model_, self.history_ = self.models_[0], self.histories_[0]
         self._check_learned(windows, selection)
         self._remember_tail(ys, ps, fs)
@@ -312,6 +315,8 @@ class LSTMForecaster(_RecurrentForecaster):
         The linear highway: the head also reads the last ``ar_window``
         normalised target values, so AR(p) and seasonal naive lie in the
         model family (LSTNet, NLinear). 'auto': the whole lookback; 0: off.
+        ``train_highway=False`` keeps it at its linear start (the network
+        learns that forecaster's residual); benchmarks/results/accuracy_*.md.
     segment_length : 'auto' | int
         Segment recurrence (SegRNN): the network steps over segments of this
         many points, each linearly embedded. 'auto': 1 up to a lookback of

@@ -215,6 +215,10 @@ class DeviceRunner:
         self.step = 0
         self.dropout_seed = np.random.SeedSequence(random_state).generate_state(2, np.uint64)
         self.n_masks = 0
+        self.frozen = None  # a frozen linear start: (lo, hi, its values, zeros), on the device
+        if model.frozen is not None:
+            lo, hi = model.linear_range()
+            self.frozen = (lo, hi, cuda.to_device(model.frozen.astype(dt)), zeros("frozen_zero", (hi - lo,), dt))
 
     def _masks(self, T, B):
         net = self.model.net
@@ -246,12 +250,16 @@ class DeviceRunner:
                 dpred = empty("dpred", pred.shape, pred.dtype)
                 device_loss(pred, self.Y, idx, self.tau, self.loss_code, self.huber_delta, dpred, self.losses, k)
                 self.dm.backward(dpred, self.grad_views)
+                if self.frozen is not None:  # no gradient, no share of the clipping norm
+                    self.grad[self.frozen[0]:self.frozen[1]].copy_to_device(self.frozen[3])
                 sumsq_partial_kernel[CUDA_NORM_BLOCKS, CUDA_BLOCK_SIZE](self.grad, self.partial)
                 finish_norm_kernel[1, 1](self.partial, self.losses, k, k + 1, self.norms, self.status)
                 self.step += 1
                 optimizer_kernel[blocks, threads](self.opt_code, self.dm.flat, self.grad, self.m1, self.m2,
                                                   self.step, lr, 0.9, self.beta2, 1e-8, self.momentum,
                                                   self.weight_decay, self.clip_norm, self.norms, k, self.status)
+                if self.frozen is not None:  # nor a move by weight decay
+                    self.dm.flat[self.frozen[0]:self.frozen[1]].copy_to_device(self.frozen[2])
         status = self.status.copy_to_host()
         losses = self.losses.copy_to_host()
         if status[0]:

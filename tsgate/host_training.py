@@ -98,6 +98,9 @@ class HostRunner:
             self.step += 1
             _optimizer_step(self.optimizer_code, model.flat, self.grad, self.m1, self.m2, self.step, lr, 0.9,
                             adam_beta2(self.optimizer_code), 1e-8, self.momentum, self.weight_decay)
+            if model.frozen is not None:  # weight decay must not move a frozen linear start either
+                lo, hi = model.linear_range()
+                model.flat[lo:hi] = model.frozen
             total += value * len(idx)
             count += len(idx)
         return total / count

@@ -119,6 +119,7 @@ class SequenceModel:
             self.views["head_weight"][start:start + self.id_dim] = 0.0  # the embedding's head rows start closed
         self.net.params = {n: self.views[n] for n in self.net.params}
         self._cache = None
+        self.frozen = None  # values of linear_range() kept fixed in training (freeze_linear)
 
     def _views(self, flat):
         out, o = {}, 0
@@ -142,6 +143,23 @@ class SequenceModel:
 
     def set_flat(self, values):
         self.flat[...] = values
+
+    def linear_range(self):
+        """(lo, hi): the flat slice of the head's linear part, the rows that read
+        the extra features and the highway, and the bias (contiguous)."""
+        o = 0
+        for name, shape in self.shapes.items():
+            if name == "head_weight":
+                n_lin = self.n_head_extra + self.n_ar
+                return o + (self.n_features - n_lin) * self.n_outputs, o + int(np.prod(shape)) + self.n_outputs
+            o += int(np.prod(shape))
+        raise KeyError("head_weight")
+
+    def freeze_linear(self):
+        """Keep the head's linear part at its current values while training
+        (the network then learns the residual of that linear forecaster)."""
+        lo, hi = self.linear_range()
+        self.frozen = self.flat[lo:hi].copy()
 
     # -- forward / backward ---------------------------------------------------
 
@@ -260,4 +278,7 @@ class SequenceModel:
             dX = dz.copy()
         if want_dx and self.n_ar:
             dX[:, -self.n_ar:, 0] += dfeat[:, self.n_features - self.n_ar:]
+        if self.frozen is not None:  # a frozen linear start gets no gradient (nor a share of the clipping norm)
+            lo, hi = self.linear_range()
+            grad_flat[lo:hi] = 0.0
         return dX
