@@ -281,3 +281,45 @@ def test_the_pooled_ar_fit_does_not_materialise_the_lag_matrix():
     Z = np.column_stack([np.ones(5000 - 3)] + [x[3 - j - 1:5000 - j - 1] for j in range(p)])
     ref = np.linalg.lstsq(Z, x[3:], rcond=None)[0]  # the normal equations give least squares
     assert np.allclose([small.intercept_, *small.coef_], ref, rtol=1e-6, atol=1e-8) and ar.order_ >= 1
+
+
+def _panels_equal(a, b):
+    assert (a.freq, a.form, a.target, a.past_names, a.future_names, a.id_col, a.time_name) == \
+        (b.freq, b.form, b.target, b.past_names, b.future_names, b.id_col, b.time_name)
+    assert [s.id for s in a.series] == [s.id for s in b.series]
+    for s, t in zip(a.series, b.series):
+        assert s.index.equals(t.index) and s.index.name == t.index.name and s.index.dtype == t.index.dtype
+        assert getattr(s.index, "freq", None) == getattr(t.index, "freq", None)
+        for x, z in ((s.y, t.y), (s.past, t.past), (s.future, t.future)):
+            assert x.shape == z.shape and np.array_equal(x, z)
+
+
+@pytest.mark.parametrize("case", ["hourly", "integer", "index", "covariates"])
+def test_the_whole_column_reader_equals_the_per_series_reader(case):
+    from tsgate.panel import _long, _long_fast
+
+    rng = np.random.default_rng(0)
+    parts = []
+    for s, n in enumerate([50, 30, 41]):
+        t = pd.date_range("2024-01-01", periods=n, freq="h") + pd.Timedelta(hours=5 * s)
+        parts.append(pd.DataFrame({"store": f"s{s}", "when": t, "y": rng.standard_normal(n),
+                                   "promo": rng.standard_normal(n), "temp": rng.standard_normal(n)}))
+    df = pd.concat(parts, ignore_index=True).sample(frac=1.0, random_state=1)  # rows in any order
+    early = df.store.eq("s1") & (df.when < df.loc[df.store == "s1", "when"].min() + pd.Timedelta(hours=4))
+    df.loc[early, "y"] = np.nan  # s1 starts 4 steps later: leading missing values are not data
+    kw = dict(id_col="store", time_col="when", target=None, future_covariates=None, strategy="direct", fill=None)
+    if case in ("hourly", "integer", "index"):
+        df = df.drop(columns=["promo", "temp"])
+    if case == "integer":
+        df["when"] = (df["when"] - pd.Timestamp("2024-01-01")) // pd.Timedelta(hours=1)
+    if case == "index":
+        df = df.set_index("when")
+        kw["time_col"] = None
+    if case == "covariates":
+        kw["future_covariates"] = ["promo"]
+    fast = _long_fast(df, **{k: v for k, v in kw.items()})
+    assert fast is not None
+    _panels_equal(fast, _long(df, **kw, fast=False))
+    broken = df.copy()
+    broken.loc[broken.index[broken.store == "s0"][-1], "y"] = np.nan  # a gap or end: the per-series path words it
+    assert _long_fast(broken, **kw) is None

@@ -13,7 +13,9 @@ past and future covariates), each series on its own span:
   columns are shared by every series. Leading missing values of a series are
   not data: its span starts at its first value.
 
-:meth:`Panel.frame` writes forecasts back in the form the data came in.
+A long frame is read with whole-column operations (:func:`_long_fast`)
+when it is clean; anything else, and every error, goes through the
+per-series path, which names the series.
 Every problem is a :class:`~tsgate.errors.DataError` naming the series id.
 """
 
@@ -55,31 +57,6 @@ class Panel:
     def ids(self):
         return [s.id for s in self.series]
 
-    def frame(self, values, index, columns):
-        """Forecasts back in the form the data came in.
-
-        ``values[k]`` is a dict column suffix -> (h,) array for series k
-        (suffix '' is the point forecast), ``index[k]`` its future index.
-        """
-        def name(k, suffix):
-            return f"{self.series[k].id if self.form == 'wide' else self.target}{suffix}"
-
-        if self.form == "wide":
-            if any(not idx.equals(index[0]) for idx in index):
-                raise DataError("the series end at different times: their forecasts cannot share one index; "
-                                f"pass a long frame ({pname('id_col')}=...) or a dict")
-            return pd.DataFrame({name(k, c): v[c] for k, v in enumerate(values) for c in columns}, index=index[0])
-        per = {s.id: pd.DataFrame({name(k, c): values[k][c] for c in columns}, index=index[k])
-               for k, s in enumerate(self.series)}
-        if self.form == "dict":
-            return per
-        parts = []
-        for sid, df in per.items():
-            df = df.rename_axis(self.time_name or "ds").reset_index()
-            df.insert(0, self.id_col, sid)
-            parts.append(df)
-        return pd.concat(parts, ignore_index=True)
-
 
 def _series(df, sid, targets_col, past, future, fill, name):
     y = frames.numeric_block(df, [targets_col], name, fill)[:, 0]
@@ -116,9 +93,62 @@ def _long_time(X, time_col):
     return None  # the index
 
 
-def _long(X, id_col, time_col, target, future_covariates, strategy, fill):
+def _long_fast(X, id_col, time_col, target, future_covariates, strategy, fill):
+    """A clean long frame as a Panel with whole-column operations: one sort,
+    one check of the time steps, one finiteness check. None whenever anything
+    is not plainly right (the per-series path then reads it and words the error)."""
+    tcol = _long_time(X, time_col)
+    t = X[tcol] if tcol is not None else pd.Series(X.index, index=X.index)
+    is_dt = pd.api.types.is_datetime64_dtype(t)
+    if fill is not None or X[id_col].isna().any() or not (is_dt or pd.api.types.is_integer_dtype(t)):
+        return None
+    values = X.drop(columns=[c for c in (id_col, tcol) if c is not None])
+    target = "y" if target is None and "y" in values.columns else target
+    try:
+        targets, past, future = frames.column_roles(values, target, future_covariates, strategy)
+    except DataError:
+        return None
+    codes, uniques = pd.factorize(X[id_col], sort=False)
+    tv = t.to_numpy()
+    ti = tv.astype("datetime64[ns]").astype("int64") if is_dt else tv.astype("int64")  # steps in ns or units
+    order = np.lexsort((ti, codes))
+    codes, tv, ti = codes[order], tv[order], ti[order]
+    starts = np.concatenate([[0], np.flatnonzero(np.diff(codes)) + 1])
+    ends = np.append(starts[1:], len(codes))
+    if len(targets) != 1 or (ends - starts).min() < 3:
+        return None
+    first = pd.DataFrame({"v": np.zeros(ends[0])}, index=pd.Index(tv[:ends[0]]))
+    try:
+        freq = frames.as_frame(first, None, name="X")[1]
+        step = pd.Timedelta(pd.tseries.frequencies.to_offset(freq)).value if is_dt else int(freq)
+    except (DataError, ValueError):
+        return None  # a calendar step (months, weeks...): the per-series path checks it
+    inside = np.ones(len(tv) - 1, bool)
+    inside[starts[1:] - 1] = False
+    if (np.diff(ti)[inside] != step).any():
+        return None
+    y = values[targets[0]].to_numpy(np.float64, na_value=np.nan)[order]
+    cov = values[past + future].to_numpy(np.float64, na_value=np.nan)[order]
+    finite = np.isfinite(y)
+    lead = np.minimum.reduceat(np.where(finite, np.arange(len(y)), len(y)), starts)  # first value per series
+    if (lead >= ends).any() or not finite[np.arange(len(y)) >= np.repeat(lead, ends - starts)].all() \
+            or not np.isfinite(cov[np.arange(len(y)) >= np.repeat(lead, ends - starts)]).all():
+        return None
+    name = tcol if tcol is not None else X.index.name
+    P = len(past)
+    series = []
+    for k, (a, b) in enumerate(zip(lead, ends)):
+        index = pd.DatetimeIndex(tv[a:b], freq=freq, name=name) if is_dt else pd.Index(tv[a:b], name=name)
+        series.append(Series(uniques[k], index, y[a:b], cov[a:b, :P], cov[a:b, P:]))
+    return Panel(series, freq, "long", targets[0], past, future, id_col=id_col, time_name=name or "ds")
+
+
+def _long(X, id_col, time_col, target, future_covariates, strategy, fill, fast=True):
     if id_col not in X.columns:
         raise DataError(f"{pname('id_col')} {id_col!r} is not a column of {pname('X')}; columns: {list(X.columns)}")
+    panel = _long_fast(X, id_col, time_col, target, future_covariates, strategy, fill) if fast else None
+    if panel is not None:
+        return panel
     time_col = _long_time(X, time_col)
     values = [c for c in X.columns if c not in (id_col, time_col)]
     if target is None and "y" in values:
