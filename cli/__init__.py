@@ -155,18 +155,16 @@ def _check_outputs(**paths):
 
 
 def _frame_text(frame, as_json):
+    """CSV, or JSON records. A frame on a time index writes it as its first column
+    (named ``time`` when unnamed); a long frame or a table (RangeIndex) has its
+    columns only."""
     import pandas as pd
 
-    frame = frame.copy()
-    if isinstance(frame.index, pd.RangeIndex):  # long output: the id and time are columns
-        if as_json:
-            return json.dumps(json.loads(frame.to_json(orient="records", date_format="iso")), indent=1) + "\n"
-        return frame.to_csv(index=False)
-    frame.index.name = frame.index.name or "time"
+    if not isinstance(frame.index, pd.RangeIndex):
+        frame = frame.rename_axis(frame.index.name or "time").reset_index()
     if as_json:
-        recs = json.loads(frame.reset_index().to_json(orient="records", date_format="iso"))
-        return json.dumps(recs, indent=1) + "\n"
-    return frame.to_csv()
+        return json.dumps(json.loads(frame.to_json(orient="records", date_format="iso")), indent=1) + "\n"
+    return frame.to_csv(index=False)
 
 
 def _write(outputs, stdout_text=None):
@@ -412,8 +410,7 @@ def backtest(file, folds, retrain, out, as_json, **o):
     table = run_backtest(_build(o, quiet=True), _read(file, o["time_col"], o["sep"], o["decimal"], o["encoding"]),
                          folds=folds, horizon=o["horizon"], retrain=retrain)
     if as_json or (out and out != "-"):
-        text = (json.dumps(json.loads(table.to_json(orient="records", date_format="iso")), indent=1) + "\n"
-                if as_json else table.to_csv(index=False))
+        text = _frame_text(table, as_json)
         _write({out: text} if out and out != "-" else {}, None if out and out != "-" else text)
         return
     lines = [f"{'fold':>5} {'start':>20} {'model':>15} {'MAE':>10} {'RMSE':>10} {'sMAPE':>8} {'MASE':>7}"]

@@ -10,6 +10,8 @@ thread count (:func:`tsgate.core.n_chunks`), a member trained in a worker is
 bit-identical to the same member trained in this process.
 """
 
+import os
+
 import numpy as np
 
 from .core import single_threaded_blas
@@ -18,35 +20,55 @@ from .model import SequenceModel
 from .training import train
 
 
-def _start(model, data, val, hw, warm, choose=None):
-    """The starting point: ``warm`` weights (a previous fit of the same shape), or the highway's best."""
+def parallel_map(fn, jobs, n_jobs):
+    """``[fn(*args) for args in jobs]``, in joblib workers when ``n_jobs`` (or an
+    active ``joblib.parallel_backend``) gives more than one: each worker runs
+    with its share of the cores as Numba threads. Results are bit-identical
+    to the serial run (the kernels' chunking does not follow the thread count)."""
+    from joblib import Parallel, delayed, effective_n_jobs
+
+    workers = min(effective_n_jobs(n_jobs), max(1, len(jobs)))
+    if workers == 1:
+        return [fn(*args) for args in jobs]
+    threads = max(1, (os.cpu_count() or 1) // workers)
+    return Parallel(n_jobs=workers)(delayed(_with_threads)(threads, fn, args) for args in jobs)
+
+
+def _with_threads(threads, fn, args):
+    """``fn(*args)`` with at most ``threads`` Numba threads (in a worker)."""
+    import numba
+
+    numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
+    return fn(*args)
+
+
+def _start(model, data, val, hw, warm, freeze, choose=None):
+    """Set the starting point: ``warm`` weights (a previous fit of the same shape),
+    or the highway's best; with ``freeze``, kept fixed while training. Returns its name."""
     if warm is not None and warm.shape == model.flat.shape:
         model.set_flat(warm)
-        return "warm"
-    return fit_highway(model, data, val, baseline_candidates(model, **hw) if hw else None, choose=choose)
+        start = "warm"
+    else:
+        start = fit_highway(model, data, val, baseline_candidates(model, **hw) if hw else None, choose=choose)
+    if freeze and start is not None:
+        model.freeze_linear()
+    return start
 
 
-def _member(spec, seed, data, val, settings, threads, highway, refit, warm=None, freeze=False):
+def _member(spec, seed, data, val, settings, highway, refit, warm=None, freeze=False):
     """(final model, history, selection model): selection on ``val``, then,
     with ``refit``, the same recipe once more on all windows (see fit_members)."""
-    if threads is not None:
-        import numba
-
-        numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
     hw = dict(highway or {})
     ar_all = hw.pop("ar_all", None)
     model = SequenceModel(**spec, random_state=seed)
-    start = _start(model, data, val, hw, warm)
-    if freeze and start is not None:
-        model.freeze_linear()
+    start = _start(model, data, val, hw, warm, freeze)
     history = train(model, data, X_val=val, **dict(settings, random_state=seed))
     history["highway_start"] = start
     if not (refit and val is not None and val.n):
         return model, history, model
     final = SequenceModel(**spec, random_state=seed)
     everything = data.union(val)
-    if _start(final, everything, None, dict(hw, ar=ar_all) if hw else None, warm, choose=start) and freeze:
-        final.freeze_linear()
+    _start(final, everything, None, dict(hw, ar=ar_all) if hw else None, warm, freeze, choose=start)
     epochs = history["best_epoch"]  # 0: the linear start was best on validation
     if epochs:
         train(final, everything, **dict(settings, random_state=seed, early_stopping=False, time_budget=None,
@@ -75,17 +97,11 @@ def fit_members(spec, data, val, settings, n_models, seed, n_jobs=None, highway=
     seeds = [None if seed is None else seed + k for k in range(n_models)]
     warm = list(warm or []) + [None] * n_models
     if n_jobs in (None, 1) or n_models == 1:
-        out = [_member(spec, s, data, val, settings, None, highway, refit, w, freeze) for s, w in zip(seeds, warm)]
+        out = [_member(spec, s, data, val, settings, highway, refit, w, freeze) for s, w in zip(seeds, warm)]
     else:
-        import os
-
-        from joblib import Parallel, delayed, effective_n_jobs
-
-        workers = min(effective_n_jobs(n_jobs), n_models)
-        threads = max(1, (os.cpu_count() or 1) // workers)
         quiet = dict(settings, callback=None)  # a callback would run in the worker, not here
-        out = Parallel(n_jobs=workers)(delayed(_member)(spec, s, data, val, quiet, threads, highway, refit, w,
-                                                        freeze) for s, w in zip(seeds, warm))
+        out = parallel_map(_member, [(spec, s, data, val, quiet, highway, refit, w, freeze)
+                                     for s, w in zip(seeds, warm)], n_jobs)
     return [m for m, _, _ in out], [h for _, h, _ in out], [s for _, _, s in out]
 
 

@@ -13,6 +13,7 @@ from sklearn.base import clone
 
 from . import frames
 from .errors import DataError
+from .metrics import error_terms
 from .panel import timeline, to_panel, truncate
 
 METRICS = ["MAE", "RMSE", "sMAPE", "MASE"]
@@ -56,12 +57,10 @@ def backtest(estimator, data, folds=3, horizon=None, retrain=True):
     for c, g in hf.groupby("cutoff", sort=True):
         s = scale[g.index]
         for name, col in (("tsgate", "forecast"), ("seasonal_naive", "seasonal_naive")):
-            e = g["y"].to_numpy() - g[col].to_numpy()
-            den = np.abs(g["y"].to_numpy()) + np.abs(g[col].to_numpy())
-            sape = np.divide(200.0 * np.abs(e), den, out=np.zeros_like(den), where=den > 0)
-            rows.append({"fold": fold[c], "start": g[time_name].min(), "model": name, "MAE": np.mean(np.abs(e)),
-                         "RMSE": float(np.sqrt(np.mean(e * e))), "sMAPE": float(np.mean(sape)),
-                         "MASE": float(np.mean(np.abs(e) / s))})
+            ae, se, sape = error_terms(g["y"], g[col])
+            rows.append({"fold": fold[c], "start": g[time_name].min(), "model": name, "MAE": np.mean(ae),
+                         "RMSE": float(np.sqrt(np.mean(se))), "sMAPE": float(np.mean(sape)),
+                         "MASE": float(np.mean(ae / s))})
     return pd.DataFrame(rows)
 
 

@@ -113,6 +113,7 @@ class FitMixin:
         for k, (y, cov, index) in enumerate(zip(ys, covs, self._indexes)):
             check_scaled(y[:, None], sc.t_loc[[k]], sc.t_scale[[k]], [self.ids_[k]], index)
             check_scaled(cov, sc.c_loc, sc.c_scale, self.past_covariates_ + self.future_covariates_, index)
+        del self._indexes  # the series' time indexes were kept for these messages only
         return sc
 
     def _windows(self, ys, ps, fs, cals):
@@ -138,9 +139,7 @@ class FitMixin:
         self.last_targets_ = np.stack([y[-L:] for y in ys], axis=1)  # (L, S)
         self.last_past_ = np.stack([p[-L:] for p in ps])  # (S, L, P)
         self.last_future_ = np.stack([f[-L:] for f in fs])  # (S, L, F)
-        del self._indexes
         return self
-
 
     def _choose_lookback(self, ys):
         """Seasonal periods (on the longest series), lookback, segments and

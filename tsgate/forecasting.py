@@ -96,14 +96,20 @@ class ForecastMixin:
         z, past = self._tails(ks)
         src = forecast_source(z, past, [self._history_known(j) for j in ks], padded, self.lookback_, H,
                               self.norm_period_, self.level_, self._context_rows(ks))
+        return self._forward_source(src, horizon, k)
+
+    def _forward_source(self, src, horizon, k=None):
+        """Scaled forecasts (n, horizon) of every window of ``src`` (offsets
+        added back) and the ensemble's spread, ``PREDICT_BATCH`` windows per
+        forward pass; ``k``: the quantile output (default: the median's)."""
         outs, spreads = [], []
         for s in range(0, src.n, PREDICT_BATCH):
             X, E = src.inputs(np.arange(s, min(s + PREDICT_BATCH, src.n)))
             out, spread = (self._last_step(a) for a in ensemble_forward(self.models_, X, E))
             outs.append(self._point(out.astype(np.float64), k))
             spreads.append(self._point(spread.astype(np.float64), k))
-        offsets = src.offsets(np.arange(src.n), np.arange(1, H + 1))
-        return np.concatenate(outs)[:, :horizon] + offsets[:, :horizon], np.concatenate(spreads)[:, :horizon]
+        offsets = src.offsets(np.arange(src.n), np.arange(1, horizon + 1))
+        return np.concatenate(outs)[:, :horizon] + offsets, np.concatenate(spreads)[:, :horizon]
 
     def _recursive(self, ks, known_f, horizon):
         """Scaled recursive forecasts: one step at a time, fed back (per series)."""

@@ -4,7 +4,7 @@
 and a ``backtest`` table. Without retraining, every origin of every series
 is one window of a single :class:`tsgate.windows.WindowSource` over the
 series' rows, so all origins go through the compiled kernels in large
-batches (``PREDICT_BATCH`` windows per forward pass), not one Python call per
+batches (:meth:`~tsgate.forecasting.ForecastMixin._forward_source`), not one Python call per
 origin. With ``retrain``, the model is refit on the data up to every k-th
 origin, warm-started from the previous weights, and forecasts the origins up
 to the next refit in the same batched way.
@@ -14,6 +14,7 @@ a time at which it has at least ``lookback_`` rows and all ``horizon`` rows
 after it (Darts' ``overlap_end=False``).
 """
 
+import copy
 import numbers
 
 import numpy as np
@@ -21,8 +22,7 @@ import pandas as pd
 from sklearn.base import clone
 from sklearn.utils.validation import check_is_fitted
 
-from .ensemble import ensemble_forward
-from .forecasting import PREDICT_BATCH
+from .metrics import error_terms
 from .errors import DataError, ParameterError
 from .errors import name as pname
 from .panel import timeline, truncate
@@ -86,10 +86,8 @@ class HistoricalMixin:
         scales = hf.attrs["mase_scale"]
         parts = []
         for model, col in (("tsgate", "forecast"), ("seasonal_naive", "seasonal_naive")):
-            err = hf["y"].to_numpy() - hf[col].to_numpy()
-            den = np.abs(hf["y"].to_numpy()) + np.abs(hf[col].to_numpy())
-            frame = pd.DataFrame({idc: hf[idc], "step": hf["step"], "ae": np.abs(err), "se": err * err,
-                                  "sape": np.divide(200.0 * np.abs(err), den, out=np.zeros_like(den), where=den > 0)})
+            ae, se, sape = error_terms(hf["y"], hf[col])
+            frame = pd.DataFrame({idc: hf[idc], "step": hf["step"], "ae": ae, "se": se, "sape": sape})
             g = frame.groupby([idc, "step"], sort=False)
             t = g.agg(n=("ae", "size"), MAE=("ae", "mean"), RMSE=("se", "mean"), sMAPE=("sape", "mean")).reset_index()
             t["RMSE"] = np.sqrt(t["RMSE"])
@@ -127,17 +125,15 @@ class HistoricalMixin:
         """Forecasts of every (series, origin in ``times``) of ``panel`` from this model."""
         if self.strategy != "direct":
             return self._looped(panel, times, H)
-        known_ids = set(self.ids_)
-        chosen = [s for s in panel.series if s.id in known_ids]
+        chosen = self._known_series(panel)
         ks = self._positions([s.id for s in chosen])
         sc, P, HM, L = self.scaling_, len(self.past_covariates_), self.horizon_, self.lookback_
         rows, known_rows, ends, series, pos_list, offset = [], [], [], [], [], 0
         for j, (k, s) in enumerate(zip(ks, chosen)):
-            pos = s.index.get_indexer(times)
-            pos = pos[(pos >= L - 1) & (pos + H <= len(s.y) - 1)]
+            pos = self._origins(s, times, H)
             z = (s.y - sc.t_loc[k]) / sc.t_scale[k]
             past = (s.past - sc.c_loc[:P]) / sc.c_scale[:P]
-            known = self._known_rows(s)
+            known = self._scaled_known(s.future, s.index)
             pad = np.repeat(known[-1:], HM, axis=0) if len(known) else np.zeros((HM, known.shape[1]))
             rows.append(series_rows(np.concatenate([z, np.zeros(HM)]), np.concatenate([past, np.zeros((HM, P))]),
                                     np.concatenate([known, pad])))
@@ -147,34 +143,27 @@ class HistoricalMixin:
         src = WindowSource(np.concatenate(rows), np.concatenate(known_rows), np.concatenate(ends),
                            np.concatenate(series), L, HM, HM, self.norm_period_, level=self.level_,
                            context=self._context_rows(ks))
-        scaled = np.empty((src.n, H))
-        for b in range(0, src.n, PREDICT_BATCH):
-            idx = np.arange(b, min(b + PREDICT_BATCH, src.n))
-            Xb, Eb = src.inputs(idx)
-            out = self._point(self._last_step(ensemble_forward(self.models_, Xb, Eb)[0]).astype(np.float64))
-            scaled[idx] = out[:, :H] + src.offsets(idx, np.arange(1, H + 1))[:, :H]
+        scaled = self._forward_source(src, H)[0]
         snum = src.series
         pred = scaled * sc.t_scale[np.asarray(ks)[snum]][:, None] + sc.t_loc[np.asarray(ks)[snum]][:, None]
         return _long_table(self, chosen, pos_list, pred, H)
 
-    def _known_rows(self, s):
-        """Scaled known-future features [future covariates, calendar] over the rows of series ``s``."""
-        from . import frames
+    def _known_series(self, panel):
+        """The series of ``panel`` this model was fit on (others get no forecasts)."""
+        known = set(self.ids_)
+        return [s for s in panel.series if s.id in known]
 
-        off, parts = len(self.past_covariates_), []
-        if self.future_covariates_:
-            parts.append((s.future - self.scaling_.c_loc[off:]) / self.scaling_.c_scale[off:])
-        if self.calendar_features:
-            parts.append(frames.calendar(s.index, self.freq_))
-        return np.concatenate(parts, axis=1) if parts else np.zeros((len(s.y), 0))
+    def _origins(self, s, times, H):
+        """Positions in series ``s`` of the ``times`` with a window before them and ``H`` rows after."""
+        pos = s.index.get_indexer(times)  # -1: not a time of s
+        return pos[(pos >= self.lookback_ - 1) & (pos + H <= len(s.y) - 1)]
 
     def _looped(self, panel, times, H):
         """Recursive models: update + predict at every origin (one call per origin)."""
-        pos_list, preds, chosen = [], [], [s for s in panel.series if s.id in set(self.ids_)]
+        pos_list, preds, chosen = [], [], self._known_series(panel)
         for s in chosen:
-            pos = s.index.get_indexer(times)
-            pos = pos[(pos >= self.lookback_ - 1) & (pos + H <= len(s.y) - 1)]
-            est, k, L = _copy(self), self._positions([s.id])[0], self.lookback_
+            pos = self._origins(s, times, H)
+            est, k, L = copy.deepcopy(self), self._positions([s.id])[0], self.lookback_
             for p in pos:  # what update() does with the rows up to p
                 est.last_targets_[:, k] = s.y[p - L + 1:p + 1]
                 est.last_past_[k], est.last_future_[k] = s.past[p - L + 1:p + 1], s.future[p - L + 1:p + 1]
@@ -205,12 +194,6 @@ class HistoricalMixin:
         return pd.concat(parts, ignore_index=True)
 
 
-def _copy(est):
-    import copy
-
-    return copy.deepcopy(est)
-
-
 def _origin_grid(panel, est, start, stride, H):
     """Origin times: the union of the series' time steps from ``start``, every ``stride``-th."""
     grid = timeline(panel)
@@ -228,9 +211,8 @@ def _origin_grid(panel, est, start, stride, H):
             raise ParameterError(f"{pname('start')} must be a time of the index, a fraction or None, "
                                  f"got {start!r}") from None
     grid = grid[grid >= first][::stride]
-    last = max(s.index[-1 - H] for s in panel.series if len(s.y) > H) if any(len(s.y) > H for s in panel.series) \
-        else grid[0]
-    return grid[grid <= last]
+    lasts = [s.index[-1 - H] for s in panel.series if len(s.y) > H]  # the last origin with H rows after it
+    return grid[grid <= max(lasts)] if lasts else grid[:1]
 
 
 def _long_table(est, chosen, pos_list, pred, H):

@@ -11,28 +11,14 @@ depend on the thread count (:func:`tsgate.core.n_chunks`), so the results are
 bit-identical serially, with ``n_jobs=2`` and on a cluster.
 """
 
-import os
-
 import pandas as pd
 from sklearn.base import BaseEstimator, clone
 from sklearn.utils.validation import check_is_fitted
 
+from .ensemble import parallel_map
 from .errors import DataError, ParameterError
 from .errors import name as pname
 from .panel import to_panel
-
-
-def _threads_for(workers):
-    """Numba threads per worker: the cores shared out, at least one."""
-    return max(1, (os.cpu_count() or 1) // max(1, workers))
-
-
-def _run(threads, fn, *args):
-    """Call ``fn(*args)`` with at most ``threads`` Numba threads (in a worker)."""
-    import numba
-
-    numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
-    return fn(*args)
 
 
 def _fit(est, data):
@@ -85,22 +71,13 @@ class LocalForecaster(BaseEstimator):
         shared = [c for c in X.columns if c not in panel.ids] if isinstance(X, pd.DataFrame) else []
         return {sid: X[[sid] + shared] for sid in panel.ids}
 
-    def _parallel(self, fn, jobs):
-        from joblib import Parallel, delayed, effective_n_jobs
-
-        workers = min(effective_n_jobs(self.n_jobs), max(1, len(jobs)))
-        if workers == 1:
-            return [fn(*args) for args in jobs]
-        threads = _threads_for(workers)
-        return Parallel(n_jobs=workers)(delayed(_run)(threads, fn, *args) for args in jobs)
-
     def fit(self, X, y=None):
         """Fit one clone of ``estimator`` per series of ``X`` (long, dict or wide)."""
         parts = self._split(X)
         wide = self.form_ == "wide"
         jobs = [(clone(self.estimator).set_params(**({"target": sid} if wide else {})), data)
                 for sid, data in parts.items()]
-        self.estimators_ = dict(zip(parts, self._parallel(_fit, jobs)))
+        self.estimators_ = dict(zip(parts, parallel_map(_fit, jobs, self.n_jobs)))
         return self
 
     def predict(self, horizon=None, X=None, ids=None):
@@ -122,4 +99,4 @@ class LocalForecaster(BaseEstimator):
         check_is_fitted(self, "estimators_")
         parts = self._split(X)
         jobs = [(self.estimators_[sid], data, kwargs) for sid, data in parts.items() if sid in self.estimators_]
-        return pd.concat(self._parallel(_backtest, jobs), ignore_index=True)
+        return pd.concat(parallel_map(_backtest, jobs, self.n_jobs), ignore_index=True)

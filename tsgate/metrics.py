@@ -43,6 +43,16 @@ def smape(y_true, y_pred):
     return float(100.0 * np.mean(ratio))
 
 
+def error_terms(y_true, y_pred):
+    """Per-point terms of the metrics, for grouped tables: absolute error,
+    squared error and the sMAPE term 200 |y - f| / (|y| + |f|) (0 where both are 0).
+    Means of them are MAE, MSE and sMAPE; MAE over a scale is MASE."""
+    a, b = np.asarray(y_true, dtype=np.float64), np.asarray(y_pred, dtype=np.float64)
+    e = a - b
+    den = np.abs(a) + np.abs(b)
+    return np.abs(e), e * e, np.divide(200.0 * np.abs(e), den, out=np.zeros_like(den), where=den > 0)
+
+
 def mase(y_true, y_pred, y_train, m=1):
     """Mean absolute scaled error: MAE over the in-sample MAE of the seasonal
     naive forecast with period ``m`` on ``y_train``."""

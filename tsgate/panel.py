@@ -131,8 +131,8 @@ def _long_fast(X, id_col, time_col, target, future_covariates, strategy, fill):
     cov = values[past + future].to_numpy(np.float64, na_value=np.nan)[order]
     finite = np.isfinite(y)
     lead = np.minimum.reduceat(np.where(finite, np.arange(len(y)), len(y)), starts)  # first value per series
-    if (lead >= ends).any() or not finite[np.arange(len(y)) >= np.repeat(lead, ends - starts)].all() \
-            or not np.isfinite(cov[np.arange(len(y)) >= np.repeat(lead, ends - starts)]).all():
+    span = np.arange(len(y)) >= np.repeat(lead, ends - starts)  # rows from each series' first value on
+    if (lead >= ends).any() or not finite[span].all() or not np.isfinite(cov[span]).all():
         return None
     name = tcol if tcol is not None else X.index.name
     P = len(past)
@@ -165,9 +165,6 @@ def _long(X, id_col, time_col, target, future_covariates, strategy, fill, fast=T
         try:
             df, freq = frames.as_frame(part.sort_values(time_col) if time_col else part.sort_index(), time_col,
                                        name=f"series {sid!r}")
-        except DataError as exc:
-            raise DataError(f"series {sid!r}: {exc}") from None
-        try:
             targets, past, future = frames.column_roles(df, target, future_covariates, strategy)
         except DataError as exc:
             raise DataError(f"series {sid!r}: {exc}") from None

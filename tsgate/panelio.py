@@ -7,6 +7,8 @@ training data came in: wide, long (``id_col``, time and target columns) or a
 dict of frames by id.
 """
 
+import copy
+
 import numpy as np
 import pandas as pd
 
@@ -69,10 +71,9 @@ class PanelIOMixin:
         """Per series: its future index and its scaled known-future features (horizon, K)."""
         idxs = [frames.future_index(self.cutoffs_[k], self.freq_, horizon).rename(self.time_name_) for k in ks]
         frames_by_id = self._covariate_frames(X, idxs) if self.future_covariates_ else {}
-        off = len(self.past_covariates_)
         known = []
         for j, k in enumerate(ks):
-            parts = []
+            fv = np.zeros((horizon, 0))
             if self.future_covariates_:
                 xdf = frames_by_id[self.ids_[k]]
                 missing = idxs[j].difference(xdf.index)
@@ -80,11 +81,18 @@ class PanelIOMixin:
                     raise DataError(f"{pname('X')} has no row for future timestamp {missing[0]} of series "
                                     f"{self.ids_[k]!r} ({len(missing)} of the {horizon} horizon rows missing)")
                 fv = frames.numeric_block(xdf.loc[idxs[j]], self.future_covariates_, "X", None)
-                parts.append((fv - self.scaling_.c_loc[off:]) / self.scaling_.c_scale[off:])
-            if self.calendar_features:
-                parts.append(frames.calendar(idxs[j], self.freq_))
-            known.append(np.concatenate(parts, axis=1) if parts else np.zeros((horizon, 0)))
+            known.append(self._scaled_known(fv, idxs[j]))
         return idxs, known
+
+    def _scaled_known(self, future, index):
+        """Known-future features (n, K) of n rows: [scaled future covariates, calendar
+        of ``index``] (``index`` is read only with calendar features)."""
+        off, parts = len(self.past_covariates_), []
+        if self.future_covariates_:
+            parts.append((future - self.scaling_.c_loc[off:]) / self.scaling_.c_scale[off:])
+        if self.calendar_features:
+            parts.append(frames.calendar(index, self.freq_))
+        return np.concatenate(parts, axis=1) if parts else np.zeros((len(future), 0))
 
     def _covariate_frames(self, X, idxs):
         """id -> frame of the future covariates given in ``X`` (any form)."""
@@ -108,14 +116,8 @@ class PanelIOMixin:
 
     def _history_known(self, k):
         """Scaled known-future features over series k's last ``lookback_`` rows."""
-        parts = []
-        if self.future_covariates_:
-            off = len(self.past_covariates_)
-            parts.append((self.last_future_[k] - self.scaling_.c_loc[off:]) / self.scaling_.c_scale[off:])
-        if self.calendar_features:
-            idx = frames.history_index(self.cutoffs_[k], self.freq_, self.lookback_)
-            parts.append(frames.calendar(idx, self.freq_))
-        return np.concatenate(parts, axis=1) if parts else np.zeros((self.lookback_, 0))
+        index = frames.history_index(self.cutoffs_[k], self.freq_, self.lookback_) if self.calendar_features else None
+        return self._scaled_known(self.last_future_[k], index)
 
     def _tails(self, ks):
         """Per series: the scaled last window's target (L,) and past covariates (L, P)."""
@@ -130,18 +132,14 @@ class PanelIOMixin:
             past.append((self.last_past_[k] - sc.c_loc[:P]) / sc.c_scale[:P])
         return z, past
 
-    def _panel_like(self, X, name="X"):
+    def _panel_like(self, X):
         """``X`` read in the form of the training data (for update and score)."""
         if isinstance(X, pd.Series) and self.form_ == "wide" and len(self.ids_) == 1:
             X = X.rename(self.ids_[0])
         target = self.ids_ if self.form_ == "wide" else self.targets_[0]
         future = self.future_covariates_ or None
-        try:
-            return to_panel(X, id_col=self.id_col_, time_col=self.time_col, target=target,
-                            future_covariates=future, strategy="direct", fill=self.fill)
-        except DataError as exc:
-            raise DataError(f"{exc}") from None
-
+        return to_panel(X, id_col=self.id_col_, time_col=self.time_col, target=target,
+                        future_covariates=future, strategy="direct", fill=self.fill)
 
     def on_series(self, X):
         """This fitted global model, set to forecast the series in ``X``.
@@ -158,8 +156,6 @@ class PanelIOMixin:
         -------
         A shallow copy of this forecaster with the series of ``X``.
         """
-        import copy
-
         panel = self._panel_like(X)
         if str(panel.freq) != str(self.freq_):
             raise DataError(f"{pname('X')} has frequency {panel.freq}, the model was fit on {self.freq_}")
@@ -174,14 +170,13 @@ class PanelIOMixin:
         short = [s.id for s in panel.series if len(s.y) < L]
         if short:
             raise DataError(f"{pname('X')} needs at least {L} rows (the lookback) of series {short[:5]}")
-        fresh = Scaling.fit(self.scaler, [s.y for s in panel.series], [np.zeros((1, 0))])
         sc = self.scaling_
-        t_loc = np.array([sc.t_loc[where[s.id]] if s.id in where else fresh.t_loc[j]
-                          for j, s in enumerate(panel.series)])
-        t_scale = np.array([sc.t_scale[where[s.id]] if s.id in where else fresh.t_scale[j]
-                            for j, s in enumerate(panel.series)])
+        fresh = Scaling.fit(self.scaler, [s.y for s in panel.series if s.id not in where], [np.zeros((1, 0))])
+        fresh_at = {sid: j for j, sid in enumerate(new)}
+        source = [(sc, where[s.id]) if s.id in where else (fresh, fresh_at[s.id]) for s in panel.series]
         out = copy.copy(self)
-        out.scaling_ = Scaling(t_loc, t_scale, sc.c_loc, sc.c_scale)
+        out.scaling_ = Scaling(np.array([a.t_loc[j] for a, j in source]), np.array([a.t_scale[j] for a, j in source]),
+                               sc.c_loc, sc.c_scale)
         out.ids_ = [s.id for s in panel.series]
         if self.form_ == "wide":
             out.targets_ = list(out.ids_)
@@ -189,9 +184,8 @@ class PanelIOMixin:
         out.static_ = getattr(self, "static_", np.zeros((len(self.ids_), 0)))[keep]
         rows = getattr(self, "embedding_rows_", None)
         out.embedding_rows_ = np.asarray(keep) if rows is None else np.asarray(rows)[keep]
-        out.last_targets_ = np.stack([s.y[-L:] for s in panel.series], axis=1)
-        out.last_past_ = np.stack([s.past[-L:] for s in panel.series])
-        out.last_future_ = np.stack([s.future[-L:] for s in panel.series])
+        out._remember_tail([s.y for s in panel.series], [s.past for s in panel.series],
+                           [s.future for s in panel.series])
         out.cutoffs_ = [s.index[-1] for s in panel.series]
         out.cutoff_ = out.cutoffs_[0]
         return out
