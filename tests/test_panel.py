@@ -162,6 +162,17 @@ def test_historical_forecasts_equal_update_then_predict_at_every_origin():
         assert np.array_equal(actual, g["y"].to_numpy())
 
 
+def test_recursive_historical_forecasts_equal_update_then_predict():
+    df = _long([80, 70])
+    fc = LSTMForecaster(**dict(FAST, strategy="recursive")).fit(df[df.ds <= "2024-06-01"])
+    hf = fc.historical_forecasts(df)
+    assert hf["unique_id"].nunique() == 2
+    for (sid, cutoff), g in hf.groupby(["unique_id", "cutoff"]):
+        est = copy.deepcopy(fc)
+        est.update(df[(df.unique_id == sid) & (df.ds <= cutoff)])
+        assert np.array_equal(est.predict(ids=[sid])["y"].to_numpy(), g["forecast"].to_numpy())
+
+
 def test_historical_forecasts_start_stride_and_retrain(monkeypatch):
     df = _long([100, 100])
     fc = LSTMForecaster(**FAST).fit(df[df.ds <= "2026-01-01"])

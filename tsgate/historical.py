@@ -161,9 +161,10 @@ class HistoricalMixin:
     def _looped(self, panel, times, H):
         """Recursive models: update + predict at every origin (one call per origin)."""
         pos_list, preds, chosen = [], [], self._known_series(panel)
+        est, L = copy.deepcopy(self), self.lookback_  # one copy: each series changes only its own entries
         for s in chosen:
             pos = self._origins(s, times, H)
-            est, k, L = copy.deepcopy(self), self._positions([s.id])[0], self.lookback_
+            k = self._positions([s.id])[0]
             for p in pos:  # what update() does with the rows up to p
                 est.last_targets_[:, k] = s.y[p - L + 1:p + 1]
                 est.last_past_[k], est.last_future_[k] = s.past[p - L + 1:p + 1], s.future[p - L + 1:p + 1]
