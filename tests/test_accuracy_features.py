@@ -72,15 +72,44 @@ def test_ar_window_0_has_no_highway_and_matches_the_plain_model():
     assert fc.model_.n_ar == 0 and fc.ar_window_ == 0
 
 
-def test_highway_starts_at_the_best_linear_forecaster_on_validation():
+def test_highway_starts_at_the_linear_forecasters_exact_on_validation():
     # A pure seasonal signal: seasonal naive (and an AR on the seasonal lags)
-    # is exact on validation, so the network starts there and forecasts it.
+    # is exact on validation, so the network starts there (at their mean) and forecasts it.
     t = np.arange(240)
     y = pd.Series(np.tile(np.array([3.0, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8]), 20) + 0.0 * t,
                   index=pd.date_range("2000-01-01", periods=240, freq="MS"))
     fc = LSTMForecaster(horizon=12, max_epochs=5, window_norm="last").fit(y.iloc[:228])
-    assert fc.history_["highway_start"] in ("seasonal_naive", "ar", "ridge(1e-06)")
+    assert set(fc.history_["highway_start"].split("+")) <= {"seasonal_naive", "ar", "ridge(1e-06)"}
     assert metrics.mae(y.iloc[228:], fc.predict().iloc[:, 0]) < 1e-3 * y.std()
+
+
+def test_highway_start_is_the_mean_of_the_candidates_near_the_best():
+    # The start averages every candidate within COMBINE_WITHIN of the lowest
+    # validation MSE (a mean of linear maps is one linear map); its name lists
+    # them, and the refit rebuilds exactly that mean from its name.
+    from tsgate.highway import COMBINE_WITHIN, chosen, combination, fit_highway, linear_options, start_error
+    from tsgate.windows import make_windows
+
+    assert combination({"a": 1.0, "b": 1.2, "c": 1.3}) == "a+b" and COMBINE_WITHIN == 1.25
+    z = _ar2(300, seed=3) / 3.0
+    w = make_windows(z[:, None], np.zeros((300, 0)), np.zeros((300, 0)), 12, 3, 3, 0.2, 1, 1)
+    model = SequenceModel("lstm", 1, 4, n_outputs=3, n_ar=12, random_state=0)
+    options, errors = linear_options(model, w.train, w.val)
+    name = fit_highway(model, w.train, w.val)
+    singles = {k: e for k, e in errors.items() if "+" not in k}
+    best = min(singles.values())
+    parts = [k for k in singles if singles[k] <= COMBINE_WITHIN * best]
+    assert name == chosen(errors) and sorted(name.split("+")) == sorted(parts) and len(parts) > 1
+    W = np.mean([options[k] for k in parts], axis=0)
+    assert np.allclose(model.views["head_weight"][-12:], W[:-1], atol=1e-6)
+    assert np.allclose(model.views["head_bias"], W[-1], atol=1e-6)
+    assert not model.views["head_weight"][:-12].any()  # the recurrent rows start closed
+    X, Y, E = w.val.batch(np.arange(w.val.n))
+    direct = np.mean((np.concatenate([X[:, -12:, 0], np.ones((len(X), 1))], axis=1) @ W - Y) ** 2)
+    assert np.isclose(start_error(errors), direct, rtol=1e-6)
+    again = SequenceModel("lstm", 1, 4, n_outputs=3, n_ar=12, random_state=0)
+    assert fit_highway(again, w.train, None, choose=name) == name  # the refit rebuilds the same mean
+    assert np.array_equal(again.views["head_weight"], model.views["head_weight"])
 
 
 def test_ensemble_median_of_identical_members_is_one_member_and_seeds_differ():

@@ -18,7 +18,7 @@ from .baselines import AR, validation_mae
 from .elementmath import TrainingDivergedError
 from .errors import DataError, ParameterError
 from .errors import name as pname
-from .highway import baseline_candidates, linear_options
+from .highway import baseline_candidates, linear_options, start_error
 from .seasonality import detect_periods, main_period
 from .training import _quantile_levels as _levels, evaluate, zero_prediction_loss
 from .model import SequenceModel
@@ -161,7 +161,7 @@ class FitMixin:
         self.ar_window_ = 0 if self.fork else recipe.choose_ar_window(lookback, self.ar_window)
 
     def _choose_norm(self, ys, ps, fs, cals):
-        """The window normalisation; 'auto' by the best linear start on validation."""
+        """The window normalisation; 'auto' by the linear start's validation error."""
         m = self.seasonal_period_
         if self.window_norm == "seasonal" and self.lookback_ < m:
             raise ParameterError(f"{pname('window_norm', 'seasonal')} needs a lookback of at least the "
@@ -172,7 +172,7 @@ class FitMixin:
         self.level_ = self.norm_period_ > 0
 
     def _linear_error(self, ys, ps, fs, cals, norm):
-        """Validation MSE of the best linear start under ``norm`` (for window_norm='auto')."""
+        """Validation MSE of the linear start under ``norm`` (for window_norm='auto')."""
         self.window_norm_, self.norm_period_ = norm, recipe.norm_period(norm, self.seasonal_period_)
         self.level_ = self.norm_period_ > 0
         windows = self._windows(ys, ps, fs, cals)
@@ -182,7 +182,7 @@ class FitMixin:
         hw = self._highway_start(ys, windows)
         hw.pop("ar_all")
         _, errors = linear_options(shape, windows.train, windows.val, baseline_candidates(shape, **hw))
-        return min(errors.values())
+        return start_error(errors)
 
     def _highway_start(self, ys, windows):
         """What the highway's candidate starts need (:func:`tsgate.highway.baseline_candidates`):

@@ -1,13 +1,19 @@
-"""The linear highway's starting point: the best linear forecaster on validation.
+"""The linear highway's starting point: a combination of linear forecasters.
 
 Before the network trains, the head's linear part (the rows that read the
 extra features and the last ``n_ar`` target values, and the bias) is set to
-the candidate with the lowest validation error (the training loss's units):
-ridge regressions of the targets on those inputs over the training windows
-(one per penalty), and fixed forecasters written in the same coordinates
+the equal-weight mean of the candidates whose validation error (the training
+loss's units) is within :data:`COMBINE_WITHIN` of the lowest: ridge
+regressions of the targets on those inputs over the training windows (one
+per penalty), and fixed forecasters written in the same coordinates
 (:func:`baseline_candidates`: naive, seasonal naive, the k-step map of an
-AR(p) by AIC). The rows that read the recurrent state start at zero.
-Training then starts from the best linear forecaster of the model family and
+AR(p) by AIC). A mean of linear maps is a linear map, so the combination is
+one start. Combining the near-best instead of taking the best is the
+classical remedy for a choice made on a short validation tail (Bates &
+Granger 1969; the "forecast combination puzzle"): on the accuracy benchmark
+the best single candidate on validation was often far from the best on the
+hold-out. The rows that read the recurrent state start at zero.
+Training then starts from that linear forecaster of the model family and
 the recurrent part learns what it misses; early stopping may keep the start
 itself (epoch 0).
 
@@ -19,6 +25,10 @@ import numpy as np
 
 #: Ridge penalties tried, relative to the mean diagonal of the Gram matrix.
 PENALTIES = (1e-6, 1e-4, 1e-3, 1e-2, 1e-1, 1.0)
+#: Candidates within this factor of the lowest validation MSE are averaged.
+COMBINE_WITHIN = 1.25
+#: Joins the names of the averaged candidates in a start's name ('ar+ridge(0.1)').
+JOIN = "+"
 
 
 def _design(model, X, E):
@@ -97,27 +107,56 @@ def baseline_candidates(model, norm_period, period, ar, level, repeat=1):
 def linear_options(model, data, val=None, candidates=None):
     """Every starting point (name -> weights (P+1, M)) and, with validation
     windows, its validation MSE (name -> float; the residual is the error of
-    the scaled target, whatever the normalisation)."""
+    the scaled target, whatever the normalisation), the combination
+    (:func:`combination`) included."""
     G, C, _, _ = _normal_equations(model, data)
     options = {f"ridge({p:g})": _solve(G, C, p) for p in PENALTIES}
     options.update(candidates or {})
     errors = {}
     if val is not None and val.n:
         Gv, Cv, yy, n = _normal_equations(model, val)
-        errors = {k: float((np.sum(W * (Gv @ W)) - 2 * np.sum(W * Cv) + yy) / n) for k, W in options.items()}
+        mse = lambda W: float((np.sum(W * (Gv @ W)) - 2 * np.sum(W * Cv) + yy) / n)  # noqa: E731
+        errors = {k: mse(W) for k, W in options.items()}
+        name = chosen(errors)
+        if name not in options:
+            options[name] = _weights(options, name)
+            errors[name] = mse(options[name])
     return options, errors
 
 
+def combination(errors, within=COMBINE_WITHIN):
+    """The name of the start: the candidates (in order of validation MSE)
+    within ``within`` times the lowest, joined by :data:`JOIN`."""
+    ranked = sorted(errors, key=errors.get)
+    return JOIN.join(k for k in ranked if errors[k] <= within * errors[ranked[0]])
+
+
+def chosen(errors):
+    """The name of the start :func:`fit_highway` takes, from :func:`linear_options`' errors."""
+    return combination({k: e for k, e in errors.items() if JOIN not in k})
+
+
+def start_error(errors):
+    """The validation MSE of that start."""
+    return errors[chosen(errors)]
+
+
+def _weights(options, name):
+    """Weights (P+1, M) of a start's name: one option, or the mean of the
+    joined ones that ``options`` can build (all its ridge fits at least)."""
+    parts = [k for k in name.split(JOIN) if k in options] or ["ridge(0.001)"]  # e.g. no AR on the refit data
+    return np.mean([options[k] for k in parts], axis=0)
+
+
 def fit_highway(model, data, val=None, candidates=None, choose=None):
-    """Set ``model``'s head to the best starting point (see module doc), or
-    to the option named ``choose``; returns its name ('ridge(0.001)', 'ar'...)
-    or None without linear inputs."""
+    """Set ``model``'s head to the start of the module doc, or to the one
+    named ``choose`` (rebuilt from ``data``: the refit); returns its name
+    ('ridge(0.001)', 'ar+ridge(0.1)'...) or None without linear inputs."""
     if not (model.n_ar or model.n_head_extra):
         return None
     options, errors = linear_options(model, data, val, candidates)
-    best = choose or (min(errors, key=errors.get) if errors else "ridge(0.001)")
-    best = best if best in options else "ridge(0.001)"  # a candidate the refit data cannot build
-    W = options[best]  # (P+1, M)
+    best = choose or (chosen(errors) if errors else "ridge(0.001)")
+    W = _weights(options, best)  # (P+1, M)
     head = model.views["head_weight"]  # (F, M): [recurrent state, embedding, extra, highway]
     start = model.n_features - model.n_head_extra - model.n_ar
     head[:start] = 0.0

@@ -49,7 +49,7 @@ def choose_segment(lookback, periods, given="auto", cap=None):
 def choose_norm(given, period, lookback, linear_error=None):
     """'last', 'seasonal' or None: ``given`` unless 'auto'.
 
-    'auto' picks the normalisation whose best linear start has the lower
+    'auto' picks the normalisation whose linear start has the lower
     validation error (``linear_error(norm)``, see :mod:`tsgate.highway`: the
     residual is the scaled target's error under either, so they compare);
     'last' when there is no season, no validation or a lookback shorter than
