@@ -15,7 +15,7 @@ import os
 import numpy as np
 
 from .core import single_threaded_blas
-from .highway import baseline_candidates, fit_highway
+from .highway import REFIT, baseline_candidates, fit_highway
 from .model import SequenceModel
 from .training import train
 
@@ -58,8 +58,8 @@ def _start(model, data, val, hw, warm, freeze, choose=None):
 def _member(spec, seed, data, val, settings, highway, refit, warm=None, freeze=False):
     """(final model, history, selection model): selection on ``val``, then,
     with ``refit``, the same recipe once more on all windows (see fit_members)."""
-    hw = dict(highway or {})
-    ar_all = hw.pop("ar_all", None)
+    hw = {k: v for k, v in (highway or {}).items() if not k.endswith(REFIT)}
+    refit_hw = {k[:-len(REFIT)]: v for k, v in (highway or {}).items() if k.endswith(REFIT)}
     model = SequenceModel(**spec, random_state=seed)
     start = _start(model, data, val, hw, warm, freeze)
     history = train(model, data, X_val=val, **dict(settings, random_state=seed))
@@ -68,7 +68,7 @@ def _member(spec, seed, data, val, settings, highway, refit, warm=None, freeze=F
         return model, history, model
     final = SequenceModel(**spec, random_state=seed)
     everything = data.union(val)
-    _start(final, everything, None, dict(hw, ar=ar_all) if hw else None, warm, freeze, choose=start)
+    _start(final, everything, None, dict(hw, **refit_hw) if hw else None, warm, freeze, choose=start)
     epochs = history["best_epoch"]  # 0: the linear start was best on validation
     if epochs:
         train(final, everything, **dict(settings, random_state=seed, early_stopping=False, time_budget=None,
@@ -84,7 +84,7 @@ def fit_members(spec, data, val, settings, n_models, seed, n_jobs=None, highway=
     Each member chooses its highway start and its number of epochs on the
     validation windows ``val``; with ``refit`` it is then built again from the
     same seed on all windows (train and validation) with that start, refit on
-    all of them (``highway['ar_all']``: the AR fit on all rows), and trained
+    all of them (``highway['ar_all']``, ``['ets_all']``: the fits on all rows), and trained
     for that many epochs with the same learning rates, so the final model has
     seen the most recent data too. Returns (final models, histories,
     selection models): the selection models never saw the validation

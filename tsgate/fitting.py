@@ -18,7 +18,8 @@ from .baselines import AR, validation_mae
 from .elementmath import TrainingDivergedError
 from .errors import DataError, ParameterError
 from .errors import name as pname
-from .highway import baseline_candidates, linear_options, start_error
+from .ets import HoltWinters
+from .highway import REFIT, baseline_candidates, linear_options, start_error
 from .seasonality import detect_periods, main_period
 from .training import _quantile_levels as _levels, evaluate, zero_prediction_loss
 from .model import SequenceModel
@@ -179,15 +180,15 @@ class FitMixin:
         n_in, n_out, n_extra = self._sizes(windows.train)
         shape = SimpleNamespace(n_extra=n_extra, n_head_extra=n_extra - bool(self.id_embedding), n_ar=self.ar_window_,
                                 n_outputs=n_out)
-        hw = self._highway_start(ys, windows)
-        hw.pop("ar_all")
+        hw = {k: v for k, v in self._highway_start(ys, windows).items() if not k.endswith(REFIT)}
         _, errors = linear_options(shape, windows.train, windows.val, baseline_candidates(shape, **hw))
         return start_error(errors)
 
     def _highway_start(self, ys, windows):
         """What the highway's candidate starts need (:func:`tsgate.highway.baseline_candidates`):
-        an AR(p) by AIC, pooled over the scaled series, on each series' rows
-        before its validation tail (and one on all their rows, for the refit)."""
+        an AR(p) by AIC and a Holt-Winters, pooled over the scaled series, on
+        each series' rows before its validation tail (and, under the same
+        names ending in ``_all``, on all their rows, for the refit)."""
         sc = self.scaling_
         z = [(y - sc.t_loc[k]) / sc.t_scale[k] for k, y in enumerate(ys)]
         val = windows.val
@@ -196,12 +197,15 @@ class FitMixin:
             firsts[k] = int(val.ends[val.series == k].min() - windows.starts[k]) + 1
         order = min(24, self.ar_window_)  # the highway must hold the AR's lags
 
-        def fit(ends):
+        def fit(ends, model):
             parts = [zi[:end] for zi, end in zip(z, ends) if end > 10]
-            return AR(order).fit(parts) if parts and order else None
+            return model.fit(parts) if parts and order else None
 
-        return dict(norm_period=self.norm_period_, period=self.seasonal_period_, ar=fit(firsts), level=self.level_,
-                    repeat=self.n_quantiles_, ar_all=fit([len(zi) - self.horizon_ for zi in z]))
+        alls = [len(zi) - self.horizon_ for zi in z]
+        m = self.seasonal_period_
+        return dict(norm_period=self.norm_period_, period=m, ar=fit(firsts, AR(order)), level=self.level_,
+                    repeat=self.n_quantiles_, ets=fit(firsts, HoltWinters(m)),
+                    ar_all=fit(alls, AR(order)), ets_all=fit(alls, HoltWinters(m)))
 
     def _check_learned(self, windows, models):
         """Raise when training made the validation loss ten times worse than

@@ -27,6 +27,8 @@ import numpy as np
 PENALTIES = (1e-6, 1e-4, 1e-3, 1e-2, 1e-1, 1.0)
 #: Candidates within this factor of the lowest validation MSE are averaged.
 COMBINE_WITHIN = 1.25
+#: Suffix of the candidates' inputs fit on all rows, for the refit ('ar_all').
+REFIT = "_all"
 #: Joins the names of the averaged candidates in a start's name ('ar+ridge(0.1)').
 JOIN = "+"
 
@@ -63,7 +65,7 @@ def _solve(G, C, penalty):
     return np.linalg.solve(G + reg, C)
 
 
-def baseline_candidates(model, norm_period, period, ar, level, repeat=1):
+def baseline_candidates(model, norm_period, period, ar, level, repeat=1, ets=None):
     """Fixed linear forecasters as highway weights (P+1, M), by name.
 
     Design columns: [extra (known features, then the level when ``level``),
@@ -71,7 +73,10 @@ def baseline_candidates(model, norm_period, period, ar, level, repeat=1):
     k + 1. Written for ``norm_period`` 1 (targets and inputs relative to the
     last value z_e) or 0 (raw scaled values); 'seasonal' (q = m) has none
     beyond zero, which is seasonal naive there. ``ar`` is a fitted
-    :class:`tsgate.baselines.AR` on the scaled series (or None).
+    :class:`tsgate.baselines.AR` on the scaled series (or None); ``ets`` a
+    fitted :class:`tsgate.ets.HoltWinters` (or None), run over the last
+    ``n_ar`` values (its weights sum to one, so the same weights serve
+    either coordinates).
     """
     if norm_period not in (0, 1) or not model.n_ar:
         return {}
@@ -101,6 +106,9 @@ def baseline_candidates(model, norm_period, period, ar, level, repeat=1):
         A, c = ar.k_step(H)
         pairs = [[(i, A[k, i]) for i in range(ar.order_)] for k in range(H)]
         out["ar"] = weights(pairs, None if raw else A.sum(axis=1) - 1.0, c)  # z_{e+k} - z_e = A x + (sum A - 1) z_e + c
+    if ets is not None and model.n_ar >= 2:
+        Wm = ets.window_map(model.n_ar, H)  # (H, n_ar), oldest first
+        out["ets"] = weights([[(model.n_ar - 1 - j, Wm[k, j]) for j in range(model.n_ar)] for k in range(H)])
     return out
 
 

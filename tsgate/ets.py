@@ -1,0 +1,121 @@
+"""Additive Holt-Winters (damped trend, additive season) as a linear forecaster.
+
+The error-correction form (Hyndman & Athanasopoulos, "Forecasting:
+principles and practice", 8.3), with period ``m`` and smoothing parameters
+alpha, beta, gamma and damping phi::
+
+    f_t   = l + phi b + s[t mod m]              # one-step forecast
+    e_t   = y_t - f_t
+    l    <- l + phi b + alpha e_t
+    b    <- phi b + beta e_t
+    s[t mod m] <- s[t mod m] + gamma e_t
+    y_{n-1+k} forecast: l + (phi + ... + phi^k) b + s[(n - 1 + k) mod m]
+
+started from the first seasons (level: the first season's mean; trend: the
+change of the seasonal means per step; seasonals: the first season minus the
+level). With the parameters fixed, every forecast is a linear function of the
+values it reads, and adding a constant to all of them adds it to the forecast.
+So the forecast of a run over a window of L values is a linear map (h, L)
+(:meth:`HoltWinters.window_map`) whose rows sum to one: one more candidate
+start of the forecasters' linear highway (:mod:`tsgate.highway`), next to
+AR(p) and seasonal naive. The parameters are fit by least squares of the
+one-step errors over whole series (L-BFGS-B, SciPy, which scikit-learn
+already requires).
+"""
+
+import numpy as np
+
+from .config import jit
+
+#: Bounds of (alpha, beta / alpha, gamma / (1 - alpha), phi).
+BOUNDS = ((1e-4, 0.9999), (0.0, 1.0), (0.0, 1.0), (0.8, 0.98))
+#: At most this many series, and this many last values of each, fit the parameters.
+MAX_SERIES, MAX_ROWS = 32, 4000
+
+
+@jit
+def _sse(y, alpha, beta, gamma, phi, level, trend, seasonals):
+    """Sum of squared one-step errors of the recursion over y (n,)."""
+    s = seasonals.copy()
+    m = len(s)
+    sse = 0.0
+    for t in range(len(y)):
+        i = t % m
+        e = y[t] - (level + phi * trend + s[i])
+        sse += e * e
+        level = level + phi * trend + alpha * e
+        trend = phi * trend + beta * e
+        s[i] += gamma * e
+    return sse
+
+
+def _initial(Y, m):
+    """(level, trend, seasonals (m, ...)) from the first seasons of Y (n, ...)."""
+    if m > 1:
+        level = Y[:m].mean(axis=0)
+        trend = (Y[m:2 * m].mean(axis=0) - level) / m if len(Y) >= 2 * m else np.zeros_like(level)
+        return level, trend, Y[:m] - level
+    trend = Y[1] - Y[0] if len(Y) > 1 else np.zeros_like(Y[0])
+    return Y[0], trend, np.zeros((1,) + Y.shape[1:])
+
+
+def _run(Y, params, m, horizon):
+    """Forecasts (horizon, ...) after a run over Y (n, ...): any trailing
+    shape, so Y = identity gives the linear map."""
+    alpha, beta, gamma, phi = params
+    level, trend, s = _initial(Y, m)
+    s = s.copy()
+    for t in range(len(Y)):
+        i = t % len(s)
+        e = Y[t] - (level + phi * trend + s[i])
+        level, trend = level + phi * trend + alpha * e, phi * trend + beta * e
+        s[i] = s[i] + gamma * e
+    damp = np.cumsum(phi ** np.arange(1, horizon + 1))
+    n = len(Y)
+    return np.stack([level + damp[k] * trend + s[(n + k) % len(s)] for k in range(horizon)])
+
+
+class HoltWinters:
+    """Additive damped-trend Holt-Winters with period ``period`` (1: no season).
+
+    Parameters are fit by :meth:`fit` on one series or pooled over several
+    (a list). A series shorter than two periods is fit without a season.
+    """
+
+    def __init__(self, period=1):
+        self.period = int(period)
+
+    def _season(self, n):
+        return self.period if self.period > 1 and n >= 2 * self.period else 1
+
+    def fit(self, y):
+        from scipy.optimize import minimize
+
+        parts = [np.asarray(s, dtype=np.float64)[-MAX_ROWS:] for s in (y if isinstance(y, list) else [y])]
+        if len(parts) > MAX_SERIES:
+            parts = [parts[int(i)] for i in np.linspace(0, len(parts) - 1, MAX_SERIES)]
+        self.season_ = min(self._season(len(p)) for p in parts)
+        starts = [_initial(p, self.season_) for p in parts]
+
+        def loss(theta):
+            alpha, b, g, phi = theta
+            beta, gamma = b * alpha, (g * (1.0 - alpha) if self.season_ > 1 else 0.0)
+            return sum(_sse(p, alpha, beta, gamma, phi, float(lv), float(tr), np.asarray(s, dtype=np.float64))
+                       for p, (lv, tr, s) in zip(parts, starts)) / sum(len(p) for p in parts)
+
+        res = minimize(loss, np.array([0.3, 0.1, 0.1, 0.95]), method="L-BFGS-B", bounds=BOUNDS)
+        alpha, b, g, phi = (float(v) for v in res.x)
+        self.params_ = (alpha, b * alpha, g * (1.0 - alpha) if self.season_ > 1 else 0.0, phi)
+        return self
+
+    def forecast(self, y, horizon):
+        """The next ``horizon`` values after a run over the series ``y``."""
+        y = np.asarray(y, dtype=np.float64)
+        return _run(y, self.params_, self._season(len(y)) if self.season_ > 1 else 1, horizon)
+
+    def window_map(self, length, horizon):
+        """(horizon, length): the forecasts of a run over a window of
+        ``length`` values, as weights on those values (oldest first); each
+        row sums to one. The season needs two periods in the window."""
+        m = self._season(length) if self.season_ > 1 else 1
+        return _run(np.eye(length), self.params_, m, horizon)
