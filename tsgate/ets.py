@@ -13,7 +13,8 @@ alpha, beta, gamma and damping phi::
 
 started from the first seasons (level: the first season's mean; trend: the
 change of the seasonal means per step; seasonals: the first season minus the
-level). With the parameters fixed, every forecast is a linear function of the
+level; without a season, blocks of up to :data:`INIT_BLOCK` values take the
+seasons' place). With the parameters fixed, every forecast is a linear function of the
 values it reads, and adding a constant to all of them adds it to the forecast.
 So the forecast of a run over a window of L values is a linear map (h, L)
 (:meth:`HoltWinters.window_map`) whose rows sum to one: one more candidate
@@ -29,6 +30,9 @@ from .config import jit
 
 #: Bounds of (alpha, beta / alpha, gamma / (1 - alpha), phi).
 BOUNDS = ((1e-4, 0.9999), (0.0, 1.0), (0.0, 1.0), (0.8, 0.98))
+#: Without a season, the start averages blocks of up to this many values (one
+#: value would make a slow level a copy of the window's oldest value).
+INIT_BLOCK = 10
 #: At most this many series, and this many last values of each, fit the parameters.
 MAX_SERIES, MAX_ROWS = 32, 4000
 
@@ -55,8 +59,10 @@ def _initial(Y, m):
         level = Y[:m].mean(axis=0)
         trend = (Y[m:2 * m].mean(axis=0) - level) / m if len(Y) >= 2 * m else np.zeros_like(level)
         return level, trend, Y[:m] - level
-    trend = Y[1] - Y[0] if len(Y) > 1 else np.zeros_like(Y[0])
-    return Y[0], trend, np.zeros((1,) + Y.shape[1:])
+    k = max(1, min(len(Y) // 4, INIT_BLOCK))  # no season: blocks of k values stand in for seasons
+    level = Y[:k].mean(axis=0)
+    trend = (Y[k:2 * k].mean(axis=0) - level) / k if len(Y) >= 2 * k else np.zeros_like(level)
+    return level, trend, np.zeros((1,) + Y.shape[1:])
 
 
 def _run(Y, params, m, horizon):
