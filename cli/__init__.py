@@ -176,7 +176,7 @@ def _write(outputs, stdout_text=None):
         click.echo(stdout_text, nl=False)
 
 
-MODELS = ["network", "auto", "naive", "seasonal_naive", "drift", "ar"]
+MODELS = ["network", "auto", "naive", "seasonal_naive", "drift", "ar", "holt_winters"]
 MODEL_OPTION = click.option("--model", "model_choice", type=click.Choice(MODELS), default="network",
                             show_default=True, help="the network, a baseline, or auto: the network or the best "
                                                     "baseline, whichever has the lower validation MAE")

@@ -179,8 +179,8 @@ def test_fit_report_names_the_best_baseline_and_warns(recwarn):
                   index=pd.date_range("2000-01-01", periods=120, freq="QS"))
     fc = LSTMForecaster(horizon=4, max_epochs=2, ar_window=0, window_norm=None).fit(y)
     report = fc.fit_report_
-    assert set(report["validation_mae"]) == {"network", "naive", "seasonal_naive", "drift", "ar"}
-    assert report["best_baseline"] in ("seasonal_naive", "ar")
+    assert set(report["validation_mae"]) == {"network", "naive", "seasonal_naive", "drift", "ar", "holt_winters"}
+    assert report["best_baseline"] in ("seasonal_naive", "ar", "holt_winters")
     if not report["beats_best_baseline"]:
         assert any("does not beat" in str(w.message) for w in recwarn)
 
@@ -199,3 +199,6 @@ def test_cli_model_auto_says_what_it_chose(tmp_path):
     assert r.exit_code == 0 and r.stdout.splitlines()[1].split(",")[1] == "3.0"
     r = CliRunner().invoke(main, ["predict", str(tmp_path / "m.tsgate"), "--horizon", "2"])
     assert r.exit_code == 0, r.stderr
+    r = CliRunner().invoke(main, ["forecast", str(tmp_path / "s.csv"), "--model", "holt_winters"])
+    assert r.exit_code == 0 and "Holt-Winters (m=12)" in r.stderr, r.stderr
+    assert np.allclose([float(line.split(",")[1]) for line in r.stdout.splitlines()[1:4]], [3.0, 1.0, 4.0], atol=0.05)

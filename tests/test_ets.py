@@ -3,8 +3,9 @@
 import numpy as np
 import pandas as pd
 
-from tsgate import LSTMForecaster, metrics
-from tsgate.ets import HoltWinters, _sse
+from tsgate import LSTMForecaster, load, metrics
+from tsgate.baselines import BaselineForecaster, validation_mae
+from tsgate.ets import HoltWinters, _run, _sse
 from tsgate.highway import baseline_candidates, linear_options
 from tsgate.model import SequenceModel
 from tsgate.windows import make_windows
@@ -44,12 +45,14 @@ def test_recursion_is_the_textbook_holt_winters():
                                rtol=0, atol=1e-9)
 
 
-def test_window_map_is_the_forecast_of_a_run_over_the_window_and_sums_to_one():
+def test_window_map_is_a_run_over_the_window_and_sums_to_one():
     y = _seasonal(200, seed=1)
     hw = HoltWinters(12).fit(y)
     W = hw.window_map(36, 7)  # (7, 36)
     window = y[-36:]
-    np.testing.assert_allclose(W @ window, hw.forecast(window, 7), rtol=0, atol=1e-9)
+    # the map is linear: weights times the window = the run over the window (started with no trend)
+    np.testing.assert_allclose(W @ window, _run(window, hw.params_, 12, 7, trend=False), rtol=0, atol=1e-9)
+    assert not np.allclose(W @ window, hw.forecast(window, 7))  # which the trend start would change
     np.testing.assert_allclose(W.sum(axis=1), 1.0, atol=1e-12)  # a constant added is added to the forecast
     assert HoltWinters(12).fit(y[:20]).season_ == 1  # under two seasons: no season
 
@@ -101,3 +104,30 @@ def test_forecaster_starts_with_ets_on_a_holt_winters_process():
     assert "ets" in fc.history_["highway_start"].split("+")
     pred = fc.predict().iloc[:, 0].to_numpy()
     assert metrics.mae(y[168:], pred) < 0.5 * metrics.mae(y[168:], metrics.seasonal_naive(y[:168], 12, 12))
+
+
+def test_one_pass_origin_forecasts_equal_a_forecast_per_origin():
+    y = _hw_process(150, seed=5)
+    hw = HoltWinters(12).fit(y[:100])
+    ends = np.array([40, 57, 99, 130])
+    one_pass = hw.forecasts_from(y, ends, 6)
+    per_origin = np.stack([hw.forecast(y[:e + 1], 6) for e in ends])
+    np.testing.assert_allclose(one_pass, per_origin, rtol=0, atol=1e-9)
+    scores, _ = validation_mae(y, ends[::-1], 6, 12, 100)  # any order of origins
+    target = np.stack([y[e + 1:e + 7] for e in ends])
+    assert np.isclose(scores["holt_winters"], np.mean(np.abs(target - per_origin)))
+
+
+def test_holt_winters_baseline_forecaster_saves_and_predicts(tmp_path):
+    y = _hw_process(168, seed=6)
+    s = pd.Series(y, index=pd.date_range("2000-01-01", periods=168, freq="MS"))
+    fc = BaselineForecaster("holt_winters", horizon=12).fit(s.iloc[:156])
+    assert fc.describe() == "Holt-Winters (m=12)"
+    pred = fc.predict().iloc[:, 0].to_numpy()
+    np.testing.assert_allclose(pred, fc.hw_.forecast(y[:156], 12))
+    assert metrics.mae(y[156:], pred) < metrics.mae(y[156:], metrics.seasonal_naive(y[:156], 12, 12))
+    fc.save(tmp_path / "hw.tsgate")
+    back = load(tmp_path / "hw.tsgate")
+    assert back.predict().equals(fc.predict())
+    iv = back.predict_interval(0.8)
+    assert (iv.iloc[:, 2] > iv.iloc[:, 0]).all() and (iv.iloc[:, 1] < iv.iloc[:, 0]).all()

@@ -1,8 +1,8 @@
-"""Baseline forecasts every forecaster must beat: naive, seasonal naive, drift, AR(p).
+"""Baseline forecasts every forecaster must beat: naive, seasonal naive, drift, AR(p), Holt-Winters.
 
 Functions on NumPy arrays (``y`` is the history, oldest first), the
 :class:`AR` model (least squares with an intercept, order chosen by AIC on a
-common sample), :func:`validation_mae` (every baseline scored from the same
+common sample), additive damped Holt-Winters (:mod:`tsgate.ets`), :func:`validation_mae` (every baseline scored from the same
 origins as the network's validation windows) and
 :class:`BaselineForecaster`, a pandas forecaster with the conventions of
 :class:`tsgate.LSTMForecaster` (``tsgate forecast --model auto`` uses it when a
@@ -16,8 +16,9 @@ import pandas as pd
 
 from . import frames, metrics
 from .errors import DataError, ParameterError
+from .ets import HoltWinters
 
-BASELINES = ("naive", "seasonal_naive", "drift", "ar")
+BASELINES = ("naive", "seasonal_naive", "drift", "ar", "holt_winters")
 
 
 def naive(y, horizon):
@@ -111,8 +112,9 @@ class AR:
         return out
 
 
-def forecast(method, y, horizon, m=1, ar=None):
-    """One baseline's forecast from history ``y`` (``ar``: a fitted :class:`AR`)."""
+def forecast(method, y, horizon, m=1, ar=None, hw=None):
+    """One baseline's forecast from history ``y`` (``ar``: a fitted :class:`AR`;
+    ``hw``: a fitted :class:`tsgate.ets.HoltWinters`)."""
     if method == "naive":
         return naive(y, horizon)
     if method == "seasonal_naive":
@@ -121,18 +123,23 @@ def forecast(method, y, horizon, m=1, ar=None):
         return drift(y, horizon)
     if method == "ar":
         return ar.forecast(y, horizon)
+    if method == "holt_winters":
+        return hw.forecast(y, horizon)
     raise ParameterError(f"baseline must be one of {BASELINES}, got {method!r}")
 
 
 def validation_mae(y, ends, horizon, m, fit_end):
     """MAE of every baseline over the forecasts from origins ``ends`` (each
     origin's history is ``y[:end + 1]``; the target is the next ``horizon``
-    values). AR is fit once on ``y[:fit_end]``, the training rows."""
-    ar = AR().fit(y[:fit_end])
+    values). AR and Holt-Winters are fit once on ``y[:fit_end]``, the training rows."""
+    ar, hw = AR().fit(y[:fit_end]), HoltWinters(m).fit(y[:fit_end])
     out = {}
-    for method in BASELINES:
+    for method in BASELINES[:-1]:
         err = [np.abs(y[e + 1:e + 1 + horizon] - forecast(method, y[:e + 1], horizon, m, ar)) for e in ends]
         out[method] = float(np.mean(err))
+    target = np.stack([y[e + 1:e + 1 + horizon] for e in ends])
+    out["holt_winters"] = float(np.mean(np.abs(target - hw.forecasts_from(y, np.sort(ends), horizon)[
+        np.argsort(np.argsort(ends))])))
     return out, ar
 
 
@@ -141,10 +148,10 @@ class BaselineForecaster:
 
     Parameters
     ----------
-    method : {'naive', 'seasonal_naive', 'drift', 'ar'}
+    method : {'naive', 'seasonal_naive', 'drift', 'ar', 'holt_winters'}
     horizon : int or None
     seasonal_period : int or None
-        For seasonal naive; None: detected (:mod:`tsgate.seasonality`).
+        For seasonal naive and Holt-Winters; None: detected (:mod:`tsgate.seasonality`).
     target, time_col : as in :class:`tsgate.LSTMForecaster`
     """
 
@@ -166,6 +173,7 @@ class BaselineForecaster:
         self.seasonal_period_ = self.seasonal_period or main_period(detect_periods(self.y_, self.freq_, self.horizon_))
         self.cutoff_, self.index_name_ = df.index[-1], df.index.name
         self.ar_ = AR().fit(self.y_) if self.method == "ar" else None
+        self.hw_ = HoltWinters(self.seasonal_period_).fit(self.y_) if self.method == "holt_winters" else None
         self._calibrate()
         return self
 
@@ -176,12 +184,12 @@ class BaselineForecaster:
         if not len(ends):
             raise DataError(f"the series is too short for a {self.method} baseline with a horizon of {H}")
         self.residuals_ = np.array([y[e + 1:e + 1 + H] - forecast(self.method, y[:e + 1], H, self.seasonal_period_,
-                                                                   self.ar_) for e in ends])
+                                                                   self.ar_, self.hw_) for e in ends])
 
     def predict(self, horizon=None, X=None):
         h = horizon or self.horizon_
         idx = frames.future_index(self.cutoff_, self.freq_, h, self.index_kind_).rename(self.index_name_)
-        point = forecast(self.method, self.y_, h, self.seasonal_period_, self.ar_)
+        point = forecast(self.method, self.y_, h, self.seasonal_period_, self.ar_, self.hw_)
         return pd.DataFrame({self.targets_[0]: point}, index=idx)
 
     def update(self, X):
@@ -208,6 +216,8 @@ class BaselineForecaster:
         """A short name: 'AR(9)', 'seasonal naive (m=12)'..."""
         if self.method == "ar":
             return f"AR({self.ar_.order_})"
+        if self.method == "holt_winters":
+            return self.hw_.describe()
         if self.method == "seasonal_naive":
             return f"seasonal naive (m={self.seasonal_period_})"
         return self.method
@@ -226,6 +236,8 @@ class BaselineForecaster:
         arrays = {"y_": self.y_, "residuals_": self.residuals_}
         if self.ar_ is not None:
             arrays.update(ar_coef=self.ar_.coef_, ar_intercept=np.array([self.ar_.intercept_]))
+        if self.hw_ is not None:
+            arrays.update(hw_params=np.array(self.hw_.params_), hw_season=np.array([self.hw_.season_]))
         return meta, arrays
 
     @classmethod
@@ -241,6 +253,10 @@ class BaselineForecaster:
             est.ar_ = AR()
             est.ar_.coef_, est.ar_.intercept_ = arrays["ar_coef"], float(arrays["ar_intercept"][0])
             est.ar_.order_ = len(est.ar_.coef_)
+        est.hw_ = None
+        if "hw_params" in arrays:
+            est.hw_ = HoltWinters(est.seasonal_period_)
+            est.hw_.params_, est.hw_.season_ = tuple(float(v) for v in arrays["hw_params"]), int(arrays["hw_season"][0])
         return est
 
     def save(self, path):

@@ -17,7 +17,7 @@ level; without a season, blocks of up to :data:`INIT_BLOCK` values take the
 seasons' place). With the parameters fixed, every forecast is a linear function of the
 values it reads, and adding a constant to all of them adds it to the forecast.
 So the forecast of a run over a window of L values is a linear map (h, L)
-(:meth:`HoltWinters.window_map`) whose rows sum to one: one more candidate
+(:meth:`HoltWinters.window_map`, started with no trend) whose rows sum to one: one more candidate
 start of the forecasters' linear highway (:mod:`tsgate.highway`), next to
 AR(p) and seasonal naive. The parameters are fit by least squares of the
 one-step errors over whole series (L-BFGS-B, SciPy, which scikit-learn
@@ -53,23 +53,51 @@ def _sse(y, alpha, beta, gamma, phi, level, trend, seasonals):
     return sse
 
 
-def _initial(Y, m):
-    """(level, trend, seasonals (m, ...)) from the first seasons of Y (n, ...)."""
+@jit
+def _origin_forecasts(y, alpha, beta, gamma, phi, level, trend, seasonals, ends, horizon):
+    """(len(ends), horizon): the forecasts after y[:e + 1] for each e of the
+    ascending ``ends``, in one pass over y."""
+    s = seasonals.copy()
+    m = len(s)
+    out = np.empty((len(ends), horizon))
+    damp = np.empty(horizon)
+    acc, p = 0.0, 1.0
+    for k in range(horizon):
+        p *= phi
+        acc += p
+        damp[k] = acc
+    j = 0
+    for t in range(len(y)):
+        i = t % m
+        e = y[t] - (level + phi * trend + s[i])
+        level = level + phi * trend + alpha * e
+        trend = phi * trend + beta * e
+        s[i] += gamma * e
+        while j < len(ends) and ends[j] == t:
+            for k in range(horizon):
+                out[j, k] = level + damp[k] * trend + s[(t + 1 + k) % m]
+            j += 1
+    return out
+
+
+def _initial(Y, m, trend=True):
+    """(level, trend, seasonals (m, ...)) from the first seasons of Y (n, ...);
+    ``trend=False``: a zero starting trend."""
     if m > 1:
         level = Y[:m].mean(axis=0)
-        trend = (Y[m:2 * m].mean(axis=0) - level) / m if len(Y) >= 2 * m else np.zeros_like(level)
-        return level, trend, Y[:m] - level
+        slope = (Y[m:2 * m].mean(axis=0) - level) / m if trend and len(Y) >= 2 * m else np.zeros_like(level)
+        return level, slope, Y[:m] - level
     k = max(1, min(len(Y) // 4, INIT_BLOCK))  # no season: blocks of k values stand in for seasons
     level = Y[:k].mean(axis=0)
-    trend = (Y[k:2 * k].mean(axis=0) - level) / k if len(Y) >= 2 * k else np.zeros_like(level)
-    return level, trend, np.zeros((1,) + Y.shape[1:])
+    slope = (Y[k:2 * k].mean(axis=0) - level) / k if trend and len(Y) >= 2 * k else np.zeros_like(level)
+    return level, slope, np.zeros((1,) + Y.shape[1:])
 
 
-def _run(Y, params, m, horizon):
+def _run(Y, params, m, horizon, trend=True):
     """Forecasts (horizon, ...) after a run over Y (n, ...): any trailing
     shape, so Y = identity gives the linear map."""
     alpha, beta, gamma, phi = params
-    level, trend, s = _initial(Y, m)
+    level, trend, s = _initial(Y, m, trend)
     s = s.copy()
     for t in range(len(Y)):
         i = t % len(s)
@@ -119,9 +147,24 @@ class HoltWinters:
         y = np.asarray(y, dtype=np.float64)
         return _run(y, self.params_, self._season(len(y)) if self.season_ > 1 else 1, horizon)
 
+    def forecasts_from(self, y, ends, horizon):
+        """(len(ends), horizon): :meth:`forecast` after ``y[:e + 1]`` for every
+        origin e (ascending, each with two periods before it), in one pass."""
+        y = np.asarray(y, dtype=np.float64)
+        level, trend, s = _initial(y, self.season_)
+        alpha, beta, gamma, phi = self.params_
+        return _origin_forecasts(y, alpha, beta, gamma, phi, float(level), float(trend),
+                                 np.asarray(s, dtype=np.float64), np.asarray(ends, dtype=np.int64), int(horizon))
+
+    def describe(self):
+        return f"Holt-Winters (m={self.season_})" if self.season_ > 1 else "Holt (damped trend)"
+
     def window_map(self, length, horizon):
         """(horizon, length): the forecasts of a run over a window of
         ``length`` values, as weights on those values (oldest first); each
-        row sums to one. The season needs two periods in the window."""
+        row sums to one. The season needs two periods in the window. The run
+        starts with no trend: a slope read off the window's oldest values
+        would be extrapolated wherever beta is small (Nile: MAE 200 instead
+        of 116 on the accuracy benchmark's hold-out)."""
         m = self._season(length) if self.season_ > 1 else 1
-        return _run(np.eye(length), self.params_, m, horizon)
+        return _run(np.eye(length), self.params_, m, horizon, trend=False)
