@@ -203,3 +203,37 @@ def test_train_highway_false_keeps_the_chosen_start_of_every_member():
     for m in fc.models_:
         lo, hi = m.linear_range()
         assert m.frozen is not None and np.array_equal(m.flat[lo:hi], m.frozen)
+
+
+def test_train_highway_auto_freezes_a_start_that_forecasts_and_trains_one_that_does_not():
+    # 'auto' keeps the linear start fixed when it beats the trivial forecast on
+    # validation (a smooth cycle), and trains it when it is noise (a delayed
+    # echo of sparse pulses: no lag of y predicts y); True never freezes.
+    import pandas as pd
+
+    from tsgate import LSTMForecaster
+    from tsgate.datasets import delayed_echo
+
+    y = pd.Series(np.sin(np.arange(120) / 3.0) + 0.1 * np.random.default_rng(0).standard_normal(120))
+    fc = LSTMForecaster(horizon=4, max_epochs=3, hidden_size=4).fit(y)
+    assert fc.train_highway == "auto" and fc.history_["highway_frozen"] and fc.model_.frozen is not None
+    df = delayed_echo(n=400, lag=10, noise=0.01, random_state=0)
+    fc = LSTMForecaster(target="y", horizon=1, lookback=12, window_norm=None, max_epochs=3, hidden_size=4).fit(df)
+    assert not fc.history_["highway_frozen"] and fc.model_.frozen is None
+    fc = LSTMForecaster(horizon=4, max_epochs=3, hidden_size=4, train_highway=True).fit(y)
+    assert not fc.history_["highway_frozen"] and fc.model_.frozen is None
+
+
+def test_retraining_from_a_warm_start_keeps_each_members_freeze():
+    import pandas as pd
+
+    from tsgate import LSTMForecaster
+
+    y = pd.Series(np.sin(np.arange(150) / 3.0) + 0.1 * np.random.default_rng(1).standard_normal(150),
+                  index=pd.date_range("2000-01-01", periods=150, freq="D"))
+    fc = LSTMForecaster(horizon=3, max_epochs=2, hidden_size=4).fit(y.iloc[:120])
+    assert fc.history_["highway_frozen"]
+    assert fc._freeze() == "auto"
+    fc._warm_frozen = [False]
+    assert fc._freeze() == [False]  # a warm start (historical retraining) keeps its model's choice
+    assert fc.set_params(train_highway=False)._freeze() is True

@@ -44,15 +44,20 @@ def _with_threads(threads, fn, args):
 
 def _start(model, data, val, hw, warm, freeze, choose=None):
     """Set the starting point: ``warm`` weights (a previous fit of the same shape),
-    or the highway's best; with ``freeze``, kept fixed while training. Returns its name."""
+    or the highway's start. ``freeze``: keep it fixed while training (True),
+    or not (False), or 'auto': fixed when it beats the trivial forecast on
+    validation (:func:`tsgate.highway.fit_highway`). Returns (its name, whether frozen)."""
+    gain = None
     if warm is not None and warm.shape == model.flat.shape:
         model.set_flat(warm)
         start = "warm"
     else:
-        start = fit_highway(model, data, val, baseline_candidates(model, **hw) if hw else None, choose=choose)
+        start, gain = fit_highway(model, data, val, baseline_candidates(model, **hw) if hw else None, choose=choose)
+    if freeze == "auto":
+        freeze = gain is not None and gain < 1.0
     if freeze and start is not None:
         model.freeze_linear()
-    return start
+    return start, bool(freeze and start is not None)
 
 
 def _member(spec, seed, data, val, settings, highway, refit, warm=None, freeze=False):
@@ -61,14 +66,14 @@ def _member(spec, seed, data, val, settings, highway, refit, warm=None, freeze=F
     hw = {k: v for k, v in (highway or {}).items() if not k.endswith(REFIT)}
     refit_hw = {k[:-len(REFIT)]: v for k, v in (highway or {}).items() if k.endswith(REFIT)}
     model = SequenceModel(**spec, random_state=seed)
-    start = _start(model, data, val, hw, warm, freeze)
+    start, frozen = _start(model, data, val, hw, warm, freeze)
     history = train(model, data, X_val=val, **dict(settings, random_state=seed))
-    history["highway_start"] = start
+    history["highway_start"], history["highway_frozen"] = start, frozen
     if not (refit and val is not None and val.n):
         return model, history, model
     final = SequenceModel(**spec, random_state=seed)
     everything = data.union(val)
-    _start(final, everything, None, dict(hw, **refit_hw) if hw else None, warm, freeze, choose=start)
+    _start(final, everything, None, dict(hw, **refit_hw) if hw else None, warm, frozen, choose=start)
     epochs = history["best_epoch"]  # 0: the linear start was best on validation
     if epochs:
         train(final, everything, **dict(settings, random_state=seed, early_stopping=False, time_budget=None,
@@ -93,15 +98,17 @@ def fit_members(spec, data, val, settings, n_models, seed, n_jobs=None, highway=
     :func:`tsgate.highway.baseline_candidates` for the start. ``warm``: per
     member, weights of a previous fit to start from instead (a warm start).
     ``freeze``: keep the linear start fixed while training (the network
-    learns its residual)."""
+    learns its residual); 'auto': when it beats the trivial forecast on
+    validation; a list: per member (a warm start keeps its model's choice)."""
     seeds = [None if seed is None else seed + k for k in range(n_models)]
     warm = list(warm or []) + [None] * n_models
+    freeze = list(freeze) if isinstance(freeze, (list, tuple)) else [freeze] * n_models
     if n_jobs in (None, 1) or n_models == 1:
-        out = [_member(spec, s, data, val, settings, highway, refit, w, freeze) for s, w in zip(seeds, warm)]
+        out = [_member(spec, s, data, val, settings, highway, refit, w, f) for s, w, f in zip(seeds, warm, freeze)]
     else:
         quiet = dict(settings, callback=None)  # a callback would run in the worker, not here
-        out = parallel_map(_member, [(spec, s, data, val, quiet, highway, refit, w, freeze)
-                                     for s, w in zip(seeds, warm)], n_jobs)
+        out = parallel_map(_member, [(spec, s, data, val, quiet, highway, refit, w, f)
+                                     for s, w, f in zip(seeds, warm, freeze)], n_jobs)
     return [m for m, _, _ in out], [h for _, h, _ in out], [s for _, _, s in out]
 
 

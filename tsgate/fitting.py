@@ -184,6 +184,13 @@ class FitMixin:
         _, errors = linear_options(shape, windows.train, windows.val, baseline_candidates(shape, **hw))
         return start_error(errors)
 
+    def _freeze(self):
+        """``fit_members``' freeze: the parameter's, or with 'auto' the warm
+        start's own (historical retraining), else 'auto'."""
+        if self.train_highway != "auto":
+            return not self.train_highway
+        return getattr(self, "_warm_frozen", None) or "auto"
+
     def _highway_start(self, ys, windows):
         """What the highway's candidate starts need (:func:`tsgate.highway.baseline_candidates`):
         an AR(p) by AIC and a Holt-Winters, pooled over the scaled series, on

@@ -76,7 +76,7 @@ class _RecurrentForecaster(FitMixin, ForecastMixin, HistoricalMixin, PanelIOMixi
         "stride": [Interval(_INT, 1, None, closed="left")],
         "max_windows_per_series": [Interval(_INT, 1, None, closed="left"), None],
         "id_embedding": [Interval(_INT, 1, None, closed="left"), None],
-        "train_highway": ["boolean"],
+        "train_highway": ["boolean", StrOptions({"auto"})],
     }
 
     def __init__(self, lookback=None, horizon=None, hidden_size=32, num_layers=1, bidirectional=False,
@@ -87,7 +87,7 @@ class _RecurrentForecaster(FitMixin, ForecastMixin, HistoricalMixin, PanelIOMixi
                  init="chrono", n_models=1, n_jobs=None, refit=True, fork=False, stateful=False, tbptt=100,
                  target=None, time_col=None, id_col=None, future_covariates=None, calendar_features=False, fill=None,
                  min_length=None, on_short="raise", stride=1, max_windows_per_series=None, id_embedding=None,
-                 train_highway=True, max_windows=10_000, time_budget=None, random_state=0, device="cpu", verbose=0):
+                 train_highway="auto", max_windows=10_000, time_budget=None, random_state=0, device="cpu", verbose=0):
         self.lookback = lookback
         self.horizon = horizon
         self.hidden_size = hidden_size
@@ -182,7 +182,7 @@ class _RecurrentForecaster(FitMixin, ForecastMixin, HistoricalMixin, PanelIOMixi
             self._model_spec(*self._sizes(windows.train)), windows.train, windows.val,
             self._train_settings(windows.val), self.n_models, seed_from(self.random_state), self.n_jobs,
             self._highway_start(ys, windows), refit=self.refit, warm=getattr(self, "_warm_flats", None),
-            freeze=not self.train_highway)
+            freeze=self._freeze())
         self.model_, self.history_ = self.models_[0], self.histories_[0]
         self._check_learned(windows, selection)
         self._remember_tail(ys, ps, fs)
@@ -303,9 +303,9 @@ class LSTMForecaster(_RecurrentForecaster):
         Express each window, and its targets, relative to its last target
         value ('last') or to the last season's values ('seasonal': the
         network learns the deviation from seasonal naive, as in ES-RNN).
-        'auto' (default): 'seasonal' when seasonal naive beats naive on the
-        validation tail, else 'last'. With a norm, the window's level (its
-        last scaled value) also enters the head.
+        'auto' (default): the one whose linear start has the lower
+        validation error. With a norm, the window's level (its last scaled
+        value) also enters the head.
     seasonal_periods : list of int or None
         None: detected from the frequency's calendar periods (half-hourly 48
         and 336, hourly 24 and 168, daily 7 and 365, weekly 52, monthly 12,
@@ -313,10 +313,16 @@ class LSTMForecaster(_RecurrentForecaster):
         of the autocorrelation (:mod:`tsgate.seasonality`).
     ar_window : 'auto' | int
         The linear highway: the head also reads the last ``ar_window``
-        normalised target values, so AR(p) and seasonal naive lie in the
-        model family (LSTNet, NLinear). 'auto': the whole lookback; 0: off.
-        ``train_highway=False`` keeps it at its linear start (the network
-        learns that forecaster's residual); benchmarks/results/accuracy_*.md.
+        normalised target values, so AR(p), seasonal naive and Holt-Winters
+        lie in the model family (LSTNet, NLinear). It starts at the mean of
+        the linear forecasters near the best on validation
+        (:mod:`tsgate.highway`). 'auto': the whole lookback; 0: off.
+        ``train_highway``: False keeps it at that start (the network learns
+        its residual), True trains it too; 'auto' (default) keeps it when it
+        beats the trivial forecast (the norm's) on validation, as it does on
+        every real series of benchmarks/results/accuracy_*.md (7 of 13 won,
+        6 with True), and trains it when it does not (a delayed echo, whose
+        start is noise).
     segment_length : 'auto' | int
         Segment recurrence (SegRNN): the network steps over segments of this
         many points, each linearly embedded. 'auto': 1 up to a lookback of

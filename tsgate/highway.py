@@ -158,16 +158,23 @@ def _weights(options, name):
 
 def fit_highway(model, data, val=None, candidates=None, choose=None):
     """Set ``model``'s head to the start of the module doc, or to the one
-    named ``choose`` (rebuilt from ``data``: the refit); returns its name
-    ('ridge(0.001)', 'ar+ridge(0.1)'...) or None without linear inputs."""
+    named ``choose`` (rebuilt from ``data``: the refit). Returns its name
+    ('ridge(0.001)', 'ar+ridge(0.1)'...; None without linear inputs) and,
+    with validation windows, its validation MSE relative to that of the
+    zero output, the normalisation's trivial forecast (repeating the last
+    value or season; else None): below 1, the start is a forecaster."""
     if not (model.n_ar or model.n_head_extra):
-        return None
+        return None, None
     options, errors = linear_options(model, data, val, candidates)
     best = choose or (chosen(errors) if errors else "ridge(0.001)")
+    gain = None
+    if errors and best in errors:
+        _, _, yy, n = _normal_equations(model, val)
+        gain = errors[best] / max(yy / n, 1e-300)
     W = _weights(options, best)  # (P+1, M)
     head = model.views["head_weight"]  # (F, M): [recurrent state, embedding, extra, highway]
     start = model.n_features - model.n_head_extra - model.n_ar
     head[:start] = 0.0
     head[start:] = W[:-1]
     model.views["head_bias"][...] = W[-1]
-    return best
+    return best, gain

@@ -188,6 +188,7 @@ class HistoricalMixin:
             if not all(c == block[0] for c in est.cutoffs_):  # the model at hand was not fit up to this origin
                 nxt = clone(self).set_params(**fixed)
                 nxt._warm_flats = [m.flat.copy() for m in est.models_]
+                nxt._warm_frozen = [m.frozen is not None for m in est.models_]
                 nxt.fit(truncate(X, block[0], self.time_name_ if self.form_ == "long" else self.time_col),
                         static_covariates=static)
                 est = nxt
