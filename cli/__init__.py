@@ -218,6 +218,10 @@ def _summary(fc, seconds, quiet):
     line = (f"{type(fc).__name__}: hidden={fc.hidden_size} lookback={fc.lookback_} horizon={fc.horizon_} "
             f"epochs={len(fc.history_['loss'])} (best {fc.history_['best_epoch']})")
     click.echo(line, err=True)
+    start = fc.history_.get("highway_start")
+    if start:
+        click.echo(f"linear start: {start.replace('+', ' + ').replace('_', ' ')} "
+                   f"({'kept fixed' if fc.history_.get('highway_frozen') else 'trained'})", err=True)
     if vs:
         ratio = vs["mae"] / vs["seasonal_naive_mae"] if vs["seasonal_naive_mae"] > 0 else float("nan")
         report = fc.fit_report_

@@ -196,6 +196,7 @@ def test_cli_model_auto_says_what_it_chose(tmp_path):
                                   "--save-model", str(tmp_path / "m.tsgate")])
     assert r.exit_code == 0, r.stderr
     assert "model auto: " in r.stderr
+    assert "linear start: " in r.stderr and ("(kept fixed)" in r.stderr or "(trained)" in r.stderr)
     r = CliRunner().invoke(main, ["forecast", str(tmp_path / "s.csv"), "--model", "seasonal_naive"])
     assert r.exit_code == 0 and r.stdout.splitlines()[1].split(",")[1] == "3.0"
     r = CliRunner().invoke(main, ["predict", str(tmp_path / "m.tsgate"), "--horizon", "2"])
