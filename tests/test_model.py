@@ -215,13 +215,14 @@ def test_train_highway_auto_freezes_a_start_that_forecasts_and_trains_one_that_d
     from tsgate.datasets import delayed_echo
 
     y = pd.Series(np.sin(np.arange(120) / 3.0) + 0.1 * np.random.default_rng(0).standard_normal(120))
-    fc = LSTMForecaster(horizon=4, max_epochs=3, hidden_size=4).fit(y)
-    assert fc.train_highway == "auto" and fc.history_["highway_frozen"] and fc.model_.frozen is not None
+    fc = LSTMForecaster(horizon=4, max_epochs=3, hidden_size=4, train_highway="auto").fit(y)
+    assert fc.history_["highway_frozen"] and fc.model_.frozen is not None
     df = delayed_echo(n=400, lag=10, noise=0.01, random_state=0)
-    fc = LSTMForecaster(target="y", horizon=1, lookback=12, window_norm=None, max_epochs=3, hidden_size=4).fit(df)
+    fc = LSTMForecaster(target="y", horizon=1, lookback=12, window_norm=None, max_epochs=3, hidden_size=4,
+                        train_highway="auto").fit(df)
     assert not fc.history_["highway_frozen"] and fc.model_.frozen is None
-    fc = LSTMForecaster(horizon=4, max_epochs=3, hidden_size=4, train_highway=True).fit(y)
-    assert not fc.history_["highway_frozen"] and fc.model_.frozen is None
+    fc = LSTMForecaster(horizon=4, max_epochs=3, hidden_size=4).fit(y)
+    assert fc.train_highway is True and not fc.history_["highway_frozen"] and fc.model_.frozen is None
 
 
 def test_retraining_from_a_warm_start_keeps_each_members_freeze():
@@ -231,7 +232,7 @@ def test_retraining_from_a_warm_start_keeps_each_members_freeze():
 
     y = pd.Series(np.sin(np.arange(150) / 3.0) + 0.1 * np.random.default_rng(1).standard_normal(150),
                   index=pd.date_range("2000-01-01", periods=150, freq="D"))
-    fc = LSTMForecaster(horizon=3, max_epochs=2, hidden_size=4).fit(y.iloc[:120])
+    fc = LSTMForecaster(horizon=3, max_epochs=2, hidden_size=4, train_highway="auto").fit(y.iloc[:120])
     assert fc.history_["highway_frozen"]
     assert fc._freeze() == "auto"
     fc._warm_frozen = [False]
