@@ -94,7 +94,7 @@ def test_highway_start_is_the_mean_of_the_candidates_near_the_best():
     z = _ar2(300, seed=3) / 3.0
     w = make_windows(z[:, None], np.zeros((300, 0)), np.zeros((300, 0)), 12, 3, 3, 0.2, 1, 1)
     model = SequenceModel("lstm", 1, 4, n_outputs=3, n_ar=12, random_state=0)
-    options, errors = linear_options(model, w.train, w.val)
+    options, errors, zero = linear_options(model, w.train, w.val)
     name, gain = fit_highway(model, w.train, w.val)
     singles = {k: e for k, e in errors.items() if "+" not in k}
     best = min(singles.values())
@@ -107,6 +107,7 @@ def test_highway_start_is_the_mean_of_the_candidates_near_the_best():
     X, Y, E = w.val.batch(np.arange(w.val.n))
     direct = np.mean((np.concatenate([X[:, -12:, 0], np.ones((len(X), 1))], axis=1) @ W - Y) ** 2)
     assert np.isclose(start_error(errors), direct, rtol=1e-6)
+    assert np.isclose(zero, np.mean(Y ** 2), rtol=1e-6)
     assert np.isclose(gain, direct / np.mean(Y ** 2), rtol=1e-6) and gain < 0.9  # vs the zero output (repeating the last value)
     again = SequenceModel("lstm", 1, 4, n_outputs=3, n_ar=12, random_state=0)
     assert fit_highway(again, w.train, None, choose=name) == (name, None)  # the refit rebuilds the same mean

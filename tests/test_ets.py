@@ -76,7 +76,7 @@ def test_highway_candidate_ets_forecasts_as_the_window_map():
     w = make_windows(z[:, None], np.zeros((300, 0)), np.zeros((300, 0)), 36, 5, 5, 0.2, 1, 1)
     model = SequenceModel("lstm", 1, 4, n_outputs=5, n_ar=36, random_state=0)
     cands = baseline_candidates(model, norm_period=1, period=12, ar=None, level=False, ets=hw)
-    options, _ = linear_options(model, w.train, w.val, cands)
+    options, _, _ = linear_options(model, w.train, w.val, cands)
     X, Y, E = w.val.batch(np.arange(w.val.n))
     x = X[:, :, 0].astype(np.float64)  # x - z_e
     out = np.concatenate([x, np.ones((len(x), 1))], axis=1) @ options["ets"]

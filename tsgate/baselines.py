@@ -128,18 +128,26 @@ def forecast(method, y, horizon, m=1, ar=None, hw=None):
     raise ParameterError(f"baseline must be one of {BASELINES}, got {method!r}")
 
 
+def origin_forecasts(method, y, ends, horizon, m=1, ar=None, hw=None):
+    """(len(ends), horizon): one baseline's forecasts after ``y[:e + 1]`` for
+    every origin e, in ``ends``' order; Holt-Winters in one pass over y."""
+    ends = np.asarray(ends, dtype=np.int64)
+    if method == "holt_winters":
+        order = np.argsort(ends, kind="stable")
+        out = np.empty((len(ends), horizon))
+        out[order] = hw.forecasts_from(y, ends[order], horizon)
+        return out
+    return np.array([forecast(method, y[:e + 1], horizon, m, ar) for e in ends]).reshape(len(ends), horizon)
+
+
 def validation_mae(y, ends, horizon, m, fit_end):
     """MAE of every baseline over the forecasts from origins ``ends`` (each
     origin's history is ``y[:end + 1]``; the target is the next ``horizon``
     values). AR and Holt-Winters are fit once on ``y[:fit_end]``, the training rows."""
     ar, hw = AR().fit(y[:fit_end]), HoltWinters(m).fit(y[:fit_end])
-    out = {}
-    for method in BASELINES[:-1]:
-        err = [np.abs(y[e + 1:e + 1 + horizon] - forecast(method, y[:e + 1], horizon, m, ar)) for e in ends]
-        out[method] = float(np.mean(err))
-    target = np.stack([y[e + 1:e + 1 + horizon] for e in ends])
-    out["holt_winters"] = float(np.mean(np.abs(target - hw.forecasts_from(y, np.sort(ends), horizon)[
-        np.argsort(np.argsort(ends))])))
+    target = np.array([y[e + 1:e + 1 + horizon] for e in ends])
+    out = {method: float(np.mean(np.abs(target - origin_forecasts(method, y, ends, horizon, m, ar, hw))))
+           for method in BASELINES}
     return out, ar
 
 
@@ -183,8 +191,8 @@ class BaselineForecaster:
         ends = np.arange(max(len(y) * 4 // 5, 2), len(y) - H)
         if not len(ends):
             raise DataError(f"the series is too short for a {self.method} baseline with a horizon of {H}")
-        self.residuals_ = np.array([y[e + 1:e + 1 + H] - forecast(self.method, y[:e + 1], H, self.seasonal_period_,
-                                                                   self.ar_, self.hw_) for e in ends])
+        self.residuals_ = np.array([y[e + 1:e + 1 + H] for e in ends]) - origin_forecasts(
+            self.method, y, ends, H, self.seasonal_period_, self.ar_, self.hw_)
 
     def predict(self, horizon=None, X=None):
         h = horizon or self.horizon_

@@ -180,8 +180,8 @@ class FitMixin:
         n_in, n_out, n_extra = self._sizes(windows.train)
         shape = SimpleNamespace(n_extra=n_extra, n_head_extra=n_extra - bool(self.id_embedding), n_ar=self.ar_window_,
                                 n_outputs=n_out)
-        hw = {k: v for k, v in self._highway_start(ys, windows).items() if not k.endswith(REFIT)}
-        _, errors = linear_options(shape, windows.train, windows.val, baseline_candidates(shape, **hw))
+        hw = self._highway_start(ys, windows, refit=False)
+        _, errors, _ = linear_options(shape, windows.train, windows.val, baseline_candidates(shape, **hw))
         return start_error(errors)
 
     def _freeze(self):
@@ -191,11 +191,11 @@ class FitMixin:
             return not self.train_highway
         return getattr(self, "_warm_frozen", None) or "auto"
 
-    def _highway_start(self, ys, windows):
+    def _highway_start(self, ys, windows, refit=True):
         """What the highway's candidate starts need (:func:`tsgate.highway.baseline_candidates`):
         an AR(p) by AIC and a Holt-Winters, pooled over the scaled series, on
-        each series' rows before its validation tail (and, under the same
-        names ending in ``_all``, on all their rows, for the refit)."""
+        each series' rows before its validation tail (and, with ``refit``,
+        under the same names ending in ``_all``, on all their rows, for the refit)."""
         sc = self.scaling_
         z = [(y - sc.t_loc[k]) / sc.t_scale[k] for k, y in enumerate(ys)]
         val = windows.val
@@ -208,11 +208,13 @@ class FitMixin:
             parts = [zi[:end] for zi, end in zip(z, ends) if end > 10]
             return model.fit(parts) if parts and order else None
 
-        alls = [len(zi) - self.horizon_ for zi in z]
         m = self.seasonal_period_
-        return dict(norm_period=self.norm_period_, period=m, ar=fit(firsts, AR(order)), level=self.level_,
-                    repeat=self.n_quantiles_, ets=fit(firsts, HoltWinters(m)),
-                    ar_all=fit(alls, AR(order)), ets_all=fit(alls, HoltWinters(m)))
+        out = dict(norm_period=self.norm_period_, period=m, ar=fit(firsts, AR(order)), level=self.level_,
+                   repeat=self.n_quantiles_, ets=fit(firsts, HoltWinters(m)))
+        if refit:
+            alls = [len(zi) - self.horizon_ for zi in z]
+            out.update({"ar" + REFIT: fit(alls, AR(order)), "ets" + REFIT: fit(alls, HoltWinters(m))})
+        return out
 
     def _check_learned(self, windows, models):
         """Raise when training made the validation loss ten times worse than

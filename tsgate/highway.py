@@ -116,20 +116,21 @@ def linear_options(model, data, val=None, candidates=None):
     """Every starting point (name -> weights (P+1, M)) and, with validation
     windows, its validation MSE (name -> float; the residual is the error of
     the scaled target, whatever the normalisation), the combination
-    (:func:`combination`) included."""
+    (:func:`combination`) included, and that of the zero output (the
+    normalisation's trivial forecast; None without validation windows)."""
     G, C, _, _ = _normal_equations(model, data)
     options = {f"ridge({p:g})": _solve(G, C, p) for p in PENALTIES}
     options.update(candidates or {})
-    errors = {}
+    errors, zero = {}, None
     if val is not None and val.n:
         Gv, Cv, yy, n = _normal_equations(model, val)
         mse = lambda W: float((np.sum(W * (Gv @ W)) - 2 * np.sum(W * Cv) + yy) / n)  # noqa: E731
-        errors = {k: mse(W) for k, W in options.items()}
+        errors, zero = {k: mse(W) for k, W in options.items()}, yy / n
         name = chosen(errors)
         if name not in options:
             options[name] = _weights(options, name)
             errors[name] = mse(options[name])
-    return options, errors
+    return options, errors, zero
 
 
 def combination(errors, within=COMBINE_WITHIN):
@@ -165,12 +166,9 @@ def fit_highway(model, data, val=None, candidates=None, choose=None):
     value or season; else None): below 1, the start is a forecaster."""
     if not (model.n_ar or model.n_head_extra):
         return None, None
-    options, errors = linear_options(model, data, val, candidates)
+    options, errors, zero = linear_options(model, data, val, candidates)
     best = choose or (chosen(errors) if errors else "ridge(0.001)")
-    gain = None
-    if errors and best in errors:
-        _, _, yy, n = _normal_equations(model, val)
-        gain = errors[best] / max(yy / n, 1e-300)
+    gain = errors[best] / max(zero, 1e-300) if best in errors else None
     W = _weights(options, best)  # (P+1, M)
     head = model.views["head_weight"]  # (F, M): [recurrent state, embedding, extra, highway]
     start = model.n_features - model.n_head_extra - model.n_ar
