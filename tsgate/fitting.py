@@ -19,7 +19,7 @@ from .elementmath import TrainingDivergedError
 from .errors import DataError, ParameterError
 from .errors import name as pname
 from .ets import HoltWinters
-from .highway import REFIT, baseline_candidates, linear_options, start_error
+from .highway import REFIT, baseline_candidates, chosen, linear_options, scaled_mse, start_error
 from .seasonality import detect_periods, main_period
 from .training import _quantile_levels as _levels, evaluate, zero_prediction_loss
 from .model import SequenceModel
@@ -129,7 +129,7 @@ class FitMixin:
                                self.validation_fraction if self.early_stopping else 0.0, 1 if self._validates() else 0,
                                self.norm_period_, repeat=self.n_quantiles_, level=self.level_, fork=self.fork,
                                stride=self.stride, max_per_series=self.max_windows_per_series,
-                               context=self._context_rows(np.arange(len(z))))
+                               context=self._context_rows(np.arange(len(z))), shift=self._shift(np.arange(len(z))))
         if self.max_windows is not None:  # validation runs every epoch: a quarter of the training sample
             windows.val = spread_sample(windows.val, max(1, self.max_windows // 4))
         return windows
@@ -164,16 +164,21 @@ class FitMixin:
     def _choose_norm(self, ys, ps, fs, cals):
         """The window normalisation; 'auto' by the linear start's validation error."""
         m = self.seasonal_period_
-        if self.window_norm == "seasonal" and self.lookback_ < m:
-            raise ParameterError(f"{pname('window_norm', 'seasonal')} needs a lookback of at least the "
+        if self.window_norm in ("seasonal", "seasonal_ratio") and self.lookback_ < m:
+            raise ParameterError(f"{pname('window_norm', self.window_norm)} needs a lookback of at least the "
                                  f"seasonal period {m}, got {self.lookback_}")
+        nonpositive = [k for k, y in enumerate(ys) if not np.all(y > 0)]
+        if self.window_norm == "seasonal_ratio" and nonpositive:
+            raise ParameterError(f"{pname('window_norm', 'seasonal_ratio')} divides by past values: series "
+                                 f"{self.ids_[nonpositive[0]]!r} has values <= 0; use 'seasonal'")
         error = (lambda norm: self._linear_error(ys, ps, fs, cals, norm)) if self._validates() else None
-        norm = None if self.fork else recipe.choose_norm(self.window_norm, m, self.lookback_, error)
+        norm = None if self.fork else recipe.choose_norm(self.window_norm, m, self.lookback_, error, not nonpositive)
         self.window_norm_, self.norm_period_ = norm, recipe.norm_period(norm, m)
         self.level_ = self.norm_period_ > 0
 
     def _linear_error(self, ys, ps, fs, cals, norm):
-        """Validation MSE of the linear start under ``norm`` (for window_norm='auto')."""
+        """Validation MSE of the linear start under ``norm`` (for window_norm='auto'),
+        in scaled units whatever the norm."""
         self.window_norm_, self.norm_period_ = norm, recipe.norm_period(norm, self.seasonal_period_)
         self.level_ = self.norm_period_ > 0
         windows = self._windows(ys, ps, fs, cals)
@@ -181,8 +186,17 @@ class FitMixin:
         shape = SimpleNamespace(n_extra=n_extra, n_head_extra=n_extra - bool(self.id_embedding), n_ar=self.ar_window_,
                                 n_outputs=n_out)
         hw = self._highway_start(ys, windows, refit=False)
-        _, errors, _ = linear_options(shape, windows.train, windows.val, baseline_candidates(shape, **hw))
-        return start_error(errors)
+        options, errors, _ = linear_options(shape, windows.train, windows.val, baseline_candidates(shape, **hw))
+        if windows.val.shift is None:
+            return start_error(errors)
+        return scaled_mse(shape, windows.val, options[chosen(errors)])
+
+    def _shift(self, ks):
+        """The windows' ``shift`` of the series ``ks`` (:class:`tsgate.windows.WindowSource`):
+        loc/scale of their scaling with 'seasonal_ratio', else None."""
+        if self.window_norm_ != "seasonal_ratio":
+            return None
+        return self.scaling_.t_loc[ks] / self.scaling_.t_scale[ks]
 
     def _freeze(self):
         """``fit_members``' freeze: the parameter's, or with 'auto' the warm
@@ -232,8 +246,8 @@ class FitMixin:
                     f"training failed: the validation loss went from {start:.4g} (before training) to {last:.4g}; "
                     f"lower {pname('learning_rate')} (now {self.learning_rate:g})")
             if not loss <= 10.0 * naive + 1e-12:
-                what = {"last": "repeating the last value", "seasonal": "repeating the last season"}.get(
-                    self.window_norm_, "predicting the mean")
+                what = {"last": "repeating the last value"}.get(
+                    self.window_norm_, "repeating the last season" if self.window_norm_ else "predicting the mean")
                 raise TrainingDivergedError(
                     f"training failed: the network's {'validation' if windows.val.n else 'training'} loss "
                     f"{loss:.4g} is {loss / max(naive, 1e-300):.3g} times that of {what} ({naive:.4g}); lower "
@@ -247,7 +261,7 @@ class FitMixin:
         if self.future_covariates_ or self.loss == "pinball" or self.strategy != "direct":
             raise ParameterError(f"{pname('stateful', True)} needs {pname('strategy', 'direct')}, no "
                                  f"{pname('future_covariates')} and a point loss")
-        if self.window_norm == "seasonal":
+        if self.window_norm in ("seasonal", "seasonal_ratio"):
             raise ParameterError(f"{pname('stateful', True)} takes {pname('window_norm')} 'last' or None")
         H = self.horizon_
         self.window_norm_ = None if self.window_norm is None else "last"

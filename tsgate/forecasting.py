@@ -45,8 +45,8 @@ class ForecastMixin:
             return
         every = np.arange(val.n)
         pred = self._point(self._last_step(ensemble_predict(models, val)).astype(np.float64))  # never saw ``val``
-        self.val_residuals_ = val.targets(every) - pred
-        scale = self.scaling_.t_scale[val.series][:, None]
+        self.val_residuals_ = val.targets(every) - pred  # relative units (ratios with 'seasonal_ratio')
+        scale = self.scaling_.t_scale[val.series][:, None] * val.units(every, np.arange(1, H + 1))[1]
         mae = float(np.mean(np.abs(self.val_residuals_ * scale)))
         ends = val.ends - starts[val.series]  # each window's last row within its series
         present = np.unique(val.series)
@@ -95,21 +95,22 @@ class ForecastMixin:
             padded.append(full)
         z, past = self._tails(ks)
         src = forecast_source(z, past, [self._history_known(j) for j in ks], padded, self.lookback_, H,
-                              self.norm_period_, self.level_, self._context_rows(ks))
+                              self.norm_period_, self.level_, self._context_rows(ks), self._shift(np.asarray(ks)))
         return self._forward_source(src, horizon, k)
 
     def _forward_source(self, src, horizon, k=None):
         """Scaled forecasts (n, horizon) of every window of ``src`` (offsets
-        added back) and the ensemble's spread, ``PREDICT_BATCH`` windows per
-        forward pass; ``k``: the quantile output (default: the median's)."""
+        added back), the ensemble's spread and the unit of a relative value
+        (:meth:`tsgate.windows.WindowSource.units`), ``PREDICT_BATCH`` windows
+        per forward pass; ``k``: the quantile output (default: the median's)."""
         outs, spreads = [], []
         for s in range(0, src.n, PREDICT_BATCH):
             X, E = src.inputs(np.arange(s, min(s + PREDICT_BATCH, src.n)))
             out, spread = (self._last_step(a) for a in ensemble_forward(self.models_, X, E))
             outs.append(self._point(out.astype(np.float64), k))
             spreads.append(self._point(spread.astype(np.float64), k))
-        offsets = src.offsets(np.arange(src.n), np.arange(1, horizon + 1))
-        return np.concatenate(outs)[:, :horizon] + offsets, np.concatenate(spreads)[:, :horizon]
+        off, unit = src.units(np.arange(src.n), np.arange(1, horizon + 1))
+        return np.concatenate(outs)[:, :horizon] * unit + off, np.concatenate(spreads)[:, :horizon] * unit, unit
 
     def _recursive(self, ks, known_f, horizon):
         """Scaled recursive forecasts: one step at a time, fed back (per series)."""
@@ -119,17 +120,19 @@ class ForecastMixin:
             kh = self._history_known(ks[j])
             for k in range(horizon):
                 src = forecast_source(zz[-L:], np.zeros((L, 0)), kh[-L:], kf[k:k + 1], L, 1, self.norm_period_,
-                                      self.level_, self._context_rows([ks[j]]))
+                                      self.level_, self._context_rows([ks[j]]), self._shift(np.asarray(ks[j:j + 1])))
                 X, E = src.inputs([0])
-                out[j, k] = (float(self._last_step(ensemble_forward(self.models_, X, E)[0])[0, 0])
-                             + src.offsets([0], [1])[0, 0])
+                off, unit = src.units([0], [1])
+                out[j, k] = float(self._last_step(ensemble_forward(self.models_, X, E)[0])[0, 0]) * unit[0, 0] + off[0, 0]
                 zz = np.append(zz, out[j, k])
                 kh = np.concatenate([kh, kf[k:k + 1]], axis=0)
-        return out, np.zeros_like(out)
+        return out, np.zeros_like(out), np.ones_like(out)
 
     def _forecast_scaled(self, horizon, X, k=None, ids=None):
         """Point forecasts (series, horizon) in original units, each series'
-        future index, the ensemble's spread, and the series' positions."""
+        future index, the ensemble's spread, the series' positions, and the
+        size of a relative residual in original units (the scale, times the
+        window's unit with 'seasonal_ratio')."""
         if self.strategy == "direct" and horizon > self.horizon_:
             raise ParameterError(f"{pname('horizon', horizon)} exceeds the horizon the model was fit with "
                                  f"({self.horizon_}); refit with a larger horizon or use "
@@ -138,16 +141,17 @@ class ForecastMixin:
         idxs, known_f = self._future_rows(X, horizon, ks)
         if getattr(self, "stateful", False):
             scaled, spread = self._stateful_forecast(ks, horizon), np.zeros((len(ks), horizon))
+            unit = np.ones_like(spread)
         elif self.strategy == "direct":
-            scaled, spread = self._direct(ks, known_f, horizon, k)
+            scaled, spread, unit = self._direct(ks, known_f, horizon, k)
         else:
-            scaled, spread = self._recursive(ks, known_f, horizon)
+            scaled, spread, unit = self._recursive(ks, known_f, horizon)
         sc = self.scaling_
         with np.errstate(all="ignore"):
             out = scaled * sc.t_scale[ks, None] + sc.t_loc[ks, None]
             spread = spread * sc.t_scale[ks, None]
         _check_finite(out, [self.ids_[j] for j in ks], "forecast")
-        return out, idxs, spread, ks
+        return out, idxs, spread, ks, unit * sc.t_scale[ks, None]
 
     def _stateful_forecast(self, ks, horizon):
         """Scaled forecasts from the warmed states (median over members)."""
@@ -182,7 +186,7 @@ class ForecastMixin:
         """
         check_is_fitted(self, "model_")
         horizon = self.horizon_ if horizon is None else positive_int(horizon, "horizon")
-        out, idxs, _, ks = self._forecast_scaled(horizon, X, ids=ids)
+        out, idxs, _, ks, _ = self._forecast_scaled(horizon, X, ids=ids)
         return self._output(ks, idxs, {"": out})
 
     def predict_interval(self, coverage=0.9, horizon=None, X=None, method="auto", ids=None):
@@ -205,11 +209,11 @@ class ForecastMixin:
         if not (isinstance(coverage, numbers.Real) and 0 < coverage < 1):
             raise ParameterError(f"{pname('coverage')} must be in (0, 1), got {coverage!r}")
         horizon = self.horizon_ if horizon is None else positive_int(horizon, "horizon")
-        out, idxs, spread, ks = self._forecast_scaled(horizon, X, ids=ids)
+        out, idxs, spread, ks, unit = self._forecast_scaled(horizon, X, ids=ids)
         if method == "auto":
             method = "quantile" if (self.loss == "pinball" and self.quantiles) else "conformal"
         if method == "conformal":
-            lower, upper = self._conformal_band(out, spread, coverage, horizon, ks)
+            lower, upper = self._conformal_band(out, spread, coverage, horizon, unit)
         elif method == "quantile":
             lower, upper = self._quantile_band(coverage, horizon, X, ids)
         else:
@@ -217,7 +221,7 @@ class ForecastMixin:
         _check_finite(np.stack([lower, upper]), [self.ids_[j] for j in ks], "prediction interval")
         return self._output(ks, idxs, {"": out, "_lower": lower, "_upper": upper})
 
-    def _conformal_band(self, mid, spread, coverage, horizon, ks):
+    def _conformal_band(self, mid, spread, coverage, horizon, unit):
         res = self.val_residuals_
         if res.shape[0] == 0:
             raise DataError("no validation residuals for conformal intervals: fit with "
@@ -231,7 +235,7 @@ class ForecastMixin:
         level = min(1.0, math.ceil((n + 1) * coverage) / n)
         q = np.quantile(np.abs(res), level, axis=0, method="higher")[:horizon]
         with np.errstate(all="ignore"):  # the ensemble's spread widens the conformal band
-            width = np.sqrt((q[None, :] * self.scaling_.t_scale[ks, None]) ** 2 + spread ** 2)
+            width = np.sqrt((q[None, :] * unit) ** 2 + spread ** 2)
             return mid - width, mid + width
 
     def _quantile_band(self, coverage, horizon, X, ids):

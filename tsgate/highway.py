@@ -133,6 +133,20 @@ def linear_options(model, data, val=None, candidates=None):
     return options, errors, zero
 
 
+def scaled_mse(model, val, W, batch_size=4096):
+    """Validation MSE of the start ``W`` in scaled units: each relative
+    residual times its window's unit (:meth:`tsgate.windows.WindowSource.units`;
+    1 unless the windows are ratios), so it compares across normalisations."""
+    total, n = 0.0, 0
+    for s in range(0, val.n, batch_size):
+        idx = np.arange(s, min(s + batch_size, val.n))
+        X, Y, E = val.batch(idx)
+        unit = np.repeat(val.units(idx, np.arange(1, val.n_out + 1))[1], val.repeat, axis=1)
+        R = (_design(model, X, E) @ W - Y.astype(np.float64)) * unit
+        total, n = total + float(np.sum(R * R)), n + R.size
+    return total / max(n, 1)
+
+
 def combination(errors, within=COMBINE_WITHIN):
     """The name of the start: the candidates (in order of validation MSE)
     within ``within`` times the lowest, joined by :data:`JOIN`."""

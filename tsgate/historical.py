@@ -27,7 +27,7 @@ from .errors import DataError, ParameterError
 from .errors import name as pname
 from .panel import timeline, truncate
 from .params import positive_int
-from .windows import WindowSource, series_rows
+from .windows import WindowSource, check_positive, series_rows
 
 METRICS = ("MAE", "RMSE", "sMAPE", "MASE")
 
@@ -131,6 +131,8 @@ class HistoricalMixin:
         rows, known_rows, ends, series, pos_list, offset = [], [], [], [], [], 0
         for j, (k, s) in enumerate(zip(ks, chosen)):
             pos = self._origins(s, times, H)
+            if self.window_norm_ == "seasonal_ratio":
+                check_positive(s.y, s.id, s.index)
             z = (s.y - sc.t_loc[k]) / sc.t_scale[k]
             past = (s.past - sc.c_loc[:P]) / sc.c_scale[:P]
             known = self._scaled_known(s.future, s.index)
@@ -142,7 +144,7 @@ class HistoricalMixin:
             offset += len(s.y) + HM
         src = WindowSource(np.concatenate(rows), np.concatenate(known_rows), np.concatenate(ends),
                            np.concatenate(series), L, HM, HM, self.norm_period_, level=self.level_,
-                           context=self._context_rows(ks))
+                           context=self._context_rows(ks), shift=self._shift(np.asarray(ks)))
         scaled = self._forward_source(src, H)[0]
         snum = src.series
         pred = scaled * sc.t_scale[np.asarray(ks)[snum]][:, None] + sc.t_loc[np.asarray(ks)[snum]][:, None]

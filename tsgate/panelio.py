@@ -16,7 +16,7 @@ from . import frames
 from .errors import DataError
 from .errors import name as pname
 from .panel import to_panel
-from .windows import Scaling, check_scaled
+from .windows import Scaling, check_positive, check_scaled
 
 
 class PanelIOMixin:
@@ -128,6 +128,9 @@ class PanelIOMixin:
             history = np.arange(self.lookback_) if history is None else history
             check_scaled(self.last_targets_[:, [k]], sc.t_loc[[k]], sc.t_scale[[k]], [self.ids_[k]], history)
             check_scaled(self.last_past_[k], sc.c_loc[:P], sc.c_scale[:P], self.past_covariates_, history)
+            if getattr(self, "window_norm_", None) == "seasonal_ratio":  # the last season is divided by
+                q = self.norm_period_
+                check_positive(self.last_targets_[-q:, k], self.ids_[k], history[-q:])
             z.append((self.last_targets_[:, k] - sc.t_loc[k]) / sc.t_scale[k])
             past.append((self.last_past_[k] - sc.c_loc[:P]) / sc.c_scale[:P])
         return z, past

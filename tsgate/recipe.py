@@ -46,12 +46,17 @@ def choose_segment(lookback, periods, given="auto", cap=None):
     return w, rounded
 
 
-def choose_norm(given, period, lookback, linear_error=None):
-    """'last', 'seasonal' or None: ``given`` unless 'auto'.
+#: What window_norm='auto' chooses from, with a season (the ratio only for positive series).
+AUTO_NORMS = ("last", "seasonal", "seasonal_ratio")
+
+
+def choose_norm(given, period, lookback, linear_error=None, positive=False):
+    """'last', 'seasonal', 'seasonal_ratio' or None: ``given`` unless 'auto'.
 
     'auto' picks the normalisation whose linear start has the lower
     validation error (``linear_error(norm)``, see :mod:`tsgate.highway`: the
-    residual is the scaled target's error under either, so they compare);
+    residual is the scaled target's error under each, so they compare),
+    'seasonal_ratio' among them only when ``positive`` (every series > 0);
     'last' when there is no season, no validation or a lookback shorter than
     the season.
     """
@@ -59,13 +64,13 @@ def choose_norm(given, period, lookback, linear_error=None):
         return given
     if period <= 1 or lookback < period or linear_error is None:
         return "last"
-    errors = {norm: linear_error(norm) for norm in ("last", "seasonal")}
+    errors = {norm: linear_error(norm) for norm in AUTO_NORMS if positive or norm != "seasonal_ratio"}
     return min(errors, key=errors.get)
 
 
 def norm_period(norm, period):
     """The ``norm_period`` of :class:`tsgate.windows.WindowSource`."""
-    return {"last": 1, "seasonal": max(period, 1)}.get(norm, 0)
+    return {"last": 1, "seasonal": max(period, 1), "seasonal_ratio": max(period, 1)}.get(norm, 0)
 
 
 def choose_ar_window(lookback, given="auto"):

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import DataError, ParameterError
+from .errors import name as pname
 from .frames import when
 
 SCALERS = ("standard", "robust", "minmax")
@@ -85,15 +86,21 @@ class WindowSource:
     that last stretch, ``z[e - q + 1 + ((j - e + q - 1) mod q)]``. ``q = 1``
     is relative to the last value ('last'); ``q = m`` to the last season
     ('seasonal': the targets become the errors of seasonal naive); ``q = 0``
-    leaves the values as they are. Each target column is repeated ``repeat``
+    leaves the values as they are. With ``shift`` (S,), per series
+    loc/scale of its scaling (``window_norm='seasonal_ratio'``), a value is
+    divided by its offset instead: (z_j - z_ref) / (z_ref + shift) is
+    y_j / y_ref - 1 in the original units, which must be positive (a
+    seasonal pattern whose amplitude grows with the level becomes one of
+    constant size). Each target column is repeated ``repeat``
     times (one column per quantile output). ``context`` (S, C), optional:
     per series columns that lead the extra features (series number, static
     covariates; :class:`tsgate.model.SequenceModel`).
     """
 
     def __init__(self, rows, known, ends, series, lookback, n_out, horizon, norm_period, repeat=1, level=False,
-                 fork=False, context=None):
+                 fork=False, context=None, shift=None):
         self.rows, self.known, self.ends, self.series = rows, known, ends, series
+        self.shift = shift
         self.context = None if context is None or not context.shape[1] else context
         self.lookback, self.n_out, self.horizon = lookback, n_out, horizon
         self.norm_period, self.repeat, self.level, self.fork = int(norm_period), repeat, level, fork
@@ -102,13 +109,13 @@ class WindowSource:
     def subset(self, sel):
         """The windows ``sel`` (a slice or index array) as a new source on the same rows."""
         return WindowSource(self.rows, self.known, self.ends[sel], self.series[sel], self.lookback, self.n_out,
-                            self.horizon, self.norm_period, self.repeat, self.level, self.fork, self.context)
+                            self.horizon, self.norm_period, self.repeat, self.level, self.fork, self.context, self.shift)
 
     def union(self, other):
         """The windows of both sources (on the same rows): train + validation."""
         return WindowSource(self.rows, self.known, np.concatenate([self.ends, other.ends]),
                             np.concatenate([self.series, other.series]), self.lookback, self.n_out, self.horizon,
-                            self.norm_period, self.repeat, self.level, self.fork, self.context)
+                            self.norm_period, self.repeat, self.level, self.fork, self.context, self.shift)
 
     def offsets(self, idx, rel):
         """(B, len(rel)) the values rows ``end + rel`` are taken relative to."""
@@ -117,11 +124,26 @@ class WindowSource:
             return np.zeros((len(e), len(rel)))
         return self.rows[e[:, None] - q + 1 + (np.asarray(rel)[None, :] + q - 1) % q, 0]
 
+    def units(self, idx, rel):
+        """Offsets and units (B, len(rel)): a relative value r of row
+        ``end + rel`` is the scaled value ``offset + r * unit``; the unit is 1,
+        or with ``shift`` the offset's value in the original units over the
+        scale (positive, else a DataError naming the window's series number)."""
+        off = self.offsets(idx, rel)
+        if self.shift is None:
+            return off, np.ones_like(off)
+        unit = off + self.shift[self.series[np.asarray(idx)]][:, None]
+        if not np.all(unit > 0):
+            bad = int(self.series[np.asarray(idx)][np.argwhere(~(unit > 0))[0, 0]])
+            raise DataError(f"series number {bad}: a value the window is divided by is not positive")
+        return off, unit
+
     def targets(self, idx):
         """(B, n_out) scaled targets relative to their offsets, float64."""
         e = self.ends[np.asarray(idx)]
         ahead = np.arange(1, self.n_out + 1)
-        return self.rows[e[:, None] + ahead, 0] - self.offsets(idx, ahead)
+        off, unit = self.units(idx, ahead)
+        return (self.rows[e[:, None] + ahead, 0] - off) / unit
 
     def inputs(self, idx):
         """X (B, lookback, D) and extra (B, horizon * K [+ 1]) or None, float32."""
@@ -129,7 +151,8 @@ class WindowSource:
         e = self.ends[idx]
         back = np.arange(-self.lookback + 1, 1)
         X = self.rows[e[:, None] + back]  # (B, L, D), a copy
-        X[:, :, 0] -= self.offsets(idx, back)
+        off, unit = self.units(idx, back)
+        X[:, :, 0] = (X[:, :, 0] - off) / unit
         parts = [] if self.context is None else [self.context[self.series[idx]]]  # (B, C)
         if self.known.shape[1]:
             parts.append(self.known[e[:, None] + 1 + np.arange(self.horizon)].reshape(len(idx), -1))
@@ -159,6 +182,16 @@ class WindowSource:
         return self.batch(np.arange(self.n))
 
 
+def check_positive(values, column, index):
+    """``window_norm='seasonal_ratio'`` divides by past values: raise a
+    DataError naming the series and timestamp of the first value <= 0."""
+    bad = np.flatnonzero(~(np.asarray(values) > 0))
+    if len(bad):
+        raise DataError(f"{pname('window_norm', 'seasonal_ratio')} divides by past values, which must be positive: "
+                        f"series {column!r} has {values[bad[0]]:g} at {when(index[bad[0]])}; use "
+                        f"{pname('window_norm', 'seasonal')}")
+
+
 def check_scaled(values, loc, scale, columns, index):
     """Raise a DataError naming the column and timestamp when ``values``
     (n, k) cannot be standardised by (loc, scale) into finite float32 numbers."""
@@ -184,13 +217,13 @@ def spread_sample(source, limit):
     return source.subset(np.unique(np.linspace(0, source.n - 1, int(limit)).round().astype(np.int64)))
 
 
-def forecast_source(z, past, known, known_future, lookback, horizon, norm_period, level, context=None):
+def forecast_source(z, past, known, known_future, lookback, horizon, norm_period, level, context=None, shift=None):
     """A source of one window per series, each ending at the last of its
     ``lookback`` rows (lists, per series: z (L,), past (L, P), known (L, K))
     with the known-future features of the next ``horizon`` rows
     (``known_future``: per series (horizon, K)): the input of a forecast,
     normalised exactly as in training; ``context`` (S, C): the series'
-    context rows. Single arrays mean one series."""
+    context rows; ``shift`` (S,): see :class:`WindowSource`. Single arrays mean one series."""
     if not isinstance(z, list):
         z, past, known, known_future = [z], [past], [known], [known_future]
     rows, known_rows = [], []
@@ -200,7 +233,7 @@ def forecast_source(z, past, known, known_future, lookback, horizon, norm_period
     S = len(z)
     ends = np.arange(S) * (lookback + horizon) + lookback - 1
     return WindowSource(np.concatenate(rows), np.concatenate(known_rows), ends, np.arange(S), lookback, horizon,
-                        horizon, norm_period, level=level, context=context)
+                        horizon, norm_period, level=level, context=context, shift=shift)
 
 
 @dataclass
@@ -218,7 +251,7 @@ def series_rows(z, past, known):
 
 
 def make_windows(z, past, known, lookback, n_out, horizon, validation_fraction, min_val, norm_period, repeat=1,
-                 level=False, fork=False, stride=1, max_per_series=None, context=None):
+                 level=False, fork=False, stride=1, max_per_series=None, context=None, shift=None):
     """Windows of every series, split in time into training and validation.
 
     Per series (lists): z (n_i,) scaled target, past (n_i, P), known (n_i, K);
@@ -227,7 +260,7 @@ def make_windows(z, past, known, lookback, n_out, horizon, validation_fraction, 
     its last ``validation_fraction`` of windows (at least ``min_val``, at
     most all but one) validate. Training windows are every ``stride``-th, and
     at most ``max_per_series`` of them, the most recent. See
-    :class:`WindowSource` for ``norm_period``, ``level``, ``fork`` and ``context``.
+    :class:`WindowSource` for ``norm_period``, ``level``, ``fork``, ``context`` and ``shift``.
     """
     if not isinstance(z, list):
         z = [z[:, s] for s in range(z.shape[1])]
@@ -246,7 +279,7 @@ def make_windows(z, past, known, lookback, n_out, horizon, validation_fraction, 
         train_ends.append(starts[s] + tr), val_ends.append(starts[s] + local[N - n_val:])
         train_s.append(np.full(len(tr), s)), val_s.append(np.full(n_val, s))
     make = lambda e, s: WindowSource(rows, known_rows, np.concatenate(e), np.concatenate(s),  # noqa: E731
-                                     lookback, n_out, horizon, norm_period, repeat, level, fork, context)
+                                     lookback, n_out, horizon, norm_period, repeat, level, fork, context, shift)
     windows = Windows(make(train_ends, train_s), make(val_ends, val_s))
     windows.starts = starts
     return windows
