@@ -66,15 +66,19 @@ def scores(te, pred, tr, m):
 
 
 def tsgate_run(train, h, seeds, extra):
-    res, secs = [], []
+    """Forecasts and fit seconds per seed, and what seed ``seeds[0]`` chose:
+    its window norm and linear start."""
+    res, secs, chose = [], [], None
     for seed in seeds:
         t0 = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            pred = LSTMForecaster(horizon=h, random_state=seed, **extra).fit(train).predict()
+            fc = LSTMForecaster(horizon=h, random_state=seed, **extra).fit(train)
+            pred = fc.predict()
         secs.append(time.perf_counter() - t0)
         res.append(pred.iloc[:, 0].to_numpy())
-    return res, secs
+        chose = chose or f"{fc.window_norm_}; {fc.history_.get('highway_start')}"
+    return res, secs, chose
 
 
 def run(names, configs, seeds, ensemble):
@@ -87,13 +91,13 @@ def run(names, configs, seeds, ensemble):
         for b, pred in baselines(train, h, m).items():
             row[b] = scores(te, pred, tr, m)
         for cname, extra in configs.items():
-            preds, secs = tsgate_run(train, h, seeds, extra)
+            preds, secs, chose = tsgate_run(train, h, seeds, extra)
             per_seed = [scores(te, p, tr, m) for p in preds]
-            row[f"{cname} seed 0"] = dict(per_seed[0], s=secs[0])
+            row[f"{cname} seed 0"] = dict(per_seed[0], s=secs[0], chose=chose)
             row[f"{cname} median"] = {k: float(np.median([s[k] for s in per_seed])) for k in per_seed[0]}
             row[f"{cname} median"]["s"] = float(np.median(secs))
             if ensemble > 1:
-                p, s = tsgate_run(train, h, [0], dict(extra, n_models=ensemble))
+                p, s, _ = tsgate_run(train, h, [0], dict(extra, n_models=ensemble))
                 row[f"{cname} ensemble of {ensemble}"] = dict(scores(te, p[0], tr, m), s=s[0])
         rows.append(row)
         best = min(("naive", "seasonal naive", "AR(p), AIC", "ETS"), key=lambda b: row[b]["MAE"])
@@ -124,12 +128,12 @@ def table(rows, configs, ensemble):
 
 
 def detail(rows, configs, ensemble):
-    out = ["| series | model | MAE | sMAPE % | MASE | fit s |", "|---|---|---|---|---|---|"]
+    out = ["| series | model | MAE | sMAPE % | MASE | fit s | window norm; linear start |", "|---|---|---|---|---|---|---|"]
     for r in rows:
         for k, v in r.items():
             if isinstance(v, dict):
                 out.append(f"| {r['series']} | {k} | {v['MAE']:.4g} | {v['sMAPE']:.2f} | {v['MASE']:.3f} | "
-                           f"{v.get('s', 0.0):.1f} |")
+                           f"{v.get('s', 0.0):.1f} | {v.get('chose', '')} |")
     return out
 
 

@@ -24,7 +24,8 @@ VOCABULARY = {"time_col": "--time-col", "target": "--target", "fill": "--fill", 
               "lookback": "--lookback", "max_epochs": "--epochs", "random_state": "--seed", "X": "FILE",
               "hidden_size": "--hidden-size", "num_layers": "--layers", "learning_rate": "--learning-rate",
               "future_covariates": "--future-covariates", "calendar_features": "--calendar", "sep": "--sep",
-              "decimal": "--decimal", "encoding": "--encoding", "coverage": "--interval", "cell": "--cell"}
+              "decimal": "--decimal", "encoding": "--encoding", "coverage": "--interval", "cell": "--cell",
+              "window_norm": "--window-norm"}
 
 
 class UserError(click.ClickException):
@@ -130,7 +131,7 @@ def _build(o, quiet=None):
         horizon=o["horizon"], lookback=o["lookback"], max_epochs=o["epochs"], random_state=o["seed"],
         target=o["target"], fill=o["fill"], hidden_size=o["hidden_size"], num_layers=o["layers"],
         learning_rate=o["learning_rate"], future_covariates=future, calendar_features=o["calendar"],
-        id_col=o.get("id_col"),
+        id_col=o.get("id_col"), window_norm=None if o["window_norm"] == "none" else o["window_norm"],
         verbose=_progress(o["quiet"] if quiet is None else quiet, o["epochs"]))
 
 
@@ -216,7 +217,7 @@ def _summary(fc, seconds, quiet):
         return
     vs = getattr(fc, "val_scores_", {}) or {}
     line = (f"{type(fc).__name__}: hidden={fc.hidden_size} lookback={fc.lookback_} horizon={fc.horizon_} "
-            f"epochs={len(fc.history_['loss'])} (best {fc.history_['best_epoch']})")
+            f"norm={fc.window_norm_} epochs={len(fc.history_['loss'])} (best {fc.history_['best_epoch']})")
     click.echo(line, err=True)
     start = fc.history_.get("highway_start")
     if start:
@@ -255,6 +256,10 @@ MODEL = [
     click.option("--epochs", type=click.IntRange(min=1), default=200, show_default=True),
     click.option("--future-covariates", help="comma-separated columns known in advance; their future values are "
                                              "the rows after the target's last value"),
+    click.option("--window-norm", type=click.Choice(["auto", "last", "seasonal", "seasonal_ratio", "none"]),
+                 default="auto", show_default=True,
+                 help="windows relative to the last value, to the last season, as ratios to the last season "
+                      "(positive series whose swing grows with the level), or raw; auto: chosen on validation"),
     click.option("--calendar", is_flag=True, help="add calendar features (month, weekday, hour...)"),
     click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=0, show_default=True),
     click.option("--quiet", is_flag=True, help="no progress or summary on stderr"),

@@ -42,6 +42,8 @@ def test_forecast_to_stdout_and_files(csv, tmp_path):
                         "--epochs", 15])
     assert code == 0
     assert "validation MAE" in err and "seasonal naive" in err and "time" in err
+    code, _, err = run(["forecast", csv, "--horizon", 6, "--window-norm", "seasonal_ratio", "--epochs", 5])
+    assert code == 0 and "norm=seasonal_ratio" in err
     assert pd.read_csv(tmp_path / "f.csv").shape == (6, 4)
     code, out, _ = run(["predict", model, "--horizon", 3, "--json"])
     recs = json.loads(out)
@@ -88,7 +90,12 @@ def _user_error_cases(csv, tmp_path):
     (tmp_path / "header.csv").write_text("date,sales\n")
     df.iloc[:6].to_csv(tmp_path / "short.csv", index=False)
     (tmp_path / "bad.tsgate").write_bytes(b"not a model")
+    zero = df.copy()
+    zero.loc[20, "sales"] = 0.0
+    zero.to_csv(tmp_path / "zero.csv", index=False)
     return [
+        (["forecast", tmp_path / "zero.csv", "--window-norm", "seasonal_ratio"],
+         "--window-norm seasonal_ratio divides by past values: series 'sales' has values <= 0"),
         (["forecast", tmp_path / "missing.csv"], "no such file"),
         (["forecast", tmp_path / "empty.csv"], "the file is empty"),
         (["forecast", tmp_path / "header.csv"], "no rows"),
