@@ -163,7 +163,8 @@ def _frame_text(frame, as_json):
 
     if not isinstance(frame.index, pd.RangeIndex):
         frame = frame.rename_axis(frame.index.name or "time").reset_index()
-    if as_json:
+    if as_json:  # pandas cannot write periods to JSON: their text, as in the CSV
+        frame = frame.astype({c: str for c in frame.columns if isinstance(frame[c].dtype, pd.PeriodDtype)})
         return json.dumps(json.loads(frame.to_json(orient="records", date_format="iso")), indent=1) + "\n"
     return frame.to_csv(index=False)
 

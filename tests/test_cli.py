@@ -50,6 +50,14 @@ def test_forecast_to_stdout_and_files(csv, tmp_path):
     assert code == 0 and len(recs) == 3 and set(recs[0]) == {"date", "sales", "sales_lower", "sales_upper"}
 
 
+def test_json_of_a_period_indexed_forecast_writes_the_periods_as_text():
+    from tsgate.cli import _frame_text
+
+    f = pd.DataFrame({"y": [1.5, 2.5]}, index=pd.period_range("2000Q1", periods=2, freq="Q").rename("quarter"))
+    assert json.loads(_frame_text(f, True)) == [{"quarter": "2000Q1", "y": 1.5}, {"quarter": "2000Q2", "y": 2.5}]
+    assert _frame_text(f, False).splitlines()[1] == "2000Q1,1.5"
+
+
 def test_fit_predict_with_newer_data(csv, tmp_path):
     model = tmp_path / "m.tsgate"
     df = pd.read_csv(csv)
