@@ -131,3 +131,23 @@ def test_holt_winters_baseline_forecaster_saves_and_predicts(tmp_path):
     assert back.predict().equals(fc.predict())
     iv = back.predict_interval(0.8)
     assert (iv.iloc[:, 2] > iv.iloc[:, 0]).all() and (iv.iloc[:, 1] < iv.iloc[:, 0]).all()
+
+
+def test_the_norms_auto_compares_share_one_ar_and_holt_winters_fit(monkeypatch):
+    # window_norm='auto' builds a linear start per norm ('last', 'seasonal',
+    # 'seasonal_ratio' on a positive series); the AR and Holt-Winters they read
+    # do not depend on the norm: one fit on the rows before validation, one on
+    # all rows for the refit.
+    import tsgate.fitting as fitting
+
+    calls = []
+
+    class Counted(HoltWinters):
+        def fit(self, parts):
+            calls.append(1)
+            return super().fit(parts)
+
+    monkeypatch.setattr(fitting, "HoltWinters", Counted)  # the highway's fits, not the baseline report's
+    y = pd.Series(_seasonal(120, seed=4), index=pd.date_range("2000-01-01", periods=120, freq="MS"))
+    fc = LSTMForecaster(horizon=6, max_epochs=2).fit(y)
+    assert len(calls) == 2 and not hasattr(fc, "_start_fits")

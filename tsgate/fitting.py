@@ -163,6 +163,7 @@ class FitMixin:
 
     def _choose_norm(self, ys, ps, fs, cals):
         """The window normalisation; 'auto' by the linear start's validation error."""
+        self._start_fits = {}  # AR and Holt-Winters fits of this fit (_highway_start)
         m = self.seasonal_period_
         if self.window_norm in ("seasonal", "seasonal_ratio") and self.lookback_ < m:
             raise ParameterError(f"{pname('window_norm', self.window_norm)} needs a lookback of at least the "
@@ -218,16 +219,22 @@ class FitMixin:
             firsts[k] = int(val.ends[val.series == k].min() - windows.starts[k]) + 1
         order = min(24, self.ar_window_)  # the highway must hold the AR's lags
 
-        def fit(ends, model):
-            parts = [zi[:end] for zi, end in zip(z, ends) if end > 10]
-            return model.fit(parts) if parts and order else None
-
         m = self.seasonal_period_
-        out = dict(norm_period=self.norm_period_, period=m, ar=fit(firsts, AR(order)), level=self.level_,
-                   repeat=self.n_quantiles_, ets=fit(firsts, HoltWinters(m)))
-        if refit:
+        fits = self.__dict__.setdefault("_start_fits", {})  # the norms 'auto' compares share them
+
+        def fit(ends, kind):
+            key = (kind, tuple(ends), order, m)
+            if key not in fits:
+                parts = [zi[:end] for zi, end in zip(z, ends) if end > 10]
+                fits[key] = (AR(order) if kind == "ar" else HoltWinters(m)).fit(parts) if parts and order else None
+            return fits[key]
+
+        out = dict(norm_period=self.norm_period_, period=m, ar=fit(firsts, "ar"), level=self.level_,
+                   repeat=self.n_quantiles_, ets=fit(firsts, "ets"))
+        if refit:  # the fit's own call, the last: the shared fits go
             alls = [len(zi) - self.horizon_ for zi in z]
-            out.update({"ar" + REFIT: fit(alls, AR(order)), "ets" + REFIT: fit(alls, HoltWinters(m))})
+            out.update({"ar" + REFIT: fit(alls, "ar"), "ets" + REFIT: fit(alls, "ets")})
+            del self._start_fits
         return out
 
     def _check_learned(self, windows, models):
