@@ -220,7 +220,7 @@ class FitMixin:
         order = min(24, self.ar_window_)  # the highway must hold the AR's lags
 
         m = self.seasonal_period_
-        fits = self.__dict__.setdefault("_start_fits", {})  # the norms 'auto' compares share them
+        fits = self._start_fits  # made by _choose_norm: the norms 'auto' compares share them
 
         def fit(ends, kind):
             key = (kind, tuple(ends), order, m)

@@ -118,12 +118,14 @@ class ForecastMixin:
         out = np.empty((len(ks), horizon))
         for j, (zz, kf) in enumerate(zip(self._tails(ks)[0], known_f)):
             kh = self._history_known(ks[j])
+            context, shift = self._context_rows([ks[j]]), self._shift(np.asarray(ks[j:j + 1]))  # the series'
             for k in range(horizon):
                 src = forecast_source(zz[-L:], np.zeros((L, 0)), kh[-L:], kf[k:k + 1], L, 1, self.norm_period_,
-                                      self.level_, self._context_rows([ks[j]]), self._shift(np.asarray(ks[j:j + 1])))
+                                      self.level_, context, shift)
                 X, E = src.inputs([0])
                 off, unit = src.units([0], [1])
-                out[j, k] = float(self._last_step(ensemble_forward(self.models_, X, E)[0])[0, 0]) * unit[0, 0] + off[0, 0]
+                step = float(self._last_step(ensemble_forward(self.models_, X, E)[0])[0, 0])
+                out[j, k] = step * unit[0, 0] + off[0, 0]
                 zz = np.append(zz, out[j, k])
                 kh = np.concatenate([kh, kf[k:k + 1]], axis=0)
         return out, np.zeros_like(out), np.ones_like(out)
