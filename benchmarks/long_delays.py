@@ -10,9 +10,10 @@
   wrong, T=500 at most 25, T=1000 at most 1%.
 * **Delayed echo** ``y_t = x_{t-lag} + noise`` (x sparse pulses): one-step
   forecasts from held-out origins, MAE / std(y) (predicting zero: ~0.64);
-  windows with a lookback of lag+2, read step by step (``segment_length=1``)
-  and in segments (the default), stateful truncated BPTT (chunk 100), and
-  forking sequences.
+  windows with a lookback of lag+2 (``--echo-offset``), on max(1,900,
+  4 lag + 400) rows (``--echo-rows``; the last 400 held out), read step by
+  step (``segment_length=1``) and in segments (the default), stateful
+  truncated BPTT (chunk 100), and forking sequences.
 * **Mackey-Glass tau=17** (Jaeger 2001): train on the first 21,000 points;
   then 50 blocks of 1,000 warm-up steps followed by 84 free-running steps;
   NRMSE at step 84 (a nearest-neighbour analogue: ~0.04; aim: <= 0.01).
@@ -51,14 +52,19 @@ def adding(lengths, epochs, inits):
     return rows
 
 
-def echo(lags, variants):
+def echo(lags, variants, rows_given=None, offset=2, only=None):
+    """Echo rows per lag: ``rows_given`` rows (default max(1,900, 4 lag + 400);
+    the last 400 held out), windows of lookback lag + ``offset``; ``only``: the
+    variants whose name contains it."""
     rows = []
     for lag in lags:
-        n = max(1900, 4 * lag + 400)
+        n = rows_given or max(1900, 4 * lag + 400)
         n_train = n - 400
         df = delayed_echo(n=n, lag=lag, noise=0.01, random_state=0)
         sd = df["y"].std()
-        for name, cls, kw in variants(lag):
+        for name, cls, kw in variants(lag, offset):
+            if only and only not in name:
+                continue
             t0 = time.perf_counter()
             try:
                 fc = cls(target="y", horizon=1, random_state=0, **kw).fit(df.iloc[:n_train])
@@ -69,13 +75,14 @@ def echo(lags, variants):
                 score = float(np.mean(errs) / sd)
             except Exception as exc:  # a variant the data cannot support is reported, not fatal
                 score = f"error: {type(exc).__name__}"
-            rows.append((lag, name, score, time.perf_counter() - t0))
+            rows.append((lag, f"{name}, lookback {lag + offset}, {n_train:,} training rows", score,
+                         time.perf_counter() - t0))
             print("echo", rows[-1], flush=True)
     return rows
 
 
-def echo_variants(lag):
-    w = dict(lookback=lag + 2, window_norm=None, learning_rate=1e-2)
+def echo_variants(lag, offset=2):
+    w = dict(lookback=lag + offset, window_norm=None, learning_rate=1e-2)
     return [("LSTM, windows, step by step", LSTMForecaster, dict(w, segment_length=1)),
             ("GRU, windows, step by step", GRUForecaster, dict(w, segment_length=1)),
             ("LSTM, windows, segments (default)", LSTMForecaster, dict(w)),
@@ -113,11 +120,14 @@ def main():
     ap.add_argument("--adding", type=int, nargs="*", default=[100, 200, 500, 1000])
     ap.add_argument("--epochs", type=int, default=40)
     ap.add_argument("--echo", type=int, nargs="*", default=[100, 300, 1000])
+    ap.add_argument("--echo-rows", type=int, help="rows of each echo series (default: max(1900, 4 lag + 400))")
+    ap.add_argument("--echo-offset", type=int, default=2, help="lookback = lag + this")
+    ap.add_argument("--echo-only", help="only the echo variants whose name contains this")
     ap.add_argument("--no-mackey", action="store_true")
     ap.add_argument("--out")
     args = ap.parse_args()
     add = adding(args.adding, args.epochs, ["chrono", "forget", "torch"]) if args.adding else []
-    ech = echo(args.echo, echo_variants) if args.echo else []
+    ech = echo(args.echo, echo_variants, args.echo_rows, args.echo_offset, args.echo_only) if args.echo else []
     mg = [] if args.no_mackey else mackey()
     lines = header("Long delays", "seed 0; unidirectional networks only") + [
              "## Adding problem (2,560 test sequences, wrong when |error| >= 0.04)", "",
