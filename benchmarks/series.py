@@ -77,8 +77,11 @@ SERIES = {
 }
 
 
-def split(name):
-    """(train, test) Series of a benchmark series: the last ``horizon`` points are held out."""
+def split(name, origin=1):
+    """(train, test) Series of a benchmark series: the last ``horizon`` points
+    are held out (``origin`` k > 1: the ``horizon`` points that end (k - 1)
+    horizons before the end, and the training rows before them)."""
     load, _, _, h, _ = SERIES[name]
     y = load()
-    return y.iloc[:-h], y.iloc[-h:]
+    end = len(y) - (origin - 1) * h
+    return y.iloc[:end - h], y.iloc[end - h:end]
