@@ -112,6 +112,54 @@ def test_truncated_bptt_gradient_is_the_gradient_of_the_truncated_objective():
         assert np.linalg.norm(analytic - numeric) / np.linalg.norm(numeric) < 1e-6
 
 
+def test_tbptt_depth_gradient_is_the_gradient_of_its_objective():
+    # TBPTT(h, h') (Williams & Peng): update c runs again from the state saved
+    # `back` chunks earlier and takes the loss on chunk c's steps only. Its
+    # gradient (masked targets, one backward pass through all the chunks)
+    # equals finite differences of exactly that objective.
+    from tsgate.elementmath import LOSSES
+    from tsgate.stateful import _chunk_batch, _loss
+
+    model = SequenceModel("lstm", 2, 3, n_outputs=1, dtype="float64", random_state=0, per_step=True)
+    rng = np.random.default_rng(0)
+    X, Y = rng.standard_normal((40, 2)), rng.standard_normal((40, 1))
+    starts = np.array([[0, 5], [4, 9], [8, 13]])  # (C, B): chunks of k=4 steps of two streams
+    saved = [None, (rng.standard_normal((1, 2, 3)), rng.standard_normal((1, 2, 3)))]
+    Xc, Yc, state = _chunk_batch(X, Y, starts, 2, 1, 4, saved)
+    assert Xc.shape == (2, 8, 2) and state is saved[1]  # chunks 1 and 2, from the state at chunk 1's start
+    assert np.isnan(Yc[:, :4]).all() and np.array_equal(Yc[:, 4:], Y[starts[2][:, None] + np.arange(4)])
+    objective = lambda: _loss(model, model.forward(Xc, state=state), Yc, np.full(1, 0.5), LOSSES["mse"], 1.0)[0]  # noqa: E731
+    _, dpred, n = _loss(model, model.forward(Xc, state=state), Yc, np.full(1, 0.5), LOSSES["mse"], 1.0)
+    assert n == 8 and not dpred.reshape(2, 8)[:, :4].any()  # no loss on the chunk run again
+    g = np.zeros_like(model.flat)
+    model.backward(dpred, g)
+    numeric = numeric_gradient(objective, model.flat)
+    assert np.linalg.norm(g - numeric) / np.linalg.norm(numeric) < 1e-6
+    assert np.abs(g).max() > 0
+
+
+def test_tbptt_depth_none_is_plain_tbptt_and_a_depth_changes_training(tmp_path):
+    import pandas as pd
+
+    import tsgate
+    from tsgate import LSTMForecaster
+    from tsgate.errors import ParameterError
+
+    idx = pd.date_range("2020-01-01", periods=300, freq="h")
+    y = pd.Series(np.sin(np.arange(300) / 5.0), index=idx, name="y")
+    kw = dict(horizon=2, stateful=True, tbptt=20, max_epochs=3, hidden_size=4, early_stopping=False)
+    plain = LSTMForecaster(**kw).fit(y).model_.flat
+    assert np.array_equal(plain, LSTMForecaster(**kw, tbptt_depth=20).fit(y).model_.flat)
+    deep = LSTMForecaster(**kw, tbptt_depth=50).fit(y)
+    assert not np.array_equal(plain, deep.model_.flat)
+    assert np.array_equal(deep.model_.flat, LSTMForecaster(**kw, tbptt_depth=50).fit(y).model_.flat)
+    deep.save(tmp_path / "deep.tsgate")
+    back = tsgate.load(tmp_path / "deep.tsgate")
+    assert back.tbptt_depth == 50 and np.array_equal(back.predict().to_numpy(), deep.predict().to_numpy())
+    with pytest.raises(ParameterError, match="tbptt_depth.*at least.*tbptt"):
+        LSTMForecaster(**kw, tbptt_depth=10).fit(y)
+
+
 def test_state_carried_over_two_halves_equals_one_pass():
     from tsgate.stateful import warm
 

@@ -28,14 +28,13 @@ from . import bundle, frames, persist
 from .baselines import BaselineForecaster
 from .core import single_threaded_blas
 from .ensemble import fit_members
-from .errors import ParameterError
-from .errors import name as pname
 from .attribution import AttributionMixin
 from .fitting import FitMixin
 from .forecasting import ForecastMixin
 from .historical import HistoricalMixin
 from .panelio import PanelIOMixin
-from .params import NETWORK, TRAINING, Interval, ListOf, StrOptions, seed_from, validate_params
+from .params import (NETWORK, TRAINING, Interval, ListOf, StrOptions, check_forecaster_combinations, seed_from,
+                     validate_params)
 from .windows import SCALERS, spread_sample
 
 _INT = numbers.Integral
@@ -70,6 +69,7 @@ class _RecurrentForecaster(FitMixin, ForecastMixin, HistoricalMixin, PanelIOMixi
         "stateful": ["boolean"],
         "fork": ["boolean"],
         "tbptt": [Interval(_INT, 2, None, closed="left")],
+        "tbptt_depth": [Interval(_INT, 2, None, closed="left"), None],
         "id_col": [str, _INT, None],
         "min_length": [Interval(_INT, 1, None, closed="left"), None],
         "on_short": [StrOptions({"raise", "skip"})],
@@ -85,7 +85,7 @@ class _RecurrentForecaster(FitMixin, ForecastMixin, HistoricalMixin, PanelIOMixi
                  patience=25, loss="mse", quantiles=None, scaler="standard", strategy="direct",
                  window_norm="auto", seasonal_periods=None, ar_window="auto", segment_length="auto",
                  init="chrono", n_models=1, n_jobs=None, refit=True, fork=False, stateful=False, tbptt=100,
-                 target=None, time_col=None, id_col=None, future_covariates=None, calendar_features=False, fill=None,
+                 tbptt_depth=None, target=None, time_col=None, id_col=None, future_covariates=None, calendar_features=False, fill=None,
                  min_length=None, on_short="raise", stride=1, max_windows_per_series=None, id_embedding=None,
                  train_highway=True, max_windows=10_000, time_budget=None, random_state=0, device="cpu", verbose=0):
         self.lookback = lookback
@@ -118,6 +118,7 @@ class _RecurrentForecaster(FitMixin, ForecastMixin, HistoricalMixin, PanelIOMixi
         self.fork = fork
         self.stateful = stateful
         self.tbptt = tbptt
+        self.tbptt_depth = tbptt_depth
         self.target = target
         self.time_col = time_col
         self.id_col = id_col
@@ -194,16 +195,7 @@ class _RecurrentForecaster(FitMixin, ForecastMixin, HistoricalMixin, PanelIOMixi
     def _check_params(self):
         """Declared constraints, then the combinations they cannot express."""
         validate_params(self)
-        if self.loss == "pinball" and self.strategy != "direct":
-            raise ParameterError(f"{pname('loss', 'pinball')} needs {pname('strategy', 'direct')}")
-        if (self.fork or self.stateful) and self.id_embedding:
-            raise ParameterError(f"{pname('id_embedding')} needs {pname('fork', False)} and {pname('stateful', False)}")
-        if self.fork and (self.window_norm not in (None, "auto") or self.ar_window not in (0, "auto")
-                          or self.segment_length not in (1, "auto") or self.future_covariates or self.bidirectional
-                          or self.loss == "pinball"):
-            raise ParameterError(f"{pname('fork', True)} reads raw windows step by step: it takes "
-                                 f"{pname('window_norm', None)}, no highway, segments, future covariates, reverse "
-                                 "direction or quantiles")
+        check_forecaster_combinations(self)
 
     def _validates(self):
         return bool(self.early_stopping and self.validation_fraction > 0)
@@ -349,14 +341,18 @@ class LSTMForecaster(_RecurrentForecaster):
         targets, so one window trains ``lookback`` targets and BPTT gets
         gradients at every step. Windows are then raw (no norm), with no
         highway and no segments.
-    stateful, tbptt : bool, int
+    stateful, tbptt, tbptt_depth : bool, int, int or None
         Stateful training by truncated BPTT (:mod:`tsgate.stateful`): the
         network reads each whole series, carrying its state from chunk to
-        chunk of ``tbptt`` steps with no gradient across the cut, every step
-        predicting the next horizon; forecasts start from the state warmed
-        over the whole history, and :meth:`update` advances it over the new
-        rows only. So a dependency longer than any window can be learned and
-        used. No lookback, highway or segments; CPU only.
+        chunk of ``tbptt`` steps, every step predicting the next horizon;
+        forecasts start from the state warmed over the whole history, and
+        :meth:`update` advances it over the new rows only. So a dependency
+        longer than any window can be used. ``tbptt_depth`` (Williams &
+        Peng's h' >= h = ``tbptt``; None: ``tbptt``): each update
+        backpropagates this many steps, the chunk and the chunks before it,
+        so a delay up to the depth (not only up to the chunk) can be
+        learned, at depth / tbptt times the compute. No lookback, highway or
+        segments; CPU only.
     target, time_col, id_col, future_covariates, calendar_features
         Column roles; see :meth:`fit`. ``id_col``: the series id column of
         a long frame. Calendar features are cyclical encodings of the index

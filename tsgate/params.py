@@ -21,6 +21,7 @@ import numbers
 import numpy as np
 
 from .errors import ParameterError
+from .errors import name as pname
 
 
 class Interval:
@@ -119,6 +120,22 @@ def validate_params(estimator):
     owner = type(estimator).__name__
     for name, value in estimator.get_params(deep=False).items():
         check_param(name, value, constraints[name], owner)
+
+
+def check_forecaster_combinations(est):
+    """The forecaster parameter combinations that ``_parameter_constraints`` cannot express."""
+    if est.loss == "pinball" and est.strategy != "direct":
+        raise ParameterError(f"{pname('loss', 'pinball')} needs {pname('strategy', 'direct')}")
+    if (est.fork or est.stateful) and est.id_embedding:
+        raise ParameterError(f"{pname('id_embedding')} needs {pname('fork', False)} and {pname('stateful', False)}")
+    if est.tbptt_depth is not None and est.tbptt_depth < est.tbptt:
+        raise ParameterError(f"{pname('tbptt_depth', est.tbptt_depth)} must be at least {pname('tbptt', est.tbptt)}")
+    if est.fork and (est.window_norm not in (None, "auto") or est.ar_window not in (0, "auto")
+                    or est.segment_length not in (1, "auto") or est.future_covariates or est.bidirectional
+                    or est.loss == "pinball"):
+        raise ParameterError(f"{pname('fork', True)} reads raw windows step by step: it takes "
+                             f"{pname('window_norm', None)}, no highway, segments, future covariates, reverse "
+                             "direction or quantiles")
 
 
 def positive_int(value, name):

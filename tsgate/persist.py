@@ -128,7 +128,7 @@ def restore(cls, meta, arrays, device="cpu"):
     m = meta["model"]
     spec = est._model_spec(m["input_size"], m["n_outputs"], m["n_extra"])
     if est.stateful:
-        spec.update(n_ar=0, segment_length=1, per_step=True, chrono_max=max(3, est.tbptt))
+        spec.update(n_ar=0, segment_length=1, per_step=True, chrono_max=max(3, est.tbptt_depth or est.tbptt))
     est.models_ = []
     for k in range(st["n_models"]):
         flat = arrays["params_flat" if k == 0 else f"params_flat_{k}"]

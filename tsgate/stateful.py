@@ -11,6 +11,11 @@ series from its start and carries its state (h, c) forward:
   stream's previous chunk ended in, with no gradient across the cut
   (truncated BPTT); every step's hidden state predicts that step's next
   ``horizon`` values (a per-step head). A batch is one chunk of every stream.
+  With a ``depth`` h' > h = ``tbptt`` (Williams & Peng's TBPTT(h, h')), each
+  update runs again from the state saved ceil((h' - h) / h) chunks earlier
+  and backpropagates through those chunks too, with the loss on the new
+  chunk's steps only: the gradient then reaches h' steps back, and a delay
+  up to h' is learned while the state still advances h steps per update.
 * **Validation**: the model runs over each whole series from a cold state;
   the loss is taken on the validation steps (the last part of each series).
 * **Forecasting**: the state is warmed over the whole history once
@@ -71,14 +76,26 @@ def evaluate(model, rows, targets, starts, tau, code, delta):
     return total / max(count, 1)
 
 
-def train_stateful(model, rows, targets, val_starts, *, tbptt, streams, loss="mse", learning_rate=1e-3,
+def _chunk_batch(X, Y, starts, c, back, k, saved):
+    """Inputs (B, s, D), targets (B, s, M) with NaN but on the last ``k``
+    steps, and initial state of update ``c``: from chunk max(0, c - back) on,
+    ``saved[j]`` being the state at the start of chunk j."""
+    j = max(0, c - back)
+    take = starts[j][:, None] + np.arange((c - j + 1) * k)  # (B, s)
+    Yc = Y[take].astype(np.float64)  # (B, s, M)
+    Yc[:, :(c - j) * k] = np.nan  # the chunks before run again for the gradient, not for the loss
+    return X[take], Yc, saved[j]
+
+
+def train_stateful(model, rows, targets, val_starts, *, tbptt, streams, depth=None, loss="mse", learning_rate=1e-3,
                    optimizer="adam", weight_decay=0.0, clip_norm=1.0, max_epochs=100, early_stopping=True,
                    patience=10, random_state=None, callback=None, time_budget=None):
     """Train a per-step :class:`tsgate.model.SequenceModel` by truncated BPTT.
 
     ``rows`` / ``targets``: per series, (n_s, D) inputs and (n_s, M) step
     targets; ``val_starts[s]``: the first validation step of series s (its
-    training steps are those before). Returns a history like
+    training steps are those before). ``depth``: steps of backpropagation per
+    update (None: ``tbptt``; see the module doc). Returns a history like
     :func:`tsgate.training.train`'s.
     """
     import time
@@ -100,11 +117,12 @@ def train_stateful(model, rows, targets, val_starts, *, tbptt, streams, loss="ms
                 k = min(tbptt, span)
                 length = max(k, span - span // 4)  # long runs, as forecasting warms over the whole history
                 starts = _chunks(rng, span, max(1, min(streams, span // k)), length, k)  # (C, B)
-                state = None
-                for c, pos in enumerate(starts):
-                    take = pos[:, None] + np.arange(k)  # (B, k)
-                    pred = model.forward(X[take].astype(model.net.dtype), state=state, training=True)
-                    value, dpred, n = _loss(model, pred, Y[take], tau, code, delta)
+                back = -(-(max(depth or k, k) - k) // k)  # earlier chunks each update runs through again
+                saved = [None]  # saved[j]: the state at the start of chunk j (None: cold)
+                for c in range(len(starts)):
+                    Xc, Yc, state = _chunk_batch(X, Y, starts, c, back, k, saved)
+                    pred = model.forward(Xc.astype(model.net.dtype), state=state, training=True)
+                    value, dpred, n = _loss(model, pred, Yc, tau, code, delta)
                     model.backward(dpred, grad)
                     gnorm = math.sqrt(_sum_squares(grad))
                     if not (math.isfinite(value) and math.isfinite(gnorm)):
@@ -115,7 +133,9 @@ def train_stateful(model, rows, targets, val_starts, *, tbptt, streams, loss="ms
                     _optimizer_step(opt, p, grad, m1, m2, step, float(learning_rate), 0.9, adam_beta2(opt), 1e-8,
                                     0.9, weight_decay)
                     h, cst = model.last_state
-                    state = (h.copy(), None if cst is None else cst.copy())  # carried, no gradient across the cut
+                    saved.append((h.copy(), None if cst is None else cst.copy()))  # carried to chunk c + 1
+                    if len(saved) > back + 2:
+                        saved[len(saved) - back - 3] = None  # no update starts from it again
                     losses.append(value)
             val = evaluate(model, rows, targets, val_starts, tau, code, delta) if have_val else float("nan")
             history["loss"].append(float(np.mean(losses)) if losses else float("nan"))
