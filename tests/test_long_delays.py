@@ -79,7 +79,8 @@ def test_stateful_training_learns_a_short_echo_and_its_state_carries_over_update
 def test_stateful_training_learns_an_echo_longer_than_the_tbptt_chunk():
     df = delayed_echo(n=3000, lag=300, noise=0.01, random_state=0)
     fc = LSTMForecaster(target="y", horizon=1, stateful=True, tbptt=100, tbptt_depth=400, window_norm=None,
-                        learning_rate=1e-2, max_epochs=200, patience=60, batch_size=8, random_state=0).fit(df.iloc[:2500])
+                        learning_rate=1e-2, max_epochs=200, patience=60, batch_size=8,
+                        random_state=0).fit(df.iloc[:2500])
     errs = []
     for e in range(2500, 2800, 3):
         fc.update(df.iloc[:e])

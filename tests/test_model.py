@@ -128,12 +128,12 @@ def test_tbptt_depth_gradient_is_the_gradient_of_its_objective():
     Xc, Yc, state = _chunk_batch(X, Y, starts, 2, 1, 4, saved)
     assert Xc.shape == (2, 8, 2) and state is saved[1]  # chunks 1 and 2, from the state at chunk 1's start
     assert np.isnan(Yc[:, :4]).all() and np.array_equal(Yc[:, 4:], Y[starts[2][:, None] + np.arange(4)])
-    objective = lambda: _loss(model, model.forward(Xc, state=state), Yc, np.full(1, 0.5), LOSSES["mse"], 1.0)[0]  # noqa: E731
-    _, dpred, n = _loss(model, model.forward(Xc, state=state), Yc, np.full(1, 0.5), LOSSES["mse"], 1.0)
+    mse = lambda: _loss(model, model.forward(Xc, state=state), Yc, np.full(1, 0.5), LOSSES["mse"], 1.0)  # noqa: E731
+    _, dpred, n = mse()
     assert n == 8 and not dpred.reshape(2, 8)[:, :4].any()  # no loss on the chunk run again
     g = np.zeros_like(model.flat)
     model.backward(dpred, g)
-    numeric = numeric_gradient(objective, model.flat)
+    numeric = numeric_gradient(lambda: mse()[0], model.flat)
     assert np.linalg.norm(g - numeric) / np.linalg.norm(numeric) < 1e-6
     assert np.abs(g).max() > 0
 

@@ -281,8 +281,8 @@ class FitMixin:
             raise DataError(f"the series is too short: {min(len(y) for y in ys)} rows for {pname('horizon')} {H}")
         spec = self._model_spec(rows[0].shape[1], H, 0)
         spec.update(n_ar=0, segment_length=1, per_step=True, chrono_max=max(3, self.tbptt_depth or self.tbptt))
-        settings = dict(tbptt=self.tbptt, depth=self.tbptt_depth, streams=self.batch_size, loss=self.loss, learning_rate=self.learning_rate,
-                        optimizer=self.optimizer, weight_decay=self.weight_decay, clip_norm=self.clip_norm,
+        settings = dict(tbptt=self.tbptt, depth=self.tbptt_depth, streams=self.batch_size, loss=self.loss,
+                        learning_rate=self.learning_rate, optimizer=self.optimizer, weight_decay=self.weight_decay, clip_norm=self.clip_norm,
                         max_epochs=self.max_epochs, early_stopping=self.early_stopping, patience=self.patience,
                         time_budget=self.time_budget)
         seed = seed_from(self.random_state)
