@@ -256,6 +256,34 @@ def test_dask_local_cluster_equals_the_in_process_results():
     assert np.allclose(scored["y"], expected["y"], rtol=1e-6, atol=0)
 
 
+@pytest.mark.parametrize("layout", ["id column, series split across partitions", "rows shuffled",
+                                    "id index, unknown divisions"])
+def test_dask_predict_forecasts_each_series_once_from_all_its_rows(layout):
+    # Partitions cut by row count split series: each series must still be
+    # forecast once, from all its rows (a partition holding half a series
+    # would forecast it again from half its history).
+    distributed = pytest.importorskip("distributed")
+    import dask.dataframe as dd
+
+    from tsgate import dask as tsdask
+
+    df = _long([90, 110, 100, 95])
+    fc = LSTMForecaster(**FAST).fit(df)
+    if layout.startswith("id column"):
+        ddf = dd.from_pandas(df, npartitions=3, sort=False)
+    elif layout == "rows shuffled":
+        ddf = dd.from_pandas(df.sample(frac=1, random_state=0), npartitions=3, sort=False)
+    else:
+        ddf = dd.from_pandas(df.set_index("unique_id"), npartitions=3, sort=False)
+    key = ["unique_id", "ds"]
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cl, \
+            distributed.Client(cl):
+        scored = tsdask.predict(fc, ddf).compute().sort_values(key).reset_index(drop=True)
+    expected = fc.predict().sort_values(key).reset_index(drop=True)
+    assert scored[key].equals(expected[key])  # 4 series x horizon rows, no duplicates
+    assert np.allclose(scored["y"], expected["y"], rtol=1e-6, atol=0)
+
+
 def test_cli_forecasts_every_series_of_a_long_file(tmp_path):
     from click.testing import CliRunner
 

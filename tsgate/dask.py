@@ -23,6 +23,9 @@ def _partition(part, fc, id_col, horizon):
         return _empty(fc, id_col)
     if id_col not in part.columns:  # the id is the index (ddf.set_index(id_col))
         part = part.reset_index()
+    time_name = fc.time_name_ or "ds"
+    if time_name in part.columns:  # a shuffle keeps each series whole, not its rows' order
+        part = part.sort_values([id_col, time_name], kind="stable")
     out = fc.on_series(part).predict(horizon=horizon)
     return out.reset_index(drop=True)
 
@@ -40,10 +43,12 @@ def predict(fc, ddf, horizon=None):
     ----------
     fc : fitted forecaster (fit on long data, ``id_col`` or ``unique_id``)
     ddf : dask.dataframe.DataFrame
-        Long format, like the training data; all rows of a series must lie
-        in one partition (e.g. ``ddf.set_index(id_col)`` or
-        ``dd.from_pandas(df.set_index(id_col), ...)``), each series with at
-        least ``fc.lookback_`` rows of recent history.
+        Long format, like the training data, each series with at least
+        ``fc.lookback_`` rows of recent history. A series' rows may lie in
+        several partitions: unless the id is the index with known divisions
+        (``ddf.set_index(id_col)``, which keeps each id in one partition),
+        the frame is first shuffled on the id so that every series is
+        forecast from all its rows, once.
     horizon : int, optional
 
     Returns
@@ -62,4 +67,16 @@ def predict(fc, ddf, horizon=None):
     meta = _empty(fc, id_col)
     if fc.index_kind_ != "datetime" or fc.freq_ is None or isinstance(fc.cutoff_, int):
         meta[fc.time_name_ or "ds"] = meta[fc.time_name_ or "ds"].astype("int64")
-    return ddf.map_partitions(_partition, fc, id_col, horizon, meta=meta)
+    return _whole_series(ddf, id_col).map_partitions(_partition, fc, id_col, horizon, meta=meta)
+
+
+def _whole_series(ddf, id_col):
+    """``ddf`` with every series in one partition: as it is when the id is the
+    index with known divisions, else shuffled on the id."""
+    if id_col not in ddf.columns:
+        if ddf.known_divisions:
+            return ddf
+        ddf = ddf.reset_index()
+    if id_col not in ddf.columns:
+        raise DataError(f"the Dask frame has no series id {pname('id_col')} {id_col!r}, as a column or the index")
+    return ddf.shuffle(on=id_col)
