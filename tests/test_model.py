@@ -2,6 +2,8 @@
 gradients by finite differences (float64) for parameters and inputs, and
 the initialisation laws."""
 
+import copy
+
 import numpy as np
 import pytest
 
@@ -185,6 +187,25 @@ def test_stateful_forecaster_update_advances_only_the_new_rows():
     c = LSTMForecaster(horizon=2, stateful=True, tbptt=20, max_epochs=2, hidden_size=4).fit(y.iloc[:200])
     with pytest.raises(ValueError, match="must continue the data"):
         c.update(y.iloc[210:300])  # rows 200..209 missing: the state cannot skip them
+
+
+def test_stateful_historical_forecasts_equal_update_then_predict():
+    import pandas as pd
+
+    from tsgate import GRUForecaster
+    from tsgate.errors import ParameterError
+
+    idx = pd.date_range("2020-01-01", periods=300, freq="h")
+    y = pd.Series(np.sin(np.arange(300) / 5.0) + 0.1 * np.arange(300) / 300, index=idx, name="y")
+    fc = GRUForecaster(horizon=3, stateful=True, tbptt=20, max_epochs=2, hidden_size=4, n_models=2).fit(y.iloc[:200])
+    hf = fc.historical_forecasts(y, stride=7)  # origins from the fitted cutoff on, every 7th
+    assert list(hf["step"][:3]) == [1, 2, 3] and hf["cutoff"].iloc[0] == idx[199]
+    for cutoff, g in list(hf.groupby("cutoff"))[::4]:
+        ref = copy.deepcopy(fc).update(y.loc[:cutoff]).predict()
+        assert np.allclose(g["forecast"].to_numpy(), ref["y"].to_numpy(), rtol=1e-5, atol=1e-6), cutoff
+    assert np.array_equal(hf["y"].to_numpy(), y.reindex(hf["ds"]).to_numpy())
+    with pytest.raises(ParameterError, match="retrain"):
+        fc.historical_forecasts(y, retrain=True)
 
 
 @pytest.mark.parametrize("cell,n_static,n_ids,layers", [("lstm", 2, 0, 1), ("gru", 0, 3, 2), ("lstm", 2, 3, 2),

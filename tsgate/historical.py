@@ -11,7 +11,10 @@ to the next refit in the same batched way.
 
 Origins lie on the union of the series' time steps; an origin of a series is
 a time at which it has at least ``lookback_`` rows and all ``horizon`` rows
-after it (Darts' ``overlap_end=False``).
+after it (Darts' ``overlap_end=False``). A stateful model reads each series
+of the data once from a cold state at its first row, as ``fit`` does: its
+output after row p is the forecast that ``update`` up to p and ``predict``
+give.
 """
 
 import copy
@@ -22,11 +25,13 @@ import pandas as pd
 from sklearn.base import clone
 from sklearn.utils.validation import check_is_fitted
 
+from . import frames
 from .metrics import error_terms
 from .errors import DataError, ParameterError
 from .errors import name as pname
 from .panel import timeline, truncate
 from .params import positive_int
+from .stateful import step_predictions
 from .windows import WindowSource, check_positive, series_rows
 
 METRICS = ("MAE", "RMSE", "sMAPE", "MASE")
@@ -103,9 +108,9 @@ class HistoricalMixin:
         stride = positive_int(stride, "stride")
         if not isinstance(retrain, (bool, np.bool_)) and not (isinstance(retrain, numbers.Integral) and retrain >= 1):
             raise ParameterError(f"{pname('retrain')} must be True, False or a positive int, got {retrain!r}")
-        if getattr(self, "stateful", False):
-            raise ParameterError(f"historical_forecasts needs {pname('stateful', False)}: a stateful model "
-                                 "forecasts from the state after its whole history (use update and predict)")
+        if getattr(self, "stateful", False) and retrain is not False:
+            raise ParameterError(f"historical_forecasts of a {pname('stateful', True)} model takes "
+                                 f"{pname('retrain', False)}")
         H = self.horizon_ if horizon is None else positive_int(horizon, "horizon")
         if H > self.horizon_ and self.strategy == "direct":
             raise ParameterError(f"{pname('horizon', H)} exceeds the fitted horizon ({self.horizon_})")
@@ -123,6 +128,8 @@ class HistoricalMixin:
 
     def _batched(self, panel, times, H):
         """Forecasts of every (series, origin in ``times``) of ``panel`` from this model."""
+        if getattr(self, "stateful", False):
+            return self._stateful_passes(panel, times, H)
         if self.strategy != "direct":
             return self._looped(panel, times, H)
         chosen = self._known_series(panel)
@@ -149,6 +156,22 @@ class HistoricalMixin:
         snum = src.series
         pred = scaled * sc.t_scale[np.asarray(ks)[snum]][:, None] + sc.t_loc[np.asarray(ks)[snum]][:, None]
         return _long_table(self, chosen, pos_list, pred, H)
+
+    def _stateful_passes(self, panel, times, H):
+        """Stateful models: one pass over each series' rows from a cold state
+        gives the forecast after every row (median over members)."""
+        chosen, sc, P = self._known_series(panel), self.scaling_, len(self.past_covariates_)
+        pos_list, preds = [], []
+        for s in chosen:
+            k, pos = self._positions([s.id])[0], self._origins(s, times, H)
+            z = (s.y - sc.t_loc[k]) / sc.t_scale[k]  # (n,)
+            cal = frames.calendar(s.index, self.freq_) if self.calendar_features else np.zeros((len(z), 0))
+            rows = np.concatenate([z[:, None], (s.past - sc.c_loc[:P]) / sc.c_scale[:P], cal], axis=1)  # (n, D)
+            step = np.median([step_predictions(m, rows) for m in self.models_], axis=0)[pos, :H]  # (n_pos, H)
+            base = z[pos, None] if self.window_norm_ == "last" else 0.0
+            preds.append((step + base) * sc.t_scale[k] + sc.t_loc[k])
+            pos_list.append(pos)
+        return _long_table(self, chosen, pos_list, np.concatenate(preds) if preds else np.zeros((0, H)), H)
 
     def _known_series(self, panel):
         """The series of ``panel`` this model was fit on (others get no forecasts)."""
