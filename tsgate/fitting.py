@@ -279,12 +279,11 @@ class FitMixin:
                   for y in ys]
         if min(starts) < 2:
             raise DataError(f"the series is too short: {min(len(y) for y in ys)} rows for {pname('horizon')} {H}")
-        spec = self._model_spec(rows[0].shape[1], H, 0)
-        spec.update(n_ar=0, segment_length=1, per_step=True, chrono_max=max(3, self.tbptt_depth or self.tbptt))
+        spec = self._stateful_spec(rows[0].shape[1], H)
         settings = dict(tbptt=self.tbptt, depth=self.tbptt_depth, streams=self.batch_size, loss=self.loss,
-                        learning_rate=self.learning_rate, optimizer=self.optimizer, weight_decay=self.weight_decay, clip_norm=self.clip_norm,
-                        max_epochs=self.max_epochs, early_stopping=self.early_stopping, patience=self.patience,
-                        time_budget=self.time_budget)
+                        learning_rate=self.learning_rate, optimizer=self.optimizer, weight_decay=self.weight_decay,
+                        clip_norm=self.clip_norm, max_epochs=self.max_epochs, early_stopping=self.early_stopping,
+                        patience=self.patience, time_budget=self.time_budget)
         seed = seed_from(self.random_state)
         self.models_, self.histories_ = [], []
         for k in range(self.n_models):
@@ -295,6 +294,13 @@ class FitMixin:
         self.model_, self.history_ = self.models_[0], self.histories_[0]
         self.states_ = [[warm(m, X) for X in rows] for m in self.models_]  # per member, per series
         self._calibrate_stateful(ys, rows, targets, starts)
+
+    def _stateful_spec(self, input_size, n_outputs):
+        """The per-step :class:`tsgate.model.SequenceModel` arguments of stateful
+        training (chrono's T_max: the steps a gradient reaches back)."""
+        spec = self._model_spec(input_size, n_outputs, 0)
+        spec.update(n_ar=0, segment_length=1, per_step=True, chrono_max=max(3, self.tbptt_depth or self.tbptt))
+        return spec
 
     def _stateful_rows(self, ys, ps, cals):
         """Per series: inputs (n, D) [scaled target, past covariates, calendar] and step targets (n, H)."""

@@ -86,8 +86,9 @@ class _RecurrentForecaster(FitMixin, ForecastMixin, HistoricalMixin, PanelIOMixi
                  window_norm="auto", seasonal_periods=None, ar_window="auto", segment_length="auto",
                  init="chrono", n_models=1, n_jobs=None, refit=True, fork=False, stateful=False, tbptt=100,
                  tbptt_depth=None, target=None, time_col=None, id_col=None, future_covariates=None,
-                 calendar_features=False, fill=None, min_length=None, on_short="raise", stride=1, max_windows_per_series=None, id_embedding=None,
-                 train_highway=True, max_windows=10_000, time_budget=None, random_state=0, device="cpu", verbose=0):
+                 calendar_features=False, fill=None, min_length=None, on_short="raise", stride=1,
+                 max_windows_per_series=None, id_embedding=None, train_highway=True, max_windows=10_000,
+                 time_budget=None, random_state=0, device="cpu", verbose=0):
         self.lookback = lookback
         self.horizon = horizon
         self.hidden_size = hidden_size

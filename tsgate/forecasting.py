@@ -280,6 +280,14 @@ class ForecastMixin:
         self.cutoff_ = self.cutoffs_[0]
         return self
 
+    def _step_rows(self, k, y, past, index):
+        """Stateful models' inputs (n, D) from rows of series k: [scaled target,
+        scaled past covariates, calendar], as in training."""
+        sc, P = self.scaling_, len(self.past_covariates_)
+        cal = frames.calendar(index, self.freq_) if self.calendar_features else np.zeros((len(y), 0))
+        return np.concatenate([((y - sc.t_loc[k]) / sc.t_scale[k])[:, None], (past - sc.c_loc[:P]) / sc.c_scale[:P],
+                               cal], axis=1)
+
     def _advance_state(self, k, series):
         """Stateful models: read series k's rows after its cutoff into its carried states."""
         new = series.index > self.cutoffs_[k]
@@ -289,11 +297,7 @@ class ForecastMixin:
         if series.index[new][0] != expected:
             raise DataError(f"{pname('X')} must continue the data the state has read: the next row of series "
                             f"{series.id!r} is {frames.when(expected)}, got {frames.when(series.index[new][0])}")
-        sc, P = self.scaling_, len(self.past_covariates_)
-        z = (series.y[new] - sc.t_loc[k]) / sc.t_scale[k]
-        past = (series.past[new] - sc.c_loc[:P]) / sc.c_scale[:P]
-        cal = frames.calendar(series.index[new], self.freq_) if self.calendar_features else np.zeros((new.sum(), 0))
-        rows = np.concatenate([z[:, None], past, cal], axis=1)
+        rows = self._step_rows(k, series.y[new], series.past[new], series.index[new])
         for m, states in zip(self.models_, self.states_):
             states[k] = stateful.warm(m, rows, states[k])
 

@@ -25,7 +25,6 @@ import pandas as pd
 from sklearn.base import clone
 from sklearn.utils.validation import check_is_fitted
 
-from . import frames
 from .metrics import error_terms
 from .errors import DataError, ParameterError
 from .errors import name as pname
@@ -160,15 +159,13 @@ class HistoricalMixin:
     def _stateful_passes(self, panel, times, H):
         """Stateful models: one pass over each series' rows from a cold state
         gives the forecast after every row (median over members)."""
-        chosen, sc, P = self._known_series(panel), self.scaling_, len(self.past_covariates_)
+        chosen, sc = self._known_series(panel), self.scaling_
         pos_list, preds = [], []
         for s in chosen:
             k, pos = self._positions([s.id])[0], self._origins(s, times, H)
-            z = (s.y - sc.t_loc[k]) / sc.t_scale[k]  # (n,)
-            cal = frames.calendar(s.index, self.freq_) if self.calendar_features else np.zeros((len(z), 0))
-            rows = np.concatenate([z[:, None], (s.past - sc.c_loc[:P]) / sc.c_scale[:P], cal], axis=1)  # (n, D)
+            rows = self._step_rows(k, s.y, s.past, s.index)  # (n, D); column 0: the scaled target
             step = np.median([step_predictions(m, rows) for m in self.models_], axis=0)[pos, :H]  # (n_pos, H)
-            base = z[pos, None] if self.window_norm_ == "last" else 0.0
+            base = rows[pos, :1] if self.window_norm_ == "last" else 0.0
             preds.append((step + base) * sc.t_scale[k] + sc.t_loc[k])
             pos_list.append(pos)
         return _long_table(self, chosen, pos_list, np.concatenate(preds) if preds else np.zeros((0, H)), H)

@@ -126,9 +126,10 @@ def restore(cls, meta, arrays, device="cpu"):
     est.static_columns_ = list(meta.get("static_columns", []))
     est.static_ = arrays.get("static_", np.zeros((len(est.ids_), 0)))
     m = meta["model"]
-    spec = est._model_spec(m["input_size"], m["n_outputs"], m["n_extra"])
     if est.stateful:
-        spec.update(n_ar=0, segment_length=1, per_step=True, chrono_max=max(3, est.tbptt_depth or est.tbptt))
+        spec = est._stateful_spec(m["input_size"], m["n_outputs"])
+    else:
+        spec = est._model_spec(m["input_size"], m["n_outputs"], m["n_extra"])
     est.models_ = []
     for k in range(st["n_models"]):
         flat = arrays["params_flat" if k == 0 else f"params_flat_{k}"]

@@ -117,7 +117,7 @@ def train_stateful(model, rows, targets, val_starts, *, tbptt, streams, depth=No
                 k = min(tbptt, span)
                 length = max(k, span - span // 4)  # long runs, as forecasting warms over the whole history
                 starts = _chunks(rng, span, max(1, min(streams, span // k)), length, k)  # (C, B)
-                back = -(-(max(depth or k, k) - k) // k)  # earlier chunks each update runs through again
+                back = math.ceil(((depth or k) - k) / k)  # earlier chunks each update runs through again
                 saved = [None]  # saved[j]: the state at the start of chunk j (None: cold)
                 for c in range(len(starts)):
                     Xc, Yc, state = _chunk_batch(X, Y, starts, c, back, k, saved)
@@ -134,8 +134,8 @@ def train_stateful(model, rows, targets, val_starts, *, tbptt, streams, depth=No
                                     0.9, weight_decay)
                     h, cst = model.last_state
                     saved.append((h.copy(), None if cst is None else cst.copy()))  # carried to chunk c + 1
-                    if len(saved) > back + 2:
-                        saved[len(saved) - back - 3] = None  # no update starts from it again
+                    if c >= back:
+                        saved[c - back] = None  # update c + 1 starts from chunk c + 1 - back
                     losses.append(value)
             val = evaluate(model, rows, targets, val_starts, tau, code, delta) if have_val else float("nan")
             history["loss"].append(float(np.mean(losses)) if losses else float("nan"))
