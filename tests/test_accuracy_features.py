@@ -114,6 +114,47 @@ def test_highway_start_is_the_mean_of_the_candidates_near_the_best():
     assert np.array_equal(again.views["head_weight"], model.views["head_weight"])
 
 
+def test_linear_start_is_chosen_on_the_mean_over_validation_blocks(monkeypatch):
+    # Candidate 'a' is best on the latest block only, 'b' on average over the
+    # three: the start is 'b', and the norm's error is b's mean.
+    import tsgate.fitting as fitting
+
+    def folds(self, *args):
+        table = [{"a": 1.0, "b": 1.5}, {"a": 3.0, "b": 1.0}, {"a": 3.0, "b": 1.0}]
+        options = {"a": np.zeros((2, 1)), "b": np.ones((2, 1))}
+        return [(options, lambda W, t=t: t["b" if W[0, 0] else "a"]) for t in table]
+
+    monkeypatch.setattr(fitting.FitMixin, "_selection_folds", folds)
+    fc = LSTMForecaster(horizon=2)
+    fc.seasonal_period_, fc._starts = 1, {}
+    assert np.isclose(fc._linear_error(None, None, None, None, "last"), 3.5 / 3)
+    assert fc._starts["last"] == "b"
+
+
+def test_linear_start_blocks_fit_ar_and_holt_winters_before_each_block(monkeypatch):
+    # 120 monthly rows, horizon 6, lookback 24: 91 windows, the last 18
+    # validate (origins at rows 96-113). Block 1 is the validation tail of the
+    # first 102 rows (15 windows, origins 81-95), block 2 that of the first 84
+    # (11, origins 67-77). Each block's AR and Holt-Winters see the rows up to
+    # its first validation origin (97, 82, 68 rows), the refit's all but the
+    # horizon's (114): no block's candidates saw its targets.
+    import tsgate.fitting as fitting
+    from tsgate.ets import HoltWinters
+
+    seen = []
+
+    class Spy(HoltWinters):
+        def fit(self, parts):
+            seen.append(len(parts[0]))
+            return super().fit(parts)
+
+    monkeypatch.setattr(fitting, "HoltWinters", Spy)
+    t = np.arange(120)
+    y = pd.Series(10 + np.sin(2 * np.pi * t / 12) + 0.01 * t, index=pd.date_range("2000-01-01", periods=120, freq="MS"))
+    fc = LSTMForecaster(horizon=6, max_epochs=1, window_norm="last").fit(y)
+    assert fc.lookback_ == 24 and sorted(seen) == [68, 82, 97, 114]
+
+
 def test_ensemble_median_of_identical_members_is_one_member_and_seeds_differ():
     model = SequenceModel("gru", 2, 4, n_outputs=3, random_state=0)
     X = np.random.default_rng(0).standard_normal((5, 6, 2)).astype(np.float32)

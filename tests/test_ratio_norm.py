@@ -61,7 +61,7 @@ def test_ratio_beats_differences_where_the_swing_grows():
         fc = LSTMForecaster(window_norm=norm, **kw).fit(train)
         mae[norm] = np.mean(np.abs(fc.predict().iloc[:, 0].to_numpy() - test))
     floor = np.mean(0.003 * np.sqrt(2 / np.pi) * test)  # E|noise| of the multiplicative noise
-    assert mae["seasonal_ratio"] < 1.2 * floor and mae["seasonal_ratio"] < 0.75 * mae["seasonal"], (mae, floor)
+    assert mae["seasonal_ratio"] < 1.2 * floor and mae["seasonal_ratio"] < 0.8 * mae["seasonal"], (mae, floor)
     auto = LSTMForecaster(**kw).fit(train)  # here 'last' with an AR start validates best; near the ratio
     assert np.mean(np.abs(auto.predict().iloc[:, 0].to_numpy() - test)) < 1.25 * mae["seasonal_ratio"]
 

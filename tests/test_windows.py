@@ -31,18 +31,23 @@ def test_gathered_windows_equal_the_materialised_reference(norm):
     z, past, known = rng.standard_normal((n, S)), rng.standard_normal((n, 2)), rng.standard_normal((n, 1))
     w = make_windows(z, past, known, L, H, H, validation_fraction=0.25, min_val=1, norm_period=int(norm == "last"))
     N = n - L - H + 1
-    n_val = round(N * 0.25)
-    assert w.train.n == S * (N - n_val) and w.val.n == S * n_val
+    n_val, n_gap = round(N * 0.25), H - 1  # the gap: windows whose targets reach the validation targets
+    n_tr = N - n_val - n_gap
+    assert w.train.n == S * n_tr and w.gap.n == S * n_gap and w.val.n == S * n_val
+    assert w.everything().n == S * N
     for s in range(S):
         X, Y, E = _materialised(z[:, s], past, known, L, H, H, norm)
         tr = np.flatnonzero(w.train.series == s)
         Xb, Yb, Eb = w.train.batch(tr)
         assert Xb.dtype == np.float32 and Yb.dtype == np.float32
-        assert np.array_equal(Xb, X[:N - n_val].astype(np.float32))
-        assert np.array_equal(Yb, Y[:N - n_val].astype(np.float32))
-        assert np.array_equal(Eb, E[:N - n_val].astype(np.float32))
+        assert np.array_equal(Xb, X[:n_tr].astype(np.float32))
+        assert np.array_equal(Yb, Y[:n_tr].astype(np.float32))
+        assert np.array_equal(Eb, E[:n_tr].astype(np.float32))
+        assert np.array_equal(w.gap.batch(np.flatnonzero(w.gap.series == s))[0], X[n_tr:N - n_val].astype(np.float32))
         va = np.flatnonzero(w.val.series == s)
         assert np.array_equal(w.val.batch(va)[0], X[N - n_val:].astype(np.float32))
+        last_train_target, first_val_target = w.train.ends[tr].max() + H, w.val.ends[va].min() + 1
+        assert last_train_target < first_val_target  # no validation target was trained on
 
 
 def test_windows_store_the_series_not_every_window():

@@ -60,19 +60,19 @@ def _start(model, data, val, hw, warm, freeze, choose=None):
     return start, bool(freeze and start is not None)
 
 
-def _member(spec, seed, data, val, settings, highway, refit, warm=None, freeze=False):
+def _member(spec, seed, data, val, settings, highway, refit, warm=None, freeze=False, choose=None, gap=None):
     """(final model, history, selection model): selection on ``val``, then,
     with ``refit``, the same recipe once more on all windows (see fit_members)."""
     hw = {k: v for k, v in (highway or {}).items() if not k.endswith(REFIT)}
     refit_hw = {k[:-len(REFIT)]: v for k, v in (highway or {}).items() if k.endswith(REFIT)}
     model = SequenceModel(**spec, random_state=seed)
-    start, frozen = _start(model, data, val, hw, warm, freeze)
+    start, frozen = _start(model, data, val, hw, warm, freeze, choose)
     history = train(model, data, X_val=val, **dict(settings, random_state=seed))
     history["highway_start"], history["highway_frozen"] = start, frozen
     if not (refit and val is not None and val.n):
         return model, history, model
     final = SequenceModel(**spec, random_state=seed)
-    everything = data.union(val)
+    everything = (data if gap is None else data.union(gap)).union(val)
     _start(final, everything, None, dict(hw, **refit_hw) if hw else None, warm, frozen, choose=start)
     epochs = history["best_epoch"]  # 0: the linear start was best on validation
     if epochs:
@@ -83,7 +83,7 @@ def _member(spec, seed, data, val, settings, highway, refit, warm=None, freeze=F
 
 
 def fit_members(spec, data, val, settings, n_models, seed, n_jobs=None, highway=None, refit=False, warm=None,
-                freeze=False):
+                freeze=False, choose=None, gap=None):
     """Train ``n_models`` models from ``spec`` (SequenceModel arguments).
 
     Each member chooses its highway start and its number of epochs on the
@@ -99,15 +99,20 @@ def fit_members(spec, data, val, settings, n_models, seed, n_jobs=None, highway=
     member, weights of a previous fit to start from instead (a warm start).
     ``freeze``: keep the linear start fixed while training (the network
     learns its residual); 'auto': when it beats the trivial forecast on
-    validation; a list: per member (a warm start keeps its model's choice)."""
+    validation; a list: per member (a warm start keeps its model's choice).
+    ``choose``: the name of the linear start (chosen on several validation
+    blocks by the forecaster); None: the one that validates best on ``val``.
+    ``gap``: windows in neither ``data`` nor ``val`` (their targets overlap the
+    validation targets) that the refit adds."""
     seeds = [None if seed is None else seed + k for k in range(n_models)]
     warm = list(warm or []) + [None] * n_models
     freeze = list(freeze) if isinstance(freeze, (list, tuple)) else [freeze] * n_models
     if n_jobs in (None, 1) or n_models == 1:
-        out = [_member(spec, s, data, val, settings, highway, refit, w, f) for s, w, f in zip(seeds, warm, freeze)]
+        out = [_member(spec, s, data, val, settings, highway, refit, w, f, choose, gap)
+               for s, w, f in zip(seeds, warm, freeze)]
     else:
         quiet = dict(settings, callback=None)  # a callback would run in the worker, not here
-        out = parallel_map(_member, [(spec, s, data, val, quiet, highway, refit, w, f)
+        out = parallel_map(_member, [(spec, s, data, val, quiet, highway, refit, w, f, choose, gap)
                                      for s, w, f in zip(seeds, warm, freeze)], n_jobs)
     return [m for m, _, _ in out], [h for _, h, _ in out], [s for _, _, s in out]
 

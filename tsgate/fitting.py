@@ -19,7 +19,7 @@ from .elementmath import TrainingDivergedError
 from .errors import DataError, ParameterError
 from .errors import name as pname
 from .ets import HoltWinters
-from .highway import REFIT, baseline_candidates, chosen, linear_options, scaled_mse, start_error
+from .highway import REFIT, _weights, baseline_candidates, chosen, linear_options, mse_function
 from .seasonality import detect_periods, main_period
 from .training import _quantile_levels as _levels, evaluate, zero_prediction_loss
 from .model import SequenceModel
@@ -27,7 +27,7 @@ from .panel import to_panel
 from .params import seed_from
 from .static import encode_static
 from .stateful import step_predictions, step_targets, train_stateful, warm
-from .windows import Scaling, check_scaled, make_windows, spread_sample
+from .windows import Scaling, check_scaled, make_windows, spread_sample, validation_counts
 
 
 def model_seed(seed, k):
@@ -164,6 +164,7 @@ class FitMixin:
     def _choose_norm(self, ys, ps, fs, cals):
         """The window normalisation; 'auto' by the linear start's validation error."""
         self._start_fits = {}  # AR and Holt-Winters fits of this fit (_highway_start)
+        self._starts = {}  # the linear start chosen under each norm (_linear_error)
         m = self.seasonal_period_
         if self.window_norm in ("seasonal", "seasonal_ratio") and self.lookback_ < m:
             raise ParameterError(f"{pname('window_norm', self.window_norm)} needs a lookback of at least the "
@@ -174,23 +175,50 @@ class FitMixin:
                                  f"{self.ids_[nonpositive[0]]!r} has values <= 0; use 'seasonal'")
         error = (lambda norm: self._linear_error(ys, ps, fs, cals, norm)) if self._validates() else None
         norm = None if self.fork else recipe.choose_norm(self.window_norm, m, self.lookback_, error, not nonpositive)
+        if error is not None and norm not in self._starts and self.ar_window_:
+            error(norm)  # the start of a given norm, chosen on the same blocks
         self.window_norm_, self.norm_period_ = norm, recipe.norm_period(norm, m)
         self.level_ = self.norm_period_ > 0
+        self._start_choice = self._starts.pop(norm, None)
 
     def _linear_error(self, ys, ps, fs, cals, norm):
         """Validation MSE of the linear start under ``norm`` (for window_norm='auto'),
-        in scaled units whatever the norm."""
+        in scaled units whatever the norm, averaged over the validation blocks of
+        :meth:`_selection_folds`; the start it names (:func:`tsgate.highway.chosen`
+        on each candidate's mean over the blocks) is kept (``self._starts[norm]``)
+        for the members to take."""
         self.window_norm_, self.norm_period_ = norm, recipe.norm_period(norm, self.seasonal_period_)
         self.level_ = self.norm_period_ > 0
-        windows = self._windows(ys, ps, fs, cals)
-        n_in, n_out, n_extra = self._sizes(windows.train)
-        shape = SimpleNamespace(n_extra=n_extra, n_head_extra=n_extra - bool(self.id_embedding), n_ar=self.ar_window_,
-                                n_outputs=n_out)
-        hw = self._highway_start(ys, windows, refit=False)
-        options, errors, _ = linear_options(shape, windows.train, windows.val, baseline_candidates(shape, **hw))
-        if windows.val.shift is None:
-            return start_error(errors)
-        return scaled_mse(shape, windows.val, options[chosen(errors)])
+        folds = self._selection_folds(ys, ps, fs, cals)
+        names = [k for k in folds[0][0] if all(k in options for options, _ in folds)]  # in a fixed order
+        errors = {k: float(np.mean([mse(options[k]) for options, mse in folds])) for k in names}
+        name = self._starts[norm] = chosen(errors)
+        return float(np.mean([mse(_weights(options, name)) for options, mse in folds]))
+
+    def _selection_folds(self, ys, ps, fs, cals):
+        """Per validation block, newest first: (the candidate starts fit on the
+        windows before it, W -> their MSE there in scaled units). Block 0 is the
+        fit's validation tail; block b is that of the series without their
+        last b tails' worth of rows, with the AR and Holt-Winters candidates
+        fit before it too: a rolling origin, honest for every candidate. At
+        most :data:`tsgate.recipe.SELECTION_BLOCKS`; they stop where a series
+        would get too short."""
+        steps_out = self.horizon_ if self.strategy == "direct" else 1
+        n_val = validation_counts([len(y) for y in ys], self.lookback_, steps_out, self.validation_fraction, 1)
+        folds = []
+        for b in range(recipe.SELECTION_BLOCKS):
+            cut = [len(y) - b * k for y, k in zip(ys, n_val)]
+            if b and min(cut) < self.lookback_ + self.horizon_ + 4:
+                break
+            part = lambda xs: [x[:c] for x, c in zip(xs, cut)]  # noqa: E731
+            windows = self._windows(part(ys), part(ps), part(fs), part(cals))
+            n_extra = self._sizes(windows.train)[2]
+            shape = SimpleNamespace(n_extra=n_extra, n_head_extra=n_extra - bool(self.id_embedding),
+                                    n_ar=self.ar_window_, n_outputs=self._sizes(windows.train)[1])
+            hw = self._highway_start(part(ys), windows, refit=False)
+            options, _, _ = linear_options(shape, windows.train, windows.val, baseline_candidates(shape, **hw))
+            folds.append((options, mse_function(shape, windows.val)))
+        return folds
 
     def _shift(self, ks):
         """The windows' ``shift`` of the series ``ks`` (:class:`tsgate.windows.WindowSource`):

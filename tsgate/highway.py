@@ -12,7 +12,12 @@ one start. Combining the near-best instead of taking the best is the
 classical remedy for a choice made on a short validation tail (Bates &
 Granger 1969; the "forecast combination puzzle"): on the accuracy benchmark
 the best single candidate on validation was often far from the best on the
-hold-out. The rows that read the recurrent state start at zero.
+hold-out. The forecasters judge the candidates on more than one block
+(:meth:`tsgate.fitting.FitMixin._selection_folds`: the validation tail and
+the tails of the series cut back by one and two tails, every candidate
+refit before each block) and pass the start's name as ``choose``. The
+validation windows' targets are never training targets (the purged gap of
+:func:`tsgate.windows.make_windows`). The rows that read the recurrent state start at zero.
 Training then starts from that linear forecaster of the model family and
 the recurrent part learns what it misses; early stopping may keep the start
 itself (epoch 0).
@@ -112,12 +117,13 @@ def baseline_candidates(model, norm_period, period, ar, level, repeat=1, ets=Non
     return out
 
 
-def linear_options(model, data, val=None, candidates=None):
+def linear_options(model, data, val=None, candidates=None, choose=None):
     """Every starting point (name -> weights (P+1, M)) and, with validation
     windows, its validation MSE (name -> float; the residual is the error of
     the scaled target, whatever the normalisation), the combination
-    (:func:`combination`) included, and that of the zero output (the
-    normalisation's trivial forecast; None without validation windows)."""
+    (:func:`combination`) and the start named ``choose`` included, and that
+    of the zero output (the normalisation's trivial forecast; None without
+    validation windows)."""
     G, C, _, _ = _normal_equations(model, data)
     options = {f"ridge({p:g})": _solve(G, C, p) for p in PENALTIES}
     options.update(candidates or {})
@@ -126,11 +132,22 @@ def linear_options(model, data, val=None, candidates=None):
         Gv, Cv, yy, n = _normal_equations(model, val)
         mse = lambda W: float((np.sum(W * (Gv @ W)) - 2 * np.sum(W * Cv) + yy) / n)  # noqa: E731
         errors, zero = {k: mse(W) for k, W in options.items()}, yy / n
-        name = chosen(errors)
-        if name not in options:
+        for name in dict.fromkeys([chosen(errors), choose or chosen(errors)]):
+            if name in options:
+                continue
             options[name] = _weights(options, name)
             errors[name] = mse(options[name])
     return options, errors, zero
+
+
+def mse_function(model, val):
+    """W -> the validation MSE of the start ``W`` (P+1, M) on ``val`` in
+    scaled units: the normal equations' quadratic form, or with ratio windows
+    :func:`scaled_mse`."""
+    if val.shift is not None:
+        return lambda W: scaled_mse(model, val, W)
+    Gv, Cv, yy, n = _normal_equations(model, val)
+    return lambda W: float((np.sum(W * (Gv @ W)) - 2 * np.sum(W * Cv) + yy) / n)
 
 
 def scaled_mse(model, val, W, batch_size=4096):
@@ -180,7 +197,7 @@ def fit_highway(model, data, val=None, candidates=None, choose=None):
     value or season; else None): below 1, the start is a forecaster."""
     if not (model.n_ar or model.n_head_extra):
         return None, None
-    options, errors, zero = linear_options(model, data, val, candidates)
+    options, errors, zero = linear_options(model, data, val, candidates, choose)
     best = choose or (chosen(errors) if errors else "ridge(0.001)")
     gain = errors[best] / max(zero, 1e-300) if best in errors else None
     W = _weights(options, best)  # (P+1, M)

@@ -46,6 +46,10 @@ def choose_segment(lookback, periods, given="auto", cap=None):
     return w, rounded
 
 
+#: The linear start is chosen on this many validation blocks: the validation
+#: tail and the blocks before it, each candidate refit before each block.
+SELECTION_BLOCKS = 3
+
 #: What window_norm='auto' chooses from, with a season (the ratio only for positive series).
 AUTO_NORMS = ("last", "seasonal", "seasonal_ratio")
 

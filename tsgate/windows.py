@@ -238,16 +238,33 @@ def forecast_source(z, past, known, known_future, lookback, horizon, norm_period
 
 @dataclass
 class Windows:
-    """The training and validation windows of a fit (``starts``: each series' first row)."""
+    """The training and validation windows of a fit (``starts``: each series'
+    first row; ``gap``: the windows between the two, whose targets reach into
+    the validation targets: in neither)."""
 
     train: WindowSource
     val: WindowSource
     starts: np.ndarray = None
+    gap: WindowSource = None
+
+    def everything(self):
+        """All windows: training, gap and validation (the refit's)."""
+        return self.train.union(self.gap).union(self.val)
 
 
 def series_rows(z, past, known):
     """(n, 1+P+K) rows of one series: [scaled target, past covariates, known features]."""
     return np.concatenate([z[:, None], past, known], axis=1)
+
+
+def validation_counts(lengths, lookback, horizon, validation_fraction, min_val):
+    """Validation windows per series of :func:`make_windows`: its last
+    ``validation_fraction`` of the windows, at least ``min_val``, at most all but one."""
+    out = []
+    for n in lengths:
+        N = max(n - lookback + 1 - horizon, 0)
+        out.append(max(min(max(int(round(N * validation_fraction)), min_val), N - 1), 0))
+    return out
 
 
 def make_windows(z, past, known, lookback, n_out, horizon, validation_fraction, min_val, norm_period, repeat=1,
@@ -258,7 +275,10 @@ def make_windows(z, past, known, lookback, n_out, horizon, validation_fraction, 
     a 2-D ``z`` (n, S) means S series sharing ``past`` and ``known``. Each
     series gives the windows ending at its rows ``lookback-1 .. n_i-horizon-1``;
     its last ``validation_fraction`` of windows (at least ``min_val``, at
-    most all but one) validate. Training windows are every ``stride``-th, and
+    most all but one) validate. The ``n_out - 1`` windows before those are
+    purged (the gap): their targets would include validation targets, which
+    would make the validation error of anything fit on them optimistic.
+    Training windows are every ``stride``-th of the rest (at least one), and
     at most ``max_per_series`` of them, the most recent. See
     :class:`WindowSource` for ``norm_period``, ``level``, ``fork``, ``context`` and ``shift``.
     """
@@ -268,18 +288,19 @@ def make_windows(z, past, known, lookback, n_out, horizon, validation_fraction, 
     rows = np.concatenate([series_rows(zi, pi, ki) for zi, pi, ki in zip(z, past, known)], axis=0)
     known_rows = np.concatenate(known, axis=0)
     starts = np.concatenate([[0], np.cumsum([len(zi) for zi in z])[:-1]]).astype(np.int64)
-    train_ends, val_ends, train_s, val_s = [], [], [], []
-    for s, zi in enumerate(z):
+    ends = {"train": [], "gap": [], "val": []}
+    counts = validation_counts([len(zi) for zi in z], lookback, horizon, validation_fraction, min_val)
+    for s, (zi, n_val) in enumerate(zip(z, counts)):
         local = np.arange(lookback - 1, len(zi) - horizon)
         N = len(local)
-        n_val = min(max(int(round(N * validation_fraction)), min_val), N - 1)
-        tr = local[:N - n_val][::-1][::stride][::-1]
+        n_gap = min(n_out - 1, N - n_val - 1) if n_val else 0
+        tr = local[:N - n_val - n_gap][::-1][::stride][::-1]
         if max_per_series is not None:
             tr = tr[-max_per_series:]
-        train_ends.append(starts[s] + tr), val_ends.append(starts[s] + local[N - n_val:])
-        train_s.append(np.full(len(tr), s)), val_s.append(np.full(n_val, s))
-    make = lambda e, s: WindowSource(rows, known_rows, np.concatenate(e), np.concatenate(s),  # noqa: E731
-                                     lookback, n_out, horizon, norm_period, repeat, level, fork, context, shift)
-    windows = Windows(make(train_ends, train_s), make(val_ends, val_s))
-    windows.starts = starts
-    return windows
+        ends["train"].append(starts[s] + tr)
+        ends["gap"].append(starts[s] + local[N - n_val - n_gap:N - n_val])
+        ends["val"].append(starts[s] + local[N - n_val:])
+    make = lambda e: WindowSource(rows, known_rows, np.concatenate(e).astype(np.int64),  # noqa: E731
+                                  np.concatenate([np.full(len(x), s) for s, x in enumerate(e)]),
+                                  lookback, n_out, horizon, norm_period, repeat, level, fork, context, shift)
+    return Windows(make(ends["train"]), make(ends["val"]), starts, make(ends["gap"]))
