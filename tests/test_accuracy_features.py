@@ -87,7 +87,7 @@ def test_highway_start_is_the_mean_of_the_candidates_near_the_best():
     # The start averages every candidate within COMBINE_WITHIN of the lowest
     # validation MSE (a mean of linear maps is one linear map); its name lists
     # them, and the refit rebuilds exactly that mean from its name.
-    from tsgate.highway import COMBINE_WITHIN, chosen, combination, fit_highway, linear_options, start_error
+    from tsgate.highway import COMBINE_WITHIN, chosen, combination, fit_highway, linear_options
     from tsgate.windows import make_windows
 
     assert combination({"a": 1.0, "b": 1.2, "c": 1.3}) == "a+b" and COMBINE_WITHIN == 1.25
@@ -106,7 +106,7 @@ def test_highway_start_is_the_mean_of_the_candidates_near_the_best():
     assert not model.views["head_weight"][:-12].any()  # the recurrent rows start closed
     X, Y, E = w.val.batch(np.arange(w.val.n))
     direct = np.mean((np.concatenate([X[:, -12:, 0], np.ones((len(X), 1))], axis=1) @ W - Y) ** 2)
-    assert np.isclose(start_error(errors), direct, rtol=1e-6)
+    assert np.isclose(errors[chosen(errors)], direct, rtol=1e-6)
     assert np.isclose(zero, np.mean(Y ** 2), rtol=1e-6)
     assert np.isclose(gain, direct / np.mean(Y ** 2), rtol=1e-6) and gain < 0.9  # vs the zero output (repeating the last value)
     again = SequenceModel("lstm", 1, 4, n_outputs=3, n_ar=12, random_state=0)

@@ -60,7 +60,7 @@ def _start(model, data, val, hw, warm, freeze, choose=None):
     return start, bool(freeze and start is not None)
 
 
-def _member(spec, seed, data, val, settings, highway, refit, warm=None, freeze=False, choose=None, gap=None):
+def _member(spec, seed, data, val, settings, highway, refit, warm=None, freeze=False, choose=None, everything=None):
     """(final model, history, selection model): selection on ``val``, then,
     with ``refit``, the same recipe once more on all windows (see fit_members)."""
     hw = {k: v for k, v in (highway or {}).items() if not k.endswith(REFIT)}
@@ -72,7 +72,7 @@ def _member(spec, seed, data, val, settings, highway, refit, warm=None, freeze=F
     if not (refit and val is not None and val.n):
         return model, history, model
     final = SequenceModel(**spec, random_state=seed)
-    everything = (data if gap is None else data.union(gap)).union(val)
+    everything = data.union(val) if everything is None else everything
     _start(final, everything, None, dict(hw, **refit_hw) if hw else None, warm, frozen, choose=start)
     epochs = history["best_epoch"]  # 0: the linear start was best on validation
     if epochs:
@@ -83,7 +83,7 @@ def _member(spec, seed, data, val, settings, highway, refit, warm=None, freeze=F
 
 
 def fit_members(spec, data, val, settings, n_models, seed, n_jobs=None, highway=None, refit=False, warm=None,
-                freeze=False, choose=None, gap=None):
+                freeze=False, choose=None, everything=None):
     """Train ``n_models`` models from ``spec`` (SequenceModel arguments).
 
     Each member chooses its highway start and its number of epochs on the
@@ -102,17 +102,17 @@ def fit_members(spec, data, val, settings, n_models, seed, n_jobs=None, highway=
     validation; a list: per member (a warm start keeps its model's choice).
     ``choose``: the name of the linear start (chosen on several validation
     blocks by the forecaster); None: the one that validates best on ``val``.
-    ``gap``: windows in neither ``data`` nor ``val`` (their targets overlap the
-    validation targets) that the refit adds."""
+    ``everything``: the refit's windows (:meth:`tsgate.windows.Windows.everything`:
+    also those in neither ``data`` nor ``val``); None: ``data`` and ``val``."""
     seeds = [None if seed is None else seed + k for k in range(n_models)]
     warm = list(warm or []) + [None] * n_models
     freeze = list(freeze) if isinstance(freeze, (list, tuple)) else [freeze] * n_models
     if n_jobs in (None, 1) or n_models == 1:
-        out = [_member(spec, s, data, val, settings, highway, refit, w, f, choose, gap)
+        out = [_member(spec, s, data, val, settings, highway, refit, w, f, choose, everything)
                for s, w, f in zip(seeds, warm, freeze)]
     else:
         quiet = dict(settings, callback=None)  # a callback would run in the worker, not here
-        out = parallel_map(_member, [(spec, s, data, val, quiet, highway, refit, w, f, choose, gap)
+        out = parallel_map(_member, [(spec, s, data, val, quiet, highway, refit, w, f, choose, everything)
                                      for s, w, f in zip(seeds, warm, freeze)], n_jobs)
     return [m for m, _, _ in out], [h for _, h, _ in out], [s for _, _, s in out]
 

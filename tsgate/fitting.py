@@ -123,16 +123,20 @@ class FitMixin:
         z = [(y - sc.t_loc[k]) / sc.t_scale[k] for k, y in enumerate(ys)]
         covs = [(np.concatenate([p, f], axis=1) - sc.c_loc) / sc.c_scale for p, f in zip(ps, fs)]
         known = [np.concatenate([c[:, P:], cal], axis=1) for c, cal in zip(covs, cals)]
-        steps_out = self.horizon_ if self.strategy == "direct" else 1
+        steps_out, fraction, min_val = self._split()
         self.n_quantiles_ = len(self.quantiles) if (self.loss == "pinball" and self.quantiles) else 1
-        windows = make_windows(z, [c[:, :P] for c in covs], known, self.lookback_, steps_out, steps_out,
-                               self.validation_fraction if self.early_stopping else 0.0, 1 if self._validates() else 0,
-                               self.norm_period_, repeat=self.n_quantiles_, level=self.level_, fork=self.fork,
+        windows = make_windows(z, [c[:, :P] for c in covs], known, self.lookback_, steps_out, steps_out, fraction,
+                               min_val, self.norm_period_, repeat=self.n_quantiles_, level=self.level_, fork=self.fork,
                                stride=self.stride, max_per_series=self.max_windows_per_series,
                                context=self._context_rows(np.arange(len(z))), shift=self._shift(np.arange(len(z))))
         if self.max_windows is not None:  # validation runs every epoch: a quarter of the training sample
             windows.val = spread_sample(windows.val, max(1, self.max_windows // 4))
         return windows
+
+    def _split(self):
+        """(steps each window forecasts, validation fraction, least validation windows) of :meth:`_windows`."""
+        steps_out = self.horizon_ if self.strategy == "direct" else 1
+        return steps_out, self.validation_fraction if self.early_stopping else 0.0, 1 if self._validates() else 0
 
     def _remember_tail(self, ys, ps, fs):
         """Each series' last ``lookback_`` rows: the input of its next forecast."""
@@ -203,8 +207,8 @@ class FitMixin:
         fit before it too: a rolling origin, honest for every candidate. At
         most :data:`tsgate.recipe.SELECTION_BLOCKS`; they stop where a series
         would get too short."""
-        steps_out = self.horizon_ if self.strategy == "direct" else 1
-        n_val = validation_counts([len(y) for y in ys], self.lookback_, steps_out, self.validation_fraction, 1)
+        steps_out, fraction, min_val = self._split()
+        n_val = validation_counts([len(y) for y in ys], self.lookback_, steps_out, fraction, min_val)  # before sampling
         folds = []
         for b in range(recipe.SELECTION_BLOCKS):
             cut = [len(y) - b * k for y, k in zip(ys, n_val)]
@@ -212,9 +216,9 @@ class FitMixin:
                 break
             part = lambda xs: [x[:c] for x, c in zip(xs, cut)]  # noqa: E731
             windows = self._windows(part(ys), part(ps), part(fs), part(cals))
-            n_extra = self._sizes(windows.train)[2]
+            _, n_out, n_extra = self._sizes(windows.train)
             shape = SimpleNamespace(n_extra=n_extra, n_head_extra=n_extra - bool(self.id_embedding),
-                                    n_ar=self.ar_window_, n_outputs=self._sizes(windows.train)[1])
+                                    n_ar=self.ar_window_, n_outputs=n_out)
             hw = self._highway_start(part(ys), windows, refit=False)
             options, _, _ = linear_options(shape, windows.train, windows.val, baseline_candidates(shape, **hw))
             folds.append((options, mse_function(shape, windows.val)))

@@ -184,7 +184,7 @@ class _RecurrentForecaster(FitMixin, ForecastMixin, HistoricalMixin, PanelIOMixi
             self._model_spec(*self._sizes(windows.train)), windows.train, windows.val,
             self._train_settings(windows.val), self.n_models, seed_from(self.random_state), self.n_jobs,
             self._highway_start(ys, windows), refit=self.refit, warm=getattr(self, "_warm_flats", None),
-            freeze=self._freeze(), choose=self._start_choice, gap=windows.gap)
+            freeze=self._freeze(), choose=self._start_choice, everything=windows.everything())
         self.model_, self.history_ = self.models_[0], self.histories_[0]
         self._check_learned(windows, selection)
         self._remember_tail(ys, ps, fs)

@@ -129,15 +129,19 @@ def linear_options(model, data, val=None, candidates=None, choose=None):
     options.update(candidates or {})
     errors, zero = {}, None
     if val is not None and val.n:
-        Gv, Cv, yy, n = _normal_equations(model, val)
-        mse = lambda W: float((np.sum(W * (Gv @ W)) - 2 * np.sum(W * Cv) + yy) / n)  # noqa: E731
-        errors, zero = {k: mse(W) for k, W in options.items()}, yy / n
-        for name in dict.fromkeys([chosen(errors), choose or chosen(errors)]):
-            if name in options:
-                continue
+        mse, zero = _quadratic_mse(model, val)
+        errors = {k: mse(W) for k, W in options.items()}
+        for name in [k for k in dict.fromkeys([chosen(errors), choose]) if k and k not in options]:  # combinations
             options[name] = _weights(options, name)
             errors[name] = mse(options[name])
     return options, errors, zero
+
+
+def _quadratic_mse(model, val):
+    """(W -> the MSE of the start ``W`` (P+1, M) on ``val``'s windows as they
+    are, by the normal equations' quadratic form; that of the zero output)."""
+    Gv, Cv, yy, n = _normal_equations(model, val)
+    return (lambda W: float((np.sum(W * (Gv @ W)) - 2 * np.sum(W * Cv) + yy) / n)), yy / n
 
 
 def mse_function(model, val):
@@ -146,8 +150,7 @@ def mse_function(model, val):
     :func:`scaled_mse`."""
     if val.shift is not None:
         return lambda W: scaled_mse(model, val, W)
-    Gv, Cv, yy, n = _normal_equations(model, val)
-    return lambda W: float((np.sum(W * (Gv @ W)) - 2 * np.sum(W * Cv) + yy) / n)
+    return _quadratic_mse(model, val)[0]
 
 
 def scaled_mse(model, val, W, batch_size=4096):
@@ -174,11 +177,6 @@ def combination(errors, within=COMBINE_WITHIN):
 def chosen(errors):
     """The name of the start :func:`fit_highway` takes, from :func:`linear_options`' errors."""
     return combination({k: e for k, e in errors.items() if JOIN not in k})
-
-
-def start_error(errors):
-    """The validation MSE of that start."""
-    return errors[chosen(errors)]
 
 
 def _weights(options, name):
