@@ -257,10 +257,11 @@ MODEL = [
     click.option("--epochs", type=click.IntRange(min=1), default=200, show_default=True),
     click.option("--future-covariates", help="comma-separated columns known in advance; their future values are "
                                              "the rows after the target's last value"),
-    click.option("--window-norm", type=click.Choice(["auto", "last", "seasonal", "seasonal_ratio", "none"]),
+    click.option("--window-norm", type=click.Choice(["auto", "last", "seasonal", "seasonal_ratio", "ets", "none"]),
                  default="auto", show_default=True,
                  help="windows relative to the last value, to the last season, as ratios to the last season "
-                      "(positive series whose swing grows with the level), or raw; auto: chosen on validation"),
+                      "(positive series whose swing grows with the level), targets relative to a Holt-Winters "
+                      "forecast over the whole history (ets), or raw; auto: chosen on validation"),
     click.option("--calendar", is_flag=True, help="add calendar features (month, weekday, hour...)"),
     click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=0, show_default=True),
     click.option("--quiet", is_flag=True, help="no progress or summary on stderr"),

@@ -185,3 +185,17 @@ def test_progress_goes_to_stderr_only_on_a_terminal(csv, monkeypatch):
     assert lines == [("\r  epoch    3/10  loss 0.5000  val_loss 0.2500", True)]
     monkeypatch.setattr(cli_mod.sys, "stderr", type("NoTTY", (), {"isatty": lambda self: False})())
     assert cli_mod._progress(quiet=False, max_epochs=10) == 0
+
+
+def test_ets_norm_model_moves_its_state_with_newer_data(csv, tmp_path):
+    model = tmp_path / "m.tsgate"
+    df = pd.read_csv(csv)
+    df.iloc[:60].to_csv(tmp_path / "old.csv", index=False)
+    code, _, err = run(["fit", tmp_path / "old.csv", "--save-model", model, "--horizon", 4, "--window-norm", "ets",
+                        *FAST])
+    assert code == 0, err
+    code, out, err = run(["predict", model, "--input", csv])
+    assert code == 0, err
+    rows = out.strip().splitlines()
+    assert rows[1].startswith("2007-01-01") and len(rows) == 5
+    assert abs(float(rows[1].split(",")[1]) - (100 + 72 + 10 * np.sin(0))) < 15  # the series goes on

@@ -74,9 +74,12 @@ def test_auto_compares_the_norms_in_the_same_units():
     from tsgate.model import SequenceModel
     from tsgate.recipe import choose_norm
 
-    err = {"last": 3.0, "seasonal": 2.0, "seasonal_ratio": 1.0}.get
+    err = {"last": 3.0, "seasonal": 2.0, "seasonal_ratio": 1.0, "ets": 2.5}.get
     assert choose_norm("auto", 12, 24, err, positive=True) == "seasonal_ratio"
     assert choose_norm("auto", 12, 24, err, positive=False) == "seasonal"
+    err = {"last": 3.0, "seasonal": 2.0, "seasonal_ratio": 1.5, "ets": 1.0}.get  # Holt-Winters over the history
+    assert choose_norm("auto", 12, 24, err, positive=True) == "ets"
+    assert choose_norm("auto", 12, 24, err, positive=True, direct=False) == "seasonal_ratio"
     assert choose_norm("auto", 12, 6, err, positive=True) == "last"  # the lookback misses the season
     z = np.random.default_rng(4).standard_normal((120, 1))
     model = SequenceModel("lstm", 1, 4, n_outputs=3, n_ar=12, random_state=0)
@@ -125,7 +128,7 @@ def test_ratio_needs_positive_values_and_names_the_series():
     with pytest.raises(ParameterError, match=r"window_norm='seasonal_ratio'.*values <= 0"):
         LSTMForecaster(horizon=6, window_norm="seasonal_ratio", max_epochs=1).fit(bad)
     auto = LSTMForecaster(horizon=6, max_epochs=1).fit(bad)  # 'auto' leaves the ratio out
-    assert auto.window_norm_ in ("last", "seasonal")
+    assert auto.window_norm_ in ("last", "seasonal", "ets")
     fc = LSTMForecaster(horizon=6, window_norm="seasonal_ratio", max_epochs=1).fit(y.iloc[:150])
     later = y.iloc[:160].copy()
     later.iloc[-2] = -1.0

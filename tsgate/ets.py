@@ -67,6 +67,24 @@ def _filter(y, alpha, beta, gamma, phi, level, trend, seasonals, ends, horizon):
     return sse, out
 
 
+@jit
+def _states(y, alpha, beta, gamma, phi, level, trend, seasonals):
+    """The recursion over y (n,): per step t the level, trend and the
+    seasonal written at t (all after the update at t), and the seasonals (m,)
+    after the last step."""
+    s = seasonals.copy()
+    m, n = len(s), len(y)
+    levels, trends, written = np.empty(n), np.empty(n), np.empty(n)
+    for t in range(n):
+        i = t % m
+        e = y[t] - (level + phi * trend + s[i])
+        level = level + phi * trend + alpha * e
+        trend = phi * trend + beta * e
+        s[i] += gamma * e
+        levels[t], trends[t], written[t] = level, trend, s[i]
+    return levels, trends, written, s
+
+
 def _sse(y, alpha, beta, gamma, phi, level, trend, seasonals):
     """Sum of squared one-step errors of the recursion over y (n,)."""
     return _filter(y, alpha, beta, gamma, phi, level, trend, seasonals, np.zeros(0, np.int64), 0)[0]
@@ -151,6 +169,24 @@ class HoltWinters:
         alpha, beta, gamma, phi = self.params_
         return _filter(y, alpha, beta, gamma, phi, float(level), float(trend), np.asarray(s, dtype=np.float64),
                        np.asarray(ends, dtype=np.int64), int(horizon))[1]
+
+    @classmethod
+    def from_params(cls, params, season):
+        """A fitted model from :attr:`params_` and :attr:`season_` (a model file's)."""
+        hw = cls(season)
+        hw.params_, hw.season_ = tuple(float(p) for p in params), int(season)
+        return hw
+
+    def states(self, y):
+        """The run over the whole series ``y`` from its first seasons (period
+        ``season_``; a series shorter than one season starts at its mean with
+        no season): per step the level, trend and seasonal written (n,) each,
+        the seasonals (season_,) after the last step, and those it started from."""
+        y = np.asarray(y, dtype=np.float64)
+        m = self.season_
+        level, trend, s = _initial(y, m) if len(y) >= m else (y.mean(), 0.0, np.zeros(m))
+        s = np.asarray(s, dtype=np.float64)
+        return _states(y, *self.params_, float(level), float(trend), s) + (s,)
 
     def describe(self):
         return f"Holt-Winters (m={self.season_})" if self.season_ > 1 else "Holt (damped trend)"

@@ -18,6 +18,7 @@ from .baselines import AR, validation_mae
 from .elementmath import TrainingDivergedError
 from .errors import DataError, ParameterError
 from .errors import name as pname
+from .esnorm import end_state, row_forecasts
 from .ets import HoltWinters
 from .highway import REFIT, _weights, baseline_candidates, chosen, linear_options, mse_function
 from .seasonality import detect_periods, main_period
@@ -128,10 +129,25 @@ class FitMixin:
         windows = make_windows(z, [c[:, :P] for c in covs], known, self.lookback_, steps_out, steps_out, fraction,
                                min_val, self.norm_period_, repeat=self.n_quantiles_, level=self.level_, fork=self.fork,
                                stride=self.stride, max_per_series=self.max_windows_per_series,
-                               context=self._context_rows(np.arange(len(z))), shift=self._shift(np.arange(len(z))))
+                               context=self._context_rows(np.arange(len(z))), shift=self._shift(np.arange(len(z))),
+                               base=self._es_rows(z))
         if self.max_windows is not None:  # validation runs every epoch: a quarter of the training sample
             windows.val = spread_sample(windows.val, max(1, self.max_windows // 4))
         return windows
+
+    def _es_rows(self, z):
+        """``window_norm='ets'``: the Holt-Winters forecasts from every row of
+        the scaled series ``z`` (:mod:`tsgate.esnorm`), its parameters fit on
+        the rows before the validation tail; kept as ``es_model_`` (the fit's
+        own windows come last). Else None."""
+        self.es_model_ = None
+        if self.window_norm_ != "ets":
+            return None
+        steps_out, fraction, min_val = self._split()
+        n_val = validation_counts([len(x) for x in z], self.lookback_, steps_out, fraction, min_val)
+        firsts = [len(x) - steps_out - k + 1 if k else len(x) - self.horizon_ for x, k in zip(z, n_val)]
+        self.es_model_ = self._start_fit(z, firsts, "ets") or HoltWinters(self.seasonal_period_).fit(z)
+        return row_forecasts(self.es_model_, z)
 
     def _split(self):
         """(steps each window forecasts, validation fraction, least validation windows) of :meth:`_windows`."""
@@ -144,6 +160,10 @@ class FitMixin:
         self.last_targets_ = np.stack([y[-L:] for y in ys], axis=1)  # (L, S)
         self.last_past_ = np.stack([p[-L:] for p in ps])  # (S, L, P)
         self.last_future_ = np.stack([f[-L:] for f in fs])  # (S, L, F)
+        if getattr(self, "es_model_", None) is not None:  # 'ets': each series' state after its whole history
+            sc = self.scaling_
+            self.es_state_ = np.stack([end_state(self.es_model_, (y - sc.t_loc[k]) / sc.t_scale[k])
+                                       for k, y in enumerate(ys)])
         return self
 
     def _choose_lookback(self, ys):
@@ -178,7 +198,8 @@ class FitMixin:
             raise ParameterError(f"{pname('window_norm', 'seasonal_ratio')} divides by past values: series "
                                  f"{self.ids_[nonpositive[0]]!r} has values <= 0; use 'seasonal'")
         error = (lambda norm: self._linear_error(ys, ps, fs, cals, norm)) if self._validates() else None
-        norm = None if self.fork else recipe.choose_norm(self.window_norm, m, self.lookback_, error, not nonpositive)
+        norm = None if self.fork else recipe.choose_norm(self.window_norm, m, self.lookback_, error, not nonpositive,
+                                                         self.strategy == "direct")
         if error is not None and norm not in self._starts and self.ar_window_:
             error(norm)  # the start of a given norm, chosen on the same blocks
         self.window_norm_, self.norm_period_ = norm, recipe.norm_period(norm, m)
@@ -249,25 +270,26 @@ class FitMixin:
         firsts = [len(zi) - self.horizon_ for zi in z]
         for k in np.unique(val.series):
             firsts[k] = int(val.ends[val.series == k].min() - windows.starts[k]) + 1
-        order = min(24, self.ar_window_)  # the highway must hold the AR's lags
-
-        m = self.seasonal_period_
-        fits = self._start_fits  # made by _choose_norm: the norms 'auto' compares share them
-
-        def fit(ends, kind):
-            key = (kind, tuple(ends), order, m)
-            if key not in fits:
-                parts = [zi[:end] for zi, end in zip(z, ends) if end > 10]
-                fits[key] = (AR(order) if kind == "ar" else HoltWinters(m)).fit(parts) if parts and order else None
-            return fits[key]
-
-        out = dict(norm_period=self.norm_period_, period=m, ar=fit(firsts, "ar"), level=self.level_,
-                   repeat=self.n_quantiles_, ets=fit(firsts, "ets"))
+        fit = lambda ends, kind: self._start_fit(z, ends, kind) if self.ar_window_ else None  # noqa: E731
+        out = dict(norm_period=self.norm_period_, period=self.seasonal_period_, ar=fit(firsts, "ar"),
+                   level=self.level_, repeat=self.n_quantiles_, ets=fit(firsts, "ets"),
+                   base=self.window_norm_ == "ets")
         if refit:  # the fit's own call, the last: the shared fits go
             alls = [len(zi) - self.horizon_ for zi in z]
             out.update({"ar" + REFIT: fit(alls, "ar"), "ets" + REFIT: fit(alls, "ets")})
             del self._start_fits
         return out
+
+    def _start_fit(self, z, ends, kind):
+        """An AR(p) by AIC (``kind`` 'ar') or a Holt-Winters ('ets') pooled
+        over the scaled series ``z`` up to their rows ``ends``, shared within
+        a fit (the norms 'auto' compares, the highway, window_norm='ets')."""
+        order, m = min(24, self.ar_window_), self.seasonal_period_  # the highway must hold the AR's lags
+        key = (kind, tuple(ends), order, m)
+        if key not in self._start_fits:
+            parts = [zi[:end] for zi, end in zip(z, ends) if end > 10]
+            self._start_fits[key] = (AR(order) if kind == "ar" else HoltWinters(m)).fit(parts) if parts else None
+        return self._start_fits[key]
 
     def _check_learned(self, windows, models):
         """Raise when training made the validation loss ten times worse than
@@ -285,7 +307,7 @@ class FitMixin:
                     f"training failed: the validation loss went from {start:.4g} (before training) to {last:.4g}; "
                     f"lower {pname('learning_rate')} (now {self.learning_rate:g})")
             if not loss <= 10.0 * naive + 1e-12:
-                what = {"last": "repeating the last value"}.get(
+                what = {"last": "repeating the last value", "ets": "the Holt-Winters forecast"}.get(
                     self.window_norm_, "repeating the last season" if self.window_norm_ else "predicting the mean")
                 raise TrainingDivergedError(
                     f"training failed: the network's {'validation' if windows.val.n else 'training'} loss "
@@ -300,9 +322,9 @@ class FitMixin:
         if self.future_covariates_ or self.loss == "pinball" or self.strategy != "direct":
             raise ParameterError(f"{pname('stateful', True)} needs {pname('strategy', 'direct')}, no "
                                  f"{pname('future_covariates')} and a point loss")
-        if self.window_norm in ("seasonal", "seasonal_ratio"):
+        if self.window_norm in ("seasonal", "seasonal_ratio", "ets"):
             raise ParameterError(f"{pname('stateful', True)} takes {pname('window_norm')} 'last' or None")
-        H = self.horizon_
+        H, self.es_model_ = self.horizon_, None
         self.window_norm_ = None if self.window_norm is None else "last"
         self.norm_period_, self.level_, self.ar_window_ = int(self.window_norm_ == "last"), False, 0
         self.segment_length_, self.lookback_, self.n_quantiles_ = 1, 1, 1

@@ -52,7 +52,7 @@ class _RecurrentForecaster(FitMixin, ForecastMixin, HistoricalMixin, PanelIOMixi
         "quantiles": [ListOf(Interval(numbers.Real, 0, 1, closed="neither")), None],
         "scaler": [StrOptions(SCALERS), None],
         "strategy": [StrOptions({"direct", "recursive"})],
-        "window_norm": [StrOptions({"auto", "last", "seasonal", "seasonal_ratio"}), None],
+        "window_norm": [StrOptions({"auto", "last", "seasonal", "seasonal_ratio", "ets"}), None],
         "seasonal_periods": [ListOf(Interval(_INT, 2, None, closed="left")), None],
         "ar_window": [StrOptions({"auto"}), Interval(_INT, 0, None, closed="left")],
         "segment_length": [StrOptions({"auto"}), Interval(_INT, 1, None, closed="left")],
@@ -292,13 +292,16 @@ class LSTMForecaster(_RecurrentForecaster):
     scaler : 'standard' | 'robust' | 'minmax' | None
         Per series and per covariate; inverted on output.
     strategy : 'direct' | 'recursive'
-    window_norm : 'auto' | 'last' | 'seasonal' | 'seasonal_ratio' | None
+    window_norm : 'auto' | 'last' | 'seasonal' | 'seasonal_ratio' | 'ets' | None
         Express each window, and its targets, relative to its last target
         value ('last'), to the last season's values ('seasonal': the network
-        learns the deviation from seasonal naive, as in ES-RNN) or as ratios
-        to them ('seasonal_ratio', positive series whose seasonal swing grows
-        with the level). 'auto' (default): the one whose linear start has the
-        lowest validation error. With a norm, the window's level enters the head.
+        learns the deviation from seasonal naive), as ratios to them
+        ('seasonal_ratio', positive series whose seasonal swing grows with
+        the level), or the targets relative to a Holt-Winters forecast whose
+        state has run over the whole history ('ets', as in ES-RNN; direct
+        strategy; :mod:`tsgate.esnorm`). 'auto' (default): the one whose
+        linear start has the lowest validation error. With a norm, the
+        window's level enters the head.
     seasonal_periods : list of int or None
         None: detected from the frequency's calendar periods (half-hourly 48
         and 336, hourly 24 and 168, daily 7 and 365, weekly 52, monthly 12,

@@ -15,7 +15,7 @@ import warnings
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-from . import baselines, frames, stateful
+from . import baselines, esnorm, frames, stateful
 from .ensemble import ensemble_forward, ensemble_predict
 from .errors import BaselineWarning, CoverageWarning, DataError, ParameterError
 from .errors import name as pname
@@ -95,8 +95,16 @@ class ForecastMixin:
             padded.append(full)
         z, past = self._tails(ks)
         src = forecast_source(z, past, [self._history_known(j) for j in ks], padded, self.lookback_, H,
-                              self.norm_period_, self.level_, self._context_rows(ks), self._shift(np.asarray(ks)))
+                              self.norm_period_, self.level_, self._context_rows(ks), self._shift(np.asarray(ks)),
+                              self._es_base(ks))
         return self._forward_source(src, horizon, k)
+
+    def _es_base(self, ks):
+        """``window_norm='ets'``: the Holt-Winters forecasts (:mod:`tsgate.esnorm`)
+        from the series ``ks``' end states, which the targets are relative to; else None."""
+        if getattr(self, "es_model_", None) is None:
+            return None
+        return esnorm.FixedForecasts(esnorm.forecast(self.es_model_, self.es_state_[np.asarray(ks)], self.horizon_))
 
     def _forward_source(self, src, horizon, k=None):
         """Scaled forecasts (n, horizon) of every window of ``src`` (offsets
@@ -268,11 +276,11 @@ class ForecastMixin:
         if str(panel.freq) != str(self.freq_):
             raise DataError(f"{pname('X')} has frequency {panel.freq}, the model was fit on {self.freq_}")
         for k, series in zip(self._positions(panel.ids), panel.series):
-            if getattr(self, "stateful", False):
-                self._advance_state(k, series)
             if len(series.y) < self.lookback_:
                 raise DataError(f"{pname('X')} needs at least {self.lookback_} rows (the lookback) of series "
                                 f"{series.id!r}, got {len(series.y)}")
+            if getattr(self, "stateful", False) or getattr(self, "es_model_", None) is not None:
+                self._advance_state(k, series)
             L = self.lookback_
             self.last_targets_[:, k] = series.y[-L:]
             self.last_past_[k], self.last_future_[k] = series.past[-L:], series.future[-L:]
@@ -289,7 +297,8 @@ class ForecastMixin:
                                cal], axis=1)
 
     def _advance_state(self, k, series):
-        """Stateful models: read series k's rows after its cutoff into its carried states."""
+        """Stateful models and window_norm='ets': read series k's rows after its
+        cutoff into its carried states (the network's; Holt-Winters')."""
         new = series.index > self.cutoffs_[k]
         if not new.any():
             return
@@ -297,6 +306,12 @@ class ForecastMixin:
         if series.index[new][0] != expected:
             raise DataError(f"{pname('X')} must continue the data the state has read: the next row of series "
                             f"{series.id!r} is {frames.when(expected)}, got {frames.when(series.index[new][0])}")
+        if getattr(self, "es_model_", None) is not None:
+            sc = self.scaling_
+            z = (series.y[new] - sc.t_loc[k]) / sc.t_scale[k]
+            self.es_state_[k] = esnorm.advance(self.es_model_, self.es_state_[k], z)
+        if not getattr(self, "stateful", False):
+            return
         rows = self._step_rows(k, series.y[new], series.past[new], series.index[new])
         for m, states in zip(self.models_, self.states_):
             states[k] = stateful.warm(m, rows, states[k])

@@ -70,7 +70,7 @@ def _solve(G, C, penalty):
     return np.linalg.solve(G + reg, C)
 
 
-def baseline_candidates(model, norm_period, period, ar, level, repeat=1, ets=None):
+def baseline_candidates(model, norm_period, period, ar, level, repeat=1, ets=None, base=False):
     """Fixed linear forecasters as highway weights (P+1, M), by name.
 
     Design columns: [extra (known features, then the level when ``level``),
@@ -81,8 +81,13 @@ def baseline_candidates(model, norm_period, period, ar, level, repeat=1, ets=Non
     :class:`tsgate.baselines.AR` on the scaled series (or None); ``ets`` a
     fitted :class:`tsgate.ets.HoltWinters` (or None), run over the last
     ``n_ar`` values (its weights sum to one, so the same weights serve
-    either coordinates).
+    either coordinates). With ``base`` (``window_norm='ets'``, targets
+    relative to a Holt-Winters forecast over the whole history) the one
+    candidate is that forecast itself: zero weights.
     """
+    if base:
+        P, M = model.n_head_extra + model.n_ar + 1, model.n_outputs
+        return {"holt_winters_state": np.zeros((P, M))}
     if norm_period not in (0, 1) or not model.n_ar:
         return {}
     P, H = model.n_head_extra + model.n_ar + 1, model.n_outputs // repeat

@@ -14,7 +14,8 @@ a time at which it has at least ``lookback_`` rows and all ``horizon`` rows
 after it (Darts' ``overlap_end=False``). A stateful model reads each series
 of the data once from a cold state at its first row, as ``fit`` does: its
 output after row p is the forecast that ``update`` up to p and ``predict``
-give.
+give. With ``window_norm='ets'`` the Holt-Winters state too reads each series
+of the data from its first row.
 """
 
 import copy
@@ -27,6 +28,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .metrics import error_terms
 from .errors import DataError, ParameterError
+from .esnorm import row_forecasts
 from .errors import name as pname
 from .panel import timeline, truncate
 from .params import positive_int
@@ -134,12 +136,13 @@ class HistoricalMixin:
         chosen = self._known_series(panel)
         ks = self._positions([s.id for s in chosen])
         sc, P, HM, L = self.scaling_, len(self.past_covariates_), self.horizon_, self.lookback_
-        rows, known_rows, ends, series, pos_list, offset = [], [], [], [], [], 0
+        rows, known_rows, ends, series, pos_list, offset, zs = [], [], [], [], [], 0, []
         for j, (k, s) in enumerate(zip(ks, chosen)):
             pos = self._origins(s, times, H)
             if self.window_norm_ == "seasonal_ratio":
                 check_positive(s.y, s.id, s.index)
             z = (s.y - sc.t_loc[k]) / sc.t_scale[k]
+            zs.append(z)
             past = (s.past - sc.c_loc[:P]) / sc.c_scale[:P]
             known = self._scaled_known(s.future, s.index)
             pad = np.repeat(known[-1:], HM, axis=0) if len(known) else np.zeros((HM, known.shape[1]))
@@ -150,11 +153,16 @@ class HistoricalMixin:
             offset += len(s.y) + HM
         src = WindowSource(np.concatenate(rows), np.concatenate(known_rows), np.concatenate(ends),
                            np.concatenate(series), L, HM, HM, self.norm_period_, level=self.level_,
-                           context=self._context_rows(ks), shift=self._shift(np.asarray(ks)))
+                           context=self._context_rows(ks), shift=self._shift(np.asarray(ks)),
+                           base=self._es_rows_of(zs, HM))
         scaled = self._forward_source(src, H)[0]
         snum = src.series
         pred = scaled * sc.t_scale[np.asarray(ks)[snum]][:, None] + sc.t_loc[np.asarray(ks)[snum]][:, None]
         return _long_table(self, chosen, pos_list, pred, H)
+
+    def _es_rows_of(self, zs, pad):
+        """``window_norm='ets'``: Holt-Winters forecasts from every row of the scaled series ``zs``; else None."""
+        return None if getattr(self, "es_model_", None) is None else row_forecasts(self.es_model_, zs, pad)
 
     def _stateful_passes(self, panel, times, H):
         """Stateful models: one pass over each series' rows from a cold state

@@ -126,6 +126,8 @@ def check_forecaster_combinations(est):
     """The forecaster parameter combinations that ``_parameter_constraints`` cannot express."""
     if est.loss == "pinball" and est.strategy != "direct":
         raise ParameterError(f"{pname('loss', 'pinball')} needs {pname('strategy', 'direct')}")
+    if est.window_norm == "ets" and est.strategy != "direct":
+        raise ParameterError(f"{pname('window_norm', 'ets')} needs {pname('strategy', 'direct')}")
     if (est.fork or est.stateful) and est.id_embedding:
         raise ParameterError(f"{pname('id_embedding')} needs {pname('fork', False)} and {pname('stateful', False)}")
     if est.tbptt_depth is not None and est.tbptt_depth < est.tbptt:

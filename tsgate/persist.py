@@ -5,7 +5,8 @@
 them (versioned, atomic, pickle-free). Version 2 added the structure chosen at
 fit (seasonal periods, normalisation, linear highway, segments, ensemble
 members); version 3 panels (series ids, the data's form, each series' own
-cutoff and covariate tails). Version 1 files (tsgate 0.1.0) load with the
+cutoff and covariate tails); version 4 ``window_norm='ets'`` (the Holt-Winters
+parameters and each series' end state). Version 1 files (tsgate 0.1.0) load with the
 structure they had: no highway, no segments, one member, one wide frame.
 """
 
@@ -14,11 +15,12 @@ import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
 from .errors import ModelFileError
+from .ets import HoltWinters
 from .model import SequenceModel
 from .params import seed_from, validate_params
 from .windows import Scaling
 
-FORMAT, VERSION, READS = "tsgate-model", 3, (1, 2, 3)
+FORMAT, VERSION, READS = "tsgate-model", 4, (1, 2, 3, 4)
 ARRAYS = ("last_targets_", "last_past_", "last_future_", "val_residuals_")  # and optional ones below
 #: Parameters a version 1 file lacks, at the values that reproduce its model.
 V1_PARAMS = dict(seasonal_periods=None, ar_window=0, segment_length=1, init="torch", n_models=1, max_windows=None,
@@ -53,7 +55,7 @@ def fitted_state(est):
         "structure": {"seasonal_periods": [int(p) for p in est.seasonal_periods_], "window_norm": est.window_norm_,
                       "norm_period": int(est.norm_period_), "level": bool(est.level_),
                       "ar_window": int(est.ar_window_), "segment_length": int(est.segment_length_),
-                      "n_models": len(est.models_)},
+                      "n_models": len(est.models_), "es": _es_meta(est)},
         "static_columns": list(getattr(est, "static_columns_", [])),
         "val_scores": est.val_scores_, "fit_report": est.fit_report_,
         "history": {k: [float(x) for x in v] if isinstance(v, list) else v for k, v in est.history_.items()},
@@ -63,6 +65,8 @@ def fitted_state(est):
     arrays.update(t_loc_=sc.t_loc, t_scale_=sc.t_scale, c_loc_=sc.c_loc, c_scale_=sc.c_scale)
     if getattr(est, "static_columns_", []):
         arrays["static_"] = est.static_
+    if getattr(est, "es_model_", None) is not None:
+        arrays["es_state_"] = est.es_state_
     if getattr(est, "lag_importance_", None) is not None:
         arrays["lag_importance_"] = est.lag_importance_.to_numpy()
     for k, m in enumerate(est.models_):
@@ -73,6 +77,12 @@ def fitted_state(est):
             if c is not None:
                 arrays[f"state_c_{k}_{s}"] = c
     return meta, arrays
+
+
+def _es_meta(est):
+    """``window_norm='ets'``: its Holt-Winters' parameters and period; else None."""
+    hw = getattr(est, "es_model_", None)
+    return None if hw is None else {"params": [float(p) for p in hw.params_], "period": int(hw.season_)}
 
 
 def _structure(meta):
@@ -125,6 +135,13 @@ def restore(cls, meta, arrays, device="cpu"):
     _restore_panel(est, meta, arrays)
     est.static_columns_ = list(meta.get("static_columns", []))
     est.static_ = arrays.get("static_", np.zeros((len(est.ids_), 0)))
+    es = st.get("es")
+    est.es_model_ = None if es is None else HoltWinters.from_params(es["params"], es["period"])
+    if es is not None:
+        est.es_state_ = np.array(arrays["es_state_"], dtype=np.float64)
+        if est.es_state_.shape != (len(est.ids_), 2 + es["period"]):
+            raise ModelFileError(f"array 'es_state_' has shape {est.es_state_.shape}, expected "
+                                 f"{(len(est.ids_), 2 + es['period'])}")
     m = meta["model"]
     if est.stateful:
         spec = est._stateful_spec(m["input_size"], m["n_outputs"])

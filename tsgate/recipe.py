@@ -7,8 +7,9 @@ Pure functions of a few numbers (and the training series for
   the horizon), within half of what the data allows;
 * :func:`choose_segment`: recurrent steps over segments once the lookback is
   long (about 16 steps), preferring a segment of one seasonal period;
-* :func:`choose_norm`: relative to the last value or to the last season,
-  whichever gives the better linear start on the validation tail;
+* :func:`choose_norm`: relative to the last value, the last season or a
+  Holt-Winters forecast over the whole history, whichever gives the better
+  linear start on the validation blocks;
 * :func:`choose_ar_window`: the linear highway reads the whole lookback.
 """
 
@@ -50,31 +51,34 @@ def choose_segment(lookback, periods, given="auto", cap=None):
 #: tail and the blocks before it, each candidate refit before each block.
 SELECTION_BLOCKS = 3
 
-#: What window_norm='auto' chooses from, with a season (the ratio only for positive series).
-AUTO_NORMS = ("last", "seasonal", "seasonal_ratio")
+#: What window_norm='auto' chooses from, with a season (the ratio only for
+#: positive series, 'ets' only for direct forecasts).
+AUTO_NORMS = ("last", "seasonal", "seasonal_ratio", "ets")
 
 
-def choose_norm(given, period, lookback, linear_error=None, positive=False):
-    """'last', 'seasonal', 'seasonal_ratio' or None: ``given`` unless 'auto'.
+def choose_norm(given, period, lookback, linear_error=None, positive=False, direct=True):
+    """'last', 'seasonal', 'seasonal_ratio', 'ets' or None: ``given`` unless 'auto'.
 
     'auto' picks the normalisation whose linear start has the lower
     validation error (``linear_error(norm)``, see :mod:`tsgate.highway`: the
     residual is the scaled target's error under each, so they compare),
-    'seasonal_ratio' among them only when ``positive`` (every series > 0);
-    'last' when there is no season, no validation or a lookback shorter than
-    the season.
+    'seasonal_ratio' among them only when ``positive`` (every series > 0),
+    'ets' (:mod:`tsgate.esnorm`) only when ``direct``; 'last' when there is
+    no season, no validation or a lookback shorter than the season.
     """
     if given != "auto":
         return given
     if period <= 1 or lookback < period or linear_error is None:
         return "last"
-    errors = {norm: linear_error(norm) for norm in AUTO_NORMS if positive or norm != "seasonal_ratio"}
+    skip = ({"seasonal_ratio"} if not positive else set()) | ({"ets"} if not direct else set())
+    errors = {norm: linear_error(norm) for norm in AUTO_NORMS if norm not in skip}
     return min(errors, key=errors.get)
 
 
 def norm_period(norm, period):
-    """The ``norm_period`` of :class:`tsgate.windows.WindowSource`."""
-    return {"last": 1, "seasonal": max(period, 1), "seasonal_ratio": max(period, 1)}.get(norm, 0)
+    """The ``norm_period`` of :class:`tsgate.windows.WindowSource` ('ets':
+    the inputs' norm, relative to the last value)."""
+    return {"last": 1, "seasonal": max(period, 1), "seasonal_ratio": max(period, 1), "ets": 1}.get(norm, 0)
 
 
 def choose_ar_window(lookback, given="auto"):

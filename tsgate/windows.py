@@ -94,13 +94,15 @@ class WindowSource:
     constant size). Each target column is repeated ``repeat``
     times (one column per quantile output). ``context`` (S, C), optional:
     per series columns that lead the extra features (series number, static
-    covariates; :class:`tsgate.model.SequenceModel`).
+    covariates; :class:`tsgate.model.SequenceModel`). ``base``, optional
+    (``window_norm='ets'``, :mod:`tsgate.esnorm`): the targets are relative
+    to its forecasts from each window's origin instead (inputs: to the last value).
     """
 
     def __init__(self, rows, known, ends, series, lookback, n_out, horizon, norm_period, repeat=1, level=False,
-                 fork=False, context=None, shift=None):
+                 fork=False, context=None, shift=None, base=None):
         self.rows, self.known, self.ends, self.series = rows, known, ends, series
-        self.shift = shift
+        self.shift, self.base = shift, base
         self.context = None if context is None or not context.shape[1] else context
         self.lookback, self.n_out, self.horizon = lookback, n_out, horizon
         self.norm_period, self.repeat, self.level, self.fork = int(norm_period), repeat, level, fork
@@ -109,17 +111,25 @@ class WindowSource:
     def subset(self, sel):
         """The windows ``sel`` (a slice or index array) as a new source on the same rows."""
         return WindowSource(self.rows, self.known, self.ends[sel], self.series[sel], self.lookback, self.n_out,
-                            self.horizon, self.norm_period, self.repeat, self.level, self.fork, self.context, self.shift)
+                            self.horizon, self.norm_period, self.repeat, self.level, self.fork, self.context,
+                            self.shift, self.base)
 
     def union(self, other):
         """The windows of both sources (on the same rows): train + validation."""
         return WindowSource(self.rows, self.known, np.concatenate([self.ends, other.ends]),
                             np.concatenate([self.series, other.series]), self.lookback, self.n_out, self.horizon,
-                            self.norm_period, self.repeat, self.level, self.fork, self.context, self.shift)
+                            self.norm_period, self.repeat, self.level, self.fork, self.context, self.shift,
+                            self.base)
 
     def offsets(self, idx, rel):
         """(B, len(rel)) the values rows ``end + rel`` are taken relative to."""
         q, e = self.norm_period, self.ends[np.asarray(idx)]
+        if self.base is not None:  # 'ets': inputs relative to the last value, targets to the forecast
+            rel = np.asarray(rel)
+            out = np.repeat(self.rows[e, :1], len(rel), axis=1)
+            if (rel > 0).any():
+                out[:, rel > 0] = self.base.ahead(e, self.series[np.asarray(idx)], rel[rel > 0])
+            return out
         if q == 0:
             return np.zeros((len(e), len(rel)))
         return self.rows[e[:, None] - q + 1 + (np.asarray(rel)[None, :] + q - 1) % q, 0]
@@ -217,13 +227,14 @@ def spread_sample(source, limit):
     return source.subset(np.unique(np.linspace(0, source.n - 1, int(limit)).round().astype(np.int64)))
 
 
-def forecast_source(z, past, known, known_future, lookback, horizon, norm_period, level, context=None, shift=None):
+def forecast_source(z, past, known, known_future, lookback, horizon, norm_period, level, context=None, shift=None,
+                    base=None):
     """A source of one window per series, each ending at the last of its
     ``lookback`` rows (lists, per series: z (L,), past (L, P), known (L, K))
     with the known-future features of the next ``horizon`` rows
     (``known_future``: per series (horizon, K)): the input of a forecast,
     normalised exactly as in training; ``context`` (S, C): the series'
-    context rows; ``shift`` (S,): see :class:`WindowSource`. Single arrays mean one series."""
+    context rows; ``shift`` (S,), ``base``: see :class:`WindowSource`. Single arrays mean one series."""
     if not isinstance(z, list):
         z, past, known, known_future = [z], [past], [known], [known_future]
     rows, known_rows = [], []
@@ -233,7 +244,7 @@ def forecast_source(z, past, known, known_future, lookback, horizon, norm_period
     S = len(z)
     ends = np.arange(S) * (lookback + horizon) + lookback - 1
     return WindowSource(np.concatenate(rows), np.concatenate(known_rows), ends, np.arange(S), lookback, horizon,
-                        horizon, norm_period, level=level, context=context, shift=shift)
+                        horizon, norm_period, level=level, context=context, shift=shift, base=base)
 
 
 @dataclass
@@ -268,7 +279,7 @@ def validation_counts(lengths, lookback, horizon, validation_fraction, min_val):
 
 
 def make_windows(z, past, known, lookback, n_out, horizon, validation_fraction, min_val, norm_period, repeat=1,
-                 level=False, fork=False, stride=1, max_per_series=None, context=None, shift=None):
+                 level=False, fork=False, stride=1, max_per_series=None, context=None, shift=None, base=None):
     """Windows of every series, split in time into training and validation.
 
     Per series (lists): z (n_i,) scaled target, past (n_i, P), known (n_i, K);
@@ -280,7 +291,7 @@ def make_windows(z, past, known, lookback, n_out, horizon, validation_fraction, 
     would make the validation error of anything fit on them optimistic.
     Training windows are every ``stride``-th of the rest (at least one), and
     at most ``max_per_series`` of them, the most recent. See
-    :class:`WindowSource` for ``norm_period``, ``level``, ``fork``, ``context`` and ``shift``.
+    :class:`WindowSource` for ``norm_period``, ``level``, ``fork``, ``context``, ``shift`` and ``base``.
     """
     if not isinstance(z, list):
         z = [z[:, s] for s in range(z.shape[1])]
@@ -302,5 +313,5 @@ def make_windows(z, past, known, lookback, n_out, horizon, validation_fraction, 
         ends["val"].append(starts[s] + local[N - n_val:])
     make = lambda e: WindowSource(rows, known_rows, np.concatenate(e).astype(np.int64),  # noqa: E731
                                   np.concatenate([np.full(len(x), s) for s, x in enumerate(e)]),
-                                  lookback, n_out, horizon, norm_period, repeat, level, fork, context, shift)
+                                  lookback, n_out, horizon, norm_period, repeat, level, fork, context, shift, base)
     return Windows(make(ends["train"]), make(ends["val"]), starts, make(ends["gap"]))
