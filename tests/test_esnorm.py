@@ -105,6 +105,20 @@ def test_ets_norm_survives_save_update_and_historical_forecasts(tmp_path):
     np.testing.assert_allclose(first, fresh.predict()["y"].to_numpy(), rtol=1e-5)
 
 
+def test_ets_norm_on_series_runs_the_state_over_the_given_history():
+    # A global model set to other data (on_series, Dask's partitions) runs the
+    # Holt-Winters state over each series' rows there; a known series given
+    # its whole training history forecasts as the fitted model does.
+    df = pd.concat([pd.DataFrame({"unique_id": f"s{k}", "ds": pd.date_range("2000-01-01", periods=120, freq="QS"),
+                                  "y": _series(120, 4, seed=k)}) for k in range(3)])
+    fc = LSTMForecaster(horizon=4, window_norm="ets", max_epochs=3, random_state=0).fit(df[df.unique_id != "s2"])
+    same = fc.on_series(df[df.unique_id == "s0"])
+    np.testing.assert_allclose(same.es_state_, fc.es_state_[:1], rtol=1e-12)
+    assert np.allclose(same.predict()["y"].to_numpy(), fc.predict(ids=["s0"])["y"].to_numpy(), rtol=1e-6)
+    new = fc.on_series(df[df.unique_id == "s2"])
+    assert new.es_state_.shape == (1, 6) and np.isfinite(new.predict()["y"]).all()
+
+
 def test_ets_norm_update_with_a_gap_is_refused_and_changes_nothing():
     y = _series(150, 4, seed=4)
     df = _frame(y)

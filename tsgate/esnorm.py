@@ -79,11 +79,18 @@ def row_forecasts(hw, zs, pad=0):
     return RowForecasts(hw, level, trend, written, np.stack(inits), np.asarray(starts, dtype=np.int64))
 
 
+def _state(level, trend, s):
+    """(2 + m,): the state after a run of n steps, from its per-step level and
+    trend (n,) and its seasonals (m,) indexed by step mod m: the next m
+    steps' seasonals come first."""
+    n, m = len(level), len(s)
+    return np.concatenate([[level[-1], trend[-1]], s[(n + np.arange(m)) % m]])
+
+
 def end_state(hw, z):
     """(2 + m,): [level, trend, seasonals of the next m steps] after the run over ``z``."""
     level, trend, _, s, _ = hw.states(z)
-    m = len(s)
-    return np.concatenate([[level[-1], trend[-1]], s[(len(z) + np.arange(m)) % m]])
+    return _state(level, trend, s)
 
 
 def advance(hw, state, z):
@@ -92,8 +99,7 @@ def advance(hw, state, z):
         return state
     level, trend, _, s = _states(np.asarray(z, dtype=np.float64), *hw.params_, float(state[0]), float(state[1]),
                                  np.array(state[2:], dtype=np.float64))
-    m = len(s)
-    return np.concatenate([[level[-1], trend[-1]], s[(len(z) + np.arange(m)) % m]])
+    return _state(level, trend, s)
 
 
 def forecast(hw, states, horizon):

@@ -138,29 +138,29 @@ class FitMixin:
     def _es_rows(self, z):
         """``window_norm='ets'``: the Holt-Winters forecasts from every row of
         the scaled series ``z`` (:mod:`tsgate.esnorm`), its parameters fit on
-        the rows before the validation tail; kept as ``es_model_`` (the fit's
-        own windows come last). Else None."""
-        self.es_model_ = None
+        the rows before the validation tail. Else None."""
         if self.window_norm_ != "ets":
             return None
         steps_out, fraction, min_val = self._split()
         n_val = validation_counts([len(x) for x in z], self.lookback_, steps_out, fraction, min_val)
         firsts = [len(x) - steps_out - k + 1 if k else len(x) - self.horizon_ for x, k in zip(z, n_val)]
-        self.es_model_ = self._start_fit(z, firsts, "ets") or HoltWinters(self.seasonal_period_).fit(z)
-        return row_forecasts(self.es_model_, z)
+        return row_forecasts(self._start_fit(z, firsts, "ets") or HoltWinters(self.seasonal_period_).fit(z), z)
 
     def _split(self):
         """(steps each window forecasts, validation fraction, least validation windows) of :meth:`_windows`."""
         steps_out = self.horizon_ if self.strategy == "direct" else 1
         return steps_out, self.validation_fraction if self.early_stopping else 0.0, 1 if self._validates() else 0
 
-    def _remember_tail(self, ys, ps, fs):
-        """Each series' last ``lookback_`` rows: the input of its next forecast."""
+    def _remember_tail(self, ys, ps, fs, es_model=None):
+        """Each series' last ``lookback_`` rows: the input of its next forecast;
+        with window_norm='ets', its Holt-Winters (``es_model_``, else None) and
+        each series' state after its whole history (``es_state_``)."""
         L = self.lookback_
         self.last_targets_ = np.stack([y[-L:] for y in ys], axis=1)  # (L, S)
         self.last_past_ = np.stack([p[-L:] for p in ps])  # (S, L, P)
         self.last_future_ = np.stack([f[-L:] for f in fs])  # (S, L, F)
-        if getattr(self, "es_model_", None) is not None:  # 'ets': each series' state after its whole history
+        self.es_model_ = es_model
+        if self.es_model_ is not None:
             sc = self.scaling_
             self.es_state_ = np.stack([end_state(self.es_model_, (y - sc.t_loc[k]) / sc.t_scale[k])
                                        for k, y in enumerate(ys)])
@@ -324,7 +324,7 @@ class FitMixin:
                                  f"{pname('future_covariates')} and a point loss")
         if self.window_norm in ("seasonal", "seasonal_ratio", "ets"):
             raise ParameterError(f"{pname('stateful', True)} takes {pname('window_norm')} 'last' or None")
-        H, self.es_model_ = self.horizon_, None
+        H = self.horizon_
         self.window_norm_ = None if self.window_norm is None else "last"
         self.norm_period_, self.level_, self.ar_window_ = int(self.window_norm_ == "last"), False, 0
         self.segment_length_, self.lookback_, self.n_quantiles_ = 1, 1, 1

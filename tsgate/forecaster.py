@@ -187,7 +187,7 @@ class _RecurrentForecaster(FitMixin, ForecastMixin, HistoricalMixin, PanelIOMixi
             freeze=self._freeze(), choose=self._start_choice, everything=windows.everything())
         self.model_, self.history_ = self.models_[0], self.histories_[0]
         self._check_learned(windows, selection)
-        self._remember_tail(ys, ps, fs)
+        self._remember_tail(ys, ps, fs, getattr(windows.train.base, "hw", None))
         self._calibrate(windows.val, ys, windows.starts, selection)
         self.lag_importance_ = self.lag_importance(source=spread_sample(windows.val if windows.val.n else
                                                                         windows.train, 1_000))

@@ -188,7 +188,7 @@ class PanelIOMixin:
         rows = getattr(self, "embedding_rows_", None)
         out.embedding_rows_ = np.asarray(keep) if rows is None else np.asarray(rows)[keep]
         out._remember_tail([s.y for s in panel.series], [s.past for s in panel.series],
-                           [s.future for s in panel.series])
+                           [s.future for s in panel.series], getattr(self, "es_model_", None))
         out.cutoffs_ = [s.index[-1] for s in panel.series]
         out.cutoff_ = out.cutoffs_[0]
         return out

@@ -135,9 +135,9 @@ def restore(cls, meta, arrays, device="cpu"):
     _restore_panel(est, meta, arrays)
     est.static_columns_ = list(meta.get("static_columns", []))
     est.static_ = arrays.get("static_", np.zeros((len(est.ids_), 0)))
-    es = st.get("es")
-    est.es_model_ = None if es is None else HoltWinters.from_params(es["params"], es["period"])
+    es, est.es_model_ = st.get("es"), None
     if es is not None:
+        est.es_model_ = HoltWinters.from_params(es["params"], es["period"])
         est.es_state_ = np.array(arrays["es_state_"], dtype=np.float64)
         if est.es_state_.shape != (len(est.ids_), 2 + es["period"]):
             raise ModelFileError(f"array 'es_state_' has shape {est.es_state_.shape}, expected "
