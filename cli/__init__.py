@@ -224,6 +224,10 @@ def _summary(fc, seconds, quiet):
     if start:
         click.echo(f"linear start: {start.replace('+', ' + ').replace('_', ' ')} "
                    f"({'kept fixed' if fc.history_.get('highway_frozen') else 'trained'})", err=True)
+        w = fc.history_.get("start_weight") or 0.0
+        if w:
+            click.echo(f"forecast: {1 - w:g} x network + {w:g} x linear start (the network did not beat it "
+                       "clearly on validation)", err=True)
     if vs:
         ratio = vs["mae"] / vs["seasonal_naive_mae"] if vs["seasonal_naive_mae"] > 0 else float("nan")
         report = fc.fit_report_

@@ -199,3 +199,16 @@ def test_ets_norm_model_moves_its_state_with_newer_data(csv, tmp_path):
     rows = out.strip().splitlines()
     assert rows[1].startswith("2007-01-01") and len(rows) == 5
     assert abs(float(rows[1].split(",")[1]) - (100 + 72 + 10 * np.sin(0))) < 15  # the series goes on
+
+
+def test_summary_says_when_the_forecast_is_the_mean_of_network_and_start(capsys):
+    import tsgate.cli as cli_mod
+    from tsgate import LSTMForecaster
+
+    y = pd.Series(np.sin(np.arange(80) / 3.0), index=pd.date_range("2000-01-01", periods=80, freq="MS"))
+    fc = LSTMForecaster(horizon=3, max_epochs=2).fit(y)
+    for weight, shown in ((0.5, True), (0.0, False)):
+        fc.history_["start_weight"] = weight
+        cli_mod._summary(fc, 1.0, quiet=False)
+        err = capsys.readouterr().err
+        assert ("forecast: 0.5 x network + 0.5 x linear start" in err) == shown, err

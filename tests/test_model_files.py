@@ -22,6 +22,21 @@ def test_version_1_files_still_load_and_forecast_the_same(name, coverage):
     assert list(got.columns) == list(want.columns)
     assert list(got.index) == list(want.index)
     assert np.allclose(got.to_numpy(), want.to_numpy(), rtol=1e-6, atol=1e-9)
+    # parameters added later take the values that describe how the file's model was fit
+    assert fc.start_weight == 0.0 and fc.get_params()["start_weight"] == 0.0
+
+
+def test_a_file_without_start_weight_loads_with_the_network_alone(tmp_path):
+    from tsgate import LSTMForecaster, persist
+
+    y = pd.Series(np.sin(np.arange(80) / 3.0), index=pd.date_range("2000-01-01", periods=80, freq="MS"))
+    fc = LSTMForecaster(horizon=3, max_epochs=2).fit(y)
+    meta, arrays = fc._fitted_state()
+    assert meta["params"]["start_weight"] == 0.5
+    del meta["params"]["start_weight"]  # as written before the parameter existed
+    old = persist.restore(LSTMForecaster, meta, arrays)
+    assert old.start_weight == 0.0
+    assert np.array_equal(old.predict().to_numpy(), fc.predict().to_numpy())
 
 
 def test_bundle_round_trip_and_header(tmp_path):

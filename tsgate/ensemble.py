@@ -17,6 +17,7 @@ import numpy as np
 from .core import single_threaded_blas
 from .highway import REFIT, baseline_candidates, fit_highway
 from .model import SequenceModel
+from .shrinkage import head, mix, start_weight as combination_weight
 from .training import train
 
 
@@ -60,30 +61,38 @@ def _start(model, data, val, hw, warm, freeze, choose=None):
     return start, bool(freeze and start is not None)
 
 
-def _member(spec, seed, data, val, settings, highway, refit, warm=None, freeze=False, choose=None, everything=None):
+def _member(spec, seed, data, val, settings, highway, refit, warm=None, freeze=False, choose=None, everything=None,
+            start_weight=0.0):
     """(final model, history, selection model): selection on ``val``, then,
     with ``refit``, the same recipe once more on all windows (see fit_members)."""
     hw = {k: v for k, v in (highway or {}).items() if not k.endswith(REFIT)}
     refit_hw = {k[:-len(REFIT)]: v for k, v in (highway or {}).items() if k.endswith(REFIT)}
     model = SequenceModel(**spec, random_state=seed)
     start, frozen = _start(model, data, val, hw, warm, freeze, choose)
+    start_head = head(model)
     history = train(model, data, X_val=val, **dict(settings, random_state=seed))
+    weight = start_weight if start not in (None, "warm") else 0.0  # a warm start is no linear start
+    weight, history["start_t"] = combination_weight(model, start_head, val, settings, weight)
+    mix(model, start_head, weight)  # (tsgate.shrinkage)
+    history["start_weight"] = weight
     history["highway_start"], history["highway_frozen"] = start, frozen
     if not (refit and val is not None and val.n):
         return model, history, model
     final = SequenceModel(**spec, random_state=seed)
     everything = data.union(val) if everything is None else everything
     _start(final, everything, None, dict(hw, **refit_hw) if hw else None, warm, frozen, choose=start)
+    start_head = head(final)
     epochs = history["best_epoch"]  # 0: the linear start was best on validation
     if epochs:
         train(final, everything, **dict(settings, random_state=seed, early_stopping=False, time_budget=None,
                                         learning_rates=history["lr"][:epochs]))
+    mix(final, start_head, weight)
     history["refit_epochs"] = epochs
     return final, history, model
 
 
 def fit_members(spec, data, val, settings, n_models, seed, n_jobs=None, highway=None, refit=False, warm=None,
-                freeze=False, choose=None, everything=None):
+                freeze=False, choose=None, everything=None, start_weight=0.0):
     """Train ``n_models`` models from ``spec`` (SequenceModel arguments).
 
     Each member chooses its highway start and its number of epochs on the
@@ -103,17 +112,21 @@ def fit_members(spec, data, val, settings, n_models, seed, n_jobs=None, highway=
     ``choose``: the name of the linear start (chosen on several validation
     blocks by the forecaster); None: the one that validates best on ``val``.
     ``everything``: the refit's windows (:meth:`tsgate.windows.Windows.everything`:
-    also those in neither ``data`` nor ``val``); None: ``data`` and ``val``."""
+    also those in neither ``data`` nor ``val``); None: ``data`` and ``val``.
+    ``start_weight``: the weight of the linear start in each member's
+    forecast unless the member beats it clearly on ``val``
+    (:func:`tsgate.shrinkage.start_weight`; not for a warm start)."""
     seeds = [None if seed is None else seed + k for k in range(n_models)]
     warm = list(warm or []) + [None] * n_models
     freeze = list(freeze) if isinstance(freeze, (list, tuple)) else [freeze] * n_models
     if n_jobs in (None, 1) or n_models == 1:
-        out = [_member(spec, s, data, val, settings, highway, refit, w, f, choose, everything)
+        out = [_member(spec, s, data, val, settings, highway, refit, w, f, choose, everything, start_weight)
                for s, w, f in zip(seeds, warm, freeze)]
     else:
         quiet = dict(settings, callback=None)  # a callback would run in the worker, not here
-        out = parallel_map(_member, [(spec, s, data, val, quiet, highway, refit, w, f, choose, everything)
-                                     for s, w, f in zip(seeds, warm, freeze)], n_jobs)
+        jobs = [(spec, s, data, val, quiet, highway, refit, w, f, choose, everything, start_weight)
+                for s, w, f in zip(seeds, warm, freeze)]
+        out = parallel_map(_member, jobs, n_jobs)
     return [m for m, _, _ in out], [h for _, h, _ in out], [s for _, _, s in out]
 
 

@@ -19,12 +19,10 @@ window is expressed relative to its last value or its last season
 (``window_norm``). How the defaults are chosen: :mod:`tsgate.recipe`.
 """
 
-import numbers
-
 import numpy as np
 from sklearn.base import BaseEstimator
 
-from . import bundle, frames, persist
+from . import bundle, persist
 from .baselines import BaselineForecaster
 from .core import single_threaded_blas
 from .ensemble import fit_members
@@ -33,51 +31,14 @@ from .fitting import FitMixin
 from .forecasting import ForecastMixin
 from .historical import HistoricalMixin
 from .panelio import PanelIOMixin
-from .params import (NETWORK, TRAINING, Interval, ListOf, StrOptions, check_forecaster_combinations, seed_from,
-                     validate_params)
-from .windows import SCALERS, spread_sample
-
-_INT = numbers.Integral
-
+from .params import FORECASTER, NETWORK, TRAINING, check_forecaster_combinations, seed_from, validate_params
+from .windows import spread_sample
 
 class _RecurrentForecaster(FitMixin, ForecastMixin, HistoricalMixin, PanelIOMixin, AttributionMixin, BaseEstimator):
     """Shared implementation; see :class:`LSTMForecaster` for the parameters."""
 
     _cell = "lstm"
-    _parameter_constraints = {
-        **NETWORK, **TRAINING,
-        "lookback": [Interval(_INT, 1, None, closed="left"), None],
-        "horizon": [Interval(_INT, 1, None, closed="left"), None],
-        "loss": [StrOptions({"mse", "mae", "huber", "pinball"})],
-        "quantiles": [ListOf(Interval(numbers.Real, 0, 1, closed="neither")), None],
-        "scaler": [StrOptions(SCALERS), None],
-        "strategy": [StrOptions({"direct", "recursive"})],
-        "window_norm": [StrOptions({"auto", "last", "seasonal", "seasonal_ratio", "ets"}), None],
-        "seasonal_periods": [ListOf(Interval(_INT, 2, None, closed="left")), None],
-        "ar_window": [StrOptions({"auto"}), Interval(_INT, 0, None, closed="left")],
-        "segment_length": [StrOptions({"auto"}), Interval(_INT, 1, None, closed="left")],
-        "n_models": [Interval(_INT, 1, None, closed="left")],
-        "n_jobs": [Interval(_INT, 1, None, closed="left"), Interval(_INT, -1, -1, closed="both"), None],
-        "target": [str, _INT, list, tuple, None],
-        "time_col": [str, _INT, None],
-        "future_covariates": [list, tuple, None],
-        "calendar_features": ["boolean"],
-        "fill": [StrOptions(frames.FILLS), None],
-        "max_windows": [Interval(_INT, 1, None, closed="left"), None],
-        "time_budget": [Interval(numbers.Real, 0, None, closed="neither"), None],
-        "refit": ["boolean"],
-        "stateful": ["boolean"],
-        "fork": ["boolean"],
-        "tbptt": [Interval(_INT, 2, None, closed="left")],
-        "tbptt_depth": [Interval(_INT, 2, None, closed="left"), None],
-        "id_col": [str, _INT, None],
-        "min_length": [Interval(_INT, 1, None, closed="left"), None],
-        "on_short": [StrOptions({"raise", "skip"})],
-        "stride": [Interval(_INT, 1, None, closed="left")],
-        "max_windows_per_series": [Interval(_INT, 1, None, closed="left"), None],
-        "id_embedding": [Interval(_INT, 1, None, closed="left"), None],
-        "train_highway": ["boolean", StrOptions({"auto"})],
-    }
+    _parameter_constraints = {**NETWORK, **TRAINING, **FORECASTER}
 
     def __init__(self, lookback=None, horizon=None, hidden_size=32, num_layers=1, bidirectional=False,
                  dropout=0.0, max_epochs=200, batch_size=32, learning_rate=3e-3, optimizer="adam",
@@ -87,8 +48,8 @@ class _RecurrentForecaster(FitMixin, ForecastMixin, HistoricalMixin, PanelIOMixi
                  init="chrono", n_models=1, n_jobs=None, refit=True, fork=False, stateful=False, tbptt=100,
                  tbptt_depth=None, target=None, time_col=None, id_col=None, future_covariates=None,
                  calendar_features=False, fill=None, min_length=None, on_short="raise", stride=1,
-                 max_windows_per_series=None, id_embedding=None, train_highway=True, max_windows=10_000,
-                 time_budget=None, random_state=0, device="cpu", verbose=0):
+                 max_windows_per_series=None, id_embedding=None, train_highway=True, start_weight=0.5,
+                 max_windows=10_000, time_budget=None, random_state=0, device="cpu", verbose=0):
         self.lookback = lookback
         self.horizon = horizon
         self.hidden_size = hidden_size
@@ -132,6 +93,7 @@ class _RecurrentForecaster(FitMixin, ForecastMixin, HistoricalMixin, PanelIOMixi
         self.max_windows_per_series = max_windows_per_series
         self.id_embedding = id_embedding
         self.train_highway = train_highway
+        self.start_weight = start_weight
         self.max_windows = max_windows
         self.time_budget = time_budget
         self.random_state = random_state
@@ -184,7 +146,8 @@ class _RecurrentForecaster(FitMixin, ForecastMixin, HistoricalMixin, PanelIOMixi
             self._model_spec(*self._sizes(windows.train)), windows.train, windows.val,
             self._train_settings(windows.val), self.n_models, seed_from(self.random_state), self.n_jobs,
             self._highway_start(ys, windows), refit=self.refit, warm=getattr(self, "_warm_flats", None),
-            freeze=self._freeze(), choose=self._start_choice, everything=windows.everything())
+            freeze=self._freeze(), choose=self._start_choice, everything=windows.everything(),
+            start_weight=self.start_weight)
         self.model_, self.history_ = self.models_[0], self.histories_[0]
         self._check_learned(windows, selection)
         self._remember_tail(ys, ps, fs, getattr(windows.train.base, "hw", None))
@@ -319,6 +282,11 @@ class LSTMForecaster(_RecurrentForecaster):
         validation and trains it otherwise. 'auto' wins one more of the 13
         series of benchmarks/results/accuracy_*.md (7, True 6) but loses on
         M4 hourly (MASE 1.54 vs 1.38) and Mackey-Glass (NRMSE 0.078 vs 0.047).
+    start_weight : float in [0, 1]
+        Unless the trained network beats its linear start clearly on
+        validation (a paired test over blocks of windows,
+        :mod:`tsgate.shrinkage`), the forecast is ``start_weight`` x the
+        start + (1 - ``start_weight``) x the network. 0: the network alone.
     segment_length : 'auto' | int
         Segment recurrence (SegRNN): the network steps over segments of this
         many points, each linearly embedded. 'auto': 1 up to a lookback of

@@ -22,6 +22,8 @@ import numpy as np
 
 from .errors import ParameterError
 from .errors import name as pname
+from .frames import FILLS
+from .windows import SCALERS
 
 
 class Interval:
@@ -186,6 +188,44 @@ TRAINING = {
     "patience": [_positive(numbers.Integral)],
     "random_state": ["random_state"],
     "verbose": [Interval(numbers.Integral, 0, None, closed="left"), "boolean", callable],
+}
+
+_INT = numbers.Integral
+
+#: The forecasters' own parameters (tsgate.forecaster).
+FORECASTER = {
+    "lookback": [_positive(_INT), None],
+    "horizon": [_positive(_INT), None],
+    "loss": [StrOptions({"mse", "mae", "huber", "pinball"})],
+    "quantiles": [ListOf(Interval(numbers.Real, 0, 1, closed="neither")), None],
+    "scaler": [StrOptions(SCALERS), None],
+    "strategy": [StrOptions({"direct", "recursive"})],
+    "window_norm": [StrOptions({"auto", "last", "seasonal", "seasonal_ratio", "ets"}), None],
+    "seasonal_periods": [ListOf(Interval(_INT, 2, None, closed="left")), None],
+    "ar_window": [StrOptions({"auto"}), Interval(_INT, 0, None, closed="left")],
+    "segment_length": [StrOptions({"auto"}), _positive(_INT)],
+    "n_models": [_positive(_INT)],
+    "n_jobs": [_positive(_INT), Interval(_INT, -1, -1, closed="both"), None],
+    "target": [str, _INT, list, tuple, None],
+    "time_col": [str, _INT, None],
+    "future_covariates": [list, tuple, None],
+    "calendar_features": ["boolean"],
+    "fill": [StrOptions(FILLS), None],
+    "max_windows": [_positive(_INT), None],
+    "time_budget": [Interval(numbers.Real, 0, None, closed="neither"), None],
+    "refit": ["boolean"],
+    "stateful": ["boolean"],
+    "fork": ["boolean"],
+    "tbptt": [Interval(_INT, 2, None, closed="left")],
+    "tbptt_depth": [Interval(_INT, 2, None, closed="left"), None],
+    "id_col": [str, _INT, None],
+    "min_length": [_positive(_INT), None],
+    "on_short": [StrOptions({"raise", "skip"})],
+    "stride": [_positive(_INT)],
+    "max_windows_per_series": [_positive(_INT), None],
+    "id_embedding": [_positive(_INT), None],
+    "train_highway": ["boolean", StrOptions({"auto"})],
+    "start_weight": [Interval(numbers.Real, 0, 1, closed="both")],
 }
 
 #: Defaults shared by every estimator (same meaning, same value).

@@ -25,6 +25,8 @@ ARRAYS = ("last_targets_", "last_past_", "last_future_", "val_residuals_")  # an
 #: Parameters a version 1 file lacks, at the values that reproduce its model.
 V1_PARAMS = dict(seasonal_periods=None, ar_window=0, segment_length=1, init="torch", n_models=1, max_windows=None,
                  time_budget=None, n_jobs=None, refit=False, stateful=False, tbptt=100)
+#: Parameters added since version 1, at the values that reproduce the models of files without them.
+LATER_PARAMS = dict(start_weight=0.0)
 
 
 def _plain(v):
@@ -116,7 +118,7 @@ def check_state(meta, arrays):
 def restore(cls, meta, arrays, device="cpu"):
     """A fitted ``cls`` rebuilt from :func:`fitted_state`'s output (any version read)."""
     check_state(meta, arrays)
-    params = dict(V1_PARAMS, **meta["params"]) if "structure" not in meta else dict(meta["params"])
+    params = dict(LATER_PARAMS, **(dict(V1_PARAMS, **meta["params"]) if "structure" not in meta else meta["params"]))
     params = {k: v for k, v in params.items() if k in cls().get_params()}
     params["device"] = device
     est = cls(**params)

@@ -1,0 +1,129 @@
+"""The trained network or the mean of it and its linear start (tsgate.shrinkage)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tsgate import LSTMForecaster
+from tsgate.highway import fit_highway
+from tsgate.model import SequenceModel
+from tsgate.shrinkage import head, mix, paired_t, start_weight
+from tsgate.windows import make_windows
+
+
+def _ar2(n, seed):
+    rng = np.random.default_rng(seed)
+    y, e = np.zeros(n + 100), rng.standard_normal(n + 100)
+    for t in range(2, n + 100):
+        y[t] = 1.3 * y[t - 1] - 0.6 * y[t - 2] + e[t]
+    return y[100:]
+
+
+def _logistic(n):
+    x = np.empty(n)
+    x[0] = 0.3
+    for t in range(1, n):
+        x[t] = 3.9 * x[t - 1] * (1 - x[t - 1])
+    return x
+
+
+def _setup(n_series=1):
+    """Windows (lookback 12, horizon 3, 30% validation) of noisy sines, and a model."""
+    rng = np.random.default_rng(0)
+    z = np.sin(2 * np.pi * np.arange(200) / 12)[:, None] + 0.3 * rng.standard_normal((200, n_series))
+    w = make_windows(z, np.zeros((200, 0)), np.zeros((200, 0)), 12, 3, 3, 0.3, 1, 1)
+    return w, SequenceModel("lstm", 1, 4, n_outputs=3, n_ar=12, random_state=0)
+
+
+def test_mix_is_the_weighted_mean_of_the_two_models_outputs():
+    w, model = _setup()
+    X, _, E = w.val.batch(np.arange(w.val.n))
+    rng = np.random.default_rng(0)
+    other = (rng.standard_normal(model.views["head_weight"].shape), rng.standard_normal(model.views["head_bias"].shape))
+    mine, out = head(model), model.forward(X, E).astype(np.float64)
+    mix(model, other, 1.0)
+    out_other = model.forward(X, E).astype(np.float64)
+    mix(model, mine, 1.0)
+    assert np.array_equal(model.forward(X, E), out)  # weight 1 swaps the head, and back
+    mix(model, other, 0.3)
+    assert np.allclose(model.forward(X, E), 0.7 * out + 0.3 * out_other, rtol=1e-5, atol=1e-5)
+    before = head(model)
+    mix(model, other, 0.0)
+    assert all(np.array_equal(a, b) for a, b in zip(head(model), before))
+
+
+def test_the_network_replaces_its_start_only_when_clearly_better_on_validation():
+    # A noisy sine: the ridge start forecasts far better than the zero head (repeating the last value).
+    w, model = _setup()
+    zero = (np.zeros_like(model.views["head_weight"]), np.zeros_like(model.views["head_bias"]))
+    fit_highway(model, w.train, w.val)
+    settings = {"loss": "mse"}
+    weight, t = start_weight(model, zero, w.val, settings, 0.5)  # the "network" (ridge) beats its "start" (zero)
+    assert weight == 0.0 and t < -3
+    ridge = head(model)
+    mix(model, zero, 1.0)
+    weight, t = start_weight(model, ridge, w.val, settings, 0.5)  # the other way round: no evidence
+    assert weight == 0.5 and t > 3
+    assert start_weight(model, zero, w.val, settings, 0.5) == (0.0, None)  # the network is its start
+    assert start_weight(model, ridge, w.val, settings, 0.0) == (0.0, None)  # nothing to combine
+
+
+def test_paired_t_counts_blocks_of_horizon_windows_per_series():
+    # Neighbouring windows share targets, so the test averages the loss
+    # differences over blocks of `horizon` consecutive windows of a series.
+    w, model = _setup(n_series=2)
+    fit_highway(model, w.train, w.val)
+    other = (model.views["head_weight"] * 0.5, model.views["head_bias"] + 0.1)
+    t, df = paired_t(model, other, w.val, "mse", np.full(3, 0.5), 1.0)
+    X, Y, E = w.val.batch(np.arange(w.val.n))
+    d = ((model.forward(X, E) - Y) ** 2).mean(1)
+    mine = head(model)
+    mix(model, other, 1.0)
+    d = d - ((model.forward(X, E) - Y) ** 2).mean(1)
+    mix(model, mine, 1.0)
+    blocks = []
+    for k in (0, 1):
+        mine = np.flatnonzero(w.val.series == k)
+        mine = mine[np.argsort(w.val.ends[mine])]
+        blocks += [d[mine[i:i + 3]].mean() for i in range(0, len(mine), 3)]
+    blocks = np.array(blocks)
+    assert df == len(blocks) - 1 == 2 * -(-(w.val.n // 2) // 3) - 1
+    assert np.isclose(t, blocks.mean() / blocks.std(ddof=1) * np.sqrt(len(blocks)), rtol=1e-5)
+    assert paired_t(model, other, w.val.subset(np.arange(3)), "mse", np.full(3, 0.5), 1.0) == (None, 0)
+
+
+def _monthly(values):
+    return pd.Series(values, index=pd.date_range("2000-01-01", periods=len(values), freq="MS"), name="y")
+
+
+def test_forecast_is_the_mean_of_network_and_start_unless_the_network_wins_clearly():
+    # A short AR(2) series: training moves the network (best epoch > 0) but
+    # not clearly past its linear start on validation, so the default
+    # forecast is the mean of the two: the same fit with weight 0 (the
+    # network) and weight 1 (the start alone, no recurrent rows in the head).
+    y = _monthly(_ar2(150, seed=3))
+    fits = {w: LSTMForecaster(horizon=4, max_epochs=30, start_weight=w).fit(y) for w in (0.0, 0.5, 1.0)}
+    h = fits[0.5].history_
+    assert h["best_epoch"] > 0 and h["start_t"] is not None and h["start_weight"] == 0.5
+    assert fits[0.0].history_["start_weight"] == 0.0 and fits[1.0].history_["start_weight"] == 1.0
+    p = {w: fc.predict()["y"].to_numpy(np.float64) for w, fc in fits.items()}
+    assert np.allclose(p[0.5], 0.5 * (p[0.0] + p[1.0]), rtol=1e-5, atol=1e-6)
+    assert not np.allclose(p[0.0], p[1.0], rtol=1e-3)
+    recurrent = fits[1.0].model_.n_features - fits[1.0].model_.n_ar - fits[1.0].model_.n_head_extra
+    assert not fits[1.0].model_.views["head_weight"][:recurrent].any()
+    assert fits[0.0].model_.views["head_weight"][:recurrent].any()
+
+
+def test_a_network_that_beats_its_start_clearly_forecasts_alone():
+    # The logistic map: a nonlinear one-step law no linear start captures.
+    y = _monthly(_logistic(400))
+    a = LSTMForecaster(horizon=1, max_epochs=15, window_norm="last").fit(y)
+    b = LSTMForecaster(horizon=1, max_epochs=15, window_norm="last", start_weight=0.0).fit(y)
+    assert a.history_["start_t"] < -3 and a.history_["start_weight"] == 0.0
+    assert np.array_equal(a.predict().to_numpy(), b.predict().to_numpy())
+
+
+@pytest.mark.parametrize("bad", [-0.1, 1.5, "half"])
+def test_start_weight_is_validated(bad):
+    with pytest.raises(ValueError, match="start_weight"):
+        LSTMForecaster(start_weight=bad).fit(_monthly(np.arange(60.0)))
