@@ -369,3 +369,28 @@ def test_the_whole_column_reader_equals_the_per_series_reader(case):
     broken = df.copy()
     broken.loc[broken.index[broken.store == "s0"][-1], "y"] = np.nan  # a gap or end: the per-series path words it
     assert _long_fast(broken, **kw) is None
+
+
+@pytest.mark.parametrize("kind", ["plain", "ets", "stateful"])
+def test_update_that_fails_on_one_series_changes_no_series(kind):
+    # Every series is checked before any origin or carried state moves: a
+    # gap (or too few rows) in the second series leaves the first untouched.
+    rng = np.random.default_rng(0)
+    t = np.arange(140)
+    long = pd.concat([pd.DataFrame({"unique_id": sid, "ds": pd.date_range("2000-01-01", periods=140, freq="MS"),
+                                    "y": 50 + 0.3 * t + 5 * np.sin(2 * np.pi * t / 12) + rng.standard_normal(140)})
+                      for sid in ("a", "b")], ignore_index=True)
+    extra = {"plain": {}, "ets": {"window_norm": "ets"}, "stateful": {"stateful": True, "tbptt": 20}}[kind]
+    fc = LSTMForecaster(horizon=3, max_epochs=2, random_state=0, **extra).fit(long[long.ds < "2010-01-01"])
+    before = fc.predict()
+    arrays = {k: getattr(fc, k).copy() for k in ("last_targets_", "es_state_") if hasattr(fc, k)}
+    states = [[s.copy() for s in per] for per in np.asarray(fc.states_, dtype=object)] if kind == "stateful" else []
+    a = long[(long.unique_id == "a") & (long.ds < "2010-07-01")]
+    b = long[(long.unique_id == "b") & (long.ds >= "2010-03-01") & (long.ds < "2010-07-01")]  # a gap; short
+    with pytest.raises(DataError, match="series 'b'"):
+        fc.update(pd.concat([a, b]))
+    pd.testing.assert_frame_equal(fc.predict(), before)
+    assert all(np.array_equal(getattr(fc, k), v) for k, v in arrays.items())
+    assert list(fc.cutoffs_) == [pd.Timestamp("2009-12-01")] * 2
+    for per, kept in zip(fc.states_ if kind == "stateful" else [], states):
+        assert all(np.array_equal(s, k) for s, k in zip(per, kept))

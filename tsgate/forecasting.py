@@ -275,10 +275,10 @@ class ForecastMixin:
         panel = self._panel_like(X)
         if str(panel.freq) != str(self.freq_):
             raise DataError(f"{pname('X')} has frequency {panel.freq}, the model was fit on {self.freq_}")
-        for k, series in zip(self._positions(panel.ids), panel.series):
-            if len(series.y) < self.lookback_:
-                raise DataError(f"{pname('X')} needs at least {self.lookback_} rows (the lookback) of series "
-                                f"{series.id!r}, got {len(series.y)}")
+        pairs = list(zip(self._positions(panel.ids), panel.series))
+        for k, series in pairs:  # every series is checked before any moves: a bad one changes nothing
+            self._check_update(k, series)
+        for k, series in pairs:
             if getattr(self, "stateful", False) or getattr(self, "es_model_", None) is not None:
                 self._advance_state(k, series)
             L = self.lookback_
@@ -296,16 +296,27 @@ class ForecastMixin:
         return np.concatenate([((y - sc.t_loc[k]) / sc.t_scale[k])[:, None], (past - sc.c_loc[:P]) / sc.c_scale[:P],
                                cal], axis=1)
 
-    def _advance_state(self, k, series):
-        """Stateful models and window_norm='ets': read series k's rows after its
-        cutoff into its carried states (the network's; Holt-Winters')."""
+    def _check_update(self, k, series):
+        """DataError unless ``series`` can move series k's origin: a lookback of
+        rows, and for carried states (stateful, window_norm='ets') no gap after the cutoff."""
+        if len(series.y) < self.lookback_:
+            raise DataError(f"{pname('X')} needs at least {self.lookback_} rows (the lookback) of series "
+                            f"{series.id!r}, got {len(series.y)}")
         new = series.index > self.cutoffs_[k]
-        if not new.any():
+        if not (new.any() and (getattr(self, "stateful", False) or getattr(self, "es_model_", None) is not None)):
             return
         expected = frames.future_index(self.cutoffs_[k], self.freq_, 1)[0]
         if series.index[new][0] != expected:
             raise DataError(f"{pname('X')} must continue the data the state has read: the next row of series "
                             f"{series.id!r} is {frames.when(expected)}, got {frames.when(series.index[new][0])}")
+
+    def _advance_state(self, k, series):
+        """Stateful models and window_norm='ets': read series k's rows after its
+        cutoff (checked by :meth:`_check_update`) into its carried states (the
+        network's; Holt-Winters')."""
+        new = series.index > self.cutoffs_[k]
+        if not new.any():
+            return
         if getattr(self, "es_model_", None) is not None:
             sc = self.scaling_
             z = (series.y[new] - sc.t_loc[k]) / sc.t_scale[k]
