@@ -261,3 +261,39 @@ def test_sequence_classifier_on_cuda_matches_cpu():
     assert gpu.model_.net.device == "cuda"
     assert np.allclose(gpu.history_["loss"], cpu.history_["loss"], rtol=1e-5)
     assert np.allclose(gpu.predict_proba(X), cpu.predict_proba(X), rtol=1e-4, atol=1e-5)
+
+
+def test_windows_beyond_the_device_budget_stream_in_pieces_with_the_same_results(monkeypatch):
+    # Above config.CUDA_WINDOW_BYTES the windows are gathered on the host and
+    # uploaded a piece of whole batches at a time: the same batches in the
+    # same order, so the same trajectory, validation losses and predictions.
+    from tsgate import config, gpu_training
+    from tsgate.training import ArraySource
+
+    X, Y, E = _data(N=11, T=3, n_extra=1)
+    kw = dict(extra=E, X_val=X[:5], Y_val=Y[:5], extra_val=E[:5], max_epochs=2, batch_size=2, learning_rate=0.05,
+              random_state=3)
+    _, resident = _pair("lstm", n_extra=1)
+    h_resident = train(resident, X, Y, **kw)
+    per_window = (3 * 2 + 2 + 1) * 8  # float64 inputs (T=3, D=2), targets (2) and one extra feature
+    monkeypatch.setattr(config, "CUDA_WINDOW_BYTES", 3 * per_window)  # room for one batch of 2, not two
+    uploads = []
+    real = gpu_training.DeviceWindows._upload
+    monkeypatch.setattr(gpu_training.DeviceWindows, "_upload", lambda self, rows: uploads.append(len(rows))
+                        or real(self, rows))
+    _, streamed = _pair("lstm", n_extra=1)
+    h_streamed = train(streamed, X, Y, **kw)
+    assert uploads[:7] == [5, 2, 2, 2, 2, 2, 1]  # validation (whole), then the first epoch's pieces
+    assert h_streamed["loss"] == h_resident["loss"] and h_streamed["val_loss"] == h_resident["val_loss"]
+    assert np.array_equal(streamed.flat, resident.flat)
+    src = ArraySource(X, Y, E)
+    windows = gpu_training.DeviceWindows(src, np.float64, 2)
+    assert windows.resident is None and windows.piece == 2
+    dm, tau = gpu_training.DeviceModel(streamed), gpu_training.cuda.to_device(np.full(2, 0.5))
+    monkeypatch.setattr(config, "CUDA_WINDOW_BYTES", 1 << 30)
+    whole = gpu_training.DeviceWindows(src, np.float64, 2)
+    assert whole.resident is not None
+    for loss in (0, 2):
+        assert gpu_training.evaluate_on_device(dm, windows, tau, loss, 1.0, batch_size=2) == \
+            gpu_training.evaluate_on_device(dm, whole, tau, loss, 1.0, batch_size=2)
+    assert np.array_equal(gpu_training.predict_on_device(streamed, src, batch_size=2), predict(resident, X, E))

@@ -70,6 +70,12 @@ CUDA_TARGET_BLOCKS = int(os.environ.get("TSGATE_CUDA_TARGET_BLOCKS",
 #: CUDA device grants without an opt-in.
 CUDA_SHARED_BYTES = int(os.environ.get("TSGATE_CUDA_SHARED_BYTES", str(48 * 1024)))
 
+#: Most bytes of windows (inputs, targets, extra features) a device fit keeps
+#: on the device at once: below it they are uploaded once, above it gathered
+#: on the host and uploaded a piece at a time (tsgate.gpu_training.DeviceWindows).
+CUDA_WINDOW_BYTES = int(os.environ.get("TSGATE_CUDA_WINDOW_BYTES", str(1 << 30)))
+
+
 def _user_cache_root():
     if sys.platform == "win32":
         return os.environ.get("LOCALAPPDATA") or os.path.expanduser("~\\AppData\\Local")

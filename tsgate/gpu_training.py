@@ -6,9 +6,12 @@ When a :class:`tsgate.training.SequenceModel` lives on ``device='cuda'``,
 
 * the flat parameter vector, its gradient and the optimizer moments are
   device arrays; the network's weights and the head are views into them;
-* the whole training set (and validation set) is uploaded once; each step
-  gathers its batch on the device from the epoch's permutation, which is the
-  only upload per epoch;
+* the training and validation windows are uploaded once when they fit in
+  :data:`tsgate.config.CUDA_WINDOW_BYTES` (each step then gathers its batch
+  on the device from the epoch's permutation, the only upload per epoch);
+  larger sets are gathered on the host and uploaded a piece of whole
+  batches at a time (:class:`DeviceWindows`), so memory on either side
+  does not grow with the number of windows;
 * forward, loss, BPTT, the gradient norm, clipping and the optimizer update
   run as kernels; a non-finite loss or gradient sets a device flag that
   freezes the parameters, so nothing is lost;
@@ -26,6 +29,7 @@ import math
 import numpy as np
 from numba import cuda
 
+from . import config
 from .config import CUDA_BLOCK_SIZE, CUDA_NORM_BLOCKS
 from .gpu_core import cuda_kernel, empty, launch_1d, using, zeros
 from .gpu_model import DeviceModel
@@ -178,13 +182,39 @@ def _upload_extra(E, dtype):
     return _upload(np.zeros((1, 1)) if E is None else E, dtype)
 
 
+class DeviceWindows:
+    """A data source's windows on the device: all uploaded once when they fit
+    in :data:`tsgate.config.CUDA_WINDOW_BYTES`, else gathered on the host and
+    uploaded a piece (whole batches of ``batch_size``) at a time."""
+
+    def __init__(self, source, dtype, batch_size):
+        self.source, self.dtype, self.n = source, dtype, source.n
+        X, Y, E = source.batch(np.arange(min(1, source.n)))
+        per_window = sum(0 if a is None else a.size for a in (X, Y, E)) * np.dtype(dtype).itemsize
+        fit = config.CUDA_WINDOW_BYTES // max(per_window, 1)
+        self.piece = max(batch_size, fit // batch_size * batch_size)
+        self.resident = self._upload(np.arange(source.n)) if source.n <= self.piece else None
+
+    def _upload(self, rows):
+        X, Y, E = self.source.batch(rows)
+        return _upload(X, self.dtype), None if Y is None else _upload(Y, self.dtype), _upload_extra(E, self.dtype)
+
+    def pieces(self, order):
+        """Per piece of ``order`` (row numbers): (X, Y, E, idx) on the device, idx the piece's rows in X."""
+        if self.resident is not None:
+            yield (*self.resident, cuda.to_device(np.ascontiguousarray(order, dtype=np.int64)))
+            return
+        for s in range(0, len(order), self.piece):
+            rows = np.asarray(order[s:s + self.piece])
+            yield (*self._upload(rows), cuda.to_device(np.arange(len(rows), dtype=np.int64)))
+
+
 class DeviceRunner:
     """Epochs of :func:`tsgate.training.train` on the device (see module doc)."""
 
     def __init__(self, model, data, val, *, loss_code, tau, huber_delta, optimizer_code, weight_decay, momentum,
                  clip_norm, batch_size, random_state):
         self.model = model
-        X, Y, extra = data.arrays()  # windows are materialised in device memory
         dt = model.net.dtype
         self.dm = DeviceModel(model)
         self.grad = zeros("grad", model.flat.shape, dt)
@@ -193,21 +223,16 @@ class DeviceRunner:
         self.m2 = zeros("m2", model.flat.shape, dt)
         self.best = cuda.device_array_like(self.dm.flat)
         self.save_best()
-        self.X, self.Y, self.E = _upload(X, dt), _upload(Y, dt), _upload_extra(extra, dt)
+        self.data = DeviceWindows(data, dt, batch_size)
         self.have_val = val is not None and val.n > 0
-        if self.have_val:
-            X_val, Y_val, extra_val = val.arrays()
-            self.Xv, self.Yv = _upload(X_val, dt), _upload(Y_val, dt)
-            self.Ev = _upload_extra(extra_val, dt)
-            self.val_idx = cuda.to_device(np.arange(len(X_val), dtype=np.int64))
+        self.val = DeviceWindows(val, dt, 1024) if self.have_val else None
         self.tau = cuda.to_device(np.asarray(tau, dtype=np.float64))
         self.loss_code, self.huber_delta = loss_code, float(huber_delta)
         self.opt_code, self.weight_decay, self.momentum = optimizer_code, float(weight_decay), float(momentum)
         self.beta2 = adam_beta2(optimizer_code)
         self.clip_norm = -1.0 if clip_norm is None else float(clip_norm)
         self.batch_size = int(batch_size)
-        self.N = len(X)
-        self.n_batches = math.ceil(self.N / self.batch_size)
+        self.n_batches = math.ceil(data.n / self.batch_size)
         self.losses = cuda.device_array(self.n_batches, np.float64)
         self.norms = cuda.device_array(self.n_batches, np.float64)
         self.status = cuda.to_device(np.zeros(2, np.int64))
@@ -238,28 +263,14 @@ class DeviceRunner:
     def epoch(self, order, lr, epoch):
         """One pass over the batches given by ``order`` (a permutation of the
         rows, or of a sample of them)."""
-        bs, T, N = self.batch_size, self.X.shape[1], len(order)
+        bs, N = self.batch_size, len(order)
         order = np.concatenate([np.sort(order[s:s + bs]) for s in range(0, N, bs)])
-        d_order = cuda.to_device(order.astype(np.int64))  # the epoch's only upload
-        blocks, threads = launch_1d(self.grad.size)
+        k = 0
         with using(self.dm.ws):
-            for k, start in enumerate(range(0, N, bs)):
-                idx = d_order[start:start + bs]
-                B = idx.shape[0]
-                pred = self.dm.forward(self.X, self.E, idx, self._masks(T, B))
-                dpred = empty("dpred", pred.shape, pred.dtype)
-                device_loss(pred, self.Y, idx, self.tau, self.loss_code, self.huber_delta, dpred, self.losses, k)
-                self.dm.backward(dpred, self.grad_views)
-                if self.frozen is not None:  # no gradient, no share of the clipping norm
-                    self.grad[self.frozen[0]:self.frozen[1]].copy_to_device(self.frozen[3])
-                sumsq_partial_kernel[CUDA_NORM_BLOCKS, CUDA_BLOCK_SIZE](self.grad, self.partial)
-                finish_norm_kernel[1, 1](self.partial, self.losses, k, k + 1, self.norms, self.status)
-                self.step += 1
-                optimizer_kernel[blocks, threads](self.opt_code, self.dm.flat, self.grad, self.m1, self.m2,
-                                                  self.step, lr, 0.9, self.beta2, 1e-8, self.momentum,
-                                                  self.weight_decay, self.clip_norm, self.norms, k, self.status)
-                if self.frozen is not None:  # nor a move by weight decay
-                    self.dm.flat[self.frozen[0]:self.frozen[1]].copy_to_device(self.frozen[2])
+            for X, Y, E, d_idx in self.data.pieces(order):  # one piece unless the windows exceed the budget
+                for start in range(0, d_idx.shape[0], bs):
+                    self._step(X, Y, E, d_idx[start:start + bs], k, lr)
+                    k += 1
         status = self.status.copy_to_host()
         losses = self.losses.copy_to_host()
         if status[0]:
@@ -270,9 +281,26 @@ class DeviceRunner:
         sizes = np.minimum(bs, N - np.arange(n_batches) * bs)
         return float(np.sum(losses[:n_batches] * sizes) / N)
 
+    def _step(self, X, Y, E, idx, k, lr):
+        """Batch number ``k`` (rows ``idx`` of X): forward, loss, BPTT, norm, update, all on the device."""
+        blocks, threads = launch_1d(self.grad.size)
+        pred = self.dm.forward(X, E, idx, self._masks(X.shape[1], idx.shape[0]))
+        dpred = empty("dpred", pred.shape, pred.dtype)
+        device_loss(pred, Y, idx, self.tau, self.loss_code, self.huber_delta, dpred, self.losses, k)
+        self.dm.backward(dpred, self.grad_views)
+        if self.frozen is not None:  # no gradient, no share of the clipping norm
+            self.grad[self.frozen[0]:self.frozen[1]].copy_to_device(self.frozen[3])
+        sumsq_partial_kernel[CUDA_NORM_BLOCKS, CUDA_BLOCK_SIZE](self.grad, self.partial)
+        finish_norm_kernel[1, 1](self.partial, self.losses, k, k + 1, self.norms, self.status)
+        self.step += 1
+        optimizer_kernel[blocks, threads](self.opt_code, self.dm.flat, self.grad, self.m1, self.m2,
+                                          self.step, lr, 0.9, self.beta2, 1e-8, self.momentum,
+                                          self.weight_decay, self.clip_norm, self.norms, k, self.status)
+        if self.frozen is not None:  # nor a move by weight decay
+            self.dm.flat[self.frozen[0]:self.frozen[1]].copy_to_device(self.frozen[2])
+
     def evaluate_val(self):
-        return evaluate_on_device(self.dm, self.Xv, self.Yv, self.Ev, self.val_idx, self.tau,
-                                  self.loss_code, self.huber_delta)
+        return evaluate_on_device(self.dm, self.val, self.tau, self.loss_code, self.huber_delta)
 
     def save_best(self):
         self.best.copy_to_device(self.dm.flat)
@@ -285,42 +313,42 @@ class DeviceRunner:
         self.dm.flat.copy_to_host(self.model.flat)
 
 
-def evaluate_on_device(dm, d_X, d_Y, d_E, d_idx, d_tau, loss_code, huber_delta, batch_size=1024):
-    """Mean loss over device data, one download."""
-    N = d_X.shape[0]
-    n_chunks = math.ceil(N / batch_size)
-    out = cuda.device_array(n_chunks, np.float64)
+def evaluate_on_device(dm, windows, d_tau, loss_code, huber_delta, batch_size=1024):
+    """Mean loss over :class:`DeviceWindows`, one download."""
+    N = windows.n
+    sizes = np.minimum(batch_size, N - np.arange(math.ceil(N / batch_size)) * batch_size)
+    out = cuda.device_array(len(sizes), np.float64)
+    k = 0
     with using(dm.ws):
-        for k, s in enumerate(range(0, N, batch_size)):
-            idx = d_idx[s:s + batch_size]
-            pred = dm.forward(d_X, d_E, idx)
-            dpred = empty("dpred", pred.shape, pred.dtype)
-            device_loss(pred, d_Y, idx, d_tau, loss_code, huber_delta, dpred, out, k)
-    sizes = np.minimum(batch_size, N - np.arange(n_chunks) * batch_size)
+        for X, Y, E, d_idx in windows.pieces(np.arange(N)):
+            for s in range(0, d_idx.shape[0], batch_size):
+                idx = d_idx[s:s + batch_size]
+                pred = dm.forward(X, E, idx)
+                dpred = empty("dpred", pred.shape, pred.dtype)
+                device_loss(pred, Y, idx, d_tau, loss_code, huber_delta, dpred, out, k)
+                k += 1
     return float(np.sum(out.copy_to_host() * sizes) / N)
 
 
 def predict_on_device(model, source, batch_size=1024):
-    """Model outputs (N, M) with one upload of parameters and data and one download."""
-    X, _, extra = source.arrays()
-    dt = model.net.dtype
+    """Model outputs (N, M) with one upload of parameters and data (unless
+    the windows exceed the budget) and one download."""
     dm = DeviceModel(model)
-    d_X, d_E = _upload(X, dt), _upload_extra(extra, dt)
-    d_idx = cuda.to_device(np.arange(len(X), dtype=np.int64))
-    out = cuda.device_array((len(X), model.n_outputs), dt)
+    windows = DeviceWindows(source, model.net.dtype, batch_size)
+    out = cuda.device_array((source.n, model.n_outputs), model.net.dtype)
+    done = 0
     with using(dm.ws):
-        for s in range(0, len(X), batch_size):
-            pred = dm.forward(d_X, d_E, d_idx[s:s + batch_size])
-            blocks, threads = launch_1d(pred.size)
-            scatter_rows_kernel[blocks, threads](pred, out, s)
+        for X, _, E, d_idx in windows.pieces(np.arange(source.n)):
+            for s in range(0, d_idx.shape[0], batch_size):
+                pred = dm.forward(X, E, d_idx[s:s + batch_size])
+                blocks, threads = launch_1d(pred.size)
+                scatter_rows_kernel[blocks, threads](pred, out, done)
+                done += pred.shape[0]
     return out.copy_to_host()
 
 
 def evaluate_model_on_device(model, source, loss_code, tau, huber_delta, batch_size=1024):
     """:func:`tsgate.training.evaluate` for a model on the device."""
-    X, Y, extra = source.arrays()
-    dt = model.net.dtype
-    dm = DeviceModel(model)
-    d_idx = cuda.to_device(np.arange(len(X), dtype=np.int64))
-    return evaluate_on_device(dm, _upload(X, dt), _upload(Y, dt), _upload_extra(extra, dt), d_idx,
-                              cuda.to_device(np.asarray(tau, np.float64)), loss_code, huber_delta, batch_size)
+    windows = DeviceWindows(source, model.net.dtype, batch_size)
+    return evaluate_on_device(DeviceModel(model), windows, cuda.to_device(np.asarray(tau, np.float64)), loss_code,
+                              huber_delta, batch_size)

@@ -9,7 +9,8 @@ learning-rate schedule); the device's backend runs each epoch's batches
 
 Data reach the runners as a *source*: ``source.n`` rows, ``source.batch(idx)``
 returning ``X (B, T, D), Y (B, M), extra (B, E) or None`` for the rows
-``idx``, and ``source.arrays()`` for all rows (the GPU uploads them once).
+``idx``, and ``source.arrays()`` for all rows. (The GPU gathers its windows
+through ``batch`` too: :class:`tsgate.gpu_training.DeviceWindows`.)
 :class:`ArraySource` wraps arrays; the forecasters' window store
 (:class:`tsgate.windows.WindowSource`) gathers windows per batch.
 

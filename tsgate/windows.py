@@ -188,7 +188,7 @@ class WindowSource:
         return X, Y.astype(np.float32), E
 
     def arrays(self):
-        """All windows at once (the GPU uploads them to device memory)."""
+        """All windows at once (memory: windows x lookback; fits gather per batch)."""
         return self.batch(np.arange(self.n))
 
 
