@@ -10,6 +10,7 @@ one command are written all together, atomically, or not at all.
 
 import contextlib
 import errno
+from collections import Counter
 import functools
 import io
 import json
@@ -228,6 +229,11 @@ def _summary(fc, seconds, quiet):
         if w:
             click.echo(f"forecast: {1 - w:g} x network + {w:g} x linear start (the network did not beat it "
                        "clearly on validation)", err=True)
+    chosen = (getattr(fc, "fit_report_", {}) or {}).get("fallback") or {}
+    if chosen:
+        kinds = ", ".join(f"{k}: {n}" for k, n in sorted(Counter(chosen.values()).items()))
+        click.echo(f"{len(chosen)} of {len(fc.ids_)} series forecast by a local baseline that beat the network "
+                   f"on their validation windows ({kinds})", err=True)
     if vs:
         ratio = vs["mae"] / vs["seasonal_naive_mae"] if vs["seasonal_naive_mae"] > 0 else float("nan")
         report = fc.fit_report_

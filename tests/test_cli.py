@@ -212,3 +212,8 @@ def test_summary_says_when_the_forecast_is_the_mean_of_network_and_start(capsys)
         cli_mod._summary(fc, 1.0, quiet=False)
         err = capsys.readouterr().err
         assert ("forecast: 0.5 x network + 0.5 x linear start" in err) == shown, err
+    fc.fit_report_["fallback"] = {"a": "ar(2)", "b": "ar(2)", "c": "seasonal naive 24"}
+    fc.ids_ = ["a", "b", "c", "d"]
+    cli_mod._summary(fc, 1.0, quiet=False)
+    assert ("3 of 4 series forecast by a local baseline that beat the network on their validation windows "
+            "(ar(2): 2, seasonal naive 24: 1)") in capsys.readouterr().err

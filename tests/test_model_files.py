@@ -24,6 +24,7 @@ def test_version_1_files_still_load_and_forecast_the_same(name, coverage):
     assert np.allclose(got.to_numpy(), want.to_numpy(), rtol=1e-6, atol=1e-9)
     # parameters added later take the values that describe how the file's model was fit
     assert fc.start_weight == 0.0 and fc.get_params()["start_weight"] == 0.0
+    assert fc.fallback is False and fc.fallback_ == {}
 
 
 def test_a_file_without_start_weight_loads_with_the_network_alone(tmp_path):

@@ -367,7 +367,7 @@ class FitMixin:
     def _calibrate_stateful(self, ys, rows, targets, starts):
         """Conformal residuals and validation scores from every series' validation steps."""
         H = self.horizon_
-        self.val_residuals_, self.val_scores_ = np.zeros((0, H)), {}
+        self.val_residuals_, self.val_scores_, self.fallback_, self.fallback_residuals_ = np.zeros((0, H)), {}, {}, {}
         res, scale, base = [], [], []
         for k, (y, X, start) in enumerate(zip(ys, rows, starts)):
             end = len(y) - H

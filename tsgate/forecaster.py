@@ -49,7 +49,7 @@ class _RecurrentForecaster(FitMixin, ForecastMixin, HistoricalMixin, PanelIOMixi
                  tbptt_depth=None, target=None, time_col=None, id_col=None, future_covariates=None,
                  calendar_features=False, fill=None, min_length=None, on_short="raise", stride=1,
                  max_windows_per_series=None, id_embedding=None, train_highway=True, start_weight=0.5,
-                 max_windows=10_000, time_budget=None, random_state=0, device="cpu", verbose=0):
+                 fallback=True, max_windows=10_000, time_budget=None, random_state=0, device="cpu", verbose=0):
         self.lookback = lookback
         self.horizon = horizon
         self.hidden_size = hidden_size
@@ -94,6 +94,7 @@ class _RecurrentForecaster(FitMixin, ForecastMixin, HistoricalMixin, PanelIOMixi
         self.id_embedding = id_embedding
         self.train_highway = train_highway
         self.start_weight = start_weight
+        self.fallback = fallback
         self.max_windows = max_windows
         self.time_budget = time_budget
         self.random_state = random_state
@@ -287,6 +288,12 @@ class LSTMForecaster(_RecurrentForecaster):
         validation (a paired test over blocks of windows,
         :mod:`tsgate.shrinkage`), the forecast is ``start_weight`` x the
         start + (1 - ``start_weight``) x the network. 0: the network alone.
+    fallback : bool
+        Panels (more than one series): each series whose own naive,
+        seasonal naive or AR(p) forecasts its validation windows better
+        than the network is forecast by that baseline, with its own
+        conformal interval (:mod:`tsgate.fallback`; ``fit_report_['fallback']``
+        lists them). Point losses and the direct strategy only.
     segment_length : 'auto' | int
         Segment recurrence (SegRNN): the network steps over segments of this
         many points, each linearly embedded. 'auto': 1 up to a lookback of

@@ -15,7 +15,7 @@ import warnings
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-from . import baselines, esnorm, frames, stateful
+from . import baselines, esnorm, fallback, frames, stateful
 from .ensemble import ensemble_forward, ensemble_predict
 from .errors import BaselineWarning, CoverageWarning, DataError, ParameterError
 from .errors import name as pname
@@ -26,6 +26,18 @@ from .windows import forecast_source
 PREDICT_BATCH = 4096
 #: Series whose baselines are scored on validation (evenly spaced), to bound the cost.
 BASELINE_SERIES = 200
+
+
+def _conformal_quantile(res, coverage):
+    """Split-conformal quantile (per column) of the absolute residuals ``res`` (n, H)."""
+    n = res.shape[0]
+    if math.ceil((n + 1) * coverage) > n:  # the band is the widest residual, whatever the coverage
+        warnings.warn(CoverageWarning(
+            f"coverage {coverage:g} needs at least {math.ceil(coverage / (1 - coverage))} validation windows "
+            f"for a conformal interval; with {n} the band is the widest validation residual, which "
+            f"guarantees a coverage of {n / (n + 1):.3f} only"), stacklevel=4)
+    level = min(1.0, math.ceil((n + 1) * coverage) / n)
+    return np.quantile(np.abs(res), level, axis=0, method="higher")
 
 
 class ForecastMixin:
@@ -40,6 +52,7 @@ class ForecastMixin:
         (``fit_report_``, with a warning when a baseline is better)."""
         H = self.horizon_
         self.val_residuals_, self.val_scores_ = np.zeros((0, H)), {}
+        self.fallback_, self.fallback_residuals_ = {}, {}
         self.fit_report_ = dict(getattr(self, "fit_report_", {}) or {})
         if val.n == 0 or self.strategy != "direct":
             return
@@ -49,6 +62,12 @@ class ForecastMixin:
         scale = self.scaling_.t_scale[val.series][:, None] * val.units(every, np.arange(1, H + 1))[1]
         mae = float(np.mean(np.abs(self.val_residuals_ * scale)))
         ends = val.ends - starts[val.series]  # each window's last row within its series
+        if self.fallback and len(self.ids_) > 1 and self.loss != "pinball":  # per series: network or baseline
+            chosen = fallback.choose(ys, val.series, ends, np.abs(self.val_residuals_ * scale), H,
+                                     self.seasonal_periods_, self.lookback_)
+            self.fallback_ = {self.ids_[k]: spec for k, (spec, _) in chosen.items()}
+            self.fallback_residuals_ = {self.ids_[k]: res for k, (_, res) in chosen.items()}
+            self.fit_report_["fallback"] = {str(i): fallback.describe(sp) for i, sp in self.fallback_.items()}
         present = np.unique(val.series)
         chosen = present[np.unique(np.linspace(0, len(present) - 1, min(len(present), BASELINE_SERIES)).astype(int))]
         scores = []
@@ -160,6 +179,10 @@ class ForecastMixin:
         with np.errstate(all="ignore"):
             out = scaled * sc.t_scale[ks, None] + sc.t_loc[ks, None]
             spread = spread * sc.t_scale[ks, None]
+        for j, s in enumerate(ks):  # series a local baseline forecasts better (tsgate.fallback)
+            spec = getattr(self, "fallback_", {}).get(self.ids_[s])
+            if spec is not None:
+                out[j], spread[j] = fallback.forecast(spec, self.last_targets_[:, s], horizon), 0.0
         _check_finite(out, [self.ids_[j] for j in ks], "forecast")
         return out, idxs, spread, ks, unit * sc.t_scale[ks, None]
 
@@ -223,7 +246,7 @@ class ForecastMixin:
         if method == "auto":
             method = "quantile" if (self.loss == "pinball" and self.quantiles) else "conformal"
         if method == "conformal":
-            lower, upper = self._conformal_band(out, spread, coverage, horizon, unit)
+            lower, upper = self._conformal_band(out, spread, coverage, horizon, unit, ks)
         elif method == "quantile":
             lower, upper = self._quantile_band(coverage, horizon, X, ids)
         else:
@@ -231,22 +254,19 @@ class ForecastMixin:
         _check_finite(np.stack([lower, upper]), [self.ids_[j] for j in ks], "prediction interval")
         return self._output(ks, idxs, {"": out, "_lower": lower, "_upper": upper})
 
-    def _conformal_band(self, mid, spread, coverage, horizon, unit):
+    def _conformal_band(self, mid, spread, coverage, horizon, unit, ks):
         res = self.val_residuals_
         if res.shape[0] == 0:
             raise DataError("no validation residuals for conformal intervals: fit with "
                             "strategy='direct', early_stopping=True and validation_fraction > 0")
-        n = res.shape[0]
-        if math.ceil((n + 1) * coverage) > n:  # the band is the widest residual, whatever the coverage
-            warnings.warn(CoverageWarning(
-                f"coverage {coverage:g} needs at least {math.ceil(coverage / (1 - coverage))} validation windows "
-                f"for a conformal interval; with {n} the band is the widest validation residual, which "
-                f"guarantees a coverage of {n / (n + 1):.3f} only"), stacklevel=3)
-        level = min(1.0, math.ceil((n + 1) * coverage) / n)
-        q = np.quantile(np.abs(res), level, axis=0, method="higher")[:horizon]
+        q = _conformal_quantile(res, coverage)[:horizon]
         with np.errstate(all="ignore"):  # the ensemble's spread widens the conformal band
             width = np.sqrt((q[None, :] * unit) ** 2 + spread ** 2)
-            return mid - width, mid + width
+        for j, s in enumerate(ks):  # a series forecast by a baseline: that baseline's own residuals there
+            own = getattr(self, "fallback_residuals_", {}).get(self.ids_[s])
+            if own is not None:
+                width[j] = _conformal_quantile(own, coverage)[:horizon]
+        return mid - width, mid + width
 
     def _quantile_band(self, coverage, horizon, X, ids):
         qs = np.asarray(self.quantiles or [], dtype=float)

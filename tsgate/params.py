@@ -226,6 +226,7 @@ FORECASTER = {
     "id_embedding": [_positive(_INT), None],
     "train_highway": ["boolean", StrOptions({"auto"})],
     "start_weight": [Interval(numbers.Real, 0, 1, closed="both")],
+    "fallback": ["boolean"],
 }
 
 #: Defaults shared by every estimator (same meaning, same value).

@@ -20,13 +20,13 @@ from .model import SequenceModel
 from .params import seed_from, validate_params
 from .windows import Scaling
 
-FORMAT, VERSION, READS = "tsgate-model", 4, (1, 2, 3, 4)
+FORMAT, VERSION, READS = "tsgate-model", 5, (1, 2, 3, 4, 5)
 ARRAYS = ("last_targets_", "last_past_", "last_future_", "val_residuals_")  # and optional ones below
 #: Parameters a version 1 file lacks, at the values that reproduce its model.
 V1_PARAMS = dict(seasonal_periods=None, ar_window=0, segment_length=1, init="torch", n_models=1, max_windows=None,
                  time_budget=None, n_jobs=None, refit=False, stateful=False, tbptt=100)
 #: Parameters added since version 1, at the values that reproduce the models of files without them.
-LATER_PARAMS = dict(start_weight=0.0)
+LATER_PARAMS = dict(start_weight=0.0, fallback=False)
 
 
 def _plain(v):
@@ -59,6 +59,7 @@ def fitted_state(est):
                       "ar_window": int(est.ar_window_), "segment_length": int(est.segment_length_),
                       "n_models": len(est.models_), "es": _es_meta(est)},
         "static_columns": list(getattr(est, "static_columns_", [])),
+        "fallback": [getattr(est, "fallback_", {}).get(i) for i in est.ids_],  # per series: None or a spec
         "val_scores": est.val_scores_, "fit_report": est.fit_report_,
         "history": {k: [float(x) for x in v] if isinstance(v, list) else v for k, v in est.history_.items()},
     }
@@ -71,6 +72,10 @@ def fitted_state(est):
         arrays["es_state_"] = est.es_state_
     if getattr(est, "lag_importance_", None) is not None:
         arrays["lag_importance_"] = est.lag_importance_.to_numpy()
+    own = getattr(est, "fallback_residuals_", {})
+    for k, i in enumerate(est.ids_):
+        if i in own:
+            arrays[f"fallback_residuals_{k}"] = own[i]
     for k, m in enumerate(est.models_):
         arrays["params_flat" if k == 0 else f"params_flat_{k}"] = m.flat
     for k, states in enumerate(getattr(est, "states_", []) if est.stateful else []):  # the carried states
@@ -166,6 +171,9 @@ def restore(cls, meta, arrays, device="cpu"):
     est.history_, est.val_scores_ = meta["history"], meta.get("val_scores", {})
     est.fit_report_ = meta.get("fit_report", {})
     est.index_name_, est.index_kind_ = meta.get("index_name"), meta.get("index_kind", "datetime")
+    specs = meta.get("fallback") or [None] * len(est.ids_)
+    est.fallback_ = {i: sp for i, sp in zip(est.ids_, specs) if sp is not None}
+    est.fallback_residuals_ = {est.ids_[k]: arrays[f"fallback_residuals_{k}"] for k, sp in enumerate(specs) if sp}
     est.lag_importance_ = None
     if "lag_importance_" in arrays:
         imp = arrays["lag_importance_"]

@@ -1,0 +1,106 @@
+"""Per series of a panel: the network or a local baseline (tsgate.fallback)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tsgate import LSTMForecaster, fallback, load
+from tsgate.baselines import AR
+
+FAST = dict(horizon=12, max_epochs=3, random_state=0)
+
+
+def _panel(n=400, repeat_id="s3"):
+    """Three noisy daily waves on random walks, and one series that repeats one day exactly."""
+    rng = np.random.default_rng(0)
+    t = np.arange(n)
+    day = rng.uniform(0, 10, 24)
+    parts = []
+    for k in range(4):
+        sid = f"s{k}"
+        y = np.tile(day, n // 24 + 1)[:n] if sid == repeat_id else \
+            50 + 10 * np.sin(2 * np.pi * t / 24 + k) + np.cumsum(rng.standard_normal(n))
+        parts.append(pd.DataFrame({"unique_id": sid, "ds": pd.date_range("2020-01-01", periods=n, freq="h"), "y": y}))
+    return pd.concat(parts, ignore_index=True)
+
+
+def _tail(df, sid, n):
+    return df[df.unique_id == sid]["y"].to_numpy()[-n:]
+
+
+def test_a_series_a_baseline_forecasts_exactly_falls_back_to_it():
+    df = _panel()
+    fc = LSTMForecaster(**FAST).fit(df)
+    assert fc.fallback_["s3"] == ["seasonal_naive", 24]
+    assert fc.fit_report_["fallback"]["s3"] == "seasonal naive 24"
+    pi = fc.predict_interval(0.9)
+    mine = pi[pi.unique_id == "s3"]
+    assert np.allclose(mine["y"].to_numpy(), _tail(df, "s3", 24)[:12])  # its last day, repeated
+    assert np.array_equal(mine["y_lower"].to_numpy(), mine["y"].to_numpy())  # exact on validation: no width
+    for sid, spec in fc.fallback_.items():  # every fallen-back series forecasts its spec from its tail
+        got = pi[pi.unique_id == sid]["y"].to_numpy()
+        assert np.allclose(got, fallback.forecast(spec, _tail(df, sid, fc.lookback_), 12))
+    others = [s for s in ("s0", "s1", "s2") if s not in fc.fallback_]
+    off = LSTMForecaster(**FAST, fallback=False).fit(df)
+    assert off.fallback_ == {} and "fallback" not in off.fit_report_
+    p, q = fc.predict(), off.predict()
+    for sid in others:  # the network's series are the network's forecasts
+        assert np.array_equal(p[p.unique_id == sid]["y"].to_numpy(), q[q.unique_id == sid]["y"].to_numpy())
+
+
+def test_fallback_forecasts_follow_update_and_survive_the_model_file(tmp_path):
+    df = _panel(424)
+    fit_rows = df.groupby("unique_id").head(400)
+    fc = LSTMForecaster(**FAST).fit(fit_rows)
+    fc.save(tmp_path / "m.tsgate")
+    again = load(tmp_path / "m.tsgate")
+    assert again.fallback_ == fc.fallback_ and again.fallback
+    pd.testing.assert_frame_equal(again.predict_interval(0.8), fc.predict_interval(0.8))
+    again.update(df)  # 24 new rows per series
+    p = again.predict()
+    for sid, spec in again.fallback_.items():
+        assert np.allclose(p[p.unique_id == sid]["y"].to_numpy(), fallback.forecast(spec, _tail(df, sid, 400), 12))
+    assert np.allclose(p[p.unique_id == "s3"]["y"].to_numpy(), _tail(df, "s3", 24)[:12])
+
+
+def test_on_series_keeps_a_known_series_choice_and_gives_a_new_one_the_network():
+    df = _panel()
+    fc = LSTMForecaster(**FAST).fit(df[df.unique_id != "s0"])
+    known = fc.on_series(df[df.unique_id == "s3"])
+    assert np.allclose(known.predict()["y"].to_numpy(), _tail(df, "s3", 24)[:12])
+    new = df[df.unique_id == "s3"].assign(unique_id="fresh")
+    assert "fresh" not in fc.on_series(new).fallback_
+    net = LSTMForecaster(**FAST, fallback=False).fit(df[df.unique_id != "s0"]).on_series(new).predict()
+    assert np.array_equal(fc.on_series(new).predict()["y"].to_numpy(), net["y"].to_numpy())
+
+
+def test_a_single_series_never_falls_back():
+    # One series: the linear start already chose among these baselines on three blocks.
+    df = _panel()
+    fc = LSTMForecaster(**FAST).fit(df[df.unique_id == "s3"].set_index("ds")["y"])
+    assert fc.fallback_ == {}
+
+
+def test_choose_compares_the_network_with_each_candidate_on_the_validation_windows():
+    rng = np.random.default_rng(1)
+    y = np.zeros(300)
+    for t in range(1, 300):
+        y[t] = 0.8 * y[t - 1] + rng.standard_normal()
+    ends = np.arange(240, 290)
+    target = np.array([y[e + 1:e + 4] for e in ends])
+    huge = np.full((len(ends), 3), 1e6)  # a network far worse than anything
+    out = fallback.choose([y], np.zeros(len(ends), int), ends, huge, 3, [24], lookback=12)
+    spec, res = out[0]
+    assert spec[0] == "ar"  # AR(1) data: the AR beats naive (and period 24 does not fit a lookback of 12)
+    ar = AR().fit(y[:241])
+    assert np.allclose(res, target - np.array([ar.forecast(y[:e + 1], 3) for e in ends]))
+    refit = AR().fit(y)
+    assert np.allclose(spec[1:], [refit.intercept_, *refit.coef_])
+    assert fallback.choose([y], np.zeros(len(ends), int), ends, np.zeros((len(ends), 3)), 3, [24], 12) == {}
+    assert [c[0] for c in fallback.candidates([24, 168], 100, None)] == ["naive", "seasonal_naive"]
+
+
+@pytest.mark.parametrize("bad", ["yes", 2])
+def test_fallback_is_validated(bad):
+    with pytest.raises(ValueError, match="fallback"):
+        LSTMForecaster(fallback=bad).fit(_panel())

@@ -1,0 +1,90 @@
+"""Per series of a panel: the global network, or a local baseline that beats it on validation.
+
+A global model fits one set of weights to every series; its linear start
+(:mod:`tsgate.highway`) is one AR or seasonal-naive map for all of them.
+Many series are forecast better by their own AR(p), or by repeating their
+own last day or week. On M4 hourly (414 series), the per-series AR(p) by AIC
+alone has a MASE of 0.95 against the global network's 1.44, although the
+network wins more series (its sMAPE: 12.2 against 16.1).
+
+So after a panel fit, each series' validation windows compare the network
+with the local baselines that forecast from the rows a forecaster keeps
+(the last ``lookback`` values): naive, seasonal naive at each detected
+period that fits in the lookback, and AR(p) by AIC (fit on the series' rows
+before its validation tail; refit on all its rows for forecasting). A
+baseline with a lower validation MAE than the network's forecasts that
+series. Its validation residuals give that series' conformal interval.
+
+With a single series there is nothing local to add: the network's linear
+start already is a combination of these baselines, chosen on three
+validation blocks, and one more choice on one block only adds noise (on the
+accuracy benchmark's 13 series it made AirPassengers, yearly sunspots and
+lynx 13-38% worse). So :func:`choose` is used for panels only.
+"""
+
+import numpy as np
+
+from .baselines import AR, origin_forecasts, seasonal_naive
+
+
+def candidates(periods, lookback, ar):
+    """(name, period) of the baselines a series can fall back to."""
+    out = [("naive", 1)] + [("seasonal_naive", int(m)) for m in periods if 1 < m <= lookback]
+    if ar is not None and ar.order_ <= lookback:
+        out.append(("ar", 1))
+    return out
+
+
+def choose(ys, series, ends, abs_errors, horizon, periods, lookback):
+    """{series position: (spec, validation residuals (n, horizon), original units)}
+    for the series whose validation windows (``series``, ``ends``: each
+    window's series and last row within it) a baseline forecasts better than
+    the network (``abs_errors``: its absolute errors, (n, horizon)). A spec is
+    ``[name, *parameters]`` (:func:`forecast`)."""
+    out = {}
+    for s in np.unique(series):
+        mine = series == s
+        e, y = ends[mine], np.asarray(ys[s], dtype=np.float64)
+        fit_end = int(e.min()) + 1
+        target = np.array([y[x + 1:x + 1 + horizon] for x in e])  # (n, horizon)
+        ar = AR().fit(y[:fit_end]) if fit_end >= 6 else None
+        best, best_mae = None, float(abs_errors[mine].mean())
+        for name, m in candidates(periods, lookback, ar):
+            residuals = target - origin_forecasts(name, y, e, horizon, m, ar)
+            mae = float(np.abs(residuals).mean())
+            if mae < best_mae:
+                best, best_mae, kept = (name, m), mae, residuals
+        if best is not None:
+            out[int(s)] = (_spec(best, y, lookback), kept)
+    return out
+
+
+def _spec(choice, y, lookback):
+    """The forecasting spec of a choice: AR refit on all of the series' rows."""
+    name, m = choice
+    if name != "ar":
+        return [name, m]
+    ar = AR().fit(y)
+    if ar.order_ > lookback:  # the refit chose a longer order than the tail holds
+        ar = AR(max_order=lookback).fit(y)
+    return ["ar", ar.intercept_, *ar.coef_.tolist()]
+
+
+def forecast(spec, tail, horizon):
+    """The forecast (horizon,) of ``spec`` from the series' last values ``tail``."""
+    name = spec[0]
+    if name == "naive":
+        return np.repeat(float(tail[-1]), horizon)
+    if name == "seasonal_naive":
+        return seasonal_naive(tail, horizon, int(spec[1]))
+    ar = AR()
+    ar.intercept_, ar.coef_ = float(spec[1]), np.asarray(spec[2:], dtype=np.float64)
+    ar.order_ = len(ar.coef_)
+    return ar.forecast(np.asarray(tail, dtype=np.float64), horizon)
+
+
+def describe(spec):
+    """'naive', 'seasonal naive 24', 'ar(3)'."""
+    if spec[0] == "seasonal_naive":
+        return f"seasonal naive {int(spec[1])}"
+    return "naive" if spec[0] == "naive" else f"ar({len(spec) - 2})"
