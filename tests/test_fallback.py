@@ -1,5 +1,7 @@
 """Per series of a panel: the network or a local baseline (tsgate.fallback)."""
 
+import copy
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -104,3 +106,16 @@ def test_choose_compares_the_network_with_each_candidate_on_the_validation_windo
 def test_fallback_is_validated(bad):
     with pytest.raises(ValueError, match="fallback"):
         LSTMForecaster(fallback=bad).fit(_panel())
+
+
+def test_historical_forecasts_of_a_fallen_back_series_equal_update_then_predict():
+    df = _panel(440)
+    fc = LSTMForecaster(**FAST).fit(df.groupby("unique_id").head(400))
+    assert "s3" in fc.fallback_
+    hf = fc.historical_forecasts(df, stride=7)
+    for (sid, cutoff), g in hf.groupby(["unique_id", "cutoff"]):
+        est = copy.deepcopy(fc)
+        est.update(df[(df.unique_id == sid) & (df.ds <= cutoff)])
+        assert np.allclose(est.predict(ids=[sid])["y"].to_numpy(), g["forecast"].to_numpy(), rtol=1e-6, atol=1e-6)
+    mine = hf[hf.unique_id == "s3"]
+    assert np.allclose(mine["forecast"].to_numpy(), mine["y"].to_numpy())  # the repeated day is exact

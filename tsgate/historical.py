@@ -26,6 +26,7 @@ import pandas as pd
 from sklearn.base import clone
 from sklearn.utils.validation import check_is_fitted
 
+from . import fallback
 from .metrics import error_terms
 from .errors import DataError, ParameterError
 from .esnorm import row_forecasts
@@ -158,7 +159,18 @@ class HistoricalMixin:
         scaled = self._forward_source(src, H)[0]
         snum = src.series
         pred = scaled * sc.t_scale[np.asarray(ks)[snum]][:, None] + sc.t_loc[np.asarray(ks)[snum]][:, None]
-        return _long_table(self, chosen, pos_list, pred, H)
+        return _long_table(self, chosen, pos_list, self._fallen_back(chosen, pos_list, pred, H), H)
+
+    def _fallen_back(self, chosen, pos_list, pred, H):
+        """``pred`` (origins of every series, H) with the series a local
+        baseline forecasts (:mod:`tsgate.fallback`) forecast by it from each origin."""
+        row, L = 0, self.lookback_
+        for s, pos in zip(chosen, pos_list):
+            spec = getattr(self, "fallback_", {}).get(s.id)
+            for i, p in enumerate(pos if spec is not None else []):
+                pred[row + i] = fallback.forecast(spec, s.y[p - L + 1:p + 1], H)
+            row += len(pos)
+        return pred
 
     def _es_rows_of(self, zs, pad):
         """``window_norm='ets'``: Holt-Winters forecasts from every row of the scaled series ``zs``; else None."""
