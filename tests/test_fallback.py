@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from tsgate import LSTMForecaster, fallback, load
-from tsgate.baselines import AR
+from tsgate.baselines import AR, forecast
 
 FAST = dict(horizon=12, max_epochs=3, random_state=0)
 
@@ -90,12 +90,20 @@ def test_choose_compares_the_network_with_each_candidate_on_the_validation_windo
         y[t] = 0.8 * y[t - 1] + rng.standard_normal()
     ends = np.arange(240, 290)
     target = np.array([y[e + 1:e + 4] for e in ends])
-    huge = np.full((len(ends), 3), 1e6)  # a network far worse than anything
-    out = fallback.choose([y], np.zeros(len(ends), int), ends, huge, 3, [24], lookback=12)
+    ar = AR().fit(y[:241])  # fit before the validation tail
+    ar_errors = np.abs(target - np.array([ar.forecast(y[:e + 1], 3) for e in ends]))
+    zero = np.zeros(len(ends), int)
+    assert fallback.choose([y], zero, ends, 0.99 * ar_errors, 3, [24], 12) == {}  # the network is better
+    out = fallback.choose([y], zero, ends, 1.01 * ar_errors, 3, [24], lookback=12)
     spec, res = out[0]
     assert spec[0] == "ar"  # AR(1) data: the AR beats naive (and period 24 does not fit a lookback of 12)
-    ar = AR().fit(y[:241])
-    assert np.allclose(res, target - np.array([ar.forecast(y[:e + 1], 3) for e in ends]))
+    # residuals at every origin of the validation tail, 240..296
+    every = np.arange(240, 297)
+    want = np.array([y[e + 1:e + 4] - ar.forecast(y[:e + 1], 3) for e in every])
+    assert np.allclose(res, want)
+    for name, m in (("naive", 1), ("seasonal_naive", 5), ("ar", 1)):  # vectorised = the baselines' own
+        ref = np.array([forecast(name, y[:e + 1], 3, m, ar) for e in ends])
+        assert np.allclose(fallback.origin_forecasts(name, m, y, ends, 3, ar), ref)
     refit = AR().fit(y)
     assert np.allclose(spec[1:], [refit.intercept_, *refit.coef_])
     assert fallback.choose([y], np.zeros(len(ends), int), ends, np.zeros((len(ends), 3)), 3, [24], 12) == {}

@@ -24,7 +24,7 @@ lynx 13-38% worse). So :func:`choose` is used for panels only.
 
 import numpy as np
 
-from .baselines import AR, origin_forecasts, seasonal_naive
+from .baselines import AR, seasonal_naive
 
 
 def candidates(periods, lookback, ar):
@@ -40,23 +40,45 @@ def choose(ys, series, ends, abs_errors, horizon, periods, lookback):
     for the series whose validation windows (``series``, ``ends``: each
     window's series and last row within it) a baseline forecasts better than
     the network (``abs_errors``: its absolute errors, (n, horizon)). A spec is
-    ``[name, *parameters]`` (:func:`forecast`)."""
+    ``[name, *parameters]`` (:func:`forecast`). The residuals, for the
+    series' conformal interval, are those of every origin of its validation
+    tail, not only of the windows the network was scored on (a sample of
+    them in large panels)."""
     out = {}
     for s in np.unique(series):
         mine = series == s
         e, y = ends[mine], np.asarray(ys[s], dtype=np.float64)
         fit_end = int(e.min()) + 1
-        target = np.array([y[x + 1:x + 1 + horizon] for x in e])  # (n, horizon)
         ar = AR().fit(y[:fit_end]) if fit_end >= 6 else None
         best, best_mae = None, float(abs_errors[mine].mean())
         for name, m in candidates(periods, lookback, ar):
-            residuals = target - origin_forecasts(name, y, e, horizon, m, ar)
-            mae = float(np.abs(residuals).mean())
+            mae = float(np.abs(_targets(y, e, horizon) - origin_forecasts(name, m, y, e, horizon, ar)).mean())
             if mae < best_mae:
-                best, best_mae, kept = (name, m), mae, residuals
+                best, best_mae = (name, m), mae
         if best is not None:
-            out[int(s)] = (_spec(best, y, lookback), kept)
+            every = np.arange(int(e.min()), len(y) - horizon)
+            residuals = _targets(y, every, horizon) - origin_forecasts(*best, y, every, horizon, ar)
+            out[int(s)] = (_spec(best, y, lookback), residuals)
     return out
+
+
+def _targets(y, ends, horizon):
+    """(n, horizon): the values after each origin."""
+    return y[ends[:, None] + np.arange(1, horizon + 1)]
+
+
+def origin_forecasts(name, m, y, ends, horizon, ar=None):
+    """(len(ends), horizon): a candidate's forecasts from every origin (each
+    at least ``m - 1``, and the AR's order - 1, rows into ``y``), vectorised."""
+    ends = np.asarray(ends, dtype=np.int64)
+    k = np.arange(horizon)
+    if name == "naive":
+        return np.repeat(y[ends][:, None], horizon, axis=1)
+    if name == "seasonal_naive":
+        return y[ends[:, None] - m + 1 + k % m]
+    A, c = ar.k_step(horizon)  # (horizon, p), (horizon,)
+    lags = y[ends[:, None] - np.arange(ar.order_)]  # (n, p): [y_t, y_{t-1}, ...]
+    return lags @ A.T + c
 
 
 def _spec(choice, y, lookback):
