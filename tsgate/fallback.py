@@ -99,10 +99,22 @@ def forecast(spec, tail, horizon):
         return np.repeat(float(tail[-1]), horizon)
     if name == "seasonal_naive":
         return seasonal_naive(tail, horizon, int(spec[1]))
+    return _ar(spec).forecast(np.asarray(tail, dtype=np.float64), horizon)
+
+
+def forecasts_from(spec, y, ends, horizon):
+    """(len(ends), horizon): ``spec``'s forecasts from the origins ``ends`` of ``y`` (each at least a lookback in)."""
+    name = spec[0]
+    return origin_forecasts(name, int(spec[1]) if name == "seasonal_naive" else 1, np.asarray(y, dtype=np.float64),
+                            ends, horizon, _ar(spec) if name == "ar" else None)
+
+
+def _ar(spec):
+    """The :class:`tsgate.baselines.AR` of an 'ar' spec."""
     ar = AR()
     ar.intercept_, ar.coef_ = float(spec[1]), np.asarray(spec[2:], dtype=np.float64)
     ar.order_ = len(ar.coef_)
-    return ar.forecast(np.asarray(tail, dtype=np.float64), horizon)
+    return ar
 
 
 def describe(spec):

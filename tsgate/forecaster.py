@@ -373,7 +373,10 @@ class LSTMForecaster(_RecurrentForecaster):
         Validation MAE of the network and of every baseline (naive, seasonal
         naive, drift, AR(p) by AIC: :mod:`tsgate.baselines`) from the same
         origins, the best baseline, and whether the network beats it (a
-        ``BaselineWarning`` says when it does not).
+        ``BaselineWarning`` says when it does not); in a panel, under
+        ``'fallback'``, the series a local baseline forecasts and which.
+    fallback_ : dict
+        Series id -> the baseline that forecasts it (``fallback=True``).
     """
 
     _cell = "lstm"

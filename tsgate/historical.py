@@ -164,11 +164,11 @@ class HistoricalMixin:
     def _fallen_back(self, chosen, pos_list, pred, H):
         """``pred`` (origins of every series, H) with the series a local
         baseline forecasts (:mod:`tsgate.fallback`) forecast by it from each origin."""
-        row, L = 0, self.lookback_
+        row = 0
         for s, pos in zip(chosen, pos_list):
             spec = getattr(self, "fallback_", {}).get(s.id)
-            for i, p in enumerate(pos if spec is not None else []):
-                pred[row + i] = fallback.forecast(spec, s.y[p - L + 1:p + 1], H)
+            if spec is not None and len(pos):
+                pred[row:row + len(pos)] = fallback.forecasts_from(spec, s.y, pos, H)
             row += len(pos)
         return pred
 
