@@ -10,13 +10,13 @@ one command are written all together, atomically, or not at all.
 
 import contextlib
 import errno
-from collections import Counter
 import functools
 import io
 import json
 import sys
 import time
 import warnings
+from collections import Counter
 
 import click
 

@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from tsgate import LSTMForecaster
+from tsgate.elementmath import LOSSES
 from tsgate.highway import fit_highway
 from tsgate.model import SequenceModel
 from tsgate.shrinkage import head, mix, paired_t, start_weight
@@ -74,7 +75,7 @@ def test_paired_t_counts_blocks_of_horizon_windows_per_series():
     w, model = _setup(n_series=2)
     fit_highway(model, w.train, w.val)
     other = (model.views["head_weight"] * 0.5, model.views["head_bias"] + 0.1)
-    t, df = paired_t(model, other, w.val, "mse", np.full(3, 0.5), 1.0)
+    t, df = paired_t(model, other, w.val, LOSSES["mse"], np.full(3, 0.5), 1.0)
     X, Y, E = w.val.batch(np.arange(w.val.n))
     d = ((model.forward(X, E) - Y) ** 2).mean(1)
     mine = head(model)
@@ -89,7 +90,7 @@ def test_paired_t_counts_blocks_of_horizon_windows_per_series():
     blocks = np.array(blocks)
     assert df == len(blocks) - 1 == 2 * -(-(w.val.n // 2) // 3) - 1
     assert np.isclose(t, blocks.mean() / blocks.std(ddof=1) * np.sqrt(len(blocks)), rtol=1e-5)
-    assert paired_t(model, other, w.val.subset(np.arange(3)), "mse", np.full(3, 0.5), 1.0) == (None, 0)
+    assert paired_t(model, other, w.val.subset(np.arange(3)), LOSSES["mse"], np.full(3, 0.5), 1.0) == (None, 0)
 
 
 def _monthly(values):

@@ -24,7 +24,7 @@ lynx 13-38% worse). So :func:`choose` is used for panels only.
 
 import numpy as np
 
-from .baselines import AR, seasonal_naive
+from .baselines import AR
 
 
 def candidates(periods, lookback, ar):
@@ -94,12 +94,7 @@ def _spec(choice, y, lookback):
 
 def forecast(spec, tail, horizon):
     """The forecast (horizon,) of ``spec`` from the series' last values ``tail``."""
-    name = spec[0]
-    if name == "naive":
-        return np.repeat(float(tail[-1]), horizon)
-    if name == "seasonal_naive":
-        return seasonal_naive(tail, horizon, int(spec[1]))
-    return _ar(spec).forecast(np.asarray(tail, dtype=np.float64), horizon)
+    return forecasts_from(spec, tail, [len(tail) - 1], horizon)[0]
 
 
 def forecasts_from(spec, y, ends, horizon):

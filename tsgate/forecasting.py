@@ -60,13 +60,13 @@ class ForecastMixin:
         pred = self._point(self._last_step(ensemble_predict(models, val)).astype(np.float64))  # never saw ``val``
         self.val_residuals_ = val.targets(every) - pred  # relative units (ratios with 'seasonal_ratio')
         scale = self.scaling_.t_scale[val.series][:, None] * val.units(every, np.arange(1, H + 1))[1]
-        mae = float(np.mean(np.abs(self.val_residuals_ * scale)))
+        abs_errors = np.abs(self.val_residuals_ * scale)  # (n, H), original units
+        mae = float(np.mean(abs_errors))
         ends = val.ends - starts[val.series]  # each window's last row within its series
         if self.fallback and len(self.ids_) > 1 and self.loss != "pinball":  # per series: network or baseline
-            chosen = fallback.choose(ys, val.series, ends, np.abs(self.val_residuals_ * scale), H,
-                                     self.seasonal_periods_, self.lookback_)
-            self.fallback_ = {self.ids_[k]: spec for k, (spec, _) in chosen.items()}
-            self.fallback_residuals_ = {self.ids_[k]: res for k, (_, res) in chosen.items()}
+            local = fallback.choose(ys, val.series, ends, abs_errors, H, self.seasonal_periods_, self.lookback_)
+            self.fallback_ = {self.ids_[k]: spec for k, (spec, _) in local.items()}
+            self.fallback_residuals_ = {self.ids_[k]: res for k, (_, res) in local.items()}
             self.fit_report_["fallback"] = {str(i): fallback.describe(sp) for i, sp in self.fallback_.items()}
         present = np.unique(val.series)
         chosen = present[np.unique(np.linspace(0, len(present) - 1, min(len(present), BASELINE_SERIES)).astype(int))]
@@ -299,7 +299,7 @@ class ForecastMixin:
         for k, series in pairs:  # every series is checked before any moves: a bad one changes nothing
             self._check_update(k, series)
         for k, series in pairs:
-            if getattr(self, "stateful", False) or getattr(self, "es_model_", None) is not None:
+            if self._carries_state():
                 self._advance_state(k, series)
             L = self.lookback_
             self.last_targets_[:, k] = series.y[-L:]
@@ -316,6 +316,11 @@ class ForecastMixin:
         return np.concatenate([((y - sc.t_loc[k]) / sc.t_scale[k])[:, None], (past - sc.c_loc[:P]) / sc.c_scale[:P],
                                cal], axis=1)
 
+    def _carries_state(self):
+        """Whether a state runs over each series' rows: the network's (stateful)
+        or Holt-Winters' (window_norm='ets')."""
+        return getattr(self, "stateful", False) or getattr(self, "es_model_", None) is not None
+
     def _check_update(self, k, series):
         """DataError unless ``series`` can move series k's origin: a lookback of
         rows, and for carried states (stateful, window_norm='ets') no gap after the cutoff."""
@@ -323,7 +328,7 @@ class ForecastMixin:
             raise DataError(f"{pname('X')} needs at least {self.lookback_} rows (the lookback) of series "
                             f"{series.id!r}, got {len(series.y)}")
         new = series.index > self.cutoffs_[k]
-        if not (new.any() and (getattr(self, "stateful", False) or getattr(self, "es_model_", None) is not None)):
+        if not (new.any() and self._carries_state()):
             return
         expected = frames.future_index(self.cutoffs_[k], self.freq_, 1)[0]
         if series.index[new][0] != expected:

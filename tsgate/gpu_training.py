@@ -208,6 +208,12 @@ class DeviceWindows:
             rows = np.asarray(order[s:s + self.piece])
             yield (*self._upload(rows), cuda.to_device(np.arange(len(rows), dtype=np.int64)))
 
+    def batches(self, order, batch_size):
+        """(X, Y, E, idx) per batch of ``batch_size`` consecutive rows of ``order``: idx the batch's rows in X."""
+        for X, Y, E, d_idx in self.pieces(order):  # one piece unless the windows exceed the budget
+            for s in range(0, d_idx.shape[0], batch_size):
+                yield X, Y, E, d_idx[s:s + batch_size]
+
 
 class DeviceRunner:
     """Epochs of :func:`tsgate.training.train` on the device (see module doc)."""
@@ -265,12 +271,9 @@ class DeviceRunner:
         rows, or of a sample of them)."""
         bs, N = self.batch_size, len(order)
         order = np.concatenate([np.sort(order[s:s + bs]) for s in range(0, N, bs)])
-        k = 0
         with using(self.dm.ws):
-            for X, Y, E, d_idx in self.data.pieces(order):  # one piece unless the windows exceed the budget
-                for start in range(0, d_idx.shape[0], bs):
-                    self._step(X, Y, E, d_idx[start:start + bs], k, lr)
-                    k += 1
+            for k, (X, Y, E, idx) in enumerate(self.data.batches(order, bs)):
+                self._step(X, Y, E, idx, k, lr)
         status = self.status.copy_to_host()
         losses = self.losses.copy_to_host()
         if status[0]:
@@ -318,15 +321,11 @@ def evaluate_on_device(dm, windows, d_tau, loss_code, huber_delta, batch_size=10
     N = windows.n
     sizes = np.minimum(batch_size, N - np.arange(math.ceil(N / batch_size)) * batch_size)
     out = cuda.device_array(len(sizes), np.float64)
-    k = 0
     with using(dm.ws):
-        for X, Y, E, d_idx in windows.pieces(np.arange(N)):
-            for s in range(0, d_idx.shape[0], batch_size):
-                idx = d_idx[s:s + batch_size]
-                pred = dm.forward(X, E, idx)
-                dpred = empty("dpred", pred.shape, pred.dtype)
-                device_loss(pred, Y, idx, d_tau, loss_code, huber_delta, dpred, out, k)
-                k += 1
+        for k, (X, Y, E, idx) in enumerate(windows.batches(np.arange(N), batch_size)):
+            pred = dm.forward(X, E, idx)
+            dpred = empty("dpred", pred.shape, pred.dtype)
+            device_loss(pred, Y, idx, d_tau, loss_code, huber_delta, dpred, out, k)
     return float(np.sum(out.copy_to_host() * sizes) / N)
 
 
@@ -336,14 +335,11 @@ def predict_on_device(model, source, batch_size=1024):
     dm = DeviceModel(model)
     windows = DeviceWindows(source, model.net.dtype, batch_size)
     out = cuda.device_array((source.n, model.n_outputs), model.net.dtype)
-    done = 0
     with using(dm.ws):
-        for X, _, E, d_idx in windows.pieces(np.arange(source.n)):
-            for s in range(0, d_idx.shape[0], batch_size):
-                pred = dm.forward(X, E, d_idx[s:s + batch_size])
-                blocks, threads = launch_1d(pred.size)
-                scatter_rows_kernel[blocks, threads](pred, out, done)
-                done += pred.shape[0]
+        for k, (X, _, E, idx) in enumerate(windows.batches(np.arange(source.n), batch_size)):
+            pred = dm.forward(X, E, idx)
+            blocks, threads = launch_1d(pred.size)
+            scatter_rows_kernel[blocks, threads](pred, out, k * batch_size)
     return out.copy_to_host()
 
 

@@ -27,6 +27,8 @@ shape: its head is the mean of the two heads (:func:`mix`).
 import numpy as np
 
 from .core import single_threaded_blas
+from .elementmath import LOSSES
+from .host_training import _loss_and_grad
 from .training import _quantile_levels
 
 #: The network replaces its start when the one-sided test rejects "no better" at this level.
@@ -46,20 +48,14 @@ def mix(model, other, weight):
             model.views[name][...] = (1.0 - weight) * model.views[name] + weight * value
 
 
-def row_losses(pred, Y, loss, tau, delta):
-    """Per window (B,): the mean over outputs of the training loss (B, M) -> (B,)."""
-    e = pred - Y
-    if loss == "mae":
-        return np.abs(e).mean(1)
-    if loss == "huber":
-        a = np.abs(e)
-        return np.where(a <= delta, 0.5 * e * e, delta * (a - 0.5 * delta)).mean(1)
-    if loss == "pinball":
-        return np.maximum(-tau * e, (1.0 - tau) * e).mean(1)
-    return (e * e).mean(1)
+def row_losses(pred, Y, code, tau, delta):
+    """Per window (B,): the training loss (``code``, :data:`tsgate.elementmath.LOSSES`)
+    of each row of ``pred`` (B, M) against ``Y``, averaged over its outputs."""
+    grad = np.empty((1, pred.shape[1]), pred.dtype)
+    return np.array([_loss_and_grad(pred[b:b + 1], Y[b:b + 1], tau, code, delta, grad) for b in range(len(pred))])
 
 
-def paired_t(model, start, source, loss, tau, delta, batch_size=1024):
+def paired_t(model, start, source, code, tau, delta, batch_size=1024):
     """(t statistic, degrees of freedom) of the validation loss of ``model``
     minus that of the same model with head ``start``, over blocks of
     ``source.horizon`` consecutive windows per series; (None, 0) with fewer
@@ -72,7 +68,7 @@ def paired_t(model, start, source, loss, tau, delta, batch_size=1024):
             X, Y, E = source.batch(idx)
             net = model.forward(X, E)  # (B, M)
             mix(model, start, 1.0)
-            d[idx] = row_losses(net, Y, loss, tau, delta) - row_losses(model.forward(X, E), Y, loss, tau, delta)
+            d[idx] = row_losses(net, Y, code, tau, delta) - row_losses(model.forward(X, E), Y, code, tau, delta)
             mix(model, trained, 1.0)
     blocks = []
     for k in np.unique(source.series):
@@ -95,7 +91,7 @@ def start_weight(model, start, source, settings, weight):
         return 0.0, None
     loss = settings.get("loss", "mse")
     tau = _quantile_levels(loss, settings.get("quantiles"), model)
-    t, df = paired_t(model, start, source, loss, tau, settings.get("huber_delta", 1.0))
+    t, df = paired_t(model, start, source, LOSSES[loss], tau, settings.get("huber_delta", 1.0))
     from scipy.stats import t as student_t  # scipy comes with scikit-learn; imported here, not with tsgate
 
     clear = t is not None and t < -student_t.ppf(1.0 - LEVEL, df)

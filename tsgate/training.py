@@ -9,8 +9,8 @@ learning-rate schedule); the device's backend runs each epoch's batches
 
 Data reach the runners as a *source*: ``source.n`` rows, ``source.batch(idx)``
 returning ``X (B, T, D), Y (B, M), extra (B, E) or None`` for the rows
-``idx``, and ``source.arrays()`` for all rows. (The GPU gathers its windows
-through ``batch`` too: :class:`tsgate.gpu_training.DeviceWindows`.)
+``idx`` (the GPU gathers its windows through ``batch`` too:
+:class:`tsgate.gpu_training.DeviceWindows`).
 :class:`ArraySource` wraps arrays; the forecasters' window store
 (:class:`tsgate.windows.WindowSource`) gathers windows per batch.
 
@@ -40,9 +40,6 @@ class ArraySource:
     def batch(self, idx):
         return (self.X[idx], None if self.Y is None else self.Y[idx],
                 None if self.extra is None else self.extra[idx])
-
-    def arrays(self):
-        return self.X, self.Y, self.extra
 
 
 def as_source(X, Y=None, extra=None):

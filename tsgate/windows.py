@@ -187,10 +187,6 @@ class WindowSource:
             Y = np.repeat(Y, self.repeat, axis=1)
         return X, Y.astype(np.float32), E
 
-    def arrays(self):
-        """All windows at once (memory: windows x lookback; fits gather per batch)."""
-        return self.batch(np.arange(self.n))
-
 
 def check_positive(values, column, index):
     """``window_norm='seasonal_ratio'`` divides by past values: raise a
