@@ -30,6 +30,7 @@ import warnings
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
+from bands import snaive_band  # noqa: E402
 from report import header, write  # noqa: E402
 from series import SERIES, split  # noqa: E402
 
@@ -65,14 +66,21 @@ def baselines(train, h, m):
             "AR(p), AIC": AR().fit(tr).forecast(tr, h), "ETS": ets(train, h, m)}
 
 
-def scores(te, pred, tr, m):
-    return {"MAE": metrics.mae(te, pred), "sMAPE": metrics.smape(te, pred), "MASE": metrics.mase(te, pred, tr, m)}
+def scores(te, pred, tr, m, band=None):
+    out = {"MAE": metrics.mae(te, pred), "sMAPE": metrics.smape(te, pred), "MASE": metrics.mase(te, pred, tr, m)}
+    if band is not None:
+        out.update(coverage=metrics.coverage(te, *band), MSIS=metrics.msis(te, *band, tr, m, level=LEVEL))
+    return out
+
+
+#: Level of the prediction intervals scored (the M4 competition's).
+LEVEL = 0.95
 
 
 def tsgate_run(train, h, seeds, extra):
-    """Forecasts and fit seconds per seed, and what seed ``seeds[0]`` chose:
-    its window norm and linear start."""
-    res, secs, chose = [], [], None
+    """Forecasts and fit seconds per seed, what seed ``seeds[0]`` chose (its
+    window norm and linear start) and its ``LEVEL`` band (lower, upper)."""
+    res, secs, chose, band = [], [], None, None
     for seed in seeds:
         t0 = time.perf_counter()
         with warnings.catch_warnings():
@@ -81,8 +89,13 @@ def tsgate_run(train, h, seeds, extra):
             pred = fc.predict()
         secs.append(time.perf_counter() - t0)
         res.append(pred.iloc[:, 0].to_numpy())
-        chose = chose or f"{fc.window_norm_}; {fc.history_.get('highway_start')}"
-    return res, secs, chose
+        if chose is None:
+            chose = f"{fc.window_norm_}; {fc.history_.get('highway_start')}"
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # CoverageWarning: few validation windows
+                b = fc.predict_interval(LEVEL)
+            band = (b.iloc[:, 1].to_numpy(), b.iloc[:, 2].to_numpy())
+    return res, secs, chose, band
 
 
 def run(names, configs, seeds, ensemble, origins=1):
@@ -115,14 +128,16 @@ def one(name, configs, seeds, ensemble, origin):
     row = {"series": name, "freq": SERIES[name][1], "m": m, "h": h, "n": len(tr), "source": source}
     for b, pred in baselines(train, h, m).items():
         row[b] = scores(te, pred, tr, m)
+    f, lo, hi = snaive_band(tr, h, m, LEVEL)  # f: the seasonal naive forecast above
+    row["seasonal naive"] = scores(te, f, tr, m, (lo, hi))
     for cname, extra in configs.items():
-        preds, secs, chose = tsgate_run(train, h, seeds, extra)
+        preds, secs, chose, band = tsgate_run(train, h, seeds, extra)
         per_seed = [scores(te, p, tr, m) for p in preds]
-        row[f"{cname} seed 0"] = dict(per_seed[0], s=secs[0], chose=chose)
+        row[f"{cname} seed 0"] = dict(scores(te, preds[0], tr, m, band), s=secs[0], chose=chose)
         row[f"{cname} median"] = {k: float(np.median([s[k] for s in per_seed])) for k in per_seed[0]}
         row[f"{cname} median"]["s"] = float(np.median(secs))
         if ensemble > 1:
-            p, s, _ = tsgate_run(train, h, [0], dict(extra, n_models=ensemble))
+            p, s, _, _ = tsgate_run(train, h, [0], dict(extra, n_models=ensemble))
             row[f"{cname} ensemble of {ensemble}"] = dict(scores(te, p[0], tr, m), s=s[0])
     return row
 
@@ -145,6 +160,19 @@ def table(rows, configs, ensemble):
         out.append(f"| {r['series']} | {r['freq']} | {r['m']} | {r['h']} | " + " | ".join(cells)
                    + f" | {r['best baseline']} | {ratio:.2f} |")
     return out
+
+
+def intervals(rows, configs):
+    """Coverage and MSIS of the ``LEVEL`` bands: seasonal naive's and tsgate's (seed 0)."""
+    keys = ["seasonal naive"] + [f"{c} seed 0" for c in configs]
+    out = ["| series | " + " | ".join(f"{k}: coverage | MSIS" for k in keys) + " |",
+           "|---" * (2 * len(keys) + 1) + "|"]
+    for r in rows:
+        cells = " | ".join(f"{r[k]['coverage']:.2f} | {r[k]['MSIS']:.2f}" for k in keys)
+        out.append(f"| {r['series']} | {cells} |")
+    means = " | ".join(f"{np.mean([r[k]['coverage'] for r in rows]):.3f} | "
+                       f"{np.mean([r[k]['MSIS'] for r in rows]):.2f}" for k in keys)
+    return out + [f"| mean | {means} |"]
 
 
 def detail(rows, configs, ensemble):
@@ -187,8 +215,11 @@ def main():
     lines = header("Forecast accuracy on real series",
                    f"tsgate default settings except horizon; seeds {seeds}; {held}; "
                    "bold: best in the row.", "MASE scaled by the in-sample seasonal-naive MAE at the documented "
-                   "period m.")
-    lines += table(rows, configs, ensemble) + [""] + summary(rows, configs) + ["", "## Details", ""]
+                   "period m; MSIS likewise.")
+    lines += table(rows, configs, ensemble) + [""] + summary(rows, configs)
+    lines += ["", f"## {LEVEL:.0%} prediction intervals", "", "Seasonal naive: the empirical quantile of its own "
+              "errors over the history (benchmarks/bands.py); tsgate: `predict_interval`.", ""]
+    lines += intervals(rows, configs) + ["", "## Details", ""]
     lines += detail(rows, configs, ensemble)
     lines += ["", "## Sources", ""] + [f"- {n}: {SERIES[n][4]}" for n in args.series]
     write(lines, args.out)

@@ -19,6 +19,20 @@ def test_metrics():
         metrics.mae([1, 2], [1])
 
 
+def test_interval_metrics():
+    y = np.array([1.0, 5.0, 3.0, -1.0])
+    lo, hi = np.array([0.0, 0.0, 3.0, 0.0]), np.array([2.0, 4.0, 3.0, 2.0])
+    assert metrics.coverage(y, lo, hi) == 0.5  # 5 above its band, -1 below; the ends count as inside
+    # widths 2, 4, 0, 2; misses 1 (above) and 1 (below), each costing 2 / alpha = 40 at level 0.95
+    train = [1.0, 2.0, 4.0]  # seasonal-naive (m=1) in-sample MAE 1.5
+    assert metrics.msis(y, lo, hi, train, m=1, level=0.95) == pytest.approx((8 + 80) / 4 / 1.5)
+    assert metrics.msis(y, lo, hi, train, level=0.8) == pytest.approx((8 + 20) / 4 / 1.5)
+    with pytest.raises(DataError, match="level must be in"):
+        metrics.msis(y, lo, hi, train, level=1.0)
+    with pytest.raises(DataError, match="MSIS is undefined"):
+        metrics.msis(y, lo, hi, [2.0, 2.0])
+
+
 def test_metric_errors_are_data_errors():
     with pytest.raises(DataError, match="undefined when y_true contains zeros"):
         metrics.mape([0.0, 1.0], [1.0, 1.0])

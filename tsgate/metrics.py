@@ -57,13 +57,18 @@ def mase(y_true, y_pred, y_train, m=1):
     """Mean absolute scaled error: MAE over the in-sample MAE of the seasonal
     naive forecast with period ``m`` on ``y_train``."""
     a, b = _pair(y_true, y_pred)
+    return float(np.mean(np.abs(a - b)) / _naive_scale(y_train, m, "MASE"))
+
+
+def _naive_scale(y_train, m, what):
+    """The in-sample MAE of the seasonal naive forecast at ``m``: MASE's and MSIS's denominator."""
     tr = np.asarray(y_train, dtype=np.float64)
     if tr.shape[0] <= m:
-        raise DataError(f"y_train needs more than m={m} values for MASE")
+        raise DataError(f"y_train needs more than m={m} values for {what}")
     scale = np.mean(np.abs(tr[m:] - tr[:-m]))
     if scale == 0:
-        raise DataError("MASE is undefined: the seasonal naive in-sample error is zero")
-    return float(np.mean(np.abs(a - b)) / scale)
+        raise DataError(f"{what} is undefined: the seasonal naive in-sample error is zero")
+    return scale
 
 
 def seasonal_naive(y_train, horizon, m=1):
@@ -71,3 +76,25 @@ def seasonal_naive(y_train, horizon, m=1):
     tr = np.asarray(y_train, dtype=np.float64)
     last = tr[-m:]
     return np.array([last[k % m] for k in range(horizon)])
+
+
+def coverage(y_true, lower, upper):
+    """Share of ``y_true`` inside [lower, upper]."""
+    a, lo = _pair(y_true, lower)
+    _, hi = _pair(y_true, upper)
+    return float(np.mean((a >= lo) & (a <= hi)))
+
+
+def msis(y_true, lower, upper, y_train, m=1, level=0.95):
+    """Mean scaled interval score (M4 competition): the interval score of
+    Gneiting & Raftery (2007), width + (2 / alpha) x the distance by which
+    a value falls outside, with alpha = 1 - ``level``, averaged and divided
+    by the in-sample seasonal-naive MAE at ``m`` (as :func:`mase`). Lower is
+    better; a too-narrow band pays for its misses, a too-wide one for its width."""
+    a, lo = _pair(y_true, lower)
+    _, hi = _pair(y_true, upper)
+    if not 0 < level < 1:
+        raise DataError(f"level must be in (0, 1), got {level!r}")
+    alpha = 1.0 - level
+    score = (hi - lo) + (2.0 / alpha) * (np.maximum(lo - a, 0.0) + np.maximum(a - hi, 0.0))
+    return float(np.mean(score) / _naive_scale(y_train, m, "MSIS"))
