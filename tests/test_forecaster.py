@@ -140,6 +140,28 @@ def test_conformal_interval_coverage_on_held_out_data():
     assert (narrow["s0_upper"] - narrow["s0_lower"] <= iv["s0_upper"] - iv["s0_lower"] + 1e-12).all()
 
 
+def test_a_calm_validation_tail_does_not_narrow_the_band_below_the_historys_errors(tmp_path):
+    # Volatile for 300 days, calm for the last 60 (the validation tail): the
+    # band is floored by the in-sample errors over the training windows.
+    rng = np.random.default_rng(0)
+    n, H = 360, 6
+    t = np.arange(n)
+    y = np.sin(2 * np.pi * t / 7) + np.where(t < 300, 1.0, 0.05) * rng.standard_normal(n)
+    df = pd.DataFrame({"y": y}, index=pd.date_range("2000-01-01", periods=n, freq="D"))
+    fc = GRUForecaster(horizon=H, validation_fraction=0.15, random_state=0, **FAST).fit(df)
+    assert len(fc.train_residuals_) > 100 and len(fc.val_residuals_) > 0
+    band = fc.predict_interval(0.9)
+    half = (band["y_upper"] - band["y_lower"]).to_numpy() / 2
+    unfloored = clone(fc)
+    unfloored.__dict__.update(fc.__dict__, train_residuals_=np.zeros((0, H)))
+    tail_only = unfloored.predict_interval(0.9)
+    assert np.allclose(tail_only["y"], band["y"])
+    assert (half > 3 * (tail_only["y_upper"] - tail_only["y_lower"]).to_numpy() / 2).all()
+    assert np.all(half > 1.0)  # about the 90% quantile of the history's noise (1.64) at least in part
+    fc.save(tmp_path / "m.tsgate")
+    pd.testing.assert_frame_equal(tsgate.load(tmp_path / "m.tsgate").predict_interval(0.9), band)
+
+
 def test_quantile_loss_intervals():
     df = _monthly(80)
     fc = LSTMForecaster(horizon=4, loss="pinball", quantiles=[0.05, 0.5, 0.95], **FAST).fit(df)

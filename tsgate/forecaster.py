@@ -152,7 +152,7 @@ class _RecurrentForecaster(FitMixin, ForecastMixin, HistoricalMixin, PanelIOMixi
         self.model_, self.history_ = self.models_[0], self.histories_[0]
         self._check_learned(windows, selection)
         self._remember_tail(ys, ps, fs, getattr(windows.train.base, "hw", None))
-        self._calibrate(windows.val, ys, windows.starts, selection)
+        self._calibrate(windows.val, ys, windows.starts, selection, windows.train)
         self.lag_importance_ = self.lag_importance(source=spread_sample(windows.val if windows.val.n else
                                                                         windows.train, 1_000))
         return self
@@ -363,7 +363,8 @@ class LSTMForecaster(_RecurrentForecaster):
     val_residuals_ : ndarray (n_windows, horizon)
         Validation residuals in each series' scaled units (multiply by the
         series' scale to get original units), of the series the network
-        forecasts (not the fallen-back ones); used by predict_interval.
+        forecasts (not the fallen-back ones); used by predict_interval, with
+        ``train_residuals_`` (its in-sample ones on training windows: the floor).
     val_scores_ : dict
         Validation MAE (original units) next to the seasonal naive MAE on
         the same windows.

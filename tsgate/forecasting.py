@@ -20,12 +20,14 @@ from .ensemble import ensemble_forward, ensemble_predict
 from .errors import BaselineWarning, CoverageWarning, DataError, ParameterError
 from .errors import name as pname
 from .params import positive_int
-from .windows import forecast_source
+from .windows import forecast_source, spread_sample
 
 #: Windows per forward pass when forecasting many series.
 PREDICT_BATCH = 4096
 #: Series whose baselines are scored on validation (evenly spaced), to bound the cost.
 BASELINE_SERIES = 200
+#: Training windows (evenly spaced) whose in-sample errors floor the conformal band.
+FLOOR_WINDOWS = 10_000
 
 
 def _conformal_quantile(res, coverage):
@@ -55,30 +57,35 @@ class ForecastMixin:
 
     # ------------------------------------------------------------ calibration
 
-    def _calibrate(self, val, ys, starts, models):
+    def _calibrate(self, val, ys, starts, models, train=None):
         """Split-conformal residuals (scaled units, per horizon step) of the
-        ensemble median on the validation windows, the validation MAE next to
-        seasonal naive (``val_scores_``) and next to every baseline
+        ensemble median on the validation windows, its in-sample residuals on
+        (a sample of) the ``train`` windows (the band's floor), the validation
+        MAE next to seasonal naive (``val_scores_``) and next to every baseline
         (``fit_report_``, with a warning when a baseline is better)."""
         H = self.horizon_
-        self.val_residuals_, self.val_scores_ = np.zeros((0, H)), {}
+        self.val_residuals_, self.train_residuals_, self.val_scores_ = np.zeros((0, H)), np.zeros((0, H)), {}
         self.fallback_, self.fallback_residuals_ = {}, {}
         self.fit_report_ = dict(getattr(self, "fit_report_", {}) or {})
         if val.n == 0 or self.strategy != "direct":
             return
         every = np.arange(val.n)
-        pred = self._point(self._last_step(ensemble_predict(models, val)).astype(np.float64))  # never saw ``val``
-        self.val_residuals_ = val.targets(every) - pred  # relative units (ratios with 'seasonal_ratio')
+        self.val_residuals_ = self._residuals(models, val)  # ``models`` never saw ``val``
         scale = self.scaling_.t_scale[val.series][:, None] * val.units(every, np.arange(1, H + 1))[1]
         abs_errors = np.abs(self.val_residuals_ * scale)  # (n, H), original units
         mae = float(np.mean(abs_errors))
         ends = val.ends - starts[val.series]  # each window's last row within its series
+        fallen = []
         if self.fallback and len(self.ids_) > 1 and self.loss != "pinball":  # per series: network or baseline
             local = fallback.choose(ys, val.series, ends, abs_errors, H, self.seasonal_periods_, self.lookback_)
             self.fallback_ = {self.ids_[k]: spec for k, (spec, _) in local.items()}
             self.fallback_residuals_ = {self.ids_[k]: res for k, (_, res) in local.items()}
             self.fit_report_["fallback"] = {str(i): fallback.describe(sp) for i, sp in self.fallback_.items()}
-            self.val_residuals_ = _network_windows(self.val_residuals_, val.series, list(local))
+            fallen = list(local)
+            self.val_residuals_ = _network_windows(self.val_residuals_, val.series, fallen)
+        mine = None if train is None else train.subset(np.flatnonzero(~np.isin(train.series, fallen)))
+        if mine is not None and mine.n:
+            self.train_residuals_ = self._residuals(models, spread_sample(mine, FLOOR_WINDOWS))
         present = np.unique(val.series)
         chosen = present[np.unique(np.linspace(0, len(present) - 1, min(len(present), BASELINE_SERIES)).astype(int))]
         scores = []
@@ -94,6 +101,12 @@ class ForecastMixin:
             warnings.warn(BaselineWarning(
                 f"the network's validation MAE ({mae:.4g}) does not beat the {best.replace('_', ' ')} baseline's "
                 f"({base[best]:.4g}) on the same {val.n} windows"), stacklevel=3)
+
+    def _residuals(self, models, src):
+        """Targets minus the ensemble's point forecasts on the windows of ``src``: (n, H), scaled units
+        (relative ones with 'seasonal_ratio')."""
+        pred = self._point(self._last_step(ensemble_predict(models, src)).astype(np.float64))
+        return src.targets(np.arange(src.n)) - pred
 
     def _last_step(self, out):
         """The outputs of the window's last step (a forked model outputs every step's)."""
@@ -239,7 +252,10 @@ class ForecastMixin:
         ``method='conformal'`` (default unless ``loss='pinball'``): split
         conformal per horizon step, from absolute residuals on the validation
         tail (quantile level ceil((n+1)*coverage)/n), pooled over the series
-        in scaled units and widened by the ensemble's spread. ``'quantile'``:
+        the network forecasts in scaled units, never narrower than the same
+        quantile of its in-sample errors on (up to ``FLOOR_WINDOWS`` of) its
+        training windows (a short tail may be calmer than the history), and
+        widened by the ensemble's spread. ``'quantile'``:
         the network's own quantile outputs (``loss='pinball'``); the
         quantiles (1-coverage)/2 and (1+coverage)/2 must be among ``quantiles``.
 
@@ -271,6 +287,9 @@ class ForecastMixin:
             raise DataError("no validation residuals for conformal intervals: fit with "
                             "strategy='direct', early_stopping=True and validation_fraction > 0")
         q = _conformal_quantile(res, coverage)[:horizon]
+        floor = getattr(self, "train_residuals_", np.zeros((0, 1)))
+        if len(floor):  # never narrower than the in-sample errors over the history: a short tail may be calm
+            q = np.maximum(q, np.quantile(np.abs(floor), coverage, axis=0)[:horizon])
         with np.errstate(all="ignore"):  # the ensemble's spread widens the conformal band
             width = np.sqrt((q[None, :] * unit) ** 2 + spread ** 2)
         for j, s in enumerate(ks):  # a series forecast by a baseline: that baseline's own residuals there

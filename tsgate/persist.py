@@ -72,6 +72,8 @@ def fitted_state(est):
         arrays["es_state_"] = est.es_state_
     if getattr(est, "lag_importance_", None) is not None:
         arrays["lag_importance_"] = est.lag_importance_.to_numpy()
+    if len(getattr(est, "train_residuals_", ())):  # the conformal band's floor (absent: no floor)
+        arrays["train_residuals_"] = est.train_residuals_
     own = getattr(est, "fallback_residuals_", {})
     for k, i in enumerate(est.ids_):
         if i in own:
@@ -174,6 +176,7 @@ def restore(cls, meta, arrays, device="cpu"):
     specs = meta.get("fallback") or [None] * len(est.ids_)
     est.fallback_ = {i: sp for i, sp in zip(est.ids_, specs) if sp is not None}
     est.fallback_residuals_ = {est.ids_[k]: arrays[f"fallback_residuals_{k}"] for k, sp in enumerate(specs) if sp}
+    est.train_residuals_ = arrays.get("train_residuals_", np.zeros((0, est.horizon_)))
     est.lag_importance_ = None
     if "lag_importance_" in arrays:
         imp = arrays["lag_importance_"]
