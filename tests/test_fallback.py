@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from tsgate import LSTMForecaster, fallback, load
-from tsgate.baselines import AR, forecast
+from tsgate.baselines import AR, forecast, origin_forecasts
 
 FAST = dict(horizon=12, max_epochs=3, random_state=0)
 
@@ -114,9 +114,10 @@ def test_choose_compares_the_network_with_each_candidate_on_the_validation_windo
     every = np.arange(240, 297)
     want = np.array([y[e + 1:e + 4] - ar.forecast(y[:e + 1], 3) for e in every])
     assert np.allclose(res, want)
-    for name, m in (("naive", 1), ("seasonal_naive", 5), ("ar", 1)):  # vectorised = the baselines' own
-        ref = np.array([forecast(name, y[:e + 1], 3, m, ar) for e in ends])
-        assert np.allclose(fallback.origin_forecasts(name, m, y, ends, 3, ar), ref)
+    for name, m in (("naive", 1), ("seasonal_naive", 5), ("drift", 1), ("ar", 1)):  # vectorised = per origin
+        for at in (ends, np.array([0, 3, 40])):  # origins before a whole season / the AR's order: per origin
+            ref = np.array([forecast(name, y[:e + 1], 3, m, ar) for e in at])
+            assert np.allclose(origin_forecasts(name, y, at, 3, m, ar), ref), (name, at[0])
     refit = AR().fit(y)
     assert np.allclose(spec[1:], [refit.intercept_, *refit.coef_])
     assert fallback.choose([y], np.zeros(len(ends), int), ends, np.zeros((len(ends), 3)), 3, [24], 12) == {}

@@ -130,13 +130,27 @@ def forecast(method, y, horizon, m=1, ar=None, hw=None):
 
 def origin_forecasts(method, y, ends, horizon, m=1, ar=None, hw=None):
     """(len(ends), horizon): one baseline's forecasts after ``y[:e + 1]`` for
-    every origin e, in ``ends``' order; Holt-Winters in one pass over y."""
-    ends = np.asarray(ends, dtype=np.int64)
+    every origin e, in ``ends``' order, vectorised: by indexing, the AR
+    through its k-step map, Holt-Winters in one pass over y. Origins too
+    early for a whole season or the AR's order take the per-origin path."""
+    y, ends = np.asarray(y, dtype=np.float64), np.asarray(ends, dtype=np.int64)
+    k = np.arange(horizon)
+    first = int(ends.min()) if len(ends) else 0
     if method == "holt_winters":
         order = np.argsort(ends, kind="stable")
         out = np.empty((len(ends), horizon))
         out[order] = hw.forecasts_from(y, ends[order], horizon)
         return out
+    if method == "naive":
+        return np.repeat(y[ends][:, None], horizon, axis=1)
+    if method == "drift":
+        slope = (y[ends] - y[0]) / np.maximum(ends, 1)
+        return y[ends][:, None] + slope[:, None] * (k + 1)
+    if method == "seasonal_naive" and first >= m - 1:
+        return y[ends[:, None] - m + 1 + k % m]
+    if method == "ar" and first >= ar.order_ - 1:
+        A, c = ar.k_step(horizon)  # (horizon, p), (horizon,)
+        return y[ends[:, None] - np.arange(ar.order_)] @ A.T + c  # lags (n, p): [y_t, y_{t-1}, ...]
     return np.array([forecast(method, y[:e + 1], horizon, m, ar) for e in ends]).reshape(len(ends), horizon)
 
 

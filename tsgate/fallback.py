@@ -24,7 +24,7 @@ lynx 13-38% worse). So :func:`choose` is used for panels only.
 
 import numpy as np
 
-from .baselines import AR
+from .baselines import AR, origin_forecasts
 
 
 def candidates(periods, lookback, ar):
@@ -52,12 +52,12 @@ def choose(ys, series, ends, abs_errors, horizon, periods, lookback):
         ar = AR().fit(y[:fit_end]) if fit_end >= 6 else None
         best, best_mae = None, float(abs_errors[mine].mean())
         for name, m in candidates(periods, lookback, ar):
-            mae = float(np.abs(_targets(y, e, horizon) - origin_forecasts(name, m, y, e, horizon, ar)).mean())
+            mae = float(np.abs(_targets(y, e, horizon) - origin_forecasts(name, y, e, horizon, m, ar)).mean())
             if mae < best_mae:
                 best, best_mae = (name, m), mae
         if best is not None:
             every = np.arange(int(e.min()), len(y) - horizon)
-            residuals = _targets(y, every, horizon) - origin_forecasts(*best, y, every, horizon, ar)
+            residuals = _targets(y, every, horizon) - origin_forecasts(best[0], y, every, horizon, best[1], ar)
             out[int(s)] = (_spec(best, y, lookback), residuals)
     return out
 
@@ -65,20 +65,6 @@ def choose(ys, series, ends, abs_errors, horizon, periods, lookback):
 def _targets(y, ends, horizon):
     """(n, horizon): the values after each origin."""
     return y[ends[:, None] + np.arange(1, horizon + 1)]
-
-
-def origin_forecasts(name, m, y, ends, horizon, ar=None):
-    """(len(ends), horizon): a candidate's forecasts from every origin (each
-    at least ``m - 1``, and the AR's order - 1, rows into ``y``), vectorised."""
-    ends = np.asarray(ends, dtype=np.int64)
-    k = np.arange(horizon)
-    if name == "naive":
-        return np.repeat(y[ends][:, None], horizon, axis=1)
-    if name == "seasonal_naive":
-        return y[ends[:, None] - m + 1 + k % m]
-    A, c = ar.k_step(horizon)  # (horizon, p), (horizon,)
-    lags = y[ends[:, None] - np.arange(ar.order_)]  # (n, p): [y_t, y_{t-1}, ...]
-    return lags @ A.T + c
 
 
 def _spec(choice, y, lookback):
@@ -100,8 +86,8 @@ def forecast(spec, tail, horizon):
 def forecasts_from(spec, y, ends, horizon):
     """(len(ends), horizon): ``spec``'s forecasts from the origins ``ends`` of ``y`` (each at least a lookback in)."""
     name = spec[0]
-    return origin_forecasts(name, int(spec[1]) if name == "seasonal_naive" else 1, np.asarray(y, dtype=np.float64),
-                            ends, horizon, _ar(spec) if name == "ar" else None)
+    return origin_forecasts(name, y, ends, horizon, int(spec[1]) if name == "seasonal_naive" else 1,
+                            _ar(spec) if name == "ar" else None)
 
 
 def _ar(spec):
