@@ -160,6 +160,8 @@ def test_a_calm_validation_tail_does_not_narrow_the_band_below_the_historys_erro
     assert np.all(half > 1.0)  # about the 90% quantile of the history's noise (1.64) at least in part
     fc.save(tmp_path / "m.tsgate")
     pd.testing.assert_frame_equal(tsgate.load(tmp_path / "m.tsgate").predict_interval(0.9), band)
+    refit = fc.set_params(stateful=True, tbptt=20, window_norm=None).fit(df)  # no in-sample floor statefully
+    assert refit.train_residuals_.shape == (0, H)
 
 
 def test_quantile_loss_intervals():
