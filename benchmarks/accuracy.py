@@ -126,10 +126,9 @@ def one(name, configs, seeds, ensemble, origin):
     train, test = split(name, origin)
     tr, te = train.to_numpy(float), test.to_numpy(float)
     row = {"series": name, "freq": SERIES[name][1], "m": m, "h": h, "n": len(tr), "source": source}
+    bands = {"seasonal naive": snaive_band(tr, h, m, LEVEL)[1:]}  # its forecast is the one baselines() gives
     for b, pred in baselines(train, h, m).items():
-        row[b] = scores(te, pred, tr, m)
-    f, lo, hi = snaive_band(tr, h, m, LEVEL)  # f: the seasonal naive forecast above
-    row["seasonal naive"] = scores(te, f, tr, m, (lo, hi))
+        row[b] = scores(te, pred, tr, m, bands.get(b))
     for cname, extra in configs.items():
         preds, secs, chose, band = tsgate_run(train, h, seeds, extra)
         per_seed = [scores(te, p, tr, m) for p in preds]

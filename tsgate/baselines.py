@@ -128,6 +128,11 @@ def forecast(method, y, horizon, m=1, ar=None, hw=None):
     raise ParameterError(f"baseline must be one of {BASELINES}, got {method!r}")
 
 
+def origin_targets(y, ends, horizon):
+    """(len(ends), horizon): the values after each origin e, ``y[e + 1:e + 1 + horizon]``."""
+    return np.asarray(y)[np.asarray(ends, dtype=np.int64)[:, None] + np.arange(1, horizon + 1)]
+
+
 def origin_forecasts(method, y, ends, horizon, m=1, ar=None, hw=None):
     """(len(ends), horizon): one baseline's forecasts after ``y[:e + 1]`` for
     every origin e, in ``ends``' order, vectorised: by indexing, the AR
@@ -159,7 +164,7 @@ def validation_mae(y, ends, horizon, m, fit_end):
     origin's history is ``y[:end + 1]``; the target is the next ``horizon``
     values). AR and Holt-Winters are fit once on ``y[:fit_end]``, the training rows."""
     ar, hw = AR().fit(y[:fit_end]), HoltWinters(m).fit(y[:fit_end])
-    target = np.array([y[e + 1:e + 1 + horizon] for e in ends])
+    target = origin_targets(y, ends, horizon)
     out = {method: float(np.mean(np.abs(target - origin_forecasts(method, y, ends, horizon, m, ar, hw))))
            for method in BASELINES}
     return out, ar
@@ -205,7 +210,7 @@ class BaselineForecaster:
         ends = np.arange(max(len(y) * 4 // 5, 2), len(y) - H)
         if not len(ends):
             raise DataError(f"the series is too short for a {self.method} baseline with a horizon of {H}")
-        self.residuals_ = np.array([y[e + 1:e + 1 + H] for e in ends]) - origin_forecasts(
+        self.residuals_ = origin_targets(y, ends, H) - origin_forecasts(
             self.method, y, ends, H, self.seasonal_period_, self.ar_, self.hw_)
 
     def predict(self, horizon=None, X=None):

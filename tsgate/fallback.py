@@ -24,7 +24,7 @@ lynx 13-38% worse). So :func:`choose` is used for panels only.
 
 import numpy as np
 
-from .baselines import AR, origin_forecasts
+from .baselines import AR, origin_forecasts, origin_targets
 
 
 def candidates(periods, lookback, ar):
@@ -50,21 +50,16 @@ def choose(ys, series, ends, abs_errors, horizon, periods, lookback):
         e, y = ends[mine], np.asarray(ys[s], dtype=np.float64)
         fit_end = int(e.min()) + 1
         ar = AR().fit(y[:fit_end]) if fit_end >= 6 else None
-        best, best_mae = None, float(abs_errors[mine].mean())
+        best, best_mae, target = None, float(abs_errors[mine].mean()), origin_targets(y, e, horizon)
         for name, m in candidates(periods, lookback, ar):
-            mae = float(np.abs(_targets(y, e, horizon) - origin_forecasts(name, y, e, horizon, m, ar)).mean())
+            mae = float(np.abs(target - origin_forecasts(name, y, e, horizon, m, ar)).mean())
             if mae < best_mae:
                 best, best_mae = (name, m), mae
         if best is not None:
             every = np.arange(int(e.min()), len(y) - horizon)
-            residuals = _targets(y, every, horizon) - origin_forecasts(best[0], y, every, horizon, best[1], ar)
+            residuals = origin_targets(y, every, horizon) - origin_forecasts(best[0], y, every, horizon, best[1], ar)
             out[int(s)] = (_spec(best, y, lookback), residuals)
     return out
-
-
-def _targets(y, ends, horizon):
-    """(n, horizon): the values after each origin."""
-    return y[ends[:, None] + np.arange(1, horizon + 1)]
 
 
 def _spec(choice, y, lookback):
