@@ -9,7 +9,8 @@
   (``--epochs``); T=100 also with each ``init``. Targets: T=100 at most 1
   wrong, T=500 at most 25, T=1000 at most 1%.
 * **Delayed echo** ``y_t = x_{t-lag} + noise`` (x sparse pulses): one-step
-  forecasts from held-out origins, MAE / std(y) (predicting zero: ~0.64);
+  forecasts from every held-out origin, MAE / std(y) and MAE over that of
+  predicting zero (a 5% pulse train gives zero an MAE / std of ~0.26);
   windows with a lookback of lag+2 (``--echo-offset``), on max(1,900,
   4 lag + 400) rows (``--echo-rows``; the last 400 held out), read step by
   step (``segment_length=1``) and in segments (the default), stateful
@@ -68,11 +69,9 @@ def echo(lags, variants, rows_given=None, offset=2, only=None):
             t0 = time.perf_counter()
             try:
                 fc = cls(target="y", horizon=1, random_state=0, **kw).fit(df.iloc[:n_train])
-                errs = []
-                for e in range(n_train, n, 4):
-                    fc.update(df.iloc[:e])
-                    errs.append(abs(fc.predict()["y"].iloc[0] - df["y"].iloc[e]))
-                score = float(np.mean(errs) / sd)
+                hf = fc.historical_forecasts(df)  # one-step forecasts from every hold-out origin
+                mae = float(np.mean(np.abs(hf["forecast"] - hf["y"])))
+                score = (mae / sd, mae / float(np.mean(np.abs(hf["y"]))))
             except Exception as exc:  # a variant the data cannot support is reported, not fatal
                 score = f"error: {type(exc).__name__}"
             where = "" if kw.get("stateful") else f", lookback {lag + offset}"
@@ -136,9 +135,12 @@ def main():
              "## Adding problem (2,560 test sequences, wrong when |error| >= 0.04)", "",
              "| T | cell | init | sequences seen | wrong | % | fit s |", "|---|---|---|---|---|---|---|"]
     lines += [f"| {T} | {c} | {i} | {s:,} | {w} | {100 * w / 2560:.2f} | {t:.1f} |" for T, c, i, s, w, t in add]
-    lines += ["", "## Delayed echo (one-step forecasts, MAE / std; predicting zero ~0.64)", "",
-              "| lag | variant | MAE/std | fit+forecast s |", "|---|---|---|---|"]
-    lines += [f"| {lag} | {n} | {s if isinstance(s, str) else f'{s:.3f}'} | {t:.1f} |" for lag, n, s, t in ech]
+    lines += ["", "## Delayed echo (one-step forecasts from every hold-out origin)", "",
+              "MAE / std(y), and MAE over that of predicting zero on the same 400 steps (zero: 1; a 5% pulse",
+              "train gives predicting zero an MAE / std of about 0.26).", "",
+              "| lag | variant | MAE/std | MAE / zero's | fit+forecast s |", "|---|---|---|---|---|"]
+    lines += [f"| {lag} | {n} | " + (f"{s} | |" if isinstance(s, str) else f"{s[0]:.3f} | {s[1]:.2f} |") + f" {t:.1f} |"
+              for lag, n, s, t in ech]
     if mg:
         lines += ["", "## Mackey-Glass tau=17 (Jaeger 2001 protocol; NRMSE at step 84; analogue ~0.04, aim 0.01)", "",
                   "| model | NRMSE@84 | fit s | lookback |", "|---|---|---|---|"]

@@ -14,6 +14,20 @@ from tsgate.datasets import adding_problem, delayed_echo
 pytestmark = pytest.mark.slow
 
 
+def echo_scores(fc, df, n_train):
+    """One-step forecasts from every origin after the fit's cutoff (rows
+    ``n_train`` .. the end: 400-500 rows, 20-25 pulses): MAE / std(y), the
+    issue's measure, and MAE over that of predicting zero on the same rows.
+
+    The second guards the first: on a 5% pulse train predicting zero already
+    scores MAE / std ~0.26, so a bound like 0.2 alone is nearly trivial.
+    """
+    hf = fc.historical_forecasts(df)
+    assert len(hf) == len(df) - n_train and (hf["step"] == 1).all()
+    mae = float(np.mean(np.abs(hf["forecast"] - hf["y"])))
+    return mae / df["y"].std(), mae / float(np.mean(np.abs(hf["y"])))
+
+
 def test_adding_problem_T100_fewer_than_2_percent_wrong():
     # Defaults apart from the training budget: 4,000 sequences, 40 epochs.
     X, y = adding_problem(4000, 100, random_state=1, max_length=110)  # lengths 100..110, left-padded
@@ -32,25 +46,25 @@ def test_echo_100_steps_back_unidirectional_step_by_step(cls, n, seeds):
     # carried 100 recurrent steps (segment_length=1: one step per time step),
     # with lookback 110, so ten steps come before it in the window and the
     # network must time the lag, not keep its first input. One-step forecasts
-    # from 100 held-out origins: the median error over the seeds must be small
-    # (predicting zero gives ~0.64). Measured: GRU on 1,500 training rows
-    # 0.055, 0.118, 0.034; LSTM on 4,600 rows 0.074, 0.052 (seed 2: 0.038).
+    # from all 400 held-out origins (about 20 pulses): the median over the
+    # seeds must meet the issue's MAE / std < 0.1 and beat predicting zero
+    # (MAE / std 0.26-0.27 here) by more than half. Measured: GRU on 1,500
+    # training rows 0.052, 0.159, 0.038 (0.19, 0.59, 0.14 of zero's MAE);
+    # LSTM on 4,600 rows 0.083, 0.048 (0.33, 0.19).
     # The LSTM needs the longer series: on 1,500 rows (about 55 pulses in the
-    # training windows) it overfits before it finds the lag (0.53-0.59 at
-    # seeds 0-2; 4,000 rows: 0.46, 0.20, 0.03; long_delays_2026-12-02.md).
+    # training windows) it overfits before it finds the lag (long_delays_2026-12-02.md).
     df = delayed_echo(n=n, lag=100, noise=0.01, random_state=0)
-    ratios, models = [], []
+    ratios, rels, models = [], [], []
     for seed in seeds:
         fc = cls(target="y", horizon=1, lookback=110, segment_length=1, window_norm=None, learning_rate=1e-2,
                  random_state=seed).fit(df.iloc[:n - 400])
         assert fc.segment_length_ == 1 and not fc.bidirectional
-        errs = []
-        for e in range(n - 400, n, 4):
-            fc.update(df.iloc[:e])
-            errs.append(abs(fc.predict()["y"].iloc[0] - df["y"].iloc[e]))
-        ratios.append(np.mean(errs) / df["y"].std())
+        ratio, rel = echo_scores(fc, df, n - 400)
+        ratios.append(ratio)
+        rels.append(rel)
         models.append(fc)
-    assert np.median(ratios) < 0.1, ratios
+    assert np.median(ratios) < 0.1, (ratios, rels)
+    assert np.median(rels) < 0.5, rels  # predicting zero: 1
     # The lag profile of the median run (of two: the worse) points at the
     # decisive input, lag 100 itself (the issue's 100 +- 1), far above the
     # gains of lags 3-97 (measured: 300x for the LSTM).
@@ -64,31 +78,31 @@ def test_stateful_training_learns_a_short_echo_and_its_state_carries_over_update
     df = delayed_echo(n=3000, lag=5, noise=0.01, random_state=0)
     fc = LSTMForecaster(target="y", horizon=1, stateful=True, tbptt=50, window_norm=None, learning_rate=1e-2,
                         max_epochs=60, patience=100, batch_size=8, random_state=0).fit(df.iloc[:2500])
-    errs = []
-    for e in range(2500, 2700):
-        fc.update(df.iloc[:e])
-        errs.append(abs(fc.predict()["y"].iloc[0] - df["y"].iloc[e]))
-    assert np.mean(errs) / df["y"].std() < 0.2
+    ratio, rel = echo_scores(fc, df, 2500)
+    assert ratio < 0.2 and rel < 0.5, (ratio, rel)  # measured 0.031, 0.16 of zero's MAE
+    # update carries the state: after the rows up to 2,700 it forecasts what
+    # the pass over the whole series gives from that origin (row 200 of the
+    # forecasts from the fit's cutoff on)
+    hf = fc.historical_forecasts(df)
+    fc.update(df.iloc[:2700])
+    assert hf["ds"].iloc[200] == df.index[2700]
+    assert fc.predict()["y"].iloc[0] == pytest.approx(hf["forecast"].iloc[200], rel=1e-4, abs=1e-7)
 
 
 @pytest.mark.xfail(strict=True, reason=(
-    "not learned: with chunks of 100 and no gradient across the cut nothing teaches the network to store an "
-    "input 300 steps (MAE/std ~0.45-0.5); with TBPTT(100, 400) (tbptt_depth=400: the gradient reaches 400 steps "
-    "back) the training loss falls but the validation loss, from a state run over the whole series, rises "
-    "(0.455 here; 0.71 on 9,500 rows, GRU 0.68; long_delays_2026-12-02.md). Statefully even lag 100 inside one "
-    "chunk of 100 is not learned (0.87), while windows learn it; nor is a sparse echo with about one pulse in "
-    "flight (0.3% of steps, 60,000 rows, TBPTT(100, 400): MAE at the echo steps 1.22, predicting zero 1.5), "
-    "so the number of pulses in flight is not the obstacle"))
+    "not learned: with TBPTT(100, 400) (chunks of 100, tbptt_depth=400: the gradient reaches 400 steps back) "
+    "the forecasts from the 500 held-out origins have MAE / std 0.52, twice the MAE of predicting zero; the "
+    "training loss falls but the validation loss, from a state run over the whole series, rises (GRU alike; "
+    "long_delays_2026-12-02.md). A state that never restarts must act as a 300-step delay line for about 15 "
+    "pulses in flight, where a window's zero start gives the network a clock; a sparse echo with about one "
+    "pulse in flight (0.3% of steps, 60,000 rows) was not learned either"))
 def test_stateful_training_learns_an_echo_longer_than_the_tbptt_chunk():
     df = delayed_echo(n=3000, lag=300, noise=0.01, random_state=0)
     fc = LSTMForecaster(target="y", horizon=1, stateful=True, tbptt=100, tbptt_depth=400, window_norm=None,
                         learning_rate=1e-2, max_epochs=200, patience=60, batch_size=8,
                         random_state=0).fit(df.iloc[:2500])
-    errs = []
-    for e in range(2500, 2800, 3):
-        fc.update(df.iloc[:e])
-        errs.append(abs(fc.predict()["y"].iloc[0] - df["y"].iloc[e]))
-    assert np.mean(errs) / df["y"].std() < 0.2
+    ratio, rel = echo_scores(fc, df, 2500)
+    assert ratio < 0.2 and rel < 0.5, (ratio, rel)  # predicting zero: 0.26 / 1; measured 0.52 / 2.08
 
 
 def test_weekly_season_of_168_steps_with_six_weeks_of_history():
