@@ -78,6 +78,25 @@ def test_fallback_forecasts_follow_update_and_survive_the_model_file(tmp_path):
     assert np.allclose(p[p.unique_id == "s3"]["y"].to_numpy(), _tail(df, "s3", 24)[:12])
 
 
+def test_a_fallen_back_series_band_is_floored_by_its_errors_over_the_history(tmp_path):
+    # s3 repeats one day exactly in its last 250 rows (seasonal naive is exact
+    # on validation: a band of width zero from the tail) after a rough start.
+    df = _panel()
+    rough = (df.unique_id == "s3") & (df.groupby("unique_id").cumcount() < 150)
+    df.loc[rough, "y"] += np.random.default_rng(1).normal(0, 3, rough.sum())
+    fc = LSTMForecaster(**FAST).fit(df)
+    assert fc.fallback_["s3"] == ["seasonal_naive", 24]
+    assert not np.abs(fc.fallback_residuals_["s3"]).any()
+    y = df[df.unique_id == "s3"]["y"].to_numpy()
+    origins = np.unique(np.linspace(23, len(y) - 13, 100).round().astype(int))
+    want = np.quantile(np.abs([y[e + 1:e + 13] - y[e - 23:e - 11] for e in origins]), 0.9, axis=0)
+    band = fc.predict_interval(0.9)
+    mine = band[band.unique_id == "s3"]
+    assert np.allclose(mine["y_upper"] - mine["y"], want) and want.min() > 0.5  # the rough start's errors
+    fc.save(tmp_path / "m.tsgate")
+    pd.testing.assert_frame_equal(load(tmp_path / "m.tsgate").predict_interval(0.9), band)
+
+
 def test_on_series_keeps_a_known_series_choice_and_gives_a_new_one_the_network():
     df = _panel()
     fc = LSTMForecaster(**FAST).fit(df[df.unique_id != "s0"])
@@ -108,12 +127,16 @@ def test_choose_compares_the_network_with_each_candidate_on_the_validation_windo
     zero = np.zeros(len(ends), int)
     assert fallback.choose([y], zero, ends, 0.99 * ar_errors, 3, [24], 12) == {}  # the network is better
     out = fallback.choose([y], zero, ends, 1.01 * ar_errors, 3, [24], lookback=12)
-    spec, res = out[0]
+    spec, res, floor = out[0]
     assert spec[0] == "ar"  # AR(1) data: the AR beats naive (and period 24 does not fit a lookback of 12)
     # residuals at every origin of the validation tail, 240..296
     every = np.arange(240, 297)
     want = np.array([y[e + 1:e + 4] - ar.forecast(y[:e + 1], 3) for e in every])
     assert np.allclose(res, want)
+    # the band's floor: residuals at 100 origins spread over the history (the AR's in sample)
+    spread = np.unique(np.linspace(ar.order_ - 1, 296, 100).round().astype(int))
+    assert len(spread) == 100 and spread[0] == ar.order_ - 1
+    assert np.allclose(floor, [y[e + 1:e + 4] - ar.forecast(y[:e + 1], 3) for e in spread])
     for name, m in (("naive", 1), ("seasonal_naive", 5), ("drift", 1), ("ar", 1)):  # vectorised = per origin
         for at in (ends, np.array([0, 3, 40])):  # origins before a whole season / the AR's order: per origin
             ref = np.array([forecast(name, y[:e + 1], 3, m, ar) for e in at])

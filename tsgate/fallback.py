@@ -13,7 +13,11 @@ with the local baselines that forecast from the rows a forecaster keeps
 period that fits in the lookback, and AR(p) by AIC (fit on the series' rows
 before its validation tail; refit on all its rows for forecasting). A
 baseline with a lower validation MAE than the network's forecasts that
-series. Its validation residuals give that series' conformal interval.
+series. Its validation residuals give that series' conformal interval,
+never narrower than the same quantile of its residuals at up to
+:data:`FLOOR_ORIGINS` origins spread over the whole history (a validation
+tail may be calm; on M4 hourly the floor takes the fallen-back series' 95%
+coverage from 0.932 to 0.966 and their MSIS from 6.64 to 5.91).
 
 With a single series there is nothing local to add: the network's linear
 start already is a combination of these baselines, chosen on three
@@ -26,6 +30,9 @@ import numpy as np
 
 from .baselines import AR, origin_forecasts, origin_targets
 
+#: Origins (evenly spaced over a series' history) whose residuals floor a fallen-back series' band.
+FLOOR_ORIGINS = 100
+
 
 def candidates(periods, lookback, ar):
     """(name, period) of the baselines a series can fall back to."""
@@ -36,14 +43,17 @@ def candidates(periods, lookback, ar):
 
 
 def choose(ys, series, ends, abs_errors, horizon, periods, lookback):
-    """{series position: (spec, validation residuals (n, horizon), original units)}
-    for the series whose validation windows (``series``, ``ends``: each
-    window's series and last row within it) a baseline forecasts better than
-    the network (``abs_errors``: its absolute errors, (n, horizon)). A spec is
-    ``[name, *parameters]`` (:func:`forecast`). The residuals, for the
-    series' conformal interval, are those of every origin of its validation
-    tail, not only of the windows the network was scored on (a sample of
-    them in large panels)."""
+    """{series position: (spec, validation residuals (n, horizon), history
+    residuals (n_f, horizon)), original units} for the series whose
+    validation windows (``series``, ``ends``: each window's series and last
+    row within it) a baseline forecasts better than the network
+    (``abs_errors``: its absolute errors, (n, horizon)). A spec is
+    ``[name, *parameters]`` (:func:`forecast`). The validation residuals,
+    for the series' conformal interval, are those of every origin of its
+    validation tail, not only of the windows the network was scored on (a
+    sample of them in large panels); the history residuals, the band's
+    floor, those of up to :data:`FLOOR_ORIGINS` origins from the first with
+    a whole season (or the AR's order) behind it (the AR's in sample)."""
     out = {}
     for s in np.unique(series):
         mine = series == s
@@ -56,10 +66,16 @@ def choose(ys, series, ends, abs_errors, horizon, periods, lookback):
             if mae < best_mae:
                 best, best_mae = (name, m), mae
         if best is not None:
-            every = np.arange(int(e.min()), len(y) - horizon)
-            residuals = origin_targets(y, every, horizon) - origin_forecasts(best[0], y, every, horizon, best[1], ar)
-            out[int(s)] = (_spec(best, y, lookback), residuals)
+            tail = np.arange(int(e.min()), len(y) - horizon)
+            first = max(best[1], ar.order_ if best[0] == "ar" else 1) - 1
+            spread = np.unique(np.linspace(first, len(y) - horizon - 1, FLOOR_ORIGINS).round().astype(np.int64))
+            out[int(s)] = (_spec(best, y, lookback), *(_residuals(best, y, at, horizon, ar) for at in (tail, spread)))
     return out
+
+
+def _residuals(choice, y, origins, horizon, ar):
+    """(len(origins), horizon): the values after each origin less the baseline's forecasts."""
+    return origin_targets(y, origins, horizon) - origin_forecasts(choice[0], y, origins, horizon, choice[1], ar)
 
 
 def _spec(choice, y, lookback):

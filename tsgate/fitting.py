@@ -368,6 +368,7 @@ class FitMixin:
         """Conformal residuals and validation scores from every series' validation steps."""
         H = self.horizon_
         self.val_residuals_, self.val_scores_, self.fallback_, self.fallback_residuals_ = np.zeros((0, H)), {}, {}, {}
+        self.fallback_floor_ = {}
         self.train_residuals_ = np.zeros((0, H))  # no in-sample floor: a refit must not keep an earlier fit's
         res, scale, base = [], [], []
         for k, (y, X, start) in enumerate(zip(ys, rows, starts)):

@@ -30,6 +30,12 @@ BASELINE_SERIES = 200
 FLOOR_WINDOWS = 10_000
 
 
+def _floored(q, floor, coverage):
+    """The band's quantiles ``q`` (H,), never below the same quantile of the residuals over the history
+    ``floor`` (n, H; None or empty: no floor): a short validation tail may be calmer than the series."""
+    return q if floor is None or not len(floor) else np.maximum(q, np.quantile(np.abs(floor), coverage, axis=0))
+
+
 def _conformal_quantile(res, coverage):
     """Split-conformal quantile (per column) of the absolute residuals ``res`` (n, H)."""
     n = res.shape[0]
@@ -65,7 +71,7 @@ class ForecastMixin:
         (``fit_report_``, with a warning when a baseline is better)."""
         H = self.horizon_
         self.val_residuals_, self.train_residuals_, self.val_scores_ = np.zeros((0, H)), np.zeros((0, H)), {}
-        self.fallback_, self.fallback_residuals_ = {}, {}
+        self.fallback_, self.fallback_residuals_, self.fallback_floor_ = {}, {}, {}
         self.fit_report_ = dict(getattr(self, "fit_report_", {}) or {})
         if val.n == 0 or self.strategy != "direct":
             return
@@ -78,8 +84,9 @@ class ForecastMixin:
         fallen = []
         if self.fallback and len(self.ids_) > 1 and self.loss != "pinball":  # per series: network or baseline
             local = fallback.choose(ys, val.series, ends, abs_errors, H, self.seasonal_periods_, self.lookback_)
-            self.fallback_ = {self.ids_[k]: spec for k, (spec, _) in local.items()}
-            self.fallback_residuals_ = {self.ids_[k]: res for k, (_, res) in local.items()}
+            self.fallback_ = {self.ids_[k]: spec for k, (spec, _, _) in local.items()}
+            self.fallback_residuals_ = {self.ids_[k]: res for k, (_, res, _) in local.items()}
+            self.fallback_floor_ = {self.ids_[k]: floor for k, (_, _, floor) in local.items()}
             self.fit_report_["fallback"] = {str(i): fallback.describe(sp) for i, sp in self.fallback_.items()}
             fallen = list(local)
             self.val_residuals_ = _network_windows(self.val_residuals_, val.series, fallen)
@@ -286,16 +293,14 @@ class ForecastMixin:
         if res.shape[0] == 0:
             raise DataError("no validation residuals for conformal intervals: fit with "
                             "strategy='direct', early_stopping=True and validation_fraction > 0")
-        q = _conformal_quantile(res, coverage)[:horizon]
-        floor = getattr(self, "train_residuals_", np.zeros((0, 1)))
-        if len(floor):  # never narrower than the in-sample errors over the history: a short tail may be calm
-            q = np.maximum(q, np.quantile(np.abs(floor), coverage, axis=0)[:horizon])
+        q = _floored(_conformal_quantile(res, coverage), getattr(self, "train_residuals_", None), coverage)[:horizon]
         with np.errstate(all="ignore"):  # the ensemble's spread widens the conformal band
             width = np.sqrt((q[None, :] * unit) ** 2 + spread ** 2)
         for j, s in enumerate(ks):  # a series forecast by a baseline: that baseline's own residuals there
             own = getattr(self, "fallback_residuals_", {}).get(self.ids_[s])
             if own is not None:
-                width[j] = _conformal_quantile(own, coverage)[:horizon]
+                floor = getattr(self, "fallback_floor_", {}).get(self.ids_[s])
+                width[j] = _floored(_conformal_quantile(own, coverage), floor, coverage)[:horizon]
         return mid - width, mid + width
 
     def _quantile_band(self, coverage, horizon, X, ids):

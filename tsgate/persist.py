@@ -74,10 +74,12 @@ def fitted_state(est):
         arrays["lag_importance_"] = est.lag_importance_.to_numpy()
     if len(getattr(est, "train_residuals_", ())):  # the conformal band's floor (absent: no floor)
         arrays["train_residuals_"] = est.train_residuals_
-    own = getattr(est, "fallback_residuals_", {})
+    own, floor = getattr(est, "fallback_residuals_", {}), getattr(est, "fallback_floor_", {})
     for k, i in enumerate(est.ids_):
         if i in own:
             arrays[f"fallback_residuals_{k}"] = own[i]
+        if i in floor:  # absent (older files): no floor
+            arrays[f"fallback_floor_{k}"] = floor[i]
     for k, m in enumerate(est.models_):
         arrays["params_flat" if k == 0 else f"params_flat_{k}"] = m.flat
     for k, states in enumerate(getattr(est, "states_", []) if est.stateful else []):  # the carried states
@@ -176,6 +178,8 @@ def restore(cls, meta, arrays, device="cpu"):
     specs = meta.get("fallback") or [None] * len(est.ids_)
     est.fallback_ = {i: sp for i, sp in zip(est.ids_, specs) if sp is not None}
     est.fallback_residuals_ = {est.ids_[k]: arrays[f"fallback_residuals_{k}"] for k, sp in enumerate(specs) if sp}
+    est.fallback_floor_ = {est.ids_[k]: arrays[f"fallback_floor_{k}"] for k in range(len(specs))
+                           if f"fallback_floor_{k}" in arrays}
     est.train_residuals_ = arrays.get("train_residuals_", np.zeros((0, est.horizon_)))
     est.lag_importance_ = None
     if "lag_importance_" in arrays:
