@@ -378,7 +378,8 @@ class LSTMForecaster(_RecurrentForecaster):
         ``BaselineWarning`` says when it does not); in a panel, under
         ``'fallback'``, the series a local baseline forecasts and which.
     fallback_ : dict
-        Series id -> the baseline that forecasts it (``fallback=True``).
+        Series id -> the baseline that forecasts it (``fallback=True``); its
+        band: ``fallback_residuals_`` (validation), floored by ``fallback_floor_``.
     """
 
     _cell = "lstm"
