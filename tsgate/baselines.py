@@ -159,6 +159,11 @@ def origin_forecasts(method, y, ends, horizon, m=1, ar=None, hw=None):
     return np.array([forecast(method, y[:e + 1], horizon, m, ar) for e in ends]).reshape(len(ends), horizon)
 
 
+def origin_residuals(method, y, ends, horizon, m=1, ar=None, hw=None):
+    """(len(ends), horizon): the values after each origin less one baseline's forecasts from it."""
+    return origin_targets(y, ends, horizon) - origin_forecasts(method, y, ends, horizon, m, ar, hw)
+
+
 def validation_mae(y, ends, horizon, m, fit_end):
     """MAE of every baseline over the forecasts from origins ``ends`` (each
     origin's history is ``y[:end + 1]``; the target is the next ``horizon``
@@ -210,8 +215,7 @@ class BaselineForecaster:
         ends = np.arange(max(len(y) * 4 // 5, 2), len(y) - H)
         if not len(ends):
             raise DataError(f"the series is too short for a {self.method} baseline with a horizon of {H}")
-        self.residuals_ = origin_targets(y, ends, H) - origin_forecasts(
-            self.method, y, ends, H, self.seasonal_period_, self.ar_, self.hw_)
+        self.residuals_ = origin_residuals(self.method, y, ends, H, self.seasonal_period_, self.ar_, self.hw_)
 
     def predict(self, horizon=None, X=None):
         h = horizon or self.horizon_

@@ -28,7 +28,7 @@ lynx 13-38% worse). So :func:`choose` is used for panels only.
 
 import numpy as np
 
-from .baselines import AR, origin_forecasts, origin_targets
+from .baselines import AR, origin_forecasts, origin_residuals, origin_targets
 
 #: Origins (evenly spaced over a series' history) whose residuals floor a fallen-back series' band.
 FLOOR_ORIGINS = 100
@@ -69,13 +69,9 @@ def choose(ys, series, ends, abs_errors, horizon, periods, lookback):
             tail = np.arange(int(e.min()), len(y) - horizon)
             first = max(best[1], ar.order_ if best[0] == "ar" else 1) - 1
             spread = np.unique(np.linspace(first, len(y) - horizon - 1, FLOOR_ORIGINS).round().astype(np.int64))
-            out[int(s)] = (_spec(best, y, lookback), *(_residuals(best, y, at, horizon, ar) for at in (tail, spread)))
+            out[int(s)] = (_spec(best, y, lookback),
+                           *(origin_residuals(best[0], y, at, horizon, best[1], ar) for at in (tail, spread)))
     return out
-
-
-def _residuals(choice, y, origins, horizon, ar):
-    """(len(origins), horizon): the values after each origin less the baseline's forecasts."""
-    return origin_targets(y, origins, horizon) - origin_forecasts(choice[0], y, origins, horizon, choice[1], ar)
 
 
 def _spec(choice, y, lookback):

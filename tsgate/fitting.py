@@ -364,12 +364,17 @@ class FitMixin:
                 for zi, p, cal in zip(z, ps, cals)]
         return rows, [step_targets(zi, self.horizon_, self.window_norm_) for zi in z]
 
+    def _clear_calibration(self):
+        """Forget every band and score of an earlier fit (a refit must not keep them): the validation
+        residuals and scores, the network's in-sample floor, the fallen-back series and their bands."""
+        H = self.horizon_
+        self.val_residuals_, self.train_residuals_, self.val_scores_ = np.zeros((0, H)), np.zeros((0, H)), {}
+        self.fallback_, self.fallback_residuals_, self.fallback_floor_ = {}, {}, {}
+
     def _calibrate_stateful(self, ys, rows, targets, starts):
         """Conformal residuals and validation scores from every series' validation steps."""
         H = self.horizon_
-        self.val_residuals_, self.val_scores_, self.fallback_, self.fallback_residuals_ = np.zeros((0, H)), {}, {}, {}
-        self.fallback_floor_ = {}
-        self.train_residuals_ = np.zeros((0, H))  # no in-sample floor: a refit must not keep an earlier fit's
+        self._clear_calibration()  # no in-sample floor or fallback statefully
         res, scale, base = [], [], []
         for k, (y, X, start) in enumerate(zip(ys, rows, starts)):
             end = len(y) - H

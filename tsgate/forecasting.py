@@ -70,8 +70,7 @@ class ForecastMixin:
         MAE next to seasonal naive (``val_scores_``) and next to every baseline
         (``fit_report_``, with a warning when a baseline is better)."""
         H = self.horizon_
-        self.val_residuals_, self.train_residuals_, self.val_scores_ = np.zeros((0, H)), np.zeros((0, H)), {}
-        self.fallback_, self.fallback_residuals_, self.fallback_floor_ = {}, {}, {}
+        self._clear_calibration()
         self.fit_report_ = dict(getattr(self, "fit_report_", {}) or {})
         if val.n == 0 or self.strategy != "direct":
             return
