@@ -8,7 +8,8 @@ from tsgate import LSTMForecaster
 from tsgate.elementmath import LOSSES
 from tsgate.highway import fit_highway
 from tsgate.model import SequenceModel
-from tsgate.shrinkage import head, mix, paired_t, start_weight
+from tsgate.host_training import _loss_and_grad
+from tsgate.shrinkage import head, mix, paired_t, row_losses, start_weight
 from tsgate.windows import make_windows
 
 
@@ -91,6 +92,21 @@ def test_paired_t_counts_blocks_of_horizon_windows_per_series():
     assert df == len(blocks) - 1 == 2 * -(-(w.val.n // 2) // 3) - 1
     assert np.isclose(t, blocks.mean() / blocks.std(ddof=1) * np.sqrt(len(blocks)), rtol=1e-5)
     assert paired_t(model, other, w.val.subset(np.arange(3)), LOSSES["mse"], np.full(3, 0.5), 1.0) == (None, 0)
+
+
+@pytest.mark.parametrize("loss", sorted(LOSSES))
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_row_losses_are_each_rows_training_loss(loss, dtype):
+    # One compiled pass over the rows gives what the training loss gives for each row alone.
+    rng = np.random.default_rng(0)
+    pred = rng.standard_normal((50, 4)).astype(dtype)
+    Y = {"bce": (rng.random((50, 4)) > 0.5), "ce": np.eye(4)[rng.integers(0, 4, 50)]}.get(
+        loss, rng.standard_normal((50, 4))).astype(dtype)
+    tau, code, grad = np.linspace(0.2, 0.8, 4), LOSSES[loss], np.empty((1, 4), dtype)
+    each = [_loss_and_grad(pred[b:b + 1], Y[b:b + 1], tau, code, 0.5, grad) for b in range(50)]
+    got = row_losses(pred, Y, code, tau, 0.5)
+    assert got.shape == (50,) and np.allclose(got, each, rtol=1e-12, atol=0)
+    assert len(np.unique(got)) > 40  # per row, not one mean repeated
 
 
 def _monthly(values):

@@ -156,6 +156,14 @@ def pjit(fn=None, **overrides):
     return jit(fn, parallel=True, **overrides)
 
 
+def jitable(fn):
+    """A plain-Python helper that kernels compile along (``numba.extending.register_jitable``,
+    with the kernel policy's math flags): one definition for NumPy code and kernels alike."""
+    from numba.extending import register_jitable
+
+    return register_jitable(fastmath=FASTMATH, error_model=JIT_OPTIONS["error_model"])(fn)
+
+
 def jit_inline(fn):
     """Small device-like helpers inlined into every kernel that calls them."""
     return _compile(dict(JIT_OPTIONS, inline="always"), fn)

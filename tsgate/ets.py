@@ -26,7 +26,7 @@ already requires).
 
 import numpy as np
 
-from .config import jit
+from .config import jit, jitable
 
 #: Bounds of (alpha, beta / alpha, gamma / (1 - alpha), phi).
 BOUNDS = ((1e-4, 0.9999), (0.0, 1.0), (0.0, 1.0), (0.8, 0.98))
@@ -35,6 +35,13 @@ BOUNDS = ((1e-4, 0.9999), (0.0, 1.0), (0.0, 1.0), (0.8, 0.98))
 INIT_BLOCK = 10
 #: At most this many series, and this many last values of each, fit the parameters.
 MAX_SERIES, MAX_ROWS = 32, 4000
+
+
+@jitable
+def _update(e, level, trend, seasonal, alpha, beta, gamma, phi):
+    """The error-correction update after the one-step error e: the new level,
+    trend and seasonal (scalars in the kernels, arrays in :func:`_run`)."""
+    return level + phi * trend + alpha * e, phi * trend + beta * e, seasonal + gamma * e
 
 
 @jit
@@ -57,9 +64,7 @@ def _filter(y, alpha, beta, gamma, phi, level, trend, seasonals, ends, horizon):
         i = t % m
         e = y[t] - (level + phi * trend + s[i])
         sse += e * e
-        level = level + phi * trend + alpha * e
-        trend = phi * trend + beta * e
-        s[i] += gamma * e
+        level, trend, s[i] = _update(e, level, trend, s[i], alpha, beta, gamma, phi)
         while j < len(ends) and ends[j] == t:
             for k in range(horizon):
                 out[j, k] = level + damp[k] * trend + s[(t + 1 + k) % m]
@@ -78,9 +83,7 @@ def _states(y, alpha, beta, gamma, phi, level, trend, seasonals):
     for t in range(n):
         i = t % m
         e = y[t] - (level + phi * trend + s[i])
-        level = level + phi * trend + alpha * e
-        trend = phi * trend + beta * e
-        s[i] += gamma * e
+        level, trend, s[i] = _update(e, level, trend, s[i], alpha, beta, gamma, phi)
         levels[t], trends[t], written[t] = level, trend, s[i]
     return levels, trends, written, s
 
@@ -112,8 +115,7 @@ def _run(Y, params, m, horizon, trend=True):
     for t in range(len(Y)):
         i = t % len(s)
         e = Y[t] - (level + phi * trend + s[i])
-        level, trend = level + phi * trend + alpha * e, phi * trend + beta * e
-        s[i] = s[i] + gamma * e
+        level, trend, s[i] = _update(e, level, trend, s[i], alpha, beta, gamma, phi)
     damp = np.cumsum(phi ** np.arange(1, horizon + 1))
     n = len(Y)
     return np.stack([level + damp[k] * trend + s[(n + k) % len(s)] for k in range(horizon)])

@@ -42,6 +42,23 @@ def _loss_and_grad(pred, target, tau, code, delta, grad):
 
 
 @jit
+def _row_losses(pred, target, tau, code, delta, grad, out):
+    """Per row b of pred (B, M): the mean loss of that row alone (what
+    :func:`_loss_and_grad` returns for ``pred[b:b + 1]``) into out (B,);
+    grad (B, M) is scratch."""
+    B, M = pred.shape
+    for b in range(B):
+        if code == LOSS_CE:
+            out[b] = _softmax_ce_row(pred, b, target, b, grad)
+            continue
+        total = 0.0
+        for m in range(M):
+            value, g = _loss_term(code, 1.0 * pred[b, m], 1.0 * target[b, m], tau[m], delta, M)
+            total += value
+        out[b] = total / M
+
+
+@jit
 def _optimizer_step(code, p, g, m, v, step, lr, beta1, beta2, eps, momentum, weight_decay):
     """One update in place (elementmath's optimizer codes). L2 weight decay is
     added to the gradient (torch's ``weight_decay``)."""

@@ -28,7 +28,7 @@ import numpy as np
 
 from .core import single_threaded_blas
 from .elementmath import LOSSES
-from .host_training import _loss_and_grad
+from .host_training import _row_losses
 from .training import _quantile_levels
 
 #: The network replaces its start when the one-sided test rejects "no better" at this level.
@@ -51,8 +51,9 @@ def mix(model, other, weight):
 def row_losses(pred, Y, code, tau, delta):
     """Per window (B,): the training loss (``code``, :data:`tsgate.elementmath.LOSSES`)
     of each row of ``pred`` (B, M) against ``Y``, averaged over its outputs."""
-    grad = np.empty((1, pred.shape[1]), pred.dtype)
-    return np.array([_loss_and_grad(pred[b:b + 1], Y[b:b + 1], tau, code, delta, grad) for b in range(len(pred))])
+    out = np.empty(len(pred))
+    _row_losses(pred, Y, tau, code, delta, np.empty_like(pred), out)
+    return out
 
 
 def paired_t(model, start, source, code, tau, delta, batch_size=1024):
