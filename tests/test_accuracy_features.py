@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from tsgate import LSTMForecaster, metrics
+from tsgate import LSTMForecaster, load, metrics
 from tsgate.baselines import AR, BaselineForecaster, validation_mae
 from tsgate.ensemble import ensemble_forward
 from tsgate.model import SequenceModel
@@ -166,10 +166,31 @@ def test_ensemble_median_of_identical_members_is_one_member_and_seeds_differ():
     kw = dict(horizon=3, max_epochs=5, hidden_size=8, window_norm=None, ar_window=0)
     a = LSTMForecaster(n_models=3, **kw).fit(y)
     b = LSTMForecaster(n_models=3, **kw).fit(y)
-    assert len(a.models_) == 3 and a.predict().equals(b.predict())  # reproducible
+    assert len(a.models_) == 6 and a.predict().equals(b.predict())  # reproducible; refit='mean': 3 refits + 3 chosen
     assert not np.array_equal(a.models_[0].flat, a.models_[1].flat)  # members differ by seed
     iv = a.predict_interval(0.5)
     assert (iv.iloc[:, 2] >= iv.iloc[:, 1]).all()
+
+
+def test_refit_mean_forecasts_the_mean_of_the_refit_and_the_chosen_model(tmp_path):
+    # refit='mean' (the default) keeps both models of the fit: the refit on all
+    # windows and the model chosen on validation; its forecast is their mean.
+    idx = pd.date_range("2000-01-01", periods=90, freq="MS")
+    y = pd.Series(10 + np.sin(np.arange(90) / 2.0) + 0.2 * np.random.default_rng(1).standard_normal(90), index=idx)
+    kw = dict(horizon=4, max_epochs=8, hidden_size=8, window_norm=None, start_weight=0.0)
+    both = LSTMForecaster(**kw).fit(y)
+    refit, chosen = LSTMForecaster(refit=True, **kw).fit(y), LSTMForecaster(refit=False, **kw).fit(y)
+    assert both.refit == "mean" and len(both.models_) == 2 and len(refit.models_) == len(chosen.models_) == 1
+    assert np.array_equal(both.models_[0].flat, refit.model_.flat)
+    assert np.array_equal(both.models_[1].flat, chosen.model_.flat)
+    a, b = refit.predict()["y"].to_numpy(), chosen.predict()["y"].to_numpy()
+    assert not np.allclose(a, b, rtol=1e-3)  # two different models
+    assert np.allclose(both.predict()["y"], (a + b) / 2, rtol=1e-5)
+    path = tmp_path / "m.tsgate"
+    both.save(path)
+    assert load(path).predict().equals(both.predict())
+    # nothing was refit without validation windows: one model
+    assert len(LSTMForecaster(early_stopping=False, **kw).fit(y).models_) == 1
 
 
 def test_ensemble_in_parallel_equals_serial():

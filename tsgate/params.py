@@ -213,7 +213,7 @@ FORECASTER = {
     "fill": [StrOptions(FILLS), None],
     "max_windows": [_positive(_INT), None],
     "time_budget": [Interval(numbers.Real, 0, None, closed="neither"), None],
-    "refit": ["boolean"],
+    "refit": ["boolean", StrOptions({"mean"})],
     "stateful": ["boolean"],
     "fork": ["boolean"],
     "tbptt": [Interval(_INT, 2, None, closed="left")],
