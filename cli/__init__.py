@@ -229,6 +229,8 @@ def _summary(fc, seconds, quiet):
         if w:
             click.echo(f"forecast: {1 - w:g} x network + {w:g} x linear start (the network did not beat it "
                        "clearly on validation)", err=True)
+    if len(fc.models_) > fc.n_models:  # refit='mean'
+        click.echo("network: the mean of its refit on all windows and the model chosen on validation", err=True)
     chosen = (getattr(fc, "fit_report_", {}) or {}).get("fallback") or {}
     if chosen:
         kinds = ", ".join(f"{k}: {n}" for k, n in sorted(Counter(chosen.values()).items()))

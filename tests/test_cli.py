@@ -212,6 +212,10 @@ def test_summary_says_when_the_forecast_is_the_mean_of_network_and_start(capsys)
         cli_mod._summary(fc, 1.0, quiet=False)
         err = capsys.readouterr().err
         assert ("forecast: 0.5 x network + 0.5 x linear start" in err) == shown, err
+        assert "network: the mean of its refit on all windows and the model chosen on validation" in err
+    fc.models_ = fc.models_[:1]  # refit=True or False: one model per member
+    cli_mod._summary(fc, 1.0, quiet=False)
+    assert "network: the mean" not in capsys.readouterr().err
     fc.fit_report_["fallback"] = {"a": "ar(2)", "b": "ar(2)", "c": "seasonal naive 24"}
     fc.ids_ = ["a", "b", "c", "d"]
     cli_mod._summary(fc, 1.0, quiet=False)

@@ -48,9 +48,9 @@ def test_echo_100_steps_back_unidirectional_step_by_step(cls, n, seeds):
     # network must time the lag, not keep its first input. One-step forecasts
     # from all 400 held-out origins (about 20 pulses): the median over the
     # seeds must meet the MAE / std < 0.1 and beat predicting zero
-    # (MAE / std 0.26-0.27 here) by more than half. Measured: GRU on 1,500
-    # training rows 0.052, 0.159, 0.038 (0.19, 0.59, 0.14 of zero's MAE);
-    # LSTM on 4,600 rows 0.083, 0.048 (0.33, 0.19).
+    # (MAE / std 0.26-0.27 here) by more than half. Measured (refit='mean'):
+    # GRU on 1,500 training rows 0.065, 0.116, 0.040 (0.24, 0.43, 0.15 of
+    # zero's MAE); LSTM on 4,600 rows 0.047, 0.047 (0.19, 0.18).
     # The LSTM needs the longer series: on 1,500 rows (about 55 pulses in the
     # training windows) it overfits before it finds the lag (long_delays_2026-12-02.md).
     df = delayed_echo(n=n, lag=100, noise=0.01, random_state=0)
