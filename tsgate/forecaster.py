@@ -373,9 +373,12 @@ class LSTMForecaster(_RecurrentForecaster):
 
     Attributes
     ----------
-    model_ (the first of models_), models_, history_, cutoff_, freq_, horizon_, lookback_,
+    model_ (the first of models_), history_, cutoff_, freq_, horizon_, lookback_,
     targets_, ids_, cutoffs_ (per series), form_, static_columns_, past_covariates_, future_covariates_,
     scaling_, seasonal_periods_, seasonal_period_, window_norm_, ar_window_, segment_length_
+    models_ : list of SequenceModel
+        The networks whose median is the forecast: the members' refits and,
+        with ``refit='mean'``, then the members' chosen models.
     val_residuals_ : ndarray (n_windows, horizon)
         Validation residuals in each series' scaled units (multiply by the
         series' scale to get original units), of the series the network
