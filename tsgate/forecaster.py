@@ -146,11 +146,11 @@ class _RecurrentForecaster(FitMixin, ForecastMixin, HistoricalMixin, PanelIOMixi
         finals, self.histories_, selection = fit_members(
             self._model_spec(*self._sizes(windows.train)), windows.train, windows.val,
             self._train_settings(windows.val), self.n_models, seed_from(self.random_state), self.n_jobs,
-            self._highway_start(ys, windows), refit=bool(self.refit), warm=self._warm(),
+            self._highway_start(ys, windows), refit=bool(self.refit), warm=getattr(self, "_warm_flats", None),
             freeze=self._freeze(), choose=self._start_choice, everything=windows.everything(),
             start_weight=self.start_weight)
         paired = self.refit == "mean" and finals[0] is not selection[0]  # no validation windows: nothing refit
-        self.models_ = finals + (selection if paired else [])  # members' refits first (warm starts read them)
+        self.models_ = finals + (selection if paired else [])  # members' refits first (warm starts read those)
         self.model_, self.history_ = self.models_[0], self.histories_[0]
         self._check_learned(windows, selection)
         self._remember_tail(ys, ps, fs, getattr(windows.train.base, "hw", None))
@@ -158,12 +158,6 @@ class _RecurrentForecaster(FitMixin, ForecastMixin, HistoricalMixin, PanelIOMixi
         self.lag_importance_ = self.lag_importance(source=spread_sample(windows.val if windows.val.n else
                                                                         windows.train, 1_000))
         return self
-
-    def _warm(self):
-        """Per member, the weights of a previous fit to start from (historical
-        forecasts' warm starts): its members' refits, the first ``n_models`` models."""
-        warm = getattr(self, "_warm_flats", None)
-        return None if warm is None else warm[:self.n_models]
 
     def _check_params(self):
         """Declared constraints, then the combinations they cannot express."""

@@ -229,8 +229,9 @@ class HistoricalMixin:
             block = times[b:b + every]
             if not all(c == block[0] for c in est.cutoffs_):  # the model at hand was not fit up to this origin
                 nxt = clone(self).set_params(**fixed)
-                nxt._warm_flats = [m.flat.copy() for m in est.models_]
-                nxt._warm_frozen = [m.frozen is not None for m in est.models_]
+                members = est.models_[:est.n_models]  # the members' refits (refit='mean' adds the chosen models)
+                nxt._warm_flats = [m.flat.copy() for m in members]
+                nxt._warm_frozen = [m.frozen is not None for m in members]
                 nxt.fit(truncate(X, block[0], self.time_name_ if self.form_ == "long" else self.time_col),
                         static_covariates=static)
                 est = nxt
