@@ -123,6 +123,22 @@ def _progress(quiet, max_epochs):
     return cb
 
 
+def _periods(text):
+    """--seasonal-periods: None (detect), [] ('none') or the integers >= 2 it lists."""
+    if text is None:
+        return None
+    if text.strip().lower() == "none":
+        return []
+    try:
+        periods = [int(p) for p in text.split(",")]
+    except ValueError:
+        periods = []
+    if not periods or min(periods) < 2:
+        raise click.BadParameter(f"{text!r} is not a comma-separated list of integers >= 2 or 'none'",
+                                 param_hint="'--seasonal-periods'")
+    return periods
+
+
 def _build(o, quiet=None):
     """The forecaster the options describe."""
     from tsgate.forecaster import FORECASTERS
@@ -133,7 +149,7 @@ def _build(o, quiet=None):
         target=o["target"], fill=o["fill"], hidden_size=o["hidden_size"], num_layers=o["layers"],
         learning_rate=o["learning_rate"], future_covariates=future, calendar_features=o["calendar"],
         id_col=o.get("id_col"), window_norm=None if o["window_norm"] == "none" else o["window_norm"],
-        verbose=_progress(o["quiet"] if quiet is None else quiet, o["epochs"]))
+        seasonal_periods=o.get("seasonal_periods"), verbose=_progress(o["quiet"] if quiet is None else quiet, o["epochs"]))
 
 
 def _check_outputs(**paths):
@@ -274,6 +290,8 @@ MODEL = [
                  help="windows relative to the last value, to the last season, as ratios to the last season "
                       "(positive series whose swing grows with the level), targets relative to a Holt-Winters "
                       "forecast over the whole history (ets), or raw; auto: chosen on validation"),
+    click.option("--seasonal-periods", callback=lambda ctx, param, v: _periods(v),
+                 help="comma-separated seasonal periods in steps (e.g. 24,168), or none; default: detected"),
     click.option("--calendar", is_flag=True, help="add calendar features (month, weekday, hour...)"),
     click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=0, show_default=True),
     click.option("--quiet", is_flag=True, help="no progress or summary on stderr"),

@@ -8,6 +8,7 @@ from click.testing import CliRunner
 
 from tsgate import LSTMForecaster, load, metrics
 from tsgate.baselines import AR, BaselineForecaster, validation_mae
+from tsgate.errors import ParameterError
 from tsgate.ensemble import ensemble_forward
 from tsgate.model import SequenceModel
 from tsgate.seasonality import candidate_periods, detect_periods
@@ -217,6 +218,25 @@ def test_seasonal_periods_from_the_calendar_and_the_data():
     fc = LSTMForecaster(horizon=4, max_epochs=1, seasonal_periods=[8]).fit(
         pd.Series(np.sin(t[:120]), index=pd.date_range("2000-01-01", periods=120, freq="D")))
     assert fc.seasonal_periods_ == [8] and fc.seasonal_period_ == 8
+
+
+def test_seasonal_periods_empty_turns_the_detected_cycle_off(monkeypatch):
+    # yearly data with an 11-step cycle: detected unless the user says there is no season
+    t = np.arange(120)
+    y = pd.Series(10 + np.sin(2 * np.pi * t / 11) + 0.01 * t, index=pd.date_range("1800", periods=120, freq="YS"))
+    kw = dict(horizon=4, max_epochs=1, random_state=0)
+    assert LSTMForecaster(**kw).fit(y).seasonal_periods_ == [11]
+    fc = LSTMForecaster(seasonal_periods=[], **kw).fit(y)
+    assert fc.seasonal_periods_ == [] and fc.seasonal_period_ == 1 and fc.window_norm_ == "last"
+    # retraining in historical forecasts keeps the structure: no season is not re-detected
+    import tsgate.fitting
+
+    given, detect = [], tsgate.fitting.detect_periods
+    monkeypatch.setattr(tsgate.fitting, "detect_periods", lambda *a: given.append(a[3]) or detect(*a))
+    hf = fc.historical_forecasts(y, start=y.index[100], retrain=True)
+    assert np.isfinite(hf["forecast"]).all() and given and all(g == [] for g in given), given
+    with pytest.raises(ParameterError, match="seasonal_periods"):
+        LSTMForecaster(seasonal_periods=[1]).fit(y)
 
 
 def test_ar_baseline_by_aic_and_its_k_step_map():

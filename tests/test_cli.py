@@ -114,6 +114,7 @@ def _user_error_cases(csv, tmp_path):
         (["forecast", csv, "--horizon", "0"], "Invalid value for '--horizon'"),
         (["forecast", csv, "--cell", "tcn"], "Invalid value for '--cell'"),
         (["forecast", csv, "--interval", "1.5"], "Invalid value for '--interval'"),
+        (["forecast", csv, "--seasonal-periods", "12,1"], "Invalid value for '--seasonal-periods'"),
         (["predict", tmp_path / "bad.tsgate"], "is not a tsgate model file"),
         (["datasets", "export", "nope"], "unknown dataset 'nope'"),
     ]
@@ -133,6 +134,14 @@ def test_nan_with_fill_policy_succeeds(csv, tmp_path):
     df.loc[5, "sales"] = np.nan
     df.to_csv(tmp_path / "nan.csv", index=False)
     assert run(["forecast", tmp_path / "nan.csv", "--fill", "interpolate", "--horizon", 3, *FAST])[0] == 0
+
+
+def test_seasonal_periods_option(csv):
+    # the summary names the norm: with no season 'auto' has only 'last' to choose
+    for periods, norm in (("none", "last"), ("12", "seasonal")):
+        norm_opt = ["--window-norm", "auto" if periods == "none" else norm]
+        code, _, err = run(["forecast", csv, "--horizon", 3, "--seasonal-periods", periods, *norm_opt, "--epochs", 15])
+        assert code == 0 and f"norm={norm} " in err, err
 
 
 def test_installed_script_in_a_subprocess(csv, tmp_path):

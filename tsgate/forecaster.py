@@ -272,7 +272,8 @@ class LSTMForecaster(_RecurrentForecaster):
         None: detected from the frequency's calendar periods (half-hourly 48
         and 336, hourly 24 and 168, daily 7 and 365, weekly 52, monthly 12,
         quarterly 4) confirmed by the autocorrelation, or the dominant cycle
-        of the autocorrelation (:mod:`tsgate.seasonality`).
+        of the autocorrelation (:mod:`tsgate.seasonality`). ``[]``: no
+        season (seasonal naive is naive; 'auto' windows are 'last').
     ar_window : 'auto' | int
         The linear highway: the head also reads the last ``ar_window``
         normalised target values, so AR(p), seasonal naive and Holt-Winters

@@ -223,7 +223,7 @@ class HistoricalMixin:
             raise ParameterError(f"retrain of a model fit with static covariates needs {pname('static_covariates')}")
         fixed = dict(lookback=self.lookback_, horizon=self.horizon_, window_norm=self.window_norm_,
                      segment_length=self.segment_length_, ar_window=self.ar_window_,
-                     seasonal_periods=list(self.seasonal_periods_) or None, on_short="skip", verbose=0)
+                     seasonal_periods=list(self.seasonal_periods_), on_short="skip", verbose=0)
         est, parts = self, []
         for b in range(0, len(times), every):
             block = times[b:b + every]

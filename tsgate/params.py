@@ -65,16 +65,16 @@ class StrOptions:
 
 
 class ListOf:
-    """A non-empty list or tuple whose every item satisfies ``item``."""
+    """A list or tuple whose every item satisfies ``item``, non-empty unless ``empty``."""
 
-    def __init__(self, item):
-        self.item = item
+    def __init__(self, item, empty=False):
+        self.item, self.empty = item, empty
 
     def is_satisfied_by(self, v):
-        return isinstance(v, (list, tuple)) and len(v) > 0 and all(_satisfies(self.item, x) for x in v)
+        return isinstance(v, (list, tuple)) and (self.empty or len(v) > 0) and all(_satisfies(self.item, x) for x in v)
 
     def __str__(self):
-        return f"a non-empty list of {self.item}s"
+        return f"a {'' if self.empty else 'non-empty '}list of {self.item}s"
 
 
 def _satisfies(constraint, v):
@@ -201,7 +201,7 @@ FORECASTER = {
     "scaler": [StrOptions(SCALERS), None],
     "strategy": [StrOptions({"direct", "recursive"})],
     "window_norm": [StrOptions({"auto", "last", "seasonal", "seasonal_ratio", "ets"}), None],
-    "seasonal_periods": [ListOf(Interval(_INT, 2, None, closed="left")), None],
+    "seasonal_periods": [ListOf(Interval(_INT, 2, None, closed="left"), empty=True), None],  # []: no season
     "ar_window": [StrOptions({"auto"}), Interval(_INT, 0, None, closed="left")],
     "segment_length": [StrOptions({"auto"}), _positive(_INT)],
     "n_models": [_positive(_INT)],
