@@ -184,7 +184,7 @@ def test_progress_goes_to_stderr_only_on_a_terminal(csv, monkeypatch):
         def isatty(self):
             return True
 
-    monkeypatch.setattr(cli_mod.sys, "stderr", TTY())
+    monkeypatch.setattr(sys, "stderr", TTY())
     cb = cli_mod._progress(quiet=False, max_epochs=10)
     assert callable(cb)
     assert cli_mod._progress(quiet=True, max_epochs=10) == 0
@@ -192,7 +192,7 @@ def test_progress_goes_to_stderr_only_on_a_terminal(csv, monkeypatch):
     monkeypatch.setattr(cli_mod.click, "echo", lambda msg="", err=False, nl=True: lines.append((msg, err)))
     cb(3, 0.5, 0.25)
     assert lines == [("\r  epoch    3/10  loss 0.5000  val_loss 0.2500", True)]
-    monkeypatch.setattr(cli_mod.sys, "stderr", type("NoTTY", (), {"isatty": lambda self: False})())
+    monkeypatch.setattr(sys, "stderr", type("NoTTY", (), {"isatty": lambda self: False})())
     assert cli_mod._progress(quiet=False, max_epochs=10) == 0
 
 

@@ -1,0 +1,205 @@
+"""The command line's options and what they build: the forecaster, its fit
+(``--model``), the forecasts with progress, and the summary on stderr."""
+
+import sys
+from collections import Counter
+
+import click
+
+from .shell import UserError
+
+def _read(file, time_col, sep, decimal, encoding):
+    from tsgate.csvio import read_csv
+
+    return read_csv(file, time_col=time_col, sep=sep, decimal=decimal, encoding=encoding)
+
+
+def _progress(quiet, max_epochs):
+    if quiet or not sys.stderr.isatty():
+        return 0
+
+    def cb(epoch, loss, val_loss):
+        click.echo(f"\r  epoch {epoch:4d}/{max_epochs}  loss {loss:.4f}  val_loss {val_loss:.4f}",
+                   err=True, nl=False)
+
+    return cb
+
+
+def _periods(text):
+    """--seasonal-periods: None (detect), [] ('none') or the integers >= 2 it lists."""
+    if text is None:
+        return None
+    if text.strip().lower() == "none":
+        return []
+    try:
+        periods = [int(p) for p in text.split(",")]
+    except ValueError:
+        periods = []
+    if not periods or min(periods) < 2:
+        raise click.BadParameter(f"{text!r} is not a comma-separated list of integers >= 2 or 'none'",
+                                 param_hint="'--seasonal-periods'")
+    return periods
+
+
+def _build(o, quiet=None):
+    """The forecaster the options describe."""
+    from tsgate.forecaster import FORECASTERS
+
+    future = [c.strip() for c in o["future_covariates"].split(",")] if o.get("future_covariates") else None
+    return FORECASTERS[o["cell"]](
+        horizon=o["horizon"], lookback=o["lookback"], max_epochs=o["epochs"], random_state=o["seed"],
+        target=o["target"], fill=o["fill"], hidden_size=o["hidden_size"], num_layers=o["layers"],
+        learning_rate=o["learning_rate"], future_covariates=future, calendar_features=o["calendar"],
+        id_col=o.get("id_col"), window_norm=None if o["window_norm"] == "none" else o["window_norm"],
+        seasonal_periods=o.get("seasonal_periods"), verbose=_progress(o["quiet"] if quiet is None else quiet, o["epochs"]))
+
+
+MODELS = ["network", "auto", "naive", "seasonal_naive", "drift", "ar", "holt_winters"]
+MODEL_OPTION = click.option("--model", "model_choice", type=click.Choice(MODELS), default="network",
+                            show_default=True, help="the network, a baseline, or auto: the network or the best "
+                                                    "baseline, whichever has the lower validation MAE")
+
+
+def _fit_model(o, model_choice, history):
+    """Fit the model --model names; with auto, a baseline replaces the network
+    when it is better on the network's validation windows (and says so)."""
+    from tsgate.baselines import BaselineForecaster
+
+    fc = _build(o)
+    if model_choice not in ("network", "auto"):
+        return BaselineForecaster(model_choice, horizon=o["horizon"], target=o["target"]).fit(history)
+    fc.fit(history)
+    report = getattr(fc, "fit_report_", {}) or {}
+    if model_choice != "auto" or not report or len(fc.ids_) > 1 or fc.future_covariates_:
+        return fc
+    scores = report["validation_mae"]
+    best = report["best_baseline"]
+    chosen = fc if scores["network"] <= scores[best] else BaselineForecaster(
+        best, horizon=fc.horizon_, target=fc.targets_[0], seasonal_period=fc.seasonal_period_).fit(history)
+    name = "the network" if chosen is fc else chosen.describe()
+    if not o["quiet"]:
+        click.echo(f"model auto: {name} (validation MAE: network {scores['network']:.4g}, "
+                   f"best baseline {best.replace('_', ' ')} {scores[best]:.4g})", err=True)
+    return chosen
+
+
+def _summary(fc, seconds, quiet):
+    if quiet:
+        return
+    if sys.stderr.isatty():  # end the progress line
+        click.echo("", err=True)
+    if not hasattr(fc, "model_"):  # a baseline
+        click.echo(f"{fc.describe()}: horizon={fc.horizon_}", err=True)
+        click.echo(f"time {seconds:.1f} s", err=True)
+        return
+    vs = getattr(fc, "val_scores_", {}) or {}
+    line = (f"{type(fc).__name__}: hidden={fc.hidden_size} lookback={fc.lookback_} horizon={fc.horizon_} "
+            f"norm={fc.window_norm_} epochs={len(fc.history_['loss'])} (best {fc.history_['best_epoch']})")
+    click.echo(line, err=True)
+    start = fc.history_.get("highway_start")
+    if start:
+        click.echo(f"linear start: {start.replace('+', ' + ').replace('_', ' ')} "
+                   f"({'kept fixed' if fc.history_.get('highway_frozen') else 'trained'})", err=True)
+        w = fc.history_.get("start_weight") or 0.0
+        if w:
+            click.echo(f"forecast: {1 - w:g} x network + {w:g} x linear start (the network did not beat it "
+                       "clearly on validation)", err=True)
+    if len(fc.models_) > fc.n_models:  # refit='mean'
+        click.echo("network: the mean of its refit on all windows and the model chosen on validation", err=True)
+    chosen = (getattr(fc, "fit_report_", {}) or {}).get("fallback") or {}
+    if chosen:
+        kinds = ", ".join(f"{k}: {n}" for k, n in sorted(Counter(chosen.values()).items()))
+        click.echo(f"{len(chosen)} of {len(fc.ids_)} series forecast by a local baseline that beat the network "
+                   f"on their validation windows ({kinds})", err=True)
+    if vs:
+        ratio = vs["mae"] / vs["seasonal_naive_mae"] if vs["seasonal_naive_mae"] > 0 else float("nan")
+        report = fc.fit_report_
+        best = report["best_baseline"]
+        click.echo(f"validation MAE {vs['mae']:.4g} vs seasonal naive {vs['seasonal_naive_mae']:.4g} "
+                   f"(ratio {ratio:.2f}, {vs['n_windows']} windows); best baseline {best.replace('_', ' ')} "
+                   f"{report['validation_mae'][best]:.4g}", err=True)
+    click.echo(f"time {seconds:.1f} s", err=True)
+
+
+FILE_ARG = click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
+READ = [
+    click.option("--time-col", help="time column (default: detected)"),
+    click.option("--sep", help="delimiter (default: detected among , ; tab |)"),
+    click.option("--decimal", type=click.Choice([".", ","]), help="decimal mark (default: '.', or a detected ',')"),
+    click.option("--encoding", help="text encoding of the file (default: utf-8)"),
+    click.option("--fill", type=click.Choice(["ffill", "interpolate", "zero"]), default=None,
+                 help="NaN policy (default: NaN is an error)"),
+]
+MODEL = [
+    click.option("--target", help="target column (default: the only numeric column)"),
+    click.option("--id-col", help="series id column of a long file (one row per series and time): one global "
+                                  "model forecasts every series"),
+    click.option("--horizon", type=click.IntRange(min=1), default=None,
+                 help="steps to forecast (default: the seasonal period, at least 12)"),
+    click.option("--cell", type=click.Choice(["lstm", "gru", "rnn"]), default="lstm", show_default=True),
+    click.option("--lookback", type=click.IntRange(min=1), default=None, help="window length (default: from the data)"),
+    click.option("--hidden-size", type=click.IntRange(min=1), default=32, show_default=True),
+    click.option("--layers", type=click.IntRange(min=1), default=1, show_default=True),
+    click.option("--learning-rate", type=click.FloatRange(min=0, min_open=True), default=3e-3, show_default=True),
+    click.option("--epochs", type=click.IntRange(min=1), default=200, show_default=True),
+    click.option("--future-covariates", help="comma-separated columns known in advance; their future values are "
+                                             "the rows after the target's last value"),
+    click.option("--window-norm", type=click.Choice(["auto", "last", "seasonal", "seasonal_ratio", "ets", "none"]),
+                 default="auto", show_default=True,
+                 help="windows relative to the last value, to the last season, as ratios to the last season "
+                      "(positive series whose swing grows with the level), targets relative to a Holt-Winters "
+                      "forecast over the whole history (ets), or raw; auto: chosen on validation"),
+    click.option("--seasonal-periods", callback=lambda ctx, param, v: _periods(v),
+                 help="comma-separated seasonal periods in steps (e.g. 24,168), or none; default: detected"),
+    click.option("--calendar", is_flag=True, help="add calendar features (month, weekday, hour...)"),
+    click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=0, show_default=True),
+    click.option("--quiet", is_flag=True, help="no progress or summary on stderr"),
+]
+
+
+def options(*groups):
+    def deco(fn):
+        for opt in reversed([o for g in groups for o in g]):
+            fn = opt(fn)
+        return fn
+
+    return deco
+
+
+def _history_and_future(df, fc):
+    """Rows after the target's last value (per series with --id-col) hold the future covariates."""
+    import pandas as pd
+
+    from tsgate.frames import split_future
+
+    if not fc.future_covariates:
+        return df, None
+    if not fc.id_col:
+        return split_future(df, fc.target, fc.future_covariates)
+    if fc.id_col not in df.columns:
+        raise UserError(f"--id-col {fc.id_col!r} is not a column of the file; columns: {list(df.columns)}")
+    target = fc.target or ("y" if "y" in df.columns else None)
+    if target is None or target not in df.columns:
+        raise UserError("with --id-col and --future-covariates, name the target column with --target")
+    has = df[target].notna().to_numpy()
+    later = pd.Series(has[::-1]).groupby(df[fc.id_col].to_numpy()[::-1]).cummax().to_numpy()[::-1]
+    future = df[~later]
+    return df[later], (future[[fc.id_col, *fc.future_covariates]] if len(future) else None)
+
+
+def _predict_with_progress(fc, coverage, future, quiet):
+    """Forecasts of every series; with many series, in blocks that report series done / total."""
+    import pandas as pd
+
+    ids = list(getattr(fc, "ids_", [None]))
+    if len(ids) < 2 or getattr(fc, "form_", "wide") == "wide":
+        return fc.predict_interval(coverage=coverage, X=future)
+    parts, step = [], max(1, min(1000, len(ids) // 10 or 1))
+    for start in range(0, len(ids), step):
+        parts.append(fc.predict_interval(coverage=coverage, X=future, ids=ids[start:start + step]))
+        done = min(start + step, len(ids))
+        if not quiet and (sys.stderr.isatty() or done == len(ids)):  # a file gets the last line only
+            click.echo(f"{chr(13) if sys.stderr.isatty() else ''}  forecast: {done}/{len(ids)} series", err=True,
+                       nl=done == len(ids))
+    return pd.concat(parts, ignore_index=True) if isinstance(parts[0], pd.DataFrame) else \
+        {k: v for p in parts for k, v in p.items()}

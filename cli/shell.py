@@ -1,0 +1,139 @@
+"""The command line's shell: CLI vocabulary, one-line user errors, warnings on
+stderr, and outputs checked before any work and written together, atomically."""
+
+import contextlib
+import errno
+import functools
+import json
+import sys
+import warnings
+
+import click
+
+#: Python parameter -> command-line option, for messages raised by the library.
+VOCABULARY = {"time_col": "--time-col", "target": "--target", "fill": "--fill", "horizon": "--horizon",
+              "lookback": "--lookback", "max_epochs": "--epochs", "random_state": "--seed", "X": "FILE",
+              "hidden_size": "--hidden-size", "num_layers": "--layers", "learning_rate": "--learning-rate",
+              "future_covariates": "--future-covariates", "calendar_features": "--calendar", "sep": "--sep",
+              "decimal": "--decimal", "encoding": "--encoding", "coverage": "--interval", "cell": "--cell",
+              "window_norm": "--window-norm", "seasonal_periods": "--seasonal-periods"}
+
+
+class UserError(click.ClickException):
+    """A user error: one line on stderr, exit code 2, no traceback."""
+
+    exit_code = 2
+
+    def show(self, file=None):
+        click.echo(f"tsgate: error: {self.format_message()}", err=True)
+
+
+class OneLineGroup(click.Group):
+    """click's own usage errors on one line too, and a quiet exit when the
+    reader of stdout goes away (``tsgate predict m | head``)."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.ClickException as exc:
+            hint = f" (see '{exc.ctx.command_path} --help')" if getattr(exc, "ctx", None) else ""
+            UserError(" ".join(exc.format_message().split()) + hint).show()
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("Aborted!", err=True)
+            sys.exit(1)
+        except OSError as exc:
+            if exc.errno != errno.EPIPE:
+                raise
+            _quiet_broken_pipe()
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+def _quiet_broken_pipe():
+    """Exit like a Unix tool whose reader has gone: no message, status 141."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    sys.exit(141)
+
+
+def _user_errors(fn):
+    """Run ``fn`` speaking in CLI options; the library's user errors become
+    one-line exit-2 errors. Anything else is a bug and keeps its traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        from tsgate.bundle import OutputError
+        from tsgate.elementmath import TrainingDivergedError
+        from tsgate.errors import TsgateError, speaking
+
+        try:
+            with speaking({**VOCABULARY, "X": kwargs.get("file") or "FILE"}), _warnings_to_stderr():
+                return fn(*args, **kwargs)
+        except (TsgateError, TrainingDivergedError, OutputError) as exc:
+            raise UserError(" ".join(str(exc).split()) or type(exc).__name__) from None
+
+    return wrapper
+
+
+@contextlib.contextmanager
+def _warnings_to_stderr():
+    """tsgate's own warnings as ``tsgate: warning:`` lines (others as Python shows them)."""
+    from tsgate.errors import TsgateWarning
+
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", TsgateWarning)
+            yield
+    finally:  # replayed outside the recording context (inside it, showwarning records)
+        for w in caught:
+            if issubclass(w.category, TsgateWarning):
+                click.echo(f"tsgate: warning: {w.message}", err=True)
+            else:
+                warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+
+
+def _check_outputs(**paths):
+    """Every output path writable, and no two the same, before any work."""
+    import os
+
+    from tsgate.bundle import check_output
+
+    given = {opt: p for opt, p in paths.items() if p and p != "-"}
+    seen = {}
+    for opt, p in given.items():
+        key = os.path.abspath(p)
+        if key in seen:
+            raise UserError(f"{seen[key]} and {opt} name the same file {p!r}")
+        seen[key] = opt
+        check_output(p, opt)
+    if given.get("--plot"):
+        from tsgate.plot import check_plot_path
+
+        check_plot_path(given["--plot"])
+
+
+def _frame_text(frame, as_json):
+    """CSV, or JSON records. A frame on a time index writes it as its first column
+    (named ``time`` when unnamed); a long frame or a table (RangeIndex) has its
+    columns only."""
+    import pandas as pd
+
+    if not isinstance(frame.index, pd.RangeIndex):
+        frame = frame.rename_axis(frame.index.name or "time").reset_index()
+    if as_json:  # pandas cannot write periods to JSON: their text, as in the CSV
+        frame = frame.astype({c: str for c in frame.columns if isinstance(frame[c].dtype, pd.PeriodDtype)})
+        return json.dumps(json.loads(frame.to_json(orient="records", date_format="iso")), indent=1) + "\n"
+    return frame.to_csv(index=False)
+
+
+def _write(outputs, stdout_text=None):
+    """Commit the file outputs together, then print ``stdout_text``."""
+    from tsgate.bundle import commit
+
+    commit({p: (d.encode() if isinstance(d, str) else d) for p, d in outputs.items()})
+    if stdout_text is not None:
+        click.echo(stdout_text, nl=False)
