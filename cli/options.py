@@ -97,15 +97,19 @@ def _summary(fc, seconds, quiet):
             f"norm={fc.window_norm_} epochs={len(fc.history_['loss'])} (best {fc.history_['best_epoch']})")
     click.echo(line, err=True)
     start = fc.history_.get("highway_start")
+    untrained = bool(start) and all(h.get("best_epoch") == 0 for h in fc.histories_)  # the start itself
     if start:
         click.echo(f"linear start: {start.replace('+', ' + ').replace('_', ' ')} "
                    f"({'kept fixed' if fc.history_.get('highway_frozen') else 'trained'})", err=True)
         w = fc.history_.get("start_weight") or 0.0
-        if w:
+        if untrained:
+            click.echo("forecast: the linear start alone (no epoch of training beat it on validation)", err=True)
+        elif w:
             click.echo(f"forecast: {1 - w:g} x network + {w:g} x linear start (the network did not beat it "
                        "clearly on validation)", err=True)
     if len(fc.models_) > fc.n_models:  # refit='mean'
-        click.echo("network: the mean of its refit on all windows and the model chosen on validation", err=True)
+        click.echo(f"{'linear start' if untrained else 'network'}: the mean of its refit on all windows and the "
+                   "model chosen on validation", err=True)
     chosen = (getattr(fc, "fit_report_", {}) or {}).get("fallback") or {}
     if chosen:
         kinds = ", ".join(f"{k}: {n}" for k, n in sorted(Counter(chosen.values()).items()))

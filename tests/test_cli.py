@@ -216,12 +216,19 @@ def test_summary_says_when_the_forecast_is_the_mean_of_network_and_start(capsys)
 
     y = pd.Series(np.sin(np.arange(80) / 3.0), index=pd.date_range("2000-01-01", periods=80, freq="MS"))
     fc = LSTMForecaster(horizon=3, max_epochs=2).fit(y)
+    for h in fc.histories_:
+        h["best_epoch"] = 1  # training beat the start
     for weight, shown in ((0.5, True), (0.0, False)):
         fc.history_["start_weight"] = weight
         cli_mod._summary(fc, 1.0, quiet=False)
         err = capsys.readouterr().err
         assert ("forecast: 0.5 x network + 0.5 x linear start" in err) == shown, err
         assert "network: the mean of its refit on all windows and the model chosen on validation" in err
+    fc.history_["best_epoch"] = 0  # no epoch beat the start: the forecast is the start
+    cli_mod._summary(fc, 1.0, quiet=False)
+    err = capsys.readouterr().err
+    assert "forecast: the linear start alone (no epoch of training beat it on validation)" in err, err
+    assert "linear start: the mean of its refit" in err and "x network" not in err, err
     fc.models_ = fc.models_[:1]  # refit=True or False: one model per member
     cli_mod._summary(fc, 1.0, quiet=False)
     assert "network: the mean" not in capsys.readouterr().err
