@@ -95,7 +95,9 @@ def test_stateful_training_learns_a_short_echo_and_its_state_carries_over_update
     "training loss falls but the validation loss, from a state run over the whole series, rises (GRU alike; "
     "long_delays_2026-12-02.md). A state that never restarts must act as a 300-step delay line for about 15 "
     "pulses in flight, where a window's zero start gives the network a clock; a sparse echo with about one "
-    "pulse in flight (0.3% of steps, 60,000 rows) was not learned either"))
+    "pulse in flight (0.3% of steps, 60,000 rows) was not learned either; PyTorch's stateful LSTM fails alike, and a "
+    "dilated stack (dilations 1, 4, 20, 100) memorises the training rows without learning the delay "
+    "(long_delays_2026-12-03.md)"))
 def test_stateful_training_learns_an_echo_longer_than_the_tbptt_chunk():
     df = delayed_echo(n=3000, lag=300, noise=0.01, random_state=0)
     fc = LSTMForecaster(target="y", horizon=1, stateful=True, tbptt=100, tbptt_depth=400, window_norm=None,
