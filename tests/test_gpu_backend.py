@@ -91,6 +91,28 @@ def test_forecaster_fit_on_cuda_matches_cpu():
 
 
 @needs_cuda
+def test_static_covariates_and_id_embedding_forecast_alike_on_both_devices(tmp_path):
+    import pandas as pd
+
+    import tsgate
+    from tsgate import LSTMForecaster
+
+    rng = np.random.default_rng(0)
+    parts = [pd.DataFrame({"unique_id": f"s{k}", "ds": np.arange(24), "y": np.sin(np.arange(24) / 3.0 + k)
+                           + 0.1 * rng.standard_normal(24)}) for k in range(3)]
+    df = pd.concat(parts, ignore_index=True)
+    static = pd.DataFrame({"size": [1.0, 2.0, 3.0], "kind": ["a", "b", "a"]}, index=["s0", "s1", "s2"])
+    kw = dict(horizon=2, lookback=3, hidden_size=3, max_epochs=2, batch_size=32, id_embedding=2, random_state=0)
+    cpu = LSTMForecaster(**kw).fit(df, static_covariates=static)
+    gpu = LSTMForecaster(device="cuda", **kw).fit(df, static_covariates=static)
+    assert gpu.model_.n_context == cpu.model_.n_context == 2 + 3  # the embedding, size and the kind's two columns
+    assert np.allclose(gpu.model_.flat, cpu.model_.flat, rtol=1e-4, atol=1e-5)
+    assert np.allclose(gpu.predict()["y"], cpu.predict()["y"], rtol=1e-4, atol=1e-5)
+    back = tsgate.load(gpu.save(tmp_path / "gpu.tsgate"), device="cpu")
+    assert np.allclose(back.predict()["y"], gpu.predict()["y"], rtol=1e-5, atol=1e-6)
+
+
+@needs_cuda
 def test_model_files_move_between_devices(tmp_path):
     import pandas as pd
 

@@ -71,7 +71,11 @@ def _signatures(ft):
         "rnn_forward": (rnn_f, (v, t3, t3, i, i, i)),
         "rnn_backward": (rnn_b, (v, t3, t3, m, t3, i, i, i)),
         "gather_sequences": (gpu_model.gather_sequences_kernel, (t3, iv, t3)),
-        "features": (gpu_model.features_kernel, (t3, m, t3, iv, i, i, i, m)),
+        "features": (gpu_model.features_kernel, (t3, m, m, t3, iv, i, i, i, i, i, m)),
+        "context": (gpu_model.context_kernel, (m, iv, m, i, i, m)),
+        "initial_state": (gpu_model.initial_state_kernel, (m, m, t3)),
+        "initial_state_grad": (gpu_model.initial_state_grad_kernel, (t3, m, m)),
+        "embedding_grad": (gpu_model.embedding_grad_kernel, (m, m, m, iv, i, m)),
         "scatter_dh": (gpu_model.scatter_dh_kernel, (m, i, t3)),
         "loss_rows": (gt.loss_rows_kernel, (m, m, iv, fv, i, float64, m, fv)),
         "sum_rows": (gt.sum_rows_kernel, (fv, float64, fv, i)),
@@ -86,7 +90,8 @@ def _signatures(ft):
 
 KERNELS = ["gemm", "colsum", "fill", "transpose", "reverse_time", "put_direction", "take_direction",
            "accumulate_dx", "multiply", "lstm_forward", "lstm_backward", "gru_forward", "gru_backward",
-           "rnn_forward", "rnn_backward", "gather_sequences", "features", "scatter_dh", "loss_rows",
+           "rnn_forward", "rnn_backward", "gather_sequences", "features", "context", "initial_state",
+           "initial_state_grad", "embedding_grad", "scatter_dh", "loss_rows",
            "sum_rows", "sumsq_partial", "finish_norm", "optimizer", "dropout_mask", "scatter_rows"]
 
 

@@ -64,6 +64,34 @@ def test_device_training_with_segments_and_highway_follows_the_cpu(cell, n_ar, s
     assert np.allclose(predict(gpu, X, E), predict(cpu, X, E), rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.parametrize("cell,layers,id_dim,n_ar,segment", [("lstm", 1, 2, 2, 1), ("gru", 2, 0, 0, 2),
+                                                              ("rnn", 1, 3, 1, 1)])
+def test_device_training_with_static_covariates_and_id_embedding_follows_the_cpu(cell, layers, id_dim, n_ar,
+                                                                                 segment):
+    # extra columns: [series number, 2 static covariates, 1 more head feature]; h0 = tanh([emb, static] W_0)
+    kw = dict(num_layers=layers, dtype="float64", random_state=0, n_ar=n_ar, segment_length=segment, n_static=2,
+              n_ids=4 if id_dim else 0, id_dim=id_dim)
+    n_extra = 3 + bool(id_dim)
+    cpu = SequenceModel(cell, 2, 3, 2, n_extra=n_extra, **kw)
+    gpu = SequenceModel(cell, 2, 3, 2, n_extra=n_extra, device="cuda", **kw)
+    rng = np.random.default_rng(5)
+    cpu.views["init_weight"][...] = 0.5 * rng.standard_normal(cpu.views["init_weight"].shape)  # starts at zero
+    gpu.set_flat(cpu.flat)
+    start = {name: cpu.views[name].copy() for name in ["init_weight"] + (["id_embedding"] if id_dim else [])}
+    X, Y, E = _data(N=6, T=4, n_extra=n_extra)
+    if id_dim:
+        E[:, 0] = [0, 2, 2, 3, 0, 2]  # series numbers, repeated within a batch (series 1 unused)
+    kw = dict(extra=E, X_val=X[:2], Y_val=Y[:2], extra_val=E[:2], max_epochs=3, batch_size=4,
+              learning_rate=0.05, random_state=3)
+    h_cpu, h_gpu = train(cpu, X, Y, **kw), train(gpu, X, Y, **kw)
+    assert np.allclose(h_gpu["loss"], h_cpu["loss"], rtol=1e-10, atol=1e-12)
+    assert np.allclose(gpu.flat, cpu.flat, rtol=1e-9, atol=1e-11)
+    for name, before in start.items():  # the context's weights trained, alike on both
+        assert not np.allclose(cpu.views[name], before), name
+        assert np.allclose(gpu.views[name], cpu.views[name], rtol=1e-9, atol=1e-11), name
+    assert np.allclose(predict(gpu, X, E), predict(cpu, X, E), rtol=1e-10, atol=1e-12)
+
+
 def test_device_training_keeps_a_frozen_linear_start_like_the_cpu():
     cpu, gpu = _pair("lstm", n_extra=1, n_ar=2)
     cpu.freeze_linear(), gpu.freeze_linear()

@@ -357,7 +357,7 @@ class LSTMForecaster(_RecurrentForecaster):
         ``max_samples_per_ts``: a panel of many series trains in bounded memory.
     id_embedding : int or None
         A learned vector of this size per series, read by the head and the
-        initial state (as ``static_covariates`` of :meth:`fit`); CPU only.
+        initial state (as ``static_covariates`` of :meth:`fit`).
     fill : None | 'ffill' | 'interpolate' | 'zero'
         Policy for NaN/inf. None (default) raises an error naming the column
         and the first bad timestamp.

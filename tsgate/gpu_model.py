@@ -3,11 +3,15 @@
 :class:`DeviceModel` holds a :class:`tsgate.model.SequenceModel`'s flat
 parameters as one device vector with the same views, and runs its forward and
 backward on device data: the batch gathered from the uploaded windows (as
-steps or segments), the segment embedding by GEMM, the network
-(:class:`tsgate.gpu_network.DeviceNetwork`), the head's features (last
-states, extra features, the linear highway) and the head by GEMM. It is the
+steps or segments), the segment embedding by GEMM, the initial state from
+the context of static covariates and the series embedding (h0 = tanh(ctx W_0)),
+the network (:class:`tsgate.gpu_network.DeviceNetwork`), the head's features
+(last states, the embedding, extra features, the linear highway) and the head
+by GEMM. It is the
 driver tier of the device-resident training loop (:mod:`tsgate.gpu_training`).
 """
+
+import math
 
 from numba import cuda
 
@@ -31,9 +35,10 @@ def gather_sequences_kernel(X, idx, out):
 
 
 @cuda_kernel
-def features_kernel(h_n, E, X, idx, nd, n_extra, n_ar, out):
-    """out (B, nd*H + n_extra + n_ar) = [h_n of the last layer's directions,
-    E[idx], the last n_ar values of X[idx]'s column 0 (the linear highway)]."""
+def features_kernel(h_n, ctx, E, X, idx, nd, id_dim, e0, n_head_extra, n_ar, out):
+    """out (B, nd*H + id_dim + n_head_extra + n_ar) = [h_n of the last layer's
+    directions, the series embedding ctx[:, :id_dim], E[idx]'s head columns
+    from e0 on, the last n_ar values of X[idx]'s column 0 (the linear highway)]."""
     LD, B, H = h_n.shape
     F = out.shape[1]
     L = X.shape[1]
@@ -42,10 +47,64 @@ def features_kernel(h_n, E, X, idx, nd, n_extra, n_ar, out):
         f = i % F
         if f < nd * H:
             out[b, f] = h_n[LD - nd + f // H, b, f % H]
-        elif f < nd * H + n_extra:
-            out[b, f] = E[idx[b], f - nd * H]
+        elif f < nd * H + id_dim:
+            out[b, f] = ctx[b, f - nd * H]
+        elif f < nd * H + id_dim + n_head_extra:
+            out[b, f] = E[idx[b], e0 + f - nd * H - id_dim]
         else:
-            out[b, f] = X[idx[b], L - n_ar + f - nd * H - n_extra, 0]
+            out[b, f] = X[idx[b], L - n_ar + f - nd * H - id_dim - n_head_extra, 0]
+
+
+@cuda_kernel
+def context_kernel(E, idx, emb, first, id_dim, ctx):
+    """ctx (B, id_dim + n_static) = [emb[series E[idx[b], 0]] (id_dim > 0), E[idx[b], first:first + n_static]]."""
+    B, C = ctx.shape
+    for i in range(cuda.grid(1), B * C, cuda.gridsize(1)):
+        b = i // C
+        f = i % C
+        if f < id_dim:
+            ctx[b, f] = emb[int(E[idx[b], 0]), f]
+        else:
+            ctx[b, f] = E[idx[b], first + f - id_dim]
+
+
+@cuda_kernel
+def initial_state_kernel(pre, h0flat, h0):
+    """h0flat (B, LD*H) = tanh(pre), and the same values layer-major in h0 (LD, B, H)."""
+    LD, B, H = h0.shape
+    for i in range(cuda.grid(1), B * LD * H, cuda.gridsize(1)):
+        b = i // (LD * H)
+        r = i % (LD * H)
+        v = math.tanh(pre[b, r])
+        h0flat[b, r] = v
+        h0[r // H, b, r % H] = v
+
+
+@cuda_kernel
+def initial_state_grad_kernel(dh0, h0flat, dpre):
+    """dpre (B, LD*H) = dL/d(ctx W_0): dh0 (LD, B, H) batch-major, times tanh' = 1 - h0^2."""
+    LD, B, H = dh0.shape
+    for i in range(cuda.grid(1), B * LD * H, cuda.gridsize(1)):
+        b = i // (LD * H)
+        r = i % (LD * H)
+        v = h0flat[b, r]
+        d = dh0[r // H, b, r % H]
+        dpre[b, r] = d - d * v * v  # d * (1 - h0^2), in the kernel's precision
+
+
+@cuda_kernel
+def embedding_grad_kernel(dctx, dfeat, E, idx, start, g):
+    """g (n_ids, id_dim): for each series, the sum over its batch rows, in
+    batch order (deterministic, no atomics), of dctx[b, j] + dfeat[b, start + j]."""
+    n_ids, D = g.shape
+    B = dctx.shape[0]
+    for i in range(cuda.grid(1), n_ids * D, cuda.gridsize(1)):
+        r = i // D
+        j = i % D
+        g[r, j] = 0.0
+        for b in range(B):
+            if int(E[idx[b], 0]) == r:
+                g[r, j] += dctx[b, j] + dfeat[b, start + j]
 
 
 @cuda_kernel
@@ -88,20 +147,50 @@ class DeviceModel:
             z = empty("z", (L // w, B, net.hidden_size), self.dtype)
             gemm(xb.reshape(xb.shape[0] * B, w * D), self.views["embed_weight"],
                  z.reshape(xb.shape[0] * B, net.hidden_size), self.views["embed_bias"])
-        h0 = zeros("h0", (self.LD, B, net.hidden_size), self.dtype)
-        c0 = h0 if net.cell == "lstm" else None
-        _, h_n, _ = self.net.forward(z, h0, c0, masks)
+        zero = zeros("h0", (self.LD, B, net.hidden_size), self.dtype)
+        ctx, h0flat, h0 = self._initial_state(d_E, idx) if model.n_context else \
+            (empty("ctx", (1, 1), self.dtype), None, zero)  # a 1x1 placeholder the kernels never read
+        _, h_n, _ = self.net.forward(z, h0, zero if net.cell == "lstm" else None, masks)
         feats = empty("feats", (B, model.n_features), self.dtype)  # (B, F)
         blocks, threads = launch_1d(feats.size)
-        features_kernel[blocks, threads](h_n, d_E, d_X, idx, self.nd, model.n_extra, model.n_ar, feats)
+        features_kernel[blocks, threads](h_n, ctx, d_E, d_X, idx, self.nd, model.id_dim,
+                                         model.n_extra - model.n_head_extra, model.n_head_extra, model.n_ar, feats)
         pred = empty("pred", (B, model.n_outputs), self.dtype)  # (B, M)
         gemm(feats, self.views["head_weight"], pred, self.views["head_bias"])
-        self._cache = (feats, h_n.shape, xb)
+        self._cache = (feats, h_n.shape, xb, ctx, h0flat, d_E, idx)
         return pred
+
+    def _initial_state(self, d_E, idx):
+        """The context [emb, static] (B, C), h0 = tanh(ctx W_0) batch-major (B, LD*H) and as (LD, B, H)."""
+        model, B, H = self.model, idx.shape[0], self.model.net.hidden_size
+        ctx = empty("ctx", (B, model.n_context), self.dtype)
+        emb = self.views["id_embedding"] if model.id_dim else ctx
+        blocks, threads = launch_1d(ctx.size)
+        context_kernel[blocks, threads](d_E, idx, emb, 1 if model.n_ids else 0, model.id_dim, ctx)
+        pre = empty("pre", (B, self.LD * H), self.dtype)  # (B, LD*H) = ctx W_0
+        gemm(ctx, self.views["init_weight"], pre)
+        h0flat, h0 = empty("h0flat", pre.shape, self.dtype), empty("h0ctx", (self.LD, B, H), self.dtype)
+        blocks, threads = launch_1d(pre.size)
+        initial_state_kernel[blocks, threads](pre, h0flat, h0)
+        return ctx, h0flat, h0
+
+    def _backward_context(self, dfeat, dh0, grad_views):
+        """Gradients of W_0 and of the embedding rows (:meth:`tsgate.model.SequenceModel._backward_context`)."""
+        _, _, _, ctx, h0flat, d_E, idx = self._cache
+        dpre = empty("dpre", h0flat.shape, self.dtype)  # (B, LD*H)
+        blocks, threads = launch_1d(dpre.size)
+        initial_state_grad_kernel[blocks, threads](dh0, h0flat, dpre)
+        gemm(ctx, dpre, grad_views["init_weight"], ta=1)  # (C, LD*H)
+        if self.model.id_dim:
+            dctx = empty("dctx", ctx.shape, self.dtype)
+            gemm(dpre, self.views["init_weight"], dctx, tb=1)  # (B, C)
+            g = grad_views["id_embedding"]
+            blocks, threads = launch_1d(g.size)
+            embedding_grad_kernel[blocks, threads](dctx, dfeat, d_E, idx, self.nd * self.model.net.hidden_size, g)
 
     def backward(self, dpred, grad_views):
         """Write dL/dparams for the last forward into the gradient views."""
-        feats, hshape, xb = self._cache
+        feats, hshape, xb = self._cache[:3]
         B = dpred.shape[0]
         gemm(feats, dpred, grad_views["head_weight"], ta=1)  # (F, M)
         colsum(dpred, grad_views["head_bias"])
@@ -111,7 +200,9 @@ class DeviceModel:
         blocks, threads = launch_1d(dh_n.size)
         scatter_dh_kernel[blocks, threads](dfeat, self.nd, dh_n)
         dc_n = zeros("dc_n", hshape, self.dtype) if self.model.net.cell == "lstm" else None
-        dz, _, _ = self.net.backward(None, dh_n, dc_n, grad_views)  # (S, B, E)
+        dz, dh0, _ = self.net.backward(None, dh_n, dc_n, grad_views)  # (S, B, E)
+        if self.model.n_context:
+            self._backward_context(dfeat, dh0, grad_views)
         if self.model.segment_length > 1:
             S, E = dz.shape[0], dz.shape[2]
             gemm(xb.reshape(S * B, xb.shape[2]), dz.reshape(S * B, E), grad_views["embed_weight"], ta=1)  # (wD, E)

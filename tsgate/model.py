@@ -69,10 +69,6 @@ class SequenceModel:
                  init="torch", chrono_max=100, per_step=False, n_static=0, n_ids=0, id_dim=0):
         self.n_static, self.n_ids, self.id_dim = int(n_static), int(n_ids), int(id_dim) if n_ids else 0
         self.n_context = self.n_static + self.id_dim  # inputs of the initial state
-        if self.n_context and device != "cpu":
-            from .errors import ParameterError
-
-            raise ParameterError("static covariates and the id embedding run on device='cpu' only")
         if per_step and (n_extra or n_ar or segment_length > 1 or bidirectional):
             raise ValueError("per_step outputs take no extra features, highway, segments or reverse direction")
         if per_step and device != "cpu":
