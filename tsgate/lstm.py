@@ -29,6 +29,7 @@ from .core import (
     run_input_projection,
     run_weight_grads,
     check_grad_out,
+    flush_,
     n_chunks,
     sigmoid_,
     single_threaded_blas,
@@ -117,8 +118,8 @@ def _lstm_backward_kernel(Whh, Cs, A, dY, dh, dc, dA, nchunks):
                         g = g_[j]
                         o = o_[j]
                         tc = tanh_(c_t[j])
-                        dh_t = dh_b[j] + dy[j]
-                        dc_t = dc_b[j] + dh_t * o * (one - tc * tc)
+                        dh_t = flush_(dh_b[j] + dy[j])  # no subnormals far back (core.FLUSH32)
+                        dc_t = flush_(dc_b[j] + dh_t * o * (one - tc * tc))
                         da_i[j] = dc_t * g * i * (one - i)
                         da_f[j] = dc_t * c_prev[j] * f * (one - f)
                         da_g[j] = dc_t * i * (one - g * g)

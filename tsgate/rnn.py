@@ -16,6 +16,7 @@ from .config import pjit
 from .core import (
     check_cell_inputs,
     check_grad_out,
+    flush_,
     n_chunks,
     run_input_projection,
     run_weight_grads,
@@ -68,10 +69,10 @@ def _rnn_backward_kernel(Whh, Hs, dY, dh, dA, act, nchunks):
                     da = dA[t, b]
                     if act == ACT_RELU:
                         for j in range(H):
-                            da[j] = (dh[b, j] + dY[t, b, j]) if h[j] > zero else zero
+                            da[j] = flush_(dh[b, j] + dY[t, b, j]) if h[j] > zero else zero
                     else:
                         for j in range(H):
-                            da[j] = (dh[b, j] + dY[t, b, j]) * (one - h[j] * h[j])
+                            da[j] = flush_(dh[b, j] + dY[t, b, j]) * (one - h[j] * h[j])  # core.FLUSH32
                 np.dot(dA[t, b0:b1], Whh, dh[b0:b1])
 
 
