@@ -132,7 +132,7 @@ class DeviceModel:
         self.ws = Workspace()  # scratch buffers, reused step after step
         nd = model.net.num_directions
         self.nd, self.LD = nd, model.net.num_layers * nd
-        self._cache = None
+        self._cache = self._context = None
 
     def forward(self, d_X, d_E, idx, masks=None):
         """Predictions (B, M) for rows ``idx`` of the device data."""
@@ -157,7 +157,8 @@ class DeviceModel:
                                          model.n_extra - model.n_head_extra, model.n_head_extra, model.n_ar, feats)
         pred = empty("pred", (B, model.n_outputs), self.dtype)  # (B, M)
         gemm(feats, self.views["head_weight"], pred, self.views["head_bias"])
-        self._cache = (feats, h_n.shape, xb, ctx, h0flat, d_E, idx)
+        self._cache = (feats, h_n.shape, xb)
+        self._context = (ctx, h0flat, d_E, idx)  # what _backward_context reads
         return pred
 
     def _initial_state(self, d_E, idx):
@@ -176,7 +177,7 @@ class DeviceModel:
 
     def _backward_context(self, dfeat, dh0, grad_views):
         """Gradients of W_0 and of the embedding rows (:meth:`tsgate.model.SequenceModel._backward_context`)."""
-        _, _, _, ctx, h0flat, d_E, idx = self._cache
+        ctx, h0flat, d_E, idx = self._context
         dpre = empty("dpre", h0flat.shape, self.dtype)  # (B, LD*H)
         blocks, threads = launch_1d(dpre.size)
         initial_state_grad_kernel[blocks, threads](dh0, h0flat, dpre)
@@ -190,7 +191,7 @@ class DeviceModel:
 
     def backward(self, dpred, grad_views):
         """Write dL/dparams for the last forward into the gradient views."""
-        feats, hshape, xb = self._cache[:3]
+        feats, hshape, xb = self._cache
         B = dpred.shape[0]
         gemm(feats, dpred, grad_views["head_weight"], ta=1)  # (F, M)
         colsum(dpred, grad_views["head_bias"])
