@@ -77,6 +77,9 @@ def _signatures(ft):
         "initial_state_grad": (gpu_model.initial_state_grad_kernel, (t3, m, m)),
         "embedding_grad": (gpu_model.embedding_grad_kernel, (m, m, m, iv, i, m)),
         "scatter_dh": (gpu_model.scatter_dh_kernel, (m, i, t3)),
+        "steps_to_columns": (gpu_model.steps_to_columns_kernel, (m, m)),
+        "columns_to_steps": (gpu_model.columns_to_steps_kernel, (m, m)),
+        "step_rows": (gt.step_rows_kernel, (iv, i, iv)),
         "loss_rows": (gt.loss_rows_kernel, (m, m, iv, fv, i, float64, m, fv)),
         "sum_rows": (gt.sum_rows_kernel, (fv, float64, fv, i)),
         "sumsq_partial": (gt.sumsq_partial_kernel, (v, fv)),
@@ -91,7 +94,8 @@ def _signatures(ft):
 KERNELS = ["gemm", "colsum", "fill", "transpose", "reverse_time", "put_direction", "take_direction",
            "accumulate_dx", "multiply", "lstm_forward", "lstm_backward", "gru_forward", "gru_backward",
            "rnn_forward", "rnn_backward", "gather_sequences", "features", "context", "initial_state",
-           "initial_state_grad", "embedding_grad", "scatter_dh", "loss_rows",
+           "initial_state_grad", "embedding_grad", "scatter_dh", "steps_to_columns", "columns_to_steps",
+           "step_rows", "loss_rows",
            "sum_rows", "sumsq_partial", "finish_norm", "optimizer", "dropout_mask", "scatter_rows"]
 
 

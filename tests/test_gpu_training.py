@@ -325,3 +325,60 @@ def test_windows_beyond_the_device_budget_stream_in_pieces_with_the_same_results
         assert gpu_training.evaluate_on_device(dm, windows, tau, loss, 1.0, batch_size=2) == \
             gpu_training.evaluate_on_device(dm, whole, tau, loss, 1.0, batch_size=2)
     assert np.array_equal(gpu_training.predict_on_device(streamed, src, batch_size=2), predict(resident, X, E))
+
+
+@pytest.mark.parametrize("cell,layers,loss", [("lstm", 1, "mse"), ("gru", 2, "ce"), ("rnn", 1, "pinball")])
+def test_per_step_model_on_the_device_follows_the_cpu_trajectory(cell, layers, loss):
+    """The head on every step (sequence labelling, forking sequences): each
+    step's M outputs are one loss row (one softmax per step under 'ce'; the
+    quantile per column under 'pinball'), dL/dy enters BPTT at every step."""
+    kw = dict(num_layers=layers, dtype="float64", random_state=0, per_step=True)
+    cpu = SequenceModel(cell, 2, 3, 2, **kw)
+    gpu = SequenceModel(cell, 2, 3, 2, device="cuda", **kw)
+    gpu.set_flat(cpu.flat)
+    rng = np.random.default_rng(1)
+    N, T = 5, 4
+    X = rng.standard_normal((N, T, 2))
+    Y = np.eye(2)[rng.integers(0, 2, (N, T))].reshape(N, T * 2) if loss == "ce" else rng.standard_normal((N, T * 2))
+    Xv, Yv = X[:2], Y[:2]
+    fit = dict(X_val=Xv, Y_val=Yv, loss=loss, max_epochs=3, batch_size=3, learning_rate=0.1, random_state=3)
+    if loss == "pinball":
+        fit["quantiles"] = [0.2, 0.8]
+    h_cpu, h_gpu = train(cpu, X, Y, **fit), train(gpu, X, Y, **fit)
+    assert np.allclose(h_gpu["loss"], h_cpu["loss"], rtol=1e-10, atol=1e-12)
+    assert np.allclose(h_gpu["val_loss"], h_cpu["val_loss"], rtol=1e-10, atol=1e-12)
+    assert h_gpu["best_epoch"] == h_cpu["best_epoch"] > 0
+    assert np.allclose(gpu.flat, cpu.flat, rtol=1e-9, atol=1e-11)
+    out = predict(gpu, X)
+    assert out.shape == (N, T * 2)
+    assert np.allclose(out, predict(cpu, X), rtol=1e-10, atol=1e-12)
+
+
+def test_sequence_labelling_forking_and_stateful_estimators_on_cuda_match_cpu():
+    """LSTMRegressor with per-step targets (n, T), LSTMForecaster(fork=True)
+    and GRUForecaster(stateful=True) fit on the device forecast like the CPU
+    fits (float32)."""
+    import pandas as pd
+
+    from tsgate import GRUForecaster, LSTMForecaster, LSTMRegressor
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((6, 3, 2))
+    y = np.cumsum(X[:, :, 0], axis=1)  # per step: the running sum so far
+    kw = dict(hidden_size=3, max_epochs=2, batch_size=4, random_state=0)
+    cpu = LSTMRegressor(**kw).fit(X, y)
+    gpu = LSTMRegressor(device="cuda", **kw).fit(X, y)
+    assert gpu.model_.net.device == "cuda" and gpu.predict(X).shape == (6, 3)
+    assert np.allclose(gpu.history_["loss"], cpu.history_["loss"], rtol=1e-5)
+    assert np.allclose(gpu.predict(X), cpu.predict(X), rtol=1e-4, atol=1e-5)
+    t = np.arange(30)
+    df = pd.DataFrame({"y": np.sin(t / 3.0) + 0.1 * rng.standard_normal(30)},
+                      index=pd.date_range("2024-01-01", periods=30, freq="h"))
+    for cls, extra in ((LSTMForecaster, dict(fork=True, lookback=4)), (GRUForecaster, dict(stateful=True, tbptt=6))):
+        fkw = dict(horizon=2, hidden_size=3, max_epochs=1, batch_size=4, seasonal_periods=[], refit=False,
+                   random_state=0, **extra)
+        f_cpu = cls(**fkw).fit(df)
+        f_gpu = cls(device="cuda", **fkw).fit(df)
+        assert f_gpu.model_.net.device == "cuda"
+        assert np.allclose(f_gpu.history_["loss"], f_cpu.history_["loss"], rtol=1e-4), cls
+        assert np.allclose(f_gpu.predict()["y"], f_cpu.predict()["y"], rtol=1e-3, atol=1e-4), cls

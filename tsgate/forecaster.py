@@ -342,7 +342,7 @@ class LSTMForecaster(_RecurrentForecaster):
         backpropagates this many steps, the chunk and the chunks before it,
         so a delay up to the depth (not only up to the chunk) can be
         learned, at depth / tbptt times the compute. No lookback, highway or
-        segments; CPU only.
+        segments.
     target, time_col, id_col, future_covariates, calendar_features
         Column roles; see :meth:`fit`. ``id_col``: the series id column of
         a long frame. Calendar features are cyclical encodings of the index

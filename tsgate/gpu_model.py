@@ -7,7 +7,8 @@ steps or segments), the segment embedding by GEMM, the initial state from
 the context of static covariates and the series embedding (h0 = tanh(ctx W_0)),
 the network (:class:`tsgate.gpu_network.DeviceNetwork`), the head's features
 (last states, the embedding, extra features, the linear highway) and the head
-by GEMM. It is the
+by GEMM; or, for a per-step model (sequence labelling, forking sequences,
+stateful training), the head on every step's state. It is the
 driver tier of the device-resident training loop (:mod:`tsgate.gpu_training`).
 """
 
@@ -119,6 +120,28 @@ def scatter_dh_kernel(dfeat, nd, dh_n):
         dh_n[layer, b, j] = dfeat[b, d * H + j] if d >= 0 else 0.0
 
 
+@cuda_kernel
+def steps_to_columns_kernel(rows, out):
+    """out (B, L*M)[b, t*M + m] = rows (L*B, M)[t*B + b, m]: the per-step head's
+    time-major outputs as one row per sample, step t's in columns t*M .. (t+1)*M."""
+    B, LM = out.shape
+    M = rows.shape[1]
+    for i in range(cuda.grid(1), B * LM, cuda.gridsize(1)):
+        b = i // LM
+        col = i % LM
+        out[b, col] = rows[(col // M) * B + b, col % M]
+
+
+@cuda_kernel
+def columns_to_steps_kernel(d, rows):
+    """The inverse of :func:`steps_to_columns_kernel`: rows (L*B, M)[t*B + b, m] = d (B, L*M)[b, t*M + m]."""
+    LB, M = rows.shape
+    B = d.shape[0]
+    for i in range(cuda.grid(1), LB * M, cuda.gridsize(1)):
+        r = i // M
+        rows[r, i % M] = d[r % B, (r // B) * M + i % M]
+
+
 class DeviceModel:
     """A SequenceModel's parameters and data path on the device (the driver
     tier: the only place that allocates for training)."""
@@ -150,7 +173,9 @@ class DeviceModel:
         zero = zeros("h0", (self.LD, B, net.hidden_size), self.dtype)
         ctx, h0flat, h0 = self._initial_state(d_E, idx) if model.n_context else \
             (empty("ctx", (1, 1), self.dtype), None, zero)  # a 1x1 placeholder the kernels never read
-        _, h_n, _ = self.net.forward(z, h0, zero if net.cell == "lstm" else None, masks)
+        y, h_n, _ = self.net.forward(z, h0, zero if net.cell == "lstm" else None, masks)
+        if model.per_step:
+            return self._head_per_step(y)
         feats = empty("feats", (B, model.n_features), self.dtype)  # (B, F)
         blocks, threads = launch_1d(feats.size)
         features_kernel[blocks, threads](h_n, ctx, d_E, d_X, idx, self.nd, model.id_dim,
@@ -160,6 +185,33 @@ class DeviceModel:
         self._cache = (feats, h_n.shape, xb)
         self._context = (ctx, h0flat, d_E, idx)  # what _backward_context reads
         return pred
+
+    def _head_per_step(self, y):
+        """Predictions (B, L*M) from every step's state y (L, B, H): one GEMM over
+        the L*B time-major rows, then step t's outputs into columns t*M .. (t+1)*M."""
+        L, B, H = y.shape
+        M = self.model.n_outputs
+        rows = empty("step_rows", (L * B, M), self.dtype)  # (L*B, M), row t*B + b
+        gemm(y.reshape(L * B, H), self.views["head_weight"], rows, self.views["head_bias"])
+        pred = empty("pred", (B, L * M), self.dtype)  # (B, L*M)
+        blocks, threads = launch_1d(pred.size)
+        steps_to_columns_kernel[blocks, threads](rows, pred)
+        self._cache = (y, None, None)
+        return pred
+
+    def _backward_per_step(self, dpred, grad_views):
+        """The head's gradients from every step, and BPTT with dL/dy at every step (no final-state gradient)."""
+        y = self._cache[0]  # (L, B, H)
+        L, B, H = y.shape
+        drows = empty("step_drows", (L * B, self.model.n_outputs), self.dtype)  # (L*B, M)
+        blocks, threads = launch_1d(drows.size)
+        columns_to_steps_kernel[blocks, threads](dpred, drows)
+        gemm(y.reshape(L * B, H), drows, grad_views["head_weight"], ta=1)  # (H, M)
+        colsum(drows, grad_views["head_bias"])
+        dy = empty("step_dy", (L, B, H), self.dtype)
+        gemm(drows, self.views["head_weight"], dy.reshape(L * B, H), tb=1)  # (L*B, H) = dL/dy
+        zero = zeros("step_dh_n", (self.LD, B, H), self.dtype)  # read only
+        self.net.backward(dy, zero, zero if self.model.net.cell == "lstm" else None, grad_views)
 
     def _initial_state(self, d_E, idx):
         """The context [emb, static] (B, C), h0 = tanh(ctx W_0) batch-major (B, LD*H) and as (LD, B, H)."""
@@ -191,6 +243,8 @@ class DeviceModel:
 
     def backward(self, dpred, grad_views):
         """Write dL/dparams for the last forward into the gradient views."""
+        if self.model.per_step:
+            return self._backward_per_step(dpred, grad_views)
         feats, hshape, xb = self._cache
         B = dpred.shape[0]
         gemm(feats, dpred, grad_views["head_weight"], ta=1)  # (F, M)

@@ -163,14 +163,36 @@ def scatter_rows_kernel(src, out, start):
         out[start + i // M, i % M] = src[i // M, i % M]
 
 
-def device_loss(pred, d_Y, idx, d_tau, code, delta, dpred, out, k):
+@cuda_kernel
+def step_rows_kernel(idx, steps, rows):
+    """rows[b*steps + t] = idx[b]*steps + t: the rows of a per-step model's
+    targets (N*steps, M) that the batch's steps read."""
+    for i in range(cuda.grid(1), rows.shape[0], cuda.gridsize(1)):
+        rows[i] = idx[i // steps] * steps + i % steps
+
+
+def device_loss(pred, d_Y, idx, d_tau, code, delta, dpred, out, k, steps=1):
     """dL/dpred into ``dpred`` (B, M) and the mean loss of ``pred`` against
-    rows ``idx`` of ``d_Y`` into ``out[k]``, all on the device."""
+    rows ``idx`` of ``d_Y`` into ``out[k]``, all on the device. A per-step
+    model's (B, steps*M) outputs are ``steps`` rows of M each, as on the CPU
+    (one softmax per step; ``d_tau`` per column of M)."""
+    if steps > 1:
+        B, M = idx.shape[0], pred.shape[1] // steps
+        rows = empty("step_rows_idx", B * steps, np.int64)
+        blocks, threads = launch_1d(rows.shape[0])
+        step_rows_kernel[blocks, threads](idx, steps, rows)
+        pred, dpred, idx = pred.reshape(B * steps, M), dpred.reshape(B * steps, M), rows
+        d_Y = d_Y.reshape(d_Y.shape[0] * steps, M)
     B, M = pred.shape
     row_loss = empty("row_loss", B, np.float64)
     blocks, threads = launch_1d(B)
     loss_rows_kernel[blocks, threads](pred, d_Y, idx, d_tau, code, delta, dpred, row_loss)
     sum_rows_kernel[1, 1](row_loss, float(B if code == LOSS_CE else B * M), out, k)
+
+
+def _steps(model, X):
+    """Steps per window whose outputs are separate loss rows: L for a per-step model, else 1."""
+    return X.shape[1] if model.per_step else 1
 
 
 def _upload(a, dtype):
@@ -289,7 +311,8 @@ class DeviceRunner:
         blocks, threads = launch_1d(self.grad.size)
         pred = self.dm.forward(X, E, idx, self._masks(X.shape[1], idx.shape[0]))
         dpred = empty("dpred", pred.shape, pred.dtype)
-        device_loss(pred, Y, idx, self.tau, self.loss_code, self.huber_delta, dpred, self.losses, k)
+        device_loss(pred, Y, idx, self.tau, self.loss_code, self.huber_delta, dpred, self.losses, k,
+                    _steps(self.model, X))
         self.dm.backward(dpred, self.grad_views)
         if self.frozen is not None:  # no gradient, no share of the clipping norm
             self.grad[self.frozen[0]:self.frozen[1]].copy_to_device(self.frozen[3])
@@ -325,7 +348,7 @@ def evaluate_on_device(dm, windows, d_tau, loss_code, huber_delta, batch_size=10
         for k, (X, Y, E, idx) in enumerate(windows.batches(np.arange(N), batch_size)):
             pred = dm.forward(X, E, idx)
             dpred = empty("dpred", pred.shape, pred.dtype)
-            device_loss(pred, Y, idx, d_tau, loss_code, huber_delta, dpred, out, k)
+            device_loss(pred, Y, idx, d_tau, loss_code, huber_delta, dpred, out, k, _steps(dm.model, X))
     return float(np.sum(out.copy_to_host() * sizes) / N)
 
 
@@ -334,13 +357,15 @@ def predict_on_device(model, source, batch_size=1024):
     the windows exceed the budget) and one download."""
     dm = DeviceModel(model)
     windows = DeviceWindows(source, model.net.dtype, batch_size)
-    out = cuda.device_array((source.n, model.n_outputs), model.net.dtype)
+    out = None
     with using(dm.ws):
         for k, (X, _, E, idx) in enumerate(windows.batches(np.arange(source.n), batch_size)):
             pred = dm.forward(X, E, idx)
+            if out is None:  # (N, M), or (N, L*M) for a per-step model
+                out = cuda.device_array((source.n, pred.shape[1]), model.net.dtype)
             blocks, threads = launch_1d(pred.size)
             scatter_rows_kernel[blocks, threads](pred, out, k * batch_size)
-    return out.copy_to_host()
+    return np.zeros((0, model.n_outputs), model.net.dtype) if out is None else out.copy_to_host()
 
 
 def evaluate_model_on_device(model, source, loss_code, tau, huber_delta, batch_size=1024):

@@ -71,11 +71,6 @@ class SequenceModel:
         self.n_context = self.n_static + self.id_dim  # inputs of the initial state
         if per_step and (n_extra or n_ar or segment_length > 1 or bidirectional):
             raise ValueError("per_step outputs take no extra features, highway, segments or reverse direction")
-        if per_step and device != "cpu":
-            from .errors import ParameterError
-
-            raise ParameterError("per-step outputs (sequence labelling, forking, stateful training) run on "
-                                 "device='cpu' only")
         self.per_step = bool(per_step)
         self.input_size, self.segment_length, self.n_ar = int(input_size), int(segment_length), int(n_ar)
         w = self.segment_length
