@@ -68,7 +68,7 @@ class TsgateModel:
         self.H, self.nd = H, nd
 
     def infer(self, x):
-        y, _, _ = self.net.forward(x)
+        y, _, _ = self.net.forward(x, tape=False)  # inference: no tape, as torch under no_grad
         return y[-1] @ self.params["head_w"] + self.params["head_b"]
 
     def train_step(self, x, target, lr=1e-3, b1=0.9, b2=0.999, eps=1e-8):

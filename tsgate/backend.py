@@ -71,6 +71,7 @@ class NumpyOps:
     """Cell drivers and array operations of :mod:`tsgate.stack` on NumPy arrays."""
 
     layer_forward = staticmethod(functools.partial(cell_forward, {"lstm": lstm, "gru": gru, "rnn": rnn}))
+    layer_infer = staticmethod(functools.partial(cell_forward, {"lstm": lstm, "gru": gru, "rnn": rnn}, stage="infer"))
     layer_backward = staticmethod(functools.partial(cell_backward, {"lstm": lstm, "gru": gru, "rnn": rnn}))
 
     @staticmethod
@@ -123,9 +124,9 @@ class CPUBackend:
     runner = host_training.HostRunner
 
     @staticmethod
-    def network_forward(net, params, x, h0, c0, masks):
-        """Returns ``y, h_n, c_n, tape`` (NumPy)."""
-        return stack_forward(NumpyOps, net, params, x, h0, c0, masks)
+    def network_forward(net, params, x, h0, c0, masks, tape=True):
+        """Returns ``y, h_n, c_n, tape`` (NumPy; ``tape`` False: inference, tape None)."""
+        return stack_forward(NumpyOps, net, params, x, h0, c0, masks, tape)
 
     @staticmethod
     def network_backward(net, tape, dy, dh_n, dc_n, out=None):

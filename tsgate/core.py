@@ -24,6 +24,7 @@ import numpy as np
 from numba import prange, types
 from numba.extending import overload
 
+from . import config
 from .config import CHUNKS, FASTMATH, jit_inline, pjit
 from .errors import DataError
 
@@ -347,10 +348,38 @@ def run_weight_grads(dGx, dGh, x, hs, w_ih, out=None):
     return WeightGrads(dx, *(reduce_chunks(p, o) for p, o in zip((part_ih, part_hh, part_bih, part_bhh), outs)))
 
 
-def run_input_projection(x, w_ih, bias):
-    """Driver for :func:`input_projection`: returns (T, B, GH) = x W_ih^T + bias."""
+def projection_block(T, B, G):
+    """Steps per block of the input projection: about :data:`tsgate.config.PROJECTION_BLOCK`
+    gate values, at least one step. A function of the shapes only, so the forward that keeps
+    its tape and the one that does not project in the same blocks (bit-identical results)."""
+    return max(1, min(T, config.PROJECTION_BLOCK // max(1, B * G)))
+
+
+def project_blocks(x, w_ih, bias, out=None):
+    """Yield ``(t0, A)`` per block of steps, A (n, B, G) = x[t0:t0+n] W_ih^T + bias.
+
+    ``out`` (T, B, G): the blocks are views of it (the forward that keeps
+    every step's gates); None: one (block, B, G) buffer, rewritten per block
+    (inference). Callers run the recurrence over each block before the next;
+    the generator holds the single-threaded BLAS context around both.
+    """
     T, B, _ = x.shape
-    out = np.empty((T, B, w_ih.shape[0]), x.dtype)
+    G = w_ih.shape[0]
+    blk = projection_block(T, B, G)
+    buf = np.empty((blk, B, G), x.dtype) if out is None else None
+    WihT = np.ascontiguousarray(w_ih.T)
     with single_threaded_blas():
-        input_projection(x, np.ascontiguousarray(w_ih.T), bias, out, n_chunks(T * B))
+        for t0 in range(0, T, blk):
+            n = min(blk, T - t0)
+            A = out[t0:t0 + n] if out is not None else buf[:n]
+            input_projection(x[t0:t0 + n], WihT, bias, A, n_chunks(n * B))
+            yield t0, A
+
+
+def run_input_projection(x, w_ih, bias):
+    """Driver for :func:`input_projection`: returns (T, B, GH) = x W_ih^T + bias, projected in
+    the blocks of :func:`project_blocks`."""
+    out = np.empty((x.shape[0], x.shape[1], w_ih.shape[0]), x.dtype)
+    for _ in project_blocks(x, w_ih, bias, out):
+        pass
     return out

@@ -25,10 +25,11 @@ class CUDABackend:
     runner = gpu_training.DeviceRunner
 
     @staticmethod
-    def network_forward(net, params, x, h0, c0, masks):
+    def network_forward(net, params, x, h0, c0, masks, tape=True):
         """NumPy in, NumPy out: one upload of parameters and inputs, one
         download. Returns ``(y, h_n, c_n, tape)``; ``tape`` feeds
-        :meth:`network_backward`."""
+        :meth:`network_backward` (kept on the device also when ``tape`` is
+        False: the device forward always keeps it)."""
         d_params = {name: cuda.to_device(p) for name, p in params.items()}
         dnet = DeviceNetwork(net, d_params)
         d_masks = None if masks is None else [None if m is None else cuda.to_device(m) for m in masks]

@@ -112,6 +112,7 @@ class DeviceOps:
     Scratch arrays come from the active workspace (:func:`tsgate.gpu_core.empty`)."""
 
     layer_forward = staticmethod(functools.partial(cell_forward, _CELLS))
+    layer_infer = layer_forward  # the device forward keeps its (reused) workspace buffers either way
     layer_backward = staticmethod(functools.partial(cell_backward, _CELLS))
     empty = staticmethod(empty)
     zeros = staticmethod(zeros)

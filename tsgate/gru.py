@@ -21,6 +21,7 @@ from .core import (
     check_grad_out,
     flush_,
     n_chunks,
+    project_blocks,
     run_input_projection,
     run_weight_grads,
     sigmoid_,
@@ -151,6 +152,29 @@ def _gru_forward(x, w_ih, w_hh, b_ih, b_hh, h0):
     with single_threaded_blas():
         _gru_forward_kernel(np.ascontiguousarray(w_hh.T), b_hh, hs, gates, ghn, n_chunks(B))
     return GRUCache(x, w_ih, w_hh, hs, gates, ghn)
+
+
+class GRUStates(NamedTuple):
+    """What an inference forward keeps: every step's h."""
+
+    hs: np.ndarray  # (T+1, B, H): h0, h1 .. hT
+
+
+def _gru_infer(x, w_ih, w_hh, b_ih, b_hh, h0):
+    """The forward without a tape (see :func:`tsgate.lstm._lstm_infer`): blocks of steps,
+    bit-identical to :func:`_gru_forward`."""
+    T, B, _ = x.shape
+    H = w_hh.shape[1]
+    hs = np.empty((T + 1, B, H), x.dtype)
+    hs[0] = h0
+    ghn = None
+    WhhT = np.ascontiguousarray(w_hh.T)
+    for t0, A in project_blocks(x, w_ih, b_ih):  # A (n, B, 3H), reused
+        n = A.shape[0]
+        if ghn is None:
+            ghn = np.empty((n, B, H), x.dtype)  # gh_n, which only backward reads: scratch
+        _gru_forward_kernel(WhhT, b_hh, hs[t0:t0 + n + 1], A, ghn[:n], n_chunks(B))
+    return GRUStates(hs)
 
 
 def _gru_backward(cache, dy, dh_n, out=None):

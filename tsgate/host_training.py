@@ -140,7 +140,7 @@ def evaluate(model, source, loss_code, tau, huber_delta, batch_size=1024):
     total = 0.0
     for s in range(0, source.n, batch_size):
         X, Y, E = source.batch(np.arange(s, min(s + batch_size, source.n)))
-        pred = model.forward(X, E)
+        pred = model.forward(X, E, tape=False)
         M = model.n_outputs
         g = np.empty_like(pred).reshape(-1, M)
         total += _loss_and_grad(pred.reshape(-1, M), Y.astype(pred.dtype, copy=False).reshape(-1, M), tau, loss_code,
@@ -153,5 +153,5 @@ def predict(model, source, batch_size=1024):
     out = []
     for s in range(0, source.n, batch_size):
         X, _, E = source.batch(np.arange(s, min(s + batch_size, source.n)))
-        out.append(model.forward(X, E))
+        out.append(model.forward(X, E, tape=False))
     return np.concatenate(out, axis=0)

@@ -26,6 +26,7 @@ from numba import prange
 from .config import pjit
 from .core import (
     check_cell_inputs,
+    project_blocks,
     run_input_projection,
     run_weight_grads,
     check_grad_out,
@@ -164,6 +165,33 @@ def _lstm_forward(x, w_ih, w_hh, b_ih, b_hh, h0, c0):
     with single_threaded_blas():
         _lstm_forward_kernel(np.ascontiguousarray(w_hh.T), hs, cs, gates, n_chunks(B))
     return LSTMCache(x, w_ih, w_hh, hs, cs, gates)
+
+
+class LSTMStates(NamedTuple):
+    """What an inference forward keeps: every step's h, and the last c."""
+
+    hs: np.ndarray  # (T+1, B, H): h0, h1 .. hT
+    cs: np.ndarray  # (1, B, H): cT
+
+
+def _lstm_infer(x, w_ih, w_hh, b_ih, b_hh, h0, c0):
+    """The forward without a tape: projects and runs a block of steps at a time, so the
+    gates (T, B, 4H) and cell states are never all stored; bit-identical to
+    :func:`_lstm_forward` (same projection blocks, same kernel)."""
+    T, B, _ = x.shape
+    H = w_hh.shape[1]
+    hs = np.empty((T + 1, B, H), x.dtype)
+    hs[0] = h0
+    cs = None
+    WhhT = np.ascontiguousarray(w_hh.T)
+    for t0, A in project_blocks(x, w_ih, b_ih + b_hh):  # A (n, B, 4H), reused
+        n = A.shape[0]
+        if cs is None:
+            cs = np.empty((n + 1, B, H), x.dtype)  # (block+1, B, H): c of the block's steps
+            cs[0] = c0
+        _lstm_forward_kernel(WhhT, hs[t0:t0 + n + 1], cs[:n + 1], A, n_chunks(B))
+        cs[0] = cs[n]
+    return LSTMStates(hs, cs[:1])
 
 
 def _lstm_backward(cache, dy, dh_n, dc_n, out=None):

@@ -189,10 +189,11 @@ class SequenceModel:
             parts.append(X[:, -self.n_ar:, 0])  # (B, n_ar): the linear highway
         return np.concatenate(parts, axis=1) if len(parts) > 1 else parts[0]
 
-    def forward(self, X, extra=None, training=False, state=None):
+    def forward(self, X, extra=None, training=False, state=None, tape=True):
         """X (B, L, D) -> predictions (B, n_outputs), or (B, L * n_outputs)
         with ``per_step``. ``state``: initial (h0, c0) of shape (layers, B, H)
-        (c0 None but for LSTM); the final states are then in ``last_state``."""
+        (c0 None but for LSTM); the final states are then in ``last_state``.
+        ``tape=False``: inference, no backward (the network keeps no gates)."""
         X = np.ascontiguousarray(X, dtype=self.net.dtype)
         if X.shape[1] % self.segment_length:
             raise ValueError(f"X has {X.shape[1]} steps, not a multiple of segment_length={self.segment_length}")
@@ -201,7 +202,7 @@ class SequenceModel:
         h0flat = None
         if self.n_context and state is None:
             h0flat, h0 = self._initial_state(ctx, X.shape[0])
-        y, h_n, c_n = self.net.forward(self._embed(X), h0, c0, training=training)
+        y, h_n, c_n = self.net.forward(self._embed(X), h0, c0, training=training, tape=tape)
         self.last_state = (h_n, c_n)
         if self.per_step:  # the head on every step: (B, L, H) @ (H, M)
             self._cache = (X, y, h_n.shape)

@@ -179,7 +179,7 @@ class RecurrentNetwork:
         return check_array(np.asarray(s, dtype=self.dtype) if np.asarray(s).dtype.kind in "iuf" else s,
                            name, (shape, f"(num_layers*num_directions, B, H) = {shape}"))
 
-    def forward(self, x, h0=None, c0=None, training=False):
+    def forward(self, x, h0=None, c0=None, training=False, tape=True):
         """Run the network.
 
         Parameters
@@ -188,6 +188,10 @@ class RecurrentNetwork:
         h0, c0 : array, shape (num_layers * num_directions, B, H), optional
         training : bool
             Apply dropout between layers.
+        tape : bool
+            False: inference only. The CPU forward then keeps no gates or cell
+            states (a block of steps at a time; the same results bit for
+            bit), and :meth:`backward` needs another forward first.
 
         Returns
         -------
@@ -215,8 +219,9 @@ class RecurrentNetwork:
             for layer in range(1, self.num_layers):
                 masks[layer] = ((self._rng.random((T, B, ND * H)) < keep).astype(self.dtype)
                                 / self.dtype.type(keep))
-        y, h_n, c_n, tape = self._backend.network_forward(self, self.params, x, h0, c0, masks)
-        self._tape, self._tape_shape = tape, (T, B)
+        y, h_n, c_n, self._tape = self._backend.network_forward(self, self.params, x, h0, c0, masks, tape)
+        self._tape = self._tape if tape else None
+        self._tape_shape = (T, B)
         if self.batch_first:
             y = np.ascontiguousarray(y.transpose(1, 0, 2))
         return y, h_n, c_n

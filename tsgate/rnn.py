@@ -18,6 +18,7 @@ from .core import (
     check_grad_out,
     flush_,
     n_chunks,
+    project_blocks,
     run_input_projection,
     run_weight_grads,
     single_threaded_blas,
@@ -102,6 +103,24 @@ def _rnn_forward(x, w_ih, w_hh, b_ih, b_hh, h0, act):
     with single_threaded_blas():
         _rnn_forward_kernel(np.ascontiguousarray(w_hh.T), hs, pre, act, n_chunks(B))
     return RNNCache(x, w_ih, w_hh, hs, act)
+
+
+class RNNStates(NamedTuple):
+    """What an inference forward keeps: every step's h."""
+
+    hs: np.ndarray  # (T+1, B, H): h0, h1 .. hT
+
+
+def _rnn_infer(x, w_ih, w_hh, b_ih, b_hh, h0, act):
+    """The forward without a tape (see :func:`tsgate.lstm._lstm_infer`): blocks of steps,
+    bit-identical to :func:`_rnn_forward`."""
+    T, B, _ = x.shape
+    hs = np.empty((T + 1, B, w_hh.shape[1]), x.dtype)
+    hs[0] = h0
+    WhhT = np.ascontiguousarray(w_hh.T)
+    for t0, A in project_blocks(x, w_ih, b_ih + b_hh):  # A (n, B, H), reused
+        _rnn_forward_kernel(WhhT, hs[t0:t0 + A.shape[0] + 1], A, act, n_chunks(B))
+    return RNNStates(hs)
 
 
 def _rnn_backward(cache, dy, dh_n, out=None):

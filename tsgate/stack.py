@@ -6,6 +6,7 @@ supplies the cell drivers and a handful of array operations:
 
 ====================  =======================================================
 ``layer_forward``     one layer/direction forward -> cache with ``hs`` (and ``cs``)
+``layer_infer``       the same without a tape (what ``hs``/``cs`` need; inference)
 ``layer_backward``    BPTT of one layer/direction -> Grads NamedTuple
 ``empty``/``zeros``   scratch arrays ``(name, shape, dtype)``
 ``reverse_time``      ``x[::-1]`` along time
@@ -36,15 +37,17 @@ def layer_params(params, layer, direction):
     return params["weight_ih" + s], params["weight_hh" + s], params["bias_ih" + s], params["bias_hh" + s]
 
 
-def cell_forward(modules, cell, x, w_ih, w_hh, b_ih, b_hh, h0, c0, act):
+def cell_forward(modules, cell, x, w_ih, w_hh, b_ih, b_hh, h0, c0, act, stage="forward"):
     """One layer/direction forward by the driver of ``cell`` in ``modules``
-    (the CPU cell modules or their GPU siblings: the drivers share names)."""
-    mod = modules[cell]
+    (the CPU cell modules or their GPU siblings: the drivers share names).
+    ``stage='infer'``: the CPU drivers' forward without a tape (``hs``, and
+    ``cs`` ending in c_T for LSTM), bit-identical to the forward."""
+    run = getattr(modules[cell], f"_{cell}_{stage}")
     if cell == "lstm":
-        return mod._lstm_forward(x, w_ih, w_hh, b_ih, b_hh, h0, c0)
+        return run(x, w_ih, w_hh, b_ih, b_hh, h0, c0)
     if cell == "gru":
-        return mod._gru_forward(x, w_ih, w_hh, b_ih, b_hh, h0)
-    return mod._rnn_forward(x, w_ih, w_hh, b_ih, b_hh, h0, act)
+        return run(x, w_ih, w_hh, b_ih, b_hh, h0)
+    return run(x, w_ih, w_hh, b_ih, b_hh, h0, act)
 
 
 def cell_backward(modules, cell, cache, dy, dh_n, dc_n, out):
@@ -57,7 +60,7 @@ def cell_backward(modules, cell, cache, dy, dh_n, dc_n, out):
     return mod._rnn_backward(cache, dy, dh_n, out)
 
 
-def stack_forward(ops, net, params, x, h0, c0=None, masks=None):
+def stack_forward(ops, net, params, x, h0, c0=None, masks=None, tape=True):
     """Forward through every layer and direction.
 
     Parameters
@@ -67,6 +70,9 @@ def stack_forward(ops, net, params, x, h0, c0=None, masks=None):
     params : dict of torch parameter name -> array
     x : (T, B, D); h0, c0 : (L*ND, B, H) (c0 for LSTM only)
     masks : list of per-layer dropout masks (T, B, ND*H) or None
+    tape : bool
+        False: inference, each layer by ``ops.layer_infer``, which stores no
+        gates; the returned tape is then None.
 
     Returns
     -------
@@ -77,7 +83,8 @@ def stack_forward(ops, net, params, x, h0, c0=None, masks=None):
     T, B, _ = x.shape
     h_n = ops.empty("h_n", (net.num_layers * ND, B, H), x.dtype)  # (L*ND, B, H)
     c_n = ops.empty("c_n", h_n.shape, x.dtype) if cell == "lstm" else None
-    tape, inp = [], x
+    run = ops.layer_forward if tape else ops.layer_infer
+    caches_by_layer, inp = [], x
     for layer in range(net.num_layers):
         mask = None if masks is None else masks[layer]
         if mask is not None:
@@ -88,16 +95,15 @@ def stack_forward(ops, net, params, x, h0, c0=None, masks=None):
             idx = layer * ND + d
             with ops.scope(f"l{layer}d{d}"):
                 xin = inp if d == 0 else ops.reverse_time(inp)
-                cache = ops.layer_forward(cell, xin, *layer_params(params, layer, d), h0[idx],
-                                          None if c_n is None else c0[idx], act)
+                cache = run(cell, xin, *layer_params(params, layer, d), h0[idx], None if c_n is None else c0[idx], act)
             ops.put_direction(cache.hs, out, d * H, d == 1)
             ops.copy(h_n[idx], cache.hs[T])
             if c_n is not None:
-                ops.copy(c_n[idx], cache.cs[T])
+                ops.copy(c_n[idx], cache.cs[cache.cs.shape[0] - 1])  # c_T (an inference cache keeps only it)
             caches.append(cache)
-        tape.append((caches, mask))
+        caches_by_layer.append((caches, mask))
         inp = out
-    return inp, h_n, c_n, tape
+    return inp, h_n, c_n, (caches_by_layer if tape else None)
 
 
 def stack_backward(ops, net, tape, dy, dh_n, dc_n, grads):

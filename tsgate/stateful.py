@@ -70,7 +70,7 @@ def evaluate(model, rows, targets, starts, tau, code, delta):
     run from a cold state (the state then carries through its training steps)."""
     total, count = 0.0, 0
     for X, Y, start in zip(rows, targets, starts):
-        pred = model.forward(X[None].astype(model.net.dtype))
+        pred = model.forward(X[None].astype(model.net.dtype), tape=False)
         value, _, n = _loss(model, pred[:, start * model.n_outputs:], Y[None, start:], tau, code, delta)
         total, count = total + value * n, count + n
     return total / max(count, 1)
@@ -160,7 +160,7 @@ def train_stateful(model, rows, targets, val_starts, *, tbptt, streams, depth=No
 def warm(model, X, state=None):
     """The state after reading rows X (n, D) from ``state`` (None: cold)."""
     with single_threaded_blas():
-        model.forward(X[None].astype(model.net.dtype), state=state)
+        model.forward(X[None].astype(model.net.dtype), state=state, tape=False)
     h, c = model.last_state
     return h.copy(), None if c is None else c.copy()
 
@@ -174,4 +174,4 @@ def forecast(model, state):
 def step_predictions(model, X):
     """Per-step outputs (n, M) of a cold pass over the rows X (n, D)."""
     with single_threaded_blas():
-        return model.forward(X[None].astype(model.net.dtype))[0].reshape(len(X), -1).astype(np.float64)
+        return model.forward(X[None].astype(model.net.dtype), tape=False)[0].reshape(len(X), -1).astype(np.float64)
