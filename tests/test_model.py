@@ -307,3 +307,11 @@ def test_retraining_from_a_warm_start_keeps_each_members_freeze():
     fc._warm_frozen = [False]
     assert fc._freeze() == [False]  # a warm start (historical retraining) keeps its model's choice
     assert fc.set_params(train_highway=False)._freeze() is True
+
+
+def test_per_step_models_take_device_auto():
+    """A per-step model (sequence labelling, forking, stateful) used to raise
+    for any device but 'cpu', 'auto' included, even without a GPU."""
+    model = SequenceModel("lstm", 2, 3, n_outputs=1, random_state=0, per_step=True, device="auto")
+    out = model.forward(np.zeros((2, 4, 2), np.float32))
+    assert out.shape == (2, 4)
