@@ -34,9 +34,9 @@ FASTMATH = {"contract", "reassoc", "nsz", "arcp", "afn"}
 #: a worker chunk (and so round) differently from the parent.
 CHUNKS = int(os.environ.get("TSGATE_CHUNKS") or os.cpu_count() or 1)
 
-#: Gate values (steps x batch x gates) the CPU input projection writes per block of steps:
-#: the forward projects and runs a block of steps at a time, so inference reuses one block
-#: buffer instead of storing every step's gates (override with TSGATE_PROJECTION_BLOCK).
+#: Gate values (steps x batch x gates) the CPU inference forward projects per block of steps:
+#: it projects and runs a block of steps at a time and reuses one block buffer instead of
+#: storing every step's gates (override with TSGATE_PROJECTION_BLOCK).
 #: About 1 MB of float32: fastest of 2^14..2^22 on B x T x H = 256 x 336 x 128 and 32 x 336 x 128.
 PROJECTION_BLOCK = int(os.environ.get("TSGATE_PROJECTION_BLOCK") or 1 << 18)
 

@@ -349,37 +349,37 @@ def run_weight_grads(dGx, dGh, x, hs, w_ih, out=None):
 
 
 def projection_block(T, B, G):
-    """Steps per block of the input projection: about :data:`tsgate.config.PROJECTION_BLOCK`
-    gate values, at least one step. A function of the shapes only, so the forward that keeps
-    its tape and the one that does not project in the same blocks (bit-identical results)."""
+    """Steps per block of the inference forward's input projection: about
+    :data:`tsgate.config.PROJECTION_BLOCK` gate values, at least one step."""
     return max(1, min(T, config.PROJECTION_BLOCK // max(1, B * G)))
 
 
-def project_blocks(x, w_ih, bias, out=None):
-    """Yield ``(t0, A)`` per block of steps, A (n, B, G) = x[t0:t0+n] W_ih^T + bias.
+def project_blocks(x, w_ih, bias):
+    """Yield ``(t0, A)`` per block of steps, A (n, B, G) = x[t0:t0+n] W_ih^T + bias,
+    in one (block, B, G) buffer rewritten per block: the forward without a tape.
 
-    ``out`` (T, B, G): the blocks are views of it (the forward that keeps
-    every step's gates); None: one (block, B, G) buffer, rewritten per block
-    (inference). Callers run the recurrence over each block before the next;
-    the generator holds the single-threaded BLAS context around both.
+    Callers run the recurrence over each block before the next; the generator
+    holds the single-threaded BLAS context around both. A block's rows are the
+    same products as in :func:`run_input_projection`, but BLAS may round a row
+    differently in a call of another shape, so the results agree to rounding
+    (bit for bit when the sequence fits in one block).
     """
     T, B, _ = x.shape
     G = w_ih.shape[0]
     blk = projection_block(T, B, G)
-    buf = np.empty((blk, B, G), x.dtype) if out is None else None
+    buf = np.empty((blk, B, G), x.dtype)
     WihT = np.ascontiguousarray(w_ih.T)
     with single_threaded_blas():
         for t0 in range(0, T, blk):
             n = min(blk, T - t0)
-            A = out[t0:t0 + n] if out is not None else buf[:n]
-            input_projection(x[t0:t0 + n], WihT, bias, A, n_chunks(n * B))
-            yield t0, A
+            input_projection(x[t0:t0 + n], WihT, bias, buf[:n], n_chunks(n * B))
+            yield t0, buf[:n]
 
 
 def run_input_projection(x, w_ih, bias):
-    """Driver for :func:`input_projection`: returns (T, B, GH) = x W_ih^T + bias, projected in
-    the blocks of :func:`project_blocks`."""
-    out = np.empty((x.shape[0], x.shape[1], w_ih.shape[0]), x.dtype)
-    for _ in project_blocks(x, w_ih, bias, out):
-        pass
+    """Driver for :func:`input_projection`: returns (T, B, GH) = x W_ih^T + bias."""
+    T, B, _ = x.shape
+    out = np.empty((T, B, w_ih.shape[0]), x.dtype)
+    with single_threaded_blas():
+        input_projection(x, np.ascontiguousarray(w_ih.T), bias, out, n_chunks(T * B))
     return out

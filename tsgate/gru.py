@@ -162,7 +162,7 @@ class GRUStates(NamedTuple):
 
 def _gru_infer(x, w_ih, w_hh, b_ih, b_hh, h0):
     """The forward without a tape (see :func:`tsgate.lstm._lstm_infer`): blocks of steps,
-    bit-identical to :func:`_gru_forward`."""
+    the same as :func:`_gru_forward` to rounding."""
     T, B, _ = x.shape
     H = w_hh.shape[1]
     hs = np.empty((T + 1, B, H), x.dtype)

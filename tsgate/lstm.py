@@ -8,11 +8,13 @@ Math and layout follow ``torch.nn.LSTM`` (gates i, f, g, o)::
     h_t = o * tanh(c_t)
 
 Three tiers: ``_lstm_*_kernel`` (compiled), ``_lstm_forward``/``_lstm_backward``
-(drivers: the only place that allocates), ``lstm_forward``/``lstm_backward``
-(public: validate, return NumPy). The GPU sibling :mod:`tsgate.gpu_lstm` has
-drivers of the same names, taking and returning the same NamedTuples.
+(drivers: the only place that allocates; ``_lstm_infer``, the forward without a
+tape, for inference), ``lstm_forward``/``lstm_backward`` (public: validate,
+return NumPy). The GPU sibling :mod:`tsgate.gpu_lstm` has the forward and
+backward drivers of the same names, taking and returning the same NamedTuples.
 
-Speed: the input projection of all steps is one GEMM (split over row chunks);
+Speed: the input projection of all steps is one GEMM (split over row chunks;
+without a tape, per block of steps: :func:`tsgate.core.project_blocks`);
 the time loop runs inside ONE parallel region over batch chunks, each chunk
 calling single-threaded BLAS for ``h W_hh^T``; weight gradients are GEMMs over
 the stored states, reduced per chunk and then summed serially (deterministic).
@@ -176,8 +178,9 @@ class LSTMStates(NamedTuple):
 
 def _lstm_infer(x, w_ih, w_hh, b_ih, b_hh, h0, c0):
     """The forward without a tape: projects and runs a block of steps at a time, so the
-    gates (T, B, 4H) and cell states are never all stored; bit-identical to
-    :func:`_lstm_forward` (same projection blocks, same kernel)."""
+    gates (T, B, 4H) and cell states are never all stored. The same kernel as
+    :func:`_lstm_forward`; the results agree to rounding (bit for bit when the
+    sequence fits in one block; :func:`tsgate.core.project_blocks`)."""
     T, B, _ = x.shape
     H = w_hh.shape[1]
     hs = np.empty((T + 1, B, H), x.dtype)

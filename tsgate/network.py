@@ -190,8 +190,9 @@ class RecurrentNetwork:
             Apply dropout between layers.
         tape : bool
             False: inference only. The CPU forward then keeps no gates or cell
-            states (a block of steps at a time; the same results bit for
-            bit), and :meth:`backward` needs another forward first.
+            states (a block of steps at a time; the same results to rounding,
+            bit for bit when the sequence fits in one block), and
+            :meth:`backward` needs another forward first.
 
         Returns
         -------

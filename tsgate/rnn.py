@@ -113,7 +113,7 @@ class RNNStates(NamedTuple):
 
 def _rnn_infer(x, w_ih, w_hh, b_ih, b_hh, h0, act):
     """The forward without a tape (see :func:`tsgate.lstm._lstm_infer`): blocks of steps,
-    bit-identical to :func:`_rnn_forward`."""
+    the same as :func:`_rnn_forward` to rounding."""
     T, B, _ = x.shape
     hs = np.empty((T + 1, B, w_hh.shape[1]), x.dtype)
     hs[0] = h0

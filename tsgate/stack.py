@@ -41,7 +41,7 @@ def cell_forward(modules, cell, x, w_ih, w_hh, b_ih, b_hh, h0, c0, act, stage="f
     """One layer/direction forward by the driver of ``cell`` in ``modules``
     (the CPU cell modules or their GPU siblings: the drivers share names).
     ``stage='infer'``: the CPU drivers' forward without a tape (``hs``, and
-    ``cs`` ending in c_T for LSTM), bit-identical to the forward."""
+    ``cs`` ending in c_T for LSTM), the forward's results to rounding."""
     run = getattr(modules[cell], f"_{cell}_{stage}")
     if cell == "lstm":
         return run(x, w_ih, w_hh, b_ih, b_hh, h0, c0)
