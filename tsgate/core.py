@@ -376,6 +376,24 @@ def project_blocks(x, w_ih, bias):
             yield t0, buf[:n]
 
 
+class InferStates(NamedTuple):
+    """What a forward without a tape keeps: every step's h, and for the LSTM the last c."""
+
+    hs: np.ndarray  # (T+1, B, H): h0, h1 .. hT
+    cs: object = None  # (1, B, H): cT (LSTM), else None
+
+
+def infer_states(x, w_ih, bias, h0, advance):
+    """hs (T+1, B, H) of a forward without a tape: ``advance(Hs, A)`` runs a cell's
+    recurrence over one block, Hs the block's view of hs (h at its start in Hs[0]),
+    A its gates from :func:`project_blocks`."""
+    hs = np.empty((x.shape[0] + 1, *h0.shape), x.dtype)
+    hs[0] = h0
+    for t0, A in project_blocks(x, w_ih, bias):
+        advance(hs[t0:t0 + A.shape[0] + 1], A)
+    return hs
+
+
 def run_input_projection(x, w_ih, bias):
     """Driver for :func:`input_projection`: returns (T, B, GH) = x W_ih^T + bias."""
     T, B, _ = x.shape

@@ -28,14 +28,14 @@ class CUDABackend:
     def network_forward(net, params, x, h0, c0, masks, tape=True):
         """NumPy in, NumPy out: one upload of parameters and inputs, one
         download. Returns ``(y, h_n, c_n, tape)``; ``tape`` feeds
-        :meth:`network_backward` (kept on the device also when ``tape`` is
-        False: the device forward always keeps it)."""
+        :meth:`network_backward` (None when ``tape`` is False)."""
         d_params = {name: cuda.to_device(p) for name, p in params.items()}
         dnet = DeviceNetwork(net, d_params)
         d_masks = None if masks is None else [None if m is None else cuda.to_device(m) for m in masks]
         y, h_n, c_n = dnet.forward(cuda.to_device(x), cuda.to_device(h0),
                                    None if c0 is None else cuda.to_device(c0), d_masks)
-        return y.copy_to_host(), h_n.copy_to_host(), None if c_n is None else c_n.copy_to_host(), dnet
+        return (y.copy_to_host(), h_n.copy_to_host(), None if c_n is None else c_n.copy_to_host(),
+                dnet if tape else None)
 
     @staticmethod
     def network_backward(net, dnet, dy, dh_n, dc_n, out=None):

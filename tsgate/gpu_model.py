@@ -196,12 +196,12 @@ class DeviceModel:
         pred = empty("pred", (B, L * M), self.dtype)  # (B, L*M)
         blocks, threads = launch_1d(pred.size)
         steps_to_columns_kernel[blocks, threads](rows, pred)
-        self._cache = (y, None, None)
+        self._cache = y  # (L, B, H): what _backward_per_step reads
         return pred
 
     def _backward_per_step(self, dpred, grad_views):
         """The head's gradients from every step, and BPTT with dL/dy at every step (no final-state gradient)."""
-        y = self._cache[0]  # (L, B, H)
+        y = self._cache  # (L, B, H)
         L, B, H = y.shape
         drows = empty("step_drows", (L * B, self.model.n_outputs), self.dtype)  # (L*B, M)
         blocks, threads = launch_1d(drows.size)

@@ -17,11 +17,13 @@ from numba import prange
 
 from .config import pjit
 from .core import (
+    InferStates,
     check_cell_inputs,
     check_grad_out,
     flush_,
+    infer_states,
     n_chunks,
-    project_blocks,
+    projection_block,
     run_input_projection,
     run_weight_grads,
     sigmoid_,
@@ -154,27 +156,18 @@ def _gru_forward(x, w_ih, w_hh, b_ih, b_hh, h0):
     return GRUCache(x, w_ih, w_hh, hs, gates, ghn)
 
 
-class GRUStates(NamedTuple):
-    """What an inference forward keeps: every step's h."""
-
-    hs: np.ndarray  # (T+1, B, H): h0, h1 .. hT
-
-
 def _gru_infer(x, w_ih, w_hh, b_ih, b_hh, h0):
     """The forward without a tape (see :func:`tsgate.lstm._lstm_infer`): blocks of steps,
     the same as :func:`_gru_forward` to rounding."""
     T, B, _ = x.shape
     H = w_hh.shape[1]
-    hs = np.empty((T + 1, B, H), x.dtype)
-    hs[0] = h0
-    ghn = None
+    ghn = np.empty((projection_block(T, B, 3 * H), B, H), x.dtype)  # gh_n, which only backward reads
     WhhT = np.ascontiguousarray(w_hh.T)
-    for t0, A in project_blocks(x, w_ih, b_ih):  # A (n, B, 3H), reused
-        n = A.shape[0]
-        if ghn is None:
-            ghn = np.empty((n, B, H), x.dtype)  # gh_n, which only backward reads: scratch
-        _gru_forward_kernel(WhhT, b_hh, hs[t0:t0 + n + 1], A, ghn[:n], n_chunks(B))
-    return GRUStates(hs)
+
+    def advance(Hs, A):  # A (n, B, 3H)
+        _gru_forward_kernel(WhhT, b_hh, Hs, A, ghn[:A.shape[0]], n_chunks(B))
+
+    return InferStates(infer_states(x, w_ih, b_ih, h0, advance))
 
 
 def _gru_backward(cache, dy, dh_n, out=None):

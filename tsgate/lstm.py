@@ -27,8 +27,10 @@ from numba import prange
 
 from .config import pjit
 from .core import (
+    InferStates,
     check_cell_inputs,
-    project_blocks,
+    infer_states,
+    projection_block,
     run_input_projection,
     run_weight_grads,
     check_grad_out,
@@ -169,13 +171,6 @@ def _lstm_forward(x, w_ih, w_hh, b_ih, b_hh, h0, c0):
     return LSTMCache(x, w_ih, w_hh, hs, cs, gates)
 
 
-class LSTMStates(NamedTuple):
-    """What an inference forward keeps: every step's h, and the last c."""
-
-    hs: np.ndarray  # (T+1, B, H): h0, h1 .. hT
-    cs: np.ndarray  # (1, B, H): cT
-
-
 def _lstm_infer(x, w_ih, w_hh, b_ih, b_hh, h0, c0):
     """The forward without a tape: projects and runs a block of steps at a time, so the
     gates (T, B, 4H) and cell states are never all stored. The same kernel as
@@ -183,18 +178,16 @@ def _lstm_infer(x, w_ih, w_hh, b_ih, b_hh, h0, c0):
     sequence fits in one block; :func:`tsgate.core.project_blocks`)."""
     T, B, _ = x.shape
     H = w_hh.shape[1]
-    hs = np.empty((T + 1, B, H), x.dtype)
-    hs[0] = h0
-    cs = None
+    cs = np.empty((projection_block(T, B, 4 * H) + 1, B, H), x.dtype)  # c of a block's steps
+    cs[0] = c0
     WhhT = np.ascontiguousarray(w_hh.T)
-    for t0, A in project_blocks(x, w_ih, b_ih + b_hh):  # A (n, B, 4H), reused
+
+    def advance(Hs, A):  # A (n, B, 4H)
         n = A.shape[0]
-        if cs is None:
-            cs = np.empty((n + 1, B, H), x.dtype)  # (block+1, B, H): c of the block's steps
-            cs[0] = c0
-        _lstm_forward_kernel(WhhT, hs[t0:t0 + n + 1], cs[:n + 1], A, n_chunks(B))
-        cs[0] = cs[n]
-    return LSTMStates(hs, cs[:1])
+        _lstm_forward_kernel(WhhT, Hs, cs[:n + 1], A, n_chunks(B))
+        cs[0] = cs[n]  # the next block starts from c_n
+
+    return InferStates(infer_states(x, w_ih, b_ih + b_hh, h0, advance), cs[:1])
 
 
 def _lstm_backward(cache, dy, dh_n, dc_n, out=None):

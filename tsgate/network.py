@@ -220,8 +220,8 @@ class RecurrentNetwork:
             for layer in range(1, self.num_layers):
                 masks[layer] = ((self._rng.random((T, B, ND * H)) < keep).astype(self.dtype)
                                 / self.dtype.type(keep))
-        y, h_n, c_n, kept = self._backend.network_forward(self, self.params, x, h0, c0, masks, tape)
-        self._tape, self._tape_shape = (kept if tape else None), (T, B)  # the GPU keeps one either way
+        y, h_n, c_n, self._tape = self._backend.network_forward(self, self.params, x, h0, c0, masks, tape)
+        self._tape_shape = (T, B)
         if self.batch_first:
             y = np.ascontiguousarray(y.transpose(1, 0, 2))
         return y, h_n, c_n

@@ -14,11 +14,12 @@ from numba import prange
 
 from .config import pjit
 from .core import (
+    InferStates,
     check_cell_inputs,
     check_grad_out,
     flush_,
+    infer_states,
     n_chunks,
-    project_blocks,
     run_input_projection,
     run_weight_grads,
     single_threaded_blas,
@@ -105,22 +106,15 @@ def _rnn_forward(x, w_ih, w_hh, b_ih, b_hh, h0, act):
     return RNNCache(x, w_ih, w_hh, hs, act)
 
 
-class RNNStates(NamedTuple):
-    """What an inference forward keeps: every step's h."""
-
-    hs: np.ndarray  # (T+1, B, H): h0, h1 .. hT
-
-
 def _rnn_infer(x, w_ih, w_hh, b_ih, b_hh, h0, act):
     """The forward without a tape (see :func:`tsgate.lstm._lstm_infer`): blocks of steps,
     the same as :func:`_rnn_forward` to rounding."""
-    T, B, _ = x.shape
-    hs = np.empty((T + 1, B, w_hh.shape[1]), x.dtype)
-    hs[0] = h0
     WhhT = np.ascontiguousarray(w_hh.T)
-    for t0, A in project_blocks(x, w_ih, b_ih + b_hh):  # A (n, B, H), reused
-        _rnn_forward_kernel(WhhT, hs[t0:t0 + A.shape[0] + 1], A, act, n_chunks(B))
-    return RNNStates(hs)
+
+    def advance(Hs, A):  # A (n, B, H)
+        _rnn_forward_kernel(WhhT, Hs, A, act, n_chunks(A.shape[1]))
+
+    return InferStates(infer_states(x, w_ih, b_ih + b_hh, h0, advance))
 
 
 def _rnn_backward(cache, dy, dh_n, out=None):
