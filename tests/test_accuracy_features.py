@@ -1,6 +1,8 @@
 """Accuracy structure: the linear highway, seasonality, ensembles, baselines,
 and the forecasts they must give on signals whose best forecast is known."""
 
+import copy
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -192,6 +194,26 @@ def test_refit_mean_forecasts_the_mean_of_the_refit_and_the_chosen_model(tmp_pat
     assert load(path).predict().equals(both.predict())
     # nothing was refit without validation windows: one model
     assert len(LSTMForecaster(early_stopping=False, **kw).fit(y).models_) == 1
+
+
+def test_ensemble_with_refit_mean_is_the_median_of_the_members_pair_means():
+    # n_models=k with refit='mean' keeps 2k networks (k refits, then the k
+    # chosen models); each member forecasts the mean of its two, and the
+    # ensemble the median of those k means, not the median of 2k networks.
+    idx = pd.date_range("2000-01-01", periods=90, freq="MS")
+    y = pd.Series(10 + np.sin(np.arange(90) / 2.0) + 0.3 * np.random.default_rng(2).standard_normal(90), index=idx)
+    fc = LSTMForecaster(horizon=4, max_epochs=6, hidden_size=8, window_norm=None, start_weight=0.0, n_models=3,
+                        random_state=0).fit(y)
+    assert len(fc.models_) == 6
+    alone = []
+    for m in fc.models_:
+        one = copy.copy(fc)
+        one.models_, one.n_models = [m], 1
+        alone.append(one.predict()["y"].to_numpy())
+    alone = np.array(alone)  # (6, horizon): refits 0-2, chosen models 3-5
+    expected = np.median((alone[:3] + alone[3:]) / 2, axis=0)
+    assert not np.allclose(np.median(alone, axis=0), expected, rtol=1e-4)  # the two rules differ here
+    assert np.allclose(fc.predict()["y"], expected, rtol=1e-5)
 
 
 def test_ensemble_in_parallel_equals_serial():

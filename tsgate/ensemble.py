@@ -130,20 +130,31 @@ def fit_members(spec, data, val, settings, n_models, seed, n_jobs=None, highway=
     return [m for m, _, _ in out], [h for _, h, _ in out], [s for _, _, s in out]
 
 
-def ensemble_forward(models, X, E):
-    """The median over members of their outputs (B, M), and their spread
-    (standard deviation, zero for one member)."""
+def point(outs, members=None):
+    """The ensemble's point forecast from its networks' outputs ``outs`` (n, ...):
+    their median, where with 2 * ``members`` networks (``refit='mean'``: the
+    members' refits, then their chosen models) each member is first the mean
+    of its two, so the median runs over the members, not over 2k networks."""
+    if members is not None and len(outs) == 2 * members:
+        outs = (outs[:members] + outs[members:]) / 2  # (k, ...)
+    return outs[0] if len(outs) == 1 else np.median(outs, axis=0)
+
+
+def ensemble_forward(models, X, E, members=None):
+    """The ensemble's point outputs (B, M) (:func:`point`; ``members``: the
+    ensemble size, see there) and the spread of its networks (the standard
+    deviation over all of them, refits and chosen models alike; zero for one)."""
     with single_threaded_blas():
-        outs = np.stack([m.forward(X, E) for m in models])  # (k, B, M)
+        outs = np.stack([m.forward(X, E) for m in models])  # (n, B, M)
     if len(models) == 1:
         return outs[0], np.zeros_like(outs[0])
-    return np.median(outs, axis=0), outs.std(axis=0)
+    return point(outs, members), outs.std(axis=0)
 
 
-def ensemble_predict(models, source, batch_size=1024):
-    """Median outputs (N, M) over a data source (the training API's predict, per member)."""
+def ensemble_predict(models, source, batch_size=1024, members=None):
+    """Point outputs (N, M) over a data source (the training API's predict, per network; :func:`point`)."""
     from .training import predict
 
     if len(models) == 1:
         return predict(models[0], source, batch_size)
-    return np.median(np.stack([predict(m, source, batch_size) for m in models]), axis=0)
+    return point(np.stack([predict(m, source, batch_size) for m in models]), members)

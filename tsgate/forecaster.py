@@ -308,8 +308,10 @@ class LSTMForecaster(_RecurrentForecaster):
         test sequences wrong ('forget') to 0 in 40 epochs
         (benchmarks/results/long_delays_*.md).
     n_models : int
-        Ensemble size: members differ by seed; forecasts are their median;
-        intervals combine their spread with conformal calibration.
+        Ensemble size: members differ by seed; forecasts are their median
+        (with ``refit='mean'``, the median of each member's mean of its two
+        models); intervals combine the spread of all their networks with
+        conformal calibration.
     n_jobs : int or None
         Train ensemble members in parallel (joblib; -1: all cores).
     refit : 'mean' | bool
@@ -317,7 +319,7 @@ class LSTMForecaster(_RecurrentForecaster):
         windows, train each member once more on all windows for as many
         epochs, so that it has seen the latest data too. 'mean' (default):
         forecast the mean of that refit and the model chosen on validation
-        (both members of the ensemble's median); True: the refit alone; False:
+        (one member of the ensemble's median); True: the refit alone; False:
         the chosen model alone. On the accuracy benchmark (13 series, four
         origins) 'mean' wins 10 series against 8 (True) and 9 (False).
     max_windows : int or None

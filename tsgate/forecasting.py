@@ -163,7 +163,7 @@ class ForecastMixin:
         outs, spreads = [], []
         for s in range(0, src.n, PREDICT_BATCH):
             X, E = src.inputs(np.arange(s, min(s + PREDICT_BATCH, src.n)))
-            out, spread = (self._last_step(a) for a in ensemble_forward(self.models_, X, E))
+            out, spread = (self._last_step(a) for a in ensemble_forward(self.models_, X, E, self.n_models))
             outs.append(self._point(out.astype(np.float64), k))
             spreads.append(self._point(spread.astype(np.float64), k))
         off, unit = src.units(np.arange(src.n), np.arange(1, horizon + 1))
@@ -181,7 +181,7 @@ class ForecastMixin:
                                       self.level_, context, shift)
                 X, E = src.inputs([0])
                 off, unit = src.units([0], [1])
-                step = float(self._last_step(ensemble_forward(self.models_, X, E)[0])[0, 0])
+                step = float(self._last_step(ensemble_forward(self.models_, X, E, self.n_models)[0])[0, 0])
                 out[j, k] = step * unit[0, 0] + off[0, 0]
                 zz = np.append(zz, out[j, k])
                 kh = np.concatenate([kh, kf[k:k + 1]], axis=0)
