@@ -205,6 +205,20 @@ def test_save_load_round_trip_and_corrupt_files(tmp_path):
         tsgate.load(tmp_path / "v99.npz")
 
 
+@pytest.mark.parametrize("kw", [dict(fork=True), dict(window_position=True), dict(fork=True, window_position=True)])
+def test_forked_and_positional_models_round_trip(tmp_path, kw):
+    # a forked model's head has one output per horizon step and reads every
+    # step (the file used to rebuild it with lookback times too few outputs)
+    df = _monthly(60, cols=("a", "b"))
+    fc = LSTMForecaster(horizon=4, target="a", **FAST, **kw).fit(df)
+    fc.save(tmp_path / "m.tsgate")
+    back = tsgate.load(tmp_path / "m.tsgate")
+    assert back.predict().equals(fc.predict())
+    assert back.historical_forecasts(df, start=40).equals(fc.historical_forecasts(df, start=40))
+    names = ["target", "b"] + (["position"] if kw.get("window_position") else [])
+    assert list(back.lag_importance().columns) == names
+
+
 def test_joblib_pickle_clone_and_params():
     df = _monthly(48)
     fc = RNNForecaster(horizon=3, **FAST).fit(df)

@@ -50,6 +50,21 @@ def test_gathered_windows_equal_the_materialised_reference(norm):
         assert last_train_target < first_val_target  # no validation target was trained on
 
 
+def test_window_position_appends_each_steps_place_and_changes_nothing_else():
+    rng = np.random.default_rng(1)
+    n, L, H = 40, 6, 3
+    z, past, known = rng.standard_normal((n, 2)), rng.standard_normal((n, 1)), rng.standard_normal((n, 2))
+    plain = make_windows(z, past, known, L, H, H, 0.25, 1, 1)
+    placed = make_windows(z, past, known, L, H, H, 0.25, 1, 1, position=True)
+    for a, b in ((plain.train, placed.train), (plain.val, placed.val), (plain.everything(), placed.everything())):
+        idx = np.arange(b.n)[::-1]  # any order of windows
+        (Xa, Ya, Ea), (Xb, Yb, Eb) = a.batch(idx), b.batch(idx)
+        assert Xb.shape == (b.n, L, Xa.shape[2] + 1) and Xb.dtype == np.float32
+        assert np.array_equal(Xb[:, :, :-1], Xa) and np.array_equal(Yb, Ya) and np.array_equal(Eb, Ea)
+        assert np.array_equal(Xb[:, :, -1], np.tile(np.linspace(-1, 1, L, dtype=np.float32), (b.n, 1)))
+    assert placed.train.subset(np.arange(2)).position
+
+
 def test_windows_store_the_series_not_every_window():
     n, L = 10_000, 500
     z = np.zeros((n, 1))

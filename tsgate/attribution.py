@@ -19,9 +19,11 @@ class AttributionMixin:
 
     def input_names(self):
         """Names of the network's input columns: the target, the past and the
-        future covariates, then the calendar features."""
-        n_cal = self.model_.input_size - 1 - len(self.past_covariates_) - len(self.future_covariates_)
-        return ["target"] + self.past_covariates_ + self.future_covariates_ + [f"calendar_{k}" for k in range(n_cal)]
+        future covariates, the calendar features, then the step's place in the window (``window_position``)."""
+        pos = ["position"] if self._position() else []
+        n_cal = self.model_.input_size - 1 - len(self.past_covariates_) - len(self.future_covariates_) - len(pos)
+        return (["target"] + self.past_covariates_ + self.future_covariates_ + [f"calendar_{k}" for k in range(n_cal)]
+                + pos)
 
     def _step_weights(self, step):
         """The weights of d(forecast)/d(input): the mean of all outputs, or one step's."""

@@ -130,10 +130,14 @@ class FitMixin:
                                min_val, self.norm_period_, repeat=self.n_quantiles_, level=self.level_, fork=self.fork,
                                stride=self.stride, max_per_series=self.max_windows_per_series,
                                context=self._context_rows(np.arange(len(z))), shift=self._shift(np.arange(len(z))),
-                               base=self._es_rows(z))
+                               base=self._es_rows(z), position=self._position())
         if self.max_windows is not None:  # validation runs every epoch: a quarter of the training sample
             windows.val = spread_sample(windows.val, max(1, self.max_windows // 4))
         return windows
+
+    def _position(self):
+        """Whether the windows' inputs end with each step's place in the window (``window_position``)."""
+        return bool(getattr(self, "window_position", False)) and not self.stateful
 
     def _es_rows(self, z):
         """``window_norm='ets'``: the Holt-Winters forecasts from every row of

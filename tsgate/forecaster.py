@@ -45,7 +45,8 @@ class _RecurrentForecaster(FitMixin, ForecastMixin, HistoricalMixin, PanelIOMixi
                  weight_decay=0.0, clip_norm=1.0, early_stopping=True, validation_fraction=0.2,
                  patience=25, loss="mse", quantiles=None, scaler="standard", strategy="direct",
                  window_norm="auto", seasonal_periods=None, ar_window="auto", segment_length="auto",
-                 init="chrono", n_models=1, n_jobs=None, refit="mean", fork=False, stateful=False, tbptt=100,
+                 init="chrono", n_models=1, n_jobs=None, refit="mean", fork=False, window_position=False,
+                 stateful=False, tbptt=100,
                  tbptt_depth=None, target=None, time_col=None, id_col=None, future_covariates=None,
                  calendar_features=False, fill=None, min_length=None, on_short="raise", stride=1,
                  max_windows_per_series=None, id_embedding=None, train_highway=True, start_weight=0.5,
@@ -78,6 +79,7 @@ class _RecurrentForecaster(FitMixin, ForecastMixin, HistoricalMixin, PanelIOMixi
         self.n_jobs = n_jobs
         self.refit = refit
         self.fork = fork
+        self.window_position = window_position
         self.stateful = stateful
         self.tbptt = tbptt
         self.tbptt_depth = tbptt_depth
@@ -283,9 +285,7 @@ class LSTMForecaster(_RecurrentForecaster):
         ``train_highway``: True (default) trains it with the network; False
         keeps it at that start (the network learns its residual); 'auto'
         keeps it when it beats the trivial forecast (the norm's) on
-        validation and trains it otherwise. 'auto' wins one more of the 13
-        series of benchmarks/results/accuracy_*.md (7, True 6) but loses on
-        M4 hourly (MASE 1.54 vs 1.38) and Mackey-Glass (NRMSE 0.078 vs 0.047).
+        validation and trains it otherwise (README: worse on the benchmarks).
     start_weight : float in [0, 1]
         Unless the trained network beats its linear start clearly on
         validation (a paired test over blocks of windows,
@@ -320,8 +320,7 @@ class LSTMForecaster(_RecurrentForecaster):
         epochs, so that it has seen the latest data too. 'mean' (default):
         forecast the mean of that refit and the model chosen on validation
         (one member of the ensemble's median); True: the refit alone; False:
-        the chosen model alone. On the accuracy benchmark (13 series, four
-        origins) 'mean' wins 10 series against 8 (True) and 9 (False).
+        the chosen model alone ('mean' wins the most series: README).
     max_windows : int or None
         Training windows sampled afresh each epoch (validation: a quarter of
         it, evenly spaced over the tail); None: all.
@@ -333,6 +332,10 @@ class LSTMForecaster(_RecurrentForecaster):
         targets, so one window trains ``lookback`` targets and BPTT gets
         gradients at every step. Windows are then raw (no norm), with no
         highway and no segments.
+    window_position : bool
+        One more input column, each step's place in the window (-1 oldest,
+        1 the origin; Darts' relative position encoder): the lag of an input
+        is then read, not counted from the window's start. Not for stateful models.
     stateful, tbptt, tbptt_depth : bool, int, int or None
         Stateful training by truncated BPTT (:mod:`tsgate.stateful`): the
         network reads each whole series, carrying its state from chunk to

@@ -145,7 +145,7 @@ class ForecastMixin:
         z, past = self._tails(ks)
         src = forecast_source(z, past, [self._history_known(j) for j in ks], padded, self.lookback_, H,
                               self.norm_period_, self.level_, self._context_rows(ks), self._shift(np.asarray(ks)),
-                              self._es_base(ks))
+                              self._es_base(ks), self._position())
         return self._forward_source(src, horizon, k)
 
     def _es_base(self, ks):
@@ -178,7 +178,7 @@ class ForecastMixin:
             context, shift = self._context_rows([ks[j]]), self._shift(np.asarray(ks[j:j + 1]))  # the series'
             for k in range(horizon):
                 src = forecast_source(zz[-L:], np.zeros((L, 0)), kh[-L:], kf[k:k + 1], L, 1, self.norm_period_,
-                                      self.level_, context, shift)
+                                      self.level_, context, shift, position=self._position())
                 X, E = src.inputs([0])
                 off, unit = src.units([0], [1])
                 step = float(self._last_step(ensemble_forward(self.models_, X, E, self.n_models)[0])[0, 0])

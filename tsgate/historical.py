@@ -155,7 +155,7 @@ class HistoricalMixin:
         src = WindowSource(np.concatenate(rows), np.concatenate(known_rows), np.concatenate(ends),
                            np.concatenate(series), L, HM, HM, self.norm_period_, level=self.level_,
                            context=self._context_rows(ks), shift=self._shift(np.asarray(ks)),
-                           base=self._es_rows_of(zs, HM))
+                           base=self._es_rows_of(zs, HM), position=self._position())
         scaled = self._forward_source(src, H)[0]
         snum = src.series
         pred = scaled * sc.t_scale[np.asarray(ks)[snum]][:, None] + sc.t_loc[np.asarray(ks)[snum]][:, None]

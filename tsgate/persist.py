@@ -26,7 +26,7 @@ ARRAYS = ("last_targets_", "last_past_", "last_future_", "val_residuals_")  # an
 V1_PARAMS = dict(seasonal_periods=None, ar_window=0, segment_length=1, init="torch", n_models=1, max_windows=None,
                  time_budget=None, n_jobs=None, refit=False, stateful=False, tbptt=100)
 #: Parameters added since version 1, at the values that reproduce the models of files without them.
-LATER_PARAMS = dict(start_weight=0.0, fallback=False)
+LATER_PARAMS = dict(start_weight=0.0, fallback=False, window_position=False)
 
 
 def _plain(v):
@@ -157,7 +157,8 @@ def restore(cls, meta, arrays, device="cpu"):
     if est.stateful:
         spec = est._stateful_spec(m["input_size"], m["n_outputs"])
     else:
-        spec = est._model_spec(m["input_size"], m["n_outputs"], m["n_extra"])
+        per_window = m["n_outputs"] * (est.lookback_ if est.fork else 1)  # a forked model: every step's outputs
+        spec = est._model_spec(m["input_size"], per_window, m["n_extra"])
     est.models_ = []
     for k in range(st["n_models"]):
         flat = arrays["params_flat" if k == 0 else f"params_flat_{k}"]

@@ -97,12 +97,14 @@ class WindowSource:
     covariates; :class:`tsgate.model.SequenceModel`). ``base``, optional
     (``window_norm='ets'``, :mod:`tsgate.esnorm`): the targets are relative
     to its forecasts from each window's origin instead (inputs: to the last value).
+    ``position``: the inputs end with one more column, each step's place in the
+    window (:func:`position_channel`).
     """
 
     def __init__(self, rows, known, ends, series, lookback, n_out, horizon, norm_period, repeat=1, level=False,
-                 fork=False, context=None, shift=None, base=None):
+                 fork=False, context=None, shift=None, base=None, position=False):
         self.rows, self.known, self.ends, self.series = rows, known, ends, series
-        self.shift, self.base = shift, base
+        self.shift, self.base, self.position = shift, base, bool(position)
         self.context = None if context is None or not context.shape[1] else context
         self.lookback, self.n_out, self.horizon = lookback, n_out, horizon
         self.norm_period, self.repeat, self.level, self.fork = int(norm_period), repeat, level, fork
@@ -112,14 +114,14 @@ class WindowSource:
         """The windows ``sel`` (a slice or index array) as a new source on the same rows."""
         return WindowSource(self.rows, self.known, self.ends[sel], self.series[sel], self.lookback, self.n_out,
                             self.horizon, self.norm_period, self.repeat, self.level, self.fork, self.context,
-                            self.shift, self.base)
+                            self.shift, self.base, self.position)
 
     def union(self, other):
         """The windows of both sources (on the same rows): train + validation."""
         return WindowSource(self.rows, self.known, np.concatenate([self.ends, other.ends]),
                             np.concatenate([self.series, other.series]), self.lookback, self.n_out, self.horizon,
                             self.norm_period, self.repeat, self.level, self.fork, self.context, self.shift,
-                            self.base)
+                            self.base, self.position)
 
     def offsets(self, idx, rel):
         """(B, len(rel)) the values rows ``end + rel`` are taken relative to."""
@@ -169,6 +171,8 @@ class WindowSource:
         if self.level:
             parts.append(self.rows[e, :1])  # the scaled value at the origin: the level the norm took away
         E = np.concatenate(parts, axis=1).astype(np.float32) if parts else None
+        if self.position:
+            return np.concatenate([X.astype(np.float32), position_channel(len(idx), self.lookback)], axis=2), E
         return X.astype(np.float32), E
 
     def forked_targets(self, idx):
@@ -186,6 +190,13 @@ class WindowSource:
         if self.repeat > 1:
             Y = np.repeat(Y, self.repeat, axis=1)
         return X, Y.astype(np.float32), E
+
+
+def position_channel(B, lookback):
+    """(B, lookback, 1) float32: each step's place in its window, from -1 (the
+    oldest step) to 1 (the origin), so that a step's lag is an input and the
+    network need not count steps from the window's start to know it."""
+    return np.broadcast_to(np.linspace(-1.0, 1.0, lookback, dtype=np.float32)[None, :, None], (B, lookback, 1))
 
 
 def check_positive(values, column, index):
@@ -224,13 +235,14 @@ def spread_sample(source, limit):
 
 
 def forecast_source(z, past, known, known_future, lookback, horizon, norm_period, level, context=None, shift=None,
-                    base=None):
+                    base=None, position=False):
     """A source of one window per series, each ending at the last of its
     ``lookback`` rows (lists, per series: z (L,), past (L, P), known (L, K))
     with the known-future features of the next ``horizon`` rows
     (``known_future``: per series (horizon, K)): the input of a forecast,
     normalised exactly as in training; ``context`` (S, C): the series'
-    context rows; ``shift`` (S,), ``base``: see :class:`WindowSource`. Single arrays mean one series."""
+    context rows; ``shift`` (S,), ``base``, ``position``: see :class:`WindowSource`. Single arrays mean one
+    series."""
     if not isinstance(z, list):
         z, past, known, known_future = [z], [past], [known], [known_future]
     rows, known_rows = [], []
@@ -240,7 +252,7 @@ def forecast_source(z, past, known, known_future, lookback, horizon, norm_period
     S = len(z)
     ends = np.arange(S) * (lookback + horizon) + lookback - 1
     return WindowSource(np.concatenate(rows), np.concatenate(known_rows), ends, np.arange(S), lookback, horizon,
-                        horizon, norm_period, level=level, context=context, shift=shift, base=base)
+                        horizon, norm_period, level=level, context=context, shift=shift, base=base, position=position)
 
 
 @dataclass
@@ -275,7 +287,8 @@ def validation_counts(lengths, lookback, horizon, validation_fraction, min_val):
 
 
 def make_windows(z, past, known, lookback, n_out, horizon, validation_fraction, min_val, norm_period, repeat=1,
-                 level=False, fork=False, stride=1, max_per_series=None, context=None, shift=None, base=None):
+                 level=False, fork=False, stride=1, max_per_series=None, context=None, shift=None, base=None,
+                 position=False):
     """Windows of every series, split in time into training and validation.
 
     Per series (lists): z (n_i,) scaled target, past (n_i, P), known (n_i, K);
@@ -287,7 +300,8 @@ def make_windows(z, past, known, lookback, n_out, horizon, validation_fraction, 
     would make the validation error of anything fit on them optimistic.
     Training windows are every ``stride``-th of the rest (at least one), and
     at most ``max_per_series`` of them, the most recent. See
-    :class:`WindowSource` for ``norm_period``, ``level``, ``fork``, ``context``, ``shift`` and ``base``.
+    :class:`WindowSource` for ``norm_period``, ``level``, ``fork``, ``context``, ``shift``, ``base`` and
+    ``position``.
     """
     if not isinstance(z, list):
         z = [z[:, s] for s in range(z.shape[1])]
@@ -309,5 +323,6 @@ def make_windows(z, past, known, lookback, n_out, horizon, validation_fraction, 
         ends["val"].append(starts[s] + local[N - n_val:])
     make = lambda e: WindowSource(rows, known_rows, np.concatenate(e).astype(np.int64),  # noqa: E731
                                   np.concatenate([np.full(len(x), s) for s, x in enumerate(e)]),
-                                  lookback, n_out, horizon, norm_period, repeat, level, fork, context, shift, base)
+                                  lookback, n_out, horizon, norm_period, repeat, level, fork, context, shift, base,
+                                  position)
     return Windows(make(ends["train"]), make(ends["val"]), starts, make(ends["gap"]))
