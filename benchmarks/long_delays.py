@@ -55,29 +55,30 @@ def adding(lengths, epochs, inits):
     return rows
 
 
-def echo(lags, variants, rows_given=None, offset=2, only=None):
+def echo(lags, variants, rows_given=None, offset=2, only=None, seeds=(0,)):
     """Echo rows per lag: ``rows_given`` rows (default max(1,900, 4 lag + 400);
     the last 400 held out), windows of lookback lag + ``offset``; ``only``: the
-    variants whose name contains it."""
+    variants whose name contains it; one row per seed of ``seeds``."""
     rows = []
     for lag in lags:
         n = rows_given or max(1900, 4 * lag + 400)
         n_train = n - 400
         df = delayed_echo(n=n, lag=lag, noise=0.01, random_state=0)
         sd = df["y"].std()
-        for name, cls, kw in variants(lag, offset):
+        for (name, cls, kw), seed in ((v, s) for v in variants(lag, offset) for s in seeds):
             if only and only not in name:
                 continue
             t0 = time.perf_counter()
             try:
-                fc = cls(target="y", horizon=1, random_state=0, **kw).fit(df.iloc[:n_train])
+                fc = cls(target="y", horizon=1, random_state=seed, **kw).fit(df.iloc[:n_train])
                 hf = fc.historical_forecasts(df)  # one-step forecasts from every hold-out origin
                 mae = float(np.mean(np.abs(hf["forecast"] - hf["y"])))
                 score = (mae / sd, mae / float(np.mean(np.abs(hf["y"]))))
             except Exception as exc:  # a variant the data cannot support is reported, not fatal
                 score = f"error: {type(exc).__name__}"
             where = "" if kw.get("stateful") else f", lookback {lag + offset}"
-            rows.append((lag, f"{name}{where}, {n_train:,} training rows", score, time.perf_counter() - t0))
+            rows.append((lag, f"{name}{where}, {n_train:,} training rows, seed {seed}", score,
+                         time.perf_counter() - t0))
             print("echo", rows[-1], flush=True)
     return rows
 
@@ -89,6 +90,11 @@ def echo_variants(lag, offset=2):
             ("LSTM, windows, segments (default)", LSTMForecaster, dict(w)),
             ("GRU, windows, segments (default)", GRUForecaster, dict(w)),
             ("LSTM, windows, step by step, fork", LSTMForecaster, dict(w, segment_length=1, fork=True)),
+            ("LSTM, windows, step by step, window_position", LSTMForecaster,
+             dict(w, segment_length=1, window_position=True)),
+            ("GRU, windows, step by step, window_position", GRUForecaster,
+             dict(w, segment_length=1, window_position=True)),
+            ("LSTM, windows, segments, window_position", LSTMForecaster, dict(w, window_position=True)),
             ("LSTM, stateful, tbptt=100", LSTMForecaster,
              dict(stateful=True, tbptt=100, window_norm=None, learning_rate=1e-2, max_epochs=200, patience=60,
                   batch_size=8)),
@@ -132,14 +138,17 @@ def main():
     ap.add_argument("--echo-rows", type=int, help="rows of each echo series (default: max(1900, 4 lag + 400))")
     ap.add_argument("--echo-offset", type=int, default=2, help="lookback = lag + this")
     ap.add_argument("--echo-only", help="only the echo variants whose name contains this")
+    ap.add_argument("--echo-seeds", type=int, nargs="*", default=[0])
     ap.add_argument("--no-mackey", action="store_true")
     ap.add_argument("--mackey-only", help="only the Mackey-Glass variants whose name ends with this")
     ap.add_argument("--out")
     args = ap.parse_args()
     add = adding(args.adding, args.epochs, ["chrono", "forget", "torch"]) if args.adding else []
-    ech = echo(args.echo, echo_variants, args.echo_rows, args.echo_offset, args.echo_only) if args.echo else []
+    ech = echo(args.echo, echo_variants, args.echo_rows, args.echo_offset, args.echo_only,
+               args.echo_seeds) if args.echo else []
     mg = [] if args.no_mackey else mackey(only=args.mackey_only)
-    lines = header("Long delays", "seed 0; unidirectional networks only") + [
+    seeds = f"seed 0 (echo: seeds {', '.join(map(str, args.echo_seeds))})"
+    lines = header("Long delays", f"{seeds}; unidirectional networks only") + [
              "## Adding problem (2,560 test sequences, wrong when |error| >= 0.04)", "",
              "| T | cell | init | sequences seen | wrong | % | fit s |", "|---|---|---|---|---|---|---|"]
     lines += [f"| {T} | {c} | {i} | {s:,} | {w} | {100 * w / 2560:.2f} | {t:.1f} |" for T, c, i, s, w, t in add]
