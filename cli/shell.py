@@ -16,7 +16,8 @@ VOCABULARY = {"time_col": "--time-col", "target": "--target", "fill": "--fill", 
               "hidden_size": "--hidden-size", "num_layers": "--layers", "learning_rate": "--learning-rate",
               "future_covariates": "--future-covariates", "calendar_features": "--calendar", "sep": "--sep",
               "decimal": "--decimal", "encoding": "--encoding", "coverage": "--interval", "cell": "--cell",
-              "window_norm": "--window-norm", "seasonal_periods": "--seasonal-periods"}
+              "window_norm": "--window-norm", "seasonal_periods": "--seasonal-periods",
+              "window_position": "--window-position"}
 
 
 class UserError(click.ClickException):

@@ -210,6 +210,18 @@ def test_ets_norm_model_moves_its_state_with_newer_data(csv, tmp_path):
     assert abs(float(rows[1].split(",")[1]) - (100 + 72 + 10 * np.sin(0))) < 15  # the series goes on
 
 
+def test_window_position_is_on_by_default_and_can_be_turned_off(csv, tmp_path):
+    import tsgate
+
+    for flag, want in (([], True), (["--no-window-position"], False)):
+        model = tmp_path / f"m{len(flag)}.tsgate"
+        code, _, err = run(["fit", csv, "--save-model", model, "--horizon", 4, *flag, *FAST])
+        assert code == 0, err
+        fc = tsgate.load(model)
+        assert fc.window_position is want and fc.model_.input_size == 1 + want
+        assert ("position" in fc.lag_importance().columns) is want
+
+
 def test_summary_says_when_the_forecast_is_the_mean_of_network_and_start(capsys):
     import tsgate.cli as cli_mod
     from tsgate import LSTMForecaster
