@@ -151,10 +151,10 @@ def ensemble_forward(models, X, E, members=None):
     return point(outs, members), outs.std(axis=0)
 
 
-def ensemble_predict(models, source, batch_size=1024, members=None):
-    """Point outputs (N, M) over a data source (the training API's predict, per network; :func:`point`)."""
+def ensemble_predict(models, source, batch_size=1024):
+    """Median outputs (N, M) over a data source (the training API's predict, per network; :func:`point`)."""
     from .training import predict
 
     if len(models) == 1:
         return predict(models[0], source, batch_size)
-    return point(np.stack([predict(m, source, batch_size) for m in models]), members)
+    return point(np.stack([predict(m, source, batch_size) for m in models]))

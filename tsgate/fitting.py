@@ -137,7 +137,7 @@ class FitMixin:
 
     def _position(self):
         """Whether the windows' inputs end with each step's place in the window (``window_position``)."""
-        return bool(getattr(self, "window_position", False)) and not self.stateful
+        return bool(self.window_position) and not self.stateful
 
     def _es_rows(self, z):
         """``window_norm='ets'``: the Holt-Winters forecasts from every row of

@@ -171,14 +171,13 @@ class _RecurrentForecaster(FitMixin, ForecastMixin, HistoricalMixin, PanelIOMixi
 
     @staticmethod
     def _sizes(source):
-        """(input columns, outputs, extra features) of ``source``'s windows."""
+        """(input columns, the head's outputs, extra features) of ``source``'s windows (a forked
+        source's targets are every step's: (B, L * M), M outputs per step)."""
         X, Y, E = source.batch(np.arange(1))
-        return X.shape[2], Y.shape[1], 0 if E is None else E.shape[1]
+        return X.shape[2], Y.shape[1] // (source.lookback if source.fork else 1), 0 if E is None else E.shape[1]
 
     def _model_spec(self, input_size, n_outputs, n_extra):
         """The :class:`tsgate.model.SequenceModel` arguments of this fit (seed apart)."""
-        if self.fork:  # every step's state reads its own targets: (B, L * M) outputs
-            n_outputs //= self.lookback_
         return dict(cell=self._cell, input_size=input_size, hidden_size=self.hidden_size, n_outputs=n_outputs,
                     n_extra=n_extra, num_layers=self.num_layers, bidirectional=self.bidirectional,
                     dropout=self.dropout, dtype=np.float32, device=self.device, n_ar=self.ar_window_,

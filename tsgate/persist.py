@@ -157,8 +157,7 @@ def restore(cls, meta, arrays, device="cpu"):
     if est.stateful:
         spec = est._stateful_spec(m["input_size"], m["n_outputs"])
     else:
-        per_window = m["n_outputs"] * (est.lookback_ if est.fork else 1)  # a forked model: every step's outputs
-        spec = est._model_spec(m["input_size"], per_window, m["n_extra"])
+        spec = est._model_spec(m["input_size"], m["n_outputs"], m["n_extra"])
     est.models_ = []
     for k in range(st["n_models"]):
         flat = arrays["params_flat" if k == 0 else f"params_flat_{k}"]

@@ -171,9 +171,12 @@ class WindowSource:
         if self.level:
             parts.append(self.rows[e, :1])  # the scaled value at the origin: the level the norm took away
         E = np.concatenate(parts, axis=1).astype(np.float32) if parts else None
-        if self.position:
-            return np.concatenate([X.astype(np.float32), position_channel(len(idx), self.lookback)], axis=2), E
-        return X.astype(np.float32), E
+        if not self.position:
+            return X.astype(np.float32), E
+        out = np.empty((len(idx), self.lookback, X.shape[2] + 1), np.float32)  # one copy, the column after
+        out[:, :, :-1] = X
+        out[:, :, -1] = position_channel(self.lookback)
+        return out, E
 
     def forked_targets(self, idx):
         """(B, lookback * n_out): the next n_out scaled values of every step of
@@ -192,11 +195,11 @@ class WindowSource:
         return X, Y.astype(np.float32), E
 
 
-def position_channel(B, lookback):
-    """(B, lookback, 1) float32: each step's place in its window, from -1 (the
-    oldest step) to 1 (the origin), so that a step's lag is an input and the
-    network need not count steps from the window's start to know it."""
-    return np.broadcast_to(np.linspace(-1.0, 1.0, lookback, dtype=np.float32)[None, :, None], (B, lookback, 1))
+def position_channel(lookback):
+    """(lookback,) float32: each step's place in its window, from -1 (the oldest
+    step) to 1 (the origin), so that a step's lag is an input and the network
+    need not count steps from the window's start to know it."""
+    return np.linspace(-1.0, 1.0, lookback, dtype=np.float32)
 
 
 def check_positive(values, column, index):
