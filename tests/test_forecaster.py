@@ -53,6 +53,18 @@ def test_same_seed_bit_identical_forecasts():
     assert not a.equals(c)
 
 
+def test_verbose_reports_each_epoch_and_says_when_the_refit_has_no_validation(capsys):
+    df = tsgate.datasets.delayed_echo(n=400, lag=3, random_state=0)  # the network beats its linear start at once
+    fc = LSTMForecaster(target="y", horizon=1, lookback=6, max_epochs=4, hidden_size=8, learning_rate=1e-2,
+                        window_norm=None, verbose=1).fit(df)
+    lines = capsys.readouterr().out.splitlines()
+    selection, refit = len(fc.history_["loss"]), fc.history_["refit_epochs"]
+    assert refit > 0, fc.history_  # the setting must exercise the refit (refit='mean')
+    assert len(lines) == selection + refit, lines
+    assert all("val_loss=" in ln and "nan" not in ln for ln in lines[:selection]), lines
+    assert all(ln.endswith("(no validation windows)") for ln in lines[selection:]), lines
+
+
 def test_future_index_for_each_index_kind():
     df = _monthly(48)
     p = GRUForecaster(horizon=3, **FAST).fit(df).predict()

@@ -188,7 +188,8 @@ class _RecurrentForecaster(FitMixin, ForecastMixin, HistoricalMixin, PanelIOMixi
     def _train_settings(self, val):
         cb = self.verbose if callable(self.verbose) else None
         if self.verbose and not callable(self.verbose):
-            cb = lambda e, tl, vl: print(f"epoch {e}: loss={tl:.5f} val_loss={vl:.5f}")  # noqa: E731
+            cb = lambda e, tl, vl: print(f"epoch {e}: loss={tl:.5f} "  # noqa: E731 (the refit has no validation)
+                                         + (f"val_loss={vl:.5f}" if np.isfinite(vl) else "(no validation windows)"))
         return dict(loss=self.loss, quantiles=self.quantiles, optimizer=self.optimizer,
                     learning_rate=self.learning_rate, weight_decay=self.weight_decay, clip_norm=self.clip_norm,
                     max_epochs=self.max_epochs, batch_size=self.batch_size,
