@@ -73,7 +73,8 @@ def _cases(d):
         (["forecast", _write(d / "onlydate.csv", text="date\n2000-01-01\n2000-02-01\n")], ["only one column"]),
         (["forecast", _write(d / "unsorted.csv", unsorted)], ["not sorted", "row 2"]),
         (["forecast", _write(d / "duptime.csv", dup_time)], ["duplicated timestamps"]),
-        (["forecast", _write(d / "gap.csv", gap)], ["irregular time index"]),
+        (["forecast", _write(d / "gap.csv", gap)],  # names the first missing month, not a 28-31 day wobble
+         ["irregular time index", "steps by 'MS'", "row 5 is 2000-07-01 where 2000-06-01 was expected"]),
         (["forecast", _write(d / "nan.csv", nan)], ["column 'sales' has NaN", "2000-06-01", "--fill ffill"]),
         (["forecast", _write(d / "allnan.csv", _monthly_csv(values=[np.nan] * 47 + [1.0]).assign(
             sales=np.nan, level=1.0)), "--target", "sales", "--fill", "ffill"], ["'sales'", "has no values"]),

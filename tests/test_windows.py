@@ -117,8 +117,13 @@ def test_as_frame_checks():
     assert freq == "D" and list(df.columns) == ["y"]
     with pytest.raises(DataError, match="not sorted: row 2"):
         frames.as_frame(pd.Series(np.arange(3.0), index=idx[[0, 2, 1]]))
-    with pytest.raises(DataError, match="irregular time index"):
+    with pytest.raises(DataError, match="irregular time index.*steps by 'D', but row 3 is 2020-01-05 where 2020-01-04"):
         frames.as_frame(pd.Series(np.arange(4.0), index=idx[[0, 1, 2, 4]]))
+    hours = pd.date_range("2020-01-01", periods=40, freq="h")
+    with pytest.raises(DataError, match="no 5 consecutive rows share a step"):
+        frames.as_frame(pd.Series(np.arange(8.0), index=hours[[0, 1, 3, 6, 10, 15, 21, 28]]))
+    with pytest.raises(DataError, match=r"row 20 is 2020-01-01 21:00:00 where 2020-01-01 20:00:00 was expected"):
+        frames.as_frame(pd.Series(np.arange(39.0), index=hours.delete(20)))
     with pytest.raises(ParameterError, match="NumPy array"):
         frames.as_frame(np.zeros(3))
     assert frames.as_frame(pd.Series([1.0, 2.0, 3.0], index=[10, 12, 14]))[1] == 2

@@ -6,6 +6,8 @@ see pandas. This module holds the one frequency parser (:func:`freq_base`)
 and the one time-column detector (:func:`detect_time_column`) of tsgate.
 """
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
@@ -100,11 +102,38 @@ def _datetime_freq(idx, name):
         except ValueError:
             freq = None
     if freq is None:
-        gaps = np.diff(idx.asi8)
-        first = int(np.flatnonzero(gaps != gaps[0])[0]) + 1 if len(gaps) and (gaps != gaps[0]).any() else 0
         raise DataError(f"{pname(name)} has an irregular time index: cannot infer a frequency "
-                        f"(first irregular step at row {first}, {idx[first]}); resample it first")
+                        f"({_first_break(idx)}); resample it first")
     return freq
+
+
+def _first_break(idx, samples=200):
+    """Where an irregular DatetimeIndex first leaves its usual step, in plain
+    words for an error message: the step that most short runs of rows share
+    (pandas' calendar-aware inference, so months of 28-31 days are one step;
+    at most ``samples`` runs, evenly spread), then the first row that is not
+    the previous row plus that step."""
+    run = max(3, min(5, len(idx) - 1))
+    starts = np.unique(np.linspace(0, len(idx) - run, min(samples, len(idx) - run + 1)).astype(int))
+    found = []
+    for i in starts:
+        try:
+            found.append(pd.infer_freq(idx[i:i + run]))
+        except (TypeError, ValueError):
+            continue
+    found = [f for f in found if f]
+    if not found:
+        return f"no {run} consecutive rows share a step"
+    freq = max(set(found), key=found.count)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # offsets without a vectorised addition
+        expected = idx[:-1] + pd.tseries.frequencies.to_offset(freq)
+    breaks = np.flatnonzero(idx[1:] != expected)
+    if not len(breaks):
+        return f"it steps by {freq!r} throughout"  # inference failed for another reason
+    i = int(breaks[0]) + 1
+    day = lambda t: str(t.date()) if t == t.normalize() else str(t)  # noqa: E731
+    return f"it steps by {freq!r}, but row {i} is {day(idx[i])} where {day(expected[i - 1])} was expected"
 
 
 def as_frame(data, time_col=None, name="data"):
