@@ -89,6 +89,7 @@ def test_a_very_short_series_is_named_or_skipped():
 @pytest.mark.parametrize("bad,match", [
     ("dup", "series 's1' has two rows for the time"),
     ("text", "series 's0'.*'y'"),
+    ("nan", "series 's1': column 'y' has NaN or inf \\(first at "),
     ("no_static", "static_covariates has no row for series 's1'"),
     ("static_nan", "static_covariates column 'size' is missing for series 's0'"),
 ])
@@ -100,6 +101,8 @@ def test_bad_panels_name_the_series(bad, match):
     if bad == "text":
         df["y"] = df["y"].astype(object)
         df.loc[3, "y"] = "n/a"
+    if bad == "nan":
+        df.loc[df.index[df.unique_id == "s1"][7], "y"] = np.nan
     if bad == "no_static":
         static = static.loc[["s0"]]
     if bad == "static_nan":

@@ -59,9 +59,14 @@ class Panel:
 
 
 def _series(df, sid, targets_col, past, future, fill, name):
-    y = frames.numeric_block(df, [targets_col], name, fill)[:, 0]
-    return Series(sid, df.index, y, frames.numeric_block(df, past, name, fill),
-                  frames.numeric_block(df, future, name, fill))
+    try:
+        y = frames.numeric_block(df, [targets_col], name, fill)[:, 0]
+        return Series(sid, df.index, y, frames.numeric_block(df, past, name, fill),
+                      frames.numeric_block(df, future, name, fill))
+    except DataError as exc:  # in a panel, say which series
+        if name == "X" or name in str(exc):
+            raise
+        raise DataError(f"{name}: {exc}") from None
 
 
 def _trim_leading(values, sid):
