@@ -19,8 +19,8 @@ def _progress(quiet, max_epochs):
         return 0
 
     def cb(epoch, loss, val_loss):
-        click.echo(f"\r  epoch {epoch:4d}/{max_epochs}  loss {loss:.4f}  val_loss {val_loss:.4f}",
-                   err=True, nl=False)
+        val = f"val_loss {val_loss:.4f}" if val_loss == val_loss else "refit, no validation"  # NaN: the refit
+        click.echo(f"\r  epoch {epoch:4d}/{max_epochs}  loss {loss:.4f}  {val}", err=True, nl=False)
 
     return cb
 

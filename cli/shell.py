@@ -72,7 +72,8 @@ def _user_errors(fn):
         from tsgate.errors import TsgateError, speaking
 
         try:
-            with speaking({**VOCABULARY, "X": kwargs.get("file") or "FILE"}), _warnings_to_stderr():
+            data = kwargs.get("file") or kwargs.get("input_") or "FILE"  # predict's newer data: --input
+            with speaking({**VOCABULARY, "X": data}), _warnings_to_stderr():
                 return fn(*args, **kwargs)
         except (TsgateError, TrainingDivergedError, OutputError) as exc:
             raise UserError(" ".join(str(exc).split()) or type(exc).__name__) from None

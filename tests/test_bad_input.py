@@ -108,6 +108,9 @@ def _cases(d):
             date=pd.date_range("2000-01-01", periods=60, freq="W-SUN").strftime("%Y-%m-%d")))], ["frequency"]),
         (["predict", model, "--input", _write(d / "nan_tail.csv", _monthly_csv(60, values=np.where(
             np.arange(60) == 57, np.nan, 1.0 + np.arange(60))))], ["NaN", "--fill"]),
+        (["predict", model, "--input", _write(d / "two_new.csv", _monthly_csv(62).iloc[60:])],
+         ["two_new.csv needs at least", "rows (the lookback)", "got 2"]),  # not 'too short to infer the step'
+        (["predict", model, "--horizon", "99"], ["--horizon 99 exceeds", "refit with a larger --horizon"]),
         (["backtest", good, "--folds", "10", "--horizon", "12", *QUICK], ["10 folds of horizon 12"]),
         (["datasets", "export", "nope"], ["unknown dataset 'nope'"]),
     ]

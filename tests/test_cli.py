@@ -191,7 +191,9 @@ def test_progress_goes_to_stderr_only_on_a_terminal(csv, monkeypatch):
     lines = []
     monkeypatch.setattr(cli_mod.click, "echo", lambda msg="", err=False, nl=True: lines.append((msg, err)))
     cb(3, 0.5, 0.25)
-    assert lines == [("\r  epoch    3/10  loss 0.5000  val_loss 0.2500", True)]
+    cb(4, 0.5, float("nan"))  # the refit's epochs have no validation loss
+    assert lines == [("\r  epoch    3/10  loss 0.5000  val_loss 0.2500", True),
+                     ("\r  epoch    4/10  loss 0.5000  refit, no validation", True)]
     monkeypatch.setattr(sys, "stderr", type("NoTTY", (), {"isatty": lambda self: False})())
     assert cli_mod._progress(quiet=False, max_epochs=10) == 0
 

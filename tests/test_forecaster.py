@@ -125,8 +125,11 @@ def test_recursive_strategy_any_horizon():
     df = _monthly(60)
     fc = LSTMForecaster(horizon=3, strategy="recursive", **FAST).fit(df)
     assert fc.predict(horizon=10).shape == (10, 1)
-    with pytest.raises(ValueError, match="exceeds the horizon"):
-        LSTMForecaster(horizon=3, **FAST).fit(df).predict(horizon=4)
+    direct = LSTMForecaster(horizon=3, **FAST).fit(df)
+    with pytest.raises(ValueError, match="exceeds the horizon.*larger horizon or use strategy='recursive'"):
+        direct.predict(horizon=4)
+    with pytest.raises(ValueError, match=r"X needs at least \d+ rows \(the lookback\) of each series, got 2"):
+        direct.update(df.iloc[-2:])  # fewer rows than the step inference needs: the lookback is what to say
     with pytest.raises(ValueError, match="recursive' cannot use past covariates"):
         LSTMForecaster(strategy="recursive", target="a", **FAST).fit(_monthly(60, cols=("a", "b")))
 

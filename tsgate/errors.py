@@ -75,6 +75,14 @@ def name(param, value=_NO_VALUE):
     return param if value is _NO_VALUE else f"{param}={value!r}"
 
 
+def can_name(param):
+    """Whether the caller can set ``param``: always in Python; inside
+    :func:`speaking`, only if the vocabulary has an option for it (so a
+    message can leave out advice the command line cannot follow)."""
+    vocab = _VOCABULARY.get()
+    return vocab is None or param in vocab
+
+
 @contextlib.contextmanager
 def speaking(vocabulary):
     """Name parameters by ``vocabulary`` (parameter -> option) in the

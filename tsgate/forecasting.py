@@ -17,7 +17,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import baselines, esnorm, fallback, frames, stateful
 from .ensemble import ensemble_forward, ensemble_predict
-from .errors import BaselineWarning, CoverageWarning, DataError, ParameterError
+from .errors import BaselineWarning, CoverageWarning, DataError, ParameterError, can_name
 from .errors import name as pname
 from .params import positive_int
 from .windows import forecast_source, spread_sample
@@ -194,8 +194,8 @@ class ForecastMixin:
         window's unit with 'seasonal_ratio')."""
         if self.strategy == "direct" and horizon > self.horizon_:
             raise ParameterError(f"{pname('horizon', horizon)} exceeds the horizon the model was fit with "
-                                 f"({self.horizon_}); refit with a larger horizon or use "
-                                 f"{pname('strategy', 'recursive')}")
+                                 f"({self.horizon_}); refit with a larger {pname('horizon')}"
+                                 + (f" or use {pname('strategy', 'recursive')}" if can_name("strategy") else ""))
         ks = self._positions(ids)
         idxs, known_f = self._future_rows(X, horizon, ks)
         if getattr(self, "stateful", False):
@@ -326,7 +326,7 @@ class ForecastMixin:
         self
         """
         check_is_fitted(self, "model_")
-        panel = self._panel_like(X)
+        panel = self._panel_like(X, self.lookback_)
         if str(panel.freq) != str(self.freq_):
             raise DataError(f"{pname('X')} has frequency {panel.freq}, the model was fit on {self.freq_}")
         pairs = list(zip(self._positions(panel.ids), panel.series))

@@ -135,8 +135,13 @@ class PanelIOMixin:
             past.append((self.last_past_[k] - sc.c_loc[:P]) / sc.c_scale[:P])
         return z, past
 
-    def _panel_like(self, X):
-        """``X`` read in the form of the training data (for update and score)."""
+    def _panel_like(self, X, min_rows=0):
+        """``X`` read in the form of the training data (for update and score),
+        with ``min_rows`` rows at least (update: the lookback; checked first, as
+        fewer than three rows would fail on inferring the time step, which says less)."""
+        if not isinstance(X, dict) and len(X) < min_rows:
+            raise DataError(f"{pname('X')} needs at least {min_rows} rows (the lookback) of each series, "
+                            f"got {len(X)}")
         if isinstance(X, pd.Series) and self.form_ == "wide" and len(self.ids_) == 1:
             X = X.rename(self.ids_[0])
         target = self.ids_ if self.form_ == "wide" else self.targets_[0]
