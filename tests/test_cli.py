@@ -1,5 +1,6 @@
 """The tsgate command line, through click's CliRunner and a real subprocess."""
 
+import importlib.util
 import json
 import os
 import shutil
@@ -251,3 +252,27 @@ def test_summary_says_when_the_forecast_is_the_mean_of_network_and_start(capsys)
     cli_mod._summary(fc, 1.0, quiet=False)
     assert ("3 of 4 series forecast by a local baseline that beat the network on their validation windows "
             "(ar(2): 2, seasonal naive 24: 1)") in capsys.readouterr().err
+
+
+def test_explain_ranks_the_decisive_lag_and_plots_the_profile(tmp_path):
+    # y echoes x three steps later: forecasting the next y reads x at lag 3
+    # (lag 1 is the last observed row), x's highest-ranked lag; the ranking
+    # names the columns as the file does (y's own lags rank high too: the
+    # linear highway reads them, and the gradient of a nonlinear network is
+    # not zero where an input does not help)
+    from tsgate.datasets import delayed_echo
+
+    df = delayed_echo(n=2000, lag=3, noise=0.01, random_state=0)
+    path = tmp_path / "echo.csv"
+    df.rename_axis("time").to_csv(path)
+    args = ["explain", path, "--target", "y", "--horizon", 1, "--lookback", 8, "--window-norm", "none",
+            "--learning-rate", "0.01", "--epochs", 40, "--quiet"]
+    png = tmp_path / "lags.png"
+    plot = importlib.util.find_spec("matplotlib") is not None  # the plot extra
+    code, out, err = run(args + (["--plot", png] if plot else []))
+    assert code == 0, err
+    assert not plot or png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    rows = [line.split() for line in out.strip().splitlines()]
+    assert rows[0] == ["lag", "input", "importance"] and len(rows) == 11  # the ten most important
+    assert [r[0] for r in rows[1:] if r[1] == "x"][0] == "3", rows
+    assert {r[1] for r in rows[1:]} <= {"x", "y", "position"} and "x" in {r[1] for r in rows[1:4]}, rows

@@ -230,8 +230,13 @@ def test_forked_and_positional_models_round_trip(tmp_path, kw):
     back = tsgate.load(tmp_path / "m.tsgate")
     assert back.predict().equals(fc.predict())
     assert back.historical_forecasts(df, start=40).equals(fc.historical_forecasts(df, start=40))
-    names = ["target", "b"] + (["position"] if kw.get("window_position", True) else [])
+    names = ["a", "b"] + (["position"] if kw.get("window_position", True) else [])  # the target by its name
     assert list(back.lag_importance().columns) == names
+
+
+def test_lag_importance_names_a_shared_target_channel_target():
+    fc = LSTMForecaster(horizon=3, target=["a", "b"], **FAST).fit(_monthly(60, cols=("a", "b")))  # two series, one channel
+    assert fc.targets_ == ["a", "b"] and list(fc.lag_importance().columns) == ["target", "position"]
 
 
 def test_joblib_pickle_clone_and_params():

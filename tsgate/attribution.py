@@ -18,11 +18,13 @@ class AttributionMixin:
     """lag_importance and the input column names (see the module doc)."""
 
     def input_names(self):
-        """Names of the network's input columns: the target, the past and the
+        """Names of the network's input columns: the target (its column's name;
+        'target' where several wide columns share the channel), the past and the
         future covariates, the calendar features, then the step's place in the window (``window_position``)."""
         pos = ["position"] if self._position() else []
         n_cal = self.model_.input_size - 1 - len(self.past_covariates_) - len(self.future_covariates_) - len(pos)
-        return (["target"] + self.past_covariates_ + self.future_covariates_ + [f"calendar_{k}" for k in range(n_cal)]
+        target = str(self.targets_[0]) if len(self.targets_) == 1 else "target"
+        return ([target] + self.past_covariates_ + self.future_covariates_ + [f"calendar_{k}" for k in range(n_cal)]
                 + pos)
 
     def _step_weights(self, step):
