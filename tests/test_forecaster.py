@@ -1,6 +1,7 @@
 """Forecasters on pandas data: accuracy, reproducibility, covariates,
 intervals, model files, scikit-learn integration and bad input."""
 
+import copy
 import pickle
 
 import numpy as np
@@ -13,6 +14,7 @@ from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
 import tsgate
 from tsgate import GRUForecaster, LSTMForecaster, RNNForecaster, metrics
 from tsgate.datasets import load
+from tsgate.errors import DataError
 
 FAST = dict(max_epochs=30, hidden_size=8)
 
@@ -132,6 +134,35 @@ def test_recursive_strategy_any_horizon():
         direct.update(df.iloc[-2:])  # fewer rows than the step inference needs: the lookback is what to say
     with pytest.raises(ValueError, match="recursive' cannot use past covariates"):
         LSTMForecaster(strategy="recursive", target="a", **FAST).fit(_monthly(60, cols=("a", "b")))
+
+
+def test_recursive_model_interval_from_its_fed_back_forecasts_on_validation(tmp_path):
+    # A long series: the validation tail holds origins with a whole horizon
+    # after them. The residuals are the selection model's recursive forecasts
+    # (never trained on those rows), the last from the latest such origin.
+    rng = np.random.default_rng(0)
+    t = np.arange(600)
+    y = pd.Series(10 + np.sin(2 * np.pi * t / 24) + 0.3 * rng.standard_normal(600),
+                  index=pd.date_range("2020-01-01", periods=600, freq="h"), name="y")
+    H = 12
+    fc = LSTMForecaster(horizon=H, strategy="recursive", **FAST).fit(y)
+    res = fc.val_residuals_
+    assert res.shape[1] == H and 10 <= len(res) <= 200 and np.isfinite(res).all()
+    selection = copy.deepcopy(fc)
+    selection.models_ = fc.models_[fc.n_models:]  # refit='mean': the refits first, then the chosen models
+    e = len(y) - 1 - H
+    pred = selection.update(y.iloc[:e + 1]).predict()["y"].to_numpy()
+    np.testing.assert_allclose(res[-1], (y.to_numpy()[e + 1:] - pred) / fc.scaling_.t_scale[0], rtol=1e-5, atol=1e-6)
+    iv = fc.predict_interval(0.9)
+    width = (iv["y_upper"] - iv["y_lower"]).to_numpy()
+    assert (width > 0).all() and np.allclose(iv["y"], fc.predict()["y"])
+    fc.save(tmp_path / "r.tsgate")
+    assert tsgate.load(tmp_path / "r.tsgate").predict_interval(0.9).equals(iv)
+    with pytest.raises(DataError, match="conformal interval of 13 steps"):
+        fc.predict_interval(0.9, horizon=13)  # the point forecast goes on; the band is calibrated for 12
+    short = LSTMForecaster(horizon=24, strategy="recursive", **FAST).fit(_monthly(60))
+    with pytest.raises(DataError, match="longer than the horizon"):
+        short.predict_interval(0.9)  # a validation tail of a few months holds no 24-step origin
 
 
 def test_conformal_interval_coverage_on_held_out_data():

@@ -72,8 +72,8 @@ class ForecastMixin:
         H = self.horizon_
         self._clear_calibration()
         self.fit_report_ = dict(getattr(self, "fit_report_", {}) or {})
-        if val.n == 0 or self.strategy != "direct":
-            return
+        if val.n == 0 or self.strategy != "direct":  # recursive: from its forecasts fed back (tsgate.historical)
+            return self._recursive_calibration(val, ys, starts, models) if val.n else None
         every = np.arange(val.n)
         self.val_residuals_ = self._residuals(models, val)  # ``models`` never saw ``val``
         scale = self.scaling_.t_scale[val.series][:, None] * val.units(every, np.arange(1, H + 1))[1]
@@ -257,7 +257,8 @@ class ForecastMixin:
 
         ``method='conformal'`` (default unless ``loss='pinball'``): split
         conformal per horizon step, from absolute residuals on the validation
-        tail (quantile level ceil((n+1)*coverage)/n), pooled over the series
+        tail (quantile level ceil((n+1)*coverage)/n; a recursive model's: its forecasts fed back
+        from the validation origins, up to the fitted horizon), pooled over the series
         the network forecasts in scaled units, never narrower than the same
         quantile of its in-sample errors on (up to ``FLOOR_WINDOWS`` of) its
         training windows (a short tail may be calmer than the history), and
@@ -289,9 +290,10 @@ class ForecastMixin:
 
     def _conformal_band(self, mid, spread, coverage, horizon, unit, ks):
         res = self.val_residuals_
-        if res.shape[0] == 0:
-            raise DataError("no validation residuals for conformal intervals: fit with "
-                            "strategy='direct', early_stopping=True and validation_fraction > 0")
+        if res.shape[0] == 0 or horizon > res.shape[1]:  # a recursive model forecasts beyond its calibration
+            raise DataError(f"no validation residuals for a conformal interval of {horizon} steps: fit with "
+                            f"{pname('horizon')} >= {horizon} and a validation tail (with strategy='recursive': "
+                            f"longer than the horizon, and no known-future covariates)")
         q = _floored(_conformal_quantile(res, coverage), getattr(self, "train_residuals_", None), coverage)[:horizon]
         with np.errstate(all="ignore"):  # the ensemble's spread widens the conformal band
             width = np.sqrt((q[None, :] * unit) ** 2 + spread ** 2)

@@ -37,6 +37,8 @@ from .stateful import step_predictions
 from .windows import WindowSource, check_positive, series_rows
 
 METRICS = ("MAE", "RMSE", "sMAPE", "MASE")
+#: At most this many validation origins calibrate a recursive model's interval.
+RECURSIVE_ORIGINS = 200
 
 
 class HistoricalMixin:
@@ -200,6 +202,31 @@ class HistoricalMixin:
         pos = s.index.get_indexer(times)  # -1: not a time of s
         return pos[(pos >= self.lookback_ - 1) & (pos + H <= len(s.y) - 1)]
 
+    def _recursive_calibration(self, val, ys, starts, models):
+        """A recursive model's split-conformal residuals (``val_residuals_``, scaled
+        units, (n, horizon_)): its forecasts of ``horizon_`` steps, each step fed
+        back, from up to :data:`RECURSIVE_ORIGINS` validation origins (evenly
+        spread) with that many rows after them, by the selection ``models``, which
+        never saw them. None with known-future covariates (their values after an
+        origin are not at hand here: no interval, as before)."""
+        H, L = self.horizon_, self.lookback_
+        if self.future_covariates_:
+            return
+        ends = val.ends - starts[val.series]  # each window's last row within its series
+        ok = np.flatnonzero(ends + H <= np.array([len(ys[s]) for s in val.series]) - 1)
+        ok = ok[np.unique(np.linspace(0, len(ok) - 1, min(len(ok), RECURSIVE_ORIGINS)).astype(int))] if len(ok) else ok
+        est = copy.copy(self)  # the fitted state, with the selection models and an origin's window
+        est.models_, est.last_targets_, est.cutoffs_ = list(models), self.last_targets_.copy(), copy.copy(self.cutoffs_)
+        res = []
+        for i in ok:
+            s, e = int(val.series[i]), int(ends[i])
+            est.last_targets_[:, s] = ys[s][e - L + 1:e + 1]
+            est.cutoffs_[s] = _row_time(self.cutoffs_[s], self.freq_, len(ys[s]) - 1 - e)
+            pred = est._forecast_scaled(H, None, ids=[self.ids_[s]])[0][0]
+            res.append((ys[s][e + 1:e + 1 + H] - pred) / self.scaling_.t_scale[s])
+        if res:
+            self.val_residuals_ = np.array(res)
+
     def _looped(self, panel, times, H):
         """Recursive models: update + predict at every origin (one call per origin)."""
         pos_list, preds, chosen = [], [], self._known_series(panel)
@@ -237,6 +264,13 @@ class HistoricalMixin:
                 est = nxt
             parts.append(est._batched(panel, block, H))
         return pd.concat(parts, ignore_index=True)
+
+
+def _row_time(cutoff, freq, back):
+    """The time ``back`` steps before ``cutoff`` (a timestamp, or an integer index's value)."""
+    if isinstance(cutoff, pd.Timestamp):
+        return pd.date_range(end=cutoff, periods=back + 1, freq=freq)[0]
+    return cutoff - back * int(freq)
 
 
 def _origin_grid(panel, est, start, stride, H):
