@@ -37,8 +37,9 @@ from .stateful import step_predictions
 from .windows import WindowSource, check_positive, series_rows
 
 METRICS = ("MAE", "RMSE", "sMAPE", "MASE")
-#: At most this many validation origins calibrate a recursive model's interval.
-RECURSIVE_ORIGINS = 200
+#: At most this many validation origins calibrate a recursive model's interval,
+#: and at most about this many fed-back steps in all (at least 20 origins).
+RECURSIVE_ORIGINS, RECURSIVE_STEPS = 200, 20_000
 
 
 class HistoricalMixin:
@@ -206,15 +207,17 @@ class HistoricalMixin:
         """A recursive model's split-conformal residuals (``val_residuals_``, scaled
         units, (n, horizon_)): its forecasts of ``horizon_`` steps, each step fed
         back, from up to :data:`RECURSIVE_ORIGINS` validation origins (evenly
-        spread) with that many rows after them, by the selection ``models``, which
-        never saw them. None with known-future covariates (their values after an
-        origin are not at hand here: no interval, as before)."""
+        spread; fewer for long horizons, :data:`RECURSIVE_STEPS`) with that
+        many rows after them, by the selection ``models``, which never saw them.
+        None with known-future covariates (their values after an origin are not
+        at hand here: no interval, as before)."""
         H, L = self.horizon_, self.lookback_
         if self.future_covariates_:
             return
         ends = val.ends - starts[val.series]  # each window's last row within its series
         ok = np.flatnonzero(ends + H <= np.array([len(ys[s]) for s in val.series]) - 1)
-        ok = ok[np.unique(np.linspace(0, len(ok) - 1, min(len(ok), RECURSIVE_ORIGINS)).astype(int))] if len(ok) else ok
+        most = min(RECURSIVE_ORIGINS, max(20, RECURSIVE_STEPS // H))
+        ok = ok[np.unique(np.linspace(0, len(ok) - 1, min(len(ok), most)).astype(int))] if len(ok) else ok
         est = copy.copy(self)  # the fitted state, with the selection models and an origin's window
         est.models_, est.last_targets_, est.cutoffs_ = list(models), self.last_targets_.copy(), copy.copy(self.cutoffs_)
         res = []
