@@ -90,6 +90,7 @@ def test_a_very_short_series_is_named_or_skipped():
     ("dup", "series 's1' has two rows for the time"),
     ("text", "series 's0'.*'y'"),
     ("nan", "series 's1': column 'y' has NaN or inf \\(first at "),
+    ("two_rows", "^series 's1' is too short: 2 row"),  # named once, not 'series 's1': series 's1' ...
     ("no_static", "static_covariates has no row for series 's1'"),
     ("static_nan", "static_covariates column 'size' is missing for series 's0'"),
 ])
@@ -101,6 +102,8 @@ def test_bad_panels_name_the_series(bad, match):
     if bad == "text":
         df["y"] = df["y"].astype(object)
         df.loc[3, "y"] = "n/a"
+    if bad == "two_rows":
+        df = pd.concat([df[df.unique_id == "s0"], df[df.unique_id == "s1"].iloc[:2]])
     if bad == "nan":
         df.loc[df.index[df.unique_id == "s1"][7], "y"] = np.nan
     if bad == "no_static":

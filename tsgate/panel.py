@@ -64,9 +64,14 @@ def _series(df, sid, targets_col, past, future, fill, name):
         return Series(sid, df.index, y, frames.numeric_block(df, past, name, fill),
                       frames.numeric_block(df, future, name, fill))
     except DataError as exc:  # in a panel, say which series
-        if name == "X" or name in str(exc):
+        if name == "X":
             raise
-        raise DataError(f"{name}: {exc}") from None
+        raise _named(name, exc) from None
+
+
+def _named(name, exc):
+    """``exc`` led by ``name`` ('series 's1''), unless its message already names it."""
+    return exc if name in str(exc) else DataError(f"{name}: {exc}")
 
 
 def _trim_leading(values, sid):
@@ -172,7 +177,7 @@ def _long(X, id_col, time_col, target, future_covariates, strategy, fill, fast=T
                                        name=f"series {sid!r}")
             targets, past, future = frames.column_roles(df, target, future_covariates, strategy)
         except DataError as exc:
-            raise DataError(f"series {sid!r}: {exc}") from None
+            raise _named(f"series {sid!r}", exc) from None
         if len(targets) != 1:
             raise DataError(f"series {sid!r}: a long frame has one target column; set {pname('target')}")
         first = first or (freq, targets[0], past, future)
@@ -195,7 +200,7 @@ def _dict(X, time_col, target, future_covariates, strategy, fill):
             df, freq = frames.as_frame(data, time_col, name=f"series {sid!r}")
             targets, past, future = frames.column_roles(df, target, future_covariates, strategy)
         except DataError as exc:
-            raise DataError(f"series {sid!r}: {exc}") from None
+            raise _named(f"series {sid!r}", exc) from None
         first = first or (freq, targets[0], past, future, df.index.name, frames.index_kind(data))
         if str(freq) != str(first[0]):
             raise DataError(f"series {sid!r} has frequency {freq}, the first series {first[0]}")
