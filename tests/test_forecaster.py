@@ -165,16 +165,18 @@ def test_recursive_model_interval_from_its_fed_back_forecasts_on_validation(tmp_
         short.predict_interval(0.9)  # a validation tail of a few months holds no 24-step origin
 
 
-def test_conformal_interval_coverage_on_held_out_data():
+@pytest.mark.parametrize("strategy", ["direct", "recursive"])
+def test_conformal_interval_coverage_on_held_out_data(strategy):
     # 30 series from one process: one global model; coverage measured on the
-    # 30 x 6 held-out points that follow the training data.
+    # 30 x 6 held-out points that follow the training data (recursive: the
+    # band from its own fed-back forecasts at validation origins).
     rng = np.random.default_rng(0)
     n, S, H = 150, 30, 6
     idx = pd.date_range("2000-01-01", periods=n + H, freq="D")
     t = np.arange(n + H)
     data = {f"s{k}": np.sin(2 * np.pi * t / 7 + k) + 0.5 * rng.standard_normal(n + H) for k in range(S)}
     full = pd.DataFrame(data, index=idx)
-    fc = GRUForecaster(horizon=H, target=list(data), max_epochs=20, hidden_size=8,
+    fc = GRUForecaster(horizon=H, target=list(data), max_epochs=20, hidden_size=8, strategy=strategy,
                        validation_fraction=0.3).fit(full.iloc[:n])
     iv = fc.predict_interval(coverage=0.9)
     truth = full.iloc[n:]
