@@ -352,6 +352,8 @@ def test_scalers(scaler):
 def test_too_short_for_an_explicit_lookback():
     with pytest.raises(ValueError, match=r"too short: 30 rows, but lookback \(24\) \+ horizon \(6\)"):
         LSTMForecaster(lookback=24, horizon=6, **FAST).fit(_monthly(30))
+    with pytest.raises(ValueError, match=r"lookback \(500, rounded up to 512: segments of 32\) \+ horizon"):
+        LSTMForecaster(lookback=500, horizon=6, **FAST).fit(_monthly(60))  # the user's 500, and why 512
 
 
 def test_interval_width_follows_each_series_scale():

@@ -82,9 +82,11 @@ class FitMixin:
         if not short:
             return ys, ps, fs, cals
         names = ", ".join(f"series {self.ids_[k]!r} ({len(ys[k])} rows)" for k in short[:10])
+        lb = str(self.lookback_) if self.lookback in (None, self.lookback_) else (  # rounded to whole segments
+            f"{self.lookback}, rounded up to {self.lookback_}: segments of {self.segment_length_}")
         if self.on_short == "raise" or len(short) == len(ys):
             raise DataError(f"the series is too short: {len(ys[short[0]])} rows, but {pname('lookback')} "
-                            f"({self.lookback_}) + {pname('horizon')} ({self.horizon_}) + windows for training/"
+                            f"({lb}) + {pname('horizon')} ({self.horizon_}) + windows for training/"
                             f"validation need at least {need}: {names}{' ...' if len(short) > 10 else ''}"
                             + ("" if self.on_short == "skip" else f" (or set {pname('on_short', 'skip')})"))
         keep = [k for k in range(len(ys)) if k not in set(short)]
