@@ -51,7 +51,8 @@ def _build(o, quiet=None):
         target=o["target"], fill=o["fill"], hidden_size=o["hidden_size"], num_layers=o["layers"],
         learning_rate=o["learning_rate"], future_covariates=future, calendar_features=o["calendar"],
         id_col=o.get("id_col"), window_norm=None if o["window_norm"] == "none" else o["window_norm"],
-        seasonal_periods=o.get("seasonal_periods"), window_position=o.get("window_position", True),
+        seasonal_periods=o.get("seasonal_periods"),
+        window_position="auto" if o.get("window_position") is None else o["window_position"],
         verbose=_progress(o["quiet"] if quiet is None else quiet, o["epochs"]))
 
 
@@ -157,8 +158,9 @@ MODEL = [
     click.option("--seasonal-periods", callback=lambda ctx, param, v: _periods(v),
                  help="comma-separated seasonal periods in steps (e.g. 24,168), or none; default: detected"),
     click.option("--calendar", is_flag=True, help="add calendar features (month, weekday, hour...)"),
-    click.option("--window-position/--no-window-position", default=True, show_default=True,
-                 help="each step's place in the window as an input (a lag is read, not counted)"),
+    click.option("--window-position/--no-window-position", default=None,
+                 help="each step's place in the window as an input (a lag is read, not counted); default: on "
+                      "where the network reads covariates (--future-covariates, or other numeric columns)"),
     click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=0, show_default=True),
     click.option("--quiet", is_flag=True, help="no progress or summary on stderr"),
 ]

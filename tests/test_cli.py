@@ -213,15 +213,21 @@ def test_ets_norm_model_moves_its_state_with_newer_data(csv, tmp_path):
     assert abs(float(rows[1].split(",")[1]) - (100 + 72 + 10 * np.sin(0))) < 15  # the series goes on
 
 
-def test_window_position_is_on_by_default_and_can_be_turned_off(csv, tmp_path):
+def test_window_position_is_on_with_covariates_by_default_and_can_be_set(csv, tmp_path):
     import tsgate
 
-    for flag, want in (([], True), (["--no-window-position"], False)):
-        model = tmp_path / f"m{len(flag)}.tsgate"
-        code, _, err = run(["fit", csv, "--save-model", model, "--horizon", 4, *flag, *FAST])
+    driven = tmp_path / "driven.csv"  # sales and a second numeric column: a past covariate
+    frame = pd.read_csv(csv)
+    frame.assign(promo=(np.arange(len(frame)) % 5 == 0).astype(float)).to_csv(driven, index=False)
+    cases = [(csv, [], False), (csv, ["--window-position"], True), (driven, [], True),
+             (driven, ["--no-window-position"], False)]
+    for k, (path, flag, want) in enumerate(cases):
+        model = tmp_path / f"m{k}.tsgate"
+        code, _, err = run(["fit", path, "--save-model", model, "--horizon", 4, "--target", "sales", *flag, *FAST])
         assert code == 0, err
         fc = tsgate.load(model)
-        assert fc.window_position is want and fc.model_.input_size == 1 + want
+        assert fc._position() is want, (path, flag)
+        assert fc.model_.input_size == (1 if path == csv else 2) + want
         assert ("position" in fc.lag_importance().columns) is want
 
 

@@ -269,7 +269,7 @@ def test_forked_and_positional_models_round_trip(tmp_path, kw):
 
 def test_lag_importance_names_a_shared_target_channel_target():
     fc = LSTMForecaster(horizon=3, target=["a", "b"], **FAST).fit(_monthly(60, cols=("a", "b")))  # two series, one channel
-    assert fc.targets_ == ["a", "b"] and list(fc.lag_importance().columns) == ["target", "position"]
+    assert fc.targets_ == ["a", "b"] and list(fc.lag_importance().columns) == ["target"]  # no covariate: no position
 
 
 def test_joblib_pickle_clone_and_params():

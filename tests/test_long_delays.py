@@ -48,9 +48,9 @@ def test_echo_100_steps_back_unidirectional_step_by_step(cls, n, seeds):
     # not the first input the network meets. One-step forecasts from all 400
     # held-out origins (about 20 pulses): the median over the seeds must meet
     # the MAE / std < 0.1 and beat predicting zero (MAE / std 0.26-0.27
-    # here) by more than half. Defaults include window_position=True (each
-    # step's place in the window is an input, so the lag is read, not counted
-    # from the window's start). Measured: LSTM on 3,600 training rows 0.037,
+    # here) by more than half. The default window_position='auto' is on here,
+    # as x is a covariate (each step's place in the window is an input, so the
+    # lag is read, not counted from the window's start). Measured: LSTM on 3,600 training rows 0.037,
     # 0.065 (seed 2: 0.035; without the position 0.396, 0.282, 0.079); GRU on
     # 1,500 rows 0.036, 0.031, 0.057 (without: 0.065, 0.116, 0.040). Without the
     # position the LSTM needed 7,600 rows (long_delays_2026-12-03.md; on 4,600:
@@ -62,7 +62,7 @@ def test_echo_100_steps_back_unidirectional_step_by_step(cls, n, seeds):
     for seed in seeds:
         fc = cls(target="y", horizon=1, lookback=110, segment_length=1, window_norm=None, learning_rate=1e-2,
                  random_state=seed).fit(df.iloc[:n - 400])
-        assert fc.segment_length_ == 1 and not fc.bidirectional and fc.window_position
+        assert fc.segment_length_ == 1 and not fc.bidirectional and fc._position()  # 'auto': x is a covariate
         ratio, rel = echo_scores(fc, df, n - 400)
         ratios.append(ratio)
         rels.append(rel)
@@ -96,7 +96,7 @@ def test_echo_1000_steps_back_at_the_default_settings(cls):
     runs = []
     for seed in (0, 1, 2):
         fc = cls(target="y", horizon=1, lookback=1002, window_norm=None, random_state=seed).fit(df.iloc[:n - 400])
-        assert fc.segment_length_ > 1 and not fc.bidirectional and fc.window_position
+        assert fc.segment_length_ > 1 and not fc.bidirectional and fc._position()
         runs.append((echo_scores(fc, df, n - 400), fc))
     runs.sort(key=lambda r: r[0][0])
     (ratio, rel), median = runs[1]

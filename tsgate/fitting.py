@@ -138,7 +138,10 @@ class FitMixin:
         return windows
 
     def _position(self):
-        """Whether the windows' inputs end with each step's place in the window (``window_position``)."""
+        """Whether the windows' inputs end with each step's place in the window (``window_position``;
+        'auto': where the network reads covariates, whose events it must place in time)."""
+        if self.window_position == "auto":
+            return bool(self.past_covariates_ or self.future_covariates_) and not self.stateful
         return bool(self.window_position) and not self.stateful
 
     def _es_rows(self, z):

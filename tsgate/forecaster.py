@@ -45,7 +45,7 @@ class _RecurrentForecaster(FitMixin, ForecastMixin, HistoricalMixin, PanelIOMixi
                  weight_decay=0.0, clip_norm=1.0, early_stopping=True, validation_fraction=0.2,
                  patience=25, loss="mse", quantiles=None, scaler="standard", strategy="direct",
                  window_norm="auto", seasonal_periods=None, ar_window="auto", segment_length="auto",
-                 init="chrono", n_models=1, n_jobs=None, refit="mean", fork=False, window_position=True,
+                 init="chrono", n_models=1, n_jobs=None, refit="mean", fork=False, window_position="auto",
                  stateful=False, tbptt=100,
                  tbptt_depth=None, target=None, time_col=None, id_col=None, future_covariates=None,
                  calendar_features=False, fill=None, min_length=None, on_short="raise", stride=1,
@@ -332,11 +332,11 @@ class LSTMForecaster(_RecurrentForecaster):
         targets, so one window trains ``lookback`` targets and BPTT gets
         gradients at every step. Windows are then raw (no norm), with no
         highway and no segments.
-    window_position : bool
-        One more input column, each step's place in the window (-1 oldest,
-        1 the origin; Darts' relative position encoder): the lag of an input
-        is read, not counted from the window's start (README: Long delays).
-        Stateful models have no window and ignore it.
+    window_position : 'auto' | bool
+        One more input, each step's place in the window (-1 oldest, 1 the origin; Darts'
+        relative position encoder): an input's lag is read, not counted (README: Long
+        delays). 'auto': on where the network reads covariates, off for a target alone
+        (it costs on smooth series). Stateful models have no window and ignore it.
     stateful, tbptt, tbptt_depth : bool, int, int or None
         Stateful training by truncated BPTT (:mod:`tsgate.stateful`): the
         network reads each whole series, carrying its state from chunk to

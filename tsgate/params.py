@@ -216,7 +216,7 @@ FORECASTER = {
     "refit": ["boolean", StrOptions({"mean"})],
     "stateful": ["boolean"],
     "fork": ["boolean"],
-    "window_position": ["boolean"],
+    "window_position": ["boolean", StrOptions({"auto"})],
     "tbptt": [Interval(_INT, 2, None, closed="left")],
     "tbptt_depth": [Interval(_INT, 2, None, closed="left"), None],
     "id_col": [str, _INT, None],
