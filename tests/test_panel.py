@@ -402,3 +402,12 @@ def test_update_that_fails_on_one_series_changes_no_series(kind):
     assert list(fc.cutoffs_) == [pd.Timestamp("2009-12-01")] * 2
     for per, kept in zip(fc.states_ if kind == "stateful" else [], states):
         assert all(np.array_equal(s, k) for s, k in zip(per, kept))
+
+
+def test_update_with_a_series_shorter_than_the_lookback_names_it():
+    # two rows of series s1: the lookback is what it lacks (not rows to infer the time step from)
+    df = _long([60, 60])
+    fc = LSTMForecaster(**FAST).fit(df)
+    newer = pd.concat([df[df.unique_id == "s0"], df[df.unique_id == "s1"].iloc[-2:]])
+    with pytest.raises(DataError, match=rf"needs at least {fc.lookback_} rows \(the lookback\) of series 's1', got 2"):
+        fc.update(newer)

@@ -139,9 +139,13 @@ class PanelIOMixin:
         """``X`` read in the form of the training data (for update and score),
         with ``min_rows`` rows at least (update: the lookback; checked first, as
         fewer than three rows would fail on inferring the time step, which says less)."""
-        if not isinstance(X, dict) and len(X) < min_rows:
-            raise DataError(f"{pname('X')} needs at least {min_rows} rows (the lookback) of each series, "
-                            f"got {len(X)}")
+        sizes = ({k: len(v) for k, v in X.items()} if isinstance(X, dict) else
+                 X.groupby(self.id_col_, sort=False).size().to_dict() if self.form_ == "long" and self.id_col_ in
+                 getattr(X, "columns", ()) else {None: len(X)})
+        short = [(k, n) for k, n in sizes.items() if n < min_rows]
+        if short:
+            of = "each series" if short[0][0] is None else f"series {short[0][0]!r}"
+            raise DataError(f"{pname('X')} needs at least {min_rows} rows (the lookback) of {of}, got {short[0][1]}")
         if isinstance(X, pd.Series) and self.form_ == "wide" and len(self.ids_) == 1:
             X = X.rename(self.ids_[0])
         target = self.ids_ if self.form_ == "wide" else self.targets_[0]
