@@ -165,6 +165,21 @@ def test_recursive_model_interval_from_its_fed_back_forecasts_on_validation(tmp_
         short.predict_interval(0.9)  # a validation tail of a few months holds no 24-step origin
 
 
+def test_a_recursive_fit_whose_validation_forecast_is_not_finite_still_fits(monkeypatch):
+    from tsgate.forecasting import ForecastMixin
+
+    def broken(self, *args, **kwargs):
+        raise DataError("the forecast of series 'y' is not finite")
+
+    y = pd.Series(np.sin(np.arange(300) / 3.0), index=pd.date_range("2020-01-01", periods=300, freq="h"), name="y")
+    monkeypatch.setattr(ForecastMixin, "_forecast_scaled", broken)  # every validation origin's forecast fails
+    fc = LSTMForecaster(horizon=6, strategy="recursive", **FAST).fit(y)
+    assert fc.val_residuals_.shape == (0, 6)
+    monkeypatch.undo()
+    with pytest.raises(DataError, match="no validation residuals"):
+        fc.predict_interval(0.9)
+
+
 @pytest.mark.parametrize("strategy", ["direct", "recursive"])
 def test_conformal_interval_coverage_on_held_out_data(strategy):
     # 30 series from one process: one global model; coverage measured on the

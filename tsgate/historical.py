@@ -225,7 +225,10 @@ class HistoricalMixin:
             s, e = int(val.series[i]), int(ends[i])
             est.last_targets_[:, s] = ys[s][e - L + 1:e + 1]
             est.cutoffs_[s] = _row_time(self.cutoffs_[s], self.freq_, len(ys[s]) - 1 - e)
-            pred = est._forecast_scaled(H, None, ids=[self.ids_[s]])[0][0]
+            try:
+                pred = est._forecast_scaled(H, None, ids=[self.ids_[s]])[0][0]
+            except DataError:  # a non-finite forecast from this origin: no band, not a failed fit
+                return
             res.append((ys[s][e + 1:e + 1 + H] - pred) / self.scaling_.t_scale[s])
         if res:
             self.val_residuals_ = np.array(res)
