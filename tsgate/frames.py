@@ -132,8 +132,7 @@ def _first_break(idx, samples=200):
     if not len(breaks):
         return f"it steps by {freq!r} throughout"  # inference failed for another reason
     i = int(breaks[0]) + 1
-    day = lambda t: str(t.date()) if t == t.normalize() else str(t)  # noqa: E731
-    return f"it steps by {freq!r}, but row {i} is {day(idx[i])} where {day(expected[i - 1])} was expected"
+    return f"it steps by {freq!r}, but row {i} is {when(idx[i])} where {when(expected[i - 1])} was expected"
 
 
 def as_frame(data, time_col=None, name="data"):

@@ -30,6 +30,7 @@ from . import fallback
 from .metrics import error_terms
 from .errors import DataError, ParameterError
 from .esnorm import row_forecasts
+from .frames import history_index
 from .errors import name as pname
 from .panel import timeline, truncate
 from .params import positive_int
@@ -274,9 +275,8 @@ class HistoricalMixin:
 
 def _row_time(cutoff, freq, back):
     """The time ``back`` steps before ``cutoff`` (a timestamp, or an integer index's value)."""
-    if isinstance(cutoff, pd.Timestamp):
-        return pd.date_range(end=cutoff, periods=back + 1, freq=freq)[0]
-    return cutoff - back * int(freq)
+    index = history_index(cutoff, freq, back + 1)  # None for an integer index
+    return cutoff - back * int(freq) if index is None else index[0]
 
 
 def _origin_grid(panel, est, start, stride, H):

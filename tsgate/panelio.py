@@ -139,10 +139,7 @@ class PanelIOMixin:
         """``X`` read in the form of the training data (for update and score),
         with ``min_rows`` rows at least (update: the lookback; checked first, as
         fewer than three rows would fail on inferring the time step, which says less)."""
-        sizes = ({k: len(v) for k, v in X.items()} if isinstance(X, dict) else
-                 X.groupby(self.id_col_, sort=False).size().to_dict() if self.form_ == "long" and self.id_col_ in
-                 getattr(X, "columns", ()) else {None: len(X)})
-        short = [(k, n) for k, n in sizes.items() if n < min_rows]
+        short = [(k, n) for k, n in self._rows_per_series(X).items() if n < min_rows] if min_rows else []
         if short:
             of = "each series" if short[0][0] is None else f"series {short[0][0]!r}"
             raise DataError(f"{pname('X')} needs at least {min_rows} rows (the lookback) of {of}, got {short[0][1]}")
@@ -152,6 +149,15 @@ class PanelIOMixin:
         future = self.future_covariates_ or None
         return to_panel(X, id_col=self.id_col_, time_col=self.time_col, target=target,
                         future_covariates=future, strategy="direct", fill=self.fill)
+
+    def _rows_per_series(self, X):
+        """Rows of each series in ``X`` (id -> count; None -> all rows where the
+        frame does not split into series by a column)."""
+        if isinstance(X, dict):
+            return {k: len(v) for k, v in X.items()}
+        if self.form_ == "long" and self.id_col_ in getattr(X, "columns", ()):
+            return X.groupby(self.id_col_, sort=False).size().to_dict()
+        return {None: len(X)}
 
     def on_series(self, X):
         """This fitted global model, set to forecast the series in ``X``.
