@@ -145,7 +145,7 @@ def ensemble_forward(models, X, E, members=None):
     ensemble size, see there) and the spread of its networks (the standard
     deviation over all of them, refits and chosen models alike; zero for one)."""
     with single_threaded_blas():
-        outs = np.stack([m.forward(X, E) for m in models])  # (n, B, M)
+        outs = np.stack([m.forward(X, E, tape=False) for m in models])  # (n, B, M): inference, no tape
     if len(models) == 1:
         return outs[0], np.zeros_like(outs[0])
     return point(outs, members), outs.std(axis=0)
