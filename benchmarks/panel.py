@@ -12,7 +12,8 @@ forecasts, accuracy on the M4 hourly panel, and Dask scaling.
   forecast of all series (target < 10 s), peak memory (RSS).
 * **Historical forecasts**: origins per second of ``historical_forecasts``
   (all origins in batched passes) against a per-origin Python loop of
-  ``update`` + ``predict`` (target: >= 20x).
+  ``update`` + ``predict`` (target: >= 20x); the same for a recursive model
+  (``--recursive-only`` runs these rows alone).
 * **M4 hourly** (414 real series, Makridakis et al. 2020; horizon 48; m = 24):
   sMAPE and MASE of the global model against naive and seasonal naive, as the
   competition scores them, and the coverage and MSIS of 95% intervals (tsgate's
@@ -101,7 +102,7 @@ def big_panel(rows, S):
     return fc, df
 
 
-def historical(rows, fc, df, n_origins=100, loop_origins=40):
+def historical(rows, fc, df, n_origins=100, loop_origins=40, what="historical forecasts, h=48"):
     """Batched historical forecasts vs a per-origin update + predict loop."""
     start = df["ds"].max() - pd.Timedelta(hours=48 + n_origins - 1)
     hf, batched_s = timed(lambda: fc.historical_forecasts(df, start=start))
@@ -119,10 +120,18 @@ def historical(rows, fc, df, n_origins=100, loop_origins=40):
 
     _, loop_s = timed(loop)
     batched, looped = n / batched_s, loop_origins / loop_s
-    rows.append(("historical forecasts, h=48", f"batched: {n:,} origins", f"{batched:,.0f} origins/s", ""))
+    rows.append((what, f"batched: {n:,} origins", f"{batched:,.0f} origins/s", ""))
     rows.append(("", f"per-origin loop (update + predict, {loop_origins} origins)", f"{looped:,.0f} origins/s", ""))
     rows.append(("", "speed-up", f"{batched / looped:.0f}x", ">= 20x"))
     print(rows[-3:], flush=True)
+
+
+def recursive_historical(rows, df, S=100):
+    """The same comparison for a ``strategy='recursive'`` model (48 fed-back
+    steps per origin) on the first ``S`` series of the target panel."""
+    sub = df[df.unique_id.isin(df.unique_id.unique()[:S])]
+    fc = LSTMForecaster(horizon=48, strategy="recursive", max_epochs=5, random_state=0).fit(sub)
+    historical(rows, fc, sub, what=f"recursive model, {S} series: historical forecasts, h=48")
 
 
 def m4_hourly(rows, folder, level=0.95):
@@ -196,13 +205,18 @@ def main():
     ap.add_argument("--m4", default=os.environ.get("M4_DATASET", ""), help="folder of the M4 Dataset (Train/, Test/)")
     ap.add_argument("--no-dask", action="store_true")
     ap.add_argument("--m4-only", action="store_true", help="only the M4 hourly rows")
+    ap.add_argument("--recursive-only", action="store_true", help="only the recursive model's historical rows")
     ap.add_argument("--out")
     args = ap.parse_args()
     rows = []
+    if args.recursive_only:
+        recursive_historical(rows, synthetic(1000, 700, 700, seed=1))
+        args.m4, args.m4_only = "", True
     if not args.m4_only:
         big, big_df = big_panel(rows, args.series)  # first: the process's peak RSS is then this panel's
         fc, df = target_panel(rows)
         historical(rows, fc, df)
+        recursive_historical(rows, df)
     if args.m4:
         m4_hourly(rows, args.m4)
     if not (args.no_dask or args.m4_only):

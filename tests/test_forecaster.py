@@ -165,14 +165,40 @@ def test_recursive_model_interval_from_its_fed_back_forecasts_on_validation(tmp_
         short.predict_interval(0.9)  # a validation tail of a few months holds no 24-step origin
 
 
+def test_recursive_model_with_known_future_covariates_backtests_and_has_an_interval():
+    # A promotion known in advance and the hour of day (calendar): every origin's
+    # fed-back forecast reads the covariate's values after that origin, as
+    # update-then-predict with X does (historical_forecasts failed here before:
+    # it asked for X), and the interval is calibrated the same way.
+    rng = np.random.default_rng(0)
+    n = 400
+    promo = (rng.random(n) < 0.2).astype(float)
+    y = 10 + np.sin(2 * np.pi * np.arange(n) / 24) + 2 * promo + 0.1 * rng.standard_normal(n)
+    df = pd.DataFrame({"y": y, "promo": promo}, index=pd.date_range("2020-01-01", periods=n, freq="h"))
+    H = 6
+    fc = LSTMForecaster(target="y", future_covariates=["promo"], calendar_features=True, horizon=H,
+                        strategy="recursive", random_state=0, **FAST).fit(df.iloc[:340])
+    assert fc.val_residuals_.shape[1] == H and len(fc.val_residuals_) >= 20
+    iv = fc.predict_interval(0.9, X=df.iloc[340:340 + H][["promo"]])
+    assert ((iv["y_upper"] - iv["y_lower"]) > 0).all()
+    hf = fc.historical_forecasts(df)
+    assert hf["cutoff"].nunique() == n - 340 - H + 1  # from the fitted cutoff (row 339) on
+    for cutoff, g in list(hf.groupby("cutoff"))[::9]:
+        est = copy.deepcopy(fc).update(df.loc[:cutoff])
+        pred = est.predict(X=df.loc[cutoff:].iloc[1:H + 1][["promo"]])["y"].to_numpy()
+        np.testing.assert_allclose(g["forecast"].to_numpy(), pred, rtol=1e-6)
+    mae = metrics.mae(hf["y"], hf["forecast"])
+    assert mae < 0.5 * metrics.mae(hf["y"], np.full(len(hf), df["y"].iloc[:340].mean()))  # it reads the promotion
+
+
 def test_a_recursive_fit_whose_validation_forecast_is_not_finite_still_fits(monkeypatch):
     from tsgate.forecasting import ForecastMixin
 
-    def broken(self, *args, **kwargs):
-        raise DataError("the forecast of series 'y' is not finite")
+    def broken(self, ks, z, known, horizon):
+        return np.full((len(ks), horizon), np.nan)
 
     y = pd.Series(np.sin(np.arange(300) / 3.0), index=pd.date_range("2020-01-01", periods=300, freq="h"), name="y")
-    monkeypatch.setattr(ForecastMixin, "_forecast_scaled", broken)  # every validation origin's forecast fails
+    monkeypatch.setattr(ForecastMixin, "_fed_back", broken)  # every validation origin's forecast is NaN
     fc = LSTMForecaster(horizon=6, strategy="recursive", **FAST).fit(y)
     assert fc.val_residuals_.shape == (0, 6)
     monkeypatch.undo()

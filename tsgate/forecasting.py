@@ -8,19 +8,18 @@ panel is forecast from its own cutoff, all of them in batched forward passes,
 and the result comes back in the form the data came in (wide, long or dict).
 """
 
-import math
 import numbers
 import warnings
 
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-from . import baselines, esnorm, fallback, frames, stateful
+from . import baselines, conformal, esnorm, fallback, frames, stateful
 from .ensemble import ensemble_forward, ensemble_predict
-from .errors import BaselineWarning, CoverageWarning, DataError, ParameterError, can_name
+from .errors import BaselineWarning, DataError, ParameterError, can_name
 from .errors import name as pname
 from .params import positive_int
-from .windows import forecast_source, spread_sample
+from .windows import check_finite, forecast_source, spread_sample
 
 #: Windows per forward pass when forecasting many series.
 PREDICT_BATCH = 4096
@@ -28,34 +27,6 @@ PREDICT_BATCH = 4096
 BASELINE_SERIES = 200
 #: Training windows (evenly spaced) whose in-sample errors floor the conformal band.
 FLOOR_WINDOWS = 10_000
-
-
-def _floored(q, floor, coverage):
-    """The band's quantiles ``q`` (H,), never below the same quantile of the residuals over the history
-    ``floor`` (n, H; None or empty: no floor): a short validation tail may be calmer than the series."""
-    return q if floor is None or not len(floor) else np.maximum(q, np.quantile(np.abs(floor), coverage, axis=0))
-
-
-def _conformal_quantile(res, coverage):
-    """Split-conformal quantile (per column) of the absolute residuals ``res`` (n, H)."""
-    n = res.shape[0]
-    if math.ceil((n + 1) * coverage) > n:  # the band is the widest residual, whatever the coverage
-        warnings.warn(CoverageWarning(
-            f"coverage {coverage:g} needs at least {math.ceil(coverage / (1 - coverage))} validation windows "
-            f"for a conformal interval; with {n} the band is the widest validation residual, which "
-            f"guarantees a coverage of {n / (n + 1):.3f} only"), stacklevel=4)
-    level = min(1.0, math.ceil((n + 1) * coverage) / n)
-    return np.quantile(np.abs(res), level, axis=0, method="higher")
-
-
-def _network_windows(res, series, fallen):
-    """The rows of ``res`` whose series the network forecasts (not in ``fallen``):
-    the pool of its conformal intervals. The fallen-back series are the ones a
-    local baseline forecasts better, often the smooth ones with small scaled
-    errors: kept in the pool, they narrowed the network's 90% band on M4 hourly
-    to a coverage of 0.82 (0.90 without them). All rows if every series fell back."""
-    mine = ~np.isin(series, fallen)
-    return res[mine] if mine.any() else res
 
 
 class ForecastMixin:
@@ -88,7 +59,7 @@ class ForecastMixin:
             self.fallback_floor_ = {self.ids_[k]: floor for k, (_, _, floor) in local.items()}
             self.fit_report_["fallback"] = {str(i): fallback.describe(sp) for i, sp in self.fallback_.items()}
             fallen = list(local)
-            self.val_residuals_ = _network_windows(self.val_residuals_, val.series, fallen)
+            self.val_residuals_ = conformal.network_windows(self.val_residuals_, val.series, fallen)
         mine = None if train is None else train.subset(np.flatnonzero(~np.isin(train.series, fallen)))
         if mine is not None and mine.n:
             self.train_residuals_ = self._residuals(models, spread_sample(mine, FLOOR_WINDOWS))
@@ -170,22 +141,27 @@ class ForecastMixin:
         return np.concatenate(outs)[:, :horizon] * unit + off, np.concatenate(spreads)[:, :horizon] * unit, unit
 
     def _recursive(self, ks, known_f, horizon):
-        """Scaled recursive forecasts: one step at a time, fed back (per series)."""
-        L = self.lookback_
-        out = np.empty((len(ks), horizon))
-        for j, (zz, kf) in enumerate(zip(self._tails(ks)[0], known_f)):
-            kh = self._history_known(ks[j])
-            context, shift = self._context_rows([ks[j]]), self._shift(np.asarray(ks[j:j + 1]))  # the series'
-            for k in range(horizon):
-                src = forecast_source(zz[-L:], np.zeros((L, 0)), kh[-L:], kf[k:k + 1], L, 1, self.norm_period_,
-                                      self.level_, context, shift, position=self._position())
-                X, E = src.inputs([0])
-                off, unit = src.units([0], [1])
-                step = float(self._last_step(ensemble_forward(self.models_, X, E, self.n_models)[0])[0, 0])
-                out[j, k] = step * unit[0, 0] + off[0, 0]
-                zz = np.append(zz, out[j, k])
-                kh = np.concatenate([kh, kf[k:k + 1]], axis=0)
+        """Scaled recursive forecasts of the series ``ks`` from their last windows."""
+        z = np.stack(self._tails(ks)[0])  # (S, L)
+        known = np.stack([np.concatenate([self._history_known(k), kf]) for k, kf in zip(ks, known_f)])
+        out = self._fed_back(np.asarray(ks), z, known, horizon)
         return out, np.zeros_like(out), np.ones_like(out)
+
+    def _fed_back(self, ks, z, known, horizon):
+        """Scaled forecasts (n, horizon) from n windows, one step at a time, each
+        step fed back as the next window's last value: one batched forward pass
+        per step. Window j is of series ``ks[j]`` (windows may share a series),
+        ``z`` (n, L) its scaled targets, ``known`` (n, L + horizon, K) its known
+        features and the next ``horizon`` rows'."""
+        n, L = z.shape
+        zz = np.concatenate([z, np.zeros((n, horizon))], axis=1)  # (n, L + horizon)
+        context, shift, empty = self._context_rows(ks), self._shift(ks), np.zeros((L, 0))
+        for k in range(horizon):
+            src = forecast_source(list(zz[:, k:k + L]), [empty] * n, list(known[:, k:k + L]),
+                                  list(known[:, L + k:L + k + 1]), L, 1, self.norm_period_, self.level_,
+                                  context, shift, position=self._position())
+            zz[:, L + k] = self._forward_source(src, 1)[0][:, 0]
+        return zz[:, L:]
 
     def _forecast_scaled(self, horizon, X, k=None, ids=None):
         """Point forecasts (series, horizon) in original units, each series'
@@ -213,7 +189,7 @@ class ForecastMixin:
             spec = getattr(self, "fallback_", {}).get(self.ids_[s])
             if spec is not None:
                 out[j], spread[j] = fallback.forecast(spec, self.last_targets_[:, s], horizon), 0.0
-        _check_finite(out, [self.ids_[j] for j in ks], "forecast")
+        check_finite(out, [self.ids_[j] for j in ks], "forecast")
         return out, idxs, spread, ks, unit * sc.t_scale[ks, None]
 
     def _stateful_forecast(self, ks, horizon):
@@ -285,7 +261,7 @@ class ForecastMixin:
             lower, upper = self._quantile_band(coverage, horizon, X, ids)
         else:
             raise ParameterError(f"method must be 'auto', 'conformal' or 'quantile', got {method!r}")
-        _check_finite(np.stack([lower, upper]), [self.ids_[j] for j in ks], "prediction interval")
+        check_finite(np.stack([lower, upper]), [self.ids_[j] for j in ks], "prediction interval")
         return self._output(ks, idxs, {"": out, "_lower": lower, "_upper": upper})
 
     def _conformal_band(self, mid, spread, coverage, horizon, unit, ks):
@@ -293,15 +269,16 @@ class ForecastMixin:
         if res.shape[0] == 0 or horizon > res.shape[1]:  # a recursive model forecasts beyond its calibration
             raise DataError(f"no validation residuals for a conformal interval of {horizon} steps: fit with "
                             f"{pname('horizon')} >= {horizon} and a validation tail (with strategy='recursive': "
-                            f"longer than the horizon, and no known-future covariates)")
-        q = _floored(_conformal_quantile(res, coverage), getattr(self, "train_residuals_", None), coverage)[:horizon]
+                            f"longer than the horizon)")
+        floor = getattr(self, "train_residuals_", None)
+        q = conformal.floored(conformal.quantile(res, coverage), floor, coverage)[:horizon]
         with np.errstate(all="ignore"):  # the ensemble's spread widens the conformal band
             width = np.sqrt((q[None, :] * unit) ** 2 + spread ** 2)
         for j, s in enumerate(ks):  # a series forecast by a baseline: that baseline's own residuals there
             own = getattr(self, "fallback_residuals_", {}).get(self.ids_[s])
             if own is not None:
                 floor = getattr(self, "fallback_floor_", {}).get(self.ids_[s])
-                width[j] = _floored(_conformal_quantile(own, coverage), floor, coverage)[:horizon]
+                width[j] = conformal.floored(conformal.quantile(own, coverage), floor, coverage)[:horizon]
         return mid - width, mid + width
 
     def _quantile_band(self, coverage, horizon, X, ids):
@@ -410,11 +387,3 @@ class ForecastMixin:
             errors.append(np.abs(pred - series.y[:h]))
         return -float(np.mean(np.concatenate(errors)))
 
-
-def _check_finite(values, names, what):
-    """Never return an inf/NaN forecast: name the series instead."""
-    bad = ~np.isfinite(values)
-    if bad.any():
-        name = names[np.argwhere(bad)[0][-2]]
-        raise DataError(f"the {what} of column {name!r} is not finite: the values overflow when scaled back "
-                        "to the column's units; rescale the column")

@@ -30,12 +30,12 @@ from . import fallback
 from .metrics import error_terms
 from .errors import DataError, ParameterError
 from .esnorm import row_forecasts
-from .frames import history_index
+from .forecasting import PREDICT_BATCH
 from .errors import name as pname
 from .panel import timeline, truncate
 from .params import positive_int
 from .stateful import step_predictions
-from .windows import WindowSource, check_positive, series_rows
+from .windows import WindowSource, check_finite, check_positive, series_rows
 
 METRICS = ("MAE", "RMSE", "sMAPE", "MASE")
 #: At most this many validation origins calibrate a recursive model's interval,
@@ -209,45 +209,57 @@ class HistoricalMixin:
         units, (n, horizon_)): its forecasts of ``horizon_`` steps, each step fed
         back, from up to :data:`RECURSIVE_ORIGINS` validation origins (evenly
         spread; fewer for long horizons, :data:`RECURSIVE_STEPS`) with that
-        many rows after them, by the selection ``models``, which never saw them.
-        None with known-future covariates (their values after an origin are not
-        at hand here: no interval, as before)."""
-        H, L = self.horizon_, self.lookback_
-        if self.future_covariates_:
-            return
+        many rows after them, by the selection ``models``, which never saw
+        them, reading the known-future features of the rows after each origin.
+        None when a forecast is not finite (no band rather than a failed fit)."""
+        H, sc = self.horizon_, self.scaling_
         ends = val.ends - starts[val.series]  # each window's last row within its series
         ok = np.flatnonzero(ends + H <= np.array([len(ys[s]) for s in val.series]) - 1)
-        most = min(RECURSIVE_ORIGINS, max(20, RECURSIVE_STEPS // H))
-        ok = ok[np.unique(np.linspace(0, len(ok) - 1, min(len(ok), most)).astype(int))] if len(ok) else ok
-        est = copy.copy(self)  # the fitted state, with the selection models and an origin's window
-        est.models_, est.last_targets_, est.cutoffs_ = list(models), self.last_targets_.copy(), copy.copy(self.cutoffs_)
-        res = []
-        for i in ok:
-            s, e = int(val.series[i]), int(ends[i])
-            est.last_targets_[:, s] = ys[s][e - L + 1:e + 1]
-            est.cutoffs_[s] = _row_time(self.cutoffs_[s], self.freq_, len(ys[s]) - 1 - e)
-            try:
-                pred = est._forecast_scaled(H, None, ids=[self.ids_[s]])[0][0]
-            except DataError:  # a non-finite forecast from this origin: no band, not a failed fit
-                return
-            res.append((ys[s][e + 1:e + 1 + H] - pred) / self.scaling_.t_scale[s])
-        if res:
-            self.val_residuals_ = np.array(res)
+        if not len(ok):
+            return
+        most = min(len(ok), RECURSIVE_ORIGINS, max(20, RECURSIVE_STEPS // H))
+        ok = ok[np.unique(np.linspace(0, len(ok) - 1, most).astype(int))]
+        zs = [(y - sc.t_loc[s]) / sc.t_scale[s] for s, y in enumerate(ys)]
+        knowns = [val.known[a:a + len(y)] for a, y in zip(starts, ys)]  # each series' rows, one after another
+        est = copy.copy(self)  # the fitted state, with the selection models
+        est.models_ = list(models)
+        series, ends = val.series[ok], ends[ok]
+        pred = est._origin_forecasts(np.arange(len(ys)), zs, knowns, series, ends, H)
+        if np.isfinite(pred).all():
+            self.val_residuals_ = np.stack([zs[s][e + 1:e + 1 + H] for s, e in zip(series, ends)]) - pred
 
     def _looped(self, panel, times, H):
-        """Recursive models: update + predict at every origin (one call per origin)."""
-        pos_list, preds, chosen = [], [], self._known_series(panel)
-        est, L = copy.deepcopy(self), self.lookback_  # one copy: each series changes only its own entries
-        for s in chosen:
-            pos = self._origins(s, times, H)
-            k = self._positions([s.id])[0]
-            for p in pos:  # what update() does with the rows up to p
-                est.last_targets_[:, k] = s.y[p - L + 1:p + 1]
-                est.last_past_[k], est.last_future_[k] = s.past[p - L + 1:p + 1], s.future[p - L + 1:p + 1]
-                est.cutoffs_[k] = s.index[p]
-                preds.append(est._forecast_scaled(H, None, ids=[s.id])[0][0])
-            pos_list.append(pos)
-        return _long_table(self, chosen, pos_list, np.array(preds).reshape(-1, H), H)
+        """Recursive models: every origin's forecast, fed back step by step, the origins batched."""
+        chosen, sc = self._known_series(panel), self.scaling_
+        ks = np.asarray(self._positions([s.id for s in chosen]), dtype=np.int64)
+        pos_list = [self._origins(s, times, H) for s in chosen]
+        zs = []
+        for k, s in zip(ks, chosen):
+            if self.window_norm_ == "seasonal_ratio":
+                check_positive(s.y, s.id, s.index)
+            zs.append((s.y - sc.t_loc[k]) / sc.t_scale[k])
+        knowns = [self._scaled_known(s.future, s.index) for s in chosen]
+        series = np.repeat(np.arange(len(chosen)), [len(p) for p in pos_list])
+        ends = np.concatenate(pos_list) if pos_list else np.zeros(0, np.int64)
+        pred = self._origin_forecasts(ks, zs, knowns, series, ends, H) * sc.t_scale[ks[series]][:, None]
+        pred += sc.t_loc[ks[series]][:, None]
+        check_finite(pred, [chosen[j].id for j in series], "forecast")
+        return _long_table(self, chosen, pos_list, self._fallen_back(chosen, pos_list, pred, H), H)
+
+    def _origin_forecasts(self, ks, zs, knowns, series, ends, H):
+        """Scaled recursive forecasts (n, H) from n origins: origin i is row
+        ``ends[i]`` of series ``series[i]`` (the model's series ``ks[series[i]]``),
+        whose scaled targets and known features are ``zs[series[i]]`` and
+        ``knowns[series[i]]``, with H rows after the origin; the windows are
+        gathered ``PREDICT_BATCH`` origins at a time."""
+        L, out = self.lookback_, np.empty((len(ends), H))
+        back, ahead = np.arange(-L + 1, 1), np.arange(-L + 1, H + 1)
+        for a in range(0, len(ends), PREDICT_BATCH):
+            part = slice(a, a + PREDICT_BATCH)
+            z = np.stack([zs[s][e + back] for s, e in zip(series[part], ends[part])])  # (n, L)
+            known = np.stack([knowns[s][e + ahead] for s, e in zip(series[part], ends[part])])  # (n, L + H, K)
+            out[part] = self._fed_back(ks[series[part]], z, known, H)
+        return out
 
     def _retrained(self, X, panel, times, H, every, static_covariates):
         """Refit on the data up to every ``every``-th origin (warm start), then forecast
@@ -271,12 +283,6 @@ class HistoricalMixin:
                 est = nxt
             parts.append(est._batched(panel, block, H))
         return pd.concat(parts, ignore_index=True)
-
-
-def _row_time(cutoff, freq, back):
-    """The time ``back`` steps before ``cutoff`` (a timestamp, or an integer index's value)."""
-    index = history_index(cutoff, freq, back + 1)  # None for an integer index
-    return cutoff - back * int(freq) if index is None else index[0]
 
 
 def _origin_grid(panel, est, start, stride, H):

