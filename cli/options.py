@@ -98,6 +98,9 @@ def _summary(fc, seconds, quiet):
     line = (f"{type(fc).__name__}: hidden={fc.hidden_size} lookback={fc.lookback_} horizon={fc.horizon_} "
             f"norm={fc.window_norm_} epochs={len(fc.history_['loss'])} (best {fc.history_['best_epoch']})")
     click.echo(line, err=True)
+    inputs = _inputs(fc)
+    if inputs:
+        click.echo(f"inputs: {inputs}", err=True)
     start = fc.history_.get("highway_start")
     untrained = bool(start) and all(h.get("best_epoch") == 0 for h in fc.histories_)  # the start itself
     if start:
@@ -125,6 +128,25 @@ def _summary(fc, seconds, quiet):
                    f"(ratio {ratio:.2f}, {vs['n_windows']} windows); best baseline {best.replace('_', ' ')} "
                    f"{report['validation_mae'][best]:.4g}", err=True)
     click.echo(f"time {seconds:.1f} s", err=True)
+
+
+def _inputs(fc, most=8):
+    """What the network reads besides its target, when it reads covariates
+    (a numeric column is a past covariate unless named otherwise); else ''."""
+    past, future = list(fc.past_covariates_), list(fc.future_covariates_)
+    if not (past or future):
+        return ""
+
+    def listed(cols, what):
+        more = f", and {len(cols) - most} more" if len(cols) > most else ""
+        return f"{len(cols)} {what}{'s' if len(cols) > 1 else ''} ({', '.join(cols[:most])}{more})"
+
+    parts = [f"{', '.join(fc.targets_)} (target{'s' if len(fc.targets_) > 1 else ''})"]
+    parts += [listed(past, "past covariate")] if past else []
+    parts += [listed(future, "known-future covariate")] if future else []
+    parts += ["calendar features"] if fc.calendar_features else []
+    parts += ["each step's place in the window"] if fc._position() else []
+    return ", ".join(parts)
 
 
 FILE_ARG = click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))

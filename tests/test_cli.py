@@ -231,6 +231,26 @@ def test_window_position_is_on_with_covariates_by_default_and_can_be_set(csv, tm
         assert ("position" in fc.lag_importance().columns) is want
 
 
+def test_summary_names_the_covariates_the_network_reads(csv, tmp_path):
+    # Every other numeric column is a past covariate: the summary says which,
+    # and says nothing of inputs for a target alone.
+    frame = pd.read_csv(csv)
+    wide = frame.assign(**{f"c{k}": np.cos(np.arange(len(frame)) / (k + 1)) for k in range(10)}, promo=0.0)
+    wide.loc[::5, "promo"] = 1.0
+    future = pd.date_range("2007-01-01", periods=4, freq="MS").strftime("%Y-%m-%d")
+    wide = pd.concat([wide, pd.DataFrame({"date": future, "promo": [1.0, 0.0, 0.0, 0.0]})], ignore_index=True)
+    path = tmp_path / "wide.csv"
+    wide.to_csv(path, index=False)
+    code, _, err = run(["forecast", path, "--target", "sales", "--horizon", 4, "--epochs", 5,
+                        "--future-covariates", "promo", "--calendar"])
+    assert code == 0, err
+    line = next(x for x in err.splitlines() if x.startswith("inputs: "))
+    assert line == ("inputs: sales (target), 10 past covariates (c0, c1, c2, c3, c4, c5, c6, c7, and 2 more), "
+                    "1 known-future covariate (promo), calendar features, each step's place in the window"), line
+    code, _, err = run(["forecast", csv, "--horizon", 4, "--epochs", 5])
+    assert code == 0 and "inputs:" not in err, err
+
+
 def test_summary_says_when_the_forecast_is_the_mean_of_network_and_start(capsys):
     import tsgate.cli as cli_mod
     from tsgate import LSTMForecaster
