@@ -14,7 +14,7 @@ import time
 import click
 
 from .options import (FILE_ARG, MODEL, MODEL_OPTION, READ, _build, _fit_model, _history_and_future,  # noqa: F401
-                      _predict_with_progress, _progress, _read, _summary, options)
+                      _predict_with_progress, _progress, _read, _read_data, _summary, options)
 from .shell import (OneLineGroup, UserError, _check_outputs, _frame_text, _user_errors,  # noqa: F401
                     _write)
 
@@ -42,7 +42,7 @@ def forecast(file, interval, out, plot, save_model, as_json, model_choice, **o):
     _check_outputs(**{"--out": out, "--plot": plot, "--save-model": save_model})
     if plot and o["id_col"]:
         raise UserError("--plot draws one series: leave out --id-col, or plot from the written forecast")
-    df = _read(file, o["time_col"], o["sep"], o["decimal"], o["encoding"])
+    df = _read_data(file, o)
     history, future = _history_and_future(df, _build(o))
     fc = _fit_model(o, model_choice, history)
     pred = _predict_with_progress(fc, interval, future, o["quiet"])
@@ -72,7 +72,7 @@ def fit(file, save_model, model_choice, **o):
     """Fit on FILE (a CSV, or - for stdin) and save the model (no forecast)."""
     t0 = time.perf_counter()
     _check_outputs(**{"--save-model": save_model})
-    df = _read(file, o["time_col"], o["sep"], o["decimal"], o["encoding"])
+    df = _read_data(file, o)
     fc = _fit_model(o, model_choice, _history_and_future(df, _build(o))[0])
     buf = io.BytesIO()
     fc.save(buf)
@@ -121,7 +121,7 @@ def backtest(file, folds, retrain, out, as_json, **o):
     from tsgate.evaluation import backtest as run_backtest, summarise
 
     _check_outputs(**{"--out": out})
-    table = run_backtest(_build(o, quiet=True), _read(file, o["time_col"], o["sep"], o["decimal"], o["encoding"]),
+    table = run_backtest(_build(o, quiet=True), _read_data(file, o),
                          folds=folds, horizon=o["horizon"], retrain=retrain)
     if as_json or (out and out != "-"):
         text = _frame_text(table, as_json)
@@ -149,7 +149,7 @@ def explain(file, plot, top, **o):
         from tsgate.plot import check_plot_path
 
         fmt = check_plot_path(plot)
-    df = _read(file, o["time_col"], o["sep"], o["decimal"], o["encoding"])
+    df = _read_data(file, o)
     fc = _build(o)
     fc.fit(_history_and_future(df, fc)[0])
     imp = fc.lag_importance()

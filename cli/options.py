@@ -14,6 +14,28 @@ def _read(file, time_col, sep, decimal, encoding):
     return read_csv(file, time_col=time_col, sep=sep, decimal=decimal, encoding=encoding)
 
 
+def _read_data(file, o):
+    """FILE read as the options say, with only the columns the model may read
+    when --past-covariates names them (or 'none')."""
+    df = _read(file, o["time_col"], o["sep"], o["decimal"], o["encoding"])
+    listed = o.get("past_covariates")
+    if listed is None:
+        return df
+    past = [] if listed.strip().lower() == "none" else [c.strip() for c in listed.split(",") if c.strip()]
+    future = [c.strip() for c in o["future_covariates"].split(",")] if o.get("future_covariates") else []
+    target = o["target"] or ("y" if o.get("id_col") and "y" in df.columns else None)
+    if target is None:
+        raise UserError("--past-covariates needs --target: the column to forecast")
+    file_name = "standard input" if file == "-" else file
+    for c in past:
+        if c not in df.columns:
+            raise UserError(f"--past-covariates names {c!r}, not a column of {file_name}; columns: {list(df.columns)}")
+        if c == target or c in future:
+            raise UserError(f"--past-covariates names {c!r}, which is the target or a --future-covariates column")
+    keep = [c for c in df.columns if c in {target, o.get("id_col"), *future, *past}]
+    return df[keep]
+
+
 def _progress(quiet, max_epochs):
     if quiet or not sys.stderr.isatty():
         return 0
@@ -172,6 +194,9 @@ MODEL = [
     click.option("--epochs", type=click.IntRange(min=1), default=200, show_default=True),
     click.option("--future-covariates", help="comma-separated columns known in advance; their future values are "
                                              "the rows after the target's last value"),
+    click.option("--past-covariates", help="comma-separated columns the network reads up to the forecast origin, "
+                                           "or none (other columns are left out); default: every numeric "
+                                           "column but the target and the future covariates"),
     click.option("--window-norm", type=click.Choice(["auto", "last", "seasonal", "seasonal_ratio", "ets", "none"]),
                  default="auto", show_default=True,
                  help="windows relative to the last value, to the last season, as ratios to the last season "

@@ -17,7 +17,7 @@ VOCABULARY = {"time_col": "--time-col", "target": "--target", "fill": "--fill", 
               "future_covariates": "--future-covariates", "calendar_features": "--calendar", "sep": "--sep",
               "decimal": "--decimal", "encoding": "--encoding", "coverage": "--interval", "cell": "--cell",
               "window_norm": "--window-norm", "seasonal_periods": "--seasonal-periods",
-              "window_position": "--window-position"}
+              "window_position": "--window-position", "past_covariates": "--past-covariates"}
 
 
 class UserError(click.ClickException):

@@ -251,6 +251,40 @@ def test_summary_names_the_covariates_the_network_reads(csv, tmp_path):
     assert code == 0 and "inputs:" not in err, err
 
 
+def test_past_covariates_option_chooses_the_columns_the_network_reads(csv, tmp_path):
+    import tsgate
+    from tsgate import LSTMForecaster
+
+    frame = pd.read_csv(csv)
+    raw = frame["sales"].where(np.arange(len(frame)) % 7 != 3)  # a raw copy with gaps (as co2_raw)
+    path = tmp_path / "two.csv"
+    frame.assign(sales_raw=raw, price=np.linspace(1, 2, len(frame)), note="x").to_csv(path, index=False)
+    code, _, err = run(["fit", path, "--target", "sales", "--save-model", tmp_path / "m.tsgate", *FAST])
+    assert code == 2 and err == ("tsgate: error: non-numeric columns ['note'] cannot be covariates; drop them or "
+                                 "convert them to numbers, or list the columns to read in --past-covariates "
+                                 "(or none)\n"), err
+    cases = (("none", []), ("price", ["price"]), (" price , sales_raw", ["sales_raw", "price"]))  # the file's order
+    for listed, want in cases:
+        model = tmp_path / f"m{len(want)}.tsgate"
+        code, _, err = run(["fit", path, "--target", "sales", "--past-covariates", listed, "--save-model", model,
+                            "--fill", "ffill", *FAST])
+        assert code == 0, err
+        assert tsgate.load(model).past_covariates_ == want
+    numeric = tmp_path / "numeric.csv"
+    frame.assign(sales_raw=raw).to_csv(numeric, index=False)
+    code, _, err = run(["fit", numeric, "--target", "sales", "--save-model", tmp_path / "n.tsgate", *FAST])
+    assert code == 2 and "column 'sales_raw' has NaN or inf (first at 2001-04-01)" in err
+    assert err.rstrip().endswith("or list the columns to read in --past-covariates (or none)"), err
+    for args, message in ((["--target", "sales", "--past-covariates", "prices"], "names 'prices', not a column of"),
+                          (["--past-covariates", "price"], "--past-covariates needs --target"),
+                          (["--target", "sales", "--past-covariates", "sales"], "which is the target")):
+        code, _, err = run(["forecast", path, *args, *FAST])
+        assert code == 2 and message in err and len(err.splitlines()) == 1, err
+    with pytest.raises(ValueError) as info:  # in Python the advice is the fill only: the user selects columns
+        LSTMForecaster(target="sales", time_col="date").fit(frame.assign(sales_raw=raw))
+    assert str(info.value).endswith("use fill='ffill' (or interpolate, zero)")
+
+
 def test_summary_says_when_the_forecast_is_the_mean_of_network_and_start(capsys):
     import tsgate.cli as cli_mod
     from tsgate import LSTMForecaster

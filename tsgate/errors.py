@@ -83,6 +83,13 @@ def can_name(param):
     return vocab is None or param in vocab
 
 
+def option(param):
+    """The command line's option for ``param`` inside :func:`speaking`, else
+    None (advice that only the command line needs, e.g. which columns to read)."""
+    vocab = _VOCABULARY.get()
+    return None if vocab is None else vocab.get(param)
+
+
 @contextlib.contextmanager
 def speaking(vocabulary):
     """Name parameters by ``vocabulary`` (parameter -> option) in the

@@ -11,7 +11,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from .errors import DataError, ParameterError
+from .errors import DataError, ParameterError, option
 from .errors import name as pname
 
 #: Seasonal period by pandas frequency base (used for lookback=None and MASE).
@@ -197,13 +197,19 @@ def column_roles(df, target, future_covariates, strategy="direct"):
         raise DataError(f"column {bad[0]!r} is not numeric (dtype {col.dtype}){where}")
     if non_numeric:
         raise DataError(f"non-numeric columns {non_numeric} cannot be covariates; drop them or "
-                        "convert them to numbers")
+                        "convert them to numbers" + _leave_out(True))
     past = [c for c in cols if c not in targets and c not in future]
     if strategy == "recursive" and past:
         raise DataError(f"{pname('strategy', 'recursive')} cannot use past covariates {past} (their future "
                         f"values are unknown): list them in {pname('future_covariates')} or use "
                         f"{pname('strategy', 'direct')}")
     return targets, past, future
+
+
+def _leave_out(covariates):
+    """On the command line, how to leave out a past covariate it cannot read."""
+    opt = option("past_covariates") if covariates else None
+    return f", or list the columns to read in {opt} (or none)" if opt else ""
 
 
 def split_future(df, target, future_covariates):
@@ -237,8 +243,10 @@ def _fill(v, fill, col):
     return out
 
 
-def numeric_block(df, columns, name, fill):
-    """float64 array of ``columns``; non-finite values raise or are filled."""
+def numeric_block(df, columns, name, fill, covariates=False):
+    """float64 array of ``columns``; non-finite values raise or are filled
+    (``covariates``: the columns are past covariates, which the command line
+    can leave out)."""
     out = np.empty((len(df), len(columns)))
     for k, col in enumerate(columns):
         s = df[col]
@@ -250,7 +258,7 @@ def numeric_block(df, columns, name, fill):
             if fill is None:
                 first = when(df.index[int(np.flatnonzero(bad)[0])])
                 raise DataError(f"column {col!r} has NaN or inf (first at {first}); clean it or "
-                                f"use {pname('fill', 'ffill')} (or interpolate, zero)")
+                                f"use {pname('fill', 'ffill')} (or interpolate, zero)" + _leave_out(covariates))
             v = _fill(v, fill, col)
         out[:, k] = v
     return out

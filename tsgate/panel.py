@@ -61,7 +61,7 @@ class Panel:
 def _series(df, sid, targets_col, past, future, fill, name):
     try:
         y = frames.numeric_block(df, [targets_col], name, fill)[:, 0]
-        return Series(sid, df.index, y, frames.numeric_block(df, past, name, fill),
+        return Series(sid, df.index, y, frames.numeric_block(df, past, name, fill, covariates=True),
                       frames.numeric_block(df, future, name, fill))
     except DataError as exc:  # in a panel, say which series
         if name == "X":
