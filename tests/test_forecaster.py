@@ -361,6 +361,16 @@ def test_bad_frames(mutate, msg):
         LSTMForecaster(horizon=3, target="y", **FAST).fit(mutate(_monthly(48)))
 
 
+@pytest.mark.parametrize("mutate,msg", [
+    (lambda d: d.assign(y=d["y"].astype(str)), "^no numeric column to forecast: 'y' \\((object|str)\\); convert"),
+    (lambda d: d.set_axis(d.index.astype(str)), "got Index of strings \\(first '2000-01-01'\\): parse it, e.g. "
+                                                "with pd.to_datetime$"),
+])
+def test_bad_frames_without_a_target(mutate, msg):
+    with pytest.raises(ValueError, match=msg):
+        LSTMForecaster(horizon=3, **FAST).fit(mutate(_monthly(48)))
+
+
 def test_bad_arguments():
     df = _monthly(48)
     with pytest.raises(NotFittedError):

@@ -78,12 +78,16 @@ def test_leading_missing_values_are_not_data():
 
 def test_a_very_short_series_is_named_or_skipped():
     df = _long([120, 120, 12])
-    with pytest.raises(DataError, match="series 's2' \\(12 rows\\).*on_short='skip'"):
+    with pytest.raises(DataError) as info:
         LSTMForecaster(**FAST, lookback=12).fit(df)
+    assert str(info.value) == ("1 of 3 series is too short: lookback (12) + horizon (3) + windows for training/"
+                               "validation need at least 17: 's2' (12 rows) (or set on_short='skip' to leave it out)")
     fc = LSTMForecaster(**FAST, lookback=12, on_short="skip").fit(df)
     assert fc.fit_report_["skipped"] == ["s2"] and fc.ids_ == ["s0", "s1"]
     with pytest.raises(DataError, match="at least 30"):
         LSTMForecaster(**FAST, lookback=12, min_length=30).fit(_long([120, 25]))
+    with pytest.raises(DataError, match="^2 of 2 series are too short: .*'s0' \\(12 rows\\), 's1' \\(12 rows\\)$"):
+        LSTMForecaster(**FAST, lookback=12, on_short="skip").fit(_long([12, 12]))  # nothing left: no advice to skip
 
 
 @pytest.mark.parametrize("bad,match", [

@@ -71,6 +71,21 @@ class FitMixin:
                 for s in panel.series]
         return [s.y for s in panel.series], [s.past for s in panel.series], [s.future for s in panel.series], cals
 
+    def _too_short(self, ys, short, need):
+        """The message for the series ``short`` (positions), shorter than ``need`` rows."""
+        lb = str(self.lookback_) if self.lookback in (None, self.lookback_) else (  # rounded to whole segments
+            f"{self.lookback}, rounded up to {self.lookback_}: segments of {self.segment_length_}")
+        why = (f"{pname('lookback')} ({lb}) + {pname('horizon')} ({self.horizon_}) + windows for training/"
+               f"validation need at least {need}")
+        if len(ys) == 1:
+            return f"the series is too short: {len(ys[0])} rows, but {why}"
+        names = ", ".join(f"{self.ids_[k]!r} ({len(ys[k])} rows)" for k in short[:10])
+        them = "it" if len(short) == 1 else "them"
+        skip = "" if len(short) == len(ys) else f" (or set {pname('on_short', 'skip')} to leave {them} out)"
+        verb = "is" if len(short) == 1 else "are"
+        return (f"{len(short)} of {len(ys)} series {verb} too short: {why}: {names}{' ...' if len(short) > 10 else ''}"
+                + skip)
+
     def _drop_short(self, ys, ps, fs, cals):
         """Series too short for one training window (or ``min_length``): an
         error naming them, or (``on_short='skip'``) left out and listed in
@@ -81,14 +96,8 @@ class FitMixin:
         self.fit_report_ = {"skipped": []}
         if not short:
             return ys, ps, fs, cals
-        names = ", ".join(f"series {self.ids_[k]!r} ({len(ys[k])} rows)" for k in short[:10])
-        lb = str(self.lookback_) if self.lookback in (None, self.lookback_) else (  # rounded to whole segments
-            f"{self.lookback}, rounded up to {self.lookback_}: segments of {self.segment_length_}")
         if self.on_short == "raise" or len(short) == len(ys):
-            raise DataError(f"the series is too short: {len(ys[short[0]])} rows, but {pname('lookback')} "
-                            f"({lb}) + {pname('horizon')} ({self.horizon_}) + windows for training/"
-                            f"validation need at least {need}: {names}{' ...' if len(short) > 10 else ''}"
-                            + ("" if self.on_short == "skip" else f" (or set {pname('on_short', 'skip')})"))
+            raise DataError(self._too_short(ys, short, need))
         keep = [k for k in range(len(ys)) if k not in set(short)]
         self.fit_report_["skipped"] = [self.ids_[k] for k in short]
         self.ids_ = [self.ids_[k] for k in keep]

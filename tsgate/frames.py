@@ -150,8 +150,10 @@ def as_frame(data, time_col=None, name="data"):
         df = df.copy()
         df.index = idx = idx.to_timestamp()
     if not isinstance(idx, (pd.DatetimeIndex, pd.RangeIndex)) and not pd.api.types.is_integer_dtype(idx):
+        text = len(idx) and isinstance(idx[0], str) and not isinstance(idx, pd.MultiIndex)
+        hint = f" of strings (first {idx[0]!r}): parse it, e.g. with pd.to_datetime" if text else ""
         raise DataError(f"{pname(name)} needs a DatetimeIndex, PeriodIndex or integer index (or "
-                        f"{pname('time_col')}), got {type(idx).__name__}")
+                        f"{pname('time_col')}), got {type(idx).__name__}{hint}")
     _check_order(idx, name)
     if isinstance(idx, pd.DatetimeIndex):
         freq = _datetime_freq(idx, name)
@@ -180,6 +182,9 @@ def column_roles(df, target, future_covariates, strategy="direct"):
     non_numeric = [c for c in cols if not pd.api.types.is_numeric_dtype(df[c]) or pd.api.types.is_bool_dtype(df[c])]
     if target is None:
         targets = [c for c in cols if c not in future and c not in non_numeric]
+        if not targets and non_numeric:
+            dtypes = ", ".join(f"{c!r} ({df[c].dtype})" for c in non_numeric[:5])
+            raise DataError(f"no numeric column to forecast: {dtypes}; convert the values to numbers")
         if len(targets) != 1:
             raise DataError(f"cannot choose the target: set {pname('target')} to one (or a list) of the numeric "
                             f"columns {targets}" + (f" (non-numeric: {non_numeric})" if non_numeric else ""))
