@@ -13,7 +13,7 @@ import time
 
 import click
 
-from .options import (FILE_ARG, MODEL, MODEL_OPTION, READ, _build, _fit_model, _history_and_future,  # noqa: F401
+from .options import (FILE_ARG, INTERVAL_OPTION, MODEL, MODEL_OPTION, READ, _build, _fit_model, _history_and_future,  # noqa: F401
                       _predict_with_progress, _progress, _read, _read_data, _summary, options)
 from .shell import (OneLineGroup, UserError, _check_outputs, _frame_text, _user_errors,  # noqa: F401
                     _write)
@@ -28,8 +28,7 @@ def main():
 @main.command()
 @FILE_ARG
 @options(READ, MODEL)
-@click.option("--interval", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.9,
-              show_default=True, help="prediction interval coverage")
+@INTERVAL_OPTION
 @click.option("--out", type=click.Path(dir_okay=False, allow_dash=True), help="write the forecast here (default: stdout)")
 @click.option("--plot", type=click.Path(dir_okay=False), help="save a plot here (PNG; needs matplotlib)")
 @click.option("--save-model", type=click.Path(dir_okay=False), help="save the fitted model here")
@@ -86,7 +85,7 @@ def fit(file, save_model, model_choice, **o):
               help="newer data (a CSV, or - for stdin): forecast after its end")
 @options(READ)
 @click.option("--horizon", type=click.IntRange(min=1), default=None)
-@click.option("--interval", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.9, show_default=True)
+@INTERVAL_OPTION
 @click.option("--out", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--json", "as_json", is_flag=True)
 @_user_errors

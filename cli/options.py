@@ -63,6 +63,24 @@ def _periods(text):
     return periods
 
 
+def _coverages(text):
+    """--interval: one coverage in (0, 1), or several, comma-separated (one band each)."""
+    try:
+        values = [float(v) for v in str(text).split(",")]
+    except ValueError:
+        values = []
+    if not values or not all(0 < v < 1 for v in values) or len(set(values)) != len(values):
+        raise click.BadParameter(f"{text!r} is not a coverage in (0, 1) or a comma-separated list of distinct ones",
+                                 param_hint="'--interval'")
+    return values[0] if len(values) == 1 else values
+
+
+INTERVAL_OPTION = click.option("--interval", default="0.9", show_default=True,
+                               callback=lambda ctx, param, v: _coverages(v),
+                               help="prediction interval coverage, or several comma-separated (0.8,0.95: "
+                                    "columns _lower_80, _upper_80, _lower_95, _upper_95)")
+
+
 def _build(o, quiet=None):
     """The forecaster the options describe."""
     from tsgate.forecaster import FORECASTERS

@@ -278,6 +278,12 @@ def test_validation_mae_of_baselines_and_baseline_forecaster():
     fc = BaselineForecaster("seasonal_naive", horizon=4).fit(s)
     assert fc.seasonal_period_ == 4 and list(fc.predict().iloc[:, 0]) == [1.0, 2.0, 3.0, 4.0]
     assert fc.describe() == "seasonal naive (m=4)"
+    fan = fc.predict_interval([0.5, 0.9])
+    t = fan.columns[0]
+    assert list(fan.columns)[1:] == [f"{t}_lower_50", f"{t}_upper_50", f"{t}_lower_90", f"{t}_upper_90"]
+    assert (fan[f"{t}_lower_90"] <= fan[f"{t}_lower_50"]).all()
+    with pytest.raises(ValueError, match="coverage must be a number in"):
+        fc.predict_interval(1.5)  # it used to give the widest residual, whatever the number
 
 
 def test_fit_report_names_the_best_baseline_and_warns(recwarn):

@@ -1,6 +1,7 @@
 """The tsgate command line, through click's CliRunner and a real subprocess."""
 
 import importlib.util
+import io
 import json
 import os
 import shutil
@@ -88,6 +89,28 @@ def test_plot(csv, tmp_path):
     png = tmp_path / "f.png"
     assert run(["forecast", csv, "--horizon", 6, "--plot", png, *FAST])[0] == 0
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_several_interval_coverages_give_a_fan(csv, tmp_path):
+    from tsgate.plot import _bands
+
+    model = tmp_path / "m.tsgate"
+    code, out, err = run(["forecast", csv, "--horizon", 6, "--interval", "0.95,0.5", "--save-model", model, *FAST])
+    assert code == 0, err
+    fan = pd.read_csv(io.StringIO(out), index_col=0)
+    assert list(fan.columns) == ["sales", "sales_lower_50", "sales_upper_50", "sales_lower_95", "sales_upper_95"]
+    assert (fan["sales_lower_95"] <= fan["sales_lower_50"]).all()
+    code, again, err = run(["predict", model, "--interval", "0.95,0.5"])
+    assert code == 0 and again == out, err
+    assert _bands(fan, "sales") == [("_95", "95% interval"), ("_50", "50% interval")]  # the widest drawn first
+    assert _bands(fan.rename(columns=lambda c: c.replace("_50", "")).iloc[:, :3], "sales") == [("", "interval")]
+    if importlib.util.find_spec("matplotlib"):
+        png = tmp_path / "fan.png"
+        assert run(["forecast", csv, "--horizon", 6, "--interval", "0.8,0.95", "--plot", png, *FAST])[0] == 0
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    for bad in ("0.8,0.8", "0.5,1", "a", ""):
+        code, _, err = run(["forecast", csv, "--interval", bad, *FAST])
+        assert code == 2 and "Invalid value for '--interval'" in err and len(err.splitlines()) == 1, err
 
 
 def _user_error_cases(csv, tmp_path):

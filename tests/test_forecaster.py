@@ -253,6 +253,26 @@ def test_a_calm_validation_tail_does_not_narrow_the_band_below_the_historys_erro
     assert refit.train_residuals_.shape == (0, H)
 
 
+def test_several_coverages_give_one_band_each_as_single_calls_do():
+    df = _monthly(240)  # 47 validation windows: the 80% and 95% quantiles differ
+    fc = LSTMForecaster(horizon=4, **FAST).fit(df)
+    fan = fc.predict_interval([0.95, 0.8])
+    assert list(fan.columns) == ["y", "y_lower_80", "y_upper_80", "y_lower_95", "y_upper_95"]  # narrowest first
+    for c, pct in ((0.8, "80"), (0.95, "95")):
+        one = fc.predict_interval(c)
+        assert np.array_equal(one["y_lower"], fan[f"y_lower_{pct}"]) and np.array_equal(one["y_upper"],
+                                                                                         fan[f"y_upper_{pct}"])
+    assert (fan["y_lower_95"] < fan["y_lower_80"]).all() and (fan["y_upper_80"] < fan["y_upper_95"]).all(), fan
+    assert list(fc.predict_interval([0.9]).columns) == ["y", "y_lower_90", "y_upper_90"]  # a list: named by level
+    for bad in (1.0, 0, [0.8, 0.8], [], "0.9", True, [0.5, 1.5], float("nan")):
+        with pytest.raises(ValueError, match="coverage must be a number in \\(0, 1\\) or a list of distinct ones"):
+            fc.predict_interval(bad)
+    q = LSTMForecaster(horizon=4, loss="pinball", quantiles=[0.05, 0.25, 0.5, 0.75, 0.95], **FAST).fit(df)
+    qfan = q.predict_interval([0.5, 0.9])
+    assert np.array_equal(qfan["y_upper_90"], q.predict_interval(0.9)["y_upper"])
+    assert (qfan["y_lower_90"] <= qfan["y_lower_50"]).all()
+
+
 def test_quantile_loss_intervals():
     df = _monthly(80)
     fc = LSTMForecaster(horizon=4, loss="pinball", quantiles=[0.05, 0.5, 0.95], **FAST).fit(df)

@@ -235,6 +235,10 @@ def test_local_models_in_joblib_workers_equal_the_serial_run():
     assert set(serial.estimators_) == {"s0", "s1", "s2", "s3"}
     table = parallel.backtest(df, start=0.8)
     assert set(table["unique_id"]) == {"s0", "s1", "s2", "s3"}
+    band = parallel.predict_interval([0.8, 0.95], ids=["s2", "s0"])  # each series' own model's band
+    assert list(band["unique_id"].unique()) == ["s2", "s0"]
+    mine = serial.estimators_["s2"].predict_interval([0.8, 0.95])
+    assert band[band.unique_id == "s2"].reset_index(drop=True).equals(mine)
 
 
 def test_dask_local_cluster_equals_the_in_process_results():

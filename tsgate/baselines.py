@@ -14,7 +14,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from . import frames, metrics
+from . import conformal, frames, metrics
 from .errors import DataError, ParameterError
 from .ets import HoltWinters
 
@@ -233,14 +233,19 @@ class BaselineForecaster:
         return self
 
     def predict_interval(self, coverage=0.9, horizon=None, X=None):
+        """The forecast with split-conformal bands from the validation residuals
+        (``coverage``: a number or a list, as the forecasters')."""
+        coverages, several = conformal.levels(coverage)
         h = horizon or self.horizon_
         point = self.predict(h)
         n = len(self.residuals_)
-        level = min(1.0, math.ceil((n + 1) * coverage) / n)
-        q = np.quantile(np.abs(self.residuals_), level, axis=0, method="higher")
-        q = np.concatenate([q, np.full(max(0, h - len(q)), q[-1])])[:h]
         t = self.targets_[0]
-        point[f"{t}_lower"], point[f"{t}_upper"] = point[t] - q, point[t] + q
+        for c in coverages:
+            level = min(1.0, math.ceil((n + 1) * c) / n)
+            q = np.quantile(np.abs(self.residuals_), level, axis=0, method="higher")
+            q = np.concatenate([q, np.full(max(0, h - len(q)), q[-1])])[:h]
+            lo, hi = conformal.band_columns(c, several)
+            point[f"{t}{lo}"], point[f"{t}{hi}"] = point[t] - q, point[t] + q
         return point
 
     def describe(self):

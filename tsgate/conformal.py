@@ -3,11 +3,13 @@ its floor from the in-sample errors, and the pool of windows it is taken over
 (backend-independent, used by :mod:`tsgate.forecasting`)."""
 
 import math
+import numbers
 import warnings
 
 import numpy as np
 
-from .errors import CoverageWarning
+from .errors import CoverageWarning, ParameterError
+from .errors import name as pname
 
 
 def floored(q, floor, coverage):
@@ -36,3 +38,34 @@ def network_windows(res, series, fallen):
     to a coverage of 0.82 (0.90 without them). All rows if every series fell back."""
     mine = ~np.isin(series, fallen)
     return res[mine] if mine.any() else res
+
+
+def levels(coverage):
+    """The interval coverages asked for, sorted, and whether they came as a
+    list (their columns then carry the coverage: :func:`band_columns`):
+    ``coverage`` is a number in (0, 1) or a list of distinct ones. A
+    ParameterError names ``coverage``."""
+    single = isinstance(coverage, numbers.Real) and not isinstance(coverage, bool)
+    many = [] if single or isinstance(coverage, (str, bytes)) else _as_list(coverage)
+    values = [coverage] if single else many
+    ok = values and all(isinstance(c, numbers.Real) and not isinstance(c, bool) and 0 < c < 1 for c in values)
+    if not ok or len(set(values)) != len(values):
+        raise ParameterError(f"{pname('coverage')} must be a number in (0, 1) or a list of distinct ones, "
+                             f"got {coverage!r}")
+    return sorted(float(c) for c in values), not single
+
+
+def _as_list(values):
+    try:
+        return list(values)
+    except TypeError:
+        return []
+
+
+def band_columns(coverage, several):
+    """Suffixes of a band's columns: '_lower', '_upper' for one coverage;
+    with ``several``, the coverage in percent after them ('_lower_80')."""
+    if not several:
+        return "_lower", "_upper"
+    pct = f"{100 * coverage:.10g}"
+    return f"_lower_{pct}", f"_upper_{pct}"

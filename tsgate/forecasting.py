@@ -8,7 +8,6 @@ panel is forecast from its own cutoff, all of them in batched forward passes,
 and the result comes back in the form the data came in (wide, long or dict).
 """
 
-import numbers
 import warnings
 
 import numpy as np
@@ -242,27 +241,36 @@ class ForecastMixin:
         the network's own quantile outputs (``loss='pinball'``); the
         quantiles (1-coverage)/2 and (1+coverage)/2 must be among ``quantiles``.
 
+        Parameters
+        ----------
+        coverage : float or list of float
+            In (0, 1); a list gives one band per coverage (a fan).
+
         Returns
         -------
         pandas.DataFrame or dict
             As :meth:`predict`, with columns ``{target}``, ``{target}_lower``,
-            ``{target}_upper``.
+            ``{target}_upper``; for a list of coverages, ``{target}_lower_80``,
+            ``{target}_upper_80``... (percent), narrowest band first.
         """
         check_is_fitted(self, "model_")
-        if not (isinstance(coverage, numbers.Real) and 0 < coverage < 1):
-            raise ParameterError(f"{pname('coverage')} must be in (0, 1), got {coverage!r}")
+        coverages, several = conformal.levels(coverage)
+        if method not in ("auto", "conformal", "quantile"):
+            raise ParameterError(f"method must be 'auto', 'conformal' or 'quantile', got {method!r}")
         horizon = self.horizon_ if horizon is None else positive_int(horizon, "horizon")
         out, idxs, spread, ks, unit = self._forecast_scaled(horizon, X, ids=ids)
         if method == "auto":
             method = "quantile" if (self.loss == "pinball" and self.quantiles) else "conformal"
-        if method == "conformal":
-            lower, upper = self._conformal_band(out, spread, coverage, horizon, unit, ks)
-        elif method == "quantile":
-            lower, upper = self._quantile_band(coverage, horizon, X, ids)
-        else:
-            raise ParameterError(f"method must be 'auto', 'conformal' or 'quantile', got {method!r}")
-        check_finite(np.stack([lower, upper]), [self.ids_[j] for j in ks], "prediction interval")
-        return self._output(ks, idxs, {"": out, "_lower": lower, "_upper": upper})
+        columns = {"": out}
+        for c in coverages:
+            if method == "conformal":
+                lower, upper = self._conformal_band(out, spread, c, horizon, unit, ks)
+            else:
+                lower, upper = self._quantile_band(c, horizon, X, ids)
+            check_finite(np.stack([lower, upper]), [self.ids_[j] for j in ks], "prediction interval")
+            lo, hi = conformal.band_columns(c, several)
+            columns[lo], columns[hi] = lower, upper
+        return self._output(ks, idxs, columns)
 
     def _conformal_band(self, mid, spread, coverage, horizon, unit, ks):
         res = self.val_residuals_

@@ -82,17 +82,25 @@ class LocalForecaster(BaseEstimator):
 
     def predict(self, horizon=None, X=None, ids=None):
         """Each series' forecast, in the form the data came in (``ids``: a subset)."""
+        return self._per_series("predict", ids, horizon=horizon, X=X)
+
+    def _per_series(self, method, ids, **kwargs):
+        """``method`` of each series' model (``ids``: a subset), in the form the data came in."""
         check_is_fitted(self, "estimators_")
         chosen = list(self.estimators_) if ids is None else list(ids)
         unknown = [sid for sid in chosen if sid not in self.estimators_]
         if unknown:
             raise DataError(f"unknown series {unknown[:5]}: fit on {len(self.estimators_)} series")
-        outs = {sid: self.estimators_[sid].predict(horizon=horizon, X=X) for sid in chosen}
+        outs = {sid: getattr(self.estimators_[sid], method)(**kwargs) for sid in chosen}
         if self.form_ == "dict":
             return {sid: out[sid] for sid, out in outs.items()}
         if self.form_ == "long":
             return pd.concat(outs.values(), ignore_index=True)
         return pd.concat(outs.values(), axis=1)
+
+    def predict_interval(self, coverage=0.9, horizon=None, X=None, ids=None):
+        """Each series' :meth:`predict_interval` (its own model's band), in the form the data came in."""
+        return self._per_series("predict_interval", ids, coverage=coverage, horizon=horizon, X=X)
 
     def backtest(self, X, **kwargs):
         """Every series' :meth:`backtest` (same arguments), run in parallel; one table."""

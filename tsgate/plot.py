@@ -28,7 +28,7 @@ def plot_forecast(history, forecast, target=None, path=None, title=None, last=No
         Observed data (the target column is used for a DataFrame).
     forecast : pandas DataFrame
         From ``predict`` or ``predict_interval`` (columns ``t``,
-        ``t_lower``, ``t_upper``).
+        ``t_lower``, ``t_upper``, or one pair per coverage: ``t_lower_80``...).
     target : str, optional
         Column to draw (default: the first forecast column).
     path : str, optional
@@ -48,10 +48,9 @@ def plot_forecast(history, forecast, target=None, path=None, title=None, last=No
     fig, ax = plt.subplots(figsize=(9, 4), dpi=110)
     ax.plot(hist.index, hist.to_numpy(), color="0.2", lw=1.3, label="history")
     ax.plot(forecast.index, forecast[target].to_numpy(), color="tab:blue", lw=1.8, label="forecast")
-    lo, hi = f"{target}_lower", f"{target}_upper"
-    if lo in forecast and hi in forecast:
-        ax.fill_between(forecast.index, forecast[lo].to_numpy(), forecast[hi].to_numpy(),
-                        color="tab:blue", alpha=0.2, label="interval")
+    for suffix, label in _bands(forecast, target):  # the widest first, the narrower drawn over it
+        ax.fill_between(forecast.index, forecast[f"{target}_lower{suffix}"].to_numpy(),
+                        forecast[f"{target}_upper{suffix}"].to_numpy(), color="tab:blue", alpha=0.18, label=label)
     ax.set_title(title or f"tsgate forecast of {target}")
     ax.grid(alpha=0.3)
     ax.legend(loc="upper left")
@@ -60,6 +59,16 @@ def plot_forecast(history, forecast, target=None, path=None, title=None, last=No
     if path:
         fig.savefig(path)
     return fig
+
+
+def _bands(forecast, target):
+    """(column suffix, legend label) of every band of ``forecast``: '' for
+    ``predict_interval(0.9)``'s, '_80', '_95'... for a list of coverages; widest first."""
+    lower = f"{target}_lower"
+    suffixes = [str(c)[len(lower):] for c in forecast.columns if str(c).startswith(lower)
+                and f"{target}_upper{str(c)[len(lower):]}" in forecast.columns]
+    pct = lambda s: float(s.lstrip("_")) if s.lstrip("_").replace(".", "", 1).isdigit() else 0.0  # noqa: E731
+    return [(s, f"{pct(s):g}% interval" if s else "interval") for s in sorted(suffixes, key=pct, reverse=True)]
 
 
 def check_plot_path(path):
