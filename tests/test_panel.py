@@ -259,6 +259,7 @@ def test_dask_local_cluster_equals_the_in_process_results():
         with joblib.parallel_backend("dask"):
             on_cluster = LocalForecaster(est, n_jobs=-1).fit(df).predict()
         scored = tsdask.predict(fc, ddf).compute()
+        banded = tsdask.predict(fc, ddf, coverage=[0.8, 0.95]).compute()
     assert on_cluster.equals(serial)
     assert ddf.npartitions == 2
     scored = scored.sort_values(key).reset_index(drop=True)
@@ -270,6 +271,13 @@ def test_dask_local_cluster_equals_the_in_process_results():
     expected = fc.predict().sort_values(key).reset_index(drop=True)
     assert scored[key].equals(expected[key])
     assert np.allclose(scored["y"], expected["y"], rtol=1e-6, atol=0)
+    banded = banded.sort_values(key).reset_index(drop=True)  # with intervals, on the workers too
+    bands = fc.predict_interval([0.8, 0.95]).sort_values(key).reset_index(drop=True)
+    assert list(banded.columns) == list(bands.columns) == ["unique_id", "ds", "y", "y_lower_80", "y_upper_80",
+                                                           "y_lower_95", "y_upper_95"]
+    assert np.allclose(banded.iloc[:, 2:].to_numpy(), bands.iloc[:, 2:].to_numpy(), rtol=1e-6, atol=0)
+    with pytest.raises(ValueError, match="coverage must be a number in"):
+        tsdask.predict(fc, ddf, coverage=1.5)  # before any work
 
 
 @pytest.mark.parametrize("layout", ["id column, series split across partitions", "rows shuffled",

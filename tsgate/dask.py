@@ -13,30 +13,38 @@ Needs the ``dask`` extra (``pip install tsgate[dask]``).
 
 import pandas as pd
 
+from .conformal import band_columns, levels
 from .errors import DataError, MissingDependencyError
 from .errors import name as pname
 
 
-def _partition(part, fc, id_col, horizon):
-    """Forecasts of one partition (a long pandas frame) in long format."""
+def _partition(part, fc, id_col, horizon, coverage=None):
+    """Forecasts of one partition (a long pandas frame) in long format (with
+    ``coverage``: and their bands)."""
     if not len(part):
-        return _empty(fc, id_col)
+        return _empty(fc, id_col, coverage)
     if id_col not in part.columns:  # the id is the index (ddf.set_index(id_col))
         part = part.reset_index()
     time_name = fc.time_name_ or "ds"
     if time_name in part.columns:  # a shuffle keeps each series whole, not its rows' order
         part = part.sort_values([id_col, time_name], kind="stable")
-    out = fc.on_series(part).predict(horizon=horizon)
+    here = fc.on_series(part)
+    out = here.predict(horizon=horizon) if coverage is None else here.predict_interval(coverage, horizon=horizon)
     return out.reset_index(drop=True)
 
 
-def _empty(fc, id_col):
-    time_name = fc.time_name_ or "ds"
-    return pd.DataFrame({id_col: pd.Series(dtype=object), time_name: pd.Series(dtype="datetime64[ns]"),
-                         fc.targets_[0]: pd.Series(dtype=float)})
+def _empty(fc, id_col, coverage=None):
+    time_name, target = fc.time_name_ or "ds", fc.targets_[0]
+    columns = {id_col: pd.Series(dtype=object), time_name: pd.Series(dtype="datetime64[ns]"),
+               target: pd.Series(dtype=float)}
+    if coverage is not None:
+        coverages, several = levels(coverage)
+        for c in coverages:
+            columns.update({f"{target}{suffix}": pd.Series(dtype=float) for suffix in band_columns(c, several)})
+    return pd.DataFrame(columns)
 
 
-def predict(fc, ddf, horizon=None):
+def predict(fc, ddf, horizon=None, coverage=None):
     """Forecast every series of the Dask DataFrame ``ddf`` with the fitted global model ``fc``.
 
     Parameters
@@ -50,11 +58,14 @@ def predict(fc, ddf, horizon=None):
         the frame is first shuffled on the id so that every series is
         forecast from all its rows, once.
     horizon : int, optional
+    coverage : float or list of float, optional
+        With it, each series' forecast comes with its prediction interval(s),
+        as :meth:`~tsgate.forecasting.ForecastMixin.predict_interval` gives them.
 
     Returns
     -------
     dask.dataframe.DataFrame
-        Lazy long-format forecasts (id, time, target); ``.compute()`` runs them.
+        Lazy long-format forecasts (id, time, target[, bands]); ``.compute()`` runs them.
     """
     try:
         import dask.dataframe  # noqa: F401
@@ -64,10 +75,10 @@ def predict(fc, ddf, horizon=None):
         raise DataError(f"tsgate.dask.predict needs a model fit on long data ({pname('id_col')}), "
                         f"got one fit on {getattr(fc, 'form_', 'nothing')!r} data")
     id_col = fc.id_col_
-    meta = _empty(fc, id_col)
+    meta = _empty(fc, id_col, coverage)  # checks the coverage before any work
     if fc.index_kind_ != "datetime" or fc.freq_ is None or isinstance(fc.cutoff_, int):
         meta[fc.time_name_ or "ds"] = meta[fc.time_name_ or "ds"].astype("int64")
-    return _whole_series(ddf, id_col).map_partitions(_partition, fc, id_col, horizon, meta=meta)
+    return _whole_series(ddf, id_col).map_partitions(_partition, fc, id_col, horizon, coverage, meta=meta)
 
 
 def _whole_series(ddf, id_col):
