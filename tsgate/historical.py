@@ -5,7 +5,8 @@ and a ``backtest`` table. Without retraining, every origin of every series
 is one window of a single :class:`tsgate.windows.WindowSource` over the
 series' rows, so all origins go through the compiled kernels in large
 batches (:meth:`~tsgate.forecasting.ForecastMixin._forward_source`), not one Python call per
-origin. With ``retrain``, the model is refit on the data up to every k-th
+origin; a recursive model's origins are fed back together, one batched
+forward pass per step (:meth:`~tsgate.forecasting.ForecastMixin._fed_back`). With ``retrain``, the model is refit on the data up to every k-th
 origin, warm-started from the previous weights, and forecasts the origins up
 to the next refit in the same batched way.
 
