@@ -91,6 +91,16 @@ def test_plot(csv, tmp_path):
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_missing_months_need_fill_and_get_it(csv, tmp_path):
+    gap = tmp_path / "gap.csv"
+    pd.read_csv(csv).drop(index=[30, 31]).to_csv(gap, index=False)
+    code, _, err = run(["forecast", gap, "--horizon", 3, *FAST])
+    assert code == 2 and err.rstrip().endswith("resample it first or set --fill interpolate (or ffill, zero) to "
+                                               "insert the missing steps and fill them"), err
+    code, out, err = run(["forecast", gap, "--horizon", 3, "--fill", "interpolate", *FAST])
+    assert code == 0 and out.splitlines()[1].startswith("2007-01-01"), err
+
+
 def test_several_interval_coverages_give_a_fan(csv, tmp_path):
     from tsgate.plot import _bands
 

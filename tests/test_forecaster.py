@@ -391,6 +391,28 @@ def test_bad_frames_without_a_target(mutate, msg):
         LSTMForecaster(horizon=3, **FAST).fit(mutate(_monthly(48)))
 
 
+def test_missing_timestamps_are_inserted_and_filled_by_the_fill_policy():
+    # Two months missing from a monthly series (and steps missing from an
+    # integer index): with fill=, the rows come back as NaN and the policy
+    # fills them, exactly as if the user had inserted and filled them first.
+    df = _monthly(72)
+    gap = df.drop(df.index[[30, 31]])
+    with pytest.raises(ValueError, match="resample it first or set fill='interpolate' \\(or ffill, zero\\) to "
+                                         "insert the missing steps and fill them$"):
+        LSTMForecaster(horizon=3, **FAST).fit(gap)
+    by_hand = df.copy()
+    by_hand.iloc[30:32, 0] = by_hand.iloc[[29, 32], 0].to_numpy() @ np.array([[2 / 3, 1 / 3], [1 / 3, 2 / 3]])
+    for data in (gap, gap.set_axis(np.arange(0, 3 * 72, 3)[np.r_[0:30, 32:72]])):  # dates, then integer steps of 3
+        filled = LSTMForecaster(horizon=3, fill="interpolate", **FAST).fit(data)
+        expected = by_hand if isinstance(data.index, pd.DatetimeIndex) else by_hand.set_axis(np.arange(0, 216, 3))
+        direct = LSTMForecaster(horizon=3, **FAST).fit(expected)
+        assert filled.predict().equals(direct.predict())
+    days = pd.date_range("2000-01-01", periods=72, freq="D")
+    odd = df.set_axis(days + pd.to_timedelta(np.r_[np.zeros(40), np.full(32, 12)], unit="h"))  # off the grid
+    with pytest.raises(ValueError, match="resample it first$"):  # no advice that fill cannot follow
+        LSTMForecaster(horizon=3, fill="interpolate", **FAST).fit(odd)
+
+
 def test_bad_arguments():
     df = _monthly(48)
     with pytest.raises(NotFittedError):

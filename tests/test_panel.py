@@ -76,6 +76,18 @@ def test_leading_missing_values_are_not_data():
     assert np.isfinite(fc.predict()["y"]).all()
 
 
+def test_missing_timestamps_of_one_series_are_inserted_with_fill():
+    df = _long([90, 80])
+    gap = df.drop(index=df.index[(df.unique_id == "s1") & df.ds.isin(df.ds.iloc[[20, 21]])])
+    with pytest.raises(DataError, match="^series 's1' has an irregular time index.*or set fill='interpolate'"):
+        LSTMForecaster(**FAST).fit(gap)
+    fc = LSTMForecaster(**FAST, fill="ffill").fit(gap)
+    by_hand = df.copy()
+    mask = (by_hand.unique_id == "s1") & by_hand.ds.isin(df.ds.iloc[[20, 21]])
+    by_hand.loc[mask, "y"] = by_hand.loc[(by_hand.unique_id == "s1") & (by_hand.ds == df.ds.iloc[19]), "y"].item()
+    assert fc.predict().equals(LSTMForecaster(**FAST).fit(by_hand).predict())
+
+
 def test_a_very_short_series_is_named_or_skipped():
     df = _long([120, 120, 12])
     with pytest.raises(DataError) as info:

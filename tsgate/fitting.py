@@ -43,10 +43,10 @@ class FitMixin:
         if y is None:
             return to_panel(X, id_col=self.id_col, time_col=self.time_col, target=self.target,
                             future_covariates=self.future_covariates, strategy=self.strategy, fill=self.fill)
-        ydf, _ = frames.as_frame(y, name="y")
+        ydf, _ = frames.as_frame(y, name="y", fill=self.fill)
         targets = list(ydf.columns)
         if X is not None:
-            xdf, _ = frames.as_frame(X, self.time_col, name="X")
+            xdf, _ = frames.as_frame(X, self.time_col, name="X", fill=self.fill)
             if not xdf.index.equals(ydf.index):
                 raise DataError(f"{pname('X')} and y must share the same index")
             ydf = pd.concat([ydf, xdf], axis=1)

@@ -91,7 +91,9 @@ def _check_order(idx, name):
                         f"the previous row ({idx[pos - 1]}); sort the index first")
 
 
-def _datetime_freq(idx, name):
+def _datetime_freq(idx, name, fill=None):
+    """(freq, grid): the index's frequency and, with ``fill``, the whole grid of
+    an index with missing timestamps on its usual step (else None)."""
     if len(idx) < 3 and idx.freq is None:
         raise DataError(f"{pname(name)} is too short: {len(idx)} row(s), too few to infer the time step "
                         "(a forecaster needs many more)")
@@ -102,17 +104,27 @@ def _datetime_freq(idx, name):
         except ValueError:
             freq = None
     if freq is None:
+        usual = _usual_step(idx)
+        grid = _grid(idx, usual) if usual else None
+        if grid is not None and fill is not None:
+            return grid.freqstr, grid
+        gaps = " or " + _fill_hint() if grid is not None else ""  # timestamps missing from a regular grid
         raise DataError(f"{pname(name)} has an irregular time index: cannot infer a frequency "
-                        f"({_first_break(idx)}); resample it first")
-    return freq
+                        f"({_first_break(idx)}); resample it first{gaps}")
+    return freq, None
 
 
-def _first_break(idx, samples=200):
-    """Where an irregular DatetimeIndex first leaves its usual step, in plain
-    words for an error message: the step that most short runs of rows share
-    (pandas' calendar-aware inference, so months of 28-31 days are one step;
-    at most ``samples`` runs, evenly spread), then the first row that is not
-    the previous row plus that step."""
+def _grid(idx, freq):
+    """Every timestamp from the first of ``idx`` to its last at step ``freq``,
+    if all of ``idx`` lie on it (else None)."""
+    grid = pd.date_range(idx[0], idx[-1], freq=freq)
+    return grid if grid.freqstr and idx.isin(grid).all() else None
+
+
+def _usual_step(idx, samples=200):
+    """The step that most short runs of rows of ``idx`` share (pandas'
+    calendar-aware inference, so months of 28-31 days are one step; at most
+    ``samples`` runs, evenly spread), or None."""
     run = max(3, min(5, len(idx) - 1))
     starts = np.unique(np.linspace(0, len(idx) - run, min(samples, len(idx) - run + 1)).astype(int))
     found = []
@@ -122,9 +134,16 @@ def _first_break(idx, samples=200):
         except (TypeError, ValueError):
             continue
     found = [f for f in found if f]
-    if not found:
-        return f"no {run} consecutive rows share a step"
-    freq = max(set(found), key=found.count)
+    return max(sorted(set(found)), key=found.count) if found else None  # ties: the same answer in every run
+
+
+def _first_break(idx):
+    """Where an irregular DatetimeIndex first leaves its usual step, in plain
+    words for an error message: the first row that is not the previous row
+    plus the usual step (:func:`_usual_step`)."""
+    freq = _usual_step(idx)
+    if freq is None:
+        return f"no {max(3, min(5, len(idx) - 1))} consecutive rows share a step"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # offsets without a vectorised addition
         expected = idx[:-1] + pd.tseries.frequencies.to_offset(freq)
@@ -135,12 +154,14 @@ def _first_break(idx, samples=200):
     return f"it steps by {freq!r}, but row {i} is {when(idx[i])} where {when(expected[i - 1])} was expected"
 
 
-def as_frame(data, time_col=None, name="data"):
+def as_frame(data, time_col=None, name="data", fill=None):
     """Series/DataFrame -> DataFrame with a validated, regular index.
 
     Returns ``(frame, freq)``; ``freq`` is a pandas offset alias (or the
     integer step of an integer index). A PeriodIndex becomes a DatetimeIndex
-    (period starts).
+    (period starts). With a ``fill`` policy, an index on a regular grid with
+    missing timestamps gets them back as rows of NaN (which the policy then
+    fills, :func:`numeric_block`), as Darts' ``fill_missing_dates``.
     """
     df = _as_dataframe(data, name)
     if time_col is not None:
@@ -156,15 +177,25 @@ def as_frame(data, time_col=None, name="data"):
                         f"{pname('time_col')}), got {type(idx).__name__}{hint}")
     _check_order(idx, name)
     if isinstance(idx, pd.DatetimeIndex):
-        freq = _datetime_freq(idx, name)
-        df = df.copy()
-        df.index = pd.DatetimeIndex(idx, freq=freq, name=idx.name)
+        freq, grid = _datetime_freq(idx, name, fill)
+        df = df.reindex(grid) if grid is not None else df.copy()
+        df.index = pd.DatetimeIndex(df.index, freq=freq, name=idx.name)
         return df, freq
     steps = np.diff(np.asarray(idx))
     if len(steps) and (steps != steps[0]).any():
+        usual = int(pd.Series(steps).mode().iloc[0])
+        gaps = usual > 0 and not (steps % usual).any()  # a regular grid with missing steps
+        if gaps and fill is not None:
+            return df.reindex(pd.Index(np.arange(idx[0], idx[-1] + 1, usual), name=idx.name)), usual
         first = int(np.flatnonzero(steps != steps[0])[0]) + 1
-        raise DataError(f"{pname(name)} has an irregular integer index (first irregular step at row {first})")
+        raise DataError(f"{pname(name)} has an irregular integer index (first irregular step at row {first})"
+                        + (f": {_fill_hint()}" if gaps else ""))
     return df, int(steps[0]) if len(steps) else 1
+
+
+def _fill_hint():
+    """Advice for an index with missing steps on a regular grid."""
+    return f"set {pname('fill', 'interpolate')} (or ffill, zero) to insert the missing steps and fill them"
 
 
 def column_roles(df, target, future_covariates, strategy="direct"):

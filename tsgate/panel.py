@@ -84,7 +84,7 @@ def _trim_leading(values, sid):
 
 
 def _wide(X, time_col, target, future_covariates, strategy, fill):
-    df, freq = frames.as_frame(X, time_col, name="X")
+    df, freq = frames.as_frame(X, time_col, name="X", fill=fill)
     targets, past, future = frames.column_roles(df, target, future_covariates, strategy)
     series = []
     for t in targets:
@@ -174,7 +174,7 @@ def _long(X, id_col, time_col, target, future_covariates, strategy, fill, fast=T
             raise DataError(f"series {sid!r} has two rows for the time {dup}")
         try:
             df, freq = frames.as_frame(part.sort_values(time_col) if time_col else part.sort_index(), time_col,
-                                       name=f"series {sid!r}")
+                                       name=f"series {sid!r}", fill=fill)
             targets, past, future = frames.column_roles(df, target, future_covariates, strategy)
         except DataError as exc:
             raise _named(f"series {sid!r}", exc) from None
@@ -197,7 +197,7 @@ def _dict(X, time_col, target, future_covariates, strategy, fill):
     series, first = [], None
     for sid, data in X.items():
         try:
-            df, freq = frames.as_frame(data, time_col, name=f"series {sid!r}")
+            df, freq = frames.as_frame(data, time_col, name=f"series {sid!r}", fill=fill)
             targets, past, future = frames.column_roles(df, target, future_covariates, strategy)
         except DataError as exc:
             raise _named(f"series {sid!r}", exc) from None
