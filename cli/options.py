@@ -144,7 +144,7 @@ def _summary(fc, seconds, quiet):
     start = fc.history_.get("highway_start")
     untrained = bool(start) and all(h.get("best_epoch") == 0 for h in fc.histories_)  # the start itself
     if start:
-        click.echo(f"linear start: {start.replace('+', ' + ').replace('_', ' ')} "
+        click.echo(f"linear start: {_start_words(start)} "
                    f"({'kept fixed' if fc.history_.get('highway_frozen') else 'trained'})", err=True)
         w = fc.history_.get("start_weight") or 0.0
         if untrained:
@@ -168,6 +168,19 @@ def _summary(fc, seconds, quiet):
                    f"(ratio {ratio:.2f}, {vs['n_windows']} windows); best baseline {best.replace('_', ' ')} "
                    f"{report['validation_mae'][best]:.4g}", err=True)
     click.echo(f"time {seconds:.1f} s", err=True)
+
+
+def _start_words(start):
+    """The linear start's name for people: 'ridge(1) + ar'; three or more
+    ridge fits averaged are one item ('the mean of 6 ridge fits (penalty 1e-06 to 1) and ar')."""
+    parts = start.replace("_", " ").split("+")
+    ridges = [p for p in parts if p.startswith("ridge(")]
+    if len(ridges) < 3:
+        return " + ".join(parts)
+    penalties = sorted(float(p[6:-1]) for p in ridges)
+    others = [p for p in parts if not p.startswith("ridge(")]
+    fits = f"{len(ridges)} ridge fits (penalty {penalties[0]:g} to {penalties[-1]:g})"
+    return f"the mean of {fits}" + (f" and {', '.join(others)}" if others else "")
 
 
 def _inputs(fc, most=8):

@@ -1,5 +1,6 @@
 """The tsgate command line, through click's CliRunner and a real subprocess."""
 
+import importlib
 import importlib.util
 import io
 import json
@@ -316,6 +317,16 @@ def test_past_covariates_option_chooses_the_columns_the_network_reads(csv, tmp_p
     with pytest.raises(ValueError) as info:  # in Python the advice is the fill only: the user selects columns
         LSTMForecaster(target="sales", time_col="date").fit(frame.assign(sales_raw=raw))
     assert str(info.value).endswith("use fill='ffill' (or interpolate, zero)")
+
+
+def test_summary_words_the_linear_start():
+    options = importlib.import_module("tsgate.cli.options")  # the module (tsgate.cli.options is also a function)
+
+    assert options._start_words("ridge(1)") == "ridge(1)"
+    assert options._start_words("ets+seasonal_naive") == "ets + seasonal naive"
+    long = "ridge(0.1)+ridge(1)+ridge(0.01)+ridge(0.001)+ridge(0.0001)+ridge(1e-06)+ar"
+    assert options._start_words(long) == "the mean of 6 ridge fits (penalty 1e-06 to 1) and ar"
+    assert options._start_words("ridge(1)+ridge(0.1)+ridge(0.01)") == "the mean of 3 ridge fits (penalty 0.01 to 1)"
 
 
 def test_summary_says_when_the_forecast_is_the_mean_of_network_and_start(capsys):
