@@ -13,8 +13,9 @@ import time
 
 import click
 
-from .options import (FILE_ARG, INTERVAL_OPTION, MODEL, MODEL_OPTION, READ, _build, _fit_model, _history_and_future,  # noqa: F401
-                      _predict_with_progress, _progress, _read, _read_data, _summary, options)
+from .options import (FILE_ARG, INTERVAL_OPTION, MODEL, MODEL_OPTION, READ, _build, _coverages,  # noqa: F401
+                      _fit_model, _history_and_future, _predict_with_progress, _progress, _read, _read_data,
+                      _summary, options)
 from .shell import (OneLineGroup, UserError, _check_outputs, _frame_text, _user_errors,  # noqa: F401
                     _write)
 
@@ -113,25 +114,32 @@ def predict(model, input_, time_col, sep, decimal, encoding, fill, horizon, inte
               help="refit (warm-started) before every fold, or fit once before the first")
 @click.option("--out", type=click.Path(dir_okay=False, allow_dash=True), help="write the table here (CSV, or JSON)")
 @click.option("--json", "as_json", is_flag=True, help="JSON records instead of the text table")
+@click.option("--interval", callback=lambda ctx, param, v: None if v is None else _coverages(v),
+              help="also score the prediction intervals of this coverage (or several, comma-separated): "
+                   "their coverage and MSIS")
 @_user_errors
-def backtest(file, folds, retrain, out, as_json, **o):
+def backtest(file, folds, retrain, out, as_json, interval, **o):
     """Rolling-origin evaluation: MAE, RMSE, sMAPE, MASE per fold, next to seasonal naive
     (every series of a long file with --id-col, pooled; the forecasts of all origins in batched passes)."""
     from tsgate.evaluation import backtest as run_backtest, summarise
 
     _check_outputs(**{"--out": out})
     table = run_backtest(_build(o, quiet=True), _read_data(file, o),
-                         folds=folds, horizon=o["horizon"], retrain=retrain)
+                         folds=folds, horizon=o["horizon"], retrain=retrain, coverage=interval)
     if as_json or (out and out != "-"):
         text = _frame_text(table, as_json)
         _write({out: text} if out and out != "-" else {}, None if out and out != "-" else text)
         return
-    lines = [f"{'fold':>5} {'start':>20} {'model':>15} {'MAE':>10} {'RMSE':>10} {'sMAPE':>8} {'MASE':>7}"]
-    for r in table.itertuples():
+    extra = [c for c in table.columns if c.startswith(("coverage", "MSIS"))]  # the intervals' scores
+    head = "".join(f" {c:>12}" for c in extra)
+    lines = [f"{'fold':>5} {'start':>20} {'model':>15} {'MAE':>10} {'RMSE':>10} {'sMAPE':>8} {'MASE':>7}{head}"]
+    cells = lambda r: "".join(f" {r[c]:>12.3f}" if r[c] == r[c] else f" {'':>12}" for c in extra)  # noqa: E731
+    for _, r in table.iterrows():
         lines.append(f"{r.fold:>5} {str(r.start):>20} {r.model:>15} {r.MAE:>10.4g} {r.RMSE:>10.4g} "
-                     f"{r.sMAPE:>8.2f} {r.MASE:>7.3f}")
+                     f"{r.sMAPE:>8.2f} {r.MASE:>7.3f}{cells(r)}")
     for name, r in summarise(table).iterrows():
-        lines.append(f"{'all':>5} {'':>20} {name:>15} {r.MAE:>10.4g} {r.RMSE:>10.4g} {r.sMAPE:>8.2f} {r.MASE:>7.3f}")
+        lines.append(f"{'all':>5} {'':>20} {name:>15} {r.MAE:>10.4g} {r.RMSE:>10.4g} {r.sMAPE:>8.2f} "
+                     f"{r.MASE:>7.3f}{cells(r)}")
     click.echo("\n".join(lines))
 
 

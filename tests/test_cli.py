@@ -76,6 +76,17 @@ def test_backtest_prints_metrics_next_to_seasonal_naive(csv):
     code, out, err = run(["backtest", csv, "--folds", 2, "--horizon", 6, *FAST])
     assert code == 0, err
     assert "MASE" in out and out.count("seasonal_naive") == 3 and "all" in out
+    assert "coverage" not in out
+    code, out, err = run(["backtest", csv, "--folds", 2, "--horizon", 6, "--interval", "0.8,0.95", *FAST])
+    assert code == 0, err
+    head, first = out.splitlines()[:2]
+    assert head.split()[-4:] == ["coverage_80", "MSIS_80", "coverage_95", "MSIS_95"]
+    assert len(first.split()) == 12 and 0 <= float(first.split()[-4]) <= 1  # tsgate's row: its band's scores
+    code, out, err = run(["backtest", csv, "--folds", 2, "--horizon", 6, "--interval", "0.9", "--json", *FAST])
+    records = json.loads(out)
+    assert [r["coverage"] is None for r in records] == [False, True, False, True]  # seasonal naive: no band
+    code, _, err = run(["backtest", csv, "--interval", "2", *FAST])
+    assert code == 2 and "Invalid value for '--interval'" in err
 
 
 def test_datasets_commands(tmp_path):

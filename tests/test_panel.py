@@ -186,6 +186,31 @@ def test_historical_forecasts_equal_update_then_predict_at_every_origin():
         assert np.array_equal(actual, g["y"].to_numpy())
 
 
+@pytest.mark.parametrize("kind", ["direct", "recursive", "quantiles", "stateful"])
+def test_historical_intervals_equal_update_then_predict_interval(kind):
+    extra = {"direct": {}, "recursive": {"strategy": "recursive"}, "stateful": {"stateful": True, "tbptt": 20},
+             "quantiles": {"loss": "pinball", "quantiles": [0.05, 0.1, 0.5, 0.9, 0.95]}}[kind]
+    df = _long([90, 80])
+    fc = LSTMForecaster(**dict(FAST, **extra)).fit(df[df.ds <= "2024-06-01"])
+    hf = fc.historical_forecasts(df, coverage=[0.9, 0.8])
+    assert list(hf.columns[-5:]) == ["forecast", "lower_80", "upper_80", "lower_90", "upper_90"]
+    for (sid, cutoff), g in list(hf.groupby(["unique_id", "cutoff"]))[::5]:
+        est = copy.deepcopy(fc)
+        est.update(df[(df.unique_id == sid) & (df.ds <= cutoff)])
+        iv = est.predict_interval([0.8, 0.9], ids=[sid])
+        for c in ("lower_80", "upper_80", "lower_90", "upper_90"):
+            assert np.allclose(iv[f"y_{c}"].to_numpy(), g[c].to_numpy(), rtol=1e-6, atol=1e-6), (kind, c)
+    table = fc.backtest(df, coverage=0.9)
+    mine, sn = table[table.model == "tsgate"], table[table.model == "seasonal_naive"]
+    assert sn["coverage"].isna().all() and mine["coverage"].between(0, 1).all()
+    first = hf[(hf.unique_id == "s0") & (hf.step == 1)]
+    inside = ((first.y >= first.lower_90) & (first.y <= first.upper_90)).mean()
+    assert mine["coverage"].iloc[0] == pytest.approx(inside)
+    lo, hi, y = first.lower_90.to_numpy(), first.upper_90.to_numpy(), first.y.to_numpy()
+    score = np.mean(hi - lo + 20 * (np.maximum(lo - y, 0) + np.maximum(y - hi, 0)))  # 2 / (1 - 0.9) = 20
+    assert mine["MSIS"].iloc[0] == pytest.approx(score / hf.attrs["mase_scale"]["s0"])
+
+
 def test_recursive_historical_forecasts_equal_update_then_predict():
     df = _long([80, 70])
     fc = LSTMForecaster(**dict(FAST, strategy="recursive")).fit(df[df.ds <= "2024-06-01"])

@@ -11,15 +11,15 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
-from . import frames
+from . import conformal, frames
 from .errors import DataError
-from .metrics import error_terms
+from .metrics import error_terms, interval_terms
 from .panel import timeline, to_panel, truncate
 
 METRICS = ["MAE", "RMSE", "sMAPE", "MASE"]
 
 
-def backtest(estimator, data, folds=3, horizon=None, retrain=True):
+def backtest(estimator, data, folds=3, horizon=None, retrain=True, coverage=None):
     """Forecast ``folds`` consecutive blocks of ``horizon`` steps and score each.
 
     Parameters
@@ -32,14 +32,18 @@ def backtest(estimator, data, folds=3, horizon=None, retrain=True):
     retrain : bool
         Refit before every fold (True, warm-started) or only once, before the
         first (False).
+    coverage : float or list of float, optional
+        Score tsgate's prediction intervals too: their coverage and MSIS
+        (``coverage_80``, ``MSIS_80``... for a list; NaN for seasonal naive).
 
     Returns
     -------
     pandas.DataFrame
         One row per fold and model (``tsgate``, ``seasonal_naive``): the
         fold's first forecast time, and MAE, RMSE, sMAPE and MASE pooled over
-        the series.
+        the series (and the intervals' scores).
     """
+    coverages, several = conformal.levels(coverage) if coverage is not None else ([], False)
     est = clone(estimator)
     panel = to_panel(data, id_col=est.id_col, time_col=est.time_col, target=est.target,
                      future_covariates=est.future_covariates, strategy=est.strategy, fill=est.fill)
@@ -49,7 +53,7 @@ def backtest(estimator, data, folds=3, horizon=None, retrain=True):
         raise DataError(f"{folds} folds of horizon {H} need more than {folds * H} rows")
     cut = grid[len(grid) - folds * H - 1]
     fc = est.set_params(horizon=H).fit(truncate(data, cut, est.time_col))
-    hf = fc._historical(data, cut, H, retrain, H, None)
+    hf = fc._historical(data, cut, H, retrain, H, None, coverage)
     scale = hf.iloc[:, 0].map(hf.attrs["mase_scale"]).to_numpy(dtype=float)
     fold = {c: k + 1 for k, c in enumerate(sorted(hf["cutoff"].unique()))}
     time_name = hf.columns[2]
@@ -61,9 +65,16 @@ def backtest(estimator, data, folds=3, horizon=None, retrain=True):
             rows.append({"fold": fold[c], "start": g[time_name].min(), "model": name, "MAE": np.mean(ae),
                          "RMSE": float(np.sqrt(np.mean(se))), "sMAPE": float(np.mean(sape)),
                          "MASE": float(np.mean(ae / s))})
+            for cov in coverages:  # the intervals' scores (seasonal naive has no band here)
+                lo, hi = (n[1:] for n in conformal.band_columns(cov, several))
+                suffix = lo[len("lower"):]
+                inside, score = interval_terms(g["y"], g[lo], g[hi], cov) if name == "tsgate" else (np.nan, np.nan)
+                rows[-1].update({f"coverage{suffix}": float(np.mean(inside)),
+                                 f"MSIS{suffix}": float(np.mean(score / s))})
     return pd.DataFrame(rows)
 
 
 def summarise(table):
-    """Mean of each metric per model over the folds of a :func:`backtest` table."""
-    return table.groupby("model", sort=False)[METRICS].mean()
+    """Mean of each metric (and interval score) per model over the folds of a :func:`backtest` table."""
+    scores = METRICS + [c for c in table.columns if c.startswith(("coverage", "MSIS"))]
+    return table.groupby("model", sort=False)[scores].mean()

@@ -290,13 +290,17 @@ class ForecastMixin:
         return mid - width, mid + width
 
     def _quantile_band(self, coverage, horizon, X, ids):
+        lo, hi = self._quantile_pair(coverage)
+        return self._forecast_scaled(horizon, X, lo, ids)[0], self._forecast_scaled(horizon, X, hi, ids)[0]
+
+    def _quantile_pair(self, coverage):
+        """The quantile outputs (indices) of the band of ``coverage``: (1-coverage)/2 and (1+coverage)/2."""
         qs = np.asarray(self.quantiles or [], dtype=float)
         lo, hi = (1 - coverage) / 2, (1 + coverage) / 2
         if not (np.isclose(qs, lo).any() and np.isclose(qs, hi).any()):
             raise ParameterError(f"{pname('coverage', coverage)} needs quantiles {lo:g} and {hi:g}; "
                                  f"fitted quantiles: {list(qs)}")
-        raw = np.stack([self._forecast_scaled(horizon, X, k, ids)[0] for k in range(self.n_quantiles_)], axis=2)
-        return raw[:, :, int(np.argmin(np.abs(qs - lo)))], raw[:, :, int(np.argmin(np.abs(qs - hi)))]
+        return int(np.argmin(np.abs(qs - lo))), int(np.argmin(np.abs(qs - hi)))
 
     # ------------------------------------------------------------ new data
 

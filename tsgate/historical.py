@@ -6,7 +6,8 @@ is one window of a single :class:`tsgate.windows.WindowSource` over the
 series' rows, so all origins go through the compiled kernels in large
 batches (:meth:`~tsgate.forecasting.ForecastMixin._forward_source`), not one Python call per
 origin; a recursive model's origins are fed back together, one batched
-forward pass per step (:meth:`~tsgate.forecasting.ForecastMixin._fed_back`). With ``retrain``, the model is refit on the data up to every k-th
+forward pass per step (:meth:`~tsgate.forecasting.ForecastMixin._fed_back`).
+With ``retrain``, the model is refit on the data up to every k-th
 origin, warm-started from the previous weights, and forecasts the origins up
 to the next refit in the same batched way.
 
@@ -27,8 +28,8 @@ import pandas as pd
 from sklearn.base import clone
 from sklearn.utils.validation import check_is_fitted
 
-from . import fallback
-from .metrics import error_terms
+from . import conformal, fallback
+from .metrics import error_terms, interval_terms
 from .errors import DataError, ParameterError
 from .esnorm import row_forecasts
 from .forecasting import PREDICT_BATCH
@@ -47,7 +48,8 @@ RECURSIVE_ORIGINS, RECURSIVE_STEPS = 200, 20_000
 class HistoricalMixin:
     """historical_forecasts and backtest (see the module docstring)."""
 
-    def historical_forecasts(self, X, start=None, stride=1, retrain=False, horizon=None, static_covariates=None):
+    def historical_forecasts(self, X, start=None, stride=1, retrain=False, horizon=None, static_covariates=None,
+                             coverage=None):
         """Forecasts from every origin of ``X``, as if made at that time.
 
         Parameters
@@ -69,18 +71,23 @@ class HistoricalMixin:
         static_covariates : DataFrame, optional
             For ``retrain`` of a model fit with static covariates (default:
             the frame given to ``fit``).
+        coverage : float or list of float, optional
+            With it, each forecast's prediction interval, as
+            :meth:`~tsgate.forecasting.ForecastMixin.predict_interval` gives it
+            at that origin: columns ``lower``, ``upper`` (``lower_80``... for a list).
 
         Returns
         -------
         pandas.DataFrame
             Long format, one row per (series, origin, step): the id column
             (``unique_id`` for wide or dict data), ``cutoff`` (the origin),
-            the time column, ``step``, ``y`` (actual) and ``forecast``.
+            the time column, ``step``, ``y`` (actual) and ``forecast`` (and the bands).
         """
-        return self._historical(X, start, stride, retrain, horizon, static_covariates).drop(
+        return self._historical(X, start, stride, retrain, horizon, static_covariates, coverage).drop(
             columns=["seasonal_naive"])
 
-    def backtest(self, X, start=None, stride=1, retrain=False, horizon=None, static_covariates=None):
+    def backtest(self, X, start=None, stride=1, retrain=False, horizon=None, static_covariates=None,
+                 coverage=None):
         """Accuracy of :meth:`historical_forecasts` per series and per horizon
         step, next to seasonal naive from the same origins.
 
@@ -90,10 +97,11 @@ class HistoricalMixin:
             One row per (series, step, model) with ``model`` 'tsgate' or
             'seasonal_naive', ``n`` forecasts and MAE, RMSE, sMAPE (percent)
             and MASE (MAE over the in-sample seasonal naive MAE of the
-            series' rows up to its first origin). :func:`summarise_backtest`
-            averages it.
+            series' rows up to its first origin); with ``coverage``, tsgate's
+            intervals' coverage and MSIS (``coverage_80``, ``MSIS_80``... for
+            a list; NaN for seasonal naive). :func:`summarise_backtest` averages it.
         """
-        hf = self._historical(X, start, stride, retrain, horizon, static_covariates)
+        hf = self._historical(X, start, stride, retrain, horizon, static_covariates, coverage)
         idc = hf.columns[0]
         scales = hf.attrs["mase_scale"]
         parts = []
@@ -105,13 +113,15 @@ class HistoricalMixin:
             t["RMSE"] = np.sqrt(t["RMSE"])
             t["MASE"] = t["MAE"] / t[idc].map(scales).to_numpy(dtype=float)
             t.insert(2, "model", model)
-            parts.append(t)
+            parts.append(_interval_scores(t, hf, idc, scales, coverage, model == "tsgate"))
         return pd.concat(parts, ignore_index=True)
 
     # ------------------------------------------------------------ internals
 
-    def _historical(self, X, start, stride, retrain, horizon, static_covariates):
+    def _historical(self, X, start, stride, retrain, horizon, static_covariates, coverage=None):
         check_is_fitted(self, "model_")
+        if coverage is not None:
+            conformal.levels(coverage)  # before any work
         stride = positive_int(stride, "stride")
         if not isinstance(retrain, (bool, np.bool_)) and not (isinstance(retrain, numbers.Integral) and retrain >= 1):
             raise ParameterError(f"{pname('retrain')} must be True, False or a positive int, got {retrain!r}")
@@ -127,18 +137,19 @@ class HistoricalMixin:
             raise DataError(f"{pname('X')} has no origin with {self.lookback_} rows before it and {H} after it"
                             + (f" from {pname('start')} {start!r}" if start is not None else " after the fitted cutoff"))
         if not retrain:
-            out = self._batched(panel, times, H)
+            out = self._batched(panel, times, H, coverage)
         else:
-            out = self._retrained(X, panel, times, H, 1 if retrain is True else int(retrain), static_covariates)
+            out = self._retrained(X, panel, times, H, 1 if retrain is True else int(retrain), static_covariates,
+                                  coverage)
         out.attrs["mase_scale"] = _mase_scales(panel, times, self.seasonal_period_)
         return out
 
-    def _batched(self, panel, times, H):
+    def _batched(self, panel, times, H, coverage=None):
         """Forecasts of every (series, origin in ``times``) of ``panel`` from this model."""
         if getattr(self, "stateful", False):
-            return self._stateful_passes(panel, times, H)
+            return self._stateful_passes(panel, times, H, coverage)
         if self.strategy != "direct":
-            return self._looped(panel, times, H)
+            return self._looped(panel, times, H, coverage)
         chosen = self._known_series(panel)
         ks = self._positions([s.id for s in chosen])
         sc, P, HM, L = self.scaling_, len(self.past_covariates_), self.horizon_, self.lookback_
@@ -161,10 +172,31 @@ class HistoricalMixin:
                            np.concatenate(series), L, HM, HM, self.norm_period_, level=self.level_,
                            context=self._context_rows(ks), shift=self._shift(np.asarray(ks)),
                            base=self._es_rows_of(zs, HM), position=self._position())
-        scaled = self._forward_source(src, H)[0]
-        snum = src.series
-        pred = scaled * sc.t_scale[np.asarray(ks)[snum]][:, None] + sc.t_loc[np.asarray(ks)[snum]][:, None]
-        return _long_table(self, chosen, pos_list, self._fallen_back(chosen, pos_list, pred, H), H)
+        scaled, spread, unit = self._forward_source(src, H)
+        rows_ks = np.asarray(ks)[src.series]
+        scale, loc = sc.t_scale[rows_ks][:, None], sc.t_loc[rows_ks][:, None]
+        pred = self._fallen_back(chosen, pos_list, scaled * scale + loc, H)
+        quantile = lambda k: self._forward_source(src, H, k)[0] * scale + loc  # noqa: E731
+        bands = self._bands(pred, spread * scale, unit * scale, rows_ks, coverage, quantile)
+        return _long_table(self, chosen, pos_list, pred, H, bands)
+
+    def _bands(self, pred, spread, unit, rows_ks, coverage, quantile=None):
+        """The bands ``predict_interval(coverage)`` gives at each origin (rows of
+        ``pred``, of the series ``rows_ks``): column name -> (n, H); ``spread``
+        and ``unit`` in original units; ``quantile(k)``: the forecasts of
+        quantile output k (a pinball model's band)."""
+        if coverage is None:
+            return {}
+        coverages, several = conformal.levels(coverage)
+        out = {}
+        for c in coverages:
+            if self.loss == "pinball" and self.quantiles:
+                lower, upper = (quantile(k) for k in self._quantile_pair(c))
+            else:
+                lower, upper = self._conformal_band(pred, spread, c, pred.shape[1], unit, rows_ks)
+            lo, hi = conformal.band_columns(c, several)
+            out[lo[1:]], out[hi[1:]] = lower, upper
+        return out
 
     def _fallen_back(self, chosen, pos_list, pred, H):
         """``pred`` (origins of every series, H) with the series a local
@@ -181,7 +213,7 @@ class HistoricalMixin:
         """``window_norm='ets'``: Holt-Winters forecasts from every row of the scaled series ``zs``; else None."""
         return None if getattr(self, "es_model_", None) is None else row_forecasts(self.es_model_, zs, pad)
 
-    def _stateful_passes(self, panel, times, H):
+    def _stateful_passes(self, panel, times, H, coverage=None):
         """Stateful models: one pass over each series' rows from a cold state
         gives the forecast after every row (median over members)."""
         chosen, sc = self._known_series(panel), self.scaling_
@@ -193,7 +225,15 @@ class HistoricalMixin:
             base = rows[pos, :1] if self.window_norm_ == "last" else 0.0
             preds.append((step + base) * sc.t_scale[k] + sc.t_loc[k])
             pos_list.append(pos)
-        return _long_table(self, chosen, pos_list, np.concatenate(preds) if preds else np.zeros((0, H)), H)
+        pred = np.concatenate(preds) if preds else np.zeros((0, H))
+        return _long_table(self, chosen, pos_list, pred, H, self._unspread_bands(chosen, pos_list, pred, coverage))
+
+    def _unspread_bands(self, chosen, pos_list, pred, coverage):
+        """The bands of forecasts without an ensemble spread or a relative unit (recursive, stateful)."""
+        rows_ks = np.repeat(np.asarray(self._positions([s.id for s in chosen]), dtype=np.int64),
+                            [len(p) for p in pos_list])
+        unit = np.broadcast_to(self.scaling_.t_scale[rows_ks][:, None], pred.shape)
+        return self._bands(pred, np.zeros_like(pred), unit, rows_ks, coverage)
 
     def _known_series(self, panel):
         """The series of ``panel`` this model was fit on (others get no forecasts)."""
@@ -229,7 +269,7 @@ class HistoricalMixin:
         if np.isfinite(pred).all():
             self.val_residuals_ = np.stack([zs[s][e + 1:e + 1 + H] for s, e in zip(series, ends)]) - pred
 
-    def _looped(self, panel, times, H):
+    def _looped(self, panel, times, H, coverage=None):
         """Recursive models: every origin's forecast, fed back step by step, the origins batched."""
         chosen, sc = self._known_series(panel), self.scaling_
         ks = np.asarray(self._positions([s.id for s in chosen]), dtype=np.int64)
@@ -245,7 +285,8 @@ class HistoricalMixin:
         pred = self._origin_forecasts(ks, zs, knowns, series, ends, H) * sc.t_scale[ks[series]][:, None]
         pred += sc.t_loc[ks[series]][:, None]
         check_finite(pred, [chosen[j].id for j in series], "forecast")
-        return _long_table(self, chosen, pos_list, self._fallen_back(chosen, pos_list, pred, H), H)
+        pred = self._fallen_back(chosen, pos_list, pred, H)
+        return _long_table(self, chosen, pos_list, pred, H, self._unspread_bands(chosen, pos_list, pred, coverage))
 
     def _origin_forecasts(self, ks, zs, knowns, series, ends, H):
         """Scaled recursive forecasts (n, H) from n origins: origin i is row
@@ -262,7 +303,7 @@ class HistoricalMixin:
             out[part] = self._fed_back(ks[series[part]], z, known, H)
         return out
 
-    def _retrained(self, X, panel, times, H, every, static_covariates):
+    def _retrained(self, X, panel, times, H, every, static_covariates, coverage=None):
         """Refit on the data up to every ``every``-th origin (warm start), then forecast
         the origins up to the next refit."""
         static = static_covariates if static_covariates is not None else getattr(self, "_static_frame", None)
@@ -282,7 +323,7 @@ class HistoricalMixin:
                 nxt.fit(truncate(X, block[0], self.time_name_ if self.form_ == "long" else self.time_col),
                         static_covariates=static)
                 est = nxt
-            parts.append(est._batched(panel, block, H))
+            parts.append(est._batched(panel, block, H, coverage))
         return pd.concat(parts, ignore_index=True)
 
 
@@ -307,8 +348,9 @@ def _origin_grid(panel, est, start, stride, H):
     return grid[grid <= max(lasts)] if lasts else grid[:1]
 
 
-def _long_table(est, chosen, pos_list, pred, H):
-    """The long output of historical forecasts, with seasonal naive from the same origins."""
+def _long_table(est, chosen, pos_list, pred, H, bands=None):
+    """The long output of historical forecasts (and their ``bands``: name ->
+    (n, H)), with seasonal naive from the same origins."""
     m = max(1, int(est.seasonal_period_))
     h = np.arange(1, H + 1)
     back = m * -(-h // m) - h  # seasonal naive reads y[p - back]
@@ -330,7 +372,28 @@ def _long_table(est, chosen, pos_list, pred, H):
                          tname: cat(cols["time"]) if cols["time"] else [],
                          "step": np.concatenate(cols["step"]) if cols["step"] else [],
                          "y": np.concatenate(cols["y"]) if cols["y"] else [],
-                         "forecast": pred.ravel(), "seasonal_naive": np.concatenate(cols["sn"]) if cols["sn"] else []})
+                         "forecast": pred.ravel(), **{k: np.ravel(v) for k, v in (bands or {}).items()},
+                         "seasonal_naive": np.concatenate(cols["sn"]) if cols["sn"] else []})
+
+
+def _interval_scores(table, hf, idc, scales, coverage, mine):
+    """``table`` (per series and step) with the coverage and MSIS of the bands
+    of ``hf`` (NaN where not ``mine``: seasonal naive has no band here)."""
+    if coverage is None:
+        return table
+    coverages, several = conformal.levels(coverage)
+    for c in coverages:
+        lo, hi = (name[1:] for name in conformal.band_columns(c, several))
+        suffix = lo[len("lower"):]
+        if not mine:
+            table[f"coverage{suffix}"] = table[f"MSIS{suffix}"] = np.nan
+            continue
+        inside, score = interval_terms(hf["y"], hf[lo], hf[hi], c)
+        frame = pd.DataFrame({idc: hf[idc], "step": hf["step"], "inside": inside, "score": score})
+        g = frame.groupby([idc, "step"], sort=False).agg(inside=("inside", "mean"), score=("score", "mean"))
+        table[f"coverage{suffix}"] = g["inside"].to_numpy()
+        table[f"MSIS{suffix}"] = g["score"].to_numpy() / table[idc].map(scales).to_numpy(dtype=float)
+    return table
 
 
 def _mase_scales(panel, times, m):

@@ -85,6 +85,15 @@ def coverage(y_true, lower, upper):
     return float(np.mean((a >= lo) & (a <= hi)))
 
 
+def interval_terms(y_true, lower, upper, level):
+    """Per-point terms of an interval's scores, for grouped tables: 1.0 where
+    the value is inside [lower, upper] (means: the coverage), and the
+    interval score of :func:`msis` (means over a scale: the MSIS)."""
+    a, lo, hi = (np.asarray(v, dtype=np.float64) for v in (y_true, lower, upper))
+    inside = ((a >= lo) & (a <= hi)).astype(np.float64)
+    return inside, (hi - lo) + (2.0 / (1.0 - level)) * (np.maximum(lo - a, 0.0) + np.maximum(a - hi, 0.0))
+
+
 def msis(y_true, lower, upper, y_train, m=1, level=0.95):
     """Mean scaled interval score (M4 competition): the interval score of
     Gneiting & Raftery (2007), width + (2 / alpha) x the distance by which
