@@ -272,6 +272,9 @@ def test_local_models_in_joblib_workers_equal_the_serial_run():
     assert set(serial.estimators_) == {"s0", "s1", "s2", "s3"}
     table = parallel.backtest(df, start=0.8)
     assert set(table["unique_id"]) == {"s0", "s1", "s2", "s3"}
+    hf = parallel.historical_forecasts(df, start=0.8, coverage=0.9)  # each series by its own model
+    own = serial.estimators_["s1"].historical_forecasts(df[df.unique_id == "s1"], start=0.8, coverage=0.9)
+    assert hf[hf.unique_id == "s1"].reset_index(drop=True).equals(own)
     band = parallel.predict_interval([0.8, 0.95], ids=["s2", "s0"])  # each series' own model's band
     assert list(band["unique_id"].unique()) == ["s2", "s0"]
     mine = serial.estimators_["s2"].predict_interval([0.8, 0.95])

@@ -25,8 +25,8 @@ def _fit(est, data):
     return est.fit(data)
 
 
-def _backtest(est, data, kwargs):
-    return est.backtest(data, **kwargs)
+def _call(est, method, data, kwargs):
+    return getattr(est, method)(data, **kwargs)
 
 
 class LocalForecaster(BaseEstimator):
@@ -104,7 +104,15 @@ class LocalForecaster(BaseEstimator):
 
     def backtest(self, X, **kwargs):
         """Every series' :meth:`backtest` (same arguments), run in parallel; one table."""
+        return self._tables("backtest", X, kwargs)
+
+    def historical_forecasts(self, X, **kwargs):
+        """Every series' :meth:`historical_forecasts` (same arguments: ``start``,
+        ``retrain``, ``coverage``...), each by its own model, run in parallel; one table."""
+        return self._tables("historical_forecasts", X, kwargs)
+
+    def _tables(self, method, X, kwargs):
         check_is_fitted(self, "estimators_")
         parts = self._split(X)
-        jobs = [(self.estimators_[sid], data, kwargs) for sid, data in parts.items() if sid in self.estimators_]
-        return pd.concat(parallel_map(_backtest, jobs, self.n_jobs), ignore_index=True)
+        jobs = [(self.estimators_[sid], method, data, kwargs) for sid, data in parts.items() if sid in self.estimators_]
+        return pd.concat(parallel_map(_call, jobs, self.n_jobs), ignore_index=True)
