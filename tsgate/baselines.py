@@ -238,11 +238,9 @@ class BaselineForecaster:
         coverages, several = conformal.levels(coverage)
         h = horizon or self.horizon_
         point = self.predict(h)
-        n = len(self.residuals_)
         t = self.targets_[0]
         for c in coverages:
-            level = min(1.0, math.ceil((n + 1) * c) / n)
-            q = np.quantile(np.abs(self.residuals_), level, axis=0, method="higher")
+            q = conformal.quantile(self.residuals_, c, warn=False)
             q = np.concatenate([q, np.full(max(0, h - len(q)), q[-1])])[:h]
             lo, hi = conformal.band_columns(c, several)
             point[f"{t}{lo}"], point[f"{t}{hi}"] = point[t] - q, point[t] + q

@@ -18,10 +18,11 @@ def floored(q, floor, coverage):
     return q if floor is None or not len(floor) else np.maximum(q, np.quantile(np.abs(floor), coverage, axis=0))
 
 
-def quantile(res, coverage):
-    """Split-conformal quantile (per column) of the absolute residuals ``res`` (n, H)."""
+def quantile(res, coverage, warn=True):
+    """Split-conformal quantile (per column) of the absolute residuals ``res``
+    (n, H); ``warn``: a CoverageWarning when n is too small for ``coverage``."""
     n = res.shape[0]
-    if math.ceil((n + 1) * coverage) > n:  # the band is the widest residual, whatever the coverage
+    if warn and math.ceil((n + 1) * coverage) > n:  # the band is the widest residual, whatever the coverage
         warnings.warn(CoverageWarning(
             f"coverage {coverage:g} needs at least {math.ceil(coverage / (1 - coverage))} validation windows "
             f"for a conformal interval; with {n} the band is the widest validation residual, which "
@@ -69,3 +70,11 @@ def band_columns(coverage, several):
         return "_lower", "_upper"
     pct = f"{100 * coverage:.10g}"
     return f"_lower_{pct}", f"_upper_{pct}"
+
+
+def table_columns(coverage, several):
+    """A band's columns in a long table of historical forecasts ('lower',
+    'upper'; 'lower_80', 'upper_80' with ``several``) and the suffix of its
+    scores' columns ('', '_80': 'coverage_80', 'MSIS_80')."""
+    lo, hi = band_columns(coverage, several)
+    return lo[1:], hi[1:], lo[len("_lower"):]

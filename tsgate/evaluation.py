@@ -66,8 +66,7 @@ def backtest(estimator, data, folds=3, horizon=None, retrain=True, coverage=None
                          "RMSE": float(np.sqrt(np.mean(se))), "sMAPE": float(np.mean(sape)),
                          "MASE": float(np.mean(ae / s))})
             for cov in coverages:  # the intervals' scores (seasonal naive has no band here)
-                lo, hi = (n[1:] for n in conformal.band_columns(cov, several))
-                suffix = lo[len("lower"):]
+                lo, hi, suffix = conformal.table_columns(cov, several)
                 inside, score = interval_terms(g["y"], g[lo], g[hi], cov) if name == "tsgate" else (np.nan, np.nan)
                 rows[-1].update({f"coverage{suffix}": float(np.mean(inside)),
                                  f"MSIS{suffix}": float(np.mean(score / s))})

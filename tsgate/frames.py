@@ -110,7 +110,7 @@ def _datetime_freq(idx, name, fill=None):
             return grid.freqstr, grid
         gaps = " or " + _fill_hint() if grid is not None else ""  # timestamps missing from a regular grid
         raise DataError(f"{pname(name)} has an irregular time index: cannot infer a frequency "
-                        f"({_first_break(idx)}); resample it first{gaps}")
+                        f"({_first_break(idx, usual)}); resample it first{gaps}")
     return freq, None
 
 
@@ -137,11 +137,10 @@ def _usual_step(idx, samples=200):
     return max(sorted(set(found)), key=found.count) if found else None  # ties: the same answer in every run
 
 
-def _first_break(idx):
-    """Where an irregular DatetimeIndex first leaves its usual step, in plain
-    words for an error message: the first row that is not the previous row
-    plus the usual step (:func:`_usual_step`)."""
-    freq = _usual_step(idx)
+def _first_break(idx, freq):
+    """Where an irregular DatetimeIndex first leaves its usual step ``freq``
+    (:func:`_usual_step`; None: there is none), in plain words for an error
+    message: the first row that is not the previous row plus that step."""
     if freq is None:
         return f"no {max(3, min(5, len(idx) - 1))} consecutive rows share a step"
     with warnings.catch_warnings():

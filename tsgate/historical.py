@@ -153,15 +153,11 @@ class HistoricalMixin:
         chosen = self._known_series(panel)
         ks = self._positions([s.id for s in chosen])
         sc, P, HM, L = self.scaling_, len(self.past_covariates_), self.horizon_, self.lookback_
-        rows, known_rows, ends, series, pos_list, offset, zs = [], [], [], [], [], 0, []
-        for j, (k, s) in enumerate(zip(ks, chosen)):
+        zs, knowns = self._scaled_series(chosen, ks)
+        rows, known_rows, ends, series, pos_list, offset = [], [], [], [], [], 0
+        for j, (s, z, known) in enumerate(zip(chosen, zs, knowns)):
             pos = self._origins(s, times, H)
-            if self.window_norm_ == "seasonal_ratio":
-                check_positive(s.y, s.id, s.index)
-            z = (s.y - sc.t_loc[k]) / sc.t_scale[k]
-            zs.append(z)
             past = (s.past - sc.c_loc[:P]) / sc.c_scale[:P]
-            known = self._scaled_known(s.future, s.index)
             pad = np.repeat(known[-1:], HM, axis=0) if len(known) else np.zeros((HM, known.shape[1]))
             rows.append(series_rows(np.concatenate([z, np.zeros(HM)]), np.concatenate([past, np.zeros((HM, P))]),
                                     np.concatenate([known, pad])))
@@ -180,6 +176,16 @@ class HistoricalMixin:
         bands = self._bands(pred, spread * scale, unit * scale, rows_ks, coverage, quantile)
         return _long_table(self, chosen, pos_list, pred, H, bands)
 
+    def _scaled_series(self, chosen, ks):
+        """Per series of ``chosen`` (the model's series ``ks``): its scaled target
+        and its scaled known-future features (n, K), as the windows read them."""
+        sc, zs = self.scaling_, []
+        for k, s in zip(ks, chosen):
+            if self.window_norm_ == "seasonal_ratio":
+                check_positive(s.y, s.id, s.index)
+            zs.append((s.y - sc.t_loc[k]) / sc.t_scale[k])
+        return zs, [self._scaled_known(s.future, s.index) for s in chosen]
+
     def _bands(self, pred, spread, unit, rows_ks, coverage, quantile=None):
         """The bands ``predict_interval(coverage)`` gives at each origin (rows of
         ``pred``, of the series ``rows_ks``): column name -> (n, H); ``spread``
@@ -194,8 +200,8 @@ class HistoricalMixin:
                 lower, upper = (quantile(k) for k in self._quantile_pair(c))
             else:
                 lower, upper = self._conformal_band(pred, spread, c, pred.shape[1], unit, rows_ks)
-            lo, hi = conformal.band_columns(c, several)
-            out[lo[1:]], out[hi[1:]] = lower, upper
+            lo, hi, _ = conformal.table_columns(c, several)
+            out[lo], out[hi] = lower, upper
         return out
 
     def _fallen_back(self, chosen, pos_list, pred, H):
@@ -217,21 +223,22 @@ class HistoricalMixin:
         """Stateful models: one pass over each series' rows from a cold state
         gives the forecast after every row (median over members)."""
         chosen, sc = self._known_series(panel), self.scaling_
+        ks = np.asarray(self._positions([s.id for s in chosen]), dtype=np.int64)
         pos_list, preds = [], []
-        for s in chosen:
-            k, pos = self._positions([s.id])[0], self._origins(s, times, H)
+        for k, s in zip(ks, chosen):
+            pos = self._origins(s, times, H)
             rows = self._step_rows(k, s.y, s.past, s.index)  # (n, D); column 0: the scaled target
             step = np.median([step_predictions(m, rows) for m in self.models_], axis=0)[pos, :H]  # (n_pos, H)
             base = rows[pos, :1] if self.window_norm_ == "last" else 0.0
             preds.append((step + base) * sc.t_scale[k] + sc.t_loc[k])
             pos_list.append(pos)
         pred = np.concatenate(preds) if preds else np.zeros((0, H))
-        return _long_table(self, chosen, pos_list, pred, H, self._unspread_bands(chosen, pos_list, pred, coverage))
+        rows_ks = np.repeat(ks, [len(p) for p in pos_list])
+        return _long_table(self, chosen, pos_list, pred, H, self._unspread_bands(pred, rows_ks, coverage))
 
-    def _unspread_bands(self, chosen, pos_list, pred, coverage):
-        """The bands of forecasts without an ensemble spread or a relative unit (recursive, stateful)."""
-        rows_ks = np.repeat(np.asarray(self._positions([s.id for s in chosen]), dtype=np.int64),
-                            [len(p) for p in pos_list])
+    def _unspread_bands(self, pred, rows_ks, coverage):
+        """The bands of forecasts (rows of the series ``rows_ks``) without an
+        ensemble spread or a relative unit (recursive, stateful)."""
         unit = np.broadcast_to(self.scaling_.t_scale[rows_ks][:, None], pred.shape)
         return self._bands(pred, np.zeros_like(pred), unit, rows_ks, coverage)
 
@@ -274,19 +281,14 @@ class HistoricalMixin:
         chosen, sc = self._known_series(panel), self.scaling_
         ks = np.asarray(self._positions([s.id for s in chosen]), dtype=np.int64)
         pos_list = [self._origins(s, times, H) for s in chosen]
-        zs = []
-        for k, s in zip(ks, chosen):
-            if self.window_norm_ == "seasonal_ratio":
-                check_positive(s.y, s.id, s.index)
-            zs.append((s.y - sc.t_loc[k]) / sc.t_scale[k])
-        knowns = [self._scaled_known(s.future, s.index) for s in chosen]
+        zs, knowns = self._scaled_series(chosen, ks)
         series = np.repeat(np.arange(len(chosen)), [len(p) for p in pos_list])
         ends = np.concatenate(pos_list) if pos_list else np.zeros(0, np.int64)
         pred = self._origin_forecasts(ks, zs, knowns, series, ends, H) * sc.t_scale[ks[series]][:, None]
         pred += sc.t_loc[ks[series]][:, None]
         check_finite(pred, [chosen[j].id for j in series], "forecast")
         pred = self._fallen_back(chosen, pos_list, pred, H)
-        return _long_table(self, chosen, pos_list, pred, H, self._unspread_bands(chosen, pos_list, pred, coverage))
+        return _long_table(self, chosen, pos_list, pred, H, self._unspread_bands(pred, ks[series], coverage))
 
     def _origin_forecasts(self, ks, zs, knowns, series, ends, H):
         """Scaled recursive forecasts (n, H) from n origins: origin i is row
@@ -383,8 +385,7 @@ def _interval_scores(table, hf, idc, scales, coverage, mine):
         return table
     coverages, several = conformal.levels(coverage)
     for c in coverages:
-        lo, hi = (name[1:] for name in conformal.band_columns(c, several))
-        suffix = lo[len("lower"):]
+        lo, hi, suffix = conformal.table_columns(c, several)
         if not mine:
             table[f"coverage{suffix}"] = table[f"MSIS{suffix}"] = np.nan
             continue
