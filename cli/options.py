@@ -22,7 +22,7 @@ def _read_data(file, o):
     if listed is None:
         return df
     past = [] if listed.strip().lower() == "none" else [c.strip() for c in listed.split(",") if c.strip()]
-    future = [c.strip() for c in o["future_covariates"].split(",")] if o.get("future_covariates") else []
+    future = _future(o) or []
     target = o["target"] or ("y" if o.get("id_col") and "y" in df.columns else None)
     if target is None:
         raise UserError("--past-covariates needs --target: the column to forecast")
@@ -34,6 +34,11 @@ def _read_data(file, o):
             raise UserError(f"--past-covariates names {c!r}, which is the target or a --future-covariates column")
     keep = [c for c in df.columns if c in {target, o.get("id_col"), *future, *past}]
     return df[keep]
+
+
+def _future(o):
+    """--future-covariates as a list of column names (None without it)."""
+    return [c.strip() for c in o["future_covariates"].split(",")] if o.get("future_covariates") else None
 
 
 def _progress(quiet, max_epochs):
@@ -85,7 +90,7 @@ def _build(o, quiet=None):
     """The forecaster the options describe."""
     from tsgate.forecaster import FORECASTERS
 
-    future = [c.strip() for c in o["future_covariates"].split(",")] if o.get("future_covariates") else None
+    future = _future(o)
     return FORECASTERS[o["cell"]](
         horizon=o["horizon"], lookback=o["lookback"], max_epochs=o["epochs"], random_state=o["seed"],
         target=o["target"], fill=o["fill"], hidden_size=o["hidden_size"], num_layers=o["layers"],
