@@ -94,7 +94,9 @@ def _build(o, quiet=None):
     return FORECASTERS[o["cell"]](
         horizon=o["horizon"], lookback=o["lookback"], max_epochs=o["epochs"], random_state=o["seed"],
         target=o["target"], fill=o["fill"], hidden_size=o["hidden_size"], num_layers=o["layers"],
-        learning_rate=o["learning_rate"], future_covariates=future, calendar_features=o["calendar"],
+        learning_rate=o["learning_rate"], time_budget=o.get("time_budget"), strategy=o.get("strategy", "direct"),
+        n_models=o.get("ensemble", 1), n_jobs=-1 if o.get("ensemble", 1) > 1 else None,
+        future_covariates=future, calendar_features=o["calendar"],
         id_col=o.get("id_col"), window_norm=None if o["window_norm"] == "none" else o["window_norm"],
         seasonal_periods=o.get("seasonal_periods"),
         window_position="auto" if o.get("window_position") is None else o["window_position"],
@@ -142,6 +144,8 @@ def _summary(fc, seconds, quiet):
     vs = getattr(fc, "val_scores_", {}) or {}
     line = (f"{type(fc).__name__}: hidden={fc.hidden_size} lookback={fc.lookback_} horizon={fc.horizon_} "
             f"norm={fc.window_norm_} epochs={len(fc.history_['loss'])} (best {fc.history_['best_epoch']})")
+    line += " strategy=recursive" if fc.strategy == "recursive" else ""
+    line += f" ensemble={fc.n_models} (median)" if fc.n_models > 1 else ""
     click.echo(line, err=True)
     inputs = _inputs(fc)
     if inputs:
@@ -228,6 +232,13 @@ MODEL = [
     click.option("--layers", type=click.IntRange(min=1), default=1, show_default=True),
     click.option("--learning-rate", type=click.FloatRange(min=0, min_open=True), default=3e-3, show_default=True),
     click.option("--epochs", type=click.IntRange(min=1), default=200, show_default=True),
+    click.option("--time-budget", type=click.FloatRange(min=0, min_open=True), default=None,
+                 help="seconds of training per network after which no new epoch starts (default: no limit)"),
+    click.option("--strategy", type=click.Choice(["direct", "recursive"]), default="direct", show_default=True,
+                 help="one output per horizon step, or one step fed back horizon times (any --horizon later)"),
+    click.option("--ensemble", type=click.IntRange(min=1), default=1, show_default=True,
+                 help="train this many networks (seeds --seed, --seed + 1, ...) on all cores and forecast "
+                      "their median; intervals add their spread"),
     click.option("--future-covariates", help="comma-separated columns known in advance; their future values are "
                                              "the rows after the target's last value"),
     click.option("--past-covariates", help="comma-separated columns the network reads up to the forecast origin, "

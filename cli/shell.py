@@ -17,7 +17,8 @@ VOCABULARY = {"time_col": "--time-col", "target": "--target", "fill": "--fill", 
               "future_covariates": "--future-covariates", "calendar_features": "--calendar", "sep": "--sep",
               "decimal": "--decimal", "encoding": "--encoding", "coverage": "--interval", "cell": "--cell",
               "window_norm": "--window-norm", "seasonal_periods": "--seasonal-periods",
-              "window_position": "--window-position", "past_covariates": "--past-covariates"}
+              "window_position": "--window-position", "past_covariates": "--past-covariates",
+              "strategy": "--strategy", "n_models": "--ensemble", "time_budget": "--time-budget"}
 
 
 class UserError(click.ClickException):

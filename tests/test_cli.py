@@ -161,6 +161,12 @@ def _user_error_cases(csv, tmp_path):
         (["forecast", csv, "--cell", "tcn"], "Invalid value for '--cell'"),
         (["forecast", csv, "--interval", "1.5"], "Invalid value for '--interval'"),
         (["forecast", csv, "--seasonal-periods", "12,1"], "Invalid value for '--seasonal-periods'"),
+        (["forecast", csv, "--ensemble", "0"], "Invalid value for '--ensemble'"),
+        (["forecast", csv, "--strategy", "dirrec"], "Invalid value for '--strategy'"),
+        (["forecast", csv, "--time-budget", "0"], "Invalid value for '--time-budget'"),
+        (["forecast", csv, "--strategy", "recursive", "--horizon", "40", "--epochs", "2"],
+         "with 40 rows after them, and the fit had none (with finite forecasts); use a shorter --horizon, "
+         "a longer history, or --strategy direct"),
         (["predict", tmp_path / "bad.tsgate"], "is not a tsgate model file"),
         (["datasets", "export", "nope"], "unknown dataset 'nope'"),
     ]
@@ -173,6 +179,26 @@ def test_user_errors_exit_2_with_one_line(csv, tmp_path):
         assert msg in err, (args, err)
         assert "Traceback" not in err
         assert len(err.strip().splitlines()) == 1, err  # click's usage errors too
+
+
+def test_strategy_ensemble_and_time_budget_options_build_the_python_model(csv):
+    # each option sets its parameter: the forecast and band equal the Python
+    # model's, and the summary says what was built
+    from tsgate import LSTMForecaster
+
+    code, out, err = run(["forecast", csv, "--horizon", 6, "--strategy", "recursive", "--ensemble", 2,
+                          "--time-budget", 600, "--epochs", 15])
+    assert code == 0, err
+    assert "strategy=recursive ensemble=2 (median)" in err
+    fc = LSTMForecaster(horizon=6, strategy="recursive", n_models=2, time_budget=600, max_epochs=15,
+                        random_state=0).fit(pd.read_csv(csv, index_col=0, parse_dates=True))
+    want = fc.predict_interval(0.9)
+    got = pd.read_csv(io.StringIO(out), index_col=0)
+    np.testing.assert_allclose(got.to_numpy(), want.to_numpy(), rtol=1e-9)
+    code, _, err = run(["forecast", csv, "--horizon", 6, "--epochs", 15])
+    assert code == 0 and "strategy=" not in err and "ensemble=" not in err and "epochs=15 " in err
+    code, _, err = run(["forecast", csv, "--horizon", 6, "--epochs", 15, "--time-budget", 1e-9])
+    assert code == 0 and "epochs=1 " in err, err  # no epoch starts after the budget
 
 
 def test_nan_with_fill_policy_succeeds(csv, tmp_path):

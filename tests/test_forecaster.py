@@ -161,8 +161,22 @@ def test_recursive_model_interval_from_its_fed_back_forecasts_on_validation(tmp_
     with pytest.raises(DataError, match="conformal interval of 13 steps"):
         fc.predict_interval(0.9, horizon=13)  # the point forecast goes on; the band is calibrated for 12
     short = LSTMForecaster(horizon=24, strategy="recursive", **FAST).fit(_monthly(60))
-    with pytest.raises(DataError, match="longer than the horizon"):
+    with pytest.raises(DataError, match="with 24 rows after them, and the fit had none"):
         short.predict_interval(0.9)  # a validation tail of a few months holds no 24-step origin
+
+
+def test_recursive_model_validates_on_enough_rows_for_its_interval():
+    # 12 years of months, 24 months ahead: a fifth of the windows (19 rows)
+    # holds no origin with 24 rows after it; the tail is horizon + 20 windows
+    # (at most half of them), so 21 origins (the first 24 rows before the
+    # last target, the last 44) calibrate the band
+    fc = LSTMForecaster(horizon=24, strategy="recursive", **FAST).fit(_monthly(144))
+    assert fc.val_residuals_.shape == (21, 24) and np.isfinite(fc.val_residuals_).all()
+    iv = fc.predict_interval(0.9)
+    assert (iv.iloc[:, 2] > iv.iloc[:, 1]).all()
+    direct = LSTMForecaster(horizon=24, **FAST).fit(_monthly(144))  # one window per validation row, as before
+    n = 144 - direct.lookback_ - 24 + 1
+    assert len(direct.val_residuals_) == round(0.2 * n)
 
 
 def test_recursive_model_with_known_future_covariates_backtests_and_has_an_interval():

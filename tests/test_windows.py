@@ -150,3 +150,13 @@ def test_ragged_series_are_windowed_on_their_own_spans_with_stride_and_cap():
     capped = make_windows(z, past, known, 4, 2, 2, 0.0, 0, 0, stride=3, max_per_series=4)
     ends = capped.train.ends[capped.train.series == 0]
     assert len(ends) == 4 and ends[-1] == 27 and np.all(np.diff(ends) == 3)  # the most recent, every third
+
+
+def test_validation_counts_take_the_least_only_up_to_half_of_the_windows():
+    from tsgate.windows import validation_counts
+
+    # 100 windows: a fifth (20); at least 44 (a recursive model's horizon + 20); at most half
+    assert validation_counts([110], 10, 1, 0.2, 1) == [20]
+    assert validation_counts([110], 10, 1, 0.2, 44) == [44]
+    assert validation_counts([110], 10, 1, 0.2, 80) == [50]
+    assert validation_counts([11, 12, 3], 10, 1, 0.2, 1) == [0, 1, 0]  # one window: none; two: one

@@ -167,7 +167,12 @@ class FitMixin:
     def _split(self):
         """(steps each window forecasts, validation fraction, least validation windows) of :meth:`_windows`."""
         steps_out = self.horizon_ if self.strategy == "direct" else 1
-        return steps_out, self.validation_fraction if self.early_stopping else 0.0, 1 if self._validates() else 0
+        fraction = self.validation_fraction if self.early_stopping else 0.0
+        if not self._validates():
+            return steps_out, fraction, 0
+        if self.strategy == "direct":
+            return steps_out, fraction, 1
+        return steps_out, fraction, self.horizon_ + recipe.RECURSIVE_MIN_ORIGINS  # the interval's origins
 
     def _remember_tail(self, ys, ps, fs, es_model=None):
         """Each series' last ``lookback_`` rows: the input of its next forecast;

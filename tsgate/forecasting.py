@@ -275,9 +275,7 @@ class ForecastMixin:
     def _conformal_band(self, mid, spread, coverage, horizon, unit, ks):
         res = self.val_residuals_
         if res.shape[0] == 0 or horizon > res.shape[1]:  # a recursive model forecasts beyond its calibration
-            raise DataError(f"no validation residuals for a conformal interval of {horizon} steps: fit with "
-                            f"{pname('horizon')} >= {horizon} and a validation tail (with strategy='recursive': "
-                            f"longer than the horizon)")
+            raise DataError(self._no_calibration(horizon, res))
         floor = getattr(self, "train_residuals_", None)
         q = conformal.floored(conformal.quantile(res, coverage), floor, coverage)[:horizon]
         with np.errstate(all="ignore"):  # the ensemble's spread widens the conformal band
@@ -288,6 +286,20 @@ class ForecastMixin:
                 floor = getattr(self, "fallback_floor_", {}).get(self.ids_[s])
                 width[j] = conformal.floored(conformal.quantile(own, coverage), floor, coverage)[:horizon]
         return mid - width, mid + width
+
+    def _no_calibration(self, horizon, res):
+        """Why there is no conformal band of ``horizon`` steps, and what to change."""
+        head = f"no validation residuals for a conformal interval of {horizon} steps"
+        if horizon > res.shape[1]:
+            return f"{head}: the model was fit with horizon {res.shape[1]}; refit with {pname('horizon')} >= {horizon}"
+        if not self._validates():
+            return f"{head}: the fit kept no validation tail (early_stopping and validation_fraction)"
+        if self.strategy == "recursive":
+            alt = f", or {pname('strategy', 'direct')}" if can_name("strategy") else ""
+            return (f"{head}: a recursive model is calibrated on its forecasts from validation origins with "
+                    f"{horizon} rows after them, and the fit had none (with finite forecasts); use a shorter "
+                    f"{pname('horizon')}, a longer history{alt}")
+        return f"{head}: the series left no validation windows after the training windows"
 
     def _quantile_band(self, coverage, horizon, X, ids):
         lo, hi = self._quantile_pair(coverage)

@@ -51,6 +51,12 @@ def choose_segment(lookback, periods, given="auto", cap=None):
 #: tail and the blocks before it, each candidate refit before each block.
 SELECTION_BLOCKS = 3
 
+#: A recursive model validates on at least ``horizon`` + this many one-step
+#: windows (at most half of a series' windows): its interval is calibrated
+#: on its forecasts of the whole horizon from validation origins, which need
+#: ``horizon`` validation rows after them.
+RECURSIVE_MIN_ORIGINS = 20
+
 #: What window_norm='auto' chooses from, with a season (the ratio only for
 #: positive series, 'ets' only for direct forecasts).
 AUTO_NORMS = ("last", "seasonal", "seasonal_ratio", "ets")

@@ -290,11 +290,13 @@ def series_rows(z, past, known):
 
 def validation_counts(lengths, lookback, horizon, validation_fraction, min_val):
     """Validation windows per series of :func:`make_windows`: its last
-    ``validation_fraction`` of the windows, at least ``min_val``, at most all but one."""
+    ``validation_fraction`` of the windows, at least ``min_val`` (or half of
+    them, if fewer; never fewer than one when ``min_val`` > 0), at most all but one."""
     out = []
     for n in lengths:
         N = max(n - lookback + 1 - horizon, 0)
-        out.append(max(min(max(int(round(N * validation_fraction)), min_val), N - 1), 0))
+        least = min(min_val, max(N // 2, 1))
+        out.append(max(min(max(int(round(N * validation_fraction)), least), N - 1), 0))
     return out
 
 
