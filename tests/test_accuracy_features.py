@@ -86,6 +86,38 @@ def test_highway_starts_at_the_linear_forecasters_exact_on_validation():
     assert metrics.mae(y.iloc[228:], fc.predict().iloc[:, 0]) < 1e-3 * y.std()
 
 
+def test_naive_is_a_candidate_start_in_either_coordinates():
+    # Relative to the last value (norm_period 1) naive is the zero output; on
+    # raw values, a weight of 1 on the last one. Where the validation tail
+    # repeats its last value exactly (a level after a one-off spike), naive
+    # is the best start, and the forecast is that level.
+    from types import SimpleNamespace
+
+    from tsgate.highway import baseline_candidates
+
+    shape = SimpleNamespace(n_head_extra=0, n_ar=4, n_outputs=3)
+    last = baseline_candidates(shape, 1, 1, None, False)["naive"]
+    raw = baseline_candidates(shape, 0, 1, None, False)["naive"]
+    assert last.shape == raw.shape == (5, 3) and not last.any()
+    assert np.array_equal(raw[3], np.ones(3)) and not raw[[0, 1, 2, 4]].any()  # row 3: x_e
+    t = np.arange(240)
+    y = pd.Series(np.where(t == 50, 50.0, 1.0) + np.where(t < 50, 0.3 * np.sin(t), 0.0),
+                  index=pd.date_range("2000-01-01", periods=240, freq="MS"))
+    fc = LSTMForecaster(horizon=6, max_epochs=5, window_norm="last").fit(y)
+    assert "naive" in fc.history_["highway_start"].split("+")
+    assert np.abs(fc.predict().iloc[:, 0] - 1.0).max() < 0.05
+
+
+def test_a_series_its_start_forecasts_exactly_is_no_training_failure():
+    # The start is exact on validation (loss ~1e-29); any epoch is worse by a
+    # negligible amount, which is not a failed training (it raised before)
+    t = np.arange(120)
+    y = pd.Series(-100 + 10 * np.sin(2 * np.pi * t / 12), index=pd.date_range("2000-01-01", periods=120, freq="MS"))
+    for strategy in ("direct", "recursive"):
+        fc = LSTMForecaster(horizon=12, max_epochs=10, strategy=strategy).fit(y.iloc[:108])
+        assert metrics.mae(y.iloc[108:], fc.predict().iloc[:, 0]) < 1e-3
+
+
 def test_highway_start_is_the_mean_of_the_candidates_near_the_best():
     # The start averages every candidate within COMBINE_WITHIN of the lowest
     # validation MSE (a mean of linear maps is one linear map); its name lists

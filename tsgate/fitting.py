@@ -167,12 +167,9 @@ class FitMixin:
     def _split(self):
         """(steps each window forecasts, validation fraction, least validation windows) of :meth:`_windows`."""
         steps_out = self.horizon_ if self.strategy == "direct" else 1
-        fraction = self.validation_fraction if self.early_stopping else 0.0
-        if not self._validates():
-            return steps_out, fraction, 0
-        if self.strategy == "direct":
-            return steps_out, fraction, 1
-        return steps_out, fraction, self.horizon_ + recipe.RECURSIVE_MIN_ORIGINS  # the interval's origins
+        least = (1 if self.strategy == "direct" else self.horizon_ + recipe.RECURSIVE_MIN_ORIGINS) \
+            if self._validates() else 0  # recursive: origins with a whole horizon after them, for its interval
+        return steps_out, self.validation_fraction if self.early_stopping else 0.0, least
 
     def _remember_tail(self, ys, ps, fs, es_model=None):
         """Each series' last ``lookback_`` rows: the input of its next forecast;
@@ -319,17 +316,20 @@ class FitMixin:
         before it and worse than the trivial forecast, or a trained network
         forecasts ten times worse than repeating the last value (without a
         norm: the mean), e.g. after a far too large learning rate, instead of
-        returning its forecasts."""
+        returning its forecasts. A series that its start forecasts exactly passes:
+        the first test needs a last loss above :data:`tsgate.recipe.FAILED_TRAINING_LOSS`,
+        the second one above :data:`tsgate.recipe.NEGLIGIBLE_LOSS`."""
         src = windows.val if windows.val.n else spread_sample(windows.train, 2_000)
         for model, history in zip(models, self.histories_):
             loss = evaluate(model, src, loss=self.loss, tau=_levels(self.loss, self.quantiles, model))
             naive = zero_prediction_loss(src, self.loss, self.quantiles, model)
             start, last = history.get("initial_val_loss"), (history["val_loss"] or [None])[-1]
-            if start is not None and last is not None and not last <= max(10.0 * start, naive):
+            bound = None if start is None else max(10.0 * start, naive, recipe.FAILED_TRAINING_LOSS)
+            if bound is not None and last is not None and not last <= bound:
                 raise TrainingDivergedError(  # training only made things worse, e.g. a far too large rate
                     f"training failed: the validation loss went from {start:.4g} (before training) to {last:.4g}; "
                     f"lower {pname('learning_rate')} (now {self.learning_rate:g})")
-            if not loss <= 10.0 * naive + 1e-12:
+            if not loss <= max(10.0 * naive, recipe.NEGLIGIBLE_LOSS):
                 what = {"last": "repeating the last value", "ets": "the Holt-Winters forecast"}.get(
                     self.window_norm_, "repeating the last season" if self.window_norm_ else "predicting the mean")
                 raise TrainingDivergedError(

@@ -107,8 +107,7 @@ def baseline_candidates(model, norm_period, period, ar, level, repeat=1, ets=Non
         return np.repeat(W, repeat, axis=1)
 
     raw = norm_period == 0  # inputs are z itself; with 'last' they are z - z_e
-    if raw:
-        out["naive"] = weights([[(0, 1.0)]] * H)
+    out["naive"] = weights([[(0, 1.0)] if raw else [] for _ in range(H)])  # relative to z_e: the zero output
     if 1 < period <= model.n_ar:
         lags = [period * -(-(k + 1) // period) - (k + 1) for k in range(H)]
         out["seasonal_naive"] = weights([[(lag, 1.0)] for lag in lags])

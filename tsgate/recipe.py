@@ -57,6 +57,12 @@ SELECTION_BLOCKS = 3
 #: ``horizon`` validation rows after them.
 RECURSIVE_MIN_ORIGINS = 20
 
+#: Losses in scaled units (the series' standard deviation is 1). A trained
+#: network whose validation loss is this small has not failed, however many
+#: times the trivial forecast's it is; nor has a training whose last epoch's
+#: loss is below the second (the best epoch, perhaps the start, is kept).
+NEGLIGIBLE_LOSS, FAILED_TRAINING_LOSS = 1e-3, 0.1
+
 #: What window_norm='auto' chooses from, with a season (the ratio only for
 #: positive series, 'ets' only for direct forecasts).
 AUTO_NORMS = ("last", "seasonal", "seasonal_ratio", "ets")
