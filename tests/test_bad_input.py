@@ -187,6 +187,27 @@ def test_stdin_dash_and_decimal_commas(tmp_path):
     assert r.exit_code == 2 and "<stdin>: the file is empty" in r.stderr
 
 
+def test_a_file_written_newest_first_is_read_in_time_order(tmp_path):
+    # a single series, and a long panel whose series share each timestamp's
+    # rows: the forecast equals that of the same file in time order (series
+    # in the same order); a file out of order otherwise is still an error
+    rng = np.random.default_rng(0)
+    df = _monthly_csv()
+    panel = pd.concat([pd.DataFrame({"id": k, "date": df["date"], "sales": df["sales"] + rng.standard_normal(len(df))})
+                       for k in ("b", "a")]).sort_values("date", kind="stable")
+    for frame, extra in ((df, []), (panel, ["--id-col", "id"])):
+        outs = []
+        for rows in (frame, frame.sort_values("date", ascending=False, kind="stable")):  # newest first
+            r = CliRunner().invoke(main, ["forecast", "-", "--horizon", "3", *extra, *QUICK],
+                                   input=rows.to_csv(index=False))
+            assert r.exit_code == 0, r.stderr
+            outs.append(r.stdout)
+        assert outs[0] == outs[1]
+    assert outs[0].splitlines()[1].startswith("b,")
+    r = CliRunner().invoke(main, ["forecast", "-", *QUICK], input=df.iloc[[1, 0, *range(2, len(df))]].to_csv(index=False))
+    assert r.exit_code == 2 and "not sorted: row 1" in r.stderr
+
+
 def test_future_covariates_from_the_rows_after_the_target(tmp_path):
     df = _monthly_csv(60)
     df["promo"] = (np.arange(60) % 3 == 0).astype(float)

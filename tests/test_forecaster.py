@@ -383,6 +383,7 @@ def test_nan_in_target_names_column_and_timestamp():
 
 @pytest.mark.parametrize("mutate,msg", [
     (lambda d: d.iloc[[0, 2, 1] + list(range(3, len(d)))], "not sorted: row 2"),
+    (lambda d: d.iloc[::-1], r"run backwards \(newest first: 2003-12-01 00:00:00 ... 2000-01-01 00:00:00\); sort"),
     (lambda d: pd.concat([d.iloc[:5], d.iloc[4:]]), "duplicated timestamps"),
     (lambda d: d.drop(d.index[[5, 9]]), "irregular time index.*row 5 is 2000-07-01 where 2000-06-01 was expected"),
     (lambda d: d.iloc[:5], "too short: 5 rows"),

@@ -118,7 +118,8 @@ def _time_index(df, time_col, label):
         raise DataError(f"{label}: column {time_col!r} row {row + 1} (line {row + 2}): {value!r} is not a date")
     out = df.drop(columns=[time_col])
     out.index = pd.DatetimeIndex(parsed, name=time_col)
-    return out
+    newest_first = out.index.is_monotonic_decreasing and not out.index.is_monotonic_increasing
+    return out.sort_index(kind="stable") if newest_first else out  # a panel keeps its order within a time
 
 
 def _mostly_dates(s):
@@ -166,7 +167,9 @@ def read_csv(path, time_col=None, sep=None, decimal=None, encoding=None):
     Returns
     -------
     pandas.DataFrame
-        With a DatetimeIndex named after the time column when there is one.
+        With a DatetimeIndex named after the time column when there is one;
+        a file written newest first is put in time order (rows with equal
+        timestamps, e.g. a long panel's series, keep their order).
     """
     raw, label = _read_bytes(path)
     text = _decode(raw, label, encoding)

@@ -86,6 +86,9 @@ def _check_order(idx, name):
         raise DataError(f"{pname(name)} has duplicated timestamps (first: {idx[idx.duplicated()][0]})")
     if not idx.is_monotonic_increasing:
         steps = np.diff(idx.asi8 if isinstance(idx, pd.DatetimeIndex) else np.asarray(idx))
+        if (steps < 0).all():
+            raise DataError(f"{pname(name)} timestamps run backwards (newest first: {idx[0]} ... {idx[-1]}); "
+                            "sort the index first, e.g. with sort_index()")
         pos = int(np.flatnonzero(steps < 0)[0]) + 1
         raise DataError(f"{pname(name)} timestamps are not sorted: row {pos} ({idx[pos]}) comes before "
                         f"the previous row ({idx[pos - 1]}); sort the index first")
