@@ -204,7 +204,8 @@ def test_a_file_written_newest_first_is_read_in_time_order(tmp_path):
             outs.append(r.stdout)
         assert outs[0] == outs[1]
     assert outs[0].splitlines()[1].startswith("b,")
-    r = CliRunner().invoke(main, ["forecast", "-", *QUICK], input=df.iloc[[1, 0, *range(2, len(df))]].to_csv(index=False))
+    swapped = df.iloc[[1, 0, *range(2, len(df))]]
+    r = CliRunner().invoke(main, ["forecast", "-", *QUICK], input=swapped.to_csv(index=False))
     assert r.exit_code == 2 and "not sorted: row 1" in r.stderr
 
 
