@@ -209,6 +209,41 @@ def test_a_file_written_newest_first_is_read_in_time_order(tmp_path):
     assert r.exit_code == 2 and "not sorted: row 1" in r.stderr
 
 
+@pytest.mark.parametrize("freq", ["D", "MS"])
+@pytest.mark.parametrize("fmt", ["%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y", "%Y-%m-%d"])
+def test_read_csv_reads_dates_day_or_month_first(tmp_path, freq, fmt):
+    # 01/02/2000 is ambiguous: a day-first file is read day first when month
+    # first would mix readings (daily: 01/02 as January 2, 13/02 as February
+    # 13) or step irregularly (monthly: January 1, 2, ..., 12, then 2001)
+    from tsgate.csvio import read_csv
+
+    idx = pd.date_range("2000-01-01", periods=40, freq=freq)
+    p = tmp_path / "d.csv"
+    pd.DataFrame({"date": idx.strftime(fmt), "v": np.arange(40.0)}).to_csv(p, index=False)
+    assert read_csv(p).index.equals(pd.DatetimeIndex(idx, name="date", freq=None))
+
+
+def test_read_csv_reads_thousands_separators_and_a_year_column(tmp_path):
+    from tsgate.csvio import read_csv
+    from tsgate.errors import DataError
+
+    p = tmp_path / "t.csv"
+    p.write_text('date,sales,units\n2000-01-01,"1,234.5",12\n2000-02-01,"12,345,678",7\n2000-03-01,999.5,"1,000"\n')
+    df = read_csv(p)
+    assert df["sales"].tolist() == [1234.5, 12345678.0, 999.5] and df["units"].tolist() == [12, 7, 1000]
+    p.write_text('date;sales\n2000-01-01;1.234,5\n2000-02-01;2.345,25\n2000-03-01;7,5\n')  # decimal comma
+    assert read_csv(p)["sales"].tolist() == [1234.5, 2345.25, 7.5]
+    p.write_text('date,sales\n2000-01-01,"1,234.5"\n2000-02-01,"1,23"\n2000-03-01,5\n2000-04-01,6\n2000-05-01,7\n')
+    with pytest.raises(DataError, match="row 2 \\(line 3\\): '1,23' is not a number"):
+        read_csv(p)  # not a thousands group, and not all numbers
+    p.write_text("Year,value\n1950,1.5\n1951,2.5\n1952,3.5\n")
+    df = read_csv(p)
+    assert df.index.equals(pd.DatetimeIndex(["1950-01-01", "1951-01-01", "1952-01-01"], name="Year"))
+    assert list(df.columns) == ["value"]
+    p.write_text("count,value\n1950,1.5\n1951,2.5\n1952,3.5\n")  # another name: no time column
+    assert list(read_csv(p).columns) == ["count", "value"]
+
+
 def test_future_covariates_from_the_rows_after_the_target(tmp_path):
     df = _monthly_csv(60)
     df["promo"] = (np.arange(60) % 3 == 0).astype(float)

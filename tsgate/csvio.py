@@ -23,6 +23,8 @@ from .frames import detect_time_column
 #: column to be read as dates or numbers, with the others reported as errors.
 MOSTLY = 0.8
 _DECIMAL_COMMA = re.compile(r"^\s*[-+]?(\d{1,3}(\.\d{3})+|\d+),\d+\s*$")
+#: A thousands comma: after a digit, before three digits and no fourth ('1,234.5' -> '1234.5').
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 
 
 def _is_text(s):
@@ -108,8 +110,29 @@ def _first_bad(parsed, original):
     return bad, original.iloc[bad]
 
 
+def _regular(idx):
+    """Whether the distinct timestamps of ``idx`` step regularly (a frequency can be inferred)."""
+    distinct = pd.DatetimeIndex(idx.dropna().unique()).sort_values()
+    return len(distinct) >= 3 and pd.infer_freq(distinct) is not None
+
+
+def _dates(values):
+    """Timestamps of the strings ``values`` (NaT where one does not parse):
+    month first where a date like 01/02/2000 is ambiguous (pandas' reading),
+    unless reading the day first parses more of them, or steps regularly
+    where month first does not (a monthly 01/02/2000, 01/03/2000...; a daily
+    one would mix both readings: 01/02 as January 2, 13/02 as February 13)."""
+    first = pd.to_datetime(values, errors="coerce", format="mixed")
+    if not values.str.match(r"\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}\b").any():
+        return first
+    day = pd.to_datetime(values, errors="coerce", format="mixed", dayfirst=True)
+    if day.notna().sum() > first.notna().sum() or (day.notna().all() and not _regular(first) and _regular(day)):
+        return day
+    return first
+
+
 def _time_index(df, time_col, label):
-    parsed = pd.to_datetime(df[time_col].astype(str).str.strip(), errors="coerce", format="mixed")
+    parsed = _dates(df[time_col].astype(str).str.strip())
     if parsed.isna().any():
         if df[time_col].isna().any():
             row = int(np.flatnonzero(df[time_col].isna().to_numpy())[0])
@@ -122,6 +145,17 @@ def _time_index(df, time_col, label):
     return out.sort_index(kind="stable") if newest_first else out  # a panel keeps its order within a time
 
 
+def _year_column(df):
+    """An integer column named 'year' (or 'yr') of years 1000-2999, read as
+    yearly timestamps; None if there is none."""
+    for col in df.columns:
+        s = df[col]
+        if str(col).strip().lower() in ("year", "years", "yr") and pd.api.types.is_integer_dtype(s) \
+                and s.between(1000, 2999).all():
+            return col
+    return None
+
+
 def _mostly_dates(s):
     values = s.dropna().astype(str).str.strip()
     if not len(values) or values.str.fullmatch(r"[-+]?\d+(\.\d*)?").all():
@@ -130,7 +164,9 @@ def _mostly_dates(s):
 
 
 def _numbers(df, label, decimal):
-    """Text columns whose values are mostly numbers: the ones that are not are errors."""
+    """Text columns whose values are mostly numbers: numbers when all of them
+    are (written with thousands separators, '1,234.5', or '1.234,5' with a
+    decimal comma), else the first that is not is an error."""
     for col in df.columns:
         s = df[col]
         if not _is_text(s):
@@ -138,8 +174,12 @@ def _numbers(df, label, decimal):
         text = s.astype(str).str.strip()
         if decimal == ",":
             text = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+        else:
+            text = text.str.replace(_THOUSANDS, "", regex=True)
         num = pd.to_numeric(text.where(s.notna()), errors="coerce")
-        if s.notna().any() and num.notna().sum() >= MOSTLY * s.notna().sum():
+        if s.notna().any() and num.notna().sum() == s.notna().sum():
+            df[col] = num
+        elif s.notna().any() and num.notna().sum() >= MOSTLY * s.notna().sum():
             row, value = _first_bad(num, s)
             hint = (f"; if ',' is the decimal mark, use {name('decimal', ',')}"
                     if decimal != "," and "," in str(value) else "")
@@ -155,7 +195,9 @@ def read_csv(path, time_col=None, sep=None, decimal=None, encoding=None):
         The file, or ``'-'`` for standard input.
     time_col : str, optional
         Name of the time column; detected when omitted (the first text column
-        whose values are dates).
+        whose values are dates, else an integer column named 'year' or 'yr').
+        Dates like 01/02/2000 are read month first unless day first parses
+        more of them or steps regularly where month first does not.
     sep : str, optional
         Delimiter; detected among ``, ; tab |`` when omitted.
     decimal : str, optional
@@ -185,7 +227,8 @@ def read_csv(path, time_col=None, sep=None, decimal=None, encoding=None):
     if time_col is not None and time_col not in df.columns:
         raise DataError(f"{name('time_col')} {time_col!r} is not a column of {label}; columns: {list(df.columns)}")
     if time_col is None:
-        time_col = detect_time_column(df) or next((c for c in df.columns if _mostly_dates(df[c])), None)
+        time_col = (detect_time_column(df) or next((c for c in df.columns if _mostly_dates(df[c])), None)
+                    or _year_column(df))
     if time_col is not None:
         df = _time_index(df, time_col, label)
     _numbers(df, label, decimal)
