@@ -244,6 +244,26 @@ def test_read_csv_reads_thousands_separators_and_a_year_column(tmp_path):
     assert list(read_csv(p).columns) == ["count", "value"]
 
 
+def test_read_csv_reads_missing_markers_and_trailing_delimiters(tmp_path):
+    # FRED writes '.' for a missing value; spreadsheets end every line with a
+    # delimiter (a column with no name and no value, or several)
+    from tsgate.csvio import read_csv
+
+    p = tmp_path / "f.csv"
+    p.write_text("DATE,GDP\n2000-01-01,1.5\n2000-04-01,.\n2000-07-01,-\n2000-10-01,2.5\n")
+    assert read_csv(p)["GDP"].isna().tolist() == [False, True, True, False]
+    code = CliRunner().invoke(main, ["forecast", str(p), *QUICK])
+    assert code.exit_code == 2 and "column 'GDP' has NaN or inf (first at 2000-04-01)" in code.stderr
+    for tail in (",", ",,", ";"):
+        sep = ";" if tail == ";" else ","
+        p.write_text("".join(f"{line}{tail}\n" for line in ["d" + sep + "v", "2000-01-01" + sep + "1",
+                                                            "2000-02-01" + sep + "2", "2000-03-01" + sep + "3"]))
+        df = read_csv(p)
+        assert list(df.columns) == ["v"] and df["v"].tolist() == [1, 2, 3], tail
+    p.write_text("d,v,\n2000-01-01,1,x\n2000-02-01,2,\n")  # a nameless column with a value stays
+    assert read_csv(p).shape == (2, 2)
+
+
 def test_future_covariates_from_the_rows_after_the_target(tmp_path):
     df = _monthly_csv(60)
     df["promo"] = (np.arange(60) % 3 == 0).astype(float)

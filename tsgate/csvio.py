@@ -23,6 +23,8 @@ from .frames import detect_time_column
 #: column to be read as dates or numbers, with the others reported as errors.
 MOSTLY = 0.8
 _DECIMAL_COMMA = re.compile(r"^\s*[-+]?(\d{1,3}(\.\d{3})+|\d+),\d+\s*$")
+#: Cells that mean a missing value besides pandas' own ('', 'NA', 'n/a', 'null'...): FRED writes '.'.
+MISSING = [".", "-", "--", "?"]
 #: A thousands comma: after a digit, before three digits and no fourth ('1,234.5' -> '1234.5').
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 
@@ -82,7 +84,7 @@ def _guess_decimal(df, sep):
 def _parse(text, label, sep, decimal):
     try:
         return pd.read_csv(io.StringIO(text), sep=sep, decimal=decimal, thousands="." if decimal == "," else None,
-                           skipinitialspace=True)
+                           skipinitialspace=True, na_values=MISSING)
     except pd.errors.EmptyDataError:
         raise DataError(f"{label}: the file is empty") from None
     except pd.errors.ParserError as exc:
@@ -90,12 +92,16 @@ def _parse(text, label, sep, decimal):
 
 
 def _check_header(df, text, label, sep):
+    """``df`` without its blank columns (no name, no value: a spreadsheet's
+    trailing delimiters), after checking the header's names and that rows remain."""
     header = next(csv.reader([text.splitlines()[0]], delimiter=sep)) if text.strip() else []
     seen = set()
     for col in (h.strip() for h in header):
-        if col in seen:
+        if col in seen and col:
             raise DataError(f"{label}: column {col!r} appears twice in the header")
         seen.add(col)
+    if len(header) == df.shape[1]:
+        df = df.drop(columns=[c for c, h in zip(df.columns, header) if not h.strip() and df[c].isna().all()])
     if df.empty:
         raise DataError(f"{label}: the file has a header but no rows")
     if df.shape[1] == 1:
@@ -103,6 +109,7 @@ def _check_header(df, text, label, sep):
         hint = f"; is the delimiter {other!r}? use {name('sep')}" if other else ""
         raise DataError(f"{label}: only one column found ({df.columns[0]!r}): a time series needs a time column "
                         f"and a value column{hint}")
+    return df
 
 
 def _first_bad(parsed, original):
@@ -223,7 +230,7 @@ def read_csv(path, time_col=None, sep=None, decimal=None, encoding=None):
         decimal = ","
         df = _parse(text, label, sep, decimal)
     df.columns = [c.strip() if isinstance(c, str) else c for c in df.columns]
-    _check_header(df, text, label, sep)
+    df = _check_header(df, text, label, sep)
     if time_col is not None and time_col not in df.columns:
         raise DataError(f"{name('time_col')} {time_col!r} is not a column of {label}; columns: {list(df.columns)}")
     if time_col is None:
