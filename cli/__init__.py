@@ -46,7 +46,7 @@ def forecast(file, interval, out, plot, save_model, as_json, model_choice, **o):
     history, future = _history_and_future(df, _build(o))
     fc = _fit_model(o, model_choice, history)
     pred = _predict_with_progress(fc, interval, future, o["quiet"])
-    text = _frame_text(pred, as_json)
+    text = _frame_text(pred, as_json, df.attrs.get("time_format"))
     outputs = {out: text} if out and out != "-" else {}
     if plot:
         from tsgate.plot import check_plot_path, plot_png
@@ -96,13 +96,15 @@ def predict(model, input_, time_col, sep, decimal, encoding, fill, horizon, inte
 
     _check_outputs(**{"--out": out})
     fc = load(model)
-    future = None
+    future, time_format = None, None
     if input_:
         if hasattr(fc, "fill"):
             fc.set_params(fill=fill)
-        history, future = _history_and_future(_read(input_, time_col, sep, decimal, encoding), fc)
+        newer = _read(input_, time_col, sep, decimal, encoding)
+        history, future = _history_and_future(newer, fc)
         fc.update(history)
-    text = _frame_text(fc.predict_interval(coverage=interval, horizon=horizon, X=future), as_json)
+        time_format = newer.attrs.get("time_format")
+    text = _frame_text(fc.predict_interval(coverage=interval, horizon=horizon, X=future), as_json, time_format)
     _write({out: text} if out and out != "-" else {}, None if out and out != "-" else text)
 
 

@@ -119,18 +119,29 @@ def _check_outputs(**paths):
         check_plot_path(given["--plot"])
 
 
-def _frame_text(frame, as_json):
+def _frame_text(frame, as_json, time_format=None):
     """CSV, or JSON records. A frame on a time index writes it as its first column
     (named ``time`` when unnamed); a long frame or a table (RangeIndex) has its
-    columns only."""
+    columns only. ``time_format`` (:data:`tsgate.csvio.SHORT_TIMES`: the input
+    file's years, months or quarters) writes the times in that form."""
     import pandas as pd
 
     if not isinstance(frame.index, pd.RangeIndex):
         frame = frame.rename_axis(frame.index.name or "time").reset_index()
+    if time_format:
+        frame = frame.assign(**{c: _short_times(frame[c], time_format) for c in frame.columns
+                                if pd.api.types.is_datetime64_any_dtype(frame[c])})
     if as_json:  # pandas cannot write periods to JSON: their text, as in the CSV
         frame = frame.astype({c: str for c in frame.columns if isinstance(frame[c].dtype, pd.PeriodDtype)})
         return json.dumps(json.loads(frame.to_json(orient="records", date_format="iso")), indent=1) + "\n"
     return frame.to_csv(index=False)
+
+
+def _short_times(times, time_format):
+    """Datetimes as text in a short form: '%Y', '%Y-%m'..., or 'quarter' (2005Q1)."""
+    if time_format == "quarter":
+        return times.dt.to_period("Q").astype(str)
+    return times.dt.strftime(time_format)
 
 
 def _write(outputs, stdout_text=None):

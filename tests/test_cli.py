@@ -201,6 +201,26 @@ def test_strategy_ensemble_and_time_budget_options_build_the_python_model(csv):
     assert code == 0 and "epochs=1 " in err, err  # no epoch starts after the budget
 
 
+@pytest.mark.parametrize("times,first", [
+    ([str(1950 + k) for k in range(60)], "2010"),
+    ([f"{1990 + k // 4}Q{k % 4 + 1}" for k in range(60)], "2005Q1"),
+    ([f"{2000 + k // 12}-{k % 12 + 1:02d}" for k in range(60)], "2005-01"),
+])
+def test_forecast_times_are_written_as_the_file_writes_them(tmp_path, times, first):
+    # years (also an integer 'year' column), quarters and months come back in
+    # the file's own form, in CSV and JSON, and after newer data in predict
+    t = np.arange(60)
+    p = tmp_path / "short.csv"
+    pd.DataFrame({"year" if len(first) == 4 else "when": times, "v": 10 + t + np.sin(t)}).to_csv(p, index=False)
+    code, out, err = run(["forecast", p, "--horizon", 2, "--save-model", tmp_path / "m.tsgate", *FAST])
+    assert code == 0, err
+    assert out.splitlines()[1].startswith(first + ",")
+    code, out, _ = run(["forecast", p, "--horizon", 2, "--json", *FAST])
+    assert json.loads(out)[0]["year" if len(first) == 4 else "when"] == first
+    code, out, _ = run(["predict", tmp_path / "m.tsgate", "--input", p])
+    assert code == 0 and out.splitlines()[1].startswith(first + ",")
+
+
 def test_nan_with_fill_policy_succeeds(csv, tmp_path):
     df = pd.read_csv(csv)
     df.loc[5, "sales"] = np.nan

@@ -138,8 +138,18 @@ def _dates(values):
     return first
 
 
+#: Short ways of writing a time (a year, a month, a quarter) that a forecast's times are written back in.
+SHORT_TIMES = {r"\d{4}": "%Y", r"\d{4}-\d{2}": "%Y-%m", r"\d{4}/\d{2}": "%Y/%m", r"\d{4}-?Q[1-4]": "quarter"}
+
+
+def _time_format(values):
+    """The short form (:data:`SHORT_TIMES`) every one of the strings ``values`` is written in, else None."""
+    return next((f for pattern, f in SHORT_TIMES.items() if values.str.fullmatch(pattern).all()), None)
+
+
 def _time_index(df, time_col, label):
-    parsed = _dates(df[time_col].astype(str).str.strip())
+    text = df[time_col].astype(str).str.strip()
+    parsed = _dates(text)
     if parsed.isna().any():
         if df[time_col].isna().any():
             row = int(np.flatnonzero(df[time_col].isna().to_numpy())[0])
@@ -148,6 +158,7 @@ def _time_index(df, time_col, label):
         raise DataError(f"{label}: column {time_col!r} row {row + 1} (line {row + 2}): {value!r} is not a date")
     out = df.drop(columns=[time_col])
     out.index = pd.DatetimeIndex(parsed, name=time_col)
+    out.attrs["time_format"] = _time_format(text)  # None: timestamps as pandas writes them
     newest_first = out.index.is_monotonic_decreasing and not out.index.is_monotonic_increasing
     return out.sort_index(kind="stable") if newest_first else out  # a panel keeps its order within a time
 
