@@ -152,7 +152,8 @@ def backtest(file, folds, retrain, out, as_json, interval, **o):
 @click.option("--top", type=click.IntRange(min=1), default=10, show_default=True, help="how many lags to list")
 @_user_errors
 def explain(file, plot, top, **o):
-    """How far back the model looks: fit on FILE and rank the lags by mean |d forecast / d input|."""
+    """How far back the model looks: fit on FILE and rank the lags by mean |d forecast / d input|;
+    then each input column by how much worse the forecasts get when its values are shuffled."""
     _check_outputs(**{"--plot": plot})
     if plot:
         from tsgate.plot import check_plot_path
@@ -166,6 +167,9 @@ def explain(file, plot, top, **o):
     click.echo(f"{'lag':>6} {'input':>20} {'importance':>12}")
     for (lag, col), value in ranked.items():
         click.echo(f"{lag:>6} {str(col):>20} {value:>12.4g}")
+    click.echo(f"\n{'input':>27} {'MAE when shuffled':>20}")  # permutation importance, most needed first
+    for col, r in fc.column_importance().iterrows():
+        click.echo(f"{str(col):>27} {100 * r.mae_increase:>+12.1f}% (sd {100 * r['std']:.1f}%)")
     if plot:
         from tsgate.plot import lag_profile_png
 

@@ -433,7 +433,14 @@ def test_explain_ranks_the_decisive_lag_and_plots_the_profile(tmp_path):
     code, out, err = run(args + (["--plot", png] if plot else []))
     assert code == 0, err
     assert not plot or png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    rows = [line.split() for line in out.strip().splitlines()]
+    lags, columns = out.strip().split("\n\n")
+    rows = [line.split() for line in lags.splitlines()]
     assert rows[0] == ["lag", "input", "importance"] and len(rows) == 11  # the ten most important
     assert [r[0] for r in rows[1:] if r[1] == "x"][0] == "3", rows
     assert {r[1] for r in rows[1:]} <= {"x", "y", "position"} and "x" in {r[1] for r in rows[1:4]}, rows
+    # then every input by the MAE's increase when its values are shuffled
+    # across the windows: x first; the position (the same in every window) nothing
+    rows = [line.split() for line in columns.splitlines()]
+    assert rows[0] == ["input", "MAE", "when", "shuffled"] and rows[1][0] == "x", rows
+    change = {r[0]: float(r[1].rstrip("%")) for r in rows[1:]}
+    assert change["x"] > 100 and change["position"] == 0 and len(change) == 3, rows

@@ -342,6 +342,29 @@ def test_forked_and_positional_models_round_trip(tmp_path, kw):
     assert list(back.lag_importance().columns) == names
 
 
+def test_column_importance_shuffles_each_input_and_survives_the_model_file(tmp_path):
+    # y echoes x three steps later; 'noise' is unrelated: shuffling x across
+    # the validation windows makes the forecasts far worse, shuffling noise
+    # hardly changes them (its gradients are not zero), and the table
+    # survives save/load
+    from tsgate.datasets import delayed_echo
+
+    df = delayed_echo(n=1500, lag=3, noise=0.01, random_state=0)
+    df["noise"] = np.random.default_rng(1).standard_normal(len(df))
+    fc = LSTMForecaster(target="y", horizon=1, max_epochs=30, random_state=0).fit(df)
+    table = fc.column_importance()
+    assert list(table.columns) == ["mae_increase", "std"] and table.index[0] == "x"
+    assert set(table.index) == {"y", "x", "noise", "position"} and table.index.name == "input"
+    assert table.loc["x", "mae_increase"] > 5 and abs(table.loc["noise", "mae_increase"]) < 0.05
+    assert table.loc["position", "mae_increase"] == 0  # the same in every window
+    assert fc.lag_importance()["noise"].abs().max() > 0  # where a gradient is not zero
+    fc.save(tmp_path / "m.tsgate")
+    assert tsgate.load(tmp_path / "m.tsgate").column_importance().equals(table)
+    stateful = LSTMForecaster(target="y", horizon=1, stateful=True, tbptt=20, max_epochs=2).fit(df.iloc[:300])
+    with pytest.raises(tsgate.errors.ParameterError, match="column_importance needs a windowed model"):
+        stateful.column_importance(source=object())
+
+
 def test_lag_importance_names_a_shared_target_channel_target():
     fc = LSTMForecaster(horizon=3, target=["a", "b"], **FAST).fit(_monthly(60, cols=("a", "b")))  # two series, one channel
     assert fc.targets_ == ["a", "b"] and list(fc.lag_importance().columns) == ["target"]  # no covariate: no position

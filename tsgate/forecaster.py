@@ -32,7 +32,6 @@ from .forecasting import ForecastMixin
 from .historical import HistoricalMixin
 from .panelio import PanelIOMixin
 from .params import FORECASTER, NETWORK, TRAINING, check_forecaster_combinations, seed_from, validate_params
-from .windows import spread_sample
 
 class _RecurrentForecaster(FitMixin, ForecastMixin, HistoricalMixin, PanelIOMixin, AttributionMixin, BaseEstimator):
     """Shared implementation; see :class:`LSTMForecaster` for the parameters."""
@@ -157,8 +156,7 @@ class _RecurrentForecaster(FitMixin, ForecastMixin, HistoricalMixin, PanelIOMixi
         self._check_learned(windows, selection)
         self._remember_tail(ys, ps, fs, getattr(windows.train.base, "hw", None))
         self._calibrate(windows.val, ys, windows.starts, selection, windows.train)
-        self.lag_importance_ = self.lag_importance(source=spread_sample(windows.val if windows.val.n else
-                                                                        windows.train, 1_000))
+        self._attribute(windows)  # lag_importance_, column_importance_
         return self
 
     def _check_params(self):
@@ -391,6 +389,8 @@ class LSTMForecaster(_RecurrentForecaster):
     lag_importance_ : DataFrame
         Mean |d forecast / d input| per lag and input column over the
         validation windows (:meth:`lag_importance`): how far back the model looks.
+    column_importance_ : DataFrame
+        The MAE's increase when each input column is shuffled (:meth:`column_importance`).
     fit_report_ : dict
         Validation MAE of the network and of every baseline (naive, seasonal
         naive, drift, AR(p) by AIC: :mod:`tsgate.baselines`) from the same

@@ -72,6 +72,8 @@ def fitted_state(est):
         arrays["es_state_"] = est.es_state_
     if getattr(est, "lag_importance_", None) is not None:
         arrays["lag_importance_"] = est.lag_importance_.to_numpy()
+    if getattr(est, "column_importance_", None) is not None:  # in the fit's order of the inputs
+        arrays["column_importance_"] = est.column_importance_.reindex(est.input_names()).to_numpy()
     if len(getattr(est, "train_residuals_", ())):  # the conformal band's floor (absent: no floor)
         arrays["train_residuals_"] = est.train_residuals_
     own, floor = getattr(est, "fallback_residuals_", {}), getattr(est, "fallback_floor_", {})
@@ -186,6 +188,11 @@ def restore(cls, meta, arrays, device="cpu"):
         imp = arrays["lag_importance_"]
         est.lag_importance_ = pd.DataFrame(imp, index=pd.RangeIndex(1, len(imp) + 1, name="lag"),
                                            columns=est.input_names())
+    est.column_importance_ = None  # older files: none
+    if "column_importance_" in arrays:
+        table = pd.DataFrame(arrays["column_importance_"], index=pd.Index(est.input_names(), name="input"),
+                             columns=["mae_increase", "std"])
+        est.column_importance_ = table.sort_values("mae_increase", ascending=False, kind="stable")
     return est
 
 
