@@ -123,6 +123,8 @@ def predict(model, input_, time_col, sep, decimal, encoding, fill, horizon, inte
 def backtest(file, folds, retrain, out, as_json, interval, **o):
     """Rolling-origin evaluation: MAE, RMSE, sMAPE, MASE per fold, next to seasonal naive
     (every series of a long file with --id-col, pooled; the forecasts of all origins in batched passes)."""
+    import pandas as pd
+
     from tsgate.evaluation import backtest as run_backtest, summarise
 
     _check_outputs(**{"--out": out})
@@ -136,8 +138,11 @@ def backtest(file, folds, retrain, out, as_json, interval, **o):
     head = "".join(f" {c:>12}" for c in extra)
     lines = [f"{'fold':>5} {'start':>20} {'model':>15} {'MAE':>10} {'RMSE':>10} {'sMAPE':>8} {'MASE':>7}{head}"]
     cells = lambda r: "".join(f" {r[c]:>12.3f}" if r[c] == r[c] else f" {'':>12}" for c in extra)  # noqa: E731
-    for _, r in table.iterrows():
-        lines.append(f"{r.fold:>5} {str(r.start):>20} {r.model:>15} {r.MAE:>10.4g} {r.RMSE:>10.4g} "
+    starts = pd.Series(table["start"])  # as the CSV writes them: dates without a midnight time
+    starts = starts.dt.strftime("%Y-%m-%d") if pd.api.types.is_datetime64_any_dtype(starts) and \
+        (starts == starts.dt.normalize()).all() else starts.astype(str)
+    for (_, r), start in zip(table.iterrows(), starts):
+        lines.append(f"{r.fold:>5} {start:>20} {r.model:>15} {r.MAE:>10.4g} {r.RMSE:>10.4g} "
                      f"{r.sMAPE:>8.2f} {r.MASE:>7.3f}{cells(r)}")
     for name, r in summarise(table).iterrows():
         lines.append(f"{'all':>5} {'':>20} {name:>15} {r.MAE:>10.4g} {r.RMSE:>10.4g} {r.sMAPE:>8.2f} "

@@ -81,7 +81,8 @@ def test_backtest_prints_metrics_next_to_seasonal_naive(csv):
     assert code == 0, err
     head, first = out.splitlines()[:2]
     assert head.split()[-4:] == ["coverage_80", "MSIS_80", "coverage_95", "MSIS_95"]
-    assert len(first.split()) == 12 and 0 <= float(first.split()[-4]) <= 1  # tsgate's row: its band's scores
+    assert len(first.split()) == 11 and 0 <= float(first.split()[-4]) <= 1  # tsgate's row: its band's scores
+    assert first.split()[1] == "2006-01-01"  # the fold's first date, without a midnight time
     code, out, err = run(["backtest", csv, "--folds", 2, "--horizon", 6, "--interval", "0.9", "--json", *FAST])
     records = json.loads(out)
     assert [r["coverage"] is None for r in records] == [False, True, False, True]  # seasonal naive: no band
