@@ -365,6 +365,24 @@ def test_column_importance_shuffles_each_input_and_survives_the_model_file(tmp_p
         stateful.column_importance(source=object())
 
 
+def test_a_frame_with_its_time_in_a_column_forecasts_as_with_a_time_index():
+    # Prophet's and neuralforecast's single series: columns ds and y on a
+    # RangeIndex; also any one datetime column (here 'when', with a covariate)
+    from tsgate.baselines import BaselineForecaster
+
+    indexed = _monthly(60, cols=("y", "x"))
+    want = LSTMForecaster(horizon=3, target="y", **FAST).fit(indexed).predict()
+    for frame in (indexed.rename_axis("ds").reset_index(),
+                  indexed.rename_axis("ds").reset_index().assign(ds=lambda d: d["ds"].dt.strftime("%Y-%m-%d")),
+                  indexed.rename_axis("when").reset_index()):
+        fc = LSTMForecaster(horizon=3, target="y", **FAST).fit(frame)
+        got = fc.predict()
+        assert fc.past_covariates_ == ["x"] and got.index.equals(want.index)
+        np.testing.assert_array_equal(got.to_numpy(), want.to_numpy())
+    base = BaselineForecaster("naive", horizon=2, target="y").fit(indexed.rename_axis("ds").reset_index())
+    assert base.predict().index[0] == pd.Timestamp("2005-01-01")
+
+
 def test_lag_importance_names_a_shared_target_channel_target():
     fc = LSTMForecaster(horizon=3, target=["a", "b"], **FAST).fit(_monthly(60, cols=("a", "b")))  # two series, one channel
     assert fc.targets_ == ["a", "b"] and list(fc.lag_importance().columns) == ["target"]  # no covariate: no position
