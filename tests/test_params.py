@@ -88,8 +88,10 @@ def test_constraint_messages_follow_scikit_learns_wording():
         check_param("horizon", 0, [Interval(numbers.Integral, 1, None, closed="left"), None], "Est")
     with pytest.raises(ParameterError, match=r"must be a str among \{'a', 'b'\}\. Got 'c'"):
         check_param("x", "c", [StrOptions({"b", "a"})], "Est")
-    with pytest.raises(ParameterError, match=r"must be a non-empty list of a float in the range \(0, 1\)s"):
+    with pytest.raises(ParameterError, match=r"must be a non-empty list of floats in the range \(0, 1\)\. Got"):
         check_param("q", [0.5, 1.0], [ListOf(Interval(numbers.Real, 0, 1, closed="neither"))], "Est")
+    with pytest.raises(ParameterError, match=r"must be a list of ints in the range \[2, inf\)\. Got"):
+        check_param("p", [1], [ListOf(Interval(numbers.Integral, 2, None, closed="left"), empty=True)], "Est")
     assert check_param("q", (0.1, 0.9), [ListOf(Interval(numbers.Real, 0, 1, closed="neither"))], "Est")
 
 
@@ -125,3 +127,17 @@ def test_forecasters_reject_classification_losses():
     for loss in ("ce", "bce"):
         with pytest.raises(ParameterError, match="'loss' parameter of LSTMForecaster"):
             LSTMForecaster(loss=loss).fit(Untouchable())
+
+
+def test_one_seasonal_period_may_be_given_as_an_int():
+    # statsmodels' and Darts' habit: seasonal_periods=12 means [12]
+    import pandas as pd
+
+    from tsgate import LSTMForecaster
+
+    t = np.arange(96)
+    y = pd.Series(10 + np.sin(2 * np.pi * t / 12), index=pd.date_range("2000-01-01", periods=96, freq="MS"))
+    for given in (12, np.int64(12), [12]):
+        assert LSTMForecaster(horizon=3, max_epochs=2, seasonal_periods=given).fit(y).seasonal_periods_ == [12]
+    with pytest.raises(ParameterError, match="'seasonal_periods' .* an int in the range \\[2, inf\\) or None"):
+        LSTMForecaster(seasonal_periods=1).fit(y)

@@ -268,7 +268,7 @@ class LSTMForecaster(_RecurrentForecaster):
         strategy; :mod:`tsgate.esnorm`). 'auto' (default): the one whose
         linear start has the lowest validation error. With a norm, the
         window's level enters the head.
-    seasonal_periods : list of int or None
+    seasonal_periods : list of int, int or None
         None: detected from the frequency's calendar periods (half-hourly 48
         and 336, hourly 24 and 168, daily 7 and 365, weekly 52, monthly 12,
         quarterly 4) confirmed by the autocorrelation, or the dominant cycle

@@ -74,7 +74,10 @@ class ListOf:
         return isinstance(v, (list, tuple)) and (self.empty or len(v) > 0) and all(_satisfies(self.item, x) for x in v)
 
     def __str__(self):
-        return f"a {'' if self.empty else 'non-empty '}list of {self.item}s"
+        item = str(self.item)
+        for one, many in (("an int", "ints"), ("a float", "floats"), ("a str", "strings")):
+            item = many + item[len(one):] if item.startswith(one) else item
+        return f"a {'' if self.empty else 'non-empty '}list of {item}"
 
 
 def _satisfies(constraint, v):
@@ -201,7 +204,8 @@ FORECASTER = {
     "scaler": [StrOptions(SCALERS), None],
     "strategy": [StrOptions({"direct", "recursive"})],
     "window_norm": [StrOptions({"auto", "last", "seasonal", "seasonal_ratio", "ets"}), None],
-    "seasonal_periods": [ListOf(Interval(_INT, 2, None, closed="left"), empty=True), None],  # []: no season
+    "seasonal_periods": [ListOf(Interval(_INT, 2, None, closed="left"), empty=True),  # []: no season
+                         Interval(_INT, 2, None, closed="left"), None],  # one period: 12 as [12]
     "ar_window": [StrOptions({"auto"}), Interval(_INT, 0, None, closed="left")],
     "segment_length": [StrOptions({"auto"}), _positive(_INT)],
     "n_models": [_positive(_INT)],

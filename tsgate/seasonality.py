@@ -90,7 +90,7 @@ def detect_periods(y, freq, horizon=1, given=None):
     """Seasonal periods of series ``y`` (1-D, or 2-D with one column per
     series: the first is used), shortest first.
 
-    ``given`` (a list) overrides the detection. On the linearly detrended
+    ``given`` (a list, or one period) overrides the detection. On the linearly detrended
     series, calendar candidates are kept when the series holds at least two
     full periods plus the horizon and the autocorrelation at the period
     reaches :data:`MIN_ACF` and exceeds the one at half the period (half a
@@ -100,7 +100,7 @@ def detect_periods(y, freq, horizon=1, given=None):
     the dominant cycle of the autocorrelation is used.
     """
     if given is not None:
-        return sorted(int(p) for p in given)
+        return sorted(int(p) for p in np.atleast_1d(given))  # one period (12) or a list
     y = np.asarray(y, dtype=np.float64)
     y = y[:, 0] if y.ndim == 2 else y
     n = len(y)
