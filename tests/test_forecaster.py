@@ -381,6 +381,11 @@ def test_a_frame_with_its_time_in_a_column_forecasts_as_with_a_time_index():
         np.testing.assert_array_equal(got.to_numpy(), want.to_numpy())
     base = BaselineForecaster("naive", horizon=2, target="y").fit(indexed.rename_axis("ds").reset_index())
     assert base.predict().index[0] == pd.Timestamp("2005-01-01")
+    # a long frame whose time column has another name keeps that name
+    long = pd.concat([indexed[["y"]].rename_axis("date").reset_index().assign(unique_id=k) for k in ("a", "b")],
+                     ignore_index=True)
+    out = LSTMForecaster(horizon=3, **FAST).fit(long).predict()
+    assert list(out.columns) == ["unique_id", "date", "y"] and out["date"].iloc[0] == pd.Timestamp("2005-01-01")
 
 
 def test_lag_importance_names_a_shared_target_channel_target():

@@ -162,13 +162,13 @@ def as_frame(data, time_col=None, name="data", fill=None):
     Without ``time_col``, a frame on a default RangeIndex takes its time from
     its one datetime column, or from 'ds'. Returns ``(frame, freq)``; ``freq``
     is a pandas offset alias (or the integer step of an integer index). A
-    PeriodIndex becomes a DatetimeIndex
-    (period starts). With a ``fill`` policy, an index on a regular grid with
-    missing timestamps gets them back as rows of NaN (which the policy then
-    fills, :func:`numeric_block`), as Darts' ``fill_missing_dates``.
+    PeriodIndex becomes a DatetimeIndex (period starts). With a ``fill``
+    policy, an index on a regular grid with missing timestamps gets them back
+    as rows of NaN (which the policy then fills, :func:`numeric_block`), as
+    Darts' ``fill_missing_dates``.
     """
     df = _as_dataframe(data, name)
-    time_col = _time_column_of(df) if time_col is None else time_col
+    time_col = time_column_of(df) if time_col is None else time_col
     if time_col is not None:
         df = _index_from_column(df, time_col, name)
     idx = df.index
@@ -198,7 +198,7 @@ def as_frame(data, time_col=None, name="data", fill=None):
     return df, int(steps[0]) if len(steps) else 1
 
 
-def _time_column_of(df):
+def time_column_of(df):
     """The time column of a frame on a default RangeIndex: its one datetime
     column, else 'ds' (Prophet's and neuralforecast's name); None otherwise."""
     if not isinstance(df.index, pd.RangeIndex):
