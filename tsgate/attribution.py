@@ -77,11 +77,11 @@ class AttributionMixin:
             ``std``, its standard deviation over the shuffles.
         """
         check_is_fitted(self, "model_")
+        self._check_windowed("column_importance")
         if source is None:
             if getattr(self, "column_importance_", None) is None:
                 raise DataError("column_importance() without a source needs the table stored at fit")
             return self.column_importance_
-        self._check_windowed("column_importance")
         X, Y, E = spread_sample(source, ATTRIBUTION_WINDOWS).batch(np.arange(min(source.n, ATTRIBUTION_WINDOWS)))
         target = self._point(self._last_step(Y.astype(np.float64)))
 
