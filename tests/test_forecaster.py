@@ -388,6 +388,19 @@ def test_a_frame_with_its_time_in_a_column_forecasts_as_with_a_time_index():
     assert list(out.columns) == ["unique_id", "date", "y"] and out["date"].iloc[0] == pd.Timestamp("2005-01-01")
 
 
+def test_attribution_names_the_calendar_features():
+    # the calendar's columns by their cycle (the features themselves unchanged)
+    from tsgate.frames import calendar, calendar_names
+
+    fc = LSTMForecaster(horizon=3, calendar_features=True, **FAST).fit(_monthly(60))
+    assert list(fc.lag_importance().columns) == ["y", "month_sin", "month_cos"]
+    assert set(fc.column_importance().index) == {"y", "month_sin", "month_cos"}
+    idx = pd.date_range("2020-01-01", periods=5, freq="h")
+    assert calendar_names("h") == ["hour_sin", "hour_cos", "weekday_sin", "weekday_cos"]
+    np.testing.assert_allclose(calendar(idx, "h")[:, 0], np.sin(2 * np.pi * np.arange(5) / 24))
+    assert calendar(idx, "h").shape == (5, len(calendar_names("h"))) and calendar_names(None) == []
+
+
 def test_lag_importance_names_a_shared_target_channel_target():
     fc = LSTMForecaster(horizon=3, target=["a", "b"], **FAST).fit(_monthly(60, cols=("a", "b")))  # two series, one channel
     assert fc.targets_ == ["a", "b"] and list(fc.lag_importance().columns) == ["target"]  # no covariate: no position

@@ -16,6 +16,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .ensemble import ensemble_forward
 from .errors import DataError, ParameterError
+from .frames import calendar_names
 from .params import positive_int
 from .windows import spread_sample
 
@@ -31,12 +32,14 @@ class AttributionMixin:
     def input_names(self):
         """Names of the network's input columns: the target (its column's name;
         'target' where several wide columns share the channel), the past and the
-        future covariates, the calendar features, then the step's place in the window (``window_position``)."""
+        future covariates, the calendar features ('month_sin', 'month_cos', ...),
+        then the step's place in the window (``window_position``)."""
         pos = ["position"] if self._position() else []
         n_cal = self.model_.input_size - 1 - len(self.past_covariates_) - len(self.future_covariates_) - len(pos)
         target = str(self.targets_[0]) if len(self.targets_) == 1 else "target"
-        return ([target] + self.past_covariates_ + self.future_covariates_ + [f"calendar_{k}" for k in range(n_cal)]
-                + pos)
+        cal = calendar_names(self.freq_) if n_cal and isinstance(self.freq_, str) else []
+        cal = cal if len(cal) == n_cal else [f"calendar_{k}" for k in range(n_cal)]
+        return [target] + self.past_covariates_ + self.future_covariates_ + cal + pos
 
     def _step_weights(self, step):
         """The weights of d(forecast)/d(input): the mean of all outputs, or one step's."""
