@@ -37,7 +37,7 @@ class AttributionMixin:
         pos = ["position"] if self._position() else []
         n_cal = self.model_.input_size - 1 - len(self.past_covariates_) - len(self.future_covariates_) - len(pos)
         target = str(self.targets_[0]) if len(self.targets_) == 1 else "target"
-        cal = calendar_names(self.freq_) if n_cal and isinstance(self.freq_, str) else []
+        cal = calendar_names(self.freq_)  # [] for an integer index
         cal = cal if len(cal) == n_cal else [f"calendar_{k}" for k in range(n_cal)]
         return [target] + self.past_covariates_ + self.future_covariates_ + cal + pos
 
@@ -85,8 +85,9 @@ class AttributionMixin:
             if getattr(self, "column_importance_", None) is None:
                 raise DataError("column_importance() without a source needs the table stored at fit")
             return self.column_importance_
-        X, Y, E = spread_sample(source, ATTRIBUTION_WINDOWS).batch(np.arange(min(source.n, ATTRIBUTION_WINDOWS)))
-        target = self._point(self._last_step(Y.astype(np.float64)))
+        sample = spread_sample(source, ATTRIBUTION_WINDOWS)
+        every = np.arange(sample.n)
+        (X, E), target = sample.inputs(every), sample.targets(every)  # targets as in _residuals: (n, H)
 
         def mae(inputs):
             out = ensemble_forward(self.models_, inputs, E, self.n_models)[0]

@@ -144,7 +144,9 @@ SHORT_TIMES = {r"\d{4}": "%Y", r"\d{4}-\d{2}": "%Y-%m", r"\d{4}/\d{2}": "%Y/%m",
 
 def _time_format(values):
     """The short form (:data:`SHORT_TIMES`) every one of the strings ``values`` is written in, else None."""
-    return next((f for pattern, f in SHORT_TIMES.items() if values.str.fullmatch(pattern).all()), None)
+    first = values.iloc[0] if len(values) else ""  # one value rules most forms out without a pass over all
+    return next((f for pattern, f in SHORT_TIMES.items()
+                 if re.fullmatch(pattern, first) and values.str.fullmatch(pattern).all()), None)
 
 
 def _time_index(df, time_col, label):

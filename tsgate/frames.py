@@ -3,7 +3,9 @@
 Every check raises :class:`~tsgate.errors.DataError` naming the argument,
 column, row or timestamp at fault. Nothing here is compiled; the kernels never
 see pandas. This module holds the one frequency parser (:func:`freq_base`)
-and the one time-column detector (:func:`detect_time_column`) of tsgate.
+and the time-column detectors of tsgate: :func:`detect_time_column` (a text
+column of dates, for files) and :func:`time_column_of` (a frame on a default
+RangeIndex: its datetime column, or 'ds').
 """
 
 import warnings

@@ -104,6 +104,5 @@ def msis(y_true, lower, upper, y_train, m=1, level=0.95):
     _, hi = _pair(y_true, upper)
     if not 0 < level < 1:
         raise DataError(f"level must be in (0, 1), got {level!r}")
-    alpha = 1.0 - level
-    score = (hi - lo) + (2.0 / alpha) * (np.maximum(lo - a, 0.0) + np.maximum(a - hi, 0.0))
+    score = interval_terms(a, lo, hi, level)[1]
     return float(np.mean(score) / _naive_scale(y_train, m, "MSIS"))
