@@ -70,13 +70,14 @@ def _periods(text):
 
 def _coverages(text):
     """--interval: one coverage in (0, 1), or several, comma-separated (one band each)."""
+    from tsgate.conformal import levels
+
     try:
         values = [float(v) for v in str(text).split(",")]
+        levels(values)  # the library's check: each in (0, 1), all distinct (a ParameterError is a ValueError)
     except ValueError:
-        values = []
-    if not values or not all(0 < v < 1 for v in values) or len(set(values)) != len(values):
         raise click.BadParameter(f"{text!r} is not a coverage in (0, 1) or a comma-separated list of distinct ones",
-                                 param_hint="'--interval'")
+                                 param_hint="'--interval'") from None
     return values[0] if len(values) == 1 else values
 
 
