@@ -141,3 +141,28 @@ def test_one_seasonal_period_may_be_given_as_an_int():
         assert LSTMForecaster(horizon=3, max_epochs=2, seasonal_periods=given).fit(y).seasonal_periods_ == [12]
     with pytest.raises(ParameterError, match="'seasonal_periods' .* an int in the range \\[2, inf\\) or None"):
         LSTMForecaster(seasonal_periods=1).fit(y)
+
+
+def test_list_parameters_take_numpy_arrays_and_save_them_as_lists(tmp_path):
+    # np.array([0.1, 0.5, 0.9]) and np.arange-built periods are what NumPy users pass
+    import pandas as pd
+
+    import tsgate
+    from tsgate import LSTMForecaster
+
+    t = np.arange(120)
+    y = pd.Series(np.sin(2 * np.pi * t / 7) + 0.3 * np.random.RandomState(0).randn(120),
+                  index=pd.date_range("2000-01-01", periods=120, freq="D"))
+    kw = dict(horizon=3, max_epochs=3, hidden_size=4, loss="pinball")
+    a = LSTMForecaster(quantiles=np.array([0.1, 0.5, 0.9]), seasonal_periods=np.array([7]), **kw).fit(y)
+    b = LSTMForecaster(quantiles=[0.1, 0.5, 0.9], seasonal_periods=[7], **kw).fit(y)
+    assert a.seasonal_periods_ == [7] and a.n_quantiles_ == 3
+    pd.testing.assert_frame_equal(a.predict_interval(coverage=0.8), b.predict_interval(coverage=0.8))
+    a.save(tmp_path / "m.tsgate")
+    loaded = tsgate.load(tmp_path / "m.tsgate")
+    assert loaded.quantiles == [0.1, 0.5, 0.9]
+    pd.testing.assert_frame_equal(loaded.predict(), a.predict())
+    with pytest.raises(ParameterError, match="fitted quantiles: \\[0.1, 0.5, 0.9\\]$"):
+        a.predict_interval(coverage=0.9)
+    with pytest.raises(ParameterError, match="'quantiles' parameter .* non-empty list of floats"):
+        LSTMForecaster(quantiles=np.array([[0.1, 0.9]])).fit(y)

@@ -136,7 +136,7 @@ class FitMixin:
         covs = [(np.concatenate([p, f], axis=1) - sc.c_loc) / sc.c_scale for p, f in zip(ps, fs)]
         known = [np.concatenate([c[:, P:], cal], axis=1) for c, cal in zip(covs, cals)]
         steps_out, fraction, min_val = self._split()
-        self.n_quantiles_ = len(self.quantiles) if (self.loss == "pinball" and self.quantiles) else 1
+        self.n_quantiles_ = len(self.quantiles) if (self.loss == "pinball" and self.quantiles is not None) else 1
         windows = make_windows(z, [c[:, :P] for c in covs], known, self.lookback_, steps_out, steps_out, fraction,
                                min_val, self.norm_period_, repeat=self.n_quantiles_, level=self.level_, fork=self.fork,
                                stride=self.stride, max_per_series=self.max_windows_per_series,

@@ -260,7 +260,7 @@ class ForecastMixin:
         horizon = self.horizon_ if horizon is None else positive_int(horizon, "horizon")
         out, idxs, spread, ks, unit = self._forecast_scaled(horizon, X, ids=ids)
         if method == "auto":
-            method = "quantile" if (self.loss == "pinball" and self.quantiles) else "conformal"
+            method = "quantile" if (self.loss == "pinball" and self.quantiles is not None) else "conformal"
         columns = {"": out}
         for c in coverages:
             if method == "conformal":
@@ -307,11 +307,11 @@ class ForecastMixin:
 
     def _quantile_pair(self, coverage):
         """The quantile outputs (indices) of the band of ``coverage``: (1-coverage)/2 and (1+coverage)/2."""
-        qs = np.asarray(self.quantiles or [], dtype=float)
+        qs = np.asarray([] if self.quantiles is None else self.quantiles, dtype=float)
         lo, hi = (1 - coverage) / 2, (1 + coverage) / 2
         if not (np.isclose(qs, lo).any() and np.isclose(qs, hi).any()):
             raise ParameterError(f"{pname('coverage', coverage)} needs quantiles {lo:g} and {hi:g}; "
-                                 f"fitted quantiles: {list(qs)}")
+                                 f"fitted quantiles: {qs.tolist()}")
         return int(np.argmin(np.abs(qs - lo))), int(np.argmin(np.abs(qs - hi)))
 
     # ------------------------------------------------------------ new data

@@ -196,7 +196,7 @@ class HistoricalMixin:
         coverages, several = conformal.levels(coverage)
         out = {}
         for c in coverages:
-            if self.loss == "pinball" and self.quantiles:
+            if self.loss == "pinball" and self.quantiles is not None:
                 lower, upper = (quantile(k) for k in self._quantile_pair(c))
             else:
                 lower, upper = self._conformal_band(pred, spread, c, pred.shape[1], unit, rows_ks)

@@ -65,13 +65,14 @@ class StrOptions:
 
 
 class ListOf:
-    """A list or tuple whose every item satisfies ``item``, non-empty unless ``empty``."""
+    """A list, tuple or 1-D array whose every item satisfies ``item``, non-empty unless ``empty``."""
 
     def __init__(self, item, empty=False):
         self.item, self.empty = item, empty
 
     def is_satisfied_by(self, v):
-        return isinstance(v, (list, tuple)) and (self.empty or len(v) > 0) and all(_satisfies(self.item, x) for x in v)
+        listlike = isinstance(v, (list, tuple)) or (isinstance(v, np.ndarray) and v.ndim == 1)
+        return listlike and (self.empty or len(v) > 0) and all(_satisfies(self.item, x) for x in v)
 
     def __str__(self):
         item = str(self.item)

@@ -30,7 +30,9 @@ LATER_PARAMS = dict(start_weight=0.0, fallback=False, window_position=False)
 
 
 def _plain(v):
-    """A JSON-able id or time: NumPy scalars as Python ones, timestamps in ISO form."""
+    """A JSON-able id, time or parameter: NumPy scalars as Python ones, arrays as lists, timestamps in ISO form."""
+    if isinstance(v, np.ndarray):
+        return v.tolist()
     if isinstance(v, pd.Timestamp):
         return v.isoformat()
     return v.item() if isinstance(v, np.generic) else v
