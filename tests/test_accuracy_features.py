@@ -347,3 +347,27 @@ def test_cli_model_auto_says_what_it_chose(tmp_path):
     r = CliRunner().invoke(main, ["forecast", str(tmp_path / "s.csv"), "--model", "holt_winters"])
     assert r.exit_code == 0 and "Holt-Winters (m=12)" in r.stderr, r.stderr
     assert np.allclose([float(line.split(",")[1]) for line in r.stdout.splitlines()[1:4]], [3.0, 1.0, 4.0], atol=0.05)
+
+
+def test_a_start_already_worse_than_naive_is_reported_as_such_not_as_a_learning_rate():
+    # Ones with a spike in an older selection block: the start (AR, pulled by
+    # the spike) forecasts the exact validation tail badly before training.
+    # The error says so instead of blaming the learning rate; with 'minmax'
+    # (the spike sets the range) the floors in the scaled series' variance
+    # catch what a fixed 1e-3 in scaled units passed as garbage forecasts of ~1e4.
+    from tsgate.elementmath import TrainingDivergedError
+    from types import SimpleNamespace
+
+    from tsgate.learned import spread
+
+    y = pd.Series(np.ones(120), index=pd.date_range("2020-01-01", periods=120, freq="D"))
+    y.iloc[60] = 1e6
+    for scaler in ("standard", "minmax"):
+        with pytest.raises(TrainingDivergedError, match=r"^the linear start \(ar\), chosen on earlier .* far worse "
+                                                        r"than repeating the last value .*an outlier or a level shift"):
+            LSTMForecaster(horizon=5, max_epochs=3, scaler=scaler).fit(y)
+    with pytest.raises(TrainingDivergedError, match="training failed: .* lower learning_rate"):
+        LSTMForecaster(horizon=5, max_epochs=3, learning_rate=1e6).fit(y)
+    z = np.r_[np.zeros(119), 1.0]
+    one = SimpleNamespace(t_loc=np.zeros(1), t_scale=np.ones(1))
+    assert spread(one, [z]) == pytest.approx(np.var(z)) and spread(one, [np.zeros(5)]) == 1e-4

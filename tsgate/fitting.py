@@ -15,14 +15,12 @@ import pandas as pd
 
 from . import frames, recipe
 from .baselines import AR, validation_mae
-from .elementmath import TrainingDivergedError
 from .errors import DataError, ParameterError
 from .errors import name as pname
 from .esnorm import end_state, row_forecasts
 from .ets import HoltWinters
 from .highway import REFIT, _weights, baseline_candidates, chosen, linear_options, mse_function
 from .seasonality import detect_periods, main_period
-from .training import _quantile_levels as _levels, evaluate, zero_prediction_loss
 from .model import SequenceModel
 from .panel import to_panel
 from .params import seed_from
@@ -310,33 +308,6 @@ class FitMixin:
             parts = [zi[:end] for zi, end in zip(z, ends) if end > 10]
             self._start_fits[key] = (AR(order) if kind == "ar" else HoltWinters(m)).fit(parts) if parts else None
         return self._start_fits[key]
-
-    def _check_learned(self, windows, models):
-        """Raise when training made the validation loss ten times worse than
-        before it and worse than the trivial forecast, or a trained network
-        forecasts ten times worse than repeating the last value (without a
-        norm: the mean), e.g. after a far too large learning rate, instead of
-        returning its forecasts. A series that its start forecasts exactly passes:
-        the first test needs a last loss above :data:`tsgate.recipe.FAILED_TRAINING_LOSS`,
-        the second one above :data:`tsgate.recipe.NEGLIGIBLE_LOSS`."""
-        src = windows.val if windows.val.n else spread_sample(windows.train, 2_000)
-        for model, history in zip(models, self.histories_):
-            loss = evaluate(model, src, loss=self.loss, tau=_levels(self.loss, self.quantiles, model))
-            naive = zero_prediction_loss(src, self.loss, self.quantiles, model)
-            start, last = history.get("initial_val_loss"), (history["val_loss"] or [None])[-1]
-            bound = None if start is None else max(10.0 * start, naive, recipe.FAILED_TRAINING_LOSS)
-            if bound is not None and last is not None and not last <= bound:
-                raise TrainingDivergedError(  # training only made things worse, e.g. a far too large rate
-                    f"training failed: the validation loss went from {start:.4g} (before training) to {last:.4g}; "
-                    f"lower {pname('learning_rate')} (now {self.learning_rate:g})")
-            if not loss <= max(10.0 * naive, recipe.NEGLIGIBLE_LOSS):
-                what = {"last": "repeating the last value", "ets": "the Holt-Winters forecast"}.get(
-                    self.window_norm_, "repeating the last season" if self.window_norm_ else "predicting the mean")
-                raise TrainingDivergedError(
-                    f"training failed: the network's {'validation' if windows.val.n else 'training'} loss "
-                    f"{loss:.4g} is {loss / max(naive, 1e-300):.3g} times that of {what} ({naive:.4g}); lower "
-                    f"{pname('learning_rate')} (now {self.learning_rate:g})")
-
 
     # -- stateful training (tsgate.stateful) ------------------------------------
 

@@ -22,7 +22,7 @@ window is expressed relative to its last value or its last season
 import numpy as np
 from sklearn.base import BaseEstimator
 
-from . import bundle, persist
+from . import bundle, learned, persist
 from .baselines import BaselineForecaster
 from .core import single_threaded_blas
 from .ensemble import fit_members
@@ -153,7 +153,7 @@ class _RecurrentForecaster(FitMixin, ForecastMixin, HistoricalMixin, PanelIOMixi
         paired = self.refit == "mean" and finals[0] is not selection[0]  # no validation windows: nothing refit
         self.models_ = finals + (selection if paired else [])  # members' refits first (warm starts read those)
         self.model_, self.history_ = self.models_[0], self.histories_[0]
-        self._check_learned(windows, selection)
+        learned.check_learned(self, windows, selection, ys)
         self._remember_tail(ys, ps, fs, getattr(windows.train.base, "hw", None))
         self._calibrate(windows.val, ys, windows.starts, selection, windows.train)
         self._attribute(windows)  # lag_importance_, column_importance_

@@ -1,0 +1,66 @@
+"""Did the networks learn? The check after a forecaster's fit.
+
+A fit raises :class:`tsgate.elementmath.TrainingDivergedError` instead of
+returning forecasts when training made the validation loss ten times worse
+than before it (e.g. a far too large learning rate), or when a network
+forecasts the validation tail ten times worse than the normalisation's
+trivial forecast (repeating the last value or season; without a norm, the
+mean). Where the linear start was already that bad before any training, the
+message says so: the history's end then behaves unlike the stretches the start
+was chosen on (an outlier, a level shift), and the learning rate is not to blame.
+
+Losses are in scaled units. A series that its start forecasts exactly (a loss
+of 1e-29 against 0) is no failure: each test passes losses below a floor,
+:data:`tsgate.recipe.NEGLIGIBLE_LOSS` or :data:`tsgate.recipe.FAILED_TRAINING_LOSS`
+times the scaled series' variance (about 1 with the standard scaler; far less
+with 'minmax' where one outlier sets the range).
+"""
+
+import numpy as np
+
+from . import recipe
+from .elementmath import TrainingDivergedError
+from .errors import name as pname
+from .training import _quantile_levels, evaluate, zero_prediction_loss
+from .windows import spread_sample
+
+#: Variance floor of :func:`spread` (a constant series).
+MIN_SPREAD = 1e-4
+
+
+def spread(scaling, ys):
+    """Mean variance of the scaled series (the floors' unit), at least :data:`MIN_SPREAD`."""
+    v = [np.nanvar((y - scaling.t_loc[k]) / scaling.t_scale[k]) for k, y in enumerate(ys) if len(y)]
+    return max(float(np.mean(v)) if v else 1.0, MIN_SPREAD)
+
+
+def check_learned(est, windows, models, ys):
+    """Raise for the first of ``models`` (the selection models, with
+    ``est.histories_``) that failed as the module doc says."""
+    src = windows.val if windows.val.n else spread_sample(windows.train, 2_000)
+    unit = spread(est.scaling_, ys)
+    for model, history in zip(models, est.histories_):
+        loss = evaluate(model, src, loss=est.loss, tau=_quantile_levels(est.loss, est.quantiles, model))
+        naive = zero_prediction_loss(src, est.loss, est.quantiles, model)
+        start, last = history.get("initial_val_loss"), (history["val_loss"] or [None])[-1]
+        bound = None if start is None else max(10.0 * start, naive, recipe.FAILED_TRAINING_LOSS * unit)
+        if bound is not None and last is not None and not last <= bound:
+            raise TrainingDivergedError(
+                f"training failed: the validation loss went from {start:.4g} (before training) to {last:.4g}; "
+                f"lower {pname('learning_rate')} (now {est.learning_rate:g})")
+        floor = max(10.0 * naive, recipe.NEGLIGIBLE_LOSS * unit)
+        if not loss <= floor:
+            raise TrainingDivergedError(_worse_than_trivial(est, windows, loss, naive, start, floor, history))
+
+
+def _worse_than_trivial(est, windows, loss, naive, start, floor, history):
+    what = {"last": "repeating the last value", "ets": "the Holt-Winters forecast"}.get(
+        est.window_norm_, "repeating the last season" if est.window_norm_ else "predicting the mean")
+    if start is not None and not start <= floor:  # bad before training: the start, chosen on older blocks
+        return (f"the linear start ({history.get('highway_start')}), chosen on earlier stretches of the history, "
+                f"already forecasts the validation tail far worse than {what} (loss {start:.4g} against {naive:.4g}; "
+                f"the network: {loss:.4g}): the series' last rows behave unlike its earlier ones (an outlier or a "
+                f"level shift?); remove the outlier, or fit on the rows after the shift")
+    times = f"{loss / naive:.3g} times that of" if naive > 0 else "far above that of"
+    return (f"training failed: the network's {'validation' if windows.val.n else 'training'} loss {loss:.4g} is "
+            f"{times} {what} ({naive:.4g}); lower {pname('learning_rate')} (now {est.learning_rate:g})")
