@@ -91,8 +91,12 @@ def _warnings_to_stderr():
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", TsgateWarning)
             yield
-    finally:  # replayed outside the recording context (inside it, showwarning records)
+    finally:  # replayed outside the recording context (inside it, showwarning records), each text once
+        seen = set()
         for w in caught:
+            if (w.category, str(w.message)) in seen:
+                continue  # e.g. the same short-calibration warning for each series of a panel
+            seen.add((w.category, str(w.message)))
             if issubclass(w.category, TsgateWarning):
                 click.echo(f"tsgate: warning: {w.message}", err=True)
             else:

@@ -360,3 +360,16 @@ def test_other_warnings_pass_through_once(tmp_path, monkeypatch):
     with pytest.warns(FutureWarning, match="a library's own warning"):
         r = CliRunner().invoke(main, ["forecast", str(good), "--horizon", "3", *QUICK])
     assert r.exit_code == 0
+
+
+def test_a_warning_each_series_of_a_panel_raises_is_shown_once(tmp_path):
+    # two series with short validation tails each warn about their calibration
+    # in the same words; the command line says it once
+    rows = [(sid, d.strftime("%Y-%m-%d"), float(np.sin(k / 3)) + (sid == "b"))
+            for sid in ("a", "b") for k, d in enumerate(pd.date_range("2020-01-01", periods=60, freq="D"))]
+    path = _write(tmp_path / "panel.csv", pd.DataFrame(rows, columns=["unique_id", "ds", "y"]))
+    r = CliRunner().invoke(main, ["forecast", str(path), "--horizon", "3", *QUICK])
+    assert r.exit_code == 0, r.stderr
+    lines = [line for line in r.stderr.splitlines() if line.startswith("tsgate: warning:")]
+    assert any("validation windows for a conformal interval" in line for line in lines)
+    assert len(lines) == len(set(lines))
