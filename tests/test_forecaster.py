@@ -81,7 +81,7 @@ def test_future_index_for_each_index_kind():
     assert list(p3.index) == [48, 49, 50]
     withcol = df.reset_index().rename(columns={"index": "when"})
     p4 = GRUForecaster(horizon=3, time_col="when", **FAST).fit(withcol).predict()
-    assert list(p4.index) == list(p.index)
+    assert list(p4.columns) == ["when", "y"] and list(p4["when"]) == list(p.index)  # the time back in its column
     assert GRUForecaster(horizon=3, **FAST).fit(df["y"]).predict().shape == (3, 1)
     assert GRUForecaster(horizon=3, **FAST).fit(df).predict(horizon=2).shape == (2, 1)
 
@@ -365,7 +365,7 @@ def test_column_importance_shuffles_each_input_and_survives_the_model_file(tmp_p
         stateful.column_importance()
 
 
-def test_a_frame_with_its_time_in_a_column_forecasts_as_with_a_time_index():
+def test_a_frame_with_its_time_in_a_column_forecasts_as_with_a_time_index(tmp_path):
     # Prophet's and neuralforecast's single series: columns ds and y on a
     # RangeIndex; also any one datetime column (here 'when', with a covariate)
     from tsgate.baselines import BaselineForecaster
@@ -376,11 +376,21 @@ def test_a_frame_with_its_time_in_a_column_forecasts_as_with_a_time_index():
                   indexed.rename_axis("ds").reset_index().assign(ds=lambda d: d["ds"].dt.strftime("%Y-%m-%d")),
                   indexed.rename_axis("when").reset_index()):
         fc = LSTMForecaster(horizon=3, target="y", **FAST).fit(frame)
-        got = fc.predict()
-        assert fc.past_covariates_ == ["x"] and got.index.equals(want.index)
-        np.testing.assert_array_equal(got.to_numpy(), want.to_numpy())
+        got, band = fc.predict(), fc.predict_interval()
+        # the forecast comes back as the data came: its times in the same column, on a RangeIndex
+        time = frame.columns[0]
+        assert fc.past_covariates_ == ["x"] and list(got.columns) == [time, "y"]
+        assert list(band.columns) == [time, "y", "y_lower", "y_upper"] and got.index.equals(pd.RangeIndex(3))
+        assert pd.DatetimeIndex(got[time]).equals(want.index.rename(time))
+        np.testing.assert_array_equal(got["y"].to_numpy(), want["y"].to_numpy())
+        path = tmp_path / f"{time}.tsgate"
+        fc.save(path)
+        pd.testing.assert_frame_equal(tsgate.load(path).predict(), got)
     base = BaselineForecaster("naive", horizon=2, target="y").fit(indexed.rename_axis("ds").reset_index())
-    assert base.predict().index[0] == pd.Timestamp("2005-01-01")
+    assert list(base.predict().columns) == ["ds", "y"] and base.predict()["ds"][0] == pd.Timestamp("2005-01-01")
+    assert list(base.predict_interval().columns) == ["ds", "y", "y_lower", "y_upper"]
+    split = LSTMForecaster(horizon=2, **FAST).fit({"a": frame.drop(columns="x"), "b": frame.drop(columns="x")})
+    assert list(split.predict()["b"].columns) == [time, "y"]
     # a long frame whose time column has another name keeps that name
     long = pd.concat([indexed[["y"]].rename_axis("date").reset_index().assign(unique_id=k) for k in ("a", "b")],
                      ignore_index=True)

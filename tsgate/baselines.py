@@ -197,7 +197,7 @@ class BaselineForecaster:
         if self.method not in BASELINES:
             raise ParameterError(f"method must be one of {BASELINES}, got {self.method!r}")
         df, self.freq_ = frames.as_frame(X, self.time_col, name="X")
-        self.index_kind_ = frames.index_kind(X)
+        self.index_kind_ = frames.index_kind(X, self.time_col)
         self.targets_, _, _ = frames.column_roles(df[[c for c in df.columns if c == self.target]] if self.target
                                                   else df, self.target, None)
         self.y_ = frames.numeric_block(df, self.targets_[:1], "X", None)[:, 0]
@@ -221,7 +221,8 @@ class BaselineForecaster:
         h = horizon or self.horizon_
         idx = frames.future_index(self.cutoff_, self.freq_, h, self.index_kind_).rename(self.index_name_)
         point = forecast(self.method, self.y_, h, self.seasonal_period_, self.ar_, self.hw_)
-        return pd.DataFrame({self.targets_[0]: point}, index=idx)
+        out = pd.DataFrame({self.targets_[0]: point}, index=idx)
+        return out.reset_index() if self.index_kind_ == "column" else out  # times back in their column
 
     def update(self, X):
         """Forecast after newer data (the same column), without refitting."""

@@ -353,9 +353,15 @@ def future_index(cutoff, freq, horizon, kind="datetime"):
     return pd.RangeIndex(cutoff + freq, cutoff + freq * (horizon + 1), freq)
 
 
-def index_kind(data):
+def index_kind(data, time_col=None):
     """'period' when the user's data has a PeriodIndex (forecasts then get
-    one too), else 'datetime' (integer indexes keep their own type anyway)."""
+    one too), 'column' when a frame on a default RangeIndex has its time in a
+    column (``time_col``, or :func:`time_column_of`'s: forecasts then carry
+    their times in that column too, as Prophet's and neuralforecast's do),
+    else 'datetime' (integer indexes keep their own type anyway)."""
+    if isinstance(data, pd.DataFrame) and isinstance(data.index, pd.RangeIndex) and (
+            (time_col is not None and time_col in data.columns) or time_column_of(data) is not None):
+        return "column"
     return "period" if isinstance(getattr(data, "index", None), pd.PeriodIndex) else "datetime"
 
 

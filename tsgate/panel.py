@@ -92,7 +92,7 @@ def _wide(X, time_col, target, future_covariates, strategy, fill):
         part = df.iloc[start:]
         series.append(_series(part, t, t, past, future, fill, "X"))
     return Panel(series, freq, "wide", None, past, future, time_name=df.index.name,
-                 index_kind=frames.index_kind(X))
+                 index_kind=frames.index_kind(X, time_col))
 
 
 def _long_time(X, time_col):
@@ -201,7 +201,7 @@ def _dict(X, time_col, target, future_covariates, strategy, fill):
             targets, past, future = frames.column_roles(df, target, future_covariates, strategy)
         except DataError as exc:
             raise _named(f"series {sid!r}", exc) from None
-        first = first or (freq, targets[0], past, future, df.index.name, frames.index_kind(data))
+        first = first or (freq, targets[0], past, future, df.index.name, frames.index_kind(data, time_col))
         if str(freq) != str(first[0]):
             raise DataError(f"series {sid!r} has frequency {freq}, the first series {first[0]}")
         start = _trim_leading(df[targets[0]].to_numpy(dtype=np.float64, na_value=np.nan), sid)

@@ -64,8 +64,10 @@ class PanelIOMixin:
                 raise DataError("the series end at different times: their forecasts cannot share one index; "
                                 f"pass a long frame ({pname('id_col')}=...) or a dict")
             order = [f"{self._column(k)}{suf}" for k in ks for suf in columns]
-            return pd.concat(per, axis=1)[order] if len(per) > 1 else per[0]
-        return {self.ids_[k]: df for k, df in zip(ks, per)}  # dict
+            per = [pd.concat(per, axis=1)[order] if len(per) > 1 else per[0]]
+        if getattr(self, "index_kind_", "datetime") == "column":  # times back in the user's time column
+            per = [df.reset_index() for df in per]
+        return per[0] if self.form_ == "wide" else {self.ids_[k]: df for k, df in zip(ks, per)}  # dict
 
     def _future_rows(self, X, horizon, ks):
         """Per series: its future index and its scaled known-future features (horizon, K)."""
