@@ -371,3 +371,50 @@ def test_a_start_already_worse_than_naive_is_reported_as_such_not_as_a_learning_
     z = np.r_[np.zeros(119), 1.0]
     one = SimpleNamespace(t_loc=np.zeros(1), t_scale=np.ones(1))
     assert spread(one, [z]) == pytest.approx(np.var(z)) and spread(one, [np.zeros(5)]) == 1e-4
+
+
+def test_seasonal_naive_starts_only_at_calendar_or_given_periods(monkeypatch):
+    # A cycle found in the data (an 11-step cycle in yearly data) drifts in
+    # length; repeating its last stretch is no candidate start there. A
+    # calendar period, or one the user gives, is.
+    import tsgate.ensemble
+    import tsgate.fitting
+    from tsgate.highway import baseline_candidates
+    from tsgate.seasonality import is_calendar
+
+    assert is_calendar(12, "MS") and is_calendar(336, "30min") and not is_calendar(11, "YS")
+    names = []
+
+    def spy(model, *args, **kwargs):
+        out = baseline_candidates(model, *args, **kwargs)
+        names.extend(out)
+        return out
+
+    monkeypatch.setattr(tsgate.fitting, "baseline_candidates", spy)
+    monkeypatch.setattr(tsgate.ensemble, "baseline_candidates", spy)
+    t = np.arange(200)
+    y = pd.Series(50 + 40 * np.sin(2 * np.pi * t / 11) + np.random.RandomState(0).randn(200),
+                  index=pd.date_range("1800-01-01", periods=200, freq="YS"))
+    fc = LSTMForecaster(horizon=5, max_epochs=2).fit(y)
+    assert fc.seasonal_periods_ == [11] and "ar" in names and "seasonal_naive" not in names
+    names.clear()
+    LSTMForecaster(horizon=5, max_epochs=2, seasonal_periods=[11]).fit(y)
+    assert "seasonal_naive" in names
+    names.clear()
+    LSTMForecaster(horizon=3, max_epochs=2).fit(y.set_axis(pd.date_range("2000-01-01", periods=200, freq="MS"))[:120])
+    assert "seasonal_naive" in names  # monthly: 12 is the calendar's
+
+
+def test_the_refit_start_is_fit_on_every_row(monkeypatch):
+    # The refit's AR and Holt-Winters starts see the whole series, as the
+    # refit's windows do (they stopped a horizon short)
+    import tsgate.fitting
+
+    calls = []
+    real = tsgate.fitting.FitMixin._start_fit
+    monkeypatch.setattr(tsgate.fitting.FitMixin, "_start_fit",
+                        lambda self, z, ends, kind: calls.append((kind, list(ends))) or real(self, z, ends, kind))
+    y = pd.Series(np.sin(np.arange(150) / 4.0) + np.arange(150) * 0.01,
+                  index=pd.date_range("2000-01-01", periods=150, freq="D"))
+    LSTMForecaster(horizon=7, max_epochs=2).fit(y)
+    assert ("ar", [150]) in calls and ("ets", [150]) in calls and max(e[0] for _, e in calls) == 150

@@ -20,7 +20,7 @@ from .errors import name as pname
 from .esnorm import end_state, row_forecasts
 from .ets import HoltWinters
 from .highway import REFIT, _weights, baseline_candidates, chosen, linear_options, mse_function
-from .seasonality import detect_periods, main_period
+from .seasonality import detect_periods, is_calendar, main_period
 from .model import SequenceModel
 from .panel import to_panel
 from .params import seed_from
@@ -281,7 +281,9 @@ class FitMixin:
         """What the highway's candidate starts need (:func:`tsgate.highway.baseline_candidates`):
         an AR(p) by AIC and a Holt-Winters, pooled over the scaled series, on
         each series' rows before its validation tail (and, with ``refit``,
-        under the same names ending in ``_all``, on all their rows, for the refit)."""
+        under the same names ending in ``_all``, on all their rows, for the refit).
+        Seasonal naive is a candidate at a calendar period or a given one, not
+        at a cycle found in the data (:func:`tsgate.seasonality.is_calendar`)."""
         sc = self.scaling_
         z = [(y - sc.t_loc[k]) / sc.t_scale[k] for k, y in enumerate(ys)]
         val = windows.val
@@ -289,11 +291,13 @@ class FitMixin:
         for k in np.unique(val.series):
             firsts[k] = int(val.ends[val.series == k].min() - windows.starts[k]) + 1
         fit = lambda ends, kind: self._start_fit(z, ends, kind) if self.ar_window_ else None  # noqa: E731
-        out = dict(norm_period=self.norm_period_, period=self.seasonal_period_, ar=fit(firsts, "ar"),
+        m = self.seasonal_period_
+        season = m if self.seasonal_periods is not None or is_calendar(m, self.freq_) else 1
+        out = dict(norm_period=self.norm_period_, period=season, ar=fit(firsts, "ar"),
                    level=self.level_, repeat=self.n_quantiles_, ets=fit(firsts, "ets"),
                    base=self.window_norm_ == "ets")
         if refit:  # the fit's own call, the last: the shared fits go
-            alls = [len(zi) - self.horizon_ for zi in z]
+            alls = [len(zi) for zi in z]  # every row: the refit sees all windows
             out.update({"ar" + REFIT: fit(alls, "ar"), "ets" + REFIT: fit(alls, "ets")})
             del self._start_fits
         return out
