@@ -467,3 +467,17 @@ def test_update_with_a_series_shorter_than_the_lookback_names_it():
     newer = pd.concat([df[df.unique_id == "s0"], df[df.unique_id == "s1"].iloc[-2:]])
     with pytest.raises(DataError, match=rf"needs at least {fc.lookback_} rows \(the lookback\) of series 's1', got 2"):
         fc.update(newer)
+
+
+def test_a_multiindex_panel_is_answered_with_how_to_pass_it():
+    # sktime's panel form, (series, time) on a MultiIndex: the error says how
+    # to pass it as a long frame, naming its levels as id_col and time_col
+    idx = pd.MultiIndex.from_product([["a", "b"], pd.date_range("2020-01-01", periods=60, freq="D")],
+                                     names=["series", "when"])
+    df = pd.DataFrame({"y": np.sin(np.arange(120) / 3.0)}, index=idx)
+    for data in (df, df["y"]):
+        with pytest.raises(DataError, match=r"got MultiIndex \(levels \['series', 'when'\].* X.reset_index\(\) "
+                                            r"with id_col='series', time_col='when'"):
+            LSTMForecaster(horizon=3, max_epochs=1).fit(data)
+    fc = LSTMForecaster(horizon=3, max_epochs=1, id_col="series", time_col="when").fit(df.reset_index())
+    assert list(fc.predict().columns) == ["series", "when", "y"]

@@ -180,6 +180,10 @@ def as_frame(data, time_col=None, name="data", fill=None):
     if not isinstance(idx, (pd.DatetimeIndex, pd.RangeIndex)) and not pd.api.types.is_integer_dtype(idx):
         text = len(idx) and isinstance(idx[0], str) and not isinstance(idx, pd.MultiIndex)
         hint = f" of strings (first {idx[0]!r}): parse it, e.g. with pd.to_datetime" if text else ""
+        if isinstance(idx, pd.MultiIndex) and idx.nlevels == 2:  # sktime's panel: (series, time)
+            ids, times = (n if n is not None else f"level_{k}" for k, n in enumerate(idx.names))
+            hint = (f" (levels {list(idx.names)}, a panel of series by time?): pass it as a long frame, "
+                    f"{pname(name)}.reset_index() with {pname('id_col')}={ids!r}, {pname('time_col')}={times!r}")
         raise DataError(f"{pname(name)} needs a DatetimeIndex, PeriodIndex or integer index (or "
                         f"{pname('time_col')}), got {type(idx).__name__}{hint}")
     _check_order(idx, name)
