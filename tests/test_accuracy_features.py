@@ -171,8 +171,8 @@ def test_linear_start_blocks_fit_ar_and_holt_winters_before_each_block(monkeypat
     # validate (origins at rows 96-113). Block 1 is the validation tail of the
     # first 102 rows (15 windows, origins 81-95), block 2 that of the first 84
     # (11, origins 67-77). Each block's AR and Holt-Winters see the rows up to
-    # its first validation origin (97, 82, 68 rows), the refit's all but the
-    # horizon's (114): no block's candidates saw its targets.
+    # its first validation origin (97, 82, 68 rows), the refit's every row
+    # (120, as its windows' targets do): no block's candidates saw its targets.
     import tsgate.fitting as fitting
     from tsgate.ets import HoltWinters
 
@@ -187,7 +187,7 @@ def test_linear_start_blocks_fit_ar_and_holt_winters_before_each_block(monkeypat
     t = np.arange(120)
     y = pd.Series(10 + np.sin(2 * np.pi * t / 12) + 0.01 * t, index=pd.date_range("2000-01-01", periods=120, freq="MS"))
     fc = LSTMForecaster(horizon=6, max_epochs=1, window_norm="last").fit(y)
-    assert fc.lookback_ == 24 and sorted(seen) == [68, 82, 97, 114]
+    assert fc.lookback_ == 24 and sorted(seen) == [68, 82, 97, 120]
 
 
 def test_ensemble_median_of_identical_members_is_one_member_and_seeds_differ():
@@ -300,6 +300,25 @@ def test_ar_baseline_by_aic_and_its_k_step_map():
     A, c = ar.k_step(3)
     hist = y[-5:]
     assert np.allclose(A @ hist[::-1][:2] + c, ar.forecast(hist, 3))
+
+
+def test_ar_by_aicc_adds_the_small_sample_penalty():
+    # AICc = AIC + 2k(k+1)/(n-k-1), k = p + 1, all orders on the same rows
+    # (after max_order): on 60 points of an AR(2) AIC picks 9 lags, AICc 2
+    rng = np.random.RandomState(15)
+    y, e = np.zeros(60), rng.standard_normal(60)
+    for t in range(2, 60):
+        y[t] = 0.6 * y[t - 1] - 0.3 * y[t - 2] + e[t]
+    top, n = 12, 48
+    rss = {}
+    for p in range(1, top + 1):
+        Z = np.column_stack([np.ones(n)] + [y[top - j - 1:60 - j - 1] for j in range(p)])  # (n, p + 1)
+        coef = np.linalg.lstsq(Z, y[top:], rcond=None)[0]
+        rss[p] = float(np.sum((y[top:] - Z @ coef) ** 2))
+    aic = {p: n * np.log(r / n) + 2 * (p + 1) for p, r in rss.items()}
+    aicc = {p: a + 2 * (p + 1) * (p + 2) / (n - p - 2) for p, a in aic.items()}
+    assert AR(top).fit(y).order_ == min(aic, key=aic.get) == 9
+    assert AR(top, criterion="aicc").fit(y).order_ == min(aicc, key=aicc.get) == 2
 
 
 def test_validation_mae_of_baselines_and_baseline_forecaster():

@@ -59,11 +59,15 @@ class AR:
     """AR(p) with intercept by least squares; p in 1..max_order chosen by AIC.
 
     All orders are fit on the same rows (those after ``max_order``), so their
-    AIC compare on one sample: ``n log(RSS/n) + 2 (p + 1)``.
+    AIC compare on one sample: ``n log(RSS/n) + 2 (p + 1)``. With
+    ``criterion='aicc'``, the small-sample correction of Hurvich & Tsai (1989),
+    forecast::auto.arima's default, is added: ``2 k (k + 1) / (n - k - 1)``
+    with k = p + 1, which keeps long orders from winning by a hair on short
+    series (the linear highway's starts use it; the baseline is AR by AIC).
     """
 
-    def __init__(self, max_order=None):
-        self.max_order = max_order
+    def __init__(self, max_order=None, criterion="aic"):
+        self.max_order, self.criterion = max_order, criterion
 
     def fit(self, y):
         """Fit on one series, or on several (a list: one pooled model)."""
@@ -80,7 +84,10 @@ class AR:
             except np.linalg.LinAlgError:
                 coef = np.linalg.lstsq(Gp, cp, rcond=None)[0]
             rss = float(yy - 2.0 * coef @ cp + coef @ Gp @ coef)
-            aic = N * math.log(max(rss, 1e-300) / N) + 2 * (p + 1)
+            k = p + 1
+            aic = N * math.log(max(rss, 1e-300) / N) + 2 * k
+            if self.criterion == "aicc":
+                aic += 2 * k * (k + 1) / max(N - k - 1, 1)
             if best is None or aic < best[0]:
                 best = (aic, p, coef)
         _, self.order_, coef = best

@@ -279,7 +279,7 @@ class FitMixin:
 
     def _highway_start(self, ys, windows, refit=True):
         """What the highway's candidate starts need (:func:`tsgate.highway.baseline_candidates`):
-        an AR(p) by AIC and a Holt-Winters, pooled over the scaled series, on
+        an AR(p) by AICc and a Holt-Winters, pooled over the scaled series, on
         each series' rows before its validation tail (and, with ``refit``,
         under the same names ending in ``_all``, on all their rows, for the refit).
         Seasonal naive is a candidate at a calendar period or a given one, not
@@ -303,14 +303,15 @@ class FitMixin:
         return out
 
     def _start_fit(self, z, ends, kind):
-        """An AR(p) by AIC (``kind`` 'ar') or a Holt-Winters ('ets') pooled
+        """An AR(p) by AICc (``kind`` 'ar') or a Holt-Winters ('ets') pooled
         over the scaled series ``z`` up to their rows ``ends``, shared within
         a fit (the norms 'auto' compares, the highway, window_norm='ets')."""
         order, m = min(24, self.ar_window_), self.seasonal_period_  # the highway must hold the AR's lags
         key = (kind, tuple(ends), order, m)
         if key not in self._start_fits:
             parts = [zi[:end] for zi, end in zip(z, ends) if end > 10]
-            self._start_fits[key] = (AR(order) if kind == "ar" else HoltWinters(m)).fit(parts) if parts else None
+            est = AR(order, criterion="aicc") if kind == "ar" else HoltWinters(m)
+            self._start_fits[key] = est.fit(parts) if parts else None
         return self._start_fits[key]
 
     # -- stateful training (tsgate.stateful) ------------------------------------

@@ -7,7 +7,7 @@ loss's units) is within :data:`COMBINE_WITHIN` of the lowest: ridge
 regressions of the targets on those inputs over the training windows (one
 per penalty), and fixed forecasters written in the same coordinates
 (:func:`baseline_candidates`: naive, seasonal naive, the k-step map of an
-AR(p) by AIC). A mean of linear maps is a linear map, so the combination is
+AR(p) by AICc). A mean of linear maps is a linear map, so the combination is
 one start. Combining the near-best instead of taking the best is the
 classical remedy for a choice made on a short validation tail (Bates &
 Granger 1969; the "forecast combination puzzle"): on the accuracy benchmark
