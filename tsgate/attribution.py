@@ -26,6 +26,13 @@ N_REPEATS = 5
 ATTRIBUTION_WINDOWS = 1_000
 
 
+def importance_table(rows, names):
+    """:meth:`AttributionMixin.column_importance`'s table from (mae_increase, std)
+    per input column in ``names``' order: indexed by input, most important first."""
+    table = pd.DataFrame(rows, index=pd.Index(names, name="input"), columns=["mae_increase", "std"])
+    return table.sort_values("mae_increase", ascending=False, kind="stable")
+
+
 class AttributionMixin:
     """lag_importance and the input column names (see the module doc)."""
 
@@ -85,6 +92,7 @@ class AttributionMixin:
             if getattr(self, "column_importance_", None) is None:
                 raise DataError("column_importance() without a source needs the table stored at fit")
             return self.column_importance_
+        n_repeats = positive_int(n_repeats, "n_repeats")  # checked once, before the windows are read
         sample = spread_sample(source, ATTRIBUTION_WINDOWS)
         every = np.arange(sample.n)
         (X, E), target = sample.inputs(every), sample.targets(every)  # targets as in _residuals: (n, H)
@@ -97,12 +105,11 @@ class AttributionMixin:
         for d in range(X.shape[2]):
             shuffled = X.copy()
             increases = []
-            for _ in range(positive_int(n_repeats, "n_repeats")):
+            for _ in range(n_repeats):
                 shuffled[:, :, d] = X[rng.permutation(len(X)), :, d]
                 increases.append(mae(shuffled) / base - 1.0)
             rows.append((float(np.mean(increases)), float(np.std(increases))))
-        table = pd.DataFrame(rows, index=pd.Index(self.input_names(), name="input"), columns=["mae_increase", "std"])
-        return table.sort_values("mae_increase", ascending=False, kind="stable")
+        return importance_table(rows, self.input_names())
 
     def _check_windowed(self, what):
         if getattr(self, "stateful", False):

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
+from .attribution import importance_table
 from .errors import ModelFileError
 from .ets import HoltWinters
 from .model import SequenceModel
@@ -192,9 +193,7 @@ def restore(cls, meta, arrays, device="cpu"):
                                            columns=est.input_names())
     est.column_importance_ = None  # older files: none
     if "column_importance_" in arrays:
-        table = pd.DataFrame(arrays["column_importance_"], index=pd.Index(est.input_names(), name="input"),
-                             columns=["mae_increase", "std"])
-        est.column_importance_ = table.sort_values("mae_increase", ascending=False, kind="stable")
+        est.column_importance_ = importance_table(arrays["column_importance_"], est.input_names())
     return est
 
 
