@@ -398,6 +398,25 @@ def test_a_frame_with_its_time_in_a_column_forecasts_as_with_a_time_index(tmp_pa
     assert list(out.columns) == ["unique_id", "date", "y"] and out["date"].iloc[0] == pd.Timestamp("2005-01-01")
 
 
+def test_one_series_filtered_out_of_a_long_frame_reads_its_time_column():
+    # long[long.unique_id == 'b'] keeps the long frame's row labels (1, 3, 5, ...;
+    # here the long frame lacks one of series a's rows, so b's labels run 1, 3, ...,
+    # 39, 40, 42, ..., not a range): the time is in 'ds' all the same, with or without
+    # time_col, and the forecast comes back with it in 'ds'
+    indexed = _monthly(60)
+    want = LSTMForecaster(horizon=3, **FAST).fit(indexed).predict()
+    long = pd.concat([indexed.rename_axis("ds").reset_index().assign(unique_id=k) for k in ("a", "b")])
+    long = long.sort_values(["ds", "unique_id"], kind="stable").reset_index(drop=True)
+    long = long.drop(index=[40]).reset_index(drop=True)
+    one = long[long["unique_id"] == "b"].drop(columns="unique_id")
+    assert not isinstance(one.index, pd.RangeIndex)
+    for kw in ({}, {"time_col": "ds"}):
+        got = LSTMForecaster(horizon=3, **FAST, **kw).fit(one).predict()
+        assert list(got.columns) == ["ds", "y"] and got.index.equals(pd.RangeIndex(3))
+        assert pd.DatetimeIndex(got["ds"]).equals(want.index.rename("ds"))
+        np.testing.assert_array_equal(got["y"].to_numpy(), want["y"].to_numpy())
+
+
 def test_attribution_names_the_calendar_features():
     # the calendar's columns by their cycle (the features themselves unchanged)
     from tsgate.frames import calendar, calendar_names

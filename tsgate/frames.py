@@ -4,8 +4,8 @@ Every check raises :class:`~tsgate.errors.DataError` naming the argument,
 column, row or timestamp at fault. Nothing here is compiled; the kernels never
 see pandas. This module holds the one frequency parser (:func:`freq_base`)
 and the time-column detectors of tsgate: :func:`detect_time_column` (a text
-column of dates, for files) and :func:`time_column_of` (a frame on a default
-RangeIndex: its datetime column, or 'ds').
+column of dates, for files) and :func:`time_column_of` (a frame on an integer
+index: its datetime column, or 'ds').
 """
 
 import warnings
@@ -161,7 +161,8 @@ def _first_break(idx, freq):
 def as_frame(data, time_col=None, name="data", fill=None):
     """Series/DataFrame -> DataFrame with a validated, regular index.
 
-    Without ``time_col``, a frame on a default RangeIndex takes its time from
+    Without ``time_col``, a frame on an integer index (a default RangeIndex,
+    or the labels of rows filtered out of a bigger frame) takes its time from
     its one datetime column, or from 'ds'. Returns ``(frame, freq)``; ``freq``
     is a pandas offset alias (or the integer step of an integer index). A
     PeriodIndex becomes a DatetimeIndex (period starts). With a ``fill``
@@ -205,9 +206,11 @@ def as_frame(data, time_col=None, name="data", fill=None):
 
 
 def time_column_of(df):
-    """The time column of a frame on a default RangeIndex: its one datetime
-    column, else 'ds' (Prophet's and neuralforecast's name); None otherwise."""
-    if not isinstance(df.index, pd.RangeIndex):
+    """The time column of a frame on an integer index (a default RangeIndex,
+    or the row labels left by filtering one series out of a long frame): its
+    one datetime column, else 'ds' (Prophet's and neuralforecast's name); None
+    otherwise."""
+    if isinstance(df.index, pd.MultiIndex) or not pd.api.types.is_integer_dtype(df.index):
         return None
     dates = [c for c in df.columns if pd.api.types.is_datetime64_any_dtype(df[c])]
     return dates[0] if len(dates) == 1 else ("ds" if "ds" in df.columns else None)
@@ -359,11 +362,12 @@ def future_index(cutoff, freq, horizon, kind="datetime"):
 
 def index_kind(data, time_col=None):
     """'period' when the user's data has a PeriodIndex (forecasts then get
-    one too), 'column' when a frame on a default RangeIndex has its time in a
-    column (``time_col``, or :func:`time_column_of`'s: forecasts then carry
-    their times in that column too, as Prophet's and neuralforecast's do),
-    else 'datetime' (integer indexes keep their own type anyway)."""
-    if isinstance(data, pd.DataFrame) and isinstance(data.index, pd.RangeIndex) and (
+    one too), 'column' when a frame has its time in a column, as
+    :func:`as_frame` reads it (``time_col``, or :func:`time_column_of`'s:
+    forecasts then carry their times in that column too, as Prophet's and
+    neuralforecast's do), else 'datetime' (integer indexes keep their own
+    type anyway)."""
+    if isinstance(data, pd.DataFrame) and (
             (time_col is not None and time_col in data.columns) or time_column_of(data) is not None):
         return "column"
     return "period" if isinstance(getattr(data, "index", None), pd.PeriodIndex) else "datetime"

@@ -100,7 +100,7 @@ def _long_time(X, time_col):
         return time_col
     if "ds" in X.columns:
         return "ds"
-    return frames.time_column_of(X)  # on a RangeIndex, its one datetime column; else None: the index
+    return frames.time_column_of(X)  # on an integer index, its one datetime column; else None: the index
 
 
 def _long_fast(X, id_col, time_col, target, future_covariates, strategy, fill):
