@@ -164,3 +164,15 @@ def test_historical_forecasts_of_a_fallen_back_series_equal_update_then_predict(
         assert np.allclose(est.predict(ids=[sid])["y"].to_numpy(), g["forecast"].to_numpy(), rtol=1e-6, atol=1e-6)
     mine = hf[hf.unique_id == "s3"]
     assert np.allclose(mine["forecast"].to_numpy(), mine["y"].to_numpy())  # the repeated day is exact
+
+
+def test_the_local_ar_chooses_its_order_by_aicc():
+    # the 60-point AR(2) on which AIC takes 9 lags and AICc 2 (test_accuracy_features)
+    rng = np.random.RandomState(15)
+    y, e = np.zeros(60), rng.standard_normal(60)
+    for t in range(2, 60):
+        y[t] = 0.6 * y[t - 1] - 0.3 * y[t - 2] + e[t]
+    spec = fallback._spec(("ar", 1), y, lookback=20)
+    assert spec[0] == "ar" and len(spec) == 1 + 1 + 2  # name, intercept, two lags
+    np.testing.assert_allclose(spec[2:], AR(criterion="aicc").fit(y).coef_)
+    assert fallback._spec(("ar", 1), y, lookback=1)[2:] == [AR(1).fit(y).coef_[0]]  # capped by the tail it keeps
