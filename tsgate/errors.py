@@ -54,6 +54,10 @@ class BaselineWarning(TsgateWarning):
     """A network that does not beat the best baseline on the validation windows."""
 
 
+class RangeWarning(TsgateWarning):
+    """A forecast far outside the range of the series' history."""
+
+
 # ---------------------------------------------------------------------------
 # Naming parameters in messages: Python's words, or the command line's.
 

@@ -20,6 +20,7 @@ from .errors import name as pname
 from .esnorm import end_state, row_forecasts
 from .ets import HoltWinters
 from .highway import REFIT, _weights, baseline_candidates, chosen, linear_options, mse_function
+from .learned import history_range
 from .seasonality import detect_periods, is_calendar, main_period
 from .model import SequenceModel
 from .panel import to_panel
@@ -175,6 +176,7 @@ class FitMixin:
         each series' state after its whole history (``es_state_``)."""
         L = self.lookback_
         self.last_targets_ = np.stack([y[-L:] for y in ys], axis=1)  # (L, S)
+        self.target_range_ = history_range(ys)  # (2, S): what a sane forecast stays near (tsgate.learned)
         self.last_past_ = np.stack([p[-L:] for p in ps])  # (S, L, P)
         self.last_future_ = np.stack([f[-L:] for f in fs])  # (S, L, F)
         self.es_model_ = es_model

@@ -17,6 +17,7 @@ from . import baselines, conformal, esnorm, fallback, frames, stateful
 from .ensemble import ensemble_forward, ensemble_predict
 from .errors import BaselineWarning, DataError, ParameterError, can_name
 from .errors import name as pname
+from .learned import check_range, widen_range
 from .params import positive_int
 from .windows import check_finite, forecast_source, spread_sample
 
@@ -189,6 +190,8 @@ class ForecastMixin:
             if spec is not None:
                 out[j], spread[j] = fallback.forecast(spec, self.last_targets_[:, s], horizon), 0.0
         check_finite(out, [self.ids_[j] for j in ks], "forecast")
+        if getattr(self, "target_range_", None) is not None and k is None:  # not for each quantile member
+            check_range(out, self.target_range_[:, ks], [self.ids_[j] for j in ks], idxs)
         return out, idxs, spread, ks, unit * sc.t_scale[ks, None]
 
     def _stateful_forecast(self, ks, horizon):
@@ -340,6 +343,7 @@ class ForecastMixin:
                 self._advance_state(k, series)
             L = self.lookback_
             self.last_targets_[:, k] = series.y[-L:]
+            widen_range(self.target_range_, k, series.y)
             self.last_past_[k], self.last_future_[k] = series.past[-L:], series.future[-L:]
             self.cutoffs_[k] = series.index[-1]
         self.cutoff_ = self.cutoffs_[0]

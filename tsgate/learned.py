@@ -14,13 +14,23 @@ of 1e-29 against 0) is no failure: each test passes losses below a floor,
 :data:`tsgate.recipe.NEGLIGIBLE_LOSS` or :data:`tsgate.recipe.FAILED_TRAINING_LOSS`
 times the scaled series' variance (about 1 with the standard scaler; far less
 with 'minmax' where one outlier sets the range).
+
+Every forecast is checked too (:func:`check_range`): one that leaves the
+history's range by more than the range's own width (below min - (max - min)
+or above max + (max - min)) gets a :class:`tsgate.errors.RangeWarning`. No
+trend extrapolated over a horizon shorter than the history goes that far; a
+gross outlier in the newest rows does (a series of about 10 with one 1000
+among its last 14 values was forecast at -14483).
 """
+
+import warnings
 
 import numpy as np
 
 from . import recipe
 from .elementmath import TrainingDivergedError
-from .errors import name as pname
+from .errors import RangeWarning, name as pname
+from .frames import when
 from .training import _quantile_levels, evaluate, zero_prediction_loss
 from .windows import spread_sample
 
@@ -64,3 +74,28 @@ def _worse_than_trivial(est, windows, loss, naive, start, floor, history):
     times = f"{loss / naive:.3g} times that of" if naive > 0 else "far above that of"
     return (f"training failed: the network's {'validation' if windows.val.n else 'training'} loss {loss:.4g} is "
             f"{times} {what} ({naive:.4g}); lower {pname('learning_rate')} (now {est.learning_rate:g})")
+
+
+def history_range(ys):
+    """(2, S): each series' lowest and highest value (NaN ignored)."""
+    return np.array([[np.nanmin(y), np.nanmax(y)] if len(y) else [np.nan, np.nan] for y in ys]).T
+
+
+def widen_range(ranges, k, y):
+    """Widen series ``k``'s column of ``ranges`` (2, S) to cover the new values ``y``."""
+    if len(y):
+        ranges[0, k], ranges[1, k] = min(ranges[0, k], np.nanmin(y)), max(ranges[1, k], np.nanmax(y))
+
+
+def check_range(out, ranges, ids, idxs):
+    """Warn (RangeWarning) for the first series whose forecast ``out[j]`` (h,)
+    leaves its history's range ``ranges[:, j]`` by more than the range's width."""
+    for j, (lo, hi) in enumerate(ranges.T):
+        width = hi - lo
+        far = np.flatnonzero((out[j] < lo - width) | (out[j] > hi + width))
+        if far.size:
+            i = far[np.argmax(np.abs(out[j][far] - (lo + hi) / 2))]
+            warnings.warn(f"the forecast of series {ids[j]!r} reaches {out[j][i]:.4g} at {when(idxs[j][i])}, far "
+                          f"outside the range of its history [{lo:.4g}, {hi:.4g}]: an outlier or a level shift in the "
+                          "newest rows? Check the data, or compare a baseline", RangeWarning, stacklevel=4)
+            return

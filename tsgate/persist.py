@@ -17,6 +17,7 @@ from sklearn.utils.validation import check_is_fitted
 from .attribution import importance_table
 from .errors import ModelFileError
 from .ets import HoltWinters
+from .learned import history_range
 from .model import SequenceModel
 from .params import seed_from, validate_params
 from .windows import Scaling
@@ -71,6 +72,8 @@ def fitted_state(est):
     arrays.update(t_loc_=sc.t_loc, t_scale_=sc.t_scale, c_loc_=sc.c_loc, c_scale_=sc.c_scale)
     if getattr(est, "static_columns_", []):
         arrays["static_"] = est.static_
+    if getattr(est, "target_range_", None) is not None:  # (2, S); older files: the last windows' range
+        arrays["target_range_"] = est.target_range_
     if getattr(est, "es_model_", None) is not None:
         arrays["es_state_"] = est.es_state_
     if getattr(est, "lag_importance_", None) is not None:
@@ -149,6 +152,10 @@ def restore(cls, meta, arrays, device="cpu"):
     est.freq_, est.lookback_ = meta["freq"], meta["lookback"]
     est.horizon_ = meta.get("horizon", params["horizon"])
     _restore_panel(est, meta, arrays)
+    est.target_range_ = np.array(arrays.get("target_range_", history_range(list(est.last_targets_.T))))
+    if est.target_range_.shape != (2, len(est.ids_)):
+        raise ModelFileError(f"array 'target_range_' has shape {est.target_range_.shape}, "
+                             f"expected {(2, len(est.ids_))}")
     est.static_columns_ = list(meta.get("static_columns", []))
     est.static_ = arrays.get("static_", np.zeros((len(est.ids_), 0)))
     es, est.es_model_ = st.get("es"), None
