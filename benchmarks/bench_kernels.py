@@ -168,6 +168,16 @@ def compile_times():
     return float(runs[1][0]), float(runs[0][1]), float(runs[1][1])
 
 
+def blas_kernels():
+    """numpy's BLAS and the kernels it runs, e.g. 'openblas 0.3.31, Haswell kernels': OpenBLAS
+    picks them from the CPU unless OPENBLAS_CORETYPE forces a set (AVX2's 'Haswell' on an
+    AVX-512 CPU halves its single-threaded sgemm rate)."""
+    from threadpoolctl import threadpool_info
+
+    info = [i for i in threadpool_info() if i.get("user_api") == "blas"]
+    return "; ".join(f"{i.get('internal_api')} {i.get('version')}, {i.get('architecture')} kernels" for i in info)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="a few configurations only")
@@ -199,6 +209,7 @@ def main():
         "",
         f"- machine: {cpu}, {os.cpu_count()} logical CPUs; threads used: {threads} (numba and torch)",
         f"- numba {numba.__version__}, numpy {np.__version__}, threading layer: {numba.threading_layer()}",
+        f"- numpy's BLAS: {blas_kernels()} (OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', 'unset')})",
         f"- measured float32 GEMM peak (sgemm 2048, {threads} threads): {peak:.1f} GFLOP/s",
         f"- LSTM float32 forward+backward in a fresh process: cold (empty Numba cache) first call "
         f"{cold:.2f} s, warm (cached) first call {warm:.2f} s, plus {imp:.2f} s of imports (numpy, numba, tsgate)",
