@@ -184,6 +184,12 @@ def test_historical_forecasts_equal_update_then_predict_at_every_origin():
         assert np.array_equal(ref["ds"].to_numpy(), g["ds"].to_numpy())
         actual = df[(df.unique_id == sid) & df.ds.isin(g["ds"])]["y"].to_numpy()
         assert np.array_equal(actual, g["y"].to_numpy())
+    # only the training data: no origin after the cutoff, and the message says what to pass
+    last = max(fc.cutoffs_)
+    with pytest.raises(DataError, match=rf"after the fitted cutoff \({last.date()}\): pass newer rows, or an "
+                                        r"earlier start \(e.g. start=0.5\) for origins in the training data"):
+        fc.historical_forecasts(df[df.ds <= cut])
+    assert (fc.historical_forecasts(df[df.ds <= cut], start=0.5)["cutoff"] < cut).all()
 
 
 @pytest.mark.parametrize("kind", ["direct", "recursive", "quantiles", "stateful"])

@@ -34,6 +34,7 @@ from .errors import DataError, ParameterError
 from .esnorm import row_forecasts
 from .forecasting import PREDICT_BATCH
 from .errors import name as pname
+from .frames import when
 from .panel import timeline, truncate
 from .params import positive_int
 from .stateful import step_predictions
@@ -135,7 +136,9 @@ class HistoricalMixin:
         times = _origin_grid(panel, self, start, stride, H)
         if not len(times):
             raise DataError(f"{pname('X')} has no origin with {self.lookback_} rows before it and {H} after it"
-                            + (f" from {pname('start')} {start!r}" if start is not None else " after the fitted cutoff"))
+                            + (f" from {pname('start')} {start!r}" if start is not None else
+                               f" after the fitted cutoff ({when(max(self.cutoffs_))}): pass newer rows, or an "
+                               f"earlier {pname('start')} (e.g. {pname('start', 0.5)}) for origins in the training data"))
         if not retrain:
             out = self._batched(panel, times, H, coverage)
         else:
