@@ -138,7 +138,8 @@ class HistoricalMixin:
             raise DataError(f"{pname('X')} has no origin with {self.lookback_} rows before it and {H} after it"
                             + (f" from {pname('start')} {start!r}" if start is not None else
                                f" after the fitted cutoff ({when(max(self.cutoffs_))}): pass newer rows, or an "
-                               f"earlier {pname('start')} (e.g. {pname('start', 0.5)}) for origins in the training data"))
+                               f"earlier {pname('start')} (e.g. {pname('start', 0.5)}) for origins in the "
+                               "training data"))
         if not retrain:
             out = self._batched(panel, times, H, coverage)
         else:
