@@ -35,6 +35,12 @@ def test_check_range_warns_beyond_the_ranges_width_only():
     _, msgs = _range_warnings(lambda: check_range(bad, ranges, ["a", "b"], idx))
     assert msgs == ["the forecast of series 'b' reaches -20 at 2021-01-03, far outside the range of its history "
                     "[0, 5]: an outlier or a level shift in the newest rows? Check the data, or compare a baseline"]
+    _, msgs = _range_warnings(lambda: check_range(np.array([[30.0, 10, 10], [-20.0, 1, 1]]), ranges, ["a", "b"], idx))
+    assert len(msgs) == 1 and msgs[0].startswith("the forecast of series 'a' (and 1 other series) reaches 30 at ")
+    # a constant history is at least 0.1% of its magnitude wide; an all-zero one is not checked
+    flat = history_range([np.full(5, 5.0), np.zeros(5)])
+    assert _range_warnings(lambda: check_range(np.array([[5.000001] * 3, [1e-9] * 3]), flat, ["a", "b"], idx))[1] == []
+    assert len(_range_warnings(lambda: check_range(np.array([[5.1] * 3, [0.0] * 3]), flat, ["a", "b"], idx))[1]) == 1
 
 
 def test_a_gross_outlier_in_the_last_window_is_named_by_a_range_warning():

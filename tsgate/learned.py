@@ -19,8 +19,10 @@ Every forecast is checked too (:func:`check_range`): one that leaves the
 history's range by more than the range's own width (below min - (max - min)
 or above max + (max - min)) gets a :class:`tsgate.errors.RangeWarning`. No
 trend extrapolated over a horizon shorter than the history goes that far; a
-gross outlier in the newest rows does (a series of about 10 with one 1000
-among its last 14 values was forecast at -14483).
+gross outlier in the newest rows does (a weekly cycle around 10 with one 1000
+among its last 14 values was forecast at -5819). A (nearly) constant history
+counts as at least 0.1% of its magnitude wide, and an all-zero one is not
+checked: a forecast of 5.000001 after a run of 5.0 is no alarm.
 """
 
 import warnings
@@ -87,15 +89,22 @@ def widen_range(ranges, k, y):
         ranges[0, k], ranges[1, k] = min(ranges[0, k], np.nanmin(y)), max(ranges[1, k], np.nanmax(y))
 
 
+#: A (nearly) constant history's range counts as at least this share of its magnitude.
+MIN_WIDTH = 1e-3
+
+
 def check_range(out, ranges, ids, idxs):
-    """Warn (RangeWarning) for the first series whose forecast ``out[j]`` (h,)
-    leaves its history's range ``ranges[:, j]`` by more than the range's width."""
-    for j, (lo, hi) in enumerate(ranges.T):
-        width = hi - lo
-        far = np.flatnonzero((out[j] < lo - width) | (out[j] > hi + width))
-        if far.size:
-            i = far[np.argmax(np.abs(out[j][far] - (lo + hi) / 2))]
-            warnings.warn(f"the forecast of series {ids[j]!r} reaches {out[j][i]:.4g} at {when(idxs[j][i])}, far "
-                          f"outside the range of its history [{lo:.4g}, {hi:.4g}]: an outlier or a level shift in the "
-                          "newest rows? Check the data, or compare a baseline", RangeWarning, stacklevel=4)
-            return
+    """One RangeWarning naming the first series whose forecast ``out[j]`` (h,) leaves
+    its history's range ``ranges[:, j]`` by more than the range's width (and how many
+    other series do)."""
+    lo, hi = ranges  # (S,) each
+    width = np.maximum(hi - lo, MIN_WIDTH * np.maximum(np.abs(lo), np.abs(hi)))  # (S,)
+    far = (width[:, None] > 0) & ((out < (lo - width)[:, None]) | (out > (hi + width)[:, None]))  # (S, h)
+    bad = np.flatnonzero(far.any(axis=1))
+    if bad.size:
+        j = int(bad[0])
+        i = np.flatnonzero(far[j])[np.argmax(np.abs(out[j][far[j]] - (lo[j] + hi[j]) / 2))]
+        more = f" (and {bad.size - 1} other series)" if bad.size > 1 else ""
+        warnings.warn(f"the forecast of series {ids[j]!r}{more} reaches {out[j][i]:.4g} at {when(idxs[j][i])}, far "
+                      f"outside the range of its history [{lo[j]:.4g}, {hi[j]:.4g}]: an outlier or a level shift in "
+                      "the newest rows? Check the data, or compare a baseline", RangeWarning, stacklevel=4)
