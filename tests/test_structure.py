@@ -109,3 +109,12 @@ def test_forecaster_fit_is_short():
     fit = next(n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == "fit")
     body = fit.body[1:] if isinstance(fit.body[0], ast.Expr) else fit.body  # without the docstring
     assert body[-1].end_lineno - body[0].lineno + 1 <= 30
+
+
+def test_every_public_name_of_the_package_resolves():
+    # tsgate's top-level names load lazily: each must point at a real object
+    import tsgate
+
+    for name in tsgate.__all__:
+        assert getattr(tsgate, name) is not None, name
+    assert tsgate.BaselineForecaster.__module__ == "tsgate.baselines"
