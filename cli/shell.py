@@ -18,7 +18,8 @@ VOCABULARY = {"time_col": "--time-col", "target": "--target", "fill": "--fill", 
               "decimal": "--decimal", "encoding": "--encoding", "coverage": "--interval", "cell": "--cell",
               "window_norm": "--window-norm", "seasonal_periods": "--seasonal-periods",
               "window_position": "--window-position", "past_covariates": "--past-covariates",
-              "strategy": "--strategy", "n_models": "--ensemble", "time_budget": "--time-budget"}
+              "strategy": "--strategy", "n_models": "--ensemble", "time_budget": "--time-budget",
+              "model": "--model"}
 
 
 class UserError(click.ClickException):

@@ -34,7 +34,8 @@ def test_check_range_warns_beyond_the_ranges_width_only():
     bad = np.array([[10.0, 10.0, 10.0], [2.0, 10.5, -20.0]])
     _, msgs = _range_warnings(lambda: check_range(bad, ranges, ["a", "b"], idx))
     assert msgs == ["the forecast of series 'b' reaches -20 at 2021-01-03, far outside the range of its history "
-                    "[0, 5]: an outlier or a level shift in the newest rows? Check the data, or compare a baseline"]
+                    "[0, 5]: an outlier or a level shift in the newest rows? Check the data, or compare a baseline "
+                    "(tsgate.BaselineForecaster)"]
     _, msgs = _range_warnings(lambda: check_range(np.array([[30.0, 10, 10], [-20.0, 1, 1]]), ranges, ["a", "b"], idx))
     assert len(msgs) == 1 and msgs[0].startswith("the forecast of series 'a' (and 1 other series) reaches 30 at ")
     # a constant history is at least 0.1% of its magnitude wide; an all-zero one is not checked
@@ -75,3 +76,16 @@ def test_update_widens_the_range_and_the_model_file_keeps_it(tmp_path):
     del arrays["target_range_"]  # a file written before the range was kept: its last window's range
     old = persist.restore(LSTMForecaster, meta, arrays)
     np.testing.assert_array_equal(old.target_range_[:, 0], [y.iloc[-fc.lookback_:].min(), y.iloc[-fc.lookback_:].max()])
+
+
+def test_the_command_line_prints_the_range_warning_once_in_its_own_words(tmp_path):
+    from click.testing import CliRunner
+
+    from tsgate.cli import main
+
+    _spiky().rename_axis("date").reset_index().to_csv(tmp_path / "spiky.csv", index=False)
+    r = CliRunner().invoke(main, ["forecast", str(tmp_path / "spiky.csv"), "--horizon", "7", "--quiet"])
+    assert r.exit_code == 0, r.stderr
+    lines = [line for line in r.stderr.splitlines() if "far outside the range" in line]
+    assert len(lines) == 1 and lines[0].startswith("tsgate: warning: the forecast of series 'sales' reaches ")
+    assert lines[0].endswith("Check the data, or compare a baseline (--model auto)")

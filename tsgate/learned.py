@@ -31,7 +31,7 @@ import numpy as np
 
 from . import recipe
 from .elementmath import TrainingDivergedError
-from .errors import RangeWarning, name as pname
+from .errors import RangeWarning, name as pname, option
 from .frames import when
 from .training import _quantile_levels, evaluate, zero_prediction_loss
 from .windows import spread_sample
@@ -105,6 +105,8 @@ def check_range(out, ranges, ids, idxs):
         j = int(bad[0])
         i = np.flatnonzero(far[j])[np.argmax(np.abs(out[j][far[j]] - (lo[j] + hi[j]) / 2))]
         more = f" (and {bad.size - 1} other series)" if bad.size > 1 else ""
+        baseline = f"{option('model')} auto" if option("model") else "tsgate.BaselineForecaster"
         warnings.warn(f"the forecast of series {ids[j]!r}{more} reaches {out[j][i]:.4g} at {when(idxs[j][i])}, far "
                       f"outside the range of its history [{lo[j]:.4g}, {hi[j]:.4g}]: an outlier or a level shift in "
-                      "the newest rows? Check the data, or compare a baseline", RangeWarning, stacklevel=4)
+                      f"the newest rows? Check the data, or compare a baseline ({baseline})", RangeWarning,
+                      stacklevel=4)
