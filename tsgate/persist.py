@@ -152,7 +152,8 @@ def restore(cls, meta, arrays, device="cpu"):
     est.freq_, est.lookback_ = meta["freq"], meta["lookback"]
     est.horizon_ = meta.get("horizon", params["horizon"])
     _restore_panel(est, meta, arrays)
-    est.target_range_ = np.array(arrays.get("target_range_", history_range(list(est.last_targets_.T))))
+    stored = arrays.get("target_range_")  # older files: the last window's range
+    est.target_range_ = np.array(stored) if stored is not None else history_range(list(est.last_targets_.T))
     if est.target_range_.shape != (2, len(est.ids_)):
         raise ModelFileError(f"array 'target_range_' has shape {est.target_range_.shape}, "
                              f"expected {(2, len(est.ids_))}")
