@@ -62,7 +62,8 @@ class DeviceTsgate:
         return self.runner.epoch(self.order, 1e-3, 0)
 
     def infer(self):
-        return self.runner.dm.forward(self.runner.X, self.runner.E, self.idx)
+        X, _, E = self.runner.data.resident  # the windows, uploaded once
+        return self.runner.dm.forward(X, E, self.idx)
 
 
 def timed(fn, sync):
@@ -140,8 +141,8 @@ def main():
                     f"{at*1e3:.2f} | {bt*1e3:.2f} | {bt/at:.2f} | {gf:.1f} | {100*gf/peak:.1f}% |")
             lines.append(line)
             print(line, flush=True)
-    if args.out:
-        Path(args.out).write_text("\n".join(lines) + "\n")
+            if args.out:  # after every row, so a run stopped early keeps what it measured
+                Path(args.out).write_text("\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":
