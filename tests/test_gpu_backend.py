@@ -155,6 +155,44 @@ def test_tiled_gemm_matches_numpy_on_ragged_shapes(dtype, ta, tb):
     assert np.allclose(got, want, rtol=1e-5 if dtype == "float32" else 1e-12, atol=1e-5 if dtype == "float32" else 1e-12)
 
 
+def test_split_reductions_cover_k_and_depend_on_shapes_only():
+    from tsgate.gpu_core import SPLIT_MIN, k_splits
+
+    # the LSTM's dW_ih at B = 1024, T = 336, H = 32: 8 output tiles summed over 344,064 terms
+    assert k_splits(8, 344_064, 512) == (64, 5376)
+    assert k_splits(4096, 344_064, 512) == (1, 344_064)  # enough outputs: no split
+    assert k_splits(1, SPLIT_MIN, 512) == (1, SPLIT_MIN)  # too short to split
+    for outputs in (1, 3, 50, 900):
+        for K in (1, 255, 256, 257, 1000, 99_999):
+            splits, chunk = k_splits(outputs, K, 512)
+            assert splits * chunk >= K and (splits - 1) * chunk < K  # every term in one chunk, none empty
+            assert splits == 1 or chunk >= SPLIT_MIN // 2
+
+
+@needs_cuda
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_split_gemm_and_colsum_match_numpy_and_repeat_bit_for_bit(dtype, monkeypatch):
+    # the weight gradients' shape: a long reduction (K = T*B) into few outputs, summed in chunks
+    from numba import cuda
+
+    from tsgate import gpu_core
+
+    monkeypatch.setattr(gpu_core, "CUDA_TARGET_BLOCKS", 64)
+    rng = np.random.default_rng(3)
+    K, M, N = 1000, 7, 5
+    A, B = rng.standard_normal((K, M)).astype(dtype), rng.standard_normal((K, N)).astype(dtype)
+    assert gpu_core.k_splits(1, K, 4 * 64)[0] == 4  # the split path runs
+    runs = []
+    for _ in range(2):
+        C, s = cuda.device_array((M, N), dtype), cuda.device_array(N, dtype)
+        gpu_core.gemm(cuda.to_device(A), cuda.to_device(B), C, ta=1)
+        gpu_core.colsum(cuda.to_device(B), s)
+        runs.append((C.copy_to_host(), s.copy_to_host()))
+    tol = dict(rtol=1e-4, atol=1e-4) if dtype == "float32" else dict(rtol=1e-12, atol=1e-12)
+    assert np.allclose(runs[0][0], A.T @ B, **tol) and np.allclose(runs[0][1], B.sum(axis=0), **tol)
+    assert all(np.array_equal(a, b) for a, b in zip(runs[0], runs[1]))
+
+
 def test_recurrent_grid_spreads_small_batches_over_blocks(monkeypatch):
     from tsgate import gpu_core
 

@@ -55,8 +55,9 @@ def _signatures(ft):
     gru_f, gru_b = gpu_gru._kernels(np.dtype(ft.name))
     rnn_f, rnn_b = gpu_rnn._kernels(np.dtype(ft.name))
     return {
-        "gemm": (gpu_core._gemm_kernel(np.dtype(ft.name)), (m, m, m, v, v, i, i, i)),
-        "colsum": (gpu_core.colsum_kernel, (m, v)),
+        "gemm": (gpu_core._gemm_kernel(np.dtype(ft.name)), (m, m, t3, v, v, i, i, i, i)),
+        "sum_splits": (gpu_core.sum_splits_kernel, (m, v)),
+        "colsum": (gpu_core.colsum_kernel, (m, m, i)),
         "fill": (gpu_core.fill_kernel, (v, float64)),
         "transpose": (gpu_core.transpose_kernel, (m, m)),
         "reverse_time": (gpu_network.reverse_time_kernel, (t3, t3)),
@@ -91,7 +92,7 @@ def _signatures(ft):
     }
 
 
-KERNELS = ["gemm", "colsum", "fill", "transpose", "reverse_time", "put_direction", "take_direction",
+KERNELS = ["gemm", "sum_splits", "colsum", "fill", "transpose", "reverse_time", "put_direction", "take_direction",
            "accumulate_dx", "multiply", "lstm_forward", "lstm_backward", "gru_forward", "gru_backward",
            "rnn_forward", "rnn_backward", "gather_sequences", "features", "context", "initial_state",
            "initial_state_grad", "embedding_grad", "scatter_dh", "steps_to_columns", "columns_to_steps",
