@@ -22,9 +22,8 @@ clipping, Adam, all kernels), plus the per-epoch download of the loss and
 the divergence flag, as torch's loss.item() also synchronises. Inference is
 the device forward + head on device-resident data.
 
-Status (2026-11-23): no GPU has been lent to a tsgate session yet, so no
-table is committed. Every kernel is compiled for sm_90 in CI
-(tests/test_gpu_compile.py) and run in Numba's CUDA simulator.
+Results: benchmarks/results/gpu_h200_2026-12-04.md (the first lent GPU).
+benchmarks/gpu_session.sh runs this, the GPU tests and gpu_e2e.py in one command.
 """
 
 import argparse
@@ -80,6 +79,7 @@ def main():
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--out")
     ap.add_argument("--skip-tests", action="store_true")
+    ap.add_argument("--sizes", help="BxTxH,... instead of the grid, e.g. 32x336x256,1024x336x256")
     args = ap.parse_args()
     tests = "not run (--skip-tests)"
     if not args.skip_tests:
@@ -94,6 +94,8 @@ def main():
 
     import torch
     from numba import cuda
+
+    from tsgate import config, gpu_core
 
     if not torch.cuda.is_available() or not cuda.is_available():
         raise SystemExit("bench_gpu.py needs a CUDA GPU visible to both torch and numba.cuda")
@@ -112,10 +114,13 @@ def main():
     grid = [(B, T, H) for B in (32, 256, 1024) for T in (48, 336) for H in (32, 128, 256)]
     if args.quick:
         grid = [(32, 48, 32), (256, 336, 128)]
+    if args.sizes:
+        grid = [tuple(int(v) for v in size.split("x")) for size in args.sizes.split(",")]
     lines = [f"# tsgate (device='cuda') vs PyTorch {torch.__version__} + cuDNN, {datetime.date.today()}", "",
              f"- device: {name}; measured float32 matmul rate: {peak:.0f} GFLOP/s",
              f"- GPU parity tests at real sizes: {tests}",
-             f"- D = 8, one layer; median of {args.repeats} alternating repeats; ratio = torch / tsgate", "",
+             f"- D = 8, one layer; median of {args.repeats} alternating repeats; ratio = torch / tsgate",
+             f"- rows per block at most {config.CUDA_ROWS_PER_BLOCK}, row tile from H >= {gpu_core.ROW_TILE_MIN_H}", "",
              "| cell | B | T | H | infer ms | torch ms | ratio | train ms | torch ms | ratio | train GFLOP/s | % peak |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     print("\n".join(lines), flush=True)

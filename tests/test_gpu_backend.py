@@ -18,7 +18,8 @@ SIMULATED = os.environ.get("NUMBA_ENABLE_CUDASIM") == "1"
 pytestmark = pytest.mark.gpu
 #: (T, B, D, H): tiny in the simulator; on a real GPU also real sizes, with
 #: W_hh both in shared memory (H=32) and too big for it (H=128: global memory)
-SIZES = [(3, 3, 2, 3)] if SIMULATED else [(3, 3, 2, 3), (48, 37, 8, 32), (48, 256, 8, 128)]
+#: (16, 601, 8, 96): four rows per block and per thread (row_tile), the last block holding one row
+SIZES = [(3, 3, 2, 3)] if SIMULATED else [(3, 3, 2, 3), (48, 37, 8, 32), (48, 256, 8, 128), (16, 601, 8, 96)]
 
 
 def test_import_tsgate_does_not_import_numba_cuda():
@@ -45,6 +46,25 @@ def test_simulator_pass_really_has_cuda():
                                              (2, True, "float64"), (2, True, "float32")])
 @pytest.mark.parametrize("size", SIZES)
 def test_gpu_matches_cpu_outputs_and_all_gradients(cell, layers, bi, dtype, size):
+    _check_parity(cell, layers, bi, dtype, size)
+
+
+@needs_cuda
+@pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_threads_carrying_several_rows_match_cpu(cell, dtype, monkeypatch):
+    # row tiling at any H: 7 rows in blocks of 4, each thread carrying all 4 (the second block's
+    # three rows and a repeated one, never written); forward and every gradient
+    from tsgate import gpu_core
+
+    monkeypatch.setattr(gpu_core, "ROW_TILE_MIN_H", 1)
+    monkeypatch.setattr(gpu_core, "CUDA_TARGET_BLOCKS", 1)
+    monkeypatch.setattr(gpu_core, "ROWS_PER_BLOCK", 4)
+    assert gpu_core.row_tile(gpu_core.recurrent_grid(7, 3)[2], 3) == 4
+    _check_parity(cell, 1, True, dtype, (3, 7, 2, 3))
+
+
+def _check_parity(cell, layers, bi, dtype, size):
     nonlin = "relu" if cell == "rnn-relu" else "tanh"
     cell = cell.split("-")[0]
     T, B, D, H = size
@@ -140,7 +160,7 @@ def test_model_files_move_between_devices(tmp_path):
 def test_tiled_gemm_matches_numpy_on_ragged_shapes(dtype, ta, tb):
     from numba import cuda
 
-    from tsgate.gpu_core import gemm
+    from tsgate.gpu_gemm import gemm
 
     rng = np.random.default_rng(0)
     M, K, N = 7, 9, 5  # not multiples of the tile edge
@@ -156,7 +176,7 @@ def test_tiled_gemm_matches_numpy_on_ragged_shapes(dtype, ta, tb):
 
 
 def test_split_reductions_cover_k_and_depend_on_shapes_only():
-    from tsgate.gpu_core import SPLIT_MIN, k_splits
+    from tsgate.gpu_gemm import SPLIT_MIN, k_splits
 
     # the LSTM's dW_ih at B = 1024, T = 336, H = 32: 8 output tiles summed over 344,064 terms
     assert k_splits(8, 344_064, 512) == (64, 5376)
@@ -175,18 +195,18 @@ def test_split_gemm_and_colsum_match_numpy_and_repeat_bit_for_bit(dtype, monkeyp
     # the weight gradients' shape: a long reduction (K = T*B) into few outputs, summed in chunks
     from numba import cuda
 
-    from tsgate import gpu_core
+    from tsgate import gpu_gemm
 
-    monkeypatch.setattr(gpu_core, "CUDA_TARGET_BLOCKS", 64)
+    monkeypatch.setattr(gpu_gemm, "CUDA_TARGET_BLOCKS", 64)
     rng = np.random.default_rng(3)
     K, M, N = 1000, 7, 5
     A, B = rng.standard_normal((K, M)).astype(dtype), rng.standard_normal((K, N)).astype(dtype)
-    assert gpu_core.k_splits(1, K, 4 * 64)[0] == 4  # the split path runs
+    assert gpu_gemm.k_splits(1, K, 4 * 64)[0] == 4  # the split path runs
     runs = []
     for _ in range(2):
         C, s = cuda.device_array((M, N), dtype), cuda.device_array(N, dtype)
-        gpu_core.gemm(cuda.to_device(A), cuda.to_device(B), C, ta=1)
-        gpu_core.colsum(cuda.to_device(B), s)
+        gpu_gemm.gemm(cuda.to_device(A), cuda.to_device(B), C, ta=1)
+        gpu_gemm.colsum(cuda.to_device(B), s)
         runs.append((C.copy_to_host(), s.copy_to_host()))
     tol = dict(rtol=1e-4, atol=1e-4) if dtype == "float32" else dict(rtol=1e-12, atol=1e-12)
     assert np.allclose(runs[0][0], A.T @ B, **tol) and np.allclose(runs[0][1], B.sum(axis=0), **tol)
@@ -202,6 +222,9 @@ def test_recurrent_grid_spreads_small_batches_over_blocks(monkeypatch):
     assert gpu_core.recurrent_grid(32, 32) == (32, 32, 1)  # one row per block: 32 blocks, one warp each
     assert gpu_core.recurrent_grid(256, 32) == (128, 64, 2)
     assert gpu_core.recurrent_grid(1024, 256) == (256, 128, 4)
+    monkeypatch.setattr(gpu_core, "ROW_TILE_MIN_H", 64)
+    assert [gpu_core.row_tile(rows, 128) for rows in (1, 2, 3, 4)] == [1, 2, 2, 4]
+    assert gpu_core.row_tile(4, 32) == 1  # small H: one row per thread, more threads
     for B in (1, 3, 37, 300, 5000):
         for H in (1, 3, 32, 100):
             blocks, threads, rows = gpu_core.recurrent_grid(B, H)

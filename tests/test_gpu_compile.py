@@ -46,7 +46,7 @@ def _signatures(ft):
     """(kernel python function, argument types) for one float type ``ft``."""
     from numba import float64, int64, uint64
 
-    from tsgate import gpu_core, gpu_gru, gpu_lstm, gpu_model, gpu_network, gpu_rnn, gpu_training as gt
+    from tsgate import gpu_core, gpu_gemm, gpu_gru, gpu_lstm, gpu_model, gpu_network, gpu_rnn, gpu_training as gt
 
     v, m, t3 = ft[::1], ft[:, ::1], ft[:, :, ::1]
     iv, fv = int64[::1], float64[::1]
@@ -54,10 +54,11 @@ def _signatures(ft):
     lstm_f, lstm_b = gpu_lstm._kernels(np.dtype(ft.name))
     gru_f, gru_b = gpu_gru._kernels(np.dtype(ft.name))
     rnn_f, rnn_b = gpu_rnn._kernels(np.dtype(ft.name))
+    tiled = {c: mod._kernels(np.dtype(ft.name), 4) for c, mod in (("lstm", gpu_lstm), ("gru", gpu_gru), ("rnn", gpu_rnn))}
     return {
-        "gemm": (gpu_core._gemm_kernel(np.dtype(ft.name)), (m, m, t3, v, v, i, i, i, i)),
-        "sum_splits": (gpu_core.sum_splits_kernel, (m, v)),
-        "colsum": (gpu_core.colsum_kernel, (m, m, i)),
+        "gemm": (gpu_gemm._gemm_kernel(np.dtype(ft.name)), (m, m, t3, v, v, i, i, i, i)),
+        "sum_splits": (gpu_gemm.sum_splits_kernel, (m, v)),
+        "colsum": (gpu_gemm.colsum_kernel, (m, m, i)),
         "fill": (gpu_core.fill_kernel, (v, float64)),
         "transpose": (gpu_core.transpose_kernel, (m, m)),
         "reverse_time": (gpu_network.reverse_time_kernel, (t3, t3)),
@@ -71,6 +72,13 @@ def _signatures(ft):
         "gru_backward": (gru_b, (v, t3, t3, t3, t3, m, m, t3, t3, i, i)),
         "rnn_forward": (rnn_f, (v, t3, t3, i, i, i)),
         "rnn_backward": (rnn_b, (v, t3, t3, m, t3, i, i, i)),
+        # threads carrying 4 batch rows each (gpu_core.row_tile)
+        "lstm_forward_rows4": (tiled["lstm"][0], (v, t3, t3, t3, i, i)),
+        "lstm_backward_rows4": (tiled["lstm"][1], (v, t3, t3, t3, m, m, t3, i, i)),
+        "gru_forward_rows4": (tiled["gru"][0], (v, v, t3, t3, t3, i, i)),
+        "gru_backward_rows4": (tiled["gru"][1], (v, t3, t3, t3, t3, m, m, t3, t3, i, i)),
+        "rnn_forward_rows4": (tiled["rnn"][0], (v, t3, t3, i, i, i)),
+        "rnn_backward_rows4": (tiled["rnn"][1], (v, t3, t3, m, t3, i, i, i)),
         "gather_sequences": (gpu_model.gather_sequences_kernel, (t3, iv, t3)),
         "features": (gpu_model.features_kernel, (t3, m, m, t3, iv, i, i, i, i, i, m)),
         "context": (gpu_model.context_kernel, (m, iv, m, i, i, m)),
@@ -94,7 +102,9 @@ def _signatures(ft):
 
 KERNELS = ["gemm", "sum_splits", "colsum", "fill", "transpose", "reverse_time", "put_direction", "take_direction",
            "accumulate_dx", "multiply", "lstm_forward", "lstm_backward", "gru_forward", "gru_backward",
-           "rnn_forward", "rnn_backward", "gather_sequences", "features", "context", "initial_state",
+           "rnn_forward", "rnn_backward", "lstm_forward_rows4", "lstm_backward_rows4", "gru_forward_rows4",
+           "gru_backward_rows4", "rnn_forward_rows4", "rnn_backward_rows4", "gather_sequences", "features",
+           "context", "initial_state",
            "initial_state_grad", "embedding_grad", "scatter_dh", "steps_to_columns", "columns_to_steps",
            "step_rows", "loss_rows",
            "sum_rows", "sumsq_partial", "finish_norm", "optimizer", "dropout_mask", "scatter_rows"]
@@ -109,7 +119,7 @@ def test_every_kernel_is_listed():
     _nvvm_or_skip()
     covered = {kernel.py_func for kernel, _ in _signatures(float32).values()}
     found = []
-    for mod in ("gpu_core", "gpu_lstm", "gpu_gru", "gpu_rnn", "gpu_network", "gpu_training", "gpu_backend", "gpu_model"):
+    for mod in ("gpu_core", "gpu_gemm", "gpu_lstm", "gpu_gru", "gpu_rnn", "gpu_network", "gpu_training", "gpu_backend", "gpu_model"):
         module = importlib.import_module(f"tsgate.{mod}")
         for name, obj in vars(module).items():
             is_kernel = hasattr(obj, "py_func") and hasattr(obj, "targetoptions")
@@ -131,7 +141,9 @@ def test_kernel_compiles_to_ptx_for_sm90(name, dtype):
     assert ".target sm_90" in ptx
     entry = [line for line in ptx.splitlines() if ".entry" in line]
     assert len(entry) == 1, entry
-    if name.endswith(("_forward", "_backward")):
+    if name.endswith(("_forward", "_backward", "_rows4")):
         assert ".extern .shared" in ptx  # the dynamic shared memory that stages W_hh
         if dtype == "float32":  # no float64 arithmetic sneaks into float32 cell kernels
             assert re.findall(r"\.f64\b", ptx) == []
+    if name.endswith("_rows4"):  # each thread's per-row sums live in registers, not in local memory
+        assert ".local" not in ptx

@@ -328,7 +328,7 @@ def run_weight_grads(dGx, dGh, x, hs, w_ih, out=None):
 
     ``out`` optionally holds ``(dw_ih, dw_hh, db_ih, db_hh)`` arrays to write
     into (e.g. views of a flat gradient vector), as in the GPU sibling
-    :func:`tsgate.gpu_core.run_weight_grads`. Returns :class:`WeightGrads`.
+    :func:`tsgate.gpu_gemm.run_weight_grads`. Returns :class:`WeightGrads`.
     """
     T, B, D = x.shape
     GH, H = dGx.shape[2], hs.shape[2]

@@ -7,99 +7,117 @@ layout as :mod:`tsgate.gru` (torch's: ``n = tanh(gx_n + r * (W_hn h + b_hn))``).
 from numba import cuda
 
 from .gpu_core import (
-    d_dh_prev, d_sigmoid, d_stage, d_tanh, empty, gemm, launch_recurrent, per_dtype,
-    run_weight_grads, transpose,
+    d_sigmoid, d_stage, d_tanh, empty, launch_recurrent, make_dh_prev, make_row, per_dtype,
+    transpose,
 )
+from .gpu_gemm import gemm, run_weight_grads
 from .gru import GRUCache, GRUGrads
 
 
-@cuda.jit(device=True, inline=True)
-def _gru_forward_steps(W, b_hh, Hs, A, Ghn, rows, one):
-    """W = W_hh^T flattened (H*3H,); A (T, B, 3H): x W_ih^T + b_ih on entry,
-    activated [r, z, n] on exit; Ghn (T, B, H) gets W_hn h + b_hn."""
-    T, B, G = A.shape
-    H = G // 3
-    n_groups = (B + rows - 1) // rows
-    for grp in range(cuda.blockIdx.x, n_groups, cuda.gridDim.x):
-        b0 = grp * rows
-        nb = min(rows, B - b0)
-        for t in range(T):
-            for idx in range(cuda.threadIdx.x, nb * H, cuda.blockDim.x):
-                b = b0 + idx // H
-                j = idx % H
-                hr = b_hh[j]
-                hz = b_hh[H + j]
-                hn = b_hh[2 * H + j]
-                for k in range(H):
-                    hk = Hs[t, b, k]
-                    hr += hk * W[k * G + j]
-                    hz += hk * W[k * G + H + j]
-                    hn += hk * W[k * G + 2 * H + j]
-                r = d_sigmoid(A[t, b, j] + hr, one)
-                z = d_sigmoid(A[t, b, H + j] + hz, one)
-                n = d_tanh(A[t, b, 2 * H + j] + r * hn)
-                A[t, b, j] = r
-                A[t, b, H + j] = z
-                A[t, b, 2 * H + j] = n
-                Ghn[t, b, j] = hn
-                Hs[t + 1, b, j] = (one - z) * n + z * Hs[t, b, j]
-            cuda.syncthreads()
+def _make_steps(nbtype, RT):
+    """The forward and backward time loops for threads that each carry RT
+    batch rows (:func:`tsgate.gpu_core.row_tile`), as in :mod:`tsgate.gpu_lstm`."""
+    dh_prev = make_dh_prev(nbtype, RT)
+    row = make_row(RT)
+
+    @cuda.jit(device=True, inline=True)
+    def forward_steps(W, b_hh, Hs, A, Ghn, rows, one):
+        """W = W_hh^T flattened (H*3H,); A (T, B, 3H): x W_ih^T + b_ih on entry,
+        activated [r, z, n] on exit; Ghn (T, B, H) gets W_hn h + b_hn."""
+        T, B, G = A.shape
+        H = G // 3
+        for grp in range(cuda.blockIdx.x, (B + rows - 1) // rows, cuda.gridDim.x):
+            b0 = grp * rows
+            last = min(b0 + rows, B) - 1
+            for t in range(T):
+                for idx in range(cuda.threadIdx.x, ((last - b0 + RT) // RT) * H, cuda.blockDim.x):
+                    r0 = b0 + (idx // H) * RT
+                    j = idx % H
+                    hr = cuda.local.array(RT, nbtype)  # (RT,) per gate: W_h h + b_h of the thread's rows
+                    hz = cuda.local.array(RT, nbtype)
+                    hn = cuda.local.array(RT, nbtype)
+                    for r in range(RT):
+                        hr[r] = b_hh[j]
+                        hz[r] = b_hh[H + j]
+                        hn[r] = b_hh[2 * H + j]
+                    for k in range(H):
+                        wr = W[k * G + j]
+                        wz = W[k * G + H + j]
+                        wn = W[k * G + 2 * H + j]
+                        for r in range(RT):
+                            hk = Hs[t, row(r0, r, last), k]
+                            hr[r] += hk * wr
+                            hz[r] += hk * wz
+                            hn[r] += hk * wn
+                    for r in range(RT):
+                        b = r0 + r
+                        if b <= last:
+                            rg = d_sigmoid(A[t, b, j] + hr[r], one)
+                            z = d_sigmoid(A[t, b, H + j] + hz[r], one)
+                            n = d_tanh(A[t, b, 2 * H + j] + rg * hn[r])
+                            A[t, b, j] = rg
+                            A[t, b, H + j] = z
+                            A[t, b, 2 * H + j] = n
+                            Ghn[t, b, j] = hn[r]
+                            Hs[t + 1, b, j] = (one - z) * n + z * Hs[t, b, j]
+                cuda.syncthreads()
+
+    @cuda.jit(device=True, inline=True)
+    def backward_steps(W, Hs, A, Ghn, dY, dh, direct, dGx, dGh, rows, one):
+        """Reverse time loop. W = W_hh flattened (3H*H,); dh (B, H): dL/dh_T in,
+        dL/dh_0 out; dGx, dGh (T, B, 3H): gradients of the x- and h-projections."""
+        T, B, G = A.shape
+        H = G // 3
+        for grp in range(cuda.blockIdx.x, (B + rows - 1) // rows, cuda.gridDim.x):
+            b0 = grp * rows
+            nb = min(rows, B - b0)
+            for t in range(T - 1, -1, -1):
+                for idx in range(cuda.threadIdx.x, nb * H, cuda.blockDim.x):
+                    b = b0 + idx // H
+                    j = idx % H
+                    r = A[t, b, j]
+                    z = A[t, b, H + j]
+                    n = A[t, b, 2 * H + j]
+                    dh_t = dh[b, j] + dY[t, b, j]
+                    dn = dh_t * (one - z) * (one - n * n)
+                    dr = dn * Ghn[t, b, j] * r * (one - r)
+                    dz = dh_t * (Hs[t, b, j] - n) * z * (one - z)
+                    dGx[t, b, j] = dr
+                    dGx[t, b, H + j] = dz
+                    dGx[t, b, 2 * H + j] = dn
+                    dGh[t, b, j] = dr
+                    dGh[t, b, H + j] = dz
+                    dGh[t, b, 2 * H + j] = dn * r
+                    direct[b, j] = dh_t * z
+                cuda.syncthreads()
+                dh_prev(dGh, W, dh, direct, 1, t, b0, nb)
+                cuda.syncthreads()
+
+    return forward_steps, backward_steps
 
 
-@cuda.jit(device=True, inline=True)
-def _gru_backward_steps(W, Hs, A, Ghn, dY, dh, direct, dGx, dGh, rows, one):
-    """Reverse time loop. W = W_hh flattened (3H*H,); dh (B, H): dL/dh_T in,
-    dL/dh_0 out; dGx, dGh (T, B, 3H): gradients of the x- and h-projections."""
-    T, B, G = A.shape
-    H = G // 3
-    n_groups = (B + rows - 1) // rows
-    for grp in range(cuda.blockIdx.x, n_groups, cuda.gridDim.x):
-        b0 = grp * rows
-        nb = min(rows, B - b0)
-        for t in range(T - 1, -1, -1):
-            for idx in range(cuda.threadIdx.x, nb * H, cuda.blockDim.x):
-                b = b0 + idx // H
-                j = idx % H
-                r = A[t, b, j]
-                z = A[t, b, H + j]
-                n = A[t, b, 2 * H + j]
-                dh_t = dh[b, j] + dY[t, b, j]
-                dn = dh_t * (one - z) * (one - n * n)
-                dr = dn * Ghn[t, b, j] * r * (one - r)
-                dz = dh_t * (Hs[t, b, j] - n) * z * (one - z)
-                dGx[t, b, j] = dr
-                dGx[t, b, H + j] = dz
-                dGx[t, b, 2 * H + j] = dn
-                dGh[t, b, j] = dr
-                dGh[t, b, H + j] = dz
-                dGh[t, b, 2 * H + j] = dn * r
-                direct[b, j] = dh_t * z
-            cuda.syncthreads()
-            d_dh_prev(dGh, W, dh, direct, 1, t, b0, nb)
-            cuda.syncthreads()
-
-
-def _make_kernels(nbtype):
-    """Forward and backward kernels for one dtype (W staged in shared memory
-    when ``use_shared``)."""
+def _make_kernels(nbtype, RT=1):
+    """Forward and backward kernels for one dtype and row tile RT (W staged in
+    shared memory when ``use_shared``)."""
+    forward_steps, backward_steps = _make_steps(nbtype, RT)
 
     @cuda.jit
     def forward(W, b_hh, Hs, A, Ghn, rows, use_shared):
         if use_shared:
             sW = cuda.shared.array(0, nbtype)
             d_stage(W, sW)
-            _gru_forward_steps(sW, b_hh, Hs, A, Ghn, rows, nbtype(1.0))
+            forward_steps(sW, b_hh, Hs, A, Ghn, rows, nbtype(1.0))
         else:
-            _gru_forward_steps(W, b_hh, Hs, A, Ghn, rows, nbtype(1.0))
+            forward_steps(W, b_hh, Hs, A, Ghn, rows, nbtype(1.0))
 
     @cuda.jit
     def backward(W, Hs, A, Ghn, dY, dh, direct, dGx, dGh, rows, use_shared):
         if use_shared:
             sW = cuda.shared.array(0, nbtype)
             d_stage(W, sW)
-            _gru_backward_steps(sW, Hs, A, Ghn, dY, dh, direct, dGx, dGh, rows, nbtype(1.0))
+            backward_steps(sW, Hs, A, Ghn, dY, dh, direct, dGx, dGh, rows, nbtype(1.0))
         else:
-            _gru_backward_steps(W, Hs, A, Ghn, dY, dh, direct, dGx, dGh, rows, nbtype(1.0))
+            backward_steps(W, Hs, A, Ghn, dY, dh, direct, dGx, dGh, rows, nbtype(1.0))
 
     return forward, backward
 
@@ -116,7 +134,7 @@ def _gru_forward(x, w_ih, w_hh, b_ih, b_hh, h0):
     hs = empty("hs", (T + 1, B, H), x.dtype)
     hs[0].copy_to_device(h0)
     ghn = empty("ghn", (T, B, H), x.dtype)
-    launch_recurrent(_kernels(x.dtype)[0], transpose(w_hh), B, H, b_hh, hs, gates, ghn)  # W_hh^T (H, 3H)
+    launch_recurrent(_kernels, 0, transpose(w_hh), B, H, b_hh, hs, gates, ghn)  # W_hh^T (H, 3H)
     return GRUCache(x, w_ih, w_hh, hs, gates, ghn)
 
 
@@ -129,6 +147,6 @@ def _gru_backward(cache, dy, dh_n, out=None):
     direct = empty("direct", dh_n.shape, dh_n.dtype)
     dgx = empty("dgx", cache.gates.shape, cache.gates.dtype)
     dgh = empty("dgh", cache.gates.shape, cache.gates.dtype)
-    launch_recurrent(_kernels(dh.dtype)[1], cache.w_hh, B, H, cache.hs, cache.gates, cache.ghn, dy, dh, direct,
+    launch_recurrent(_kernels, 1, cache.w_hh, B, H, cache.hs, cache.gates, cache.ghn, dy, dh, direct,
                      dgx, dgh)
     return GRUGrads(*run_weight_grads(dgx, dgh, cache.x, cache.hs, cache.w_ih, out), dh)

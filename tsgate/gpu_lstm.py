@@ -11,102 +11,124 @@ on them. Same math and weight layout as :mod:`tsgate.lstm`.
 from numba import cuda
 
 from .gpu_core import (
-    d_dh_prev, d_sigmoid, d_stage, d_tanh, empty, gemm, launch_recurrent, per_dtype,
-    run_weight_grads, transpose,
+    d_sigmoid, d_stage, d_tanh, empty, launch_recurrent, make_dh_prev, make_row, per_dtype,
+    transpose,
 )
+from .gpu_gemm import gemm, run_weight_grads
 from .lstm import LSTMCache, LSTMGrads
 
 
-@cuda.jit(device=True, inline=True)
-def _lstm_forward_steps(W, Hs, Cs, A, rows, one):
-    """W = W_hh^T flattened, (H*4H,); A (T, B, 4H): x W_ih^T + b on entry,
-    activated gates [i, f, g, o] on exit; Hs, Cs (T+1, B, H), step 0 given."""
-    T, B, G = A.shape
-    H = G // 4
-    n_groups = (B + rows - 1) // rows
-    for grp in range(cuda.blockIdx.x, n_groups, cuda.gridDim.x):
-        b0 = grp * rows
-        nb = min(rows, B - b0)
-        for t in range(T):
-            for idx in range(cuda.threadIdx.x, nb * H, cuda.blockDim.x):
-                b = b0 + idx // H
-                j = idx % H
-                ai = A[t, b, j]
-                af = A[t, b, H + j]
-                ag = A[t, b, 2 * H + j]
-                ao = A[t, b, 3 * H + j]
-                for k in range(H):
-                    hk = Hs[t, b, k]
-                    ai += hk * W[k * G + j]
-                    af += hk * W[k * G + H + j]
-                    ag += hk * W[k * G + 2 * H + j]
-                    ao += hk * W[k * G + 3 * H + j]
-                i = d_sigmoid(ai, one)
-                f = d_sigmoid(af, one)
-                g = d_tanh(ag)
-                o = d_sigmoid(ao, one)
-                cn = f * Cs[t, b, j] + i * g
-                A[t, b, j] = i
-                A[t, b, H + j] = f
-                A[t, b, 2 * H + j] = g
-                A[t, b, 3 * H + j] = o
-                Cs[t + 1, b, j] = cn
-                Hs[t + 1, b, j] = o * d_tanh(cn)
-            cuda.syncthreads()
+def _make_steps(nbtype, RT):
+    """The forward and backward time loops for threads that each carry RT
+    batch rows (:func:`tsgate.gpu_core.row_tile`): a thread reads each weight
+    once for its RT rows. Rows past the block's last repeat it, unwritten."""
+    dh_prev = make_dh_prev(nbtype, RT)
+    row = make_row(RT)
+
+    @cuda.jit(device=True, inline=True)
+    def forward_steps(W, Hs, Cs, A, rows, one):
+        """W = W_hh^T flattened, (H*4H,); A (T, B, 4H): x W_ih^T + b on entry,
+        activated gates [i, f, g, o] on exit; Hs, Cs (T+1, B, H), step 0 given."""
+        T, B, G = A.shape
+        H = G // 4
+        for grp in range(cuda.blockIdx.x, (B + rows - 1) // rows, cuda.gridDim.x):
+            b0 = grp * rows
+            last = min(b0 + rows, B) - 1
+            for t in range(T):
+                for idx in range(cuda.threadIdx.x, ((last - b0 + RT) // RT) * H, cuda.blockDim.x):
+                    r0 = b0 + (idx // H) * RT
+                    j = idx % H
+                    ai = cuda.local.array(RT, nbtype)  # (RT,) per gate: pre-activations of the thread's rows
+                    af = cuda.local.array(RT, nbtype)
+                    ag = cuda.local.array(RT, nbtype)
+                    ao = cuda.local.array(RT, nbtype)
+                    for r in range(RT):
+                        b = row(r0, r, last)
+                        ai[r] = A[t, b, j]
+                        af[r] = A[t, b, H + j]
+                        ag[r] = A[t, b, 2 * H + j]
+                        ao[r] = A[t, b, 3 * H + j]
+                    for k in range(H):
+                        wi = W[k * G + j]
+                        wf = W[k * G + H + j]
+                        wg = W[k * G + 2 * H + j]
+                        wo = W[k * G + 3 * H + j]
+                        for r in range(RT):
+                            hk = Hs[t, row(r0, r, last), k]
+                            ai[r] += hk * wi
+                            af[r] += hk * wf
+                            ag[r] += hk * wg
+                            ao[r] += hk * wo
+                    for r in range(RT):
+                        b = r0 + r
+                        if b <= last:
+                            i = d_sigmoid(ai[r], one)
+                            f = d_sigmoid(af[r], one)
+                            g = d_tanh(ag[r])
+                            o = d_sigmoid(ao[r], one)
+                            cn = f * Cs[t, b, j] + i * g
+                            A[t, b, j] = i
+                            A[t, b, H + j] = f
+                            A[t, b, 2 * H + j] = g
+                            A[t, b, 3 * H + j] = o
+                            Cs[t + 1, b, j] = cn
+                            Hs[t + 1, b, j] = o * d_tanh(cn)
+                cuda.syncthreads()
+
+    @cuda.jit(device=True, inline=True)
+    def backward_steps(W, Cs, A, dY, dh, dc, dA, rows, one):
+        """Reverse time loop. W = W_hh flattened (4H*H,); dh, dc (B, H): dL/dh_T,
+        dL/dc_T in, dL/dh_0, dL/dc_0 out; dA (T, B, 4H) gets dL/d(pre-activations)."""
+        T, B, G = A.shape
+        H = G // 4
+        for grp in range(cuda.blockIdx.x, (B + rows - 1) // rows, cuda.gridDim.x):
+            b0 = grp * rows
+            nb = min(rows, B - b0)
+            for t in range(T - 1, -1, -1):
+                for idx in range(cuda.threadIdx.x, nb * H, cuda.blockDim.x):
+                    b = b0 + idx // H
+                    j = idx % H
+                    i = A[t, b, j]
+                    f = A[t, b, H + j]
+                    g = A[t, b, 2 * H + j]
+                    o = A[t, b, 3 * H + j]
+                    tc = d_tanh(Cs[t + 1, b, j])
+                    dh_t = dh[b, j] + dY[t, b, j]
+                    dc_t = dc[b, j] + dh_t * o * (one - tc * tc)
+                    dA[t, b, j] = dc_t * g * i * (one - i)
+                    dA[t, b, H + j] = dc_t * Cs[t, b, j] * f * (one - f)
+                    dA[t, b, 2 * H + j] = dc_t * i * (one - g * g)
+                    dA[t, b, 3 * H + j] = dh_t * tc * o * (one - o)
+                    dc[b, j] = dc_t * f
+                cuda.syncthreads()
+                dh_prev(dA, W, dh, dh, 0, t, b0, nb)
+                cuda.syncthreads()
+
+    return forward_steps, backward_steps
 
 
-@cuda.jit(device=True, inline=True)
-def _lstm_backward_steps(W, Cs, A, dY, dh, dc, dA, rows, one):
-    """Reverse time loop. W = W_hh flattened (4H*H,); dh, dc (B, H): dL/dh_T,
-    dL/dc_T in, dL/dh_0, dL/dc_0 out; dA (T, B, 4H) gets dL/d(pre-activations)."""
-    T, B, G = A.shape
-    H = G // 4
-    n_groups = (B + rows - 1) // rows
-    for grp in range(cuda.blockIdx.x, n_groups, cuda.gridDim.x):
-        b0 = grp * rows
-        nb = min(rows, B - b0)
-        for t in range(T - 1, -1, -1):
-            for idx in range(cuda.threadIdx.x, nb * H, cuda.blockDim.x):
-                b = b0 + idx // H
-                j = idx % H
-                i = A[t, b, j]
-                f = A[t, b, H + j]
-                g = A[t, b, 2 * H + j]
-                o = A[t, b, 3 * H + j]
-                tc = d_tanh(Cs[t + 1, b, j])
-                dh_t = dh[b, j] + dY[t, b, j]
-                dc_t = dc[b, j] + dh_t * o * (one - tc * tc)
-                dA[t, b, j] = dc_t * g * i * (one - i)
-                dA[t, b, H + j] = dc_t * Cs[t, b, j] * f * (one - f)
-                dA[t, b, 2 * H + j] = dc_t * i * (one - g * g)
-                dA[t, b, 3 * H + j] = dh_t * tc * o * (one - o)
-                dc[b, j] = dc_t * f
-            cuda.syncthreads()
-            d_dh_prev(dA, W, dh, dh, 0, t, b0, nb)
-            cuda.syncthreads()
-
-
-def _make_kernels(nbtype):
-    """Forward and backward kernels for one dtype; ``use_shared`` stages W in
-    dynamic shared memory (launched with its size), else W is read globally."""
+def _make_kernels(nbtype, RT=1):
+    """Forward and backward kernels for one dtype and row tile RT; ``use_shared``
+    stages W in dynamic shared memory (launched with its size), else W is read globally."""
+    forward_steps, backward_steps = _make_steps(nbtype, RT)
 
     @cuda.jit
     def forward(W, Hs, Cs, A, rows, use_shared):
         if use_shared:
             sW = cuda.shared.array(0, nbtype)
             d_stage(W, sW)
-            _lstm_forward_steps(sW, Hs, Cs, A, rows, nbtype(1.0))
+            forward_steps(sW, Hs, Cs, A, rows, nbtype(1.0))
         else:
-            _lstm_forward_steps(W, Hs, Cs, A, rows, nbtype(1.0))
+            forward_steps(W, Hs, Cs, A, rows, nbtype(1.0))
 
     @cuda.jit
     def backward(W, Cs, A, dY, dh, dc, dA, rows, use_shared):
         if use_shared:
             sW = cuda.shared.array(0, nbtype)
             d_stage(W, sW)
-            _lstm_backward_steps(sW, Cs, A, dY, dh, dc, dA, rows, nbtype(1.0))
+            backward_steps(sW, Cs, A, dY, dh, dc, dA, rows, nbtype(1.0))
         else:
-            _lstm_backward_steps(W, Cs, A, dY, dh, dc, dA, rows, nbtype(1.0))
+            backward_steps(W, Cs, A, dY, dh, dc, dA, rows, nbtype(1.0))
 
     return forward, backward
 
@@ -125,7 +147,7 @@ def _lstm_forward(x, w_ih, w_hh, b_ih, b_hh, h0, c0):
     cs = empty("cs", (T + 1, B, H), x.dtype)
     hs[0].copy_to_device(h0)
     cs[0].copy_to_device(c0)
-    launch_recurrent(_kernels(x.dtype)[0], transpose(w_hh), B, H, hs, cs, gates)  # W_hh^T (H, 4H)
+    launch_recurrent(_kernels, 0, transpose(w_hh), B, H, hs, cs, gates)  # W_hh^T (H, 4H)
     return LSTMCache(x, w_ih, w_hh, hs, cs, gates)
 
 
@@ -138,5 +160,5 @@ def _lstm_backward(cache, dy, dh_n, dc_n, out=None):
     dh.copy_to_device(dh_n)
     dc.copy_to_device(dc_n)
     dA = empty("dA", cache.gates.shape, cache.gates.dtype)
-    launch_recurrent(_kernels(dh.dtype)[1], cache.w_hh, B, H, cache.cs, cache.gates, dy, dh, dc, dA)
+    launch_recurrent(_kernels, 1, cache.w_hh, B, H, cache.cs, cache.gates, dy, dh, dc, dA)
     return LSTMGrads(*run_weight_grads(dA, dA, cache.x, cache.hs, cache.w_ih, out), dh, dc)

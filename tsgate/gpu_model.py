@@ -16,7 +16,8 @@ import math
 
 from numba import cuda
 
-from .gpu_core import Workspace, colsum, cuda_kernel, empty, gemm, launch_1d, zeros
+from .gpu_core import Workspace, cuda_kernel, empty, launch_1d, zeros
+from .gpu_gemm import colsum, gemm
 from .gpu_network import DeviceNetwork
 
 
