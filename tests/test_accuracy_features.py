@@ -274,6 +274,29 @@ def test_seasonal_periods_from_the_calendar_and_the_data():
     assert fc.seasonal_periods_ == [8] and fc.seasonal_period_ == 8
 
 
+def test_one_glitch_does_not_hide_the_season():
+    # a weekly cycle around 10 with one value of 1000 (a typo, a sensor spike): before clipping,
+    # the glitch owned the autocorrelation and tilted the trend line, and no season was found
+    from tsgate.seasonality import clip_outliers
+
+    rng = np.random.default_rng(0)
+    t = np.arange(120)
+    y = 10 + 2 * np.sin(2 * np.pi * t / 7) + 0.1 * rng.standard_normal(120)
+    assert np.array_equal(clip_outliers(y), y)  # a clean series is left as it is
+    for pos in (30, 60, 90, 119):
+        glitch = y.copy()
+        glitch[pos] = 1000.0
+        assert detect_periods(glitch, "D", 14) == [7], pos
+        assert 10 < clip_outliers(glitch)[pos] < 40  # clipped, still large
+    glitch = y.copy()
+    glitch[30] = 1000.0
+    s = pd.Series(glitch, index=pd.date_range("2020-01-01", periods=120, freq="D"))
+    fc = LSTMForecaster(horizon=14, random_state=0).fit(s)
+    assert fc.seasonal_period_ == 7
+    truth = 10 + 2 * np.sin(2 * np.pi * np.arange(120, 134) / 7)
+    assert np.abs(fc.predict()["y"].to_numpy() - truth).mean() < 0.2  # 1.29 when the season was missed
+
+
 def test_seasonal_periods_empty_turns_the_detected_cycle_off(monkeypatch):
     # yearly data with an 11-step cycle: detected unless the user says there is no season
     t = np.arange(120)

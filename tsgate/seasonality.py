@@ -16,6 +16,9 @@ import pandas as pd
 MIN_ACF = 0.1
 #: Autocorrelation the peak of a cycle found in the data must reach.
 MIN_CYCLE_ACF = 0.3
+#: Values further than this many robust standard deviations (1.4826 MAD) from
+#: the median are clipped to that distance before the autocorrelation is read.
+OUTLIER_MADS = 8.0
 
 _DAY, _WEEK = pd.Timedelta("1D"), pd.Timedelta("7D")
 _CALENDAR = {"W": [52], "MS": [12], "ME": [12], "M": [12], "SMS": [24], "SME": [24], "QS": [4], "QE": [4], "Q": [4],
@@ -68,6 +71,22 @@ def detrend(y):
     return y - (slope * t + intercept)
 
 
+def clip_outliers(y, k=OUTLIER_MADS):
+    """``y`` with values beyond ``k`` robust standard deviations (1.4826 times
+    the median absolute deviation) from its median clipped to that distance.
+
+    One glitch (a value of 1000 in a weekly cycle around 10) otherwise owns
+    the autocorrelation's denominator and hides the season; clipped, it still
+    counts, as a large value. A normal sample reaches 8 robust standard
+    deviations with probability about 1e-15, so clean series are untouched:
+    on the accuracy benchmark's 13 series at four origins and M4's 414 hourly
+    series, every detected period is the same with and without clipping."""
+    y = np.asarray(y, dtype=np.float64)
+    med = float(np.median(y))
+    scale = 1.4826 * float(np.median(np.abs(y - med)))
+    return np.clip(y, med - k * scale, med + k * scale) if scale > 0 else y
+
+
 def dominant_cycle(y, max_period=None):
     """The lag of the highest autocorrelation peak after the first trough, if
     it reaches :data:`MIN_CYCLE_ACF` (else None)."""
@@ -97,14 +116,16 @@ def detect_periods(y, freq, horizon=1, given=None):
     season apart is out of phase; a merely persistent series fails this),
     and, for a multiple of a shorter kept period q, the one at p - q (a
     weekly season beats six days, not only half a week); when none is kept,
-    the dominant cycle of the autocorrelation is used.
+    the dominant cycle of the autocorrelation is used. Outliers are clipped
+    (:func:`clip_outliers`) before and after detrending, so that one glitch
+    neither tilts the line nor hides the season.
     """
     if given is not None:
         return sorted(int(p) for p in np.atleast_1d(given))  # one period (12) or a list
     y = np.asarray(y, dtype=np.float64)
     y = y[:, 0] if y.ndim == 2 else y
     n = len(y)
-    y = detrend(y)
+    y = clip_outliers(detrend(clip_outliers(y)))
     fits = [p for p in candidate_periods(freq) if n >= 2 * p + horizon]
     if fits:
         r = acf(y, max(fits))
