@@ -13,8 +13,8 @@ import time
 
 import click
 
-from .options import (FILE_ARG, INTERVAL_OPTION, MODEL, MODEL_OPTION, READ, _build, _coverages,  # noqa: F401
-                      _fit_model, _history_and_future, _predict_with_progress, _progress, _read, _read_data,
+from .options import (DEVICE_OPTION, FILE_ARG, INTERVAL_OPTION, MODEL, MODEL_OPTION, READ, _build,  # noqa: F401
+                      _coverages, _fit_model, _history_and_future, _predict_with_progress, _progress, _read, _read_data,
                       _summary, options)
 from .shell import (OneLineGroup, UserError, _check_outputs, _frame_text, _user_errors,  # noqa: F401
                     _write)
@@ -89,13 +89,14 @@ def fit(file, save_model, model_choice, **o):
 @INTERVAL_OPTION
 @click.option("--out", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--json", "as_json", is_flag=True)
+@DEVICE_OPTION
 @_user_errors
-def predict(model, input_, time_col, sep, decimal, encoding, fill, horizon, interval, out, as_json):
+def predict(model, input_, time_col, sep, decimal, encoding, fill, horizon, interval, out, as_json, device):
     """Forecast from a saved MODEL, optionally after newer data."""
     from tsgate.forecaster import load
 
     _check_outputs(**{"--out": out})
-    fc = load(model)
+    fc = load(model, device=device)
     future, time_format = None, None
     if input_:
         if hasattr(fc, "fill"):

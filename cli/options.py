@@ -89,8 +89,10 @@ INTERVAL_OPTION = click.option("--interval", default="0.9", show_default=True,
 
 def _build(o, quiet=None):
     """The forecaster the options describe."""
+    from tsgate.backend import resolve_device
     from tsgate.forecaster import FORECASTERS
 
+    resolve_device(o["device"])  # no GPU: one line naming --device before any training
     future = _future(o)
     return FORECASTERS[o["cell"]](
         horizon=o["horizon"], lookback=o["lookback"], max_epochs=o["epochs"], random_state=o["seed"],
@@ -101,8 +103,14 @@ def _build(o, quiet=None):
         id_col=o.get("id_col"), window_norm=None if o["window_norm"] == "none" else o["window_norm"],
         seasonal_periods=o.get("seasonal_periods"),
         window_position="auto" if o.get("window_position") is None else o["window_position"],
-        verbose=_progress(o["quiet"] if quiet is None else quiet, o["epochs"]))
+        device=o["device"], verbose=_progress(o["quiet"] if quiet is None else quiet, o["epochs"]))
 
+
+# tsgate.backend.DEVICES, written out: importing the backend here would load numba for --help
+DEVICE_OPTION = click.option("--device", type=click.Choice(["cpu", "cuda", "auto"]), default="cpu",
+                             show_default=True, help="where the network trains and predicts: cuda needs an "
+                                                     "NVIDIA GPU and pip install 'tsgate[cuda]'; auto: the GPU "
+                                                     "when there is one")
 
 MODELS = ["network", "auto", "naive", "seasonal_naive", "drift", "ar", "holt_winters"]
 MODEL_OPTION = click.option("--model", "model_choice", type=click.Choice(MODELS), default="network",
@@ -257,6 +265,7 @@ MODEL = [
                  help="each step's place in the window as an input (a lag is read, not counted); default: on "
                       "where the network reads covariates (--future-covariates, or other numeric columns)"),
     click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=0, show_default=True),
+    DEVICE_OPTION,
     click.option("--quiet", is_flag=True, help="no progress or summary on stderr"),
 ]
 

@@ -445,3 +445,29 @@ def test_explain_ranks_the_decisive_lag_and_plots_the_profile(tmp_path):
     assert rows[0] == ["input", "MAE", "when", "shuffled"] and rows[1][0] == "x", rows
     change = {r[0]: float(r[1].rstrip("%")) for r in rows[1:]}
     assert change["x"] > 100 and change["position"] == 0 and len(change) == 3, rows
+
+
+def test_device_option_trains_where_asked_and_names_itself_without_a_gpu(csv, tmp_path):
+    from tsgate.backend import cuda_available
+
+    if cuda_available()[0]:
+        pytest.skip("a CUDA device or the simulator is present")
+    code, out, err = run(["forecast", csv, "--horizon", 6, "--device", "cuda", *FAST])
+    assert code == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1
+    assert err.startswith("tsgate: error: --device cuda is not usable here: no CUDA driver or GPU")
+    model = tmp_path / "m.tsgate"
+    code, _, err = run(["fit", csv, "--horizon", 6, "--device", "auto", "--save-model", model, *FAST])
+    assert code == 0, err  # auto: the CPU here
+    code, out, err = run(["predict", model, "--device", "cuda"])
+    assert code == 2 and out == "" and err.startswith("tsgate: error: --device cuda is not usable here")
+    code, out, err = run(["predict", model, "--device", "auto", "--horizon", 2])
+    assert code == 0 and len(out.strip().splitlines()) == 3, err
+
+
+def test_device_choices_are_the_backends():
+    from tsgate.backend import DEVICES
+
+    params = {p.name: p for p in main.commands["forecast"].params}
+    assert tuple(params["device"].type.choices) == DEVICES
+    assert tuple({p.name: p for p in main.commands["predict"].params}["device"].type.choices) == DEVICES

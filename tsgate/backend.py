@@ -20,7 +20,7 @@ import functools
 import numpy as np
 
 from . import gru, host_training, lstm, rnn
-from .errors import ParameterError
+from .errors import ParameterError, name
 from .stack import cell_backward, cell_forward, stack_backward, stack_forward
 
 DEVICES = ("cpu", "cuda", "auto")
@@ -54,7 +54,7 @@ def resolve_device(device):
     if device == "auto":
         return "cuda" if ok else "cpu"
     if not ok:
-        raise ParameterError(f"device='cuda' is not usable here: {why}")
+        raise ParameterError(f"{name('device', device)} is not usable here: {why}")
     return "cuda"
 
 

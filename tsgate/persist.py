@@ -208,9 +208,12 @@ def restore(cls, meta, arrays, device="cpu"):
 def load(path, classes, device="cpu"):
     """Read a model file and rebuild the forecaster (one of ``classes``, a
     list of classes with ``_from_fitted_state``) it describes; every problem
-    is a ModelFileError."""
+    is a ModelFileError, but a ``device`` that cannot run here, which is the
+    caller's ParameterError (checked first)."""
     from . import bundle
+    from .backend import resolve_device
 
+    device = resolve_device(device)
     try:
         meta, arrays = bundle.read(path, FORMAT, versions=READS)
     except bundle.BundleError as exc:
