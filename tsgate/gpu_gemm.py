@@ -88,7 +88,8 @@ def k_splits(outputs, K, parallel):
     ``parallel`` workers, with chunks of at least :data:`SPLIT_MIN` terms.
     The weight gradients reduce over all T*B time steps and rows into a few
     thousand outputs: summed whole, a handful of blocks would do all the work.
-    A function of the shapes alone, so the summation order is reproducible."""
+    A function of the shapes (and of tsgate.config's grid sizes) alone, so the
+    summation order is reproducible."""
     splits = max(1, min(math.ceil(K / SPLIT_MIN), math.ceil(parallel / max(outputs, 1))))
     chunk = math.ceil(K / splits)
     return math.ceil(K / chunk), chunk
