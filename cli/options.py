@@ -89,10 +89,8 @@ INTERVAL_OPTION = click.option("--interval", default="0.9", show_default=True,
 
 def _build(o, quiet=None):
     """The forecaster the options describe."""
-    from tsgate.backend import resolve_device
     from tsgate.forecaster import FORECASTERS
 
-    resolve_device(o["device"])  # no GPU: one line naming --device before any training
     future = _future(o)
     return FORECASTERS[o["cell"]](
         horizon=o["horizon"], lookback=o["lookback"], max_epochs=o["epochs"], random_state=o["seed"],

@@ -32,6 +32,11 @@ def test_cuda_device_is_a_clear_error_without_gpu():
     with pytest.raises(ValueError, match=r"device='cuda' is not usable here: no CUDA driver or GPU"):
         RecurrentNetwork("lstm", 1, 2, device="cuda")
     assert RecurrentNetwork("lstm", 1, 2, device="auto").device == "cpu"
+    from tsgate import LSTMForecaster, LSTMRegressor
+
+    for est in (LSTMForecaster(device="cuda"), LSTMRegressor(device="cuda")):  # checked before the data is read
+        with pytest.raises(ValueError, match=r"device='cuda' is not usable here: no CUDA driver or GPU"):
+            est.fit("not data", None) if isinstance(est, LSTMRegressor) else est.fit("not data")
 
 
 def test_simulator_pass_really_has_cuda():

@@ -121,11 +121,16 @@ def check_param(name, value, constraints, owner):
 
 def validate_params(estimator):
     """Check every parameter of ``estimator`` against its class's
-    ``_parameter_constraints`` (the keys must be exactly its parameters)."""
+    ``_parameter_constraints`` (the keys must be exactly its parameters), and
+    that its ``device``, if it has one, can run on this machine."""
     constraints = type(estimator)._parameter_constraints
     owner = type(estimator).__name__
     for name, value in estimator.get_params(deep=False).items():
         check_param(name, value, constraints[name], owner)
+    if "device" in constraints:  # 'cuda' without a GPU: an error naming device before any data work
+        from .backend import resolve_device
+
+        resolve_device(estimator.device)
 
 
 def check_forecaster_combinations(est):
