@@ -4,7 +4,8 @@
 #     bash benchmarks/gpu_session.sh OUTDIR
 # Installs tsgate without dependencies, then writes under OUTDIR: versions.txt, the GPU
 # tests at real sizes (gpu_tests.log), the kernel benchmark against PyTorch + cuDNN
-# (gpu_bench.md, gpu_bench.log) and the end-to-end forecaster fits (gpu_e2e.md). Each step
+# (gpu_bench.md, gpu_bench.log; GPU_BENCH_SIZES=BxTxH,... for a subset), the end-to-end forecaster
+# fits (gpu_e2e.md) and where small calls spend their time (gpu_profile.log). Each step
 # has its own time limit, so one that hangs leaves the others' results. Where the image's
 # numpy is too new for its numba-cuda (numpy 2.5 dropped np.row_stack, which numba-cuda
 # 0.30.4 still registers), carry an older numpy wheel in .whl/ (the device tool's README).
@@ -25,8 +26,11 @@ python3 -m pip install -q --no-deps --no-build-isolation -e . >> "$out/versions.
 timeout "${GPU_TEST_S:-240}" python3 -m pytest -q -p no:cacheprovider -m gpu -n "${GPU_TEST_WORKERS:-12}" \
   -rfE --timeout 200 tests/test_gpu_backend.py tests/test_gpu_training.py > "$out/gpu_tests.log" 2>&1
 echo "rc=$?" >> "$out/gpu_tests.log"
-timeout "${GPU_BENCH_S:-200}" python3 benchmarks/bench_gpu.py --skip-tests --out "$out/gpu_bench.md" > "$out/gpu_bench.log" 2>&1
+timeout "${GPU_BENCH_S:-200}" python3 benchmarks/bench_gpu.py --skip-tests ${GPU_BENCH_SIZES:+--sizes "$GPU_BENCH_SIZES"} \
+  --out "$out/gpu_bench.md" > "$out/gpu_bench.log" 2>&1
 echo "rc=$?" >> "$out/gpu_bench.log"
 timeout "${GPU_E2E_S:-60}" python3 benchmarks/gpu_e2e.py --out "$out/gpu_e2e.md" > "$out/gpu_e2e.log" 2>&1
 echo "rc=$?" >> "$out/gpu_e2e.log"
+timeout "${GPU_PROFILE_S:-60}" python3 benchmarks/gpu_profile.py > "$out/gpu_profile.log" 2>&1
+echo "rc=$?" >> "$out/gpu_profile.log"
 tail -n 5 "$out"/*.log
