@@ -235,3 +235,42 @@ def test_recurrent_grid_spreads_small_batches_over_blocks(monkeypatch):
             blocks, threads, rows = gpu_core.recurrent_grid(B, H)
             assert 1 <= rows <= 4 and blocks * rows >= B and (blocks - 1) * rows < B
             assert threads <= 128 and threads % 32 == 0
+
+
+@needs_cuda
+def test_memoised_views_are_made_once_and_share_memory():
+    """gpu_core's views (numba-cuda spends ~50 us of host time per slice): the same object on a
+    repeated call, a distinct one per index or shape, and writes through a view reach the array."""
+    from numba import cuda
+
+    from tsgate.gpu_core import at, flat, reshaped, rows
+
+    a = cuda.to_device(np.arange(12, dtype=np.float64).reshape(3, 4))
+    assert at(a, 1) is at(a, 1) and at(a, 2) is not at(a, 1)
+    assert reshaped(a, 2, 6) is reshaped(a, 2, 6) and reshaped(a, 6, 2).shape == (6, 2)
+    assert flat(a) is flat(a) and rows(a, 0, 2) is rows(a, 0, 2) and rows(a, 1, 3) is not rows(a, 0, 2)
+    np.testing.assert_array_equal(at(a, 2).copy_to_host(), [8, 9, 10, 11])
+    np.testing.assert_array_equal(reshaped(rows(a, 1, 3), 8).copy_to_host(), np.arange(4, 12))
+    at(a, 0).copy_to_device(np.full(4, -1.0))
+    np.testing.assert_array_equal(flat(a).copy_to_host()[:5], [-1, -1, -1, -1, 4])
+    b = cuda.to_device(np.zeros((3, 4)))
+    assert at(b, 0) is not at(a, 0)  # the memo lives on each array
+
+
+@needs_cuda
+def test_device_copy_kernel_copies_and_refuses_mismatches():
+    """gpu_core.copy (a kernel: numba-cuda's device-to-device copy_to_device cost ~230 us of host time)."""
+    from numba import cuda
+
+    from tsgate.gpu_core import at, copy
+
+    a = cuda.to_device(np.arange(12, dtype=np.float32).reshape(3, 4))
+    b = cuda.to_device(np.zeros((3, 4), np.float32))
+    copy(b, a)
+    np.testing.assert_array_equal(b.copy_to_host(), np.arange(12).reshape(3, 4))
+    copy(at(b, 1), at(a, 0))
+    np.testing.assert_array_equal(b.copy_to_host()[1], [0, 1, 2, 3])
+    with pytest.raises(ValueError, match="into"):
+        copy(b, cuda.to_device(np.zeros((3, 4), np.float64)))
+    with pytest.raises(ValueError, match="into"):
+        copy(at(b, 0), a)

@@ -60,6 +60,7 @@ def _signatures(ft):
         "sum_splits": (gpu_gemm.sum_splits_kernel, (m, v)),
         "colsum": (gpu_gemm.colsum_kernel, (m, m, i)),
         "fill": (gpu_core.fill_kernel, (v, float64)),
+        "copy": (gpu_core.copy_kernel, (v, v)),
         "transpose": (gpu_core.transpose_kernel, (m, m)),
         "reverse_time": (gpu_network.reverse_time_kernel, (t3, t3)),
         "put_direction": (gpu_network.put_direction_kernel, (t3, t3, i, i)),
@@ -100,7 +101,8 @@ def _signatures(ft):
     }
 
 
-KERNELS = ["gemm", "sum_splits", "colsum", "fill", "transpose", "reverse_time", "put_direction", "take_direction",
+KERNELS = ["gemm", "sum_splits", "colsum", "fill", "copy", "transpose", "reverse_time", "put_direction",
+           "take_direction",
            "accumulate_dx", "multiply", "lstm_forward", "lstm_backward", "gru_forward", "gru_backward",
            "rnn_forward", "rnn_backward", "lstm_forward_rows4", "lstm_backward_rows4", "gru_forward_rows4",
            "gru_backward_rows4", "rnn_forward_rows4", "rnn_backward_rows4", "gather_sequences", "features",

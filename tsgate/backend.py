@@ -115,6 +115,10 @@ class NumpyOps:
     def scope(name):
         return contextlib.nullcontext()
 
+    @staticmethod
+    def at(a, i):
+        return a[i]
+
 
 class CPUBackend:
     """NumPy arrays and Numba CPU kernels."""

@@ -13,7 +13,7 @@ from numba import cuda
 
 from .config import CUDA_BLOCK_SIZE, CUDA_TARGET_BLOCKS, CUDA_TILE
 from .core import WeightGrads
-from .gpu_core import ZERO, cuda_kernel, empty, flat, launch_1d, per_dtype
+from .gpu_core import ZERO, cuda_kernel, empty, flat, launch_1d, per_dtype, reshaped, rows
 
 
 def _make_gemm_kernel(nbtype):
@@ -109,12 +109,12 @@ def gemm(A, B, C, bias1=None, bias2=None, ta=0, tb=0):
     dummy = flat(C)
     n_tiles = math.ceil(M / CUDA_TILE) * math.ceil(N / CUDA_TILE)
     splits, chunk = k_splits(n_tiles, K, 4 * CUDA_TARGET_BLOCKS)
-    P = C.reshape(1, M, N) if splits == 1 else empty("gemm_partial", (splits, M, N), C.dtype)
+    P = reshaped(C, 1, M, N) if splits == 1 else empty("gemm_partial", (splits, M, N), C.dtype)
     _gemm_kernel(C.dtype)[max(1, min(n_tiles * splits, 4096)), (CUDA_TILE, CUDA_TILE)](
         A, B, P, dummy if bias1 is None else bias1, dummy if bias2 is None else bias2, ta, tb, n_bias, chunk)
     if splits > 1:
         blocks, threads = launch_1d(M * N)
-        sum_splits_kernel[blocks, threads](P.reshape(splits, M * N), flat(C))
+        sum_splits_kernel[blocks, threads](reshaped(P, splits, M * N), flat(C))
 
 
 @cuda_kernel
@@ -136,7 +136,7 @@ def colsum(G, out):
     """out[j] = sum_i G[i, j]: rows summed in chunks (:func:`k_splits`), then the chunks in order."""
     M, N = G.shape
     splits, chunk = k_splits(N, M, CUDA_TARGET_BLOCKS * CUDA_BLOCK_SIZE)
-    P = out.reshape(1, N) if splits == 1 else empty("colsum_partial", (splits, N), out.dtype)
+    P = reshaped(out, 1, N) if splits == 1 else empty("colsum_partial", (splits, N), out.dtype)
     blocks, threads = launch_1d(splits * N)
     colsum_kernel[blocks, threads](G, P, chunk)
     if splits > 1:
@@ -160,12 +160,12 @@ def run_weight_grads(dGx, dGh, x, hs, w_ih, out=None):
         out = (empty("dw_ih", (GH, D), x.dtype), empty("dw_hh", (GH, H), x.dtype),
                empty("db_ih", GH, x.dtype), empty("db_hh", GH, x.dtype))
     dw_ih, dw_hh, db_ih, db_hh = out
-    dGx2 = dGx.reshape(T * B, GH)
-    dGh2 = dGh.reshape(T * B, GH)
+    dGx2 = reshaped(dGx, T * B, GH)
+    dGh2 = reshaped(dGh, T * B, GH)
     dx = empty("dx", (T, B, D), x.dtype)
-    gemm(dGx2, x.reshape(T * B, D), dw_ih, ta=1)
-    gemm(dGh2, hs[:T].reshape(T * B, H), dw_hh, ta=1)
-    gemm(dGx2, w_ih, dx.reshape(T * B, D))
+    gemm(dGx2, reshaped(x, T * B, D), dw_ih, ta=1)
+    gemm(dGh2, reshaped(rows(hs, 0, T), T * B, H), dw_hh, ta=1)
+    gemm(dGx2, w_ih, reshaped(dx, T * B, D))
     colsum(dGx2, db_ih)
     colsum(dGh2, db_hh)
     return WeightGrads(dx, dw_ih, dw_hh, db_ih, db_hh)

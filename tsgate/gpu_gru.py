@@ -7,8 +7,8 @@ layout as :mod:`tsgate.gru` (torch's: ``n = tanh(gx_n + r * (W_hn h + b_hn))``).
 from numba import cuda
 
 from .gpu_core import (
-    d_sigmoid, d_stage, d_tanh, empty, launch_recurrent, make_dh_prev, make_row, per_dtype,
-    transpose,
+    at, copy, d_sigmoid, d_stage, d_tanh, empty, launch_recurrent, make_dh_prev, make_row, per_dtype,
+    reshaped, transpose,
 )
 from .gpu_gemm import gemm, run_weight_grads
 from .gru import GRUCache, GRUGrads
@@ -130,9 +130,9 @@ def _gru_forward(x, w_ih, w_hh, b_ih, b_hh, h0):
     T, B, D = x.shape
     H = w_hh.shape[1]
     gates = empty("gates", (T, B, 3 * H), x.dtype)  # (T, B, 3H)
-    gemm(x.reshape(T * B, D), w_ih, gates.reshape(T * B, 3 * H), b_ih, tb=1)
+    gemm(reshaped(x, T * B, D), w_ih, reshaped(gates, T * B, 3 * H), b_ih, tb=1)
     hs = empty("hs", (T + 1, B, H), x.dtype)
-    hs[0].copy_to_device(h0)
+    copy(at(hs, 0), h0)
     ghn = empty("ghn", (T, B, H), x.dtype)
     launch_recurrent(_kernels, 0, transpose(w_hh), B, H, b_hh, hs, gates, ghn)  # W_hh^T (H, 3H)
     return GRUCache(x, w_ih, w_hh, hs, gates, ghn)
@@ -143,7 +143,7 @@ def _gru_backward(cache, dy, dh_n, out=None):
     db_hh) written in place. Returns GRUGrads."""
     B, H = cache.x.shape[1], cache.w_hh.shape[1]
     dh = empty("dh", dh_n.shape, dh_n.dtype)
-    dh.copy_to_device(dh_n)
+    copy(dh, dh_n)
     direct = empty("direct", dh_n.shape, dh_n.dtype)
     dgx = empty("dgx", cache.gates.shape, cache.gates.dtype)
     dgh = empty("dgh", cache.gates.shape, cache.gates.dtype)

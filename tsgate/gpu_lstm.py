@@ -11,8 +11,8 @@ on them. Same math and weight layout as :mod:`tsgate.lstm`.
 from numba import cuda
 
 from .gpu_core import (
-    d_sigmoid, d_stage, d_tanh, empty, launch_recurrent, make_dh_prev, make_row, per_dtype,
-    transpose,
+    at, copy, d_sigmoid, d_stage, d_tanh, empty, launch_recurrent, make_dh_prev, make_row, per_dtype,
+    reshaped, transpose,
 )
 from .gpu_gemm import gemm, run_weight_grads
 from .lstm import LSTMCache, LSTMGrads
@@ -142,11 +142,11 @@ def _lstm_forward(x, w_ih, w_hh, b_ih, b_hh, h0, c0):
     T, B, D = x.shape
     H = w_hh.shape[1]
     gates = empty("gates", (T, B, 4 * H), x.dtype)  # (T, B, 4H)
-    gemm(x.reshape(T * B, D), w_ih, gates.reshape(T * B, 4 * H), b_ih, b_hh, tb=1)
+    gemm(reshaped(x, T * B, D), w_ih, reshaped(gates, T * B, 4 * H), b_ih, b_hh, tb=1)
     hs = empty("hs", (T + 1, B, H), x.dtype)
     cs = empty("cs", (T + 1, B, H), x.dtype)
-    hs[0].copy_to_device(h0)
-    cs[0].copy_to_device(c0)
+    copy(at(hs, 0), h0)
+    copy(at(cs, 0), c0)
     launch_recurrent(_kernels, 0, transpose(w_hh), B, H, hs, cs, gates)  # W_hh^T (H, 4H)
     return LSTMCache(x, w_ih, w_hh, hs, cs, gates)
 
@@ -157,8 +157,8 @@ def _lstm_backward(cache, dy, dh_n, dc_n, out=None):
     B, H = cache.x.shape[1], cache.w_hh.shape[1]
     dh = empty("dh", dh_n.shape, dh_n.dtype)
     dc = empty("dc", dc_n.shape, dc_n.dtype)
-    dh.copy_to_device(dh_n)
-    dc.copy_to_device(dc_n)
+    copy(dh, dh_n)
+    copy(dc, dc_n)
     dA = empty("dA", cache.gates.shape, cache.gates.dtype)
     launch_recurrent(_kernels, 1, cache.w_hh, B, H, cache.cs, cache.gates, dy, dh, dc, dA)
     return LSTMGrads(*run_weight_grads(dA, dA, cache.x, cache.hs, cache.w_ih, out), dh, dc)

@@ -16,7 +16,7 @@ import math
 
 from numba import cuda
 
-from .gpu_core import Workspace, cuda_kernel, empty, launch_1d, zeros
+from .gpu_core import Workspace, cuda_kernel, empty, launch_1d, reshaped, zeros
 from .gpu_gemm import colsum, gemm
 from .gpu_network import DeviceNetwork
 
@@ -169,8 +169,8 @@ class DeviceModel:
         z = xb
         if w > 1:  # segment embedding: Z = X_seg W_e + b_e, (S, B, E)
             z = empty("z", (L // w, B, net.hidden_size), self.dtype)
-            gemm(xb.reshape(xb.shape[0] * B, w * D), self.views["embed_weight"],
-                 z.reshape(xb.shape[0] * B, net.hidden_size), self.views["embed_bias"])
+            gemm(reshaped(xb, xb.shape[0] * B, w * D), self.views["embed_weight"],
+                 reshaped(z, xb.shape[0] * B, net.hidden_size), self.views["embed_bias"])
         zero = zeros("h0", (self.LD, B, net.hidden_size), self.dtype)
         ctx, h0flat, h0 = self._initial_state(d_E, idx) if model.n_context else \
             (empty("ctx", (1, 1), self.dtype), None, zero)  # a 1x1 placeholder the kernels never read
@@ -193,7 +193,7 @@ class DeviceModel:
         L, B, H = y.shape
         M = self.model.n_outputs
         rows = empty("step_rows", (L * B, M), self.dtype)  # (L*B, M), row t*B + b
-        gemm(y.reshape(L * B, H), self.views["head_weight"], rows, self.views["head_bias"])
+        gemm(reshaped(y, L * B, H), self.views["head_weight"], rows, self.views["head_bias"])
         pred = empty("pred", (B, L * M), self.dtype)  # (B, L*M)
         blocks, threads = launch_1d(pred.size)
         steps_to_columns_kernel[blocks, threads](rows, pred)
@@ -207,10 +207,10 @@ class DeviceModel:
         drows = empty("step_drows", (L * B, self.model.n_outputs), self.dtype)  # (L*B, M)
         blocks, threads = launch_1d(drows.size)
         columns_to_steps_kernel[blocks, threads](dpred, drows)
-        gemm(y.reshape(L * B, H), drows, grad_views["head_weight"], ta=1)  # (H, M)
+        gemm(reshaped(y, L * B, H), drows, grad_views["head_weight"], ta=1)  # (H, M)
         colsum(drows, grad_views["head_bias"])
         dy = empty("step_dy", (L, B, H), self.dtype)
-        gemm(drows, self.views["head_weight"], dy.reshape(L * B, H), tb=1)  # (L*B, H) = dL/dy
+        gemm(drows, self.views["head_weight"], reshaped(dy, L * B, H), tb=1)  # (L*B, H) = dL/dy
         zero = zeros("step_dh_n", (self.LD, B, H), self.dtype)  # read only
         self.net.backward(dy, zero, zero if self.model.net.cell == "lstm" else None, grad_views)
 
@@ -261,5 +261,5 @@ class DeviceModel:
             self._backward_context(dfeat, dh0, grad_views)
         if self.model.segment_length > 1:
             S, E = dz.shape[0], dz.shape[2]
-            gemm(xb.reshape(S * B, xb.shape[2]), dz.reshape(S * B, E), grad_views["embed_weight"], ta=1)  # (wD, E)
-            colsum(dz.reshape(S * B, E), grad_views["embed_bias"])
+            gemm(reshaped(xb, S * B, xb.shape[2]), reshaped(dz, S * B, E), grad_views["embed_weight"], ta=1)  # (wD, E)
+            colsum(reshaped(dz, S * B, E), grad_views["embed_bias"])

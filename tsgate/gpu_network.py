@@ -13,7 +13,7 @@ import functools
 from numba import cuda
 
 from . import gpu_gru, gpu_lstm, gpu_rnn
-from .gpu_core import cuda_kernel, empty, flat, launch_1d, scope, zeros
+from .gpu_core import at, copy, cuda_kernel, empty, flat, launch_1d, scope, zeros
 from .stack import cell_backward, cell_forward, stack_backward, stack_forward
 
 _CELLS = {"lstm": gpu_lstm, "gru": gpu_gru, "rnn": gpu_rnn}
@@ -122,10 +122,9 @@ class DeviceOps:
     accumulate = staticmethod(accumulate_dx)
     multiply = staticmethod(multiply)
     scope = staticmethod(scope)
+    at = staticmethod(at)
 
-    @staticmethod
-    def copy(dst, src):
-        dst.copy_to_device(src)
+    copy = staticmethod(copy)
 
 
 class DeviceNetwork:

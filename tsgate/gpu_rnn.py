@@ -7,8 +7,8 @@ code (:data:`tsgate.elementmath.ACT_TANH`, :data:`tsgate.elementmath.ACT_RELU`).
 from numba import cuda
 
 from .gpu_core import (
-    ZERO, d_stage, d_tanh, empty, launch_recurrent, make_dh_prev, make_row, per_dtype,
-    transpose,
+    ZERO, at, copy, d_stage, d_tanh, empty, launch_recurrent, make_dh_prev, make_row, per_dtype,
+    reshaped, transpose,
 )
 from .gpu_gemm import gemm, run_weight_grads
 from .elementmath import ACT_RELU
@@ -104,9 +104,9 @@ def _rnn_forward(x, w_ih, w_hh, b_ih, b_hh, h0, act):
     T, B, D = x.shape
     H = w_hh.shape[1]
     pre = empty("pre", (T, B, H), x.dtype)  # (T, B, H)
-    gemm(x.reshape(T * B, D), w_ih, pre.reshape(T * B, H), b_ih, b_hh, tb=1)
+    gemm(reshaped(x, T * B, D), w_ih, reshaped(pre, T * B, H), b_ih, b_hh, tb=1)
     hs = empty("hs", (T + 1, B, H), x.dtype)
-    hs[0].copy_to_device(h0)
+    copy(at(hs, 0), h0)
     launch_recurrent(_kernels, 0, transpose(w_hh), B, H, hs, pre, act)  # W_hh^T (H, H)
     return RNNCache(x, w_ih, w_hh, hs, act)
 
@@ -117,7 +117,7 @@ def _rnn_backward(cache, dy, dh_n, out=None):
     T, B, _ = cache.x.shape
     H = cache.w_hh.shape[1]
     dh = empty("dh", dh_n.shape, dh_n.dtype)
-    dh.copy_to_device(dh_n)
+    copy(dh, dh_n)
     dA = empty("dA", (T, B, H), dh_n.dtype)
     launch_recurrent(_kernels, 1, cache.w_hh, B, H, cache.hs, dy, dh, dA, cache.act)
     return RNNGrads(*run_weight_grads(dA, dA, cache.x, cache.hs, cache.w_ih, out), dh)

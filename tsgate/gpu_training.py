@@ -31,7 +31,7 @@ from numba import cuda
 
 from . import config
 from .config import CUDA_BLOCK_SIZE, CUDA_NORM_BLOCKS
-from .gpu_core import cuda_kernel, empty, launch_1d, using, zeros
+from .gpu_core import copy, cuda_kernel, empty, flat, launch_1d, reshaped, rows, using, zeros
 from .gpu_model import DeviceModel
 from .elementmath import LOSS_CE, adam_beta2, diverged, loss_term, optimizer_term, softmax_ce_row
 
@@ -181,7 +181,7 @@ def device_loss(pred, d_Y, idx, d_tau, code, delta, dpred, out, k, steps=1):
         rows = empty("step_rows_idx", B * steps, np.int64)
         blocks, threads = launch_1d(rows.shape[0])
         step_rows_kernel[blocks, threads](idx, steps, rows)
-        pred, dpred, idx = pred.reshape(B * steps, M), dpred.reshape(B * steps, M), rows
+        pred, dpred, idx = reshaped(pred, B * steps, M), reshaped(dpred, B * steps, M), rows
         d_Y = d_Y.reshape(d_Y.shape[0] * steps, M)
     B, M = pred.shape
     row_loss = empty("row_loss", B, np.float64)
@@ -284,7 +284,7 @@ class DeviceRunner:
             self.n_masks += 1
             key = splitmix64(int(self.dropout_seed[0]) ^ splitmix64(int(self.dropout_seed[1]) + self.n_masks))
             blocks, threads = launch_1d(mask.size)
-            dropout_mask_kernel[blocks, threads](np.uint64(key), 1.0 - net.dropout, mask.reshape(mask.size))
+            dropout_mask_kernel[blocks, threads](np.uint64(key), 1.0 - net.dropout, flat(mask))
             masks.append(mask)
         return masks
 
@@ -315,7 +315,7 @@ class DeviceRunner:
                     _steps(self.model, X))
         self.dm.backward(dpred, self.grad_views)
         if self.frozen is not None:  # no gradient, no share of the clipping norm
-            self.grad[self.frozen[0]:self.frozen[1]].copy_to_device(self.frozen[3])
+            copy(rows(self.grad, self.frozen[0], self.frozen[1]), self.frozen[3])
         sumsq_partial_kernel[CUDA_NORM_BLOCKS, CUDA_BLOCK_SIZE](self.grad, self.partial)
         finish_norm_kernel[1, 1](self.partial, self.losses, k, k + 1, self.norms, self.status)
         self.step += 1
@@ -323,16 +323,16 @@ class DeviceRunner:
                                           self.step, lr, 0.9, self.beta2, 1e-8, self.momentum,
                                           self.weight_decay, self.clip_norm, self.norms, k, self.status)
         if self.frozen is not None:  # nor a move by weight decay
-            self.dm.flat[self.frozen[0]:self.frozen[1]].copy_to_device(self.frozen[2])
+            copy(rows(self.dm.flat, self.frozen[0], self.frozen[1]), self.frozen[2])
 
     def evaluate_val(self):
         return evaluate_on_device(self.dm, self.val, self.tau, self.loss_code, self.huber_delta)
 
     def save_best(self):
-        self.best.copy_to_device(self.dm.flat)
+        copy(self.best, self.dm.flat)
 
     def restore_best(self):
-        self.dm.flat.copy_to_device(self.best)
+        copy(self.dm.flat, self.best)
 
     def finish(self):
         """Copy the parameters back into the host model (one download)."""

@@ -15,6 +15,7 @@ supplies the cell drivers and a handful of array operations:
 ``accumulate``        ``dx (=|+=) g`` (g optionally time-reversed)
 ``multiply``          ``a * b`` (dropout masks)
 ``copy``              ``dst[...] = src``
+``at``                ``a[i]`` along the first axis (the device memoises the view)
 ``scope``             context naming the scratch buffers of one layer/direction
 ====================  =======================================================
 
@@ -95,11 +96,13 @@ def stack_forward(ops, net, params, x, h0, c0=None, masks=None, tape=True):
             idx = layer * ND + d
             with ops.scope(f"l{layer}d{d}"):
                 xin = inp if d == 0 else ops.reverse_time(inp)
-                cache = run(cell, xin, *layer_params(params, layer, d), h0[idx], None if c_n is None else c0[idx], act)
+                c0_d = None if c_n is None else ops.at(c0, idx)
+                cache = run(cell, xin, *layer_params(params, layer, d), ops.at(h0, idx), c0_d, act)
             ops.put_direction(cache.hs, out, d * H, d == 1)
-            ops.copy(h_n[idx], cache.hs[T])
+            ops.copy(ops.at(h_n, idx), ops.at(cache.hs, T))
             if c_n is not None:
-                ops.copy(c_n[idx], cache.cs[cache.cs.shape[0] - 1])  # c_T (an inference cache keeps only it)
+                c_T = ops.at(cache.cs, cache.cs.shape[0] - 1)  # an inference cache keeps only c_T
+                ops.copy(ops.at(c_n, idx), c_T)
             caches.append(cache)
         caches_by_layer.append((caches, mask))
         inp = out
@@ -125,11 +128,12 @@ def stack_backward(ops, net, tape, dy, dh_n, dc_n, grads):
             idx = layer * ND + d
             with ops.scope(f"l{layer}d{d}"):
                 dyd = ops.zeros("dy_zero", (T, B, H), dtype) if dy is None else ops.take_direction(dy, H, d * H, d == 1)
-                g = ops.layer_backward(cell, caches[d], dyd, dh_n[idx], None if dc0 is None else dc_n[idx],
+                dc_d = None if dc0 is None else ops.at(dc_n, idx)
+                g = ops.layer_backward(cell, caches[d], dyd, ops.at(dh_n, idx), dc_d,
                                        layer_params(grads, layer, d))
-            ops.copy(dh0[idx], g.dh0)
+            ops.copy(ops.at(dh0, idx), g.dh0)
             if dc0 is not None:
-                ops.copy(dc0[idx], g.dc0)
+                ops.copy(ops.at(dc0, idx), g.dc0)
             if ND == 1:
                 dx = g.dx
             else:
