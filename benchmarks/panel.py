@@ -134,7 +134,7 @@ def recursive_historical(rows, df, S=100):
     historical(rows, fc, sub, what=f"recursive model, {S} series: historical forecasts, h=48")
 
 
-def m4_hourly(rows, folder, level=0.95):
+def m4_hourly(rows, folder, level=0.95, outliers="repair"):
     """M4 hourly: sMAPE and MASE of the point forecasts, and the coverage and
     MSIS (the competition's interval score) of the ``level`` intervals, split
     by who forecasts a series (the network or a local baseline, ``fallback_``);
@@ -151,7 +151,7 @@ def m4_hourly(rows, folder, level=0.95):
         y = row.dropna().to_numpy(float)
         parts.append(pd.DataFrame({"unique_id": sid, "ds": np.arange(len(y)), "y": y}))
     df = pd.concat(parts, ignore_index=True)
-    fc, fit_s = timed(lambda: LSTMForecaster(horizon=48, seasonal_periods=[24, 168]).fit(df))
+    fc, fit_s = timed(lambda: LSTMForecaster(horizon=48, seasonal_periods=[24, 168], outliers=outliers).fit(df))
     band = fc.predict_interval(level)
     scores = {k: {"sMAPE": [], "MASE": [], "coverage": [], "MSIS": []}
               for k in ("tsgate", "  network's series", "  fallen-back series", "naive", "seasonal naive")}
@@ -206,6 +206,7 @@ def main():
     ap.add_argument("--no-dask", action="store_true")
     ap.add_argument("--m4-only", action="store_true", help="only the M4 hourly rows")
     ap.add_argument("--recursive-only", action="store_true", help="only the recursive model's historical rows")
+    ap.add_argument("--outliers", default="repair", choices=["repair", "keep"], help="the M4 fit's outliers")
     ap.add_argument("--out")
     args = ap.parse_args()
     rows = []
@@ -218,7 +219,7 @@ def main():
         historical(rows, fc, df)
         recursive_historical(rows, df)
     if args.m4:
-        m4_hourly(rows, args.m4)
+        m4_hourly(rows, args.m4, outliers=args.outliers)
     if not (args.no_dask or args.m4_only):
         dask_scaling(rows, big, big_df)
     lines = header("Many series", "tsgate defaults unless stated; seed 0") + [

@@ -94,7 +94,8 @@ def _build(o, quiet=None):
     future = _future(o)
     return FORECASTERS[o["cell"]](
         horizon=o["horizon"], lookback=o["lookback"], max_epochs=o["epochs"], random_state=o["seed"],
-        target=o["target"], fill=o["fill"], hidden_size=o["hidden_size"], num_layers=o["layers"],
+        target=o["target"], fill=o["fill"], outliers=o.get("outliers", "repair"), hidden_size=o["hidden_size"],
+        num_layers=o["layers"],
         learning_rate=o["learning_rate"], time_budget=o.get("time_budget"), strategy=o.get("strategy", "direct"),
         n_models=o.get("ensemble", 1), n_jobs=-1 if o.get("ensemble", 1) > 1 else None,
         future_covariates=future, calendar_features=o["calendar"],
@@ -229,6 +230,9 @@ READ = [
 ]
 MODEL = [
     click.option("--target", help="target column (default: the only numeric column)"),
+    click.option("--outliers", type=click.Choice(["repair", "keep"]), default="repair", show_default=True,
+                 help="a value far apart from its neighbours in time and one season away (a typo, a sensor "
+                      "spike) is replaced before training, with a warning; keep: train on it"),
     click.option("--id-col", help="series id column of a long file (one row per series and time): one global "
                                   "model forecasts every series"),
     click.option("--horizon", type=click.IntRange(min=1), default=None,

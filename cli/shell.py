@@ -19,7 +19,7 @@ VOCABULARY = {"time_col": "--time-col", "target": "--target", "fill": "--fill", 
               "window_norm": "--window-norm", "seasonal_periods": "--seasonal-periods",
               "window_position": "--window-position", "past_covariates": "--past-covariates",
               "strategy": "--strategy", "n_models": "--ensemble", "time_budget": "--time-budget",
-              "model": "--model", "device": "--device"}
+              "model": "--model", "device": "--device", "outliers": "--outliers"}
 
 
 class UserError(click.ClickException):

@@ -42,7 +42,7 @@ def _cases(d):
     text_value = _monthly_csv().astype({"sales": object})
     text_value.loc[39, "sales"] = "12a"
     huge = _monthly_csv()
-    huge.loc[20, "sales"] = 1e308
+    huge.loc[20:21, "sales"] = 1e308  # two rows: one alone is an isolated outlier, repaired (tests/test_outliers.py)
     two = _monthly_csv().assign(cost=1.0)
     label = _monthly_csv().assign(label="x")
     unsorted = _monthly_csv().iloc[[0, 2, 1] + list(range(3, 48))]

@@ -46,6 +46,10 @@ class TsgateWarning(UserWarning):
     """Base class of tsgate's warnings (the CLI prints them as ``tsgate: warning:`` lines)."""
 
 
+class OutlierWarning(TsgateWarning):
+    """Isolated outliers were replaced before training or an update (:mod:`tsgate.outliers`)."""
+
+
 class CoverageWarning(TsgateWarning):
     """A prediction interval that cannot have the coverage asked for."""
 

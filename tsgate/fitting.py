@@ -85,6 +85,22 @@ class FitMixin:
         return (f"{len(short)} of {len(ys)} series {verb} too short: {why}: {names}{' ...' if len(short) > 10 else ''}"
                 + skip)
 
+    @staticmethod
+    def _sizes(source):
+        """(input columns, the head's outputs, extra features) of ``source``'s windows (a forked
+        source's targets are every step's: (B, L * M), M outputs per step)."""
+        X, Y, E = source.batch(np.arange(1))
+        return X.shape[2], Y.shape[1] // (source.lookback if source.fork else 1), 0 if E is None else E.shape[1]
+
+    def _model_spec(self, input_size, n_outputs, n_extra):
+        """The :class:`tsgate.model.SequenceModel` arguments of this fit (seed apart)."""
+        return dict(cell=self._cell, input_size=input_size, hidden_size=self.hidden_size, n_outputs=n_outputs,
+                    n_extra=n_extra, num_layers=self.num_layers, bidirectional=self.bidirectional,
+                    dropout=self.dropout, dtype=np.float32, device=self.device, n_ar=self.ar_window_,
+                    segment_length=self.segment_length_, init=self.init, per_step=self.fork,
+                    chrono_max=max(3, self.lookback_ // self.segment_length_), n_static=len(self.static_columns_),
+                    n_ids=len(self.ids_) if self.id_embedding else 0, id_dim=self.id_embedding or 0)
+
     def _drop_short(self, ys, ps, fs, cals):
         """Series too short for one training window (or ``min_length``): an
         error naming them, or (``on_short='skip'``) left out and listed in

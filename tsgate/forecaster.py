@@ -45,9 +45,9 @@ class _RecurrentForecaster(FitMixin, ForecastMixin, HistoricalMixin, PanelIOMixi
                  patience=25, loss="mse", quantiles=None, scaler="standard", strategy="direct",
                  window_norm="auto", seasonal_periods=None, ar_window="auto", segment_length="auto",
                  init="chrono", n_models=1, n_jobs=None, refit="mean", fork=False, window_position="auto",
-                 stateful=False, tbptt=100,
-                 tbptt_depth=None, target=None, time_col=None, id_col=None, future_covariates=None,
-                 calendar_features=False, fill=None, min_length=None, on_short="raise", stride=1,
+                 stateful=False, tbptt=100, tbptt_depth=None, target=None, time_col=None, id_col=None,
+                 future_covariates=None, calendar_features=False, fill=None, outliers="repair", min_length=None,
+                 on_short="raise", stride=1,
                  max_windows_per_series=None, id_embedding=None, train_highway=True, start_weight=0.5,
                  fallback=True, max_windows=10_000, time_budget=None, random_state=0, device="cpu", verbose=0):
         self.lookback = lookback
@@ -88,6 +88,7 @@ class _RecurrentForecaster(FitMixin, ForecastMixin, HistoricalMixin, PanelIOMixi
         self.future_covariates = future_covariates
         self.calendar_features = calendar_features
         self.fill = fill
+        self.outliers = outliers
         self.min_length = min_length
         self.on_short = on_short
         self.stride = stride
@@ -137,6 +138,7 @@ class _RecurrentForecaster(FitMixin, ForecastMixin, HistoricalMixin, PanelIOMixi
         ys, ps, fs, cals = self._set_layout(self._training_panel(X, y))
         self._choose_lookback(ys)
         ys, ps, fs, cals = self._drop_short(ys, ps, fs, cals)
+        ys = self._repair_outliers(ys, range(len(ys)), self._indexes)
         self._set_static(static_covariates)
         self.scaling_ = self._fit_scaling(ys, ps, fs)
         if self.stateful:  # truncated BPTT over whole series (tsgate.stateful)
@@ -166,22 +168,6 @@ class _RecurrentForecaster(FitMixin, ForecastMixin, HistoricalMixin, PanelIOMixi
 
     def _validates(self):
         return bool(self.early_stopping and self.validation_fraction > 0)
-
-    @staticmethod
-    def _sizes(source):
-        """(input columns, the head's outputs, extra features) of ``source``'s windows (a forked
-        source's targets are every step's: (B, L * M), M outputs per step)."""
-        X, Y, E = source.batch(np.arange(1))
-        return X.shape[2], Y.shape[1] // (source.lookback if source.fork else 1), 0 if E is None else E.shape[1]
-
-    def _model_spec(self, input_size, n_outputs, n_extra):
-        """The :class:`tsgate.model.SequenceModel` arguments of this fit (seed apart)."""
-        return dict(cell=self._cell, input_size=input_size, hidden_size=self.hidden_size, n_outputs=n_outputs,
-                    n_extra=n_extra, num_layers=self.num_layers, bidirectional=self.bidirectional,
-                    dropout=self.dropout, dtype=np.float32, device=self.device, n_ar=self.ar_window_,
-                    segment_length=self.segment_length_, init=self.init, per_step=self.fork,
-                    chrono_max=max(3, self.lookback_ // self.segment_length_), n_static=len(self.static_columns_),
-                    n_ids=len(self.ids_) if self.id_embedding else 0, id_dim=self.id_embedding or 0)
 
     def _train_settings(self, val):
         cb = self.verbose if callable(self.verbose) else None
@@ -365,6 +351,13 @@ class LSTMForecaster(_RecurrentForecaster):
     fill : None | 'ffill' | 'interpolate' | 'zero'
         Policy for NaN/inf. None (default) raises an error naming the column
         and the first bad timestamp.
+    outliers : 'repair' | 'keep'
+        'repair': a target value that stands more than 8 robust standard deviations apart
+        from its neighbours in time and one season away (a typo, a sensor spike:
+        :mod:`tsgate.outliers`) is replaced by its seasonal neighbours' mean before
+        training and in :meth:`update`; an ``OutlierWarning`` names it, and
+        ``fit_report_['outliers']`` lists it. Level shifts and spikes that repeat every
+        season are kept.
     random_state : int, RandomState instance or None
         Same value, same thread count: bit-identical forecasts on the CPU.
     device : 'cpu' | 'cuda' | 'auto'

@@ -325,7 +325,8 @@ class ForecastMixin:
 
         ``X`` is in the form of the training data and holds, per series, at
         least its last ``lookback_`` rows (or a longer stretch that ends
-        later). Series missing from ``X`` keep their origin.
+        later). Series missing from ``X`` keep their origin. With ``outliers='repair'``
+        an isolated outlier in ``X`` is repaired (and warned of) as in :meth:`fit`.
 
         Returns
         -------
@@ -338,6 +339,7 @@ class ForecastMixin:
         pairs = list(zip(self._positions(panel.ids), panel.series))
         for k, series in pairs:  # every series is checked before any moves: a bad one changes nothing
             self._check_update(k, series)
+        self._repair_new_rows(pairs)
         for k, series in pairs:
             if self._carries_state():
                 self._advance_state(k, series)

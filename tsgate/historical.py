@@ -66,7 +66,8 @@ class HistoricalMixin:
         retrain : bool or int
             False: the fitted model forecasts every origin. True or k: refit
             (warm-started, same structure) on the data up to every k-th origin
-            (True: every origin).
+            (True: every origin). Forecasts read ``X`` as given; only a refit repairs
+            outliers, in its own rows (a repair of ``X`` would use rows after an origin).
         horizon : int, optional
             Steps per forecast (default and maximum: the fitted horizon).
         static_covariates : DataFrame, optional

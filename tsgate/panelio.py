@@ -8,13 +8,15 @@ dict of frames by id.
 """
 
 import copy
+import warnings
 
 import numpy as np
 import pandas as pd
 
 from . import frames
-from .errors import DataError
+from .errors import DataError, OutlierWarning
 from .errors import name as pname
+from .outliers import describe, repair_each
 from .panel import to_panel
 from .windows import Scaling, check_positive, check_scaled
 
@@ -31,6 +33,25 @@ class PanelIOMixin:
         if unknown:
             raise DataError(f"unknown series {unknown[:5]}: the model was fit on {len(self.ids_)} series")
         return [where[sid] for sid in ids]
+
+    def _repair_outliers(self, ys, ks, indexes, record=True):
+        """``ys`` (the series at positions ``ks`` of ``ids_``, on ``indexes``) with their isolated
+        outliers replaced (``outliers='repair'``: :mod:`tsgate.outliers`), each warned of and,
+        with ``record`` (the fit), listed in ``fit_report_['outliers']``."""
+        if getattr(self, "outliers", "keep") == "keep":
+            return ys
+        ys, found = repair_each(ys, self.seasonal_period_, [str(self.ids_[k]) for k in ks], indexes)
+        if found and record:
+            self.fit_report_["outliers"] = {sid: [frames.when(t) for t, _ in pts] for sid, pts in found.items()}
+        if found:
+            warnings.warn(f"{describe(found, frames.when)} ({pname('outliers', 'keep')} keeps them)", OutlierWarning)
+        return ys
+
+    def _repair_new_rows(self, pairs):
+        """:meth:`update`'s series, (position, panel series) pairs, with their outliers repaired in place."""
+        ys = self._repair_outliers([s.y for _, s in pairs], [k for k, _ in pairs], [s.index for _, s in pairs], False)
+        for (_, series), y in zip(pairs, ys):
+            series.y = y
 
     def _context_rows(self, ks):
         """(len(ks), C) per-series context: [series number when ``id_embedding``, static features]."""

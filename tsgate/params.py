@@ -232,6 +232,7 @@ FORECASTER = {
     "id_col": [str, _INT, None],
     "min_length": [_positive(_INT), None],
     "on_short": [StrOptions({"raise", "skip"})],
+    "outliers": [StrOptions({"repair", "keep"})],
     "stride": [_positive(_INT)],
     "max_windows_per_series": [_positive(_INT), None],
     "id_embedding": [_positive(_INT), None],

@@ -1,0 +1,82 @@
+"""Isolated outliers (tsgate.outliers): one typo or sensor spike must not wreck a forecast."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tsgate import LSTMForecaster
+from tsgate.errors import OutlierWarning, RangeWarning
+from tsgate.outliers import isolated_outliers, repaired
+
+RNG = np.random.default_rng(0)
+T = np.arange(120)
+WEEKLY = 10 + 2 * np.sin(2 * np.pi * T / 7) + 0.1 * RNG.standard_normal(120)
+TRUTH = 10 + 2 * np.sin(2 * np.pi * np.arange(120, 134) / 7)
+
+
+def _daily(values):
+    return pd.Series(values, index=pd.date_range("2020-01-01", periods=len(values), freq="D"), name="y")
+
+
+@pytest.mark.parametrize("pos", [0, 1, 30, 60, 110, 118, 119])
+def test_a_glitch_anywhere_is_found_and_repaired_near_the_truth(pos):
+    y = WEEKLY.copy()
+    y[pos] = 1000.0
+    for period in (7, 1):
+        assert list(isolated_outliers(y, period)) == [pos]
+        fixed = repaired(y, [pos], period)
+        assert abs(fixed[pos] - WEEKLY[pos]) < (0.5 if period == 7 else 2.5)
+        assert np.array_equal(np.delete(fixed, pos), np.delete(WEEKLY, pos))  # nothing else moves
+    low = WEEKLY.copy()
+    low[pos] = -500.0  # below every neighbour, too
+    assert list(isolated_outliers(low, 7)) == [pos]
+    huge = WEEKLY.copy()
+    huge[pos] = 1e308  # a corrupt value: repaired, not left to overflow the scaling
+    assert list(isolated_outliers(huge, 7)) == [pos] and np.isfinite(repaired(huge, [pos], 7)).all()
+
+
+def test_what_is_not_an_outlier():
+    assert len(isolated_outliers(WEEKLY, 7)) == 0  # a clean series
+    shift = WEEKLY + np.where(T >= 100, 50.0, 0.0)  # a level shift, even in the last weeks
+    assert len(isolated_outliers(shift, 7)) == 0 and len(isolated_outliers(shift, 1)) == 0
+    hourly = np.tile(np.r_[np.full(167, 10.0), 500.0], 6) + 0.1 * RNG.standard_normal(1008)
+    assert len(isolated_outliers(hourly, 168)) == 0  # a weekly spike that repeats is the season
+    assert len(isolated_outliers(hourly, 1)) == 6  # ... which the local test alone would flag
+    daily = np.tile(np.r_[np.full(23, 10.0), 500.0], 20) + 0.1 * RNG.standard_normal(480)
+    assert len(isolated_outliers(daily, 1)) == 0  # one value in 24: more than one in 100 stand apart
+    intermittent = np.where(RNG.random(300) < 0.05, 20.0, 0.0)  # sparse demand: the spikes are the series
+    assert len(isolated_outliers(intermittent, 7)) == 0 and len(isolated_outliers(intermittent, 1)) == 0
+    assert len(isolated_outliers(np.r_[1.0, np.nan, 3, 4, 5, 6], 1)) == 0  # NaN is the fill policy's
+
+
+def test_forecast_survives_a_glitch_in_the_last_window():
+    y = WEEKLY.copy()
+    y[110] = 1000.0  # in the window the forecast reads
+    with pytest.warns(OutlierWarning, match=r"series 'y' at 2020-04-20 \(1000\).*outliers='keep'"):
+        fc = LSTMForecaster(horizon=14, random_state=0).fit(_daily(y))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RangeWarning)  # the forecast stays in the history's range
+        assert np.abs(fc.predict()["y"].to_numpy() - TRUTH).mean() < 0.1  # 5420 before the repair
+    assert fc.fit_report_["outliers"] == {"y": ["2020-04-20"]}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", OutlierWarning)
+        kept = LSTMForecaster(horizon=14, random_state=0, outliers="keep").fit(_daily(y))
+    assert np.abs(kept.predict()["y"].to_numpy() - TRUTH).mean() > 1.0  # the test can fail
+    assert "outliers" not in kept.fit_report_
+
+
+def test_update_repairs_new_rows_and_a_clean_fit_is_unchanged():
+    clean = _daily(WEEKLY)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", OutlierWarning)  # no warning on clean data
+        fc = LSTMForecaster(horizon=14, random_state=0, max_epochs=30).fit(clean.iloc[:100])
+    same = LSTMForecaster(horizon=14, random_state=0, max_epochs=30, outliers="keep").fit(clean.iloc[:100])
+    np.testing.assert_array_equal(fc.predict()["y"], same.predict()["y"])  # nothing to repair: bit for bit
+    new = clean.copy()
+    new.iloc[115] = 1000.0
+    with pytest.warns(OutlierWarning, match="2020-04-25"):
+        fc.update(new)
+    assert np.abs(fc.predict()["y"].to_numpy() - TRUTH).mean() < 0.3
+    assert "outliers" not in fc.fit_report_  # the fit's report lists the fit's data

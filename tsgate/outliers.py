@@ -1,0 +1,123 @@
+"""Isolated outliers: single values that stand apart from every neighbour.
+
+A typo or a sensor spike (one value of 1000 in a series around 10) wrecks a
+network's forecast far more than a seasonal naive one: it owns the scaling,
+the loss and, in the last window, the network's input. A value is flagged
+when it lies more than ``k`` robust standard deviations of the series' own
+differences away from
+
+* its neighbours in time (the steps before and after, on opposite sides:
+  it sticks out above or below both), and
+* its neighbours one season away (``period`` steps before and after),
+
+comparing with whichever of them exist (one side at the ends of the series).
+A level shift is not flagged (its neighbours on one side agree with it), nor
+a spike that repeats every season (its seasonal neighbours agree with it).
+Where more than one value in a hundred would be flagged, the spikes are the
+series' nature (intermittent or heavy-tailed data) and none is.
+
+Leaf module: NumPy only.
+"""
+
+import numpy as np
+
+#: Distance, in robust standard deviations of the differences, that flags a value.
+OUTLIER_MADS = 8.0
+
+
+def _jumps(y, lag, k):
+    """sign(y[t + lag] - y[t]) where the difference is beyond ``k`` robust standard deviations of
+    the lag-``lag`` differences from their median, else 0; None when most differences are equal
+    (a constant or intermittent series: then nothing stands apart)."""
+    d = y[lag:] - y[:-lag]
+    centre = float(np.median(d))
+    scale = 1.4826 * float(np.median(np.abs(d - centre)))
+    if not scale > 0:
+        return None
+    return np.where(d - centre > k * scale, 1, np.where(d - centre < -k * scale, -1, 0))
+
+
+def _sticks_out(y, lag, k):
+    """(n,) bool: y[t] is far from y[t - lag] and y[t + lag] (those that exist), on the same side
+    of both. An end point of the local test (lag 1) has one neighbour, which may be the glitch
+    itself, so there the next but one must agree."""
+    n = len(y)
+    out = np.zeros(n, dtype=bool)
+    jump = _jumps(y, lag, k)
+    if jump is None:
+        return out
+    up = np.zeros(n, dtype=int)  # sign(y[t] - y[t - lag]) where far, else 0 (also without a neighbour)
+    down = np.zeros(n, dtype=int)  # sign(y[t] - y[t + lag]) where far
+    up[lag:] = jump
+    down[:-lag] = -jump
+    t = np.arange(n)
+    inner = (t >= lag) & (t < n - lag)
+    out[inner] = (up[inner] != 0) & (up[inner] == down[inner])
+    out[t < lag] = down[t < lag] != 0
+    out[t >= n - lag] = up[t >= n - lag] != 0
+    if lag == 1:
+        second = _jumps(y, 2, k)
+        out[0] &= second is not None and -second[0] == down[0]
+        out[-1] &= second is not None and second[-1] == up[-1]
+    return out
+
+
+def isolated_outliers(y, period=1, k=OUTLIER_MADS):
+    """Positions of the isolated outliers of the 1-D series ``y`` (module doc).
+
+    Parameters
+    ----------
+    y : array-like, shape (n,)
+    period : int
+        The seasonal period (1: none); the seasonal test needs ``n > period``.
+    k : float
+        Robust standard deviations (1.4826 times the median absolute deviation).
+
+    Returns
+    -------
+    ndarray of int, ascending
+    """
+    y = np.asarray(y, dtype=np.float64)
+    n = len(y)
+    if n < 5 or not np.isfinite(y).all():
+        return np.zeros(0, dtype=np.int64)
+    flagged = _sticks_out(y, 1, k)
+    if period > 1 and n > period + 2:
+        flagged &= _sticks_out(y, period, k)
+    pos = np.flatnonzero(flagged)
+    return pos if len(pos) <= 1 + n // 100 else np.zeros(0, dtype=np.int64)
+
+
+def repair_each(ys, period, names, indexes):
+    """(``ys`` with their isolated outliers replaced, ``found``: name -> [(label in the series'
+    index, value), ...] of the series that had any)."""
+    out, found = [], {}
+    for y, name, index in zip(ys, names, indexes):
+        pos = isolated_outliers(y, period)
+        out.append(repaired(y, pos, period).astype(np.asarray(y).dtype) if len(pos) else y)
+        if len(pos):
+            found[name] = [(index[p], float(y[p])) for p in pos]
+    return out, found
+
+
+def describe(found, fmt=str, limit=3):
+    """``found`` (:func:`repair_each`) in a sentence, at most ``limit`` of each; times by ``fmt``."""
+    n = sum(len(points) for points in found.values())
+    parts = [f"series {sid!r} at " + ", ".join(f"{fmt(t)} ({v:.4g})" for t, v in points[:limit])
+             + (" ..." if len(points) > limit else "") for sid, points in list(found.items())[:limit]]
+    return (f"{n} isolated outlier{'s' if n > 1 else ''} replaced by the mean of {'their' if n > 1 else 'its'} "
+            f"seasonal neighbours: {'; '.join(parts)}{' ...' if len(found) > limit else ''}")
+
+
+def repaired(y, positions, period=1):
+    """A copy of ``y`` with each flagged position replaced by the mean of its unflagged
+    neighbours one season away (``period``; else one step away), or the median."""
+    y = np.array(y, dtype=np.float64)
+    bad = np.zeros(len(y), dtype=bool)
+    bad[positions] = True
+    for t in positions:
+        near = [s for lag in dict.fromkeys((period, 1)) for s in (t - lag, t + lag)
+                if 0 <= s < len(y) and not bad[s]]
+        seasonal = [s for s in near[:2] if abs(s - t) == period]
+        y[t] = np.mean(y[seasonal or near]) if near else np.median(y[~bad])
+    return y
