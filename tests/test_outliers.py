@@ -80,3 +80,18 @@ def test_update_repairs_new_rows_and_a_clean_fit_is_unchanged():
         fc.update(new)
     assert np.abs(fc.predict()["y"].to_numpy() - TRUTH).mean() < 0.3
     assert "outliers" not in fc.fit_report_  # the fit's report lists the fit's data
+
+
+def test_a_new_series_for_a_global_model_is_repaired_too():
+    # on_series (and tsgate.dask.predict, which runs it per partition) reads new histories
+    long = pd.concat([pd.DataFrame({"unique_id": sid, "ds": _daily(WEEKLY).index, "y": WEEKLY * scale})
+                      for sid, scale in (("a", 1.0), ("b", 2.0))])
+    fc = LSTMForecaster(horizon=14, random_state=0, max_epochs=30).fit(long)
+    new = WEEKLY * 3.0
+    new[112] = 3000.0
+    other = pd.DataFrame({"unique_id": "c", "ds": _daily(new).index, "y": new})
+    with pytest.warns(OutlierWarning, match="series 'c' at 2020-04-22"):
+        pred = fc.on_series(other).predict()
+    assert np.abs(pred["y"].to_numpy() - 3 * TRUTH).mean() < 0.5
+    kept = fc.set_params(outliers="keep").on_series(other).predict()  # the test can fail
+    assert np.abs(kept["y"].to_numpy() - 3 * TRUTH).mean() > 2.0

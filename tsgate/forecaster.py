@@ -138,7 +138,7 @@ class _RecurrentForecaster(FitMixin, ForecastMixin, HistoricalMixin, PanelIOMixi
         ys, ps, fs, cals = self._set_layout(self._training_panel(X, y))
         self._choose_lookback(ys)
         ys, ps, fs, cals = self._drop_short(ys, ps, fs, cals)
-        ys = self._repair_outliers(ys, range(len(ys)), self._indexes)
+        ys = self._repair_outliers(ys, self.ids_, self._indexes)
         self._set_static(static_covariates)
         self.scaling_ = self._fit_scaling(ys, ps, fs)
         if self.stateful:  # truncated BPTT over whole series (tsgate.stateful)

@@ -339,7 +339,7 @@ class ForecastMixin:
         pairs = list(zip(self._positions(panel.ids), panel.series))
         for k, series in pairs:  # every series is checked before any moves: a bad one changes nothing
             self._check_update(k, series)
-        self._repair_new_rows(pairs)
+        self._repair_in_place([s for _, s in pairs])
         for k, series in pairs:
             if self._carries_state():
                 self._advance_state(k, series)

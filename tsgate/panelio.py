@@ -34,24 +34,24 @@ class PanelIOMixin:
             raise DataError(f"unknown series {unknown[:5]}: the model was fit on {len(self.ids_)} series")
         return [where[sid] for sid in ids]
 
-    def _repair_outliers(self, ys, ks, indexes, record=True):
-        """``ys`` (the series at positions ``ks`` of ``ids_``, on ``indexes``) with their isolated
-        outliers replaced (``outliers='repair'``: :mod:`tsgate.outliers`), each warned of and,
-        with ``record`` (the fit), listed in ``fit_report_['outliers']``."""
+    def _repair_outliers(self, ys, ids, indexes, record=True):
+        """``ys`` (the series ``ids``, on ``indexes``) with their isolated outliers replaced
+        (``outliers='repair'``: :mod:`tsgate.outliers`), each warned of and, with ``record``
+        (the fit), listed in ``fit_report_['outliers']``."""
         if getattr(self, "outliers", "keep") == "keep":
             return ys
-        ys, found = repair_each(ys, self.seasonal_period_, [str(self.ids_[k]) for k in ks], indexes)
+        ys, found = repair_each(ys, self.seasonal_period_, [str(i) for i in ids], indexes)
         if found and record:
             self.fit_report_["outliers"] = {sid: [frames.when(t) for t, _ in pts] for sid, pts in found.items()}
         if found:
             warnings.warn(f"{describe(found, frames.when)} ({pname('outliers', 'keep')} keeps them)", OutlierWarning)
         return ys
 
-    def _repair_new_rows(self, pairs):
-        """:meth:`update`'s series, (position, panel series) pairs, with their outliers repaired in place."""
-        ys = self._repair_outliers([s.y for _, s in pairs], [k for k, _ in pairs], [s.index for _, s in pairs], False)
-        for (_, series), y in zip(pairs, ys):
-            series.y = y
+    def _repair_in_place(self, series):
+        """Panel series read after the fit (:meth:`update`, :meth:`on_series`), repaired in place."""
+        ys = self._repair_outliers([s.y for s in series], [s.id for s in series], [s.index for s in series], False)
+        for s, y in zip(series, ys):
+            s.y = y
 
     def _context_rows(self, ks):
         """(len(ks), C) per-series context: [series number when ``id_embedding``, static features]."""
@@ -211,6 +211,7 @@ class PanelIOMixin:
         short = [s.id for s in panel.series if len(s.y) < L]
         if short:
             raise DataError(f"{pname('X')} needs at least {L} rows (the lookback) of series {short[:5]}")
+        self._repair_in_place(panel.series)
         sc = self.scaling_
         fresh = Scaling.fit(self.scaler, [s.y for s in panel.series if s.id not in where], [np.zeros((1, 0))])
         fresh_at = {sid: j for j, sid in enumerate(new)}
