@@ -124,7 +124,8 @@ def _fit_model(o, model_choice, history):
 
     fc = _build(o)
     if model_choice not in ("network", "auto"):
-        return BaselineForecaster(model_choice, horizon=o["horizon"], target=o["target"]).fit(history)
+        return BaselineForecaster(model_choice, horizon=o["horizon"], target=o["target"],
+                                  outliers=o.get("outliers", "repair")).fit(history)
     fc.fit(history)
     report = getattr(fc, "fit_report_", {}) or {}
     if model_choice != "auto" or not report or len(fc.ids_) > 1 or fc.future_covariates_:
@@ -132,7 +133,8 @@ def _fit_model(o, model_choice, history):
     scores = report["validation_mae"]
     best = report["best_baseline"]
     chosen = fc if scores["network"] <= scores[best] else BaselineForecaster(
-        best, horizon=fc.horizon_, target=fc.targets_[0], seasonal_period=fc.seasonal_period_).fit(history)
+        best, horizon=fc.horizon_, target=fc.targets_[0], seasonal_period=fc.seasonal_period_,
+        outliers=fc.outliers).fit(history)
     name = "the network" if chosen is fc else chosen.describe()
     if not o["quiet"]:
         click.echo(f"model auto: {name} (validation MAE: network {scores['network']:.4g}, "

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from tsgate import LSTMForecaster
-from tsgate.errors import OutlierWarning, RangeWarning
+from tsgate.errors import OutlierWarning, ParameterError, RangeWarning
 from tsgate.outliers import isolated_outliers, repaired
 
 RNG = np.random.default_rng(0)
@@ -95,3 +95,41 @@ def test_a_new_series_for_a_global_model_is_repaired_too():
     assert np.abs(pred["y"].to_numpy() - 3 * TRUTH).mean() < 0.5
     kept = fc.set_params(outliers="keep").on_series(other).predict()  # the test can fail
     assert np.abs(kept["y"].to_numpy() - 3 * TRUTH).mean() > 2.0
+
+
+def test_baselines_repair_too_and_keep_the_choice_in_their_model_file(tmp_path):
+    # seasonal naive repeats the last season, so a glitch there would come back a week on
+    from tsgate import BaselineForecaster, load
+
+    y = WEEKLY.copy()
+    y[116] = 1000.0
+    with pytest.warns(OutlierWarning, match="2020-04-26"):
+        sn = BaselineForecaster("seasonal_naive", horizon=14, seasonal_period=7).fit(_daily(y))
+    assert np.abs(sn.predict()["y"].to_numpy() - TRUTH).max() < 0.5
+    kept = BaselineForecaster("seasonal_naive", horizon=14, seasonal_period=7, outliers="keep").fit(_daily(y))
+    assert kept.predict()["y"].max() == 1000.0
+    kept.save(tmp_path / "b.tsgate")
+    assert load(tmp_path / "b.tsgate").outliers == "keep"
+    with pytest.warns(OutlierWarning):
+        sn.update(_daily(y))  # newer rows are repaired as the fit's were
+    with pytest.raises(ParameterError, match="outliers"):
+        BaselineForecaster(outliers="drop").fit(_daily(WEEKLY))
+
+
+def test_the_command_line_repairs_unless_told_to_keep(tmp_path):
+    from click.testing import CliRunner
+
+    from tsgate.cli import main
+
+    y = WEEKLY.copy()
+    y[116] = 1000.0
+    _daily(y).rename_axis("date").reset_index().to_csv(tmp_path / "g.csv", index=False)
+    args = ["forecast", str(tmp_path / "g.csv"), "--horizon", "14", "--quiet", "--model", "seasonal_naive"]
+    import io
+
+    r = CliRunner().invoke(main, args)
+    assert r.exit_code == 0 and "--outliers keep keeps them" in r.stderr
+    assert pd.read_csv(io.StringIO(r.stdout))["y"].max() < 13
+    r = CliRunner().invoke(main, args + ["--outliers", "keep"])
+    assert r.exit_code == 0 and "outlier" not in r.stderr
+    assert pd.read_csv(io.StringIO(r.stdout))["y"].max() == 1000

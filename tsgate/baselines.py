@@ -16,7 +16,10 @@ import pandas as pd
 
 from . import conformal, frames, metrics
 from .errors import DataError, ParameterError
+from .errors import name as pname
 from .ets import HoltWinters
+from .outliers import repair_each
+from .outliers import warn as warn_repaired
 
 BASELINES = ("naive", "seasonal_naive", "drift", "ar", "holt_winters")
 
@@ -191,18 +194,22 @@ class BaselineForecaster:
     horizon : int or None
     seasonal_period : int or None
         For seasonal naive and Holt-Winters; None: detected (:mod:`tsgate.seasonality`).
-    target, time_col : as in :class:`tsgate.LSTMForecaster`
+    target, time_col, outliers : as in :class:`tsgate.LSTMForecaster` (isolated outliers are
+        repaired in ``fit`` and ``update``: seasonal naive would repeat a glitch a season on)
     """
 
-    def __init__(self, method="seasonal_naive", horizon=None, seasonal_period=None, target=None, time_col=None):
+    def __init__(self, method="seasonal_naive", horizon=None, seasonal_period=None, target=None, time_col=None,
+                 outliers="repair"):
         self.method, self.horizon, self.seasonal_period = method, horizon, seasonal_period
-        self.target, self.time_col = target, time_col
+        self.target, self.time_col, self.outliers = target, time_col, outliers
 
     def fit(self, X):
         from .seasonality import detect_periods, main_period
 
         if self.method not in BASELINES:
             raise ParameterError(f"method must be one of {BASELINES}, got {self.method!r}")
+        if self.outliers not in ("repair", "keep"):
+            raise ParameterError(f"{pname('outliers')} must be 'repair' or 'keep', got {self.outliers!r}")
         df, self.freq_ = frames.as_frame(X, self.time_col, name="X")
         self.index_kind_ = frames.index_kind(X, self.time_col)
         self.targets_, _, _ = frames.column_roles(df[[c for c in df.columns if c == self.target]] if self.target
@@ -210,6 +217,7 @@ class BaselineForecaster:
         self.y_ = frames.numeric_block(df, self.targets_[:1], "X", None)[:, 0]
         self.horizon_ = self.horizon or frames.default_horizon(self.freq_)
         self.seasonal_period_ = self.seasonal_period or main_period(detect_periods(self.y_, self.freq_, self.horizon_))
+        self.y_ = self._repaired(self.y_, df.index)
         self.cutoff_, self.index_name_ = df.index[-1], df.index.name
         self.ar_ = AR().fit(self.y_) if self.method == "ar" else None
         self.hw_ = HoltWinters(self.seasonal_period_).fit(self.y_) if self.method == "holt_winters" else None
@@ -236,9 +244,18 @@ class BaselineForecaster:
         df, freq = frames.as_frame(X, self.time_col, name="X")
         if str(freq) != str(self.freq_):
             raise DataError(f"X has frequency {freq}, the model was fit on {self.freq_}")
-        self.y_ = frames.numeric_block(df, self.targets_[:1], "X", None)[:, 0]
+        self.y_ = self._repaired(frames.numeric_block(df, self.targets_[:1], "X", None)[:, 0], df.index)
         self.cutoff_ = df.index[-1]
         return self
+
+    def _repaired(self, y, index):
+        """``y`` with its isolated outliers replaced and warned of (``outliers='repair'``)."""
+        if self.outliers == "keep":
+            return y
+        (y,), found = repair_each([y], self.seasonal_period_, [str(self.targets_[0])], [index])
+        if found:
+            warn_repaired(found, frames.when)
+        return y
 
     def predict_interval(self, coverage=0.9, horizon=None, X=None):
         """The forecast with split-conformal bands from the validation residuals
@@ -270,7 +287,8 @@ class BaselineForecaster:
         cutoff = self.cutoff_
         meta = {"class": type(self).__name__, "params": {"method": self.method, "horizon": self.horizon,
                                                           "seasonal_period": self.seasonal_period,
-                                                          "target": self.target, "time_col": self.time_col},
+                                                          "target": self.target, "time_col": self.time_col,
+                                                          "outliers": self.outliers},
                 "targets": self.targets_, "freq": self.freq_, "horizon": int(self.horizon_),
                 "seasonal_period": int(self.seasonal_period_), "index_name": self.index_name_,
                 "index_kind": self.index_kind_, "cutoff_kind": "timestamp" if isinstance(cutoff, pd.Timestamp) else "int",

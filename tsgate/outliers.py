@@ -16,10 +16,15 @@ a spike that repeats every season (its seasonal neighbours agree with it).
 Where more than one value in a hundred would be flagged, the spikes are the
 series' nature (intermittent or heavy-tailed data) and none is.
 
-Leaf module: NumPy only.
+NumPy and :mod:`tsgate.errors` only.
 """
 
+import warnings
+
 import numpy as np
+
+from .errors import OutlierWarning
+from .errors import name as pname
 
 #: Distance, in robust standard deviations of the differences, that flags a value.
 OUTLIER_MADS = 8.0
@@ -107,6 +112,12 @@ def describe(found, fmt=str, limit=3):
              + (" ..." if len(points) > limit else "") for sid, points in list(found.items())[:limit]]
     return (f"{n} isolated outlier{'s' if n > 1 else ''} replaced by the mean of {'their' if n > 1 else 'its'} "
             f"seasonal neighbours: {'; '.join(parts)}{' ...' if len(found) > limit else ''}")
+
+
+def warn(found, fmt=str):
+    """An :class:`~tsgate.errors.OutlierWarning` for ``found`` (:func:`repair_each`), naming the
+    option that keeps them in the user's terms."""
+    warnings.warn(f"{describe(found, fmt)} ({pname('outliers', 'keep')} keeps them)", OutlierWarning, stacklevel=4)
 
 
 def repaired(y, positions, period=1):

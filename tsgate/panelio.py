@@ -8,15 +8,15 @@ dict of frames by id.
 """
 
 import copy
-import warnings
 
 import numpy as np
 import pandas as pd
 
 from . import frames
-from .errors import DataError, OutlierWarning
+from .errors import DataError
 from .errors import name as pname
-from .outliers import describe, repair_each
+from .outliers import repair_each
+from .outliers import warn as warn_repaired
 from .panel import to_panel
 from .windows import Scaling, check_positive, check_scaled
 
@@ -44,7 +44,7 @@ class PanelIOMixin:
         if found and record:
             self.fit_report_["outliers"] = {sid: [frames.when(t) for t, _ in pts] for sid, pts in found.items()}
         if found:
-            warnings.warn(f"{describe(found, frames.when)} ({pname('outliers', 'keep')} keeps them)", OutlierWarning)
+            warn_repaired(found, frames.when)
         return ys
 
     def _repair_in_place(self, series):
