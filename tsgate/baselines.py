@@ -19,7 +19,6 @@ from .errors import DataError, ParameterError
 from .errors import name as pname
 from .ets import HoltWinters
 from .outliers import repair_each
-from .outliers import warn as warn_repaired
 
 BASELINES = ("naive", "seasonal_naive", "drift", "ar", "holt_winters")
 
@@ -252,10 +251,8 @@ class BaselineForecaster:
         """``y`` with its isolated outliers replaced and warned of (``outliers='repair'``)."""
         if self.outliers == "keep":
             return y
-        (y,), found = repair_each([y], self.seasonal_period_, [str(self.targets_[0])], [index])
-        if found:
-            warn_repaired(found, frames.when)
-        return y
+        ys, _ = repair_each([y], self.seasonal_period_, [str(self.targets_[0])], [index], frames.when)
+        return ys[0]
 
     def predict_interval(self, coverage=0.9, horizon=None, X=None):
         """The forecast with split-conformal bands from the validation residuals

@@ -182,7 +182,7 @@ def device_loss(pred, d_Y, idx, d_tau, code, delta, dpred, out, k, steps=1):
         blocks, threads = launch_1d(rows.shape[0])
         step_rows_kernel[blocks, threads](idx, steps, rows)
         pred, dpred, idx = reshaped(pred, B * steps, M), reshaped(dpred, B * steps, M), rows
-        d_Y = d_Y.reshape(d_Y.shape[0] * steps, M)
+        d_Y = reshaped(d_Y, d_Y.shape[0] * steps, M)
     B, M = pred.shape
     row_loss = empty("row_loss", B, np.float64)
     blocks, threads = launch_1d(B)

@@ -26,8 +26,15 @@ import numpy as np
 from .errors import OutlierWarning
 from .errors import name as pname
 
-#: Distance, in robust standard deviations of the differences, that flags a value.
+#: Distance, in robust standard deviations, beyond which a value stands apart (here, among
+#: the series' differences; :func:`tsgate.seasonality.clip_outliers`, among its values).
 OUTLIER_MADS = 8.0
+
+
+def robust_centre_scale(x):
+    """(median, robust standard deviation: 1.4826 times the median absolute deviation) of ``x``."""
+    centre = float(np.median(x))
+    return centre, 1.4826 * float(np.median(np.abs(x - centre)))
 
 
 def _jumps(y, lag, k):
@@ -35,8 +42,7 @@ def _jumps(y, lag, k):
     the lag-``lag`` differences from their median, else 0; None when most differences are equal
     (a constant or intermittent series: then nothing stands apart)."""
     d = y[lag:] - y[:-lag]
-    centre = float(np.median(d))
-    scale = 1.4826 * float(np.median(np.abs(d - centre)))
+    centre, scale = robust_centre_scale(d)
     if not scale > 0:
         return None
     return np.where(d - centre > k * scale, 1, np.where(d - centre < -k * scale, -1, 0))
@@ -93,15 +99,18 @@ def isolated_outliers(y, period=1, k=OUTLIER_MADS):
     return pos if len(pos) <= 1 + n // 100 else np.zeros(0, dtype=np.int64)
 
 
-def repair_each(ys, period, names, indexes):
+def repair_each(ys, period, names, indexes, fmt=str):
     """(``ys`` with their isolated outliers replaced, ``found``: name -> [(label in the series'
-    index, value), ...] of the series that had any)."""
+    index, value), ...] of the series that had any). Any found are warned of (:func:`warn`,
+    times written by ``fmt``)."""
     out, found = [], {}
     for y, name, index in zip(ys, names, indexes):
         pos = isolated_outliers(y, period)
         out.append(repaired(y, pos, period).astype(np.asarray(y).dtype) if len(pos) else y)
         if len(pos):
             found[name] = [(index[p], float(y[p])) for p in pos]
+    if found:
+        warn(found, fmt)
     return out, found
 
 
@@ -117,7 +126,7 @@ def describe(found, fmt=str, limit=3):
 def warn(found, fmt=str):
     """An :class:`~tsgate.errors.OutlierWarning` for ``found`` (:func:`repair_each`), naming the
     option that keeps them in the user's terms."""
-    warnings.warn(f"{describe(found, fmt)} ({pname('outliers', 'keep')} keeps them)", OutlierWarning, stacklevel=4)
+    warnings.warn(f"{describe(found, fmt)} ({pname('outliers', 'keep')} keeps them)", OutlierWarning, stacklevel=5)
 
 
 def repaired(y, positions, period=1):

@@ -16,7 +16,6 @@ from . import frames
 from .errors import DataError
 from .errors import name as pname
 from .outliers import repair_each
-from .outliers import warn as warn_repaired
 from .panel import to_panel
 from .windows import Scaling, check_positive, check_scaled
 
@@ -40,11 +39,9 @@ class PanelIOMixin:
         (the fit), listed in ``fit_report_['outliers']``."""
         if getattr(self, "outliers", "keep") == "keep":
             return ys
-        ys, found = repair_each(ys, self.seasonal_period_, [str(i) for i in ids], indexes)
+        ys, found = repair_each(ys, self.seasonal_period_, [str(i) for i in ids], indexes, frames.when)
         if found and record:
             self.fit_report_["outliers"] = {sid: [frames.when(t) for t, _ in pts] for sid, pts in found.items()}
-        if found:
-            warn_repaired(found, frames.when)
         return ys
 
     def _repair_in_place(self, series):

@@ -6,19 +6,18 @@ time step (half-hourly: a day of 48 steps and a week of 336; hourly: 24 and
 :func:`detect_periods` keeps those the series' autocorrelation confirms and,
 where the calendar gives none (yearly data, an integer index), looks for the
 dominant cycle in the autocorrelation (the ~11-year sunspot cycle, the lynx's
-~10 years). NumPy and pandas only.
+~10 years). NumPy, pandas and :mod:`tsgate.outliers` (the robust scale) only.
 """
 
 import numpy as np
 import pandas as pd
 
+from .outliers import OUTLIER_MADS, robust_centre_scale
+
 #: Autocorrelation a calendar period must reach at its lag to be kept.
 MIN_ACF = 0.1
 #: Autocorrelation the peak of a cycle found in the data must reach.
 MIN_CYCLE_ACF = 0.3
-#: Values further than this many robust standard deviations (1.4826 MAD) from
-#: the median are clipped to that distance before the autocorrelation is read.
-OUTLIER_MADS = 8.0
 
 _DAY, _WEEK = pd.Timedelta("1D"), pd.Timedelta("7D")
 _CALENDAR = {"W": [52], "MS": [12], "ME": [12], "M": [12], "SMS": [24], "SME": [24], "QS": [4], "QE": [4], "Q": [4],
@@ -82,8 +81,7 @@ def clip_outliers(y, k=OUTLIER_MADS):
     on the accuracy benchmark's 13 series at four origins and M4's 414 hourly
     series, every detected period is the same with and without clipping."""
     y = np.asarray(y, dtype=np.float64)
-    med = float(np.median(y))
-    scale = 1.4826 * float(np.median(np.abs(y - med)))
+    med, scale = robust_centre_scale(y)
     return np.clip(y, med - k * scale, med + k * scale) if scale > 0 else y
 
 
