@@ -94,9 +94,9 @@ def _build(o, quiet=None):
     future = _future(o)
     return FORECASTERS[o["cell"]](
         horizon=o["horizon"], lookback=o["lookback"], max_epochs=o["epochs"], random_state=o["seed"],
-        target=o["target"], fill=o["fill"], outliers=o.get("outliers", "repair"), hidden_size=o["hidden_size"],
-        num_layers=o["layers"],
-        learning_rate=o["learning_rate"], time_budget=o.get("time_budget"), strategy=o.get("strategy", "direct"),
+        target=o["target"], fill=o["fill"], outliers=o["outliers"], hidden_size=o["hidden_size"],
+        num_layers=o["layers"], learning_rate=o["learning_rate"], time_budget=o.get("time_budget"),
+        strategy=o.get("strategy", "direct"),
         n_models=o.get("ensemble", 1), n_jobs=-1 if o.get("ensemble", 1) > 1 else None,
         future_covariates=future, calendar_features=o["calendar"],
         id_col=o.get("id_col"), window_norm=None if o["window_norm"] == "none" else o["window_norm"],
@@ -125,7 +125,7 @@ def _fit_model(o, model_choice, history):
     fc = _build(o)
     if model_choice not in ("network", "auto"):
         return BaselineForecaster(model_choice, horizon=o["horizon"], target=o["target"],
-                                  outliers=o.get("outliers", "repair")).fit(history)
+                                  outliers=fc.outliers).fit(history)
     fc.fit(history)
     report = getattr(fc, "fit_report_", {}) or {}
     if model_choice != "auto" or not report or len(fc.ids_) > 1 or fc.future_covariates_:
