@@ -29,6 +29,21 @@ def per_call(fn, sync, calls, each):
     return (time.perf_counter() - t0) / calls * 1e3
 
 
+def warm_calls(sizes):
+    """(cell, 'infer' | 'train', (B, T, H), call) for each size 'BxTxH,...' and cell, each call
+    made twice first (compiled and its workspace allocated): bench_gpu.py's DeviceTsgate."""
+    for size in sizes.split(","):
+        B, T, H = (int(v) for v in size.split("x"))
+        rng = np.random.default_rng(0)
+        x = rng.standard_normal((T, B, 8)).astype(np.float32)
+        y = rng.standard_normal((B, 1)).astype(np.float32)
+        for cell in ("lstm", "gru"):
+            ours = DeviceTsgate(cell, 8, H, x, y)
+            for name, fn in (("infer", ours.infer), ("train", ours.train_step)):
+                fn(), fn()
+                yield cell, name, (B, T, H), fn
+
+
 def floors(sync, n=300):
     """Host microseconds per numba-cuda operation: launches with 1 and 12 array arguments,
     a slice, a reshape, a memoised view and a device-to-device copy: the floor under any
@@ -72,30 +87,22 @@ def main():
     from numba import cuda
     sync = cuda.synchronize
     floors(sync)
-    for size in args.sizes.split(","):
-        B, T, H = (int(v) for v in size.split("x"))
-        rng = np.random.default_rng(0)
-        x = rng.standard_normal((T, B, 8)).astype(np.float32)
-        y = rng.standard_normal((B, 1)).astype(np.float32)
-        for cell in ("lstm", "gru"):
-            ours = DeviceTsgate(cell, 8, H, x, y)
-            for name, fn in (("infer", ours.infer), ("train", ours.train_step)):
-                fn(), fn()
-                synced = per_call(fn, sync, args.calls, True)
-                queued = per_call(fn, sync, args.calls, False)
-                prof = cProfile.Profile()
-                prof.enable()
-                for _ in range(args.calls):
-                    fn()
-                sync()
-                prof.disable()
-                s = io.StringIO()
-                stats = pstats.Stats(prof, stream=s)
-                stats.sort_stats("tottime").print_stats(args.top)
-                stats.sort_stats("cumulative").print_stats("tsgate", args.top)
-                print(f"## {cell} {name} B={B} T={T} H={H}: {synced:.2f} ms/call synced, "
-                      f"{queued:.2f} ms/call queued", flush=True)
-                print(s.getvalue(), flush=True)
+    for cell, name, (B, T, H), fn in warm_calls(args.sizes):
+        synced = per_call(fn, sync, args.calls, True)
+        queued = per_call(fn, sync, args.calls, False)
+        prof = cProfile.Profile()
+        prof.enable()
+        for _ in range(args.calls):
+            fn()
+        sync()
+        prof.disable()
+        s = io.StringIO()
+        stats = pstats.Stats(prof, stream=s)
+        stats.sort_stats("tottime").print_stats(args.top)
+        stats.sort_stats("cumulative").print_stats("tsgate", args.top)
+        print(f"## {cell} {name} B={B} T={T} H={H}: {synced:.2f} ms/call synced, "
+              f"{queued:.2f} ms/call queued", flush=True)
+        print(s.getvalue(), flush=True)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,9 @@
 # Installs tsgate without dependencies, then writes under OUTDIR: versions.txt, the GPU
 # tests at real sizes (gpu_tests.log), the kernel benchmark against PyTorch + cuDNN
 # (gpu_bench.md, gpu_bench.log; GPU_BENCH_SIZES=BxTxH,... for a subset), the end-to-end forecaster
-# fits (gpu_e2e.md) and where small calls spend their time (gpu_profile.log). Each step
+# fits (gpu_e2e.md) and where small calls spend their time (gpu_profile.log); with
+# GPU_AB_OLD=DIR (a directory holding an older tsgate/, e.g. from git archive, carried), also
+# that version against this one on the same host (gpu_ab.md, benchmarks/gpu_ab.py). Each step
 # has its own time limit, so one that hangs leaves the others' results. Where the image's
 # numpy is too new for its numba-cuda (numpy 2.5 dropped np.row_stack, which numba-cuda
 # 0.30.4 still registers), carry an older numpy wheel in .whl/ (the device tool's README).
@@ -33,4 +35,8 @@ timeout "${GPU_E2E_S:-60}" python3 benchmarks/gpu_e2e.py --out "$out/gpu_e2e.md"
 echo "rc=$?" >> "$out/gpu_e2e.log"
 timeout "${GPU_PROFILE_S:-60}" python3 benchmarks/gpu_profile.py > "$out/gpu_profile.log" 2>&1
 echo "rc=$?" >> "$out/gpu_profile.log"
+if [ -n "${GPU_AB_OLD:-}" ]; then
+    timeout "${GPU_AB_S:-220}" python3 benchmarks/gpu_ab.py --old "$GPU_AB_OLD" --out "$out/gpu_ab.md" > "$out/gpu_ab.log" 2>&1
+    echo "rc=$?" >> "$out/gpu_ab.log"
+fi
 tail -n 5 "$out"/*.log
