@@ -354,6 +354,26 @@ def test_dask_predict_forecasts_each_series_once_from_all_its_rows(layout):
     assert np.allclose(scored["y"], expected["y"], rtol=1e-6, atol=0)
 
 
+def test_dask_predict_of_a_model_fit_on_a_multiindex_panel():
+    # Dask's partitions are long frames (the levels as columns); the forecasts
+    # come back long, with the levels' names as the id and time columns
+    distributed = pytest.importorskip("distributed")
+    import dask.dataframe as dd
+
+    from tsgate import dask as tsdask
+
+    mi = _multi(_long([90, 110]))
+    fc = LSTMForecaster(**FAST).fit(mi)
+    ddf = dd.from_pandas(mi.reset_index(), npartitions=2, sort=False)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cl, \
+            distributed.Client(cl):
+        scored = tsdask.predict(fc, ddf).compute().sort_values(["series", "when"]).reset_index(drop=True)
+    expected = fc.predict().reset_index()
+    assert list(scored.columns) == ["series", "when", "y"]
+    assert scored[["series", "when"]].equals(expected[["series", "when"]])
+    assert np.allclose(scored["y"], expected["y"], rtol=1e-6, atol=0)
+
+
 def test_cli_forecasts_every_series_of_a_long_file(tmp_path):
     from click.testing import CliRunner
 
@@ -475,15 +495,70 @@ def test_update_with_a_series_shorter_than_the_lookback_names_it():
         fc.update(newer)
 
 
-def test_a_multiindex_panel_is_answered_with_how_to_pass_it():
-    # sktime's panel form, (series, time) on a MultiIndex: the error says how
-    # to pass it as a long frame, naming its levels as id_col and time_col
-    idx = pd.MultiIndex.from_product([["a", "b"], pd.date_range("2020-01-01", periods=60, freq="D")],
-                                     names=["series", "when"])
-    df = pd.DataFrame({"y": np.sin(np.arange(120) / 3.0)}, index=idx)
-    for data in (df, df["y"]):
-        with pytest.raises(DataError, match=r"got MultiIndex \(levels \['series', 'when'\].* X.reset_index\(\) "
-                                            r"with id_col='series', time_col='when'"):
-            LSTMForecaster(horizon=3, max_epochs=1).fit(data)
-    fc = LSTMForecaster(horizon=3, max_epochs=1, id_col="series", time_col="when").fit(df.reset_index())
-    assert list(fc.predict().columns) == ["series", "when", "y"]
+def _multi(df, names=("series", "when")):
+    """A long frame as sktime's panel: (series, time) on a MultiIndex."""
+    return df.set_index(["unique_id", "ds"]).rename_axis(list(names))
+
+
+def test_a_multiindex_panel_forecasts_as_its_long_frame_and_answers_in_its_form(tmp_path):
+    # sktime's panel form: the levels are the series and the time; forecasts,
+    # bands, a subset, update and the model file come back on the same levels
+    df = _long([80, 70, 90])
+    mi = _multi(df)
+    long_fc, fc = LSTMForecaster(**FAST).fit(df), LSTMForecaster(**FAST).fit(mi)
+    out, ref = fc.predict(), long_fc.predict()
+    assert isinstance(out.index, pd.MultiIndex) and out.index.names == ["series", "when"]
+    assert list(out.columns) == ["y"] and np.array_equal(out["y"].to_numpy(), ref["y"].to_numpy())
+    assert np.array_equal(out.index.get_level_values("when"), ref["ds"].to_numpy())
+    assert list(out.index.get_level_values("series").unique()) == ["s0", "s1", "s2"]
+    assert np.array_equal(fc.predict_interval(0.9).to_numpy(), long_fc.predict_interval(0.9).iloc[:, 2:].to_numpy())
+    assert list(fc.predict(ids=["s2"]).index.get_level_values(0).unique()) == ["s2"]
+    assert np.array_equal(LSTMForecaster(**FAST).fit(mi["y"]).predict()["y"].to_numpy(), ref["y"].to_numpy())
+    back = load(fc.save(tmp_path / "m.tsgate"))
+    assert back.predict().equals(out)
+    newer = _long([85, 75, 95])  # five more rows of each series
+    fc.update(_multi(newer))
+    long_fc.update(newer)
+    assert np.array_equal(fc.predict()["y"].to_numpy(), long_fc.predict()["y"].to_numpy())
+    later = _long([95, 85, 105])
+    hf, hf_long = fc.historical_forecasts(_multi(later)), long_fc.historical_forecasts(later)
+    assert list(hf.columns[:3]) == ["series", "cutoff", "when"] and len(hf) == len(hf_long) > 0
+    assert np.array_equal(hf["forecast"].to_numpy(), hf_long["forecast"].to_numpy())
+
+
+def test_multiindex_levels_periods_unnamed_covariates_and_local_models():
+    df = _long([60, 60])
+    periods = _multi(df)
+    periods.index = periods.index.set_levels(periods.index.levels[1].to_period("M"), level=1)
+    out = LSTMForecaster(**FAST).fit(periods).predict()
+    assert isinstance(out.index.levels[1], pd.PeriodIndex) and str(out.index[0][1]) == "2025-01"
+    unnamed = LSTMForecaster(**FAST).fit(_multi(df, (None, None))).predict()
+    assert unnamed.index.names == [None, None] and np.array_equal(unnamed["y"], out["y"])
+    # a known-future covariate, given for the horizon on the same MultiIndex
+    df["promo"] = (np.arange(len(df)) % 5 == 0).astype(float)
+    future = _long([63, 63]).assign(promo=1.0).groupby("unique_id").tail(3).drop(columns="y")
+    fc = LSTMForecaster(**FAST, future_covariates=["promo"]).fit(_multi(df))
+    by_long = LSTMForecaster(**FAST, future_covariates=["promo"]).fit(df).predict(X=future)
+    assert np.array_equal(fc.predict(X=_multi(future))["y"].to_numpy(), by_long["y"].to_numpy())
+    local = LocalForecaster(LSTMForecaster(**FAST)).fit(_multi(df.drop(columns="promo")))
+    band = local.predict_interval(0.9)
+    assert band.index.names == ["series", "when"] and list(band.columns) == ["y", "y_lower", "y_upper"]
+    assert list(band.index.get_level_values(0).unique()) == ["s0", "s1"]
+
+
+def test_a_multiindex_that_is_not_a_series_by_time_panel_is_named():
+    mi = _multi(_long([40, 40]))
+    three = mi.assign(k=1).set_index("k", append=True)
+    with pytest.raises(DataError, match=r"X has a MultiIndex of 3 levels \['series', 'when', 'k'\]; a panel needs "
+                                        r"two, \(series, time\)"):
+        LSTMForecaster(**FAST).fit(three)
+    with pytest.raises(DataError, match=r"X is a panel on a MultiIndex \['series', 'when'\].*leave id_col and "
+                                        r"time_col unset"):
+        LSTMForecaster(**FAST, id_col="store").fit(mi)
+    with pytest.raises(DataError, match=r"X has a column 'when' named like a level of its MultiIndex"):
+        LSTMForecaster(**FAST).fit(mi.assign(when=1.0))
+    # a panel as fit's y (the X, y form is for one frame of series and covariates): how to pass it
+    with pytest.raises(DataError, match=r"y needs a DatetimeIndex.*got MultiIndex \(levels \['series', 'when'\], a "
+                                        r"panel of series by time\?\): pass the panel as fit's X, on this MultiIndex "
+                                        r"or as the long frame y.reset_index\(\) with id_col='series', time_col='when'"):
+        LSTMForecaster(**FAST).fit(None, mi["y"])

@@ -29,6 +29,7 @@ def _partition(part, fc, id_col, horizon, coverage=None):
     if time_name in part.columns:  # a shuffle keeps each series whole, not its rows' order
         part = part.sort_values([id_col, time_name], kind="stable")
     here = fc.on_series(part)
+    here.multiindex_ = None  # Dask's forecasts are long frames, whatever form the model was fit on
     out = here.predict(horizon=horizon) if coverage is None else here.predict_interval(coverage, horizon=horizon)
     return out.reset_index(drop=True)
 

@@ -58,6 +58,7 @@ class FitMixin:
         """Series, column roles, frequency, cutoffs and horizon of the fit; the
         series' arrays (targets, past and future covariates, calendar)."""
         self.form_, self.id_col_, self.time_name_ = panel.form, panel.id_col, panel.time_name
+        self.multiindex_ = panel.multiindex
         self.ids_ = list(panel.ids)
         self.targets_ = list(panel.ids) if panel.form == "wide" else [panel.target]
         self.past_covariates_, self.future_covariates_ = list(panel.past_names), list(panel.future_names)

@@ -183,8 +183,9 @@ def as_frame(data, time_col=None, name="data", fill=None):
         hint = f" of strings (first {idx[0]!r}): parse it, e.g. with pd.to_datetime" if text else ""
         if isinstance(idx, pd.MultiIndex) and idx.nlevels == 2:  # sktime's panel: (series, time)
             ids, times = (n if n is not None else f"level_{k}" for k, n in enumerate(idx.names))
-            hint = (f" (levels {list(idx.names)}, a panel of series by time?): pass it as a long frame, "
-                    f"{pname(name)}.reset_index() with {pname('id_col')}={ids!r}, {pname('time_col')}={times!r}")
+            hint = (f" (levels {list(idx.names)}, a panel of series by time?): pass the panel as fit's "
+                    f"{pname('X')}, on this MultiIndex or as the long frame {pname(name)}.reset_index() with "
+                    f"{pname('id_col')}={ids!r}, {pname('time_col')}={times!r}")
         raise DataError(f"{pname(name)} needs a DatetimeIndex, PeriodIndex or integer index (or "
                         f"{pname('time_col')}), got {type(idx).__name__}{hint}")
     _check_order(idx, name)

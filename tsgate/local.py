@@ -44,7 +44,7 @@ class LocalForecaster(BaseEstimator):
     ----------
     estimators_ : dict
         Series id -> its fitted forecaster.
-    form_ : 'long', 'dict' or 'wide'
+    form_ : 'long', 'dict', 'wide' or 'multiindex'
     """
 
     def __init__(self, estimator=None, n_jobs=None):
@@ -59,6 +59,9 @@ class LocalForecaster(BaseEstimator):
         if isinstance(X, dict):
             self.form_ = "dict"
             return {sid: {sid: df} for sid, df in X.items()}
+        if isinstance(X, (pd.DataFrame, pd.Series)) and isinstance(X.index, pd.MultiIndex):  # sktime's panel
+            self.form_ = "multiindex"
+            return {sid: part for sid, part in X.groupby(level=0, sort=False)}
         if isinstance(X, pd.DataFrame) and (id_col is not None or "unique_id" in X.columns):
             col = id_col if id_col is not None else "unique_id"
             if col not in X.columns:
@@ -96,6 +99,8 @@ class LocalForecaster(BaseEstimator):
             return {sid: out[sid] for sid, out in outs.items()}
         if self.form_ == "long":
             return pd.concat(outs.values(), ignore_index=True)
+        if self.form_ == "multiindex":  # each on its (series, time) MultiIndex
+            return pd.concat(outs.values())
         return pd.concat(outs.values(), axis=1)
 
     def predict_interval(self, coverage=0.9, horizon=None, X=None, ids=None):

@@ -11,7 +11,10 @@ past and future covariates), each series on its own span:
 * **dict** (skforecast): ``{id: Series or DataFrame}``;
 * **wide**: one column per target series on a shared index; covariate
   columns are shared by every series. Leading missing values of a series are
-  not data: its span starts at its first value.
+  not data: its span starts at its first value;
+* **MultiIndex** (sktime's panel): a frame or series on a two-level (series,
+  time) index, read as the long frame it resets to (:func:`from_multiindex`);
+  forecasts come back on the same two levels.
 
 A long frame is read with whole-column operations (:func:`_long_fast`)
 when it is clean; anything else, and every error, goes through the
@@ -52,6 +55,7 @@ class Panel:
     time_name: object = None
     index_kind: str = "datetime"
     extra: dict = field(default_factory=dict)
+    multiindex: list = None  # the (series, time) level names of a MultiIndex panel, else None
 
     @property
     def ids(self):
@@ -209,8 +213,43 @@ def _dict(X, time_col, target, future_covariates, strategy, fill):
     return Panel(series, first[0], "dict", first[1], first[2], first[3], time_name=first[4], index_kind=first[5])
 
 
+def from_multiindex(X):
+    """sktime's panel, a frame or series on a two-level (series, time) MultiIndex, as a long
+    frame: ``(long frame, id column, time column)``; None for anything else. Unnamed levels
+    become the columns 'level_0' and 'level_1'; a time level of periods, their start times."""
+    if not isinstance(X, (pd.DataFrame, pd.Series)) or not isinstance(X.index, pd.MultiIndex):
+        return None
+    if X.index.nlevels != 2:
+        raise DataError(f"{pname('X')} has a MultiIndex of {X.index.nlevels} levels {list(X.index.names)}; a panel "
+                        "needs two, (series, time)")
+    ids, times = (n if n is not None else f"level_{k}" for k, n in enumerate(X.index.names))
+    df = X.to_frame(X.name if X.name is not None else "y") if isinstance(X, pd.Series) else X
+    clash = [c for c in (ids, times) if c in df.columns]
+    if clash:
+        raise DataError(f"{pname('X')} has a column {clash[0]!r} named like a level of its MultiIndex")
+    long = df.reset_index(names=[ids, times])
+    if isinstance(long[times].dtype, pd.PeriodDtype):
+        long[times] = long[times].dt.to_timestamp()
+    return long, ids, times
+
+
+def as_long(X):
+    """``X`` as a long frame where it is a MultiIndex panel (:func:`from_multiindex`), else ``X``."""
+    mi = from_multiindex(X)
+    return X if mi is None else mi[0]
+
+
 def to_panel(X, *, id_col=None, time_col=None, target=None, future_covariates=None, strategy="direct", fill=None):
     """Any accepted form of data as a :class:`Panel` (see the module doc)."""
+    mi = from_multiindex(X)
+    if mi is not None:
+        if id_col not in (None, mi[1]) or time_col not in (None, mi[2]):
+            raise DataError(f"{pname('X')} is a panel on a MultiIndex {list(X.index.names)}, whose levels are the "
+                            f"series and the time: leave {pname('id_col')} and {pname('time_col')} unset")
+        panel = _long(mi[0], mi[1], mi[2], target, future_covariates, strategy, fill)
+        panel.multiindex = list(X.index.names)
+        panel.index_kind = "period" if isinstance(X.index.levels[1], pd.PeriodIndex) else panel.index_kind
+        return panel
     if isinstance(X, dict):
         return _dict(X, time_col, target, future_covariates, strategy, fill)
     if id_col is None and isinstance(X, pd.DataFrame) and "unique_id" in X.columns:
@@ -223,15 +262,16 @@ def to_panel(X, *, id_col=None, time_col=None, target=None, future_covariates=No
 
 
 def truncate(X, t, time_col=None):
-    """The rows of ``X`` (wide, long or dict) up to and including time ``t``.
-    The time is ``time_col``, else a ``ds`` column, else the index."""
+    """The rows of ``X`` (wide, long, dict or MultiIndex) up to and including time ``t``.
+    The time is ``time_col``, else a ``ds`` column, else the index (its last level)."""
 
     def cut(df):
         col = time_col if time_col is not None else "ds"
         if isinstance(df, pd.DataFrame) and col in df.columns:
             values = df[col] if pd.api.types.is_integer_dtype(df[col]) else pd.to_datetime(df[col])
             return df[np.asarray(values <= t)]
-        idx = df.index.to_timestamp() if isinstance(df.index, pd.PeriodIndex) else df.index
+        idx = df.index.get_level_values(-1) if isinstance(df.index, pd.MultiIndex) else df.index  # (series, time)
+        idx = idx.to_timestamp() if isinstance(idx, pd.PeriodIndex) else idx
         return df[np.asarray(idx <= t)]
 
     if isinstance(X, dict):

@@ -16,7 +16,7 @@ from . import frames
 from .errors import DataError
 from .errors import name as pname
 from .outliers import repair_each
-from .panel import to_panel
+from .panel import as_long, to_panel
 from .windows import Scaling, check_positive, check_scaled
 
 
@@ -74,7 +74,9 @@ class PanelIOMixin:
             out = {self.id_col_: pd.Index([self.ids_[k] for k in ks]).repeat(h),
                    self.time_name_ or "ds": idxs[0].append(list(idxs[1:])) if len(idxs) > 1 else idxs[0]}
             out.update({f"{self.targets_[0]}{suf}": np.asarray(arr).ravel() for suf, arr in columns.items()})
-            return pd.DataFrame({k: np.asarray(v) for k, v in out.items()})
+            out = pd.DataFrame({k: np.asarray(v) for k, v in out.items()})
+            levels = getattr(self, "multiindex_", None)  # fit on sktime's (series, time) MultiIndex: the same
+            return out if levels is None else out.set_index(list(out.columns[:2])).rename_axis(levels)
         per = [pd.DataFrame({f"{self._column(k)}{suf}": arr[j] for suf, arr in columns.items()}, index=idxs[j])
                for j, k in enumerate(ks)]
         if self.form_ == "wide":
@@ -127,7 +129,7 @@ class PanelIOMixin:
             return {sid: xdf for sid in self.ids_}
         if self.form_ == "dict":
             return {sid: frames.as_frame(df, self.time_col, name=f"series {sid!r}")[0] for sid, df in X.items()}
-        out = {}
+        out, X = {}, as_long(X)
         for sid, group in X.groupby(self.id_col_, sort=False):
             part = group.drop(columns=[self.id_col_])
             tcol = self.time_name_ if self.time_name_ in part.columns else None
@@ -175,6 +177,7 @@ class PanelIOMixin:
         frame does not split into series by a column)."""
         if isinstance(X, dict):
             return {k: len(v) for k, v in X.items()}
+        X = as_long(X)
         if self.form_ == "long" and self.id_col_ in getattr(X, "columns", ()):
             return X.groupby(self.id_col_, sort=False).size().to_dict()
         return {None: len(X)}

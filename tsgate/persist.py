@@ -53,7 +53,9 @@ def fitted_state(est):
         "freq": est.freq_, "cutoff": _plain(cutoff),
         "cutoff_kind": "timestamp" if isinstance(cutoff, pd.Timestamp) else "int",
         "panel": {"ids": [_plain(i) for i in est.ids_], "form": est.form_, "id_col": _plain(est.id_col_),
-                  "time_name": _plain(est.time_name_), "cutoffs": [_plain(c) for c in est.cutoffs_]},
+                  "time_name": _plain(est.time_name_), "cutoffs": [_plain(c) for c in est.cutoffs_],
+                  "multiindex": None if getattr(est, "multiindex_", None) is None
+                  else [_plain(n) for n in est.multiindex_]},
         "lookback": int(est.lookback_), "horizon": int(est.horizon_), "seasonal_period": int(est.seasonal_period_),
         "n_quantiles": int(est.n_quantiles_), "index_name": est.index_name_, "index_kind": est.index_kind_,
         "model": {"input_size": est.model_.input_size, "n_outputs": est.model_.n_outputs,
@@ -237,6 +239,7 @@ def _restore_panel(est, meta, arrays):
                  "cutoffs": [meta["cutoff"]] * len(meta["targets"])}
     est.ids_, est.form_, est.id_col_, est.time_name_ = panel["ids"], panel["form"], panel["id_col"], \
         panel["time_name"]
+    est.multiindex_ = panel.get("multiindex")  # files before it: never a MultiIndex panel
     est.cutoffs_ = [as_time(c) for c in panel["cutoffs"]]
     S = len(est.ids_)
     for name in ("last_past_", "last_future_"):
