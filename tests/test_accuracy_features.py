@@ -360,6 +360,46 @@ def test_validation_mae_of_baselines_and_baseline_forecaster():
         fc.predict_interval(1.5)  # it used to give the widest residual, whatever the number
 
 
+def test_baseline_forecaster_is_a_scikit_learn_estimator_per_series_and_in_a_grid_search():
+    from sklearn.base import clone
+    from sklearn.exceptions import NotFittedError
+    from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
+
+    from tsgate import LocalForecaster
+
+    est = BaselineForecaster("ar", horizon=4, seasonal_period=4)
+    twin = clone(est)
+    assert twin is not est and twin.get_params() == est.get_params()
+    assert clone(est.set_params(method="drift")).method == "drift"
+    with pytest.raises(NotFittedError):
+        est.predict()
+    # one baseline per series of a panel: each forecasts as it does alone
+    t = pd.date_range("2000-01-01", periods=60, freq="QS")
+    long = pd.concat([pd.DataFrame({"unique_id": sid, "ds": t, "y": np.tile([1.0, 2.0, 3.0, 4.0], 15) * (k + 1)})
+                      for k, sid in enumerate(["a", "b"])])
+    local = LocalForecaster(BaselineForecaster("seasonal_naive", horizon=4)).fit(long)
+    out = local.predict()
+    assert list(out.columns) == ["unique_id", "ds", "y"]
+    assert list(out[out.unique_id == "b"]["y"]) == [2.0, 4.0, 6.0, 8.0]
+    with pytest.raises(ParameterError, match="BaselineForecaster has no backtest: estimator must be a network"):
+        local.backtest(long)
+    panel = long.set_index(["unique_id", "ds"]).rename_axis(["series", "when"])  # sktime's form, and a dict
+    band = LocalForecaster(BaselineForecaster("seasonal_naive", horizon=4)).fit(panel).predict_interval(0.9)
+    assert band.index.names == ["series", "when"] and list(band.columns) == ["y", "y_lower", "y_upper"]
+    assert list(band.loc["b", "y"]) == [2.0, 4.0, 6.0, 8.0]
+    by_id = {sid: g.set_index("ds")["y"] for sid, g in long.groupby("unique_id")}
+    naive = LocalForecaster(BaselineForecaster("naive", horizon=2)).fit(by_id).predict()
+    assert list(naive["b"].iloc[:, 0]) == [8.0, 8.0]
+    # get_params/set_params are what a grid search needs (its scorer is the user's choice)
+    y = pd.Series(np.tile([1.0, 2.0, 3.0, 4.0], 30), index=pd.date_range("2000-01-01", periods=120, freq="QS"))
+    grid = GridSearchCV(BaselineForecaster(horizon=4), {"method": ["naive", "seasonal_naive"]},
+                        cv=TimeSeriesSplit(2, test_size=20), error_score="raise",
+                        scoring=lambda est, X, _=None: -float(np.abs(est.predict(horizon=len(X)).iloc[:, 0].to_numpy()
+                                                                     - X.to_numpy()).mean()))
+    grid.fit(y)
+    assert grid.best_params_ == {"method": "seasonal_naive"}
+
+
 def test_fit_report_names_the_best_baseline_and_warns(recwarn):
     y = pd.Series(np.tile([1.0, 5.0, 2.0, 8.0], 30) + 0.01 * np.arange(120),
                   index=pd.date_range("2000-01-01", periods=120, freq="QS"))

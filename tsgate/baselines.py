@@ -10,15 +10,18 @@ baseline wins on the validation tail).
 """
 
 import math
+import numbers
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
 
 from . import conformal, frames, metrics
 from .errors import DataError, ParameterError
-from .errors import name as pname
 from .ets import HoltWinters
 from .outliers import repair_each
+from .params import FORECASTER, Interval, StrOptions, validate_params
 
 BASELINES = ("naive", "seasonal_naive", "drift", "ar", "holt_winters")
 
@@ -184,8 +187,10 @@ def validation_mae(y, ends, horizon, m, fit_end):
     return out, ar
 
 
-class BaselineForecaster:
-    """A baseline with the pandas conventions of the tsgate forecasters.
+class BaselineForecaster(BaseEstimator):
+    """A baseline with the pandas conventions of the tsgate forecasters: a scikit-learn
+    estimator (``clone``, ``get_params``/``set_params``, ``GridSearchCV``, :class:`tsgate.LocalForecaster`),
+    its parameters checked against ``_parameter_constraints`` first thing in ``fit``.
 
     Parameters
     ----------
@@ -197,18 +202,32 @@ class BaselineForecaster:
         repaired in ``fit`` and ``update``: seasonal naive would repeat a glitch a season on)
     """
 
+    _parameter_constraints = {
+        "method": [StrOptions(set(BASELINES))],
+        "horizon": FORECASTER["horizon"],
+        "seasonal_period": [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "target": [str, numbers.Integral, None],  # one column
+        "time_col": FORECASTER["time_col"],
+        "outliers": FORECASTER["outliers"],
+    }
+
     def __init__(self, method="seasonal_naive", horizon=None, seasonal_period=None, target=None, time_col=None,
                  outliers="repair"):
         self.method, self.horizon, self.seasonal_period = method, horizon, seasonal_period
         self.target, self.time_col, self.outliers = target, time_col, outliers
 
-    def fit(self, X):
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.requires_fit = True
+        tags.non_deterministic = False
+        return tags
+
+    def fit(self, X, y=None):
+        """Fit on ``X`` (a Series or a frame of one target column; ``y`` is ignored, as in
+        scikit-learn's unsupervised estimators)."""
         from .seasonality import detect_periods, main_period
 
-        if self.method not in BASELINES:
-            raise ParameterError(f"method must be one of {BASELINES}, got {self.method!r}")
-        if self.outliers not in ("repair", "keep"):
-            raise ParameterError(f"{pname('outliers')} must be 'repair' or 'keep', got {self.outliers!r}")
+        validate_params(self)
         df, self.freq_ = frames.as_frame(X, self.time_col, name="X")
         self.index_kind_ = frames.index_kind(X, self.time_col)
         self.targets_, _, _ = frames.column_roles(df[[c for c in df.columns if c == self.target]] if self.target
@@ -232,6 +251,8 @@ class BaselineForecaster:
         self.residuals_ = origin_residuals(self.method, y, ends, H, self.seasonal_period_, self.ar_, self.hw_)
 
     def predict(self, horizon=None, X=None):
+        """The baseline's forecast of ``horizon`` steps (default: the fitted horizon) after the cutoff."""
+        check_is_fitted(self, "y_")
         h = horizon or self.horizon_
         idx = frames.future_index(self.cutoff_, self.freq_, h, self.index_kind_).rename(self.index_name_)
         point = forecast(self.method, self.y_, h, self.seasonal_period_, self.ar_, self.hw_)
@@ -240,6 +261,7 @@ class BaselineForecaster:
 
     def update(self, X):
         """Forecast after newer data (the same column), without refitting."""
+        check_is_fitted(self, "y_")
         df, freq = frames.as_frame(X, self.time_col, name="X")
         if str(freq) != str(self.freq_):
             raise DataError(f"X has frequency {freq}, the model was fit on {self.freq_}")
@@ -281,6 +303,7 @@ class BaselineForecaster:
     # model files (the same bundle format as the networks: tsgate.load reads both)
 
     def _fitted_state(self):
+        check_is_fitted(self, "y_")
         cutoff = self.cutoff_
         meta = {"class": type(self).__name__, "params": {"method": self.method, "horizon": self.horizon,
                                                           "seasonal_period": self.seasonal_period,

@@ -35,7 +35,8 @@ class LocalForecaster(BaseEstimator):
     Parameters
     ----------
     estimator : forecaster
-        Any tsgate forecaster (LSTMForecaster, BaselineForecaster...).
+        Any tsgate forecaster (LSTMForecaster, BaselineForecaster...); ``backtest`` and
+        ``historical_forecasts`` need a network forecaster.
     n_jobs : int or None
         Series fit in parallel (joblib; -1: all cores; None: 1 unless a
         ``joblib.parallel_backend`` context says otherwise).
@@ -51,23 +52,28 @@ class LocalForecaster(BaseEstimator):
         self.estimator = estimator
         self.n_jobs = n_jobs
 
+    def _single(self):
+        """Whether ``estimator`` reads one series only (BaselineForecaster: no ``id_col``); its
+        part of a panel then comes without the series id, which the outputs get back."""
+        return "id_col" not in self.estimator.get_params()
+
     def _split(self, X):
         """The data of each series, in the form of ``X``: id -> data."""
         if self.estimator is None:
             raise ParameterError(f"{pname('estimator')} must be a tsgate forecaster, got None")
-        id_col = getattr(self.estimator, "id_col", None)
+        id_col, single = getattr(self.estimator, "id_col", None), self._single()
         if isinstance(X, dict):
             self.form_ = "dict"
-            return {sid: {sid: df} for sid, df in X.items()}
+            return {sid: df if single else {sid: df} for sid, df in X.items()}
         if isinstance(X, (pd.DataFrame, pd.Series)) and isinstance(X.index, pd.MultiIndex):  # sktime's panel
-            self.form_ = "multiindex"
-            return {sid: part for sid, part in X.groupby(level=0, sort=False)}
+            self.form_, self.id_name_ = "multiindex", X.index.names[0]
+            return {sid: part.droplevel(0) if single else part for sid, part in X.groupby(level=0, sort=False)}
         if isinstance(X, pd.DataFrame) and (id_col is not None or "unique_id" in X.columns):
             col = id_col if id_col is not None else "unique_id"
             if col not in X.columns:
                 raise DataError(f"{pname('id_col')} {col!r} is not a column of {pname('X')}")
-            self.form_ = "long"
-            return {sid: g for sid, g in X.groupby(col, sort=False)}
+            self.form_, self.id_name_ = "long", col
+            return {sid: g.drop(columns=[col]) if single else g for sid, g in X.groupby(col, sort=False)}
         self.form_ = "wide"
         panel = to_panel(X, time_col=getattr(self.estimator, "time_col", None),
                          target=getattr(self.estimator, "target", None))
@@ -95,13 +101,24 @@ class LocalForecaster(BaseEstimator):
         if unknown:
             raise DataError(f"unknown series {unknown[:5]}: fit on {len(self.estimators_)} series")
         outs = {sid: getattr(self.estimators_[sid], method)(**kwargs) for sid in chosen}
+        if self._single() and self.form_ in ("long", "multiindex"):
+            outs = {sid: self._with_id(sid, out) for sid, out in outs.items()}
         if self.form_ == "dict":
-            return {sid: out[sid] for sid, out in outs.items()}
+            return {sid: out if self._single() else out[sid] for sid, out in outs.items()}
         if self.form_ == "long":
             return pd.concat(outs.values(), ignore_index=True)
         if self.form_ == "multiindex":  # each on its (series, time) MultiIndex
             return pd.concat(outs.values())
         return pd.concat(outs.values(), axis=1)
+
+    def _with_id(self, sid, out):
+        """A single-series estimator's output with its series id back, as a network's output
+        has it: the first column (long) or the first level (MultiIndex)."""
+        if self.form_ == "multiindex":
+            return pd.concat({sid: out}, names=[self.id_name_])
+        out = out.reset_index() if out.index.name is not None else out.reset_index(drop=True)
+        out.insert(0, self.id_name_, sid)
+        return out
 
     def predict_interval(self, coverage=0.9, horizon=None, X=None, ids=None):
         """Each series' :meth:`predict_interval` (its own model's band), in the form the data came in."""
@@ -118,6 +135,9 @@ class LocalForecaster(BaseEstimator):
 
     def _tables(self, method, X, kwargs):
         check_is_fitted(self, "estimators_")
+        if not hasattr(self.estimator, method):  # BaselineForecaster forecasts, it does not backtest
+            raise ParameterError(f"{type(self.estimator).__name__} has no {method}: {pname('estimator')} must be a "
+                                 "network forecaster (LSTMForecaster, GRUForecaster, RNNForecaster) for it")
         parts = self._split(X)
         jobs = [(self.estimators_[sid], method, data, kwargs) for sid, data in parts.items() if sid in self.estimators_]
         return pd.concat(parallel_map(_call, jobs, self.n_jobs), ignore_index=True)
