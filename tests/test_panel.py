@@ -546,6 +546,17 @@ def test_multiindex_levels_periods_unnamed_covariates_and_local_models():
     assert list(band.index.get_level_values(0).unique()) == ["s0", "s1"]
 
 
+def test_integer_series_ids_are_named_as_the_user_wrote_them():
+    # the whole-column reader used to keep NumPy scalars: messages said "series np.int64(0)"
+    df = _long([60, 60])
+    df["unique_id"] = df["unique_id"].str[1:].astype(int)
+    df["ds"] = np.tile(pd.date_range("2020-01-01", periods=60, freq="D"), 2)  # a fixed step: the fast reader
+    fc = LSTMForecaster(**FAST).fit(df)
+    assert fc.ids_ == [0, 1] and all(type(i) is int for i in fc.ids_)
+    with pytest.raises(DataError, match=r"; series 0 starts at 2020-01-01"):
+        fc.score(df)
+
+
 def test_a_multiindex_that_is_not_a_series_by_time_panel_is_named():
     mi = _multi(_long([40, 40]))
     three = mi.assign(k=1).set_index("k", append=True)

@@ -123,6 +123,7 @@ def _long_fast(X, id_col, time_col, target, future_covariates, strategy, fill):
     except DataError:
         return None
     codes, uniques = pd.factorize(X[id_col], sort=False)
+    uniques = pd.Index(uniques).tolist()  # Python scalars, as the per-series path's groupby gives (1, not np.int64(1))
     tv = t.to_numpy()
     ti = tv.astype("datetime64[ns]").astype("int64") if is_dt else tv.astype("int64")  # steps in ns or units
     order = np.lexsort((ti, codes))
