@@ -122,6 +122,10 @@ def _fit_model(o, model_choice, history):
     when it is better on the network's validation windows (and says so)."""
     from tsgate.baselines import BaselineForecaster
 
+    if o.get("id_col") and model_choice not in ("network", "auto"):
+        raise UserError(f"--model {model_choice} forecasts one series; with --id-col use --model network (the "
+                        "default): it forecasts each series by the network or, where that validates better, by the "
+                        "series' own naive, seasonal naive or AR baseline")
     fc = _build(o)
     if model_choice not in ("network", "auto"):
         return BaselineForecaster(model_choice, horizon=o["horizon"], target=o["target"],

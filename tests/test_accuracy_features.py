@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from tsgate import LSTMForecaster, load, metrics
 from tsgate.baselines import AR, BaselineForecaster, validation_mae
-from tsgate.errors import ParameterError
+from tsgate.errors import DataError, ParameterError
 from tsgate.ensemble import ensemble_forward
 from tsgate.model import SequenceModel
 from tsgate.seasonality import candidate_periods, detect_periods
@@ -383,6 +383,10 @@ def test_baseline_forecaster_is_a_scikit_learn_estimator_per_series_and_in_a_gri
     assert list(out[out.unique_id == "b"]["y"]) == [2.0, 4.0, 6.0, 8.0]
     with pytest.raises(ParameterError, match="BaselineForecaster has no backtest: estimator must be a network"):
         local.backtest(long)
+    for panel_form in (long, long.set_index(["unique_id", "ds"]), {"a": long.set_index("ds")["y"]}):
+        with pytest.raises(DataError, match=r"BaselineForecaster forecasts one series; for a panel \(long, dict or "
+                                            r"MultiIndex\) use LocalForecaster\(BaselineForecaster\(...\)\)"):
+            BaselineForecaster(horizon=4).fit(panel_form)
     panel = long.set_index(["unique_id", "ds"]).rename_axis(["series", "when"])  # sktime's form, and a dict
     band = LocalForecaster(BaselineForecaster("seasonal_naive", horizon=4)).fit(panel).predict_interval(0.9)
     assert band.index.names == ["series", "when"] and list(band.columns) == ["y", "y_lower", "y_upper"]

@@ -395,6 +395,11 @@ def test_cli_forecasts_every_series_of_a_long_file(tmp_path):
     assert {rec["model"] for rec in __import__("json").loads(r.stdout)} == {"tsgate", "seasonal_naive"}
     r = CliRunner().invoke(main, ["forecast", str(path), *opts, "--plot", str(tmp_path / "p.png")])
     assert r.exit_code == 2 and "--plot draws one series" in r.stderr
+    for extra in ([], ["--save-model", str(tmp_path / "m.tsgate")]):  # a baseline reads one series (it said
+        command = "fit" if extra else "forecast"  # "duplicated timestamps")
+        r = CliRunner().invoke(main, [command, str(path), *opts, "--model", "naive", *extra])
+        assert r.exit_code == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
+        assert "--model naive forecasts one series; with --id-col use --model network (the default)" in r.stderr
 
 
 def test_the_pooled_ar_fit_does_not_materialise_the_lag_matrix():

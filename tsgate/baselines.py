@@ -228,6 +228,10 @@ class BaselineForecaster(BaseEstimator):
         from .seasonality import detect_periods, main_period
 
         validate_params(self)
+        panel = isinstance(getattr(X, "index", None), pd.MultiIndex) or "unique_id" in getattr(X, "columns", ())
+        if panel or isinstance(X, dict):
+            raise DataError(f"{type(self).__name__} forecasts one series; for a panel (long, dict or MultiIndex) "
+                            f"use LocalForecaster({type(self).__name__}(...)), one baseline per series")
         df, self.freq_ = frames.as_frame(X, self.time_col, name="X")
         self.index_kind_ = frames.index_kind(X, self.time_col)
         self.targets_, _, _ = frames.column_roles(df[[c for c in df.columns if c == self.target]] if self.target
