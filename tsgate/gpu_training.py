@@ -178,10 +178,10 @@ def device_loss(pred, d_Y, idx, d_tau, code, delta, dpred, out, k, steps=1):
     (one softmax per step; ``d_tau`` per column of M)."""
     if steps > 1:
         B, M = idx.shape[0], pred.shape[1] // steps
-        rows = empty("step_rows_idx", B * steps, np.int64)
-        blocks, threads = launch_1d(rows.shape[0])
-        step_rows_kernel[blocks, threads](idx, steps, rows)
-        pred, dpred, idx = reshaped(pred, B * steps, M), reshaped(dpred, B * steps, M), rows
+        step_rows = empty("step_rows_idx", B * steps, np.int64)  # not `rows`: that is gpu_core's view helper
+        blocks, threads = launch_1d(step_rows.shape[0])
+        step_rows_kernel[blocks, threads](idx, steps, step_rows)
+        pred, dpred, idx = reshaped(pred, B * steps, M), reshaped(dpred, B * steps, M), step_rows
         d_Y = reshaped(d_Y, d_Y.shape[0] * steps, M)
     B, M = pred.shape
     row_loss = empty("row_loss", B, np.float64)

@@ -37,7 +37,7 @@ class PanelIOMixin:
         """``ys`` (the series ``ids``, on ``indexes``) with their isolated outliers replaced
         (``outliers='repair'``: :mod:`tsgate.outliers`), each warned of and, with ``record``
         (the fit), listed in ``fit_report_['outliers']``."""
-        if getattr(self, "outliers", "keep") == "keep":
+        if self.outliers == "keep":
             return ys
         ys, found = repair_each(ys, self.seasonal_period_, [str(i) for i in ids], indexes, frames.when)
         if found and record:
@@ -75,7 +75,7 @@ class PanelIOMixin:
                    self.time_name_ or "ds": idxs[0].append(list(idxs[1:])) if len(idxs) > 1 else idxs[0]}
             out.update({f"{self.targets_[0]}{suf}": np.asarray(arr).ravel() for suf, arr in columns.items()})
             out = pd.DataFrame({k: np.asarray(v) for k, v in out.items()})
-            levels = getattr(self, "multiindex_", None)  # fit on sktime's (series, time) MultiIndex: the same
+            levels = self.multiindex_  # fit on sktime's (series, time) MultiIndex: the same levels
             return out if levels is None else out.set_index(list(out.columns[:2])).rename_axis(levels)
         per = [pd.DataFrame({f"{self._column(k)}{suf}": arr[j] for suf, arr in columns.items()}, index=idxs[j])
                for j, k in enumerate(ks)]
