@@ -381,8 +381,8 @@ def test_baseline_forecaster_is_a_scikit_learn_estimator_per_series_and_in_a_gri
     out = local.predict()
     assert list(out.columns) == ["unique_id", "ds", "y"]
     assert list(out[out.unique_id == "b"]["y"]) == [2.0, 4.0, 6.0, 8.0]
-    with pytest.raises(ParameterError, match="BaselineForecaster has no backtest: estimator must be a network"):
-        local.backtest(long)
+    bt = local.backtest(long, start=0.5)  # each series' baseline backtested (tests/test_baseline_history.py)
+    assert set(bt["unique_id"]) == {"a", "b"} and set(bt["model"]) == {"seasonal_naive"} and (bt["MAE"] == 0).all()
     for panel_form in (long, long.set_index(["unique_id", "ds"]), {"a": long.set_index("ds")["y"]}):
         with pytest.raises(DataError, match=r"BaselineForecaster forecasts one series; for a panel \(long, dict or "
                                             r"MultiIndex\) use LocalForecaster\(BaselineForecaster\(...\)\)"):

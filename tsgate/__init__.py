@@ -16,7 +16,7 @@ _LAZY = {
     "ParameterError": "errors", "RecurrentNetwork": "network", "metrics": None,
     "LSTMRegressor": "sequence", "LSTMClassifier": "sequence", "LagWindowTransformer": "sequence",
     "plot_forecast": "plot", "read_csv": "csvio", "backtest": "evaluation", "warmup": "warmup",
-    "LocalForecaster": "local", "summarise_backtest": "historical", "BaselineForecaster": "baselines",
+    "LocalForecaster": "local", "summarise_backtest": "scores", "BaselineForecaster": "baselines",
 }
 
 __all__ = sorted(_LAZY) + ["__version__"]

@@ -18,6 +18,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from . import conformal, frames, metrics
+from .baseline_history import BaselineHistoryMixin
 from .errors import DataError, ParameterError
 from .ets import HoltWinters
 from .outliers import repair_each
@@ -187,7 +188,7 @@ def validation_mae(y, ends, horizon, m, fit_end):
     return out, ar
 
 
-class BaselineForecaster(BaseEstimator):
+class BaselineForecaster(BaselineHistoryMixin, BaseEstimator):
     """A baseline with the pandas conventions of the tsgate forecasters: a scikit-learn
     estimator (``clone``, ``get_params``/``set_params``, ``GridSearchCV``, :class:`tsgate.LocalForecaster`),
     its parameters checked against ``_parameter_constraints`` first thing in ``fit``.
@@ -200,6 +201,9 @@ class BaselineForecaster(BaseEstimator):
         For seasonal naive and Holt-Winters; None: detected (:mod:`tsgate.seasonality`).
     target, time_col, outliers : as in :class:`tsgate.LSTMForecaster` (isolated outliers are
         repaired in ``fit`` and ``update``: seasonal naive would repeat a glitch a season on)
+
+    ``historical_forecasts`` and ``backtest`` take the network forecasters' arguments and give
+    their tables (:mod:`tsgate.baseline_history`).
     """
 
     _parameter_constraints = {
@@ -228,10 +232,7 @@ class BaselineForecaster(BaseEstimator):
         from .seasonality import detect_periods, main_period
 
         validate_params(self)
-        panel = isinstance(getattr(X, "index", None), pd.MultiIndex) or "unique_id" in getattr(X, "columns", ())
-        if panel or isinstance(X, dict):
-            raise DataError(f"{type(self).__name__} forecasts one series; for a panel (long, dict or MultiIndex) "
-                            f"use LocalForecaster({type(self).__name__}(...)), one baseline per series")
+        self._refuse_panel(X)
         df, self.freq_ = frames.as_frame(X, self.time_col, name="X")
         self.index_kind_ = frames.index_kind(X, self.time_col)
         self.targets_, _, _ = frames.column_roles(df[[c for c in df.columns if c == self.target]] if self.target
@@ -245,6 +246,21 @@ class BaselineForecaster(BaseEstimator):
         self.hw_ = HoltWinters(self.seasonal_period_).fit(self.y_) if self.method == "holt_winters" else None
         self._calibrate()
         return self
+
+    def _refuse_panel(self, X):
+        panel = isinstance(getattr(X, "index", None), pd.MultiIndex) or "unique_id" in getattr(X, "columns", ())
+        if panel or isinstance(X, dict):
+            raise DataError(f"{type(self).__name__} forecasts one series; for a panel (long, dict or MultiIndex) "
+                            f"use LocalForecaster({type(self).__name__}(...)), one baseline per series")
+
+    def _origin_forecasts(self, method, y, ends, H, ar, hw):
+        """Hook of :mod:`tsgate.baseline_history`: :func:`origin_forecasts` with this model's period."""
+        return origin_forecasts(method, y, ends, H, self.seasonal_period_, ar, hw)
+
+    def _refit(self, y):
+        """Hook of :mod:`tsgate.baseline_history`: (AR, Holt-Winters) fit on ``y`` (None where unused)."""
+        return (AR().fit(y) if self.method == "ar" else None,
+                HoltWinters(self.seasonal_period_).fit(y) if self.method == "holt_winters" else None)
 
     def _calibrate(self):
         """One-origin-per-step residuals over the last fifth of the series (conformal)."""

@@ -29,18 +29,16 @@ from sklearn.base import clone
 from sklearn.utils.validation import check_is_fitted
 
 from . import conformal, fallback
-from .metrics import error_terms, interval_terms
-from .errors import DataError, ParameterError
+from .errors import ParameterError
 from .esnorm import row_forecasts
 from .forecasting import PREDICT_BATCH
 from .errors import name as pname
-from .frames import when
 from .panel import timeline, truncate
 from .params import positive_int
+from .scores import backtest_table, first_origin, mase_scale, no_origin
 from .stateful import step_predictions
 from .windows import WindowSource, check_finite, check_positive, series_rows
 
-METRICS = ("MAE", "RMSE", "sMAPE", "MASE")
 #: At most this many validation origins calibrate a recursive model's interval,
 #: and at most about this many fed-back steps in all (at least 20 origins).
 RECURSIVE_ORIGINS, RECURSIVE_STEPS = 200, 20_000
@@ -101,22 +99,11 @@ class HistoricalMixin:
             and MASE (MAE over the in-sample seasonal naive MAE of the
             series' rows up to its first origin); with ``coverage``, tsgate's
             intervals' coverage and MSIS (``coverage_80``, ``MSIS_80``... for
-            a list; NaN for seasonal naive). :func:`summarise_backtest` averages it.
+            a list; NaN for seasonal naive). :func:`tsgate.summarise_backtest` averages it.
         """
         hf = self._historical(X, start, stride, retrain, horizon, static_covariates, coverage)
-        idc = hf.columns[0]
-        scales = hf.attrs["mase_scale"]
-        parts = []
-        for model, col in (("tsgate", "forecast"), ("seasonal_naive", "seasonal_naive")):
-            ae, se, sape = error_terms(hf["y"], hf[col])
-            frame = pd.DataFrame({idc: hf[idc], "step": hf["step"], "ae": ae, "se": se, "sape": sape})
-            g = frame.groupby([idc, "step"], sort=False)
-            t = g.agg(n=("ae", "size"), MAE=("ae", "mean"), RMSE=("se", "mean"), sMAPE=("sape", "mean")).reset_index()
-            t["RMSE"] = np.sqrt(t["RMSE"])
-            t["MASE"] = t["MAE"] / t[idc].map(scales).to_numpy(dtype=float)
-            t.insert(2, "model", model)
-            parts.append(_interval_scores(t, hf, idc, scales, coverage, model == "tsgate"))
-        return pd.concat(parts, ignore_index=True)
+        return backtest_table(hf, hf.attrs["mase_scale"], coverage,
+                              [("tsgate", "forecast", True), ("seasonal_naive", "seasonal_naive", False)])
 
     # ------------------------------------------------------------ internals
 
@@ -136,11 +123,7 @@ class HistoricalMixin:
         panel = self._panel_like(X)
         times = _origin_grid(panel, self, start, stride, H)
         if not len(times):
-            raise DataError(f"{pname('X')} has no origin with {self.lookback_} rows before it and {H} after it"
-                            + (f" from {pname('start')} {start!r}" if start is not None else
-                               f" after the fitted cutoff ({when(max(self.cutoffs_))}): pass newer rows, or an "
-                               f"earlier {pname('start')} (e.g. {pname('start', 0.5)}) for origins in the "
-                               "training data"))
+            raise no_origin(f"{self.lookback_} rows before it", H, start, max(self.cutoffs_))
         if not retrain:
             out = self._batched(panel, times, H, coverage)
         else:
@@ -337,19 +320,9 @@ class HistoricalMixin:
 def _origin_grid(panel, est, start, stride, H):
     """Origin times: the union of the series' time steps from ``start``, every ``stride``-th."""
     grid = timeline(panel)
-    if start is None:
-        known = {sid: c for sid, c in zip(est.ids_, est.cutoffs_)}
-        first = min((known[s.id] for s in panel.series if s.id in known), default=grid[0])
-    elif isinstance(start, float) and not isinstance(start, bool):
-        if not 0 <= start < 1:
-            raise ParameterError(f"{pname('start')} as a fraction must be in [0, 1), got {start!r}")
-        first = grid[int(start * len(grid))]
-    else:
-        try:
-            first = pd.Timestamp(start) if isinstance(grid, pd.DatetimeIndex) else int(start)
-        except (TypeError, ValueError):
-            raise ParameterError(f"{pname('start')} must be a time of the index, a fraction or None, "
-                                 f"got {start!r}") from None
+    known = {sid: c for sid, c in zip(est.ids_, est.cutoffs_)}
+    default = min((known[s.id] for s in panel.series if s.id in known), default=grid[0]) if start is None else None
+    first = first_origin(grid, start, default)
     grid = grid[grid >= first][::stride]
     lasts = [s.index[-1 - H] for s in panel.series if len(s.y) > H]  # the last origin with H rows after it
     return grid[grid <= max(lasts)] if lasts else grid[:1]
@@ -383,37 +356,7 @@ def _long_table(est, chosen, pos_list, pred, H, bands=None):
                          "seasonal_naive": np.concatenate(cols["sn"]) if cols["sn"] else []})
 
 
-def _interval_scores(table, hf, idc, scales, coverage, mine):
-    """``table`` (per series and step) with the coverage and MSIS of the bands
-    of ``hf`` (NaN where not ``mine``: seasonal naive has no band here)."""
-    if coverage is None:
-        return table
-    coverages, several = conformal.levels(coverage)
-    for c in coverages:
-        lo, hi, suffix = conformal.table_columns(c, several)
-        if not mine:
-            table[f"coverage{suffix}"] = table[f"MSIS{suffix}"] = np.nan
-            continue
-        inside, score = interval_terms(hf["y"], hf[lo], hf[hi], c)
-        frame = pd.DataFrame({idc: hf[idc], "step": hf["step"], "inside": inside, "score": score})
-        g = frame.groupby([idc, "step"], sort=False).agg(inside=("inside", "mean"), score=("score", "mean"))
-        table[f"coverage{suffix}"] = g["inside"].to_numpy()
-        table[f"MSIS{suffix}"] = g["score"].to_numpy() / table[idc].map(scales).to_numpy(dtype=float)
-    return table
-
-
 def _mase_scales(panel, times, m):
     """Per series: the in-sample seasonal naive MAE of its rows up to its first origin."""
-    out = {}
-    for s in panel.series:
-        n = int(s.index.searchsorted(times[0], side="right")) if len(times) else len(s.y)
-        mm = m if n > m else 1
-        y = s.y[:max(n, 2)]
-        scale = float(np.mean(np.abs(y[mm:] - y[:-mm]))) if len(y) > mm else np.nan
-        out[s.id] = scale if scale > 0 else np.nan
-    return out
-
-
-def summarise_backtest(table):
-    """Mean of each metric per model (and per model and step) of a backtest table."""
-    return table.groupby("model", sort=False)[list(METRICS)].mean()
+    return {s.id: mase_scale(s.y, int(s.index.searchsorted(times[0], side="right")) if len(times) else len(s.y), m)
+            for s in panel.series}

@@ -35,8 +35,7 @@ class LocalForecaster(BaseEstimator):
     Parameters
     ----------
     estimator : forecaster
-        Any tsgate forecaster (LSTMForecaster, BaselineForecaster...); ``backtest`` and
-        ``historical_forecasts`` need a network forecaster.
+        Any tsgate forecaster (LSTMForecaster, BaselineForecaster...).
     n_jobs : int or None
         Series fit in parallel (joblib; -1: all cores; None: 1 unless a
         ``joblib.parallel_backend`` context says otherwise).
@@ -75,8 +74,12 @@ class LocalForecaster(BaseEstimator):
             self.form_, self.id_name_ = "long", col
             return {sid: g.drop(columns=[col]) if single else g for sid, g in X.groupby(col, sort=False)}
         self.form_ = "wide"
-        panel = to_panel(X, time_col=getattr(self.estimator, "time_col", None),
-                         target=getattr(self.estimator, "target", None))
+        target = getattr(self.estimator, "target", None)
+        if single and target is None and isinstance(X, pd.DataFrame):  # a baseline per numeric column
+            time_col = getattr(self.estimator, "time_col", None)
+            target = [c for c in X.columns if c != time_col and pd.api.types.is_numeric_dtype(X[c])
+                      and not pd.api.types.is_bool_dtype(X[c])] or None
+        panel = to_panel(X, time_col=getattr(self.estimator, "time_col", None), target=target)
         shared = [c for c in X.columns if c not in panel.ids] if isinstance(X, pd.DataFrame) else []
         return {sid: X[[sid] + shared] for sid in panel.ids}
 
@@ -135,9 +138,12 @@ class LocalForecaster(BaseEstimator):
 
     def _tables(self, method, X, kwargs):
         check_is_fitted(self, "estimators_")
-        if not hasattr(self.estimator, method):  # BaselineForecaster forecasts, it does not backtest
-            raise ParameterError(f"{type(self.estimator).__name__} has no {method}: {pname('estimator')} must be a "
-                                 "network forecaster (LSTMForecaster, GRUForecaster, RNNForecaster) for it")
+        if not hasattr(self.estimator, method):
+            raise ParameterError(f"{type(self.estimator).__name__} has no {method}")
         parts = self._split(X)
-        jobs = [(self.estimators_[sid], method, data, kwargs) for sid, data in parts.items() if sid in self.estimators_]
-        return pd.concat(parallel_map(_call, jobs, self.n_jobs), ignore_index=True)
+        sids = [sid for sid in parts if sid in self.estimators_]
+        tables = parallel_map(_call, [(self.estimators_[sid], method, parts[sid], kwargs) for sid in sids], self.n_jobs)
+        if self._single():  # a baseline's table names its target column: the series id instead
+            idc = "unique_id" if self.form_ in ("wide", "dict") else self.id_name_
+            tables = [t.rename(columns={t.columns[0]: idc}).assign(**{idc: sid}) for sid, t in zip(sids, tables)]
+        return pd.concat(tables, ignore_index=True)

@@ -1,0 +1,127 @@
+"""BaselineForecaster.historical_forecasts and backtest: the network forecasters' tables,
+from the same origins, each forecast as the baseline makes it at its origin."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tsgate import BaselineForecaster, LocalForecaster, LSTMForecaster, summarise_backtest
+from tsgate.datasets import load
+from tsgate.errors import DataError, ParameterError
+
+METHODS = ["naive", "seasonal_naive", "drift", "ar", "holt_winters"]
+
+
+@pytest.fixture(scope="module")
+def air():
+    return load("airpassengers")
+
+
+def _fit(method, y, **kw):
+    return BaselineForecaster(method, horizon=6, seasonal_period=12, outliers="keep", **kw).fit(y)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_each_origin_is_forecast_as_update_and_predict_would_there(air, method):
+    """Without retrain, the forecast from origin p is the fitted baseline's forecast after the
+    rows up to p (update, then predict), its band predict_interval's."""
+    fc = _fit(method, air.iloc[:100])
+    hf = fc.historical_forecasts(air, start=air.index[100], stride=7, coverage=0.8)
+    assert list(hf.columns) == ["unique_id", "cutoff", "month", "step", "y", "forecast", "lower", "upper"]
+    cutoffs = hf["cutoff"].unique()
+    assert len(hf) == 6 * len(cutoffs) and list(cutoffs) == list(air.index[100:138:7])
+    for cutoff in cutoffs[[0, -1]]:
+        rows = hf[hf["cutoff"] == cutoff]
+        there = _fit(method, air.iloc[:100]).update(air[:cutoff]).predict_interval(0.8)
+        assert np.allclose(rows["forecast"], there.iloc[:, 0], rtol=1e-12)
+        assert np.allclose(rows["lower"], there.iloc[:, 1], rtol=1e-12)
+        assert np.allclose(rows["y"], air[air.index > cutoff].iloc[:6])
+        assert list(rows["month"]) == list(there.index)
+
+
+@pytest.mark.parametrize("method,every", [("ar", True), ("holt_winters", 3)])
+def test_retrain_refits_on_the_rows_up_to_every_kth_origin(air, method, every):
+    fc = _fit(method, air.iloc[:100])
+    hf = fc.historical_forecasts(air, start=air.index[110], retrain=every)
+    still = fc.historical_forecasts(air, start=air.index[110])
+    assert not np.allclose(hf["forecast"], still["forecast"])  # the refits change the forecasts
+    cutoffs = hf["cutoff"].unique()
+    k = 1 if every is True else every
+    for j in (0, 1, k):  # a refit origin; the origin after it (refit again only when k = 1)
+        refit_at = cutoffs[j - j % k]
+        refit = _fit(method, air[:refit_at]).update(air[:cutoffs[j]]).predict()
+        assert np.allclose(hf[hf["cutoff"] == cutoffs[j]]["forecast"], refit.iloc[:, 0], rtol=1e-9)
+
+
+def test_tables_match_the_network_forecasters_origin_for_origin(air):
+    """Same origins, time steps, actuals and seasonal naive as an LSTMForecaster's backtest
+    of the same data, so the two tables stack into one comparison."""
+    kw = dict(horizon=6, seasonal_periods=[12], lookback=24, hidden_size=4, max_epochs=2, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        net = LSTMForecaster(**kw).fit(air.iloc[:110])
+    base = _fit("ar", air.iloc[:110])
+    h_net, h_base = net.historical_forecasts(air, stride=2), base.historical_forecasts(air, stride=2)
+    assert list(h_base.columns) == list(h_net.columns)
+    same = ["unique_id", "cutoff", "month", "step", "y"]
+    pd.testing.assert_frame_equal(h_base[same], h_net[same], check_dtype=False)
+    b_net, b_base = net.backtest(air, stride=2, coverage=0.9), base.backtest(air, stride=2, coverage=0.9)
+    assert list(b_base.columns) == list(b_net.columns)
+    sn = lambda t: t[t["model"] == "seasonal_naive"].drop(columns="model").reset_index(drop=True)  # noqa: E731
+    pd.testing.assert_frame_equal(sn(b_base), sn(b_net))
+    ar = b_base[b_base["model"] == "ar"]
+    assert len(ar) == 6 and ar["coverage"].between(0, 1).all() and (ar["MSIS"] > 0).all()
+    table = summarise_backtest(pd.concat([b_net, b_base[b_base["model"] == "ar"]]))
+    assert list(table.index) == ["tsgate", "seasonal_naive", "ar"]
+
+
+def test_seasonal_naive_is_scored_once_and_out_of_sample_origins_by_default(air):
+    fc = _fit("seasonal_naive", air.iloc[:120])
+    bt = fc.backtest(air)
+    assert list(bt["model"].unique()) == ["seasonal_naive"] and list(bt["step"]) == list(range(1, 7))
+    hf = fc.historical_forecasts(air)
+    assert hf["cutoff"].min() == air.index[119] and hf["cutoff"].max() == air.index[-7]  # from the fitted cutoff
+
+
+def test_local_baselines_backtest_every_series_of_a_panel():
+    t = pd.date_range("2000-01-01", periods=48, freq="MS")
+    rng = np.random.default_rng(0)
+    long = pd.concat([pd.DataFrame({"unique_id": sid, "ds": t, "y": 10 * (k + 1) + rng.standard_normal(48)})
+                      for k, sid in enumerate(["a", "b"])])
+    local = LocalForecaster(BaselineForecaster("drift", horizon=3)).fit(long[long.ds < t[36]])
+    hf = local.historical_forecasts(long)
+    assert list(hf.columns[:3]) == ["unique_id", "cutoff", "ds"] and set(hf["unique_id"]) == {"a", "b"}
+    b = long[long.unique_id == "b"].drop(columns="unique_id")
+    alone = BaselineForecaster("drift", horizon=3).fit(b[b.ds < t[36]]).historical_forecasts(b)
+    assert np.allclose(hf[hf.unique_id == "b"]["forecast"], alone["forecast"])
+    multi = long.rename(columns={"unique_id": "store"}).set_index(["store", "ds"])  # sktime's form
+    hf = LocalForecaster(BaselineForecaster("drift", horizon=3)).fit(multi.loc[(slice(None), t[:36]), :]) \
+        .historical_forecasts(multi)
+    assert list(hf.columns[:2]) == ["store", "cutoff"] and np.allclose(hf[hf.store == "b"]["forecast"],
+                                                                       alone["forecast"])
+    wide = long.pivot(index="ds", columns="unique_id", values="y")
+    bt = LocalForecaster(BaselineForecaster("naive", horizon=3)).fit(wide.iloc[:36]).backtest(wide)
+    assert set(bt["unique_id"]) == {"a", "b"} and set(bt["model"]) == {"naive", "seasonal_naive"}
+
+
+def test_bad_arguments_are_errors_naming_them_before_any_work(air):
+    fc = _fit("ar", air.iloc[:100])
+    with pytest.raises(ParameterError, match="retrain must be True, False or a positive int, got 0"):
+        fc.historical_forecasts(air, retrain=0)
+    with pytest.raises(ParameterError, match="stride must be a positive integer"):
+        fc.backtest(air, stride=0)
+    with pytest.raises(ParameterError, match="coverage must be a number in"):
+        fc.backtest(air, coverage=2)
+    with pytest.raises(ParameterError, match=r"start as a fraction must be in \[0, 1\)"):
+        fc.historical_forecasts(air, start=1.5)
+    with pytest.raises(DataError, match=r"X has no origin with .* row\(s\) up to it and 6 after it after the fitted "
+                                        r"cutoff \(1957-04-01\): pass newer rows, or an earlier start"):
+        fc.historical_forecasts(air.iloc[:100])
+    with pytest.raises(DataError, match="X has frequency"):
+        fc.historical_forecasts(air.resample("QS").mean())
+    with pytest.raises(DataError, match=r"for a panel \(long, dict or MultiIndex\) use LocalForecaster"):
+        fc.backtest({"a": air})
+    with pytest.raises(DataError, match="X has no column 'passengers'"):
+        fc.backtest(air.rename("other").to_frame())

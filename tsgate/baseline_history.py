@@ -1,0 +1,153 @@
+"""Historical forecasts and backtests of a baseline (:class:`tsgate.BaselineForecaster`).
+
+The same calls, arguments and tables as the network forecasters'
+(:mod:`tsgate.historical`), so a baseline is backtested from the same origins, and scored
+the same way, as the network it is meant to be beaten by. Without ``retrain``, the fitted
+AR or Holt-Winters parameters forecast from every origin, each reading the series up to
+its origin (vectorised, :func:`tsgate.baselines.origin_forecasts`); with ``retrain``,
+they are refit on the rows up to every k-th origin. Naive, seasonal naive and drift have
+no parameters: ``retrain`` changes nothing for them. Forecasts and refits read ``X`` as
+given (a repair of outliers would use rows after an origin).
+
+The baseline's own model is called through two hooks of the estimator,
+``_origin_forecasts(method, y, ends, H, ar, hw)`` and ``_refit(y)``, so this module does
+not import :mod:`tsgate.baselines`.
+"""
+
+import numbers
+
+import numpy as np
+import pandas as pd
+from sklearn.utils.validation import check_is_fitted
+
+from . import conformal, frames
+from .errors import DataError, ParameterError
+from .errors import name as pname
+from .params import positive_int
+from .scores import backtest_table, first_origin, mase_scale, no_origin
+
+
+class BaselineHistoryMixin:
+    """``historical_forecasts`` and ``backtest`` for a single-series baseline."""
+
+    def historical_forecasts(self, X, start=None, stride=1, retrain=False, horizon=None, coverage=None):
+        """Forecasts from every origin of ``X``, as if made at that time.
+
+        Parameters
+        ----------
+        X : the series, in the form given to ``fit`` (a Series or a frame with the target
+            column), over the stretch whose origins are wanted and the rows before them.
+        start : None, timestamp/int label, or float in (0, 1)
+            The first origin: a time of the index, a fraction of the series, or None: the
+            fitted cutoff (out of sample).
+        stride : int
+            Every ``stride``-th time step from ``start`` is an origin.
+        retrain : bool or int
+            False: the fitted parameters forecast from every origin. True or k: AR and
+            Holt-Winters are refit on the rows up to every k-th origin (True: every origin).
+        horizon : int, optional
+            Steps per forecast (default: the fitted horizon).
+        coverage : float or list of float, optional
+            With it, each forecast's band as :meth:`predict_interval` gives it (the fitted
+            conformal residuals): columns ``lower``, ``upper`` (``lower_80``... for a list).
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per (origin, step): ``unique_id`` (the target's name), ``cutoff`` (the
+            origin), the time, ``step``, ``y`` (actual) and ``forecast`` (and the bands), as
+            the network forecasters' ``historical_forecasts`` gives them.
+        """
+        return self._baseline_history(X, start, stride, retrain, horizon, coverage).drop(columns=["seasonal_naive"])
+
+    def backtest(self, X, start=None, stride=1, retrain=False, horizon=None, coverage=None):
+        """Accuracy of :meth:`historical_forecasts` per horizon step, next to seasonal naive
+        from the same origins: one row per (series, step, model), ``model`` being ``method``
+        and 'seasonal_naive' (once, for a seasonal naive baseline); columns as the network
+        forecasters' ``backtest`` (``n``, MAE, RMSE, sMAPE, MASE, and with ``coverage`` the
+        baseline's coverage and MSIS). :func:`tsgate.summarise_backtest` averages it."""
+        hf = self._baseline_history(X, start, stride, retrain, horizon, coverage)
+        models = [(self.method, "forecast", True)]
+        if self.method != "seasonal_naive":
+            models.append(("seasonal_naive", "seasonal_naive", False))
+        return backtest_table(hf, hf.attrs["mase_scale"], coverage, models)
+
+    # ------------------------------------------------------------ internals
+
+    def _baseline_history(self, X, start, stride, retrain, horizon, coverage):
+        check_is_fitted(self, "y_")
+        if coverage is not None:
+            conformal.levels(coverage)  # before any work
+        stride = positive_int(stride, "stride")
+        if isinstance(retrain, (bool, np.bool_)):
+            every = 1 if retrain else 0
+        elif isinstance(retrain, numbers.Integral) and retrain >= 1:
+            every = int(retrain)
+        else:
+            raise ParameterError(f"{pname('retrain')} must be True, False or a positive int, got {retrain!r}")
+        H = self.horizon_ if horizon is None else positive_int(horizon, "horizon")
+        index, y = self._series_of(X)
+        pos = self._origin_positions(index, y, start, stride, H)
+        pred = self._forecasts(y, pos, H, every)
+        sn = self._origin_forecasts("seasonal_naive", y, pos, H, None, None)
+        out = self._long(index, y, pos, H, pred, sn, coverage)
+        out.attrs["mase_scale"] = {self.targets_[0]: mase_scale(y, int(pos[0]) + 1, self.seasonal_period_)}
+        return out
+
+    def _series_of(self, X):
+        """(index, values) of the target in ``X``, which must have the fitted frequency."""
+        self._refuse_panel(X)
+        df, freq = frames.as_frame(X, self.time_col, name="X")
+        if str(freq) != str(self.freq_):
+            raise DataError(f"{pname('X')} has frequency {freq}, the model was fit on {self.freq_}")
+        if self.targets_[0] not in df.columns:
+            raise DataError(f"{pname('X')} has no column {self.targets_[0]!r}, the series the model was fit on")
+        return df.index, frames.numeric_block(df, self.targets_[:1], "X", None)[:, 0]
+
+    def _min_rows(self):
+        """Rows an origin needs before it (itself included) for the baseline to forecast
+        from it: the AR's order, Holt-Winters' two seasons (its start reads them)."""
+        if self.method == "ar":
+            return self.ar_.order_
+        if self.method == "holt_winters":
+            return 2 * self.hw_.season_ if self.hw_.season_ > 1 else 2
+        return 2 if self.method == "drift" else 1
+
+    def _origin_positions(self, index, y, start, stride, H):
+        """Positions in ``y`` of the origins from ``start``, every ``stride``-th, each with
+        its rows before it (:meth:`_min_rows`) and ``H`` after it."""
+        n = len(y)
+        first = int(index.searchsorted(first_origin(index, start, self.cutoff_), side="left"))
+        pos = np.arange(first, n, stride)
+        pos = pos[(pos + H <= n - 1) & (pos + 1 >= self._min_rows())]
+        if not len(pos):
+            raise no_origin(f"{self._min_rows()} row(s) up to it", H, start, self.cutoff_)
+        return pos
+
+    def _forecasts(self, y, pos, H, every):
+        """(len(pos), H): the baseline's forecasts from every origin; with ``every`` >= 1,
+        its parameters refit on ``y[:p + 1]`` at every ``every``-th origin p."""
+        if not every or self.method not in ("ar", "holt_winters"):
+            return self._origin_forecasts(self.method, y, pos, H, self.ar_, self.hw_)
+        out = np.empty((len(pos), H))
+        for a in range(0, len(pos), every):
+            ar, hw = self._refit(y[:pos[a] + 1])
+            out[a:a + every] = self._origin_forecasts(self.method, y, pos[a:a + every], H, ar, hw)
+        return out
+
+    def _long(self, index, y, pos, H, pred, sn, coverage):
+        """The long table of :meth:`historical_forecasts`, with seasonal naive's forecasts."""
+        h = np.arange(1, H + 1)
+        steps = pos[:, None] + h[None, :]  # (n, H)
+        table = {"unique_id": np.repeat(np.array([self.targets_[0]], dtype=object), steps.size),
+                 "cutoff": index.take(np.repeat(pos, H)), self.index_name_ or "ds": index.take(steps.ravel()),
+                 "step": np.tile(h, len(pos)), "y": y[steps].ravel(), "forecast": pred.ravel()}
+        if coverage is not None:
+            coverages, several = conformal.levels(coverage)
+            for c in coverages:
+                q = conformal.quantile(self.residuals_, c, warn=False)
+                q = np.concatenate([q, np.full(max(0, H - len(q)), q[-1])])[:H]
+                lo, hi, _ = conformal.table_columns(c, several)
+                table[lo], table[hi] = (pred - q).ravel(), (pred + q).ravel()
+        table["seasonal_naive"] = sn.ravel()
+        return pd.DataFrame(table)

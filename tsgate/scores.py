@@ -1,0 +1,94 @@
+"""Backtest scores, shared by the network forecasters' and the baselines' ``backtest``.
+
+A historical-forecasts table (long: the series id first, then ``cutoff``, the time,
+``step``, ``y`` and one column of forecasts per model, with bands) becomes one row per
+(series, step, model): ``n`` forecasts, MAE, RMSE, sMAPE (percent), MASE (MAE over the
+series' in-sample seasonal naive MAE up to its first origin) and, with ``coverage``,
+each banded model's coverage and MSIS; and the origins' first time and error.
+"""
+
+import numpy as np
+import pandas as pd
+
+from . import conformal
+from .frames import when
+from .errors import DataError, ParameterError
+from .errors import name as pname
+from .metrics import error_terms, interval_terms
+
+METRICS = ("MAE", "RMSE", "sMAPE", "MASE")
+
+
+def first_origin(grid, start, default):
+    """The first origin's time on the time steps ``grid`` (a DatetimeIndex or integers):
+    ``start`` a time of the index, a fraction of ``grid`` in [0, 1), or None (``default``)."""
+    if start is None:
+        return default
+    if isinstance(start, float) and not isinstance(start, bool):
+        if not 0 <= start < 1:
+            raise ParameterError(f"{pname('start')} as a fraction must be in [0, 1), got {start!r}")
+        return grid[int(start * len(grid))]
+    try:
+        return pd.Timestamp(start) if isinstance(grid, pd.DatetimeIndex) else int(start)
+    except (TypeError, ValueError):
+        raise ParameterError(f"{pname('start')} must be a time of the index, a fraction or None, "
+                             f"got {start!r}") from None
+
+
+def no_origin(need, H, start, cutoff):
+    """The error of historical forecasts without an origin: ``need``, what an origin needs
+    before it ('24 rows before it'), ``H`` rows after it, from ``start`` or the fitted ``cutoff``."""
+    return DataError(f"{pname('X')} has no origin with {need} and {H} after it"
+                     + (f" from {pname('start')} {start!r}" if start is not None else
+                        f" after the fitted cutoff ({when(cutoff)}): pass newer rows, or an earlier "
+                        f"{pname('start')} (e.g. {pname('start', 0.5)}) for origins in the training data"))
+
+
+def backtest_table(hf, scales, coverage, models):
+    """The scores of ``hf`` per (series, step, model). ``scales``: series id -> MASE scale;
+    ``models``: (name, column of ``hf``, whether ``hf`` has its bands) for each model."""
+    idc = hf.columns[0]
+    parts = []
+    for model, col, banded in models:
+        ae, se, sape = error_terms(hf["y"], hf[col])
+        frame = pd.DataFrame({idc: hf[idc], "step": hf["step"], "ae": ae, "se": se, "sape": sape})
+        g = frame.groupby([idc, "step"], sort=False)
+        t = g.agg(n=("ae", "size"), MAE=("ae", "mean"), RMSE=("se", "mean"), sMAPE=("sape", "mean")).reset_index()
+        t["RMSE"] = np.sqrt(t["RMSE"])
+        t["MASE"] = t["MAE"] / t[idc].map(scales).to_numpy(dtype=float)
+        t.insert(2, "model", model)
+        parts.append(_interval_scores(t, hf, idc, scales, coverage, banded))
+    return pd.concat(parts, ignore_index=True)
+
+
+def _interval_scores(table, hf, idc, scales, coverage, banded):
+    """``table`` (per series and step) with the coverage and MSIS of the bands
+    of ``hf`` (NaN where the model has no band)."""
+    if coverage is None:
+        return table
+    coverages, several = conformal.levels(coverage)
+    for c in coverages:
+        lo, hi, suffix = conformal.table_columns(c, several)
+        if not banded:
+            table[f"coverage{suffix}"] = table[f"MSIS{suffix}"] = np.nan
+            continue
+        inside, score = interval_terms(hf["y"], hf[lo], hf[hi], c)
+        frame = pd.DataFrame({idc: hf[idc], "step": hf["step"], "inside": inside, "score": score})
+        g = frame.groupby([idc, "step"], sort=False).agg(inside=("inside", "mean"), score=("score", "mean"))
+        table[f"coverage{suffix}"] = g["inside"].to_numpy()
+        table[f"MSIS{suffix}"] = g["score"].to_numpy() / table[idc].map(scales).to_numpy(dtype=float)
+    return table
+
+
+def mase_scale(y, n, m):
+    """The in-sample seasonal naive (period ``m``; 1 where ``n <= m``) MAE of ``y[:n]``
+    (at least two values), or NaN where it is not positive."""
+    mm = m if n > m else 1
+    y = np.asarray(y)[:max(n, 2)]
+    scale = float(np.mean(np.abs(y[mm:] - y[:-mm]))) if len(y) > mm else np.nan
+    return scale if scale > 0 else np.nan
+
+
+def summarise_backtest(table):
+    """Mean of each metric per model (and per model and step) of a backtest table."""
+    return table.groupby("model", sort=False)[list(METRICS)].mean()
