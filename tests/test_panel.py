@@ -529,6 +529,12 @@ def test_a_multiindex_panel_forecasts_as_its_long_frame_and_answers_in_its_form(
     hf, hf_long = fc.historical_forecasts(_multi(later)), long_fc.historical_forecasts(later)
     assert list(hf.columns[:3]) == ["series", "cutoff", "when"] and len(hf) == len(hf_long) > 0
     assert np.array_equal(hf["forecast"].to_numpy(), hf_long["forecast"].to_numpy())
+    # the levels are positional (sktime): newer data on differently named levels is read the same
+    # (it was "leave id_col and time_col unset", which the user had done); outputs keep the fit's names
+    renamed = _multi(later).rename_axis(["store", "ds"])
+    assert fc.historical_forecasts(renamed).equals(hf)
+    assert fc.update(renamed).predict().equals(fc.update(_multi(later)).predict())
+    assert long_fc.update(renamed).predict().equals(long_fc.update(later).predict())  # fit on the long frame
 
 
 def test_multiindex_levels_periods_unnamed_covariates_and_local_models():

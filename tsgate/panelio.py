@@ -161,6 +161,7 @@ class PanelIOMixin:
         """``X`` read in the form of the training data (for update and score),
         with ``min_rows`` rows at least (update: the lookback; checked first, as
         fewer than three rows would fail on inferring the time step, which says less)."""
+        X = self._fitted_levels(X)
         short = [(k, n) for k, n in self._rows_per_series(X).items() if n < min_rows] if min_rows else []
         if short:
             of = "each series" if short[0][0] is None else f"series {short[0][0]!r}"
@@ -171,6 +172,13 @@ class PanelIOMixin:
         future = self.future_covariates_ or None
         return to_panel(X, id_col=self.id_col_, time_col=self.time_col, target=target,
                         future_covariates=future, strategy="direct", fill=self.fill)
+
+    def _fitted_levels(self, X):
+        """A (series, time) MultiIndex panel with its levels named as the fit's series and time:
+        the levels are positional (sktime's convention), so their names need not match the fit's."""
+        if self.form_ == "long" and isinstance(getattr(X, "index", None), pd.MultiIndex) and X.index.nlevels == 2:
+            return X.rename_axis([self.id_col_, self.time_col if self.time_col is not None else X.index.names[1]])
+        return X
 
     def _rows_per_series(self, X):
         """Rows of each series in ``X`` (id -> count; None -> all rows where the
