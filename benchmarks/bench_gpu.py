@@ -61,8 +61,13 @@ class DeviceTsgate:
         return self.runner.epoch(self.order, 1e-3, 0)
 
     def infer(self):
+        """One forward pass inside the model's workspace, as ``predict_on_device`` runs it
+        (outside one, each call would allocate its buffers anew with cudaMalloc)."""
+        from tsgate.gpu_core import using
+
         X, _, E = self.runner.data.resident  # the windows, uploaded once
-        return self.runner.dm.forward(X, E, self.idx)
+        with using(self.runner.dm.ws):
+            return self.runner.dm.forward(X, E, self.idx)
 
 
 def timed(fn, sync):

@@ -5,7 +5,8 @@
 # Installs tsgate without dependencies, then writes under OUTDIR: versions.txt, the GPU
 # tests at real sizes (gpu_tests.log), the kernel benchmark against PyTorch + cuDNN
 # (gpu_bench.md, gpu_bench.log; GPU_BENCH_SIZES=BxTxH,... for a subset), the end-to-end forecaster
-# fits (gpu_e2e.md) and where small calls spend their time (gpu_profile.log); with
+# fits (gpu_e2e.md), where small calls spend their time (gpu_profile.log) and each kernel's
+# GPU and launch time (gpu_kernels.log); with
 # GPU_AB_OLD=DIR (a directory holding an older tsgate/, e.g. from git archive, carried), also
 # that version against this one on the same host (gpu_ab.md, benchmarks/gpu_ab.py). Each step
 # has its own time limit, so one that hangs leaves the others' results. Where the image's
@@ -35,6 +36,8 @@ timeout "${GPU_E2E_S:-60}" python3 benchmarks/gpu_e2e.py --out "$out/gpu_e2e.md"
 echo "rc=$?" >> "$out/gpu_e2e.log"
 timeout "${GPU_PROFILE_S:-60}" python3 benchmarks/gpu_profile.py > "$out/gpu_profile.log" 2>&1
 echo "rc=$?" >> "$out/gpu_profile.log"
+(cd benchmarks && timeout "${GPU_KERNELS_S:-90}" python3 gpu_kernels.py > "$out/gpu_kernels.log" 2>&1
+ echo "rc=$?" >> "$out/gpu_kernels.log")
 if [ -n "${GPU_AB_OLD:-}" ]; then
     timeout "${GPU_AB_S:-220}" python3 benchmarks/gpu_ab.py --old "$GPU_AB_OLD" --out "$out/gpu_ab.md" > "$out/gpu_ab.log" 2>&1
     echo "rc=$?" >> "$out/gpu_ab.log"

@@ -274,3 +274,31 @@ def test_device_copy_kernel_copies_and_refuses_mismatches():
         copy(b, cuda.to_device(np.zeros((3, 4), np.float64)))
     with pytest.raises(ValueError, match="into"):
         copy(at(b, 0), a)
+
+
+@needs_cuda
+def test_launches_are_configured_once_and_show_no_occupancy_warning():
+    """A device fit shows the user none of numba-cuda's low-occupancy warnings (tsgate's small
+    grids, one block per group of batch rows, are deliberate), and each kernel's launch
+    configuration is made once and kept. The simulator issues no such warning and configures
+    its kernels in place, so there nothing may be kept."""
+    import warnings
+
+    import pandas as pd
+
+    from tsgate import LSTMForecaster, gpu_core
+
+    df = pd.DataFrame({"y": np.sin(np.arange(40) / 3.0)}, index=pd.date_range("2024-01-01", periods=40, freq="h"))
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        LSTMForecaster(horizon=2, lookback=4, hidden_size=3, max_epochs=1, batch_size=4, device="cuda",
+                       random_state=0).fit(df).predict()
+        raw = gpu_core.fill_kernel.dispatcher[1, 32]  # numba-cuda's own configuration, unfiltered
+    occupancy = [str(w.message) for w in seen if "under-utilization" in str(w.message)]
+    if SIMULATED:
+        assert gpu_core._configs == {} and not occupancy
+        return
+    from numba.cuda.core import config
+
+    assert len(occupancy) == (1 if config.CUDA_LOW_OCCUPANCY_WARNINGS else 0)  # only the raw one above
+    assert gpu_core.fill_kernel[1, 32] is gpu_core.fill_kernel[1, 32] is not raw

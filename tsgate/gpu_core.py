@@ -23,6 +23,8 @@ step makes no ``cudaMalloc`` calls; outside, :func:`empty` allocates.
 import contextlib
 import contextvars
 import math
+import threading
+import warnings
 
 import numba
 import numpy as np
@@ -45,10 +47,48 @@ ZERO = np.float32(0.0)
 
 def cuda_kernel(fn):
     """A module-level CUDA kernel with :data:`tsgate.config.CUDA_JIT_OPTIONS`,
-    cached in tsgate's own directory like the CPU kernels."""
+    cached in tsgate's own directory like the CPU kernels, launched through
+    :func:`configured` (``kernel[grid, block](...)`` as usual)."""
     options = CUDA_JIT_OPTIONS if caching() else dict(CUDA_JIT_OPTIONS, cache=False)
     with own_cache():
-        return cuda.jit(**options)(fn)
+        return Kernel(cuda.jit(**options)(fn))
+
+
+_configs = {}
+_LOW_OCCUPANCY = r".*Grid size \d+ will likely result in GPU under-utilization"  # numba-cuda's message (highlighted)
+_configs_lock = threading.Lock()
+
+
+def configured(kernel, config):
+    """``kernel[config]``, made once per (kernel, config) and kept: a launch then costs a dict
+    lookup instead of a new launch configuration. Made without numba-cuda's low-occupancy
+    warning, which tsgate's deliberately small grids (one block per group of batch rows)
+    would otherwise show the user on every fit. The simulator's kernels are configured in
+    place (``kernel[...]`` returns the kernel itself), so there nothing is kept."""
+    launch = _configs.get((kernel, config))
+    if launch is None:
+        with _configs_lock, warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=_LOW_OCCUPANCY)
+            launch = kernel[config]
+            if not numba.config.ENABLE_CUDASIM:
+                if len(_configs) >= 4096:  # bounded: batch sizes that vary without end make new grids
+                    _configs.clear()
+                _configs[(kernel, config)] = launch
+    return launch
+
+
+class Kernel:
+    """A CUDA dispatcher whose ``[grid, block(, stream, shared bytes)]`` goes through
+    :func:`configured`; every other attribute is the dispatcher's."""
+
+    def __init__(self, dispatcher):
+        self.dispatcher = dispatcher
+
+    def __getitem__(self, config):
+        return configured(self.dispatcher, config)
+
+    def __getattr__(self, name):
+        return getattr(self.dispatcher, name)
 
 
 @cuda.jit(device=True, inline=True)
@@ -237,7 +277,7 @@ def launch_recurrent(kernels, which, W, B, H, *args):
     blocks, threads, rows = recurrent_grid(B, H)
     rt = row_tile(rows, H)
     threads = min(threads, 32 * math.ceil(math.ceil(rows / rt) * H / 32))
-    kernels(W.dtype, rt)[which][blocks, threads, 0, smem](W, *args, rows, 1 if smem else 0)
+    configured(kernels(W.dtype, rt)[which], (blocks, threads, 0, smem))(W, *args, rows, 1 if smem else 0)
 
 
 def launch_1d(n):

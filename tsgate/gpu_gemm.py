@@ -13,7 +13,7 @@ from numba import cuda
 
 from .config import CUDA_BLOCK_SIZE, CUDA_TARGET_BLOCKS, CUDA_TILE
 from .core import WeightGrads
-from .gpu_core import ZERO, cuda_kernel, empty, flat, launch_1d, per_dtype, reshaped, rows
+from .gpu_core import ZERO, Kernel, cuda_kernel, empty, flat, launch_1d, per_dtype, reshaped, rows
 
 
 def _make_gemm_kernel(nbtype):
@@ -65,7 +65,7 @@ def _make_gemm_kernel(nbtype):
                     acc += bias2[j]
                 P[s, i, j] = acc
 
-    return gemm_kernel
+    return Kernel(gemm_kernel)
 
 
 _gemm_kernel = per_dtype(_make_gemm_kernel)
