@@ -13,9 +13,9 @@ import time
 
 import click
 
-from .options import (DEVICE_OPTION, FILE_ARG, INTERVAL_OPTION, MODEL, MODEL_OPTION, READ, _build,  # noqa: F401
-                      _coverages, _fit_model, _history_and_future, _predict_with_progress, _progress, _read, _read_data,
-                      _summary, options)
+from .options import (BACKTEST_MODEL_OPTION, DEVICE_OPTION, FILE_ARG, INTERVAL_OPTION, MODEL,  # noqa: F401
+                      MODEL_OPTION, READ, _baseline, _build, _coverages, _fit_model, _history_and_future,
+                      _predict_with_progress, _progress, _read, _read_data, _summary, options)
 from .shell import (OneLineGroup, UserError, _check_outputs, _frame_text, _user_errors,  # noqa: F401
                     _write)
 
@@ -112,16 +112,18 @@ def predict(model, input_, time_col, sep, decimal, encoding, fill, horizon, inte
 @main.command()
 @FILE_ARG
 @options(READ, MODEL)
+@BACKTEST_MODEL_OPTION
 @click.option("--folds", type=click.IntRange(min=1), default=3, show_default=True)
 @click.option("--retrain/--no-retrain", default=True, show_default=True,
-              help="refit (warm-started) before every fold, or fit once before the first")
+              help="refit (warm-started) before every fold, or fit once before the first (a baseline: AR and "
+                   "Holt-Winters refit)")
 @click.option("--out", type=click.Path(dir_okay=False, allow_dash=True), help="write the table here (CSV, or JSON)")
 @click.option("--json", "as_json", is_flag=True, help="JSON records instead of the text table")
 @click.option("--interval", callback=lambda ctx, param, v: None if v is None else _coverages(v),
               help="also score the prediction intervals of this coverage (or several, comma-separated): "
                    "their coverage and MSIS")
 @_user_errors
-def backtest(file, folds, retrain, out, as_json, interval, **o):
+def backtest(file, folds, retrain, out, as_json, interval, model_choice, **o):
     """Rolling-origin evaluation: MAE, RMSE, sMAPE, MASE per fold, next to seasonal naive
     (every series of a long file with --id-col, pooled; the forecasts of all origins in batched passes)."""
     import pandas as pd
@@ -129,8 +131,9 @@ def backtest(file, folds, retrain, out, as_json, interval, **o):
     from tsgate.evaluation import backtest as run_backtest, summarise
 
     _check_outputs(**{"--out": out})
-    table = run_backtest(_build(o, quiet=True), _read_data(file, o),
-                         folds=folds, horizon=o["horizon"], retrain=retrain, coverage=interval)
+    est = _build(o, quiet=True) if model_choice == "network" else _baseline(o, model_choice)
+    table = run_backtest(est, _read_data(file, o), folds=folds, horizon=o["horizon"], retrain=retrain,
+                         coverage=interval)
     if as_json or (out and out != "-"):
         text = _frame_text(table, as_json)
         _write({out: text} if out and out != "-" else {}, None if out and out != "-" else text)

@@ -117,19 +117,30 @@ MODEL_OPTION = click.option("--model", "model_choice", type=click.Choice(MODELS)
                                                     "baseline, whichever has the lower validation MAE")
 
 
+BACKTEST_MODEL_OPTION = click.option("--model", "model_choice", type=click.Choice([m for m in MODELS if m != "auto"]),
+                                     default="network", show_default=True,
+                                     help="the network or a baseline, backtested the same way next to seasonal naive")
+
+
+def _baseline(o, model_choice):
+    """The (unfitted) baseline --model names; one series only."""
+    from tsgate.baselines import BaselineForecaster
+
+    if o.get("id_col"):
+        raise UserError(f"--model {model_choice} forecasts one series; with --id-col use --model network (the "
+                        "default): it forecasts each series by the network or, where that validates better, by the "
+                        "series' own naive, seasonal naive or AR baseline")
+    return BaselineForecaster(model_choice, horizon=o["horizon"], target=o["target"], outliers=o["outliers"])
+
+
 def _fit_model(o, model_choice, history):
     """Fit the model --model names; with auto, a baseline replaces the network
     when it is better on the network's validation windows (and says so)."""
     from tsgate.baselines import BaselineForecaster
 
-    if o.get("id_col") and model_choice not in ("network", "auto"):
-        raise UserError(f"--model {model_choice} forecasts one series; with --id-col use --model network (the "
-                        "default): it forecasts each series by the network or, where that validates better, by the "
-                        "series' own naive, seasonal naive or AR baseline")
-    fc = _build(o)
     if model_choice not in ("network", "auto"):
-        return BaselineForecaster(model_choice, horizon=o["horizon"], target=o["target"],
-                                  outliers=fc.outliers).fit(history)
+        return _baseline(o, model_choice).fit(history)
+    fc = _build(o)
     fc.fit(history)
     report = getattr(fc, "fit_report_", {}) or {}
     if model_choice != "auto" or not report or len(fc.ids_) > 1 or fc.future_covariates_:

@@ -125,3 +125,19 @@ def test_bad_arguments_are_errors_naming_them_before_any_work(air):
         fc.backtest({"a": air})
     with pytest.raises(DataError, match="X has no column 'passengers'"):
         fc.backtest(air.rename("other").to_frame())
+
+
+def test_the_fold_view_backtests_a_baseline_refit_before_every_fold(air):
+    """tsgate.evaluation.backtest (the CLI's backtest) of a baseline: fit before the last
+    folds x horizon rows, AR refit before every fold; each fold's MAE is that of the
+    historical forecasts from its origin."""
+    from tsgate.evaluation import backtest
+
+    table = backtest(BaselineForecaster("ar", horizon=6, outliers="keep"), air, folds=3, coverage=0.8)
+    assert list(table["model"]) == ["ar", "seasonal_naive"] * 3 and list(table["fold"]) == [1, 1, 2, 2, 3, 3]
+    cut = air.index[-19]
+    hf = BaselineForecaster("ar", horizon=6, outliers="keep").fit(air[:cut]).historical_forecasts(
+        air, start=cut, stride=6, retrain=True)
+    mae = hf.assign(ae=(hf["y"] - hf["forecast"]).abs()).groupby("cutoff")["ae"].mean().to_numpy()
+    assert np.allclose(table[table["model"] == "ar"]["MAE"], mae)
+    assert list(table[table["model"] == "ar"]["start"]) == list(air.index[-18::6])

@@ -90,6 +90,32 @@ def test_backtest_prints_metrics_next_to_seasonal_naive(csv):
     assert code == 2 and "Invalid value for '--interval'" in err
 
 
+def test_backtest_of_a_baseline_scores_it_the_same_way(csv, tmp_path):
+    from tsgate import BaselineForecaster
+    from tsgate.evaluation import backtest
+
+    code, out, err = run(["backtest", csv, "--model", "ar", "--folds", 2, "--horizon", 6, "--interval", "0.9",
+                          "--json", "--quiet"])
+    assert code == 0, err
+    table = pd.DataFrame(json.loads(out))
+    assert list(table["model"]) == ["ar", "seasonal_naive"] * 2 and table["coverage"].notna().tolist() == [
+        True, False] * 2
+    series = pd.read_csv(csv, index_col="date", parse_dates=True)
+    direct = backtest(BaselineForecaster("ar", horizon=6), series, folds=2, coverage=0.9)
+    assert np.allclose(table["MAE"], direct["MAE"]) and np.allclose(table["MASE"], direct["MASE"])
+    code, out, _ = run(["backtest", csv, "--model", "seasonal_naive", "--folds", 2, "--horizon", 6])
+    assert code == 0 and out.count("seasonal_naive") == 3  # two folds and 'all', scored once each
+    code, out, _ = run(["backtest", csv, "--model", "holt_winters", "--no-retrain", "--folds", 2, "--horizon", 6])
+    assert code == 0 and out.count("holt_winters") == 3
+    long = tmp_path / "long.csv"
+    pd.read_csv(csv).assign(unique_id="a").to_csv(long, index=False)
+    code, _, err = run(["backtest", long, "--model", "drift", "--id-col", "unique_id"])
+    assert code == 2 and err.count("\n") == 1 and "--model drift forecasts one series; with --id-col use --model " \
+        "network" in err
+    code, _, err = run(["backtest", csv, "--model", "auto"])
+    assert code == 2 and "Invalid value for '--model'" in err
+
+
 def test_datasets_commands(tmp_path):
     code, out, _ = run(["datasets", "list"])
     assert code == 0 and "airpassengers" in out and "co2_weekly" in out

@@ -24,7 +24,7 @@ def backtest(estimator, data, folds=3, horizon=None, retrain=True, coverage=None
 
     Parameters
     ----------
-    estimator : tsgate recurrent forecaster (cloned)
+    estimator : tsgate recurrent forecaster or :class:`tsgate.BaselineForecaster` (cloned)
     data : the data in any form the forecaster takes (wide, long, dict)
     folds : int
     horizon : int, optional
@@ -39,35 +39,41 @@ def backtest(estimator, data, folds=3, horizon=None, retrain=True, coverage=None
     Returns
     -------
     pandas.DataFrame
-        One row per fold and model (``tsgate``, ``seasonal_naive``): the
+        One row per fold and model (``tsgate`` or the baseline's ``method``, and
+        ``seasonal_naive``): the
         fold's first forecast time, and MAE, RMSE, sMAPE and MASE pooled over
         the series (and the intervals' scores).
     """
     coverages, several = conformal.levels(coverage) if coverage is not None else ([], False)
     est = clone(estimator)
-    panel = to_panel(data, id_col=est.id_col, time_col=est.time_col, target=est.target,
-                     future_covariates=est.future_covariates, strategy=est.strategy, fill=est.fill)
+    single = "id_col" not in est.get_params()  # a BaselineForecaster: one series, no covariates
+    panel = to_panel(data, time_col=est.time_col, target=est.target) if single else \
+        to_panel(data, id_col=est.id_col, time_col=est.time_col, target=est.target,
+                 future_covariates=est.future_covariates, strategy=est.strategy, fill=est.fill)
     H = horizon or est.horizon or frames.default_horizon(panel.freq)
     grid = timeline(panel)
     if len(grid) <= folds * H:
         raise DataError(f"{folds} folds of horizon {H} need more than {folds * H} rows")
     cut = grid[len(grid) - folds * H - 1]
     fc = est.set_params(horizon=H).fit(truncate(data, cut, est.time_col))
-    hf = fc._historical(data, cut, H, retrain, H, None, coverage)
+    hf = fc._baseline_history(data, cut, H, retrain, H, coverage) if single else \
+        fc._historical(data, cut, H, retrain, H, None, coverage)
     scale = hf.iloc[:, 0].map(hf.attrs["mase_scale"]).to_numpy(dtype=float)
     fold = {c: k + 1 for k, c in enumerate(sorted(hf["cutoff"].unique()))}
     time_name = hf.columns[2]
+    mine = est.method if single else "tsgate"
+    models = [(mine, "forecast")] + ([("seasonal_naive", "seasonal_naive")] if mine != "seasonal_naive" else [])
     rows = []
     for c, g in hf.groupby("cutoff", sort=True):
         s = scale[g.index]
-        for name, col in (("tsgate", "forecast"), ("seasonal_naive", "seasonal_naive")):
+        for name, col in models:
             ae, se, sape = error_terms(g["y"], g[col])
             rows.append({"fold": fold[c], "start": g[time_name].min(), "model": name, "MAE": np.mean(ae),
                          "RMSE": float(np.sqrt(np.mean(se))), "sMAPE": float(np.mean(sape)),
                          "MASE": float(np.mean(ae / s))})
             for cov in coverages:  # the intervals' scores (seasonal naive has no band here)
                 lo, hi, suffix = conformal.table_columns(cov, several)
-                inside, score = interval_terms(g["y"], g[lo], g[hi], cov) if name == "tsgate" else (np.nan, np.nan)
+                inside, score = interval_terms(g["y"], g[lo], g[hi], cov) if col == "forecast" else (np.nan, np.nan)
                 rows[-1].update({f"coverage{suffix}": float(np.mean(inside)),
                                  f"MSIS{suffix}": float(np.mean(score / s))})
     return pd.DataFrame(rows)
