@@ -402,6 +402,16 @@ def test_baseline_forecaster_is_a_scikit_learn_estimator_per_series_and_in_a_gri
                                                                      - X.to_numpy()).mean()))
     grid.fit(y)
     assert grid.best_params_ == {"method": "seasonal_naive"}
+    # or its own score, as the networks': -MAE of the forecast over the fold (which must follow the fit)
+    grid = GridSearchCV(BaselineForecaster(horizon=4), {"method": ["naive", "drift", "seasonal_naive"]},
+                        cv=TimeSeriesSplit(3, test_size=8), error_score="raise").fit(y)
+    assert grid.best_params_ == {"method": "seasonal_naive"} and grid.best_score_ == 0.0
+    assert grid.cv_results_["mean_test_score"][0] < -1  # naive
+    fc = BaselineForecaster("naive", horizon=4).fit(y[:100])
+    assert fc.score(y[100:]) == -float(np.mean(np.abs(y[100:104] - y.iloc[99])))
+    with pytest.raises(DataError, match=r"X must start right after the training data, at 2025-01-01; it starts "
+                                        r"at 2025-04-01 \(use update\(\) to move the forecast origin first\)"):
+        fc.score(y[101:])
 
 
 def test_fit_report_names_the_best_baseline_and_warns(recwarn):

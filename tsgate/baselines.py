@@ -279,6 +279,20 @@ class BaselineForecaster(BaselineHistoryMixin, BaseEstimator):
         out = pd.DataFrame({self.targets_[0]: point}, index=idx)
         return out.reset_index() if self.index_kind_ == "column" else out  # times back in their column
 
+    def score(self, X, y=None):
+        """Negative MAE of the forecast over the first steps of ``X``, as the network
+        forecasters' ``score``: ``X`` (or ``y``) is the data right after the training data
+        (e.g. a TimeSeriesSplit test fold), forecast for ``min(its rows, horizon)`` steps."""
+        check_is_fitted(self, "y_")
+        index, actual = self._series_of(X if y is None else y)
+        start = frames.future_index(self.cutoff_, self.freq_, 1)[0]
+        if index[0] != start:
+            raise DataError(f"X must start right after the training data, at {frames.when(start)}; it starts at "
+                            f"{frames.when(index[0])} (use update() to move the forecast origin first)")
+        h = min(len(actual), self.horizon_)
+        point = forecast(self.method, self.y_, h, self.seasonal_period_, self.ar_, self.hw_)
+        return -float(np.mean(np.abs(point - actual[:h])))
+
     def update(self, X):
         """Forecast after newer data (the same column), without refitting."""
         check_is_fitted(self, "y_")
