@@ -145,5 +145,9 @@ class LocalForecaster(BaseEstimator):
         tables = parallel_map(_call, [(self.estimators_[sid], method, parts[sid], kwargs) for sid in sids], self.n_jobs)
         if self._single():  # a baseline's table names its target column: the series id instead
             idc = "unique_id" if self.form_ in ("wide", "dict") else self.id_name_
-            tables = [t.rename(columns={t.columns[0]: idc}).assign(**{idc: sid}) for sid, t in zip(sids, tables)]
+            levels = [n if n is not None else f"level_{k}" for k, n in enumerate(X.index.names)] \
+                if self.form_ == "multiindex" else None  # unnamed levels named as in the networks' tables
+            tables = [t.rename(columns={t.columns[0]: levels[0], t.columns[2]: levels[1]} if levels else
+                               {t.columns[0]: idc}).assign(**{levels[0] if levels else idc: sid})
+                      for sid, t in zip(sids, tables)]
         return pd.concat(tables, ignore_index=True)
