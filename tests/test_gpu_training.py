@@ -213,6 +213,55 @@ def test_no_per_step_host_transfers(monkeypatch):
     assert seen[0]["down"] == 1 + 2 * 3 + 1, seen
 
 
+@pytest.mark.parametrize("cell,infer,step", [("lstm", 9, 26), ("gru", 8, 24), ("rnn", 8, 24)])
+def test_kernel_launches_per_call(monkeypatch, cell, infer, step):
+    """Launches per inference and per training step of a one-layer network (each costs the
+    host 15-100 us on the lent H200s, the bound at small sizes): the recurrent kernels set their
+    starting state and BPTT's dL/dh_T themselves; the copies left are the stack's final states
+    (h_n, and c_n for the LSTM). Before, each cell made two (LSTM: four) more."""
+    import os
+
+    if os.environ.get("NUMBA_ENABLE_CUDASIM") != "1":
+        pytest.skip("counts launches through the simulator's kernel class")
+    from numba.cuda.simulator import kernel as sim_kernel
+
+    from tsgate.elementmath import LOSS_MSE, OPT_ADAM
+    from tsgate.gpu_core import using
+    from tsgate.gpu_training import DeviceRunner
+    from tsgate.training import ArraySource
+
+    launched = []
+    real_call = sim_kernel.FakeCUDAKernel.__call__
+
+    def call(self, *args):
+        if self.grid_dim is not None:  # a launch, not a device function
+            launched.append(self.fn.__name__)
+        return real_call(self, *args)
+
+    monkeypatch.setattr(sim_kernel.FakeCUDAKernel, "__call__", call)
+    X, Y, _ = _data(N=4, T=3)
+    model = SequenceModel(cell, 2, 3, 2, device="cuda", dtype="float32", random_state=0)
+    runner = DeviceRunner(model, ArraySource(X.astype(np.float32), Y.astype(np.float32)), None, loss_code=LOSS_MSE,
+                          tau=np.full(2, 0.5), huber_delta=1.0, optimizer_code=OPT_ADAM, weight_decay=0.0,
+                          momentum=0.9, clip_norm=1.0, batch_size=4, random_state=0)
+    order = np.arange(4)
+    d_X, _, d_E = runner.data.resident
+    from numba import cuda
+
+    idx = cuda.to_device(order)
+    for _ in range(2):  # the first calls allocate the workspace
+        runner.epoch(order, 1e-3, 0)
+        with using(runner.dm.ws):
+            runner.dm.forward(d_X, d_E, idx)
+    launched.clear()
+    with using(runner.dm.ws):
+        runner.dm.forward(d_X, d_E, idx)
+    assert len(launched) == infer and launched.count("copy_kernel") == (2 if cell == "lstm" else 1), launched
+    launched.clear()
+    runner.epoch(order, 1e-3, 0)
+    assert len(launched) == step, launched
+
+
 def test_divergence_on_device_is_an_error_and_keeps_the_last_good_parameters():
     _, gpu = _pair("lstm")
     before = gpu.flat.copy()

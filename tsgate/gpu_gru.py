@@ -7,7 +7,7 @@ layout as :mod:`tsgate.gru` (torch's: ``n = tanh(gx_n + r * (W_hn h + b_hn))``).
 from numba import cuda
 
 from .gpu_core import (
-    at, copy, d_sigmoid, d_stage, d_tanh, empty, launch_recurrent, make_dh_prev, make_row, per_dtype,
+    d_rows, d_sigmoid, d_stage, d_start, d_tanh, empty, launch_recurrent, make_dh_prev, make_row, per_dtype,
     reshaped, transpose,
 )
 from .gpu_gemm import gemm, run_weight_grads
@@ -21,14 +21,15 @@ def _make_steps(nbtype, RT):
     row = make_row(RT)
 
     @cuda.jit(device=True, inline=True)
-    def forward_steps(W, b_hh, Hs, A, Ghn, rows, one):
+    def forward_steps(W, b_hh, h0, Hs, A, Ghn, rows, one):
         """W = W_hh^T flattened (H*3H,); A (T, B, 3H): x W_ih^T + b_ih on entry,
-        activated [r, z, n] on exit; Ghn (T, B, H) gets W_hn h + b_hn."""
+        activated [r, z, n] on exit; Ghn (T, B, H) gets W_hn h + b_hn; Hs[0] from h0 (B, H)."""
         T, B, G = A.shape
         H = G // 3
         for grp in range(cuda.blockIdx.x, (B + rows - 1) // rows, cuda.gridDim.x):
             b0 = grp * rows
             last = min(b0 + rows, B) - 1
+            d_start(Hs, h0, b0, last - b0 + 1)
             for t in range(T):
                 for idx in range(cuda.threadIdx.x, ((last - b0 + RT) // RT) * H, cuda.blockDim.x):
                     r0 = b0 + (idx // H) * RT
@@ -63,14 +64,15 @@ def _make_steps(nbtype, RT):
                 cuda.syncthreads()
 
     @cuda.jit(device=True, inline=True)
-    def backward_steps(W, Hs, A, Ghn, dY, dh, direct, dGx, dGh, rows, one):
-        """Reverse time loop. W = W_hh flattened (3H*H,); dh (B, H): dL/dh_T in,
+    def backward_steps(W, Hs, A, Ghn, dY, dh_n, dh, direct, dGx, dGh, rows, one):
+        """Reverse time loop. W = W_hh flattened (3H*H,); dh (B, H): dL/dh_T (from dh_n) in,
         dL/dh_0 out; dGx, dGh (T, B, 3H): gradients of the x- and h-projections."""
         T, B, G = A.shape
         H = G // 3
         for grp in range(cuda.blockIdx.x, (B + rows - 1) // rows, cuda.gridDim.x):
             b0 = grp * rows
             nb = min(rows, B - b0)
+            d_rows(dh, dh_n, b0, nb)
             for t in range(T - 1, -1, -1):
                 for idx in range(cuda.threadIdx.x, nb * H, cuda.blockDim.x):
                     b = b0 + idx // H
@@ -102,22 +104,22 @@ def _make_kernels(nbtype, RT=1):
     forward_steps, backward_steps = _make_steps(nbtype, RT)
 
     @cuda.jit
-    def forward(W, b_hh, Hs, A, Ghn, rows, use_shared):
+    def forward(W, b_hh, h0, Hs, A, Ghn, rows, use_shared):
         if use_shared:
             sW = cuda.shared.array(0, nbtype)
             d_stage(W, sW)
-            forward_steps(sW, b_hh, Hs, A, Ghn, rows, nbtype(1.0))
+            forward_steps(sW, b_hh, h0, Hs, A, Ghn, rows, nbtype(1.0))
         else:
-            forward_steps(W, b_hh, Hs, A, Ghn, rows, nbtype(1.0))
+            forward_steps(W, b_hh, h0, Hs, A, Ghn, rows, nbtype(1.0))
 
     @cuda.jit
-    def backward(W, Hs, A, Ghn, dY, dh, direct, dGx, dGh, rows, use_shared):
+    def backward(W, Hs, A, Ghn, dY, dh_n, dh, direct, dGx, dGh, rows, use_shared):
         if use_shared:
             sW = cuda.shared.array(0, nbtype)
             d_stage(W, sW)
-            backward_steps(sW, Hs, A, Ghn, dY, dh, direct, dGx, dGh, rows, nbtype(1.0))
+            backward_steps(sW, Hs, A, Ghn, dY, dh_n, dh, direct, dGx, dGh, rows, nbtype(1.0))
         else:
-            backward_steps(W, Hs, A, Ghn, dY, dh, direct, dGx, dGh, rows, nbtype(1.0))
+            backward_steps(W, Hs, A, Ghn, dY, dh_n, dh, direct, dGx, dGh, rows, nbtype(1.0))
 
     return forward, backward
 
@@ -132,9 +134,8 @@ def _gru_forward(x, w_ih, w_hh, b_ih, b_hh, h0):
     gates = empty("gates", (T, B, 3 * H), x.dtype)  # (T, B, 3H)
     gemm(reshaped(x, T * B, D), w_ih, reshaped(gates, T * B, 3 * H), b_ih, tb=1)
     hs = empty("hs", (T + 1, B, H), x.dtype)
-    copy(at(hs, 0), h0)
     ghn = empty("ghn", (T, B, H), x.dtype)
-    launch_recurrent(_kernels, 0, transpose(w_hh), B, H, b_hh, hs, gates, ghn)  # W_hh^T (H, 3H)
+    launch_recurrent(_kernels, 0, transpose(w_hh), B, H, b_hh, h0, hs, gates, ghn)  # W_hh^T (H, 3H); hs[0] = h0
     return GRUCache(x, w_ih, w_hh, hs, gates, ghn)
 
 
@@ -142,11 +143,10 @@ def _gru_backward(cache, dy, dh_n, out=None):
     """dy (T, B, H), dh_n (B, H) device arrays; ``out`` (dw_ih, dw_hh, db_ih,
     db_hh) written in place. Returns GRUGrads."""
     B, H = cache.x.shape[1], cache.w_hh.shape[1]
-    dh = empty("dh", dh_n.shape, dh_n.dtype)
-    copy(dh, dh_n)
+    dh = empty("dh", dh_n.shape, dh_n.dtype)  # dL/dh_T (set by the kernel from dh_n) .. dL/dh_0
     direct = empty("direct", dh_n.shape, dh_n.dtype)
     dgx = empty("dgx", cache.gates.shape, cache.gates.dtype)
     dgh = empty("dgh", cache.gates.shape, cache.gates.dtype)
-    launch_recurrent(_kernels, 1, cache.w_hh, B, H, cache.hs, cache.gates, cache.ghn, dy, dh, direct,
+    launch_recurrent(_kernels, 1, cache.w_hh, B, H, cache.hs, cache.gates, cache.ghn, dy, dh_n, dh, direct,
                      dgx, dgh)
     return GRUGrads(*run_weight_grads(dgx, dgh, cache.x, cache.hs, cache.w_ih, out), dh)

@@ -11,7 +11,7 @@ on them. Same math and weight layout as :mod:`tsgate.lstm`.
 from numba import cuda
 
 from .gpu_core import (
-    at, copy, d_sigmoid, d_stage, d_tanh, empty, launch_recurrent, make_dh_prev, make_row, per_dtype,
+    d_rows, d_sigmoid, d_stage, d_start, d_tanh, empty, launch_recurrent, make_dh_prev, make_row, per_dtype,
     reshaped, transpose,
 )
 from .gpu_gemm import gemm, run_weight_grads
@@ -26,14 +26,16 @@ def _make_steps(nbtype, RT):
     row = make_row(RT)
 
     @cuda.jit(device=True, inline=True)
-    def forward_steps(W, Hs, Cs, A, rows, one):
+    def forward_steps(W, h0, c0, Hs, Cs, A, rows, one):
         """W = W_hh^T flattened, (H*4H,); A (T, B, 4H): x W_ih^T + b on entry,
-        activated gates [i, f, g, o] on exit; Hs, Cs (T+1, B, H), step 0 given."""
+        activated gates [i, f, g, o] on exit; Hs, Cs (T+1, B, H), step 0 from h0, c0 (B, H)."""
         T, B, G = A.shape
         H = G // 4
         for grp in range(cuda.blockIdx.x, (B + rows - 1) // rows, cuda.gridDim.x):
             b0 = grp * rows
             last = min(b0 + rows, B) - 1
+            d_start(Hs, h0, b0, last - b0 + 1)
+            d_start(Cs, c0, b0, last - b0 + 1)
             for t in range(T):
                 for idx in range(cuda.threadIdx.x, ((last - b0 + RT) // RT) * H, cuda.blockDim.x):
                     r0 = b0 + (idx // H) * RT
@@ -76,14 +78,16 @@ def _make_steps(nbtype, RT):
                 cuda.syncthreads()
 
     @cuda.jit(device=True, inline=True)
-    def backward_steps(W, Cs, A, dY, dh, dc, dA, rows, one):
+    def backward_steps(W, Cs, A, dY, dh_n, dc_n, dh, dc, dA, rows, one):
         """Reverse time loop. W = W_hh flattened (4H*H,); dh, dc (B, H): dL/dh_T,
-        dL/dc_T in, dL/dh_0, dL/dc_0 out; dA (T, B, 4H) gets dL/d(pre-activations)."""
+        dL/dc_T (from dh_n, dc_n) in, dL/dh_0, dL/dc_0 out; dA (T, B, 4H) gets dL/d(pre-activations)."""
         T, B, G = A.shape
         H = G // 4
         for grp in range(cuda.blockIdx.x, (B + rows - 1) // rows, cuda.gridDim.x):
             b0 = grp * rows
             nb = min(rows, B - b0)
+            d_rows(dh, dh_n, b0, nb)
+            d_rows(dc, dc_n, b0, nb)
             for t in range(T - 1, -1, -1):
                 for idx in range(cuda.threadIdx.x, nb * H, cuda.blockDim.x):
                     b = b0 + idx // H
@@ -113,22 +117,22 @@ def _make_kernels(nbtype, RT=1):
     forward_steps, backward_steps = _make_steps(nbtype, RT)
 
     @cuda.jit
-    def forward(W, Hs, Cs, A, rows, use_shared):
+    def forward(W, h0, c0, Hs, Cs, A, rows, use_shared):
         if use_shared:
             sW = cuda.shared.array(0, nbtype)
             d_stage(W, sW)
-            forward_steps(sW, Hs, Cs, A, rows, nbtype(1.0))
+            forward_steps(sW, h0, c0, Hs, Cs, A, rows, nbtype(1.0))
         else:
-            forward_steps(W, Hs, Cs, A, rows, nbtype(1.0))
+            forward_steps(W, h0, c0, Hs, Cs, A, rows, nbtype(1.0))
 
     @cuda.jit
-    def backward(W, Cs, A, dY, dh, dc, dA, rows, use_shared):
+    def backward(W, Cs, A, dY, dh_n, dc_n, dh, dc, dA, rows, use_shared):
         if use_shared:
             sW = cuda.shared.array(0, nbtype)
             d_stage(W, sW)
-            backward_steps(sW, Cs, A, dY, dh, dc, dA, rows, nbtype(1.0))
+            backward_steps(sW, Cs, A, dY, dh_n, dc_n, dh, dc, dA, rows, nbtype(1.0))
         else:
-            backward_steps(W, Cs, A, dY, dh, dc, dA, rows, nbtype(1.0))
+            backward_steps(W, Cs, A, dY, dh_n, dc_n, dh, dc, dA, rows, nbtype(1.0))
 
     return forward, backward
 
@@ -145,9 +149,7 @@ def _lstm_forward(x, w_ih, w_hh, b_ih, b_hh, h0, c0):
     gemm(reshaped(x, T * B, D), w_ih, reshaped(gates, T * B, 4 * H), b_ih, b_hh, tb=1)
     hs = empty("hs", (T + 1, B, H), x.dtype)
     cs = empty("cs", (T + 1, B, H), x.dtype)
-    copy(at(hs, 0), h0)
-    copy(at(cs, 0), c0)
-    launch_recurrent(_kernels, 0, transpose(w_hh), B, H, hs, cs, gates)  # W_hh^T (H, 4H)
+    launch_recurrent(_kernels, 0, transpose(w_hh), B, H, h0, c0, hs, cs, gates)  # W_hh^T (H, 4H); hs[0] = h0
     return LSTMCache(x, w_ih, w_hh, hs, cs, gates)
 
 
@@ -155,10 +157,8 @@ def _lstm_backward(cache, dy, dh_n, dc_n, out=None):
     """dy (T, B, H), dh_n, dc_n (B, H) device arrays; ``out`` = device
     (dw_ih, dw_hh, db_ih, db_hh) written in place. Returns LSTMGrads."""
     B, H = cache.x.shape[1], cache.w_hh.shape[1]
-    dh = empty("dh", dh_n.shape, dh_n.dtype)
+    dh = empty("dh", dh_n.shape, dh_n.dtype)  # dL/dh_T (set by the kernel from dh_n) .. dL/dh_0
     dc = empty("dc", dc_n.shape, dc_n.dtype)
-    copy(dh, dh_n)
-    copy(dc, dc_n)
     dA = empty("dA", cache.gates.shape, cache.gates.dtype)
-    launch_recurrent(_kernels, 1, cache.w_hh, B, H, cache.cs, cache.gates, dy, dh, dc, dA)
+    launch_recurrent(_kernels, 1, cache.w_hh, B, H, cache.cs, cache.gates, dy, dh_n, dc_n, dh, dc, dA)
     return LSTMGrads(*run_weight_grads(dA, dA, cache.x, cache.hs, cache.w_ih, out), dh, dc)

@@ -7,7 +7,7 @@ code (:data:`tsgate.elementmath.ACT_TANH`, :data:`tsgate.elementmath.ACT_RELU`).
 from numba import cuda
 
 from .gpu_core import (
-    ZERO, at, copy, d_stage, d_tanh, empty, launch_recurrent, make_dh_prev, make_row, per_dtype,
+    ZERO, d_rows, d_stage, d_start, d_tanh, empty, launch_recurrent, make_dh_prev, make_row, per_dtype,
     reshaped, transpose,
 )
 from .gpu_gemm import gemm, run_weight_grads
@@ -22,13 +22,14 @@ def _make_steps(nbtype, RT):
     row = make_row(RT)
 
     @cuda.jit(device=True, inline=True)
-    def forward_steps(W, Hs, A, act, rows, one):
+    def forward_steps(W, h0, Hs, A, act, rows, one):
         """W = W_hh^T flattened (H*H,); A (T, B, H): x W_ih^T + b (kept);
-        Hs (T+1, B, H), step 0 given; act 0 tanh, 1 relu."""
+        Hs (T+1, B, H), step 0 from h0 (B, H); act 0 tanh, 1 relu."""
         T, B, H = A.shape
         for grp in range(cuda.blockIdx.x, (B + rows - 1) // rows, cuda.gridDim.x):
             b0 = grp * rows
             last = min(b0 + rows, B) - 1
+            d_start(Hs, h0, b0, last - b0 + 1)
             for t in range(T):
                 for idx in range(cuda.threadIdx.x, ((last - b0 + RT) // RT) * H, cuda.blockDim.x):
                     r0 = b0 + (idx // H) * RT
@@ -46,13 +47,14 @@ def _make_steps(nbtype, RT):
                 cuda.syncthreads()
 
     @cuda.jit(device=True, inline=True)
-    def backward_steps(W, Hs, dY, dh, dA, act, rows, one):
-        """Reverse time loop. W = W_hh flattened; dh (B, H): dL/dh_T in, dL/dh_0 out."""
+    def backward_steps(W, Hs, dY, dh_n, dh, dA, act, rows, one):
+        """Reverse time loop. W = W_hh flattened; dh (B, H): dL/dh_T (from dh_n) in, dL/dh_0 out."""
         T, B, H = dA.shape
         n_groups = (B + rows - 1) // rows
         for grp in range(cuda.blockIdx.x, n_groups, cuda.gridDim.x):
             b0 = grp * rows
             nb = min(rows, B - b0)
+            d_rows(dh, dh_n, b0, nb)
             for t in range(T - 1, -1, -1):
                 for idx in range(cuda.threadIdx.x, nb * H, cuda.blockDim.x):
                     b = b0 + idx // H
@@ -76,22 +78,22 @@ def _make_kernels(nbtype, RT=1):
     forward_steps, backward_steps = _make_steps(nbtype, RT)
 
     @cuda.jit
-    def forward(W, Hs, A, act, rows, use_shared):
+    def forward(W, h0, Hs, A, act, rows, use_shared):
         if use_shared:
             sW = cuda.shared.array(0, nbtype)
             d_stage(W, sW)
-            forward_steps(sW, Hs, A, act, rows, nbtype(1.0))
+            forward_steps(sW, h0, Hs, A, act, rows, nbtype(1.0))
         else:
-            forward_steps(W, Hs, A, act, rows, nbtype(1.0))
+            forward_steps(W, h0, Hs, A, act, rows, nbtype(1.0))
 
     @cuda.jit
-    def backward(W, Hs, dY, dh, dA, act, rows, use_shared):
+    def backward(W, Hs, dY, dh_n, dh, dA, act, rows, use_shared):
         if use_shared:
             sW = cuda.shared.array(0, nbtype)
             d_stage(W, sW)
-            backward_steps(sW, Hs, dY, dh, dA, act, rows, nbtype(1.0))
+            backward_steps(sW, Hs, dY, dh_n, dh, dA, act, rows, nbtype(1.0))
         else:
-            backward_steps(W, Hs, dY, dh, dA, act, rows, nbtype(1.0))
+            backward_steps(W, Hs, dY, dh_n, dh, dA, act, rows, nbtype(1.0))
 
     return forward, backward
 
@@ -106,8 +108,7 @@ def _rnn_forward(x, w_ih, w_hh, b_ih, b_hh, h0, act):
     pre = empty("pre", (T, B, H), x.dtype)  # (T, B, H)
     gemm(reshaped(x, T * B, D), w_ih, reshaped(pre, T * B, H), b_ih, b_hh, tb=1)
     hs = empty("hs", (T + 1, B, H), x.dtype)
-    copy(at(hs, 0), h0)
-    launch_recurrent(_kernels, 0, transpose(w_hh), B, H, hs, pre, act)  # W_hh^T (H, H)
+    launch_recurrent(_kernels, 0, transpose(w_hh), B, H, h0, hs, pre, act)  # W_hh^T (H, H); hs[0] = h0
     return RNNCache(x, w_ih, w_hh, hs, act)
 
 
@@ -116,8 +117,7 @@ def _rnn_backward(cache, dy, dh_n, out=None):
     db_hh) written in place. Returns RNNGrads."""
     T, B, _ = cache.x.shape
     H = cache.w_hh.shape[1]
-    dh = empty("dh", dh_n.shape, dh_n.dtype)
-    copy(dh, dh_n)
+    dh = empty("dh", dh_n.shape, dh_n.dtype)  # dL/dh_T (set by the kernel from dh_n) .. dL/dh_0
     dA = empty("dA", (T, B, H), dh_n.dtype)
-    launch_recurrent(_kernels, 1, cache.w_hh, B, H, cache.hs, dy, dh, dA, cache.act)
+    launch_recurrent(_kernels, 1, cache.w_hh, B, H, cache.hs, dy, dh_n, dh, dA, cache.act)
     return RNNGrads(*run_weight_grads(dA, dA, cache.x, cache.hs, cache.w_ih, out), dh)
