@@ -37,6 +37,28 @@ def test_a_glitch_anywhere_is_found_and_repaired_near_the_truth(pos):
     assert list(isolated_outliers(huge, 7)) == [pos] and np.isfinite(repaired(huge, [pos], 7)).all()
 
 
+@pytest.mark.parametrize("pos", [1, 2, 30, 110, 117])
+def test_two_glitches_in_a_row_are_found_and_repaired(pos):
+    """A spike that lasts two readings (anywhere inside the series, up to the last window):
+    both values stand apart from the steps around the pair and from a season away."""
+    y = WEEKLY.copy()
+    y[pos], y[pos + 1] = 1000.0, 900.0
+    for period in (7, 1):
+        assert list(isolated_outliers(y, period)) == [pos, pos + 1]
+        fixed = repaired(y, [pos, pos + 1], period)
+        assert np.abs(fixed[pos:pos + 2] - WEEKLY[pos:pos + 2]).max() < (0.5 if period == 7 else 2.5)
+    low = WEEKLY.copy()
+    low[pos], low[pos + 1] = -500.0, -400.0
+    assert list(isolated_outliers(low, 7)) == [pos, pos + 1]
+    three = WEEKLY.copy()
+    three[pos:pos + 3] = 1000.0  # three in a row: a short level, not a glitch
+    assert len(isolated_outliers(three, 7)) == 0
+    weekly = WEEKLY.copy()
+    weekly[pos % 7::7] += 50.0
+    weekly[(pos + 1) % 7::7] += 50.0  # the same two days every week: the season
+    assert len(isolated_outliers(weekly, 7)) == 0
+
+
 def test_what_is_not_an_outlier():
     assert len(isolated_outliers(WEEKLY, 7)) == 0  # a clean series
     shift = WEEKLY + np.where(T >= 100, 50.0, 0.0)  # a level shift, even in the last weeks

@@ -1,4 +1,4 @@
-"""Isolated outliers: single values that stand apart from every neighbour.
+"""Isolated outliers: single values, or two in a row, that stand apart from every neighbour.
 
 A typo or a sensor spike (one value of 1000 in a series around 10) wrecks a
 network's forecast far more than a seasonal naive one: it owns the scaling,
@@ -11,6 +11,10 @@ differences away from
 * its neighbours one season away (``period`` steps before and after),
 
 comparing with whichever of them exist (one side at the ends of the series).
+Two values in a row (a spike that lasts two readings) are flagged together
+when both stand apart, on the same side, from the steps before and after the
+pair, and each from its neighbours one season away; only inside the series,
+as a pair at its end cannot be told from a new level.
 A level shift is not flagged (its neighbours on one side agree with it), nor
 a spike that repeats every season (its seasonal neighbours agree with it).
 Where more than one value in a hundred would be flagged, the spikes are the
@@ -73,6 +77,21 @@ def _sticks_out(y, lag, k):
     return out
 
 
+def _pair_starts(y, k):
+    """Positions t (ascending) inside the series where y[t] and y[t + 1] are both far, on the
+    same side, from y[t - 1] and y[t + 2]: beyond ``k`` robust standard deviations of the lag-1
+    differences, measured from their median times the lag."""
+    n = len(y)
+    centre, scale = robust_centre_scale(y[1:] - y[:-1])
+    if n < 4 or not scale > 0:
+        return np.zeros(0, dtype=np.int64)
+    t = np.arange(1, n - 2)  # the pair (t, t + 1), its neighbours t - 1 and t + 2
+    sides = [np.sign(d - lag * centre) * (np.abs(d - lag * centre) > k * scale)
+             for d, lag in ((y[t] - y[t - 1], 1), (y[t + 1] - y[t - 1], 2), (y[t] - y[t + 2], -2),
+                            (y[t + 1] - y[t + 2], -1))]
+    return t[(sides[0] != 0) & (sides[0] == sides[1]) & (sides[0] == sides[2]) & (sides[0] == sides[3])]
+
+
 def isolated_outliers(y, period=1, k=OUTLIER_MADS):
     """Positions of the isolated outliers of the 1-D series ``y`` (module doc).
 
@@ -92,9 +111,16 @@ def isolated_outliers(y, period=1, k=OUTLIER_MADS):
     n = len(y)
     if n < 5 or not np.isfinite(y).all():
         return np.zeros(0, dtype=np.int64)
-    flagged = _sticks_out(y, 1, k)
+    flagged, starts = _sticks_out(y, 1, k), _pair_starts(y, k)
     if period > 1 and n > period + 2:
-        flagged &= _sticks_out(y, period, k)
+        seasonal = _sticks_out(y, period, k)
+        flagged &= seasonal
+        starts = starts[seasonal[starts] & seasonal[starts + 1]]  # both of a pair, or neither
+    flagged[starts] = flagged[starts + 1] = True
+    if len(starts) and starts[0] == 1:  # an end's next but one is then part of the pair, not its witness
+        flagged[0] = False
+    if len(starts) and starts[-1] == n - 3:
+        flagged[n - 1] = False
     pos = np.flatnonzero(flagged)
     return pos if len(pos) <= 1 + n // 100 else np.zeros(0, dtype=np.int64)
 
