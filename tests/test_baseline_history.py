@@ -104,6 +104,13 @@ def test_local_baselines_backtest_every_series_of_a_panel():
     unnamed = multi.rename_axis([None, None])  # its levels named as the networks' tables name them
     hf = LocalForecaster(BaselineForecaster("drift", horizon=3)).fit(unnamed).historical_forecasts(unnamed, start=0.8)
     assert list(hf.columns[:3]) == ["level_0", "cutoff", "level_1"] and set(hf["level_0"]) == {"a", "b"}
+    named = long.rename(columns={"unique_id": "store"})  # another id column, named to LocalForecaster
+    hf = LocalForecaster(BaselineForecaster("drift", horizon=3), id_col="store").fit(named[named.ds < t[36]]) \
+        .historical_forecasts(named)
+    assert list(hf.columns[:2]) == ["store", "cutoff"] and np.allclose(hf[hf.store == "b"]["forecast"],
+                                                                       alone["forecast"])
+    net = LocalForecaster(LSTMForecaster(horizon=3, lookback=6, hidden_size=2, max_epochs=1), id_col="store")
+    assert set(net.fit(named).predict()["store"]) == {"a", "b"}  # a network without an id_col gets this one
     wide = long.pivot(index="ds", columns="unique_id", values="y")
     bt = LocalForecaster(BaselineForecaster("naive", horizon=3)).fit(wide.iloc[:36]).backtest(wide)
     assert set(bt["unique_id"]) == {"a", "b"} and set(bt["model"]) == {"naive", "seasonal_naive"}

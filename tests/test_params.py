@@ -7,13 +7,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tsgate import (BaselineForecaster, GRUForecaster, LagWindowTransformer, LSTMClassifier, LSTMForecaster,
-                    LSTMRegressor)
+from tsgate import (BaselineForecaster, GRUForecaster, LagWindowTransformer, LocalForecaster, LSTMClassifier,
+                    LSTMForecaster, LSTMRegressor)
 from tsgate.errors import ParameterError
 from tsgate.params import (DIFFERENT_DEFAULTS, NETWORK, SHARED_DEFAULTS, TRAINING, Interval, ListOf, StrOptions,
                            check_param, seed_from)
 
-ESTIMATORS = [LSTMForecaster, GRUForecaster, LSTMRegressor, LSTMClassifier, LagWindowTransformer, BaselineForecaster]
+ESTIMATORS = [LSTMForecaster, GRUForecaster, LSTMRegressor, LSTMClassifier, LagWindowTransformer, BaselineForecaster,
+              LocalForecaster]
 
 
 class Untouchable:

@@ -11,6 +11,8 @@ depend on the thread count (:func:`tsgate.core.n_chunks`), so the results are
 bit-identical serially, with ``n_jobs=2`` and on a cluster.
 """
 
+import numbers
+
 import pandas as pd
 from sklearn.base import BaseEstimator, clone
 from sklearn.utils.validation import check_is_fitted
@@ -19,6 +21,7 @@ from .ensemble import parallel_map
 from .errors import DataError, ParameterError
 from .errors import name as pname
 from .panel import to_panel
+from .params import HasMethods, validate_params
 
 
 def _fit(est, data):
@@ -39,6 +42,11 @@ class LocalForecaster(BaseEstimator):
     n_jobs : int or None
         Series fit in parallel (joblib; -1: all cores; None: 1 unless a
         ``joblib.parallel_backend`` context says otherwise).
+    id_col : str, int or None
+        The series id column of a long frame (default: the estimator's ``id_col``, else
+        ``unique_id``); what lets a single-series estimator such as BaselineForecaster, which
+        has no ``id_col``, read a long frame with another id column. A network estimator without
+        an ``id_col`` of its own gets this one.
 
     Attributes
     ----------
@@ -47,9 +55,20 @@ class LocalForecaster(BaseEstimator):
     form_ : 'long', 'dict', 'wide' or 'multiindex'
     """
 
-    def __init__(self, estimator=None, n_jobs=None):
+    _parameter_constraints = {
+        "estimator": [HasMethods("fit", "predict"), None],  # None: an error at fit that says what is needed
+        "n_jobs": [numbers.Integral, None],
+        "id_col": [str, numbers.Integral, None],
+    }
+
+    def __init__(self, estimator=None, n_jobs=None, id_col=None):
         self.estimator = estimator
         self.n_jobs = n_jobs
+        self.id_col = id_col
+
+    def _id_col(self):
+        """The long frame's id column named here or by the estimator (None: ``unique_id`` if present)."""
+        return self.id_col if self.id_col is not None else getattr(self.estimator, "id_col", None)
 
     def _single(self):
         """Whether ``estimator`` reads one series only (BaselineForecaster: no ``id_col``); its
@@ -60,7 +79,7 @@ class LocalForecaster(BaseEstimator):
         """The data of each series, in the form of ``X``: id -> data."""
         if self.estimator is None:
             raise ParameterError(f"{pname('estimator')} must be a tsgate forecaster, got None")
-        id_col, single = getattr(self.estimator, "id_col", None), self._single()
+        id_col, single = self._id_col(), self._single()
         if isinstance(X, dict):
             self.form_ = "dict"
             return {sid: df if single else {sid: df} for sid, df in X.items()}
@@ -85,9 +104,12 @@ class LocalForecaster(BaseEstimator):
 
     def fit(self, X, y=None):
         """Fit one clone of ``estimator`` per series of ``X`` (long, dict or wide)."""
+        validate_params(self)
         parts = self._split(X)
-        wide = self.form_ == "wide"
-        jobs = [(clone(self.estimator).set_params(**({"target": sid} if wide else {})), data)
+        extra = {}
+        if self.form_ == "long" and not self._single() and self.estimator.id_col is None:
+            extra = {"id_col": self.id_name_}  # the network reads its part as a long frame
+        jobs = [(clone(self.estimator).set_params(**({"target": sid} if self.form_ == "wide" else extra)), data)
                 for sid, data in parts.items()]
         self.estimators_ = dict(zip(parts, parallel_map(_fit, jobs, self.n_jobs)))
         return self

@@ -81,6 +81,19 @@ class ListOf:
         return f"a {'' if self.empty else 'non-empty '}list of {item}"
 
 
+class HasMethods:
+    """An object with these methods (scikit-learn's constraint of the same name)."""
+
+    def __init__(self, *methods):
+        self.methods = methods
+
+    def is_satisfied_by(self, v):
+        return all(callable(getattr(v, m, None)) for m in self.methods)
+
+    def __str__(self):
+        return "an object implementing " + " and ".join(repr(m) for m in self.methods)
+
+
 def _satisfies(constraint, v):
     if constraint is None:
         return v is None
