@@ -135,6 +135,8 @@ def test_bad_arguments_are_errors_naming_them_before_any_work(air):
         fc.backtest({"a": air})
     with pytest.raises(DataError, match="X has no column 'passengers'"):
         fc.backtest(air.rename("other").to_frame())
+    with pytest.raises(DataError, match="X has no column 'passengers'"):  # update reads X the same way
+        fc.update(air.rename("other").to_frame())
 
 
 def test_the_fold_view_backtests_a_baseline_refit_before_every_fold(air):

@@ -58,7 +58,7 @@ class BaselineHistoryMixin:
             origin), the time, ``step``, ``y`` (actual) and ``forecast`` (and the bands), as
             the network forecasters' ``historical_forecasts`` gives them.
         """
-        return self._baseline_history(X, start, stride, retrain, horizon, coverage).drop(columns=["seasonal_naive"])
+        return self._historical(X, start, stride, retrain, horizon, None, coverage).drop(columns=["seasonal_naive"])
 
     def backtest(self, X, start=None, stride=1, retrain=False, horizon=None, coverage=None):
         """Accuracy of :meth:`historical_forecasts` per horizon step, next to seasonal naive
@@ -66,7 +66,7 @@ class BaselineHistoryMixin:
         and 'seasonal_naive' (once, for a seasonal naive baseline); columns as the network
         forecasters' ``backtest`` (``n``, MAE, RMSE, sMAPE, MASE, and with ``coverage`` the
         baseline's coverage and MSIS). :func:`tsgate.summarise_backtest` averages it."""
-        hf = self._baseline_history(X, start, stride, retrain, horizon, coverage)
+        hf = self._historical(X, start, stride, retrain, horizon, None, coverage)
         models = [(self.method, "forecast", True)]
         if self.method != "seasonal_naive":
             models.append(("seasonal_naive", "seasonal_naive", False))
@@ -74,7 +74,10 @@ class BaselineHistoryMixin:
 
     # ------------------------------------------------------------ internals
 
-    def _baseline_history(self, X, start, stride, retrain, horizon, coverage):
+    def _historical(self, X, start, stride, retrain, horizon, static_covariates, coverage=None):
+        """The table of :meth:`historical_forecasts` with seasonal naive's column, called as the
+        network forecasters' ``_historical`` is (:func:`tsgate.evaluation.backtest` calls both;
+        ``static_covariates`` is None: a baseline reads none)."""
         check_is_fitted(self, "y_")
         if coverage is not None:
             conformal.levels(coverage)  # before any work

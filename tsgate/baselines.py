@@ -275,8 +275,7 @@ class BaselineForecaster(BaselineHistoryMixin, BaseEstimator):
         check_is_fitted(self, "y_")
         h = horizon or self.horizon_
         idx = frames.future_index(self.cutoff_, self.freq_, h, self.index_kind_).rename(self.index_name_)
-        point = forecast(self.method, self.y_, h, self.seasonal_period_, self.ar_, self.hw_)
-        out = pd.DataFrame({self.targets_[0]: point}, index=idx)
+        out = pd.DataFrame({self.targets_[0]: self._point(h)}, index=idx)
         return out.reset_index() if self.index_kind_ == "column" else out  # times back in their column
 
     def score(self, X, y=None):
@@ -290,17 +289,18 @@ class BaselineForecaster(BaselineHistoryMixin, BaseEstimator):
             raise DataError(f"X must start right after the training data, at {frames.when(start)}; it starts at "
                             f"{frames.when(index[0])} (use update() to move the forecast origin first)")
         h = min(len(actual), self.horizon_)
-        point = forecast(self.method, self.y_, h, self.seasonal_period_, self.ar_, self.hw_)
-        return -float(np.mean(np.abs(point - actual[:h])))
+        return -float(np.mean(np.abs(self._point(h) - actual[:h])))
+
+    def _point(self, h):
+        """The point forecast of ``h`` steps after the cutoff."""
+        return forecast(self.method, self.y_, h, self.seasonal_period_, self.ar_, self.hw_)
 
     def update(self, X):
         """Forecast after newer data (the same column), without refitting."""
         check_is_fitted(self, "y_")
-        df, freq = frames.as_frame(X, self.time_col, name="X")
-        if str(freq) != str(self.freq_):
-            raise DataError(f"X has frequency {freq}, the model was fit on {self.freq_}")
-        self.y_ = self._repaired(frames.numeric_block(df, self.targets_[:1], "X", None)[:, 0], df.index)
-        self.cutoff_ = df.index[-1]
+        index, y = self._series_of(X)
+        self.y_ = self._repaired(y, index)
+        self.cutoff_ = index[-1]
         return self
 
     def _repaired(self, y, index):

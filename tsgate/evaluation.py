@@ -56,8 +56,7 @@ def backtest(estimator, data, folds=3, horizon=None, retrain=True, coverage=None
         raise DataError(f"{folds} folds of horizon {H} need more than {folds * H} rows")
     cut = grid[len(grid) - folds * H - 1]
     fc = est.set_params(horizon=H).fit(truncate(data, cut, est.time_col))
-    hf = fc._baseline_history(data, cut, H, retrain, H, coverage) if single else \
-        fc._historical(data, cut, H, retrain, H, None, coverage)
+    hf = fc._historical(data, cut, H, retrain, H, None, coverage)
     scale = hf.iloc[:, 0].map(hf.attrs["mase_scale"]).to_numpy(dtype=float)
     fold = {c: k + 1 for k, c in enumerate(sorted(hf["cutoff"].unique()))}
     time_name = hf.columns[2]

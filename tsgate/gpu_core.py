@@ -110,19 +110,10 @@ def d_stage(W, sW):
 
 
 @cuda.jit(device=True, inline=True)
-def d_start(S, S0, b0, nb):
-    """S[0, b, :] = S0[b, :] for a block's rows b0 .. b0+nb-1, then a block barrier: the
-    state a recurrence starts from, set by the recurrent kernel itself (no copy launch)."""
-    H = S0.shape[1]
-    for idx in range(cuda.threadIdx.x, nb * H, cuda.blockDim.x):
-        S[0, b0 + idx // H, idx % H] = S0[b0 + idx // H, idx % H]
-    cuda.syncthreads()
-
-
-@cuda.jit(device=True, inline=True)
 def d_rows(dst, src, b0, nb):
-    """dst[b, :] = src[b, :] for a block's rows b0 .. b0+nb-1, then a block barrier (BPTT's
-    dL/dh_T, dL/dc_T into the buffers it carries back through time)."""
+    """dst[b, :] = src[b, :] for a block's rows b0 .. b0+nb-1, then a block barrier: set by
+    the recurrent kernel itself (no copy launch), e.g. the state a recurrence starts from
+    (``dst`` = Hs[0]) or BPTT's dL/dh_T, dL/dc_T in the buffers it carries back through time."""
     H = src.shape[1]
     for idx in range(cuda.threadIdx.x, nb * H, cuda.blockDim.x):
         dst[b0 + idx // H, idx % H] = src[b0 + idx // H, idx % H]

@@ -11,7 +11,7 @@ on them. Same math and weight layout as :mod:`tsgate.lstm`.
 from numba import cuda
 
 from .gpu_core import (
-    d_rows, d_sigmoid, d_stage, d_start, d_tanh, empty, launch_recurrent, make_dh_prev, make_row, per_dtype,
+    d_rows, d_sigmoid, d_stage, d_tanh, empty, launch_recurrent, make_dh_prev, make_row, per_dtype,
     reshaped, transpose,
 )
 from .gpu_gemm import gemm, run_weight_grads
@@ -34,8 +34,8 @@ def _make_steps(nbtype, RT):
         for grp in range(cuda.blockIdx.x, (B + rows - 1) // rows, cuda.gridDim.x):
             b0 = grp * rows
             last = min(b0 + rows, B) - 1
-            d_start(Hs, h0, b0, last - b0 + 1)
-            d_start(Cs, c0, b0, last - b0 + 1)
+            d_rows(Hs[0], h0, b0, last - b0 + 1)
+            d_rows(Cs[0], c0, b0, last - b0 + 1)
             for t in range(T):
                 for idx in range(cuda.threadIdx.x, ((last - b0 + RT) // RT) * H, cuda.blockDim.x):
                     r0 = b0 + (idx // H) * RT

@@ -7,7 +7,7 @@ code (:data:`tsgate.elementmath.ACT_TANH`, :data:`tsgate.elementmath.ACT_RELU`).
 from numba import cuda
 
 from .gpu_core import (
-    ZERO, d_rows, d_stage, d_start, d_tanh, empty, launch_recurrent, make_dh_prev, make_row, per_dtype,
+    ZERO, d_rows, d_stage, d_tanh, empty, launch_recurrent, make_dh_prev, make_row, per_dtype,
     reshaped, transpose,
 )
 from .gpu_gemm import gemm, run_weight_grads
@@ -29,7 +29,7 @@ def _make_steps(nbtype, RT):
         for grp in range(cuda.blockIdx.x, (B + rows - 1) // rows, cuda.gridDim.x):
             b0 = grp * rows
             last = min(b0 + rows, B) - 1
-            d_start(Hs, h0, b0, last - b0 + 1)
+            d_rows(Hs[0], h0, b0, last - b0 + 1)
             for t in range(T):
                 for idx in range(cuda.threadIdx.x, ((last - b0 + RT) // RT) * H, cuda.blockDim.x):
                     r0 = b0 + (idx // H) * RT

@@ -320,8 +320,10 @@ class HistoricalMixin:
 def _origin_grid(panel, est, start, stride, H):
     """Origin times: the union of the series' time steps from ``start``, every ``stride``-th."""
     grid = timeline(panel)
-    known = {sid: c for sid, c in zip(est.ids_, est.cutoffs_)}
-    default = min((known[s.id] for s in panel.series if s.id in known), default=grid[0]) if start is None else None
+    default = None
+    if start is None:  # the earliest fitted cutoff of the series in the panel
+        known = dict(zip(est.ids_, est.cutoffs_))
+        default = min((known[s.id] for s in panel.series if s.id in known), default=grid[0])
     first = first_origin(grid, start, default)
     grid = grid[grid >= first][::stride]
     lasts = [s.index[-1 - H] for s in panel.series if len(s.y) > H]  # the last origin with H rows after it
