@@ -360,6 +360,27 @@ def test_validation_mae_of_baselines_and_baseline_forecaster():
         fc.predict_interval(1.5)  # it used to give the widest residual, whatever the number
 
 
+def test_baseline_bands_of_a_short_history():
+    # 48 months and a 24-month horizon: the last fifth of the series holds no origin with a
+    # horizon after it, so the band is calibrated on the last 20 origins that have one (the
+    # fit used to fail: 'the series is too short for a seasonal_naive baseline')
+    y = pd.Series(np.tile(np.arange(12.0), 4) + np.arange(48) % 5, index=pd.date_range("2000-01", periods=48,
+                                                                                       freq="MS"))
+    fc = BaselineForecaster("seasonal_naive", horizon=24).fit(y)
+    assert fc.residuals_.shape == (20, 24)
+    band = fc.predict_interval(0.9)
+    assert (band["y_upper"] > band["y"]).all() and (band["y_lower"] < band["y"]).all()
+    assert fc.historical_forecasts(y, start=y.index[20], coverage=0.9).notna().all().all()
+    # with no origin that has a horizon after it: the forecast, and a band refused by name
+    short = BaselineForecaster("ar", horizon=24).fit(y.iloc[:25])
+    assert short.residuals_.shape == (0, 24) and np.isfinite(short.predict()["y"]).all()
+    msg = (r"no interval: the ar baseline's band measures its errors from earlier origins, which needs at least "
+           r"26 rows \(horizon 24 \+ 2\); it was fit on 25 \(the point forecast needs fewer\)")
+    with pytest.raises(DataError, match=msg):
+        short.predict_interval(0.9)
+    assert len(BaselineForecaster("ar", horizon=24).fit(y.iloc[:26]).predict_interval(0.9)) == 24
+
+
 def test_baseline_forecaster_is_a_scikit_learn_estimator_per_series_and_in_a_grid_search():
     from sklearn.base import clone
     from sklearn.exceptions import NotFittedError

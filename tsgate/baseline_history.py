@@ -148,8 +148,7 @@ class BaselineHistoryMixin:
         if coverage is not None:
             coverages, several = conformal.levels(coverage)
             for c in coverages:
-                q = conformal.quantile(self.residuals_, c, warn=False)
-                q = np.concatenate([q, np.full(max(0, H - len(q)), q[-1])])[:H]
+                q = self._quantile(c, H)
                 lo, hi, _ = conformal.table_columns(c, several)
                 table[lo], table[hi] = (pred - q).ravel(), (pred + q).ravel()
         table["seasonal_naive"] = sn.ravel()

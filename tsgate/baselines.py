@@ -19,12 +19,14 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import conformal, frames, metrics
 from .baseline_history import BaselineHistoryMixin
-from .errors import DataError, ParameterError
+from .errors import DataError, ParameterError, name as pname
 from .ets import HoltWinters
 from .outliers import repair_each
 from .params import FORECASTER, Interval, StrOptions, validate_params
 
 BASELINES = ("naive", "seasonal_naive", "drift", "ar", "holt_winters")
+#: Origins a band is calibrated on where the last fifth of the series holds fewer (20: enough for 95%).
+CALIBRATION_ORIGINS = 20
 
 
 def naive(y, horizon):
@@ -263,12 +265,24 @@ class BaselineForecaster(BaselineHistoryMixin, BaseEstimator):
                 HoltWinters(self.seasonal_period_).fit(y) if self.method == "holt_winters" else None)
 
     def _calibrate(self):
-        """One-origin-per-step residuals over the last fifth of the series (conformal)."""
+        """Residuals (conformal) of the forecasts from every origin of the last fifth of
+        the series, or of its last :data:`CALIBRATION_ORIGINS` origins where the fifth holds
+        fewer; none (no band, :meth:`_quantile` says why) where no origin has a horizon after it."""
         H, y = self.horizon_, self.y_
-        ends = np.arange(max(len(y) * 4 // 5, 2), len(y) - H)
-        if not len(ends):
-            raise DataError(f"the series is too short for a {self.method} baseline with a horizon of {H}")
-        self.residuals_ = origin_residuals(self.method, y, ends, H, self.seasonal_period_, self.ar_, self.hw_)
+        last = len(y) - H  # origins e < last have H values after them
+        first = max(min(len(y) * 4 // 5, last - CALIBRATION_ORIGINS), 1, self._min_rows() - 1)
+        self.residuals_ = origin_residuals(self.method, y, np.arange(first, max(first, last)), H,
+                                           self.seasonal_period_, self.ar_, self.hw_)
+
+    def _quantile(self, coverage, h):
+        """The band's half-widths (h,) at ``coverage`` (steps past the fitted horizon take the last)."""
+        if not len(self.residuals_):
+            need = self.horizon_ + max(2, self._min_rows())
+            raise DataError(f"no interval: the {self.method} baseline's band measures its errors from earlier "
+                            f"origins, which needs at least {need} rows ({pname('horizon')} {self.horizon_} + "
+                            f"{need - self.horizon_}); it was fit on {len(self.y_)} (the point forecast needs fewer)")
+        q = conformal.quantile(self.residuals_, coverage, warn=False)
+        return np.concatenate([q, np.full(max(0, h - len(q)), q[-1])])[:h]
 
     def predict(self, horizon=None, X=None):
         """The baseline's forecast of ``horizon`` steps (default: the fitted horizon) after the cutoff."""
@@ -318,8 +332,7 @@ class BaselineForecaster(BaselineHistoryMixin, BaseEstimator):
         point = self.predict(h)
         t = self.targets_[0]
         for c in coverages:
-            q = conformal.quantile(self.residuals_, c, warn=False)
-            q = np.concatenate([q, np.full(max(0, h - len(q)), q[-1])])[:h]
+            q = self._quantile(c, h)
             lo, hi = conformal.band_columns(c, several)
             point[f"{t}{lo}"], point[f"{t}{hi}"] = point[t] - q, point[t] + q
         return point
