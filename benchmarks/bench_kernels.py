@@ -35,6 +35,17 @@ def flops(cell, T, B, D, H, L, bi):
     return total
 
 
+def rows_policy():
+    """How tsgate's kernels cut their recurrent GEMMs (tsgate.blas.gemm_rows), in words."""
+    from tsgate import blas
+
+    small = blas.small_gemm_kernel()
+    rows = {H: blas.gemm_rows(H, 4 * H) for H in (32, 64, 128, 256)}
+    shown = ", ".join(f"H={H}: {'all' if r == blas.ALL_ROWS else r}" for H, r in rows.items())
+    return (f"SciPy's OpenBLAS small-matrix kernel {'available' if small else 'not available'}; LSTM rows per call "
+            f"{shown} (TSGATE_GEMM_ROWS={os.environ.get('TSGATE_GEMM_ROWS', 'unset')})")
+
+
 def gemm_peak(threads):
     from threadpoolctl import threadpool_limits
 
@@ -210,6 +221,7 @@ def main():
         f"- machine: {cpu}, {os.cpu_count()} logical CPUs; threads used: {threads} (numba and torch)",
         f"- numba {numba.__version__}, numpy {np.__version__}, threading layer: {numba.threading_layer()}",
         f"- numpy's BLAS: {blas_kernels()} (OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', 'unset')})",
+        f"- recurrent GEMM calls: {rows_policy()}",
         f"- measured float32 GEMM peak (sgemm 2048, {threads} threads): {peak:.1f} GFLOP/s",
         f"- LSTM float32 forward+backward in a fresh process: cold (empty Numba cache) first call "
         f"{cold:.2f} s, warm (cached) first call {warm:.2f} s, plus {imp:.2f} s of imports (numpy, numba, tsgate)",

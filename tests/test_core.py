@@ -1,7 +1,8 @@
 import numpy as np
 from numba import njit
 
-from tsgate.core import n_chunks, sigmoid_, single_threaded_blas, tanh_, tanh_approx
+from tsgate import blas
+from tsgate.core import dot_rows, n_chunks, sigmoid_, single_threaded_blas, tanh_, tanh_approx
 
 
 @njit
@@ -53,3 +54,57 @@ def test_blas_guard_is_reentrant_and_restores():
 def test_n_chunks_bounds():
     assert n_chunks(1) == 1
     assert 1 <= n_chunks(1000) <= 1000
+
+
+@njit
+def _dot_in_rows(A, B, rows):
+    out = np.empty((A.shape[0], B.shape[1]), A.dtype)
+    dot_rows(A, B, out, rows)
+    return out
+
+
+def test_dot_rows_splits_a_product_into_equal_calls():
+    rng = np.random.default_rng(0)
+    A, B = rng.standard_normal((16, 40)), rng.standard_normal((40, 24))
+    for rows in (1, 3, 8, 15, 16, blas.ALL_ROWS):
+        np.testing.assert_allclose(_dot_in_rows(A, B, rows), A @ B, rtol=1e-13, atol=1e-13)
+
+
+def test_gemm_rows_takes_the_small_matrix_kernel_only_where_it_pays(monkeypatch):
+    monkeypatch.delenv("TSGATE_GEMM_ROWS", raising=False)
+    monkeypatch.setattr(blas, "_small_gemm", True)
+    # LSTM H = 128: 15 rows fit OpenBLAS's 100^3 (a chunk of 16 is cut into 8 + 8); GRU H = 256: 5;
+    # LSTM H = 256 allows 3, where one packed call is faster; H = 32: 244 (a chunk of 16 is one call)
+    assert [blas.gemm_rows(k, n) for k, n in ((128, 512), (256, 768), (256, 1024), (32, 128))] == \
+        [15, 5, blas.ALL_ROWS, 244]
+    assert blas.recurrent_rows(np.zeros((4 * 128, 128), np.float32)) == 15
+    monkeypatch.setattr(blas, "_small_gemm", False)  # another core or BLAS: one call per chunk
+    assert blas.gemm_rows(128, 512) == blas.ALL_ROWS
+    monkeypatch.setenv("TSGATE_GEMM_ROWS", "3")
+    assert blas.gemm_rows(128, 512) == 3
+    monkeypatch.setenv("TSGATE_GEMM_ROWS", "0")
+    monkeypatch.setattr(blas, "_small_gemm", True)
+    assert blas.gemm_rows(128, 512) == blas.ALL_ROWS
+
+
+def test_recurrent_kernels_agree_whatever_the_rows_per_blas_call(monkeypatch):
+    from tsgate import gru, lstm, rnn
+
+    rng = np.random.default_rng(1)
+    T, B, D, H = 7, 19, 3, 16
+    x = rng.standard_normal((T, B, D))
+    dy = rng.standard_normal((T, B, H))
+    runs = []
+    for rows in (blas.ALL_ROWS, 4, 1):
+        out = []
+        for mod, G in ((lstm, 4), (gru, 3), (rnn, 1)):
+            monkeypatch.setattr(mod, "recurrent_rows", lambda w, r=rows: r)
+            wr = np.random.default_rng(G)  # the same weights for every rows
+            w = [0.3 * wr.standard_normal(s) for s in ((G * H, D), (G * H, H), (G * H,), (G * H,))]
+            fwd = getattr(mod, f"{mod.__name__.split('.')[-1]}_forward")(x, *w)
+            bwd = getattr(mod, f"{mod.__name__.split('.')[-1]}_backward")(fwd[-1], dy=dy)
+            out += [np.asarray(fwd[0])] + [np.asarray(g) for g in bwd if g is not None]
+        runs.append(out)
+    for other in runs[1:]:
+        for a, b in zip(runs[0], other):
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)

@@ -16,8 +16,6 @@ Gate loops index per-gate slices (``a_i = a[0:H]``...) rather than
 alias checks.
 """
 
-import contextlib
-import threading
 from typing import NamedTuple
 
 import numpy as np
@@ -25,6 +23,7 @@ from numba import prange, types
 from numba.extending import overload
 
 from . import config
+from .blas import dot_rows, recurrent_rows, single_threaded_blas  # noqa: F401 (re-exported)
 from .config import CHUNKS, FASTMATH, jit_inline, pjit
 from .errors import DataError
 
@@ -129,53 +128,6 @@ def n_chunks(n):
     joblib, Dask) computes bit for bit what the full process computes.
     """
     return max(1, min(CHUNKS, int(n)))
-
-
-# ---------------------------------------------------------------------------
-# BLAS guard: kernels call single-threaded BLAS from inside prange regions.
-
-_blas_lock = threading.Lock()
-_blas_depth = 0
-_blas_limiter = None
-_controller = None
-
-
-def _controller_once():
-    global _controller
-    if _controller is None:
-        # Numba's np.dot calls SciPy's BLAS: load it before the controller
-        # takes its inventory of BLAS libraries, or it would not be limited.
-        import scipy.linalg.cython_blas  # noqa: F401 (side effect: loads the BLAS library)
-        from threadpoolctl import ThreadpoolController
-
-        _controller = ThreadpoolController()
-    return _controller
-
-
-@contextlib.contextmanager
-def single_threaded_blas():
-    """Limit BLAS to one thread while tsgate's parallel kernels run.
-
-    Numba's ``np.dot`` calls SciPy's OpenBLAS. Kernels call it from every
-    Numba thread at once, so a multithreaded BLAS would oversubscribe the
-    cores. Re-entrant: nested uses cost nothing.
-    """
-    global _blas_depth, _blas_limiter
-    with _blas_lock:
-        if _blas_depth == 0:
-            try:
-                _blas_limiter = _controller_once().limit(limits=1, user_api="blas")
-            except Exception:  # pragma: no cover - threadpoolctl missing/broken
-                _blas_limiter = None
-        _blas_depth += 1
-    try:
-        yield
-    finally:
-        with _blas_lock:
-            _blas_depth -= 1
-            if _blas_depth == 0 and _blas_limiter is not None:
-                _blas_limiter.restore_original_limits()
-                _blas_limiter = None
 
 
 # ---------------------------------------------------------------------------

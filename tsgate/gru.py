@@ -17,6 +17,8 @@ from numba import prange
 
 from .config import pjit
 from .core import (
+    dot_rows,
+    recurrent_rows,
     InferStates,
     check_cell_inputs,
     check_grad_out,
@@ -33,7 +35,7 @@ from .core import (
 
 
 @pjit
-def _gru_forward_kernel(WhhT, b_hh, Hs, A, Ghn, nchunks):
+def _gru_forward_kernel(WhhT, b_hh, Hs, A, Ghn, nchunks, rows):
     """Recurrence. On entry A holds gx = x W_ih^T + b_ih (T, B, 3H); on exit
     the activated gates [r, z, n]. Ghn (T, B, H) receives gh_n, which the
     backward pass needs. Hs (T+1, B, H) holds h0 at index 0."""
@@ -49,7 +51,7 @@ def _gru_forward_kernel(WhhT, b_hh, Hs, A, Ghn, nchunks):
         if b1 > b0:
             rec = np.empty((b1 - b0, G), A.dtype)  # (Bc, 3H) = h_{t-1} W_hh^T
             for t in range(T):
-                np.dot(Hs[t, b0:b1], WhhT, rec)
+                dot_rows(Hs[t, b0:b1], WhhT, rec, rows)
                 for b in range(b1 - b0):
                     bb = b0 + b
                     a_r = A[t, bb, 0:H]
@@ -74,7 +76,7 @@ def _gru_forward_kernel(WhhT, b_hh, Hs, A, Ghn, nchunks):
 
 
 @pjit
-def _gru_backward_kernel(Whh, Hs, A, Ghn, dY, dh, dGx, dGh, nchunks):
+def _gru_backward_kernel(Whh, Hs, A, Ghn, dY, dh, dGx, dGh, nchunks, rows):
     """Reverse time loop. dh (B, H) enters as dL/dh_T, leaves as dL/dh_0.
     Writes dGx and dGh (T, B, 3H): gradients of gx and gh."""
     T, B, G = A.shape
@@ -116,7 +118,7 @@ def _gru_backward_kernel(Whh, Hs, A, Ghn, dY, dh, dGx, dGh, nchunks):
                         dgh_z[j] = dz
                         dgh_n[j] = dn * r
                         dir_b[j] = dh_t * z
-                np.dot(dGh[t, b0:b1], Whh, dh[b0:b1])  # (Bc, H)
+                dot_rows(dGh[t, b0:b1], Whh, dh[b0:b1], rows)  # (Bc, H)
                 for b in range(b0, b1):
                     dh_b = dh[b]
                     dir_b = direct[b - b0]
@@ -152,7 +154,7 @@ def _gru_forward(x, w_ih, w_hh, b_ih, b_hh, h0):
     hs[0] = h0
     ghn = np.empty((T, B, H), x.dtype)
     with single_threaded_blas():
-        _gru_forward_kernel(np.ascontiguousarray(w_hh.T), b_hh, hs, gates, ghn, n_chunks(B))
+        _gru_forward_kernel(np.ascontiguousarray(w_hh.T), b_hh, hs, gates, ghn, n_chunks(B), recurrent_rows(w_hh))
     return GRUCache(x, w_ih, w_hh, hs, gates, ghn)
 
 
@@ -165,7 +167,7 @@ def _gru_infer(x, w_ih, w_hh, b_ih, b_hh, h0):
     WhhT = np.ascontiguousarray(w_hh.T)
 
     def advance(Hs, A):  # A (n, B, 3H)
-        _gru_forward_kernel(WhhT, b_hh, Hs, A, ghn[:A.shape[0]], n_chunks(B))
+        _gru_forward_kernel(WhhT, b_hh, Hs, A, ghn[:A.shape[0]], n_chunks(B), recurrent_rows(w_hh))
 
     return InferStates(infer_states(x, w_ih, b_ih, h0, advance))
 
@@ -177,7 +179,7 @@ def _gru_backward(cache, dy, dh_n, out=None):
     d_gx = np.empty_like(gates)
     d_gh = np.empty_like(gates)
     with single_threaded_blas():
-        _gru_backward_kernel(w_hh, hs, gates, ghn, dy, dh, d_gx, d_gh, n_chunks(x.shape[1]))
+        _gru_backward_kernel(w_hh, hs, gates, ghn, dy, dh, d_gx, d_gh, n_chunks(x.shape[1]), recurrent_rows(w_hh))
     return GRUGrads(*run_weight_grads(d_gx, d_gh, x, hs, w_ih, out), dh)
 
 

@@ -27,6 +27,8 @@ from numba import prange
 
 from .config import pjit
 from .core import (
+    dot_rows,
+    recurrent_rows,
     InferStates,
     check_cell_inputs,
     infer_states,
@@ -47,7 +49,7 @@ from .core import (
 
 
 @pjit
-def _lstm_forward_kernel(WhhT, Hs, Cs, A, nchunks):
+def _lstm_forward_kernel(WhhT, Hs, Cs, A, nchunks, rows):
     """Recurrence. On entry A holds x W_ih^T + b (T, B, 4H); on exit the
     activated gates [i, f, g, o]. Hs, Cs (T+1, B, H) hold h0, c0 at index 0."""
     T, B, G = A.shape
@@ -58,7 +60,7 @@ def _lstm_forward_kernel(WhhT, Hs, Cs, A, nchunks):
         if b1 > b0:
             rec = np.empty((b1 - b0, G), A.dtype)  # (Bc, 4H) = h_{t-1} W_hh^T
             for t in range(T):
-                np.dot(Hs[t, b0:b1], WhhT, rec)
+                dot_rows(Hs[t, b0:b1], WhhT, rec, rows)
                 for b in range(b1 - b0):
                     bb = b0 + b
                     a_i = A[t, bb, 0:H]
@@ -91,7 +93,7 @@ def _lstm_forward_kernel(WhhT, Hs, Cs, A, nchunks):
 
 
 @pjit
-def _lstm_backward_kernel(Whh, Cs, A, dY, dh, dc, dA, nchunks):
+def _lstm_backward_kernel(Whh, Cs, A, dY, dh, dc, dA, nchunks, rows):
     """Reverse time loop. dh, dc (B, H) enter as dL/dh_T, dL/dc_T and leave as
     dL/dh_0, dL/dc_0. Writes dA (T, B, 4H), the gradient of the gate
     pre-activations, used afterwards for every weight gradient."""
@@ -130,7 +132,7 @@ def _lstm_backward_kernel(Whh, Cs, A, dY, dh, dc, dA, nchunks):
                         da_g[j] = dc_t * i * (one - g * g)
                         da_o[j] = dh_t * tc * o * (one - o)
                         dc_b[j] = dc_t * f
-                np.dot(dA[t, b0:b1], Whh, dh[b0:b1])  # dL/dh_{t-1}, (Bc, H)
+                dot_rows(dA[t, b0:b1], Whh, dh[b0:b1], rows)  # dL/dh_{t-1}, (Bc, H)
 
 
 # ---------------------------------------------------------------------------
@@ -167,7 +169,7 @@ def _lstm_forward(x, w_ih, w_hh, b_ih, b_hh, h0, c0):
     hs[0] = h0
     cs[0] = c0
     with single_threaded_blas():
-        _lstm_forward_kernel(np.ascontiguousarray(w_hh.T), hs, cs, gates, n_chunks(B))
+        _lstm_forward_kernel(np.ascontiguousarray(w_hh.T), hs, cs, gates, n_chunks(B), recurrent_rows(w_hh))
     return LSTMCache(x, w_ih, w_hh, hs, cs, gates)
 
 
@@ -184,7 +186,7 @@ def _lstm_infer(x, w_ih, w_hh, b_ih, b_hh, h0, c0):
 
     def advance(Hs, A):  # A (n, B, 4H)
         n = A.shape[0]
-        _lstm_forward_kernel(WhhT, Hs, cs[:n + 1], A, n_chunks(B))
+        _lstm_forward_kernel(WhhT, Hs, cs[:n + 1], A, n_chunks(B), recurrent_rows(w_hh))
         cs[0] = cs[n]  # the next block starts from c_n
 
     return InferStates(infer_states(x, w_ih, b_ih + b_hh, h0, advance), cs[:1])
@@ -197,7 +199,7 @@ def _lstm_backward(cache, dy, dh_n, dc_n, out=None):
     dc = dc_n.copy()
     d_gates = np.empty_like(gates)  # (T, B, 4H)
     with single_threaded_blas():
-        _lstm_backward_kernel(w_hh, cs, gates, dy, dh, dc, d_gates, n_chunks(x.shape[1]))
+        _lstm_backward_kernel(w_hh, cs, gates, dy, dh, dc, d_gates, n_chunks(x.shape[1]), recurrent_rows(w_hh))
     return LSTMGrads(*run_weight_grads(d_gates, d_gates, x, hs, w_ih, out), dh, dc)
 
 

@@ -14,6 +14,8 @@ from numba import prange
 
 from .config import pjit
 from .core import (
+    dot_rows,
+    recurrent_rows,
     InferStates,
     check_cell_inputs,
     check_grad_out,
@@ -30,7 +32,7 @@ from .errors import ParameterError
 
 
 @pjit
-def _rnn_forward_kernel(WhhT, Hs, A, act, nchunks):
+def _rnn_forward_kernel(WhhT, Hs, A, act, nchunks, rows):
     """Recurrence. A (T, B, H) holds x W_ih^T + b on entry (kept as is).
     Hs (T+1, B, H) holds h0 at index 0."""
     T, B, H = A.shape
@@ -41,7 +43,7 @@ def _rnn_forward_kernel(WhhT, Hs, A, act, nchunks):
         if b1 > b0:
             rec = np.empty((b1 - b0, H), A.dtype)  # (Bc, H) = h_{t-1} W_hh^T
             for t in range(T):
-                np.dot(Hs[t, b0:b1], WhhT, rec)
+                dot_rows(Hs[t, b0:b1], WhhT, rec, rows)
                 for b in range(b1 - b0):
                     a = A[t, b0 + b]
                     r = rec[b]
@@ -55,7 +57,7 @@ def _rnn_forward_kernel(WhhT, Hs, A, act, nchunks):
 
 
 @pjit
-def _rnn_backward_kernel(Whh, Hs, dY, dh, dA, act, nchunks):
+def _rnn_backward_kernel(Whh, Hs, dY, dh, dA, act, nchunks, rows):
     """Reverse time loop. dh (B, H): dL/dh_T in, dL/dh_0 out. Writes dA
     (T, B, H), the gradient of the pre-activation."""
     T, B, H = dA.shape
@@ -75,7 +77,7 @@ def _rnn_backward_kernel(Whh, Hs, dY, dh, dA, act, nchunks):
                     else:
                         for j in range(H):
                             da[j] = flush_(dh[b, j] + dY[t, b, j]) * (one - h[j] * h[j])  # core.FLUSH32
-                np.dot(dA[t, b0:b1], Whh, dh[b0:b1])
+                dot_rows(dA[t, b0:b1], Whh, dh[b0:b1], rows)
 
 
 class RNNCache(NamedTuple):
@@ -102,7 +104,7 @@ def _rnn_forward(x, w_ih, w_hh, b_ih, b_hh, h0, act):
     hs = np.empty((T + 1, B, H), x.dtype)
     hs[0] = h0
     with single_threaded_blas():
-        _rnn_forward_kernel(np.ascontiguousarray(w_hh.T), hs, pre, act, n_chunks(B))
+        _rnn_forward_kernel(np.ascontiguousarray(w_hh.T), hs, pre, act, n_chunks(B), recurrent_rows(w_hh))
     return RNNCache(x, w_ih, w_hh, hs, act)
 
 
@@ -112,7 +114,7 @@ def _rnn_infer(x, w_ih, w_hh, b_ih, b_hh, h0, act):
     WhhT = np.ascontiguousarray(w_hh.T)
 
     def advance(Hs, A):  # A (n, B, H)
-        _rnn_forward_kernel(WhhT, Hs, A, act, n_chunks(A.shape[1]))
+        _rnn_forward_kernel(WhhT, Hs, A, act, n_chunks(A.shape[1]), recurrent_rows(w_hh))
 
     return InferStates(infer_states(x, w_ih, b_ih + b_hh, h0, advance))
 
@@ -123,7 +125,7 @@ def _rnn_backward(cache, dy, dh_n, out=None):
     dh = dh_n.copy()
     d_pre = np.empty((x.shape[0], x.shape[1], w_hh.shape[0]), x.dtype)
     with single_threaded_blas():
-        _rnn_backward_kernel(w_hh, hs, dy, dh, d_pre, act, n_chunks(x.shape[1]))
+        _rnn_backward_kernel(w_hh, hs, dy, dh, d_pre, act, n_chunks(x.shape[1]), recurrent_rows(w_hh))
     return RNNGrads(*run_weight_grads(d_pre, d_pre, x, hs, w_ih, out), dh)
 
 
