@@ -36,14 +36,17 @@ def flops(cell, T, B, D, H, L, bi):
 
 
 def rows_policy():
-    """How tsgate's kernels cut their recurrent GEMMs (tsgate.blas.gemm_rows), in words."""
+    """How tsgate's kernels cut their recurrent GEMMs (tsgate.blas.gemm_plan), in words."""
     from tsgate import blas
 
     small = blas.small_gemm_kernel()
-    rows = {H: blas.gemm_rows(H, 4 * H) for H in (32, 64, 128, 256)}
-    shown = ", ".join(f"H={H}: {'all' if r == blas.ALL_ROWS else r}" for H, r in rows.items())
+    shown = []
+    for H in (32, 64, 128, 256):
+        rows, blocks = blas.gemm_plan(H, 4 * H)
+        blocked = f" x {blocks} blocks" if blocks > 1 else ""
+        shown.append(f"H={H}: {'all' if rows == blas.ALL_ROWS else rows}{blocked}")
     return (f"SciPy's OpenBLAS small-matrix kernel {'available' if small else 'not available'}; LSTM rows per call "
-            f"{shown} (TSGATE_GEMM_ROWS={os.environ.get('TSGATE_GEMM_ROWS', 'unset')})")
+            f"{', '.join(shown)} (TSGATE_GEMM_ROWS={os.environ.get('TSGATE_GEMM_ROWS', 'unset')})")
 
 
 def gemm_peak(threads):

@@ -1,15 +1,17 @@
-"""Rows per recurrent BLAS call (tsgate.blas.gemm_rows): what they cost, and what they change.
+"""Rows per recurrent BLAS call (tsgate.blas.gemm_plan): what they cost, and what they change.
 
     python benchmarks/gemm_rows.py [--repeats N] [--out FILE]
 
-1. The GEMM alone, as the kernels call it: ``rows x K`` by ``K x N`` (the
-   recurrent products of a cell of width H, forward and BPTT) for a chunk of
-   16 and of 128 rows (the 2 threads' shares of B = 32 and 256), in one call
-   and in calls of 8, 4 and as many rows as OpenBLAS's small-matrix bound
-   (M N K <= 100^3) allows; time relative to one call.
+1. The GEMM alone, as the kernels call it (:func:`tsgate.blas.dot_rows`):
+   ``rows x K`` by ``K x N`` (the recurrent products of a cell of width H,
+   forward and BPTT) for a chunk of 16 and of 128 rows (the 2 threads' shares
+   of B = 32 and 256), in one call, in calls of 8, 4 and as many rows as
+   OpenBLAS's small-matrix bound (M N K <= 100^3) allows, and as tsgate's plan
+   (:func:`tsgate.blas.gemm_plan`: rows per call and column blocks); time
+   relative to one call.
 2. The networks (inference and a training step, ``bench_kernels.TsgateModel``)
    over bench_kernels.py's grid, one call per chunk (``TSGATE_GEMM_ROWS=0``)
-   against the default (:func:`tsgate.blas.gemm_rows`), alternating in one
+   against the default (:func:`tsgate.blas.gemm_plan`), alternating in one
    process (the variable is read at every call), medians of the repeats.
 """
 
@@ -26,45 +28,46 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(__file__))
 from bench_kernels import TsgateModel, blas_kernels, rows_policy  # noqa: E402
 
-from tsgate.blas import single_threaded_blas  # noqa: E402
+from tsgate.blas import dot_rows, gemm_plan, single_threaded_blas  # noqa: E402
 
 SHAPES = [("LSTM", 64, 4), ("LSTM", 128, 4), ("LSTM", 256, 4), ("GRU", 128, 3), ("GRU", 256, 3)]
 
 
 @numba.njit(cache=False)
-def _calls(h, W, out, rows, reps):
-    n = h.shape[0]
+def _calls(h, Wb, out, tmp, rows, reps):
     for _ in range(reps):
-        calls = (n + rows - 1) // rows
-        for i in range(calls):
-            np.dot(h[i * n // calls:(i + 1) * n // calls], W, out[i * n // calls:(i + 1) * n // calls])
+        dot_rows(h, Wb, out, tmp, rows)
 
 
-def gemm_time(M, K, N, rows, reps=50):
+def gemm_time(M, K, N, rows, blocks=1, reps=50):
     rng = np.random.default_rng(0)
     h, W = rng.standard_normal((M, K)).astype(np.float32), rng.standard_normal((K, N)).astype(np.float32)
-    out = np.empty((M, N), np.float32)
+    Wb = np.ascontiguousarray(W.reshape(K, blocks, N // blocks).transpose(1, 0, 2))
+    out, tmp = np.empty((M, N), np.float32), np.empty((M, N // blocks), np.float32)
     with single_threaded_blas():
-        _calls(h, W, out, rows, 5)
+        _calls(h, Wb, out, tmp, rows, 5)
         ts = []
         for _ in range(7):
             t0 = time.perf_counter()
-            _calls(h, W, out, rows, reps)
+            _calls(h, Wb, out, tmp, rows, reps)
             ts.append((time.perf_counter() - t0) / reps)
     return float(np.median(ts))
 
 
 def gemm_table():
-    lines = ["| cell | H | product (K x N) | chunk rows | one call us | 8 rows | 4 rows | bound's rows |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = ["| cell | H | product (K x N) | chunk rows | one call us | 8 rows | 4 rows | the bound's rows | "
+             "tsgate's plan (rows per call x column blocks) |", "|---|---|---|---|---|---|---|---|---|"]
     for cell, H, G in SHAPES:
         for K, N, what in ((H, G * H, "h W_hh^T"), (G * H, H, "dA W_hh")):
             fits = max(1, 10 ** 6 // (K * N))
+            rows, blocks = gemm_plan(K, N)
             for M in (16, 128):
                 one = gemm_time(M, K, N, M)
                 rel = [gemm_time(M, K, N, r) / one for r in (8, 4, fits)]
+                plan = gemm_time(M, K, N, rows, blocks) / one
+                cut = "one call" if rows >= M else (8 if rows >= 8 else 4)
                 lines.append(f"| {cell} | {H} | {what} ({K} x {N}) | {M} | {one * 1e6:.1f} | {rel[0]:.2f} | "
-                             f"{rel[1]:.2f} | {rel[2]:.2f} ({fits}) |")
+                             f"{rel[1]:.2f} | {rel[2]:.2f} ({fits}) | {plan:.2f} ({cut} x {blocks}) |")
                 print(lines[-1], flush=True)
     return lines
 

@@ -57,37 +57,47 @@ def test_n_chunks_bounds():
 
 
 @njit
-def _dot_in_rows(A, B, rows):
-    out = np.empty((A.shape[0], B.shape[1]), A.dtype)
-    dot_rows(A, B, out, rows)
+def _dot_in_rows(A, Wb, limit):
+    out = np.empty((A.shape[0], Wb.shape[0] * Wb.shape[2]), A.dtype)
+    dot_rows(A, Wb, out, np.empty((A.shape[0], Wb.shape[2]), A.dtype), limit)
     return out
 
 
-def test_dot_rows_splits_a_product_into_equal_calls():
+def test_dot_rows_splits_a_product_into_equal_calls_and_column_blocks():
     rng = np.random.default_rng(0)
-    A, B = rng.standard_normal((16, 40)), rng.standard_normal((40, 24))
-    for rows in (1, 3, 8, 15, 16, blas.ALL_ROWS):
-        np.testing.assert_allclose(_dot_in_rows(A, B, rows), A @ B, rtol=1e-13, atol=1e-13)
+    A, W = rng.standard_normal((16, 40)), rng.standard_normal((40, 24))
+    for blocks in (1, 2, 4, 8):
+        Wb = np.ascontiguousarray(W.reshape(40, blocks, 24 // blocks).transpose(1, 0, 2))
+        for limit in (1, 3, 8, 15, 16, blas.ALL_ROWS):
+            np.testing.assert_allclose(_dot_in_rows(A, Wb, limit), A @ W, rtol=1e-13, atol=1e-13)
 
 
-def test_gemm_rows_takes_the_small_matrix_kernel_only_where_it_pays(monkeypatch):
+def test_gemm_plan_takes_the_small_matrix_kernel_only_where_it_pays(monkeypatch):
     monkeypatch.delenv("TSGATE_GEMM_ROWS", raising=False)
     monkeypatch.setattr(blas, "_small_gemm", True)
     # LSTM H = 128: 15 rows fit OpenBLAS's 100^3 (a chunk of 16 is cut into 8 + 8); GRU H = 256: 5;
-    # LSTM H = 256 allows 3, where one packed call is faster; H = 32: 244 (a chunk of 16 is one call)
-    assert [blas.gemm_rows(k, n) for k, n in ((128, 512), (256, 768), (256, 1024), (32, 128))] == \
-        [15, 5, blas.ALL_ROWS, 244]
-    assert blas.recurrent_rows(np.zeros((4 * 128, 128), np.float32)) == 15
+    # H = 32: 244 (a chunk of 16 is one call); LSTM H = 256: 3, too few, so 4 column blocks of 256
+    # in which 15 rows fit (h W_hh^T), and 4 of 64 for BPTT's dA W_hh (1024 x 256)
+    assert [blas.gemm_plan(k, n) for k, n in ((128, 512), (256, 768), (32, 128), (256, 1024), (1024, 256))] == \
+        [(15, 1), (5, 1), (244, 1), (15, 4), (15, 4)]
+    assert blas.gemm_plan(3, 1_000_001) == (blas.ALL_ROWS, 1)  # no column block divides
+    w_hh = np.arange(4 * 256 * 256, dtype=np.float32).reshape(4 * 256, 256)
+    WhhT, rows = blas.recurrent_weights(w_hh)
+    assert rows == 15 and WhhT.shape == (4, 256, 256) and WhhT.flags.c_contiguous
+    np.testing.assert_array_equal(np.concatenate(list(WhhT), axis=1), w_hh.T)
+    Whh, rows = blas.recurrent_weights(w_hh, transpose=False)
+    assert rows == 15 and Whh.shape == (4, 1024, 64)
+    np.testing.assert_array_equal(np.concatenate(list(Whh), axis=1), w_hh)
     monkeypatch.setattr(blas, "_small_gemm", False)  # another core or BLAS: one call per chunk
-    assert blas.gemm_rows(128, 512) == blas.ALL_ROWS
+    assert blas.gemm_plan(128, 512) == blas.gemm_plan(256, 1024) == (blas.ALL_ROWS, 1)
     monkeypatch.setenv("TSGATE_GEMM_ROWS", "3")
-    assert blas.gemm_rows(128, 512) == 3
+    assert blas.gemm_plan(128, 512) == (3, 1)
     monkeypatch.setenv("TSGATE_GEMM_ROWS", "0")
     monkeypatch.setattr(blas, "_small_gemm", True)
-    assert blas.gemm_rows(128, 512) == blas.ALL_ROWS
+    assert blas.gemm_plan(256, 1024) == (blas.ALL_ROWS, 1)
 
 
-def test_recurrent_kernels_agree_whatever_the_rows_per_blas_call(monkeypatch):
+def test_recurrent_kernels_agree_whatever_the_rows_and_blocks_per_blas_call(monkeypatch):
     from tsgate import gru, lstm, rnn
 
     rng = np.random.default_rng(1)
@@ -95,10 +105,10 @@ def test_recurrent_kernels_agree_whatever_the_rows_per_blas_call(monkeypatch):
     x = rng.standard_normal((T, B, D))
     dy = rng.standard_normal((T, B, H))
     runs = []
-    for rows in (blas.ALL_ROWS, 4, 1):
+    for plan in ((blas.ALL_ROWS, 1), (4, 1), (1, 1), (8, 4), (3, 2)):  # (rows per call, column blocks)
+        monkeypatch.setattr(blas, "gemm_plan", lambda k, n, p=plan: p)
         out = []
         for mod, G in ((lstm, 4), (gru, 3), (rnn, 1)):
-            monkeypatch.setattr(mod, "recurrent_rows", lambda w, r=rows: r)
             wr = np.random.default_rng(G)  # the same weights for every rows
             w = [0.3 * wr.standard_normal(s) for s in ((G * H, D), (G * H, H), (G * H,), (G * H,))]
             fwd = getattr(mod, f"{mod.__name__.split('.')[-1]}_forward")(x, *w)

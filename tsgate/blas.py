@@ -6,25 +6,28 @@ recurrent GEMM ``h_{t-1} W_hh^T``, and ``dA W_hh`` in BPTT), so:
 
 * :func:`single_threaded_blas` limits that BLAS to one thread while they run
   (a multithreaded BLAS inside ``prange`` would oversubscribe the cores);
-* :func:`gemm_rows` sets how many batch rows one such call takes, and
-  :func:`dot_rows` makes the calls. On the cores where OpenBLAS has a
-  small-matrix GEMM kernel (SkylakeX and its successors: AVX-512), a product
-  of ``M x K`` by ``K x N`` with ``M N K <= 100^3`` runs that kernel, which
-  reads the operands where they are; a larger one packs ``W_hh`` (``K x N``)
-  into a buffer first, on every call. A chunk of 16 rows at H = 128 (LSTM:
-  K = 128, N = 512) is just above the bound: two calls of 8 rows take 0.47 of
-  one call's time, and 128 rows as 16 calls of 8 take 0.83 (measured on a
-  2-core AMD EPYC, OpenBLAS 0.3.30; ``benchmarks/results/cpu_kernels_2026-12-04_rows.md``).
-  A chunk within the bound stays one call (H = 32: up to 244 rows); a larger
-  one is cut into calls of 8 rows, or of 4 where the bound allows fewer than 8
-  (GRU H = 256). Where it allows fewer than 4 (LSTM H = 256), the small kernel
-  is slower than one packed call, and a chunk stays one call, as it does on
-  every other core and BLAS.
+* :func:`gemm_plan` sets how many batch rows one such call takes and in how
+  many column blocks it reads the weights, :func:`recurrent_weights` lays the
+  weights out so, and :func:`dot_rows` makes the calls. On the cores where
+  OpenBLAS has a small-matrix GEMM kernel (SkylakeX and its successors:
+  AVX-512), a product of ``M x K`` by ``K x N`` with ``M N K <= 100^3`` runs
+  that kernel, which reads the operands where they are; a larger one packs
+  ``W_hh`` (``K x N``) into a buffer first, on every call. A chunk of 16 rows
+  at H = 128 (LSTM: K = 128, N = 512) is just above the bound: two calls of 8
+  rows take 0.47 of one call's time, and 128 rows as 16 calls of 8 take 0.83.
+  At H = 256 (K = 256, N = 1024) only 3 rows fit, and calls of 3 rows are
+  slower than one packed call; there the weights are read in column blocks
+  (4 of 256 columns) in which 8 rows fit: 0.51 of one call's time at 16 rows,
+  0.90 at 128 (measured on a 2-core AMD EPYC, OpenBLAS 0.3.30;
+  ``benchmarks/results/cpu_kernels_2026-12-04_rows.md``). A chunk within the
+  bound stays one call (H = 32: up to 244 rows); a larger one is cut into
+  calls of 8 rows, or of 4 where fewer than 8 fit but 4 do (GRU H = 256).
+  On other cores and BLAS libraries a chunk stays one call, as before.
 
 The choice depends on the BLAS's core, read once through threadpoolctl (the
 rounding of a GEMM can depend on its kernel, so results are bit-identical
 under one BLAS core, as they are already). ``TSGATE_GEMM_ROWS`` overrides it
-(0: one call per chunk).
+(a number of rows per call, without column blocks; 0: one call per chunk).
 """
 
 import contextlib
@@ -39,7 +42,7 @@ from .config import jitable
 SMALL_GEMM_CORES = ("skylakex", "cooperlake", "sapphirerapids")
 #: OpenBLAS takes that kernel for M x N x K up to this many multiply-adds.
 SMALL_GEMM_MNK = 100 ** 3
-#: Rows per call when a block is cut (8, else 4 where the bound allows fewer than 8): the fastest measured.
+#: Rows per call when a chunk is cut (8, else 4 where the bound allows fewer than 8): the fastest measured.
 SMALL_GEMM_ROWS = (8, 4)
 #: Rows per call meaning "all the chunk's rows in one call".
 ALL_ROWS = 1 << 30
@@ -101,34 +104,54 @@ def small_gemm_kernel():
     return _small_gemm
 
 
-def gemm_rows(k, n):
-    """Most batch rows one BLAS call of a kernel's ``(rows x k) @ (k x n)`` takes (see the
-    module doc): as many as the small-matrix kernel's bound allows where it pays (4 or more),
-    else :data:`ALL_ROWS`. :func:`dot_rows` cuts a larger block into calls of 8 or 4 rows."""
+def gemm_plan(k, n):
+    """(rows, blocks) of a kernel's ``(rows x k) @ (k x n)`` (see the module doc): the most rows
+    one BLAS call takes (:data:`ALL_ROWS`: no limit) and the column blocks of the ``k x n``
+    operand (1: none). Where at least 4 rows fit the small-matrix bound: that many rows, one
+    block; where fewer fit: the fewest (power of two) column blocks in which 8 rows fit."""
     forced = os.environ.get("TSGATE_GEMM_ROWS")
     if forced is not None and forced.strip():
-        return int(forced) if int(forced) > 0 else ALL_ROWS
-    fits = SMALL_GEMM_MNK // max(1, int(k) * int(n))
-    return fits if small_gemm_kernel() and fits >= min(SMALL_GEMM_ROWS) else ALL_ROWS
+        return (int(forced) if int(forced) > 0 else ALL_ROWS), 1
+    k, n = max(1, int(k)), max(1, int(n))
+    if not small_gemm_kernel():
+        return ALL_ROWS, 1
+    if SMALL_GEMM_MNK // (k * n) >= min(SMALL_GEMM_ROWS):
+        return SMALL_GEMM_MNK // (k * n), 1
+    blocks = 2
+    while blocks <= n and n % blocks == 0:
+        if max(SMALL_GEMM_ROWS) * k * (n // blocks) <= SMALL_GEMM_MNK:
+            return SMALL_GEMM_MNK // (k * (n // blocks)), blocks
+        blocks *= 2
+    return ALL_ROWS, 1
 
 
-def recurrent_rows(w_hh):
-    """:func:`gemm_rows` of a cell's recurrent GEMMs: ``h W_hh^T`` and BPTT's ``dA W_hh``
-    (``w_hh`` (G H, H); both products have the same multiply-adds per row)."""
-    return gemm_rows(w_hh.shape[1], w_hh.shape[0])
+def recurrent_weights(w_hh, transpose=True):
+    """The recurrent weights as the kernels read them, and their rows per call:
+    ``(W_hh^T in column blocks (blocks, H, G H / blocks), rows)`` for ``h W_hh^T``, or with
+    ``transpose=False`` ``(W_hh in column blocks (blocks, G H, H / blocks), rows)`` for
+    BPTT's ``dA W_hh`` (``w_hh`` (G H, H))."""
+    W = w_hh.T if transpose else w_hh
+    rows, blocks = gemm_plan(*W.shape)
+    K, N = W.shape
+    return np.ascontiguousarray(W.reshape(K, blocks, N // blocks).transpose(1, 0, 2)), rows
 
 
 @jitable
-def dot_rows(A, B, out, limit):
-    """``out = A @ B``: one BLAS call if A has at most ``limit`` rows (:func:`gemm_rows`), else
-    calls of 8 rows (4 where ``limit`` is below 8), as equal as can be (8 + 8, not 15 + 1)."""
+def dot_rows(A, Wb, out, tmp, limit):
+    """``out = A @ W`` for W given as column blocks ``Wb`` (blocks, K, N / blocks): one BLAS call
+    per block if A has at most ``limit`` rows, else calls of 8 rows (4 where ``limit`` is
+    below 8), as equal as can be (8 + 8, not 15 + 1). ``tmp`` (rows of A, N / blocks): scratch
+    for the blocks' products (unused with one block)."""
     n = A.shape[0]
-    if n <= limit:
-        np.dot(A, B, out)
-        return
-    step = 8 if limit >= 8 else min(4, limit)
+    blocks, _, width = Wb.shape
+    step = n if n <= limit else (8 if limit >= 8 else min(4, limit))
     calls = (n + step - 1) // step
     for i in range(calls):
         r0 = i * n // calls
         r1 = (i + 1) * n // calls
-        np.dot(A[r0:r1], B, out[r0:r1])
+        if blocks == 1:
+            np.dot(A[r0:r1], Wb[0], out[r0:r1])
+        else:
+            for j in range(blocks):
+                np.dot(A[r0:r1], Wb[j], tmp[:r1 - r0])
+                out[r0:r1, j * width:(j + 1) * width] = tmp[:r1 - r0]

@@ -18,7 +18,7 @@ from numba import prange
 from .config import pjit
 from .core import (
     dot_rows,
-    recurrent_rows,
+    recurrent_weights,
     InferStates,
     check_cell_inputs,
     check_grad_out,
@@ -38,7 +38,8 @@ from .core import (
 def _gru_forward_kernel(WhhT, b_hh, Hs, A, Ghn, nchunks, rows):
     """Recurrence. On entry A holds gx = x W_ih^T + b_ih (T, B, 3H); on exit
     the activated gates [r, z, n]. Ghn (T, B, H) receives gh_n, which the
-    backward pass needs. Hs (T+1, B, H) holds h0 at index 0."""
+    backward pass needs. Hs (T+1, B, H) holds h0 at index 0. WhhT: W_hh^T in
+    column blocks, ``rows``: rows per BLAS call (:func:`tsgate.blas.recurrent_weights`)."""
     T, B, G = A.shape
     H = G // 3
     one = A.dtype.type(1.0)
@@ -50,8 +51,9 @@ def _gru_forward_kernel(WhhT, b_hh, Hs, A, Ghn, nchunks, rows):
         b1 = (c + 1) * B // nchunks
         if b1 > b0:
             rec = np.empty((b1 - b0, G), A.dtype)  # (Bc, 3H) = h_{t-1} W_hh^T
+            tmp = np.empty((b1 - b0, WhhT.shape[2]), A.dtype)  # a column block's product
             for t in range(T):
-                dot_rows(Hs[t, b0:b1], WhhT, rec, rows)
+                dot_rows(Hs[t, b0:b1], WhhT, rec, tmp, rows)
                 for b in range(b1 - b0):
                     bb = b0 + b
                     a_r = A[t, bb, 0:H]
@@ -78,7 +80,8 @@ def _gru_forward_kernel(WhhT, b_hh, Hs, A, Ghn, nchunks, rows):
 @pjit
 def _gru_backward_kernel(Whh, Hs, A, Ghn, dY, dh, dGx, dGh, nchunks, rows):
     """Reverse time loop. dh (B, H) enters as dL/dh_T, leaves as dL/dh_0.
-    Writes dGx and dGh (T, B, 3H): gradients of gx and gh."""
+    Writes dGx and dGh (T, B, 3H): gradients of gx and gh. Whh: W_hh in column
+    blocks, ``rows``: rows per BLAS call (:func:`tsgate.blas.recurrent_weights`)."""
     T, B, G = A.shape
     H = G // 3
     one = A.dtype.type(1.0)
@@ -86,6 +89,7 @@ def _gru_backward_kernel(Whh, Hs, A, Ghn, dY, dh, dGx, dGh, nchunks, rows):
         b0 = c * B // nchunks
         b1 = (c + 1) * B // nchunks
         if b1 > b0:
+            tmp = np.empty((b1 - b0, Whh.shape[2]), dGh.dtype)  # a column block's product
             direct = np.empty((b1 - b0, H), A.dtype)  # dL/dh_{t-1} through z * h_{t-1}
             for t in range(T - 1, -1, -1):
                 for b in range(b0, b1):
@@ -118,7 +122,7 @@ def _gru_backward_kernel(Whh, Hs, A, Ghn, dY, dh, dGx, dGh, nchunks, rows):
                         dgh_z[j] = dz
                         dgh_n[j] = dn * r
                         dir_b[j] = dh_t * z
-                dot_rows(dGh[t, b0:b1], Whh, dh[b0:b1], rows)  # (Bc, H)
+                dot_rows(dGh[t, b0:b1], Whh, dh[b0:b1], tmp, rows)  # (Bc, H)
                 for b in range(b0, b1):
                     dh_b = dh[b]
                     dir_b = direct[b - b0]
@@ -154,7 +158,8 @@ def _gru_forward(x, w_ih, w_hh, b_ih, b_hh, h0):
     hs[0] = h0
     ghn = np.empty((T, B, H), x.dtype)
     with single_threaded_blas():
-        _gru_forward_kernel(np.ascontiguousarray(w_hh.T), b_hh, hs, gates, ghn, n_chunks(B), recurrent_rows(w_hh))
+        WhhT, rows = recurrent_weights(w_hh)
+        _gru_forward_kernel(WhhT, b_hh, hs, gates, ghn, n_chunks(B), rows)
     return GRUCache(x, w_ih, w_hh, hs, gates, ghn)
 
 
@@ -164,10 +169,10 @@ def _gru_infer(x, w_ih, w_hh, b_ih, b_hh, h0):
     T, B, _ = x.shape
     H = w_hh.shape[1]
     ghn = np.empty((projection_block(T, B, 3 * H), B, H), x.dtype)  # gh_n, which only backward reads
-    WhhT = np.ascontiguousarray(w_hh.T)
+    WhhT, rows = recurrent_weights(w_hh)
 
     def advance(Hs, A):  # A (n, B, 3H)
-        _gru_forward_kernel(WhhT, b_hh, Hs, A, ghn[:A.shape[0]], n_chunks(B), recurrent_rows(w_hh))
+        _gru_forward_kernel(WhhT, b_hh, Hs, A, ghn[:A.shape[0]], n_chunks(B), rows)
 
     return InferStates(infer_states(x, w_ih, b_ih, h0, advance))
 
@@ -179,7 +184,8 @@ def _gru_backward(cache, dy, dh_n, out=None):
     d_gx = np.empty_like(gates)
     d_gh = np.empty_like(gates)
     with single_threaded_blas():
-        _gru_backward_kernel(w_hh, hs, gates, ghn, dy, dh, d_gx, d_gh, n_chunks(x.shape[1]), recurrent_rows(w_hh))
+        Whh, rows = recurrent_weights(w_hh, transpose=False)
+        _gru_backward_kernel(Whh, hs, gates, ghn, dy, dh, d_gx, d_gh, n_chunks(x.shape[1]), rows)
     return GRUGrads(*run_weight_grads(d_gx, d_gh, x, hs, w_ih, out), dh)
 
 

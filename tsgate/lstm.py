@@ -28,7 +28,7 @@ from numba import prange
 from .config import pjit
 from .core import (
     dot_rows,
-    recurrent_rows,
+    recurrent_weights,
     InferStates,
     check_cell_inputs,
     infer_states,
@@ -51,7 +51,8 @@ from .core import (
 @pjit
 def _lstm_forward_kernel(WhhT, Hs, Cs, A, nchunks, rows):
     """Recurrence. On entry A holds x W_ih^T + b (T, B, 4H); on exit the
-    activated gates [i, f, g, o]. Hs, Cs (T+1, B, H) hold h0, c0 at index 0."""
+    activated gates [i, f, g, o]. Hs, Cs (T+1, B, H) hold h0, c0 at index 0.
+    WhhT: W_hh^T in column blocks, ``rows``: rows per BLAS call (:func:`tsgate.blas.recurrent_weights`)."""
     T, B, G = A.shape
     H = G // 4
     for c in prange(nchunks):
@@ -59,8 +60,9 @@ def _lstm_forward_kernel(WhhT, Hs, Cs, A, nchunks, rows):
         b1 = (c + 1) * B // nchunks
         if b1 > b0:
             rec = np.empty((b1 - b0, G), A.dtype)  # (Bc, 4H) = h_{t-1} W_hh^T
+            tmp = np.empty((b1 - b0, WhhT.shape[2]), A.dtype)  # a column block's product
             for t in range(T):
-                dot_rows(Hs[t, b0:b1], WhhT, rec, rows)
+                dot_rows(Hs[t, b0:b1], WhhT, rec, tmp, rows)
                 for b in range(b1 - b0):
                     bb = b0 + b
                     a_i = A[t, bb, 0:H]
@@ -96,7 +98,8 @@ def _lstm_forward_kernel(WhhT, Hs, Cs, A, nchunks, rows):
 def _lstm_backward_kernel(Whh, Cs, A, dY, dh, dc, dA, nchunks, rows):
     """Reverse time loop. dh, dc (B, H) enter as dL/dh_T, dL/dc_T and leave as
     dL/dh_0, dL/dc_0. Writes dA (T, B, 4H), the gradient of the gate
-    pre-activations, used afterwards for every weight gradient."""
+    pre-activations, used afterwards for every weight gradient. Whh: W_hh in
+    column blocks, ``rows``: rows per BLAS call (:func:`tsgate.blas.recurrent_weights`)."""
     T, B, G = A.shape
     H = G // 4
     one = A.dtype.type(1.0)
@@ -104,6 +107,7 @@ def _lstm_backward_kernel(Whh, Cs, A, dY, dh, dc, dA, nchunks, rows):
         b0 = c * B // nchunks
         b1 = (c + 1) * B // nchunks
         if b1 > b0:
+            tmp = np.empty((b1 - b0, Whh.shape[2]), dA.dtype)  # a column block's product
             for t in range(T - 1, -1, -1):
                 for b in range(b0, b1):
                     i_ = A[t, b, 0:H]
@@ -132,7 +136,7 @@ def _lstm_backward_kernel(Whh, Cs, A, dY, dh, dc, dA, nchunks, rows):
                         da_g[j] = dc_t * i * (one - g * g)
                         da_o[j] = dh_t * tc * o * (one - o)
                         dc_b[j] = dc_t * f
-                dot_rows(dA[t, b0:b1], Whh, dh[b0:b1], rows)  # dL/dh_{t-1}, (Bc, H)
+                dot_rows(dA[t, b0:b1], Whh, dh[b0:b1], tmp, rows)  # dL/dh_{t-1}, (Bc, H)
 
 
 # ---------------------------------------------------------------------------
@@ -169,7 +173,8 @@ def _lstm_forward(x, w_ih, w_hh, b_ih, b_hh, h0, c0):
     hs[0] = h0
     cs[0] = c0
     with single_threaded_blas():
-        _lstm_forward_kernel(np.ascontiguousarray(w_hh.T), hs, cs, gates, n_chunks(B), recurrent_rows(w_hh))
+        WhhT, rows = recurrent_weights(w_hh)
+        _lstm_forward_kernel(WhhT, hs, cs, gates, n_chunks(B), rows)
     return LSTMCache(x, w_ih, w_hh, hs, cs, gates)
 
 
@@ -182,11 +187,11 @@ def _lstm_infer(x, w_ih, w_hh, b_ih, b_hh, h0, c0):
     H = w_hh.shape[1]
     cs = np.empty((projection_block(T, B, 4 * H) + 1, B, H), x.dtype)  # c of a block's steps
     cs[0] = c0
-    WhhT = np.ascontiguousarray(w_hh.T)
+    WhhT, rows = recurrent_weights(w_hh)
 
     def advance(Hs, A):  # A (n, B, 4H)
         n = A.shape[0]
-        _lstm_forward_kernel(WhhT, Hs, cs[:n + 1], A, n_chunks(B), recurrent_rows(w_hh))
+        _lstm_forward_kernel(WhhT, Hs, cs[:n + 1], A, n_chunks(B), rows)
         cs[0] = cs[n]  # the next block starts from c_n
 
     return InferStates(infer_states(x, w_ih, b_ih + b_hh, h0, advance), cs[:1])
@@ -199,7 +204,8 @@ def _lstm_backward(cache, dy, dh_n, dc_n, out=None):
     dc = dc_n.copy()
     d_gates = np.empty_like(gates)  # (T, B, 4H)
     with single_threaded_blas():
-        _lstm_backward_kernel(w_hh, cs, gates, dy, dh, dc, d_gates, n_chunks(x.shape[1]), recurrent_rows(w_hh))
+        Whh, rows = recurrent_weights(w_hh, transpose=False)
+        _lstm_backward_kernel(Whh, cs, gates, dy, dh, dc, d_gates, n_chunks(x.shape[1]), rows)
     return LSTMGrads(*run_weight_grads(d_gates, d_gates, x, hs, w_ih, out), dh, dc)
 
 

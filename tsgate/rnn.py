@@ -15,7 +15,7 @@ from numba import prange
 from .config import pjit
 from .core import (
     dot_rows,
-    recurrent_rows,
+    recurrent_weights,
     InferStates,
     check_cell_inputs,
     check_grad_out,
@@ -34,7 +34,8 @@ from .errors import ParameterError
 @pjit
 def _rnn_forward_kernel(WhhT, Hs, A, act, nchunks, rows):
     """Recurrence. A (T, B, H) holds x W_ih^T + b on entry (kept as is).
-    Hs (T+1, B, H) holds h0 at index 0."""
+    Hs (T+1, B, H) holds h0 at index 0. WhhT: W_hh^T in column blocks, ``rows``:
+    rows per BLAS call (:func:`tsgate.blas.recurrent_weights`)."""
     T, B, H = A.shape
     zero = A.dtype.type(0.0)
     for c in prange(nchunks):
@@ -42,8 +43,9 @@ def _rnn_forward_kernel(WhhT, Hs, A, act, nchunks, rows):
         b1 = (c + 1) * B // nchunks
         if b1 > b0:
             rec = np.empty((b1 - b0, H), A.dtype)  # (Bc, H) = h_{t-1} W_hh^T
+            tmp = np.empty((b1 - b0, WhhT.shape[2]), A.dtype)  # a column block's product
             for t in range(T):
-                dot_rows(Hs[t, b0:b1], WhhT, rec, rows)
+                dot_rows(Hs[t, b0:b1], WhhT, rec, tmp, rows)
                 for b in range(b1 - b0):
                     a = A[t, b0 + b]
                     r = rec[b]
@@ -59,7 +61,8 @@ def _rnn_forward_kernel(WhhT, Hs, A, act, nchunks, rows):
 @pjit
 def _rnn_backward_kernel(Whh, Hs, dY, dh, dA, act, nchunks, rows):
     """Reverse time loop. dh (B, H): dL/dh_T in, dL/dh_0 out. Writes dA
-    (T, B, H), the gradient of the pre-activation."""
+    (T, B, H), the gradient of the pre-activation. Whh: W_hh in column blocks,
+    ``rows``: rows per BLAS call (:func:`tsgate.blas.recurrent_weights`)."""
     T, B, H = dA.shape
     one = dA.dtype.type(1.0)
     zero = dA.dtype.type(0.0)
@@ -67,6 +70,7 @@ def _rnn_backward_kernel(Whh, Hs, dY, dh, dA, act, nchunks, rows):
         b0 = c * B // nchunks
         b1 = (c + 1) * B // nchunks
         if b1 > b0:
+            tmp = np.empty((b1 - b0, Whh.shape[2]), dA.dtype)  # a column block's product
             for t in range(T - 1, -1, -1):
                 for b in range(b0, b1):
                     h = Hs[t + 1, b]
@@ -77,7 +81,7 @@ def _rnn_backward_kernel(Whh, Hs, dY, dh, dA, act, nchunks, rows):
                     else:
                         for j in range(H):
                             da[j] = flush_(dh[b, j] + dY[t, b, j]) * (one - h[j] * h[j])  # core.FLUSH32
-                dot_rows(dA[t, b0:b1], Whh, dh[b0:b1], rows)
+                dot_rows(dA[t, b0:b1], Whh, dh[b0:b1], tmp, rows)
 
 
 class RNNCache(NamedTuple):
@@ -104,17 +108,18 @@ def _rnn_forward(x, w_ih, w_hh, b_ih, b_hh, h0, act):
     hs = np.empty((T + 1, B, H), x.dtype)
     hs[0] = h0
     with single_threaded_blas():
-        _rnn_forward_kernel(np.ascontiguousarray(w_hh.T), hs, pre, act, n_chunks(B), recurrent_rows(w_hh))
+        WhhT, rows = recurrent_weights(w_hh)
+        _rnn_forward_kernel(WhhT, hs, pre, act, n_chunks(B), rows)
     return RNNCache(x, w_ih, w_hh, hs, act)
 
 
 def _rnn_infer(x, w_ih, w_hh, b_ih, b_hh, h0, act):
     """The forward without a tape (see :func:`tsgate.lstm._lstm_infer`): blocks of steps,
     the same as :func:`_rnn_forward` to rounding."""
-    WhhT = np.ascontiguousarray(w_hh.T)
+    WhhT, rows = recurrent_weights(w_hh)
 
     def advance(Hs, A):  # A (n, B, H)
-        _rnn_forward_kernel(WhhT, Hs, A, act, n_chunks(A.shape[1]), recurrent_rows(w_hh))
+        _rnn_forward_kernel(WhhT, Hs, A, act, n_chunks(A.shape[1]), rows)
 
     return InferStates(infer_states(x, w_ih, b_ih + b_hh, h0, advance))
 
@@ -125,7 +130,8 @@ def _rnn_backward(cache, dy, dh_n, out=None):
     dh = dh_n.copy()
     d_pre = np.empty((x.shape[0], x.shape[1], w_hh.shape[0]), x.dtype)
     with single_threaded_blas():
-        _rnn_backward_kernel(w_hh, hs, dy, dh, d_pre, act, n_chunks(x.shape[1]), recurrent_rows(w_hh))
+        Whh, rows = recurrent_weights(w_hh, transpose=False)
+        _rnn_backward_kernel(Whh, hs, dy, dh, d_pre, act, n_chunks(x.shape[1]), rows)
     return RNNGrads(*run_weight_grads(d_pre, d_pre, x, hs, w_ih, out), dh)
 
 
