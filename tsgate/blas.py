@@ -24,10 +24,15 @@ recurrent GEMM ``h_{t-1} W_hh^T``, and ``dA W_hh`` in BPTT), so:
   calls of 8 rows, or of 4 where fewer than 8 fit but 4 do (GRU H = 256).
   On other cores and BLAS libraries a chunk stays one call, as before.
 
-The choice depends on the BLAS's core, read once through threadpoolctl (the
-rounding of a GEMM can depend on its kernel, so results are bit-identical
-under one BLAS core, as they are already). ``TSGATE_GEMM_ROWS`` overrides it
-(a number of rows per call, without column blocks; 0: one call per chunk).
+The choice depends on the BLAS's core, read once through threadpoolctl, so
+results are bit-identical from run to run under one BLAS core, as they are
+already. The rounding of a GEMM can depend on its kernel: on the machine
+measured, the forward's outputs were bit-identical to one call per chunk, but
+BPTT's ``dA W_hh`` (K = 4H) sums in another order (gradients differ at
+float32 rounding, up to ~1e-5 there), so a training at H >= 128 takes a
+slightly different path than before the change. ``TSGATE_GEMM_ROWS``
+overrides the plan (a number of rows per call, without column blocks; 0: one
+call per chunk).
 """
 
 import contextlib
