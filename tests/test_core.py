@@ -2,7 +2,8 @@ import numpy as np
 from numba import njit
 
 from tsgate import blas
-from tsgate.core import dot_rows, n_chunks, sigmoid_, single_threaded_blas, tanh_, tanh_approx
+from tsgate.blas import dot_rows
+from tsgate.core import n_chunks, sigmoid_, single_threaded_blas, tanh_, tanh_approx
 
 
 @njit

@@ -149,7 +149,8 @@ def dot_rows(A, Wb, out, tmp, limit):
     for the blocks' products (unused with one block)."""
     n = A.shape[0]
     blocks, _, width = Wb.shape
-    step = n if n <= limit else (8 if limit >= 8 else min(4, limit))
+    wide, narrow = SMALL_GEMM_ROWS
+    step = n if n <= limit else (wide if limit >= wide else min(narrow, limit))
     calls = (n + step - 1) // step
     for i in range(calls):
         r0 = i * n // calls

@@ -23,7 +23,7 @@ from numba import prange, types
 from numba.extending import overload
 
 from . import config
-from .blas import dot_rows, recurrent_weights, single_threaded_blas  # noqa: F401 (re-exported)
+from .blas import single_threaded_blas  # noqa: F401 (re-exported: tsgate.core.single_threaded_blas)
 from .config import CHUNKS, FASTMATH, jit_inline, pjit
 from .errors import DataError
 

@@ -15,10 +15,9 @@ from typing import NamedTuple
 import numpy as np
 from numba import prange
 
+from .blas import dot_rows, recurrent_weights, single_threaded_blas
 from .config import pjit
 from .core import (
-    dot_rows,
-    recurrent_weights,
     InferStates,
     check_cell_inputs,
     check_grad_out,
@@ -29,7 +28,6 @@ from .core import (
     run_input_projection,
     run_weight_grads,
     sigmoid_,
-    single_threaded_blas,
     tanh_,
 )
 

@@ -25,10 +25,9 @@ from typing import NamedTuple
 import numpy as np
 from numba import prange
 
+from .blas import dot_rows, recurrent_weights, single_threaded_blas
 from .config import pjit
 from .core import (
-    dot_rows,
-    recurrent_weights,
     InferStates,
     check_cell_inputs,
     infer_states,
@@ -39,7 +38,6 @@ from .core import (
     flush_,
     n_chunks,
     sigmoid_,
-    single_threaded_blas,
     tanh_,
 )
 

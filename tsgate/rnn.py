@@ -12,10 +12,9 @@ from typing import NamedTuple
 import numpy as np
 from numba import prange
 
+from .blas import dot_rows, recurrent_weights, single_threaded_blas
 from .config import pjit
 from .core import (
-    dot_rows,
-    recurrent_weights,
     InferStates,
     check_cell_inputs,
     check_grad_out,
@@ -24,7 +23,6 @@ from .core import (
     n_chunks,
     run_input_projection,
     run_weight_grads,
-    single_threaded_blas,
     tanh_,
 )
 from .elementmath import ACT_RELU, NONLINEARITIES
