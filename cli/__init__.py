@@ -115,25 +115,29 @@ def predict(model, input_, time_col, sep, decimal, encoding, fill, horizon, inte
 @BACKTEST_MODEL_OPTION
 @click.option("--folds", type=click.IntRange(min=1), default=3, show_default=True)
 @click.option("--retrain/--no-retrain", default=True, show_default=True,
-              help="refit (warm-started) before every fold, or fit once before the first (a baseline: AR and "
-                   "Holt-Winters refit)")
+              help="refit before every fold (a fresh fit on the rows before it), or fit once before the first "
+                   "(a baseline: AR and Holt-Winters refit)")
+@click.option("--warm-start", is_flag=True,
+              help="start each refit from the previous fold's network (faster; can forecast worse than a fresh fit)")
 @click.option("--out", type=click.Path(dir_okay=False, allow_dash=True), help="write the table here (CSV, or JSON)")
 @click.option("--json", "as_json", is_flag=True, help="JSON records instead of the text table")
 @click.option("--interval", callback=lambda ctx, param, v: None if v is None else _coverages(v),
               help="also score the prediction intervals of this coverage (or several, comma-separated): "
                    "their coverage and MSIS")
 @_user_errors
-def backtest(file, folds, retrain, out, as_json, interval, model_choice, **o):
+def backtest(file, folds, retrain, warm_start, out, as_json, interval, model_choice, **o):
     """Rolling-origin evaluation: MAE, RMSE, sMAPE, MASE per fold, next to seasonal naive
     (every series of a long file with --id-col, pooled; the forecasts of all origins in batched passes)."""
     import pandas as pd
 
     from tsgate.evaluation import backtest as run_backtest, summarise
 
+    if warm_start and (not retrain or model_choice != "network"):
+        raise UserError("--warm-start restarts the network's refits: it needs --retrain and --model network")
     _check_outputs(**{"--out": out})
     est = _build(o, quiet=True) if model_choice == "network" else _baseline(o, model_choice)
     table = run_backtest(est, _read_data(file, o), folds=folds, horizon=o["horizon"], retrain=retrain,
-                         coverage=interval)
+                         coverage=interval, warm_start=warm_start)
     if as_json or (out and out != "-"):
         text = _frame_text(table, as_json)
         _write({out: text} if out and out != "-" else {}, None if out and out != "-" else text)

@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from tsgate.cli import main
+from tsgate.errors import ParameterError
 
 FAST = ["--epochs", "15", "--quiet"]
 
@@ -75,6 +76,7 @@ def test_fit_predict_with_newer_data(csv, tmp_path):
 def test_backtest_prints_metrics_next_to_seasonal_naive(csv):
     code, out, err = run(["backtest", csv, "--folds", 2, "--horizon", 6, *FAST])
     assert code == 0, err
+    plain = out
     assert "MASE" in out and out.count("seasonal_naive") == 3 and "all" in out
     assert "coverage" not in out
     code, out, err = run(["backtest", csv, "--folds", 2, "--horizon", 6, "--interval", "0.8,0.95", *FAST])
@@ -88,6 +90,12 @@ def test_backtest_prints_metrics_next_to_seasonal_naive(csv):
     assert [r["coverage"] is None for r in records] == [False, True, False, True]  # seasonal naive: no band
     code, _, err = run(["backtest", csv, "--interval", "2", *FAST])
     assert code == 2 and "Invalid value for '--interval'" in err
+    code, warm, err = run(["backtest", csv, "--folds", 2, "--horizon", 6, "--warm-start", *FAST])
+    assert code == 0, err
+    assert warm.splitlines()[1] == plain.splitlines()[1] and warm != plain  # the first fold's model, then a warm refit
+    for extra in (["--no-retrain"], ["--model", "ar"]):
+        code, _, err = run(["backtest", csv, "--warm-start", *extra, *FAST])
+        assert code == 2 and err.count("\n") == 1 and "--warm-start" in err, err
 
 
 def test_backtest_of_a_baseline_scores_it_the_same_way(csv, tmp_path):
@@ -103,6 +111,8 @@ def test_backtest_of_a_baseline_scores_it_the_same_way(csv, tmp_path):
     series = pd.read_csv(csv, index_col="date", parse_dates=True)
     direct = backtest(BaselineForecaster("ar", horizon=6), series, folds=2, coverage=0.9)
     assert np.allclose(table["MAE"], direct["MAE"]) and np.allclose(table["MASE"], direct["MASE"])
+    with pytest.raises(ParameterError, match="warm_start"):
+        backtest(BaselineForecaster("ar", horizon=6), series, folds=2, warm_start=True)
     code, out, _ = run(["backtest", csv, "--model", "seasonal_naive", "--folds", 2, "--horizon", 6])
     assert code == 0 and out.count("seasonal_naive") == 3  # two folds and 'all', scored once each
     code, out, _ = run(["backtest", csv, "--model", "holt_winters", "--no-retrain", "--folds", 2, "--horizon", 6])

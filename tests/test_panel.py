@@ -245,6 +245,33 @@ def test_historical_forecasts_start_stride_and_retrain(monkeypatch):
         fc.historical_forecasts(df, retrain=0)
 
 
+def test_retrain_refits_fresh_as_fit_at_that_time_or_from_warm_weights():
+    """A refit is the fit a user would make at that origin (the linear start
+    refit, the structure chosen again); ``warm_start`` trains from the last
+    weights with the structure kept, a different model."""
+    from sklearn.base import clone
+
+    df = _long([100, 100])
+    cut = pd.Timestamp("2026-01-01")
+    fc = LSTMForecaster(**FAST).fit(df[df.ds <= cut])
+    hf = fc.historical_forecasts(df, start=cut, retrain=3)
+    second = sorted(hf["cutoff"].unique())[3]  # the first origin of the second block: a refit up to it
+    fresh = clone(fc).set_params(on_short="skip", verbose=0).fit(df[df.ds <= second])
+    got = hf[hf["cutoff"] == second].sort_values(["unique_id", "step"])
+    want = fresh.predict().sort_values(["unique_id", "ds"])
+    assert np.allclose(got["forecast"].to_numpy(), want["y"].to_numpy(), rtol=1e-5, atol=1e-6)
+    first = hf[hf["cutoff"] == cut].sort_values(["unique_id", "step"])  # the fitted model itself
+    assert np.allclose(first["forecast"].to_numpy(), fc.predict().sort_values(["unique_id", "ds"])["y"].to_numpy(),
+                       rtol=1e-5, atol=1e-6)
+    warm = fc.historical_forecasts(df, start=cut, retrain=3, warm_start=True)
+    assert np.array_equal(warm["cutoff"], hf["cutoff"]) and np.array_equal(warm["step"], hf["step"])
+    w2 = warm[warm["cutoff"] == second]
+    assert not np.allclose(w2["forecast"].to_numpy(), got.sort_index()["forecast"].to_numpy(), rtol=1e-3)
+    for bad in (dict(warm_start=True), dict(retrain=2, warm_start="yes")):
+        with pytest.raises(ParameterError, match="warm_start"):
+            fc.historical_forecasts(df, start=cut, **bad)
+
+
 def test_backtest_per_series_and_step_next_to_seasonal_naive():
     df = _long([100, 100])
     fc = LSTMForecaster(**FAST).fit(df[df.ds <= "2026-01-01"])

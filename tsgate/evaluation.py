@@ -3,8 +3,9 @@
 :func:`backtest` is the fold view of
 :meth:`~tsgate.forecaster.LSTMForecaster.backtest`: the model is fit on the
 data before the last ``folds * horizon`` time steps, then forecasts
-``folds`` consecutive blocks, refit (warm-started) before each block unless
-``retrain=False``; all series of a panel at once, in batched passes.
+``folds`` consecutive blocks, refit before each block (a fresh fit; with
+``warm_start``, from the previous weights) unless ``retrain=False``; all
+series of a panel at once, in batched passes.
 """
 
 import numpy as np
@@ -12,14 +13,15 @@ import pandas as pd
 from sklearn.base import clone
 
 from . import conformal, frames
-from .errors import DataError
+from .errors import DataError, ParameterError
+from .errors import name as pname
 from .metrics import error_terms, interval_terms
 from .panel import timeline, to_panel, truncate
 
 METRICS = ["MAE", "RMSE", "sMAPE", "MASE"]
 
 
-def backtest(estimator, data, folds=3, horizon=None, retrain=True, coverage=None):
+def backtest(estimator, data, folds=3, horizon=None, retrain=True, coverage=None, warm_start=False):
     """Forecast ``folds`` consecutive blocks of ``horizon`` steps and score each.
 
     Parameters
@@ -30,11 +32,14 @@ def backtest(estimator, data, folds=3, horizon=None, retrain=True, coverage=None
     horizon : int, optional
         Default: the estimator's, else :func:`tsgate.frames.default_horizon`.
     retrain : bool
-        Refit before every fold (True, warm-started) or only once, before the
-        first (False).
+        Refit before every fold (True: a fresh fit on the data before it, as
+        ``fit`` at that time gives it) or only once, before the first (False).
     coverage : float or list of float, optional
         Score tsgate's prediction intervals too: their coverage and MSIS
         (``coverage_80``, ``MSIS_80``... for a list; NaN for seasonal naive).
+    warm_start : bool
+        A recurrent forecaster's refits start from the previous fold's weights
+        (see :meth:`~tsgate.historical.HistoricalMixin.historical_forecasts`).
 
     Returns
     -------
@@ -47,6 +52,8 @@ def backtest(estimator, data, folds=3, horizon=None, retrain=True, coverage=None
     coverages, several = conformal.levels(coverage) if coverage is not None else ([], False)
     est = clone(estimator)
     single = "id_col" not in est.get_params()  # a BaselineForecaster: one series, no covariates
+    if warm_start and single:
+        raise ParameterError(f"{pname('warm_start', True)} needs a recurrent forecaster: a baseline has no weights")
     panel = to_panel(data, time_col=est.time_col, target=est.target) if single else \
         to_panel(data, id_col=est.id_col, time_col=est.time_col, target=est.target,
                  future_covariates=est.future_covariates, strategy=est.strategy, fill=est.fill)
@@ -56,7 +63,7 @@ def backtest(estimator, data, folds=3, horizon=None, retrain=True, coverage=None
         raise DataError(f"{folds} folds of horizon {H} need more than {folds * H} rows")
     cut = grid[len(grid) - folds * H - 1]
     fc = est.set_params(horizon=H).fit(truncate(data, cut, est.time_col))
-    hf = fc._historical(data, cut, H, retrain, H, None, coverage)
+    hf = fc._historical(data, cut, H, retrain, H, None, coverage, **({} if single else {"warm_start": warm_start}))
     scale = hf.iloc[:, 0].map(hf.attrs["mase_scale"]).to_numpy(dtype=float)
     fold = {c: k + 1 for k, c in enumerate(sorted(hf["cutoff"].unique()))}
     time_name = hf.columns[2]
