@@ -220,8 +220,24 @@ def datasets_export(name, out):
     from tsgate.datasets import load
 
     _check_outputs(**{"--out": out})
-    text = load(name, frame=True).to_csv()
+    frame = load(name, frame=True)
+    text = frame.to_csv()
     _write({out: text} if out and out != "-" else {}, None if out and out != "-" else text)
+    if out and out != "-":
+        click.echo(f"wrote {out} ({len(frame)} rows); forecast it with: {_forecast_hint(name, frame, out)}", err=True)
+
+
+def _forecast_hint(name, frame, out):
+    """The ``tsgate forecast`` command for an exported dataset: its target named where the
+    file has other columns, and no past covariates where one of them has gaps."""
+    from shlex import quote
+
+    from tsgate.datasets import DATASETS
+
+    target = DATASETS[name][4]
+    others = [c for c in frame.columns if c != target]
+    hint = f"tsgate forecast {quote(str(out))}" + (f" --target {target}" if others else "")
+    return hint + (" --past-covariates none" if frame[others].isna().any().any() else "")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -133,6 +133,19 @@ def test_datasets_commands(tmp_path):
     assert code == 0 and len(pd.read_csv(tmp_path / "s.csv")) == 309
 
 
+@pytest.mark.parametrize("name", ["airpassengers", "co2_weekly", "macrodata"])
+def test_an_exported_dataset_forecasts_with_the_command_export_prints(name, tmp_path, monkeypatch):
+    import shlex
+
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run(["datasets", "export", name, "--out", f"{name}.csv"])
+    assert code == 0 and err.count("\n") == 1, err
+    hint = shlex.split(err.split("forecast it with: ")[1])
+    assert hint[:3] == ["tsgate", "forecast", f"{name}.csv"]
+    code, out, err = run([*hint[1:], "--horizon", 4, "--epochs", 2, "--quiet"])  # the bare file fails for two
+    assert code == 0 and len(out.strip().splitlines()) == 5, err
+
+
 def test_plot(csv, tmp_path):
     pytest.importorskip("matplotlib")
     png = tmp_path / "f.png"
