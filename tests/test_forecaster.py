@@ -545,6 +545,18 @@ def test_scalers(scaler):
     assert 5000 < p.to_numpy().mean() < 20000  # inverted back to the original units
 
 
+def test_a_series_in_tiny_or_huge_units_forecasts_as_in_ordinary_ones():
+    # a spread below 1e-12 in absolute terms read as a constant series (scale 1):
+    # a series in units of 1e-15 then failed to train (TrainingDivergedError)
+    df = _monthly(60)
+    base = LSTMForecaster(horizon=3, random_state=0, **FAST).fit(df).predict_interval(coverage=0.8)
+    for units in (1e-15, 1e15):
+        got = LSTMForecaster(horizon=3, random_state=0, **FAST).fit(df * units).predict_interval(coverage=0.8)
+        assert np.allclose(got.to_numpy() / units, base.to_numpy(), rtol=1e-4), units
+    const = LSTMForecaster(horizon=3, random_state=0, **FAST).fit(df * 0 + 1e-13 * 7).predict()
+    assert np.allclose(const.to_numpy(), 7e-13, rtol=1e-6)  # a constant stays one, in any units
+
+
 def test_too_short_for_an_explicit_lookback():
     with pytest.raises(ValueError, match=r"too short: 30 rows, but lookback \(24\) \+ horizon \(6\)"):
         LSTMForecaster(lookback=24, horizon=6, **FAST).fit(_monthly(30))

@@ -21,6 +21,14 @@ def test_regressor_learns_and_is_reproducible():
     assert a.n_iter_ == 30
 
 
+def test_regressor_in_tiny_units_predicts_as_in_ordinary_ones():
+    # inputs and targets whose spread is below 1e-12 were left unscaled
+    X, y = _data(120)
+    base = LSTMRegressor(max_epochs=10, random_state=1).fit(X, y).predict(X[:20])
+    tiny = LSTMRegressor(max_epochs=10, random_state=1).fit(X * 1e-15, y * 1e-15).predict(X[:20] * 1e-15)
+    assert np.allclose(tiny / 1e-15, base, rtol=1e-4, atol=1e-5)
+
+
 def test_multi_output_and_early_stopping():
     X, y = _data(120)
     Y = np.column_stack([y, -y])

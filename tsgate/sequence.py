@@ -19,6 +19,7 @@ from .errors import DataError
 from .params import NETWORK, TRAINING, Interval, StrOptions, seed_from, validate_params
 from .model import SequenceModel
 from .training import predict as _predict, train
+from .windows import usable_scale
 
 
 class _SequenceEstimator(BaseEstimator):
@@ -71,7 +72,7 @@ class _SequenceEstimator(BaseEstimator):
         if reset:
             self.x_mean_ = seq.mean(axis=(0, 1))
             std = seq.std(axis=(0, 1))
-            self.x_std_ = np.where(std > 1e-12, std, 1.0)
+            self.x_std_ = usable_scale(std, self.x_mean_)
         elif seq.shape[2] != self.x_mean_.shape[0]:
             raise DataError(f"X has {seq.shape[2]} features per step, fit had {self.x_mean_.shape[0]}")
         return ((seq - self.x_mean_) / self.x_std_).astype(np.float32)
@@ -171,7 +172,7 @@ class LSTMRegressor(RegressorMixin, _SequenceEstimator):
         axes = (0, 1) if per_step else 0
         self.y_mean_ = Y.mean(axes)
         std = Y.std(axes)
-        self.y_std_ = np.where(std > 1e-12, std, 1.0)
+        self.y_std_ = usable_scale(std, self.y_mean_)
         self._fit_model(seq, (Y - self.y_mean_) / self.y_std_, "mse", per_step)
         return self
 

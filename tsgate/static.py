@@ -13,6 +13,7 @@ import pandas as pd
 
 from .errors import DataError, ParameterError
 from .errors import name as pname
+from .windows import usable_scale
 
 
 def _listing(values, limit=5):
@@ -61,7 +62,7 @@ def encode_static(frame, ids):
                 raise DataError(f"{pname('static_covariates')} column {col!r} is not finite for series "
                                 f"{_listing(list(v.index[~np.isfinite(x)]))}")
             spread = x.std()
-            blocks.append(((x - x.mean()) / (spread if spread > 1e-12 * max(1.0, abs(x.mean())) else 1.0))[:, None])
+            blocks.append(((x - x.mean()) / usable_scale(spread, x.mean()))[:, None])
             names.append(str(col))
         elif isinstance(v.dtype, pd.CategoricalDtype) or pd.api.types.is_object_dtype(v) \
                 or pd.api.types.is_string_dtype(v):

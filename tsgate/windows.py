@@ -41,8 +41,15 @@ def _loc_scale(kind, values):
         loc, scale = values.min(0), values.max(0) - values.min(0)
     else:
         raise ParameterError(f"scaler must be one of {SCALERS} or None, got {kind!r}")
-    scale = np.where(scale > 1e-12 * np.maximum(1.0, np.abs(loc)), scale, 1.0)
-    return loc, scale
+    return loc, usable_scale(scale, loc)
+
+
+def usable_scale(scale, loc):
+    """``scale`` where it is a spread of the values, else 1: where it is zero, subnormal, or below
+    1e-12 of ``|loc|`` (a constant column up to rounding). Relative, so a series in tiny units
+    (values ~1e-12, say) is scaled like the same series in large ones."""
+    scale = np.asarray(scale, dtype=np.float64)
+    return np.where((scale > 1e-12 * np.abs(loc)) & (scale > 1e-290), scale, 1.0)
 
 
 @dataclass
