@@ -557,6 +557,16 @@ def test_a_series_in_tiny_or_huge_units_forecasts_as_in_ordinary_ones():
     assert np.allclose(const.to_numpy(), 7e-13, rtol=1e-6)  # a constant stays one, in any units
 
 
+def test_predict_refuses_X_for_a_model_without_future_covariates():
+    # X was ignored: a user passing newer history got the forecast from the fitted cutoff
+    df = _monthly(60)
+    fc = LSTMForecaster(horizon=3, random_state=0, **FAST).fit(df.iloc[:48])
+    for call in (fc.predict, fc.predict_interval):
+        with pytest.raises(ValueError, match="X gives known-future covariates.*call update"):
+            call(X=df)
+    assert fc.update(df).predict().index[0] == df.index[-1] + pd.offsets.MonthBegin()
+
+
 def test_too_short_for_an_explicit_lookback():
     with pytest.raises(ValueError, match=r"too short: 30 rows, but lookback \(24\) \+ horizon \(6\)"):
         LSTMForecaster(lookback=24, horizon=6, **FAST).fit(_monthly(30))

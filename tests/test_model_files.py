@@ -67,6 +67,17 @@ def test_bundle_write_is_atomic_and_leaves_nothing_on_failure(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["b.npz"]  # no temporary file left
 
 
+def test_save_to_an_unwritable_path_names_it_not_its_temporary_file(tmp_path):
+    y = pd.Series(np.sin(np.arange(80) / 3.0), index=pd.date_range("2000-01-01", periods=80, freq="D"))
+    fc = tsgate.LSTMForecaster(horizon=3, max_epochs=2, hidden_size=4, random_state=0).fit(y)
+    missing = tmp_path / "no" / "m.tsgate"
+    with pytest.raises(bundle.OutputError, match=r"path '.*m\.tsgate': the directory '.*no' does not exist"):
+        fc.save(missing)
+    with pytest.raises(bundle.OutputError, match="is a directory"):
+        fc.save(tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_bundle_files_get_the_umask_permissions(tmp_path):
     old = os.umask(0o022)
     try:

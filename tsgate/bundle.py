@@ -30,7 +30,9 @@ def _mode_from_umask():
 
 def write_atomic(path, write):
     """Call ``write(fh)`` on a binary buffer, then :func:`commit` it to
-    ``path``: nothing is written when ``write`` fails."""
+    ``path``: nothing is written when ``write`` fails. An unwritable ``path``
+    raises :class:`OutputError` naming it (not the temporary file beside it)."""
+    check_output(path, "path")
     buf = io.BytesIO()
     write(buf)
     commit({path: buf.getvalue()})

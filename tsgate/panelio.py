@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from . import frames
-from .errors import DataError
+from .errors import DataError, ParameterError
 from .errors import name as pname
 from .outliers import repair_each
 from .panel import as_long, to_panel
@@ -91,6 +91,10 @@ class PanelIOMixin:
 
     def _future_rows(self, X, horizon, ks):
         """Per series: its future index and its scaled known-future features (horizon, K)."""
+        if X is not None and not self.future_covariates_:  # not new history: that is update's
+            raise ParameterError(f"{pname('X')} gives known-future covariates, but the model was fit without "
+                                 f"{pname('future_covariates')}; to forecast after newer data, call update with it "
+                                 "first")
         idxs = [frames.future_index(self.cutoffs_[k], self.freq_, horizon).rename(self.time_name_) for k in ks]
         frames_by_id = self._covariate_frames(X, idxs) if self.future_covariates_ else {}
         known = []
