@@ -19,7 +19,7 @@ VOCABULARY = {"time_col": "--time-col", "target": "--target", "fill": "--fill", 
               "window_norm": "--window-norm", "seasonal_periods": "--seasonal-periods",
               "window_position": "--window-position", "past_covariates": "--past-covariates",
               "strategy": "--strategy", "n_models": "--ensemble", "time_budget": "--time-budget",
-              "model": "--model", "device": "--device", "outliers": "--outliers"}
+              "model": "--model", "device": "--device", "outliers": "--outliers", "folds": "--folds"}
 
 
 class UserError(click.ClickException):
@@ -65,7 +65,8 @@ def _quiet_broken_pipe():
 
 def _user_errors(fn):
     """Run ``fn`` speaking in CLI options; the library's user errors become
-    one-line exit-2 errors. Anything else is a bug and keeps its traceback."""
+    one-line exit-2 errors, as does running out of memory (options too large for the
+    machine). Anything else is a bug and keeps its traceback."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
@@ -79,6 +80,9 @@ def _user_errors(fn):
                 return fn(*args, **kwargs)
         except (TsgateError, TrainingDivergedError, OutputError) as exc:
             raise UserError(" ".join(str(exc).split()) or type(exc).__name__) from None
+        except MemoryError as exc:  # e.g. --hidden-size 100000: 298 GiB of weights
+            raise UserError(f"out of memory ({' '.join(str(exc).split()) or 'MemoryError'}): lower --hidden-size, "
+                            "--layers, --lookback or --ensemble") from None
 
     return wrapper
 

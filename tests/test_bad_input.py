@@ -111,7 +111,7 @@ def _cases(d):
         (["predict", model, "--input", _write(d / "two_new.csv", _monthly_csv(62).iloc[60:])],
          ["two_new.csv needs at least", "rows (the lookback)", "got 2"]),  # not 'too short to infer the step'
         (["predict", model, "--horizon", "99"], ["--horizon 99 exceeds", "refit with a larger --horizon"]),
-        (["backtest", good, "--folds", "10", "--horizon", "12", *QUICK], ["10 folds of horizon 12"]),
+        (["backtest", good, "--folds", "10", "--horizon", "12", *QUICK], ["--folds 10 of --horizon 12 need more than 120 time steps; the data has"]),
         (["datasets", "export", "nope"], ["unknown dataset 'nope'"]),
     ]
 
@@ -156,6 +156,22 @@ def test_no_output_is_written_when_one_output_fails(tmp_path):
     r = CliRunner().invoke(main, ["forecast", str(good), "--out", str(tmp_path / "f.csv"), "--plot",
                                   str(tmp_path / "f.xyz"), *QUICK])
     assert r.exit_code == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["good.csv"]
+
+
+def test_options_too_large_for_the_memory_exit_2_with_one_line(tmp_path, monkeypatch):
+    # --hidden-size 100000 asks numpy for 298 GiB of weights: a traceback before
+    from tsgate.model import SequenceModel
+
+    def too_big(self, *a, **k):
+        raise MemoryError("Unable to allocate 298. GiB for an array with shape (400000, 100000)")
+
+    monkeypatch.setattr(SequenceModel, "__init__", too_big)
+    good = _write(tmp_path / "good.csv", _monthly_csv())
+    r = CliRunner().invoke(main, ["forecast", str(good), "--hidden-size", "100000", "--out", str(tmp_path / "f.csv"),
+                                  *QUICK])
+    assert r.exit_code == 2 and r.stderr.count("\n") == 1, r.stderr
+    assert "out of memory (Unable to allocate 298. GiB" in r.stderr and "--hidden-size" in r.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["good.csv"]
 
 

@@ -60,7 +60,8 @@ def backtest(estimator, data, folds=3, horizon=None, retrain=True, coverage=None
     H = horizon or est.horizon or frames.default_horizon(panel.freq)
     grid = timeline(panel)
     if len(grid) <= folds * H:
-        raise DataError(f"{folds} folds of horizon {H} need more than {folds * H} rows")
+        raise DataError(f"{pname('folds', folds)} of {pname('horizon', H)} need more than {folds * H} time steps; "
+                        f"the data has {len(grid)}")
     cut = grid[len(grid) - folds * H - 1]
     fc = est.set_params(horizon=H).fit(truncate(data, cut, est.time_col))
     hf = fc._historical(data, cut, H, retrain, H, None, coverage, **({} if single else {"warm_start": warm_start}))
