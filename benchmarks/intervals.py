@@ -9,7 +9,8 @@ that stretch with a whole horizon after it (``3 h + 1`` origins) with its
 ``h``-th origin, as the accuracy benchmark's four origins are
 (``historical_forecasts(retrain=h, coverage=[0.8, 0.95])``); with
 ``--compare-warm`` also with ``warm_start=True`` (refits from the last
-weights), in extra columns. The MAE is over all origins and steps. Seasonal naive's band from the same origins: at step k, the empirical
+weights), in extra columns. The MAE is over all origins and steps.
+Seasonal naive's band from the same origins: at step k, the empirical
 quantile of its own absolute errors over the history up to the origin
 (``bands.snaive_band``). Reported: the share of actual values inside each
 band (pooled over origins and steps; nominal 0.80 / 0.95) and the 95% MSIS
