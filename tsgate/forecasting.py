@@ -369,7 +369,7 @@ class ForecastMixin:
         rows, and for carried states (stateful, window_norm='ets') no gap after the cutoff."""
         if len(series.y) < self.lookback_:
             raise DataError(f"{pname('X')} needs at least {self.lookback_} rows (the lookback) of series "
-                            f"{series.id!r}, got {len(series.y)}")
+                            f"{series.id!r}, got {len(series.y)}: give the new rows with the history before them")
         new = series.index > self.cutoffs_[k]
         if not (new.any() and self._carries_state()):
             return

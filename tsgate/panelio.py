@@ -169,7 +169,8 @@ class PanelIOMixin:
         short = [(k, n) for k, n in self._rows_per_series(X).items() if n < min_rows] if min_rows else []
         if short:
             of = "each series" if short[0][0] is None else f"series {short[0][0]!r}"
-            raise DataError(f"{pname('X')} needs at least {min_rows} rows (the lookback) of {of}, got {short[0][1]}")
+            raise DataError(f"{pname('X')} needs at least {min_rows} rows (the lookback) of {of}, got {short[0][1]}: "
+                            "give the new rows with the history before them, not alone")
         if isinstance(X, pd.Series) and self.form_ == "wide" and len(self.ids_) == 1:
             X = X.rename(self.ids_[0])
         target = self.ids_ if self.form_ == "wide" else self.targets_[0]
