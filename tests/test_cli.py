@@ -113,6 +113,10 @@ def test_backtest_of_a_baseline_scores_it_the_same_way(csv, tmp_path):
     assert np.allclose(table["MAE"], direct["MAE"]) and np.allclose(table["MASE"], direct["MASE"])
     with pytest.raises(ParameterError, match="warm_start"):
         backtest(BaselineForecaster("ar", horizon=6), series, folds=2, warm_start=True)
+    from tsgate import LSTMForecaster
+
+    with pytest.raises(ParameterError, match="warm_start=True needs retrain=True"):  # before the first fit
+        backtest(LSTMForecaster(horizon=6), series, folds=2, retrain=False, warm_start=True)
     code, out, _ = run(["backtest", csv, "--model", "seasonal_naive", "--folds", 2, "--horizon", 6])
     assert code == 0 and out.count("seasonal_naive") == 3  # two folds and 'all', scored once each
     code, out, _ = run(["backtest", csv, "--model", "holt_winters", "--no-retrain", "--folds", 2, "--horizon", 6])

@@ -52,8 +52,9 @@ def backtest(estimator, data, folds=3, horizon=None, retrain=True, coverage=None
     coverages, several = conformal.levels(coverage) if coverage is not None else ([], False)
     est = clone(estimator)
     single = "id_col" not in est.get_params()  # a BaselineForecaster: one series, no covariates
-    if warm_start and single:
-        raise ParameterError(f"{pname('warm_start', True)} needs a recurrent forecaster: a baseline has no weights")
+    if warm_start and (single or not retrain):  # before any fit (historical_forecasts checks only after it)
+        raise ParameterError(f"{pname('warm_start', True)} needs {pname('retrain', True)} and a recurrent forecaster "
+                             "(a baseline has no weights)")
     panel = to_panel(data, time_col=est.time_col, target=est.target) if single else \
         to_panel(data, id_col=est.id_col, time_col=est.time_col, target=est.target,
                  future_covariates=est.future_covariates, strategy=est.strategy, fill=est.fill)
