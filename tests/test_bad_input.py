@@ -108,9 +108,10 @@ def _cases(d):
             date=pd.date_range("2000-01-01", periods=60, freq="W-SUN").strftime("%Y-%m-%d")))], ["frequency"]),
         (["predict", model, "--input", _write(d / "nan_tail.csv", _monthly_csv(60, values=np.where(
             np.arange(60) == 57, np.nan, 1.0 + np.arange(60))))], ["NaN", "--fill"]),
-        (["predict", model, "--input", _write(d / "two_new.csv", _monthly_csv(62).iloc[60:])],
-         # not 'too short to infer the step'
-         ["two_new.csv needs at least", "rows (the lookback)", "got 2: give the new rows with the history"]),
+        (["predict", model, "--input", _write(d / "two_late.csv", _monthly_csv(64).iloc[62:])],
+         # two new rows after a gap: not 'too short to infer the step'
+         ["two_late.csv holds 2 rows", "from 2005-03-01: give the rows that follow its data (from 2005-01-01)",
+          "rows (the lookback)"]),
         (["predict", model, "--horizon", "99"], ["--horizon 99 exceeds", "refit with a larger --horizon"]),
         (["backtest", good, "--folds", "10", "--horizon", "12", *QUICK],
          ["--folds 10 of --horizon 12 need more than 120 time steps; the data has"]),

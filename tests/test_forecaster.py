@@ -130,8 +130,9 @@ def test_recursive_strategy_any_horizon():
     direct = LSTMForecaster(horizon=3, **FAST).fit(df)
     with pytest.raises(ValueError, match="exceeds the horizon.*larger horizon or use strategy='recursive'"):
         direct.predict(horizon=4)
-    with pytest.raises(ValueError, match=r"X needs at least \d+ rows \(the lookback\) of each series, got 2"):
-        direct.update(df.iloc[-2:])  # fewer rows than the step inference needs: the lookback is what to say
+    with pytest.raises(ValueError, match=r"X holds 2 rows of series 'y' from 2005-02-01: give the rows that follow "
+                                         r"its data \(from 2005-01-01\), or at least \d+ rows \(the lookback\)"):
+        direct.update(_monthly(63).iloc[-2:])  # a gap of a month after the data
     with pytest.raises(ValueError, match="recursive' cannot use past covariates"):
         LSTMForecaster(strategy="recursive", target="a", **FAST).fit(_monthly(60, cols=("a", "b")))
 

@@ -519,11 +519,14 @@ def test_update_that_fails_on_one_series_changes_no_series(kind):
 
 
 def test_update_with_a_series_shorter_than_the_lookback_names_it():
-    # two rows of series s1: the lookback is what it lacks (not rows to infer the time step from)
-    df = _long([60, 60])
-    fc = LSTMForecaster(**FAST).fit(df)
+    # two rows of series s1 that leave a gap after its data: neither the rows
+    # that follow it nor a lookback of rows (and one or two rows are read on the
+    # fit's time step, not refused as too few to infer one)
+    df = _long([60, 60])  # both series end at 2024-12-01
+    fc = LSTMForecaster(**FAST).fit(df[df.ds < "2024-10-01"])
     newer = pd.concat([df[df.unique_id == "s0"], df[df.unique_id == "s1"].iloc[-2:]])
-    with pytest.raises(DataError, match=rf"needs at least {fc.lookback_} rows \(the lookback\) of series 's1', got 2"):
+    with pytest.raises(DataError, match=r"X holds 2 rows of series 's1' from 2024-11-01: give the rows that follow "
+                                        rf"its data \(from 2024-10-01\), or at least {fc.lookback_} rows \(the lookback\)"):
         fc.update(newer)
 
 

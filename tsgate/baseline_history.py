@@ -100,7 +100,7 @@ class BaselineHistoryMixin:
     def _series_of(self, X):
         """(index, values) of the target in ``X``, which must have the fitted frequency."""
         self._refuse_panel(X)
-        df, freq = frames.as_frame(X, self.time_col, name="X")
+        df, freq = frames.as_frame(X, self.time_col, name="X", known_freq=self.freq_)
         if str(freq) != str(self.freq_):
             raise DataError(f"{pname('X')} has frequency {freq}, the model was fit on {self.freq_}")
         if self.targets_[0] not in df.columns:

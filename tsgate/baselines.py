@@ -310,9 +310,15 @@ class BaselineForecaster(BaselineHistoryMixin, BaseEstimator):
         return forecast(self.method, self.y_, h, self.seasonal_period_, self.ar_, self.hw_)
 
     def update(self, X):
-        """Forecast after newer data (the same column), without refitting."""
+        """Forecast after newer data (the same column), without refitting: the rows
+        that follow the data (as few as one; rows it repeats take its values,
+        sktime's ``update``), or a new history that starts before the stored one."""
         check_is_fitted(self, "y_")
         index, y = self._series_of(X)
+        stored = frames.history_index(self.cutoff_, self.freq_, len(self.y_), integers=True)
+        if index[0] == frames.future_index(self.cutoff_, self.freq_, 1)[0] or index[0] in stored:
+            keep = int(np.sum(stored < index[0]))  # stored rows before the newer ones
+            index, y = stored[:keep].append(index), np.concatenate([self.y_[:keep], y])
         self.y_ = self._repaired(y, index)
         self.cutoff_ = index[-1]
         return self

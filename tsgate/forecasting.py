@@ -323,20 +323,22 @@ class ForecastMixin:
         """Move the forecast origin of the series in ``X`` to the end of their
         newer data, without refitting.
 
-        ``X`` is in the form of the training data and holds, per series, at
-        least its last ``lookback_`` rows (or a longer stretch that ends
-        later). Series missing from ``X`` keep their origin. With ``outliers='repair'``
-        an isolated outlier in ``X`` is repaired (and warned of) as in :meth:`fit`.
+        ``X`` is in the form of the training data and holds, per series, the
+        rows that follow its data (sktime's ``update``: as few as one row; the
+        model keeps each series' last ``lookback_`` rows), or any stretch of at
+        least ``lookback_`` rows. Rows it repeats take its values. Series missing
+        from ``X`` keep their origin. With ``outliers='repair'`` an isolated
+        outlier in ``X`` is repaired (and warned of) as in :meth:`fit`.
 
         Returns
         -------
         self
         """
         check_is_fitted(self, "model_")
-        panel = self._panel_like(X, self.lookback_)
+        panel = self._panel_like(X)
         if str(panel.freq) != str(self.freq_):
             raise DataError(f"{pname('X')} has frequency {panel.freq}, the model was fit on {self.freq_}")
-        pairs = list(zip(self._positions(panel.ids), panel.series))
+        pairs = [(k, self._with_history(k, s)) for k, s in zip(self._positions(panel.ids), panel.series)]
         for k, series in pairs:  # every series is checked before any moves: a bad one changes nothing
             self._check_update(k, series)
         self._repair_in_place([s for _, s in pairs])
@@ -363,20 +365,6 @@ class ForecastMixin:
         """Whether a state runs over each series' rows: the network's (stateful)
         or Holt-Winters' (window_norm='ets')."""
         return getattr(self, "stateful", False) or getattr(self, "es_model_", None) is not None
-
-    def _check_update(self, k, series):
-        """DataError unless ``series`` can move series k's origin: a lookback of
-        rows, and for carried states (stateful, window_norm='ets') no gap after the cutoff."""
-        if len(series.y) < self.lookback_:
-            raise DataError(f"{pname('X')} needs at least {self.lookback_} rows (the lookback) of series "
-                            f"{series.id!r}, got {len(series.y)}: give the new rows with the history before them")
-        new = series.index > self.cutoffs_[k]
-        if not (new.any() and self._carries_state()):
-            return
-        expected = frames.future_index(self.cutoffs_[k], self.freq_, 1)[0]
-        if series.index[new][0] != expected:
-            raise DataError(f"{pname('X')} must continue the data the state has read: the next row of series "
-                            f"{series.id!r} is {frames.when(expected)}, got {frames.when(series.index[new][0])}")
 
     def _advance_state(self, k, series):
         """Stateful models and window_norm='ets': read series k's rows after its

@@ -96,9 +96,13 @@ def _check_order(idx, name):
                         f"the previous row ({idx[pos - 1]}); sort the index first")
 
 
-def _datetime_freq(idx, name, fill=None):
+def _datetime_freq(idx, name, fill=None, known=None):
     """(freq, grid): the index's frequency and, with ``fill``, the whole grid of
-    an index with missing timestamps on its usual step (else None)."""
+    an index with missing timestamps on its usual step (else None). ``known``:
+    the step of data read before (a fitted model's), which one or two rows can
+    only be checked against, not infer."""
+    if len(idx) < 3 and idx.freq is None and known is not None:
+        return _check_known(idx, name, known), None
     if len(idx) < 3 and idx.freq is None:
         raise DataError(f"{pname(name)} is too short: {len(idx)} row(s), too few to infer the time step "
                         "(a forecaster needs many more)")
@@ -117,6 +121,15 @@ def _datetime_freq(idx, name, fill=None):
         raise DataError(f"{pname(name)} has an irregular time index: cannot infer a frequency "
                         f"({_first_break(idx, usual)}); resample it first{gaps}")
     return freq, None
+
+
+def _check_known(idx, name, known):
+    """``known`` if the one or two timestamps of ``idx`` lie on its grid, one step apart."""
+    expected = pd.date_range(idx[0], periods=len(idx), freq=known)
+    if expected[0] != idx[0] or not (expected == idx).all():
+        raise DataError(f"{pname(name)}'s {len(idx)} row(s) ({', '.join(when(t) for t in idx)}) are not "
+                        f"consecutive steps of the data's frequency {known}")
+    return known
 
 
 def _grid(idx, freq):
@@ -158,7 +171,7 @@ def _first_break(idx, freq):
     return f"it steps by {freq!r}, but row {i} is {when(idx[i])} where {when(expected[i - 1])} was expected"
 
 
-def as_frame(data, time_col=None, name="data", fill=None):
+def as_frame(data, time_col=None, name="data", fill=None, known_freq=None):
     """Series/DataFrame -> DataFrame with a validated, regular index.
 
     Without ``time_col``, a frame on an integer index (a default RangeIndex,
@@ -168,7 +181,8 @@ def as_frame(data, time_col=None, name="data", fill=None):
     PeriodIndex becomes a DatetimeIndex (period starts). With a ``fill``
     policy, an index on a regular grid with missing timestamps gets them back
     as rows of NaN (which the policy then fills, :func:`numeric_block`), as
-    Darts' ``fill_missing_dates``.
+    Darts' ``fill_missing_dates``. ``known_freq``: the step of the data a model
+    was fit on, for newer data of one or two rows (too few to infer it).
     """
     df = _as_dataframe(data, name)
     time_col = time_column_of(df) if time_col is None else time_col
@@ -190,7 +204,7 @@ def as_frame(data, time_col=None, name="data", fill=None):
                         f"{pname('time_col')}), got {type(idx).__name__}{hint}")
     _check_order(idx, name)
     if isinstance(idx, pd.DatetimeIndex):
-        freq, grid = _datetime_freq(idx, name, fill)
+        freq, grid = _datetime_freq(idx, name, fill, known_freq)
         df = df.reindex(grid) if grid is not None else df.copy()
         df.index = pd.DatetimeIndex(df.index, freq=freq, name=idx.name)
         return df, freq
@@ -203,7 +217,7 @@ def as_frame(data, time_col=None, name="data", fill=None):
         first = int(np.flatnonzero(steps != steps[0])[0]) + 1
         raise DataError(f"{pname(name)} has an irregular integer index (first irregular step at row {first})"
                         + (f": {_fill_hint()}" if gaps else ""))
-    return df, int(steps[0]) if len(steps) else 1
+    return df, int(steps[0]) if len(steps) else (known_freq or 1)
 
 
 def time_column_of(df):
@@ -374,8 +388,9 @@ def index_kind(data, time_col=None):
     return "period" if isinstance(getattr(data, "index", None), pd.PeriodIndex) else "datetime"
 
 
-def history_index(cutoff, freq, length):
-    """The ``length`` timestamps that end at ``cutoff`` (None for an integer index)."""
+def history_index(cutoff, freq, length, integers=False):
+    """The ``length`` timestamps that end at ``cutoff`` (on an integer index: None,
+    or with ``integers=True`` the ``length`` integers that end there)."""
     if isinstance(cutoff, pd.Timestamp):
         return pd.date_range(end=cutoff, periods=length, freq=freq)
-    return None
+    return pd.RangeIndex(cutoff - freq * (length - 1), cutoff + freq, freq) if integers else None

@@ -87,8 +87,8 @@ def _trim_leading(values, sid):
     return int(np.argmax(finite))
 
 
-def _wide(X, time_col, target, future_covariates, strategy, fill):
-    df, freq = frames.as_frame(X, time_col, name="X", fill=fill)
+def _wide(X, time_col, target, future_covariates, strategy, fill, known_freq=None):
+    df, freq = frames.as_frame(X, time_col, name="X", fill=fill, known_freq=known_freq)
     targets, past, future = frames.column_roles(df, target, future_covariates, strategy)
     series = []
     for t in targets:
@@ -158,7 +158,7 @@ def _long_fast(X, id_col, time_col, target, future_covariates, strategy, fill):
     return Panel(series, freq, "long", targets[0], past, future, id_col=id_col, time_name=name or "ds")
 
 
-def _long(X, id_col, time_col, target, future_covariates, strategy, fill, fast=True):
+def _long(X, id_col, time_col, target, future_covariates, strategy, fill, fast=True, known_freq=None):
     if id_col not in X.columns:
         raise DataError(f"{pname('id_col')} {id_col!r} is not a column of {pname('X')}; columns: {list(X.columns)}")
     panel = _long_fast(X, id_col, time_col, target, future_covariates, strategy, fill) if fast else None
@@ -179,7 +179,7 @@ def _long(X, id_col, time_col, target, future_covariates, strategy, fill, fast=T
             raise DataError(f"series {sid!r} has two rows for the time {dup}")
         try:
             df, freq = frames.as_frame(part.sort_values(time_col) if time_col else part.sort_index(), time_col,
-                                       name=f"series {sid!r}", fill=fill)
+                                       name=f"series {sid!r}", fill=fill, known_freq=known_freq)
             targets, past, future = frames.column_roles(df, target, future_covariates, strategy)
         except DataError as exc:
             raise _named(f"series {sid!r}", exc) from None
@@ -196,13 +196,13 @@ def _long(X, id_col, time_col, target, future_covariates, strategy, fill, fast=T
                  time_name=time_col or X.index.name or "ds")
 
 
-def _dict(X, time_col, target, future_covariates, strategy, fill):
+def _dict(X, time_col, target, future_covariates, strategy, fill, known_freq=None):
     if not X:
         raise DataError(f"{pname('X')} is an empty dict")
     series, first = [], None
     for sid, data in X.items():
         try:
-            df, freq = frames.as_frame(data, time_col, name=f"series {sid!r}", fill=fill)
+            df, freq = frames.as_frame(data, time_col, name=f"series {sid!r}", fill=fill, known_freq=known_freq)
             targets, past, future = frames.column_roles(df, target, future_covariates, strategy)
         except DataError as exc:
             raise _named(f"series {sid!r}", exc) from None
@@ -240,26 +240,30 @@ def as_long(X):
     return X if mi is None else mi[0]
 
 
-def to_panel(X, *, id_col=None, time_col=None, target=None, future_covariates=None, strategy="direct", fill=None):
-    """Any accepted form of data as a :class:`Panel` (see the module doc)."""
+def to_panel(X, *, id_col=None, time_col=None, target=None, future_covariates=None, strategy="direct", fill=None,
+             known_freq=None):
+    """Any accepted form of data as a :class:`Panel` (see the module doc). ``known_freq``:
+    the time step of the data a model was fit on, which series of one or two rows
+    (newer data for ``update`` or ``score``) are checked against instead of inferring it."""
+    args = (target, future_covariates, strategy, fill)
     mi = from_multiindex(X)
     if mi is not None:
         if id_col not in (None, mi[1]) or time_col not in (None, mi[2]):
             raise DataError(f"{pname('X')} is a panel on a MultiIndex {list(X.index.names)}, whose levels are the "
                             f"series and the time: leave {pname('id_col')} and {pname('time_col')} unset")
-        panel = _long(mi[0], mi[1], mi[2], target, future_covariates, strategy, fill)
+        panel = _long(mi[0], mi[1], mi[2], *args, known_freq=known_freq)
         panel.multiindex = list(X.index.names)
         panel.index_kind = "period" if isinstance(X.index.levels[1], pd.PeriodIndex) else panel.index_kind
         return panel
     if isinstance(X, dict):
-        return _dict(X, time_col, target, future_covariates, strategy, fill)
+        return _dict(X, time_col, *args, known_freq=known_freq)
     if id_col is None and isinstance(X, pd.DataFrame) and "unique_id" in X.columns:
         id_col = "unique_id"  # the neuralforecast/statsforecast long format
     if id_col is not None:
         if not isinstance(X, pd.DataFrame):
             raise DataError(f"with {pname('id_col')}, {pname('X')} must be a long DataFrame")
-        return _long(X, id_col, time_col, target, future_covariates, strategy, fill)
-    return _wide(X, time_col, target, future_covariates, strategy, fill)
+        return _long(X, id_col, time_col, *args, known_freq=known_freq)
+    return _wide(X, time_col, *args, known_freq=known_freq)
 
 
 def truncate(X, t, time_col=None):

@@ -16,7 +16,7 @@ from . import frames
 from .errors import DataError, ParameterError
 from .errors import name as pname
 from .outliers import repair_each
-from .panel import as_long, to_panel
+from .panel import Series, as_long, to_panel
 from .windows import Scaling, check_positive, check_scaled
 
 
@@ -126,18 +126,19 @@ class PanelIOMixin:
             raise DataError(f"predict needs {pname('X')} with the future covariates {self.future_covariates_} "
                             f"for the {len(idxs[0])} timestamps from {idxs[0][0]}")
         if self.form_ == "wide":
-            xdf, _ = frames.as_frame(X, self.time_col, name="X")
+            xdf, _ = frames.as_frame(X, self.time_col, name="X", known_freq=self.freq_)
             missing = [c for c in self.future_covariates_ if c not in xdf.columns]
             if missing:
                 raise DataError(f"{pname('X')} lacks the future covariate column(s) {missing}")
             return {sid: xdf for sid in self.ids_}
         if self.form_ == "dict":
-            return {sid: frames.as_frame(df, self.time_col, name=f"series {sid!r}")[0] for sid, df in X.items()}
+            return {sid: frames.as_frame(df, self.time_col, name=f"series {sid!r}", known_freq=self.freq_)[0]
+                    for sid, df in X.items()}
         out, X = {}, as_long(X)
         for sid, group in X.groupby(self.id_col_, sort=False):
             part = group.drop(columns=[self.id_col_])
             tcol = self.time_name_ if self.time_name_ in part.columns else None
-            out[sid] = frames.as_frame(part, tcol, name=f"series {sid!r}")[0]
+            out[sid] = frames.as_frame(part, tcol, name=f"series {sid!r}", known_freq=self.freq_)[0]
         return out
 
     def _history_known(self, k):
@@ -163,8 +164,9 @@ class PanelIOMixin:
 
     def _panel_like(self, X, min_rows=0):
         """``X`` read in the form of the training data (for update and score),
-        with ``min_rows`` rows at least (update: the lookback; checked first, as
-        fewer than three rows would fail on inferring the time step, which says less)."""
+        with ``min_rows`` rows at least (on_series: the lookback; checked first,
+        which says more than a failure further on). Series of one or two rows
+        are checked against the fit's time step (too few rows to infer one)."""
         X = self._fitted_levels(X)
         short = [(k, n) for k, n in self._rows_per_series(X).items() if n < min_rows] if min_rows else []
         if short:
@@ -176,7 +178,46 @@ class PanelIOMixin:
         target = self.ids_ if self.form_ == "wide" else self.targets_[0]
         future = self.future_covariates_ or None
         return to_panel(X, id_col=self.id_col_, time_col=self.time_col, target=target,
-                        future_covariates=future, strategy="direct", fill=self.fill)
+                        future_covariates=future, strategy="direct", fill=self.fill, known_freq=self.freq_)
+
+    def _with_history(self, k, series):
+        """``series`` (newer rows of series k) merged into the stored rows, where it
+        is shorter than the lookback and starts within them or right after them
+        (sktime's ``update`` with the new rows alone; rows it shares with them take
+        its values, revised data). Else ``series`` unchanged."""
+        L = self.lookback_
+        stored = frames.history_index(self.cutoffs_[k], self.freq_, L, integers=True)
+        following = frames.future_index(self.cutoffs_[k], self.freq_, 1)[0]
+        first = series.index[0]
+        if len(series.y) >= L or not (first == following or first in stored):
+            return series
+        before, after = stored < first, stored > series.index[-1]  # stored rows around the newer ones
+        index = stored[before].append(series.index).append(stored[after])
+        if isinstance(index, pd.DatetimeIndex):
+            index = pd.DatetimeIndex(index, freq=self.freq_, name=series.index.name)
+
+        def merged(kept, new):
+            return np.concatenate([kept[before], new, kept[after]])
+
+        return Series(series.id, index, merged(self.last_targets_[:, k], series.y),
+                      merged(self.last_past_[k], series.past), merged(self.last_future_[k], series.future))
+
+    def _check_update(self, k, series):
+        """DataError unless ``series`` can move series k's origin: a lookback of
+        rows, and for carried states (stateful, window_norm='ets') no gap after the cutoff."""
+        if len(series.y) < self.lookback_:
+            following = frames.when(frames.future_index(self.cutoffs_[k], self.freq_, 1)[0])
+            n = len(series.y)
+            raise DataError(f"{pname('X')} holds {n} row{'s' * (n > 1)} of series {series.id!r} from "
+                            f"{frames.when(series.index[0])}: give the rows that follow its data (from {following}), "
+                            f"or at least {self.lookback_} rows (the lookback)")
+        new = series.index > self.cutoffs_[k]
+        if not (new.any() and self._carries_state()):
+            return
+        expected = frames.future_index(self.cutoffs_[k], self.freq_, 1)[0]
+        if series.index[new][0] != expected:
+            raise DataError(f"{pname('X')} must continue the data the state has read: the next row of series "
+                            f"{series.id!r} is {frames.when(expected)}, got {frames.when(series.index[new][0])}")
 
     def _fitted_levels(self, X):
         """A (series, time) MultiIndex panel with its levels named as the fit's series and time:

@@ -1,0 +1,194 @@
+"""update() with the new rows alone (sktime's convention): the model keeps each
+series' last lookback rows, so one new row moves the origin as the whole
+history would."""
+
+import copy
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from tsgate import GRUForecaster, LSTMForecaster, load
+from tsgate.cli import main
+from tsgate.errors import DataError
+
+FAST = dict(horizon=3, max_epochs=4, hidden_size=8, random_state=0)
+
+
+@pytest.fixture(autouse=True)
+def _quiet():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
+
+
+def _frame(n=90, freq="MS", start="2000-01-01"):
+    rng = np.random.default_rng(0)
+    t = np.arange(n)
+    return pd.DataFrame({"y": 10 + np.sin(2 * np.pi * t / 12) + 0.2 * rng.standard_normal(n),
+                         "temp": np.cos(2 * np.pi * t / 12) + 0.1 * rng.standard_normal(n)},
+                        index=pd.date_range(start, periods=n, freq=freq))
+
+
+def _long(df, ids=("a", "b")):
+    parts = [df.assign(y=df["y"] * (k + 1)).rename_axis("ds").reset_index().assign(unique_id=s)
+             for k, s in enumerate(ids)]
+    return pd.concat(parts, ignore_index=True)[["unique_id", "ds", "y", "temp"]]
+
+
+def _same(fc_a, fc_b):
+    a, b = fc_a.predict_interval(coverage=0.9), fc_b.predict_interval(coverage=0.9)
+    for key in (a if isinstance(a, dict) else [None]):  # a dict of frames by series id, or one frame
+        pd.testing.assert_frame_equal(a[key] if key is not None else a, b[key] if key is not None else b)
+
+
+def _twins(make, train):
+    a = make().fit(train)
+    return a, copy.deepcopy(a)
+
+
+@pytest.mark.parametrize("settings", [{}, {"window_norm": "ets"}, {"stateful": True, "tbptt": 10}],
+                         ids=["default", "ets", "stateful"])
+def test_new_rows_alone_move_the_origin_as_the_whole_history_does(settings):
+    df = _frame()
+    whole, alone = _twins(lambda: LSTMForecaster(target="y", **FAST, **settings), df.iloc[:70])
+    whole.update(df.iloc[:71])
+    alone.update(df.iloc[70:71])  # one row
+    assert alone.cutoff_ == df.index[70]
+    _same(whole, alone)
+    whole.update(df.iloc[:75])
+    alone.update(df.iloc[71:75])  # then four
+    _same(whole, alone)
+    for attr in ("last_targets_", "last_past_", "target_range_"):
+        np.testing.assert_array_equal(getattr(whole, attr), getattr(alone, attr))
+    for per_whole, per_alone in zip(getattr(whole, "states_", []), getattr(alone, "states_", [])):
+        for s, t in zip(per_whole, per_alone):
+            np.testing.assert_array_equal(s, t)  # the carried state read the same rows
+    if "window_norm" in settings:
+        np.testing.assert_array_equal(whole.es_state_, alone.es_state_)
+
+
+def test_new_rows_alone_in_each_panel_form():
+    df = _frame()
+    long = _long(df)
+    cut = df.index[70]
+    forms = {
+        "long": (long, lambda d: d),
+        "multiindex": (long, lambda d: d.set_index(["unique_id", "ds"])),
+        "dict": (long, lambda d: {s: g.drop(columns="unique_id").set_index("ds") for s, g in d.groupby("unique_id")}),
+    }
+    for name, (data, form) in forms.items():
+        whole, alone = _twins(lambda: GRUForecaster(target="y", **FAST), form(data[data.ds < cut]))
+        whole.update(form(data[data.ds <= cut]))
+        alone.update(form(data[data.ds == cut]))  # one row per series: too few to infer the step from
+        _same(whole, alone)
+        assert list(alone.cutoffs_) == [cut, cut], name
+
+
+def test_rows_it_repeats_take_their_new_values():
+    # revised data: the last two stored rows come again with new values, and one new row
+    df = _frame()
+    revised = df.copy()
+    revised.iloc[68:70, 0] += 3.0
+    whole, alone = _twins(lambda: LSTMForecaster(target="y", **FAST), df.iloc[:70])
+    whole.update(revised.iloc[:71])
+    alone.update(revised.iloc[68:71])
+    _same(whole, alone)
+    assert alone.last_targets_[-2, 0] == revised["y"].iloc[69]
+
+
+def test_future_covariates_come_with_the_new_rows_and_after_a_saved_model(tmp_path):
+    df = _frame()
+    fc = LSTMForecaster(target="y", future_covariates=["temp"], **FAST).fit(df.iloc[:70])
+    fc.save(tmp_path / "m.tsgate")
+    whole, alone = fc, load(tmp_path / "m.tsgate")  # the stored rows travel in the model file
+    whole.update(df.iloc[:72])
+    alone.update(df.iloc[70:72])
+    future = df[["temp"]].iloc[72:75]
+    pd.testing.assert_frame_equal(whole.predict(X=future), alone.predict(X=future))
+
+
+def test_an_integer_index_and_a_score_of_one_row():
+    df = _frame().reset_index(drop=True)
+    whole, alone = _twins(lambda: LSTMForecaster(target="y", **FAST), df.iloc[:70])
+    whole.update(df.iloc[:71])
+    alone.update(df.iloc[70:71])
+    _same(whole, alone)
+    long = _long(_frame())
+    fc = GRUForecaster(**FAST).fit(long[long.ds < "2005-11-01"])
+    one = long[long.ds == "2005-11-01"]  # one row per series
+    first = fc.predict()
+    expected = -np.mean(np.abs(first.groupby("unique_id")["y"].first().to_numpy() - one["y"].to_numpy()))
+    assert fc.score(one) == pytest.approx(expected)
+
+
+def test_rows_off_the_time_step_or_after_a_gap_are_refused_and_change_nothing():
+    df = _frame(n=90, freq="D")
+    fc = LSTMForecaster(target="y", **FAST).fit(df.iloc[:70])
+    before = fc.predict()
+    two = df.iloc[[70, 72]]
+    two.index = pd.DatetimeIndex(list(two.index))  # as read from a file: no frequency set
+    with pytest.raises(DataError, match=r"X's 2 row\(s\) \(2000-03-11, 2000-03-13\) are not consecutive steps "
+                                        r"of the data's frequency D"):
+        fc.update(two)
+    with pytest.raises(DataError, match=r"X holds 1 row of series 'y' from 2000-03-13: give the rows that follow "
+                                        r"its data \(from 2000-03-11\)"):
+        fc.update(df.iloc[72:73])
+    monthly = LSTMForecaster(target="y", **FAST).fit(_frame().iloc[:70])
+    with pytest.raises(DataError, match="not consecutive steps of the data's frequency MS"):
+        monthly.update(pd.DataFrame({"y": [1.0], "temp": [0.0]}, index=pd.DatetimeIndex(["2005-11-15"])))  # off-grid
+    pd.testing.assert_frame_equal(fc.predict(), before)
+
+
+def test_cli_predict_after_one_new_row(tmp_path):
+    df = _frame()[["y"]].rename_axis("date").reset_index()
+    df.iloc[:70].to_csv(tmp_path / "fit.csv", index=False)
+    df.iloc[70:71].to_csv(tmp_path / "new.csv", index=False)
+    runner = CliRunner()
+    r = runner.invoke(main, ["fit", str(tmp_path / "fit.csv"), "--save-model", str(tmp_path / "m.tsgate"),
+                             "--horizon", "3", "--epochs", "4", "--hidden-size", "8", "--quiet"])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(main, ["predict", str(tmp_path / "m.tsgate"), "--input", str(tmp_path / "new.csv"), "--json"])
+    assert r.exit_code == 0, r.output
+    assert "2005-12-01" in r.output and "2005-11-01" not in r.output  # the forecast starts after the new row
+
+
+def test_future_covariates_of_one_or_two_rows_from_a_file():
+    # horizon 1 or 2: the covariates' frame has too few rows to infer the step; the fit's is used
+    df = _frame(n=80, freq="D")
+    fc = LSTMForecaster(target="y", future_covariates=["temp"], **{**FAST, "horizon": 2}).fit(df.iloc[:70])
+    future = df[["temp"]].iloc[70:72]
+    expected = fc.predict(X=future)  # sliced: the index keeps its frequency
+    future.index = pd.DatetimeIndex(list(future.index))  # as read from a file: none
+    pd.testing.assert_frame_equal(fc.predict(X=future), expected)
+    long = _long(df)
+    fl = GRUForecaster(target="y", future_covariates=["temp"], **{**FAST, "horizon": 1}).fit(long[long.ds < df.index[70]])
+    one = long[long.ds == df.index[70]][["unique_id", "ds", "temp"]]
+    assert fl.predict(X=one)["ds"].tolist() == [df.index[70]] * 2
+
+
+@pytest.mark.parametrize("method", ["drift", "ar", "holt_winters", "seasonal_naive"])
+def test_a_baseline_appends_the_new_rows(method):
+    from tsgate import BaselineForecaster
+
+    df = _frame()[["y"]]
+    whole = BaselineForecaster(method=method, horizon=3).fit(df.iloc[:70])
+    alone = copy.deepcopy(whole)
+    whole.update(df.iloc[:72])
+    alone.update(df.iloc[70:72])  # two rows: the step is the fit's
+    _same(whole, alone)
+    np.testing.assert_array_equal(whole.y_, alone.y_)
+
+
+def test_a_revision_inside_the_stored_rows_keeps_the_origin():
+    df = _frame()
+    revised = df.copy()
+    revised.iloc[60:62, 0] -= 2.0
+    whole, alone = _twins(lambda: LSTMForecaster(target="y", **FAST), df.iloc[:70])
+    whole.update(revised.iloc[:70])
+    alone.update(revised.iloc[60:62])  # two revised rows, none new
+    assert alone.cutoff_ == df.index[69]
+    _same(whole, alone)
+    assert not np.array_equal(whole.predict(), LSTMForecaster(target="y", **FAST).fit(df.iloc[:70]).predict())
