@@ -526,7 +526,8 @@ def test_update_with_a_series_shorter_than_the_lookback_names_it():
     fc = LSTMForecaster(**FAST).fit(df[df.ds < "2024-10-01"])
     newer = pd.concat([df[df.unique_id == "s0"], df[df.unique_id == "s1"].iloc[-2:]])
     with pytest.raises(DataError, match=r"X holds 2 rows of series 's1' from 2024-11-01: give the rows that follow "
-                                        rf"its data \(from 2024-10-01\), or at least {fc.lookback_} rows \(the lookback\)"):
+                                        rf"its data \(from 2024-10-01\), or at least {fc.lookback_} rows "
+                                        r"\(the lookback\)"):
         fc.update(newer)
 
 

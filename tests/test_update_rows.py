@@ -164,7 +164,8 @@ def test_future_covariates_of_one_or_two_rows_from_a_file():
     future.index = pd.DatetimeIndex(list(future.index))  # as read from a file: none
     pd.testing.assert_frame_equal(fc.predict(X=future), expected)
     long = _long(df)
-    fl = GRUForecaster(target="y", future_covariates=["temp"], **{**FAST, "horizon": 1}).fit(long[long.ds < df.index[70]])
+    fl = GRUForecaster(target="y", future_covariates=["temp"], **{**FAST, "horizon": 1})
+    fl.fit(long[long.ds < df.index[70]])
     one = long[long.ds == df.index[70]][["unique_id", "ds", "temp"]]
     assert fl.predict(X=one)["ds"].tolist() == [df.index[70]] * 2
 
