@@ -304,19 +304,22 @@ def _history_and_future(df, fc):
 
     from tsgate.frames import split_future
 
-    if not fc.future_covariates:
+    est = getattr(fc, "estimator", fc)  # a LocalForecaster's models are clones of its estimator
+    covariates = getattr(est, "future_covariates", None)  # baselines have none
+    if not covariates:
         return df, None
-    if not fc.id_col:
-        return split_future(df, fc.target, fc.future_covariates)
-    if fc.id_col not in df.columns:
-        raise UserError(f"--id-col {fc.id_col!r} is not a column of the file; columns: {list(df.columns)}")
-    target = fc.target or ("y" if "y" in df.columns else None)
+    id_col = getattr(fc, "id_col_", None) or getattr(fc, "id_name_", None) or est.id_col
+    if not id_col:
+        return split_future(df, est.target, covariates)
+    if id_col not in df.columns:
+        raise UserError(f"--id-col {id_col!r} is not a column of the file; columns: {list(df.columns)}")
+    target = est.target or ("y" if "y" in df.columns else None)
     if target is None or target not in df.columns:
         raise UserError("with --id-col and --future-covariates, name the target column with --target")
     has = df[target].notna().to_numpy()
-    later = pd.Series(has[::-1]).groupby(df[fc.id_col].to_numpy()[::-1]).cummax().to_numpy()[::-1]
+    later = pd.Series(has[::-1]).groupby(df[id_col].to_numpy()[::-1]).cummax().to_numpy()[::-1]
     future = df[~later]
-    return df[later], (future[[fc.id_col, *fc.future_covariates]] if len(future) else None)
+    return df[later], (future[[id_col, *covariates]] if len(future) else None)
 
 
 def _predict_with_progress(fc, coverage, future, quiet):

@@ -193,3 +193,57 @@ def test_a_revision_inside_the_stored_rows_keeps_the_origin():
     assert alone.cutoff_ == df.index[69]
     _same(whole, alone)
     assert not np.array_equal(whole.predict(), LSTMForecaster(target="y", **FAST).fit(df.iloc[:70]).predict())
+
+
+def test_local_models_update_with_new_rows_and_round_trip_a_model_file(tmp_path):
+    from tsgate import LocalForecaster
+
+    long = _long(_frame())
+    cut = pd.Timestamp("2005-11-01")
+    fc = LocalForecaster(LSTMForecaster(target="y", **FAST)).fit(long[long.ds < cut])
+    fc.save(tmp_path / "local.tsgate")
+    loaded = load(tmp_path / "local.tsgate")
+    assert type(loaded) is LocalForecaster and list(loaded.estimators_) == ["a", "b"]
+    pd.testing.assert_frame_equal(loaded.predict_interval(coverage=0.9), fc.predict_interval(coverage=0.9))
+    assert loaded.get_params()["estimator"].get_params() == fc.get_params()["estimator"].get_params()
+    whole = copy.deepcopy(fc).update(long[long.ds <= cut])
+    loaded.update(long[long.ds == cut])  # one new row per series, after the model file
+    pd.testing.assert_frame_equal(loaded.predict(), whole.predict())
+    assert loaded.predict()["ds"].iloc[0] == pd.Timestamp("2005-12-01")
+    before = loaded.predict()
+    with pytest.raises(DataError, match=r"unknown series \['zz'\]"):
+        loaded.update(pd.concat([long[long.ds == cut], long[long.ds == cut].assign(unique_id="zz")]))
+    with pytest.raises(DataError, match="is a wide panel; the model was fit on a long one"):
+        loaded.update(_frame())
+    pd.testing.assert_frame_equal(loaded.predict(), before)  # nothing moved
+
+
+def test_local_baselines_on_a_wide_frame_through_the_cli(tmp_path):
+    from tsgate import BaselineForecaster, LocalForecaster
+
+    df = _frame()
+    wide = pd.DataFrame({"a": df["y"], "b": 2 * df["temp"] + 5}).rename_axis("date")
+    fc = LocalForecaster(BaselineForecaster(method="ar", horizon=3)).fit(wide.iloc[:70])
+    fc.save(tmp_path / "local.tsgate")
+    wide.iloc[70:71].reset_index().to_csv(tmp_path / "new.csv", index=False)
+    r = CliRunner().invoke(main, ["predict", str(tmp_path / "local.tsgate"), "--input", str(tmp_path / "new.csv"),
+                                  "--out", str(tmp_path / "f.csv")])
+    assert r.exit_code == 0, r.output
+    got = pd.read_csv(tmp_path / "f.csv", index_col=0, parse_dates=True)
+    expected = fc.update(wide.iloc[70:71]).predict_interval(coverage=0.9)
+    assert got.index[0] == pd.Timestamp("2005-12-01")
+    np.testing.assert_allclose(got[expected.columns].to_numpy(), expected.to_numpy(), rtol=1e-6)
+
+
+def test_cli_predict_after_new_rows_from_a_baseline_model_file(tmp_path):
+    # a baseline's model file (no future covariates attribute) with --input
+    from tsgate import BaselineForecaster
+
+    df = _frame()[["y"]].rename_axis("date")
+    fc = BaselineForecaster(method="seasonal_naive", horizon=3).fit(df.iloc[:70])
+    fc.save(tmp_path / "b.tsgate")
+    df.iloc[70:72].reset_index().to_csv(tmp_path / "new.csv", index=False)
+    r = CliRunner().invoke(main, ["predict", str(tmp_path / "b.tsgate"), "--input", str(tmp_path / "new.csv"),
+                                  "--json"])
+    assert r.exit_code == 0, r.output
+    assert "2006-01-01" in r.output and "2005-12-01" not in r.output

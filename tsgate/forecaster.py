@@ -213,7 +213,9 @@ def load(path, device="cpu"):
     ModelFileError
         Missing, truncated or corrupt files, other formats or versions.
     """
-    return persist.load(path, [*FORECASTERS.values(), BaselineForecaster], device)
+    from .local import LocalForecaster
+
+    return persist.load(path, [*FORECASTERS.values(), BaselineForecaster, LocalForecaster], device)
 
 
 class LSTMForecaster(_RecurrentForecaster):

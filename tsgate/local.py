@@ -8,9 +8,12 @@ in parallel in joblib workers (loky processes by default, or whatever
 ``joblib.parallel_backend`` is active: ``'dask'`` spreads them over a Dask
 cluster). Each clone keeps ``random_state``, and the kernels' chunking does not
 depend on the thread count (:func:`tsgate.core.n_chunks`), so the results are
-bit-identical serially, with ``n_jobs=2`` and on a cluster.
+bit-identical serially, with ``n_jobs=2`` and on a cluster. ``update`` moves
+each series' origin with its newer rows (as few as one), and ``save`` writes
+every series' model into one model file that :func:`tsgate.load` reads.
 """
 
+import copy
 import numbers
 
 import pandas as pd
@@ -75,8 +78,9 @@ class LocalForecaster(BaseEstimator):
         part of a panel then comes without the series id, which the outputs get back."""
         return "id_col" not in self.estimator.get_params()
 
-    def _split(self, X):
-        """The data of each series, in the form of ``X``: id -> data."""
+    def _split(self, X, known_freq=None):
+        """The data of each series, in the form of ``X``: id -> data (``known_freq``: the
+        fitted time step, for newer wide data of one or two rows)."""
         if self.estimator is None:
             raise ParameterError(f"{pname('estimator')} must be a tsgate forecaster, got None")
         id_col, single = self._id_col(), self._single()
@@ -98,7 +102,7 @@ class LocalForecaster(BaseEstimator):
             time_col = getattr(self.estimator, "time_col", None)
             target = [c for c in X.columns if c != time_col and pd.api.types.is_numeric_dtype(X[c])
                       and not pd.api.types.is_bool_dtype(X[c])] or None
-        panel = to_panel(X, time_col=getattr(self.estimator, "time_col", None), target=target)
+        panel = to_panel(X, time_col=getattr(self.estimator, "time_col", None), target=target, known_freq=known_freq)
         shared = [c for c in X.columns if c not in panel.ids] if isinstance(X, pd.DataFrame) else []
         return {sid: X[[sid] + shared] for sid in panel.ids}
 
@@ -157,6 +161,75 @@ class LocalForecaster(BaseEstimator):
         """Every series' :meth:`historical_forecasts` (same arguments: ``start``,
         ``retrain``, ``coverage``...), each by its own model, run in parallel; one table."""
         return self._tables("historical_forecasts", X, kwargs)
+
+    def update(self, X):
+        """Move each series' forecast origin to the end of its newer data in ``X``
+        (the fit's form), without refitting: its own model's ``update``, so the rows
+        that follow its data suffice. Series missing from ``X`` keep their origin;
+        a bad series changes none.
+
+        Returns
+        -------
+        self
+        """
+        check_is_fitted(self, "estimators_")
+        if not hasattr(self.estimator, "update"):
+            raise ParameterError(f"{type(self.estimator).__name__} has no update")
+        fitted = (self.form_, getattr(self, "id_name_", None))
+        parts = self._split(X, known_freq=next(iter(self.estimators_.values())).freq_)
+        seen, (self.form_, self.id_name_) = self.form_, fitted
+        if seen != fitted[0]:
+            raise DataError(f"{pname('X')} is a {seen} panel; the model was fit on a {fitted[0]} one")
+        unknown = [sid for sid in parts if sid not in self.estimators_]
+        if unknown:
+            raise DataError(f"unknown series {unknown[:5]}: fit on {len(self.estimators_)} series")
+        moved = {sid: copy.deepcopy(self.estimators_[sid]).update(part) for sid, part in parts.items()}
+        self.estimators_.update(moved)  # all series checked (each update raises before it moves)
+        return self
+
+    # model files: every series' model in one bundle (tsgate.load reads it)
+
+    def _fitted_state(self):
+        """(metadata, arrays): the template estimator, the panel's form and each
+        series' model (its arrays under ``m{k}__``)."""
+        from .persist import plain_params
+
+        check_is_fitted(self, "estimators_")
+        members, arrays = [], {}
+        for k, (sid, est) in enumerate(self.estimators_.items()):
+            meta, own = est._fitted_state()
+            members.append({"id": sid.item() if hasattr(sid, "item") else sid, "meta": meta})
+            arrays.update({f"m{k}__{name}": a for name, a in own.items()})
+        meta = {"class": type(self).__name__, "params": {"n_jobs": self.n_jobs, "id_col": self.id_col},
+                "estimator": {"class": type(self.estimator).__name__, "params": plain_params(self.estimator)},
+                "form": self.form_, "id_name": getattr(self, "id_name_", None), "members": members}
+        return meta, arrays
+
+    @classmethod
+    def _from_fitted_state(cls, meta, arrays, device="cpu", classes=()):
+        """Rebuild from :meth:`_fitted_state`'s output; ``classes``: those its models may be."""
+        classes = {c.__name__: c for c in classes}
+        template = classes[meta["estimator"]["class"]]
+        params = meta["estimator"]["params"]
+        est = cls(template(**dict(params, device=device) if "device" in params else params), **meta["params"])
+        est.form_, est.estimators_ = meta["form"], {}
+        if meta.get("id_name") is not None:
+            est.id_name_ = meta["id_name"]
+        for k, member in enumerate(meta["members"]):
+            own = {name[len(f"m{k}__"):]: a for name, a in arrays.items() if name.startswith(f"m{k}__")}
+            est.estimators_[member["id"]] = classes[member["meta"]["class"]]._from_fitted_state(
+                member["meta"], own, device)
+        return est
+
+    def save(self, path):
+        """Save every series' fitted model to ``path`` (one pickle-free npz + JSON
+        file, written atomically, as the forecasters' ``save``), or into a
+        writable binary file object. :func:`tsgate.load` reads it."""
+        from . import bundle, persist
+
+        meta, arrays = self._fitted_state()
+        bundle.write(path, persist.FORMAT, persist.VERSION, meta, arrays)
+        return path
 
     def _tables(self, method, X, kwargs):
         check_is_fitted(self, "estimators_")

@@ -40,12 +40,20 @@ def _plain(v):
     return v.item() if isinstance(v, np.generic) else v
 
 
+def plain_params(est):
+    """``est``'s parameters as JSON: a callable ``verbose`` as 0, ``random_state`` as its seed."""
+    params = {k: _plain(v) for k, v in est.get_params(deep=False).items()}
+    if callable(params.get("verbose")):
+        params["verbose"] = 0
+    if "random_state" in params:
+        params["random_state"] = seed_from(params["random_state"])
+    return params
+
+
 def fitted_state(est):
     """(metadata, arrays) that describe the fitted forecaster ``est`` completely."""
     check_is_fitted(est, "model_")
-    params = {k: _plain(v) for k, v in est.get_params().items()}
-    params["verbose"] = 0 if callable(params["verbose"]) else params["verbose"]
-    params["random_state"] = seed_from(params["random_state"])
+    params = plain_params(est)
     cutoff = est.cutoff_
     meta = {
         "class": type(est).__name__, "params": params, "targets": [_plain(t) for t in est.targets_],
@@ -222,7 +230,8 @@ def load(path, classes, device="cpu"):
         raise ModelFileError(str(exc)) from None
     try:
         cls = {c.__name__: c for c in classes}[meta["class"]]
-        return cls._from_fitted_state(meta, arrays, device)
+        extra = {"classes": classes} if "members" in meta else {}  # a LocalForecaster's: its models' classes
+        return cls._from_fitted_state(meta, arrays, device, **extra)
     except ModelFileError as exc:
         raise ModelFileError(f"{str(path)!r}: {exc}") from None
     except (KeyError, TypeError, ValueError) as exc:
