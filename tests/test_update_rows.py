@@ -247,3 +247,17 @@ def test_cli_predict_after_new_rows_from_a_baseline_model_file(tmp_path):
                                   "--json"])
     assert r.exit_code == 0, r.output
     assert "2006-01-01" in r.output and "2005-12-01" not in r.output
+
+
+def test_a_baseline_keeps_the_stored_rows_around_a_revision():
+    from tsgate import BaselineForecaster
+
+    df = _frame()[["y"]]
+    revised = df.copy()
+    revised.iloc[65:67, 0] += 5.0
+    fc = BaselineForecaster(method="ar", horizon=3).fit(df.iloc[:70])
+    fc.update(revised.iloc[65:67])  # two revised rows: the origin stays
+    assert fc.cutoff_ == df.index[69]
+    np.testing.assert_array_equal(fc.y_, revised["y"].to_numpy()[:70])
+    fc.update(df.iloc[:60])  # a whole history from the start: the origin moves to its end
+    assert fc.cutoff_ == df.index[59] and len(fc.y_) == 60

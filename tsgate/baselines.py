@@ -311,14 +311,16 @@ class BaselineForecaster(BaselineHistoryMixin, BaseEstimator):
 
     def update(self, X):
         """Forecast after newer data (the same column), without refitting: the rows
-        that follow the data (as few as one; rows it repeats take its values,
-        sktime's ``update``), or a new history that starts before the stored one."""
+        that follow the data (as few as one, sktime's ``update``), revised rows
+        (they take the new values; the stored rows around them stay), or a whole
+        history from the stored one's start or before (the origin moves to its end)."""
         check_is_fitted(self, "y_")
         index, y = self._series_of(X)
         stored = frames.history_index(self.cutoff_, self.freq_, len(self.y_), integers=True)
-        if index[0] == frames.future_index(self.cutoff_, self.freq_, 1)[0] or index[0] in stored:
-            keep = int(np.sum(stored < index[0]))  # stored rows before the newer ones
-            index, y = stored[:keep].append(index), np.concatenate([self.y_[:keep], y])
+        if index[0] == frames.future_index(self.cutoff_, self.freq_, 1)[0] or index[0] in stored[1:]:
+            before, after = stored < index[0], stored > index[-1]  # stored rows around the newer ones
+            index = stored[before].append(index).append(stored[after])
+            y = np.concatenate([self.y_[before], y, self.y_[after]])
         self.y_ = self._repaired(y, index)
         self.cutoff_ = index[-1]
         return self

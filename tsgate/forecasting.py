@@ -325,10 +325,11 @@ class ForecastMixin:
 
         ``X`` is in the form of the training data and holds, per series, the
         rows that follow its data (sktime's ``update``: as few as one row; the
-        model keeps each series' last ``lookback_`` rows), or any stretch of at
-        least ``lookback_`` rows. Rows it repeats take its values. Series missing
-        from ``X`` keep their origin. With ``outliers='repair'`` an isolated
-        outlier in ``X`` is repaired (and warned of) as in :meth:`fit`.
+        model keeps each series' last ``lookback_`` rows), revised values of
+        those rows (the origin stays), or any stretch of at least ``lookback_``
+        rows (the origin moves to its end). Series missing from ``X`` keep their
+        origin. With ``outliers='repair'`` an isolated outlier in ``X`` is
+        repaired (and warned of) as in :meth:`fit`.
 
         Returns
         -------
