@@ -261,3 +261,12 @@ def test_a_baseline_keeps_the_stored_rows_around_a_revision():
     np.testing.assert_array_equal(fc.y_, revised["y"].to_numpy()[:70])
     fc.update(df.iloc[:60])  # a whole history from the start: the origin moves to its end
     assert fc.cutoff_ == df.index[59] and len(fc.y_) == 60
+
+
+def test_one_period_of_another_frequency_is_refused():
+    y = pd.Series(10 + np.sin(np.arange(80) / 2), index=pd.period_range("2000-01", periods=80, freq="M"), name="y")
+    fc = LSTMForecaster(**FAST).fit(y.iloc[:70])
+    fc.update(y.iloc[70:71])  # one month
+    assert fc.predict().index[0] == pd.Period("2005-12", freq="M")
+    with pytest.raises(DataError, match="X holds periods of Q-DEC, not of the data's frequency MS"):
+        fc.update(pd.Series([1.0], index=pd.PeriodIndex(["2005-12"], freq="Q"), name="y"))

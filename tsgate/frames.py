@@ -132,6 +132,13 @@ def _check_known(idx, name, known):
     return known
 
 
+def _check_period_step(idx, known, name):
+    """One or two periods whose own step is not ``known`` (months given to a quarterly model)."""
+    start = idx[0].to_timestamp()
+    if pd.date_range(start, periods=2, freq=known)[1].to_period(idx.freq) != idx[0] + 1:
+        raise DataError(f"{pname(name)} holds periods of {idx.freqstr}, not of the data's frequency {known}")
+
+
 def _grid(idx, freq):
     """Every timestamp from the first of ``idx`` to its last at step ``freq``,
     if all of ``idx`` lie on it (else None)."""
@@ -190,6 +197,8 @@ def as_frame(data, time_col=None, name="data", fill=None, known_freq=None):
         df = _index_from_column(df, time_col, name)
     idx = df.index
     if isinstance(idx, pd.PeriodIndex):
+        if known_freq is not None and len(idx) < 3:
+            _check_period_step(idx, known_freq, name)
         df = df.copy()
         df.index = idx = idx.to_timestamp()
     if not isinstance(idx, (pd.DatetimeIndex, pd.RangeIndex)) and not pd.api.types.is_integer_dtype(idx):
