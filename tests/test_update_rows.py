@@ -270,3 +270,23 @@ def test_one_period_of_another_frequency_is_refused():
     assert fc.predict().index[0] == pd.Period("2005-12", freq="M")
     with pytest.raises(DataError, match="X holds periods of Q-DEC, not of the data's frequency MS"):
         fc.update(pd.Series([1.0], index=pd.PeriodIndex(["2005-12"], freq="Q"), name="y"))
+
+
+def test_local_models_score_and_search_a_grid():
+    from sklearn.model_selection import GridSearchCV
+
+    from tsgate import BaselineForecaster, LocalForecaster
+
+    long = _long(_frame())
+    train, test = long[long.ds < "2005-11-01"], long[long.ds >= "2005-11-01"]
+    fc = LocalForecaster(BaselineForecaster(method="naive", horizon=3, target="y")).fit(train)
+    per_series = [fc.estimators_[s].score(test[test.unique_id == s].drop(columns="unique_id")) for s in ("a", "b")]
+    assert fc.score(test) == pytest.approx(np.mean(per_series)) and fc.score(test) < 0
+    one = test[test.ds == "2005-11-01"]  # one row per series: the fit's step
+    assert fc.score(one) == pytest.approx(-np.mean(np.abs(fc.predict().groupby("unique_id")["y"].first().to_numpy()
+                                                          - one["y"].to_numpy())))
+    cv = [(np.flatnonzero((long.ds < cut).to_numpy()), np.flatnonzero(((long.ds >= cut) & (long.ds < end)).to_numpy()))
+          for cut, end in [("2005-05-01", "2005-08-01"), ("2005-08-01", "2005-11-01")]]
+    search = GridSearchCV(LocalForecaster(BaselineForecaster(horizon=3, target="y")),
+                          {"estimator__method": ["naive", "seasonal_naive"]}, cv=cv).fit(long)
+    assert search.best_params_ == {"estimator__method": "seasonal_naive"}  # the series has a season of 12

@@ -16,6 +16,7 @@ every series' model into one model file that :func:`tsgate.load` reads.
 import copy
 import numbers
 
+import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, clone
 from sklearn.utils.validation import check_is_fitted
@@ -173,8 +174,25 @@ class LocalForecaster(BaseEstimator):
         self
         """
         check_is_fitted(self, "estimators_")
-        if not hasattr(self.estimator, "update"):
-            raise ParameterError(f"{type(self.estimator).__name__} has no update")
+        parts = self._newer(X, "update")
+        moved = {sid: copy.deepcopy(self.estimators_[sid]).update(part) for sid, part in parts.items()}
+        self.estimators_.update(moved)  # all series checked (each update raises before it moves)
+        return self
+
+    def score(self, X, y=None):
+        """The mean over the series in ``X`` of each one's model's ``score``: its
+        negative MAE over the first ``min(rows, horizon)`` steps of ``X``, the
+        data right after its training data (greater is better, as scikit-learn's
+        ``GridSearchCV`` expects)."""
+        check_is_fitted(self, "estimators_")
+        parts = self._newer(X if y is None else y, "score")
+        return float(np.mean([self.estimators_[sid].score(part) for sid, part in parts.items()]))
+
+    def _newer(self, X, method):
+        """Newer data of fitted series for their models' ``method``, split per series
+        (id -> data), in the fit's form."""
+        if not hasattr(self.estimator, method):
+            raise ParameterError(f"{type(self.estimator).__name__} has no {method}")
         fitted = (self.form_, getattr(self, "id_name_", None))
         parts = self._split(X, known_freq=next(iter(self.estimators_.values())).freq_)
         seen, (self.form_, self.id_name_) = self.form_, fitted
@@ -183,9 +201,7 @@ class LocalForecaster(BaseEstimator):
         unknown = [sid for sid in parts if sid not in self.estimators_]
         if unknown:
             raise DataError(f"unknown series {unknown[:5]}: fit on {len(self.estimators_)} series")
-        moved = {sid: copy.deepcopy(self.estimators_[sid]).update(part) for sid, part in parts.items()}
-        self.estimators_.update(moved)  # all series checked (each update raises before it moves)
-        return self
+        return parts
 
     # model files: every series' model in one bundle (tsgate.load reads it)
 
