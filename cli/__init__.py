@@ -83,7 +83,8 @@ def fit(file, save_model, model_choice, **o):
 @main.command()
 @click.argument("model", type=click.Path(dir_okay=False))
 @click.option("--input", "input_", type=click.Path(dir_okay=False, allow_dash=True),
-              help="newer data (a CSV, or - for stdin): forecast after its end")
+              help="newer data (a CSV, or - for stdin): the rows that follow the model's data (as few as "
+                   "one per series), or a longer history; forecast after its end")
 @options(READ)
 @click.option("--horizon", type=click.IntRange(min=1), default=None)
 @INTERVAL_OPTION
