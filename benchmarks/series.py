@@ -58,6 +58,31 @@ def _seattle_hourly():
     return s.resample("h").mean().interpolate()  # one missing hour in the source (daylight saving)
 
 
+def _elnino():
+    import statsmodels.api as sm
+
+    d = sm.datasets.elnino.load_pandas().data
+    y = d.drop(columns="YEAR").to_numpy(float).ravel()  # one row per year, a column per month
+    return pd.Series(y, index=pd.date_range("1950-01-01", periods=len(y), freq="MS"), name="elnino")
+
+
+def _pm_range(name):
+    def load():
+        import pmdarima.datasets as d
+
+        y = np.asarray(getattr(d, f"load_{name}")(), dtype=float)
+        return pd.Series(y, index=pd.RangeIndex(len(y)), name=name)
+
+    return load
+
+
+def _msft():
+    import pmdarima.datasets as d
+
+    close = d.load_msft()["Close"].to_numpy(float)[-1000:]  # the last 1,000 trading days (to 2017-11)
+    return pd.Series(close, index=pd.RangeIndex(len(close)), name="msft")  # trading days: an integer step
+
+
 SERIES = {
     # name: (loader, freq, m, horizon, source)
     "AirPassengers": (_bundled("airpassengers"), "MS", 12, 24, "bundled (Box & Jenkins)"),
@@ -75,6 +100,15 @@ SERIES = {
     "taylor half-hourly demand": (_pm("taylor", "2000-06-05", "30min"), "30min", 336, 336,
                                   "pmdarima (R forecast::taylor)"),
 }
+#: Series added in the twenty-sixth session (run with ``--series``): a trend with no season,
+#: a monthly sea temperature, a series with no structure, a stock price (a random walk).
+EXTRA = {
+    "austres": (_pm("austres", "1971-04-01", "QS"), "QS", 4, 8, "pmdarima (R datasets::austres)"),
+    "elnino": (_elnino, "MS", 12, 24, "statsmodels (NOAA Nino 1+2 sea surface temperature)"),
+    "heartrate": (_pm_range("heartrate"), 1, 1, 10, "pmdarima (heart rate, Goldberger et al.)"),
+    "msft": (_msft, 1, 1, 10, "pmdarima (Microsoft daily close, Kaggle's Huge Stock Market dataset)"),
+}
+SERIES.update(EXTRA)
 
 
 def split(name, origin=1):
