@@ -2,9 +2,11 @@
 
 Sources: tsgate's bundled datasets (provenance notes in datasets/data/*.md);
 pmdarima 2.1.1's bundled datasets (MIT; the series themselves are R's classic
-datasets: forecast::taylor, wineind, woolyrnq, ausbeer, lynx); statsmodels
-0.15's datasets (BSD; the Nile); vega_datasets 0.9 (BSD; NOAA weather records
-for Seattle). pmdarima, statsmodels and vega_datasets are benchmark-only
+datasets: forecast::taylor, wineind, woolyrnq, ausbeer, lynx, austres; heart
+rate; Microsoft's daily close); statsmodels 0.15's datasets (BSD; the Nile, El
+Nino); vega_datasets 0.9 (BSD; NOAA weather records for Seattle). ``EXTRA``:
+the four series added on 2026-12-05, after the defaults were chosen on the
+others. pmdarima, statsmodels and vega_datasets are benchmark-only
 dependencies: ``pip install statsmodels pmdarima vega_datasets``.
 
 Each entry: name -> (loader, frequency, documented seasonal period, hold-out
