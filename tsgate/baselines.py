@@ -318,8 +318,7 @@ class BaselineForecaster(BaselineHistoryMixin, BaseEstimator):
         index, y = self._series_of(X)
         stored = frames.history_index(self.cutoff_, self.freq_, len(self.y_), integers=True)
         if index[0] == frames.future_index(self.cutoff_, self.freq_, 1)[0] or index[0] in stored[1:]:
-            before, after = stored < index[0], stored > index[-1]  # stored rows around the newer ones
-            index = stored[before].append(index).append(stored[after])
+            index, before, after = frames.splice(stored, index)
             y = np.concatenate([self.y_[before], y, self.y_[after]])
         self.y_ = self._repaired(y, index)
         self.cutoff_ = index[-1]

@@ -397,6 +397,17 @@ def index_kind(data, time_col=None):
     return "period" if isinstance(getattr(data, "index", None), pd.PeriodIndex) else "datetime"
 
 
+def splice(stored, newer):
+    """``(index, before, after)``: newer rows' index ``newer`` put among the
+    ``stored`` rows' (which it starts within or right after; rows of both are
+    the newer ones), and masks of the stored rows kept before and after it."""
+    before, after = stored < newer[0], stored > newer[-1]
+    index = stored[before].append(newer).append(stored[after])
+    if isinstance(index, pd.DatetimeIndex):
+        index = pd.DatetimeIndex(index, freq=stored.freq, name=newer.name)
+    return index, before, after
+
+
 def history_index(cutoff, freq, length, integers=False):
     """The ``length`` timestamps that end at ``cutoff`` (on an integer index: None,
     or with ``integers=True`` the ``length`` integers that end there)."""

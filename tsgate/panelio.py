@@ -162,17 +162,11 @@ class PanelIOMixin:
             past.append((self.last_past_[k] - sc.c_loc[:P]) / sc.c_scale[:P])
         return z, past
 
-    def _panel_like(self, X, min_rows=0):
-        """``X`` read in the form of the training data (for update and score),
-        with ``min_rows`` rows at least (on_series: the lookback; checked first,
-        which says more than a failure further on). Series of one or two rows
-        are checked against the fit's time step (too few rows to infer one)."""
+    def _panel_like(self, X):
+        """``X`` read in the form of the training data (for update, score and
+        on_series). Series of one or two rows are checked against the fit's
+        time step (too few rows to infer one)."""
         X = self._fitted_levels(X)
-        short = [(k, n) for k, n in self._rows_per_series(X).items() if n < min_rows] if min_rows else []
-        if short:
-            of = "each series" if short[0][0] is None else f"series {short[0][0]!r}"
-            raise DataError(f"{pname('X')} needs at least {min_rows} rows (the lookback) of {of}, got {short[0][1]}: "
-                            "give the new rows with the history before them, not alone")
         if isinstance(X, pd.Series) and self.form_ == "wide" and len(self.ids_) == 1:
             X = X.rename(self.ids_[0])
         target = self.ids_ if self.form_ == "wide" else self.targets_[0]
@@ -191,10 +185,7 @@ class PanelIOMixin:
         first = series.index[0]
         if len(series.y) >= L or not (first == following or first in stored):
             return series
-        before, after = stored < first, stored > series.index[-1]  # stored rows around the newer ones
-        index = stored[before].append(series.index).append(stored[after])
-        if isinstance(index, pd.DatetimeIndex):
-            index = pd.DatetimeIndex(index, freq=self.freq_, name=series.index.name)
+        index, before, after = frames.splice(stored, series.index)
 
         def merged(kept, new):
             return np.concatenate([kept[before], new, kept[after]])
@@ -205,16 +196,15 @@ class PanelIOMixin:
     def _check_update(self, k, series):
         """DataError unless ``series`` can move series k's origin: a lookback of
         rows, and for carried states (stateful, window_norm='ets') no gap after the cutoff."""
+        expected = frames.future_index(self.cutoffs_[k], self.freq_, 1)[0]  # the row after the data
         if len(series.y) < self.lookback_:
-            following = frames.when(frames.future_index(self.cutoffs_[k], self.freq_, 1)[0])
             n = len(series.y)
             raise DataError(f"{pname('X')} holds {n} row{'s' * (n > 1)} of series {series.id!r} from "
-                            f"{frames.when(series.index[0])}: give the rows that follow its data (from {following}), "
-                            f"or at least {self.lookback_} rows (the lookback)")
+                            f"{frames.when(series.index[0])}: give the rows that follow its data (from "
+                            f"{frames.when(expected)}), or at least {self.lookback_} rows (the lookback)")
         new = series.index > self.cutoffs_[k]
         if not (new.any() and self._carries_state()):
             return
-        expected = frames.future_index(self.cutoffs_[k], self.freq_, 1)[0]
         if series.index[new][0] != expected:
             raise DataError(f"{pname('X')} must continue the data the state has read: the next row of series "
                             f"{series.id!r} is {frames.when(expected)}, got {frames.when(series.index[new][0])}")
@@ -225,16 +215,6 @@ class PanelIOMixin:
         if self.form_ == "long" and isinstance(getattr(X, "index", None), pd.MultiIndex) and X.index.nlevels == 2:
             return X.rename_axis([self.id_col_, self.time_col if self.time_col is not None else X.index.names[1]])
         return X
-
-    def _rows_per_series(self, X):
-        """Rows of each series in ``X`` (id -> count; None -> all rows where the
-        frame does not split into series by a column)."""
-        if isinstance(X, dict):
-            return {k: len(v) for k, v in X.items()}
-        X = as_long(X)
-        if self.form_ == "long" and self.id_col_ in getattr(X, "columns", ()):
-            return X.groupby(self.id_col_, sort=False).size().to_dict()
-        return {None: len(X)}
 
     def on_series(self, X):
         """This fitted global model, set to forecast the series in ``X``.
