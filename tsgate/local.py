@@ -80,24 +80,23 @@ class LocalForecaster(BaseEstimator):
         return "id_col" not in self.estimator.get_params()
 
     def _split(self, X, known_freq=None):
-        """The data of each series, in the form of ``X``: id -> data (``known_freq``: the
-        fitted time step, for newer wide data of one or two rows)."""
+        """``(form, id name, parts)``: the form of ``X`` ('dict', 'multiindex', 'long'
+        or 'wide'), the name of its series ids (None: no id column or level) and the
+        data of each series in that form, id -> data (``known_freq``: the fitted
+        time step, for newer wide data of one or two rows)."""
         if self.estimator is None:
             raise ParameterError(f"{pname('estimator')} must be a tsgate forecaster, got None")
         id_col, single = self._id_col(), self._single()
         if isinstance(X, dict):
-            self.form_ = "dict"
-            return {sid: df if single else {sid: df} for sid, df in X.items()}
+            return "dict", None, {sid: df if single else {sid: df} for sid, df in X.items()}
         if isinstance(X, (pd.DataFrame, pd.Series)) and isinstance(X.index, pd.MultiIndex):  # sktime's panel
-            self.form_, self.id_name_ = "multiindex", X.index.names[0]
-            return {sid: part.droplevel(0) if single else part for sid, part in X.groupby(level=0, sort=False)}
+            return "multiindex", X.index.names[0], {sid: part.droplevel(0) if single else part
+                                                    for sid, part in X.groupby(level=0, sort=False)}
         if isinstance(X, pd.DataFrame) and (id_col is not None or "unique_id" in X.columns):
             col = id_col if id_col is not None else "unique_id"
             if col not in X.columns:
                 raise DataError(f"{pname('id_col')} {col!r} is not a column of {pname('X')}")
-            self.form_, self.id_name_ = "long", col
-            return {sid: g.drop(columns=[col]) if single else g for sid, g in X.groupby(col, sort=False)}
-        self.form_ = "wide"
+            return "long", col, {sid: g.drop(columns=[col]) if single else g for sid, g in X.groupby(col, sort=False)}
         target = getattr(self.estimator, "target", None)
         if single and target is None and isinstance(X, pd.DataFrame):  # a baseline per numeric column
             time_col = getattr(self.estimator, "time_col", None)
@@ -105,12 +104,14 @@ class LocalForecaster(BaseEstimator):
                       and not pd.api.types.is_bool_dtype(X[c])] or None
         panel = to_panel(X, time_col=getattr(self.estimator, "time_col", None), target=target, known_freq=known_freq)
         shared = [c for c in X.columns if c not in panel.ids] if isinstance(X, pd.DataFrame) else []
-        return {sid: X[[sid] + shared] for sid in panel.ids}
+        return "wide", None, {sid: X[[sid] + shared] for sid in panel.ids}
 
     def fit(self, X, y=None):
         """Fit one clone of ``estimator`` per series of ``X`` (long, dict or wide)."""
         validate_params(self)
-        parts = self._split(X)
+        self.form_, id_name, parts = self._split(X)
+        if id_name is not None:
+            self.id_name_ = id_name
         extra = {}
         if self.form_ == "long" and not self._single() and self.estimator.id_col is None:
             extra = {"id_col": self.id_name_}  # the network reads its part as a long frame
@@ -191,13 +192,10 @@ class LocalForecaster(BaseEstimator):
     def _newer(self, X, method):
         """Newer data of fitted series for their models' ``method``, split per series
         (id -> data), in the fit's form."""
-        if not hasattr(self.estimator, method):
-            raise ParameterError(f"{type(self.estimator).__name__} has no {method}")
-        fitted = (self.form_, getattr(self, "id_name_", None))
-        parts = self._split(X, known_freq=next(iter(self.estimators_.values())).freq_)
-        seen, (self.form_, self.id_name_) = self.form_, fitted
-        if seen != fitted[0]:
-            raise DataError(f"{pname('X')} is a {seen} panel; the model was fit on a {fitted[0]} one")
+        self._check_method(method)
+        form, _, parts = self._split(X, known_freq=next(iter(self.estimators_.values())).freq_)
+        if form != self.form_:
+            raise DataError(f"{pname('X')} is a {form} panel; the model was fit on a {self.form_} one")
         unknown = [sid for sid in parts if sid not in self.estimators_]
         if unknown:
             raise DataError(f"unknown series {unknown[:5]}: fit on {len(self.estimators_)} series")
@@ -208,13 +206,13 @@ class LocalForecaster(BaseEstimator):
     def _fitted_state(self):
         """(metadata, arrays): the template estimator, the panel's form and each
         series' model (its arrays under ``m{k}__``)."""
-        from .persist import plain_params
+        from .persist import _plain, plain_params
 
         check_is_fitted(self, "estimators_")
         members, arrays = [], {}
         for k, (sid, est) in enumerate(self.estimators_.items()):
             meta, own = est._fitted_state()
-            members.append({"id": sid.item() if hasattr(sid, "item") else sid, "meta": meta})
+            members.append({"id": _plain(sid), "meta": meta})
             arrays.update({f"m{k}__{name}": a for name, a in own.items()})
         meta = {"class": type(self).__name__, "params": {"n_jobs": self.n_jobs, "id_col": self.id_col},
                 "estimator": {"class": type(self.estimator).__name__, "params": plain_params(self.estimator)},
@@ -247,17 +245,21 @@ class LocalForecaster(BaseEstimator):
         bundle.write(path, persist.FORMAT, persist.VERSION, meta, arrays)
         return path
 
-    def _tables(self, method, X, kwargs):
-        check_is_fitted(self, "estimators_")
+    def _check_method(self, method):
+        """ParameterError unless the estimator has ``method``."""
         if not hasattr(self.estimator, method):
             raise ParameterError(f"{type(self.estimator).__name__} has no {method}")
-        parts = self._split(X)
+
+    def _tables(self, method, X, kwargs):
+        check_is_fitted(self, "estimators_")
+        self._check_method(method)
+        form, id_name, parts = self._split(X)
         sids = [sid for sid in parts if sid in self.estimators_]
         tables = parallel_map(_call, [(self.estimators_[sid], method, parts[sid], kwargs) for sid in sids], self.n_jobs)
         if self._single():  # a baseline's table names its target column: the series id instead
-            idc = "unique_id" if self.form_ in ("wide", "dict") else self.id_name_
+            idc = "unique_id" if form in ("wide", "dict") else id_name
             levels = [n if n is not None else f"level_{k}" for k, n in enumerate(X.index.names)] \
-                if self.form_ == "multiindex" else None  # unnamed levels named as in the networks' tables
+                if form == "multiindex" else None  # unnamed levels named as in the networks' tables
             tables = [t.rename(columns={t.columns[0]: levels[0], t.columns[2]: levels[1]} if levels else
                                {t.columns[0]: idc}).assign(**{levels[0] if levels else idc: sid})
                       for sid, t in zip(sids, tables)]
