@@ -195,11 +195,11 @@ def _summary(fc, seconds, quiet):
         click.echo(f"{len(chosen)} of {len(fc.ids_)} series forecast by a local baseline that beat the network "
                    f"on their validation windows ({kinds})", err=True)
     if vs:
-        ratio = vs["mae"] / vs["seasonal_naive_mae"] if vs["seasonal_naive_mae"] > 0 else float("nan")
+        ratio = f"ratio {vs['mae'] / vs['seasonal_naive_mae']:.2f}, " if vs["seasonal_naive_mae"] > 0 else ""
         report = fc.fit_report_
         best = report["best_baseline"]
         click.echo(f"validation MAE {vs['mae']:.4g} vs seasonal naive {vs['seasonal_naive_mae']:.4g} "
-                   f"(ratio {ratio:.2f}, {vs['n_windows']} windows); best baseline {best.replace('_', ' ')} "
+                   f"({ratio}{vs['n_windows']} windows); best baseline {best.replace('_', ' ')} "
                    f"{report['validation_mae'][best]:.4g}", err=True)
     click.echo(f"time {seconds:.1f} s", err=True)
 

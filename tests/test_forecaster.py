@@ -117,7 +117,7 @@ def test_known_future_covariates_and_calendar_features():
     assert np.all(p[[0, 2, 5]] > p[[1, 3, 4, 6]].max())  # it learned to use the future promo
     with pytest.raises(ValueError, match="predict needs X with the future covariates"):
         fc.predict()
-    with pytest.raises(ValueError, match="X has no row for future timestamp 2020-11-02"):
+    with pytest.raises(ValueError, match="X has no row for future timestamp 2020-11-02 of series"):
         fc.predict(X=fut.iloc[:-1])
     with pytest.raises(ValueError, match=r"lacks the future covariate column\(s\) \['promo'\]"):
         fc.predict(X=fut.rename(columns={"promo": "other"}))
@@ -471,9 +471,10 @@ def test_nan_in_target_names_column_and_timestamp():
 
 
 @pytest.mark.parametrize("mutate,msg", [
-    (lambda d: d.iloc[[0, 2, 1] + list(range(3, len(d)))], "not sorted: row 2"),
-    (lambda d: d.iloc[::-1], r"run backwards \(newest first: 2003-12-01 00:00:00 ... 2000-01-01 00:00:00\); sort"),
-    (lambda d: pd.concat([d.iloc[:5], d.iloc[4:]]), "duplicated timestamps"),
+    (lambda d: d.iloc[[0, 2, 1] + list(range(3, len(d)))], r"not sorted: row 2 \(2000-02-01\) comes before the "
+                                                           r"previous row \(2000-03-01\)"),
+    (lambda d: d.iloc[::-1], r"run backwards \(newest first: 2003-12-01 ... 2000-01-01\); sort"),
+    (lambda d: pd.concat([d.iloc[:5], d.iloc[4:]]), r"duplicated timestamps \(first: 2000-05-01\)$"),
     (lambda d: d.drop(d.index[[5, 9]]), "irregular time index.*row 5 is 2000-07-01 where 2000-06-01 was expected"),
     (lambda d: d.iloc[:5], "too short: 5 rows"),
     (lambda d: d.assign(y=d["y"].astype(str)), "not numeric"),

@@ -190,6 +190,19 @@ def validation_mae(y, ends, horizon, m, fit_end):
     return out, ar
 
 
+#: Differences of validation MAE below this fraction of the series' scale are ties (float32 rounding).
+TIE = 1e-6
+
+
+def against_baselines(mae, base, n_windows, scale):
+    """``fit_report_``'s comparison of the network's validation MAE with the
+    baselines' ``base`` (:func:`validation_mae`'s means): the best baseline
+    and whether the network is no worse than it, up to :data:`TIE` x ``scale``."""
+    best = min(base, key=base.get)
+    return {"validation_mae": {"network": mae, **base}, "best_baseline": best,
+            "beats_best_baseline": bool(mae <= base[best] + TIE * scale), "n_windows": int(n_windows)}
+
+
 class BaselineForecaster(BaselineHistoryMixin, BaseEstimator):
     """A baseline with the pandas conventions of the tsgate forecasters: a scikit-learn
     estimator (``clone``, ``get_params``/``set_params``, ``GridSearchCV``, :class:`tsgate.LocalForecaster`),

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from . import frames, recipe
-from .baselines import AR, validation_mae
+from .baselines import AR, against_baselines, validation_mae
 from .errors import DataError, ParameterError
 from .errors import name as pname
 from .esnorm import end_state, row_forecasts
@@ -407,8 +407,6 @@ class FitMixin:
         self.val_residuals_ = np.concatenate(res)
         mae = float(np.mean(np.abs(self.val_residuals_ * np.concatenate(scale)[:, None])))
         base = {k: float(np.mean([b[k] for b in base])) for k in base[0]}
-        best = min(base, key=base.get)
         n = len(self.val_residuals_)
         self.val_scores_ = {"mae": mae, "seasonal_naive_mae": base["seasonal_naive"], "n_windows": n}
-        self.fit_report_.update({"validation_mae": {"network": mae, **base}, "best_baseline": best,
-                                 "beats_best_baseline": bool(mae < base[best]), "n_windows": n})
+        self.fit_report_.update(against_baselines(mae, base, n, float(np.mean(self.scaling_.t_scale))))

@@ -70,11 +70,11 @@ class ForecastMixin:
             e = ends[val.series == s]
             scores.append(baselines.validation_mae(ys[s], e, H, self.seasonal_period_, int(e.min()) + 1)[0])
         base = {k: float(np.mean([sc[k] for sc in scores])) for k in baselines.BASELINES}
-        best = min(base, key=base.get)
         self.val_scores_ = {"mae": mae, "seasonal_naive_mae": base["seasonal_naive"], "n_windows": int(val.n)}
-        self.fit_report_.update({"validation_mae": {"network": mae, **base}, "best_baseline": best,
-                                 "beats_best_baseline": bool(mae < base[best]), "n_windows": int(val.n)})
-        if mae >= base[best]:
+        scale = float(np.mean(self.scaling_.t_scale[present]))
+        self.fit_report_.update(baselines.against_baselines(mae, base, val.n, scale))
+        best = self.fit_report_["best_baseline"]
+        if not self.fit_report_["beats_best_baseline"]:
             warnings.warn(BaselineWarning(
                 f"the network's validation MAE ({mae:.4g}) does not beat the {best.replace('_', ' ')} baseline's "
                 f"({base[best]:.4g}) on the same {val.n} windows"), stacklevel=3)

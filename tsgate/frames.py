@@ -85,15 +85,15 @@ def _index_from_column(df, time_col, name):
 
 def _check_order(idx, name):
     if idx.has_duplicates:
-        raise DataError(f"{pname(name)} has duplicated timestamps (first: {idx[idx.duplicated()][0]})")
+        raise DataError(f"{pname(name)} has duplicated timestamps (first: {when(idx[idx.duplicated()][0])})")
     if not idx.is_monotonic_increasing:
         steps = np.diff(idx.asi8 if isinstance(idx, pd.DatetimeIndex) else np.asarray(idx))
         if (steps < 0).all():
-            raise DataError(f"{pname(name)} timestamps run backwards (newest first: {idx[0]} ... {idx[-1]}); "
-                            "sort the index first, e.g. with sort_index()")
+            raise DataError(f"{pname(name)} timestamps run backwards (newest first: {when(idx[0])} ... "
+                            f"{when(idx[-1])}); sort the index first, e.g. with sort_index()")
         pos = int(np.flatnonzero(steps < 0)[0]) + 1
-        raise DataError(f"{pname(name)} timestamps are not sorted: row {pos} ({idx[pos]}) comes before "
-                        f"the previous row ({idx[pos - 1]}); sort the index first")
+        raise DataError(f"{pname(name)} timestamps are not sorted: row {pos} ({when(idx[pos])}) comes before "
+                        f"the previous row ({when(idx[pos - 1])}); sort the index first")
 
 
 def _datetime_freq(idx, name, fill=None, known=None):

@@ -104,8 +104,8 @@ class PanelIOMixin:
                 xdf = frames_by_id[self.ids_[k]]
                 missing = idxs[j].difference(xdf.index)
                 if len(missing):
-                    raise DataError(f"{pname('X')} has no row for future timestamp {missing[0]} of series "
-                                    f"{self.ids_[k]!r} ({len(missing)} of the {horizon} horizon rows missing)")
+                    raise DataError(f"{pname('X')} has no row for future timestamp {frames.when(missing[0])} of "
+                                    f"series {self.ids_[k]!r} ({len(missing)} of the {horizon} horizon rows missing)")
                 fv = frames.numeric_block(xdf.loc[idxs[j]], self.future_covariates_, "X", None)
             known.append(self._scaled_known(fv, idxs[j]))
         return idxs, known
@@ -124,7 +124,7 @@ class PanelIOMixin:
         """id -> frame of the future covariates given in ``X`` (any form)."""
         if X is None:
             raise DataError(f"predict needs {pname('X')} with the future covariates {self.future_covariates_} "
-                            f"for the {len(idxs[0])} timestamps from {idxs[0][0]}")
+                            f"for the {len(idxs[0])} timestamps from {frames.when(idxs[0][0])}")
         if self.form_ == "wide":
             xdf, _ = frames.as_frame(X, self.time_col, name="X", known_freq=self.freq_)
             missing = [c for c in self.future_covariates_ if c not in xdf.columns]
