@@ -3,6 +3,7 @@ intervals, model files, scikit-learn integration and bad input."""
 
 import copy
 import pickle
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -12,9 +13,9 @@ from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
 
 import tsgate
-from tsgate import GRUForecaster, LSTMForecaster, RNNForecaster, metrics
+from tsgate import GRUForecaster, LSTMForecaster, RNNForecaster, conformal, metrics
 from tsgate.datasets import load
-from tsgate.errors import DataError
+from tsgate.errors import CoverageWarning, DataError
 
 FAST = dict(max_epochs=30, hidden_size=8)
 
@@ -586,3 +587,23 @@ def test_interval_width_follows_each_series_scale():
     w_small = (iv["small_upper"] - iv["small_lower"]).to_numpy()
     w_big = (iv["big_upper"] - iv["big_lower"]).to_numpy()
     assert np.allclose(w_big, 1000 * w_small, rtol=1e-6)
+
+
+@pytest.mark.parametrize("n,coverage", [(3, 0.95), (3, 0.8), (8, 0.95)])
+def test_a_band_from_too_few_windows_keeps_its_coverage(n, coverage):
+    # n Gaussian validation residuals and a new error, 20,000 times: the widest of n
+    # residuals covers n / (n + 1) only (0.75 from 3); the band from Student's t on
+    # their root mean square covers what was asked (a little more: never below the widest)
+    rng = np.random.default_rng(0)
+    res, new = rng.standard_normal((20_000, n, 2)), rng.standard_normal((20_000, 2))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CoverageWarning)
+        q = np.array([conformal.quantile(r, coverage) for r in res])  # (trials, 2)
+    covered = float(np.mean(np.abs(new) <= q))
+    assert coverage - 0.01 <= covered <= coverage + 0.03, covered
+    assert float(np.mean(np.abs(new) <= np.abs(res).max(axis=1))) < coverage - 0.04  # the widest alone
+    with pytest.warns(CoverageWarning, match=rf"coverage {coverage:g} needs at least \d+ validation windows .* "
+                                             rf"with {n} the band is Student's t"):
+        conformal.quantile(res[0], coverage)
+    enough = rng.standard_normal((40, 2))  # enough windows: the conformal quantile, the 37th smallest of 40
+    assert np.array_equal(conformal.quantile(enough, 0.9), np.sort(np.abs(enough), axis=0)[36])

@@ -20,15 +20,34 @@ def floored(q, floor, coverage):
 
 def quantile(res, coverage, warn=True):
     """Split-conformal quantile (per column) of the absolute residuals ``res``
-    (n, H); ``warn``: a CoverageWarning when n is too small for ``coverage``."""
+    (n, H). With too few rows for ``coverage`` (fewer than coverage / (1 -
+    coverage)) the conformal quantile would be the widest residual, whose
+    coverage is n / (n + 1) whatever was asked (0.75 from 3 windows): then it
+    is the normal-theory band :func:`student_width` where that is wider;
+    ``warn``: a CoverageWarning says so."""
     n = res.shape[0]
-    if warn and math.ceil((n + 1) * coverage) > n:  # the band is the widest residual, whatever the coverage
-        warnings.warn(CoverageWarning(
-            f"coverage {coverage:g} needs at least {math.ceil(coverage / (1 - coverage))} validation windows "
-            f"for a conformal interval; with {n} the band is the widest validation residual, which "
-            f"guarantees a coverage of {n / (n + 1):.3f} only"), stacklevel=4)
-    level = min(1.0, math.ceil((n + 1) * coverage) / n)
-    return np.quantile(np.abs(res), level, axis=0, method="higher")
+    widest = np.max(np.abs(res), axis=0)
+    if math.ceil((n + 1) * coverage) > n:
+        if warn:
+            warnings.warn(CoverageWarning(
+                f"coverage {coverage:g} needs at least {math.ceil(coverage / (1 - coverage))} validation windows "
+                f"for a conformal interval; with {n} the band is Student's t on their root mean square (a "
+                f"normal-theory interval), as the widest of them guarantees a coverage of {n / (n + 1):.3f} "
+                "only"), stacklevel=4)
+        return np.maximum(widest, student_width(res, coverage))
+    k = math.ceil((n + 1) * coverage)  # the k-th smallest (numpy's 'higher' at k / n took the (k + 1)-th)
+    return np.quantile(np.abs(res), k / n, axis=0, method="inverted_cdf")
+
+
+def student_width(res, coverage):
+    """Half-width (H,) of the ``coverage`` band of a new error, for errors
+    N(0, sigma^2) of which ``res`` (n, H) holds n: with sigma^2 estimated by
+    the mean square of the n residuals, a new error over that estimate is
+    Student's t with n degrees of freedom, so the width is its (1 + coverage)
+    / 2 quantile times the root mean square."""
+    from scipy.stats import t  # scikit-learn's dependency
+
+    return t.ppf((1 + coverage) / 2, res.shape[0]) * np.sqrt(np.mean(np.square(res), axis=0))
 
 
 def network_windows(res, series, fallen):

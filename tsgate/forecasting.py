@@ -235,7 +235,9 @@ class ForecastMixin:
 
         ``method='conformal'`` (default unless ``loss='pinball'``): split
         conformal per horizon step, from absolute residuals on the validation
-        tail (quantile level ceil((n+1)*coverage)/n; a recursive model's: its forecasts fed back
+        tail (the ceil((n+1)*coverage)-th smallest of n; from fewer than
+        coverage/(1-coverage) windows at least Student's t on their root mean
+        square, :func:`tsgate.conformal.quantile`; a recursive model's: its forecasts fed back
         from the validation origins, up to the fitted horizon), pooled over the series
         the network forecasts in scaled units, never narrower than the same
         quantile of its in-sample errors on (up to ``FLOOR_WINDOWS`` of) its
