@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from tsgate import LSTMClassifier, LSTMRegressor
+from tsgate.elementmath import TrainingDivergedError
 from tsgate.errors import DataError
 
 
@@ -66,3 +67,32 @@ def test_data_errors():
         reg.predict(np.zeros((2, 6, 3)))
     with pytest.raises(DataError, match="2-D .* or 3-D"):
         LSTMRegressor().fit(np.zeros((4, 2, 2, 2)), np.zeros(4))
+
+
+def test_values_too_large_to_standardise_are_named_not_forecast_as_inf():
+    X, y = _data()
+    with pytest.raises(DataError, match=r"^y column 0 has values too large to standardise"):
+        LSTMRegressor(max_epochs=1).fit(X, y * 1e300)  # its spread overflows: the forecasts were -inf
+    big = X.copy()
+    big[:, :, 1] *= 1e300
+    with pytest.raises(DataError, match=r"^X feature 1 has values too large to standardise"):
+        LSTMRegressor(max_epochs=1).fit(big, y)
+    reg = LSTMRegressor(max_epochs=1).fit(X, y)
+    far = X[:3].copy()
+    far[2, 4, 0] = 1e35  # finite, but 1e35 spreads out: inf in float32, NaN forecasts
+    with pytest.raises(DataError, match=r"^X feature 0 of sample 2: 1e\+35 lies .* spreads from its mean"):
+        reg.predict(far)
+    assert np.isfinite(reg.predict(X[:3])).all()
+
+
+@pytest.mark.parametrize("est,y", [(LSTMRegressor, lambda y: y * 1e3), (LSTMClassifier, lambda y: y > 0),
+                                   (LSTMClassifier, lambda y: np.digitize(y, [-0.5, 0.5]))])
+def test_a_diverged_training_is_an_error_naming_the_learning_rate(est, y):
+    # learning_rate=1e6: the weights blow up; the fit said nothing and the regressor
+    # predicted -4e9 for targets of about 1e3
+    X, target = _data()
+    with pytest.raises(TrainingDivergedError, match=r"^training failed: the network's loss on its training "
+                                                    r"sequences, .* over ten times that of predicting the (mean|class "
+                                                    r"frequencies) .*; lower learning_rate \(now 1e\+06\)"):
+        est(learning_rate=1e6, max_epochs=3, random_state=0).fit(X, y(target))
+    est(max_epochs=3, random_state=0).fit(X, y(target))  # the default rate: no error

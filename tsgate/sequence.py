@@ -15,11 +15,50 @@ from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from . import recipe
+from .elementmath import TrainingDivergedError
 from .errors import DataError
+from .errors import name as pname
 from .params import NETWORK, TRAINING, Interval, StrOptions, seed_from, validate_params
 from .model import SequenceModel
 from .training import predict as _predict, train
-from .windows import usable_scale
+from .windows import SCALED_LIMIT, usable_scale
+
+#: Sequences (evenly spaced) on which a fit's training loss is checked against the trivial model's.
+CHECKED_SEQUENCES = 2_000
+
+
+def standardised(values, loc, scale, what):
+    """``(values - loc) / scale`` (values (n, ..., k): samples first, columns last), or a DataError naming
+    ``what`` ('X feature', 'y column') and the column and sample, where that is
+    not a finite float32 number: a mean or spread that overflows, or a value
+    farther from the mean than :data:`tsgate.windows.SCALED_LIMIT` spreads."""
+    if not (np.isfinite(loc).all() and np.isfinite(scale).all()):
+        k = int(np.flatnonzero(~(np.isfinite(loc) & np.isfinite(scale)))[0])
+        raise DataError(f"{what} {k} has values too large to standardise (its mean or spread overflows); "
+                        f"rescale it")
+    with np.errstate(all="ignore"):
+        z = (values - loc) / scale
+    bad = ~(np.abs(z) <= SCALED_LIMIT)
+    if bad.any():
+        i = np.unravel_index(int(np.flatnonzero(bad)[0]), z.shape)
+        raise DataError(f"{what} {i[-1]} of sample {i[0]}: {values[i]:.4g} lies {abs(z[i]):.3g} spreads from "
+                        "its mean, too far for the network's float32 arithmetic")
+    return z
+
+
+def _losses(out, Y, loss):
+    """(the network's mean loss, the trivial model's) on outputs ``out`` and targets ``Y``, both (N, M):
+    MSE against predicting the mean; cross-entropy (logits) against the class frequencies."""
+    if loss == "mse":
+        return float(np.mean((out - Y) ** 2)), float(np.mean((Y - Y.mean(axis=0)) ** 2))
+    p = np.clip(Y.mean(axis=0), 1e-12, 1 - 1e-12)
+    if loss == "bce":
+        trivial = -np.mean(Y * np.log(p) + (1 - Y) * np.log(1 - p))
+        return float(np.mean(np.logaddexp(0.0, out) - Y * out)), float(trivial)
+    top = out.max(axis=1, keepdims=True)
+    log_z = (top + np.log(np.exp(out - top).sum(axis=1, keepdims=True)))[:, 0]
+    return float(np.mean(log_z - (Y * out).sum(axis=1))), float(-np.mean((Y * np.log(p)).sum(axis=1)))
 
 
 class _SequenceEstimator(BaseEstimator):
@@ -70,12 +109,13 @@ class _SequenceEstimator(BaseEstimator):
         else:
             raise DataError(f"X must be 2-D (n, T*D) or 3-D (n, T, D), got {X.ndim} dimensions")
         if reset:
-            self.x_mean_ = seq.mean(axis=(0, 1))
-            std = seq.std(axis=(0, 1))
+            with np.errstate(all="ignore"):  # an overflow is named by standardised
+                self.x_mean_ = seq.mean(axis=(0, 1))
+                std = seq.std(axis=(0, 1))
             self.x_std_ = usable_scale(std, self.x_mean_)
         elif seq.shape[2] != self.x_mean_.shape[0]:
             raise DataError(f"X has {seq.shape[2]} features per step, fit had {self.x_mean_.shape[0]}")
-        return ((seq - self.x_mean_) / self.x_std_).astype(np.float32)
+        return standardised(seq, self.x_mean_, self.x_std_, "X feature").astype(np.float32)
 
     def _validated(self, X, y, **kw):
         """(X, y) through scikit-learn's validation; a 3-D y (n, T, k) too."""
@@ -118,6 +158,22 @@ class _SequenceEstimator(BaseEstimator):
                               early_stopping=bool(n_val), patience=self.patience, random_state=seed,
                               callback=cb)
         self.n_iter_ = len(self.history_["loss"])
+        self._check_learned(seq[:cut], Y[:cut], loss, M)
+
+    def _check_learned(self, seq, Y, loss, M):
+        """A TrainingDivergedError naming ``learning_rate`` when the fitted
+        network's loss on (up to :data:`CHECKED_SEQUENCES` of) its training
+        sequences is not finite or above ten times the trivial model's
+        (:func:`_losses`; a loss below ``recipe.FAILED_TRAINING_LOSS`` has not failed)."""
+        idx = np.unique(np.linspace(0, len(seq) - 1, min(len(seq), CHECKED_SEQUENCES)).astype(np.int64))
+        out = _predict(self.model_, seq[idx]).astype(np.float64).reshape(-1, M)  # (N * steps, M)
+        with np.errstate(all="ignore"):
+            net, trivial = _losses(out, Y[idx].reshape(-1, M), loss)
+        if not net <= max(10.0 * trivial, recipe.FAILED_TRAINING_LOSS):
+            what = "predicting the mean" if loss == "mse" else "predicting the class frequencies"
+            raise TrainingDivergedError(
+                f"training failed: the network's loss on its training sequences, {net:.4g}, is over ten times "
+                f"that of {what} ({trivial:.4g}); lower {pname('learning_rate')} (now {self.learning_rate:g})")
 
     def _raw(self, X):
         """Model outputs (n, M), or (n, T, M) for per-step targets."""
@@ -170,10 +226,11 @@ class LSTMRegressor(RegressorMixin, _SequenceEstimator):
         self._y_ndim = y.ndim
         Y = (y.reshape(len(y), seq.shape[1], -1) if per_step else y.reshape(len(y), -1))
         axes = (0, 1) if per_step else 0
-        self.y_mean_ = Y.mean(axes)
-        std = Y.std(axes)
+        with np.errstate(all="ignore"):  # an overflow is named by standardised
+            self.y_mean_ = Y.mean(axes)
+            std = Y.std(axes)
         self.y_std_ = usable_scale(std, self.y_mean_)
-        self._fit_model(seq, (Y - self.y_mean_) / self.y_std_, "mse", per_step)
+        self._fit_model(seq, standardised(Y, self.y_mean_, self.y_std_, "y column"), "mse", per_step)
         return self
 
     def __sklearn_tags__(self):
