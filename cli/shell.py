@@ -19,7 +19,8 @@ VOCABULARY = {"time_col": "--time-col", "target": "--target", "fill": "--fill", 
               "window_norm": "--window-norm", "seasonal_periods": "--seasonal-periods",
               "window_position": "--window-position", "past_covariates": "--past-covariates",
               "strategy": "--strategy", "n_models": "--ensemble", "time_budget": "--time-budget",
-              "model": "--model", "device": "--device", "outliers": "--outliers", "folds": "--folds"}
+              "model": "--model", "device": "--device", "outliers": "--outliers", "folds": "--folds",
+              "id_col": "--id-col"}
 
 
 class UserError(click.ClickException):

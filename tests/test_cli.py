@@ -207,7 +207,7 @@ def _user_error_cases(csv, tmp_path):
         (["forecast", tmp_path / "missing.csv"], "no such file"),
         (["forecast", tmp_path / "empty.csv"], "the file is empty"),
         (["forecast", tmp_path / "header.csv"], "no rows"),
-        (["forecast", csv, "--target", "profit"], "target 'profit' is not a column"),
+        (["forecast", csv, "--target", "profit"], "--target 'profit' is not a column"),
         (["forecast", csv, "--time-col", "when"], "--time-col 'when' is not a column"),
         (["forecast", tmp_path / "short.csv"], "too short"),
         (["forecast", tmp_path / "nan.csv"], "column 'sales' has NaN or inf (first at 2001-06-01"),

@@ -523,8 +523,10 @@ def test_bad_arguments():
     df = _monthly(48)
     with pytest.raises(NotFittedError):
         LSTMForecaster().predict()
-    with pytest.raises(ValueError, match="target 'z' is not a column"):
+    with pytest.raises(ValueError, match="^target 'z' is not a column"):
         LSTMForecaster(target="z").fit(df)
+    with pytest.raises(ValueError, match="^future_covariates names 'promo', which is not a column"):
+        LSTMForecaster(future_covariates=["promo"]).fit(df)
     with pytest.raises(ValueError, match="time_col 'when' is not a column"):
         LSTMForecaster(time_col="when").fit(df)
     with pytest.raises(TypeError, match="NumPy array"):

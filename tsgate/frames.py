@@ -256,7 +256,7 @@ def column_roles(df, target, future_covariates, strategy="direct"):
     cols = list(df.columns)
     for c in future:
         if c not in cols:
-            raise DataError(f"future covariate {c!r} is not a column; columns: {cols}")
+            raise DataError(f"{pname('future_covariates')} names {c!r}, which is not a column; columns: {cols}")
     non_numeric = [c for c in cols if not pd.api.types.is_numeric_dtype(df[c]) or pd.api.types.is_bool_dtype(df[c])]
     if target is None:
         targets = [c for c in cols if c not in future and c not in non_numeric]
@@ -270,7 +270,7 @@ def column_roles(df, target, future_covariates, strategy="direct"):
         targets = [target] if isinstance(target, (str, int)) else list(target)
         for t in targets:
             if t not in cols:
-                raise DataError(f"target {t!r} is not a column; columns: {cols}")
+                raise DataError(f"{pname('target')} {t!r} is not a column; columns: {cols}")
     bad = [c for c in non_numeric if c in targets or c in future]
     if bad:
         col = df[bad[0]]
