@@ -2,6 +2,7 @@
 and the forecasts they must give on signals whose best forecast is known."""
 
 import copy
+import re
 import warnings
 
 import numpy as np
@@ -434,6 +435,22 @@ def test_baseline_forecaster_is_a_scikit_learn_estimator_per_series_and_in_a_gri
     with pytest.raises(DataError, match=r"X must start right after the training data, at 2025-01-01; it starts "
                                         r"at 2025-04-01 \(use update\(\) to move the forecast origin first\)"):
         fc.score(y[101:])
+
+
+@pytest.mark.parametrize("method", ["ar", "drift", "holt_winters"])
+def test_a_baseline_whose_arithmetic_overflows_says_so(method):
+    # values near float64's limit: the AR's normal equations overflowed and the band was NaN
+    y = pd.Series(1e300 * (1.5 + np.sin(np.arange(80.0))), index=pd.date_range("2000-01-01", periods=80, freq="MS"))
+    fc = BaselineForecaster(method, horizon=4)
+    try:
+        fc.fit(y)
+        out = fc.predict_interval(0.9)
+    except DataError as exc:
+        assert re.match(rf"the {method.replace('_', ' ')} baseline's (forecast|interval) of column 'y' is not "
+                        r"finite: its values are too large for the arithmetic \(the largest, 2\.5e\+300\); rescale",
+                        str(exc))
+    else:
+        assert np.isfinite(out.to_numpy()).all()
 
 
 def test_fit_report_names_the_best_baseline_and_warns():

@@ -122,6 +122,11 @@ def test_known_future_covariates_and_calendar_features():
         fc.predict(X=fut.iloc[:-1])
     with pytest.raises(ValueError, match=r"lacks the future covariate column\(s\) \['promo'\]"):
         fc.predict(X=fut.rename(columns={"promo": "other"}))
+    # a value no fit would take (too many spreads out for float32) is named, not forecast
+    # (1e300 said the forecast of 'sales' overflowed; 1e35 was forecast)
+    for big in (1e35, 1e300):
+        with pytest.raises(ValueError, match=r"^column 'promo' at 2020-10-28: .* lies .* spreads from the "):
+            fc.predict_interval(X=fut.assign(promo=[1, big, 1, 0, 0, 1, 0]))
 
 
 def test_recursive_strategy_any_horizon():

@@ -190,19 +190,6 @@ def validation_mae(y, ends, horizon, m, fit_end):
     return out, ar
 
 
-#: Differences of validation MAE below this fraction of the series' scale are ties (float32 rounding).
-TIE = 1e-6
-
-
-def against_baselines(mae, base, n_windows, scale):
-    """``fit_report_``'s comparison of the network's validation MAE with the
-    baselines' ``base`` (:func:`validation_mae`'s means): the best baseline
-    and whether the network is no worse than it, up to :data:`TIE` x ``scale``."""
-    best = min(base, key=base.get)
-    return {"validation_mae": {"network": mae, **base}, "best_baseline": best,
-            "beats_best_baseline": bool(mae <= base[best] + TIE * scale), "n_windows": int(n_windows)}
-
-
 class BaselineForecaster(BaselineHistoryMixin, BaseEstimator):
     """A baseline with the pandas conventions of the tsgate forecasters: a scikit-learn
     estimator (``clone``, ``get_params``/``set_params``, ``GridSearchCV``, :class:`tsgate.LocalForecaster`),
@@ -294,7 +281,7 @@ class BaselineForecaster(BaselineHistoryMixin, BaseEstimator):
             raise DataError(f"no interval: the {self.method} baseline's band measures its errors from earlier "
                             f"origins, which needs at least {need} rows ({pname('horizon')} {self.horizon_} + "
                             f"{need - self.horizon_}); it was fit on {len(self.y_)} (the point forecast needs fewer)")
-        q = conformal.quantile(self.residuals_, coverage, warn=False)
+        q = self._finite(conformal.quantile(self.residuals_, coverage, warn=False), "interval")
         return np.concatenate([q, np.full(max(0, h - len(q)), q[-1])])[:h]
 
     def predict(self, horizon=None, X=None):
@@ -320,7 +307,16 @@ class BaselineForecaster(BaselineHistoryMixin, BaseEstimator):
 
     def _point(self, h):
         """The point forecast of ``h`` steps after the cutoff."""
-        return forecast(self.method, self.y_, h, self.seasonal_period_, self.ar_, self.hw_)
+        return self._finite(forecast(self.method, self.y_, h, self.seasonal_period_, self.ar_, self.hw_), "forecast")
+
+    def _finite(self, values, what):
+        """``values``, or a DataError naming the column where they are not finite (values near float64's limit)."""
+        if not np.isfinite(values).all():
+            k = int(np.argmax(np.abs(self.y_)))
+            raise DataError(f"the {self.method.replace('_', ' ')} baseline's {what} of column {self.targets_[0]!r} "
+                            f"is not finite: its values are too large for the arithmetic (the largest, "
+                            f"{self.y_[k]:.4g}); rescale the column")
+        return values
 
     def update(self, X):
         """Forecast after newer data (the same column), without refitting: the rows

@@ -112,3 +112,16 @@ def describe(spec):
     if spec[0] == "seasonal_naive":
         return f"seasonal naive {int(spec[1])}"
     return "naive" if spec[0] == "naive" else f"ar({len(spec) - 2})"
+
+
+#: Differences of validation MAE below this fraction of the series' scale are ties (float32 rounding).
+TIE = 1e-6
+
+
+def against_baselines(mae, base, n_windows, scale):
+    """``fit_report_``'s comparison of the network's validation MAE with the
+    baselines' ``base`` (:func:`tsgate.baselines.validation_mae`'s means): the best baseline
+    and whether the network is no worse than it, up to :data:`TIE` x ``scale``."""
+    best = min(base, key=base.get)
+    return {"validation_mae": {"network": mae, **base}, "best_baseline": best,
+            "beats_best_baseline": bool(mae <= base[best] + TIE * scale), "n_windows": int(n_windows)}

@@ -14,10 +14,11 @@ import numpy as np
 import pandas as pd
 
 from . import frames, recipe
-from .baselines import AR, against_baselines, validation_mae
+from .baselines import AR, validation_mae
 from .errors import DataError, ParameterError
 from .errors import name as pname
 from .esnorm import end_state, row_forecasts
+from .fallback import against_baselines
 from .ets import HoltWinters
 from .highway import REFIT, _weights, baseline_candidates, chosen, linear_options, mse_function
 from .learned import history_range

@@ -72,7 +72,7 @@ class ForecastMixin:
         base = {k: float(np.mean([sc[k] for sc in scores])) for k in baselines.BASELINES}
         self.val_scores_ = {"mae": mae, "seasonal_naive_mae": base["seasonal_naive"], "n_windows": int(val.n)}
         scale = float(np.mean(self.scaling_.t_scale[present]))
-        self.fit_report_.update(baselines.against_baselines(mae, base, val.n, scale))
+        self.fit_report_.update(fallback.against_baselines(mae, base, val.n, scale))
         best = self.fit_report_["best_baseline"]
         if not self.fit_report_["beats_best_baseline"]:
             warnings.warn(BaselineWarning(

@@ -115,7 +115,9 @@ class PanelIOMixin:
         of ``index``] (``index`` is read only with calendar features)."""
         off, parts = len(self.past_covariates_), []
         if self.future_covariates_:
-            parts.append((future - self.scaling_.c_loc[off:]) / self.scaling_.c_scale[off:])
+            loc, scale = self.scaling_.c_loc[off:], self.scaling_.c_scale[off:]
+            check_scaled(future, loc, scale, self.future_covariates_, index)  # a value too far out: named
+            parts.append((future - loc) / scale)
         if self.calendar_features:
             parts.append(frames.calendar(index, self.freq_))
         return np.concatenate(parts, axis=1) if parts else np.zeros((len(future), 0))
