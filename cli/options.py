@@ -253,7 +253,8 @@ MODEL = [
     click.option("--id-col", help="series id column of a long file (one row per series and time): one global "
                                   "model forecasts every series"),
     click.option("--horizon", type=click.IntRange(min=1), default=None,
-                 help="steps to forecast (default: the seasonal period, at least 12)"),
+                 help="steps to forecast (default: the rows of --future-covariates after the target's last "
+                      "value, else the seasonal period, at least 12)"),
     click.option("--cell", type=click.Choice(["lstm", "gru", "rnn"]), default="lstm", show_default=True),
     click.option("--lookback", type=click.IntRange(min=1), default=None, help="window length (default: from the data)"),
     click.option("--hidden-size", type=click.IntRange(min=1), default=32, show_default=True),
@@ -320,6 +321,11 @@ def _history_and_future(df, fc):
     later = pd.Series(has[::-1]).groupby(df[id_col].to_numpy()[::-1]).cummax().to_numpy()[::-1]
     future = df[~later]
     return df[later], (future[[id_col, *covariates]] if len(future) else None)
+
+
+def _future_rows(future, id_col):
+    """The rows of future covariates after the target's last value: per series with ``id_col``, the fewest."""
+    return int(future.groupby(id_col).size().min()) if id_col else len(future)
 
 
 def _predict_with_progress(fc, coverage, future, quiet):

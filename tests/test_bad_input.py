@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from tsgate import LSTMForecaster
 from tsgate.cli import main
 
 QUICK = ["--epochs", "2", "--quiet"]
@@ -244,6 +245,21 @@ def test_read_csv_reads_dates_day_or_month_first(tmp_path, freq, fmt):
     assert read_csv(p).index.equals(pd.DatetimeIndex(idx, name="date", freq=None))
 
 
+def test_timestamps_whose_utc_offset_changes_with_daylight_saving_are_read_in_utc(tmp_path):
+    # a local clock written with its offsets: +01:00, then +02:00 from 2022-03-27
+    # 03:00 on; pandas refuses the mix ("Mixed timezones detected": a traceback
+    # from tsgate forecast); read in UTC the hours step regularly
+    idx = pd.date_range("2022-03-20", periods=300, freq="h", tz="Europe/Berlin")
+    text = pd.DataFrame({"time": [t.isoformat() for t in idx], "load": np.sin(np.arange(300) / 3.8)})
+    assert {"+01:00", "+02:00"} == {t[-6:] for t in text["time"]}
+    r = CliRunner().invoke(main, ["forecast", "-", "--horizon", "4", *QUICK], input=text.to_csv(index=False))
+    assert r.exit_code == 0, r.stderr
+    first = pd.Timestamp(r.stdout.splitlines()[1].split(",")[0])
+    assert first == idx[-1].tz_convert("UTC") + pd.Timedelta("1h")
+    fc = LSTMForecaster(horizon=4, time_col="time", max_epochs=2).fit(text)  # a time column in Python alike
+    assert fc.predict()["time"].iloc[0] == first
+
+
 def test_read_csv_reads_thousands_separators_and_a_year_column(tmp_path):
     from tsgate.csvio import read_csv
     from tsgate.errors import DataError
@@ -293,6 +309,16 @@ def test_future_covariates_from_the_rows_after_the_target(tmp_path):
                                   "--horizon", "6", *QUICK])
     assert r.exit_code == 0, r.stderr
     assert r.stdout.splitlines()[1].startswith("2004-07-01")
+    # without --horizon the future rows set it (the monthly default, 12, failed: "6 of the 12 horizon
+    # rows missing"); with --id-col, the fewest rows of any series
+    r = CliRunner().invoke(main, ["forecast", str(tmp_path / "f.csv"), "--future-covariates", "promo", *QUICK])
+    assert r.exit_code == 0, r.stderr
+    assert [line[:10] for line in r.stdout.splitlines()[1:]] == [f"2004-{m:02d}-01" for m in range(7, 13)]
+    panel = pd.concat([df.assign(shop="a"), df.assign(shop="b").drop(index=[58, 59])])
+    r = CliRunner().invoke(main, ["forecast", str(_write(tmp_path / "p.csv", panel)), "--future-covariates", "promo",
+                                  "--id-col", "shop", "--target", "sales", *QUICK])
+    assert r.exit_code == 0, r.stderr
+    assert len(r.stdout.splitlines()) == 1 + 2 * 4
 
 
 def test_backtest_json_and_out_with_fold_dates(tmp_path):

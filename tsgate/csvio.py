@@ -18,6 +18,7 @@ import pandas as pd
 
 from .errors import DataError, name
 from .frames import detect_time_column
+from .times import to_times
 
 #: Share of a column's values that must parse (as dates, as numbers) for the
 #: column to be read as dates or numbers, with the others reported as errors.
@@ -129,10 +130,10 @@ def _dates(values):
     unless reading the day first parses more of them, or steps regularly
     where month first does not (a monthly 01/02/2000, 01/03/2000...; a daily
     one would mix both readings: 01/02 as January 2, 13/02 as February 13)."""
-    first = pd.to_datetime(values, errors="coerce", format="mixed")
+    first = to_times(values, format="mixed")
     if not values.str.match(r"\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}\b").any():
         return first
-    day = pd.to_datetime(values, errors="coerce", format="mixed", dayfirst=True)
+    day = to_times(values, format="mixed", dayfirst=True)
     if day.notna().sum() > first.notna().sum() or (day.notna().all() and not _regular(first) and _regular(day)):
         return day
     return first
@@ -180,7 +181,7 @@ def _mostly_dates(s):
     values = s.dropna().astype(str).str.strip()
     if not len(values) or values.str.fullmatch(r"[-+]?\d+(\.\d*)?").all():
         return False
-    return pd.to_datetime(values, errors="coerce", format="mixed").notna().mean() >= MOSTLY
+    return to_times(values, format="mixed").notna().mean() >= MOSTLY
 
 
 def _numbers(df, label, decimal):

@@ -15,6 +15,7 @@ import pandas as pd
 
 from .errors import DataError, ParameterError, option
 from .errors import name as pname
+from .times import to_times
 
 #: Seasonal period by pandas frequency base (used for lookback=None and MASE).
 SEASONAL_PERIODS = {"h": 24, "H": 24, "min": 60, "T": 60, "D": 7, "B": 5, "W": 52,
@@ -51,7 +52,7 @@ def detect_time_column(df):
     """The first text column whose every value parses as a date, or None."""
     for col in df.columns:
         if df[col].dtype == object or pd.api.types.is_string_dtype(df[col]):
-            if pd.to_datetime(df[col], errors="coerce", format="mixed").notna().all():
+            if to_times(df[col], format="mixed").notna().all():
                 return col
     return None
 
@@ -73,7 +74,7 @@ def _index_from_column(df, time_col, name):
         raise DataError(f"{pname('time_col')} {time_col!r} is not a column of {name}; columns: {list(df.columns)}")
     if pd.api.types.is_integer_dtype(df[time_col]):  # integer time steps stay integers
         return df.set_index(time_col)
-    idx = pd.to_datetime(df[time_col], errors="coerce")
+    idx = to_times(df[time_col])
     if idx.isna().any():
         bad = int(np.flatnonzero(idx.isna().to_numpy())[0])
         raise DataError(f"{pname('time_col')} {time_col!r} has an unparseable timestamp at row {bad}: "

@@ -30,6 +30,7 @@ import pandas as pd
 from . import frames
 from .errors import DataError
 from .errors import name as pname
+from .times import to_times
 
 
 @dataclass
@@ -273,7 +274,7 @@ def truncate(X, t, time_col=None):
     def cut(df):
         col = time_col if time_col is not None else "ds"
         if isinstance(df, pd.DataFrame) and col in df.columns:
-            values = df[col] if pd.api.types.is_integer_dtype(df[col]) else pd.to_datetime(df[col])
+            values = df[col] if pd.api.types.is_integer_dtype(df[col]) else to_times(df[col])
             return df[np.asarray(values <= t)]
         idx = df.index.get_level_values(-1) if isinstance(df.index, pd.MultiIndex) else df.index  # (series, time)
         idx = idx.to_timestamp() if isinstance(idx, pd.PeriodIndex) else idx
