@@ -18,8 +18,8 @@ from .baselines import AR, validation_mae
 from .errors import DataError, ParameterError
 from .errors import name as pname
 from .esnorm import end_state, row_forecasts
-from .fallback import against_baselines
 from .ets import HoltWinters
+from .fallback import against_baselines
 from .highway import REFIT, _weights, baseline_candidates, chosen, linear_options, mse_function
 from .learned import history_range
 from .seasonality import detect_periods, is_calendar, main_period
