@@ -129,6 +129,18 @@ def test_known_future_covariates_and_calendar_features():
             fc.predict_interval(X=fut.assign(promo=[1, big, 1, 0, 0, 1, 0]))
 
 
+def test_a_future_covariate_too_far_out_in_rows_update_stored_is_named():
+    # without calendar features the stored rows had no index to name the time: a TypeError
+    rng = np.random.default_rng(0)
+    idx = pd.date_range("2020-01-01", periods=100, freq="D")
+    df = pd.DataFrame({"sales": rng.standard_normal(100).cumsum(), "promo": (rng.random(100) < 0.3) * 1.0},
+                      index=idx)
+    fc = LSTMForecaster(horizon=3, future_covariates=["promo"], **FAST).fit(df.iloc[:90])
+    fc.update(df.iloc[90:95].assign(promo=[0, 0, 1e35, 1, 0]))
+    with pytest.raises(ValueError, match=r"^column 'promo' at 2020-04-02: 1e\+35 lies .* spreads from the "):
+        fc.predict(X=df.iloc[95:98][["promo"]])
+
+
 def test_recursive_strategy_any_horizon():
     df = _monthly(60)
     fc = LSTMForecaster(horizon=3, strategy="recursive", **FAST).fit(df)

@@ -184,6 +184,7 @@ class HistoricalMixin:
             if self.window_norm_ == "seasonal_ratio":
                 check_positive(s.y, s.id, s.index)
             zs.append((s.y - sc.t_loc[k]) / sc.t_scale[k])
+            self._check_future(s.future, s.index)
         return zs, [self._scaled_known(s.future, s.index) for s in chosen]
 
     def _bands(self, pred, spread, unit, rows_ks, coverage, quantile=None):

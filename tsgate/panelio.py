@@ -107,17 +107,22 @@ class PanelIOMixin:
                     raise DataError(f"{pname('X')} has no row for future timestamp {frames.when(missing[0])} of "
                                     f"series {self.ids_[k]!r} ({len(missing)} of the {horizon} horizon rows missing)")
                 fv = frames.numeric_block(xdf.loc[idxs[j]], self.future_covariates_, "X", None)
+                self._check_future(fv, idxs[j])
             known.append(self._scaled_known(fv, idxs[j]))
         return idxs, known
+
+    def _check_future(self, future, index):
+        """A DataError naming the column and time of a known-future covariate value in ``future``
+        (n, K) on ``index`` that lies too far from its fitted spread for float32 (as fit checks it)."""
+        off = len(self.past_covariates_)
+        check_scaled(future, self.scaling_.c_loc[off:], self.scaling_.c_scale[off:], self.future_covariates_, index)
 
     def _scaled_known(self, future, index):
         """Known-future features (n, K) of n rows: [scaled future covariates, calendar
         of ``index``] (``index`` is read only with calendar features)."""
         off, parts = len(self.past_covariates_), []
         if self.future_covariates_:
-            loc, scale = self.scaling_.c_loc[off:], self.scaling_.c_scale[off:]
-            check_scaled(future, loc, scale, self.future_covariates_, index)  # a value too far out: named
-            parts.append((future - loc) / scale)
+            parts.append((future - self.scaling_.c_loc[off:]) / self.scaling_.c_scale[off:])
         if self.calendar_features:
             parts.append(frames.calendar(index, self.freq_))
         return np.concatenate(parts, axis=1) if parts else np.zeros((len(future), 0))
@@ -157,6 +162,7 @@ class PanelIOMixin:
             history = np.arange(self.lookback_) if history is None else history
             check_scaled(self.last_targets_[:, [k]], sc.t_loc[[k]], sc.t_scale[[k]], [self.ids_[k]], history)
             check_scaled(self.last_past_[k], sc.c_loc[:P], sc.c_scale[:P], self.past_covariates_, history)
+            self._check_future(self.last_future_[k], history)  # rows update stored
             if getattr(self, "window_norm_", None) == "seasonal_ratio":  # the last season is divided by
                 q = self.norm_period_
                 check_positive(self.last_targets_[-q:, k], self.ids_[k], history[-q:])
