@@ -15,7 +15,7 @@ import click
 
 from .options import (BACKTEST_MODEL_OPTION, DEVICE_OPTION, FILE_ARG, INTERVAL_OPTION, MODEL,  # noqa: F401
                       MODEL_OPTION, READ, _baseline, _build, _coverages, _fit_model, _history_and_future,
-                      _future_rows, _predict_with_progress, _progress, _read, _read_data, _summary, options)
+                      _future_horizon, _predict_with_progress, _progress, _read, _read_data, _summary, options)
 from .shell import (OneLineGroup, UserError, _check_outputs, _frame_text, _user_errors,  # noqa: F401
                     _write)
 
@@ -45,7 +45,7 @@ def forecast(file, interval, out, plot, save_model, as_json, model_choice, **o):
     df = _read_data(file, o)
     history, future = _history_and_future(df, _build(o))
     if o["horizon"] is None and future is not None:  # the rows of known future covariates set the horizon
-        o["horizon"] = _future_rows(future, o.get("id_col"))
+        o["horizon"] = _future_horizon(future, o.get("id_col"))
     fc = _fit_model(o, model_choice, history)
     pred = _predict_with_progress(fc, interval, future, o["quiet"])
     text = _frame_text(pred, as_json, df.attrs.get("time_format"))

@@ -323,7 +323,7 @@ def _history_and_future(df, fc):
     return df[later], (future[[id_col, *covariates]] if len(future) else None)
 
 
-def _future_rows(future, id_col):
+def _future_horizon(future, id_col):
     """The rows of future covariates after the target's last value: per series with ``id_col``, the fewest."""
     return int(future.groupby(id_col).size().min()) if id_col else len(future)
 

@@ -25,18 +25,16 @@ def quantile(res, coverage, warn=True):
     coverage is n / (n + 1) whatever was asked (0.75 from 3 windows): then it
     is the normal-theory band :func:`student_width` where that is wider;
     ``warn``: a CoverageWarning says so."""
-    n = res.shape[0]
-    widest = np.max(np.abs(res), axis=0)
-    if math.ceil((n + 1) * coverage) > n:
+    n, k = res.shape[0], math.ceil((res.shape[0] + 1) * coverage)  # the band: the k-th smallest of n
+    if k > n:
         if warn:
             warnings.warn(CoverageWarning(
                 f"coverage {coverage:g} needs at least {math.ceil(coverage / (1 - coverage))} validation windows "
                 f"for a conformal interval; with {n} the band is Student's t on their root mean square (a "
                 f"normal-theory interval), as the widest of them guarantees a coverage of {n / (n + 1):.3f} "
                 "only"), stacklevel=4)
-        return np.maximum(widest, student_width(res, coverage))
-    k = math.ceil((n + 1) * coverage)  # the k-th smallest (numpy's 'higher' at k / n took the (k + 1)-th)
-    return np.quantile(np.abs(res), k / n, axis=0, method="inverted_cdf")
+        return np.maximum(np.max(np.abs(res), axis=0), student_width(res, coverage))
+    return np.quantile(np.abs(res), k / n, axis=0, method="inverted_cdf")  # numpy's 'higher' took the (k + 1)-th
 
 
 def student_width(res, coverage):
