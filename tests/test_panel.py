@@ -599,6 +599,20 @@ def test_integer_series_ids_are_named_as_the_user_wrote_them():
         fc.score(df)
 
 
+def test_integer_column_names_come_back_as_integers(tmp_path):
+    # the point forecast's column was built as name + '': column 0 came back as '0'
+    y, idx = _series(80, 0)
+    wide = pd.DataFrame({0: y, 1: _series(80, 1)[0]}, index=idx)
+    fc = LSTMForecaster(**FAST, target=[0, 1]).fit(wide)
+    assert list(fc.predict().columns) == [0, 1]
+    band = fc.predict_interval(0.9)
+    assert list(band.columns) == [0, "0_lower", "0_upper", 1, "1_lower", "1_upper"]
+    fc.save(tmp_path / "m.tsgate")
+    assert load(tmp_path / "m.tsgate").predict().equals(fc.predict())
+    long = pd.DataFrame({"unique_id": "a", "ds": idx, 7: y})
+    fc = LSTMForecaster(**FAST, target=7).fit(long)
+    assert list(fc.predict().columns) == ["unique_id", "ds", 7]
+
 def test_a_multiindex_that_is_not_a_series_by_time_panel_is_named():
     mi = _multi(_long([40, 40]))
     three = mi.assign(k=1).set_index("k", append=True)

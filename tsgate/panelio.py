@@ -20,6 +20,12 @@ from .panel import Series, as_long, to_panel
 from .windows import Scaling, check_positive, check_scaled
 
 
+def _named(column, suffix):
+    """A forecast column: the series' own name for the point forecast (an
+    integer column name stays an integer), ``name + suffix`` for a band's."""
+    return column if suffix == "" else f"{column}{suffix}"
+
+
 class PanelIOMixin:
     """Series selection, last windows and output forms (see the module doc)."""
 
@@ -73,17 +79,17 @@ class PanelIOMixin:
             h = len(idxs[0]) if idxs else 0
             out = {self.id_col_: pd.Index([self.ids_[k] for k in ks]).repeat(h),
                    self.time_name_ or "ds": idxs[0].append(list(idxs[1:])) if len(idxs) > 1 else idxs[0]}
-            out.update({f"{self.targets_[0]}{suf}": np.asarray(arr).ravel() for suf, arr in columns.items()})
+            out.update({_named(self.targets_[0], suf): np.asarray(arr).ravel() for suf, arr in columns.items()})
             out = pd.DataFrame({k: np.asarray(v) for k, v in out.items()})
             levels = self.multiindex_  # fit on sktime's (series, time) MultiIndex: the same levels
             return out if levels is None else out.set_index(list(out.columns[:2])).rename_axis(levels)
-        per = [pd.DataFrame({f"{self._column(k)}{suf}": arr[j] for suf, arr in columns.items()}, index=idxs[j])
+        per = [pd.DataFrame({_named(self._column(k), suf): arr[j] for suf, arr in columns.items()}, index=idxs[j])
                for j, k in enumerate(ks)]
         if self.form_ == "wide":
             if any(not i.equals(idxs[0]) for i in idxs):
                 raise DataError("the series end at different times: their forecasts cannot share one index; "
                                 f"pass a long frame ({pname('id_col')}=...) or a dict")
-            order = [f"{self._column(k)}{suf}" for k in ks for suf in columns]
+            order = [_named(self._column(k), suf) for k in ks for suf in columns]
             per = [pd.concat(per, axis=1)[order] if len(per) > 1 else per[0]]
         if getattr(self, "index_kind_", "datetime") == "column":  # times back in the user's time column
             per = [df.reset_index() for df in per]
