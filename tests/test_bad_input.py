@@ -245,6 +245,32 @@ def test_read_csv_reads_dates_day_or_month_first(tmp_path, freq, fmt):
     assert read_csv(p).index.equals(pd.DatetimeIndex(idx, name="date", freq=None))
 
 
+def test_a_day_first_file_with_a_gap_is_read_day_first_throughout(tmp_path):
+    # with two days missing the day-first reading no longer steps regularly, so
+    # month first was kept and pandas read each date on its own: 12/01/2020 as
+    # December 1, 13/01/2020 as January 13; the user was told the file was not
+    # sorted, where it has a gap
+    from tsgate.csvio import read_csv
+
+    idx = pd.date_range("2020-01-01", periods=60, freq="D").delete([20, 41])
+    p = tmp_path / "d.csv"
+    pd.DataFrame({"date": idx.strftime("%d/%m/%Y"), "v": np.arange(58.0)}).to_csv(p, index=False)
+    assert read_csv(p).index.equals(pd.DatetimeIndex(idx, name="date"))
+    r = CliRunner().invoke(main, ["forecast", str(p), *QUICK])
+    assert r.exit_code == 2 and "row 20 is 2020-01-22 where 2020-01-21 was expected" in r.stderr, r.stderr
+    us = tmp_path / "us.csv"  # month first, where a second field exceeds 12
+    pd.DataFrame({"date": idx.strftime("%m/%d/%Y"), "v": np.arange(58.0)}).to_csv(us, index=False)
+    assert read_csv(us).index.equals(pd.DatetimeIndex(idx, name="date"))
+
+
+def test_dates_written_both_day_and_month_first_are_named(tmp_path):
+    p = tmp_path / "d.csv"
+    p.write_text("when,v\n" + "".join(f"{d},{k}\n" for k, d in enumerate(["11/01/2020", "13/01/2020", "01/14/2020"])))
+    r = CliRunner().invoke(main, ["forecast", str(p), *QUICK])
+    assert r.exit_code == 2 and len(r.stderr.strip().splitlines()) == 1
+    assert "column 'when' mixes day-first dates (row 2: '13/01/2020') and month-first dates (row 3: " \
+           "'01/14/2020')" in r.stderr
+
 def test_timestamps_whose_utc_offset_changes_with_daylight_saving_are_read_in_utc(tmp_path):
     # a local clock written with its offsets: +01:00, then +02:00 from 2022-03-27
     # 03:00 on; pandas refuses the mix ("Mixed timezones detected": a traceback
@@ -273,6 +299,13 @@ def test_read_csv_reads_thousands_separators_and_a_year_column(tmp_path):
     p.write_text('date,sales\n2000-01-01,"1,234.5"\n2000-02-01,"1,23"\n2000-03-01,5\n2000-04-01,6\n2000-05-01,7\n')
     with pytest.raises(DataError, match="row 2 \\(line 3\\): '1,23' is not a number"):
         read_csv(p)  # not a thousands group, and not all numbers
+    # spreadsheet cells exported formatted: a currency sign before, a percent sign after
+    p.write_text('date,sales,rate\n2000-01-01,"$1,234.50",5.3%\n2000-02-01,-$12,12 %\n2000-03-01,€7,0.5%\n')
+    df = read_csv(p)
+    assert df["sales"].tolist() == [1234.5, -12.0, 7.0] and df["rate"].tolist() == [5.3, 12.0, 0.5]
+    p.write_text("date,rate\n2000-01-01,5%\n2000-02-01,x\n" + "".join(f"2000-0{m}-01,{m}%\n" for m in range(3, 8)))
+    with pytest.raises(DataError, match="row 2 \\(line 3\\): 'x' is not a number"):
+        read_csv(p)
     p.write_text("Year,value\n1950,1.5\n1951,2.5\n1952,3.5\n")
     df = read_csv(p)
     assert df.index.equals(pd.DatetimeIndex(["1950-01-01", "1951-01-01", "1952-01-01"], name="Year"))

@@ -505,7 +505,8 @@ def test_bad_frames(mutate, msg):
 
 
 @pytest.mark.parametrize("mutate,msg", [
-    (lambda d: d.assign(y=d["y"].astype(str)), "^no numeric column to forecast: 'y' \\((object|str)\\); convert"),
+    (lambda d: d.assign(y=d["y"].astype(str)),
+     "^no numeric column to forecast: 'y' \\((object|str): '10.02[0-9]*', ...\\); convert"),
     (lambda d: d.set_axis(d.index.astype(str)), "got Index of strings \\(first '2000-01-01'\\): parse it, e.g. "
                                                 "with pd.to_datetime$"),
 ])

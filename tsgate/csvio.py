@@ -28,6 +28,9 @@ _DECIMAL_COMMA = re.compile(r"^\s*[-+]?(\d{1,3}(\.\d{3})+|\d+),\d+\s*$")
 MISSING = [".", "-", "--", "?"]
 #: A thousands comma: after a digit, before three digits and no fourth ('1,234.5' -> '1234.5').
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
+#: A currency sign before a number ('$1,234.50', '-€12') or a percent sign after it ('5.3%'),
+#: as spreadsheets export formatted cells; read without it where most values of a column have one.
+_UNIT = re.compile(r"^([-+]?)\s*[$€£¥]\s*|\s*%$")
 
 
 def _is_text(s):
@@ -124,16 +127,30 @@ def _regular(idx):
     return len(distinct) >= 3 and pd.infer_freq(distinct) is not None
 
 
-def _dates(values):
-    """Timestamps of the strings ``values`` (NaT where one does not parse):
-    month first where a date like 01/02/2000 is ambiguous (pandas' reading),
-    unless reading the day first parses more of them, or steps regularly
-    where month first does not (a monthly 01/02/2000, 01/03/2000...; a daily
-    one would mix both readings: 01/02 as January 2, 13/02 as February 13)."""
-    first = to_times(values, format="mixed")
-    if not values.str.match(r"\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}\b").any():
-        return first
-    day = to_times(values, format="mixed", dayfirst=True)
+#: A date written d/m/y or m/d/y (or with dots or dashes): which is the day can be ambiguous.
+NUMERIC_DATE = r"^(\d{1,2})[/.\-](\d{1,2})[/.\-]\d{2,4}\b"
+
+
+def _dates(values, label="the file", column=None):
+    """Timestamps of the strings ``values`` (NaT where one does not parse),
+    every date like 01/02/2000 read the same way: day first where some
+    first field exceeds 12 (13/02/2000), month first where some second field
+    does (02/13/2000); where none does, month first (pandas' reading), unless
+    reading the day first parses more of them, or steps regularly where month
+    first does not (a monthly 01/02/2000, 01/03/2000...). A DataError where
+    both occur. (pandas reads each string on its own: 12/01/2020 as December 1
+    and 13/01/2020 as January 13 in one daily file.)"""
+    fields = values.str.extract(NUMERIC_DATE).astype(float)
+    if fields.isna().all().all():
+        return to_times(values, format="mixed")
+    day_first, month_first = (fields[0] > 12).to_numpy(), (fields[1] > 12).to_numpy()
+    if day_first.any() and month_first.any():
+        a, b = int(np.argmax(day_first)), int(np.argmax(month_first))
+        raise DataError(f"{label}: column {column!r} mixes day-first dates (row {a + 1}: {values.iloc[a]!r}) and "
+                        f"month-first dates (row {b + 1}: {values.iloc[b]!r}); write them one way")
+    if day_first.any() or month_first.any():
+        return to_times(values, format="mixed", dayfirst=bool(day_first.any()))
+    first, day = to_times(values, format="mixed"), to_times(values, format="mixed", dayfirst=True)
     if day.notna().sum() > first.notna().sum() or (day.notna().all() and not _regular(first) and _regular(day)):
         return day
     return first
@@ -152,7 +169,7 @@ def _time_format(values):
 
 def _time_index(df, time_col, label):
     text = df[time_col].astype(str).str.strip()
-    parsed = _dates(text)
+    parsed = _dates(text, label, time_col)
     if parsed.isna().any():
         if df[time_col].isna().any():
             row = int(np.flatnonzero(df[time_col].isna().to_numpy())[0])
@@ -187,7 +204,8 @@ def _mostly_dates(s):
 def _numbers(df, label, decimal):
     """Text columns whose values are mostly numbers: numbers when all of them
     are (written with thousands separators, '1,234.5', or '1.234,5' with a
-    decimal comma), else the first that is not is an error."""
+    decimal comma; with a currency or percent sign where most values have one:
+    '$1,234.50', '5.3%'), else the first that is not is an error."""
     for col in df.columns:
         s = df[col]
         if not _is_text(s):
@@ -198,6 +216,10 @@ def _numbers(df, label, decimal):
         else:
             text = text.str.replace(_THOUSANDS, "", regex=True)
         num = pd.to_numeric(text.where(s.notna()), errors="coerce")
+        if num.notna().sum() < s.notna().sum():
+            bare = text.str.replace(_UNIT, r"\1", regex=True)
+            if (bare != text)[s.notna()].mean() >= MOSTLY:
+                num = pd.to_numeric(bare.where(s.notna()), errors="coerce")
         if s.notna().any() and num.notna().sum() == s.notna().sum():
             df[col] = num
         elif s.notna().any() and num.notna().sum() >= MOSTLY * s.notna().sum():
@@ -217,8 +239,10 @@ def read_csv(path, time_col=None, sep=None, decimal=None, encoding=None):
     time_col : str, optional
         Name of the time column; detected when omitted (the first text column
         whose values are dates, else an integer column named 'year' or 'yr').
-        Dates like 01/02/2000 are read month first unless day first parses
-        more of them or steps regularly where month first does not.
+        Dates like 01/02/2000 are all read one way: day first where some
+        first field exceeds 12, month first where some second field does,
+        and where none does, month first unless day first parses more of them
+        or steps regularly where month first does not.
     sep : str, optional
         Delimiter; detected among ``, ; tab |`` when omitted.
     decimal : str, optional
