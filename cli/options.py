@@ -76,8 +76,11 @@ def _coverages(text):
         values = [float(v) for v in str(text).split(",")]
         levels(values)  # the library's check: each in (0, 1), all distinct (a ParameterError is a ValueError)
     except ValueError:
-        raise click.BadParameter(f"{text!r} is not a coverage in (0, 1) or a comma-separated list of distinct ones",
-                                 param_hint="'--interval'") from None
+        parts = str(text).split(",")
+        percent = all(p.strip().replace(".", "", 1).isdigit() and 50 <= float(p) < 100 for p in parts)
+        hint = f" (a percentage? write {','.join(str(float(p) / 100) for p in parts)})" if percent else ""
+        raise click.BadParameter(f"{text!r} is not a coverage in (0, 1) or a comma-separated list of distinct "
+                                 f"ones{hint}", param_hint="'--interval'") from None
     return values[0] if len(values) == 1 else values
 
 

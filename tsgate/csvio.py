@@ -117,8 +117,10 @@ def _check_header(df, text, label, sep):
 
 
 def _first_bad(parsed, original):
+    """The row and value (a Python scalar, as the file has it) of the first value ``parsed`` lost."""
     bad = int(np.flatnonzero(parsed.isna().to_numpy() & original.notna().to_numpy())[0])
-    return bad, original.iloc[bad]
+    value = original.iloc[bad]
+    return bad, value.item() if isinstance(value, np.generic) else value
 
 
 def _regular(idx):

@@ -265,8 +265,9 @@ def column_roles(df, target, future_covariates, strategy="direct"):
             dtypes = ", ".join(f"{c!r} ({df[c].dtype}: {next(iter(df[c].dropna()), '')!r}, ...)" for c in non_numeric[:5])
             raise DataError(f"no numeric column to forecast: {dtypes}; convert the values to numbers")
         if len(targets) != 1:
+            scope = f" not in {pname('future_covariates')}" if future else ""
             raise DataError(f"cannot choose the target: set {pname('target')} to one (or a list) of the numeric "
-                            f"columns {targets}" + (f" (non-numeric: {non_numeric})" if non_numeric else ""))
+                            f"columns{scope} {targets}" + (f" (non-numeric: {non_numeric})" if non_numeric else ""))
     else:
         targets = [target] if isinstance(target, (str, int)) else list(target)
         for t in targets:
