@@ -296,6 +296,23 @@ def test_global_model_forecasts_series_it_never_saw():
     assert np.allclose(same["y"].to_numpy(), fc.predict(ids=["s0"])["y"].to_numpy(), rtol=1e-6)
 
 
+def test_a_global_model_fit_on_a_wide_frame_forecasts_its_new_columns():
+    # on_series read a wide frame's series as the model's columns: a new
+    # column was "target 'a' is not a column", so no new series could be given
+    wide = _long([100, 100, 100]).pivot(index="ds", columns="unique_id", values="y").asfreq("MS")
+    wide["promo"] = np.arange(100.0) % 3
+    fc = LSTMForecaster(**FAST, target=["s0", "s1"]).fit(wide.drop(columns="s2"))
+    assert fc.past_covariates_ == ["promo"]
+    new = fc.on_series(wide[["s2", "promo"]]).predict()
+    assert list(new.columns) == ["s2"] and np.isfinite(new["s2"]).all()
+    both = fc.on_series(wide[["s0", "s2", "promo"]]).predict()  # a known column keeps its scaling
+    assert np.allclose(both["s0"].to_numpy(), fc.predict()["s0"].to_numpy(), rtol=1e-6)
+    assert np.allclose(both["s2"].to_numpy(), new["s2"].to_numpy(), rtol=1e-6)
+    with pytest.raises(DataError, match=r"X has no series to forecast: no numeric column but the model's cov"):
+        fc.on_series(wide[["promo"]])
+    with pytest.raises(DataError, match=r"X has no column 's1', a series the model was fit on; columns: \['s0', "):
+        fc.update(wide[["s0", "promo"]])  # update moves the model's own series
+
 def test_local_models_in_joblib_workers_equal_the_serial_run():
     df = _long([90, 110, 100, 95])
     est = LSTMForecaster(**FAST)

@@ -176,14 +176,27 @@ class PanelIOMixin:
             past.append((self.last_past_[k] - sc.c_loc[:P]) / sc.c_scale[:P])
         return z, past
 
-    def _panel_like(self, X):
+    def _panel_like(self, X, any_series=False):
         """``X`` read in the form of the training data (for update, score and
         on_series). Series of one or two rows are checked against the fit's
-        time step (too few rows to infer one)."""
+        time step (too few rows to infer one). ``any_series``: a wide frame's
+        series are its numeric columns other than the model's covariates
+        (on_series), else the model's series."""
         X = self._fitted_levels(X)
         if isinstance(X, pd.Series) and self.form_ == "wide" and len(self.ids_) == 1:
             X = X.rename(self.ids_[0])
         target = self.ids_ if self.form_ == "wide" else self.targets_[0]
+        if any_series and self.form_ == "wide" and isinstance(X, pd.DataFrame):
+            others = {*self.past_covariates_, *self.future_covariates_, self.time_col}
+            target = [c for c in X.columns if c not in others and pd.api.types.is_numeric_dtype(X[c])]
+            if not target:
+                raise DataError(f"{pname('X')} has no series to forecast: no numeric column but the model's "
+                                f"covariates; columns: {list(X.columns)}")
+        elif isinstance(X, pd.DataFrame) and self.form_ in ("wide", "long"):
+            missing = [t for t in (target if self.form_ == "wide" else [target]) if t not in X.columns]
+            if missing:  # not "target ... is not a column": the user did not name it here
+                raise DataError(f"{pname('X')} has no column {missing[0]!r}, a series the model was fit on; "
+                                f"columns: {list(X.columns)}")
         future = self.future_covariates_ or None
         return to_panel(X, id_col=self.id_col_, time_col=self.time_col, target=target,
                         future_covariates=future, strategy="direct", fill=self.fill, known_freq=self.freq_)
@@ -245,7 +258,7 @@ class PanelIOMixin:
         -------
         A shallow copy of this forecaster with the series of ``X``.
         """
-        panel = self._panel_like(X)
+        panel = self._panel_like(X, any_series=True)
         if str(panel.freq) != str(self.freq_):
             raise DataError(f"{pname('X')} has frequency {panel.freq}, the model was fit on {self.freq_}")
         where = {sid: k for k, sid in enumerate(self.ids_)}
