@@ -60,8 +60,15 @@ def test_three_classes_use_softmax():
 
 def test_data_errors():
     X, y = _data()
-    with pytest.raises(DataError, match="needs samples of at least 2 classes"):
-        LSTMClassifier().fit(X, np.zeros(len(X)))
+    with pytest.raises(DataError, match=r"needs samples of at least 2 classes in y; got 1 class \(0\)$"):
+        LSTMClassifier().fit(X, np.zeros(len(X), dtype=int))  # the label as written (it said np.int64(0))
+    with pytest.raises(DataError, match=r"X holds sequences of 3 to 6 steps: pad them to one length"):
+        LSTMRegressor().fit([x[:3 + k % 4] for k, x in enumerate(X)], y)  # NumPy: "inhomogeneous shape"
+    labels = (X[:, :, 0] > 0).astype(int)  # (n, T): sklearn said "y should be a 1d array"
+    with pytest.raises(DataError, match=r"y of shape \(60, 6\) holds several labels per sequence: for one label "
+                                        r"per step \(sequence labelling\) set target_shape='step'"):
+        LSTMClassifier().fit(X, labels)
+    assert LSTMClassifier(target_shape="step", max_epochs=1).fit(X, labels).predict(X).shape == (60, 6)
     reg = LSTMRegressor(max_epochs=1).fit(X, y)
     with pytest.raises(DataError, match="X has 3 features per step, fit had 2"):
         reg.predict(np.zeros((2, 6, 3)))

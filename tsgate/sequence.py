@@ -28,6 +28,16 @@ from .windows import SCALED_LIMIT, usable_scale
 CHECKED_SEQUENCES = 2_000
 
 
+def ragged(X):
+    """A DataError where ``X`` is a list of sequences of different lengths
+    (NumPy's "inhomogeneous shape" otherwise)."""
+    if isinstance(X, (list, tuple)) and len(X) and all(hasattr(x, "__len__") for x in X):
+        lengths = {len(x) for x in X}
+        if len(lengths) > 1:
+            raise DataError(f"X holds sequences of {min(lengths)} to {max(lengths)} steps: pad them to one length "
+                            "(zeros before the shorter ones, as Keras' pad_sequences does) and stack them (n, T, D)")
+
+
 def standardised(values, loc, scale, what):
     """``(values - loc) / scale`` (values (n, ..., k): samples first, columns last), or a DataError naming
     ``what`` ('X feature', 'y column') and the column and sample, where that is
@@ -119,6 +129,7 @@ class _SequenceEstimator(BaseEstimator):
 
     def _validated(self, X, y, **kw):
         """(X, y) through scikit-learn's validation; a 3-D y (n, T, k) too."""
+        ragged(X)
         y = np.asarray(y) if y is not None and not hasattr(y, "iloc") else y
         if y is not None and np.ndim(y) == 3:
             X, y2 = validate_data(self, X, y.reshape(len(y), -1), reset=True, allow_nd=True,
@@ -259,6 +270,11 @@ class LSTMClassifier(ClassifierMixin, _SequenceEstimator):
         """Fit on X (n, T, D) or (n, T*D) and class labels y (n,), or per
         step (n, T) with ``target_shape='step'``. Returns self."""
         validate_params(self)
+        shape = np.asarray(y).shape
+        if self.target_shape != "step" and len(shape) == 2 and shape[1] > 1:
+            raise DataError(f"y of shape {shape} holds several labels per sequence: for one label per step "
+                            "(sequence labelling) set target_shape='step'; several labels per sequence are not "
+                            "supported")
         X, y = self._validated(X, y, multi_output=self.target_shape == "step")
         seq = self._sequences(X, reset=True)
         per_step = self._is_per_step(y, seq)
@@ -268,7 +284,7 @@ class LSTMClassifier(ClassifierMixin, _SequenceEstimator):
         codes = self._le.transform(np.ravel(y)).reshape(np.shape(y))  # (n,) or (n, T)
         if len(self.classes_) < 2:
             raise DataError(f"LSTMClassifier needs samples of at least 2 classes in y; got 1 class "
-                            f"({self.classes_[0]!r})")
+                            f"({self.classes_.tolist()[0]!r})")
         if len(self.classes_) == 2:
             self._fit_model(seq, codes[..., None].astype(np.float64), "bce", per_step)
         else:
