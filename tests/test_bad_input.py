@@ -266,6 +266,19 @@ def test_a_day_first_file_with_a_gap_is_read_day_first_throughout(tmp_path):
     assert read_csv(us).index.equals(pd.DatetimeIndex(idx, name="date"))
 
 
+def test_a_long_file_without_its_id_column_is_told_which_column_looks_like_one(tmp_path):
+    parts = [_monthly_csv(36).assign(store=k) for k in (7, 8)]
+    p = _write(tmp_path / "long.csv", pd.concat(parts)[["store", "date", "sales"]])
+    r = CliRunner().invoke(main, ["forecast", str(p), *QUICK])
+    assert r.exit_code == 2 and len(r.stderr.strip().splitlines()) == 1
+    assert r.stderr.strip().endswith("has duplicated timestamps (first: 2000-01-01); several series in long form? "
+                                     "name their id column with --id-col (perhaps 'store': no timestamp repeats "
+                                     "within one of its values)"), r.stderr
+    assert CliRunner().invoke(main, ["forecast", str(p), "--id-col", "store", *QUICK]).exit_code == 0
+    dup = _write(tmp_path / "dup.csv", pd.concat([parts[0], parts[0].iloc[-1:]]))  # no such column: no guess
+    r = CliRunner().invoke(main, ["forecast", str(dup), *QUICK])
+    assert r.exit_code == 2 and r.stderr.strip().endswith("has duplicated timestamps (first: 2002-12-01)"), r.stderr
+
 def test_dates_written_both_day_and_month_first_are_named(tmp_path):
     p = tmp_path / "d.csv"
     p.write_text("when,v\n" + "".join(f"{d},{k}\n" for k, d in enumerate(["11/01/2020", "13/01/2020", "01/14/2020"])))

@@ -264,7 +264,27 @@ def to_panel(X, *, id_col=None, time_col=None, target=None, future_covariates=No
         if not isinstance(X, pd.DataFrame):
             raise DataError(f"with {pname('id_col')}, {pname('X')} must be a long DataFrame")
         return _long(X, id_col, time_col, *args, known_freq=known_freq)
-    return _wide(X, time_col, *args, known_freq=known_freq)
+    try:
+        return _wide(X, time_col, *args, known_freq=known_freq)
+    except DataError as exc:
+        hint = _id_hint(X, time_col) if "duplicated timestamps" in str(exc) else None
+        if hint is None:
+            raise
+        raise DataError(f"{exc}; several series in long form? name their id column with {pname('id_col')} "
+                        f"(perhaps {hint!r}: no timestamp repeats within one of its values)") from None
+
+
+def _id_hint(X, time_col):
+    """A column of the frame ``X`` (duplicated timestamps) within whose values no timestamp
+    repeats: likely the series id of a long frame. None if there is none."""
+    if not isinstance(X, pd.DataFrame):
+        return None
+    times = X[time_col].to_numpy() if time_col in X.columns else np.asarray(X.index)
+    for col in X.columns:
+        if col != time_col and 1 < X[col].nunique() <= len(X) // 2 and not pd.DataFrame(
+                {"id": X[col].to_numpy(), "time": times}).duplicated().any():
+            return col
+    return None
 
 
 def truncate(X, t, time_col=None):
