@@ -31,7 +31,8 @@ def main():
 @options(READ, MODEL)
 @INTERVAL_OPTION
 @click.option("--out", type=click.Path(dir_okay=False, allow_dash=True), help="write the forecast here (default: stdout)")
-@click.option("--plot", type=click.Path(dir_okay=False), help="save a plot here (PNG; needs matplotlib)")
+@click.option("--plot", type=click.Path(dir_okay=False),
+              help="save a plot here (PNG; needs matplotlib); with --id-col one panel per series, the first 12")
 @click.option("--save-model", type=click.Path(dir_okay=False), help="save the fitted model here")
 @click.option("--json", "as_json", is_flag=True, help="JSON records instead of CSV")
 @MODEL_OPTION
@@ -40,8 +41,6 @@ def forecast(file, interval, out, plot, save_model, as_json, model_choice, **o):
     """Fit on FILE (a CSV, or - for stdin) and forecast what follows it, with an interval."""
     t0 = time.perf_counter()
     _check_outputs(**{"--out": out, "--plot": plot, "--save-model": save_model})
-    if plot and o["id_col"]:
-        raise UserError("--plot draws one series: leave out --id-col, or plot from the written forecast")
     df = _read_data(file, o)
     history, future = _history_and_future(df, _build(o))
     if o["horizon"] is None and future is not None:  # the rows of known future covariates set the horizon
@@ -53,9 +52,9 @@ def forecast(file, interval, out, plot, save_model, as_json, model_choice, **o):
     if plot:
         from tsgate.plot import check_plot_path, plot_png
 
-        outputs[plot] = plot_png(history[fc.targets_[0]], pred, target=fc.targets_[0],
+        outputs[plot] = plot_png(history if o["id_col"] else history[fc.targets_[0]], pred, target=fc.targets_[0],
                                  last=max(8 * fc.horizon_, 4 * getattr(fc, "lookback_", fc.horizon_)),
-                                 fmt=check_plot_path(plot))
+                                 fmt=check_plot_path(plot), id_col=o["id_col"])
     if save_model:
         buf = io.BytesIO()
         fc.save(buf)

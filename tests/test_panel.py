@@ -437,14 +437,35 @@ def test_cli_forecasts_every_series_of_a_long_file(tmp_path):
     r = CliRunner().invoke(main, ["backtest", str(path), *opts, "--folds", "2", "--json"])
     assert r.exit_code == 0, r.stderr
     assert {rec["model"] for rec in __import__("json").loads(r.stdout)} == {"tsgate", "seasonal_naive"}
-    r = CliRunner().invoke(main, ["forecast", str(path), *opts, "--plot", str(tmp_path / "p.png")])
-    assert r.exit_code == 2 and "--plot draws one series" in r.stderr
+    if __import__("importlib").util.find_spec("matplotlib"):  # one panel per series (it was an error)
+        r = CliRunner().invoke(main, ["forecast", str(path), *opts, "--plot", str(tmp_path / "p.png")])
+        assert r.exit_code == 0 and (tmp_path / "p.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", r.stderr
     for extra in ([], ["--save-model", str(tmp_path / "m.tsgate")]):  # a baseline reads one series (it said
         command = "fit" if extra else "forecast"  # "duplicated timestamps")
         r = CliRunner().invoke(main, [command, str(path), *opts, "--model", "naive", *extra])
         assert r.exit_code == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
         assert "--model naive forecasts one series; with --id-col use --model network (the default)" in r.stderr
 
+
+def test_a_long_forecast_is_plotted_one_panel_per_series():
+    pytest.importorskip("matplotlib")
+    from tsgate.plot import MAX_PANELS, plot_forecast
+
+    df = _long([40 + k for k in range(MAX_PANELS + 1)])
+    fc = LSTMForecaster(**FAST).fit(df)
+    band = fc.predict_interval([0.8, 0.95])
+    fig = plot_forecast(df, band, id_col="unique_id", last=24)
+    drawn = [ax for ax in fig.axes if ax.get_visible() and ax.axison]
+    assert len(drawn) == MAX_PANELS and drawn[0].get_title() == "s0" and drawn[-1].get_title() == "s11"
+    assert fig._suptitle.get_text() == f"tsgate forecast of y ({MAX_PANELS} of {MAX_PANELS + 1} series)"
+    first = drawn[0]
+    assert len(first.lines) == 2 and len(first.collections) == 2  # history and forecast; two bands
+    assert len(first.lines[0].get_xdata()) == 24 and first.lines[1].get_ydata() == pytest.approx(
+        band.loc[band.unique_id == "s0", "y"].to_numpy())
+    numbered = df.assign(unique_id=df["unique_id"].str[1:].astype(int)).query("unique_id < 2")
+    fig = plot_forecast(numbered, LSTMForecaster(**FAST).fit(numbered).predict(), id_col="unique_id")
+    assert [ax.get_title() for ax in fig.axes] == ["unique_id 0", "unique_id 1"]
+    __import__("matplotlib.pyplot").pyplot.close("all")
 
 def test_the_pooled_ar_fit_does_not_materialise_the_lag_matrix():
     """AR(p) by AIC over a big panel (the highway's start): memory does not grow with

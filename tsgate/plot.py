@@ -19,46 +19,81 @@ def require_matplotlib():
     return plt
 
 
-def plot_forecast(history, forecast, target=None, path=None, title=None, last=None):
-    """Draw the history, the forecast and its interval band.
+#: At most this many series are drawn, one panel each, from a long forecast.
+MAX_PANELS = 12
+
+
+def plot_forecast(history, forecast, target=None, path=None, title=None, last=None, id_col=None):
+    """Draw the history, the forecast and its interval band; one panel per
+    series for a long forecast (``id_col``; the first :data:`MAX_PANELS`).
 
     Parameters
     ----------
     history : pandas Series or DataFrame
-        Observed data (the target column is used for a DataFrame).
+        Observed data (the target column is used for a DataFrame; with
+        ``id_col``, a long frame with the time in the forecast's time column
+        or on the index).
     forecast : pandas DataFrame
         From ``predict`` or ``predict_interval`` (columns ``t``,
-        ``t_lower``, ``t_upper``, or one pair per coverage: ``t_lower_80``...).
+        ``t_lower``, ``t_upper``, or one pair per coverage: ``t_lower_80``...;
+        with ``id_col``, long: the id, the time, then those).
     target : str, optional
         Column to draw (default: the first forecast column).
     path : str, optional
         Save the figure as PNG here.
     last : int, optional
         Show only the last ``last`` observations of the history.
+    id_col : str, optional
+        The series id column of a long forecast and history.
 
     Returns
     -------
     matplotlib.figure.Figure
     """
     plt = require_matplotlib()
-    target = target or forecast.columns[0]
-    hist = history[target] if hasattr(history, "columns") else history
-    if last:
-        hist = hist.iloc[-last:]
-    fig, ax = plt.subplots(figsize=(9, 4), dpi=110)
-    ax.plot(hist.index, hist.to_numpy(), color="0.2", lw=1.3, label="history")
-    ax.plot(forecast.index, forecast[target].to_numpy(), color="tab:blue", lw=1.8, label="forecast")
-    for suffix, label in _bands(forecast, target):  # the widest first, the narrower drawn over it
-        ax.fill_between(forecast.index, forecast[f"{target}_lower{suffix}"].to_numpy(),
-                        forecast[f"{target}_upper{suffix}"].to_numpy(), color="tab:blue", alpha=0.18, label=label)
-    ax.set_title(title or f"tsgate forecast of {target}")
-    ax.grid(alpha=0.3)
-    ax.legend(loc="upper left")
+    if id_col is None:
+        target = target if target is not None else forecast.columns[0]
+        panels = [(None, history[target] if hasattr(history, "columns") else history, forecast)]
+    else:
+        time = next(c for c in forecast.columns if c != id_col)
+        target = target if target is not None else next(c for c in forecast.columns if c not in (id_col, time))
+        past = history.set_index(time) if time in history.columns else history
+        panels = [(sid, past.loc[past[id_col] == sid, target], part.set_index(time))
+                  for sid, part in forecast.groupby(id_col, sort=False)]
+    shown = panels[:MAX_PANELS]
+    cols = min(3, len(shown))
+    rows = -(-len(shown) // cols)
+    size = (9, 4) if len(shown) == 1 else (4.6 * cols, 3.0 * rows)
+    fig, axes = plt.subplots(rows, cols, figsize=size, dpi=110, squeeze=False)
+    for j, (sid, hist, fc) in enumerate(shown):
+        _draw(axes.flat[j], hist.iloc[-last:] if last else hist, fc, target, legend=j == 0)
+        if sid is not None:  # a number alone says little: 'store 7'
+            axes.flat[j].set_title(str(sid) if isinstance(sid, str) else f"{id_col} {sid}", fontsize=10)
+    for ax in axes.flat[len(shown):]:
+        ax.axis("off")
+    more = f" ({len(shown)} of {len(panels)} series)" if len(panels) > len(shown) else ""
+    heading = (title or f"tsgate forecast of {target}") + more
+    if id_col is None:
+        axes.flat[0].set_title(heading)
+    else:
+        fig.suptitle(heading)
     fig.autofmt_xdate()
     fig.tight_layout()
     if path:
         fig.savefig(path)
     return fig
+
+
+def _draw(ax, hist, forecast, target, legend=True):
+    """One series on ``ax``: its history, the forecast and every band of ``forecast``."""
+    ax.plot(hist.index, hist.to_numpy(), color="0.2", lw=1.3, label="history")
+    ax.plot(forecast.index, forecast[target].to_numpy(), color="tab:blue", lw=1.8, label="forecast")
+    for suffix, label in _bands(forecast, target):  # the widest first, the narrower drawn over it
+        ax.fill_between(forecast.index, forecast[f"{target}_lower{suffix}"].to_numpy(),
+                        forecast[f"{target}_upper{suffix}"].to_numpy(), color="tab:blue", alpha=0.18, label=label)
+    ax.grid(alpha=0.3)
+    if legend:
+        ax.legend(loc="upper left")
 
 
 def _bands(forecast, target):
@@ -84,10 +119,10 @@ def check_plot_path(path):
     return fmt
 
 
-def plot_png(history, forecast, target=None, last=None, fmt="png"):
+def plot_png(history, forecast, target=None, last=None, fmt="png", id_col=None):
     """The bytes of :func:`plot_forecast`'s figure in image format ``fmt``."""
     plt = require_matplotlib()
-    fig = plot_forecast(history, forecast, target=target, last=last)
+    fig = plot_forecast(history, forecast, target=target, last=last, id_col=id_col)
     buf = io.BytesIO()
     fig.savefig(buf, format=fmt)
     plt.close(fig)
