@@ -331,6 +331,16 @@ def test_local_models_in_joblib_workers_equal_the_serial_run():
     assert band[band.unique_id == "s2"].reset_index(drop=True).equals(mine)
 
 
+@pytest.mark.parametrize("name", ["sales", None])
+def test_local_models_of_one_series_given_as_a_pandas_series(name):
+    # a Series was indexed as a frame: KeyError "None of [Index(['sales'])] are in the [index]"
+    y, idx = _series(90, 0)
+    s = pd.Series(y, index=idx, name=name)
+    local = LocalForecaster(LSTMForecaster(**FAST)).fit(s.iloc[:-6])
+    alone = LSTMForecaster(**FAST).fit(s.iloc[:-6])
+    assert local.predict().equals(alone.predict()) and list(local.predict().columns) == [name or "y"]
+    assert local.update(s.iloc[-6:]).predict().equals(alone.update(s.iloc[-6:]).predict())
+
 def test_dask_local_cluster_equals_the_in_process_results():
     distributed = pytest.importorskip("distributed")
     import dask.dataframe as dd

@@ -97,6 +97,8 @@ class LocalForecaster(BaseEstimator):
             if col not in X.columns:
                 raise DataError(f"{pname('id_col')} {col!r} is not a column of {pname('X')}")
             return "long", col, {sid: g.drop(columns=[col]) if single else g for sid, g in X.groupby(col, sort=False)}
+        if isinstance(X, pd.Series):  # one series: a wide frame of one column, as the forecasters read it
+            X = X.to_frame(X.name if X.name is not None else "y")
         target = getattr(self.estimator, "target", None)
         if single and target is None and isinstance(X, pd.DataFrame):  # a baseline per numeric column
             time_col = getattr(self.estimator, "time_col", None)
