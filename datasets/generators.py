@@ -93,8 +93,9 @@ def delayed_echo(n=2000, lag=100, noise=0.05, freq="h", start="2020-01-01", rand
     pandas.DataFrame with columns ``x`` (driver) and ``y`` (target) on a
     DatetimeIndex of frequency ``freq``.
     """
-    if lag < 1:
-        raise ParameterError("lag must be >= 1")
+    if lag < 1 or lag >= n:
+        raise ParameterError(f"lag must be >= 1 and less than n={n} (the echo must fall within the series), "
+                             f"got {lag}")
     rng = np.random.default_rng(random_state)
     x = np.where(rng.random(n) < 0.05, rng.uniform(1, 2, n), 0.0)
     y = noise * rng.standard_normal(n)

@@ -44,3 +44,8 @@ def test_delayed_echo():
     df = datasets.delayed_echo(500, lag=120, noise=0.0, random_state=1)
     assert np.array_equal(df["y"].to_numpy()[120:], df["x"].to_numpy()[:-120])
     assert df.index.freqstr == "h"
+    from tsgate.errors import ParameterError
+
+    for n, lag in ((500, 0), (100, 100), (100, 200)):  # lag >= n: y was pure noise, without a word
+        with pytest.raises(ParameterError, match=f"lag must be >= 1 and less than n={n}"):
+            datasets.delayed_echo(n, lag=lag)

@@ -42,3 +42,10 @@ def test_metric_errors_are_data_errors():
         metrics.mase([1.0], [1.0], [2.0, 2.0, 2.0], m=1)
     with pytest.raises(DataError, match="empty"):
         metrics.mae([], [])
+    # a mean over NaN is NaN: each argument's first non-finite value is named
+    with pytest.raises(DataError, match=r"^y_true has nan at position 1$"):
+        metrics.mae([1.0, np.nan], [1.0, 2.0])
+    with pytest.raises(DataError, match=r"^y_pred has inf at position \(1, 0\)$"):
+        metrics.rmse(np.ones((2, 2)), [[1.0, 1.0], [np.inf, 1.0]])
+    with pytest.raises(DataError, match=r"^y_train has nan at position 2$"):
+        metrics.mase([1.0], [1.0], [1.0, 2.0, np.nan, 3.0])
