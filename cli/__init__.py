@@ -88,24 +88,32 @@ def fit(file, save_model, model_choice, **o):
                    "one per series), or a longer history; forecast after its end")
 @options(READ)
 @click.option("--horizon", type=click.IntRange(min=1), default=None)
+@click.option("--new-series", is_flag=True,
+              help="forecast each series of --input from its own rows there (at least the lookback), series the "
+                   "model was not fit on included (a global network reads them with its weights; nothing is refit)")
 @INTERVAL_OPTION
 @click.option("--out", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--json", "as_json", is_flag=True)
 @DEVICE_OPTION
 @_user_errors
-def predict(model, input_, time_col, sep, decimal, encoding, fill, horizon, interval, out, as_json, device):
+def predict(model, input_, time_col, sep, decimal, encoding, fill, horizon, new_series, interval, out, as_json,
+            device):
     """Forecast from a saved MODEL, optionally after newer data."""
     from tsgate.forecaster import load
 
     _check_outputs(**{"--out": out})
+    if new_series and not input_:
+        raise UserError("--new-series needs --input: the series to forecast, each with its recent history")
     fc = load(model, device=device)
+    if new_series and not hasattr(fc, "on_series"):
+        raise UserError(f"--new-series needs a network model; {model} holds a {type(fc).__name__}")
     future, time_format = None, None
     if input_:
         if hasattr(fc, "fill"):
             fc.set_params(fill=fill)
         newer = _read(input_, time_col, sep, decimal, encoding)
         history, future = _history_and_future(newer, fc)
-        fc.update(history)
+        fc = fc.on_series(history) if new_series else fc.update(history)
         time_format = newer.attrs.get("time_format")
     text = _frame_text(fc.predict_interval(coverage=interval, horizon=horizon, X=future), as_json, time_format)
     _write({out: text} if out and out != "-" else {}, None if out and out != "-" else text)

@@ -20,7 +20,7 @@ VOCABULARY = {"time_col": "--time-col", "target": "--target", "fill": "--fill", 
               "window_position": "--window-position", "past_covariates": "--past-covariates",
               "strategy": "--strategy", "n_models": "--ensemble", "time_budget": "--time-budget",
               "model": "--model", "device": "--device", "outliers": "--outliers", "folds": "--folds",
-              "id_col": "--id-col"}
+              "id_col": "--id-col", "on_series": "--new-series"}
 
 
 class UserError(click.ClickException):

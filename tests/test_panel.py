@@ -294,6 +294,9 @@ def test_global_model_forecasts_series_it_never_saw():
     assert list(new.unique_id.unique()) == ["s2"] and np.isfinite(new["y"]).all()
     same = fc.on_series(df[df.unique_id == "s0"]).predict()  # a known series keeps its scaling
     assert np.allclose(same["y"].to_numpy(), fc.predict(ids=["s0"])["y"].to_numpy(), rtol=1e-6)
+    with pytest.raises(DataError, match=r"unknown series \['s2'\]: the model was fit on 2 series; to forecast "
+                                        r"series it was not fit on, from their own history, use on_series$"):
+        fc.update(df)
 
 
 def test_a_global_model_fit_on_a_wide_frame_forecasts_its_new_columns():
@@ -476,6 +479,34 @@ def test_a_long_forecast_is_plotted_one_panel_per_series():
     fig = plot_forecast(numbered, LSTMForecaster(**FAST).fit(numbered).predict(), id_col="unique_id")
     assert [ax.get_title() for ax in fig.axes] == ["unique_id 0", "unique_id 1"]
     __import__("matplotlib.pyplot").pyplot.close("all")
+
+def test_tsgate_predict_new_series_forecasts_series_the_model_was_not_fit_on(tmp_path):
+    from click.testing import CliRunner
+
+    from tsgate import load as load_model
+    from tsgate.cli import main
+
+    df = _long([80, 60, 70]).rename(columns={"ds": "date"})
+    df["date"] = df["date"].dt.strftime("%Y-%m-%d")
+    df[df.unique_id != "s2"].to_csv(tmp_path / "two.csv", index=False)
+    df.to_csv(tmp_path / "three.csv", index=False)
+    model = str(tmp_path / "m.tsgate")
+    fit = ["fit", str(tmp_path / "two.csv"), "--id-col", "unique_id", "--horizon", "3", "--epochs", "5",
+           "--hidden-size", "8", "--save-model", model, "--quiet"]
+    assert CliRunner().invoke(main, fit).exit_code == 0
+    r = CliRunner().invoke(main, ["predict", model, "--input", str(tmp_path / "three.csv")])
+    assert r.exit_code == 2 and r.stderr.strip().endswith(
+        "unknown series ['s2']: the model was fit on 2 series; to forecast series it was not fit on, from their "
+        "own history, use --new-series"), r.stderr
+    r = CliRunner().invoke(main, ["predict", model, "--input", str(tmp_path / "three.csv"), "--new-series"])
+    assert r.exit_code == 0, r.stderr
+    out = pd.read_csv(__import__("io").StringIO(r.stdout))
+    three = df.assign(date=pd.to_datetime(df["date"]))
+    want = load_model(model).set_params(time_col="date").on_series(three).predict_interval(0.9)
+    assert out["unique_id"].tolist() == want["unique_id"].tolist() == ["s0"] * 3 + ["s1"] * 3 + ["s2"] * 3
+    assert np.allclose(out["y"], want["y"], rtol=1e-9) and np.allclose(out["y_upper"], want["y_upper"], rtol=1e-9)
+    r = CliRunner().invoke(main, ["predict", model, "--new-series"])
+    assert r.exit_code == 2 and "--new-series needs --input" in r.stderr
 
 def test_the_pooled_ar_fit_does_not_materialise_the_lag_matrix():
     """AR(p) by AIC over a big panel (the highway's start): memory does not grow with

@@ -14,7 +14,7 @@ import pandas as pd
 
 from . import frames
 from .errors import DataError, ParameterError
-from .errors import name as pname
+from .errors import can_name, name as pname
 from .outliers import repair_each
 from .panel import Series, as_long, to_panel
 from .windows import Scaling, check_positive, check_scaled
@@ -36,7 +36,11 @@ class PanelIOMixin:
         where = {sid: k for k, sid in enumerate(self.ids_)}
         unknown = [sid for sid in ids if sid not in where]
         if unknown:
-            raise DataError(f"unknown series {unknown[:5]}: the model was fit on {len(self.ids_)} series")
+            new = (not getattr(self, "stateful", False) and not self.id_embedding
+                   and not getattr(self, "static_columns_", []) and can_name("on_series"))
+            hint = f"; to forecast series it was not fit on, from their own history, use {pname('on_series')}"
+            raise DataError(f"unknown series {unknown[:5]}: the model was fit on {len(self.ids_)} series"
+                            + (hint if new else ""))
         return [where[sid] for sid in ids]
 
     def _repair_outliers(self, ys, ids, indexes, record=True):
