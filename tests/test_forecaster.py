@@ -136,9 +136,10 @@ def test_a_future_covariate_too_far_out_in_rows_update_stored_is_named():
     df = pd.DataFrame({"sales": rng.standard_normal(100).cumsum(), "promo": (rng.random(100) < 0.3) * 1.0},
                       index=idx)
     fc = LSTMForecaster(horizon=3, future_covariates=["promo"], **FAST).fit(df.iloc[:90])
-    fc.update(df.iloc[90:95].assign(promo=[0, 0, 1e35, 1, 0]))
+    before = fc.predict(X=df.iloc[90:93][["promo"]])
     with pytest.raises(ValueError, match=r"^column 'promo' at 2020-04-02: 1e\+35 lies .* spreads from the "):
-        fc.predict(X=df.iloc[95:98][["promo"]])
+        fc.update(df.iloc[90:95].assign(promo=[0, 0, 1e35, 1, 0]))  # refused at once (it was named at predict)
+    pd.testing.assert_frame_equal(fc.predict(X=df.iloc[90:93][["promo"]]), before)  # nothing moved
 
 
 def test_recursive_strategy_any_horizon():

@@ -290,3 +290,78 @@ def test_local_models_score_and_search_a_grid():
     search = GridSearchCV(LocalForecaster(BaselineForecaster(horizon=3, target="y")),
                           {"estimator__method": ["naive", "seasonal_naive"]}, cv=cv).fit(long)
     assert search.best_params_ == {"estimator__method": "seasonal_naive"}  # the series has a season of 12
+
+
+def _carried(fc):
+    """The carried states of ``fc``: Holt-Winters' (window_norm='ets') or the members' (h, c), flattened."""
+    if getattr(fc, "es_model_", None) is not None:
+        return fc.es_state_.ravel()
+    return np.concatenate([a.ravel() for per in fc.states_ for h, c in per for a in (h, c) if a is not None])
+
+
+@pytest.mark.parametrize("settings", [{"window_norm": "ets"}, {"stateful": True, "tbptt": 10}],
+                         ids=["ets", "stateful"])
+def test_a_carried_state_rereads_the_stored_rows_that_update_revises(settings, tmp_path):
+    # The carried state read only rows after the cutoff: a revised stored row
+    # changed the stored window but not the state, so the forecast mixed the old
+    # and the new values, and a wrong value (1e35) stayed in the state after its
+    # correction (AirPassengers, window_norm='ets': a forecast of 2.8e34).
+    df = _frame()
+    revised = df.copy()
+    revised.iloc[69, 0] += 3.0  # the last stored row (the stateful lookback is one row)
+    make = lambda: LSTMForecaster(target="y", outliers="keep", **FAST, **settings)  # noqa: E731
+    fc, fresh = _twins(make, df.iloc[:70])
+    fc.update(revised.iloc[69:70])  # one revised row, none new: the origin stays
+    if "window_norm" in settings:  # exactly the state of a run over the revised series from its start
+        from tsgate import esnorm
+
+        z = (revised["y"].to_numpy()[:70] - fc.scaling_.t_loc[0]) / fc.scaling_.t_scale[0]
+        np.testing.assert_array_equal(fc.es_state_[0], esnorm.end_state(fc.es_model_, z))
+    else:  # the state of a cold pass over the revised rows (to float32 rounding: another row blocking)
+        rows = fc._step_rows(0, revised["y"].to_numpy()[:70], revised[["temp"]].to_numpy()[:70], revised.index[:70])
+        from tsgate.stateful import warm
+
+        np.testing.assert_allclose(fc.states_[0][0][0], warm(fc.models_[0], rows)[0], rtol=1e-5, atol=1e-6)
+    assert not np.allclose(_carried(fc), _carried(fresh))
+    fc.save(tmp_path / "m.tsgate")
+    loaded = load(tmp_path / "m.tsgate")  # the anchors travel in the model file
+    for model in (fc, loaded):
+        model.update(revised.iloc[70:73])
+    _same(fc, loaded)
+    np.testing.assert_array_equal(_carried(fc), _carried(loaded))
+    bad = revised.iloc[70:74].copy()
+    bad.iloc[-1, 0] = 1e35  # refused before the state reads it (it was read: the stateful forecast was 1e35)
+    with pytest.raises(DataError, match=r"column 'y' at 2006-02-01: 1e\+35 lies .* spreads from the column's centre"):
+        loaded.update(bad)
+    _same(fc, loaded)
+    bad.iloc[-1, 0] = 30.0  # a wrong value the network can read, then its correction
+    loaded.update(bad)
+    assert not np.array_equal(_carried(fc), _carried(loaded))
+    loaded.update(revised.iloc[73:74])  # as if the wrong value had never come
+    fc.update(revised.iloc[70:74])
+    _same(fc, loaded)
+    np.testing.assert_array_equal(_carried(fc), _carried(loaded))
+
+
+def test_a_model_file_without_anchors_refuses_a_revision_and_takes_new_rows():
+    df = _frame()
+    revised = df.copy()
+    revised.iloc[69, 0] += 3.0
+    fc = LSTMForecaster(target="y", window_norm="ets", **FAST).fit(df.iloc[:70])
+    fc.es_anchor_ = None  # as read from a file written before anchors were kept
+    before = fc.predict()
+    with pytest.raises(DataError, match="series 'y': this model file keeps no state from before its stored rows, "
+                                        "so it cannot re-read revised values of them; refit"):
+        fc.update(revised.iloc[69:71])
+    pd.testing.assert_frame_equal(fc.predict(), before)  # nothing moved
+    fc.update(df.iloc[69:71])  # the stored row unchanged, one new row
+    assert fc.cutoff_ == df.index[70]
+    long = _long(df)
+    panel = GRUForecaster(target="y", window_norm="ets", **FAST).fit(long[long.ds < df.index[70]])
+    panel.es_anchor_ = None
+    before = panel.predict()
+    rows = long[long.ds.isin(df.index[69:71])].copy()
+    rows.loc[(rows.unique_id == "b") & (rows.ds == df.index[69]), "y"] += 1.0  # series b revises its last row
+    with pytest.raises(DataError, match="series 'b': this model file keeps no state"):
+        panel.update(rows)
+    pd.testing.assert_frame_equal(panel.predict(), before)  # series a did not move either

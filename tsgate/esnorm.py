@@ -93,6 +93,12 @@ def end_state(hw, z):
     return _state(level, trend, s)
 
 
+def start_state(hw, z):
+    """(2 + m,): the state :func:`end_state`'s run over ``z`` starts from (z's first seasons)."""
+    level, trend, s = hw.start(np.asarray(z, dtype=np.float64))
+    return np.concatenate([[level, trend], s])
+
+
 def advance(hw, state, z):
     """The state after reading the new scaled values ``z`` (n,)."""
     if not len(z):

@@ -185,10 +185,14 @@ class HoltWinters:
         no season): per step the level, trend and seasonal written (n,) each,
         the seasonals (season_,) after the last step, and those it started from."""
         y = np.asarray(y, dtype=np.float64)
+        level, trend, s = self.start(y)
+        return _states(y, *self.params_, level, trend, s) + (s,)
+
+    def start(self, y):
+        """(level, trend, seasonals (season_,)): what :meth:`states` starts a run over ``y`` from."""
         m = self.season_
         level, trend, s = _initial(y, m) if len(y) >= m else (y.mean(), 0.0, np.zeros(m))
-        s = np.asarray(s, dtype=np.float64)
-        return _states(y, *self.params_, float(level), float(trend), s) + (s,)
+        return float(level), float(trend), np.asarray(s, dtype=np.float64)
 
     def describe(self):
         return f"Holt-Winters (m={self.season_})" if self.season_ > 1 else "Holt (damped trend)"

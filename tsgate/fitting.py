@@ -15,6 +15,7 @@ import pandas as pd
 
 from . import frames, recipe
 from .baselines import AR, validation_mae
+from .carried import es_anchor, net_anchor
 from .errors import DataError, ParameterError
 from .errors import name as pname
 from .esnorm import end_state, row_forecasts
@@ -200,8 +201,9 @@ class FitMixin:
         self.es_model_ = es_model
         if self.es_model_ is not None:
             sc = self.scaling_
-            self.es_state_ = np.stack([end_state(self.es_model_, (y - sc.t_loc[k]) / sc.t_scale[k])
-                                       for k, y in enumerate(ys)])
+            zs = [(y - sc.t_loc[k]) / sc.t_scale[k] for k, y in enumerate(ys)]
+            self.es_state_ = np.stack([end_state(self.es_model_, z) for z in zs])
+            self.es_anchor_ = np.stack([es_anchor(self.es_model_, z, L) for z in zs])  # before the stored rows
         return self
 
     def _choose_lookback(self, ys):
@@ -366,6 +368,7 @@ class FitMixin:
             self.models_.append(model)
         self.model_, self.history_ = self.models_[0], self.histories_[0]
         self.states_ = [[warm(m, X) for X in rows] for m in self.models_]  # per member, per series
+        self.anchors_ = [[net_anchor(m, X, self.lookback_) for X in rows] for m in self.models_]  # before the stored
         self._calibrate_stateful(ys, rows, targets, starts)
 
     def _stateful_spec(self, input_size, n_outputs):

@@ -27,13 +27,15 @@ from .baselines import BaselineForecaster
 from .core import single_threaded_blas
 from .ensemble import fit_members
 from .attribution import AttributionMixin
+from .carried import CarriedStateMixin
 from .fitting import FitMixin
 from .forecasting import ForecastMixin
 from .historical import HistoricalMixin
 from .panelio import PanelIOMixin
 from .params import FORECASTER, NETWORK, TRAINING, check_forecaster_combinations, seed_from, validate_params
 
-class _RecurrentForecaster(FitMixin, ForecastMixin, HistoricalMixin, PanelIOMixin, AttributionMixin, BaseEstimator):
+class _RecurrentForecaster(FitMixin, ForecastMixin, HistoricalMixin, PanelIOMixin, AttributionMixin, CarriedStateMixin,
+                           BaseEstimator):
     """Shared implementation; see :class:`LSTMForecaster` for the parameters."""
 
     _cell = "lstm"

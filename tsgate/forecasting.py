@@ -331,7 +331,11 @@ class ForecastMixin:
         those rows (the origin stays), or any stretch of at least ``lookback_``
         rows (the origin moves to its end). Series missing from ``X`` keep their
         origin. With ``outliers='repair'`` an isolated outlier in ``X`` is
-        repaired (and warned of) as in :meth:`fit`.
+        repaired (and warned of) as in :meth:`fit`. A carried state (stateful,
+        window_norm='ets') reads the new rows, and re-reads the stored rows
+        from the state before them where ``X`` revises them
+        (:mod:`tsgate.carried`); older rows are not re-read. A value too far
+        out for float32 is an error here, and nothing moves.
 
         Returns
         -------
@@ -345,6 +349,9 @@ class ForecastMixin:
         for k, series in pairs:  # every series is checked before any moves: a bad one changes nothing
             self._check_update(k, series)
         self._repair_in_place([s for _, s in pairs])
+        for k, series in pairs:  # what float32 cannot read, after the repair, and revisions, before any moves
+            self._check_range(k, series)
+            self._check_reread(k, series)
         for k, series in pairs:
             if self._carries_state():
                 self._advance_state(k, series)
@@ -355,36 +362,6 @@ class ForecastMixin:
             self.cutoffs_[k] = series.index[-1]
         self.cutoff_ = self.cutoffs_[0]
         return self
-
-    def _step_rows(self, k, y, past, index):
-        """Stateful models' inputs (n, D) from rows of series k: [scaled target,
-        scaled past covariates, calendar], as in training."""
-        sc, P = self.scaling_, len(self.past_covariates_)
-        cal = frames.calendar(index, self.freq_) if self.calendar_features else np.zeros((len(y), 0))
-        return np.concatenate([((y - sc.t_loc[k]) / sc.t_scale[k])[:, None], (past - sc.c_loc[:P]) / sc.c_scale[:P],
-                               cal], axis=1)
-
-    def _carries_state(self):
-        """Whether a state runs over each series' rows: the network's (stateful)
-        or Holt-Winters' (window_norm='ets')."""
-        return getattr(self, "stateful", False) or getattr(self, "es_model_", None) is not None
-
-    def _advance_state(self, k, series):
-        """Stateful models and window_norm='ets': read series k's rows after its
-        cutoff (checked by :meth:`_check_update`) into its carried states (the
-        network's; Holt-Winters')."""
-        new = series.index > self.cutoffs_[k]
-        if not new.any():
-            return
-        if getattr(self, "es_model_", None) is not None:
-            sc = self.scaling_
-            z = (series.y[new] - sc.t_loc[k]) / sc.t_scale[k]
-            self.es_state_[k] = esnorm.advance(self.es_model_, self.es_state_[k], z)
-        if not getattr(self, "stateful", False):
-            return
-        rows = self._step_rows(k, series.y[new], series.past[new], series.index[new])
-        for m, states in zip(self.models_, self.states_):
-            states[k] = stateful.warm(m, rows, states[k])
 
     def score(self, X, y=None):
         """Negative MAE of the forecasts over the first steps of ``X``.

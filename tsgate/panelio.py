@@ -163,6 +163,15 @@ class PanelIOMixin:
         index = frames.history_index(self.cutoffs_[k], self.freq_, self.lookback_) if self.calendar_features else None
         return self._scaled_known(self.last_future_[k], index)
 
+    def _check_range(self, k, series):
+        """A DataError naming the column and time of a value of ``series`` (newer rows of
+        series k) too far from the fit's spread for float32, before update moves anything
+        (a carried state would read it at once; the stored rows at the next forecast)."""
+        sc, P = self.scaling_, len(self.past_covariates_)
+        check_scaled(series.y[:, None], sc.t_loc[[k]], sc.t_scale[[k]], [self.ids_[k]], series.index)
+        check_scaled(series.past, sc.c_loc[:P], sc.c_scale[:P], self.past_covariates_, series.index)
+        self._check_future(series.future, series.index)
+
     def _tails(self, ks):
         """Per series: the scaled last window's target (L,) and past covariates (L, P)."""
         sc, P = self.scaling_, len(self.past_covariates_)

@@ -86,6 +86,8 @@ def fitted_state(est):
         arrays["target_range_"] = est.target_range_
     if getattr(est, "es_model_", None) is not None:
         arrays["es_state_"] = est.es_state_
+        if getattr(est, "es_anchor_", None) is not None:  # absent (older files): revisions refused
+            arrays["es_anchor_"] = est.es_anchor_
     if getattr(est, "lag_importance_", None) is not None:
         arrays["lag_importance_"] = est.lag_importance_.to_numpy()
     if getattr(est, "column_importance_", None) is not None:  # in the fit's order of the inputs
@@ -105,6 +107,11 @@ def fitted_state(est):
             arrays[f"state_h_{k}_{s}"] = h
             if c is not None:
                 arrays[f"state_c_{k}_{s}"] = c
+    for k, anchors in enumerate((getattr(est, "anchors_", None) or []) if est.stateful else []):  # and anchors
+        for s, (h, c) in enumerate(anchors):
+            arrays[f"anchor_h_{k}_{s}"] = h
+            if c is not None:
+                arrays[f"anchor_c_{k}_{s}"] = c
     return meta, arrays
 
 
@@ -172,10 +179,12 @@ def restore(cls, meta, arrays, device="cpu"):
     es, est.es_model_ = st.get("es"), None
     if es is not None:
         est.es_model_ = HoltWinters.from_params(es["params"], es["period"])
-        est.es_state_ = np.array(arrays["es_state_"], dtype=np.float64)
-        if est.es_state_.shape != (len(est.ids_), 2 + es["period"]):
-            raise ModelFileError(f"array 'es_state_' has shape {est.es_state_.shape}, expected "
-                                 f"{(len(est.ids_), 2 + es['period'])}")
+        for name in ("es_state_", "es_anchor_"):  # no anchor: an older file
+            value = np.array(arrays[name], dtype=np.float64) if name in arrays or name == "es_state_" else None
+            if value is not None and value.shape != (len(est.ids_), 2 + es["period"]):
+                raise ModelFileError(f"array {name!r} has shape {value.shape}, expected "
+                                     f"{(len(est.ids_), 2 + es['period'])}")
+            setattr(est, name, value)
     m = meta["model"]
     if est.stateful:
         spec = est._stateful_spec(m["input_size"], m["n_outputs"])
@@ -191,8 +200,9 @@ def restore(cls, meta, arrays, device="cpu"):
         est.models_.append(model)
     est.model_ = est.models_[0]
     if est.stateful:
-        est.states_ = [[(arrays[f"state_h_{k}_{s}"], arrays.get(f"state_c_{k}_{s}")) for s in range(len(est.ids_))]
-                       for k in range(st["n_models"])]
+        est.states_, est.anchors_ = ([[(arrays[f"{kind}_h_{k}_{s}"], arrays.get(f"{kind}_c_{k}_{s}"))
+                                       for s in range(len(est.ids_))] for k in range(st["n_models"])]
+                                     if f"{kind}_h_0_0" in arrays else None for kind in ("state", "anchor"))
     est.seasonal_period_, est.n_quantiles_ = meta["seasonal_period"], meta["n_quantiles"]
     est.cutoff_ = pd.Timestamp(meta["cutoff"]) if meta["cutoff_kind"] == "timestamp" else int(meta["cutoff"])
     est.history_, est.val_scores_ = meta["history"], meta.get("val_scores", {})
