@@ -7,7 +7,10 @@ fit (seasonal periods, normalisation, linear highway, segments, ensemble
 members); version 3 panels (series ids, the data's form, each series' own
 cutoff and covariate tails); version 4 ``window_norm='ets'`` (the Holt-Winters
 parameters and each series' end state). Version 1 files (tsgate 0.1.0) load with the
-structure they had: no highway, no segments, one member, one wide frame.
+structure they had: no highway, no segments, one member, one wide frame. Optional
+arrays, absent from older files of the same version: ``target_range_``, the carried
+states' anchors (``es_anchor_``, ``anchor_h_*``/``anchor_c_*``: without them ``update``
+refuses revisions of the stored rows, :mod:`tsgate.carried`).
 """
 
 import numpy as np
