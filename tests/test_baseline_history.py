@@ -75,6 +75,8 @@ def test_tables_match_the_network_forecasters_origin_for_origin(air):
     assert len(ar) == 6 and ar["coverage"].between(0, 1).all() and (ar["MSIS"] > 0).all()
     table = summarise_backtest(pd.concat([b_net, b_base[b_base["model"] == "ar"]]))
     assert list(table.index) == ["tsgate", "seasonal_naive", "ar"]
+    with pytest.raises(DataError, match=r"this one lacks \['MASE'\]"):  # pandas' KeyError before
+        summarise_backtest(b_net.drop(columns="MASE"))
 
 
 def test_seasonal_naive_is_scored_once_and_out_of_sample_origins_by_default(air):

@@ -91,4 +91,8 @@ def mase_scale(y, n, m):
 
 def summarise_backtest(table):
     """Mean of each metric per model (and per model and step) of a backtest table."""
+    missing = [c for c in ("model", *METRICS) if c not in getattr(table, "columns", ())]
+    if missing:
+        raise DataError(f"a backtest table (from backtest) has columns 'model', {', '.join(map(repr, METRICS))}; "
+                        f"this one lacks {missing}")
     return table.groupby("model", sort=False)[list(METRICS)].mean()
