@@ -315,6 +315,10 @@ def test_a_global_model_fit_on_a_wide_frame_forecasts_its_new_columns():
         fc.on_series(wide[["promo"]])
     with pytest.raises(DataError, match=r"X has no column 's1', a series the model was fit on; columns: \['s0', "):
         fc.update(wide[["s0", "promo"]])  # update moves the model's own series
+    one = LSTMForecaster(**FAST).fit(wide["s0"])  # a named Series is a series of its own (it took s0's scaling)
+    tenfold = one.on_series(wide["s2"] * 10).predict()["s2"]
+    np.testing.assert_allclose(tenfold, 10 * one.on_series(wide["s2"]).predict()["s2"], rtol=1e-5)
+    assert list(one.on_series(wide["s0"].rename(None)).predict().columns) == ["s0"]  # unnamed: the model's
 
 def test_local_models_in_joblib_workers_equal_the_serial_run():
     df = _long([90, 110, 100, 95])

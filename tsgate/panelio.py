@@ -196,8 +196,11 @@ class PanelIOMixin:
         series are its numeric columns other than the model's covariates
         (on_series), else the model's series."""
         X = self._fitted_levels(X)
-        if isinstance(X, pd.Series) and self.form_ == "wide" and len(self.ids_) == 1:
-            X = X.rename(self.ids_[0])
+        if isinstance(X, pd.Series) and self.form_ == "wide":
+            if any_series and X.name is not None:
+                X = X.to_frame()  # on_series: a named Series is its own series
+            elif len(self.ids_) == 1:
+                X = X.rename(self.ids_[0])
         target = self.ids_ if self.form_ == "wide" else self.targets_[0]
         if any_series and self.form_ == "wide" and isinstance(X, pd.DataFrame):
             others = {*self.past_covariates_, *self.future_covariates_, self.time_col}
