@@ -228,6 +228,16 @@ def test_recursive_historical_forecasts_equal_update_then_predict():
         assert np.allclose(est.predict(ids=[sid])["y"].to_numpy(), g["forecast"].to_numpy(), rtol=1e-6, atol=1e-6)
 
 
+def test_data_on_another_time_step_is_refused_by_every_method_that_reads_it():
+    # historical_forecasts and score read quarterly data with a monthly model as months
+    y, idx = _series(120, 0)
+    monthly = pd.Series(y, index=idx, name="y")
+    fc = LSTMForecaster(**FAST).fit(monthly.iloc[:-24])
+    quarterly = monthly.resample("QS").mean()
+    for method in (fc.historical_forecasts, fc.backtest, fc.score, fc.update, fc.on_series):
+        with pytest.raises(DataError, match="X has frequency QS-JAN, the model was fit on MS"):
+            method(quarterly)
+
 def test_historical_forecasts_start_stride_and_retrain(monkeypatch):
     df = _long([100, 100])
     fc = LSTMForecaster(**FAST).fit(df[df.ds <= "2026-01-01"])

@@ -343,8 +343,6 @@ class ForecastMixin:
         """
         check_is_fitted(self, "model_")
         panel = self._panel_like(X)
-        if str(panel.freq) != str(self.freq_):
-            raise DataError(f"{pname('X')} has frequency {panel.freq}, the model was fit on {self.freq_}")
         pairs = [(k, self._with_history(k, s)) for k, s in zip(self._positions(panel.ids), panel.series)]
         for k, series in pairs:  # every series is checked before any moves: a bad one changes nothing
             self._check_update(k, series)

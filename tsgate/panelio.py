@@ -190,9 +190,9 @@ class PanelIOMixin:
         return z, past
 
     def _panel_like(self, X, any_series=False):
-        """``X`` read in the form of the training data (for update, score and
-        on_series). Series of one or two rows are checked against the fit's
-        time step (too few rows to infer one). ``any_series``: a wide frame's
+        """``X`` read in the form of the training data (for update, score,
+        on_series and historical forecasts), on the fit's time step (series of
+        one or two rows are read on it: too few rows to infer one). ``any_series``: a wide frame's
         series are its numeric columns other than the model's covariates
         (on_series), else the model's series."""
         X = self._fitted_levels(X)
@@ -214,8 +214,11 @@ class PanelIOMixin:
                 raise DataError(f"{pname('X')} has no column {missing[0]!r}, a series the model was fit on; "
                                 f"columns: {list(X.columns)}")
         future = self.future_covariates_ or None
-        return to_panel(X, id_col=self.id_col_, time_col=self.time_col, target=target,
-                        future_covariates=future, strategy="direct", fill=self.fill, known_freq=self.freq_)
+        panel = to_panel(X, id_col=self.id_col_, time_col=self.time_col, target=target,
+                         future_covariates=future, strategy="direct", fill=self.fill, known_freq=self.freq_)
+        if str(panel.freq) != str(self.freq_):  # a monthly model would read quarters as months
+            raise DataError(f"{pname('X')} has frequency {panel.freq}, the model was fit on {self.freq_}")
+        return panel
 
     def _with_history(self, k, series):
         """``series`` (newer rows of series k) merged into the stored rows, where it
@@ -275,8 +278,6 @@ class PanelIOMixin:
         A shallow copy of this forecaster with the series of ``X``.
         """
         panel = self._panel_like(X, any_series=True)
-        if str(panel.freq) != str(self.freq_):
-            raise DataError(f"{pname('X')} has frequency {panel.freq}, the model was fit on {self.freq_}")
         where = {sid: k for k, sid in enumerate(self.ids_)}
         new = [s.id for s in panel.series if s.id not in where]
         if new and (self.id_embedding or getattr(self, "static_columns_", [])):
