@@ -173,8 +173,11 @@ def backtest(file, folds, retrain, warm_start, out, as_json, interval, model_cho
 @options(READ, MODEL)
 @click.option("--plot", type=click.Path(dir_okay=False), help="save the lag profile here (PNG; needs matplotlib)")
 @click.option("--top", type=click.IntRange(min=1), default=10, show_default=True, help="how many lags to list")
+@click.option("--step", type=click.IntRange(min=1), default=None,
+              help="the lags of one horizon step's forecast, over every window of FILE (default: the mean of all "
+                   "steps, over the validation windows)")
 @_user_errors
-def explain(file, plot, top, **o):
+def explain(file, plot, top, step, **o):
     """How far back the model looks: fit on FILE and rank the lags by mean |d forecast / d input|;
     then each input column by how much worse the forecasts get when its values are shuffled."""
     _check_outputs(**{"--plot": plot})
@@ -184,8 +187,9 @@ def explain(file, plot, top, **o):
         fmt = check_plot_path(plot)
     df = _read_data(file, o)
     fc = _build(o)
-    fc.fit(_history_and_future(df, fc)[0])
-    imp = fc.lag_importance()
+    history = _history_and_future(df, fc)[0]
+    fc.fit(history)
+    imp = fc.lag_importance() if step is None else fc.lag_importance(step=step, X=history)
     ranked = imp.stack().sort_values(ascending=False).head(top)
     click.echo(f"{'lag':>6} {'input':>20} {'importance':>12}")
     for (lag, col), value in ranked.items():

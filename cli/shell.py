@@ -20,7 +20,8 @@ VOCABULARY = {"time_col": "--time-col", "target": "--target", "fill": "--fill", 
               "window_position": "--window-position", "past_covariates": "--past-covariates",
               "strategy": "--strategy", "n_models": "--ensemble", "time_budget": "--time-budget",
               "model": "--model", "device": "--device", "outliers": "--outliers", "folds": "--folds",
-              "id_col": "--id-col", "on_series": "--new-series"}
+              "id_col": "--id-col", "on_series": "--new-series",
+              "step": "--step"}
 
 
 class UserError(click.ClickException):

@@ -498,6 +498,13 @@ def test_explain_ranks_the_decisive_lag_and_plots_the_profile(tmp_path):
     assert rows[0] == ["input", "MAE", "when", "shuffled"] and rows[1][0] == "x", rows
     change = {r[0]: float(r[1].rstrip("%")) for r in rows[1:]}
     assert change["x"] > 100 and change["position"] == 0 and len(change) == 3, rows
+    step = ["explain", path, "--target", "y", "--horizon", 2, "--lookback", 8, "--window-norm", "none",
+            "--learning-rate", "0.01", "--epochs", 40, "--quiet", "--step"]
+    code, out, err = run(step + [2])  # the second step's forecast reads x at lag 3 - 1
+    assert code == 0, err
+    assert [r.split()[0] for r in out.split("\n\n")[0].splitlines()[1:] if r.split()[1] == "x"][0] == "2", out
+    code, _, err = run(step + [3])
+    assert code == 2 and "--step must be at most 2, the steps the model forecasts at once, got 3" in err, err
 
 
 def test_device_option_trains_where_asked_and_names_itself_without_a_gpu(csv, tmp_path):

@@ -385,6 +385,30 @@ def test_column_importance_shuffles_each_input_and_survives_the_model_file(tmp_p
         stateful.column_importance()
 
 
+def test_lag_importance_of_one_horizon_step_reads_that_step_s_lag():
+    # y echoes x eight steps later, so the forecast k steps ahead reads x at
+    # lag 9 - k (lag 1: the last observed row). One step's profile needs the
+    # data (the fit keeps the mean over the steps); before, it needed an
+    # internal window source.
+    from tsgate.datasets import delayed_echo
+
+    df = delayed_echo(n=2000, lag=8, noise=0.01, random_state=0)
+    fc = LSTMForecaster(target="y", horizon=4, lookback=16, window_norm=None, max_epochs=60, learning_rate=1e-2,
+                        random_state=0).fit(df)
+    for step in (1, 2, 3, 4):  # measured: each peak 1.5-2.0x the next lag's
+        profile = fc.lag_importance(step=step, X=df)["x"]
+        assert profile.idxmax() == 9 - step and profile.max() > 1.3 * profile.drop(9 - step).max(), profile
+    mean = fc.lag_importance(X=df)["x"]  # every window of the data, all steps
+    assert set(mean.nlargest(4).index) == {5, 6, 7, 8}
+    assert fc.column_importance(X=df).index[0] == "x"
+    with pytest.raises(DataError, match=r"lag_importance\(step=2\) needs the data: the fit keeps the profile of "
+                                        r"all steps only; pass X"):
+        fc.lag_importance(step=2)
+    with pytest.raises(tsgate.errors.ParameterError, match="step must be at most 4, the steps the model forecasts"):
+        fc.lag_importance(step=5, X=df)
+    with pytest.raises(DataError, match=r"X has no window of a series the model was fit on: one needs 16 rows"):
+        fc.lag_importance(X=df.iloc[:18])
+
 def test_a_frame_with_its_time_in_a_column_forecasts_as_with_a_time_index(tmp_path):
     # Prophet's and neuralforecast's single series: columns ds and y on a
     # RangeIndex; also any one datetime column (here 'when', with a covariate)

@@ -16,6 +16,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .ensemble import ensemble_forward
 from .errors import DataError, ParameterError
+from .errors import name as pname
 from .frames import calendar_names
 from .params import positive_int
 from .windows import spread_sample
@@ -55,7 +56,10 @@ class AttributionMixin:
         if step is None:
             weights[:] = 1.0 / M
         else:
-            positive_int(step, "step")
+            steps = M // self.n_quantiles_  # the horizon (direct), one (recursive)
+            if positive_int(step, "step") > steps:
+                raise ParameterError(f"{pname('step')} must be at most {steps}, the steps the model forecasts at "
+                                     f"once, got {step}")
             weights[(step - 1) * self.n_quantiles_:step * self.n_quantiles_] = 1.0 / self.n_quantiles_
         if getattr(self, "fork", False):  # the last step's outputs of a forked model
             weights = np.concatenate([np.zeros(M * (self.lookback_ - 1)), weights])
@@ -67,7 +71,7 @@ class AttributionMixin:
         self.lag_importance_ = self.lag_importance(source=source)
         self.column_importance_ = self.column_importance(source=source)
 
-    def column_importance(self, source=None, n_repeats=N_REPEATS, random_state=0):
+    def column_importance(self, source=None, n_repeats=N_REPEATS, random_state=0, X=None):
         """Which input columns the forecasts need: permutation importance.
 
         Each input column in turn is shuffled across the windows (every
@@ -75,8 +79,10 @@ class AttributionMixin:
         inputs as they are), and the MAE of the point forecasts on the
         windows' targets is compared with that of the windows as they are,
         over ``n_repeats`` shuffles (seeded by ``random_state``). The
-        windows are (a sample of) the fit's validation windows, or
-        ``source``. An input the forecasts do not use scores about 0.
+        windows are (a sample of) the fit's validation windows, or those of
+        the data ``X`` (the training form: every origin with a lookback
+        before it and the horizon after it), or ``source``. An input the
+        forecasts do not use scores about 0.
 
         Returns
         -------
@@ -88,6 +94,7 @@ class AttributionMixin:
         """
         check_is_fitted(self, "model_")
         self._check_windowed("column_importance")
+        source = self._data_windows(X) if X is not None and source is None else source
         if source is None:
             if getattr(self, "column_importance_", None) is None:
                 raise DataError("column_importance() without a source needs the table stored at fit")
@@ -115,12 +122,15 @@ class AttributionMixin:
         if getattr(self, "stateful", False):
             raise ParameterError(f"{what} needs a windowed model (stateful=False)")
 
-    def lag_importance(self, step=None, source=None):
+    def lag_importance(self, step=None, source=None, X=None):
         """How far back the model looks: mean |d forecast / d input| per lag and input column.
 
         The exact input gradients of BPTT, averaged over the validation
-        windows of the fit (``source``: another window source), for the
-        mean of all horizon steps or, with ``step`` (1-based), one of them.
+        windows of the fit, or over the windows of the data ``X`` (the
+        training form: every origin with a lookback before it and the
+        horizon after it, at most 1,000 evenly spaced; ``source``: another
+        window source), for the mean of all horizon steps or, with ``step``
+        (1-based), one of them (that needs ``X``: the fit keeps the mean).
         Lag k is the input k steps before the first forecast step (the last
         observed row is lag 1). In the model's scaled units: comparable
         across lags and columns.
@@ -132,12 +142,16 @@ class AttributionMixin:
         """
         check_is_fitted(self, "model_")
         self._check_windowed("lag_importance")
+        weights = self._step_weights(step)  # the step checked before any work
+        if X is not None and source is None:
+            source = spread_sample(self._data_windows(X), ATTRIBUTION_WINDOWS)
         if source is None:
-            if getattr(self, "lag_importance_", None) is None or step is not None:
-                raise DataError("lag_importance() without a source needs the profile stored at fit (all steps); "
-                                "for one step, pass the windows as source")
+            if step is not None:
+                raise DataError(f"lag_importance({pname('step')}={step!r}) needs the data: the fit keeps the profile "
+                                f"of all steps only; pass X (e.g. the training data)")
+            if getattr(self, "lag_importance_", None) is None:
+                raise DataError(f"lag_importance() needs the data {pname('X')}: this model keeps no profile")
             return self.lag_importance_
-        weights = self._step_weights(step)
         total, count = 0.0, 0
         for model in self.models_:
             scratch = np.zeros_like(model.flat)

@@ -30,7 +30,7 @@ from sklearn.base import clone
 from sklearn.utils.validation import check_is_fitted
 
 from . import conformal, fallback
-from .errors import ParameterError
+from .errors import DataError, ParameterError
 from .esnorm import row_forecasts
 from .forecasting import PREDICT_BATCH
 from .errors import name as pname
@@ -150,9 +150,23 @@ class HistoricalMixin:
             return self._stateful_passes(panel, times, H, coverage)
         if self.strategy != "direct":
             return self._looped(panel, times, H, coverage)
+        chosen, ks, pos_list, src = self._window_source(panel, times, H, self.horizon_)
+        sc = self.scaling_
+        scaled, spread, unit = self._forward_source(src, H)
+        rows_ks = np.asarray(ks)[src.series]
+        scale, loc = sc.t_scale[rows_ks][:, None], sc.t_loc[rows_ks][:, None]
+        pred = self._fallen_back(chosen, pos_list, scaled * scale + loc, H)
+        quantile = lambda k: self._forward_source(src, H, k)[0] * scale + loc  # noqa: E731
+        bands = self._bands(pred, spread * scale, unit * scale, rows_ks, coverage, quantile)
+        return _long_table(self, chosen, pos_list, pred, H, bands)
+
+    def _window_source(self, panel, times, H, HM):
+        """The windows this model reads at every (series, origin in ``times`` with
+        ``H`` rows after it) of ``panel``, with ``HM`` outputs each: (the series
+        fit on, their positions, the origins' positions per series, a WindowSource)."""
         chosen = self._known_series(panel)
         ks = self._positions([s.id for s in chosen])
-        sc, P, HM, L = self.scaling_, len(self.past_covariates_), self.horizon_, self.lookback_
+        sc, P, L = self.scaling_, len(self.past_covariates_), self.lookback_
         zs, knowns = self._scaled_series(chosen, ks)
         rows, known_rows, ends, series, pos_list, offset = [], [], [], [], [], 0
         for j, (s, z, known) in enumerate(zip(chosen, zs, knowns)):
@@ -168,13 +182,19 @@ class HistoricalMixin:
                            np.concatenate(series), L, HM, HM, self.norm_period_, level=self.level_,
                            context=self._context_rows(ks), shift=self._shift(np.asarray(ks)),
                            base=self._es_rows_of(zs, HM), position=self._position())
-        scaled, spread, unit = self._forward_source(src, H)
-        rows_ks = np.asarray(ks)[src.series]
-        scale, loc = sc.t_scale[rows_ks][:, None], sc.t_loc[rows_ks][:, None]
-        pred = self._fallen_back(chosen, pos_list, scaled * scale + loc, H)
-        quantile = lambda k: self._forward_source(src, H, k)[0] * scale + loc  # noqa: E731
-        bands = self._bands(pred, spread * scale, unit * scale, rows_ks, coverage, quantile)
-        return _long_table(self, chosen, pos_list, pred, H, bands)
+        return chosen, ks, pos_list, src
+
+    def _data_windows(self, X):
+        """The windows of the data ``X`` (the training form) this model reads: every
+        origin with a lookback before it and the model's outputs after it (attribution)."""
+        HM = self._split()[0]  # outputs per window: the horizon (direct) or one step (recursive)
+        panel = self._panel_like(X)
+        times = _origin_grid(panel, self, 0.0, 1, HM)
+        src = self._window_source(panel, times, HM, HM)[3]
+        if not src.n:
+            raise DataError(f"{pname('X')} has no window of a series the model was fit on: one needs "
+                            f"{self.lookback_} rows (the lookback) and {HM} after them")
+        return src
 
     def _scaled_series(self, chosen, ks):
         """Per series of ``chosen`` (the model's series ``ks``): its scaled target
