@@ -521,6 +521,17 @@ def test_tsgate_predict_new_series_forecasts_series_the_model_was_not_fit_on(tmp
     assert np.allclose(out["y"], want["y"], rtol=1e-9) and np.allclose(out["y_upper"], want["y_upper"], rtol=1e-9)
     r = CliRunner().invoke(main, ["predict", model, "--new-series"])
     assert r.exit_code == 2 and "--new-series needs --input" in r.stderr
+    one = df[df.unique_id == "s0"].drop(columns="unique_id")  # a file of one series, and one named otherwise
+    one.to_csv(tmp_path / "one.csv", index=False)
+    one.rename(columns={"y": "z"}).to_csv(tmp_path / "other.csv", index=False)
+    fit[1], fit[2:4] = str(tmp_path / "one.csv"), ["--target", "y"]
+    assert CliRunner().invoke(main, fit).exit_code == 0
+    r = CliRunner().invoke(main, ["predict", model, "--input", str(tmp_path / "other.csv")])
+    assert r.exit_code == 2 and r.stderr.strip().endswith(
+        "other.csv has no column 'y', a series the model was fit on; columns: ['z']; to forecast series it was "
+        "not fit on, from their own history, use --new-series"), r.stderr
+    r = CliRunner().invoke(main, ["predict", model, "--input", str(tmp_path / "other.csv"), "--new-series"])
+    assert r.exit_code == 0 and r.stdout.splitlines()[0] == "date,z,z_lower,z_upper", r.stderr
 
 def test_the_pooled_ar_fit_does_not_materialise_the_lag_matrix():
     """AR(p) by AIC over a big panel (the highway's start): memory does not grow with

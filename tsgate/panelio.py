@@ -36,12 +36,16 @@ class PanelIOMixin:
         where = {sid: k for k, sid in enumerate(self.ids_)}
         unknown = [sid for sid in ids if sid not in where]
         if unknown:
-            new = (not getattr(self, "stateful", False) and not self.id_embedding
-                   and not getattr(self, "static_columns_", []) and can_name("on_series"))
-            hint = f"; to forecast series it was not fit on, from their own history, use {pname('on_series')}"
             raise DataError(f"unknown series {unknown[:5]}: the model was fit on {len(self.ids_)} series"
-                            + (hint if new else ""))
+                            + self._new_series_hint())
         return [where[sid] for sid in ids]
+
+    def _new_series_hint(self):
+        """Where this model can forecast series it was not fit on (on_series), how."""
+        new = (not getattr(self, "stateful", False) and not self.id_embedding
+               and not getattr(self, "static_columns_", []) and can_name("on_series"))
+        return f"; to forecast series it was not fit on, from their own history, use {pname('on_series')}" if new \
+            else ""
 
     def _repair_outliers(self, ys, ids, indexes, record=True):
         """``ys`` (the series ``ids``, on ``indexes``) with their isolated outliers replaced
@@ -212,7 +216,7 @@ class PanelIOMixin:
             missing = [t for t in (target if self.form_ == "wide" else [target]) if t not in X.columns]
             if missing:  # not "target ... is not a column": the user did not name it here
                 raise DataError(f"{pname('X')} has no column {missing[0]!r}, a series the model was fit on; "
-                                f"columns: {list(X.columns)}")
+                                f"columns: {list(X.columns)}" + self._new_series_hint())
         future = self.future_covariates_ or None
         panel = to_panel(X, id_col=self.id_col_, time_col=self.time_col, target=target,
                          future_covariates=future, strategy="direct", fill=self.fill, known_freq=self.freq_)
