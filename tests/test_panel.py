@@ -508,13 +508,17 @@ def test_tsgate_predict_new_series_forecasts_series_the_model_was_not_fit_on(tmp
     fit = ["fit", str(tmp_path / "two.csv"), "--id-col", "unique_id", "--horizon", "3", "--epochs", "5",
            "--hidden-size", "8", "--save-model", model, "--quiet"]
     assert CliRunner().invoke(main, fit).exit_code == 0
-    r = CliRunner().invoke(main, ["predict", model, "--input", str(tmp_path / "three.csv")])
-    assert r.exit_code == 2 and r.stderr.strip().endswith(
-        "unknown series ['s2']: the model was fit on 2 series; to forecast series it was not fit on, from their "
-        "own history, use --new-series"), r.stderr
-    r = CliRunner().invoke(main, ["predict", model, "--input", str(tmp_path / "three.csv"), "--new-series"])
-    assert r.exit_code == 0, r.stderr
-    out = pd.read_csv(__import__("io").StringIO(r.stdout))
+
+    def refused(name, message):  # without --new-series: one line saying how
+        r = CliRunner().invoke(main, ["predict", model, "--input", str(tmp_path / name)])
+        assert r.exit_code == 2 and r.stderr.strip().endswith(
+            f"{message}; to forecast series it was not fit on, from their own history, use --new-series"), r.stderr
+        r = CliRunner().invoke(main, ["predict", model, "--input", str(tmp_path / name), "--new-series"])
+        assert r.exit_code == 0, r.stderr
+        return r.stdout
+
+    out = pd.read_csv(__import__("io").StringIO(refused("three.csv", "unknown series ['s2']: the model was fit on "
+                                                                     "2 series")))
     three = df.assign(date=pd.to_datetime(df["date"]))
     want = load_model(model).set_params(time_col="date").on_series(three).predict_interval(0.9)
     assert out["unique_id"].tolist() == want["unique_id"].tolist() == ["s0"] * 3 + ["s1"] * 3 + ["s2"] * 3
@@ -526,12 +530,8 @@ def test_tsgate_predict_new_series_forecasts_series_the_model_was_not_fit_on(tmp
     one.rename(columns={"y": "z"}).to_csv(tmp_path / "other.csv", index=False)
     fit[1], fit[2:4] = str(tmp_path / "one.csv"), ["--target", "y"]
     assert CliRunner().invoke(main, fit).exit_code == 0
-    r = CliRunner().invoke(main, ["predict", model, "--input", str(tmp_path / "other.csv")])
-    assert r.exit_code == 2 and r.stderr.strip().endswith(
-        "other.csv has no column 'y', a series the model was fit on; columns: ['z']; to forecast series it was "
-        "not fit on, from their own history, use --new-series"), r.stderr
-    r = CliRunner().invoke(main, ["predict", model, "--input", str(tmp_path / "other.csv"), "--new-series"])
-    assert r.exit_code == 0 and r.stdout.splitlines()[0] == "date,z,z_lower,z_upper", r.stderr
+    out = refused("other.csv", "other.csv has no column 'y', a series the model was fit on; columns: ['z']")
+    assert out.splitlines()[0] == "date,z,z_lower,z_upper", out
 
 def test_the_pooled_ar_fit_does_not_materialise_the_lag_matrix():
     """AR(p) by AIC over a big panel (the highway's start): memory does not grow with
