@@ -181,6 +181,9 @@ def explain(file, plot, top, step, **o):
     """How far back the model looks: fit on FILE and rank the lags by mean |d forecast / d input|;
     then each input column by how much worse the forecasts get when its values are shuffled."""
     _check_outputs(**{"--plot": plot})
+    steps = o["horizon"] if o.get("strategy", "direct") == "direct" else 1
+    if step is not None and steps is not None and step > steps:  # before the fit
+        raise UserError(f"--step must be at most {steps}, the steps the model forecasts at once, got {step}")
     if plot:
         from tsgate.plot import check_plot_path
 
