@@ -145,9 +145,10 @@ def backtest(file, folds, retrain, warm_start, out, as_json, interval, model_cho
     if warm_start and (not retrain or model_choice != "network"):
         raise UserError("--warm-start restarts the network's refits: it needs --retrain and --model network")
     _check_outputs(**{"--out": out})
+    df = _read_data(file, o)  # first: it may name the target
     est = _build(o, quiet=True) if model_choice == "network" else _baseline(o, model_choice)
-    table = run_backtest(est, _read_data(file, o), folds=folds, horizon=o["horizon"], retrain=retrain,
-                         coverage=interval, warm_start=warm_start)
+    table = run_backtest(est, df, folds=folds, horizon=o["horizon"], retrain=retrain, coverage=interval,
+                         warm_start=warm_start)
     if as_json or (out and out != "-"):
         text = _frame_text(table, as_json)
         _write({out: text} if out and out != "-" else {}, None if out and out != "-" else text)

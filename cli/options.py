@@ -24,8 +24,12 @@ def _read_data(file, o):
     past = [] if listed.strip().lower() == "none" else [c.strip() for c in listed.split(",") if c.strip()]
     future = _future(o) or []
     target = o["target"] or ("y" if o.get("id_col") and "y" in df.columns else None)
-    if target is None:
-        raise UserError("--past-covariates needs --target: the column to forecast")
+    if target is None:  # the one numeric column the options leave over
+        left = [c for c in df.select_dtypes("number").columns if c not in {*past, *future, o.get("id_col")}]
+        if len(left) != 1:
+            raise UserError(f"--past-covariates needs --target: the column to forecast (the numeric columns it "
+                            f"and --future-covariates leave: {left})")
+        target = o["target"] = left[0]  # the model is built from the options after the read
     file_name = "standard input" if file == "-" else file
     for c in past:
         if c not in df.columns:

@@ -421,10 +421,15 @@ def test_past_covariates_option_chooses_the_columns_the_network_reads(csv, tmp_p
     assert code == 2 and "column 'sales_raw' has NaN or inf (first at 2001-04-01)" in err
     assert err.rstrip().endswith("or list the columns to read in --past-covariates (or none)"), err
     for args, message in ((["--target", "sales", "--past-covariates", "prices"], "names 'prices', not a column of"),
-                          (["--past-covariates", "price"], "--past-covariates needs --target"),
+                          (["--past-covariates", "price"], "--past-covariates needs --target: the column to "
+                           "forecast (the numeric columns it and --future-covariates leave: ['sales', 'sales_raw'])"),
                           (["--target", "sales", "--past-covariates", "sales"], "which is the target")):
         code, _, err = run(["forecast", path, *args, *FAST])
         assert code == 2 and message in err and len(err.splitlines()) == 1, err
+    model = tmp_path / "left.tsgate"  # the one numeric column the covariates leave is the target
+    code, _, err = run(["fit", path, "--past-covariates", "price,sales_raw", "--fill", "ffill", "--save-model", model,
+                        *FAST])
+    assert code == 0 and tsgate.load(model).targets_ == ["sales"], err
     with pytest.raises(ValueError) as info:  # in Python the advice is the fill only: the user selects columns
         LSTMForecaster(target="sales", time_col="date").fit(frame.assign(sales_raw=raw))
     assert str(info.value).endswith("use fill='ffill' (or interpolate, zero)")
