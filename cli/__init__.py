@@ -14,8 +14,9 @@ import time
 import click
 
 from .options import (BACKTEST_MODEL_OPTION, DEVICE_OPTION, FILE_ARG, INTERVAL_OPTION, MODEL,  # noqa: F401
-                      MODEL_OPTION, READ, _baseline, _build, _coverages, _fit_model, _history_and_future,
-                      _future_horizon, _predict_with_progress, _progress, _read, _read_data, _summary, options)
+                      MODEL_OPTION, READ, _baseline, _build, _check_future_rows, _coverages, _fit_model, _future,
+                      _future_horizon, _history_and_future, _predict_with_progress, _progress, _read, _read_data,
+                      _summary, options)
 from .shell import (OneLineGroup, UserError, _check_outputs, _frame_text, _user_errors,  # noqa: F401
                     _write)
 
@@ -43,6 +44,7 @@ def forecast(file, interval, out, plot, save_model, as_json, model_choice, **o):
     _check_outputs(**{"--out": out, "--plot": plot, "--save-model": save_model})
     df = _read_data(file, o)
     history, future = _history_and_future(df, _build(o))
+    _check_future_rows(_future(o), future, "standard input" if file == "-" else file)
     if o["horizon"] is None and future is not None:  # the rows of known future covariates set the horizon
         o["horizon"] = _future_horizon(future, o.get("id_col"))
     fc = _fit_model(o, model_choice, history)
@@ -108,11 +110,16 @@ def predict(model, input_, time_col, sep, decimal, encoding, fill, horizon, new_
     if new_series and not hasattr(fc, "on_series"):
         raise UserError(f"--new-series needs a network model; {model} holds a {type(fc).__name__}")
     future, time_format = None, None
+    if not input_ and getattr(fc, "future_covariates_", None):
+        raise UserError(f"{model} reads the future covariates {list(fc.future_covariates_)}: give their values over "
+                        "the forecast in --input, in rows after the target's last value (the target left empty)")
     if input_:
         if hasattr(fc, "fill"):
             fc.set_params(fill=fill)
         newer = _read(input_, time_col, sep, decimal, encoding)
         history, future = _history_and_future(newer, fc)
+        _check_future_rows(getattr(fc, "future_covariates_", None), future,
+                           "standard input" if input_ == "-" else input_)
         fc = fc.on_series(history) if new_series else fc.update(history)
         time_format = newer.attrs.get("time_format")
     text = _frame_text(fc.predict_interval(coverage=interval, horizon=horizon, X=future), as_json, time_format)

@@ -330,6 +330,14 @@ def _history_and_future(df, fc):
     return df[later], (future[[id_col, *covariates]] if len(future) else None)
 
 
+def _check_future_rows(columns, future, source):
+    """A one-line error, before any fit, where a model reads known-future ``columns``
+    but ``source`` (the file's name) has no rows after the target's last value."""
+    if columns and future is None:
+        raise UserError(f"{source} has no rows after the target's last value: the future covariates {list(columns)} "
+                        "need their values over the forecast there, one row per step, the target left empty")
+
+
 def _future_horizon(future, id_col):
     """The rows of future covariates after the target's last value: per series with ``id_col``, the fewest."""
     return int(future.groupby(id_col).size().min()) if id_col else len(future)

@@ -394,6 +394,26 @@ def test_summary_names_the_covariates_the_network_reads(csv, tmp_path):
                     "1 known-future covariate (promo), calendar features, each step's place in the window"), line
     code, _, err = run(["forecast", csv, "--horizon", 4, "--epochs", 5])
     assert code == 0 and "inputs:" not in err, err
+    # without the future rows: one line before the fit (it fitted, then "predict needs FILE with ...")
+    past_only = tmp_path / "past_only.csv"
+    wide.iloc[:-4].to_csv(past_only, index=False)
+    from tsgate import LSTMForecaster
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(LSTMForecaster, "fit", lambda *a, **k: pytest.fail("fitted before the check"))
+        code, _, err = run(["forecast", past_only, "--target", "sales", "--horizon", 4, "--future-covariates",
+                            "promo"])
+    assert code == 2 and err.strip() == (f"tsgate: error: {past_only} has no rows after the target's last value: "
+                                         "the future covariates ['promo'] need their values over the forecast "
+                                         "there, one row per step, the target left empty"), err
+    model = tmp_path / "promo.tsgate"
+    assert run(["fit", path, "--target", "sales", "--horizon", 4, "--epochs", 5, "--future-covariates", "promo",
+                "--save-model", model])[0] == 0
+    code, _, err = run(["predict", model])
+    assert code == 2 and f"{model} reads the future covariates ['promo']: give their values over the forecast " \
+                         "in --input" in err, err
+    code, _, err = run(["predict", model, "--input", past_only])
+    assert code == 2 and f"{past_only} has no rows after the target's last value" in err, err
 
 
 def test_past_covariates_option_chooses_the_columns_the_network_reads(csv, tmp_path):
