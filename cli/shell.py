@@ -132,13 +132,14 @@ def _check_outputs(**paths):
 
 def _frame_text(frame, as_json, time_format=None):
     """CSV, or JSON records. A frame on a time index writes it as its first column
-    (named ``time`` when unnamed); a long frame or a table (RangeIndex) has its
-    columns only. ``time_format`` (:data:`tsgate.csvio.SHORT_TIMES`: the input
+    (named ``time`` when unnamed; integer steps ``step``); a long frame or a table
+    (a RangeIndex from 0) has its columns only. ``time_format`` (:data:`tsgate.csvio.SHORT_TIMES`: the input
     file's years, months or quarters) writes the times in that form."""
     import pandas as pd
 
-    if not isinstance(frame.index, pd.RangeIndex):
-        frame = frame.rename_axis(frame.index.name or "time").reset_index()
+    if not (isinstance(frame.index, pd.RangeIndex) and frame.index.start == 0):  # a forecast's times or steps
+        default = "step" if pd.api.types.is_integer_dtype(frame.index) else "time"
+        frame = frame.rename_axis(frame.index.name or default).reset_index()
     if time_format:
         frame = frame.assign(**{c: _short_times(frame[c], time_format) for c in frame.columns
                                 if pd.api.types.is_datetime64_any_dtype(frame[c])})

@@ -279,6 +279,20 @@ def test_a_long_file_without_its_id_column_is_told_which_column_looks_like_one(t
     r = CliRunner().invoke(main, ["forecast", str(dup), *QUICK])
     assert r.exit_code == 2 and r.stderr.strip().endswith("has duplicated timestamps (first: 2002-12-01)"), r.stderr
 
+def test_integer_time_steps_through_the_cli(tmp_path):
+    # --time-col t on steps 0, 1, 2... said "0 is not a date"; a file without a
+    # time column wrote its forecast without the steps (a RangeIndex read as a table)
+    t = np.arange(80)
+    p = _write(tmp_path / "steps.csv", pd.DataFrame({"t": t, "v": np.sin(t / 4.0)}))
+    for args, first in ((["--time-col", "t"], "t,v,v_lower,v_upper"), (["--target", "v"], "step,v,v_lower,v_upper")):
+        r = CliRunner().invoke(main, ["forecast", str(p), "--horizon", "2", *args, *QUICK])
+        assert r.exit_code == 0, r.stderr
+        lines = r.stdout.splitlines()
+        assert lines[0] == first and [x.split(",")[0] for x in lines[1:]] == ["80", "81"], r.stdout
+    years = _write(tmp_path / "years.csv", pd.DataFrame({"year": 1900 + t, "v": np.sin(t / 4.0)}))
+    r = CliRunner().invoke(main, ["forecast", str(years), "--horizon", "2", "--time-col", "year", *QUICK])
+    assert r.exit_code == 0 and r.stdout.splitlines()[1].startswith("1980,"), r.stdout  # years stay years
+
 def test_dates_written_both_day_and_month_first_are_named(tmp_path):
     p = tmp_path / "d.csv"
     p.write_text("when,v\n" + "".join(f"{d},{k}\n" for k, d in enumerate(["11/01/2020", "13/01/2020", "01/14/2020"])))

@@ -241,6 +241,7 @@ def read_csv(path, time_col=None, sep=None, decimal=None, encoding=None):
     time_col : str, optional
         Name of the time column; detected when omitted (the first text column
         whose values are dates, else an integer column named 'year' or 'yr').
+        A named integer column other than years holds integer time steps.
         Dates like 01/02/2000 are all read one way: day first where some
         first field exceeds 12, month first where some second field does,
         and where none does, month first unless day first parses more of them
@@ -273,10 +274,13 @@ def read_csv(path, time_col=None, sep=None, decimal=None, encoding=None):
     df = _check_header(df, text, label, sep)
     if time_col is not None and time_col not in df.columns:
         raise DataError(f"{name('time_col')} {time_col!r} is not a column of {label}; columns: {list(df.columns)}")
+    named = time_col is not None
     if time_col is None:
         time_col = (detect_time_column(df) or next((c for c in df.columns if _mostly_dates(df[c])), None)
                     or _year_column(df))
-    if time_col is not None:
+    if named and pd.api.types.is_integer_dtype(df[time_col]) and _year_column(df[[time_col]]) is None:
+        df = df.set_index(time_col)  # integer time steps (0, 1, 2...), as named
+    elif time_col is not None:
         df = _time_index(df, time_col, label)
     _numbers(df, label, decimal)
     return df
