@@ -117,6 +117,9 @@ def predict(model, input_, time_col, sep, decimal, encoding, fill, horizon, new_
         if hasattr(fc, "fill"):
             fc.set_params(fill=fill)
         newer = _read(input_, time_col, sep, decimal, encoding)
+        steps = getattr(fc, "time_name_", None)  # a model on integer steps: its step column, unless told
+        if time_col is None and isinstance(getattr(fc, "cutoff_", None), int) and steps in newer.columns:
+            newer = newer.set_index(steps)
         history, future = _history_and_future(newer, fc)
         _check_future_rows(getattr(fc, "future_covariates_", None), future,
                            "standard input" if input_ == "-" else input_)

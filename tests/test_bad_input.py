@@ -289,6 +289,12 @@ def test_integer_time_steps_through_the_cli(tmp_path):
         assert r.exit_code == 0, r.stderr
         lines = r.stdout.splitlines()
         assert lines[0] == first and [x.split(",")[0] for x in lines[1:]] == ["80", "81"], r.stdout
+    model = str(tmp_path / "steps.tsgate")  # then newer steps: read on the model's step column, unless told
+    fit = ["fit", str(p), "--horizon", "2", "--time-col", "t", "--save-model", model, *QUICK]
+    assert CliRunner().invoke(main, fit).exit_code == 0
+    newer = _write(tmp_path / "newer.csv", pd.DataFrame({"t": [80, 81], "v": [0.1, 0.2]}))
+    r = CliRunner().invoke(main, ["predict", model, "--input", str(newer)])
+    assert r.exit_code == 0 and [x.split(",")[0] for x in r.stdout.splitlines()] == ["t", "82", "83"], r.output
     years = _write(tmp_path / "years.csv", pd.DataFrame({"year": 1900 + t, "v": np.sin(t / 4.0)}))
     r = CliRunner().invoke(main, ["forecast", str(years), "--horizon", "2", "--time-col", "year", *QUICK])
     assert r.exit_code == 0 and r.stdout.splitlines()[1].startswith("1980,"), r.stdout  # years stay years
