@@ -51,15 +51,7 @@ def plot_forecast(history, forecast, target=None, path=None, title=None, last=No
     matplotlib.figure.Figure
     """
     plt = require_matplotlib()
-    if id_col is None:
-        target = target if target is not None else forecast.columns[0]
-        panels = [(None, history[target] if hasattr(history, "columns") else history, forecast)]
-    else:
-        time = next(c for c in forecast.columns if c != id_col)
-        target = target if target is not None else next(c for c in forecast.columns if c not in (id_col, time))
-        past = history.set_index(time) if time in history.columns else history
-        panels = [(sid, past.loc[past[id_col] == sid, target], part.set_index(time))
-                  for sid, part in forecast.groupby(id_col, sort=False)]
+    target, panels = _panels(history, forecast, target, id_col)
     shown = panels[:MAX_PANELS]
     cols = min(3, len(shown))
     rows = -(-len(shown) // cols)
@@ -82,6 +74,18 @@ def plot_forecast(history, forecast, target=None, path=None, title=None, last=No
     if path:
         fig.savefig(path)
     return fig
+
+
+def _panels(history, forecast, target, id_col):
+    """(target, [(series id or None, its history, its forecast on its times)]) to draw."""
+    if id_col is None:
+        target = target if target is not None else forecast.columns[0]
+        return target, [(None, history[target] if hasattr(history, "columns") else history, forecast)]
+    time = next(c for c in forecast.columns if c != id_col)  # long: the id, the time, then the columns
+    target = target if target is not None else next(c for c in forecast.columns if c not in (id_col, time))
+    past = history.set_index(time) if time in history.columns else history
+    return target, [(sid, past.loc[past[id_col] == sid, target], part.set_index(time))
+                    for sid, part in forecast.groupby(id_col, sort=False)]
 
 
 def _draw(ax, hist, forecast, target, legend=True):
