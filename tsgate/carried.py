@@ -11,6 +11,8 @@ kept ones cannot be re-read (a refit reads them); a model file written before
 anchors were kept (``anchor`` None) refuses a revision rather than ignore it.
 """
 
+from typing import NamedTuple
+
 import numpy as np
 
 from . import esnorm, frames
@@ -51,6 +53,16 @@ def reread(advance, state, anchor, kept, new, revised, where):
     return (advance(anchor, rows[len(new):]) if revised else advance(state, new)), anchor
 
 
+class Revision(NamedTuple):
+    """A series' stored rows as ``update`` leaves them: targets (L,), past
+    covariates (L, P), their times, and whether it revised the targets, or any input."""
+    y: np.ndarray
+    past: np.ndarray
+    index: object
+    target: bool
+    any_input: bool
+
+
 def _no_anchor(where):
     return DataError(f"{where}: this model file keeps no state from before its stored rows, so it cannot re-read "
                      "revised values of them; refit the model, or give only new rows")
@@ -72,49 +84,47 @@ class CarriedStateMixin:
         or Holt-Winters' (window_norm='ets')."""
         return getattr(self, "stateful", False) or getattr(self, "es_model_", None) is not None
 
-    def _advance_state(self, k, series):
+    def _revision(self, k, series):
+        """Series k's stored rows with the values ``series`` gives them
+        (:class:`Revision`): what its carried states read again."""
+        index = frames.history_index(self.cutoffs_[k], self.freq_, self.lookback_, True)
+        at = index.get_indexer(series.index)
+        inside = at >= 0
+        y, past = self.last_targets_[:, k].copy(), self.last_past_[k].copy()
+        y[at[inside]], past[at[inside]] = series.y[inside], series.past[inside]
+        target = not np.array_equal(y, self.last_targets_[:, k])
+        return Revision(y, past, index, target, target or not np.array_equal(past, self.last_past_[k]))
+
+    def _check_reread(self, k, rev):
+        """A DataError, before update moves anything, where the revision ``rev``
+        of series k's stored rows cannot be re-read (a carried state without anchor)."""
+        if (getattr(self, "es_model_", None) is not None and getattr(self, "es_anchor_", None) is None
+                and rev.target) or (getattr(self, "stateful", False) and getattr(self, "anchors_", None) is None
+                                    and rev.any_input):
+            raise _no_anchor(f"series {self.ids_[k]!r}")
+
+    def _advance_state(self, k, series, rev):
         """Carried states (stateful; window_norm='ets'): read series k's rows
         after its cutoff (checked by :meth:`_check_update`), and the stored rows
-        again from their anchor where ``series`` revises them (:mod:`tsgate.carried`)."""
+        again from their anchor where the revision ``rev`` changes them."""
         new = series.index > self.cutoffs_[k]
-        y, past, revised = self._revised(k, series)
         where, sc = f"series {self.ids_[k]!r}", self.scaling_
         if getattr(self, "es_model_", None) is not None:
             z, hw = (lambda v: (v - sc.t_loc[k]) / sc.t_scale[k]), self.es_model_
             anchors = getattr(self, "es_anchor_", None)  # None: a model file without them
             self.es_state_[k], anchor = reread(lambda st, v: esnorm.advance(hw, st, v), self.es_state_[k],
-                                               None if anchors is None else anchors[k], z(y), z(series.y[new]),
-                                               revised[0], where)
+                                               None if anchors is None else anchors[k], z(rev.y), z(series.y[new]),
+                                               rev.target, where)
             if anchor is not None:
                 anchors[k] = anchor
         if not getattr(self, "stateful", False):
             return
-        kept = self._step_rows(k, y, past, frames.history_index(self.cutoffs_[k], self.freq_, len(y), True))
+        kept = self._step_rows(k, rev.y, rev.past, rev.index)
         rows = self._step_rows(k, series.y[new], series.past[new], series.index[new])
         anchors = getattr(self, "anchors_", None)
         for j, m in enumerate(self.models_):
             self.states_[j][k], anchor = reread(net_advance(m), self.states_[j][k],
-                                                None if anchors is None else anchors[j][k], kept, rows, revised[1],
-                                                where)
+                                                None if anchors is None else anchors[j][k], kept, rows,
+                                                rev.any_input, where)
             if anchor is not None:
                 anchors[j][k] = anchor
-
-    def _check_reread(self, k, series):
-        """A DataError, before update moves anything, where ``series`` revises
-        stored rows of series k that its carried state cannot re-read (no anchor)."""
-        if not self._carries_state():
-            return
-        target, any_input = self._revised(k, series)[2]
-        if (getattr(self, "es_model_", None) is not None and getattr(self, "es_anchor_", None) is None and target) \
-                or (getattr(self, "stateful", False) and getattr(self, "anchors_", None) is None and any_input):
-            raise _no_anchor(f"series {self.ids_[k]!r}")
-
-    def _revised(self, k, series):
-        """Series k's stored rows (targets (L,), past covariates (L, P)) with the
-        values ``series`` gives them, and whether it revises (targets, any input)."""
-        at = frames.history_index(self.cutoffs_[k], self.freq_, self.lookback_, True).get_indexer(series.index)
-        inside = at >= 0
-        y, past = self.last_targets_[:, k].copy(), self.last_past_[k].copy()
-        y[at[inside]], past[at[inside]] = series.y[inside], series.past[inside]
-        target = not np.array_equal(y, self.last_targets_[:, k])
-        return y, past, (target, target or not np.array_equal(past, self.last_past_[k]))

@@ -347,12 +347,15 @@ class ForecastMixin:
         for k, series in pairs:  # every series is checked before any moves: a bad one changes nothing
             self._check_update(k, series)
         self._repair_in_place([s for _, s in pairs])
+        revisions = {}  # series k -> its stored rows as the new ones revise them: what a carried state re-reads
         for k, series in pairs:  # what float32 cannot read, after the repair, and revisions, before any moves
             self._check_range(k, series)
-            self._check_reread(k, series)
-        for k, series in pairs:
             if self._carries_state():
-                self._advance_state(k, series)
+                revisions[k] = self._revision(k, series)
+                self._check_reread(k, revisions[k])
+        for k, series in pairs:
+            if k in revisions:
+                self._advance_state(k, series, revisions[k])
             L = self.lookback_
             self.last_targets_[:, k] = series.y[-L:]
             widen_range(self.target_range_, k, series.y)
