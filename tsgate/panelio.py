@@ -168,9 +168,9 @@ class PanelIOMixin:
         return self._scaled_known(self.last_future_[k], index)
 
     def _check_range(self, k, series):
-        """A DataError naming the column and time of a value of ``series`` (newer rows of
-        series k) too far from the fit's spread for float32, before update moves anything
-        (a carried state would read it at once; the stored rows at the next forecast)."""
+        """A DataError naming the column and time of a value of ``series`` (rows of series k:
+        update's newer ones, before it moves anything; the stored ones at a forecast) too
+        far from the fit's spread for float32."""
         sc, P = self.scaling_, len(self.past_covariates_)
         check_scaled(series.y[:, None], sc.t_loc[[k]], sc.t_scale[[k]], [self.ids_[k]], series.index)
         check_scaled(series.past, sc.c_loc[:P], sc.c_scale[:P], self.past_covariates_, series.index)
@@ -183,9 +183,8 @@ class PanelIOMixin:
         for k in ks:
             history = frames.history_index(self.cutoffs_[k], self.freq_, self.lookback_)
             history = np.arange(self.lookback_) if history is None else history
-            check_scaled(self.last_targets_[:, [k]], sc.t_loc[[k]], sc.t_scale[[k]], [self.ids_[k]], history)
-            check_scaled(self.last_past_[k], sc.c_loc[:P], sc.c_scale[:P], self.past_covariates_, history)
-            self._check_future(self.last_future_[k], history)  # rows update stored
+            self._check_range(k, Series(self.ids_[k], history, self.last_targets_[:, k], self.last_past_[k],
+                                        self.last_future_[k]))  # the stored rows (older model files: unchecked)
             if getattr(self, "window_norm_", None) == "seasonal_ratio":  # the last season is divided by
                 q = self.norm_period_
                 check_positive(self.last_targets_[-q:, k], self.ids_[k], history[-q:])
