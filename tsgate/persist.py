@@ -105,17 +105,27 @@ def fitted_state(est):
             arrays[f"fallback_floor_{k}"] = floor[i]
     for k, m in enumerate(est.models_):
         arrays["params_flat" if k == 0 else f"params_flat_{k}"] = m.flat
-    for k, states in enumerate(getattr(est, "states_", []) if est.stateful else []):  # the carried states
-        for s, (h, c) in enumerate(states):
-            arrays[f"state_h_{k}_{s}"] = h
-            if c is not None:
-                arrays[f"state_c_{k}_{s}"] = c
-    for k, anchors in enumerate((getattr(est, "anchors_", None) or []) if est.stateful else []):  # and anchors
-        for s, (h, c) in enumerate(anchors):
-            arrays[f"anchor_h_{k}_{s}"] = h
-            if c is not None:
-                arrays[f"anchor_c_{k}_{s}"] = c
+    for kind in ("state", "anchor") if est.stateful else ():  # the carried states and their anchors
+        for k, per_series in enumerate(getattr(est, f"{kind}s_", None) or []):
+            for s, (h, c) in enumerate(per_series):
+                arrays[f"{kind}_h_{k}_{s}"] = h
+                if c is not None:
+                    arrays[f"{kind}_c_{k}_{s}"] = c
     return meta, arrays
+
+
+def _es_array(arrays, name, n_series, period):
+    """A per-series Holt-Winters state array (S, 2 + m) of a model file, its shape checked."""
+    value = np.array(arrays[name], dtype=np.float64)
+    if value.shape != (n_series, 2 + period):
+        raise ModelFileError(f"array {name!r} has shape {value.shape}, expected {(n_series, 2 + period)}")
+    return value
+
+
+def _carried(arrays, kind, n_models, n_series):
+    """The network states ('state') or their anchors ('anchor') of a model file: per member, per series (h, c)."""
+    return [[(arrays[f"{kind}_h_{k}_{s}"], arrays.get(f"{kind}_c_{k}_{s}")) for s in range(n_series)]
+            for k in range(n_models)]
 
 
 def _es_meta(est):
@@ -182,12 +192,9 @@ def restore(cls, meta, arrays, device="cpu"):
     es, est.es_model_ = st.get("es"), None
     if es is not None:
         est.es_model_ = HoltWinters.from_params(es["params"], es["period"])
-        for name in ("es_state_", "es_anchor_"):  # no anchor: an older file
-            value = np.array(arrays[name], dtype=np.float64) if name in arrays or name == "es_state_" else None
-            if value is not None and value.shape != (len(est.ids_), 2 + es["period"]):
-                raise ModelFileError(f"array {name!r} has shape {value.shape}, expected "
-                                     f"{(len(est.ids_), 2 + es['period'])}")
-            setattr(est, name, value)
+        est.es_state_ = _es_array(arrays, "es_state_", len(est.ids_), es["period"])
+        est.es_anchor_ = _es_array(arrays, "es_anchor_", len(est.ids_), es["period"]) if "es_anchor_" in arrays \
+            else None  # an older file
     m = meta["model"]
     if est.stateful:
         spec = est._stateful_spec(m["input_size"], m["n_outputs"])
@@ -203,9 +210,9 @@ def restore(cls, meta, arrays, device="cpu"):
         est.models_.append(model)
     est.model_ = est.models_[0]
     if est.stateful:
-        est.states_, est.anchors_ = ([[(arrays[f"{kind}_h_{k}_{s}"], arrays.get(f"{kind}_c_{k}_{s}"))
-                                       for s in range(len(est.ids_))] for k in range(st["n_models"])]
-                                     if f"{kind}_h_0_0" in arrays else None for kind in ("state", "anchor"))
+        est.states_ = _carried(arrays, "state", st["n_models"], len(est.ids_))
+        est.anchors_ = _carried(arrays, "anchor", st["n_models"], len(est.ids_)) if "anchor_h_0_0" in arrays \
+            else None  # an older file
     est.seasonal_period_, est.n_quantiles_ = meta["seasonal_period"], meta["n_quantiles"]
     est.cutoff_ = pd.Timestamp(meta["cutoff"]) if meta["cutoff_kind"] == "timestamp" else int(meta["cutoff"])
     est.history_, est.val_scores_ = meta["history"], meta.get("val_scores", {})
