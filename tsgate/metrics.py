@@ -12,11 +12,16 @@ def _pair(y_true, y_pred):
         raise DataError(f"y_true and y_pred must have the same shape, got {a.shape} and {b.shape}")
     if a.size == 0:
         raise DataError("y_true is empty")
-    for name, v in (("y_true", a), ("y_pred", b)):
-        if not np.isfinite(v).all():  # a mean over NaN is NaN, and says nothing of where
-            where = tuple(int(i) for i in np.argwhere(~np.isfinite(v))[0])
-            raise DataError(f"{name} has {v[where]} at position {where if v.ndim > 1 else where[0]}")
+    _check_finite("y_true", a)
+    _check_finite("y_pred", b)
     return a, b
+
+
+def _check_finite(name, v):
+    """A DataError naming the first NaN or inf of the array ``v`` (a mean over it is NaN, and says nothing of where)."""
+    if not np.isfinite(v).all():
+        where = tuple(int(i) for i in np.argwhere(~np.isfinite(v))[0])
+        raise DataError(f"{name} has {v[where]} at position {where if v.ndim > 1 else where[0]}")
 
 
 def mae(y_true, y_pred):
@@ -69,9 +74,8 @@ def _naive_scale(y_train, m, what):
     tr = np.asarray(y_train, dtype=np.float64)
     if tr.shape[0] <= m:
         raise DataError(f"y_train needs more than m={m} values for {what}")
+    _check_finite("y_train", tr)
     scale = np.mean(np.abs(tr[m:] - tr[:-m]))
-    if not np.isfinite(scale):
-        raise DataError(f"y_train has {tr[~np.isfinite(tr)][0]} at position {int(np.flatnonzero(~np.isfinite(tr))[0])}")
     if scale == 0:
         raise DataError(f"{what} is undefined: the seasonal naive in-sample error is zero")
     return scale
