@@ -44,7 +44,7 @@ def forecast(file, interval, out, plot, save_model, as_json, model_choice, **o):
     _check_outputs(**{"--out": out, "--plot": plot, "--save-model": save_model})
     df = _read_data(file, o)
     history, future = _history_and_future(df, _build(o))
-    _check_future_rows(_future(o), future, "standard input" if file == "-" else file)
+    _check_future_rows(_future(o), future, file)
     if o["horizon"] is None and future is not None:  # the rows of known future covariates set the horizon
         o["horizon"] = _future_horizon(future, o.get("id_col"))
     fc = _fit_model(o, model_choice, history)
@@ -121,8 +121,7 @@ def predict(model, input_, time_col, sep, decimal, encoding, fill, horizon, new_
         if time_col is None and isinstance(getattr(fc, "cutoff_", None), int) and steps in newer.columns:
             newer = newer.set_index(steps)
         history, future = _history_and_future(newer, fc)
-        _check_future_rows(getattr(fc, "future_covariates_", None), future,
-                           "standard input" if input_ == "-" else input_)
+        _check_future_rows(getattr(fc, "future_covariates_", None), future, input_)
         fc = fc.on_series(history) if new_series else fc.update(history)
         time_format = newer.attrs.get("time_format")
     text = _frame_text(fc.predict_interval(coverage=interval, horizon=horizon, X=future), as_json, time_format)

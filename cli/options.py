@@ -30,10 +30,10 @@ def _read_data(file, o):
             raise UserError(f"--past-covariates needs --target: the column to forecast (the numeric columns it "
                             f"and --future-covariates leave: {left})")
         target = o["target"] = left[0]  # the model is built from the options after the read
-    file_name = "standard input" if file == "-" else file
     for c in past:
         if c not in df.columns:
-            raise UserError(f"--past-covariates names {c!r}, not a column of {file_name}; columns: {list(df.columns)}")
+            raise UserError(f"--past-covariates names {c!r}, not a column of {_file_name(file)}; columns: "
+                            f"{list(df.columns)}")
         if c == target or c in future:
             raise UserError(f"--past-covariates names {c!r}, which is the target or a --future-covariates column")
     keep = [c for c in df.columns if c in {target, o.get("id_col"), *future, *past}]
@@ -330,12 +330,18 @@ def _history_and_future(df, fc):
     return df[later], (future[[id_col, *covariates]] if len(future) else None)
 
 
-def _check_future_rows(columns, future, source):
+def _file_name(file):
+    """How messages name FILE (or --input): '-' is standard input."""
+    return "standard input" if file == "-" else file
+
+
+def _check_future_rows(columns, future, file):
     """A one-line error, before any fit, where a model reads known-future ``columns``
-    but ``source`` (the file's name) has no rows after the target's last value."""
+    but ``file`` has no rows after the target's last value."""
     if columns and future is None:
-        raise UserError(f"{source} has no rows after the target's last value: the future covariates {list(columns)} "
-                        "need their values over the forecast there, one row per step, the target left empty")
+        raise UserError(f"{_file_name(file)} has no rows after the target's last value: the future covariates "
+                        f"{list(columns)} need their values over the forecast there, one row per step, the target "
+                        "left empty")
 
 
 def _future_horizon(future, id_col):

@@ -144,7 +144,7 @@ class AttributionMixin:
         self._check_windowed("lag_importance")
         weights = self._step_weights(step)  # the step checked before any work
         if X is not None and source is None:
-            source = spread_sample(self._data_windows(X), ATTRIBUTION_WINDOWS)
+            source = self._data_windows(X)
         if source is None:
             if step is not None:
                 raise DataError(f"lag_importance({pname('step')}={step!r}) needs the data: the fit keeps the profile "

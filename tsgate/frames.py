@@ -262,7 +262,8 @@ def column_roles(df, target, future_covariates, strategy="direct"):
     if target is None:
         targets = [c for c in cols if c not in future and c not in non_numeric]
         if not targets and non_numeric:
-            dtypes = ", ".join(f"{c!r} ({df[c].dtype}: {next(iter(df[c].dropna()), '')!r}, ...)" for c in non_numeric[:5])
+            dtypes = ", ".join(f"{c!r} ({df[c].dtype}: {next(iter(df[c].dropna()), '')!r}, ...)"
+                               for c in non_numeric[:5])
             raise DataError(f"no numeric column to forecast: {dtypes}; convert the values to numbers")
         if len(targets) != 1:
             scope = f" not in {pname('future_covariates')}" if future else ""

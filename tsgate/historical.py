@@ -30,6 +30,7 @@ from sklearn.base import clone
 from sklearn.utils.validation import check_is_fitted
 
 from . import conformal, fallback
+from .attribution import ATTRIBUTION_WINDOWS
 from .errors import DataError, ParameterError
 from .esnorm import row_forecasts
 from .forecasting import PREDICT_BATCH
@@ -38,7 +39,7 @@ from .panel import timeline, truncate
 from .params import positive_int
 from .scores import backtest_table, first_origin, mase_scale, no_origin
 from .stateful import step_predictions
-from .windows import WindowSource, check_finite, check_positive, series_rows
+from .windows import WindowSource, check_finite, check_positive, series_rows, spread_sample
 
 #: At most this many validation origins calibrate a recursive model's interval,
 #: and at most about this many fed-back steps in all (at least 20 origins).
@@ -186,7 +187,8 @@ class HistoricalMixin:
 
     def _data_windows(self, X):
         """The windows of the data ``X`` (the training form) this model reads: every
-        origin with a lookback before it and the model's outputs after it (attribution)."""
+        origin with a lookback before it and the model's outputs after it, at most
+        :data:`tsgate.attribution.ATTRIBUTION_WINDOWS` evenly spaced (attribution)."""
         HM = self._split()[0]  # outputs per window: the horizon (direct) or one step (recursive)
         panel = self._panel_like(X)
         times = _origin_grid(panel, self, 0.0, 1, HM)
@@ -194,7 +196,7 @@ class HistoricalMixin:
         if not src.n:
             raise DataError(f"{pname('X')} has no window of a series the model was fit on: one needs "
                             f"{self.lookback_} rows (the lookback) and {HM} after them")
-        return src
+        return spread_sample(src, ATTRIBUTION_WINDOWS)
 
     def _scaled_series(self, chosen, ks):
         """Per series of ``chosen`` (the model's series ``ks``): its scaled target
