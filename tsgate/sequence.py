@@ -22,7 +22,7 @@ from .errors import name as pname
 from .params import NETWORK, TRAINING, Interval, StrOptions, seed_from, validate_params
 from .model import SequenceModel
 from .training import predict as _predict, train
-from .windows import SCALED_LIMIT, usable_scale
+from .windows import scaled, usable_scale
 
 #: Sequences (evenly spaced) on which a fit's training loss is checked against the trivial model's.
 CHECKED_SEQUENCES = 2_000
@@ -42,16 +42,13 @@ def standardised(values, loc, scale, what):
     """``(values - loc) / scale`` (values (n, ..., k): samples first, columns last), or a DataError naming
     ``what`` ('X feature', 'y column') and the column and sample, where that is
     not a finite float32 number: a mean or spread that overflows, or a value
-    farther from the mean than :data:`tsgate.windows.SCALED_LIMIT` spreads."""
-    if not (np.isfinite(loc).all() and np.isfinite(scale).all()):
-        k = int(np.flatnonzero(~(np.isfinite(loc) & np.isfinite(scale)))[0])
-        raise DataError(f"{what} {k} has values too large to standardise (its mean or spread overflows); "
+    farther from the mean than :data:`tsgate.windows.SCALED_LIMIT` spreads (:func:`tsgate.windows.scaled`)."""
+    z, problem = scaled(values, loc, scale)
+    if problem is not None and problem[0] == "spread":
+        raise DataError(f"{what} {problem[1]} has values too large to standardise (its mean or spread overflows); "
                         f"rescale it")
-    with np.errstate(all="ignore"):
-        z = (values - loc) / scale
-    bad = ~(np.abs(z) <= SCALED_LIMIT)
-    if bad.any():
-        i = np.unravel_index(int(np.flatnonzero(bad)[0]), z.shape)
+    if problem is not None:
+        i = problem[1]
         raise DataError(f"{what} {i[-1]} of sample {i[0]}: {values[i]:.4g} lies {abs(z[i]):.3g} spreads from "
                         "its mean, too far for the network's float32 arithmetic")
     return z

@@ -228,22 +228,37 @@ def check_positive(values, column, index):
                         f"{pname('window_norm', 'seasonal')}")
 
 
+def scaled(values, loc, scale):
+    """``(values - loc) / scale`` (columns last) and the first reason it is not
+    finite float32 numbers: ``(z, None)``; ``(None, ('spread', k))`` where column
+    k's centre or spread overflows; ``(z, ('far', i))`` with ``i`` the index of
+    the first value (row-major) farther than :data:`SCALED_LIMIT` spreads."""
+    bad_column = ~(np.isfinite(loc) & np.isfinite(scale))
+    if np.any(bad_column):
+        return None, ("spread", int(np.flatnonzero(bad_column)[0]))
+    with np.errstate(all="ignore"):
+        z = (values - loc) / scale
+    bad = ~(np.abs(z) <= SCALED_LIMIT)
+    if bad.any():
+        return z, ("far", np.unravel_index(int(np.flatnonzero(bad)[0]), z.shape))
+    return z, None
+
+
 def check_scaled(values, loc, scale, columns, index):
     """Raise a DataError naming the column and timestamp when ``values``
     (n, k) cannot be standardised by (loc, scale) into finite float32 numbers."""
-    for k, col in enumerate(columns):
-        v = values[:, k]
-        worst = int(np.argmax(np.abs(v)))
-        if not (np.isfinite(loc[k]) and np.isfinite(scale[k])):
-            raise DataError(f"column {col!r} has values too large to standardise (the largest, {v[worst]:.4g} "
-                            f"at {when(index[worst])}, overflows its mean or spread); rescale the column")
-        with np.errstate(all="ignore"):
-            z = (v - loc[k]) / scale[k]
-        bad = ~(np.abs(z) <= SCALED_LIMIT)
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
-            raise DataError(f"column {col!r} at {when(index[i])}: {v[i]:.4g} lies {abs(z[i]):.3g} spreads from "
-                            "the column's centre, too far for the network's float32 arithmetic; clean the value")
+    z, problem = scaled(values, loc, scale)
+    if problem is None:
+        return
+    if problem[0] == "spread":
+        k = problem[1]
+        worst = int(np.argmax(np.abs(values[:, k])))
+        raise DataError(f"column {columns[k]!r} has values too large to standardise (the largest, "
+                        f"{values[worst, k]:.4g} at {when(index[worst])}, overflows its mean or spread); rescale "
+                        "the column")
+    i, k = problem[1]
+    raise DataError(f"column {columns[k]!r} at {when(index[i])}: {values[i, k]:.4g} lies {abs(z[i, k]):.3g} spreads "
+                    "from the column's centre, too far for the network's float32 arithmetic; clean the value")
 
 
 def spread_sample(source, limit):
