@@ -246,19 +246,20 @@ def scaled(values, loc, scale):
 
 def check_scaled(values, loc, scale, columns, index):
     """Raise a DataError naming the column and timestamp when ``values``
-    (n, k) cannot be standardised by (loc, scale) into finite float32 numbers."""
-    z, problem = scaled(values, loc, scale)
-    if problem is None:
-        return
-    if problem[0] == "spread":
-        k = problem[1]
-        worst = int(np.argmax(np.abs(values[:, k])))
-        raise DataError(f"column {columns[k]!r} has values too large to standardise (the largest, "
-                        f"{values[worst, k]:.4g} at {when(index[worst])}, overflows its mean or spread); rescale "
-                        "the column")
-    i, k = problem[1]
-    raise DataError(f"column {columns[k]!r} at {when(index[i])}: {values[i, k]:.4g} lies {abs(z[i, k]):.3g} spreads "
-                    "from the column's centre, too far for the network's float32 arithmetic; clean the value")
+    (n, k) cannot be standardised by (loc, scale) into finite float32 numbers
+    (column by column: the first column with a problem is named)."""
+    for k, col in enumerate(columns):
+        v = values[:, k]
+        z, problem = scaled(v, loc[k], scale[k])
+        if problem is None:
+            continue
+        if problem[0] == "spread":
+            worst = int(np.argmax(np.abs(v)))
+            raise DataError(f"column {col!r} has values too large to standardise (the largest, {v[worst]:.4g} "
+                            f"at {when(index[worst])}, overflows its mean or spread); rescale the column")
+        i = problem[1][0]
+        raise DataError(f"column {col!r} at {when(index[i])}: {v[i]:.4g} lies {abs(z[i]):.3g} spreads from "
+                        "the column's centre, too far for the network's float32 arithmetic; clean the value")
 
 
 def spread_sample(source, limit):
