@@ -78,13 +78,14 @@ def test_ar_window_0_has_no_highway_and_matches_the_plain_model():
 
 
 def test_highway_starts_at_the_linear_forecasters_exact_on_validation():
-    # A pure seasonal signal: seasonal naive (and an AR on the seasonal lags, and Holt-Winters)
-    # is exact on validation, so the network starts there (at their mean) and forecasts it.
+    # A pure seasonal signal: seasonal naive (with or without the seasons' growth, zero here;
+    # an AR on the seasonal lags; Holt-Winters) is exact on validation, so the network starts there (at their mean) and forecasts it.
     t = np.arange(240)
     y = pd.Series(np.tile(np.array([3.0, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8]), 20) + 0.0 * t,
                   index=pd.date_range("2000-01-01", periods=240, freq="MS"))
     fc = LSTMForecaster(horizon=12, max_epochs=5, window_norm="last").fit(y.iloc[:228])
-    assert set(fc.history_["highway_start"].split("+")) <= {"seasonal_naive", "ar", "ets", "ridge(1e-06)"}
+    assert set(fc.history_["highway_start"].split("+")) <= {"seasonal_naive", "seasonal_growth(1)", "seasonal_growth(12)", "ar", "ets",
+                                                                "ridge(1e-06)"}
     assert metrics.mae(y.iloc[228:], fc.predict().iloc[:, 0]) < 1e-3 * y.std()
 
 

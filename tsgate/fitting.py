@@ -317,7 +317,7 @@ class FitMixin:
         season = m if self.seasonal_periods is not None or is_calendar(m, self.freq_) else 1
         out = dict(norm_period=self.norm_period_, period=season, ar=fit(firsts, "ar"),
                    level=self.level_, repeat=self.n_quantiles_, ets=fit(firsts, "ets"),
-                   base=self.window_norm_ == "ets")
+                   base=self.window_norm_ == "ets", short=min(self.seasonal_periods_, default=1))
         if refit:  # the fit's own call, the last: the shared fits go
             alls = [len(zi) for zi in z]  # every row: the refit sees all windows
             out.update({"ar" + REFIT: fit(alls, "ar"), "ets" + REFIT: fit(alls, "ets")})

@@ -6,8 +6,9 @@ the equal-weight mean of the candidates whose validation error (the training
 loss's units) is within :data:`COMBINE_WITHIN` of the lowest: ridge
 regressions of the targets on those inputs over the training windows (one
 per penalty), and fixed forecasters written in the same coordinates
-(:func:`baseline_candidates`: naive, seasonal naive, the k-step map of an
-AR(p) by AICc). A mean of linear maps is a linear map, so the combination is
+(:func:`baseline_candidates`: naive, seasonal naive with and without the
+seasons' growth, the k-step map of an AR(p) by AICc, Holt-Winters
+run over the window). A mean of linear maps is a linear map, so the combination is
 one start. Combining the near-best instead of taking the best is the
 classical remedy for a choice made on a short validation tail (Bates &
 Granger 1969; the "forecast combination puzzle"): on the accuracy benchmark
@@ -70,7 +71,7 @@ def _solve(G, C, penalty):
     return np.linalg.solve(G + reg, C)
 
 
-def baseline_candidates(model, norm_period, period, ar, level, repeat=1, ets=None, base=False):
+def baseline_candidates(model, norm_period, period, ar, level, repeat=1, ets=None, base=False, short=None):
     """Fixed linear forecasters as highway weights (P+1, M), by name.
 
     Design columns: [extra (known features, then the level when ``level``),
@@ -111,6 +112,9 @@ def baseline_candidates(model, norm_period, period, ar, level, repeat=1, ets=Non
     if 1 < period <= model.n_ar:
         lags = [period * -(-(k + 1) // period) - (k + 1) for k in range(H)]
         out["seasonal_naive"] = weights([[(lag, 1.0)] for lag in lags])
+        for d in sorted({1, short or period}) if (short or period) < period else ():  # two seasons or more
+            if period + d <= model.n_ar:
+                out[f"seasonal_growth({d})"] = weights([_growth(lag, k + 1, period, d) for k, lag in enumerate(lags)])
     if ar is not None and ar.order_ <= model.n_ar and (raw or level):
         A, c = ar.k_step(H)
         pairs = [[(i, A[k, i]) for i in range(ar.order_)] for k in range(H)]
@@ -119,6 +123,16 @@ def baseline_candidates(model, norm_period, period, ar, level, repeat=1, ets=Non
         Wm = ets.window_map(model.n_ar, H)  # (H, n_ar), oldest first
         out["ets"] = weights([[(model.n_ar - 1 - j, Wm[k, j]) for j in range(model.n_ar)] for k in range(H)])
     return out
+
+
+def _growth(lag, step, period, d):
+    """(lag, coefficient) pairs of seasonal naive plus the seasons' growth:
+    z_{e+step} = z_{e-lag} + c (mean of the last d values - mean of the d
+    values one season before), c the seasons between them (SARIMA(0,1,0)(0,1,0)
+    at d=1; a level change measured over a whole short season at d > 1).
+    The weights sum to one, so they serve raw and last-relative coordinates alike."""
+    c = -(-step // period)
+    return [(lag, 1.0)] + [(j, c / d) for j in range(d)] + [(period + j, -c / d) for j in range(d)]
 
 
 def linear_options(model, data, val=None, candidates=None, choose=None):
