@@ -305,7 +305,9 @@ class FitMixin:
         each series' rows before its validation tail (and, with ``refit``,
         under the same names ending in ``_all``, on all their rows, for the refit).
         Seasonal naive is a candidate at a calendar period or a given one, not
-        at a cycle found in the data (:func:`tsgate.seasonality.is_calendar`)."""
+        at a cycle found in the data (:func:`tsgate.seasonality.is_calendar`);
+        with two seasons or more, ``short`` (the shortest period) adds seasonal
+        naive plus the growth of the last short season over the long one."""
         sc = self.scaling_
         z = [(y - sc.t_loc[k]) / sc.t_scale[k] for k, y in enumerate(ys)]
         val = windows.val
