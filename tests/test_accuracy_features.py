@@ -79,13 +79,14 @@ def test_ar_window_0_has_no_highway_and_matches_the_plain_model():
 
 def test_highway_starts_at_the_linear_forecasters_exact_on_validation():
     # A pure seasonal signal: seasonal naive (with or without the seasons' growth, zero here;
-    # an AR on the seasonal lags; Holt-Winters) is exact on validation, so the network starts there (at their mean) and forecasts it.
+    # an AR on the seasonal lags; Holt-Winters) is exact on validation, so the network starts
+    # there (at their mean) and forecasts it.
     t = np.arange(240)
     y = pd.Series(np.tile(np.array([3.0, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8]), 20) + 0.0 * t,
                   index=pd.date_range("2000-01-01", periods=240, freq="MS"))
     fc = LSTMForecaster(horizon=12, max_epochs=5, window_norm="last").fit(y.iloc[:228])
-    assert set(fc.history_["highway_start"].split("+")) <= {"seasonal_naive", "seasonal_growth(1)", "seasonal_growth(12)", "ar", "ets",
-                                                                "ridge(1e-06)"}
+    exact = {"seasonal_naive", "seasonal_growth(1)", "seasonal_growth(12)", "ar", "ets", "ridge(1e-06)"}
+    assert set(fc.history_["highway_start"].split("+")) <= exact
     assert metrics.mae(y.iloc[228:], fc.predict().iloc[:, 0]) < 1e-3 * y.std()
 
 
@@ -109,6 +110,27 @@ def test_naive_is_a_candidate_start_in_either_coordinates():
     fc = LSTMForecaster(horizon=6, max_epochs=5, window_norm="last").fit(y)
     assert "naive" in fc.history_["highway_start"].split("+")
     assert np.abs(fc.predict().iloc[:, 0] - 1.0).max() < 0.05
+
+
+def test_naive_within_the_band_is_the_start_alone():
+    # Candidates within COMBINE_WITHIN (1.25) of the best are averaged, unless
+    # naive is among them: then nothing beats the last value clearly.
+    from tsgate.highway import combination
+
+    assert combination({"ar": 1.0, "ridge(1)": 1.2, "naive": 1.3}) == "ar+ridge(1)"
+    assert combination({"ar": 1.0, "ridge(1)": 1.2, "naive": 1.24}) == "naive"
+    assert combination({"seasonal_naive": 1.0, "ets": 1.1}) == "seasonal_naive+ets"
+
+
+def test_a_random_walk_starts_from_naive():
+    # On a random walk the last value is the best forecast; an AR or ridge start
+    # fit on the history is no better on validation by more than noise, so the
+    # start is naive alone, and the forecast stays near the last value.
+    rng = np.random.default_rng(4)
+    y = pd.Series(100 + np.cumsum(rng.standard_normal(300)), index=pd.RangeIndex(300))
+    fc = LSTMForecaster(horizon=5, max_epochs=3, random_state=0).fit(y)
+    assert fc.history_["highway_start"] == "naive"
+    assert np.abs(fc.predict().iloc[:, 0].to_numpy() - y.iloc[-1]).max() < 0.1 * y.diff().std()
 
 
 def test_a_series_its_start_forecasts_exactly_is_no_training_failure():
