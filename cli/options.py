@@ -190,6 +190,10 @@ def _summary(fc, seconds, quiet):
         w = fc.history_.get("start_weight") or 0.0
         if untrained:
             click.echo("forecast: the linear start alone (no epoch of training beat it on validation)", err=True)
+        elif all((h.get("start_weight") or 0.0) >= 1.0 for h in fc.histories_):  # a naive start (tsgate.shrinkage)
+            untrained = True
+            click.echo("forecast: the linear start alone (the network did not beat it clearly on validation)",
+                       err=True)
         elif w:
             click.echo(f"forecast: {1 - w:g} x network + {w:g} x linear start (the network did not beat it "
                        "clearly on validation)", err=True)

@@ -479,6 +479,11 @@ def test_summary_says_when_the_forecast_is_the_mean_of_network_and_start(capsys)
         err = capsys.readouterr().err
         assert ("forecast: 0.5 x network + 0.5 x linear start" in err) == shown, err
         assert "network: the mean of its refit on all windows and the model chosen on validation" in err
+    fc.history_["start_weight"] = 1.0  # a naive start the network did not beat clearly: the start alone
+    cli_mod._summary(fc, 1.0, quiet=False)
+    err = capsys.readouterr().err
+    assert "forecast: the linear start alone (the network did not beat it clearly on validation)" in err, err
+    assert "linear start: the mean of its refit" in err and "x network" not in err, err
     fc.history_["best_epoch"] = 0  # no epoch beat the start: the forecast is the start
     cli_mod._summary(fc, 1.0, quiet=False)
     err = capsys.readouterr().err
