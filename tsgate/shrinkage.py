@@ -23,7 +23,9 @@ start is naive (nothing linear beat the last value on validation,
 (:data:`NAIVE_ALONE`). On the accuracy benchmark's random walk (msft, four
 origins) the network trained two epochs at the last two origins, validated
 no better than naive, and its half of the mean moved the forecast off the
-last value: MAE 1.134 against naive's 1.071 (now 1.071; AR's 1.01).
+last value: MAE 1.134 against naive's 1.071 (now 1.071; AR's 1.01). Out of
+sample (twelve macrodata series, 25 rolling origins) the rule is neutral:
+geometric mean of the MAE ratios 1.0017, two series better, two worse.
 
 The start's head has zero rows for the recurrent state (and the id
 embedding), so the mean of the two models' outputs is one model of the same
