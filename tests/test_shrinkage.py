@@ -66,10 +66,6 @@ def test_the_network_replaces_its_start_only_when_clearly_better_on_validation()
     mix(model, zero, 1.0)
     weight, t = start_weight(model, ridge, w.val, settings, 0.5)  # the other way round: no evidence
     assert weight == 0.5 and t > 3
-    assert start_weight(model, ridge, w.val, settings, 0.5, naive=True)[0] == 1.0  # a naive start: alone
-    mix(model, ridge, 1.0)
-    assert start_weight(model, zero, w.val, settings, 0.5, naive=True)[0] == 0.0  # beaten clearly: the network
-    mix(model, zero, 1.0)
     assert start_weight(model, zero, w.val, settings, 0.5) == (0.0, None)  # the network is its start
     assert start_weight(model, ridge, w.val, settings, 0.0) == (0.0, None)  # nothing to combine
 
@@ -142,23 +138,6 @@ def test_a_network_that_beats_its_start_clearly_forecasts_alone():
     b = LSTMForecaster(horizon=1, max_epochs=15, window_norm="last", start_weight=0.0).fit(y)
     assert a.history_["start_t"] < -3 and a.history_["start_weight"] == 0.0
     assert np.array_equal(a.predict().to_numpy(), b.predict().to_numpy())
-
-
-def test_a_network_not_clearly_better_than_a_naive_start_forecasts_the_last_value(monkeypatch):
-    # A random walk: nothing linear beats the last value on validation, so the
-    # start is naive; two epochs validate a little better (not clearly), and
-    # the forecast is the start alone: the last value. Half the network's
-    # forecast (the rule off) moves it.
-    rng = np.random.default_rng(5)
-    y = pd.Series(100 + np.cumsum(rng.standard_normal(300)), index=pd.RangeIndex(300))
-    fc = LSTMForecaster(horizon=5, max_epochs=3, random_state=0).fit(y)
-    h = fc.history_
-    assert h["highway_start"] == "naive" and h["best_epoch"] > 0 and h["start_weight"] == 1.0, h
-    assert np.allclose(fc.predict().iloc[:, 0], y.iloc[-1], rtol=1e-6, atol=0)
-    monkeypatch.setattr("tsgate.shrinkage.NAIVE_ALONE", False)
-    half = LSTMForecaster(horizon=5, max_epochs=3, random_state=0).fit(y)
-    assert half.history_["start_weight"] == 0.5
-    assert np.abs(half.predict().iloc[:, 0] - y.iloc[-1]).max() > 1e-3
 
 
 @pytest.mark.parametrize("bad", [-0.1, 1.5, "half"])

@@ -15,7 +15,7 @@ import os
 import numpy as np
 
 from .core import single_threaded_blas
-from .highway import NAIVE, REFIT, baseline_candidates, fit_highway
+from .highway import REFIT, baseline_candidates, fit_highway
 from .model import SequenceModel
 from .shrinkage import head, mix, start_weight as combination_weight
 from .training import train
@@ -72,7 +72,7 @@ def _member(spec, seed, data, val, settings, highway, refit, warm=None, freeze=F
     start_head = head(model)
     history = train(model, data, X_val=val, **dict(settings, random_state=seed))
     weight = start_weight if start not in (None, "warm") else 0.0  # a warm start is no linear start
-    weight, history["start_t"] = combination_weight(model, start_head, val, settings, weight, start == NAIVE)
+    weight, history["start_t"] = combination_weight(model, start_head, val, settings, weight)
     mix(model, start_head, weight)  # (tsgate.shrinkage)
     history["start_weight"] = weight
     history["highway_start"], history["highway_frozen"] = start, frozen

@@ -278,9 +278,7 @@ class LSTMForecaster(_RecurrentForecaster):
         Unless the trained network beats its linear start clearly on
         validation (a paired test over blocks of windows,
         :mod:`tsgate.shrinkage`), the forecast is ``start_weight`` x the
-        start + (1 - ``start_weight``) x the network; the start alone when it
-        is naive (nothing linear beat the last value on validation). 0: the
-        network alone.
+        start + (1 - ``start_weight``) x the network. 0: the network alone.
     fallback : bool
         Panels (more than one series): each series whose own naive,
         seasonal naive or AR(p) forecasts its validation windows better

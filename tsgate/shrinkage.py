@@ -17,15 +17,7 @@ that the overlap of neighbouring windows' targets does not count as
 evidence, must reject "the network is no better" at level :data:`LEVEL`,
 with Student's t on the blocks' degrees of freedom (as Harvey, Leybourne &
 Newbold 1997 do for small samples). Otherwise the forecast is the weighted
-mean of the two, a forecast combination (Bates & Granger 1969), unless the
-start is naive (nothing linear beat the last value on validation,
-:data:`tsgate.highway.NAIVE_FIRST`): then it is the start alone
-(:data:`NAIVE_ALONE`). On the accuracy benchmark's random walk (msft, four
-origins) the network trained two epochs at the last two origins, validated
-no better than naive, and its half of the mean moved the forecast off the
-last value: MAE 1.134 against naive's 1.071 (now 1.071; AR's 1.01). Out of
-sample (twelve macrodata series, 25 rolling origins) the rule is neutral:
-geometric mean of the MAE ratios 1.0017, two series better, two worse.
+mean of the two, a forecast combination (Bates & Granger 1969).
 
 The start's head has zero rows for the recurrent state (and the id
 embedding), so the mean of the two models' outputs is one model of the same
@@ -41,8 +33,6 @@ from .training import _quantile_levels
 
 #: The network replaces its start when the one-sided test rejects "no better" at this level.
 LEVEL = 0.025
-#: With a naive start, a network that does not beat it clearly gets no weight (module doc).
-NAIVE_ALONE = True
 
 
 def head(model):
@@ -92,11 +82,10 @@ def paired_t(model, start, source, code, tau, delta, batch_size=1024):
     return float(b.mean() / (b.std(ddof=1) / np.sqrt(b.size))), b.size - 1
 
 
-def start_weight(model, start, source, settings, weight, naive=False):
+def start_weight(model, start, source, settings, weight):
     """(the weight of the linear start in the forecast, the paired t or None):
     0 when the network beats the start clearly on ``source`` or is the start
-    (early stopping kept it), else ``weight``, or 1 when the start is
-    ``naive`` (:data:`NAIVE_ALONE`)."""
+    (early stopping kept it), else ``weight``."""
     if not weight or source is None or not source.n:
         return 0.0, None
     if np.array_equal(start[0], model.views["head_weight"]) and np.array_equal(start[1], model.views["head_bias"]):
@@ -107,4 +96,4 @@ def start_weight(model, start, source, settings, weight, naive=False):
     from scipy.stats import t as student_t  # scipy comes with scikit-learn; imported here, not with tsgate
 
     clear = t is not None and t < -student_t.ppf(1.0 - LEVEL, df)
-    return (0.0 if clear else 1.0 if naive and NAIVE_ALONE else float(weight)), t
+    return (0.0 if clear else float(weight)), t
