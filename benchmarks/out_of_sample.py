@@ -1,5 +1,6 @@
 """Out of sample: the defaults on 41 real series that never chose them, over rolling origins.
 
+    pip install statsmodels vega_datasets   # benchmark-only dependencies
     python benchmarks/out_of_sample.py --out benchmarks/results/out_of_sample_<date>.md
 
 The accuracy benchmark's 17 series chose tsgate's defaults, so a rule that
