@@ -184,21 +184,22 @@ def _summary(fc, seconds, quiet):
         click.echo(f"inputs: {inputs}", err=True)
     start = fc.history_.get("highway_start")
     untrained = bool(start) and all(h.get("best_epoch") == 0 for h in fc.histories_)  # the start itself
+    start_only = untrained or bool(start) and all((h.get("start_weight") or 0.0) >= 1.0  # start_weight=1
+                                                  for h in fc.histories_)
     if start:
         click.echo(f"linear start: {_start_words(start)} "
                    f"({'kept fixed' if fc.history_.get('highway_frozen') else 'trained'})", err=True)
         w = fc.history_.get("start_weight") or 0.0
         if untrained:
             click.echo("forecast: the linear start alone (no epoch of training beat it on validation)", err=True)
-        elif all((h.get("start_weight") or 0.0) >= 1.0 for h in fc.histories_):  # a naive start (tsgate.shrinkage)
-            untrained = True
+        elif start_only:
             click.echo("forecast: the linear start alone (the network did not beat it clearly on validation)",
                        err=True)
         elif w:
             click.echo(f"forecast: {1 - w:g} x network + {w:g} x linear start (the network did not beat it "
                        "clearly on validation)", err=True)
     if len(fc.models_) > fc.n_models:  # refit='mean'
-        click.echo(f"{'linear start' if untrained else 'network'}: the mean of its refit on all windows and the "
+        click.echo(f"{'linear start' if start_only else 'network'}: the mean of its refit on all windows and the "
                    "model chosen on validation", err=True)
     chosen = (getattr(fc, "fit_report_", {}) or {}).get("fallback") or {}
     if chosen:

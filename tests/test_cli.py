@@ -479,7 +479,7 @@ def test_summary_says_when_the_forecast_is_the_mean_of_network_and_start(capsys)
         err = capsys.readouterr().err
         assert ("forecast: 0.5 x network + 0.5 x linear start" in err) == shown, err
         assert "network: the mean of its refit on all windows and the model chosen on validation" in err
-    fc.history_["start_weight"] = 1.0  # a naive start the network did not beat clearly: the start alone
+    fc.history_["start_weight"] = 1.0  # start_weight=1 and the network did not beat the start clearly
     cli_mod._summary(fc, 1.0, quiet=False)
     err = capsys.readouterr().err
     assert "forecast: the linear start alone (the network did not beat it clearly on validation)" in err, err
