@@ -200,7 +200,7 @@ def test_linear_start_blocks_fit_ar_and_holt_winters_before_each_block(monkeypat
     # (11, origins 67-77). Each block's AR and Holt-Winters see the rows up to
     # its first validation origin (97, 82, 68 rows), the refit's every row
     # (120, as its windows' targets do): no block's candidates saw its targets.
-    import tsgate.fitting as fitting
+    import tsgate.arima as arima  # start_model builds the fitted starts
     from tsgate.ets import HoltWinters
 
     seen = []
@@ -210,7 +210,7 @@ def test_linear_start_blocks_fit_ar_and_holt_winters_before_each_block(monkeypat
             seen.append(len(parts[0]))
             return super().fit(parts)
 
-    monkeypatch.setattr(fitting, "HoltWinters", Spy)
+    monkeypatch.setattr(arima, "HoltWinters", Spy)
     t = np.arange(120)
     y = pd.Series(10 + np.sin(2 * np.pi * t / 12) + 0.01 * t, index=pd.date_range("2000-01-01", periods=120, freq="MS"))
     fc = LSTMForecaster(horizon=6, max_epochs=1, window_norm="last").fit(y)

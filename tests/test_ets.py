@@ -151,7 +151,7 @@ def test_the_norms_auto_compares_share_one_ar_and_holt_winters_fit(monkeypatch):
     # 'seasonal_ratio' on a positive series); the AR and Holt-Winters they read
     # do not depend on the norm: one fit on the rows before each validation
     # block the start is chosen on, one on all rows for the refit.
-    import tsgate.fitting as fitting
+    import tsgate.arima as arima  # start_model builds the fitted starts
 
     calls = []
 
@@ -160,7 +160,7 @@ def test_the_norms_auto_compares_share_one_ar_and_holt_winters_fit(monkeypatch):
             calls.append(1)
             return super().fit(parts)
 
-    monkeypatch.setattr(fitting, "HoltWinters", Counted)  # the highway's fits, not the baseline report's
+    monkeypatch.setattr(arima, "HoltWinters", Counted)  # the highway's fits, not the baseline report's
     y = pd.Series(_seasonal(120, seed=4), index=pd.date_range("2000-01-01", periods=120, freq="MS"))
     fc = LSTMForecaster(horizon=6, max_epochs=2).fit(y)
     assert len(calls) == SELECTION_BLOCKS + 1 and not hasattr(fc, "_start_fits")

@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 
 from . import frames, recipe
-from .baselines import AR, validation_mae
+from .arima import start_model
+from .baselines import validation_mae
 from .carried import es_anchor, net_anchor
 from .errors import DataError, ParameterError
 from .errors import name as pname
@@ -301,13 +302,13 @@ class FitMixin:
 
     def _highway_start(self, ys, windows, refit=True):
         """What the highway's candidate starts need (:func:`tsgate.highway.baseline_candidates`):
-        an AR(p) by AICc and a Holt-Winters, pooled over the scaled series, on
-        each series' rows before its validation tail (and, with ``refit``,
-        under the same names ending in ``_all``, on all their rows, for the refit).
-        Seasonal naive is a candidate at a calendar period or a given one, not
-        at a cycle found in the data (:func:`tsgate.seasonality.is_calendar`);
-        with two seasons or more, ``short`` (the shortest period) adds seasonal
-        naive plus the growth of the last short season over the long one."""
+        an AR(p), a Holt-Winters and without a calendar season an ARIMA(p, 1, 0)
+        (:func:`tsgate.arima.start_model`), pooled over the scaled series, on each
+        series' rows before its validation tail (with ``refit``, also on all rows,
+        under the same names ending in ``_all``). Seasonal naive is a candidate at
+        a calendar period or a given one, not at a cycle found in the data
+        (:func:`tsgate.seasonality.is_calendar`); with two seasons or more, ``short``
+        (the shortest period) adds seasonal naive plus the last short season's growth."""
         sc = self.scaling_
         z = [(y - sc.t_loc[k]) / sc.t_scale[k] for k, y in enumerate(ys)]
         val = windows.val
@@ -317,25 +318,25 @@ class FitMixin:
         fit = lambda ends, kind: self._start_fit(z, ends, kind) if self.ar_window_ else None  # noqa: E731
         m = self.seasonal_period_
         season = m if self.seasonal_periods is not None or is_calendar(m, self.freq_) else 1
-        out = dict(norm_period=self.norm_period_, period=season, ar=fit(firsts, "ar"),
-                   level=self.level_, repeat=self.n_quantiles_, ets=fit(firsts, "ets"),
-                   base=self.window_norm_ == "ets", short=min(self.seasonal_periods_, default=1))
+        arima = recipe.ARIMA_START and season == 1  # with a calendar season the seasonal candidates serve
+        kinds = ("ar", "ets", "arima") if arima else ("ar", "ets")
+        out = dict(norm_period=self.norm_period_, period=season, level=self.level_, repeat=self.n_quantiles_,
+                   base=self.window_norm_ == "ets", short=min(self.seasonal_periods_, default=1),
+                   **{k: fit(firsts, k) for k in kinds})
         if refit:  # the fit's own call, the last: the shared fits go
             alls = [len(zi) for zi in z]  # every row: the refit sees all windows
-            out.update({"ar" + REFIT: fit(alls, "ar"), "ets" + REFIT: fit(alls, "ets")})
+            out.update({k + REFIT: fit(alls, k) for k in kinds})
             del self._start_fits
         return out
 
     def _start_fit(self, z, ends, kind):
-        """An AR(p) by AICc (``kind`` 'ar') or a Holt-Winters ('ets') pooled
-        over the scaled series ``z`` up to their rows ``ends``, shared within
-        a fit (the norms 'auto' compares, the highway, window_norm='ets')."""
+        """The start model ``kind`` (:func:`tsgate.arima.start_model`) pooled over the scaled series ``z``
+        up to their rows ``ends``, shared within a fit (the norms 'auto' compares, the highway, 'ets')."""
         order, m = min(24, self.ar_window_), self.seasonal_period_  # the highway must hold the AR's lags
         key = (kind, tuple(ends), order, m)
         if key not in self._start_fits:
             parts = [zi[:end] for zi, end in zip(z, ends) if end > 10]
-            est = AR(order, criterion="aicc") if kind == "ar" else HoltWinters(m)
-            self._start_fits[key] = est.fit(parts) if parts else None
+            self._start_fits[key] = start_model(kind, order, m).fit(parts) if parts else None
         return self._start_fits[key]
 
     # -- stateful training (tsgate.stateful) ------------------------------------

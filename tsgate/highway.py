@@ -7,8 +7,10 @@ loss's units) is within :data:`COMBINE_WITHIN` of the lowest: ridge
 regressions of the targets on those inputs over the training windows (one
 per penalty), and fixed forecasters written in the same coordinates
 (:func:`baseline_candidates`: naive, seasonal naive with and without the
-seasons' growth, the k-step map of an AR(p) by AICc, Holt-Winters
-run over the window). A mean of linear maps is a linear map, so the combination is
+seasons' growth, the k-step maps of an AR(p) and, for series without a
+calendar season, an ARIMA(p, 1, 0) by AICc (:mod:`tsgate.arima`: naive on a
+random walk, the drift or the momentum of the changes on a trend),
+Holt-Winters run over the window). A mean of linear maps is a linear map, so the combination is
 one start. Combining the near-best instead of taking the best is the
 classical remedy for a choice made on a short validation tail (Bates &
 Granger 1969; the "forecast combination puzzle"): on the accuracy benchmark
@@ -83,7 +85,8 @@ def _solve(G, C, penalty):
     return np.linalg.solve(G + reg, C)
 
 
-def baseline_candidates(model, norm_period, period, ar, level, repeat=1, ets=None, base=False, short=None):
+def baseline_candidates(model, norm_period, period, ar, level, repeat=1, ets=None, base=False, short=None,
+                        arima=None):
     """Fixed linear forecasters as highway weights (P+1, M), by name.
 
     Design columns: [extra (known features, then the level when ``level``),
@@ -91,8 +94,10 @@ def baseline_candidates(model, norm_period, period, ar, level, repeat=1, ets=Non
     k + 1. Written for ``norm_period`` 1 (targets and inputs relative to the
     last value z_e) or 0 (raw scaled values); 'seasonal' (q = m) has none
     beyond zero, which is seasonal naive there. ``ar`` is a fitted
-    :class:`tsgate.baselines.AR` on the scaled series (or None); ``ets`` a
-    fitted :class:`tsgate.ets.HoltWinters` (or None), run over the last
+    :class:`tsgate.baselines.AR` on the scaled series (or None); ``arima`` a
+    fitted :class:`tsgate.arima.IntegratedAR` (a unit root: its weights sum to
+    one, so it needs no level input); ``ets`` a fitted
+    :class:`tsgate.ets.HoltWinters` (or None), run over the last
     ``n_ar`` values (its weights sum to one, so the same weights serve
     either coordinates). With ``base`` (``window_norm='ets'``, targets
     relative to a Holt-Winters forecast over the whole history) the one
@@ -131,6 +136,9 @@ def baseline_candidates(model, norm_period, period, ar, level, repeat=1, ets=Non
         A, c = ar.k_step(H)
         pairs = [[(i, A[k, i]) for i in range(ar.order_)] for k in range(H)]
         out["ar"] = weights(pairs, None if raw else A.sum(axis=1) - 1.0, c)  # z_{e+k} - z_e = A x + (sum A - 1) z_e + c
+    if arima is not None and arima.order_ <= model.n_ar:  # a unit root: its weights sum to one, no level needed
+        A, c = arima.k_step(H)
+        out["arima"] = weights([[(i, A[k, i]) for i in range(arima.order_)] for k in range(H)], None, c)
     if ets is not None and model.n_ar >= 2:
         Wm = ets.window_map(model.n_ar, H)  # (H, n_ar), oldest first
         out["ets"] = weights([[(model.n_ar - 1 - j, Wm[k, j]) for j in range(model.n_ar)] for k in range(H)])

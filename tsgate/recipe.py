@@ -96,3 +96,6 @@ def norm_period(norm, period):
 def choose_ar_window(lookback, given="auto"):
     """How many of the last target values the linear highway reads."""
     return lookback if given == "auto" else min(int(given), lookback)
+
+#: The linear start's candidates include an ARIMA(p, 1, 0) by AICc (:mod:`tsgate.arima`).
+ARIMA_START = True
