@@ -36,17 +36,17 @@ def test_orders_and_drift_are_chosen_by_aicc_on_one_sample():
                 rss = float(np.sum((x[top:] - Z @ np.linalg.lstsq(Z, x[top:], rcond=None)[0]) ** 2))
             k = len(cols) + 1
             scores[p, drift] = n * math.log(rss / n) + 2 * k + 2 * k * (k + 1) / (n - k - 1)
-    m = IntegratedAR(top).fit(y)
+    m = IntegratedAR(top, criterion="aicc").fit(y)
     assert (m.diff_order_, m.drift_) == min(scores, key=scores.get) == (1, False)
     assert m.order_ == 2 and abs(m.coef_.sum() - 1.0) < 1e-12  # a unit root on levels
 
 
 def test_a_random_walk_is_naive_and_a_drift_is_found():
     rng = np.random.default_rng(0)
-    walk = IntegratedAR(24).fit(np.cumsum(rng.standard_normal(400)))
+    walk = IntegratedAR(24, criterion="aicc").fit(np.cumsum(rng.standard_normal(400)))
     assert (walk.diff_order_, walk.drift_, walk.intercept_) == (0, False, 0.0)
     np.testing.assert_array_equal(walk.coef_, [1.0])  # the last value
-    drifting = IntegratedAR(24).fit(np.cumsum(0.5 + rng.standard_normal(400)))
+    drifting = IntegratedAR(24, criterion="aicc").fit(np.cumsum(0.5 + rng.standard_normal(400)))
     assert drifting.diff_order_ == 0 and drifting.drift_ and abs(drifting.intercept_ - 0.5) < 0.15
 
 

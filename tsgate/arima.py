@@ -31,10 +31,8 @@ class IntegratedAR(AR):
     """ARIMA(p, 1, 0) with an optional drift, p in 0..``max_order`` by AICc;
     fit on one series or a list (pooled). Exposes ``order_`` (p + 1),
     ``coef_`` and ``intercept_`` of the equivalent AR on levels, and
-    ``diff_order_`` (p) and ``drift_`` (whether the intercept was kept)."""
-
-    def __init__(self, max_order=None, criterion="aicc"):
-        super().__init__(max_order, criterion)
+    ``diff_order_`` (p) and ``drift_`` (whether the intercept was kept).
+    ``criterion``: 'aicc' (the highway's) or 'aic', as for :class:`AR`."""
 
     def fit(self, y):
         series = [np.diff(np.asarray(s, dtype=np.float64)) for s in (y if isinstance(y, list) else [y])]
