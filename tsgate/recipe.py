@@ -51,6 +51,10 @@ def choose_segment(lookback, periods, given="auto", cap=None):
 #: tail and the blocks before it, each candidate refit before each block.
 SELECTION_BLOCKS = 3
 
+#: Without a calendar season the linear start's candidates include an
+#: ARIMA(p, 1, 0) by AICc (:mod:`tsgate.arima`; accuracy_2026-12-05_arima.md).
+ARIMA_START = True
+
 #: A recursive model validates on at least ``horizon`` + this many one-step
 #: windows (at most half of a series' windows): its interval is calibrated
 #: on its forecasts of the whole horizon from validation origins, which need
@@ -96,6 +100,3 @@ def norm_period(norm, period):
 def choose_ar_window(lookback, given="auto"):
     """How many of the last target values the linear highway reads."""
     return lookback if given == "auto" else min(int(given), lookback)
-
-#: The linear start's candidates include an ARIMA(p, 1, 0) by AICc (:mod:`tsgate.arima`).
-ARIMA_START = True
