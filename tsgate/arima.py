@@ -42,9 +42,10 @@ class IntegratedAR(AR):
         best = None
         for p in range(top + 1):
             for drift in (False, True):
-                idx = ([0] if drift else []) + list(range(1, p + 1))
-                coef = np.linalg.lstsq(G[np.ix_(idx, idx)], c[idx], rcond=None)[0] if idx else np.zeros(0)
-                rss = float(yy - 2.0 * coef @ c[idx] + coef @ G[np.ix_(idx, idx)] @ coef) if idx else yy
+                idx = ([0] if drift else []) + list(range(1, p + 1))  # columns of [1, x_{t-1} .. x_{t-p}]
+                Gi, ci = G[np.ix_(idx, idx)], c[idx]
+                coef = np.linalg.lstsq(Gi, ci, rcond=None)[0] if idx else np.zeros(0)
+                rss = float(yy - 2.0 * coef @ ci + coef @ Gi @ coef)  # yy with no columns
                 k = len(idx) + 1  # the variance counts, as in auto.arima's AICc
                 aic = N * math.log(max(rss, 1e-300) / max(N, 1)) + 2 * k
                 if self.criterion == "aicc":

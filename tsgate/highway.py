@@ -124,6 +124,13 @@ def baseline_candidates(model, norm_period, period, ar, level, repeat=1, ets=Non
             W[-1] = bias
         return np.repeat(W, repeat, axis=1)
 
+    def k_step(fit, levelled):
+        """An AR's k-step map (:meth:`tsgate.baselines.AR.k_step`): z_{e+k} - z_e = A x + (sum A - 1) z_e + c
+        in last-relative windows (``levelled``: the level's row), A x + c in raw ones or for a unit root."""
+        A, c = fit.k_step(H)
+        return weights([[(i, A[k, i]) for i in range(fit.order_)] for k in range(H)],
+                       A.sum(axis=1) - 1.0 if levelled else None, c)
+
     raw = norm_period == 0  # inputs are z itself; with 'last' they are z - z_e
     out[NAIVE] = weights([[(0, 1.0)] if raw else [] for _ in range(H)])  # relative to z_e: the zero output
     if 1 < period <= model.n_ar:
@@ -133,12 +140,9 @@ def baseline_candidates(model, norm_period, period, ar, level, repeat=1, ets=Non
             if period + d <= model.n_ar:
                 out[f"seasonal_growth({d})"] = weights([_growth(lag, k + 1, period, d) for k, lag in enumerate(lags)])
     if ar is not None and ar.order_ <= model.n_ar and (raw or level):
-        A, c = ar.k_step(H)
-        pairs = [[(i, A[k, i]) for i in range(ar.order_)] for k in range(H)]
-        out["ar"] = weights(pairs, None if raw else A.sum(axis=1) - 1.0, c)  # z_{e+k} - z_e = A x + (sum A - 1) z_e + c
+        out["ar"] = k_step(ar, not raw)
     if arima is not None and arima.order_ <= model.n_ar:  # a unit root: its weights sum to one, no level needed
-        A, c = arima.k_step(H)
-        out["arima"] = weights([[(i, A[k, i]) for i in range(arima.order_)] for k in range(H)], None, c)
+        out["arima"] = k_step(arima, False)
     if ets is not None and model.n_ar >= 2:
         Wm = ets.window_map(model.n_ar, H)  # (H, n_ar), oldest first
         out["ets"] = weights([[(model.n_ar - 1 - j, Wm[k, j]) for j in range(model.n_ar)] for k in range(H)])

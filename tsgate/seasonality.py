@@ -88,6 +88,12 @@ def clip_outliers(y, k=OUTLIER_MADS):
     return np.clip(y, med - k * scale, med + k * scale) if scale > 0 else y
 
 
+def _floor(least, n):
+    """The autocorrelation a period must reach on ``n`` points: ``least``, and
+    :data:`SIGNIFICANCE` standard errors of white noise's (1 / sqrt(n))."""
+    return max(least, SIGNIFICANCE / np.sqrt(n))
+
+
 def dominant_cycle(y, max_period=None):
     """The lag of the highest autocorrelation peak after the first trough, if
     it reaches :data:`MIN_CYCLE_ACF` and :data:`SIGNIFICANCE` standard errors (else None)."""
@@ -101,8 +107,7 @@ def dominant_cycle(y, max_period=None):
         return None
     start = int(below[0]) + 1
     peak = start + int(np.argmax(r[start:]))
-    floor = max(MIN_CYCLE_ACF, SIGNIFICANCE / np.sqrt(n))
-    if peak >= top or r[peak] < floor or r[peak] <= r[peak - 1] or r[peak] <= r[min(peak + 1, top)]:
+    if peak >= top or r[peak] < _floor(MIN_CYCLE_ACF, n) or r[peak] <= r[peak - 1] or r[peak] <= r[min(peak + 1, top)]:
         return None
     return peak
 
@@ -132,10 +137,10 @@ def detect_periods(y, freq, horizon=1, given=None):
     y = clip_outliers(detrend(clip_outliers(y)))
     fits = [p for p in candidate_periods(freq) if n >= 2 * p + horizon]
     if fits:
-        r = acf(y, max(fits))
+        r, floor = acf(y, max(fits)), _floor(MIN_ACF, n)
         kept = []
         for p in fits:  # shortest first
-            seasonal = r[p] >= max(MIN_ACF, SIGNIFICANCE / np.sqrt(n)) and r[p] > r[p // 2]  # not persistence
+            seasonal = r[p] >= floor and r[p] > r[p // 2]  # a season, not persistence
             # a multiple of a shorter season (a week of days) must beat the lag one such season less
             if seasonal and all(r[p] > r[p - q] for q in kept if p % q == 0):
                 kept.append(p)
