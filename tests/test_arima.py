@@ -86,6 +86,20 @@ def test_the_arima_start_forecasts_its_model_in_either_coordinates(norm_period):
                                               arima=long)  # its lags exceed the window
 
 
+
+@pytest.mark.parametrize("norm_period", [0, 1])
+def test_arima_0_1_0_is_no_second_naive(norm_period):
+    # Without lags or drift it is naive: a second copy would double naive's
+    # share in the mean of the starts near the best (highway.combination)
+    rng = np.random.default_rng(0)
+    model = SequenceModel("lstm", 1, 4, n_outputs=3, n_ar=8, random_state=0)
+    walk = IntegratedAR(6).fit(np.cumsum(rng.standard_normal(400)))
+    drifting = IntegratedAR(6).fit(np.cumsum(0.5 + rng.standard_normal(400)))
+    assert (walk.diff_order_, walk.drift_) == (0, False) and (drifting.diff_order_, drifting.drift_) == (0, True)
+    kw = dict(norm_period=norm_period, period=1, ar=None, level=False)
+    assert "arima" not in baseline_candidates(model, arima=walk, **kw)
+    assert "arima" in baseline_candidates(model, arima=drifting, **kw)
+
 def test_the_default_forecaster_follows_momentum_in_the_differences():
     # ARIMA(1, 1, 0) with phi 0.6: the true model forecasts the last change
     # continuing and decaying. Over 94 origins after the fit and four series,
@@ -129,3 +143,4 @@ def test_no_arima_start_with_a_calendar_season(monkeypatch):
     assert monthly.seasonal_period_ == 12 and "ar" in kinds and "arima" not in kinds
     LSTMForecaster(horizon=6, max_epochs=1, random_state=0).fit(pd.Series(v, index=pd.RangeIndex(240)))
     assert "arima" in kinds
+
