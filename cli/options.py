@@ -187,7 +187,7 @@ def _summary(fc, seconds, quiet):
     start_only = untrained or bool(start) and all((h.get("start_weight") or 0.0) >= 1.0  # start_weight=1
                                                   for h in fc.histories_)
     if start:
-        click.echo(f"linear start: {_start_words(start)} "
+        click.echo(f"linear start: {_start_words(start, fc.history_.get('start_models'))} "
                    f"({'kept fixed' if fc.history_.get('highway_frozen') else 'trained'})", err=True)
         w = fc.history_.get("start_weight") or 0.0
         if untrained:
@@ -216,10 +216,11 @@ def _summary(fc, seconds, quiet):
     click.echo(f"time {seconds:.1f} s", err=True)
 
 
-def _start_words(start):
-    """The linear start's name for people: 'ridge(1) + ar'; three or more
-    ridge fits averaged are one item ('the mean of 6 ridge fits (penalty 1e-06 to 1) and ar')."""
-    parts = start.replace("_", " ").split("+")
+def _start_words(start, fitted=None):
+    """The linear start's name for people: 'ridge(1) + AR(3)', the fitted
+    starts named by ``fitted`` (history's 'start_models'); three or more ridge
+    fits averaged are one item ('the mean of 6 ridge fits (penalty 1e-06 to 1) and AR(3)')."""
+    parts = [(fitted or {}).get(p, p).replace("_", " ") for p in start.split("+")]
     ridges = [p for p in parts if p.startswith("ridge(")]
     if len(ridges) < 3:
         return " + ".join(parts)

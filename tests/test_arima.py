@@ -144,3 +144,22 @@ def test_no_arima_start_with_a_calendar_season(monkeypatch):
     LSTMForecaster(horizon=6, max_epochs=1, random_state=0).fit(pd.Series(v, index=pd.RangeIndex(240)))
     assert "arima" in kinds
 
+
+def test_the_starts_are_named_with_their_orders_and_kept_in_the_model_file(tmp_path):
+    # The refit's fits (all rows) name the start's parts: the CLI prints
+    # 'ARIMA(1,1,0) with drift', not 'arima'. Orders and drift are scale-free,
+    # so the fits on the raw values choose what the pooled scaled fits chose.
+    from tsgate import LSTMForecaster, load
+    from tsgate.baselines import AR
+
+    v = _arima110(300, 0.6, drift=0.3, seed=5)
+    fc = LSTMForecaster(horizon=6, max_epochs=1, random_state=0).fit(pd.Series(v, index=pd.RangeIndex(300)))
+    order = min(24, fc.ar_window_)
+    arima = IntegratedAR(order, criterion="aicc").fit(v)
+    names = fc.history_["start_models"]
+    assert names == {"ar": f"AR({AR(order, criterion='aicc').fit(v).order_})",
+                     "arima": f"ARIMA({arima.diff_order_},1,0)" + (" with drift" if arima.drift_ else ""),
+                     "ets": "Holt (damped trend)"}, names
+    assert arima.diff_order_ >= 1
+    fc.save(tmp_path / "m.tsgate")
+    assert load(tmp_path / "m.tsgate").history_["start_models"] == names

@@ -34,6 +34,9 @@ class IntegratedAR(AR):
     ``diff_order_`` (p) and ``drift_`` (whether the intercept was kept).
     ``criterion``: 'aicc' (the highway's) or 'aic', as for :class:`AR`."""
 
+    def describe(self):
+        return f"ARIMA({self.diff_order_},1,0)" + (" with drift" if self.drift_ else "")
+
     def fit(self, y):
         series = [np.diff(np.asarray(s, dtype=np.float64)) for s in (y if isinstance(y, list) else [y])]
         n = min(len(s) for s in series)

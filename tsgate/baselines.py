@@ -77,6 +77,9 @@ class AR:
     def __init__(self, max_order=None, criterion="aic"):
         self.max_order, self.criterion = max_order, criterion
 
+    def describe(self):
+        return f"AR({self.order_})"
+
     def fit(self, y):
         """Fit on one series, or on several (a list: one pooled model)."""
         series = [np.asarray(s, dtype=np.float64) for s in (y if isinstance(y, list) else [y])]
@@ -356,7 +359,7 @@ class BaselineForecaster(BaselineHistoryMixin, BaseEstimator):
     def describe(self):
         """A short name: 'AR(9)', 'seasonal naive (m=12)'..."""
         if self.method == "ar":
-            return f"AR({self.ar_.order_})"
+            return self.ar_.describe()
         if self.method == "holt_winters":
             return self.hw_.describe()
         if self.method == "seasonal_naive":

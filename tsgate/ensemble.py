@@ -61,6 +61,12 @@ def _start(model, data, val, hw, warm, freeze, choose=None):
     return start, bool(freeze and start is not None)
 
 
+def _described(hw):
+    """The fitted starts of the highway's arguments by kind, for people:
+    {'ar': 'AR(3)', 'arima': 'ARIMA(2,1,0) with drift', 'ets': 'Holt (damped trend)'}."""
+    return {k: hw[k].describe() for k in ("ar", "arima", "ets") if hw.get(k) is not None}
+
+
 def _member(spec, seed, data, val, settings, highway, refit, warm=None, freeze=False, choose=None, everything=None,
             start_weight=0.0):
     """(final model, history, selection model): selection on ``val``, then,
@@ -76,8 +82,10 @@ def _member(spec, seed, data, val, settings, highway, refit, warm=None, freeze=F
     mix(model, start_head, weight)  # (tsgate.shrinkage)
     history["start_weight"] = weight
     history["highway_start"], history["highway_frozen"] = start, frozen
+    history["start_models"] = _described(hw)  # the selection's fits; the refit's below
     if not (refit and val is not None and val.n):
         return model, history, model
+    history["start_models"] = _described(dict(hw, **refit_hw))
     final = SequenceModel(**spec, random_state=seed)
     everything = data.union(val) if everything is None else everything
     _start(final, everything, None, dict(hw, **refit_hw) if hw else None, warm, frozen, choose=start)
