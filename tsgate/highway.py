@@ -141,7 +141,7 @@ def baseline_candidates(model, norm_period, period, ar, level, repeat=1, ets=Non
                 out[f"seasonal_growth({d})"] = weights([_growth(lag, k + 1, period, d) for k, lag in enumerate(lags)])
     if ar is not None and ar.order_ <= model.n_ar and (raw or level):
         out["ar"] = k_step(ar, not raw)
-    if arima is not None and arima.order_ <= model.n_ar and (arima.diff_order_ or arima.drift_):
+    if arima is not None and arima.order_ <= model.n_ar and not arima.is_walk():
         out["arima"] = k_step(arima, False)  # a unit root: weights sum to one, no level needed; (0, 1, 0) is naive
     if ets is not None and model.n_ar >= 2:
         Wm = ets.window_map(model.n_ar, H)  # (H, n_ar), oldest first

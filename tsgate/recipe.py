@@ -55,6 +55,11 @@ SELECTION_BLOCKS = 3
 #: ARIMA(p, 1, 0) by AICc (:mod:`tsgate.arima`; accuracy_2026-12-05_arima.md).
 ARIMA_START = True
 
+#: Where that ARIMA is (0, 1, 0) without drift (the differences are white noise
+#: by AICc: a random walk), the linear start is naive and the forecast is naive
+#: unless the network beats it clearly (``start_weight`` 1; accuracy_2026-12-06.md).
+WALK_IS_NAIVE = True
+
 #: A recursive model validates on at least ``horizon`` + this many one-step
 #: windows (at most half of a series' windows): its interval is calibrated
 #: on its forecasts of the whole horizon from validation origins, which need
