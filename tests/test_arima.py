@@ -163,3 +163,14 @@ def test_the_starts_are_named_with_their_orders_and_kept_in_the_model_file(tmp_p
     assert arima.diff_order_ >= 1
     fc.save(tmp_path / "m.tsgate")
     assert load(tmp_path / "m.tsgate").history_["start_models"] == names
+
+
+def test_an_arima_start_whose_refit_is_a_random_walk_is_naive():
+    # The random-walk rule may choose 'arima' (0, 1, 0 with drift) on the rows
+    # before validation; on all rows AICc may drop the drift, and the candidate
+    # (naive itself) is not built: the start is naive, not the ridge fallback.
+    from tsgate.highway import _weights
+
+    options = {"naive": np.zeros((3, 2)), "ridge(0.001)": np.ones((3, 2))}
+    np.testing.assert_array_equal(_weights(options, "arima"), options["naive"])
+    np.testing.assert_array_equal(_weights(options, "ar"), options["ridge(0.001)"])  # the general fallback

@@ -37,9 +37,10 @@ class IntegratedAR(AR):
     def describe(self):
         return f"ARIMA({self.diff_order_},1,0)" + (" with drift" if self.drift_ else "")
 
-    def is_walk(self):
-        """ARIMA(0, 1, 0) without drift: a random walk, whose forecast is naive."""
-        return self.diff_order_ == 0 and not self.drift_
+    def is_walk(self, drift=False):
+        """ARIMA(0, 1, 0) without drift, a random walk whose forecast is naive;
+        ``drift=True``: with or without one."""
+        return self.diff_order_ == 0 and (drift or not self.drift_)
 
     def fit(self, y):
         series = [np.diff(np.asarray(s, dtype=np.float64)) for s in (y if isinstance(y, list) else [y])]

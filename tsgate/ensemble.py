@@ -74,8 +74,9 @@ def _member(spec, seed, data, val, settings, highway, refit, warm=None, freeze=F
     with ``refit``, the same recipe once more on all windows (see fit_members)."""
     hw = {k: v for k, v in (highway or {}).items() if not k.endswith(REFIT)}
     refit_hw = {k[:-len(REFIT)]: v for k, v in (highway or {}).items() if k.endswith(REFIT)}
-    if start_weight and recipe.WALK_IS_NAIVE and hw.get("arima") is not None and hw["arima"].is_walk():
-        choose, start_weight = NAIVE, 1.0  # a random walk: naive unless the network beats it clearly
+    walk = hw.get("arima")  # a random walk: naive (with drift) unless the network beats it clearly
+    if start_weight and recipe.RANDOM_WALK_START and walk is not None and walk.is_walk(drift=True):
+        choose, start_weight = NAIVE if walk.is_walk() else "arima", 1.0
     model = SequenceModel(**spec, random_state=seed)
     start, frozen = _start(model, data, val, hw, warm, freeze, choose)
     start_head = head(model)
@@ -127,7 +128,7 @@ def fit_members(spec, data, val, settings, n_models, seed, n_jobs=None, highway=
     ``start_weight``: the weight of the linear start in each member's
     forecast unless the member beats it clearly on ``val``
     (:func:`tsgate.shrinkage.start_weight`; not for a warm start); for a random
-    walk (``highway['arima']`` is one) the start is naive and its weight 1."""
+    walk (``highway['arima']`` is ARIMA(0, 1, 0)) the start is that model and its weight 1."""
     seeds = [None if seed is None else seed + k for k in range(n_models)]
     warm = list(warm or []) + [None] * n_models
     freeze = list(freeze) if isinstance(freeze, (list, tuple)) else [freeze] * n_models

@@ -279,7 +279,7 @@ class LSTMForecaster(_RecurrentForecaster):
         validation (a paired test over blocks of windows,
         :mod:`tsgate.shrinkage`), the forecast is ``start_weight`` x the
         start + (1 - ``start_weight``) x the network. 0: the network alone.
-        A random walk (ARIMA(0, 1, 0) by AICc) starts from naive with weight 1.
+        A random walk (ARIMA(0, 1, 0) by AICc) starts from it with weight 1.
     fallback : bool
         Panels (more than one series): each series whose own naive,
         seasonal naive or AR(p) forecasts its validation windows better

@@ -226,6 +226,8 @@ def chosen(errors):
 def _weights(options, name):
     """Weights (P+1, M) of a start's name: one option, or the mean of the
     joined ones that ``options`` can build (all its ridge fits at least)."""
+    if name == "arima" and name not in options:  # (0, 1, 0) on the refit's rows (baseline_candidates): naive
+        name = NAIVE
     parts = [k for k in name.split(JOIN) if k in options] or ["ridge(0.001)"]  # e.g. no AR on the refit data
     return np.mean([options[k] for k in parts], axis=0)
 

@@ -55,10 +55,11 @@ SELECTION_BLOCKS = 3
 #: ARIMA(p, 1, 0) by AICc (:mod:`tsgate.arima`; accuracy_2026-12-05_arima.md).
 ARIMA_START = True
 
-#: Where that ARIMA is (0, 1, 0) without drift (the differences are white noise
-#: by AICc: a random walk), the linear start is naive and the forecast is naive
-#: unless the network beats it clearly (``start_weight`` 1; accuracy_2026-12-06.md).
-WALK_IS_NAIVE = True
+#: Where that ARIMA is (0, 1, 0) (the differences are white noise by AICc: a
+#: random walk, with or without drift), the linear start is that model, naive or
+#: naive with drift, and the forecast is it unless the network beats it clearly
+#: (``start_weight`` 1; accuracy_2026-12-06.md).
+RANDOM_WALK_START = True
 
 #: A recursive model validates on at least ``horizon`` + this many one-step
 #: windows (at most half of a series' windows): its interval is calibrated

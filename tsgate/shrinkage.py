@@ -20,9 +20,10 @@ Newbold 1997 do for small samples). Otherwise the forecast is the weighted
 mean of the two, a forecast combination (Bates & Granger 1969).
 
 Where the series' differences are white noise by AICc (the ARIMA start is
-(0, 1, 0) without drift: :data:`tsgate.recipe.WALK_IS_NAIVE`), the start is
-naive and its weight 1 (any ``start_weight`` above 0): the forecast of a
-random walk is its last value unless the network beats that clearly.
+(0, 1, 0): :data:`tsgate.recipe.RANDOM_WALK_START`), the start is that model,
+naive or naive with drift, and its weight 1 (any ``start_weight`` above 0):
+the forecast of a random walk is its last value (plus the drift) unless the
+network beats that clearly.
 
 The start's head has zero rows for the recurrent state (and the id
 embedding), so the mean of the two models' outputs is one model of the same
