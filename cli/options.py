@@ -190,10 +190,12 @@ def _summary(fc, seconds, quiet):
         click.echo(f"linear start: {_start_words(start, fc.history_.get('start_models'))} "
                    f"({'kept fixed' if fc.history_.get('highway_frozen') else 'trained'})", err=True)
         w = fc.history_.get("start_weight") or 0.0
+        walk = fc.history_.get("random_walk")  # tsgate.recipe.RANDOM_WALK_START
+        why = f"a random walk by AICc, {walk}; " if walk and start_only else ""
         if untrained:
-            click.echo("forecast: the linear start alone (no epoch of training beat it on validation)", err=True)
+            click.echo(f"forecast: the linear start alone ({why}no epoch of training beat it on validation)", err=True)
         elif start_only:
-            click.echo("forecast: the linear start alone (the network did not beat it clearly on validation)",
+            click.echo(f"forecast: the linear start alone ({why}the network did not beat it clearly on validation)",
                        err=True)
         elif w:
             click.echo(f"forecast: {1 - w:g} x network + {w:g} x linear start (the network did not beat it "

@@ -487,6 +487,11 @@ def test_summary_says_when_the_forecast_is_the_mean_of_network_and_start(capsys)
     err = capsys.readouterr().err
     assert "forecast: the linear start alone (the network did not beat it clearly on validation)" in err, err
     assert "linear start: the mean of its refit" in err and "x network" not in err, err
+    fc.history_["random_walk"] = "ARIMA(0,1,0) with drift"  # tsgate.recipe.RANDOM_WALK_START chose the start
+    cli_mod._summary(fc, 1.0, quiet=False)
+    assert ("forecast: the linear start alone (a random walk by AICc, ARIMA(0,1,0) with drift; the network did "
+            "not beat it clearly on validation)") in capsys.readouterr().err
+    fc.history_["random_walk"] = None
     fc.history_["best_epoch"] = 0  # no epoch beat the start: the forecast is the start
     cli_mod._summary(fc, 1.0, quiet=False)
     err = capsys.readouterr().err

@@ -159,10 +159,10 @@ def test_a_random_walk_forecasts_naive_unless_the_network_wins_clearly():
     fc = LSTMForecaster(horizon=5, max_epochs=5, random_state=0).fit(y)
     h = fc.history_
     assert h["highway_start"] == "naive"  # (chosen on the rows before validation; the refit's may drift)
-    assert h["start_weight"] == 1.0 and not h["start_t"] < -2
+    assert h["start_weight"] == 1.0 and not h["start_t"] < -2 and h["random_walk"] == "ARIMA(0,1,0)"
     np.testing.assert_allclose(fc.predict()["y"], y.iloc[-1], rtol=1e-6)
     free = LSTMForecaster(horizon=5, max_epochs=5, random_state=0, start_weight=0.0).fit(y)
-    assert free.history_["start_weight"] == 0.0
+    assert free.history_["start_weight"] == 0.0 and free.history_["random_walk"] is None
     assert not np.allclose(free.predict()["y"], y.iloc[-1], rtol=1e-4)
     drifting = y + 0.8 * np.arange(300)  # naive with drift
     d = LSTMForecaster(horizon=5, max_epochs=5, random_state=0).fit(drifting)

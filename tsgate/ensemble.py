@@ -68,14 +68,24 @@ def _described(hw):
     return {k: hw[k].describe() for k in ("ar", "arima", "ets") if hw.get(k) is not None}
 
 
+def _random_walk(hw, start_weight):
+    """The ARIMA start of the highway's arguments when it is (0, 1, 0), a random
+    walk, and the rule applies (:data:`tsgate.recipe.RANDOM_WALK_START`, a
+    linear start in the forecast); else None."""
+    walk = hw.get("arima")
+    if start_weight and recipe.RANDOM_WALK_START and walk is not None and walk.is_walk(drift=True):
+        return walk
+    return None
+
+
 def _member(spec, seed, data, val, settings, highway, refit, warm=None, freeze=False, choose=None, everything=None,
             start_weight=0.0):
     """(final model, history, selection model): selection on ``val``, then,
     with ``refit``, the same recipe once more on all windows (see fit_members)."""
     hw = {k: v for k, v in (highway or {}).items() if not k.endswith(REFIT)}
     refit_hw = {k[:-len(REFIT)]: v for k, v in (highway or {}).items() if k.endswith(REFIT)}
-    walk = hw.get("arima")  # a random walk: naive (with drift) unless the network beats it clearly
-    if start_weight and recipe.RANDOM_WALK_START and walk is not None and walk.is_walk(drift=True):
+    walk = _random_walk(hw, start_weight)  # naive (with drift) unless the network beats it clearly
+    if walk is not None:
         choose, start_weight = NAIVE if walk.is_walk() else "arima", 1.0
     model = SequenceModel(**spec, random_state=seed)
     start, frozen = _start(model, data, val, hw, warm, freeze, choose)
@@ -87,6 +97,7 @@ def _member(spec, seed, data, val, settings, highway, refit, warm=None, freeze=F
     history["start_weight"] = weight
     history["highway_start"], history["highway_frozen"] = start, frozen
     history["start_models"] = _described(hw)  # the selection's fits; the refit's below
+    history["random_walk"] = None if walk is None else walk.describe()
     if not (refit and val is not None and val.n):
         return model, history, model
     history["start_models"] = _described(dict(hw, **refit_hw))
