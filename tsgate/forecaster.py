@@ -279,7 +279,9 @@ class LSTMForecaster(_RecurrentForecaster):
         validation (a paired test over blocks of windows,
         :mod:`tsgate.shrinkage`), the forecast is ``start_weight`` x the
         start + (1 - ``start_weight``) x the network. 0: the network alone.
-        A random walk (ARIMA(0, 1, 0) by AICc) starts from it with weight 1.
+        A series without a calendar season whose differences are white noise
+        by AICc, ARIMA(0, 1, 0), starts from that model (naive, or naive with
+        drift) with weight 1 (:data:`tsgate.recipe.RANDOM_WALK_START`).
     fallback : bool
         Panels (more than one series): each series whose own naive,
         seasonal naive or AR(p) forecasts its validation windows better
