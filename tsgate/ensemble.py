@@ -96,14 +96,15 @@ def _member(spec, seed, data, val, settings, highway, refit, warm=None, freeze=F
     mix(model, start_head, weight)  # (tsgate.shrinkage)
     history["start_weight"] = weight
     history["highway_start"], history["highway_frozen"] = start, frozen
-    history["start_models"] = _described(hw)  # the selection's fits; the refit's below
     history["random_walk"] = None if walk is None else walk.describe()
     if not (refit and val is not None and val.n):
+        history["start_models"] = _described(hw)  # the fits the forecast's start was built from
         return model, history, model
-    history["start_models"] = _described(dict(hw, **refit_hw))
+    refit_fits = dict(hw, **refit_hw)  # the same starts, fit on every row
+    history["start_models"] = _described(refit_fits)
     final = SequenceModel(**spec, random_state=seed)
     everything = data.union(val) if everything is None else everything
-    _start(final, everything, None, dict(hw, **refit_hw) if hw else None, warm, frozen, choose=start)
+    _start(final, everything, None, refit_fits if hw else None, warm, frozen, choose=start)
     start_head = head(final)
     epochs = history["best_epoch"]  # 0: the linear start was best on validation
     if epochs:
