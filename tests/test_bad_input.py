@@ -281,14 +281,19 @@ def test_a_long_file_without_its_id_column_is_told_which_column_looks_like_one(t
 
 def test_integer_time_steps_through_the_cli(tmp_path):
     # --time-col t on steps 0, 1, 2... said "0 is not a date"; a file without a
-    # time column wrote its forecast without the steps (a RangeIndex read as a table)
+    # time column wrote its forecast without the steps (a RangeIndex read as a
+    # table); an increasing integer column 't' was read as a covariate that
+    # grows without bound ("1 past covariate (t)"): it is the time, as named
     t = np.arange(80)
     p = _write(tmp_path / "steps.csv", pd.DataFrame({"t": t, "v": np.sin(t / 4.0)}))
-    for args, first in ((["--time-col", "t"], "t,v,v_lower,v_upper"), (["--target", "v"], "step,v,v_lower,v_upper")):
-        r = CliRunner().invoke(main, ["forecast", str(p), "--horizon", "2", *args, *QUICK])
+    bare = _write(tmp_path / "bare.csv", pd.DataFrame({"v": np.sin(t / 4.0), "u": np.cos(t / 4.0)}))
+    for f, args, first in ((p, ["--time-col", "t"], "t,v,v_lower,v_upper"), (p, ["--target", "v"], "t,v,v_lower,v_upper"),
+                           (p, [], "t,v,v_lower,v_upper"), (bare, ["--target", "v"], "step,v,v_lower,v_upper")):
+        r = CliRunner().invoke(main, ["forecast", str(f), "--horizon", "2", *args, "--epochs", "2"])
         assert r.exit_code == 0, r.stderr
         lines = r.stdout.splitlines()
         assert lines[0] == first and [x.split(",")[0] for x in lines[1:]] == ["80", "81"], r.stdout
+        assert ("1 past covariate (u)" in r.stderr) == (f == bare) and "(t)" not in r.stderr, r.stderr
     model = str(tmp_path / "steps.tsgate")  # then newer steps: read on the model's step column, unless told
     fit = ["fit", str(p), "--horizon", "2", "--time-col", "t", "--save-model", model, *QUICK]
     assert CliRunner().invoke(main, fit).exit_code == 0
@@ -320,6 +325,20 @@ def test_timestamps_whose_utc_offset_changes_with_daylight_saving_are_read_in_ut
     assert first == idx[-1].tz_convert("UTC") + pd.Timedelta("1h")
     fc = LSTMForecaster(horizon=4, time_col="time", max_epochs=2).fit(text)  # a time column in Python alike
     assert fc.predict()["time"].iloc[0] == first
+
+
+def test_read_csv_detects_an_integer_step_column_by_its_name_and_order(tmp_path):
+    from tsgate.csvio import read_csv
+
+    p = tmp_path / "s.csv"
+    p.write_text("count,step,v\n5,10,1.5\n3,12,2.5\n9,13,0.5\n")  # increasing, not regular: still the time
+    df = read_csv(p)
+    assert df.index.name == "step" and df.index.tolist() == [10, 12, 13] and list(df.columns) == ["count", "v"]
+    p.write_text("t,v\n3,1.5\n2,2.5\n1,0.5\n")  # decreasing: a column like any other
+    assert list(read_csv(p).columns) == ["t", "v"]
+    p.write_text("date,t,v\n2020-01-01,0,1.5\n2020-01-02,1,2.5\n")  # a date column comes first
+    df = read_csv(p)
+    assert df.index.name == "date" and list(df.columns) == ["t", "v"]
 
 
 def test_read_csv_reads_thousands_separators_and_a_year_column(tmp_path):

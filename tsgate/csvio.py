@@ -196,6 +196,22 @@ def _year_column(df):
     return None
 
 
+#: Names of an integer time-step column (0, 1, 2... or any increasing integers), detected when no column
+#: holds dates: a column 't' is the time, not a covariate that grows without bound.
+STEP_NAMES = ("t", "time", "step", "steps", "timestep", "time_step", "ds", "index", "idx", "period")
+
+
+def _step_column(df):
+    """The first integer column named in :data:`STEP_NAMES` whose values
+    strictly increase, else None."""
+    for col in df.columns:
+        s = df[col]
+        if str(col).strip().lower() in STEP_NAMES and pd.api.types.is_integer_dtype(s) \
+                and len(s) > 1 and bool((np.diff(s.to_numpy()) > 0).all()):
+            return col
+    return None
+
+
 def _mostly_dates(s):
     values = s.dropna().astype(str).str.strip()
     if not len(values) or values.str.fullmatch(r"[-+]?\d+(\.\d*)?").all():
@@ -240,8 +256,10 @@ def read_csv(path, time_col=None, sep=None, decimal=None, encoding=None):
         The file, or ``'-'`` for standard input.
     time_col : str, optional
         Name of the time column; detected when omitted (the first text column
-        whose values are dates, else an integer column named 'year' or 'yr').
-        A named integer column other than years holds integer time steps.
+        whose values are dates, else an integer column named 'year' or 'yr',
+        else an increasing integer column named like a time step: 't',
+        'step', 'ds'... (:data:`STEP_NAMES`)). A named integer column other
+        than years holds integer time steps.
         Dates like 01/02/2000 are all read one way: day first where some
         first field exceeds 12, month first where some second field does,
         and where none does, month first unless day first parses more of them
@@ -275,11 +293,13 @@ def read_csv(path, time_col=None, sep=None, decimal=None, encoding=None):
     if time_col is not None and time_col not in df.columns:
         raise DataError(f"{name('time_col')} {time_col!r} is not a column of {label}; columns: {list(df.columns)}")
     named = time_col is not None
+    steps = None if named else _step_column(df)
     if time_col is None:
         time_col = (detect_time_column(df) or next((c for c in df.columns if _mostly_dates(df[c])), None)
-                    or _year_column(df))
-    if named and pd.api.types.is_integer_dtype(df[time_col]) and _year_column(df[[time_col]]) is None:
-        df = df.set_index(time_col)  # integer time steps (0, 1, 2...), as named
+                    or _year_column(df) or steps)
+    integer = named or (steps is not None and time_col == steps)
+    if integer and pd.api.types.is_integer_dtype(df[time_col]) and _year_column(df[[time_col]]) is None:
+        df = df.set_index(time_col)  # integer time steps (0, 1, 2...), as named or detected
     elif time_col is not None:
         df = _time_index(df, time_col, label)
     _numbers(df, label, decimal)
