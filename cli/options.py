@@ -144,6 +144,7 @@ def _fit_model(o, model_choice, history):
     """Fit the model --model names; with auto, a baseline replaces the network
     when it is better on the network's validation windows (and says so)."""
     from tsgate.baselines import BaselineForecaster
+    from tsgate.fallback import baseline_words
 
     if model_choice not in ("network", "auto"):
         return _baseline(o, model_choice).fit(history)
@@ -160,11 +161,13 @@ def _fit_model(o, model_choice, history):
     name = "the network" if chosen is fc else chosen.describe()
     if not o["quiet"]:
         click.echo(f"model auto: {name} (validation MAE: network {scores['network']:.4g}, "
-                   f"best baseline {best.replace('_', ' ')} {scores[best]:.4g})", err=True)
+                   f"best baseline {baseline_words(report, best)} {scores[best]:.4g})", err=True)
     return chosen
 
 
 def _summary(fc, seconds, quiet):
+    from tsgate.fallback import baseline_words
+
     if quiet:
         return
     if sys.stderr.isatty():  # end the progress line
@@ -213,7 +216,7 @@ def _summary(fc, seconds, quiet):
         report = fc.fit_report_
         best = report["best_baseline"]
         click.echo(f"validation MAE {vs['mae']:.4g} vs seasonal naive {vs['seasonal_naive_mae']:.4g} "
-                   f"({ratio}{vs['n_windows']} windows); best baseline {best.replace('_', ' ')} "
+                   f"({ratio}{vs['n_windows']} windows); best baseline {baseline_words(report, best)} "
                    f"{report['validation_mae'][best]:.4g}", err=True)
     click.echo(f"time {seconds:.1f} s", err=True)
 

@@ -389,7 +389,7 @@ def test_ar_by_aicc_adds_the_small_sample_penalty():
 
 def test_validation_mae_of_baselines_and_baseline_forecaster():
     y = np.tile([1.0, 2.0, 3.0, 4.0], 30)
-    scores, _ = validation_mae(y, np.arange(80, 100), 4, 4, 80)
+    scores, _, _ = validation_mae(y, np.arange(80, 100), 4, 4, 80)
     assert scores["seasonal_naive"] == 0.0 and scores["naive"] > 0
     s = pd.Series(y, index=pd.date_range("2000-01-01", periods=120, freq="QS"))
     fc = BaselineForecaster("seasonal_naive", horizon=4).fit(s)
@@ -498,12 +498,22 @@ def test_fit_report_names_the_best_baseline_and_warns():
     y = pd.Series(np.tile([1.0, 5.0, 2.0, 8.0], 30) + 0.01 * np.arange(120),
                   index=pd.date_range("2000-01-01", periods=120, freq="QS"))
     # two epochs of a network with no linear start: far from seasonal naive's near-exact forecast
-    with pytest.warns(BaselineWarning, match=r"the network's validation MAE \(.*\) does not beat the .* baseline's"):
+    with pytest.warns(BaselineWarning, match=r"the network's validation MAE \(.*\) does not beat the .* baseline's") \
+            as caught:
         fc = LSTMForecaster(horizon=4, max_epochs=2, ar_window=0, window_norm=None).fit(y)
     report = fc.fit_report_
     assert set(report["validation_mae"]) == {"network", "naive", "seasonal_naive", "drift", "ar", "holt_winters"}
     assert report["best_baseline"] in ("seasonal_naive", "ar", "holt_winters")
     assert not report["beats_best_baseline"]
+    # the fitted baselines by name, as the CLI and the warning say them ('AR(5)', not 'ar')
+    names = report["baseline_models"]
+    assert re.fullmatch(r"AR\(\d+\)", names["ar"]) and names["holt_winters"] == "Holt-Winters (m=4)"
+    assert names["seasonal_naive"] == "seasonal naive (m=4)" and names["naive"] == "naive"
+    assert f"does not beat the {names[report['best_baseline']]} baseline's" in str(caught[0].message)
+    two = {"a": y, "b": y * 2.0}  # a panel: each series fits its own AR; no one name
+    with pytest.warns(BaselineWarning):
+        fc = LSTMForecaster(horizon=4, max_epochs=2, ar_window=0, window_norm=None, fallback=False).fit(two)
+    assert fc.fit_report_["baseline_models"] == {}
 
 
 @pytest.mark.parametrize("values", [np.full(60, 5.0), 1e12 + 1e9 * np.arange(60.0), np.sin(np.arange(60.0))])
@@ -532,6 +542,8 @@ def test_cli_model_auto_says_what_it_chose(tmp_path):
                                   "--save-model", str(tmp_path / "m.tsgate")])
     assert r.exit_code == 0, r.stderr
     assert "model auto: " in r.stderr
+    assert re.search(r"best baseline (naive|drift|seasonal naive \(m=12\)|AR\(\d+\)|Holt-Winters \(m=12\)) \d",
+                     r.stderr), r.stderr  # the fitted baseline's name, not the method's ('ar')
     assert "linear start: " in r.stderr and ("(kept fixed)" in r.stderr or "(trained)" in r.stderr)
     r = CliRunner().invoke(main, ["forecast", str(tmp_path / "s.csv"), "--model", "seasonal_naive"])
     assert r.exit_code == 0 and r.stdout.splitlines()[1].split(",")[1] == "3.0"

@@ -126,7 +126,7 @@ def test_one_pass_origin_forecasts_equal_a_forecast_per_origin():
     one_pass = hw.forecasts_from(y, ends, 6)
     per_origin = np.stack([hw.forecast(y[:e + 1], 6) for e in ends])
     np.testing.assert_allclose(one_pass, per_origin, rtol=0, atol=1e-9)
-    scores, _ = validation_mae(y, ends[::-1], 6, 12, 100)  # any order of origins
+    scores, _, _ = validation_mae(y, ends[::-1], 6, 12, 100)  # any order of origins
     target = np.stack([y[e + 1:e + 7] for e in ends])
     assert np.isclose(scores["holt_winters"], np.mean(np.abs(target - per_origin)))
 

@@ -185,12 +185,13 @@ def origin_residuals(method, y, ends, horizon, m=1, ar=None, hw=None):
 def validation_mae(y, ends, horizon, m, fit_end):
     """MAE of every baseline over the forecasts from origins ``ends`` (each
     origin's history is ``y[:end + 1]``; the target is the next ``horizon``
-    values). AR and Holt-Winters are fit once on ``y[:fit_end]``, the training rows."""
+    values). AR and Holt-Winters are fit once on ``y[:fit_end]``, the training rows;
+    returns the MAEs by method, and the fitted AR and Holt-Winters."""
     ar, hw = AR().fit(y[:fit_end]), HoltWinters(m).fit(y[:fit_end])
     target = origin_targets(y, ends, horizon)
     out = {method: float(np.mean(np.abs(target - origin_forecasts(method, y, ends, horizon, m, ar, hw))))
            for method in BASELINES}
-    return out, ar
+    return out, ar, hw
 
 
 class BaselineForecaster(BaselineHistoryMixin, BaseEstimator):

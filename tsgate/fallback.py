@@ -118,10 +118,23 @@ def describe(spec):
 TIE = 1e-6
 
 
-def against_baselines(mae, base, n_windows, scale):
+def against_baselines(mae, results, n_windows, scale, m):
     """``fit_report_``'s comparison of the network's validation MAE with the
-    baselines' ``base`` (:func:`tsgate.baselines.validation_mae`'s means): the best baseline
-    and whether the network is no worse than it, up to :data:`TIE` x ``scale``."""
+    baselines' (``results``: :func:`tsgate.baselines.validation_mae`'s, one per
+    series; their means): the best baseline, whether the network is no worse
+    than it, up to :data:`TIE` x ``scale``, and with one series the fitted
+    baselines' names ('baseline_models': 'AR(7)', 'Holt-Winters (m=12)'...;
+    else each series fit its own: empty)."""
+    base = {k: float(np.mean([r[0][k] for r in results])) for k in results[0][0]}
     best = min(base, key=base.get)
-    return {"validation_mae": {"network": mae, **base}, "best_baseline": best,
+    names = {}
+    if len(results) == 1:
+        names = {"naive": "naive", "seasonal_naive": f"seasonal naive (m={m})", "drift": "drift",
+                 "ar": results[0][1].describe(), "holt_winters": results[0][2].describe()}
+    return {"validation_mae": {"network": mae, **base}, "best_baseline": best, "baseline_models": names,
             "beats_best_baseline": bool(mae <= base[best] + TIE * scale), "n_windows": int(n_windows)}
+
+
+def baseline_words(report, method):
+    """A baseline of ``fit_report_`` for people: its fitted model's name, else the method's ('holt winters')."""
+    return (report.get("baseline_models") or {}).get(method) or method.replace("_", " ")

@@ -408,12 +408,13 @@ class FitMixin:
             pred = np.median([step_predictions(m, X)[start:end] for m in self.models_], axis=0)
             res.append(targets[k][start:end] - pred)
             scale.append(np.full(end - start, self.scaling_.t_scale[k]))
-            base.append(validation_mae(y, np.arange(start, end), H, self.seasonal_period_, start)[0])
+            base.append(validation_mae(y, np.arange(start, end), H, self.seasonal_period_, start))
         if not res:
             return
         self.val_residuals_ = np.concatenate(res)
         mae = float(np.mean(np.abs(self.val_residuals_ * np.concatenate(scale)[:, None])))
-        base = {k: float(np.mean([b[k] for b in base])) for k in base[0]}
         n = len(self.val_residuals_)
-        self.val_scores_ = {"mae": mae, "seasonal_naive_mae": base["seasonal_naive"], "n_windows": n}
-        self.fit_report_.update(against_baselines(mae, base, n, float(np.mean(self.scaling_.t_scale))))
+        self.fit_report_.update(against_baselines(mae, base, n, float(np.mean(self.scaling_.t_scale)),
+                                                  self.seasonal_period_))
+        self.val_scores_ = {"mae": mae, "seasonal_naive_mae": self.fit_report_["validation_mae"]["seasonal_naive"],
+                            "n_windows": n}

@@ -68,16 +68,16 @@ class ForecastMixin:
         scores = []
         for s in chosen:
             e = ends[val.series == s]
-            scores.append(baselines.validation_mae(ys[s], e, H, self.seasonal_period_, int(e.min()) + 1)[0])
-        base = {k: float(np.mean([sc[k] for sc in scores])) for k in baselines.BASELINES}
-        self.val_scores_ = {"mae": mae, "seasonal_naive_mae": base["seasonal_naive"], "n_windows": int(val.n)}
+            scores.append(baselines.validation_mae(ys[s], e, H, self.seasonal_period_, int(e.min()) + 1))
         scale = float(np.mean(self.scaling_.t_scale[present]))
-        self.fit_report_.update(fallback.against_baselines(mae, base, val.n, scale))
-        best = self.fit_report_["best_baseline"]
-        if not self.fit_report_["beats_best_baseline"]:
+        report = self.fit_report_
+        report.update(fallback.against_baselines(mae, scores, val.n, scale, self.seasonal_period_))
+        base, best = report["validation_mae"], report["best_baseline"]
+        self.val_scores_ = {"mae": mae, "seasonal_naive_mae": base["seasonal_naive"], "n_windows": int(val.n)}
+        if not report["beats_best_baseline"]:
             warnings.warn(BaselineWarning(
-                f"the network's validation MAE ({mae:.4g}) does not beat the {best.replace('_', ' ')} baseline's "
-                f"({base[best]:.4g}) on the same {val.n} windows"), stacklevel=3)
+                f"the network's validation MAE ({mae:.4g}) does not beat the {fallback.baseline_words(report, best)} "
+                f"baseline's ({base[best]:.4g}) on the same {val.n} windows"), stacklevel=3)
 
     def _residuals(self, models, src):
         """Targets minus the ensemble's point forecasts on the windows of ``src``: (n, H), scaled units
