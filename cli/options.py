@@ -30,14 +30,21 @@ def _read_data(file, o):
             raise UserError(f"--past-covariates needs --target: the column to forecast (the numeric columns it "
                             f"and --future-covariates leave: {left})")
         target = o["target"] = left[0]  # the model is built from the options after the read
+    targets = target if isinstance(target, list) else [target]
     for c in past:
         if c not in df.columns:
             raise UserError(f"--past-covariates names {c!r}, not a column of {_file_name(file)}; columns: "
                             f"{list(df.columns)}")
-        if c == target or c in future:
+        if c in targets or c in future:
             raise UserError(f"--past-covariates names {c!r}, which is the target or a --future-covariates column")
-    keep = [c for c in df.columns if c in {target, o.get("id_col"), *future, *past}]
+    keep = [c for c in df.columns if c in {*targets, o.get("id_col"), *future, *past}]
     return df[keep]
+
+
+def _targets(text):
+    """--target: one column's name, or the list that a comma-separated value names."""
+    names = [c.strip() for c in text.split(",") if c.strip()] if text and "," in text else None
+    return text if names is None else (names if len(names) > 1 else names[0] if names else None)
 
 
 def _future(o):
@@ -98,6 +105,9 @@ def _build(o, quiet=None):
     """The forecaster the options describe."""
     from tsgate.forecaster import FORECASTERS
 
+    if o.get("id_col") and isinstance(o["target"], list):
+        raise UserError(f"--target names {len(o['target'])} columns; with --id-col it names one, the long file's "
+                        "values (several target columns are a wide file, read without --id-col)")
     future = _future(o)
     return FORECASTERS[o["cell"]](
         horizon=o["horizon"], lookback=o["lookback"], max_epochs=o["epochs"], random_state=o["seed"],
@@ -137,6 +147,9 @@ def _baseline(o, model_choice):
         raise UserError(f"--model {model_choice} forecasts one series; with --id-col use --model network (the "
                         "default): it forecasts each series by the network or, where that validates better, by the "
                         "series' own naive, seasonal naive or AR baseline")
+    if isinstance(o["target"], list):
+        raise UserError(f"--model {model_choice} forecasts one column; --target names {len(o['target'])}: use "
+                        "--model network (the default) for several")
     return BaselineForecaster(model_choice, horizon=o["horizon"], target=o["target"], outliers=o["outliers"])
 
 
@@ -264,7 +277,9 @@ READ = [
                  help="NaN policy (default: NaN is an error)"),
 ]
 MODEL = [
-    click.option("--target", help="target column (default: the only numeric column)"),
+    click.option("--target", callback=lambda ctx, param, text: _targets(text),
+                 help="target column, or several comma-separated (one model forecasts each; default: the only "
+                      "numeric column)"),
     click.option("--outliers", type=click.Choice(["repair", "keep"]), default="repair", show_default=True,
                  help="a value far apart from its neighbours in time and one season away (a typo, a sensor "
                       "spike) is replaced before training, with a warning; keep: train on it"),

@@ -569,3 +569,23 @@ def test_device_choices_are_the_backends():
     params = {p.name: p for p in main.commands["forecast"].params}
     assert tuple(params["device"].type.choices) == DEVICES
     assert tuple({p.name: p for p in main.commands["predict"].params}["device"].type.choices) == DEVICES
+
+
+def test_target_names_several_columns_of_a_wide_file(tmp_path):
+    # '--target a,b' said "--target 'a,b' is not a column", while the error without --target
+    # asked for "one (or a list)": a comma-separated list is one global model over both columns
+    t = np.arange(72)
+    p = tmp_path / "wide.csv"
+    pd.DataFrame({"date": pd.date_range("2001-01-01", periods=72, freq="MS").strftime("%Y-%m-%d"),
+                  "a": 100 + t + 10 * np.sin(2 * np.pi * t / 12), "b": 50 - 0.5 * t + 5 * np.cos(2 * np.pi * t / 12),
+                  "c": np.cos(t / 5.0)}).to_csv(p, index=False)
+    code, out, err = run(["forecast", p, "--horizon", 3, "--target", "a, b", "--past-covariates", "none", *FAST])
+    assert code == 0, err
+    fan = pd.read_csv(io.StringIO(out), index_col=0)
+    assert list(fan.columns) == ["a", "a_lower", "a_upper", "b", "b_lower", "b_upper"] and len(fan) == 3
+    assert np.isfinite(fan.to_numpy()).all() and (fan["a"] > fan["b"]).all()  # each column its own forecast
+    code, _, err = run(["forecast", p, "--target", "a,b", "--model", "ar"])
+    assert code == 2 and err.strip() == ("tsgate: error: --model ar forecasts one column; --target names 2: use "
+                                         "--model network (the default) for several")
+    code, _, err = run(["forecast", p, "--target", "a,b", "--id-col", "c"])
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "with --id-col it names one" in err
