@@ -221,9 +221,8 @@ def _summary(fc, seconds, quiet):
                    "model chosen on validation", err=True)
     chosen = (getattr(fc, "fit_report_", {}) or {}).get("fallback") or {}
     if chosen:
-        kinds = ", ".join(f"{k}: {n}" for k, n in sorted(Counter(chosen.values()).items()))
         click.echo(f"{len(chosen)} of {len(fc.ids_)} series forecast by a local baseline that beat the network "
-                   f"on their validation windows ({kinds})", err=True)
+                   f"on their validation windows ({_fallback_words(chosen.values())})", err=True)
     if vs:
         ratio = f"ratio {vs['mae'] / vs['seasonal_naive_mae']:.2f}, " if vs["seasonal_naive_mae"] > 0 else ""
         report = fc.fit_report_
@@ -232,6 +231,15 @@ def _summary(fc, seconds, quiet):
                    f"({ratio}{vs['n_windows']} windows); best baseline {baseline_words(report, best)} "
                    f"{report['validation_mae'][best]:.4g}", err=True)
     click.echo(f"time {seconds:.1f} s", err=True)
+
+
+def _fallback_words(names):
+    """How many series each local baseline forecasts, the AR(p) of every order as one item:
+    'AR(14) to AR(24): 61, seasonal naive (m=7): 7'."""
+    orders = sorted(int(n[3:-1]) for n in names if n.startswith("AR("))
+    ar = f"AR({orders[0]})" + (f" to AR({orders[-1]})" if orders[-1] > orders[0] else "") if orders else None
+    counts = Counter(ar if n.startswith("AR(") else n for n in names)
+    return ", ".join(f"{k}: {n}" for k, n in sorted(counts.items()))
 
 
 def _start_words(start, fitted=None):

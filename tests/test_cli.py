@@ -500,11 +500,14 @@ def test_summary_says_when_the_forecast_is_the_mean_of_network_and_start(capsys)
     fc.models_ = fc.models_[:1]  # refit=True or False: one model per member
     cli_mod._summary(fc, 1.0, quiet=False)
     assert "network: the mean" not in capsys.readouterr().err
-    fc.fit_report_["fallback"] = {"a": "ar(2)", "b": "ar(2)", "c": "seasonal naive 24"}
+    fc.fit_report_["fallback"] = {"a": "AR(2)", "b": "AR(2)", "c": "seasonal naive (m=24)"}
     fc.ids_ = ["a", "b", "c", "d"]
     cli_mod._summary(fc, 1.0, quiet=False)
     assert ("3 of 4 series forecast by a local baseline that beat the network on their validation windows "
-            "(ar(2): 2, seasonal naive 24: 1)") in capsys.readouterr().err
+            "(AR(2): 2, seasonal naive (m=24): 1)") in capsys.readouterr().err
+    fc.fit_report_["fallback"] = {"a": "AR(14)", "b": "AR(24)", "c": "AR(16)", "d": "naive"}  # one item for every order
+    cli_mod._summary(fc, 1.0, quiet=False)
+    assert "(AR(14) to AR(24): 3, naive: 1)" in capsys.readouterr().err
 
 
 def test_explain_ranks_the_decisive_lag_and_plots_the_profile(tmp_path):

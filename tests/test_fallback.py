@@ -34,7 +34,7 @@ def test_a_series_a_baseline_forecasts_exactly_falls_back_to_it():
     df = _panel()
     fc = LSTMForecaster(**FAST).fit(df)
     assert fc.fallback_["s3"] == ["seasonal_naive", 24]
-    assert fc.fit_report_["fallback"]["s3"] == "seasonal naive 24"
+    assert fc.fit_report_["fallback"]["s3"] == "seasonal naive (m=24)"
     pi = fc.predict_interval(0.9)
     mine = pi[pi.unique_id == "s3"]
     assert np.allclose(mine["y"].to_numpy(), _tail(df, "s3", 24)[:12])  # its last day, repeated

@@ -108,10 +108,10 @@ def _ar(spec):
 
 
 def describe(spec):
-    """'naive', 'seasonal naive 24', 'ar(3)'."""
+    """'naive', 'seasonal naive (m=24)', 'AR(3)': as the fitted baselines name themselves."""
     if spec[0] == "seasonal_naive":
-        return f"seasonal naive {int(spec[1])}"
-    return "naive" if spec[0] == "naive" else f"ar({len(spec) - 2})"
+        return f"seasonal naive (m={int(spec[1])})"
+    return "naive" if spec[0] == "naive" else f"AR({len(spec) - 2})"
 
 
 #: Differences of validation MAE below this fraction of the series' scale are ties (float32 rounding).
