@@ -143,8 +143,10 @@ def predict(model, input_, time_col, sep, decimal, encoding, fill, horizon, new_
 @click.option("--interval", callback=lambda ctx, param, v: None if v is None else _coverages(v),
               help="also score the prediction intervals of this coverage (or several, comma-separated): "
                    "their coverage and MSIS")
+@click.option("--baselines", is_flag=True, help="also backtest naive, drift, AR(p) and Holt-Winters at the same folds "
+              "(one series)")
 @_user_errors
-def backtest(file, folds, retrain, warm_start, out, as_json, interval, model_choice, **o):
+def backtest(file, folds, retrain, warm_start, out, as_json, interval, model_choice, baselines, **o):
     """Rolling-origin evaluation: MAE, RMSE, sMAPE, MASE per fold, next to seasonal naive
     (every series of a long file with --id-col, pooled; the forecasts of all origins in batched passes)."""
     import pandas as pd
@@ -156,8 +158,10 @@ def backtest(file, folds, retrain, warm_start, out, as_json, interval, model_cho
     _check_outputs(**{"--out": out})
     df = _read_data(file, o)  # first: it may name the target
     est = _build(o, quiet=True) if model_choice == "network" else _baseline(o, model_choice)
+    if baselines and (o.get("id_col") or isinstance(o["target"], list)):
+        raise UserError("--baselines backtests one series; with --id-col or several --target columns, leave it out")
     table = run_backtest(est, df, folds=folds, horizon=o["horizon"], retrain=retrain, coverage=interval,
-                         warm_start=warm_start)
+                         warm_start=warm_start, baselines="all" if baselines else None)
     if as_json or (out and out != "-"):
         text = _frame_text(table, as_json)
         _write({out: text} if out and out != "-" else {}, None if out and out != "-" else text)

@@ -155,3 +155,28 @@ def test_the_fold_view_backtests_a_baseline_refit_before_every_fold(air):
     mae = hf.assign(ae=(hf["y"] - hf["forecast"]).abs()).groupby("cutoff")["ae"].mean().to_numpy()
     assert np.allclose(table[table["model"] == "ar"]["MAE"], mae)
     assert list(table[table["model"] == "ar"]["start"]) == list(air.index[-18::6])
+
+
+def test_the_fold_view_backtests_every_baseline_at_the_same_folds(air):
+    """baselines='all': naive, drift, AR and Holt-Winters rows after each fold's tsgate and seasonal
+    naive rows, each the same as that baseline's own backtest; a panel or an unknown name is refused
+    before any fit."""
+    from tsgate import LSTMForecaster
+    from tsgate.evaluation import backtest
+
+    net = LSTMForecaster(horizon=6, max_epochs=2, random_state=0, outliers="keep")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # two epochs: the network may not beat AR on validation
+        table = backtest(net, air, folds=2, baselines="all")
+    models = ["tsgate", "seasonal_naive", "naive", "drift", "ar", "holt_winters"]
+    assert list(table["model"]) == models * 2 and list(table["fold"]) == [1] * 6 + [2] * 6
+    for m in ("ar", "holt_winters", "drift"):
+        alone = backtest(BaselineForecaster(m, horizon=6, outliers="keep"), air, folds=2)
+        assert np.allclose(table[table["model"] == m]["MAE"], alone[alone["model"] == m]["MAE"])
+        assert np.allclose(table[table["model"] == m]["MASE"], alone[alone["model"] == m]["MASE"])
+    two = backtest(BaselineForecaster("ar", horizon=6, outliers="keep"), air, folds=2, baselines=["naive", "ar"])
+    assert list(two["model"]) == ["ar", "seasonal_naive", "naive"] * 2
+    with pytest.raises(ParameterError, match=r"baselines must be 'all' or a list of .*; got 'arima'"):
+        backtest(net, air, folds=2, baselines=["arima"])
+    with pytest.raises(ParameterError, match="baselines backtests one series; the data holds 2"):
+        backtest(net, {"a": air, "b": air * 2.0}, folds=2, baselines="all")

@@ -96,6 +96,14 @@ def test_backtest_prints_metrics_next_to_seasonal_naive(csv):
     for extra in (["--no-retrain"], ["--model", "ar"]):
         code, _, err = run(["backtest", csv, "--warm-start", *extra, *FAST])
         assert code == 2 and err.count("\n") == 1 and "--warm-start" in err, err
+    code, out, err = run(["backtest", csv, "--folds", 2, "--horizon", 6, "--baselines", *FAST])
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[1:3] == plain.splitlines()[1:3]  # the network's and seasonal naive's rows, unchanged
+    assert [x.split()[2] for x in lines[1:7]] == ["tsgate", "seasonal_naive", "naive", "drift", "ar", "holt_winters"]
+    assert [x.split()[1] for x in lines[-6:]] == ["tsgate", "seasonal_naive", "naive", "drift", "ar", "holt_winters"]
+    code, _, err = run(["backtest", csv, "--baselines", "--target", "sales,sales2", *FAST])
+    assert code == 2 and err.count("\n") == 1 and "--baselines backtests one series" in err, err
 
 
 def test_backtest_of_a_baseline_scores_it_the_same_way(csv, tmp_path):

@@ -21,7 +21,7 @@ from .panel import timeline, to_panel, truncate
 METRICS = ["MAE", "RMSE", "sMAPE", "MASE"]
 
 
-def backtest(estimator, data, folds=3, horizon=None, retrain=True, coverage=None, warm_start=False):
+def backtest(estimator, data, folds=3, horizon=None, retrain=True, coverage=None, warm_start=False, baselines=None):
     """Forecast ``folds`` consecutive blocks of ``horizon`` steps and score each.
 
     Parameters
@@ -40,6 +40,11 @@ def backtest(estimator, data, folds=3, horizon=None, retrain=True, coverage=None
     warm_start : bool
         A recurrent forecaster's refits start from the previous fold's weights
         (see :meth:`~tsgate.historical.HistoricalMixin.historical_forecasts`).
+    baselines : 'all' or list of str, optional
+        Backtest these :class:`tsgate.BaselineForecaster` methods too ('all':
+        naive, drift, AR(p) by AIC, Holt-Winters), at the same folds, refit
+        before each as ``retrain`` says (one series: a baseline forecasts one
+        column).
 
     Returns
     -------
@@ -50,6 +55,7 @@ def backtest(estimator, data, folds=3, horizon=None, retrain=True, coverage=None
         the series (and the intervals' scores).
     """
     coverages, several = conformal.levels(coverage) if coverage is not None else ([], False)
+    methods = _baseline_methods(baselines)
     est = clone(estimator)
     single = "id_col" not in est.get_params()  # a BaselineForecaster: one series, no covariates
     if warm_start and (single or not retrain):  # before any fit (historical_forecasts checks only after it)
@@ -58,6 +64,8 @@ def backtest(estimator, data, folds=3, horizon=None, retrain=True, coverage=None
     panel = to_panel(data, time_col=est.time_col, target=est.target) if single else \
         to_panel(data, id_col=est.id_col, time_col=est.time_col, target=est.target,
                  future_covariates=est.future_covariates, strategy=est.strategy, fill=est.fill)
+    if methods and len(panel.ids) > 1:
+        raise ParameterError(f"{pname('baselines')} backtests one series; the data holds {len(panel.ids)}")
     H = horizon or est.horizon or frames.default_horizon(panel.freq)
     grid = timeline(panel)
     if len(grid) <= folds * H:
@@ -84,7 +92,42 @@ def backtest(estimator, data, folds=3, horizon=None, retrain=True, coverage=None
                 inside, score = interval_terms(g["y"], g[lo], g[hi], cov) if col == "forecast" else (np.nan, np.nan)
                 rows[-1].update({f"coverage{suffix}": float(np.mean(inside)),
                                  f"MSIS{suffix}": float(np.mean(score / s))})
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    return _with_baselines(table, [m for m in methods if m not in (mine, "seasonal_naive")], fc, data,
+                           (folds, H, retrain, coverage))
+
+
+def _baseline_methods(baselines):
+    """The methods ``baselines`` names (checked before any fit): all but seasonal naive, which every table has."""
+    from .baselines import BASELINES
+
+    if baselines is None:
+        return []
+    names = [b for b in BASELINES if b != "seasonal_naive"] if isinstance(baselines, str) and baselines == "all" \
+        else ([baselines] if isinstance(baselines, str) else list(baselines))
+    bad = [b for b in names if b not in BASELINES]
+    if bad:
+        raise ParameterError(f"{pname('baselines')} must be 'all' or a list of {list(BASELINES)}; got {bad[0]!r}")
+    return names
+
+
+def _with_baselines(table, methods, fc, data, how):
+    """``table`` with the rows of each baseline of ``methods`` at the same folds, each after its fold's tsgate row."""
+    if not methods:
+        return table
+    from .baselines import BaselineForecaster
+
+    targets = getattr(fc, "targets_", [])
+
+    parts = [table]
+    for m in methods:
+        base = BaselineForecaster(m, target=targets[0] if targets else None, time_col=getattr(fc, "time_col", None))
+        rows = backtest(base, data, *how)
+        parts.append(rows[rows["model"] == m])
+    order = {name: k for k, name in enumerate(dict.fromkeys(pd.concat(parts)["model"]))}
+    out = pd.concat(parts, ignore_index=True)
+    return out.sort_values(["fold", "model"], key=lambda c: c.map(order) if c.name == "model" else c,
+                           kind="stable", ignore_index=True)
 
 
 def summarise(table):
