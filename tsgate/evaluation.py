@@ -13,6 +13,7 @@ import pandas as pd
 from sklearn.base import clone
 
 from . import conformal, frames
+from .baselines import BASELINES, BaselineForecaster
 from .errors import DataError, ParameterError
 from .errors import name as pname
 from .metrics import error_terms, interval_terms
@@ -99,8 +100,6 @@ def backtest(estimator, data, folds=3, horizon=None, retrain=True, coverage=None
 
 def _baseline_methods(baselines):
     """The methods ``baselines`` names (checked before any fit): all but seasonal naive, which every table has."""
-    from .baselines import BASELINES
-
     if baselines is None:
         return []
     names = [b for b in BASELINES if b != "seasonal_naive"] if isinstance(baselines, str) and baselines == "all" \
@@ -115,13 +114,11 @@ def _with_baselines(table, methods, fc, data, how):
     """``table`` with the rows of each baseline of ``methods`` at the same folds, each after its fold's tsgate row."""
     if not methods:
         return table
-    from .baselines import BaselineForecaster
-
     targets = getattr(fc, "targets_", [])
-
     parts = [table]
-    for m in methods:
-        base = BaselineForecaster(m, target=targets[0] if targets else None, time_col=getattr(fc, "time_col", None))
+    for m in methods:  # the network's reading of the data: its target, time column and outlier policy
+        base = BaselineForecaster(m, target=targets[0] if targets else None, time_col=getattr(fc, "time_col", None),
+                                  outliers=getattr(fc, "outliers", "repair"))
         rows = backtest(base, data, *how)
         parts.append(rows[rows["model"] == m])
     order = {name: k for k, name in enumerate(dict.fromkeys(pd.concat(parts)["model"]))}
