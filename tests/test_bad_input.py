@@ -287,8 +287,9 @@ def test_integer_time_steps_through_the_cli(tmp_path):
     t = np.arange(80)
     p = _write(tmp_path / "steps.csv", pd.DataFrame({"t": t, "v": np.sin(t / 4.0)}))
     bare = _write(tmp_path / "bare.csv", pd.DataFrame({"v": np.sin(t / 4.0), "u": np.cos(t / 4.0)}))
-    for f, args, first in ((p, ["--time-col", "t"], "t,v,v_lower,v_upper"), (p, ["--target", "v"], "t,v,v_lower,v_upper"),
-                           (p, [], "t,v,v_lower,v_upper"), (bare, ["--target", "v"], "step,v,v_lower,v_upper")):
+    steps_t = "t,v,v_lower,v_upper"
+    for f, args, first in ((p, ["--time-col", "t"], steps_t), (p, ["--target", "v"], steps_t), (p, [], steps_t),
+                           (bare, ["--target", "v"], "step,v,v_lower,v_upper")):
         r = CliRunner().invoke(main, ["forecast", str(f), "--horizon", "2", *args, "--epochs", "2"])
         assert r.exit_code == 0, r.stderr
         lines = r.stdout.splitlines()
@@ -339,6 +340,29 @@ def test_read_csv_detects_an_integer_step_column_by_its_name_and_order(tmp_path)
     p.write_text("date,t,v\n2020-01-01,0,1.5\n2020-01-02,1,2.5\n")  # a date column comes first
     df = read_csv(p)
     assert df.index.name == "date" and list(df.columns) == ["t", "v"]
+
+
+def test_a_first_column_of_row_numbers_is_left_out(tmp_path):
+    # pandas' df.to_csv writes its RangeIndex as an unnamed first column, reset_index as 'index':
+    # "cannot choose the target: set --target to one (or a list) of the numeric columns ['Unnamed: 0', 'sales']",
+    # and with --target it was a past covariate that grows without bound
+    from tsgate.csvio import read_csv
+
+    t = np.arange(60)
+    frame = pd.DataFrame({"date": pd.date_range("2015-01-01", periods=60, freq="MS").strftime("%Y-%m-%d"),
+                          "sales": 100 + t + 10 * np.sin(2 * np.pi * t / 12)})
+    frame.to_csv(tmp_path / "unnamed.csv")
+    frame.reset_index().to_csv(tmp_path / "index.csv", index=False)
+    for name in ("unnamed.csv", "index.csv"):
+        assert list(read_csv(tmp_path / name).columns) == ["sales"]
+        r = CliRunner().invoke(main, ["forecast", str(tmp_path / name), "--horizon", "2", "--epochs", "2"])
+        assert r.exit_code == 0 and r.stdout.splitlines()[0] == "date,sales,sales_lower,sales_upper", r.output
+        assert "covariate" not in r.stderr, r.stderr
+    frame.assign(index=t + 5)[["index", "date", "sales"]].to_csv(tmp_path / "counts.csv", index=False)
+    assert list(read_csv(tmp_path / "counts.csv").columns) == ["index", "sales"]  # not row numbers: data
+    frame.reset_index().to_csv(tmp_path / "steps.csv", index=False, columns=["index", "sales"])
+    df = read_csv(tmp_path / "steps.csv")  # no other time column: read as steps, as a file without one is
+    assert list(df.columns) == ["sales"] and df.index.tolist() == list(range(60))
 
 
 def test_read_csv_reads_thousands_separators_and_a_year_column(tmp_path):

@@ -212,6 +212,19 @@ def _step_column(df):
     return None
 
 
+def _without_row_numbers(df):
+    """``df`` without a first column that only numbers the rows (0, 1, 2... or 1, 2, 3...),
+    unnamed or named 'index', as pandas' ``to_csv`` and ``reset_index`` write a RangeIndex:
+    it is no time and no covariate."""
+    col = df.columns[0]
+    label = str(col).strip().lower()
+    if len(df.columns) < 2 or not (label in ("", "index") or label.startswith("unnamed: ")) \
+            or not pd.api.types.is_integer_dtype(df[col]):
+        return df
+    v = df[col].to_numpy()
+    return df.drop(columns=[col]) if v[0] in (0, 1) and (v == v[0] + np.arange(len(v))).all() else df
+
+
 def _mostly_dates(s):
     values = s.dropna().astype(str).str.strip()
     if not len(values) or values.str.fullmatch(r"[-+]?\d+(\.\d*)?").all():
@@ -259,7 +272,9 @@ def read_csv(path, time_col=None, sep=None, decimal=None, encoding=None):
         whose values are dates, else an integer column named 'year' or 'yr',
         else an increasing integer column named like a time step: 't',
         'step', 'ds'... (:data:`STEP_NAMES`)). A named integer column other
-        than years holds integer time steps.
+        than years holds integer time steps. A first column that only numbers
+        the rows, unnamed or 'index' (pandas' ``to_csv`` of a RangeIndex), is
+        left out.
         Dates like 01/02/2000 are all read one way: day first where some
         first field exceeds 12, month first where some second field does,
         and where none does, month first unless day first parses more of them
@@ -293,6 +308,7 @@ def read_csv(path, time_col=None, sep=None, decimal=None, encoding=None):
     if time_col is not None and time_col not in df.columns:
         raise DataError(f"{name('time_col')} {time_col!r} is not a column of {label}; columns: {list(df.columns)}")
     named = time_col is not None
+    df = df if named else _without_row_numbers(df)
     steps = None if named else _step_column(df)
     if time_col is None:
         time_col = (detect_time_column(df) or next((c for c in df.columns if _mostly_dates(df[c])), None)
