@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from tsgate import LSTMForecaster
+from tsgate.errors import DataError
 from tsgate.cli import main
 
 QUICK = ["--epochs", "2", "--quiet"]
@@ -367,7 +368,6 @@ def test_a_first_column_of_row_numbers_is_left_out(tmp_path):
 
 def test_read_csv_reads_thousands_separators_and_a_year_column(tmp_path):
     from tsgate.csvio import read_csv
-    from tsgate.errors import DataError
 
     p = tmp_path / "t.csv"
     p.write_text('date,sales,units\n2000-01-01,"1,234.5",12\n2000-02-01,"12,345,678",7\n2000-03-01,999.5,"1,000"\n')
@@ -391,6 +391,23 @@ def test_read_csv_reads_thousands_separators_and_a_year_column(tmp_path):
     assert list(df.columns) == ["value"]
     p.write_text("count,value\n1950,1.5\n1951,2.5\n1952,3.5\n")  # another name: no time column
     assert list(read_csv(p).columns) == ["count", "value"]
+
+
+def test_blank_rows_below_the_data_are_left_out(tmp_path):
+    # a spreadsheet's export ends with ',,' rows: "row 37 (line 38) has no timestamp"
+    from tsgate.csvio import read_csv
+
+    rows = "".join(f"2015-{m:02d}-01,{m}.5\n" for m in range(1, 13))
+    p = tmp_path / "s.csv"
+    p.write_text("date,sales\n" + rows + ",\n , \n,\n")
+    df = read_csv(p)
+    assert len(df) == 12 and df["sales"].iloc[-1] == 12.5
+    p.write_text("date,sales\n" + rows[:60] + ",\n" + rows[60:])  # in the middle: no time, named by its row
+    with pytest.raises(DataError, match=r"column 'date' row 5 \(line 6\) has no timestamp"):
+        read_csv(p)
+    p.write_text("date,sales\n,\n,\n")
+    with pytest.raises(DataError, match="the file has a header but no rows"):
+        read_csv(p)
 
 
 def test_read_csv_reads_missing_markers_and_trailing_delimiters(tmp_path):

@@ -97,7 +97,8 @@ def _parse(text, label, sep, decimal):
 
 def _check_header(df, text, label, sep):
     """``df`` without its blank columns (no name, no value: a spreadsheet's
-    trailing delimiters), after checking the header's names and that rows remain."""
+    trailing delimiters) and its trailing blank rows (',,' lines a spreadsheet
+    leaves below the data), after checking the header's names and that rows remain."""
     header = next(csv.reader([text.splitlines()[0]], delimiter=sep)) if text.strip() else []
     seen = set()
     for col in (h.strip() for h in header):
@@ -106,6 +107,8 @@ def _check_header(df, text, label, sep):
         seen.add(col)
     if len(header) == df.shape[1]:
         df = df.drop(columns=[c for c, h in zip(df.columns, header) if not h.strip() and df[c].isna().all()])
+    filled = np.flatnonzero(df.notna().any(axis=1).to_numpy())
+    df = df.iloc[:filled[-1] + 1] if len(filled) else df.iloc[:0]  # rows in the middle keep their numbers
     if df.empty:
         raise DataError(f"{label}: the file has a header but no rows")
     if df.shape[1] == 1:
