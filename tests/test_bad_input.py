@@ -233,6 +233,12 @@ def test_a_file_written_newest_first_is_read_in_time_order(tmp_path):
     swapped = df.iloc[[1, 0, *range(2, len(df))]]
     r = CliRunner().invoke(main, ["forecast", "-", *QUICK], input=swapped.to_csv(index=False))
     assert r.exit_code == 2 and "not sorted: row 1" in r.stderr
+    assert r.stderr.rstrip().endswith("; sort the file's rows by time first"), r.stderr  # a file has no index
+    series = df.set_index(pd.DatetimeIndex(df["date"]))["sales"]
+    with pytest.raises(DataError, match=r"not sorted: row 1 .*; sort the index first$"):  # in Python it has
+        LSTMForecaster(max_epochs=1).fit(series.iloc[[1, 0, *range(2, len(df))]])
+    with pytest.raises(DataError, match=r"run backwards .*; sort the index first, e.g. with sort_index\(\)$"):
+        LSTMForecaster(max_epochs=1).fit(series.iloc[::-1])
 
 
 @pytest.mark.parametrize("freq", ["D", "MS"])

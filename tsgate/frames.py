@@ -89,12 +89,13 @@ def _check_order(idx, name):
         raise DataError(f"{pname(name)} has duplicated timestamps (first: {when(idx[idx.duplicated()][0])})")
     if not idx.is_monotonic_increasing:
         steps = np.diff(idx.asi8 if isinstance(idx, pd.DatetimeIndex) else np.asarray(idx))
+        sort = "sort the file's rows by time first" if option("X") else "sort the index first"  # the CLI: a file
         if (steps < 0).all():
             raise DataError(f"{pname(name)} timestamps run backwards (newest first: {when(idx[0])} ... "
-                            f"{when(idx[-1])}); sort the index first, e.g. with sort_index()")
+                            f"{when(idx[-1])}); {sort}" + ("" if option("X") else ", e.g. with sort_index()"))
         pos = int(np.flatnonzero(steps < 0)[0]) + 1
         raise DataError(f"{pname(name)} timestamps are not sorted: row {pos} ({when(idx[pos])}) comes before "
-                        f"the previous row ({when(idx[pos - 1])}); sort the index first")
+                        f"the previous row ({when(idx[pos - 1])}); {sort}")
 
 
 def _datetime_freq(idx, name, fill=None, known=None):
