@@ -146,6 +146,14 @@ def forecast(method, y, horizon, m=1, ar=None, hw=None):
     raise ParameterError(f"baseline must be one of {BASELINES}, got {method!r}")
 
 
+def describe(method, m=1, ar=None, hw=None):
+    """A baseline's short name: 'naive', 'drift', 'seasonal naive (m=12)', 'AR(9)' (of ``ar``), 'Holt-Winters
+    (m=12)' (of ``hw``)."""
+    if method in ("ar", "holt_winters"):
+        return (ar if method == "ar" else hw).describe()
+    return f"seasonal naive (m={m})" if method == "seasonal_naive" else method
+
+
 def origin_targets(y, ends, horizon):
     """(len(ends), horizon): the values after each origin e, ``y[e + 1:e + 1 + horizon]``."""
     return np.asarray(y)[np.asarray(ends, dtype=np.int64)[:, None] + np.arange(1, horizon + 1)]
@@ -361,14 +369,8 @@ class BaselineForecaster(BaselineHistoryMixin, BaseEstimator):
         return point
 
     def describe(self):
-        """A short name: 'AR(9)', 'seasonal naive (m=12)'..."""
-        if self.method == "ar":
-            return self.ar_.describe()
-        if self.method == "holt_winters":
-            return self.hw_.describe()
-        if self.method == "seasonal_naive":
-            return f"seasonal naive (m={self.seasonal_period_})"
-        return self.method
+        """A short name: 'AR(9)', 'seasonal naive (m=12)'... (:func:`describe`)."""
+        return describe(self.method, self.seasonal_period_, self.ar_, self.hw_)
 
     # model files (the same bundle format as the networks: tsgate.load reads both)
 

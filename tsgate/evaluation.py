@@ -111,7 +111,7 @@ def _baseline_methods(baselines):
 
 
 def _with_baselines(table, methods, fc, data, how):
-    """``table`` with the rows of each baseline of ``methods`` at the same folds, each after its fold's tsgate row."""
+    """``table`` with the rows of each baseline of ``methods`` at the same folds, after each fold's own rows."""
     if not methods:
         return table
     targets = getattr(fc, "targets_", [])
@@ -121,10 +121,7 @@ def _with_baselines(table, methods, fc, data, how):
                                   outliers=getattr(fc, "outliers", "repair"))
         rows = backtest(base, data, *how)
         parts.append(rows[rows["model"] == m])
-    order = {name: k for k, name in enumerate(dict.fromkeys(pd.concat(parts)["model"]))}
-    out = pd.concat(parts, ignore_index=True)
-    return out.sort_values(["fold", "model"], key=lambda c: c.map(order) if c.name == "model" else c,
-                           kind="stable", ignore_index=True)
+    return pd.concat(parts).sort_values("fold", kind="stable", ignore_index=True)  # each fold's rows in part order
 
 
 def summarise(table):

@@ -30,7 +30,7 @@ lynx 13-38% worse). So :func:`choose` is used for panels only.
 
 import numpy as np
 
-from .baselines import AR, origin_forecasts, origin_residuals, origin_targets
+from .baselines import AR, describe as baseline_name, origin_forecasts, origin_residuals, origin_targets
 
 #: Origins (evenly spaced over a series' history) whose residuals floor a fallen-back series' band.
 FLOOR_ORIGINS = 100
@@ -109,9 +109,8 @@ def _ar(spec):
 
 def describe(spec):
     """'naive', 'seasonal naive (m=24)', 'AR(3)': as the fitted baselines name themselves."""
-    if spec[0] == "seasonal_naive":
-        return f"seasonal naive (m={int(spec[1])})"
-    return "naive" if spec[0] == "naive" else f"AR({len(spec) - 2})"
+    return baseline_name(spec[0], int(spec[1]) if spec[0] == "seasonal_naive" else 1,
+                         _ar(spec) if spec[0] == "ar" else None)
 
 
 #: Differences of validation MAE below this fraction of the series' scale are ties (float32 rounding).
@@ -127,10 +126,7 @@ def against_baselines(mae, results, n_windows, scale, m):
     else each series fit its own: empty)."""
     base = {k: float(np.mean([r[0][k] for r in results])) for k in results[0][0]}
     best = min(base, key=base.get)
-    names = {}
-    if len(results) == 1:
-        names = {"naive": "naive", "seasonal_naive": f"seasonal naive (m={m})", "drift": "drift",
-                 "ar": results[0][1].describe(), "holt_winters": results[0][2].describe()}
+    names = {k: baseline_name(k, m, *results[0][1:]) for k in base} if len(results) == 1 else {}
     return {"validation_mae": {"network": mae, **base}, "best_baseline": best, "baseline_models": names,
             "beats_best_baseline": bool(mae <= base[best] + TIE * scale), "n_windows": int(n_windows)}
 
