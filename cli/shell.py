@@ -143,10 +143,24 @@ def _frame_text(frame, as_json, time_format=None):
     if time_format:
         frame = frame.assign(**{c: _short_times(frame[c], time_format) for c in frame.columns
                                 if pd.api.types.is_datetime64_any_dtype(frame[c])})
-    if as_json:  # pandas cannot write periods to JSON: their text, as in the CSV
-        frame = frame.astype({c: str for c in frame.columns if isinstance(frame[c].dtype, pd.PeriodDtype)})
-        return json.dumps(json.loads(frame.to_json(orient="records", date_format="iso")), indent=1) + "\n"
+    if as_json:  # times as text, as in the CSV (pandas writes periods not at all, dates with a time of day)
+        frame = frame.assign(**{c: _json_times(frame[c]) for c in frame.columns
+                                if isinstance(frame[c].dtype, pd.PeriodDtype)
+                                or pd.api.types.is_datetime64_any_dtype(frame[c])})
+        return json.dumps(json.loads(frame.to_json(orient="records")), indent=1) + "\n"
     return frame.to_csv(index=False)
+
+
+def _json_times(times):
+    """Periods as their text; datetimes as ISO 8601 dates ('2025-01-01') when every one is a
+    midnight without a time zone, else with their time of day (and offset); NaT as null."""
+    import pandas as pd
+
+    if isinstance(times.dtype, pd.PeriodDtype):
+        return times.astype(str)
+    if times.dt.tz is None and (times.dropna() == times.dropna().dt.normalize()).all():
+        return times.dt.strftime("%Y-%m-%d").where(times.notna(), None)
+    return times.map(lambda t: None if t is None or t != t else t.isoformat())
 
 
 def _short_times(times, time_format):

@@ -62,6 +62,17 @@ def test_json_of_a_period_indexed_forecast_writes_the_periods_as_text():
     assert _frame_text(f, False).splitlines()[1] == "2000Q1,1.5"
 
 
+def test_json_writes_dates_as_the_csv_does_and_times_of_day_in_iso_8601():
+    from tsgate.cli import _frame_text
+
+    days = pd.DataFrame({"y": [1.5, 2.5]}, index=pd.date_range("2000-01-01", periods=2, freq="MS").rename("date"))
+    assert json.loads(_frame_text(days, True)) == [{"date": "2000-01-01", "y": 1.5}, {"date": "2000-02-01", "y": 2.5}]
+    hours = pd.DataFrame({"y": [1.5]}, index=pd.date_range("2000-01-01 23:30", periods=1, freq="30min", tz="UTC"))
+    assert json.loads(_frame_text(hours, True)) == [{"time": "2000-01-01T23:30:00+00:00", "y": 1.5}]
+    table = pd.DataFrame({"start": pd.to_datetime(["2000-01-01", None]), "y": [1.5, 2.5]})
+    assert [r["start"] for r in json.loads(_frame_text(table, True))] == ["2000-01-01", None]
+
+
 def test_fit_predict_with_newer_data(csv, tmp_path):
     model = tmp_path / "m.tsgate"
     df = pd.read_csv(csv)
