@@ -119,6 +119,7 @@ def _build(o, quiet=None):
         id_col=o.get("id_col"), window_norm=None if o["window_norm"] == "none" else o["window_norm"],
         seasonal_periods=o.get("seasonal_periods"),
         window_position="auto" if o.get("window_position") is None else o["window_position"],
+        nonnegative="auto" if o.get("nonnegative") is None else o["nonnegative"],
         device=o["device"], verbose=_progress(o["quiet"] if quiet is None else quiet, o["epochs"]))
 
 
@@ -150,7 +151,8 @@ def _baseline(o, model_choice):
     if isinstance(o["target"], list):
         raise UserError(f"--model {model_choice} forecasts one column; --target names {len(o['target'])}: use "
                         "--model network (the default) for several")
-    return BaselineForecaster(model_choice, horizon=o["horizon"], target=o["target"], outliers=o["outliers"])
+    return BaselineForecaster(model_choice, horizon=o["horizon"], target=o["target"], outliers=o["outliers"],
+                              nonnegative="auto" if o.get("nonnegative") is None else o["nonnegative"])
 
 
 def _fit_model(o, model_choice, history):
@@ -170,7 +172,7 @@ def _fit_model(o, model_choice, history):
     best = report["best_baseline"]
     chosen = fc if scores["network"] <= scores[best] else BaselineForecaster(
         best, horizon=fc.horizon_, target=fc.targets_[0], seasonal_period=fc.seasonal_period_,
-        outliers=fc.outliers).fit(history)
+        outliers=fc.outliers, nonnegative=fc.nonnegative).fit(history)
     name = "the network" if chosen is fc else chosen.describe()
     if not o["quiet"]:
         click.echo(f"model auto: {name} (validation MAE: network {scores['network']:.4g}, "
@@ -325,6 +327,9 @@ MODEL = [
     click.option("--window-position/--no-window-position", default=None,
                  help="each step's place in the window as an input (a lag is read, not counted); default: on "
                       "where the network reads covariates (--future-covariates, or other numeric columns)"),
+    click.option("--nonnegative/--no-nonnegative", default=None,
+                 help="keep forecasts and interval bounds at or above zero; default: for a series without "
+                      "negative values whose lowest is at most 1%% of its highest (counts, sunspots)"),
     click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=0, show_default=True),
     DEVICE_OPTION,
     click.option("--quiet", is_flag=True, help="no progress or summary on stderr"),

@@ -21,7 +21,7 @@ VOCABULARY = {"time_col": "--time-col", "target": "--target", "fill": "--fill", 
               "strategy": "--strategy", "n_models": "--ensemble", "time_budget": "--time-budget",
               "model": "--model", "device": "--device", "outliers": "--outliers", "folds": "--folds",
               "id_col": "--id-col", "on_series": "--new-series",
-              "step": "--step"}
+              "step": "--step", "nonnegative": "--nonnegative"}
 
 
 class UserError(click.ClickException):

@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from .baselines import AR, _lag_moments
+from .ar import AR, _lag_moments
 from .ets import HoltWinters
 
 

@@ -144,12 +144,12 @@ class BaselineHistoryMixin:
         steps = pos[:, None] + h[None, :]  # (n, H)
         table = {"unique_id": np.repeat(np.array([self.targets_[0]], dtype=object), steps.size),
                  "cutoff": index.take(np.repeat(pos, H)), self.index_name_ or "ds": index.take(steps.ravel()),
-                 "step": np.tile(h, len(pos)), "y": y[steps].ravel(), "forecast": pred.ravel()}
+                 "step": np.tile(h, len(pos)), "y": y[steps].ravel(), "forecast": self._floored(pred).ravel()}
         if coverage is not None:
             coverages, several = conformal.levels(coverage)
             for c in coverages:
                 q = self._quantile(c, H)
                 lo, hi, _ = conformal.table_columns(c, several)
-                table[lo], table[hi] = (pred - q).ravel(), (pred + q).ravel()
+                table[lo], table[hi] = self._floored(pred - q).ravel(), self._floored(pred + q).ravel()
         table["seasonal_naive"] = sn.ravel()
         return pd.DataFrame(table)

@@ -1,7 +1,7 @@
 """Baseline forecasts every forecaster must beat: naive, seasonal naive, drift, AR(p), Holt-Winters.
 
 Functions on NumPy arrays (``y`` is the history, oldest first), the
-:class:`AR` model (least squares with an intercept, order chosen by AIC on a
+:class:`AR` model (:mod:`tsgate.ar`: least squares with an intercept, order chosen by AIC on a
 common sample), additive damped Holt-Winters (:mod:`tsgate.ets`), :func:`validation_mae` (every baseline scored from the same
 origins as the network's validation windows) and
 :class:`BaselineForecaster`, a pandas forecaster with the conventions of
@@ -9,7 +9,6 @@ origins as the network's validation windows) and
 baseline wins on the validation tail).
 """
 
-import math
 import numbers
 
 import numpy as np
@@ -17,7 +16,8 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from . import conformal, frames, metrics
+from . import conformal, frames, metrics, nonnegative
+from .ar import AR
 from .baseline_history import BaselineHistoryMixin
 from .errors import DataError, ParameterError, name as pname
 from .ets import HoltWinters
@@ -44,90 +44,6 @@ def drift(y, horizon):
     """The line through the first and last values, extended."""
     slope = (float(y[-1]) - float(y[0])) / max(len(y) - 1, 1)
     return float(y[-1]) + slope * np.arange(1, horizon + 1)
-
-
-def _lag_moments(series, top, block=65_536):
-    """Normal equations of y_t on [1, y_{t-1} .. y_{t-top}] over the rows after
-    ``top`` of every series: (G, c, sum y^2, rows), accumulated in blocks, so
-    memory does not grow with (length x order)."""
-    G, c, yy, N = np.zeros((top + 1, top + 1)), np.zeros(top + 1), 0.0, 0
-    for s in series:
-        for a in range(top, len(s), block):
-            b = min(a + block, len(s))
-            Z = np.column_stack([np.ones(b - a)] + [s[a - j - 1:b - j - 1] for j in range(top)])  # (rows, 1+top)
-            t = s[a:b]
-            G += Z.T @ Z
-            c += Z.T @ t
-            yy += float(t @ t)
-            N += b - a
-    return G, c, yy, N
-
-
-class AR:
-    """AR(p) with intercept by least squares; p in 1..max_order chosen by AIC.
-
-    All orders are fit on the same rows (those after ``max_order``), so their
-    AIC compare on one sample: ``n log(RSS/n) + 2 (p + 1)``. With
-    ``criterion='aicc'``, the small-sample correction of Hurvich & Tsai (1989),
-    forecast::auto.arima's default, is added: ``2 k (k + 1) / (n - k - 1)``
-    with k = p + 1, which keeps long orders from winning by a hair on short
-    series (the linear highway's starts use it; the baseline is AR by AIC).
-    """
-
-    def __init__(self, max_order=None, criterion="aic"):
-        self.max_order, self.criterion = max_order, criterion
-
-    def describe(self):
-        return f"AR({self.order_})"
-
-    def fit(self, y):
-        """Fit on one series, or on several (a list: one pooled model)."""
-        series = [np.asarray(s, dtype=np.float64) for s in (y if isinstance(y, list) else [y])]
-        n = min(len(s) for s in series)
-        top = self.max_order or min(24, max(1, n // 5))
-        top = max(1, min(top, n // 3))
-        G, c, yy, N = _lag_moments(series, top)
-        best = None
-        for p in range(1, top + 1):
-            Gp, cp = G[:p + 1, :p + 1], c[:p + 1]
-            try:
-                coef = np.linalg.solve(Gp, cp)
-            except np.linalg.LinAlgError:
-                coef = np.linalg.lstsq(Gp, cp, rcond=None)[0]
-            rss = float(yy - 2.0 * coef @ cp + coef @ Gp @ coef)
-            k = p + 1
-            aic = N * math.log(max(rss, 1e-300) / N) + 2 * k
-            if self.criterion == "aicc":
-                aic += 2 * k * (k + 1) / max(N - k - 1, 1)
-            if best is None or aic < best[0]:
-                best = (aic, p, coef)
-        _, self.order_, coef = best
-        self.intercept_, self.coef_ = float(coef[0]), coef[1:]
-        return self
-
-    def k_step(self, horizon):
-        """(A (horizon, p), c (horizon,)): the k-step forecast is linear,
-        ``y_{t+k} = A[k-1] @ [y_t, y_{t-1}, ..., y_{t-p+1}] + c[k-1]``
-        (powers of the companion matrix)."""
-        p = self.order_
-        M = np.zeros((p + 1, p + 1))  # state [y_t .. y_{t-p+1}, 1]
-        M[0, :p], M[0, p], M[p, p] = self.coef_, self.intercept_, 1.0
-        M[1:p, :p - 1] = np.eye(p - 1)
-        rows, P = [], np.eye(p + 1)
-        for _ in range(horizon):
-            P = M @ P
-            rows.append(P[0].copy())
-        rows = np.array(rows)
-        return rows[:, :p], rows[:, p]
-
-    def forecast(self, y, horizon):
-        """Recursive forecast of ``horizon`` steps after history ``y``."""
-        hist = list(np.asarray(y, dtype=np.float64)[-self.order_:])
-        out = np.empty(horizon)
-        for k in range(horizon):
-            out[k] = self.intercept_ + float(np.dot(self.coef_, hist[::-1][:self.order_]))
-            hist.append(out[k])
-        return out
 
 
 def forecast(method, y, horizon, m=1, ar=None, hw=None):
@@ -213,7 +129,7 @@ class BaselineForecaster(BaselineHistoryMixin, BaseEstimator):
     horizon : int or None
     seasonal_period : int or None
         For seasonal naive and Holt-Winters; None: detected (:mod:`tsgate.seasonality`).
-    target, time_col, outliers : as in :class:`tsgate.LSTMForecaster` (isolated outliers are
+    target, time_col, outliers, nonnegative : as in :class:`tsgate.LSTMForecaster` (isolated outliers are
         repaired in ``fit`` and ``update``: seasonal naive would repeat a glitch a season on)
 
     ``historical_forecasts`` and ``backtest`` take the network forecasters' arguments and give
@@ -227,12 +143,13 @@ class BaselineForecaster(BaselineHistoryMixin, BaseEstimator):
         "target": [str, numbers.Integral, None],  # one column
         "time_col": FORECASTER["time_col"],
         "outliers": FORECASTER["outliers"],
+        "nonnegative": FORECASTER["nonnegative"],
     }
 
     def __init__(self, method="seasonal_naive", horizon=None, seasonal_period=None, target=None, time_col=None,
-                 outliers="repair"):
+                 outliers="repair", nonnegative="auto"):
         self.method, self.horizon, self.seasonal_period = method, horizon, seasonal_period
-        self.target, self.time_col, self.outliers = target, time_col, outliers
+        self.target, self.time_col, self.outliers, self.nonnegative = target, time_col, outliers, nonnegative
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -254,6 +171,7 @@ class BaselineForecaster(BaselineHistoryMixin, BaseEstimator):
         self.y_ = frames.numeric_block(df, self.targets_[:1], "X", None)[:, 0]
         self.horizon_ = self.horizon or frames.default_horizon(self.freq_)
         self.seasonal_period_ = self.seasonal_period or main_period(detect_periods(self.y_, self.freq_, self.horizon_))
+        nonnegative.check_targets(self.nonnegative, [self.y_], [self.targets_[0]], [df.index])
         self.y_ = self._repaired(self.y_, df.index)
         self.cutoff_, self.index_name_ = df.index[-1], df.index.name
         self.ar_ = AR().fit(self.y_) if self.method == "ar" else None
@@ -322,7 +240,13 @@ class BaselineForecaster(BaselineHistoryMixin, BaseEstimator):
 
     def _point(self, h):
         """The point forecast of ``h`` steps after the cutoff."""
-        return self._finite(forecast(self.method, self.y_, h, self.seasonal_period_, self.ar_, self.hw_), "forecast")
+        return self._floored(self._finite(forecast(self.method, self.y_, h, self.seasonal_period_, self.ar_, self.hw_),
+                                          "forecast"))
+
+    def _floored(self, values):
+        """``values`` at or above zero where ``nonnegative`` says so (:mod:`tsgate.nonnegative`)."""
+        ranges = [[np.nanmin(self.y_)], [np.nanmax(self.y_)]] if len(self.y_) else [[np.nan], [np.nan]]
+        return nonnegative.floor(values, nonnegative.floored_series(self.nonnegative, ranges)[0])
 
     def _finite(self, values, what):
         """``values``, or a DataError naming the column where they are not finite (values near float64's limit)."""
@@ -365,7 +289,7 @@ class BaselineForecaster(BaselineHistoryMixin, BaseEstimator):
         for c in coverages:
             q = self._quantile(c, h)
             lo, hi = conformal.band_columns(c, several)
-            point[f"{t}{lo}"], point[f"{t}{hi}"] = point[t] - q, point[t] + q
+            point[f"{t}{lo}"], point[f"{t}{hi}"] = self._floored(point[t] - q), self._floored(point[t] + q)
         return point
 
     def describe(self):
@@ -380,7 +304,7 @@ class BaselineForecaster(BaselineHistoryMixin, BaseEstimator):
         meta = {"class": type(self).__name__, "params": {"method": self.method, "horizon": self.horizon,
                                                           "seasonal_period": self.seasonal_period,
                                                           "target": self.target, "time_col": self.time_col,
-                                                          "outliers": self.outliers},
+                                                          "outliers": self.outliers, "nonnegative": self.nonnegative},
                 "targets": self.targets_, "freq": self.freq_, "horizon": int(self.horizon_),
                 "seasonal_period": int(self.seasonal_period_), "index_name": self.index_name_,
                 "index_kind": self.index_kind_, "cutoff_kind": "timestamp" if isinstance(cutoff, pd.Timestamp) else "int",
@@ -394,7 +318,7 @@ class BaselineForecaster(BaselineHistoryMixin, BaseEstimator):
 
     @classmethod
     def _from_fitted_state(cls, meta, arrays, device="cpu"):
-        est = cls(**meta["params"])
+        est = cls(**{"nonnegative": False, **meta["params"]})  # files before it: as they forecast
         est.targets_, est.freq_, est.horizon_ = meta["targets"], meta["freq"], meta["horizon"]
         est.seasonal_period_, est.index_name_, est.index_kind_ = meta["seasonal_period"], meta["index_name"], \
             meta["index_kind"]

@@ -116,9 +116,10 @@ def _with_baselines(table, methods, fc, data, how):
         return table
     targets = getattr(fc, "targets_", [])
     parts = [table]
-    for m in methods:  # the network's reading of the data: its target, time column and outlier policy
+    for m in methods:  # the network's reading of the data: its target, time column, outliers and floor
         base = BaselineForecaster(m, target=targets[0] if targets else None, time_col=getattr(fc, "time_col", None),
-                                  outliers=getattr(fc, "outliers", "repair"))
+                                  outliers=getattr(fc, "outliers", "repair"),
+                                  nonnegative=getattr(fc, "nonnegative", "auto"))
         rows = backtest(base, data, *how)
         parts.append(rows[rows["model"] == m])
     return pd.concat(parts).sort_values("fold", kind="stable", ignore_index=True)  # each fold's rows in part order

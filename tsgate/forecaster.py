@@ -22,7 +22,7 @@ window is expressed relative to its last value or its last season
 import numpy as np
 from sklearn.base import BaseEstimator
 
-from . import bundle, learned, persist
+from . import learned, nonnegative, persist
 from .baselines import BaselineForecaster
 from .core import single_threaded_blas
 from .ensemble import fit_members
@@ -35,7 +35,7 @@ from .panelio import PanelIOMixin
 from .params import FORECASTER, NETWORK, TRAINING, check_forecaster_combinations, seed_from, validate_params
 
 class _RecurrentForecaster(FitMixin, ForecastMixin, HistoricalMixin, PanelIOMixin, AttributionMixin, CarriedStateMixin,
-                           BaseEstimator):
+                           persist.SavingMixin, BaseEstimator):
     """Shared implementation; see :class:`LSTMForecaster` for the parameters."""
 
     _cell = "lstm"
@@ -51,7 +51,8 @@ class _RecurrentForecaster(FitMixin, ForecastMixin, HistoricalMixin, PanelIOMixi
                  future_covariates=None, calendar_features=False, fill=None, outliers="repair", min_length=None,
                  on_short="raise", stride=1,
                  max_windows_per_series=None, id_embedding=None, train_highway=True, start_weight=0.5,
-                 fallback=True, max_windows=10_000, time_budget=None, random_state=0, device="cpu", verbose=0):
+                 fallback=True, nonnegative="auto", max_windows=10_000, time_budget=None, random_state=0,
+                 device="cpu", verbose=0):
         self.lookback = lookback
         self.horizon = horizon
         self.hidden_size = hidden_size
@@ -99,6 +100,7 @@ class _RecurrentForecaster(FitMixin, ForecastMixin, HistoricalMixin, PanelIOMixi
         self.train_highway = train_highway
         self.start_weight = start_weight
         self.fallback = fallback
+        self.nonnegative = nonnegative
         self.max_windows = max_windows
         self.time_budget = time_budget
         self.random_state = random_state
@@ -140,6 +142,7 @@ class _RecurrentForecaster(FitMixin, ForecastMixin, HistoricalMixin, PanelIOMixi
         ys, ps, fs, cals = self._set_layout(self._training_panel(X, y))
         self._choose_lookback(ys)
         ys, ps, fs, cals = self._drop_short(ys, ps, fs, cals)
+        nonnegative.check_targets(self.nonnegative, ys, self.ids_, self._indexes)
         ys = self._repair_outliers(ys, self.ids_, self._indexes)
         self._set_static(static_covariates)
         self.scaling_ = self._fit_scaling(ys, ps, fs)
@@ -181,24 +184,6 @@ class _RecurrentForecaster(FitMixin, ForecastMixin, HistoricalMixin, PanelIOMixi
                     max_epochs=self.max_epochs, batch_size=self.batch_size,
                     early_stopping=self.early_stopping and val.n > 0, patience=self.patience, callback=cb,
                     samples_per_epoch=self.max_windows, time_budget=self.time_budget)
-
-    # ------------------------------------------------------------ state
-
-    def _fitted_state(self):
-        """(metadata, arrays) that describe the fitted forecaster completely."""
-        return persist.fitted_state(self)
-
-    @classmethod
-    def _from_fitted_state(cls, meta, arrays, device="cpu"):
-        """Rebuild a fitted forecaster from :meth:`_fitted_state`'s output."""
-        return persist.restore(cls, meta, arrays, device)
-
-    def save(self, path):
-        """Save the fitted model to ``path`` (pickle-free npz + JSON, written
-        atomically), or into a writable binary file object."""
-        meta, arrays = self._fitted_state()
-        bundle.write(path, persist.FORMAT, persist.VERSION, meta, arrays)
-        return path
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -288,6 +273,11 @@ class LSTMForecaster(_RecurrentForecaster):
         than the network is forecast by that baseline, with its own
         conformal interval (:mod:`tsgate.fallback`; ``fit_report_['fallback']``
         lists them). Point losses and the direct strategy only.
+    nonnegative : 'auto' | bool
+        Keep forecasts and interval bounds at or above zero (:mod:`tsgate.nonnegative`):
+        True for every series (a negative target value is an error), 'auto' (default) for
+        each series whose history has no negative value and whose lowest is at most 1% of its
+        highest (counts, sunspots, lynx trappings), False never.
     segment_length : 'auto' | int
         Segment recurrence (SegRNN): the network steps over segments of this
         many points, each linearly embedded. 'auto': 1 up to a lookback of

@@ -13,7 +13,7 @@ import warnings
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-from . import baselines, conformal, esnorm, fallback, frames, stateful
+from . import baselines, conformal, esnorm, fallback, frames, nonnegative, stateful
 from .ensemble import ensemble_forward, ensemble_predict
 from .errors import BaselineWarning, DataError, ParameterError, can_name
 from .errors import name as pname
@@ -190,6 +190,7 @@ class ForecastMixin:
             if spec is not None:
                 out[j], spread[j] = fallback.forecast(spec, self.last_targets_[:, s], horizon), 0.0
         check_finite(out, [self.ids_[j] for j in ks], "forecast")
+        out = self._floored(out, ks)
         if getattr(self, "target_range_", None) is not None and k is None:  # not for each quantile member
             check_range(out, self.target_range_[:, ks], [self.ids_[j] for j in ks], idxs)
         return out, idxs, spread, ks, unit * sc.t_scale[ks, None]
@@ -274,8 +275,16 @@ class ForecastMixin:
                 lower, upper = self._quantile_band(c, horizon, X, ids)
             check_finite(np.stack([lower, upper]), [self.ids_[j] for j in ks], "prediction interval")
             lo, hi = conformal.band_columns(c, several)
-            columns[lo], columns[hi] = lower, upper
+            columns[lo], columns[hi] = self._floored(lower, ks), self._floored(upper, ks)
         return self._output(ks, idxs, columns)
+
+    def _floored(self, values, ks):
+        """``values`` (rows of the series ``ks``, ...), those of the series that
+        ``nonnegative`` keeps at or above zero floored there (:mod:`tsgate.nonnegative`)."""
+        ranges = getattr(self, "target_range_", None)
+        if ranges is None:
+            return values
+        return nonnegative.floor(values, nonnegative.floored_series(self.nonnegative, ranges[:, ks]))
 
     def _conformal_band(self, mid, spread, coverage, horizon, unit, ks):
         res = self.val_residuals_

@@ -370,7 +370,9 @@ def _origin_grid(panel, est, start, stride, H):
 
 def _long_table(est, chosen, pos_list, pred, H, bands=None):
     """The long output of historical forecasts (and their ``bands``: name ->
-    (n, H)), with seasonal naive from the same origins."""
+    (n, H)), with seasonal naive from the same origins; floored at zero where ``nonnegative`` says."""
+    rows_ks = np.repeat(np.asarray(est._positions([s.id for s in chosen]), dtype=np.int64), [len(p) for p in pos_list])
+    pred, bands = est._floored(pred, rows_ks), {k: est._floored(v, rows_ks) for k, v in (bands or {}).items()}
     m = max(1, int(est.seasonal_period_))
     h = np.arange(1, H + 1)
     back = m * -(-h // m) - h  # seasonal naive reads y[p - back]
@@ -392,7 +394,7 @@ def _long_table(est, chosen, pos_list, pred, H, bands=None):
                          tname: cat(cols["time"]) if cols["time"] else [],
                          "step": np.concatenate(cols["step"]) if cols["step"] else [],
                          "y": np.concatenate(cols["y"]) if cols["y"] else [],
-                         "forecast": pred.ravel(), **{k: np.ravel(v) for k, v in (bands or {}).items()},
+                         "forecast": pred.ravel(), **{k: np.ravel(v) for k, v in bands.items()},
                          "seasonal_naive": np.concatenate(cols["sn"]) if cols["sn"] else []})
 
 

@@ -252,6 +252,7 @@ FORECASTER = {
     "train_highway": ["boolean", StrOptions({"auto"})],
     "start_weight": [Interval(numbers.Real, 0, 1, closed="both")],
     "fallback": ["boolean"],
+    "nonnegative": [StrOptions({"auto"}), "boolean"],
 }
 
 #: Defaults shared by every estimator (same meaning, same value).

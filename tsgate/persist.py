@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
+from . import bundle
 from .attribution import importance_table
 from .errors import ModelFileError
 from .ets import HoltWinters
@@ -31,7 +32,27 @@ ARRAYS = ("last_targets_", "last_past_", "last_future_", "val_residuals_")  # an
 V1_PARAMS = dict(seasonal_periods=None, ar_window=0, segment_length=1, init="torch", n_models=1, max_windows=None,
                  time_budget=None, n_jobs=None, refit=False, stateful=False, tbptt=100)
 #: Parameters added since version 1, at the values that reproduce the models of files without them.
-LATER_PARAMS = dict(start_weight=0.0, fallback=False, window_position=False)
+LATER_PARAMS = dict(start_weight=0.0, fallback=False, window_position=False, nonnegative=False)
+
+
+class SavingMixin:
+    """``save`` and the fitted state of a network forecaster (:func:`fitted_state`, :func:`restore`)."""
+
+    def _fitted_state(self):
+        """(metadata, arrays) that describe the fitted forecaster completely."""
+        return fitted_state(self)
+
+    @classmethod
+    def _from_fitted_state(cls, meta, arrays, device="cpu"):
+        """Rebuild a fitted forecaster from :meth:`_fitted_state`'s output."""
+        return restore(cls, meta, arrays, device)
+
+    def save(self, path):
+        """Save the fitted model to ``path`` (pickle-free npz + JSON, written
+        atomically), or into a writable binary file object."""
+        meta, arrays = self._fitted_state()
+        bundle.write(path, FORMAT, VERSION, meta, arrays)
+        return path
 
 
 def _plain(v):
