@@ -182,13 +182,15 @@ def _fit_model(o, model_choice, history):
 
 def _summary(fc, seconds, quiet):
     from tsgate.fallback import baseline_words
+    from tsgate.nonnegative import describe as describe_floor
 
     if quiet:
         return
     if sys.stderr.isatty():  # end the progress line
         click.echo("", err=True)
+    floor = describe_floor(fc.nonnegative, fc.target_range_)  # tsgate.nonnegative: '' if none
     if not hasattr(fc, "model_"):  # a baseline
-        click.echo(f"{fc.describe()}: horizon={fc.horizon_}", err=True)
+        click.echo(f"{fc.describe()}: horizon={fc.horizon_}" + (f"; {floor}" if floor else ""), err=True)
         click.echo(f"time {seconds:.1f} s", err=True)
         return
     vs = getattr(fc, "val_scores_", {}) or {}
@@ -225,6 +227,8 @@ def _summary(fc, seconds, quiet):
     if chosen:
         click.echo(f"{len(chosen)} of {len(fc.ids_)} series forecast by a local baseline that beat the network "
                    f"on their validation windows ({_fallback_words(chosen.values())})", err=True)
+    if floor:
+        click.echo(floor, err=True)
     if vs:
         ratio = f"ratio {vs['mae'] / vs['seasonal_naive_mae']:.2f}, " if vs["seasonal_naive_mae"] > 0 else ""
         report = fc.fit_report_

@@ -120,3 +120,24 @@ def test_the_command_lines_baselines_take_the_flag_too(tmp_path):
     floored = pd.read_csv(pd.io.common.StringIO(CliRunner().invoke(main, common).stdout))
     raw = pd.read_csv(pd.io.common.StringIO(CliRunner().invoke(main, common + ["--no-nonnegative"]).stdout))
     assert (floored.drop(columns="day").to_numpy() >= 0).all() and (raw["stock"] < 0).any()
+
+
+def test_the_summary_says_which_series_are_kept_at_or_above_zero_and_how_to_leave_them_unbounded(tmp_path):
+    from tsgate.nonnegative import describe
+
+    assert describe("auto", [[0.0], [190.2]]) == ("forecasts and bands kept at or above zero: lowest value 0, at "
+                                                  "most 1% of the highest (190.2); nonnegative=False leaves them "
+                                                  "unbounded")
+    assert describe("auto", [[0.0, 5.0, 39.0], [9.0, 9.0, 6991.0]]).startswith(
+        "forecasts and bands of 2 of 3 series kept at or above zero: their lowest values")
+    assert describe(True, [[5.0], [9.0]]) == "forecasts and bands kept at or above zero (nonnegative=True)"
+    assert describe(False, [[0.0], [9.0]]) == describe("auto", [[5.0], [9.0]]) == ""
+    path = tmp_path / "c.csv"
+    _counts().rename_axis("month").to_csv(path)
+    common = ["forecast", str(path), "--epochs", "2", "--hidden-size", "8", "--horizon", "3"]
+    said = CliRunner().invoke(main, common).stderr
+    assert "kept at or above zero: lowest value 0, at most 1% of the highest" in said
+    assert "--no-nonnegative leaves them unbounded" in said
+    assert "at or above zero" not in CliRunner().invoke(main, common + ["--no-nonnegative"]).stderr
+    assert "AR(" in (line := CliRunner().invoke(main, common + ["--model", "ar"]).stderr.splitlines()[0])
+    assert line.endswith("--no-nonnegative leaves them unbounded")

@@ -21,6 +21,7 @@ from .ar import AR
 from .baseline_history import BaselineHistoryMixin
 from .errors import DataError, ParameterError, name as pname
 from .ets import HoltWinters
+from .learned import history_range
 from .outliers import repair_each
 from .params import FORECASTER, Interval, StrOptions, validate_params
 
@@ -243,10 +244,15 @@ class BaselineForecaster(BaselineHistoryMixin, BaseEstimator):
         return self._floored(self._finite(forecast(self.method, self.y_, h, self.seasonal_period_, self.ar_, self.hw_),
                                           "forecast"))
 
+    @property
+    def target_range_(self):
+        """(2, 1): the history's lowest and highest value, as the network forecasters' ``target_range_``."""
+        check_is_fitted(self, "y_")
+        return history_range([self.y_])
+
     def _floored(self, values):
         """``values`` at or above zero where ``nonnegative`` says so (:mod:`tsgate.nonnegative`)."""
-        ranges = [[np.nanmin(self.y_)], [np.nanmax(self.y_)]] if len(self.y_) else [[np.nan], [np.nan]]
-        return nonnegative.floor(values, nonnegative.floored_series(self.nonnegative, ranges)[0])
+        return nonnegative.floor(values, nonnegative.floored_series(self.nonnegative, self.target_range_)[0])
 
     def _finite(self, values, what):
         """``values``, or a DataError naming the column where they are not finite (values near float64's limit)."""

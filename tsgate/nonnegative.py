@@ -64,3 +64,19 @@ def check_targets(setting, ys, ids, indexes):
             said, other = (flag, f"leave {flag} out") if flag else ("nonnegative=True", "use nonnegative='auto'")
             raise DataError(f"{said}, but series {sid!r} has {neg.size} negative value(s), the first "
                             f"{y[neg[0]]:.6g} at {when(index[neg[0]])} (lowest {np.min(y[neg]):.6g}); {other}")
+
+
+def describe(setting, ranges):
+    """Which series are kept at or above zero and why, in a sentence ('' for none): the CLI's summary."""
+    on = floored_series(setting, ranges)
+    if not on.any():
+        return ""
+    flag = option("nonnegative")
+    lowest, highest = np.asarray(ranges, dtype=float)
+    which = "forecasts and bands" if on.size == 1 else f"forecasts and bands of {on.sum()} of {on.size} series"
+    if setting is True:
+        return f"{which} kept at or above zero ({flag or 'nonnegative=True'})"
+    off = f"--no-{flag[2:]}" if flag else "nonnegative=False"
+    why = (f"lowest value {lowest[0]:.4g}, at most {NEAR_ZERO:.0%} of the highest ({highest[0]:.4g})"
+           if on.size == 1 else f"their lowest values are at most {NEAR_ZERO:.0%} of their highest")
+    return f"{which} kept at or above zero: {why}; {off} leaves them unbounded"
