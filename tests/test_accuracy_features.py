@@ -351,8 +351,8 @@ def test_seasonal_periods_empty_turns_the_detected_cycle_off(monkeypatch):
     # retraining in historical forecasts keeps the structure: no season is not re-detected
     import tsgate.fitting
 
-    given, detect = [], tsgate.fitting.detect_periods
-    monkeypatch.setattr(tsgate.fitting, "detect_periods", lambda *a: given.append(a[3]) or detect(*a))
+    given, detect = [], tsgate.fitting.detect_panel_periods
+    monkeypatch.setattr(tsgate.fitting, "detect_panel_periods", lambda *a: given.append(a[3]) or detect(*a))
     hf = fc.historical_forecasts(y, start=y.index[100], retrain=True)
     assert np.isfinite(hf["forecast"]).all() and given and all(g == [] for g in given), given
     with pytest.raises(ParameterError, match="seasonal_periods"):

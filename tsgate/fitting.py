@@ -24,7 +24,7 @@ from .ets import HoltWinters
 from .fallback import against_baselines
 from .highway import REFIT, _weights, baseline_candidates, chosen, linear_options, mse_function
 from .learned import history_range
-from .seasonality import detect_periods, is_calendar, main_period
+from .seasonality import detect_panel_periods, is_calendar, main_period
 from .model import SequenceModel
 from .panel import to_panel
 from .params import seed_from
@@ -214,7 +214,7 @@ class FitMixin:
         then left out)."""
         H = self.horizon_
         longest = max(ys, key=len)
-        self.seasonal_periods_ = detect_periods(longest, self.freq_, H, self.seasonal_periods)
+        self.seasonal_periods_ = detect_panel_periods(ys, self.freq_, H, self.seasonal_periods)
         m = self.seasonal_period_ = main_period(self.seasonal_periods_)
         lengths = np.array([len(y) for y in ys if len(y) >= (self.min_length or 0)] or [len(longest)])
         n = int(np.median(lengths)) if self.on_short == "skip" else int(lengths.min())

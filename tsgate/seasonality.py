@@ -6,7 +6,8 @@ time step (half-hourly: a day of 48 steps and a week of 336; hourly: 24 and
 :func:`detect_periods` keeps those the series' autocorrelation confirms and,
 where the calendar gives none (yearly data, an integer index), looks for the
 dominant cycle in the autocorrelation (the ~11-year sunspot cycle, the lynx's
-~10 years). NumPy, pandas and :mod:`tsgate.outliers` (the robust scale) only.
+~10 years); :func:`detect_panel_periods` lets a panel's series vote. NumPy,
+pandas and :mod:`tsgate.outliers` (the robust scale) only.
 """
 
 import numpy as np
@@ -132,22 +133,49 @@ def detect_periods(y, freq, horizon=1, given=None):
     if given is not None:
         return sorted(int(p) for p in np.atleast_1d(given))  # one period (12) or a list
     y = np.asarray(y, dtype=np.float64)
-    y = y[:, 0] if y.ndim == 2 else y
+    y = clip_outliers(detrend(clip_outliers(y[:, 0] if y.ndim == 2 else y)))
+    kept = _calendar_periods(y, freq, horizon)
+    if kept:
+        return kept
+    cycle = dominant_cycle(y)
+    return [cycle] if cycle else []
+
+
+def _calendar_periods(y, freq, horizon):
+    """The calendar candidates the cleaned series ``y``'s autocorrelation confirms (:func:`detect_periods`)."""
     n = len(y)
-    y = clip_outliers(detrend(clip_outliers(y)))
     fits = [p for p in candidate_periods(freq) if n >= 2 * p + horizon]
+    kept = []
     if fits:
         r, floor = acf(y, max(fits)), _floor(MIN_ACF, n)
-        kept = []
         for p in fits:  # shortest first
             seasonal = r[p] >= floor and r[p] > r[p // 2]  # a season, not persistence
             # a multiple of a shorter season (a week of days) must beat the lag one such season less
             if seasonal and all(r[p] > r[p - q] for q in kept if p % q == 0):
                 kept.append(p)
-        if kept:
-            return kept
-    cycle = dominant_cycle(y)
-    return [cycle] if cycle else []
+    return kept
+
+
+#: Series of a panel (evenly spaced over it) whose own periods vote in :func:`detect_panel_periods`.
+VOTE_SERIES = 100
+
+
+def detect_panel_periods(ys, freq, horizon=1, given=None):
+    """Seasonal periods of a panel (a list of 1-D series), shortest first: each
+    calendar period that :func:`detect_periods` confirms in at least half of the
+    voting series long enough to show it (two periods plus the horizon; up to
+    :data:`VOTE_SERIES` of them, evenly spaced over the panel); where no period
+    has such a majority, those of the longest series (a cycle found in its data
+    included). One series: its own. ``given`` overrides the detection."""
+    longest = max(ys, key=len)
+    if given is not None or len(ys) == 1:
+        return detect_periods(longest, freq, horizon, given)
+    voters = [ys[k] for k in np.unique(np.linspace(0, len(ys) - 1, min(len(ys), VOTE_SERIES)).round().astype(int))]
+    found = [_calendar_periods(clip_outliers(detrend(clip_outliers(np.asarray(y, dtype=np.float64)))), freq, horizon)
+             for y in voters]
+    votes = {p: sum(p in f for f in found) for f in found for p in f}
+    kept = [p for p, v in votes.items() if 2 * v >= sum(len(y) >= 2 * p + horizon for y in voters)]
+    return sorted(kept) or detect_periods(longest, freq, horizon)
 
 
 def is_calendar(period, freq):

@@ -1,0 +1,47 @@
+"""A panel's seasonal periods: its series vote (tsgate.seasonality.detect_panel_periods)."""
+
+import numpy as np
+import pandas as pd
+
+from tsgate import LSTMForecaster
+from tsgate.seasonality import detect_panel_periods, detect_periods
+
+
+def _counts_panel(n=80, seed=2):
+    """Six monthly count series, the season's amplitude growing with k: the first is almost noise."""
+    rng = np.random.default_rng(seed)
+    season = 1.2 + np.sin(2 * np.pi * np.arange(n) / 12)
+    return [rng.poisson((0.5 + k) * season).astype(float) for k in range(6)]
+
+
+def test_the_series_vote_where_the_longest_alone_saw_no_season():
+    ys = _counts_panel()
+    assert detect_periods(ys[0], "MS", 3) == []  # the first of the equally long series, which used to decide
+    assert sum(detect_periods(y, "MS", 3) == [12] for y in ys) == 5
+    assert detect_panel_periods(ys, "MS", 3) == [12]
+
+
+def test_only_series_long_enough_to_show_a_period_vote_on_it():
+    rng = np.random.default_rng(0)
+    t = np.arange(24 * 7 * 4)
+    weekly = [np.sin(2 * np.pi * t / 24) + 0.8 * np.sin(2 * np.pi * t / 168) + 0.3 * rng.standard_normal(len(t))
+              for _ in range(3)]
+    short = [np.sin(2 * np.pi * t[:200] / 24) + 0.3 * rng.standard_normal(200) for _ in range(5)]
+    assert detect_panel_periods(weekly + short, "h", 24) == [24, 168]  # 3 of 3 long enough for a week
+
+
+def test_without_a_majority_the_longest_series_decides_and_given_periods_win():
+    rng = np.random.default_rng(1)
+    t = np.arange(300)
+    noise = [rng.standard_normal(200) for _ in range(4)]
+    seasonal = np.sin(2 * np.pi * t / 12) + 0.2 * rng.standard_normal(300)  # the longest, alone seasonal
+    assert detect_panel_periods(noise + [seasonal], "MS", 12) == detect_periods(seasonal, "MS", 12) == [12]
+    assert detect_panel_periods(noise + [seasonal], "MS", 12, given=[4]) == [4]
+    assert detect_panel_periods([seasonal], "MS", 12) == [12]
+
+
+def test_a_global_model_of_the_panel_reads_a_whole_season():
+    index = pd.date_range("2015-01-01", periods=80, freq="MS")
+    data = {f"s{k}": pd.Series(y, index=index) for k, y in enumerate(_counts_panel())}
+    fc = LSTMForecaster(horizon=3, max_epochs=2, hidden_size=8).fit(data)
+    assert fc.seasonal_periods_ == [12] and fc.lookback_ >= 12
