@@ -142,9 +142,10 @@ class BaselineHistoryMixin:
         """The long table of :meth:`historical_forecasts`, with seasonal naive's forecasts."""
         h = np.arange(1, H + 1)
         steps = pos[:, None] + h[None, :]  # (n, H)
+        pred = self._floored(pred)  # as predict's, before the band around it
         table = {"unique_id": np.repeat(np.array([self.targets_[0]], dtype=object), steps.size),
                  "cutoff": index.take(np.repeat(pos, H)), self.index_name_ or "ds": index.take(steps.ravel()),
-                 "step": np.tile(h, len(pos)), "y": y[steps].ravel(), "forecast": self._floored(pred).ravel()}
+                 "step": np.tile(h, len(pos)), "y": y[steps].ravel(), "forecast": pred.ravel()}
         if coverage is not None:
             coverages, several = conformal.levels(coverage)
             for c in coverages:

@@ -156,7 +156,7 @@ class HistoricalMixin:
         scaled, spread, unit = self._forward_source(src, H)
         rows_ks = np.asarray(ks)[src.series]
         scale, loc = sc.t_scale[rows_ks][:, None], sc.t_loc[rows_ks][:, None]
-        pred = self._fallen_back(chosen, pos_list, scaled * scale + loc, H)
+        pred = self._floored(self._fallen_back(chosen, pos_list, scaled * scale + loc, H), rows_ks)  # as predict's
         quantile = lambda k: self._forward_source(src, H, k)[0] * scale + loc  # noqa: E731
         bands = self._bands(pred, spread * scale, unit * scale, rows_ks, coverage, quantile)
         return _long_table(self, chosen, pos_list, pred, H, bands)
@@ -224,7 +224,7 @@ class HistoricalMixin:
             else:
                 lower, upper = self._conformal_band(pred, spread, c, pred.shape[1], unit, rows_ks)
             lo, hi, _ = conformal.table_columns(c, several)
-            out[lo], out[hi] = lower, upper
+            out[lo], out[hi] = self._floored(lower, rows_ks), self._floored(upper, rows_ks)  # as predict_interval's
         return out
 
     def _fallen_back(self, chosen, pos_list, pred, H):
@@ -255,8 +255,8 @@ class HistoricalMixin:
             base = rows[pos, :1] if self.window_norm_ == "last" else 0.0
             preds.append((step + base) * sc.t_scale[k] + sc.t_loc[k])
             pos_list.append(pos)
-        pred = np.concatenate(preds) if preds else np.zeros((0, H))
         rows_ks = np.repeat(ks, [len(p) for p in pos_list])
+        pred = self._floored(np.concatenate(preds) if preds else np.zeros((0, H)), rows_ks)
         return _long_table(self, chosen, pos_list, pred, H, self._unspread_bands(pred, rows_ks, coverage))
 
     def _unspread_bands(self, pred, rows_ks, coverage):
@@ -310,7 +310,7 @@ class HistoricalMixin:
         pred = self._origin_forecasts(ks, zs, knowns, series, ends, H) * sc.t_scale[ks[series]][:, None]
         pred += sc.t_loc[ks[series]][:, None]
         check_finite(pred, [chosen[j].id for j in series], "forecast")
-        pred = self._fallen_back(chosen, pos_list, pred, H)
+        pred = self._floored(self._fallen_back(chosen, pos_list, pred, H), ks[series])
         return _long_table(self, chosen, pos_list, pred, H, self._unspread_bands(pred, ks[series], coverage))
 
     def _origin_forecasts(self, ks, zs, knowns, series, ends, H):
@@ -370,9 +370,7 @@ def _origin_grid(panel, est, start, stride, H):
 
 def _long_table(est, chosen, pos_list, pred, H, bands=None):
     """The long output of historical forecasts (and their ``bands``: name ->
-    (n, H)), with seasonal naive from the same origins; floored at zero where ``nonnegative`` says."""
-    rows_ks = np.repeat(np.asarray(est._positions([s.id for s in chosen]), dtype=np.int64), [len(p) for p in pos_list])
-    pred, bands = est._floored(pred, rows_ks), {k: est._floored(v, rows_ks) for k, v in (bands or {}).items()}
+    (n, H)), with seasonal naive from the same origins."""
     m = max(1, int(est.seasonal_period_))
     h = np.arange(1, H + 1)
     back = m * -(-h // m) - h  # seasonal naive reads y[p - back]
@@ -394,7 +392,7 @@ def _long_table(est, chosen, pos_list, pred, H, bands=None):
                          tname: cat(cols["time"]) if cols["time"] else [],
                          "step": np.concatenate(cols["step"]) if cols["step"] else [],
                          "y": np.concatenate(cols["y"]) if cols["y"] else [],
-                         "forecast": pred.ravel(), **{k: np.ravel(v) for k, v in bands.items()},
+                         "forecast": pred.ravel(), **{k: np.ravel(v) for k, v in (bands or {}).items()},
                          "seasonal_naive": np.concatenate(cols["sn"]) if cols["sn"] else []})
 
 
