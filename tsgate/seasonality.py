@@ -10,6 +10,8 @@ dominant cycle in the autocorrelation (the ~11-year sunspot cycle, the lynx's
 pandas and :mod:`tsgate.outliers` (the robust scale) only.
 """
 
+from collections import Counter
+
 import numpy as np
 import pandas as pd
 
@@ -133,12 +135,17 @@ def detect_periods(y, freq, horizon=1, given=None):
     if given is not None:
         return sorted(int(p) for p in np.atleast_1d(given))  # one period (12) or a list
     y = np.asarray(y, dtype=np.float64)
-    y = clip_outliers(detrend(clip_outliers(y[:, 0] if y.ndim == 2 else y)))
+    y = _cleaned(y[:, 0] if y.ndim == 2 else y)
     kept = _calendar_periods(y, freq, horizon)
     if kept:
         return kept
     cycle = dominant_cycle(y)
     return [cycle] if cycle else []
+
+
+def _cleaned(y):
+    """``y`` detrended, its outliers clipped before and after: what the autocorrelation reads."""
+    return clip_outliers(detrend(clip_outliers(np.asarray(y, dtype=np.float64))))
 
 
 def _calendar_periods(y, freq, horizon):
@@ -171,9 +178,7 @@ def detect_panel_periods(ys, freq, horizon=1, given=None):
     if given is not None or len(ys) == 1:
         return detect_periods(longest, freq, horizon, given)
     voters = [ys[k] for k in np.unique(np.linspace(0, len(ys) - 1, min(len(ys), VOTE_SERIES)).round().astype(int))]
-    found = [_calendar_periods(clip_outliers(detrend(clip_outliers(np.asarray(y, dtype=np.float64)))), freq, horizon)
-             for y in voters]
-    votes = {p: sum(p in f for f in found) for f in found for p in f}
+    votes = Counter(p for y in voters for p in _calendar_periods(_cleaned(y), freq, horizon))
     kept = [p for p, v in votes.items() if 2 * v >= sum(len(y) >= 2 * p + horizon for y in voters)]
     return sorted(kept) or detect_periods(longest, freq, horizon)
 
