@@ -101,6 +101,11 @@ INTERVAL_OPTION = click.option("--interval", default="0.9", show_default=True,
                                     "columns _lower_80, _upper_80, _lower_95, _upper_95)")
 
 
+def _auto(o, key):
+    """A --flag/--no-flag option left out: the parameter's 'auto'."""
+    return "auto" if o.get(key) is None else o[key]
+
+
 def _build(o, quiet=None):
     """The forecaster the options describe."""
     from tsgate.forecaster import FORECASTERS
@@ -118,8 +123,7 @@ def _build(o, quiet=None):
         future_covariates=future, calendar_features=o["calendar"],
         id_col=o.get("id_col"), window_norm=None if o["window_norm"] == "none" else o["window_norm"],
         seasonal_periods=o.get("seasonal_periods"),
-        window_position="auto" if o.get("window_position") is None else o["window_position"],
-        nonnegative="auto" if o.get("nonnegative") is None else o["nonnegative"],
+        window_position=_auto(o, "window_position"), nonnegative=_auto(o, "nonnegative"),
         device=o["device"], verbose=_progress(o["quiet"] if quiet is None else quiet, o["epochs"]))
 
 
@@ -152,7 +156,7 @@ def _baseline(o, model_choice):
         raise UserError(f"--model {model_choice} forecasts one column; --target names {len(o['target'])}: use "
                         "--model network (the default) for several")
     return BaselineForecaster(model_choice, horizon=o["horizon"], target=o["target"], outliers=o["outliers"],
-                              nonnegative="auto" if o.get("nonnegative") is None else o["nonnegative"])
+                              nonnegative=_auto(o, "nonnegative"))
 
 
 def _fit_model(o, model_choice, history):
