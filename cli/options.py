@@ -337,7 +337,7 @@ MODEL = [
                       "where the network reads covariates (--future-covariates, or other numeric columns)"),
     click.option("--nonnegative/--no-nonnegative", default=None,
                  help="keep forecasts and interval bounds at or above zero; default: for a series without "
-                      "negative values whose lowest is at most 1%% of its highest (counts, sunspots)"),
+                      "negative values whose lowest is at most 1% of its highest (counts, sunspots)"),
     click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=0, show_default=True),
     DEVICE_OPTION,
     click.option("--quiet", is_flag=True, help="no progress or summary on stderr"),

@@ -611,3 +611,14 @@ def test_target_names_several_columns_of_a_wide_file(tmp_path):
                                          "--model network (the default) for several")
     code, _, err = run(["forecast", p, "--target", "a,b", "--id-col", "c"])
     assert code == 2 and len(err.strip().splitlines()) == 1 and "with --id-col it names one" in err
+
+
+@pytest.mark.parametrize("command", [[], ["forecast"], ["fit"], ["predict"], ["backtest"], ["explain"],
+                                     ["datasets"], ["datasets", "export"], ["warmup"]])
+def test_help_prints_percent_signs_once(command):
+    # click writes help text as given; a '%%' meant for %-formatting shows up doubled
+    result = CliRunner().invoke(main, [*command, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "%%" not in result.output
+    if command == ["forecast"]:
+        assert "at most 1% of its highest" in " ".join(result.output.split())
