@@ -231,6 +231,11 @@ def _summary(fc, seconds, quiet):
     if chosen:
         click.echo(f"{len(chosen)} of {len(fc.ids_)} series forecast by a local baseline that beat the network "
                    f"on their validation windows ({_fallback_words(chosen.values())})", err=True)
+    short = (getattr(fc, "fit_report_", {}) or {}).get("short_baselines") or {}
+    if short:
+        click.echo(f"{len(short)} of {len(fc.ids_)} series shorter than the {fc.fit_report_['short_rows']} rows of "
+                   f"a training and a validation window, forecast by their own baseline "
+                   f"({_fallback_words(short.values())})", err=True)
     if floor:
         click.echo(floor, err=True)
     if vs:

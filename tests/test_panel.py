@@ -91,13 +91,15 @@ def test_missing_timestamps_of_one_series_are_inserted_with_fill():
 def test_a_very_short_series_is_named_or_skipped():
     df = _long([120, 120, 12])
     with pytest.raises(DataError) as info:
-        LSTMForecaster(**FAST, lookback=12).fit(df)
+        LSTMForecaster(**FAST, lookback=12, on_short="raise").fit(df)
     assert str(info.value) == ("1 of 3 series is too short: lookback (12) + horizon (3) + windows for training/"
                                "validation need at least 17: 's2' (12 rows) (or set on_short='skip' to leave it out)")
     fc = LSTMForecaster(**FAST, lookback=12, on_short="skip").fit(df)
     assert fc.fit_report_["skipped"] == ["s2"] and fc.ids_ == ["s0", "s1"]
     with pytest.raises(DataError, match="at least 30"):
-        LSTMForecaster(**FAST, lookback=12, min_length=30).fit(_long([120, 25]))
+        LSTMForecaster(**FAST, lookback=12, min_length=30, on_short="raise").fit(_long([120, 25]))
+    fc = LSTMForecaster(**FAST, lookback=12).fit(df)  # the default: its own baseline forecasts it
+    assert fc.fit_report_["short"] == ["s2"] and fc.ids_ == ["s0", "s1", "s2"] and "s2" in fc.fallback_
     with pytest.raises(DataError, match="^2 of 2 series are too short: .*'s0' \\(12 rows\\), 's1' \\(12 rows\\)$"):
         LSTMForecaster(**FAST, lookback=12, on_short="skip").fit(_long([12, 12]))  # nothing left: no advice to skip
 

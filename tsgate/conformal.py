@@ -25,16 +25,26 @@ def quantile(res, coverage, warn=True):
     coverage is n / (n + 1) whatever was asked (0.75 from 3 windows): then it
     is the normal-theory band :func:`student_width` where that is wider;
     ``warn``: a CoverageWarning says so."""
-    n, k = res.shape[0], math.ceil((res.shape[0] + 1) * coverage)  # the band: the k-th smallest of n
-    if k > n:
+    n = res.shape[0]
+    if too_few(n, coverage):
         if warn:
-            warnings.warn(CoverageWarning(
-                f"coverage {coverage:g} needs at least {math.ceil(coverage / (1 - coverage))} validation windows "
-                f"for a conformal interval; with {n} the band is Student's t on their root mean square (a "
-                f"normal-theory interval), as the widest of them guarantees a coverage of {n / (n + 1):.3f} "
-                "only"), stacklevel=4)
+            warn_few(coverage, f"validation windows for a conformal interval; with {n} the band is Student's t on "
+                               "their root mean square (a normal-theory interval), as the widest of them guarantees a "
+                               f"coverage of {n / (n + 1):.3f} only", stacklevel=5)
         return np.maximum(np.max(np.abs(res), axis=0), student_width(res, coverage))
+    k = math.ceil((n + 1) * coverage)  # the band: the k-th smallest of n
     return np.quantile(np.abs(res), k / n, axis=0, method="inverted_cdf")  # numpy's 'higher' took the (k + 1)-th
+
+
+def too_few(n, coverage):
+    """Whether n residuals are too few for a conformal band of ``coverage``."""
+    return math.ceil((n + 1) * coverage) > n
+
+
+def warn_few(coverage, rest, stacklevel=4):
+    """The CoverageWarning of a band from too few residuals: 'coverage c needs at least N ' + ``rest``."""
+    warnings.warn(CoverageWarning(f"coverage {coverage:g} needs at least {math.ceil(coverage / (1 - coverage))} "
+                                  + rest), stacklevel=stacklevel)
 
 
 def student_width(res, coverage):

@@ -92,6 +92,11 @@ def forecast(spec, tail, horizon):
     return forecasts_from(spec, tail, [len(tail) - 1], horizon)[0]
 
 
+def rows_read(spec):
+    """The last rows of a series that ``spec`` forecasts from: 1, the season, or the AR's order."""
+    return {"naive": 1, "seasonal_naive": int(spec[1]) if len(spec) > 1 else 1}.get(spec[0], len(spec) - 2)
+
+
 def forecasts_from(spec, y, ends, horizon):
     """(len(ends), horizon): ``spec``'s forecasts from the origins ``ends`` of ``y`` (each at least a lookback in)."""
     name = spec[0]

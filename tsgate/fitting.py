@@ -25,6 +25,7 @@ from .fallback import against_baselines
 from .highway import REFIT, _weights, baseline_candidates, chosen, linear_options, mse_function
 from .learned import history_range
 from .seasonality import detect_panel_periods, is_calendar, main_period
+from .short import effective, fitted_length, padded
 from .model import SequenceModel
 from .panel import to_panel
 from .params import seed_from
@@ -74,21 +75,6 @@ class FitMixin:
                 for s in panel.series]
         return [s.y for s in panel.series], [s.past for s in panel.series], [s.future for s in panel.series], cals
 
-    def _too_short(self, ys, short, need):
-        """The message for the series ``short`` (positions), shorter than ``need`` rows."""
-        lb = str(self.lookback_) if self.lookback in (None, self.lookback_) else (  # rounded to whole segments
-            f"{self.lookback}, rounded up to {self.lookback_}: segments of {self.segment_length_}")
-        why = (f"{pname('lookback')} ({lb}) + {pname('horizon')} ({self.horizon_}) + windows for training/"
-               f"validation need at least {need}")
-        if len(ys) == 1:
-            return f"the series is too short: {len(ys[0])} rows, but {why}"
-        names = ", ".join(f"{self.ids_[k]!r} ({len(ys[k])} rows)" for k in short[:10])
-        them = "it" if len(short) == 1 else "them"
-        skip = "" if len(short) == len(ys) else f" (or set {pname('on_short', 'skip')} to leave {them} out)"
-        verb = "is" if len(short) == 1 else "are"
-        return (f"{len(short)} of {len(ys)} series {verb} too short: {why}: {names}{' ...' if len(short) > 10 else ''}"
-                + skip)
-
     @staticmethod
     def _sizes(source):
         """(input columns, the head's outputs, extra features) of ``source``'s windows (a forked
@@ -104,28 +90,6 @@ class FitMixin:
                     segment_length=self.segment_length_, init=self.init, per_step=self.fork,
                     chrono_max=max(3, self.lookback_ // self.segment_length_), n_static=len(self.static_columns_),
                     n_ids=len(self.ids_) if self.id_embedding else 0, id_dim=self.id_embedding or 0)
-
-    def _drop_short(self, ys, ps, fs, cals):
-        """Series too short for one training window (or ``min_length``): an
-        error naming them, or (``on_short='skip'``) left out and listed in
-        ``fit_report_['skipped']``."""
-        need = 1 if self.stateful else self.lookback_ + self.horizon_ + 1 + (1 if self._validates() else 0)
-        need = max(need, self.min_length or 0)
-        short = [k for k, y in enumerate(ys) if len(y) < need]
-        self.fit_report_ = {"skipped": []}
-        if not short:
-            return ys, ps, fs, cals
-        if self.on_short == "raise" or len(short) == len(ys):
-            raise DataError(self._too_short(ys, short, need))
-        keep = [k for k in range(len(ys)) if k not in set(short)]
-        self.fit_report_["skipped"] = [self.ids_[k] for k in short]
-        self.ids_ = [self.ids_[k] for k in keep]
-        if self.form_ == "wide":
-            self.targets_ = list(self.ids_)
-        self.cutoffs_ = [self.cutoffs_[k] for k in keep]
-        self._indexes = [self._indexes[k] for k in keep]
-        pick = lambda values: [values[k] for k in keep]  # noqa: E731
-        return pick(ys), pick(ps), pick(fs), pick(cals)
 
     def _set_static(self, frame):
         """The encoded static covariates of the fitted series (``static_``, (S, K))."""
@@ -195,10 +159,10 @@ class FitMixin:
         with window_norm='ets', its Holt-Winters (``es_model_``, else None) and
         each series' state after its whole history (``es_state_``)."""
         L = self.lookback_
-        self.last_targets_ = np.stack([y[-L:] for y in ys], axis=1)  # (L, S)
+        self.last_targets_ = np.stack([padded(y, L) for y in ys], axis=1)  # (L, S); a short series padded (short)
         self.target_range_ = history_range(ys)  # (2, S): what a sane forecast stays near (tsgate.learned)
-        self.last_past_ = np.stack([p[-L:] for p in ps])  # (S, L, P)
-        self.last_future_ = np.stack([f[-L:] for f in fs])  # (S, L, F)
+        self.last_past_ = np.stack([padded(p, L) for p in ps])  # (S, L, P)
+        self.last_future_ = np.stack([padded(f, L) for f in fs])  # (S, L, F)
         self.es_model_ = es_model
         if self.es_model_ is not None:
             sc = self.scaling_
@@ -208,16 +172,17 @@ class FitMixin:
         return self
 
     def _choose_lookback(self, ys):
-        """Seasonal periods (on the longest series), lookback, segments and
-        highway width (:mod:`tsgate.recipe`). The lookback fits the shortest
-        series, or the median one with ``on_short='skip'`` (shorter series are
-        then left out)."""
+        """Seasonal periods (by a vote of the series), lookback, segments and
+        highway width (:mod:`tsgate.recipe`). The lookback fits the lower
+        quartile of the lengths with ``on_short='baseline'`` (a shorter series
+        is forecast by a local baseline: :mod:`tsgate.short`), the median with
+        'skip' (shorter ones are left out), else the shortest series."""
         H = self.horizon_
         longest = max(ys, key=len)
         self.seasonal_periods_ = detect_panel_periods(ys, self.freq_, H, self.seasonal_periods)
         m = self.seasonal_period_ = main_period(self.seasonal_periods_)
         lengths = np.array([len(y) for y in ys if len(y) >= (self.min_length or 0)] or [len(longest)])
-        n = int(np.median(lengths)) if self.on_short == "skip" else int(lengths.min())
+        n = fitted_length(lengths, effective(self.on_short, self.loss, self.stateful))
         lookback = recipe.choose_lookback(n, H, m, self.lookback)
         self.segment_length_, lookback = recipe.choose_segment(lookback, self.seasonal_periods_, self.segment_length,
                                                                cap=None if self.lookback else (n - H) // 2)
@@ -274,7 +239,8 @@ class FitMixin:
         folds = []
         for b in range(recipe.SELECTION_BLOCKS):
             cut = [len(y) - b * k for y, k in zip(ys, n_val)]
-            if b and min(cut) < self.lookback_ + self.horizon_ + 4:
+            shortest = min(c for k, c in enumerate(cut) if k not in self._short_ks())  # tsgate.short: no windows
+            if b and shortest < self.lookback_ + self.horizon_ + 4:
                 break
             part = lambda xs: [x[:c] for x, c in zip(xs, cut)]  # noqa: E731
             windows = self._windows(part(ys), part(ps), part(fs), part(cals))
@@ -335,7 +301,7 @@ class FitMixin:
         order, m = min(24, self.ar_window_), self.seasonal_period_  # the highway must hold the AR's lags
         key = (kind, tuple(ends), order, m)
         if key not in self._start_fits:
-            parts = [zi[:end] for zi, end in zip(z, ends) if end > 10]
+            parts = [zi[:end] for k, (zi, end) in enumerate(zip(z, ends)) if end > 10 and k not in self._short_ks()]
             self._start_fits[key] = start_model(kind, order, m).fit(parts) if parts else None
         return self._start_fits[key]
 

@@ -32,10 +32,11 @@ from .fitting import FitMixin
 from .forecasting import ForecastMixin
 from .historical import HistoricalMixin
 from .panelio import PanelIOMixin
+from .short import ShortSeriesMixin
 from .params import FORECASTER, NETWORK, TRAINING, check_forecaster_combinations, seed_from, validate_params
 
-class _RecurrentForecaster(FitMixin, ForecastMixin, HistoricalMixin, PanelIOMixin, AttributionMixin, CarriedStateMixin,
-                           persist.SavingMixin, BaseEstimator):
+class _RecurrentForecaster(FitMixin, ShortSeriesMixin, ForecastMixin, HistoricalMixin, PanelIOMixin, AttributionMixin,
+                           CarriedStateMixin, persist.SavingMixin, BaseEstimator):
     """Shared implementation; see :class:`LSTMForecaster` for the parameters."""
 
     _cell = "lstm"
@@ -49,7 +50,7 @@ class _RecurrentForecaster(FitMixin, ForecastMixin, HistoricalMixin, PanelIOMixi
                  init="chrono", n_models=1, n_jobs=None, refit="mean", fork=False, window_position="auto",
                  stateful=False, tbptt=100, tbptt_depth=None, target=None, time_col=None, id_col=None,
                  future_covariates=None, calendar_features=False, fill=None, outliers="repair", min_length=None,
-                 on_short="raise", stride=1,
+                 on_short="baseline", stride=1,
                  max_windows_per_series=None, id_embedding=None, train_highway=True, start_weight=0.5,
                  fallback=True, nonnegative="auto", max_windows=10_000, time_budget=None, random_state=0,
                  device="cpu", verbose=0):
@@ -163,6 +164,7 @@ class _RecurrentForecaster(FitMixin, ForecastMixin, HistoricalMixin, PanelIOMixi
         learned.check_learned(self, windows, selection, ys)
         self._remember_tail(ys, ps, fs, getattr(windows.train.base, "hw", None))
         self._calibrate(windows.val, ys, windows.starts, selection, windows.train)
+        self._short_baselines(ys)  # the series too short for a window (on_short='baseline')
         self._attribute(windows)  # lag_importance_, column_importance_
         return self
 
@@ -334,10 +336,15 @@ class LSTMForecaster(_RecurrentForecaster):
         Column roles; see :meth:`fit`. ``id_col``: the series id column of
         a long frame. Calendar features are cyclical encodings of the index
         (month, weekday, hour...).
-    min_length, on_short : int or None, 'raise' | 'skip'
-        Series shorter than ``min_length`` rows, or than one training window,
-        raise an error naming them, or are left out ('skip'; listed in
-        ``fit_report_['skipped']``).
+    min_length, on_short : int or None, 'baseline' | 'raise' | 'skip'
+        Series shorter than ``min_length`` rows, or than one training window.
+        'baseline' (default): the lookback fits the median series, a shorter
+        one is forecast by its own best local baseline, with its band
+        (:mod:`tsgate.short`), so one new series does not cut every series'
+        lookback; as 'raise' with ``loss='pinball'`` or ``stateful=True``.
+        'raise': the lookback fits the shortest series, one too short even
+        then is an error naming it. 'skip': the lookback fits the median
+        series, shorter ones are left out.
     stride, max_windows_per_series : int, int or None
         Training windows of a series: every ``stride``-th end, at most
         ``max_windows_per_series`` (the most recent), as Darts'
@@ -386,10 +393,13 @@ class LSTMForecaster(_RecurrentForecaster):
         naive, drift, AR(p) by AIC: :mod:`tsgate.baselines`) from the same
         origins, the best baseline, and whether the network beats it (a
         ``BaselineWarning`` says when it does not); in a panel, under
-        ``'fallback'``, the series a local baseline forecasts and which.
+        ``'fallback'``, the series a local baseline forecasts and which;
+        under ``'short'`` and ``'short_baselines'`` those too short for the
+        network's windows (``on_short='baseline'``), ``'skipped'`` those left out.
     fallback_ : dict
-        Series id -> the baseline that forecasts it (``fallback=True``); its
-        band: ``fallback_residuals_`` (validation), floored by ``fallback_floor_``.
+        Series id -> the baseline that forecasts it (``fallback=True``, or a
+        short series); its band: ``fallback_residuals_`` (validation),
+        floored by ``fallback_floor_``.
     """
 
     _cell = "lstm"

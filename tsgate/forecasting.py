@@ -294,11 +294,17 @@ class ForecastMixin:
         q = conformal.floored(conformal.quantile(res, coverage), floor, coverage)[:horizon]
         with np.errstate(all="ignore"):  # the ensemble's spread widens the conformal band
             width = np.sqrt((q[None, :] * unit) ** 2 + spread ** 2)
+        few = False  # a series forecast by a baseline from too few residuals
         for j, s in enumerate(ks):  # a series forecast by a baseline: that baseline's own residuals there
             own = getattr(self, "fallback_residuals_", {}).get(self.ids_[s])
             if own is not None:
                 floor = getattr(self, "fallback_floor_", {}).get(self.ids_[s])
-                width[j] = conformal.floored(conformal.quantile(own, coverage), floor, coverage)[:horizon]
+                width[j] = conformal.floored(conformal.quantile(own, coverage, warn=False), floor, coverage)[:horizon]
+                few = few or conformal.too_few(len(own), coverage)
+        if few:  # in the same words for every series (the command line says it once)
+            conformal.warn_few(coverage, "validation origins for a conformal interval; a series forecast by its own "
+                                         "baseline from fewer gets Student's t on their root mean square (a "
+                                         "normal-theory interval) where that is wider than the widest of them")
         return mid - width, mid + width
 
     def _no_calibration(self, horizon, res):

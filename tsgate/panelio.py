@@ -12,7 +12,7 @@ import copy
 import numpy as np
 import pandas as pd
 
-from . import frames
+from . import fallback, frames
 from .errors import DataError, ParameterError
 from .errors import can_name, name as pname
 from .outliers import repair_each
@@ -288,10 +288,11 @@ class PanelIOMixin:
                             "static covariates forecasts only the series it was fit on")
         if getattr(self, "stateful", False):
             raise DataError(f"a stateful model forecasts its own series only (use {pname('update')})")
-        L = self.lookback_
-        short = [s.id for s in panel.series if len(s.y) < L]
+        L, local = self.lookback_, getattr(self, "fallback_", {})  # a local baseline reads fewer rows
+        short = [s.id for s in panel.series if len(s.y) < (fallback.rows_read(local[s.id]) if s.id in local else L)]
         if short:
-            raise DataError(f"{pname('X')} needs at least {L} rows (the lookback) of series {short[:5]}")
+            own = " (a series forecast by its own baseline: the rows that baseline reads)" if local else ""
+            raise DataError(f"{pname('X')} needs at least {L} rows (the lookback) of series {short[:5]}{own}")
         self._repair_in_place(panel.series)
         sc = self.scaling_
         fresh = Scaling.fit(self.scaler, [s.y for s in panel.series if s.id not in where], [np.zeros((1, 0))])

@@ -244,7 +244,7 @@ FORECASTER = {
     "tbptt_depth": [Interval(_INT, 2, None, closed="left"), None],
     "id_col": [str, _INT, None],
     "min_length": [_positive(_INT), None],
-    "on_short": [StrOptions({"raise", "skip"})],
+    "on_short": [StrOptions({"baseline", "raise", "skip"})],
     "outliers": [StrOptions({"repair", "keep"})],
     "stride": [_positive(_INT)],
     "max_windows_per_series": [_positive(_INT), None],

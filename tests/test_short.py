@@ -1,0 +1,132 @@
+"""Series too short for a panel's windows: a local baseline forecasts them (tsgate.short)."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from tsgate import LSTMForecaster, fallback, load, short
+from tsgate.cli import main
+from tsgate.errors import DataError
+
+FAST = dict(horizon=6, max_epochs=4, hidden_size=8, random_state=0)
+
+
+def _series(sid, n, seed, noise=1.0):
+    """n monthly values of a yearly wave ending in December 2024."""
+    t = np.arange(n)
+    y = 100 + 20 * np.sin(2 * np.pi * t / 12) + noise * np.random.default_rng(seed).standard_normal(n)
+    return pd.DataFrame({"unique_id": sid, "ds": pd.date_range(end="2024-12-01", periods=n, freq="MS"), "y": y})
+
+
+def _panel(short_rows=20, noise=0.01):
+    return pd.concat([_series("a", 120, 0), _series("b", 96, 1), _series("c", short_rows, 2, noise)],
+                     ignore_index=True)
+
+
+@pytest.fixture(autouse=True)
+def _quiet():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
+
+
+def test_a_short_series_does_not_cut_the_lookback_of_the_others():
+    df = _panel()
+    fc = LSTMForecaster(**FAST).fit(df)
+    alone = LSTMForecaster(**FAST).fit(df[df.unique_id != "c"])
+    assert fc.lookback_ == alone.lookback_ == 24  # two seasons
+    assert LSTMForecaster(**FAST, on_short="raise").fit(df).lookback_ == 7  # as before: the shortest series' (20 rows)
+    # the network never saw 'c': the other series' forecasts are those of the model fit without it
+    mine = fc.predict().query("unique_id != 'c'")["y"].to_numpy()
+    assert np.array_equal(mine, alone.predict()["y"].to_numpy())
+    assert fc.fit_report_["short"] == ["c"] and fc.fit_report_["skipped"] == []
+
+
+def test_the_lookback_fits_the_lower_quartile_of_the_lengths():
+    lengths = [10, 60, 120]
+    assert short.fitted_length(lengths, "baseline") == 35  # np.quantile's interpolation: 10 + (60 - 10) / 2
+    assert short.fitted_length(lengths, "skip") == 60 and short.fitted_length(lengths, "raise") == 10
+    assert short.effective("baseline", "pinball", False) == short.effective("baseline", "mse", True) == "raise"
+    assert short.effective("baseline", "mse", False) == "baseline"
+
+
+def test_its_own_best_baseline_forecasts_it_with_a_band():
+    df = _panel()
+    fc = LSTMForecaster(**FAST).fit(df)
+    assert fc.fallback_["c"] == ["seasonal_naive", 12]  # a clean season: found within its 20 rows
+    assert fc.fit_report_["short_baselines"] == {"c": "seasonal naive (m=12)"}
+    c = df[df.unique_id == "c"]["y"].to_numpy()
+    band = fc.predict_interval(0.9).query("unique_id == 'c'")
+    assert np.allclose(band["y"], c[-12:-6])  # last year's values
+    assert np.all(band["y_lower"] < band["y"]) and np.all(band["y"] < band["y_upper"])
+    assert np.all(band["y_upper"] - band["y_lower"] < 1.0)  # its own residuals (noise 0.01), not the network's
+
+
+def test_a_noisy_short_series_takes_whichever_baseline_scores_best_on_its_own_origins():
+    fc = LSTMForecaster(**FAST).fit(_panel(short_rows=30, noise=30.0))
+    spec = fc.fallback_["c"]
+    assert spec[0] in ("naive", "seasonal_naive", "ar")
+    y = _panel(short_rows=30, noise=30.0).query("unique_id == 'c'")["y"].to_numpy()
+    assert np.allclose(fc.predict().query("unique_id == 'c'")["y"], fallback.forecast(spec, y, 6))
+
+
+def test_the_model_file_and_update_keep_it_on_its_baseline(tmp_path):
+    df = _panel()
+    fc = LSTMForecaster(**FAST).fit(df)
+    fc.save(tmp_path / "m.tsgate")
+    back = load(tmp_path / "m.tsgate")
+    assert back.predict_interval(0.9).equals(fc.predict_interval(0.9))
+    new = pd.DataFrame({"unique_id": "c", "ds": pd.date_range("2025-01-01", periods=12, freq="MS"),
+                        "y": np.arange(12.0) + 200})
+    moved = back.update(new).predict().query("unique_id == 'c'")["y"].to_numpy()
+    assert np.allclose(moved, np.arange(6.0) + 200)  # seasonal naive: the newest year
+
+
+def test_too_short_even_for_a_baseline_is_named():
+    with pytest.raises(DataError) as info:
+        LSTMForecaster(**FAST).fit(_panel(short_rows=9))
+    text = str(info.value)
+    assert "'c' (9 rows)" in text and "at least 10 rows" in text and "on_short='skip'" in text
+    fc = LSTMForecaster(**FAST, on_short="skip").fit(_panel(short_rows=9))
+    assert fc.ids_ == ["a", "b"] and fc.fit_report_["skipped"] == ["c"]
+
+
+def test_quantile_outputs_fit_the_shortest_series_as_before():
+    # a point baseline cannot give a quantile band: the lookback fits every series
+    fc = LSTMForecaster(**FAST, loss="pinball", quantiles=[0.05, 0.5, 0.95]).fit(_panel())
+    assert fc.lookback_ == 7 and fc.fit_report_["short"] == [] and fc.fallback_ == {}
+
+
+def test_the_command_line_says_which_series_its_own_baseline_forecasts(tmp_path):
+    path = tmp_path / "panel.csv"
+    _panel().to_csv(path, index=False)
+    r = CliRunner().invoke(main, ["forecast", str(path), "--id-col", "unique_id", "--horizon", "6", "--epochs", "4"])
+    assert r.exit_code == 0, r.stderr
+    assert ("1 of 3 series shorter than the 32 rows of a training and a validation window, forecast by their own "
+            "baseline (seasonal naive (m=12): 1)") in r.stderr
+    assert "lookback=24" in r.stderr
+
+
+def test_dask_predict_forecasts_a_short_series_from_the_rows_it_has():
+    # tsgate.dask hands each partition's last lookback rows to on_series: a short series has fewer
+    distributed = pytest.importorskip("distributed")
+    import dask.dataframe as dd
+
+    from tsgate import dask as tsdask
+
+    df = _panel()
+    fc = LSTMForecaster(**FAST).fit(df)
+    ddf = dd.from_pandas(df.set_index("unique_id"), npartitions=2, sort=True)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cl, \
+            distributed.Client(cl):
+        scored = tsdask.predict(fc, ddf, coverage=0.9).compute()
+    key = ["unique_id", "ds"]
+    scored = scored.sort_values(key).reset_index(drop=True)
+    expected = fc.predict_interval(0.9).sort_values(key).reset_index(drop=True)
+    assert scored[key].equals(expected[key])
+    assert np.allclose(scored.iloc[:, 2:].to_numpy(), expected.iloc[:, 2:].to_numpy(), rtol=1e-6, atol=0)
+    with pytest.raises(DataError, match="series \\['c'\\] \\(a series forecast by its own baseline"):
+        fc.on_series(df[df.unique_id == "c"].tail(5))  # fewer rows than its season
