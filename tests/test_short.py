@@ -130,3 +130,15 @@ def test_dask_predict_forecasts_a_short_series_from_the_rows_it_has():
     assert np.allclose(scored.iloc[:, 2:].to_numpy(), expected.iloc[:, 2:].to_numpy(), rtol=1e-6, atol=0)
     with pytest.raises(DataError, match="series \\['c'\\] \\(a series forecast by its own baseline"):
         fc.on_series(df[df.unique_id == "c"].tail(5))  # fewer rows than its season
+    with pytest.raises(DataError, match="of series \\['z'\\]$"):  # a new series: the lookback, no word of baselines
+        fc.on_series(df[df.unique_id == "c"].assign(unique_id="z"))
+
+
+def test_retraining_reads_a_series_that_began_a_row_or_two_before_an_origin():
+    # the refit at each origin sees the series as they were then: 'c' (20 rows, from 2023-05) has
+    # none, then one, two... rows; one row used to fail the refit ("too few to infer the time step")
+    df = _panel()
+    fc = LSTMForecaster(**FAST).fit(df[df.ds <= "2022-12-01"])
+    hf = fc.historical_forecasts(df, start="2022-12-01", stride=3, retrain=True)
+    assert set(hf.unique_id) == {"a", "b"} and hf["forecast"].notna().all()
+    assert sorted(hf.cutoff.unique())[:3] == list(pd.to_datetime(["2022-12-01", "2023-03-01", "2023-06-01"]))

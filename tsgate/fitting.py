@@ -42,10 +42,12 @@ class FitMixin:
     """The data preparation and structure choices of a fit (see the module docstring)."""
 
     def _training_panel(self, X, y):
-        """The training data as a panel, from the ``fit(X)`` or ``fit(X, y)`` form."""
+        """The training data as a panel, from the ``fit(X)`` or ``fit(X, y)`` form (a refit of
+        historical forecasts knows the time step: a series with a row or two there is then read)."""
         if y is None:
             return to_panel(X, id_col=self.id_col, time_col=self.time_col, target=self.target,
-                            future_covariates=self.future_covariates, strategy=self.strategy, fill=self.fill)
+                            future_covariates=self.future_covariates, strategy=self.strategy, fill=self.fill,
+                            known_freq=getattr(self, "_known_freq", None))
         ydf, _ = frames.as_frame(y, name="y", fill=self.fill)
         targets = list(ydf.columns)
         if X is not None:

@@ -344,6 +344,7 @@ class HistoricalMixin:
             block = times[b:b + every]
             if not all(c == block[0] for c in est.cutoffs_):  # the model at hand was not fit up to this origin
                 nxt = clone(self).set_params(**fixed)
+                nxt._known_freq = self.freq_  # a series that began just before the origin has a row or two
                 if warm_start:
                     members = est.models_[:est.n_models]  # the members' refits (refit='mean' adds the chosen models)
                     nxt._warm_flats = [m.flat.copy() for m in members]

@@ -291,7 +291,7 @@ class PanelIOMixin:
         L, local = self.lookback_, getattr(self, "fallback_", {})  # a local baseline reads fewer rows
         short = [s.id for s in panel.series if len(s.y) < (fallback.rows_read(local[s.id]) if s.id in local else L)]
         if short:
-            own = " (a series forecast by its own baseline: the rows that baseline reads)" if local else ""
+            own = " (a series forecast by its own baseline: the rows it reads)" if set(short) & set(local) else ""
             raise DataError(f"{pname('X')} needs at least {L} rows (the lookback) of series {short[:5]}{own}")
         self._repair_in_place(panel.series)
         sc = self.scaling_
