@@ -49,7 +49,8 @@ def choose(ys, series, ends, abs_errors, horizon, periods, lookback):
     residuals (n_f, horizon)), original units} for the series whose
     validation windows (``series``, ``ends``: each window's series and last
     row within it) a baseline forecasts better than the network
-    (``abs_errors``: its absolute errors, (n, horizon)). A spec is
+    (``abs_errors``: its absolute errors, (n, horizon); None: no network
+    forecasts these series, so the best baseline is chosen). A spec is
     ``[name, *parameters]`` (:func:`forecast`). The validation residuals,
     for the series' conformal interval, are those of every origin of its
     validation tail, not only of the windows the network was scored on (a
@@ -62,7 +63,8 @@ def choose(ys, series, ends, abs_errors, horizon, periods, lookback):
         e, y = ends[mine], np.asarray(ys[s], dtype=np.float64)
         fit_end = int(e.min()) + 1
         ar = AR(criterion="aicc").fit(y[:fit_end]) if fit_end >= 6 else None
-        best, best_mae, target = None, float(abs_errors[mine].mean()), origin_targets(y, e, horizon)
+        best_mae = np.inf if abs_errors is None else float(abs_errors[mine].mean())
+        best, target = None, origin_targets(y, e, horizon)
         for name, m in candidates(periods, lookback, ar):
             mae = float(np.abs(target - origin_forecasts(name, y, e, horizon, m, ar)).mean())
             if mae < best_mae:

@@ -161,7 +161,7 @@ class FitMixin:
         with window_norm='ets', its Holt-Winters (``es_model_``, else None) and
         each series' state after its whole history (``es_state_``)."""
         L = self.lookback_
-        self.last_targets_ = np.stack([padded(y, L) for y in ys], axis=1)  # (L, S); a short series padded (short)
+        self.last_targets_ = np.stack([padded(y, L) for y in ys], axis=1)  # (L, S), short series padded: tsgate.short
         self.target_range_ = history_range(ys)  # (2, S): what a sane forecast stays near (tsgate.learned)
         self.last_past_ = np.stack([padded(p, L) for p in ps])  # (S, L, P)
         self.last_future_ = np.stack([padded(f, L) for f in fs])  # (S, L, F)
@@ -238,10 +238,10 @@ class FitMixin:
         would get too short."""
         steps_out, fraction, min_val = self._split()
         n_val = validation_counts([len(y) for y in ys], self.lookback_, steps_out, fraction, min_val)  # before sampling
-        folds = []
+        folds, short = [], set(self._short_ks())  # a short series (tsgate.short) has no windows
         for b in range(recipe.SELECTION_BLOCKS):
             cut = [len(y) - b * k for y, k in zip(ys, n_val)]
-            shortest = min(c for k, c in enumerate(cut) if k not in self._short_ks())  # tsgate.short: no windows
+            shortest = min(c for k, c in enumerate(cut) if k not in short)
             if b and shortest < self.lookback_ + self.horizon_ + 4:
                 break
             part = lambda xs: [x[:c] for x, c in zip(xs, cut)]  # noqa: E731
@@ -303,7 +303,8 @@ class FitMixin:
         order, m = min(24, self.ar_window_), self.seasonal_period_  # the highway must hold the AR's lags
         key = (kind, tuple(ends), order, m)
         if key not in self._start_fits:
-            parts = [zi[:end] for k, (zi, end) in enumerate(zip(z, ends)) if end > 10 and k not in self._short_ks()]
+            short = set(self._short_ks())  # tsgate.short: no windows, no part in the pooled fits
+            parts = [zi[:end] for k, (zi, end) in enumerate(zip(z, ends)) if end > 10 and k not in short]
             self._start_fits[key] = start_model(kind, order, m).fit(parts) if parts else None
         return self._start_fits[key]
 

@@ -338,8 +338,8 @@ class LSTMForecaster(_RecurrentForecaster):
         (month, weekday, hour...).
     min_length, on_short : int or None, 'baseline' | 'raise' | 'skip'
         Series shorter than ``min_length`` rows, or than one training window.
-        'baseline' (default): the lookback fits the median series, a shorter
-        one is forecast by its own best local baseline, with its band
+        'baseline' (default): the lookback fits the lower quartile of the
+        lengths, a shorter series is forecast by its own best local baseline, with its band
         (:mod:`tsgate.short`), so one new series does not cut every series'
         lookback; as 'raise' with ``loss='pinball'`` or ``stateful=True``.
         'raise': the lookback fits the shortest series, one too short even

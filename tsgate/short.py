@@ -74,16 +74,15 @@ def own_baselines(ys, ks, horizon, periods):
     """{series position: (spec, residuals (n, horizon), history residuals)}
     for the short series ``ks`` of ``ys``: each one's best baseline over the
     origins of the later half of its rows, later where that lets a season fit
-    before the first of at least two (every baseline beats a network that
-    cannot forecast it), as :func:`tsgate.fallback.choose` returns them."""
+    before the first of at least two (no network to beat), as
+    :func:`tsgate.fallback.choose` returns them."""
     out = {}
     for k in ks:
         y = np.asarray(ys[k], dtype=np.float64)
         last = len(y) - horizon - 1  # the last origin with a whole horizon after it
         first = max([last // 2] + [int(m) - 1 for m in periods if int(m) <= last])
         ends = np.arange(first, last + 1)
-        never = np.full((len(ends), horizon), np.inf)
-        out.update(choose({k: y}, np.full(len(ends), k), ends, never, horizon, periods, int(ends[0]) + 1))
+        out.update(choose({k: y}, np.full(len(ends), k), ends, None, horizon, periods, int(ends[0]) + 1))
     return out
 
 
@@ -113,7 +112,8 @@ class ShortSeriesMixin:
             self._short, self.fit_report_["short"] = short, [self.ids_[k] for k in short]
             self.fit_report_["short_rows"] = need
             return ys, ps, fs, cals
-        keep = [k for k in range(len(ys)) if k not in set(short)]
+        dropped = set(short)
+        keep = [k for k in range(len(ys)) if k not in dropped]
         self.fit_report_["skipped"] = [self.ids_[k] for k in short]
         self.ids_ = [self.ids_[k] for k in keep]
         if self.form_ == "wide":
