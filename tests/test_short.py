@@ -140,5 +140,38 @@ def test_retraining_reads_a_series_that_began_a_row_or_two_before_an_origin():
     df = _panel()
     fc = LSTMForecaster(**FAST).fit(df[df.ds <= "2022-12-01"])
     hf = fc.historical_forecasts(df, start="2022-12-01", stride=3, retrain=True)
-    assert set(hf.unique_id) == {"a", "b"} and hf["forecast"].notna().all()
+    assert set(hf.unique_id) == {"a", "b", "c"} and hf["forecast"].notna().all()
+    assert hf.query("unique_id == 'c'").cutoff.min() == pd.Timestamp("2024-03-01")  # 11 rows: its own baseline
     assert sorted(hf.cutoff.unique())[:3] == list(pd.to_datetime(["2022-12-01", "2023-03-01", "2023-06-01"]))
+
+
+def test_historical_forecasts_give_a_short_series_its_baselines_forecasts():
+    # 'c' (20 rows from 2023-05) has no lookback of 24 rows before any origin: its own seasonal naive
+    # forecasts it from every origin with the 12 rows it reads; it had no historical forecasts at all
+    df = _panel()
+    fc = LSTMForecaster(**FAST).fit(df)
+    hf = fc.historical_forecasts(df, start="2024-01-01", coverage=0.9)
+    c = hf[hf.unique_id == "c"]
+    assert sorted(c.cutoff.unique()) == list(pd.to_datetime(["2024-04-01", "2024-05-01", "2024-06-01"]))
+    y = df[df.unique_id == "c"].set_index("ds")["y"]
+    last_year = y.reindex(c["ds"] - pd.DateOffset(months=12)).to_numpy()
+    assert np.allclose(c["forecast"], last_year)
+    assert np.all(c["lower"] < c["forecast"]) and np.all(c["forecast"] < c["upper"])
+    others = fc.historical_forecasts(df[df.unique_id != "c"], start="2024-01-01", coverage=0.9)
+    assert hf[hf.unique_id != "c"].reset_index(drop=True).equals(others)  # the network's as before
+    assert list(dict.fromkeys(hf.unique_id)) == ["a", "b", "c"]  # the panel's order, then origins and steps
+    assert (fc.backtest(df, start="2024-01-01").query("unique_id == 'c' and model == 'tsgate'")["n"] == 3).all()
+
+
+def test_retraining_refits_with_the_fits_rule_for_short_series():
+    # each refit is the fit the user would have made then: the lookback fits the lower quartile of the
+    # lengths and 'c' (12 rows at 2024-04) gets its own baseline; refits used to leave it out
+    df = _panel()
+    fc = LSTMForecaster(**FAST).fit(df)
+    hf = fc.historical_forecasts(df, start="2024-04-01", stride=12, retrain=True)
+    then = LSTMForecaster(**FAST).fit(df[df.ds <= "2024-04-01"])
+    assert then.fit_report_["short"] == ["c"]
+    assert np.array_equal(hf["forecast"].to_numpy(), then.predict()["y"].to_numpy())
+    # a series with fewer rows than even a baseline needs waits for a later refit instead of failing it
+    early = fc.historical_forecasts(df, start="2023-07-01", stride=3, retrain=True)
+    assert early.query("unique_id == 'c'").cutoff.min() == pd.Timestamp("2024-04-01")  # 9 rows at 2024-01

@@ -13,8 +13,8 @@ the previous weights) and forecasts the origins up to the next refit in the
 same batched way.
 
 Origins lie on the union of the series' time steps; an origin of a series is
-a time at which it has at least ``lookback_`` rows and all ``horizon`` rows
-after it (Darts' ``overlap_end=False``). A stateful model reads each series
+a time at which it has ``lookback_`` rows (the rows its baseline reads, for a
+series a local baseline forecasts) and ``horizon`` after it (Darts' ``overlap_end=False``). A stateful model reads each series
 of the data once from a cold state at its first row, as ``fit`` does: its
 output after row p is the forecast that ``update`` up to p and ``predict``
 give. With ``window_norm='ets'`` the Holt-Winters state too reads each series
@@ -146,7 +146,22 @@ class HistoricalMixin:
         return out
 
     def _batched(self, panel, times, H, coverage=None):
-        """Forecasts of every (series, origin in ``times``) of ``panel`` from this model."""
+        """Forecasts of every (series, origin in ``times``) of ``panel`` from this
+        model, in the panel's order of series, then origins and steps (a series
+        its own baseline forecasts has origins before a lookback of rows too)."""
+        table = self._network_batched(panel, times, H, coverage)
+        chosen, pos_list, pred, ks = self._baseline_origins(self._known_series(panel), times, H)
+        if not len(pred):
+            return table
+        pred = self._floored(pred, ks)
+        early = _long_table(self, chosen, pos_list, pred, H, self._bands(pred, 0 * pred, 1 + 0 * pred, ks, coverage))
+        both = pd.concat([table, early], ignore_index=True)
+        order = both[self.id_col_ or "unique_id"].map({s.id: j for j, s in enumerate(panel.series)})
+        both = both.assign(_order=order).sort_values(["_order", "cutoff", "step"], kind="stable")
+        return both.drop(columns="_order").reset_index(drop=True)
+
+    def _network_batched(self, panel, times, H, coverage=None):
+        """:meth:`_batched`'s forecasts from the origins with a lookback of rows."""
         if getattr(self, "stateful", False):
             return self._stateful_passes(panel, times, H, coverage)
         if self.strategy != "direct":
@@ -335,7 +350,8 @@ class HistoricalMixin:
         static = static_covariates if static_covariates is not None else getattr(self, "_static_frame", None)
         if getattr(self, "static_columns_", []) and static is None:
             raise ParameterError(f"retrain of a model fit with static covariates needs {pname('static_covariates')}")
-        fixed = dict(horizon=self.horizon_, on_short="skip", verbose=0)
+        # the fit's rule for short series; one with too few rows even for a baseline waits for a later refit
+        fixed = dict(horizon=self.horizon_, on_short="baseline" if self.on_short == "baseline" else "skip", verbose=0)
         if warm_start:  # the warm weights need the same structure
             fixed.update(lookback=self.lookback_, window_norm=self.window_norm_, segment_length=self.segment_length_,
                          ar_window=self.ar_window_, seasonal_periods=list(self.seasonal_periods_))
@@ -344,7 +360,7 @@ class HistoricalMixin:
             block = times[b:b + every]
             if not all(c == block[0] for c in est.cutoffs_):  # the model at hand was not fit up to this origin
                 nxt = clone(self).set_params(**fixed)
-                nxt._known_freq = self.freq_  # a series that began just before the origin has a row or two
+                nxt._known_freq, nxt._skip_tiny = self.freq_, True  # a series begun just before the origin: a row or two
                 if warm_start:
                     members = est.models_[:est.n_models]  # the members' refits (refit='mean' adds the chosen models)
                     nxt._warm_flats = [m.flat.copy() for m in members]

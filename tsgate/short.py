@@ -30,7 +30,7 @@ import numpy as np
 
 from .errors import DataError
 from .errors import name as pname
-from .fallback import choose, describe
+from .fallback import choose, describe, forecasts_from, rows_read
 
 
 #: The quantile of the series' lengths that the lookback fits with ``on_short='baseline'``.
@@ -107,11 +107,20 @@ class ShortSeriesMixin:
         if mode == "baseline":
             least = minimum_rows(self.horizon_, self._validates())
             tiny = [k for k in short if len(ys[k]) < least]
-            if tiny:
+            if tiny and getattr(self, "_skip_tiny", False):  # a refit of historical forecasts: no origin for them
+                ys, ps, fs, cals = self._leave_out(ys, ps, fs, cals, tiny)
+                short = [k for k, y in enumerate(ys) if len(y) < need]
+                if len(short) == len(ys):
+                    raise DataError(self._too_short(ys, short, need))
+            elif tiny:
                 raise DataError(self._too_short(ys, tiny, least, baseline=True))
             self._short, self.fit_report_["short"] = short, [self.ids_[k] for k in short]
             self.fit_report_["short_rows"] = need
             return ys, ps, fs, cals
+        return self._leave_out(ys, ps, fs, cals, short)
+
+    def _leave_out(self, ys, ps, fs, cals, short):
+        """The series but those at the positions ``short``, which ``fit_report_['skipped']`` lists."""
         dropped = set(short)
         keep = [k for k in range(len(ys)) if k not in dropped]
         self.fit_report_["skipped"] = [self.ids_[k] for k in short]
@@ -153,3 +162,19 @@ class ShortSeriesMixin:
             self.fallback_[sid], self.fallback_residuals_[sid], self.fallback_floor_[sid] = spec, residuals, floor
         if local:
             self.fit_report_["short_baselines"] = {str(self.ids_[k]): describe(sp) for k, (sp, _, _) in local.items()}
+
+    def _baseline_origins(self, chosen, times, H):
+        """The origins in ``times`` with H rows after them that come before a
+        lookback of rows, of the series of ``chosen`` that their own baseline
+        forecasts (a short series' origins, from the rows the baseline reads):
+        (those series, their positions per series, forecasts (n, H), the model's series of each row)."""
+        specs = getattr(self, "fallback_", {})
+        chosen = [s for s in chosen if s.id in specs]
+        pos_list = []
+        for s in chosen:
+            pos = s.index.get_indexer(times)  # -1: not a time of s
+            pos_list.append(pos[(pos >= rows_read(specs[s.id]) - 1) & (pos < self.lookback_ - 1)
+                                & (pos + H <= len(s.y) - 1)])
+        pred = [forecasts_from(specs[s.id], s.y, pos, H) for s, pos in zip(chosen, pos_list) if len(pos)]
+        ks = np.repeat(np.asarray(self._positions([s.id for s in chosen]), dtype=np.int64), [len(p) for p in pos_list])
+        return chosen, pos_list, np.concatenate(pred) if pred else np.zeros((0, H)), ks
