@@ -227,15 +227,16 @@ def _summary(fc, seconds, quiet):
     if len(fc.models_) > fc.n_models:  # refit='mean'
         click.echo(f"{'linear start' if start_only else 'network'}: the mean of its refit on all windows and the "
                    "model chosen on validation", err=True)
-    chosen = (getattr(fc, "fit_report_", {}) or {}).get("fallback") or {}
+    chosen, short, own = (getattr(fc, "fit_report_", {}).get(k) or {} for k in ("fallback", "short", "short_baselines"))
     if chosen:
         click.echo(f"{len(chosen)} of {len(fc.ids_)} series forecast by a local baseline that beat the network "
                    f"on their validation windows ({_fallback_words(chosen.values())})", err=True)
-    short = (getattr(fc, "fit_report_", {}) or {}).get("short_baselines") or {}
     if short:
+        net = len(short) - len(own)  # a lookback of rows: the network forecasts them, as new series
+        how = ([f"{net} forecast by the network, not trained on them"] if net else []) + (
+            [f"{'' if net else 'forecast '}by their own baseline ({_fallback_words(own.values())})"] if own else [])
         click.echo(f"{len(short)} of {len(fc.ids_)} series shorter than the {fc.fit_report_['short_rows']} rows of "
-                   f"a training and a validation window, forecast by their own baseline "
-                   f"({_fallback_words(short.values())})", err=True)
+                   f"a training and a validation window{': ' if net else ', '}{', '.join(how)}", err=True)
     if floor:
         click.echo(floor, err=True)
     if vs:

@@ -98,8 +98,9 @@ def test_a_very_short_series_is_named_or_skipped():
     assert fc.fit_report_["skipped"] == ["s2"] and fc.ids_ == ["s0", "s1"]
     with pytest.raises(DataError, match="at least 30"):
         LSTMForecaster(**FAST, lookback=12, min_length=30, on_short="raise").fit(_long([120, 25]))
-    fc = LSTMForecaster(**FAST, lookback=12).fit(df)  # the default: its own baseline forecasts it
-    assert fc.fit_report_["short"] == ["s2"] and fc.ids_ == ["s0", "s1", "s2"] and "s2" in fc.fallback_
+    fc = LSTMForecaster(**FAST, lookback=12).fit(df)  # the default: no window, but a lookback of rows
+    assert fc.fit_report_["short"] == ["s2"] and fc.ids_ == ["s0", "s1", "s2"] and "s2" not in fc.fallback_
+    assert "s2" in LSTMForecaster(**FAST, lookback=13).fit(df).fallback_  # under a lookback: its own baseline
     with pytest.raises(DataError, match="^2 of 2 series are too short: .*'s0' \\(12 rows\\), 's1' \\(12 rows\\)$"):
         LSTMForecaster(**FAST, lookback=12, on_short="skip").fit(_long([12, 12]))  # nothing left: no advice to skip
 

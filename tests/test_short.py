@@ -66,10 +66,10 @@ def test_its_own_best_baseline_forecasts_it_with_a_band():
 
 
 def test_a_noisy_short_series_takes_whichever_baseline_scores_best_on_its_own_origins():
-    fc = LSTMForecaster(**FAST).fit(_panel(short_rows=30, noise=30.0))
+    fc = LSTMForecaster(**FAST).fit(_panel(short_rows=22, noise=30.0))
     spec = fc.fallback_["c"]
     assert spec[0] in ("naive", "seasonal_naive", "ar")
-    y = _panel(short_rows=30, noise=30.0).query("unique_id == 'c'")["y"].to_numpy()
+    y = _panel(short_rows=22, noise=30.0).query("unique_id == 'c'")["y"].to_numpy()
     assert np.allclose(fc.predict().query("unique_id == 'c'")["y"], fallback.forecast(spec, y, 6))
 
 
@@ -108,6 +108,27 @@ def test_the_command_line_says_which_series_its_own_baseline_forecasts(tmp_path)
     assert ("1 of 3 series shorter than the 32 rows of a training and a validation window, forecast by their own "
             "baseline (seasonal naive (m=12): 1)") in r.stderr
     assert "lookback=24" in r.stderr
+
+
+def test_a_short_series_with_a_lookback_of_rows_is_forecast_by_the_network_as_a_new_series(tmp_path):
+    # 'c' (28 rows) has no training and validation window (32 rows) but a lookback (24): the global
+    # network forecasts it as on_series forecasts a series it never saw (it had its own baseline)
+    df = _panel(short_rows=28)
+    fc = LSTMForecaster(**FAST).fit(df)
+    assert fc.lookback_ == 24 and fc.fit_report_["short"] == ["c"] and "c" not in fc.fallback_
+    alone = LSTMForecaster(**FAST).fit(df[df.unique_id != "c"])
+    c = df[df.unique_id == "c"]
+    mine = fc.predict_interval(0.9).query("unique_id == 'c'")
+    assert np.allclose(mine["y"], alone.on_series(c).predict()["y"], rtol=1e-6, atol=0)
+    assert np.all(mine["y_lower"] < mine["y"]) and np.all(mine["y"] < mine["y_upper"])
+    # series under min_length stay on their own baseline, whatever their rows
+    assert LSTMForecaster(**FAST, min_length=30).fit(df).fallback_["c"][0] in ("naive", "seasonal_naive", "ar")
+    path = tmp_path / "panel.csv"
+    df.to_csv(path, index=False)
+    r = CliRunner().invoke(main, ["forecast", str(path), "--id-col", "unique_id", "--horizon", "6", "--epochs", "4"])
+    assert r.exit_code == 0, r.stderr
+    assert ("1 of 3 series shorter than the 32 rows of a training and a validation window: 1 forecast by the "
+            "network, not trained on them") in r.stderr
 
 
 def test_dask_predict_forecasts_a_short_series_from_the_rows_it_has():

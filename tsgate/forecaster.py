@@ -339,9 +339,9 @@ class LSTMForecaster(_RecurrentForecaster):
     min_length, on_short : int or None, 'baseline' | 'raise' | 'skip'
         Series shorter than ``min_length`` rows, or than one training window.
         'baseline' (default): the lookback fits the lower quartile of the
-        lengths, a shorter series is forecast by its own best local baseline, with its band
-        (:mod:`tsgate.short`), so one new series does not cut every series'
-        lookback; as 'raise' with ``loss='pinball'`` or ``stateful=True``.
+        lengths; a shorter series trains nothing and is forecast by the network if it has a
+        lookback of rows, else by its own best local baseline, with its band (:mod:`tsgate.short`),
+        so one new series does not cut every series' lookback; as 'raise' with pinball loss or stateful.
         'raise': the lookback fits the shortest series, one too short even
         then is an error naming it. 'skip': the lookback fits the median
         series, shorter ones are left out.
@@ -394,8 +394,8 @@ class LSTMForecaster(_RecurrentForecaster):
         origins, the best baseline, and whether the network beats it (a
         ``BaselineWarning`` says when it does not); in a panel, under
         ``'fallback'``, the series a local baseline forecasts and which;
-        under ``'short'`` and ``'short_baselines'`` those too short for the
-        network's windows (``on_short='baseline'``), ``'skipped'`` those left out.
+        under ``'short'`` those too short for the network's windows (``on_short='baseline'``),
+        ``'short_baselines'`` those of them under a lookback of rows, ``'skipped'`` those left out.
     fallback_ : dict
         Series id -> the baseline that forecasts it (``fallback=True``, or a
         short series); its band: ``fallback_residuals_`` (validation),
