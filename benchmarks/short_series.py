@@ -5,7 +5,7 @@
 Two panels, horizon 48, the default forecaster fit with each ``on_short``:
 
 * **M4 hourly cut** (414 series of 700-960 rows, Makridakis et al. 2020;
-  seasonal periods 24 and 168, as benchmarks/panel.py passes them), with
+  seasonal periods 24 and 168, the defaults' vote on the uncut panel), with
   every ``--every``-th series (from the 8th) cut to its last ``--rows`` rows,
   as a series that began recently; scored on the competition's 48 test values.
   Read from ``--m4`` (the M4-methods repository's ``Dataset`` folder; the data
