@@ -58,6 +58,19 @@ def test_a_period_that_a_quarter_of_the_series_confirm_is_kept():
     ys += [day() + 0.3 * rng.standard_normal(700) for _ in range(5)]
     assert [detect_periods(y, "h", 48) for y in ys] == [[24, 168]] * 3 + [[24]] * 5
     assert detect_panel_periods(ys, "h", 48) == [24, 168]
+    # an integer index (M4's files) has no calendar: the cycle the voters find (24) and its multiples are the
+    # candidates, a multiple kept only at a peak among them (13 days of a weekly series beat 12, not 14);
+    # the longest series' cycle alone decided before ([24])
+    assert detect_panel_periods(ys, 1, 48) == detect_panel_periods(ys, None, 48) == [24, 168]
     # a lone weekly series among noise is not a quarter: the longest series decides (noise: no period)
     noise = [rng.standard_normal(700) for _ in range(7)]
     assert detect_panel_periods(noise + ys[:1], "h", 48) == detect_periods(noise[0], "h", 48) == []
+
+
+def test_an_integer_index_without_a_common_cycle_leaves_the_longest_series_to_decide():
+    rng = np.random.default_rng(4)
+    noise = [rng.standard_normal(600) for _ in range(9)]
+    t = np.arange(700)
+    cycle = np.sin(2 * np.pi * t / 30) + 0.2 * rng.standard_normal(700)  # the longest, alone with a cycle
+    assert detect_panel_periods(noise + [cycle], 1, 10) == detect_periods(cycle, 1, 10) == [30]
+    assert detect_panel_periods(noise, 1, 10) == []

