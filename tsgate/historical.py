@@ -13,12 +13,12 @@ the previous weights) and forecasts the origins up to the next refit in the
 same batched way.
 
 Origins lie on the union of the series' time steps; an origin of a series is
-a time at which it has ``lookback_`` rows (the rows its baseline reads, for a
-series a local baseline forecasts) and ``horizon`` after it (Darts' ``overlap_end=False``). A stateful model reads each series
-of the data once from a cold state at its first row, as ``fit`` does: its
-output after row p is the forecast that ``update`` up to p and ``predict``
-give. With ``window_norm='ets'`` the Holt-Winters state too reads each series
-of the data from its first row.
+a time with ``lookback_`` rows (those its baseline reads, for a series a local
+baseline forecasts) and ``horizon`` after it (Darts' ``overlap_end=False``).
+A stateful model reads each series of the data once from a cold state at its
+first row, as ``fit`` does: its output after row p is the forecast that
+``update`` up to p and ``predict`` give. With ``window_norm='ets'`` the
+Holt-Winters state too reads each series of the data from its first row.
 """
 
 import copy
@@ -154,7 +154,8 @@ class HistoricalMixin:
         if not len(pred):
             return table
         pred = self._floored(pred, ks)
-        early = _long_table(self, chosen, pos_list, pred, H, self._bands(pred, 0 * pred, 1 + 0 * pred, ks, coverage))
+        bands = self._bands(pred, np.zeros_like(pred), np.ones_like(pred), ks, coverage)  # the baselines' own
+        early = _long_table(self, chosen, pos_list, pred, H, bands)
         both = pd.concat([table, early], ignore_index=True)
         order = both[self.id_col_ or "unique_id"].map({s.id: j for j, s in enumerate(panel.series)})
         both = both.assign(_order=order).sort_values(["_order", "cutoff", "step"], kind="stable")
@@ -360,7 +361,7 @@ class HistoricalMixin:
             block = times[b:b + every]
             if not all(c == block[0] for c in est.cutoffs_):  # the model at hand was not fit up to this origin
                 nxt = clone(self).set_params(**fixed)
-                nxt._known_freq, nxt._skip_tiny = self.freq_, True  # a series begun just before the origin: a row or two
+                nxt._known_freq, nxt._skip_tiny = self.freq_, True  # a series begun just before it: a row or two
                 if warm_start:
                     members = est.models_[:est.n_models]  # the members' refits (refit='mean' adds the chosen models)
                     nxt._warm_flats = [m.flat.copy() for m in members]
