@@ -286,10 +286,10 @@ class HistoricalMixin:
         known = set(self.ids_)
         return [s for s in panel.series if s.id in known]
 
-    def _origins(self, s, times, H):
-        """Positions in series ``s`` of the ``times`` with a window before them and ``H`` rows after."""
+    def _origins(self, s, times, H, rows=None):
+        """Positions in series ``s`` of the ``times`` with a window (or ``rows``) before them and ``H`` rows after."""
         pos = s.index.get_indexer(times)  # -1: not a time of s
-        return pos[(pos >= self.lookback_ - 1) & (pos + H <= len(s.y) - 1)]
+        return pos[(pos >= (self.lookback_ if rows is None else rows) - 1) & (pos + H <= len(s.y) - 1)]
 
     def _recursive_calibration(self, val, ys, starts, models):
         """A recursive model's split-conformal residuals (``val_residuals_``, scaled

@@ -213,10 +213,9 @@ def _cycle_multiples(voters, horizon):
     and its multiples that fit in the longest, so that a week of 24-step days
     can be found too: (candidates, the cycle); none when fewer than
     :data:`VOTE_SHARE` of them find it."""
-    cycles = Counter(c for c in map(dominant_cycle, voters) if c)
-    if not cycles or cycles.most_common(1)[0][1] < VOTE_SHARE * len(voters):
+    c, votes = (Counter(c for c in map(dominant_cycle, voters) if c).most_common(1) or [(None, 0)])[0]
+    if votes < VOTE_SHARE * len(voters):
         return [], None
-    c = cycles.most_common(1)[0][0]
     return list(range(c, (max(map(len, voters)) - horizon) // 2 + 1, c)), c
 
 

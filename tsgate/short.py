@@ -178,10 +178,9 @@ class ShortSeriesMixin:
         specs = getattr(self, "fallback_", {})
         chosen = [s for s in chosen if s.id in specs]
         pos_list = []
-        for s in chosen:
-            pos = s.index.get_indexer(times)  # -1: not a time of s
-            pos_list.append(pos[(pos >= rows_read(specs[s.id]) - 1) & (pos < self.lookback_ - 1)
-                                & (pos + H <= len(s.y) - 1)])
+        for s in chosen:  # the origins the network's windows leave out (tsgate.historical)
+            pos = self._origins(s, times, H, rows_read(specs[s.id]))
+            pos_list.append(pos[pos < self.lookback_ - 1])
         pred = [forecasts_from(specs[s.id], s.y, pos, H) for s, pos in zip(chosen, pos_list) if len(pos)]
         ks = np.repeat(np.asarray(self._positions([s.id for s in chosen]), dtype=np.int64), [len(p) for p in pos_list])
         return chosen, pos_list, np.concatenate(pred) if pred else np.zeros((0, H)), ks
