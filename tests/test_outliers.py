@@ -73,6 +73,20 @@ def test_what_is_not_an_outlier():
     assert len(isolated_outliers(np.r_[1.0, np.nan, 3, 4, 5, 6], 1)) == 0  # NaN is the fill policy's
 
 
+def test_the_last_value_of_a_fast_growing_series_is_not_a_glitch():
+    """M4 weekly W211 grows from 200 to 19,000 and its steps with it: by the whole series'
+    spread of steps its last value stood apart and was "repaired" to the value two years back
+    (its forecasts 5,600 against 19,100 to come). Judged by the steps around it, it does not."""
+    rng = np.random.default_rng(0)
+    steps = (5 + 195 * (np.arange(900) / 900) ** 4) * (1 + 0.05 * rng.standard_normal(900))
+    y = 200 + np.cumsum(steps)
+    assert len(isolated_outliers(y, 1)) == 0 and len(isolated_outliers(y, 104)) == 0
+    for pos in (500, 899):  # a jump of twenty steps there still stands apart
+        glitch = y.copy()
+        glitch[pos] += 20 * steps[pos]
+        assert list(isolated_outliers(glitch, 1)) == [pos]
+
+
 def test_forecast_survives_a_glitch_in_the_last_window():
     y = WEEKLY.copy()
     y[110] = 1000.0  # in the window the forecast reads

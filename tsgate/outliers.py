@@ -33,6 +33,8 @@ from .errors import name as pname
 #: Distance, in robust standard deviations, beyond which a value stands apart (here, among
 #: the series' differences; :func:`tsgate.seasonality.clip_outliers`, among its values).
 OUTLIER_MADS = 8.0
+#: Steps on each side of a flagged value whose differences must confirm it.
+LOCAL_STEPS = 50
 
 
 def robust_centre_scale(x):
@@ -111,6 +113,15 @@ def isolated_outliers(y, period=1, k=OUTLIER_MADS):
     n = len(y)
     if n < 5 or not np.isfinite(y).all():
         return np.zeros(0, dtype=np.int64)
+    pos = np.flatnonzero(_flagged(y, period, k))
+    if len(pos) > 1 + n // 100:  # more than one in a hundred: the series' nature
+        return np.zeros(0, dtype=np.int64)
+    return pos[[_stands_apart_locally(y, t, k) for t in pos]].astype(np.int64)
+
+
+def _flagged(y, period, k):
+    """(n,) bool: the values that stand apart by the spread of the differences of ``y`` (n >= 5)."""
+    n = len(y)
     flagged, starts = _sticks_out(y, 1, k), _pair_starts(y, k)
     if period > 1 and n > period + 2:
         seasonal = _sticks_out(y, period, k)
@@ -121,8 +132,19 @@ def isolated_outliers(y, period=1, k=OUTLIER_MADS):
         flagged[0] = False
     if len(starts) and starts[-1] == n - 3:
         flagged[n - 1] = False
-    pos = np.flatnonzero(flagged)
-    return pos if len(pos) <= 1 + n // 100 else np.zeros(0, dtype=np.int64)
+    return flagged
+
+
+def _stands_apart_locally(y, t, k):
+    """Whether ``y[t]``, flagged by the spread of the whole series' differences, also stands
+    apart from its neighbours in time by that of the differences within :data:`LOCAL_STEPS`
+    of it. A series whose level grows a hundredfold has steps a hundred times larger at its
+    end than at its start: by the whole series' spread its last value, or any late zigzag,
+    looks like a glitch. (The seasonal test stays with the whole series: its local
+    differences, a season apart, carry the local trend.)"""
+    a = max(0, t - LOCAL_STEPS)
+    part = y[a:t + LOCAL_STEPS + 1]
+    return len(part) >= 5 and bool(_flagged(part, 1, k)[t - a])
 
 
 def repair_each(ys, period, names, indexes, fmt=str):
