@@ -14,14 +14,16 @@ forecasts, accuracy on the M4 hourly panel, and Dask scaling.
   (all origins in batched passes) against a per-origin Python loop of
   ``update`` + ``predict`` (target: >= 20x); the same for a recursive model
   (``--recursive-only`` runs these rows alone).
-* **M4 hourly** (414 real series, Makridakis et al. 2020; horizon 48; m = 24):
+* **M4 hourly and weekly** (414 and 359 real series, Makridakis et al. 2020;
+  horizon 48 and 13; MASE's m = 24 and 1, seasonal naive's period 24 and 52):
   sMAPE and MASE of the global model at its defaults (the seasonal periods its
   series vote for) against naive and seasonal naive, as the
   competition scores them, and the coverage and MSIS of 95% intervals (tsgate's
   split by the network's and the fallen-back series; seasonal naive's from the
-  empirical quantiles of its own errors). ``--m4-only`` runs these rows alone.
+  empirical quantiles of its own errors). ``--m4-only`` runs these rows alone,
+  ``--m4-freq`` chooses the subsets.
   Read from ``--m4`` (the M4-methods repository's ``Dataset`` folder:
-  Train/Hourly-train.csv, Test/Hourly-test.csv); skipped when absent (the
+  Train/Hourly-train.csv, Test/Hourly-test.csv, the same for Weekly); skipped when absent (the
   data is not bundled: its licence is not stated).
 * **Dask**: ``tsgate.dask.predict`` over the 10,000 series on a
   ``LocalCluster`` with 1 and 2 worker processes.
@@ -135,26 +137,31 @@ def recursive_historical(rows, df, S=100):
     historical(rows, fc, sub, what=f"recursive model, {S} series: historical forecasts, h=48")
 
 
-def m4_hourly(rows, folder, level=0.95, outliers="repair", device="cpu", warm_up=False):
-    """M4 hourly: sMAPE and MASE of the point forecasts, and the coverage and
+#: M4 subsets: (horizon, the MASE's period as the competition scores it, seasonal naive's period).
+M4 = {"Hourly": (48, 24, 24), "Weekly": (13, 1, 52)}
+
+
+def m4_panel(rows, folder, freq="Hourly", level=0.95, outliers="repair", device="cpu", warm_up=False):
+    """An M4 subset (``freq``: :data:`M4`): sMAPE and MASE of the point forecasts, and the coverage and
     MSIS (the competition's interval score) of the ``level`` intervals, split
     by who forecasts a series (the network or a local baseline, ``fallback_``);
     seasonal naive's band is the empirical quantile of its own errors in the history.
     ``device``: where the network trains; ``warm_up``: first a one-epoch fit on five series,
     so that the timed fit does not include compiling the kernels (a fresh machine's cache is empty)."""
-    train_path = os.path.join(folder, "Train", "Hourly-train.csv")
-    test_path = os.path.join(folder, "Test", "Hourly-test.csv")
+    H, m, season = M4[freq]
+    train_path = os.path.join(folder, "Train", f"{freq}-train.csv")
+    test_path = os.path.join(folder, "Test", f"{freq}-test.csv")
     if not (os.path.exists(train_path) and os.path.exists(test_path)):
-        rows.append(("M4 hourly", "skipped: no data at --m4", "", ""))
+        rows.append((f"M4 {freq.lower()}", "skipped: no data at --m4", "", ""))
         return
     train = pd.read_csv(train_path, index_col=0)
     test = pd.read_csv(test_path, index_col=0)
     parts = []
-    for sid, row in train.iterrows():  # the files' integer steps: the panel's vote finds the day and the week
+    for sid, row in train.iterrows():  # the files' integer steps: the panel's vote finds its cycles
         y = row.dropna().to_numpy(float)
         parts.append(pd.DataFrame({"unique_id": sid, "ds": np.arange(len(y)), "y": y}))
     df = pd.concat(parts, ignore_index=True)
-    make = lambda **kw: LSTMForecaster(horizon=48, outliers=outliers, device=device, **kw)  # noqa: E731
+    make = lambda **kw: LSTMForecaster(horizon=H, outliers=outliers, device=device, **kw)  # noqa: E731
     if warm_up:
         make(max_epochs=1).fit(df[df.unique_id.isin(df.unique_id.unique()[:5])])
     fc, fit_s = timed(lambda: make().fit(df))
@@ -163,23 +170,23 @@ def m4_hourly(rows, folder, level=0.95, outliers="repair", device="cpu", warm_up
               for k in ("tsgate", "  network's series", "  fallen-back series", "naive", "seasonal naive")}
     for sid, row in train.iterrows():
         y = row.dropna().to_numpy(float)
-        actual = test.loc[sid].to_numpy(float)[:48]
+        actual = test.loc[sid].to_numpy(float)[:H]
         g = band[band.unique_id == sid]
         who = "  fallen-back series" if sid in fc.fallback_ else "  network's series"
         fcs = {"tsgate": (g["y"].to_numpy(), g["y_lower"].to_numpy(), g["y_upper"].to_numpy()),
-               "naive": (np.repeat(y[-1], 48), None, None), "seasonal naive": snaive_band(y, 48, 24, level)}
+               "naive": (np.repeat(y[-1], H), None, None), "seasonal naive": snaive_band(y, H, season, level)}
         fcs[who] = fcs["tsgate"]
         for k, (f, lo, hi) in fcs.items():
             scores[k]["sMAPE"].append(metrics.smape(actual, f))
-            scores[k]["MASE"].append(metrics.mase(actual, f, y, 24))
+            scores[k]["MASE"].append(metrics.mase(actual, f, y, m))
             if lo is not None:
                 scores[k]["coverage"].append(metrics.coverage(actual, lo, hi))
-                scores[k]["MSIS"].append(metrics.msis(actual, lo, hi, y, 24, level=level))
+                scores[k]["MSIS"].append(metrics.msis(actual, lo, hi, y, m, level=level))
     for k, sc in scores.items():
         text = f"sMAPE {np.mean(sc['sMAPE']):.2f} %, MASE {np.mean(sc['MASE']):.3f}"
         if sc["coverage"]:
             text += f"; {level:.0%} band: coverage {np.mean(sc['coverage']):.3f}, MSIS {np.mean(sc['MSIS']):.2f}"
-        rows.append(("M4 hourly (414 series, h=48)" if k == "tsgate" else "",
+        rows.append((f"M4 {freq.lower()} ({len(train)} series, h={H})" if k == "tsgate" else "",
                      f"{k} ({len(sc['sMAPE'])})" if k.startswith(" ") else k, text,
                      f"fit {fit_s:.0f} s" + ("" if device == "cpu" else f" ({device})")
                      + f", periods {fc.seasonal_periods_}" if k == "tsgate" else ""))
@@ -211,7 +218,8 @@ def main():
     ap.add_argument("--series", type=int, default=10_000, help="series of the synthetic panel")
     ap.add_argument("--m4", default=os.environ.get("M4_DATASET", ""), help="folder of the M4 Dataset (Train/, Test/)")
     ap.add_argument("--no-dask", action="store_true")
-    ap.add_argument("--m4-only", action="store_true", help="only the M4 hourly rows")
+    ap.add_argument("--m4-only", action="store_true", help="only the M4 rows")
+    ap.add_argument("--m4-freq", nargs="+", default=list(M4), choices=list(M4), help="the M4 subsets")
     ap.add_argument("--recursive-only", action="store_true", help="only the recursive model's historical rows")
     ap.add_argument("--outliers", default="repair", choices=["repair", "keep"], help="the M4 fit's outliers")
     ap.add_argument("--device", default="cpu", choices=["cpu", "cuda"], help="where the M4 fit's network trains")
@@ -228,7 +236,8 @@ def main():
         historical(rows, fc, df)
         recursive_historical(rows, df)
     if args.m4:
-        m4_hourly(rows, args.m4, outliers=args.outliers, device=args.device, warm_up=args.warm_up)
+        for freq in args.m4_freq:
+            m4_panel(rows, args.m4, freq, outliers=args.outliers, device=args.device, warm_up=args.warm_up)
     if not (args.no_dask or args.m4_only):
         dask_scaling(rows, big, big_df)
     lines = header("Many series", "tsgate defaults unless stated; seed 0") + [
