@@ -599,6 +599,22 @@ def test_a_start_already_worse_than_naive_is_reported_as_such_not_as_a_learning_
     assert spread(one, [z]) == pytest.approx(np.var(z)) and spread(one, [np.zeros(5)]) == 1e-4
 
 
+def test_a_network_that_overfits_is_no_training_failure():
+    """A noisy stretch, then a calm ramp: the network fits the training rows ever more closely
+    (its training loss falls) while its loss on the calm validation tail rises more than
+    tenfold; early stopping keeps the start. That fit raised "training failed ... lower
+    learning_rate" (so did 4 of M4's 359 weekly series: W5, W240, W241, W295); it forecasts."""
+    rng = np.random.default_rng(14)
+    rng.integers(40, 200), rng.integers(15, 40)  # the search that found it drew the lengths (64, 35)
+    noisy = np.cumsum(rng.standard_normal(64)) * rng.uniform(0.2, 2) + rng.standard_normal(64) * rng.uniform(0.5, 3)
+    calm = noisy[-1] + rng.uniform(-3, 3) + np.cumsum(rng.uniform(0, 0.3) + 0.1 * rng.standard_normal(35))
+    y = pd.Series(np.r_[noisy, calm] + 50, index=pd.date_range("2020-01-06", periods=99, freq="W-MON"), name="y")
+    fc = LSTMForecaster(horizon=13, random_state=0).fit(y)
+    h = fc.histories_[0]
+    assert h["val_loss"][-1] > 10 * h["initial_val_loss"] and h["loss"][-1] < h["loss"][0]  # the case
+    assert np.isfinite(fc.predict()["y"]).all()
+
+
 def test_seasonal_naive_starts_only_at_calendar_or_given_periods(monkeypatch):
     # A cycle found in the data (an 11-step cycle in yearly data) drifts in
     # length; repeating its last stretch is no candidate start there. A
