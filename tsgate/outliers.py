@@ -18,7 +18,10 @@ as a pair at its end cannot be told from a new level.
 A level shift is not flagged (its neighbours on one side agree with it), nor
 a spike that repeats every season (its seasonal neighbours agree with it).
 Where more than one value in a hundred would be flagged, the spikes are the
-series' nature (intermittent or heavy-tailed data) and none is.
+series' nature (intermittent or heavy-tailed data) and none is. A flagged value
+must also stand apart from its neighbours in time by the spread of the
+differences within :data:`LOCAL_STEPS` of it, so that a series whose steps grow
+with its level keeps its newest values.
 
 NumPy and :mod:`tsgate.errors` only.
 """
