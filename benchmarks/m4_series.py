@@ -25,16 +25,13 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, os.path.dirname(__file__))
+from m4 import SUBSETS, read, values  # noqa: E402
 from report import header, write  # noqa: E402
 
 from tsgate import LSTMForecaster, metrics  # noqa: E402
 from tsgate.baselines import AR  # noqa: E402
 
 warnings.simplefilter("ignore")
-
-#: Subset -> (horizon, the MASE's m as the competition scored it, seasonal naive's period, pandas frequency).
-SUBSETS = {"Weekly": (13, 1, 52, "W-MON"), "Hourly": (48, 24, 24, "h")}
-
 
 def damped(y, h):
     """statsmodels' damped additive Holt, fit by maximum likelihood."""
@@ -73,12 +70,11 @@ def main():
     ap.add_argument("--csv", help="also write each series' scores here")
     args = ap.parse_args()
     h, m = SUBSETS[args.freq][:2]
-    train = pd.read_csv(os.path.join(args.m4, "Train", f"{args.freq}-train.csv"), index_col=0)
-    test = pd.read_csv(os.path.join(args.m4, "Test", f"{args.freq}-test.csv"), index_col=0)
+    train, test = read(args.m4, args.freq)
     ids = list(train.index)[::args.every]
     res, failures = {}, []
     for sid in ids:
-        y = train.loc[sid].dropna().to_numpy(float)
+        y = values(train.loc[sid])
         res[sid], failed = score(y, test.loc[sid].to_numpy(float)[:h], args.freq, args.dates)
         if failed:
             failures.append(sid)

@@ -41,6 +41,7 @@ import pandas as pd
 
 sys.path.insert(0, os.path.dirname(__file__))
 from bands import snaive_band  # noqa: E402
+from m4 import SUBSETS as M4, paths as m4_paths, read as m4_read, values  # noqa: E402
 from report import header, write  # noqa: E402
 
 from tsgate import LSTMForecaster, metrics  # noqa: E402
@@ -137,28 +138,21 @@ def recursive_historical(rows, df, S=100):
     historical(rows, fc, sub, what=f"recursive model, {S} series: historical forecasts, h=48")
 
 
-#: M4 subsets: (horizon, the MASE's period as the competition scores it, seasonal naive's period).
-M4 = {"Hourly": (48, 24, 24), "Weekly": (13, 1, 52)}
-
-
 def m4_panel(rows, folder, freq="Hourly", level=0.95, outliers="repair", device="cpu", warm_up=False):
-    """An M4 subset (``freq``: :data:`M4`): sMAPE and MASE of the point forecasts, and the coverage and
+    """An M4 subset (``freq``: ``m4.SUBSETS``): sMAPE and MASE of the point forecasts, and the coverage and
     MSIS (the competition's interval score) of the ``level`` intervals, split
     by who forecasts a series (the network or a local baseline, ``fallback_``);
     seasonal naive's band is the empirical quantile of its own errors in the history.
     ``device``: where the network trains; ``warm_up``: first a one-epoch fit on five series,
     so that the timed fit does not include compiling the kernels (a fresh machine's cache is empty)."""
-    H, m, season = M4[freq]
-    train_path = os.path.join(folder, "Train", f"{freq}-train.csv")
-    test_path = os.path.join(folder, "Test", f"{freq}-test.csv")
-    if not (os.path.exists(train_path) and os.path.exists(test_path)):
+    H, m, season, _ = M4[freq]
+    if not all(os.path.exists(p) for p in m4_paths(folder, freq)):
         rows.append((f"M4 {freq.lower()}", "skipped: no data at --m4", "", ""))
         return
-    train = pd.read_csv(train_path, index_col=0)
-    test = pd.read_csv(test_path, index_col=0)
+    train, test = m4_read(folder, freq)
     parts = []
     for sid, row in train.iterrows():  # the files' integer steps: the panel's vote finds its cycles
-        y = row.dropna().to_numpy(float)
+        y = values(row)
         parts.append(pd.DataFrame({"unique_id": sid, "ds": np.arange(len(y)), "y": y}))
     df = pd.concat(parts, ignore_index=True)
     make = lambda **kw: LSTMForecaster(horizon=H, outliers=outliers, device=device, **kw)  # noqa: E731
@@ -169,7 +163,7 @@ def m4_panel(rows, folder, freq="Hourly", level=0.95, outliers="repair", device=
     scores = {k: {"sMAPE": [], "MASE": [], "coverage": [], "MSIS": []}
               for k in ("tsgate", "  network's series", "  fallen-back series", "naive", "seasonal naive")}
     for sid, row in train.iterrows():
-        y = row.dropna().to_numpy(float)
+        y = values(row)
         actual = test.loc[sid].to_numpy(float)[:H]
         g = band[band.unique_id == sid]
         who = "  fallen-back series" if sid in fc.fallback_ else "  network's series"

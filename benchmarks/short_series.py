@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, os.path.dirname(__file__))
+import m4  # noqa: E402
 from panel import synthetic  # noqa: E402
 from report import header, write  # noqa: E402
 
@@ -43,11 +44,10 @@ H, M = 48, 24
 
 def m4_cut(folder, every, rows):
     """(long frame, {id: training values}, {id: the 48 test values}, the ids cut short)."""
-    train = pd.read_csv(os.path.join(folder, "Train", "Hourly-train.csv"), index_col=0)
-    test = pd.read_csv(os.path.join(folder, "Test", "Hourly-test.csv"), index_col=0)
+    train, test = m4.read(folder, "Hourly")
     parts, ys, actual, cut = [], {}, {}, []
     for i, (sid, row) in enumerate(train.iterrows()):
-        y = row.dropna().to_numpy(float)
+        y = m4.values(row)
         if i % every == 7:
             y, cut = y[-rows:], cut + [sid]
         ys[sid], actual[sid] = y, test.loc[sid].to_numpy(float)[:H]
