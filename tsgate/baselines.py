@@ -348,3 +348,17 @@ class BaselineForecaster(BaselineHistoryMixin, BaseEstimator):
         meta, arrays = self._fitted_state()
         bundle.write(path, persist.FORMAT, persist.VERSION, meta, arrays)
         return path
+
+
+def best_baseline(X, **params):
+    """Every baseline fit on ``X`` (``params``: :class:`BaselineForecaster`'s but ``method``) and scored
+    by the MAE of its forecasts from the origins its band is calibrated on (the last fifth of the
+    series, refit before them); returns the best, ties to the simplest (:data:`BASELINES`' order), and
+    the MAEs by its :meth:`~BaselineForecaster.describe` name. ``tsgate forecast --model auto`` uses it
+    where the network cannot be trained on the series. A series with no such origin (fewer rows than a
+    horizon and a season) gets naive, scored NaN."""
+    fits = [BaselineForecaster(method, **params).fit(X) for method in BASELINES]
+    maes = [float(np.mean(np.abs(f.residuals_))) if f.residuals_.size else np.nan for f in fits]
+    scored = [k for k, mae in enumerate(maes) if np.isfinite(mae)]
+    best = min(scored, key=lambda k: maes[k]) if scored else 0
+    return fits[best], {f.describe(): mae for f, mae in zip(fits, maes)}
