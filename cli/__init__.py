@@ -158,17 +158,18 @@ def backtest(file, folds, retrain, warm_start, out, as_json, interval, model_cho
         raise UserError("--warm-start restarts the network's refits: it needs --retrain and --model network")
     _check_outputs(**{"--out": out})
     df = _read_data(file, o)  # first: it may name the target
-    est = _build(o, quiet=True) if model_choice == "network" else _baseline(o, model_choice)
+    est = _build(o, quiet=True) if model_choice in ("network", "auto") else _baseline(o, model_choice)
     if baselines and (o.get("id_col") or isinstance(o["target"], list)):
         raise UserError("--baselines backtests one series; with --id-col or several --target columns, leave it out")
     table = run_backtest(est, df, folds=folds, horizon=o["horizon"], retrain=retrain, coverage=interval,
-                         warm_start=warm_start, baselines="all" if baselines else None)
+                         warm_start=warm_start, baselines="all" if baselines else None, auto=model_choice == "auto")
     if as_json or (out and out != "-"):
         text = _frame_text(table, as_json)
         _write({out: text} if out and out != "-" else {}, None if out and out != "-" else text)
         return
     extra = [c for c in table.columns if c.startswith(("coverage", "MSIS"))]  # the intervals' scores
     head = "".join(f" {c:>12}" for c in extra)
+    head += "  chosen" if model_choice == "auto" else ""
     lines = [f"{'fold':>5} {'start':>20} {'model':>15} {'MAE':>10} {'RMSE':>10} {'sMAPE':>8} {'MASE':>7}{head}"]
     cells = lambda r: "".join(f" {r[c]:>12.3f}" if r[c] == r[c] else f" {'':>12}" for c in extra)  # noqa: E731
     starts = pd.Series(table["start"])  # as the CSV writes them: dates without a midnight time
@@ -176,7 +177,7 @@ def backtest(file, folds, retrain, warm_start, out, as_json, interval, model_cho
         (starts == starts.dt.normalize()).all() else starts.astype(str)
     for (_, r), start in zip(table.iterrows(), starts):
         lines.append(f"{r.fold:>5} {start:>20} {r.model:>15} {r.MAE:>10.4g} {r.RMSE:>10.4g} "
-                     f"{r.sMAPE:>8.2f} {r.MASE:>7.3f}{cells(r)}")
+                     f"{r.sMAPE:>8.2f} {r.MASE:>7.3f}{cells(r)}" + (f"  {r.chosen}" if r.get("chosen") else ""))
     for name, r in summarise(table).iterrows():
         lines.append(f"{'all':>5} {'':>20} {name:>15} {r.MAE:>10.4g} {r.RMSE:>10.4g} {r.sMAPE:>8.2f} "
                      f"{r.MASE:>7.3f}{cells(r)}")

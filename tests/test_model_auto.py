@@ -55,3 +55,55 @@ def test_model_auto_forecasts_by_a_baseline_where_the_network_cannot_be_trained(
     r = CliRunner().invoke(main, ["forecast", str(tmp_path / "p.csv"), "--id-col", "id", "--horizon", "5",
                                   "--model", "auto"])
     assert r.exit_code == 2 and "linear start" in r.stderr, r.stderr  # a panel: the error, as before
+
+
+def test_backtest_auto_chooses_at_every_refit_and_matches_the_network_where_it_keeps_it():
+    import pytest
+
+    from tsgate import BaselineForecaster, LSTMForecaster, backtest
+    from tsgate.errors import ParameterError
+
+    y = np.ones(120)
+    y[60] = 1e6
+    table = backtest(LSTMForecaster(horizon=5), _series(y), folds=3, auto=True)
+    mine = table[table["model"] == "auto"]
+    assert list(mine["chosen"]) == ["naive"] * 3 and (mine["MAE"] == 0).all(), table  # the network raised each time
+    rng = np.random.default_rng(1)
+    t = np.arange(150)
+    z = _series(10 + 3 * np.sin(2 * np.pi * t / 12) + 0.05 * t + rng.normal(0, 0.3, 150), "MS")
+    est = LSTMForecaster(horizon=6, max_epochs=5, hidden_size=8)
+    cols = ["MAE", "RMSE", "sMAPE", "MASE"]
+    for retrain in (False, True):  # the network validates best at each fit: its own table, fold for fold
+        auto = backtest(est, z, folds=2, retrain=retrain, auto=True)
+        plain = backtest(est, z, folds=2, retrain=retrain)
+        assert list(auto["chosen"]) == ["network", ""] * 2, auto
+        assert np.allclose(auto[cols].to_numpy(), plain[cols].to_numpy(), rtol=1e-5), (auto, plain)  # float32 batches
+    for bad in ({"estimator": BaselineForecaster("naive")}, {"warm_start": True}):
+        with pytest.raises(ParameterError, match="auto=True chooses between a recurrent forecaster"):
+            backtest(**{"estimator": est, "data": z, "auto": True, **bad})
+
+
+def test_cli_backtest_model_auto_says_each_folds_choice(tmp_path):
+    y = np.ones(120)
+    y[60] = 1e6
+    csv = tmp_path / "s.csv"
+    _series(y).rename_axis("day").to_csv(csv)
+    r = CliRunner().invoke(main, ["backtest", str(csv), "--model", "auto", "--horizon", "5", "--folds", "2"])
+    assert r.exit_code == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0].endswith("  chosen") and [ln.split()[2] for ln in lines[1:5:2]] == ["auto", "auto"], r.stdout
+    assert all(ln.endswith("  naive") for ln in lines[1:5:2]) and lines[-2].split()[1] == "auto", r.stdout
+
+
+def test_auto_does_not_warn_that_a_baseline_validates_better_it_takes_the_baseline(tmp_path):
+    rng = np.random.default_rng(0)
+    v = 100 + np.cumsum(rng.normal(0, 1, 300))
+    v[-15:] += 80  # a level shift in the last fold
+    csv = tmp_path / "shift.csv"
+    _series(v).rename_axis("day").to_csv(csv)
+    args = ["backtest", str(csv), "--horizon", "5"]
+    r = CliRunner().invoke(main, args + ["--model", "network"])
+    assert r.exit_code == 0 and "does not beat the Holt (damped trend) baseline's" in r.stderr, r.stderr
+    r = CliRunner().invoke(main, args + ["--model", "auto"])
+    assert r.exit_code == 0 and "does not beat" not in r.stderr, r.stderr
+    assert r.stdout.splitlines()[5].endswith("  Holt (damped trend)"), r.stdout  # fold 3 took the baseline

@@ -22,7 +22,8 @@ from .panel import timeline, to_panel, truncate
 METRICS = ["MAE", "RMSE", "sMAPE", "MASE"]
 
 
-def backtest(estimator, data, folds=3, horizon=None, retrain=True, coverage=None, warm_start=False, baselines=None):
+def backtest(estimator, data, folds=3, horizon=None, retrain=True, coverage=None, warm_start=False, baselines=None,
+             auto=False):
     """Forecast ``folds`` consecutive blocks of ``horizon`` steps and score each.
 
     Parameters
@@ -46,6 +47,11 @@ def backtest(estimator, data, folds=3, horizon=None, retrain=True, coverage=None
         naive, drift, AR(p) by AIC, Holt-Winters), at the same folds, refit
         before each as ``retrain`` says (one series: a baseline forecasts one
         column).
+    auto : bool
+        Each fit (before the first fold, or before every fold with ``retrain``) keeps the
+        network or replaces it by the best baseline, as ``tsgate forecast --model auto`` does
+        (:func:`tsgate.auto.fit_auto`); the model is then 'auto' and the column ``chosen``
+        names each fold's choice (one series, a recurrent forecaster).
 
     Returns
     -------
@@ -62,6 +68,9 @@ def backtest(estimator, data, folds=3, horizon=None, retrain=True, coverage=None
     if warm_start and (single or not retrain):  # before any fit (historical_forecasts checks only after it)
         raise ParameterError(f"{pname('warm_start', True)} needs {pname('retrain', True)} and a recurrent forecaster "
                              "(a baseline has no weights)")
+    if auto and (single or warm_start):
+        raise ParameterError(f"{pname('auto', True)} chooses between a recurrent forecaster and the baselines: it "
+                             f"needs one, without {pname('warm_start', True)} (the choice may be a baseline)")
     panel = to_panel(data, time_col=est.time_col, target=est.target) if single else \
         to_panel(data, id_col=est.id_col, time_col=est.time_col, target=est.target,
                  future_covariates=est.future_covariates, strategy=est.strategy, fill=est.fill)
@@ -73,12 +82,16 @@ def backtest(estimator, data, folds=3, horizon=None, retrain=True, coverage=None
         raise DataError(f"{pname('folds', folds)} of {pname('horizon', H)} need more than {folds * H} time steps; "
                         f"the data has {len(grid)}")
     cut = grid[len(grid) - folds * H - 1]
-    fc = est.set_params(horizon=H).fit(truncate(data, cut, est.time_col))
-    hf = fc._historical(data, cut, H, retrain, H, None, coverage, **({} if single else {"warm_start": warm_start}))
+    chosen = {}
+    if auto:
+        fc, hf, chosen = _auto_folds(est.set_params(horizon=H), data, grid, folds, H, retrain, coverage)
+    else:
+        fc = est.set_params(horizon=H).fit(truncate(data, cut, est.time_col))
+        hf = fc._historical(data, cut, H, retrain, H, None, coverage, **({} if single else {"warm_start": warm_start}))
     scale = hf.iloc[:, 0].map(hf.attrs["mase_scale"]).to_numpy(dtype=float)
     fold = {c: k + 1 for k, c in enumerate(sorted(hf["cutoff"].unique()))}
     time_name = hf.columns[2]
-    mine = est.method if single else "tsgate"
+    mine = "auto" if auto else est.method if single else "tsgate"
     models = [(mine, "forecast")] + ([("seasonal_naive", "seasonal_naive")] if mine != "seasonal_naive" else [])
     rows = []
     for c, g in hf.groupby("cutoff", sort=True):
@@ -87,7 +100,8 @@ def backtest(estimator, data, folds=3, horizon=None, retrain=True, coverage=None
             ae, se, sape = error_terms(g["y"], g[col])
             rows.append({"fold": fold[c], "start": g[time_name].min(), "model": name, "MAE": np.mean(ae),
                          "RMSE": float(np.sqrt(np.mean(se))), "sMAPE": float(np.mean(sape)),
-                         "MASE": float(np.mean(ae / s))})
+                         "MASE": float(np.mean(ae / s)), **({"chosen": chosen[c] if col == "forecast" else ""}
+                                                              if auto else {})})
             for cov in coverages:  # the intervals' scores (seasonal naive has no band here)
                 lo, hi, suffix = conformal.table_columns(cov, several)
                 inside, score = interval_terms(g["y"], g[lo], g[hi], cov) if col == "forecast" else (np.nan, np.nan)
@@ -96,6 +110,24 @@ def backtest(estimator, data, folds=3, horizon=None, retrain=True, coverage=None
     table = pd.DataFrame(rows)
     return _with_baselines(table, [m for m in methods if m not in (mine, "seasonal_naive")], fc, data,
                            (folds, H, retrain, coverage))
+
+
+def _auto_folds(est, data, grid, folds, H, retrain, coverage):
+    """The fitted model (the last fold's), the forecasts of every fold from :func:`tsgate.auto.fit_auto`'s
+    choice on the rows before it (or before the first, without ``retrain``), and each fold's choice by
+    its cutoff. MASE scales are the first fold's, as a single call's are."""
+    from .auto import fit_auto
+
+    parts, chosen = [], {}
+    for k in range(folds):
+        cut, end = grid[len(grid) - (folds - k) * H - 1], grid[len(grid) - (folds - k - 1) * H - 1]
+        if k == 0 or retrain:
+            fc, why = fit_auto(est, truncate(data, cut, est.time_col))
+        parts.append(fc._historical(truncate(data, end, est.time_col), cut, H, False, H, None, coverage))
+        chosen[parts[-1]["cutoff"].iloc[0]] = why["chosen"]
+    hf = pd.concat(parts, ignore_index=True)
+    hf.attrs["mase_scale"] = parts[0].attrs["mase_scale"]
+    return fc, hf, chosen
 
 
 def _baseline_methods(baselines):

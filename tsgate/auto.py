@@ -1,0 +1,78 @@
+"""The network or the best baseline, chosen on the series (``tsgate forecast --model auto``).
+
+:func:`fit_auto` fits a recurrent forecaster on one series and keeps it unless a
+baseline forecast its validation windows better (``fit_report_``: every baseline
+scored from the same origins as the network); then that baseline, refit on the
+whole history, forecasts instead. Where the network cannot be trained at all
+(:class:`~tsgate.elementmath.TrainingDivergedError`: e.g. a linear start far
+worse than naive on a validation tail unlike the history), the baseline with the
+lowest MAE from the series' last origins does (:func:`tsgate.baselines.best_baseline`).
+A panel, several targets or future covariates keep the network (and its error):
+a baseline forecasts one column from its own past.
+"""
+
+import warnings
+
+from sklearn.base import clone
+
+from .baselines import BaselineForecaster, best_baseline
+from .elementmath import TrainingDivergedError
+from .errors import BaselineWarning, DataError
+from .fallback import baseline_words
+
+
+def _one_series(est):
+    """Whether ``est``'s parameters allow a baseline in its place (one target, no future covariates, no panel)."""
+    target = est.get_params().get("target")
+    return not (est.get_params().get("id_col") or isinstance(target, (list, tuple))
+                or est.get_params().get("future_covariates"))
+
+
+def fit_auto(estimator, X):
+    """Fit a clone of ``estimator`` on ``X``, or the baseline that replaces it.
+
+    Returns
+    -------
+    model : the fitted forecaster or :class:`tsgate.BaselineForecaster`
+    why : dict
+        ``chosen`` (the model's name: 'network', 'AR(3)'...), and either ``network`` and ``baseline``
+        (the validation MAEs and the best baseline's name) or ``failed`` (the network's error) and
+        ``maes`` (each baseline's MAE from the last origins).
+    """
+    fc = clone(estimator)
+    try:
+        with warnings.catch_warnings():  # a baseline better on validation is what the choice below is for
+            warnings.simplefilter("ignore", BaselineWarning)
+            fc.fit(X)
+    except TrainingDivergedError as exc:
+        if not _one_series(fc):
+            raise
+        try:
+            chosen, maes = best_baseline(X, horizon=fc.horizon, target=fc.target, time_col=fc.time_col,
+                                         outliers=fc.outliers, nonnegative=fc.nonnegative)
+        except DataError:  # not one series after all (a long frame): the network's error stands
+            raise exc from None
+        return chosen, {"chosen": chosen.describe(), "failed": " ".join(str(exc).split()), "maes": maes}
+    report = getattr(fc, "fit_report_", {}) or {}
+    if not report or len(fc.ids_) > 1 or fc.future_covariates_ or len(fc.targets_) > 1:
+        return fc, {"chosen": "network"}
+    scores, best = report["validation_mae"], report["best_baseline"]
+    why = {"network": scores["network"], "baseline": baseline_words(report, best), "baseline_mae": scores[best]}
+    if scores["network"] <= scores[best]:
+        return fc, {"chosen": "network", **why}
+    chosen = BaselineForecaster(best, horizon=fc.horizon_, seasonal_period=fc.seasonal_period_, target=fc.targets_[0],
+                                time_col=fc.time_col, outliers=fc.outliers, nonnegative=fc.nonnegative).fit(X)
+    return chosen, {**why, "chosen": chosen.describe()}
+
+
+def describe(why):
+    """``fit_auto``'s choice for people: 'the network (validation MAE: network 5.2, best baseline naive 5.3)'."""
+    name = "the network" if why["chosen"] == "network" else why["chosen"]
+    if "failed" in why:
+        scores = ", ".join(f"{k} {v:.4g}" for k, v in why["maes"].items() if k != "seasonal naive (m=1)")
+        return (f"{name}, the best baseline by MAE from the series' last origins ({scores}); the network could "
+                f"not be trained: {why['failed']}")
+    if "baseline" not in why:
+        return name
+    return f"{name} (validation MAE: network {why['network']:.4g}, best baseline {why['baseline']} " \
+           f"{why['baseline_mae']:.4g})"
