@@ -21,6 +21,9 @@ from .outliers import OUTLIER_MADS, robust_centre_scale
 MIN_ACF = 0.1
 #: Autocorrelation the peak of a cycle found in the data must reach.
 MIN_CYCLE_ACF = 0.3
+#: A multiple of a cycle found in the data is a season only if its autocorrelation stands this
+#: far above the one a cycle either side (:func:`_cycle_seasons`).
+MULTIPLE_MARGIN = 0.02
 #: On short series both must also reach this many standard errors of a white
 #: noise autocorrelation, 1 / sqrt(n) (one-sided 5%).
 SIGNIFICANCE = 1.645
@@ -140,7 +143,27 @@ def detect_periods(y, freq, horizon=1, given=None):
     if kept:
         return kept
     cycle = dominant_cycle(y)
-    return [cycle] if cycle else []
+    return _cycle_seasons(y, cycle, horizon) if cycle else []
+
+
+def _cycle_seasons(y, cycle, horizon):
+    """The dominant ``cycle`` of the cleaned series ``y`` and its multiples that are seasons
+    too: a week of 24-step days in an hourly series without timestamps. A multiple p passes
+    :func:`_calendar_periods`' tests (with ``cycle``), reaches :data:`MIN_CYCLE_ACF`, stands
+    :data:`MULTIPLE_MARGIN` above the autocorrelation one cycle either side, and beats it at
+    every multiple from two cycles to p - cycle: a weekly pattern correlates a day with the
+    same weekday more than with two to six days on, where a drifting cycle's correlation
+    fades over its multiples (yearly sunspots: 0.61 at 11 years, 0.38 at 22, 0.29 at 110).
+    Of M4's 414 hourly series without timestamps, 68 get a multiple beside 24, 63 of them 168
+    (with hourly timestamps the calendar test keeps 168 in 141 series)."""
+    multiples = list(range(2 * cycle, (len(y) - horizon) // 2 + 1, cycle))
+    if not multiples:
+        return [cycle]
+    r = acf(y, multiples[-1] + cycle)
+    kept = _calendar_periods(y, [cycle] + multiples, horizon, cycle)
+    return [cycle] + [p for p in kept if p > cycle and r[p] >= _floor(MIN_CYCLE_ACF, len(y))
+                      and r[p] - max(r[p - cycle], r[p + cycle]) >= MULTIPLE_MARGIN
+                      and r[p] > np.max(r[2 * cycle:p:cycle], initial=-1.0)]
 
 
 def _cleaned(y):
