@@ -53,6 +53,12 @@ def fit_auto(estimator, X):
         except DataError:  # not one series after all (a long frame): the network's error stands
             raise exc from None
         return chosen, {"chosen": chosen.describe(), "failed": " ".join(str(exc).split()), "maes": maes}
+    return choose(fc, X)
+
+
+def choose(fc, X):
+    """:func:`fit_auto`'s choice for a forecaster ``fc`` already fit on ``X``: ``fc``, or the
+    baseline that beat it on its validation windows, refit on ``X``; and why."""
     report = getattr(fc, "fit_report_", {}) or {}
     if not report or len(fc.ids_) > 1 or fc.future_covariates_ or len(fc.targets_) > 1:
         return fc, {"chosen": "network"}
