@@ -95,15 +95,36 @@ def test_cli_backtest_model_auto_says_each_folds_choice(tmp_path):
     assert all(ln.endswith("  naive") for ln in lines[1:5:2]) and lines[-2].split()[1] == "auto", r.stdout
 
 
-def test_auto_does_not_warn_that_a_baseline_validates_better_it_takes_the_baseline(tmp_path):
+def test_auto_takes_a_baseline_only_where_the_paired_test_says_it_is_clearly_better():
+    # One validation tail is a small sample: on the accuracy benchmark, taking whichever validated
+    # better made AirPassengers, realgdp, yearly sunspots and lynx 20-40% worse. A baseline replaces
+    # the network only where blocks of horizon windows say it is better (one-sided, 2.5%), and
+    # auto does not also warn that it validated better.
+    import warnings
+
+    from tsgate import LSTMForecaster
+    from tsgate.auto import describe, fit_auto
+    from tsgate.errors import BaselineWarning
+
     rng = np.random.default_rng(0)
-    v = 100 + np.cumsum(rng.normal(0, 1, 300))
-    v[-15:] += 80  # a level shift in the last fold
-    csv = tmp_path / "shift.csv"
-    _series(v).rename_axis("day").to_csv(csv)
-    args = ["backtest", str(csv), "--horizon", "5"]
-    r = CliRunner().invoke(main, args + ["--model", "network"])
-    assert r.exit_code == 0 and "does not beat the Holt (damped trend) baseline's" in r.stderr, r.stderr
-    r = CliRunner().invoke(main, args + ["--model", "auto"])
-    assert r.exit_code == 0 and "does not beat" not in r.stderr, r.stderr
-    assert r.stdout.splitlines()[5].endswith("  Holt (damped trend)"), r.stdout  # fold 3 took the baseline
+    t = np.arange(144)
+    y = _series(10 + 3 * np.sin(2 * np.pi * t / 12) + 0.2 * rng.standard_normal(144), "MS")
+    untrained = LSTMForecaster(horizon=6, max_epochs=1, ar_window=0, hidden_size=2, window_norm=None,
+                               learning_rate=1e-4)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model, why = fit_auto(untrained, y)
+    assert model.method == "ar" and why["t"] < -10 and "; paired t" in describe(why), why
+    assert not [w for w in caught if issubclass(w.category, BaselineWarning)]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        untrained.fit(y)  # the plain fit warns
+    assert [w for w in caught if issubclass(w.category, BaselineWarning)]
+    stateful = LSTMForecaster(horizon=6, stateful=True, max_epochs=1, hidden_size=2, learning_rate=1e-4)
+    model, why = fit_auto(stateful, y)  # its validation steps' errors, per window too
+    assert why["chosen"] != "network" and why["t"] < -10, why
+    rng = np.random.default_rng(0)
+    v = 100 + np.cumsum(rng.normal(0, 1, 285))
+    model, why = fit_auto(LSTMForecaster(horizon=5), _series(v))  # a random walk: naive and the network tie
+    assert why["chosen"] == "network" and why["baseline_mae"] < why["network"] and why["t"] > -1, why
+    assert describe(why).endswith(", not clear)"), describe(why)

@@ -112,9 +112,15 @@ def validation_mae(y, ends, horizon, m, fit_end):
     origin's history is ``y[:end + 1]``; the target is the next ``horizon``
     values). AR and Holt-Winters are fit once on ``y[:fit_end]``, the training rows;
     returns the MAEs by method, and the fitted AR and Holt-Winters."""
+    errors, ar, hw = validation_errors(y, ends, horizon, m, fit_end)
+    return {method: float(np.mean(e)) for method, e in errors.items()}, ar, hw
+
+
+def validation_errors(y, ends, horizon, m, fit_end):
+    """As :func:`validation_mae`, with each origin's MAE ((len(ends),) per method) instead of their mean."""
     ar, hw = AR().fit(y[:fit_end]), HoltWinters(m).fit(y[:fit_end])
     target = origin_targets(y, ends, horizon)
-    out = {method: float(np.mean(np.abs(target - origin_forecasts(method, y, ends, horizon, m, ar, hw))))
+    out = {method: np.mean(np.abs(target - origin_forecasts(method, y, ends, horizon, m, ar, hw)), axis=1)
            for method in BASELINES}
     return out, ar, hw
 

@@ -15,7 +15,7 @@ import pandas as pd
 
 from . import frames, recipe
 from .arima import start_model
-from .baselines import validation_mae
+from .baselines import validation_errors
 from .carried import es_anchor, net_anchor
 from .errors import DataError, ParameterError
 from .errors import name as pname
@@ -364,6 +364,7 @@ class FitMixin:
         H = self.horizon_
         self.val_residuals_, self.train_residuals_, self.val_scores_ = np.zeros((0, H)), np.zeros((0, H)), {}
         self.fallback_, self.fallback_residuals_, self.fallback_floor_ = {}, {}, {}
+        self._val_errors = None  # one series' validation errors per window, network's and baselines' (tsgate.auto)
 
     def _calibrate_stateful(self, ys, rows, targets, starts):
         """Conformal residuals and validation scores from every series' validation steps."""
@@ -377,7 +378,11 @@ class FitMixin:
             pred = np.median([step_predictions(m, X)[start:end] for m in self.models_], axis=0)
             res.append(targets[k][start:end] - pred)
             scale.append(np.full(end - start, self.scaling_.t_scale[k]))
-            base.append(validation_mae(y, np.arange(start, end), H, self.seasonal_period_, start))
+            errors, ar, hw = validation_errors(y, np.arange(start, end), H, self.seasonal_period_, start)
+            base.append(({m: float(np.mean(e)) for m, e in errors.items()}, ar, hw))
+            if len(ys) == 1:  # per window, for tsgate.auto's paired test
+                net = np.abs(res[-1] * self.scaling_.t_scale[k]).mean(axis=1)
+                self._val_errors = {"ends": np.arange(start, end), "network": net, **errors}
         if not res:
             return
         self.val_residuals_ = np.concatenate(res)

@@ -80,12 +80,31 @@ def paired_t(model, start, source, code, tau, delta, batch_size=1024):
     blocks = []
     for k in np.unique(source.series):
         mine = np.flatnonzero(source.series == k)
-        mine = mine[np.argsort(source.ends[mine], kind="stable")]
-        blocks += [d[mine[i:i + max(1, source.horizon)]].mean() for i in range(0, len(mine), max(1, source.horizon))]
-    b = np.asarray(blocks)
+        blocks += block_means(d[mine], source.ends[mine], source.horizon)
+    return t_statistic(blocks)
+
+
+def block_means(d, ends, horizon):
+    """The means of one series' per-window differences ``d`` over blocks of ``horizon``
+    consecutive windows (by their last rows ``ends``): the overlap of neighbouring
+    windows' targets is not evidence."""
+    d, h = np.asarray(d)[np.argsort(ends, kind="stable")], max(1, int(horizon))
+    return [float(d[i:i + h].mean()) for i in range(0, len(d), h)]
+
+
+def t_statistic(blocks):
+    """(Student's t of the blocks' mean, degrees of freedom); (None, 0) with fewer than two blocks or no spread."""
+    b = np.asarray(blocks, dtype=np.float64)
     if b.size < 2 or not b.std(ddof=1) > 0:
         return None, 0
     return float(b.mean() / (b.std(ddof=1) / np.sqrt(b.size))), b.size - 1
+
+
+def clearly_negative(t, df):
+    """Whether the one-sided test rejects "the mean is not below zero" at :data:`LEVEL`."""
+    from scipy.stats import t as student_t  # scipy comes with scikit-learn; imported here, not with tsgate
+
+    return t is not None and t < -student_t.ppf(1.0 - LEVEL, df)
 
 
 def start_weight(model, start, source, settings, weight):
@@ -99,7 +118,4 @@ def start_weight(model, start, source, settings, weight):
     loss = settings.get("loss", "mse")
     tau = _quantile_levels(loss, settings.get("quantiles"), model)
     t, df = paired_t(model, start, source, LOSSES[loss], tau, settings.get("huber_delta", 1.0))
-    from scipy.stats import t as student_t  # scipy comes with scikit-learn; imported here, not with tsgate
-
-    clear = t is not None and t < -student_t.ppf(1.0 - LEVEL, df)
-    return (0.0 if clear else float(weight)), t
+    return (0.0 if clearly_negative(t, df) else float(weight)), t
