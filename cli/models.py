@@ -7,8 +7,8 @@ from .shell import UserError
 
 MODELS = ["network", "auto", "naive", "seasonal_naive", "drift", "ar", "holt_winters"]
 MODEL_OPTION = click.option("--model", "model_choice", type=click.Choice(MODELS), default="network",
-                            show_default=True, help="the network, a baseline, or auto: the network or the best "
-                                                    "baseline, whichever has the lower validation MAE")
+                            show_default=True, help="the network, a baseline, or auto: the network, or the best "
+                                                    "baseline where it is clearly better on validation")
 
 
 BACKTEST_MODEL_OPTION = click.option("--model", "model_choice", type=click.Choice(MODELS), default="network",
