@@ -9,7 +9,8 @@ to replace its own linear start. Then that baseline, refit on the whole history,
 forecasts instead. A lower validation MAE alone is a small sample's luck as
 often as not: on the accuracy benchmark (17 series, four origins) taking the
 baseline whenever its validation MAE was lower made AirPassengers, realgdp,
-yearly sunspots and lynx 20-40% worse (benchmarks/results/accuracy_2026-12-06_auto.md). Where the network cannot be trained at all
+yearly sunspots and lynx 20-40% worse (benchmarks/results/accuracy_2026-12-06_auto.md).
+Where the network cannot be trained at all
 (:class:`~tsgate.elementmath.TrainingDivergedError`: e.g. a linear start far
 worse than naive on a validation tail unlike the history), the baseline with the
 lowest MAE from the series' last origins does (:func:`tsgate.baselines.best_baseline`).
@@ -64,8 +65,9 @@ def fit_auto(estimator, X):
 
 
 def choose(fc, X):
-    """:func:`fit_auto`'s choice for a forecaster ``fc`` already fit on ``X``: ``fc``, or the
-    baseline that beat it on its validation windows, refit on ``X``; and why."""
+    """:func:`fit_auto`'s choice for a forecaster ``fc`` already fit on ``X``: ``fc``, or the best
+    baseline where the paired test says it beat ``fc`` clearly on its validation windows, refit on
+    ``X``; and why (with ``t``, the test's statistic, where the baseline's MAE was lower)."""
     report = getattr(fc, "fit_report_", {}) or {}
     if not report or len(fc.ids_) > 1 or fc.future_covariates_ or len(fc.targets_) > 1:
         return fc, {"chosen": "network"}
