@@ -79,7 +79,8 @@ LEVEL = 0.95
 
 def tsgate_run(train, h, seeds, extra):
     """Forecasts and fit seconds per seed, what seed ``seeds[0]`` chose (its
-    window norm and linear start) and its ``LEVEL`` band (lower, upper)."""
+    window norm and linear start), its ``LEVEL`` band (lower, upper), and its
+    ``--model auto`` forecast and choice (:func:`_auto`)."""
     res, secs, chose, band = [], [], None, None
     for seed in seeds:
         t0 = time.perf_counter()
@@ -96,7 +97,7 @@ def tsgate_run(train, h, seeds, extra):
                 warnings.simplefilter("ignore")  # CoverageWarning: few validation windows
                 b = fc.predict_interval(LEVEL)
             band = (b.iloc[:, 1].to_numpy(), b.iloc[:, 2].to_numpy())
-    return res + [auto], secs, chose, band
+    return res, secs, chose, band, auto
 
 
 def _auto(fc, train):
@@ -142,15 +143,14 @@ def one(name, configs, seeds, ensemble, origin):
     for b, pred in baselines(train, h, m).items():
         row[b] = scores(te, pred, tr, m, bands.get(b))
     for cname, extra in configs.items():
-        preds, secs, chose, band = tsgate_run(train, h, seeds, extra)
-        auto, picked = preds.pop()
+        preds, secs, chose, band, (auto, picked) = tsgate_run(train, h, seeds, extra)
         row[f"{cname} auto"] = dict(scores(te, auto, tr, m), chose=picked)
         per_seed = [scores(te, p, tr, m) for p in preds]
         row[f"{cname} seed 0"] = dict(scores(te, preds[0], tr, m, band), s=secs[0], chose=chose)
         row[f"{cname} median"] = {k: float(np.median([s[k] for s in per_seed])) for k in per_seed[0]}
         row[f"{cname} median"]["s"] = float(np.median(secs))
         if ensemble > 1:
-            p, s, _, _ = tsgate_run(train, h, [0], dict(extra, n_models=ensemble))
+            p, s, _, _, _ = tsgate_run(train, h, [0], dict(extra, n_models=ensemble))
             row[f"{cname} ensemble of {ensemble}"] = dict(scores(te, p[0], tr, m), s=s[0])
     return row
 

@@ -12,6 +12,14 @@ def _series(values, freq="D"):
     return pd.Series(values, index=pd.date_range("2020-01-01", periods=len(values), freq=freq), name="y")
 
 
+def _spiked():
+    """Ones with a spike in an older block: the linear start forecasts the exact validation tail far
+    worse than naive before training, and the network's fit raises (tests/test_accuracy_features.py)."""
+    y = np.ones(120)
+    y[60] = 1e6
+    return y
+
+
 def test_best_baseline_scores_each_from_the_last_origins_and_picks_the_lowest():
     rng = np.random.default_rng(0)
     y = np.empty(400)
@@ -30,12 +38,9 @@ def test_best_baseline_scores_each_from_the_last_origins_and_picks_the_lowest():
 
 
 def test_model_auto_forecasts_by_a_baseline_where_the_network_cannot_be_trained(tmp_path):
-    # Ones with a spike in an older block: the linear start forecasts the exact
-    # validation tail far worse than naive before training, and the network fit
-    # raises (tests/test_accuracy_features.py). --model network exits 2 saying so;
+    # --model network exits 2 saying why the network could not be trained (_spiked);
     # --model auto forecasts by naive (exact) and says why.
-    y = np.ones(120)
-    y[60] = 1e6
+    y = _spiked()
     csv = tmp_path / "s.csv"
     _series(y).rename_axis("day").to_csv(csv)
     r = CliRunner().invoke(main, ["forecast", str(csv), "--horizon", "5"])
@@ -63,8 +68,7 @@ def test_backtest_auto_chooses_at_every_refit_and_matches_the_network_where_it_k
     from tsgate import BaselineForecaster, LSTMForecaster, backtest
     from tsgate.errors import ParameterError
 
-    y = np.ones(120)
-    y[60] = 1e6
+    y = _spiked()
     table = backtest(LSTMForecaster(horizon=5), _series(y), folds=3, auto=True)
     mine = table[table["model"] == "auto"]
     assert list(mine["chosen"]) == ["naive"] * 3 and (mine["MAE"] == 0).all(), table  # the network raised each time
@@ -84,8 +88,7 @@ def test_backtest_auto_chooses_at_every_refit_and_matches_the_network_where_it_k
 
 
 def test_cli_backtest_model_auto_says_each_folds_choice(tmp_path):
-    y = np.ones(120)
-    y[60] = 1e6
+    y = _spiked()
     csv = tmp_path / "s.csv"
     _series(y).rename_axis("day").to_csv(csv)
     r = CliRunner().invoke(main, ["backtest", str(csv), "--model", "auto", "--horizon", "5", "--folds", "2"])

@@ -31,9 +31,9 @@ from .shrinkage import block_means, clearly_negative, t_statistic
 
 def _one_series(est):
     """Whether ``est``'s parameters allow a baseline in its place (one target, no future covariates, no panel)."""
-    target = est.get_params().get("target")
-    return not (est.get_params().get("id_col") or isinstance(target, (list, tuple))
-                or est.get_params().get("future_covariates"))
+    params = est.get_params()
+    return not (params.get("id_col") or isinstance(params.get("target"), (list, tuple))
+                or params.get("future_covariates"))
 
 
 def fit_auto(estimator, X):

@@ -126,12 +126,12 @@ TIE = 1e-6
 
 def against_baselines(mae, results, n_windows, scale, m):
     """``fit_report_``'s comparison of the network's validation MAE with the
-    baselines' (``results``: :func:`tsgate.baselines.validation_mae`'s, one per
-    series; their means): the best baseline, whether the network is no worse
+    baselines' (``results``: :func:`tsgate.baselines.validation_errors`' (each origin's
+    MAE), one per series; the mean of their means): the best baseline, whether the network is no worse
     than it, up to :data:`TIE` x ``scale``, and with one series the fitted
     baselines' names ('baseline_models': 'AR(7)', 'Holt-Winters (m=12)'...;
     else each series fit its own: empty)."""
-    base = {k: float(np.mean([r[0][k] for r in results])) for k in results[0][0]}
+    base = {k: float(np.mean([np.mean(r[0][k]) for r in results])) for k in results[0][0]}
     best = min(base, key=base.get)
     names = {k: baseline_name(k, m, *results[0][1:]) for k in base} if len(results) == 1 else {}
     return {"validation_mae": {"network": mae, **base}, "best_baseline": best, "baseline_models": names,

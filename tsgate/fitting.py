@@ -378,11 +378,10 @@ class FitMixin:
             pred = np.median([step_predictions(m, X)[start:end] for m in self.models_], axis=0)
             res.append(targets[k][start:end] - pred)
             scale.append(np.full(end - start, self.scaling_.t_scale[k]))
-            errors, ar, hw = validation_errors(y, np.arange(start, end), H, self.seasonal_period_, start)
-            base.append(({m: float(np.mean(e)) for m, e in errors.items()}, ar, hw))
+            base.append(validation_errors(y, np.arange(start, end), H, self.seasonal_period_, start))
             if len(ys) == 1:  # per window, for tsgate.auto's paired test
                 net = np.abs(res[-1] * self.scaling_.t_scale[k]).mean(axis=1)
-                self._val_errors = {"ends": np.arange(start, end), "network": net, **errors}
+                self._val_errors = {"ends": np.arange(start, end), "network": net, **base[-1][0]}
         if not res:
             return
         self.val_residuals_ = np.concatenate(res)

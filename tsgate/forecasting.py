@@ -68,10 +68,9 @@ class ForecastMixin:
         scores = []
         for s in chosen:
             e = ends[val.series == s]
-            errors, ar, hw = baselines.validation_errors(ys[s], e, H, self.seasonal_period_, int(e.min()) + 1)
-            scores.append(({k: float(np.mean(v)) for k, v in errors.items()}, ar, hw))
+            scores.append(baselines.validation_errors(ys[s], e, H, self.seasonal_period_, int(e.min()) + 1))
             if len(present) == 1:  # per window, for tsgate.auto's paired test
-                self._val_errors = {"ends": e, "network": abs_errors.mean(axis=1), **errors}
+                self._val_errors = {"ends": e, "network": abs_errors.mean(axis=1), **scores[-1][0]}
         scale = float(np.mean(self.scaling_.t_scale[present]))
         report = self.fit_report_
         report.update(fallback.against_baselines(mae, scores, val.n, scale, self.seasonal_period_))
