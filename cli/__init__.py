@@ -63,7 +63,7 @@ def forecast(file, interval, out, plot, save_model, as_json, model_choice, **o):
         fc.save(buf)
         outputs[save_model] = buf.getvalue()
     _write(outputs, None if outputs.get(out) else text)
-    _summary(fc, time.perf_counter() - t0, o["quiet"])
+    _summary(fc, time.perf_counter() - t0, o["quiet"], scores=model_choice != "auto")
 
 
 @main.command()
@@ -81,7 +81,7 @@ def fit(file, save_model, model_choice, **o):
     buf = io.BytesIO()
     fc.save(buf)
     _write({save_model: buf.getvalue()})
-    _summary(fc, time.perf_counter() - t0, o["quiet"])
+    _summary(fc, time.perf_counter() - t0, o["quiet"], scores=model_choice != "auto")
 
 
 @main.command()

@@ -5,17 +5,20 @@ import click
 from .options import _auto, _build
 from .shell import UserError
 
-MODELS = ["network", "auto", "naive", "seasonal_naive", "drift", "ar", "holt_winters"]
+MODELS = ["network", "auto", "naive", "seasonal_naive", "drift", "ar", "holt_winters", "best_baseline"]
 MODEL_OPTION = click.option("--model", "model_choice", type=click.Choice(MODELS), default="network",
                             show_default=True, help="the network, a baseline, or auto: the network, or the best "
-                                                    "baseline where it is clearly better on validation")
+                                                    "baseline where it is clearly better on validation; "
+                                                    "best_baseline: the baseline with the lowest MAE from the "
+                                                    "series' last origins")
 
 
 BACKTEST_MODEL_OPTION = click.option("--model", "model_choice", type=click.Choice(MODELS), default="network",
                                      show_default=True,
                                      help="the network, a baseline, or auto (each refit chooses the network or the "
-                                          "best baseline, as forecast --model auto), backtested the same way next to "
-                                          "seasonal naive")
+                                          "best baseline, as forecast --model auto; best_baseline: each refit "
+                                          "chooses among the baselines), backtested the same way next to seasonal "
+                                          "naive")
 
 
 def _baseline(o, model_choice):
@@ -29,7 +32,8 @@ def _baseline(o, model_choice):
     if isinstance(o["target"], list):
         raise UserError(f"--model {model_choice} forecasts one column; --target names {len(o['target'])}: use "
                         "--model network (the default) for several")
-    return BaselineForecaster(model_choice, horizon=o["horizon"], target=o["target"], outliers=o["outliers"],
+    method = "auto" if model_choice == "best_baseline" else model_choice
+    return BaselineForecaster(method, horizon=o["horizon"], target=o["target"], outliers=o["outliers"],
                               nonnegative=_auto(o, "nonnegative"))
 
 

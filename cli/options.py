@@ -133,7 +133,8 @@ DEVICE_OPTION = click.option("--device", type=click.Choice(["cpu", "cuda", "auto
                                                      "NVIDIA GPU and pip install 'tsgate[cuda]'; auto: the GPU "
                                                      "when there is one")
 
-def _summary(fc, seconds, quiet):
+def _summary(fc, seconds, quiet, scores=True):
+    """The fit's summary on stderr; ``scores``: a best baseline's MAEs too (--model auto has said them)."""
     from tsgate.fallback import baseline_words
     from tsgate.nonnegative import describe as describe_floor
 
@@ -144,6 +145,9 @@ def _summary(fc, seconds, quiet):
     floor = describe_floor(fc.nonnegative, fc.target_range_)  # tsgate.nonnegative: '' if none
     if not hasattr(fc, "model_"):  # a baseline
         click.echo(f"{fc.describe()}: horizon={fc.horizon_}" + (f"; {floor}" if floor else ""), err=True)
+        if fc.method == "auto" and scores:  # (--model auto has said them)
+            maes = ", ".join(f"{k} {v:.4g}" for k, v in fc.scores_.items() if k != "seasonal naive (m=1)")
+            click.echo(f"the best baseline by MAE from the series' last origins ({maes})", err=True)
         click.echo(f"time {seconds:.1f} s", err=True)
         return
     vs = getattr(fc, "val_scores_", {}) or {}

@@ -27,14 +27,14 @@ def test_best_baseline_scores_each_from_the_last_origins_and_picks_the_lowest():
     for t in range(1, 400):  # AR(1) around 50: AR forecasts revert, naive's do not
         y[t] = 50.0 + 0.6 * (y[t - 1] - 50.0) + rng.normal()
     chosen, maes = best_baseline(_series(y).rename_axis("day"), horizon=7, outliers="keep")
-    assert chosen.method == "ar" and maes[chosen.describe()] == min(maes.values()), maes
+    assert chosen.method_ == "ar" and maes[chosen.describe()] == min(maes.values()), maes
     first, last = 400 * 4 // 5, 400 - 7  # origins of the last fifth, each with 7 values after it
     naive = np.mean([np.abs(y[e + 1:e + 8] - y[e]) for e in range(first, last)])
     assert np.isclose(maes["naive"], naive) and naive > 1.1 * maes[chosen.describe()], maes
     tie, maes = best_baseline(_series(np.full(100, 3.0)), horizon=5)  # every one exact: the simplest
-    assert tie.method == "naive" and maes["naive"] == 0.0
+    assert tie.method_ == "naive" and maes["naive"] == 0.0
     few, maes = best_baseline(_series([1.0, 2.0, 3.0]), horizon=5)  # no origin has 5 values after it
-    assert few.method == "naive" and np.isnan(maes["naive"]) and CALIBRATION_ORIGINS > 0
+    assert few.method_ == "naive" and np.isnan(maes["naive"]) and CALIBRATION_ORIGINS > 0
 
 
 def test_model_auto_forecasts_by_a_baseline_where_the_network_cannot_be_trained(tmp_path):

@@ -51,6 +51,9 @@ class AR:
         top = self.max_order or min(24, max(1, n // 5))
         top = max(1, min(top, n // 3))
         G, c, yy, N = _lag_moments(series, top)
+        if N == 0:  # one value: no row to regress on; AR(1) with coefficient 1 forecasts it (naive)
+            self.order_, self.intercept_, self.coef_ = 1, 0.0, np.ones(1)
+            return self
         best = None
         for p in range(1, top + 1):
             Gp, cp = G[:p + 1, :p + 1], c[:p + 1]

@@ -63,16 +63,21 @@ class BaselineHistoryMixin:
     def backtest(self, X, start=None, stride=1, retrain=False, horizon=None, coverage=None):
         """Accuracy of :meth:`historical_forecasts` per horizon step, next to seasonal naive
         from the same origins: one row per (series, step, model), ``model`` being ``method``
-        and 'seasonal_naive' (once, for a seasonal naive baseline); columns as the network
+        and 'seasonal_naive' (once, for a seasonal naive baseline; 'auto' is named 'best_baseline'); columns as the network
         forecasters' ``backtest`` (``n``, MAE, RMSE, sMAPE, MASE, and with ``coverage`` the
         baseline's coverage and MSIS). :func:`tsgate.summarise_backtest` averages it."""
         hf = self._historical(X, start, stride, retrain, horizon, None, coverage)
-        models = [(self.method, "forecast", True)]
+        models = [(self._model_name(), "forecast", True)]
         if self.method != "seasonal_naive":
             models.append(("seasonal_naive", "seasonal_naive", False))
         return backtest_table(hf, hf.attrs["mase_scale"], coverage, models)
 
     # ------------------------------------------------------------ internals
+
+    def _model_name(self):
+        """The ``model`` of the backtest tables: the method, 'best_baseline' for 'auto' (the choice may
+        change at every refit; 'auto' in :func:`tsgate.backtest` is the network-or-baseline choice)."""
+        return "best_baseline" if self.method == "auto" else self.method
 
     def _historical(self, X, start, stride, retrain, horizon, static_covariates, coverage=None):
         """The table of :meth:`historical_forecasts` with seasonal naive's column, called as the
@@ -107,14 +112,17 @@ class BaselineHistoryMixin:
             raise DataError(f"{pname('X')} has no column {self.targets_[0]!r}, the series the model was fit on")
         return df.index, frames.numeric_block(df, self.targets_[:1], "X", None)[:, 0]
 
-    def _min_rows(self):
-        """Rows an origin needs before it (itself included) for the baseline to forecast
-        from it: the AR's order, Holt-Winters' two seasons (its start reads them)."""
-        if self.method == "ar":
-            return self.ar_.order_
-        if self.method == "holt_winters":
-            return 2 * self.hw_.season_ if self.hw_.season_ > 1 else 2
-        return 2 if self.method == "drift" else 1
+    def _min_rows(self, method=None, ar=None, hw=None):
+        """Rows an origin needs before it (itself included) for baseline ``method`` (default: the
+        fitted one, with its AR and Holt-Winters) to forecast from it: the AR's order, Holt-Winters'
+        two seasons (its start reads them)."""
+        if method is None:
+            method, ar, hw = self.method_, self.ar_, self.hw_
+        if method == "ar":
+            return ar.order_
+        if method == "holt_winters":
+            return 2 * hw.season_ if hw.season_ > 1 else 2
+        return 2 if method == "drift" else 1
 
     def _origin_positions(self, index, y, start, stride, H):
         """Positions in ``y`` of the origins from ``start``, every ``stride``-th, each with
@@ -130,12 +138,12 @@ class BaselineHistoryMixin:
     def _forecasts(self, y, pos, H, every):
         """(len(pos), H): the baseline's forecasts from every origin; with ``every`` >= 1,
         its parameters refit on ``y[:p + 1]`` at every ``every``-th origin p."""
-        if not every or self.method not in ("ar", "holt_winters"):
-            return self._origin_forecasts(self.method, y, pos, H, self.ar_, self.hw_)
+        if not every or self.method not in ("ar", "holt_winters", "auto"):
+            return self._origin_forecasts(self.method_, y, pos, H, self.ar_, self.hw_)
         out = np.empty((len(pos), H))
         for a in range(0, len(pos), every):
-            ar, hw = self._refit(y[:pos[a] + 1])
-            out[a:a + every] = self._origin_forecasts(self.method, y, pos[a:a + every], H, ar, hw)
+            method, ar, hw = self._refit(y[:pos[a] + 1])
+            out[a:a + every] = self._origin_forecasts(method, y, pos[a:a + every], H, ar, hw)
         return out
 
     def _long(self, index, y, pos, H, pred, sn, coverage):

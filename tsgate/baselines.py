@@ -26,6 +26,8 @@ from .outliers import repair_each
 from .params import FORECASTER, Interval, StrOptions, validate_params
 
 BASELINES = ("naive", "seasonal_naive", "drift", "ar", "holt_winters")
+#: :class:`BaselineForecaster`'s methods: a baseline, or 'auto' (the one whose forecasts from the last origins score best).
+METHODS = BASELINES + ("auto",)
 #: Origins a band is calibrated on where the last fifth of the series holds fewer (20: enough for 95%).
 CALIBRATION_ORIGINS = 20
 
@@ -132,7 +134,12 @@ class BaselineForecaster(BaselineHistoryMixin, BaseEstimator):
 
     Parameters
     ----------
-    method : {'naive', 'seasonal_naive', 'drift', 'ar', 'holt_winters'}
+    method : {'naive', 'seasonal_naive', 'drift', 'ar', 'holt_winters', 'auto'}
+        'auto' fits every baseline and keeps the one with the lowest MAE over the forecasts from
+        the origins its band is calibrated on (the last fifth of the series, each baseline refit
+        before them), ties to the simplest (the order above), as statsforecast's Auto models
+        choose per series; with :class:`tsgate.LocalForecaster`, each series of a panel gets its
+        own. ``historical_forecasts(retrain=...)`` chooses again at every refit.
     horizon : int or None
     seasonal_period : int or None
         For seasonal naive and Holt-Winters; None: detected (:mod:`tsgate.seasonality`).
@@ -141,10 +148,19 @@ class BaselineForecaster(BaselineHistoryMixin, BaseEstimator):
 
     ``historical_forecasts`` and ``backtest`` take the network forecasters' arguments and give
     their tables (:mod:`tsgate.baseline_history`).
+
+    Attributes
+    ----------
+    method_ : str
+        The baseline that forecasts: ``method``, or the one 'auto' chose.
+    scores_ : dict
+        With 'auto', every baseline's MAE from the calibration origins by its name
+        (:meth:`describe`: 'AR(3)', 'seasonal naive (m=12)'...; NaN where no origin has a
+        horizon after it); else only ``method_``'s.
     """
 
     _parameter_constraints = {
-        "method": [StrOptions(set(BASELINES))],
+        "method": [StrOptions(set(METHODS))],
         "horizon": FORECASTER["horizon"],
         "seasonal_period": [Interval(numbers.Integral, 1, None, closed="left"), None],
         "target": [str, numbers.Integral, None],  # one column
@@ -181,10 +197,23 @@ class BaselineForecaster(BaselineHistoryMixin, BaseEstimator):
         nonnegative.check_targets(self.nonnegative, [self.y_], [self.targets_[0]], [df.index])
         self.y_ = self._repaired(self.y_, df.index)
         self.cutoff_, self.index_name_ = df.index[-1], df.index.name
-        self.ar_ = AR().fit(self.y_) if self.method == "ar" else None
-        self.hw_ = HoltWinters(self.seasonal_period_).fit(self.y_) if self.method == "holt_winters" else None
-        self._calibrate()
+        self.method_, self.ar_, self.hw_, self.residuals_, self.scores_ = self._choose(self.y_)
         return self
+
+    def _choose(self, y):
+        """(method, AR, Holt-Winters, calibration residuals, MAEs by name) fit on ``y``: ``method``'s,
+        or with 'auto' those of the baseline with the lowest MAE from the calibration origins."""
+        fits = {m: self._fit_one(m, y) for m in (BASELINES if self.method == "auto" else [self.method])}
+        maes = {m: float(np.mean(np.abs(f[2]))) if f[2].size else np.nan for m, f in fits.items()}
+        scored = [m for m in fits if np.isfinite(maes[m])]
+        best = min(scored, key=maes.get) if scored else next(iter(fits))  # ties: the first, the simplest
+        names = {describe(m, self.seasonal_period_, *fits[m][:2]): maes[m] for m in fits}
+        return (best, *fits[best], names)
+
+    def _fit_one(self, method, y):
+        """(AR, Holt-Winters, calibration residuals) of baseline ``method`` on ``y`` (None where unused)."""
+        ar, hw = self._fits(method, y)
+        return ar, hw, self._calibrate(method, y, ar, hw)
 
     def _refuse_panel(self, X):
         panel = isinstance(getattr(X, "index", None), pd.MultiIndex) or "unique_id" in getattr(X, "columns", ())
@@ -196,29 +225,34 @@ class BaselineForecaster(BaselineHistoryMixin, BaseEstimator):
         """Hook of :mod:`tsgate.baseline_history`: :func:`origin_forecasts` with this model's period."""
         return origin_forecasts(method, y, ends, H, self.seasonal_period_, ar, hw)
 
-    def _refit(self, y):
-        """Hook of :mod:`tsgate.baseline_history`: (AR, Holt-Winters) fit on ``y`` (None where unused)."""
-        return (AR().fit(y) if self.method == "ar" else None,
-                HoltWinters(self.seasonal_period_).fit(y) if self.method == "holt_winters" else None)
+    def _fits(self, method, y):
+        """(AR, Holt-Winters) of baseline ``method`` fit on ``y`` (None where unused)."""
+        return (AR().fit(y) if method == "ar" else None,
+                HoltWinters(self.seasonal_period_).fit(y) if method == "holt_winters" else None)
 
-    def _calibrate(self):
-        """Residuals (conformal) of the forecasts from every origin of the last fifth of
-        the series, or of its last :data:`CALIBRATION_ORIGINS` origins where the fifth holds
+    def _refit(self, y):
+        """Hook of :mod:`tsgate.baseline_history`: (method, AR, Holt-Winters) fit on ``y``; with
+        'auto', the baseline chosen on ``y`` (:meth:`_choose`)."""
+        return self._choose(y)[:3] if self.method == "auto" else (self.method_, *self._fits(self.method_, y))
+
+    def _calibrate(self, method, y, ar, hw):
+        """Residuals (conformal) of ``method``'s forecasts from every origin of the last fifth of
+        the series ``y``, or of its last :data:`CALIBRATION_ORIGINS` origins where the fifth holds
         fewer; none (no band, :meth:`_quantile` says why) where no origin has a horizon after it.
         AR and Holt-Winters refit on the rows before the origins (if three times what an origin
         needs): in-sample errors made AR's 90% band cover 0.81 (refit: 0.89; results/baseline_bands_2026-12-06.md)."""
-        H, y = self.horizon_, self.y_
+        H, need = self.horizon_, self._min_rows(method, ar, hw)
         last = len(y) - H  # origins e < last have H values after them
-        first = max(min(len(y) * 4 // 5, last - CALIBRATION_ORIGINS), 1, self._min_rows() - 1)
-        ar, hw = self._refit(y[:first + 1]) if first + 1 >= 3 * self._min_rows() else (self.ar_, self.hw_)
-        self.residuals_ = origin_residuals(self.method, y, np.arange(first, max(first, last)), H,
-                                           self.seasonal_period_, ar, hw)
+        first = max(min(len(y) * 4 // 5, last - CALIBRATION_ORIGINS), 1, need - 1)
+        if first + 1 >= 3 * need:
+            ar, hw = self._fits(method, y[:first + 1])
+        return origin_residuals(method, y, np.arange(first, max(first, last)), H, self.seasonal_period_, ar, hw)
 
     def _quantile(self, coverage, h):
         """The band's half-widths (h,) at ``coverage`` (steps past the fitted horizon take the last)."""
         if not len(self.residuals_):
             need = self.horizon_ + max(2, self._min_rows())
-            raise DataError(f"no interval: the {self.method} baseline's band measures its errors from earlier "
+            raise DataError(f"no interval: the {self.method_} baseline's band measures its errors from earlier "
                             f"origins, which needs at least {need} rows ({pname('horizon')} {self.horizon_} + "
                             f"{need - self.horizon_}); it was fit on {len(self.y_)} (the point forecast needs fewer)")
         q = self._finite(conformal.quantile(self.residuals_, coverage, warn=False), "interval")
@@ -247,7 +281,7 @@ class BaselineForecaster(BaselineHistoryMixin, BaseEstimator):
 
     def _point(self, h):
         """The point forecast of ``h`` steps after the cutoff."""
-        return self._floored(self._finite(forecast(self.method, self.y_, h, self.seasonal_period_, self.ar_, self.hw_),
+        return self._floored(self._finite(forecast(self.method_, self.y_, h, self.seasonal_period_, self.ar_, self.hw_),
                                           "forecast"))
 
     @property
@@ -264,7 +298,7 @@ class BaselineForecaster(BaselineHistoryMixin, BaseEstimator):
         """``values``, or a DataError naming the column where they are not finite (values near float64's limit)."""
         if not np.isfinite(values).all():
             k = int(np.argmax(np.abs(self.y_)))
-            raise DataError(f"the {self.method.replace('_', ' ')} baseline's {what} of column {self.targets_[0]!r} "
+            raise DataError(f"the {self.method_.replace('_', ' ')} baseline's {what} of column {self.targets_[0]!r} "
                             f"is not finite: its values are too large for the arithmetic (the largest, "
                             f"{self.y_[k]:.4g}); rescale the column")
         return values
@@ -306,7 +340,7 @@ class BaselineForecaster(BaselineHistoryMixin, BaseEstimator):
 
     def describe(self):
         """A short name: 'AR(9)', 'seasonal naive (m=12)'... (:func:`describe`)."""
-        return describe(self.method, self.seasonal_period_, self.ar_, self.hw_)
+        return describe(self.method_, self.seasonal_period_, self.ar_, self.hw_)
 
     # model files (the same bundle format as the networks: tsgate.load reads both)
 
@@ -319,6 +353,7 @@ class BaselineForecaster(BaselineHistoryMixin, BaseEstimator):
                                                           "outliers": self.outliers, "nonnegative": self.nonnegative},
                 "targets": self.targets_, "freq": self.freq_, "horizon": int(self.horizon_),
                 "seasonal_period": int(self.seasonal_period_), "index_name": self.index_name_,
+                "method": self.method_, "scores": {k: None if np.isnan(v) else v for k, v in self.scores_.items()},
                 "index_kind": self.index_kind_, "cutoff_kind": "timestamp" if isinstance(cutoff, pd.Timestamp) else "int",
                 "cutoff": cutoff.isoformat() if isinstance(cutoff, pd.Timestamp) else int(cutoff)}
         arrays = {"y_": self.y_, "residuals_": self.residuals_}
@@ -336,6 +371,8 @@ class BaselineForecaster(BaselineHistoryMixin, BaseEstimator):
             meta["index_kind"]
         est.cutoff_ = pd.Timestamp(meta["cutoff"]) if meta["cutoff_kind"] == "timestamp" else int(meta["cutoff"])
         est.y_, est.residuals_ = arrays["y_"], arrays["residuals_"]
+        est.method_ = meta.get("method", est.method)  # files before 'auto': the method itself
+        est.scores_ = {k: np.nan if v is None else v for k, v in meta.get("scores", {}).items()}
         est.ar_ = None
         if "ar_coef" in arrays:
             est.ar_ = AR()
@@ -357,14 +394,10 @@ class BaselineForecaster(BaselineHistoryMixin, BaseEstimator):
 
 
 def best_baseline(X, **params):
-    """Every baseline fit on ``X`` (``params``: :class:`BaselineForecaster`'s but ``method``) and scored
-    by the MAE of its forecasts from the origins its band is calibrated on (the last fifth of the
-    series, refit before them); returns the best, ties to the simplest (:data:`BASELINES`' order), and
-    the MAEs by its :meth:`~BaselineForecaster.describe` name. ``tsgate forecast --model auto`` uses it
-    where the network cannot be trained on the series. A series with no such origin (fewer rows than a
-    horizon and a season) gets naive, scored NaN."""
-    fits = [BaselineForecaster(method, **params).fit(X) for method in BASELINES]
-    maes = [float(np.mean(np.abs(f.residuals_))) if f.residuals_.size else np.nan for f in fits]
-    scored = [k for k, mae in enumerate(maes) if np.isfinite(mae)]
-    best = min(scored, key=lambda k: maes[k]) if scored else 0
-    return fits[best], {f.describe(): mae for f, mae in zip(fits, maes)}
+    """``BaselineForecaster('auto', **params).fit(X)`` and its ``scores_``: every baseline fit on ``X``
+    and scored by the MAE of its forecasts from the origins its band is calibrated on (the last fifth of
+    the series, refit before them); the best forecasts, ties to the simplest (:data:`BASELINES`' order).
+    ``tsgate forecast --model auto`` uses it where the network cannot be trained on the series. A
+    series with no such origin (fewer rows than a horizon and a season) gets naive, scored NaN."""
+    chosen = BaselineForecaster("auto", **params).fit(X)
+    return chosen, dict(chosen.scores_)

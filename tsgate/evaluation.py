@@ -91,7 +91,7 @@ def backtest(estimator, data, folds=3, horizon=None, retrain=True, coverage=None
     scale = hf.iloc[:, 0].map(hf.attrs["mase_scale"]).to_numpy(dtype=float)
     fold = {c: k + 1 for k, c in enumerate(sorted(hf["cutoff"].unique()))}
     time_name = hf.columns[2]
-    mine = "auto" if auto else est.method if single else "tsgate"
+    mine = "auto" if auto else est._model_name() if single else "tsgate"
     models = [(mine, "forecast")] + ([("seasonal_naive", "seasonal_naive")] if mine != "seasonal_naive" else [])
     rows = []
     for c, g in hf.groupby("cutoff", sort=True):
