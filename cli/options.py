@@ -135,6 +135,7 @@ DEVICE_OPTION = click.option("--device", type=click.Choice(["cpu", "cuda", "auto
 
 def _summary(fc, seconds, quiet, scores=True):
     """The fit's summary on stderr; ``scores``: a best baseline's MAEs too (--model auto has said them)."""
+    from tsgate.blend import describe as blend_words
     from tsgate.fallback import baseline_words
     from tsgate.nonnegative import describe as describe_floor
 
@@ -180,6 +181,9 @@ def _summary(fc, seconds, quiet, scores=True):
     if len(fc.models_) > fc.n_models:  # refit='mean'
         click.echo(f"{'linear start' if start_only else 'network'}: the mean of its refit on all windows and the "
                    "model chosen on validation", err=True)
+    joined = blend_words(getattr(fc, "fit_report_", {}))  # tsgate.blend
+    if joined:
+        click.echo(f"forecast, {joined}", err=True)
     chosen, short, own = (getattr(fc, "fit_report_", {}).get(k) or {} for k in ("fallback", "short", "short_baselines"))
     if chosen:
         click.echo(f"{len(chosen)} of {len(fc.ids_)} series forecast by a local baseline that beat the network "

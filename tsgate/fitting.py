@@ -365,6 +365,7 @@ class FitMixin:
         self.val_residuals_, self.train_residuals_, self.val_scores_ = np.zeros((0, H)), np.zeros((0, H)), {}
         self.fallback_, self.fallback_residuals_, self.fallback_floor_ = {}, {}, {}
         self._val_errors = None  # one series' validation errors per window, network's and baselines' (tsgate.auto)
+        self.blend_ = None  # one series: a baseline's share of the forecast (tsgate.blend)
 
     def _calibrate_stateful(self, ys, rows, targets, starts):
         """Conformal residuals and validation scores from every series' validation steps."""

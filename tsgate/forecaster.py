@@ -270,11 +270,11 @@ class LSTMForecaster(_RecurrentForecaster):
         by AICc, ARIMA(0, 1, 0), starts from that model (naive, or naive with
         drift) with weight 1 (:data:`tsgate.recipe.RANDOM_WALK_START`).
     fallback : bool
-        Panels (more than one series): each series whose own naive,
-        seasonal naive or AR(p) forecasts its validation windows better
-        than the network is forecast by that baseline, with its own
-        conformal interval (:mod:`tsgate.fallback`; ``fit_report_['fallback']``
-        lists them). Point losses and the direct strategy only.
+        Panels: each series whose own naive, seasonal naive or AR(p) forecasts its validation
+        windows better than the network is forecast by it, with its own band (:mod:`tsgate.fallback`;
+        ``fit_report_['fallback']``). One series: the best baseline takes half of the forecast where
+        it validated better by a paired t below -1 (:mod:`tsgate.blend`; ``fit_report_['blend']``,
+        ``blend_``). Point losses and the direct strategy only.
     nonnegative : 'auto' | bool
         Keep forecasts and interval bounds at or above zero (:mod:`tsgate.nonnegative`):
         True for every series (a negative target value is an error), 'auto' (default) for

@@ -13,7 +13,7 @@ import warnings
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-from . import baselines, conformal, esnorm, fallback, frames, nonnegative, stateful
+from . import baselines, blend, conformal, esnorm, fallback, frames, nonnegative, stateful
 from .ensemble import ensemble_forward, ensemble_predict
 from .errors import BaselineWarning, DataError, ParameterError, can_name
 from .errors import name as pname
@@ -47,8 +47,8 @@ class ForecastMixin:
             return self._recursive_calibration(val, ys, starts, models) if val.n else None
         every = np.arange(val.n)
         self.val_residuals_ = self._residuals(models, val)  # ``models`` never saw ``val``
-        scale = self.scaling_.t_scale[val.series][:, None] * val.units(every, np.arange(1, H + 1))[1]
-        abs_errors = np.abs(self.val_residuals_ * scale)  # (n, H), original units
+        unit = self.scaling_.t_scale[val.series][:, None] * val.units(every, np.arange(1, H + 1))[1]
+        abs_errors = np.abs(self.val_residuals_ * unit)  # (n, H), original units
         mae = float(np.mean(abs_errors))
         ends = val.ends - starts[val.series]  # each window's last row within its series
         fallen = []
@@ -74,6 +74,8 @@ class ForecastMixin:
         scale = float(np.mean(self.scaling_.t_scale[present]))
         report = self.fit_report_
         report.update(fallback.against_baselines(mae, scores, val.n, scale, self.seasonal_period_))
+        if self._val_errors is not None and self.fallback and self.loss != "pinball":  # tsgate.blend
+            blend.join(self, ys[present[0]], scores[-1][1:], unit)
         base, best = report["validation_mae"], report["best_baseline"]
         self.val_scores_ = {"mae": mae, "seasonal_naive_mae": base["seasonal_naive"], "n_windows": int(val.n)}
         if not report["beats_best_baseline"]:
@@ -191,6 +193,7 @@ class ForecastMixin:
             spec = getattr(self, "fallback_", {}).get(self.ids_[s])
             if spec is not None:
                 out[j], spread[j] = fallback.forecast(spec, self.last_targets_[:, s], horizon), 0.0
+        out, spread = blend.forecast(self, out, spread, horizon)  # one series: a baseline's share
         check_finite(out, [self.ids_[j] for j in ks], "forecast")
         out = self._floored(out, ks)
         if getattr(self, "target_range_", None) is not None and k is None:  # not for each quantile member
@@ -336,6 +339,12 @@ class ForecastMixin:
                                  f"fitted quantiles: {qs.tolist()}")
         return int(np.argmin(np.abs(qs - lo))), int(np.argmin(np.abs(qs - hi)))
 
+    def _blend_state(self):
+        return blend.state(self)  # the model file's part (tsgate.persist)
+
+    def _restore_blend(self, meta, arrays):
+        blend.restore(self, meta, arrays)
+
     # ------------------------------------------------------------ new data
 
     def update(self, X):
@@ -371,6 +380,7 @@ class ForecastMixin:
                 revisions[k] = self._revision(k, series)
                 self._check_reread(k, revisions[k])
         for k, series in pairs:
+            blend.update(self, series)
             if k in revisions:
                 self._advance_state(k, series, revisions[k])
             L = self.lookback_

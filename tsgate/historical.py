@@ -29,7 +29,7 @@ import pandas as pd
 from sklearn.base import clone
 from sklearn.utils.validation import check_is_fitted
 
-from . import conformal, fallback
+from . import blend, conformal, fallback
 from .attribution import ATTRIBUTION_WINDOWS
 from .errors import DataError, ParameterError
 from .esnorm import row_forecasts
@@ -244,13 +244,13 @@ class HistoricalMixin:
         return out
 
     def _fallen_back(self, chosen, pos_list, pred, H):
-        """``pred`` (origins of every series, H) with the series a local
-        baseline forecasts (:mod:`tsgate.fallback`) forecast by it from each origin."""
+        """``pred`` (origins of every series, H) as predict gives it: fallen-back series, a joined baseline's share."""
         row = 0
         for s, pos in zip(chosen, pos_list):
             spec = getattr(self, "fallback_", {}).get(s.id)
             if spec is not None and len(pos):
                 pred[row:row + len(pos)] = fallback.forecasts_from(spec, s.y, pos, H)
+            pred[row:row + len(pos)] = blend.historical(self, s, pos, pred[row:row + len(pos)], H)
             row += len(pos)
         return pred
 

@@ -12,7 +12,7 @@ import copy
 import numpy as np
 import pandas as pd
 
-from . import fallback, frames
+from . import blend, fallback, frames
 from .errors import DataError, ParameterError
 from .errors import can_name, name as pname
 from .outliers import repair_each
@@ -312,4 +312,5 @@ class PanelIOMixin:
                            [s.future for s in panel.series], getattr(self, "es_model_", None))
         out.cutoffs_ = [s.index[-1] for s in panel.series]
         out.cutoff_ = out.cutoffs_[0]
+        out.blend_ = blend.on_series(self, panel.series)
         return out

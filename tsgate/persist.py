@@ -98,6 +98,7 @@ def fitted_state(est):
                       "n_models": len(est.models_), "es": _es_meta(est)},
         "static_columns": list(getattr(est, "static_columns_", [])),
         "fallback": [getattr(est, "fallback_", {}).get(i) for i in est.ids_],  # per series: None or a spec
+        "blend": est._blend_state()[0],
         "val_scores": est.val_scores_, "fit_report": est.fit_report_,
         "history": {k: [float(x) for x in v] if isinstance(v, list) else v for k, v in est.history_.items()},
     }
@@ -124,6 +125,7 @@ def fitted_state(est):
             arrays[f"fallback_residuals_{k}"] = own[i]
         if i in floor:  # absent (older files): no floor
             arrays[f"fallback_floor_{k}"] = floor[i]
+    arrays.update(est._blend_state()[1])
     for k, m in enumerate(est.models_):
         arrays["params_flat" if k == 0 else f"params_flat_{k}"] = m.flat
     for kind in ("state", "anchor") if est.stateful else ():  # the carried states and their anchors
@@ -245,6 +247,7 @@ def restore(cls, meta, arrays, device="cpu"):
     est.fallback_floor_ = {est.ids_[k]: arrays[f"fallback_floor_{k}"] for k in range(len(specs))
                            if f"fallback_floor_{k}" in arrays}
     est.train_residuals_ = arrays.get("train_residuals_", np.zeros((0, est.horizon_)))
+    est._restore_blend(meta.get("blend"), arrays)
     est.lag_importance_ = None
     if "lag_importance_" in arrays:
         imp = arrays["lag_importance_"]

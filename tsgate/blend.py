@@ -1,0 +1,127 @@
+"""One series: the best baseline joins the forecast where it validated better than the network.
+
+After a single-series fit, every baseline (:mod:`tsgate.baselines`: naive, seasonal naive, drift,
+AR(p), Holt-Winters) is scored on the network's validation windows (``fit_report_``). Where the best
+of them has the lower validation MAE and a paired test of the two models' per-window MAEs, over
+blocks of ``horizon`` windows (as :mod:`tsgate.shrinkage` and :mod:`tsgate.auto` test), gives
+t < :data:`T_JOIN`, that baseline, refit on the whole series, forecasts :data:`WEIGHT` of the
+forecast: a forecast combination (Bates & Granger 1969), not a choice, since one validation tail
+rarely proves either model better. ``tsgate forecast --model auto`` replaces the network where the
+test is clear (t below the 2.5% critical value); this joins it where the evidence only leans. A
+series whose differences are white noise by AICc (the random-walk start of :mod:`tsgate.recipe`)
+keeps its forecast, naive or naive with drift: a drift that validated better by chance does not join.
+
+Measured before it was built (benchmarks/results/best_baseline_2026-12-06.md, seed 0): M4 hourly,
+414 series one at a time, sMAPE 13.61% -> 12.52%, MASE 0.811 -> 0.793; M4 weekly (every third
+series, 120) 6.82% / 2.096 -> 6.70% / 2.067; the accuracy benchmark's 17 series at four origins
+keep 14 won, the worst ratio to the best baseline 1.27 -> 1.25, the geometric mean 0.916 -> 0.923.
+
+The baseline forecasts from the forecaster's own data in :meth:`predict`, :meth:`update` (it
+advances with the new rows), ``historical_forecasts`` (from each origin, on the series as given)
+and the model file; the conformal band is calibrated on the combination's validation residuals.
+Panels have their own per-series fallback (:mod:`tsgate.fallback`); ``fallback=False`` turns
+both off.
+"""
+
+import copy
+
+import numpy as np
+import pandas as pd
+
+from . import frames
+from .baselines import BASELINES, BaselineForecaster, origin_forecasts, origin_targets
+from .errors import DataError
+from .shrinkage import block_means, t_statistic
+
+#: The baseline's share of the forecast where it joins.
+WEIGHT = 0.5
+#: It joins where the paired t of its per-window validation MAE less the network's is below this.
+T_JOIN = -1.0
+
+
+def join(est, y, fits, window_scale):
+    """Decide, after ``est``'s calibration on one series ``y`` (original units), whether
+    the best baseline joins the forecast; if so set ``blend_`` (the baseline refit on ``y``), the
+    blended validation residuals and per-window errors, and ``fit_report_['blend']``. ``fits``: the
+    (AR, Holt-Winters) the validation scores were computed with; ``window_scale`` (n, H): a scaled
+    residual's original units."""
+    errors, H = est._val_errors, est.horizon_
+    if any(h.get("random_walk") for h in est.histories_):  # a random walk's forecast is its own (tsgate.recipe)
+        return
+    best = min(BASELINES, key=lambda k: float(np.mean(errors[k])))
+    if not np.mean(errors[best]) < np.mean(errors["network"]):
+        return
+    t, _ = t_statistic(block_means(errors[best] - errors["network"], errors["ends"], H))
+    if t is None or not t < T_JOIN:
+        return
+    m, ends = est.seasonal_period_, errors["ends"]
+    base_res = origin_targets(y, ends, H) - origin_forecasts(best, y, ends, H, m, *fits)  # (n, H), original units
+    mixed = (1.0 - WEIGHT) * est.val_residuals_ * window_scale + WEIGHT * base_res
+    est.val_residuals_ = mixed / window_scale
+    errors["network"] = np.mean(np.abs(mixed), axis=1)  # the forecast's, as tsgate.auto compares it
+    index = frames.history_index(est.cutoffs_[0], est.freq_, len(y), integers=True)
+    est.blend_ = BaselineForecaster(best, horizon=H, seasonal_period=m, outliers="keep",
+                                    nonnegative=False).fit(pd.Series(y, index=index, name="y"))
+    est.fit_report_["blend"] = {"baseline": est.blend_.describe(), "weight": WEIGHT, "t": float(t),
+                                "validation_mae": float(np.mean(np.abs(mixed)))}
+
+
+def forecast(est, out, spread, horizon):
+    """``out`` (1, horizon) and the ensemble's ``spread`` with the joined baseline's share, if any."""
+    base = getattr(est, "blend_", None)
+    if base is None:
+        return out, spread
+    return (1.0 - WEIGHT) * out + WEIGHT * base._point(horizon)[None, :], (1.0 - WEIGHT) * spread
+
+
+def historical(est, series, pos, pred, H):
+    """``pred`` (len(pos), H) from the origins ``pos`` of ``series`` with the joined baseline's share."""
+    base = getattr(est, "blend_", None)
+    if base is None or not len(pos):
+        return pred
+    return (1.0 - WEIGHT) * pred + WEIGHT * base._origin_forecasts(base.method_, series.y, pos, H, base.ar_, base.hw_)
+
+
+def update(est, series):
+    """Advance the joined baseline with ``series`` (the rows ``update`` received, on their index)."""
+    if getattr(est, "blend_", None) is not None:
+        est.blend_.update(pd.Series(series.y, index=series.index, name="y"))
+
+
+def on_series(est, series):
+    """The joined baseline of ``est`` set to the ``series`` of ``on_series``: advanced with them where
+    they are the one series it was fit on and follow or overlap its rows; else None (the network
+    alone: a baseline belongs to its own series)."""
+    base = getattr(est, "blend_", None)
+    if base is None or len(series) != 1 or series[0].id != est.ids_[0]:
+        return None
+    base = copy.deepcopy(base)
+    try:
+        base.update(pd.Series(series[0].y, index=series[0].index, name="y"))
+    except DataError:  # a later stretch with a gap after the rows it holds
+        return None
+    return base
+
+
+def describe(report):
+    """The CLI's words for a joined baseline (None if none joined)."""
+    b = report.get("blend")
+    return b and (f"then {1 - b['weight']:g} x that + {b['weight']:g} x {b['baseline']} (it validated better "
+                  f"than the network: paired t {b['t']:.2f}, not clear enough to replace it)")
+
+
+def state(est):
+    """(metadata, arrays) of the joined baseline for the model file: (None, {}) without one."""
+    base = getattr(est, "blend_", None)
+    if base is None:
+        return None, {}
+    meta, arrays = base._fitted_state()
+    return {"weight": WEIGHT, "model": meta}, {f"blend__{k}": v for k, v in arrays.items()}
+
+
+def restore(est, meta, arrays):
+    """Set ``blend_`` from :func:`state`'s output (None: no baseline joined, or an older file)."""
+    est.blend_ = None
+    if meta:
+        own = {k[len("blend__"):]: v for k, v in arrays.items() if k.startswith("blend__")}
+        est.blend_ = BaselineForecaster._from_fitted_state(meta["model"], own)
