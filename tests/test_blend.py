@@ -90,7 +90,7 @@ def test_the_cli_summary_says_so(tmp_path):
     r = CliRunner().invoke(main, ["forecast", str(tmp_path / "s.csv"), "--horizon", str(H)])
     assert r.exit_code == 0, r.stderr
     assert "then 0.5 x that + 0.5 x seasonal naive (m=11) (it validated better than the network: paired t -" \
-        in r.stderr, r.stderr
+        in r.stderr and "; the combination's validation MAE " in r.stderr, r.stderr
 
 
 def test_on_series_keeps_the_baseline_for_its_own_series_only(fits):

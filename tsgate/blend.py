@@ -107,7 +107,8 @@ def describe(report):
     """The CLI's words for a joined baseline (None if none joined)."""
     b = report.get("blend")
     return b and (f"then {1 - b['weight']:g} x that + {b['weight']:g} x {b['baseline']} (it validated better "
-                  f"than the network: paired t {b['t']:.2f}, not clear enough to replace it)")
+                  f"than the network: paired t {b['t']:.2f}, not clear enough to replace it; the combination's "
+                  f"validation MAE {b['validation_mae']:.4g})")
 
 
 def state(est):
