@@ -135,6 +135,7 @@ DEVICE_OPTION = click.option("--device", type=click.Choice(["cpu", "cuda", "auto
 
 def _summary(fc, seconds, quiet, scores=True):
     """The fit's summary on stderr; ``scores``: a best baseline's MAEs too (--model auto has said them)."""
+    from tsgate.auto import score_words
     from tsgate.blend import describe as blend_words
     from tsgate.fallback import baseline_words
     from tsgate.nonnegative import describe as describe_floor
@@ -147,8 +148,7 @@ def _summary(fc, seconds, quiet, scores=True):
     if not hasattr(fc, "model_"):  # a baseline
         click.echo(f"{fc.describe()}: horizon={fc.horizon_}" + (f"; {floor}" if floor else ""), err=True)
         if fc.method == "auto" and scores:  # (--model auto has said them)
-            maes = ", ".join(f"{k} {v:.4g}" for k, v in fc.scores_.items() if k != "seasonal naive (m=1)")
-            click.echo(f"the best baseline by MAE from the series' last origins ({maes})", err=True)
+            click.echo(f"the best baseline by MAE from the series' last origins ({score_words(fc.scores_)})", err=True)
         click.echo(f"time {seconds:.1f} s", err=True)
         return
     vs = getattr(fc, "val_scores_", {}) or {}

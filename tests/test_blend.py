@@ -6,6 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 from tsgate import BaselineForecaster, LSTMForecaster, blend, load
+from tsgate.baselines import BASELINES
 from tsgate.cli import main
 from tsgate.datasets import load as load_data
 
@@ -75,10 +76,10 @@ def test_join_needs_a_lower_mae_and_a_paired_t_below_the_threshold(fits):
     for name, (better, joins) in cases.items():
         est = LSTMForecaster(horizon=H)
         est.horizon_, est.seasonal_period_, est.cutoffs_, est.freq_ = H, 11, alone.cutoffs_, alone.freq_
-        est.val_residuals_, est.fit_report_, est.blend_ = alone.val_residuals_.copy(), {}, None
+        est.val_residuals_, est.fit_report_, est.blend_ = alone.val_residuals_.copy(), {"best_baseline": "drift"}, None
         est.histories_ = [{}]
         est._val_errors = {"ends": errors["ends"], "network": network,
-                           **{k: network + 1.0 for k in blend.BASELINES}, "drift": better}
+                           **{k: network + 1.0 for k in BASELINES}, "drift": better}
         y = np.linspace(0, 1, int(errors["ends"].max()) + H + 1)
         blend.join(est, y, (None, None), np.ones_like(est.val_residuals_))
         assert (est.blend_ is not None) == joins and ("blend" in est.fit_report_) == joins, name

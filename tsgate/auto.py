@@ -76,7 +76,7 @@ def choose(fc, X):
     errors = getattr(fc, "_val_errors", None)  # per validation window (one series; tsgate.forecasting)
     if scores["network"] <= scores[best] or errors is None:
         return fc, {"chosen": "network", **why}
-    why["t"], df = t_statistic(block_means(errors[best] - errors["network"], errors["ends"], fc.horizon_))
+    why["t"], df = baseline_t(errors, best, fc.horizon_)
     if not clearly_negative(why["t"], df):  # better on these windows, not clearly: the network stays
         return fc, {"chosen": "network", **why}
     chosen = BaselineForecaster(best, horizon=fc.horizon_, seasonal_period=fc.seasonal_period_, target=fc.targets_[0],
@@ -84,13 +84,25 @@ def choose(fc, X):
     return chosen, {**why, "chosen": chosen.describe()}
 
 
+def baseline_t(errors, baseline, horizon):
+    """(Student's t, degrees of freedom) of ``baseline``'s per-window validation MAE less the forecast's
+    (``errors``: a forecaster's ``_val_errors``) over blocks of ``horizon`` windows; (None, 0) without two
+    blocks or spread. :func:`choose` replaces the forecast where it is clearly negative, :mod:`tsgate.blend`
+    joins it where it is below -1."""
+    return t_statistic(block_means(errors[baseline] - errors["network"], errors["ends"], horizon))
+
+
+def score_words(maes):
+    """Baselines' MAEs by name for people: 'naive 5.2, drift 5.3, AR(3) 4.9' (seasonal naive at m=1 is naive)."""
+    return ", ".join(f"{k} {v:.4g}" for k, v in maes.items() if k != "seasonal naive (m=1)")
+
+
 def describe(why):
     """``fit_auto``'s choice for people: 'the network (validation MAE: network 5.2, best baseline naive 5.3)'."""
     name = "the network" if why["chosen"] == "network" else why["chosen"]
     if "failed" in why:
-        scores = ", ".join(f"{k} {v:.4g}" for k, v in why["maes"].items() if k != "seasonal naive (m=1)")
-        return (f"{name}, the best baseline by MAE from the series' last origins ({scores}); the network could "
-                f"not be trained: {why['failed']}")
+        return (f"{name}, the best baseline by MAE from the series' last origins ({score_words(why['maes'])}); the "
+                f"network could not be trained: {why['failed']}")
     if "baseline" not in why:
         return name
     t = why.get("t")

@@ -11,10 +11,11 @@ test is clear (t below the 2.5% critical value); this joins it where the evidenc
 series whose differences are white noise by AICc (the random-walk start of :mod:`tsgate.recipe`)
 keeps its forecast, naive or naive with drift: a drift that validated better by chance does not join.
 
-Measured before it was built (benchmarks/results/best_baseline_2026-12-06.md, seed 0): M4 hourly,
-414 series one at a time, sMAPE 13.61% -> 12.52%, MASE 0.811 -> 0.793; M4 weekly (every third
-series, 120) 6.82% / 2.096 -> 6.70% / 2.067; the accuracy benchmark's 17 series at four origins
-keep 14 won, the worst ratio to the best baseline 1.27 -> 1.25, the geometric mean 0.916 -> 0.923.
+Measured at the defaults, seed 0 (benchmarks/results/best_baseline_2026-12-06.md,
+accuracy_2026-12-07_blend.md): M4 hourly, 414 series one at a time, sMAPE 13.61% -> 12.73%, MASE
+0.811 -> 0.793; 120 of M4's weekly series 6.82% / 2.096 -> 6.70% / 2.071; the accuracy benchmark's
+17 series at four origins keep 14 won, the worst ratio to the best baseline 1.27 -> 1.25, the
+geometric mean 0.916 -> 0.921 (austres' median 1.10 -> 1.20).
 
 The baseline forecasts from the forecaster's own data in :meth:`predict`, :meth:`update` (it
 advances with the new rows), ``historical_forecasts`` (from each origin, on the series as given)
@@ -29,9 +30,9 @@ import numpy as np
 import pandas as pd
 
 from . import frames
-from .baselines import BASELINES, BaselineForecaster, origin_forecasts, origin_targets
+from .auto import baseline_t
+from .baselines import BaselineForecaster, origin_forecasts, origin_targets
 from .errors import DataError
-from .shrinkage import block_means, t_statistic
 
 #: The baseline's share of the forecast where it joins.
 WEIGHT = 0.5
@@ -45,13 +46,12 @@ def join(est, y, fits, window_scale):
     blended validation residuals and per-window errors, and ``fit_report_['blend']``. ``fits``: the
     (AR, Holt-Winters) the validation scores were computed with; ``window_scale`` (n, H): a scaled
     residual's original units."""
-    errors, H = est._val_errors, est.horizon_
+    errors, H, best = est._val_errors, est.horizon_, est.fit_report_["best_baseline"]
     if any(h.get("random_walk") for h in est.histories_):  # a random walk's forecast is its own (tsgate.recipe)
         return
-    best = min(BASELINES, key=lambda k: float(np.mean(errors[k])))
     if not np.mean(errors[best]) < np.mean(errors["network"]):
         return
-    t, _ = t_statistic(block_means(errors[best] - errors["network"], errors["ends"], H))
+    t, _ = baseline_t(errors, best, H)
     if t is None or not t < T_JOIN:
         return
     m, ends = est.seasonal_period_, errors["ends"]
