@@ -2,6 +2,7 @@
 user needs (row, column, option); and a property test over random series."""
 
 import json
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -85,6 +86,8 @@ def _cases(d):
         (["forecast", _write(d / "huge.csv", huge)], ["column 'sales'", "too large to standardise", "2001-09-01"]),
         (["forecast", _write(d / "e160.csv", _monthly_csv(values=1e160 * (1 + np.arange(48.0))))],
          ["too large to standardise"]),
+        (["forecast", _write(d / "e300daily.csv", text="ds,y\n" + "".join(  # squares overflow in the period search
+            f"2020-01-{k:02d},{1e300 * k}\n" for k in range(1, 31)))], ["too large to standardise"]),
         (["forecast", good, "--target", "profit"], ["--target 'profit' is not a column"]),
         (["forecast", good, "--time-col", "when"], ["--time-col 'when' is not a column"]),
         (["forecast", _write(d / "two_numeric.csv", two)], ["cannot choose the target", "--target"]),
@@ -152,7 +155,9 @@ def test_the_corpus_is_large():
 @pytest.mark.parametrize("k", range(N_CASES))
 def test_malformed_input_exits_2_with_one_clear_line(corpus, k):
     args, words = corpus[k]
-    r = CliRunner().invoke(main, [str(a) for a in args])
+    with warnings.catch_warnings():  # pytest keeps warnings off stderr: a stray one must fail here
+        warnings.simplefilter("error", RuntimeWarning)
+        r = CliRunner().invoke(main, [str(a) for a in args])
     assert r.exit_code == 2, (args, r.exit_code, r.stderr, r.exception)
     err = r.stderr.strip()
     assert "Traceback" not in err and len(err.splitlines()) == 1, err

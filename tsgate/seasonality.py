@@ -63,8 +63,11 @@ def candidate_periods(freq):
 def acf(y, max_lag):
     """Sample autocorrelation of ``y`` at lags 0..max_lag (NaN-free input)."""
     y = np.asarray(y, dtype=np.float64)
-    d = y - y.mean()
-    den = float(d @ d)
+    with np.errstate(over="ignore", invalid="ignore"):
+        d = y - y.mean()
+        den = float(d @ d)
+    if not np.isfinite(den):  # values so large their squares overflow: the same correlations, scaled down
+        return acf(y / np.max(np.abs(y)), max_lag)
     if den == 0.0:
         return np.zeros(max_lag + 1)
     return np.array([float(d[k:] @ d[:len(d) - k]) / den for k in range(max_lag + 1)])
