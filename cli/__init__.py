@@ -216,6 +216,10 @@ def explain(file, plot, top, step, **o):
     click.echo(f"\n{'input':>27} {'MAE when shuffled':>20}")  # permutation importance, most needed first
     for col, r in fc.column_importance().iterrows():
         click.echo(f"{str(col):>27} {100 * r.mae_increase:>+12.1f}% (sd {100 * r['std']:.1f}%)")
+    joined = (getattr(fc, "fit_report_", None) or {}).get("blend")
+    if joined:  # tsgate.blend: the profiles above are the network's
+        click.echo(f"note: the forecast is {1 - joined['weight']:g} x the network's + {joined['weight']:g} x "
+                   f"{joined['baseline']}'s (it validated better); these are the network's", err=True)
     if plot:
         from tsgate.plot import lag_profile_png
 

@@ -94,6 +94,15 @@ def test_the_cli_summary_says_so(tmp_path):
         in r.stderr and "; the combination's validation MAE " in r.stderr, r.stderr
 
 
+def test_explain_says_the_profiles_are_the_networks(tmp_path):
+    train, _ = _sunspots()
+    train.to_csv(tmp_path / "s.csv")
+    r = CliRunner().invoke(main, ["explain", str(tmp_path / "s.csv"), "--horizon", str(H)])
+    assert r.exit_code == 0, r.stderr
+    assert "note: the forecast is 0.5 x the network's + 0.5 x seasonal naive (m=11)'s (it validated better); " \
+        "these are the network's" in r.stderr, r.stderr
+
+
 def test_on_series_keeps_the_baseline_for_its_own_series_only(fits):
     fc, _ = fits
     train, full = _sunspots()

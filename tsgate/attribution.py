@@ -133,7 +133,9 @@ class AttributionMixin:
         (1-based), one of them (that needs ``X``: the fit keeps the mean).
         Lag k is the input k steps before the first forecast step (the last
         observed row is lag 1). In the model's scaled units: comparable
-        across lags and columns.
+        across lags and columns. The network's gradients only: where a
+        baseline joined a single series' forecast (``fit_report_['blend']``,
+        :mod:`tsgate.blend`), its share is not in the profile.
 
         Returns
         -------
