@@ -85,20 +85,22 @@ def test_join_needs_a_lower_mae_and_a_paired_t_below_the_threshold(fits):
         assert (est.blend_ is not None) == joins and ("blend" in est.fit_report_) == joins, name
 
 
-def test_the_cli_summary_says_so(tmp_path):
-    train, _ = _sunspots()
-    train.to_csv(tmp_path / "s.csv")
-    r = CliRunner().invoke(main, ["forecast", str(tmp_path / "s.csv"), "--horizon", str(H)])
+def _cli(command, tmp_path):
+    """The CLI's ``command`` on the series of :func:`_sunspots`: its stderr."""
+    _sunspots()[0].to_csv(tmp_path / "s.csv")
+    r = CliRunner().invoke(main, [command, str(tmp_path / "s.csv"), "--horizon", str(H)])
     assert r.exit_code == 0, r.stderr
+    return r
+
+
+def test_the_cli_summary_says_so(tmp_path):
+    r = _cli("forecast", tmp_path)
     assert "then 0.5 x that + 0.5 x seasonal naive (m=11) (it validated better than the network: paired t -" \
         in r.stderr and "; the combination's validation MAE " in r.stderr, r.stderr
 
 
 def test_explain_says_the_profiles_are_the_networks(tmp_path):
-    train, _ = _sunspots()
-    train.to_csv(tmp_path / "s.csv")
-    r = CliRunner().invoke(main, ["explain", str(tmp_path / "s.csv"), "--horizon", str(H)])
-    assert r.exit_code == 0, r.stderr
+    r = _cli("explain", tmp_path)
     assert "note: the forecast is 0.5 x the network's + 0.5 x seasonal naive (m=11)'s (it validated better); " \
         "these are the network's" in r.stderr, r.stderr
 
