@@ -17,9 +17,10 @@ from .models import BACKTEST_MODEL_OPTION, MODEL_OPTION, _baseline, _fit_model
 from .options import (DEVICE_OPTION, FILE_ARG, INTERVAL_OPTION, MODEL, READ, _build,  # noqa: F401
                       _check_future_rows, _coverages, _future,
                       _future_horizon, _history_and_future, _predict_with_progress, _progress, _read, _read_data,
-                      _summary, options)
+                      options)
 from .shell import (OneLineGroup, UserError, _check_outputs, _frame_text, _user_errors,  # noqa: F401
                     _write)
+from .summary import summary as _summary
 
 
 @click.group(cls=OneLineGroup)

@@ -2,7 +2,6 @@
 (``--model``), the forecasts with progress, and the summary on stderr."""
 
 import sys
-from collections import Counter
 
 import click
 
@@ -132,120 +131,6 @@ DEVICE_OPTION = click.option("--device", type=click.Choice(["cpu", "cuda", "auto
                              show_default=True, help="where the network trains and predicts: cuda needs an "
                                                      "NVIDIA GPU and pip install 'tsgate[cuda]'; auto: the GPU "
                                                      "when there is one")
-
-def _summary(fc, seconds, quiet, scores=True):
-    """The fit's summary on stderr; ``scores``: a best baseline's MAEs too (--model auto has said them)."""
-    from tsgate.auto import score_words
-    from tsgate.blend import describe as blend_words
-    from tsgate.fallback import baseline_words
-    from tsgate.nonnegative import describe as describe_floor
-
-    if quiet:
-        return
-    if sys.stderr.isatty():  # end the progress line
-        click.echo("", err=True)
-    floor = describe_floor(fc.nonnegative, fc.target_range_)  # tsgate.nonnegative: '' if none
-    if not hasattr(fc, "model_"):  # a baseline
-        click.echo(f"{fc.describe()}: horizon={fc.horizon_}" + (f"; {floor}" if floor else ""), err=True)
-        if fc.method == "auto" and scores:  # (--model auto has said them)
-            click.echo(f"the best baseline by MAE from the series' last origins ({score_words(fc.scores_)})", err=True)
-        click.echo(f"time {seconds:.1f} s", err=True)
-        return
-    vs = getattr(fc, "val_scores_", {}) or {}
-    line = (f"{type(fc).__name__}: hidden={fc.hidden_size} lookback={fc.lookback_} horizon={fc.horizon_} "
-            f"norm={fc.window_norm_} epochs={len(fc.history_['loss'])} (best {fc.history_['best_epoch']})")
-    line += " strategy=recursive" if fc.strategy == "recursive" else ""
-    line += f" ensemble={fc.n_models} (median)" if fc.n_models > 1 else ""
-    click.echo(line, err=True)
-    inputs = _inputs(fc)
-    if inputs:
-        click.echo(f"inputs: {inputs}", err=True)
-    start = fc.history_.get("highway_start")
-    untrained = bool(start) and all(h.get("best_epoch") == 0 for h in fc.histories_)  # the start itself
-    start_only = untrained or bool(start) and all((h.get("start_weight") or 0.0) >= 1.0  # start_weight=1
-                                                  for h in fc.histories_)
-    if start:
-        click.echo(f"linear start: {_start_words(start, fc.history_.get('start_models'))} "
-                   f"({'kept fixed' if fc.history_.get('highway_frozen') else 'trained'})", err=True)
-        w = fc.history_.get("start_weight") or 0.0
-        walk = fc.history_.get("random_walk")  # tsgate.recipe.RANDOM_WALK_START
-        why = f"a random walk by AICc, {walk}; " if walk and start_only else ""
-        if untrained:
-            click.echo(f"forecast: the linear start alone ({why}no epoch of training beat it on validation)", err=True)
-        elif start_only:
-            click.echo(f"forecast: the linear start alone ({why}the network did not beat it clearly on validation)",
-                       err=True)
-        elif w:
-            click.echo(f"forecast: {1 - w:g} x network + {w:g} x linear start (the network did not beat it "
-                       "clearly on validation)", err=True)
-    if len(fc.models_) > fc.n_models:  # refit='mean'
-        click.echo(f"{'linear start' if start_only else 'network'}: the mean of its refit on all windows and the "
-                   "model chosen on validation", err=True)
-    joined = blend_words(getattr(fc, "fit_report_", {}))  # tsgate.blend
-    if joined:
-        click.echo(f"forecast, {joined}", err=True)
-    chosen, short, own = (getattr(fc, "fit_report_", {}).get(k) or {} for k in ("fallback", "short", "short_baselines"))
-    if chosen:
-        click.echo(f"{len(chosen)} of {len(fc.ids_)} series forecast by a local baseline that beat the network "
-                   f"on their validation windows ({_fallback_words(chosen.values())})", err=True)
-    if short:
-        net = len(short) - len(own)  # a lookback of rows: the network forecasts them, as new series
-        how = ([f"{net} forecast by the network, not trained on them"] if net else []) + (
-            [f"{'' if net else 'forecast '}by their own baseline ({_fallback_words(own.values())})"] if own else [])
-        click.echo(f"{len(short)} of {len(fc.ids_)} series shorter than the {fc.fit_report_['short_rows']} rows of "
-                   f"a training and a validation window{': ' if net else ', '}{', '.join(how)}", err=True)
-    if floor:
-        click.echo(floor, err=True)
-    if vs:
-        ratio = f"ratio {vs['mae'] / vs['seasonal_naive_mae']:.2f}, " if vs["seasonal_naive_mae"] > 0 else ""
-        report = fc.fit_report_
-        best = report["best_baseline"]
-        click.echo(f"validation MAE {vs['mae']:.4g} vs seasonal naive {vs['seasonal_naive_mae']:.4g} "
-                   f"({ratio}{vs['n_windows']} windows); best baseline {baseline_words(report, best)} "
-                   f"{report['validation_mae'][best]:.4g}", err=True)
-    click.echo(f"time {seconds:.1f} s", err=True)
-
-
-def _fallback_words(names):
-    """How many series each local baseline forecasts, the AR(p) of every order as one item:
-    'AR(14) to AR(24): 61, seasonal naive (m=7): 7'."""
-    orders = sorted(int(n[3:-1]) for n in names if n.startswith("AR("))
-    ar = f"AR({orders[0]})" + (f" to AR({orders[-1]})" if orders[-1] > orders[0] else "") if orders else None
-    counts = Counter(ar if n.startswith("AR(") else n for n in names)
-    return ", ".join(f"{k}: {n}" for k, n in sorted(counts.items()))
-
-
-def _start_words(start, fitted=None):
-    """The linear start's name for people: 'ridge(1) + AR(3)', the fitted
-    starts named by ``fitted`` (history's 'start_models'); three or more ridge
-    fits averaged are one item ('the mean of 6 ridge fits (penalty 1e-06 to 1) and AR(3)')."""
-    parts = [(fitted or {}).get(p, p).replace("_", " ") for p in start.split("+")]
-    ridges = [p for p in parts if p.startswith("ridge(")]
-    if len(ridges) < 3:
-        return " + ".join(parts)
-    penalties = sorted(float(p[6:-1]) for p in ridges)
-    others = [p for p in parts if not p.startswith("ridge(")]
-    fits = f"{len(ridges)} ridge fits (penalty {penalties[0]:g} to {penalties[-1]:g})"
-    return f"the mean of {fits}" + (f" and {', '.join(others)}" if others else "")
-
-
-def _inputs(fc, most=8):
-    """What the network reads besides its target, when it reads covariates
-    (a numeric column is a past covariate unless named otherwise); else ''."""
-    past, future = list(fc.past_covariates_), list(fc.future_covariates_)
-    if not (past or future):
-        return ""
-
-    def listed(cols, what):
-        more = f", and {len(cols) - most} more" if len(cols) > most else ""
-        return f"{len(cols)} {what}{'s' if len(cols) > 1 else ''} ({', '.join(cols[:most])}{more})"
-
-    parts = [f"{', '.join(fc.targets_)} (target{'s' if len(fc.targets_) > 1 else ''})"]
-    parts += [listed(past, "past covariate")] if past else []
-    parts += [listed(future, "known-future covariate")] if future else []
-    parts += ["calendar features"] if fc.calendar_features else []
-    parts += ["each step's place in the window"] if fc._position() else []
-    return ", ".join(parts)
 
 
 FILE_ARG = click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))

@@ -475,16 +475,16 @@ def test_past_covariates_option_chooses_the_columns_the_network_reads(csv, tmp_p
 
 
 def test_summary_words_the_linear_start():
-    options = importlib.import_module("tsgate.cli.options")  # the module (tsgate.cli.options is also a function)
+    summary = importlib.import_module("tsgate.cli.summary")
 
-    assert options._start_words("ridge(1)") == "ridge(1)"
-    assert options._start_words("ets+seasonal_naive") == "ets + seasonal naive"
+    assert summary._start_words("ridge(1)") == "ridge(1)"
+    assert summary._start_words("ets+seasonal_naive") == "ets + seasonal naive"
     long = "ridge(0.1)+ridge(1)+ridge(0.01)+ridge(0.001)+ridge(0.0001)+ridge(1e-06)+ar"
-    assert options._start_words(long) == "the mean of 6 ridge fits (penalty 1e-06 to 1) and ar"
-    assert options._start_words("ridge(1)+ridge(0.1)+ridge(0.01)") == "the mean of 3 ridge fits (penalty 0.01 to 1)"
+    assert summary._start_words(long) == "the mean of 6 ridge fits (penalty 1e-06 to 1) and ar"
+    assert summary._start_words("ridge(1)+ridge(0.1)+ridge(0.01)") == "the mean of 3 ridge fits (penalty 0.01 to 1)"
     fitted = {"ar": "AR(3)", "arima": "ARIMA(1,1,0) with drift", "ets": "Holt (damped trend)"}
-    assert options._start_words("ar+arima+naive", fitted) == "AR(3) + ARIMA(1,1,0) with drift + naive"
-    assert options._start_words(long, fitted) == "the mean of 6 ridge fits (penalty 1e-06 to 1) and AR(3)"
+    assert summary._start_words("ar+arima+naive", fitted) == "AR(3) + ARIMA(1,1,0) with drift + naive"
+    assert summary._start_words(long, fitted) == "the mean of 6 ridge fits (penalty 1e-06 to 1) and AR(3)"
 
 
 def test_summary_says_when_the_forecast_is_the_mean_of_network_and_start(capsys):
