@@ -56,8 +56,9 @@ def forecast(file, interval, out, plot, save_model, as_json, model_choice, **o):
     if plot:
         from tsgate.plot import check_plot_path, plot_png
 
-        outputs[plot] = plot_png(history if o["id_col"] else history[fc.targets_[0]], pred, target=fc.targets_[0],
-                                 last=max(8 * fc.horizon_, 4 * getattr(fc, "lookback_", fc.horizon_)),
+        one = next(iter(fc.estimators_.values())) if hasattr(fc, "estimators_") else fc  # a baseline per series
+        outputs[plot] = plot_png(history if o["id_col"] else history[one.targets_[0]], pred, target=one.targets_[0],
+                                 last=max(8 * one.horizon_, 4 * getattr(one, "lookback_", one.horizon_)),
                                  fmt=check_plot_path(plot), id_col=o["id_col"])
     if save_model:
         buf = io.BytesIO()
@@ -159,7 +160,7 @@ def backtest(file, folds, retrain, warm_start, out, as_json, interval, model_cho
         raise UserError("--warm-start restarts the network's refits: it needs --retrain and --model network")
     _check_outputs(**{"--out": out})
     df = _read_data(file, o)  # first: it may name the target
-    est = _build(o, quiet=True) if model_choice in ("network", "auto") else _baseline(o, model_choice)
+    est = _build(o, quiet=True) if model_choice in ("network", "auto") else _baseline(o, model_choice, panel=False)
     if baselines and (o.get("id_col") or isinstance(o["target"], list)):
         raise UserError("--baselines backtests one series; with --id-col or several --target columns, leave it out")
     table = run_backtest(est, df, folds=folds, horizon=o["horizon"], retrain=retrain, coverage=interval,

@@ -21,20 +21,26 @@ BACKTEST_MODEL_OPTION = click.option("--model", "model_choice", type=click.Choic
                                           "naive")
 
 
-def _baseline(o, model_choice):
-    """The (unfitted) baseline --model names; one series only."""
+def _baseline(o, model_choice, panel=True):
+    """The (unfitted) baseline --model names: with --id-col, one per series (``panel``: the commands
+    that forecast; backtest scores one series)."""
     from tsgate.baselines import BaselineForecaster
 
-    if o.get("id_col"):
-        raise UserError(f"--model {model_choice} forecasts one series; with --id-col use --model network (the "
+    if o.get("id_col") and not panel:
+        raise UserError(f"--model {model_choice} backtests one series; with --id-col use --model network (the "
                         "default): it forecasts each series by the network or, where that validates better, by the "
                         "series' own naive, seasonal naive or AR baseline")
     if isinstance(o["target"], list):
         raise UserError(f"--model {model_choice} forecasts one column; --target names {len(o['target'])}: use "
                         "--model network (the default) for several")
     method = "auto" if model_choice == "best_baseline" else model_choice
-    return BaselineForecaster(method, horizon=o["horizon"], target=o["target"], outliers=o["outliers"],
+    base = BaselineForecaster(method, horizon=o["horizon"], target=o["target"], outliers=o["outliers"],
                               nonnegative=_auto(o, "nonnegative"))
+    if not o.get("id_col"):
+        return base
+    from tsgate.local import LocalForecaster
+
+    return LocalForecaster(base, id_col=o["id_col"])
 
 
 def _fit_model(o, model_choice, history):

@@ -18,6 +18,10 @@ def summary(fc, seconds, quiet, scores=True):
         return
     if sys.stderr.isatty():  # end the progress line
         _say("")
+    if hasattr(fc, "estimators_"):  # a LocalForecaster: a baseline per series
+        _local_lines(fc)
+        _say(f"time {seconds:.1f} s")
+        return
     floor = describe_floor(fc.nonnegative, fc.target_range_)  # tsgate.nonnegative: '' if none
     if not hasattr(fc, "model_"):  # a baseline
         _baseline_lines(fc, floor, scores)
@@ -36,6 +40,14 @@ def _baseline_lines(fc, floor, scores):
     _say(f"{fc.describe()}: horizon={fc.horizon_}" + (f"; {floor}" if floor else ""))
     if fc.method == "auto" and scores:  # (--model auto has said them)
         _say(f"the best baseline by MAE from the series' last origins ({score_words(fc.scores_)})")
+
+
+def _local_lines(fc):
+    """Each series' own baseline: how many series each forecasts."""
+    models = list(fc.estimators_.values())
+    how = "best baseline by MAE from its last origins" if models[0].method == "auto" else "own baseline"
+    _say(f"{len(models)} series, each forecast by its {how} ({_fallback_words([m.describe() for m in models])}): "
+         f"horizon={models[0].horizon_}")
 
 
 def _network_lines(fc):

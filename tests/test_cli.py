@@ -143,7 +143,7 @@ def test_backtest_of_a_baseline_scores_it_the_same_way(csv, tmp_path):
     long = tmp_path / "long.csv"
     pd.read_csv(csv).assign(unique_id="a").to_csv(long, index=False)
     code, _, err = run(["backtest", long, "--model", "drift", "--id-col", "unique_id"])
-    assert code == 2 and err.count("\n") == 1 and "--model drift forecasts one series; with --id-col use --model " \
+    assert code == 2 and err.count("\n") == 1 and "--model drift backtests one series; with --id-col use --model " \
         "network" in err
     code, _, err = run(["backtest", csv, "--model", "auto", "--warm-start"])
     assert code == 2 and "--warm-start restarts the network's refits: it needs --retrain and --model network" in err

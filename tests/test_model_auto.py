@@ -1,10 +1,16 @@
 """--model auto: the network or the best baseline, also where the network cannot be trained."""
 
+import io
+
 import numpy as np
 import pandas as pd
+import pytest
 from click.testing import CliRunner
 
+from tsgate import LocalForecaster, LSTMForecaster
+from tsgate.auto import fit_auto
 from tsgate.baselines import CALIBRATION_ORIGINS, best_baseline
+from tsgate.elementmath import TrainingDivergedError
 from tsgate.cli import main
 
 
@@ -58,8 +64,20 @@ def test_model_auto_forecasts_by_a_baseline_where_the_network_cannot_be_trained(
                           "y": np.r_[y, y]})
     panel.to_csv(tmp_path / "p.csv", index=False)
     r = CliRunner().invoke(main, ["forecast", str(tmp_path / "p.csv"), "--id-col", "id", "--horizon", "5",
-                                  "--model", "auto"])
-    assert r.exit_code == 2 and "linear start" in r.stderr, r.stderr  # a panel: the error, as before
+                                  "--model", "auto"])  # a panel: each series' best baseline
+    assert r.exit_code == 0, r.stderr
+    assert "model auto: each series' best baseline, by MAE from its last origins (naive: 2 series); the network " \
+        "could not be trained: the linear start (ar)" in r.stderr, r.stderr
+    out = pd.read_csv(io.StringIO(r.stdout))
+    assert list(out["id"]) == ["a"] * 5 + ["b"] * 5 and np.allclose(out["y"], 1.0)
+    r = CliRunner().invoke(main, ["backtest", str(tmp_path / "p.csv"), "--id-col", "id", "--horizon", "5",
+                                  "--model", "auto"])  # each refit of a backtest keeps the network's error
+    assert r.exit_code == 2 and "linear start" in r.stderr, r.stderr
+    frame = panel.assign(day=pd.to_datetime(panel["day"]))
+    with pytest.raises(TrainingDivergedError, match="linear start"):
+        fit_auto(LSTMForecaster(horizon=5, id_col="id", time_col="day"), frame, panels=False)
+    local, why = fit_auto(LSTMForecaster(horizon=5, id_col="id", time_col="day"), frame)
+    assert isinstance(local, LocalForecaster) and why["per_series"] == ["naive", "naive"]
 
 
 def test_backtest_auto_chooses_at_every_refit_and_matches_the_network_where_it_keeps_it():

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tsgate import LocalForecaster, LSTMForecaster, load
+from tsgate import BaselineForecaster, LocalForecaster, LSTMForecaster, load
 from tsgate.errors import DataError, ParameterError
 
 FAST = dict(horizon=3, max_epochs=8, hidden_size=8, random_state=0)
@@ -470,11 +470,24 @@ def test_cli_forecasts_every_series_of_a_long_file(tmp_path):
     if __import__("importlib").util.find_spec("matplotlib"):  # one panel per series (it was an error)
         r = CliRunner().invoke(main, ["forecast", str(path), *opts, "--plot", str(tmp_path / "p.png")])
         assert r.exit_code == 0 and (tmp_path / "p.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", r.stderr
-    for extra in ([], ["--save-model", str(tmp_path / "m.tsgate")]):  # a baseline reads one series (it said
-        command = "fit" if extra else "forecast"  # "duplicated timestamps")
-        r = CliRunner().invoke(main, [command, str(path), *opts, "--model", "naive", *extra])
-        assert r.exit_code == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
-        assert "--model naive forecasts one series; with --id-col use --model network (the default)" in r.stderr
+    r = CliRunner().invoke(main, ["forecast", str(path), *opts, "--model", "naive"])  # a baseline per series
+    assert r.exit_code == 0, r.stderr
+    out = pd.read_csv(__import__("io").StringIO(r.stdout))
+    last = df.groupby("store_item")["sales"].last()
+    assert np.allclose(out["sales"], out["store_item"].map(last)) and out["store_item"].nunique() == 3
+    assert "3 series, each forecast by its own baseline (naive: 3): horizon=3" in r.stderr, r.stderr
+    model = tmp_path / "m.tsgate"
+    r = CliRunner().invoke(main, ["fit", str(path), *opts, "--model", "best_baseline", "--save-model", str(model)])
+    assert r.exit_code == 0 and "3 series, each forecast by its best baseline by MAE from its last origins (" \
+        in r.stderr, r.stderr
+    again = CliRunner().invoke(main, ["predict", str(model)])  # the model file reads back: the same forecasts
+    chosen = LocalForecaster(BaselineForecaster("auto", horizon=3, target="sales"),
+                                    id_col="store_item").fit(df.assign(date=pd.to_datetime(df["date"])).set_index("date"))
+    expected = chosen.predict()
+    assert again.exit_code == 0 and np.allclose(pd.read_csv(__import__("io").StringIO(again.stdout))["sales"],
+                                                expected["sales"]), again.stderr
+    r = CliRunner().invoke(main, ["backtest", str(path), *opts, "--model", "naive"])  # backtests one series
+    assert r.exit_code == 2 and "--model naive backtests one series; with --id-col use --model network" in r.stderr
 
 
 def test_a_long_forecast_is_plotted_one_panel_per_series():

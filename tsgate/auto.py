@@ -14,11 +14,13 @@ Where the network cannot be trained at all
 (:class:`~tsgate.elementmath.TrainingDivergedError`: e.g. a linear start far
 worse than naive on a validation tail unlike the history), the baseline with the
 lowest MAE from the series' last origins does (:func:`tsgate.baselines.best_baseline`).
-A panel, several targets or future covariates keep the network (and its error):
-a baseline forecasts one column from its own past.
+A long panel (``id_col``) of one target there gets each series' best baseline
+(:class:`~tsgate.local.LocalForecaster`); several targets or future covariates keep
+the network (and its error): a baseline forecasts one column from its own past.
 """
 
 import warnings
+from collections import Counter
 
 from sklearn.base import clone
 
@@ -36,16 +38,19 @@ def _one_series(est):
                 or params.get("future_covariates"))
 
 
-def fit_auto(estimator, X):
-    """Fit a clone of ``estimator`` on ``X``, or the baseline that replaces it.
+def fit_auto(estimator, X, panels=True):
+    """Fit a clone of ``estimator`` on ``X``, or the baseline that replaces it (``panels``: where the
+    network cannot be trained on a long panel, each series' best baseline; else its error).
 
     Returns
     -------
-    model : the fitted forecaster or :class:`tsgate.BaselineForecaster`
+    model : the fitted forecaster, :class:`tsgate.BaselineForecaster` or, for a panel,
+        :class:`tsgate.LocalForecaster` of ``BaselineForecaster('auto')``
     why : dict
         ``chosen`` (the model's name: 'network', 'AR(3)'...), and either ``network`` and ``baseline``
         (the validation MAEs and the best baseline's name) or ``failed`` (the network's error) and
-        ``maes`` (each baseline's MAE from the last origins).
+        ``maes`` (each baseline's MAE from the last origins) or, for a panel, ``per_series`` (each
+        series' baseline).
     """
     fc = clone(estimator)
     try:
@@ -53,6 +58,11 @@ def fit_auto(estimator, X):
             warnings.simplefilter("ignore", BaselineWarning)
             fc.fit(X)
     except TrainingDivergedError as exc:
+        failed = " ".join(str(exc).split())
+        if panels and _panel_of_one_target(fc):
+            local = _local_baselines(fc, X)
+            return local, {"chosen": "each series' best baseline", "failed": failed,
+                           "per_series": [e.describe() for e in local.estimators_.values()]}
         if not _one_series(fc):
             raise
         try:
@@ -60,8 +70,25 @@ def fit_auto(estimator, X):
                                          outliers=fc.outliers, nonnegative=fc.nonnegative)
         except DataError:  # not one series after all (a long frame): the network's error stands
             raise exc from None
-        return chosen, {"chosen": chosen.describe(), "failed": " ".join(str(exc).split()), "maes": maes}
+        return chosen, {"chosen": chosen.describe(), "failed": failed, "maes": maes}
     return choose(fc, X)
+
+
+def _panel_of_one_target(est):
+    """Whether ``est`` reads a long panel (``id_col``) of one target column without future covariates."""
+    params = est.get_params()
+    return bool(params.get("id_col")) and not isinstance(params.get("target"), (list, tuple)) \
+        and not params.get("future_covariates")
+
+
+def _local_baselines(est, X):
+    """Each series of the long panel ``X`` forecast by its own best baseline
+    (:class:`~tsgate.local.LocalForecaster` of ``BaselineForecaster('auto')``), with ``est``'s settings."""
+    from .local import LocalForecaster
+
+    base = BaselineForecaster("auto", horizon=est.horizon, target=est.target, time_col=est.time_col,
+                              outliers=est.outliers, nonnegative=est.nonnegative)
+    return LocalForecaster(base, id_col=est.id_col).fit(X)
 
 
 def choose(fc, X):
@@ -100,6 +127,10 @@ def score_words(maes):
 def describe(why):
     """``fit_auto``'s choice for people: 'the network (validation MAE: network 5.2, best baseline naive 5.3)'."""
     name = "the network" if why["chosen"] == "network" else why["chosen"]
+    if "per_series" in why:  # a panel
+        counts = Counter(why["per_series"])
+        return (f"{name}, by MAE from its last origins ({', '.join(f'{k}: {n}' for k, n in sorted(counts.items()))} "
+                f"series); the network could not be trained: {why['failed']}")
     if "failed" in why:
         return (f"{name}, the best baseline by MAE from the series' last origins ({score_words(why['maes'])}); the "
                 f"network could not be trained: {why['failed']}")

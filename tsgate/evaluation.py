@@ -122,7 +122,7 @@ def _auto_folds(est, data, grid, folds, H, retrain, coverage):
     for k in range(folds):
         cut, end = grid[len(grid) - (folds - k) * H - 1], grid[len(grid) - (folds - k - 1) * H - 1]
         if k == 0 or retrain:
-            fc, why = fit_auto(est, truncate(data, cut, est.time_col))
+            fc, why = fit_auto(est, truncate(data, cut, est.time_col), panels=False)  # a panel: the network
         parts.append(fc._historical(truncate(data, end, est.time_col), cut, H, False, H, None, coverage))
         chosen[parts[-1]["cutoff"].iloc[0]] = why["chosen"]
     hf = pd.concat(parts, ignore_index=True)
