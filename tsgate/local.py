@@ -15,6 +15,7 @@ every series' model into one model file that :func:`tsgate.load` reads.
 
 import copy
 import numbers
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -29,11 +30,28 @@ from .params import HasMethods, validate_params
 
 
 def _fit(est, data):
-    return est.fit(data)
+    """``est`` fit on ``data`` and the warnings it raised, (category, message), carried back from a worker."""
+    return _recorded(est.fit, data)
 
 
 def _call(est, method, data, kwargs):
-    return getattr(est, method)(data, **kwargs)
+    """``est.method(data, **kwargs)`` and the warnings it raised (as :func:`_fit`)."""
+    return _recorded(getattr(est, method), data, **kwargs)
+
+
+def _recorded(fn, *args, **kwargs):
+    """``(fn(*args, **kwargs), [(category, message), ...])``: its result and the warnings it raised."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = fn(*args, **kwargs)
+    return out, [(w.category, str(w.message)) for w in caught]
+
+
+def _named(sid, caught):
+    """Warn again what one series' model warned (``caught``), each message naming the series: a baseline
+    knows its target column, not its id, and a joblib worker's warnings are lost otherwise."""
+    for category, message in caught:
+        warnings.warn(f"series {sid!r}: {message}", category, stacklevel=3)
 
 
 class LocalForecaster(BaseEstimator):
@@ -119,7 +137,10 @@ class LocalForecaster(BaseEstimator):
             extra = {"id_col": self.id_name_}  # the network reads its part as a long frame
         jobs = [(clone(self.estimator).set_params(**({"target": sid} if self.form_ == "wide" else extra)), data)
                 for sid, data in parts.items()]
-        self.estimators_ = dict(zip(parts, parallel_map(_fit, jobs, self.n_jobs)))
+        fitted = parallel_map(_fit, jobs, self.n_jobs)
+        for sid, (_, caught) in zip(parts, fitted):
+            _named(sid, caught)
+        self.estimators_ = {sid: est for sid, (est, _) in zip(parts, fitted)}
         return self
 
     def predict(self, horizon=None, X=None, ids=None):
@@ -133,7 +154,10 @@ class LocalForecaster(BaseEstimator):
         unknown = [sid for sid in chosen if sid not in self.estimators_]
         if unknown:
             raise DataError(f"unknown series {unknown[:5]}: fit on {len(self.estimators_)} series")
-        outs = {sid: getattr(self.estimators_[sid], method)(**kwargs) for sid in chosen}
+        outs = {}
+        for sid in chosen:
+            outs[sid], caught = _recorded(getattr(self.estimators_[sid], method), **kwargs)
+            _named(sid, caught)
         if self._single() and self.form_ in ("long", "multiindex"):
             outs = {sid: self._with_id(sid, out) for sid, out in outs.items()}
         if self.form_ == "dict":
@@ -178,8 +202,12 @@ class LocalForecaster(BaseEstimator):
         """
         check_is_fitted(self, "estimators_")
         parts = self._newer(X, "update")
-        moved = {sid: copy.deepcopy(self.estimators_[sid]).update(part) for sid, part in parts.items()}
-        self.estimators_.update(moved)  # all series checked (each update raises before it moves)
+        moved, caught = {}, {}
+        for sid, part in parts.items():
+            moved[sid], caught[sid] = _recorded(copy.deepcopy(self.estimators_[sid]).update, part)
+        for sid, said in caught.items():  # once all series are checked (each update raises before it moves)
+            _named(sid, said)
+        self.estimators_.update(moved)
         return self
 
     def score(self, X, y=None):
@@ -257,7 +285,10 @@ class LocalForecaster(BaseEstimator):
         self._check_method(method)
         form, id_name, parts = self._split(X)
         sids = [sid for sid in parts if sid in self.estimators_]
-        tables = parallel_map(_call, [(self.estimators_[sid], method, parts[sid], kwargs) for sid in sids], self.n_jobs)
+        done = parallel_map(_call, [(self.estimators_[sid], method, parts[sid], kwargs) for sid in sids], self.n_jobs)
+        for sid, (_, caught) in zip(sids, done):
+            _named(sid, caught)
+        tables = [table for table, _ in done]
         if self._single():  # a baseline's table names its target column: the series id instead
             idc = "unique_id" if form in ("wide", "dict") else id_name
             levels = [n if n is not None else f"level_{k}" for k, n in enumerate(X.index.names)] \
