@@ -2,6 +2,7 @@
 parameter, with a message naming it, before it touches the data."""
 
 import numbers
+import re
 
 import numpy as np
 import pandas as pd
@@ -123,6 +124,19 @@ def test_invalid_fill_is_rejected_even_when_the_data_has_no_nan():
     y = pd.Series(np.arange(40.0), index=pd.date_range("2000-01-01", periods=40, freq="MS"))
     with pytest.raises(ParameterError, match="'fill' parameter"):
         LSTMForecaster(fill="mean", max_epochs=1).fit(y)
+
+
+@pytest.mark.parametrize("kw,words", [
+    (dict(loss="pinball", strategy="recursive"), "loss='pinball' needs strategy='direct'"),
+    (dict(window_norm="ets", strategy="recursive"), "window_norm='ets' needs strategy='direct'"),
+    (dict(fork=True, id_embedding=4), "id_embedding needs fork=False and stateful=False"),
+    (dict(stateful=True, tbptt=100, tbptt_depth=50), "tbptt_depth=50 must be at least tbptt=100"),
+    (dict(fork=True, calendar_features=True), "fork=True reads raw windows step by step"),  # a raw ValueError before
+    (dict(fork=True, bidirectional=True), "fork=True reads raw windows step by step"),
+])
+def test_parameter_combinations_are_rejected_before_the_data_is_touched(kw, words):
+    with pytest.raises(ParameterError, match=re.escape(words)):
+        LSTMForecaster(**kw).fit(Untouchable())
 
 
 def test_forecasters_reject_classification_losses():

@@ -157,11 +157,11 @@ def check_forecaster_combinations(est):
     if est.tbptt_depth is not None and est.tbptt_depth < est.tbptt:
         raise ParameterError(f"{pname('tbptt_depth', est.tbptt_depth)} must be at least {pname('tbptt', est.tbptt)}")
     if est.fork and (est.window_norm not in (None, "auto") or est.ar_window not in (0, "auto")
-                    or est.segment_length not in (1, "auto") or est.future_covariates or est.bidirectional
-                    or est.loss == "pinball"):
+                    or est.segment_length not in (1, "auto") or est.future_covariates or est.calendar_features
+                    or est.bidirectional or est.loss == "pinball"):
         raise ParameterError(f"{pname('fork', True)} reads raw windows step by step: it takes "
-                             f"{pname('window_norm', None)}, no highway, segments, future covariates, reverse "
-                             "direction or quantiles")
+                             f"{pname('window_norm', None)}, no highway, segments, future covariates, calendar "
+                             "features, reverse direction or quantiles")
 
 
 def positive_int(value, name):
