@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from tsgate import BaselineForecaster, LocalForecaster, LSTMForecaster, load
-from tsgate.errors import DataError, OutlierWarning, ParameterError
+from tsgate.errors import CoverageWarning, DataError, OutlierWarning, ParameterError
 
 FAST = dict(horizon=3, max_epochs=8, hidden_size=8, random_state=0)
 
@@ -356,12 +356,18 @@ def test_local_models_warnings_name_their_series_also_from_joblib_workers(n_jobs
     # a baseline's outlier warning named its target column ('y') only, the same text for every series
     # (shown once), and a worker's warnings were lost
     df = _long([90, 110, 100])
-    df.loc[df.groupby("unique_id").head(60).index[[30, 100, 150]], "y"] += 1e3  # one outlier in each series
+    df.loc[df.groupby("unique_id").head(60).index[[30, 100, 157]], "y"] += 1e3  # one outlier in each series
     with pytest.warns(OutlierWarning) as caught:
         LocalForecaster(BaselineForecaster("naive", horizon=3), n_jobs=n_jobs).fit(df)
     said = [str(w.message) for w in caught if issubclass(w.category, OutlierWarning)]
     assert [m[:len("series 's0': ")] for m in said] == ["series 's0': ", "series 's1': ", "series 's2': "], said
     assert all("outlier" in m for m in said), said
+    short = _long([40] * 5)  # the same words from every series: one warning naming them
+    local = LocalForecaster(LSTMForecaster(**FAST), n_jobs=n_jobs).fit(short)
+    with pytest.warns(CoverageWarning) as caught:
+        local.predict_interval(0.95)
+    said = [str(w.message) for w in caught if issubclass(w.category, CoverageWarning)]
+    assert len(said) == 1 and said[0].startswith("series 's0', 's1', 's2' and 2 more: coverage 0.95 needs"), said
 
 
 @pytest.mark.parametrize("name", ["sales", None])

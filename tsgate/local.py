@@ -47,11 +47,18 @@ def _recorded(fn, *args, **kwargs):
     return out, [(w.category, str(w.message)) for w in caught]
 
 
-def _named(sid, caught):
-    """Warn again what one series' model warned (``caught``), each message naming the series: a baseline
-    knows its target column, not its id, and a joblib worker's warnings are lost otherwise."""
-    for category, message in caught:
-        warnings.warn(f"series {sid!r}: {message}", category, stacklevel=3)
+def _named(caught):
+    """Warn again what the series' models warned (``caught``: id -> [(category, message)]), naming the
+    series: a baseline knows its target column, not its id, and a joblib worker's warnings are lost
+    otherwise. One warning per text, naming every series that raised it (the first three)."""
+    said = {}
+    for sid, found in caught.items():
+        for category, message in found:
+            said.setdefault((category, message), []).append(sid)
+    for (category, message), sids in said.items():
+        more = f" and {len(sids) - 3} more" if len(sids) > 3 else ""
+        which = f"series {', '.join(repr(s) for s in sids[:3])}{more}"
+        warnings.warn(f"{which}: {message}", category, stacklevel=3)
 
 
 class LocalForecaster(BaseEstimator):
@@ -138,8 +145,7 @@ class LocalForecaster(BaseEstimator):
         jobs = [(clone(self.estimator).set_params(**({"target": sid} if self.form_ == "wide" else extra)), data)
                 for sid, data in parts.items()]
         fitted = parallel_map(_fit, jobs, self.n_jobs)
-        for sid, (_, caught) in zip(parts, fitted):
-            _named(sid, caught)
+        _named({sid: caught for sid, (_, caught) in zip(parts, fitted)})
         self.estimators_ = {sid: est for sid, (est, _) in zip(parts, fitted)}
         return self
 
@@ -154,10 +160,10 @@ class LocalForecaster(BaseEstimator):
         unknown = [sid for sid in chosen if sid not in self.estimators_]
         if unknown:
             raise DataError(f"unknown series {unknown[:5]}: fit on {len(self.estimators_)} series")
-        outs = {}
+        outs, caught = {}, {}
         for sid in chosen:
-            outs[sid], caught = _recorded(getattr(self.estimators_[sid], method), **kwargs)
-            _named(sid, caught)
+            outs[sid], caught[sid] = _recorded(getattr(self.estimators_[sid], method), **kwargs)
+        _named(caught)
         if self._single() and self.form_ in ("long", "multiindex"):
             outs = {sid: self._with_id(sid, out) for sid, out in outs.items()}
         if self.form_ == "dict":
@@ -205,8 +211,7 @@ class LocalForecaster(BaseEstimator):
         moved, caught = {}, {}
         for sid, part in parts.items():
             moved[sid], caught[sid] = _recorded(copy.deepcopy(self.estimators_[sid]).update, part)
-        for sid, said in caught.items():  # once all series are checked (each update raises before it moves)
-            _named(sid, said)
+        _named(caught)  # once all series are checked (each update raises before it moves)
         self.estimators_.update(moved)
         return self
 
@@ -286,8 +291,7 @@ class LocalForecaster(BaseEstimator):
         form, id_name, parts = self._split(X)
         sids = [sid for sid in parts if sid in self.estimators_]
         done = parallel_map(_call, [(self.estimators_[sid], method, parts[sid], kwargs) for sid in sids], self.n_jobs)
-        for sid, (_, caught) in zip(sids, done):
-            _named(sid, caught)
+        _named({sid: caught for sid, (_, caught) in zip(sids, done)})
         tables = [table for table, _ in done]
         if self._single():  # a baseline's table names its target column: the series id instead
             idc = "unique_id" if form in ("wide", "dict") else id_name
