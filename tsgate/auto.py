@@ -31,11 +31,13 @@ from .fallback import baseline_words
 from .shrinkage import block_means, clearly_negative, t_statistic
 
 
-def _one_series(est):
-    """Whether ``est``'s parameters allow a baseline in its place (one target, no future covariates, no panel)."""
+def _baseline_kind(est):
+    """What may replace ``est`` by its parameters: 'series' (a baseline: one target, no future covariates,
+    no panel), 'panel' (a baseline per series of a long panel of one target) or None."""
     params = est.get_params()
-    return not (params.get("id_col") or isinstance(params.get("target"), (list, tuple))
-                or params.get("future_covariates"))
+    if isinstance(params.get("target"), (list, tuple)) or params.get("future_covariates"):
+        return None
+    return "panel" if params.get("id_col") else "series"
 
 
 def fit_auto(estimator, X, panels=True):
@@ -59,11 +61,12 @@ def fit_auto(estimator, X, panels=True):
             fc.fit(X)
     except TrainingDivergedError as exc:
         failed = " ".join(str(exc).split())
-        if panels and _panel_of_one_target(fc):
+        kind = _baseline_kind(fc)
+        if panels and kind == "panel":
             local = _local_baselines(fc, X)
             return local, {"chosen": "each series' best baseline", "failed": failed,
                            "per_series": [e.describe() for e in local.estimators_.values()]}
-        if not _one_series(fc):
+        if kind != "series":
             raise
         try:
             chosen, maes = best_baseline(X, horizon=fc.horizon, target=fc.target, time_col=fc.time_col,
@@ -72,13 +75,6 @@ def fit_auto(estimator, X, panels=True):
             raise exc from None
         return chosen, {"chosen": chosen.describe(), "failed": failed, "maes": maes}
     return choose(fc, X)
-
-
-def _panel_of_one_target(est):
-    """Whether ``est`` reads a long panel (``id_col``) of one target column without future covariates."""
-    params = est.get_params()
-    return bool(params.get("id_col")) and not isinstance(params.get("target"), (list, tuple)) \
-        and not params.get("future_covariates")
 
 
 def _local_baselines(est, X):
