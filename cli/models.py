@@ -10,7 +10,7 @@ MODEL_OPTION = click.option("--model", "model_choice", type=click.Choice(MODELS)
                             show_default=True, help="the network, a baseline, or auto: the network, or the best "
                                                     "baseline where it is clearly better on validation; "
                                                     "best_baseline: the baseline with the lowest MAE from the "
-                                                    "series' last origins")
+                                                    "series' last origins; with --id-col a baseline per series")
 
 
 BACKTEST_MODEL_OPTION = click.option("--model", "model_choice", type=click.Choice(MODELS), default="network",
