@@ -79,6 +79,7 @@ def fitted_state(est):
     check_is_fitted(est, "model_")
     params = plain_params(est)
     cutoff = est.cutoff_
+    blend_meta, blend_arrays = est._blend_state()  # a joined baseline (tsgate.blend), or (None, {})
     meta = {
         "class": type(est).__name__, "params": params, "targets": [_plain(t) for t in est.targets_],
         "past_covariates": list(est.past_covariates_), "future_covariates": list(est.future_covariates_),
@@ -98,7 +99,7 @@ def fitted_state(est):
                       "n_models": len(est.models_), "es": _es_meta(est)},
         "static_columns": list(getattr(est, "static_columns_", [])),
         "fallback": [getattr(est, "fallback_", {}).get(i) for i in est.ids_],  # per series: None or a spec
-        "blend": est._blend_state()[0],
+        "blend": blend_meta,
         "val_scores": est.val_scores_, "fit_report": est.fit_report_,
         "history": {k: [float(x) for x in v] if isinstance(v, list) else v for k, v in est.history_.items()},
     }
@@ -125,7 +126,7 @@ def fitted_state(est):
             arrays[f"fallback_residuals_{k}"] = own[i]
         if i in floor:  # absent (older files): no floor
             arrays[f"fallback_floor_{k}"] = floor[i]
-    arrays.update(est._blend_state()[1])
+    arrays.update(blend_arrays)
     for k, m in enumerate(est.models_):
         arrays["params_flat" if k == 0 else f"params_flat_{k}"] = m.flat
     for kind in ("state", "anchor") if est.stateful else ():  # the carried states and their anchors
