@@ -1,7 +1,6 @@
 """The fit's summary on stderr: what was fit, what forecasts, and how it validated."""
 
 import sys
-from collections import Counter
 
 import click
 
@@ -44,9 +43,11 @@ def _baseline_lines(fc, floor, scores):
 
 def _local_lines(fc):
     """Each series' own baseline: how many series each forecasts."""
+    from tsgate.fallback import count_words
+
     models = list(fc.estimators_.values())
     how = "best baseline by MAE from its last origins" if models[0].method == "auto" else "own baseline"
-    _say(f"{len(models)} series, each forecast by its {how} ({_fallback_words([m.describe() for m in models])}): "
+    _say(f"{len(models)} series, each forecast by its {how} ({count_words([m.describe() for m in models])}): "
          f"horizon={models[0].horizon_}")
 
 
@@ -94,15 +95,17 @@ def _start_lines(fc):
 
 def _panel_lines(fc):
     """A panel's series forecast by a local baseline, and its series too short to train on."""
+    from tsgate.fallback import count_words
+
     report = getattr(fc, "fit_report_", {})
     chosen, short, own = (report.get(k) or {} for k in ("fallback", "short", "short_baselines"))
     if chosen:
         _say(f"{len(chosen)} of {len(fc.ids_)} series forecast by a local baseline that beat the network "
-             f"on their validation windows ({_fallback_words(chosen.values())})")
+             f"on their validation windows ({count_words(chosen.values())})")
     if short:
         net = len(short) - len(own)  # a lookback of rows: the network forecasts them, as new series
         how = ([f"{net} forecast by the network, not trained on them"] if net else []) + (
-            [f"{'' if net else 'forecast '}by their own baseline ({_fallback_words(own.values())})"] if own else [])
+            [f"{'' if net else 'forecast '}by their own baseline ({count_words(own.values())})"] if own else [])
         _say(f"{len(short)} of {len(fc.ids_)} series shorter than the {report['short_rows']} rows of "
              f"a training and a validation window{': ' if net else ', '}{', '.join(how)}")
 
@@ -120,15 +123,6 @@ def _validation_line(fc):
     _say(f"validation MAE {vs['mae']:.4g} vs seasonal naive {vs['seasonal_naive_mae']:.4g} "
          f"({ratio}{vs['n_windows']} windows); best baseline {baseline_words(report, best)} "
          f"{report['validation_mae'][best]:.4g}")
-
-
-def _fallback_words(names):
-    """How many series each local baseline forecasts, the AR(p) of every order as one item:
-    'AR(14) to AR(24): 61, seasonal naive (m=7): 7'."""
-    orders = sorted(int(n[3:-1]) for n in names if n.startswith("AR("))
-    ar = f"AR({orders[0]})" + (f" to AR({orders[-1]})" if orders[-1] > orders[0] else "") if orders else None
-    counts = Counter(ar if n.startswith("AR(") else n for n in names)
-    return ", ".join(f"{k}: {n}" for k, n in sorted(counts.items()))
 
 
 def _start_words(start, fitted=None):

@@ -20,14 +20,13 @@ the network (and its error): a baseline forecasts one column from its own past.
 """
 
 import warnings
-from collections import Counter
 
 from sklearn.base import clone
 
 from .baselines import BaselineForecaster, best_baseline
 from .elementmath import TrainingDivergedError
 from .errors import BaselineWarning, DataError
-from .fallback import baseline_words
+from .fallback import baseline_words, count_words
 from .shrinkage import block_means, clearly_negative, t_statistic
 
 
@@ -124,9 +123,8 @@ def describe(why):
     """``fit_auto``'s choice for people: 'the network (validation MAE: network 5.2, best baseline naive 5.3)'."""
     name = "the network" if why["chosen"] == "network" else why["chosen"]
     if "per_series" in why:  # a panel
-        counts = Counter(why["per_series"])
-        return (f"{name}, by MAE from its last origins ({', '.join(f'{k}: {n}' for k, n in sorted(counts.items()))} "
-                f"series); the network could not be trained: {why['failed']}")
+        return (f"{name}, by MAE from its last origins ({count_words(why['per_series'])} series); the network "
+                f"could not be trained: {why['failed']}")
     if "failed" in why:
         return (f"{name}, the best baseline by MAE from the series' last origins ({score_words(why['maes'])}); the "
                 f"network could not be trained: {why['failed']}")

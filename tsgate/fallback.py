@@ -28,6 +28,8 @@ accuracy benchmark's 13 series it made AirPassengers, yearly sunspots and
 lynx 13-38% worse). So :func:`choose` is used for panels only.
 """
 
+from collections import Counter
+
 import numpy as np
 
 from .baselines import AR, describe as baseline_name, origin_forecasts, origin_residuals, origin_targets
@@ -141,3 +143,13 @@ def against_baselines(mae, results, n_windows, scale, m):
 def baseline_words(report, method):
     """A baseline of ``fit_report_`` for people: its fitted model's name, else the method's ('holt winters')."""
     return (report.get("baseline_models") or {}).get(method) or method.replace("_", " ")
+
+
+def count_words(names):
+    """How many series each baseline (``names``: one per series) forecasts, for people, the AR(p) of
+    every order as one item: 'AR(14) to AR(24): 61, seasonal naive (m=7): 7'."""
+    names = list(names)
+    orders = sorted(int(n[3:-1]) for n in names if n.startswith("AR("))
+    ar = f"AR({orders[0]})" + (f" to AR({orders[-1]})" if orders[-1] > orders[0] else "") if orders else None
+    counts = Counter(ar if n.startswith("AR(") else n for n in names)
+    return ", ".join(f"{k}: {n}" for k, n in sorted(counts.items()))
