@@ -29,13 +29,9 @@ from .panel import to_panel
 from .params import HasMethods, validate_params
 
 
-def _fit(est, data):
-    """``est`` fit on ``data`` and the warnings it raised, (category, message), carried back from a worker."""
-    return _recorded(est.fit, data)
-
-
 def _call(est, method, data, kwargs):
-    """``est.method(data, **kwargs)`` and the warnings it raised (as :func:`_fit`)."""
+    """``est.method(data, **kwargs)`` and the warnings it raised, (category, message), carried back from a
+    joblib worker."""
     return _recorded(getattr(est, method), data, **kwargs)
 
 
@@ -142,9 +138,9 @@ class LocalForecaster(BaseEstimator):
         extra = {}
         if self.form_ == "long" and not self._single() and self.estimator.id_col is None:
             extra = {"id_col": self.id_name_}  # the network reads its part as a long frame
-        jobs = [(clone(self.estimator).set_params(**({"target": sid} if self.form_ == "wide" else extra)), data)
-                for sid, data in parts.items()]
-        fitted = parallel_map(_fit, jobs, self.n_jobs)
+        jobs = [(clone(self.estimator).set_params(**({"target": sid} if self.form_ == "wide" else extra)), "fit", data,
+                 {}) for sid, data in parts.items()]
+        fitted = parallel_map(_call, jobs, self.n_jobs)
         _named({sid: caught for sid, (_, caught) in zip(parts, fitted)})
         self.estimators_ = {sid: est for sid, (est, _) in zip(parts, fitted)}
         return self
