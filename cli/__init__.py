@@ -160,7 +160,7 @@ def backtest(file, folds, retrain, warm_start, out, as_json, interval, model_cho
         raise UserError("--warm-start restarts the network's refits: it needs --retrain and --model network")
     _check_outputs(**{"--out": out})
     df = _read_data(file, o)  # first: it may name the target
-    est = _build(o, quiet=True) if model_choice in ("network", "auto") else _baseline(o, model_choice, panel=False)
+    est = _build(o, quiet=True) if model_choice in ("network", "auto") else _baseline(o, model_choice)
     if baselines and (o.get("id_col") or isinstance(o["target"], list)):
         raise UserError("--baselines backtests one series; with --id-col or several --target columns, leave it out")
     table = run_backtest(est, df, folds=folds, horizon=o["horizon"], retrain=retrain, coverage=interval,

@@ -17,19 +17,16 @@ BACKTEST_MODEL_OPTION = click.option("--model", "model_choice", type=click.Choic
                                      show_default=True,
                                      help="the network, a baseline, or auto (each refit chooses the network or the "
                                           "best baseline, as forecast --model auto; best_baseline: each refit "
-                                          "chooses among the baselines), backtested the same way next to seasonal "
-                                          "naive")
+                                          "chooses among the baselines; with --id-col a baseline per series, "
+                                          "the folds pooled over the series), backtested the same way next to "
+                                          "seasonal naive")
 
 
-def _baseline(o, model_choice, panel=True):
-    """The (unfitted) baseline --model names: with --id-col, one per series (``panel``: the commands
-    that forecast; backtest scores one series)."""
+def _baseline(o, model_choice):
+    """The (unfitted) baseline --model names: with --id-col, one per series (a LocalForecaster: backtest
+    pools its series' folds, as the network's)."""
     from tsgate.baselines import BaselineForecaster
 
-    if o.get("id_col") and not panel:
-        raise UserError(f"--model {model_choice} backtests one series; with --id-col use --model network (the "
-                        "default): it forecasts each series by the network or, where that validates better, by the "
-                        "series' own naive, seasonal naive or AR baseline")
     if isinstance(o["target"], list):
         raise UserError(f"--model {model_choice} forecasts one column; --target names {len(o['target'])}: use "
                         "--model network (the default) for several")

@@ -180,3 +180,36 @@ def test_the_fold_view_backtests_every_baseline_at_the_same_folds(air):
         backtest(net, air, folds=2, baselines=["arima"])
     with pytest.raises(ParameterError, match="baselines backtests one series; the data holds 2"):
         backtest(net, {"a": air, "b": air * 2.0}, folds=2, baselines="all")
+
+
+def test_a_panel_of_local_models_backtests_pooled_over_its_series_as_a_global_network():
+    """tsgate.backtest of a LocalForecaster: each fold's errors pooled over the series that have it (the MAE
+    of the pooled points, the MASE by each series' own scale), in every form of panel; a series that ends
+    before the folds is passed over, as a global network's table passes it."""
+    from tsgate import backtest
+
+    t = pd.date_range("2000-01-01", periods=60, freq="D")
+    rng = np.random.default_rng(1)
+    wide = pd.DataFrame({"a": 50 + rng.standard_normal(60).cumsum(),
+                         "b": 20 + 5 * np.sin(np.arange(60) * 2 * np.pi / 7) + rng.standard_normal(60)}, index=t)
+    long = wide.stack().rename("y").rename_axis(["ds", "unique_id"]).reset_index()
+    base = BaselineForecaster("ar", horizon=7)
+    table = backtest(LocalForecaster(base), long, folds=2, coverage=0.8)
+    assert list(table["model"]) == ["ar", "seasonal_naive"] * 2 and list(table["fold"]) == [1, 1, 2, 2]
+    alone = [backtest(base, wide[[c]], folds=2, coverage=0.8) for c in "ab"]  # each series by itself
+    for col in ("MAE", "MASE", "coverage", "MSIS"):  # the same number of points per series: the mean of the two
+        assert np.allclose(table[col], (alone[0][col] + alone[1][col]) / 2, equal_nan=True), col
+    for data in (wide, {"a": wide["a"], "b": wide["b"]}, long.set_index(["unique_id", "ds"])["y"]):
+        other = backtest(LocalForecaster(base, n_jobs=2), data, folds=2, coverage=0.8)
+        assert np.allclose(other[["MAE", "MASE", "MSIS"]], table[["MAE", "MASE", "MSIS"]], equal_nan=True)
+    short = pd.concat([long, pd.DataFrame({"unique_id": "c", "ds": t[:30], "y": 1.0 + np.arange(30.0)})])
+    ragged = backtest(LocalForecaster(base), short, folds=2, coverage=0.8)  # c ends before the first fold
+    assert np.allclose(ragged[["MAE", "MASE"]], table[["MAE", "MASE"]])
+    net = LocalForecaster(LSTMForecaster(horizon=7, lookback=14, hidden_size=2, max_epochs=1))
+    assert set(backtest(net, long, folds=2)["model"]) == {"tsgate", "seasonal_naive"}
+    with pytest.raises(DataError, match="has no origin with 1 row"):  # no series has one: the first one's error
+        LocalForecaster(base).fit(long)._historical(long, t[-3], 1, False, 7)
+    with pytest.raises(ParameterError, match="auto=True chooses between a recurrent forecaster"):
+        backtest(net, long, folds=2, auto=True)
+    with pytest.raises(ParameterError, match="warm_start=True needs retrain=True and a recurrent forecaster"):
+        backtest(LocalForecaster(base), long, folds=2, warm_start=True)

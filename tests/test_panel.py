@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tsgate import BaselineForecaster, LocalForecaster, LSTMForecaster, load
+from tsgate import BaselineForecaster, LocalForecaster, LSTMForecaster, backtest, load
 from tsgate.errors import CoverageWarning, DataError, OutlierWarning, ParameterError
 
 FAST = dict(horizon=3, max_epochs=8, hidden_size=8, random_state=0)
@@ -505,8 +505,12 @@ def test_cli_forecasts_every_series_of_a_long_file(tmp_path):
     expected = chosen.predict()
     assert again.exit_code == 0 and np.allclose(pd.read_csv(__import__("io").StringIO(again.stdout))["sales"],
                                                 expected["sales"]), again.stderr
-    r = CliRunner().invoke(main, ["backtest", str(path), *opts, "--model", "naive"])  # backtests one series
-    assert r.exit_code == 2 and "--model naive backtests one series; with --id-col use --model network" in r.stderr
+    r = CliRunner().invoke(main, ["backtest", str(path), *opts, "--model", "naive", "--folds", "2", "--json"])
+    assert r.exit_code == 0, r.stderr  # a baseline per series, the folds pooled (it was an error)
+    table = pd.DataFrame(__import__("json").loads(r.stdout))
+    pooled = backtest(LocalForecaster(BaselineForecaster("naive", horizon=3, target="sales"), id_col="store_item"),
+                      df.assign(date=pd.to_datetime(df["date"])).set_index("date"), folds=2)
+    assert list(table["model"]) == ["naive", "seasonal_naive"] * 2 and np.allclose(table["MAE"], pooled["MAE"])
 
 
 def test_a_long_forecast_is_plotted_one_panel_per_series():

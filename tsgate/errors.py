@@ -25,6 +25,11 @@ class DataError(TsgateError, ValueError):
     """Input data that cannot be used: names the column, row or timestamp."""
 
 
+class NoOriginError(DataError):
+    """Historical forecasts asked of data with no origin from the start given (a series that ends
+    too early): :class:`tsgate.LocalForecaster` passes such a series over where others have origins."""
+
+
 class ParameterError(TsgateError, ValueError, TypeError):
     """A parameter or argument value out of its declared constraints.
 

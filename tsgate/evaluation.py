@@ -16,6 +16,7 @@ from . import conformal, frames
 from .baselines import BASELINES, BaselineForecaster
 from .errors import DataError, ParameterError
 from .errors import name as pname
+from .local import LocalForecaster
 from .metrics import error_terms, interval_terms
 from .panel import timeline, to_panel, truncate
 
@@ -28,7 +29,10 @@ def backtest(estimator, data, folds=3, horizon=None, retrain=True, coverage=None
 
     Parameters
     ----------
-    estimator : tsgate recurrent forecaster or :class:`tsgate.BaselineForecaster` (cloned)
+    estimator : tsgate recurrent forecaster, :class:`tsgate.BaselineForecaster` or LocalForecaster (cloned)
+        A LocalForecaster's series are scored by their own models, each fold's errors pooled over
+        the series that have it (one that ends before the folds is passed over), as a global
+        network's are.
     data : the data in any form the forecaster takes (wide, long, dict)
     folds : int
     horizon : int, optional
@@ -64,19 +68,20 @@ def backtest(estimator, data, folds=3, horizon=None, retrain=True, coverage=None
     coverages, several = conformal.levels(coverage) if coverage is not None else ([], False)
     methods = _baseline_methods(baselines)
     est = clone(estimator)
-    single = "id_col" not in est.get_params()  # a BaselineForecaster: one series, no covariates
+    local = isinstance(est, LocalForecaster)  # a model per series: the folds pooled as a global network's
+    single = "id_col" not in (est.estimator if local else est).get_params()  # a baseline: one column, no covariates
     if warm_start and (single or not retrain):  # before any fit (historical_forecasts checks only after it)
         raise ParameterError(f"{pname('warm_start', True)} needs {pname('retrain', True)} and a recurrent forecaster "
                              "(a baseline has no weights)")
-    if auto and (single or warm_start):
+    if auto and (single or warm_start or local):
         raise ParameterError(f"{pname('auto', True)} chooses between a recurrent forecaster and the baselines: it "
-                             f"needs one, without {pname('warm_start', True)} (the choice may be a baseline)")
-    panel = to_panel(data, time_col=est.time_col, target=est.target) if single else \
-        to_panel(data, id_col=est.id_col, time_col=est.time_col, target=est.target,
-                 future_covariates=est.future_covariates, strategy=est.strategy, fill=est.fill)
+                             f"needs one, without {pname('warm_start', True)} (the choice may be a baseline), not "
+                             "a LocalForecaster")
+    panel = _panel(est, data, single, local)
     if methods and len(panel.ids) > 1:
         raise ParameterError(f"{pname('baselines')} backtests one series; the data holds {len(panel.ids)}")
-    H = horizon or est.horizon or frames.default_horizon(panel.freq)
+    model = est.estimator if local else est  # the one that reads the series' time and horizon
+    H = horizon or model.horizon or frames.default_horizon(panel.freq)
     grid = timeline(panel)
     if len(grid) <= folds * H:
         raise DataError(f"{pname('folds', folds)} of {pname('horizon', H)} need more than {folds * H} time steps; "
@@ -86,12 +91,13 @@ def backtest(estimator, data, folds=3, horizon=None, retrain=True, coverage=None
     if auto:
         fc, hf, chosen = _auto_folds(est.set_params(horizon=H), data, grid, folds, H, retrain, coverage)
     else:
-        fc = est.set_params(horizon=H).fit(truncate(data, cut, est.time_col))
+        fc = est.set_params(**{"estimator__horizon" if local else "horizon": H})
+        fc = fc.fit(truncate(data, cut, model.time_col))
         hf = fc._historical(data, cut, H, retrain, H, None, coverage, **({} if single else {"warm_start": warm_start}))
     scale = hf.iloc[:, 0].map(hf.attrs["mase_scale"]).to_numpy(dtype=float)
     fold = {c: k + 1 for k, c in enumerate(sorted(hf["cutoff"].unique()))}
     time_name = hf.columns[2]
-    mine = "auto" if auto else est._model_name() if single else "tsgate"
+    mine = "auto" if auto else est._model_name() if single or local else "tsgate"
     models = [(mine, "forecast")] + ([("seasonal_naive", "seasonal_naive")] if mine != "seasonal_naive" else [])
     rows = []
     for c, g in hf.groupby("cutoff", sort=True):
@@ -110,6 +116,16 @@ def backtest(estimator, data, folds=3, horizon=None, retrain=True, coverage=None
     table = pd.DataFrame(rows)
     return _with_baselines(table, [m for m in methods if m not in (mine, "seasonal_naive")], fc, data,
                            (folds, H, retrain, coverage))
+
+
+def _panel(est, data, single, local):
+    """``data`` read as a :class:`tsgate.panel.Panel` the way ``est`` reads it (its time steps give the folds)."""
+    if local:
+        return est._panel_of(data)
+    if single:
+        return to_panel(data, time_col=est.time_col, target=est.target)
+    return to_panel(data, id_col=est.id_col, time_col=est.time_col, target=est.target,
+                    future_covariates=est.future_covariates, strategy=est.strategy, fill=est.fill)
 
 
 def _auto_folds(est, data, grid, folds, H, retrain, coverage):

@@ -23,7 +23,7 @@ from sklearn.base import BaseEstimator, clone
 from sklearn.utils.validation import check_is_fitted
 
 from .ensemble import parallel_map
-from .errors import DataError, ParameterError
+from .errors import DataError, NoOriginError, ParameterError
 from .errors import name as pname
 from .panel import to_panel
 from .params import HasMethods, validate_params
@@ -33,6 +33,15 @@ def _call(est, method, data, kwargs):
     """``est.method(data, **kwargs)`` and the warnings it raised, (category, message), carried back from a
     joblib worker."""
     return _recorded(getattr(est, method), data, **kwargs)
+
+
+def _origins_or_none(est, method, data, kwargs):
+    """:func:`_call`, with a series that has no origin (it ends too early) giving its NoOriginError as its
+    table: a panel's historical forecasts pool the series that have origins."""
+    try:
+        return _call(est, method, data, kwargs)
+    except NoOriginError as e:
+        return e, []
 
 
 def _recorded(fn, *args, **kwargs):
@@ -282,18 +291,55 @@ class LocalForecaster(BaseEstimator):
             raise ParameterError(f"{type(self.estimator).__name__} has no {method}")
 
     def _tables(self, method, X, kwargs):
+        return pd.concat(self._series_tables(method, X, kwargs)[1], ignore_index=True)
+
+    def _series_tables(self, name, X, kwargs, method=_call):
+        """(ids, tables): the table of each fitted series of ``X`` from its model's method ``name``, run in
+        parallel (``method(est, name, data, kwargs)`` runs it), each naming its series as a network's does."""
         check_is_fitted(self, "estimators_")
-        self._check_method(method)
+        self._check_method(name)
         form, id_name, parts = self._split(X)
         sids = [sid for sid in parts if sid in self.estimators_]
-        done = parallel_map(_call, [(self.estimators_[sid], method, parts[sid], kwargs) for sid in sids], self.n_jobs)
+        done = parallel_map(method, [(self.estimators_[sid], name, parts[sid], kwargs) for sid in sids], self.n_jobs)
         _named({sid: caught for sid, (_, caught) in zip(sids, done)})
         tables = [table for table, _ in done]
         if self._single():  # a baseline's table names its target column: the series id instead
             idc = "unique_id" if form in ("wide", "dict") else id_name
             levels = [n if n is not None else f"level_{k}" for k, n in enumerate(X.index.names)] \
                 if form == "multiindex" else None  # unnamed levels named as in the networks' tables
-            tables = [t.rename(columns={t.columns[0]: levels[0], t.columns[2]: levels[1]} if levels else
+            tables = [t if isinstance(t, Exception) else
+                      t.rename(columns={t.columns[0]: levels[0], t.columns[2]: levels[1]} if levels else
                                {t.columns[0]: idc}).assign(**{levels[0] if levels else idc: sid})
                       for sid, t in zip(sids, tables)]
-        return pd.concat(tables, ignore_index=True)
+        return sids, tables
+
+    def _historical(self, X, start, stride, retrain, horizon, static_covariates=None, coverage=None,
+                    warm_start=False):
+        """Every series' ``_historical`` table in one, its MASE scale under its id in ``attrs['mase_scale']``:
+        what :func:`tsgate.backtest` pools over the series, as it pools a global network's."""
+        kwargs = dict(start=start, stride=stride, retrain=retrain, horizon=horizon, static_covariates=None,
+                      coverage=coverage, **({} if self._single() else {"warm_start": warm_start}))
+        sids, tables = self._series_tables("_historical", X, kwargs, method=_origins_or_none)
+        found = [(sid, t) for sid, t in zip(sids, tables) if not isinstance(t, NoOriginError)]
+        if not found:  # no series has an origin: the first one's error says why
+            raise next((t for t in tables if isinstance(t, NoOriginError)), None) or \
+                DataError(f"no series of {pname('X')} was fit")
+        scales = {}
+        for sid, t in found:
+            own = t.attrs.get("mase_scale", {})
+            scales.update({sid: next(iter(own.values()))} if self._single() else own)
+        out = pd.concat([t for _, t in found], ignore_index=True)
+        out.attrs["mase_scale"] = scales
+        return out
+
+    def _model_name(self):
+        """The ``model`` of :func:`tsgate.backtest`'s table: the estimator's ('tsgate' for a network)."""
+        return self.estimator._model_name() if self._single() else "tsgate"
+
+    def _panel_of(self, X):
+        """The panel of every series in ``X`` as their models read them (its time steps give the folds)."""
+        form, _, parts = self._split(X)
+        time_col = getattr(self.estimator, "time_col", None)
+        target = list(parts) if form == "wide" else getattr(self.estimator, "target", None)
+        id_col = (self._id_col() or "unique_id") if form == "long" else None
+        return to_panel(X, id_col=id_col, time_col=time_col, target=target)

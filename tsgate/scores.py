@@ -12,7 +12,7 @@ import pandas as pd
 
 from . import conformal
 from .frames import when
-from .errors import DataError, ParameterError
+from .errors import DataError, NoOriginError, ParameterError
 from .errors import name as pname
 from .metrics import error_terms, interval_terms
 
@@ -38,7 +38,7 @@ def first_origin(grid, start, default):
 def no_origin(need, H, start, cutoff):
     """The error of historical forecasts without an origin: ``need``, what an origin needs
     before it ('24 rows before it'), ``H`` rows after it, from ``start`` or the fitted ``cutoff``."""
-    return DataError(f"{pname('X')} has no origin with {need} and {H} after it"
+    return NoOriginError(f"{pname('X')} has no origin with {need} and {H} after it"
                      + (f" from {pname('start')} {start!r}" if start is not None else
                         f" after the fitted cutoff ({when(cutoff)}): pass newer rows, or an earlier "
                         f"{pname('start')} (e.g. {pname('start', 0.5)}) for origins in the training data"))
