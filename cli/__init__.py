@@ -147,7 +147,7 @@ def predict(model, input_, time_col, sep, decimal, encoding, fill, horizon, new_
               help="also score the prediction intervals of this coverage (or several, comma-separated): "
                    "their coverage and MSIS")
 @click.option("--baselines", is_flag=True, help="also backtest naive, drift, AR(p) and Holt-Winters at the same folds "
-              "(one series)")
+              "(with --id-col or several --target columns, one per series, pooled as the model's folds)")
 @_user_errors
 def backtest(file, folds, retrain, warm_start, out, as_json, interval, model_choice, baselines, **o):
     """Rolling-origin evaluation: MAE, RMSE, sMAPE, MASE per fold, next to seasonal naive
@@ -161,8 +161,6 @@ def backtest(file, folds, retrain, warm_start, out, as_json, interval, model_cho
     _check_outputs(**{"--out": out})
     df = _read_data(file, o)  # first: it may name the target
     est = _build(o, quiet=True) if model_choice in ("network", "auto") else _baseline(o, model_choice)
-    if baselines and (o.get("id_col") or isinstance(o["target"], list)):
-        raise UserError("--baselines backtests one series; with --id-col or several --target columns, leave it out")
     table = run_backtest(est, df, folds=folds, horizon=o["horizon"], retrain=retrain, coverage=interval,
                          warm_start=warm_start, baselines="all" if baselines else None, auto=model_choice == "auto")
     if as_json or (out and out != "-"):

@@ -157,10 +157,18 @@ def test_the_fold_view_backtests_a_baseline_refit_before_every_fold(air):
     assert list(table[table["model"] == "ar"]["start"]) == list(air.index[-18::6])
 
 
+def scale_of_ar(y):
+    """The in-sample seasonal-naive MAE (m = 12) AR's own backtest of ``y`` scales by (two folds of 6)."""
+    from tsgate.evaluation import backtest
+
+    own = backtest(BaselineForecaster("ar", horizon=6, outliers="keep"), y, folds=2)
+    return float(own["MAE"].iloc[0] / own["MASE"].iloc[0])
+
+
 def test_the_fold_view_backtests_every_baseline_at_the_same_folds(air):
     """baselines='all': naive, drift, AR and Holt-Winters rows after each fold's tsgate and seasonal
-    naive rows, each the same as that baseline's own backtest; a panel or an unknown name is refused
-    before any fit."""
+    naive rows, each the same as that baseline's own backtest, and on a panel a baseline per series,
+    pooled; an unknown name is refused before any fit."""
     from tsgate import LSTMForecaster
     from tsgate.evaluation import backtest
 
@@ -178,8 +186,16 @@ def test_the_fold_view_backtests_every_baseline_at_the_same_folds(air):
     assert list(two["model"]) == ["ar", "seasonal_naive", "naive"] * 2
     with pytest.raises(ParameterError, match=r"baselines must be 'all' or a list of .*; got 'arima'"):
         backtest(net, air, folds=2, baselines=["arima"])
-    with pytest.raises(ParameterError, match="baselines backtests one series; the data holds 2"):
-        backtest(net, {"a": air, "b": air * 2.0}, folds=2, baselines="all")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        six = backtest(LSTMForecaster(horizon=6, max_epochs=2, random_state=0, outliers="keep", seasonal_periods=[6]),
+                       air, folds=2, baselines=["ar"])  # the network's MASE at m = 6, AR's own at 12
+        ratio = six["MASE"] / six["MAE"]  # one series: every row on the network's scale s, MASE = MAE / s
+        assert np.allclose(ratio, ratio.iloc[0]) and not np.allclose(ratio.iloc[2], 1 / scale_of_ar(air))
+        pair = backtest(net, {"a": air, "b": air * 2.0}, folds=2, baselines=["ar", "drift"])  # a baseline per series
+    for m in ("ar", "drift"):  # b = 2 a: pooled MAE 1.5 times a's, the MASE a's (each series on its own scale)
+        assert np.allclose(pair[pair["model"] == m]["MAE"], 1.5 * table[table["model"] == m]["MAE"])
+        assert np.allclose(pair[pair["model"] == m]["MASE"], table[table["model"] == m]["MASE"])
 
 
 def test_a_panel_of_local_models_backtests_pooled_over_its_series_as_a_global_network():

@@ -49,8 +49,9 @@ def backtest(estimator, data, folds=3, horizon=None, retrain=True, coverage=None
     baselines : 'all' or list of str, optional
         Backtest these :class:`tsgate.BaselineForecaster` methods too ('all':
         naive, drift, AR(p) by AIC, Holt-Winters), at the same folds, refit
-        before each as ``retrain`` says (one series: a baseline forecasts one
-        column).
+        before each as ``retrain`` says; on a panel a baseline per series
+        (:class:`tsgate.LocalForecaster`), each fold's errors pooled over the
+        series as the estimator's are.
     auto : bool
         Each fit (before the first fold, or before every fold with ``retrain``) keeps the
         network or replaces it by the best baseline, as ``tsgate forecast --model auto`` does
@@ -65,6 +66,12 @@ def backtest(estimator, data, folds=3, horizon=None, retrain=True, coverage=None
         fold's first forecast time, and MAE, RMSE, sMAPE and MASE pooled over
         the series (and the intervals' scores).
     """
+    return _backtest(estimator, data, folds, horizon, retrain, coverage, warm_start, baselines, auto)
+
+
+def _backtest(estimator, data, folds, horizon, retrain, coverage, warm_start, baselines, auto, scales=None):
+    """:func:`backtest`; ``scales``: the MASE scale of each series (by id) instead of the estimator's own (the
+    baselines' rows are scaled as the estimator's)."""
     coverages, several = conformal.levels(coverage) if coverage is not None else ([], False)
     methods = _baseline_methods(baselines)
     est = clone(estimator)
@@ -78,8 +85,6 @@ def backtest(estimator, data, folds=3, horizon=None, retrain=True, coverage=None
                              f"needs one, without {pname('warm_start', True)} (the choice may be a baseline), not "
                              "a LocalForecaster")
     panel = _panel(est, data, single, local)
-    if methods and len(panel.ids) > 1:
-        raise ParameterError(f"{pname('baselines')} backtests one series; the data holds {len(panel.ids)}")
     model = est.estimator if local else est  # the one that reads the series' time and horizon
     H = horizon or model.horizon or frames.default_horizon(panel.freq)
     grid = timeline(panel)
@@ -94,7 +99,8 @@ def backtest(estimator, data, folds=3, horizon=None, retrain=True, coverage=None
         fc = est.set_params(**{"estimator__horizon" if local else "horizon": H})
         fc = fc.fit(truncate(data, cut, model.time_col))
         hf = fc._historical(data, cut, H, retrain, H, None, coverage, **({} if single else {"warm_start": warm_start}))
-    scale = hf.iloc[:, 0].map(hf.attrs["mase_scale"]).to_numpy(dtype=float)
+    scales = hf.attrs["mase_scale"] if scales is None else scales
+    scale = hf.iloc[:, 0].map(scales).to_numpy(dtype=float)
     fold = {c: k + 1 for k, c in enumerate(sorted(hf["cutoff"].unique()))}
     time_name = hf.columns[2]
     mine = "auto" if auto else est._model_name() if single or local else "tsgate"
@@ -115,7 +121,7 @@ def backtest(estimator, data, folds=3, horizon=None, retrain=True, coverage=None
                                  f"MSIS{suffix}": float(np.mean(score / s))})
     table = pd.DataFrame(rows)
     return _with_baselines(table, [m for m in methods if m not in (mine, "seasonal_naive")], fc, data,
-                           (folds, H, retrain, coverage))
+                           (folds, H, retrain, coverage, False, None, False, scales), len(panel.ids) > 1)
 
 
 def _panel(est, data, single, local):
@@ -158,19 +164,32 @@ def _baseline_methods(baselines):
     return names
 
 
-def _with_baselines(table, methods, fc, data, how):
-    """``table`` with the rows of each baseline of ``methods`` at the same folds, after each fold's own rows."""
+def _with_baselines(table, methods, fc, data, how, several):
+    """``table`` with the rows of each baseline of ``methods`` at the same folds, after each fold's own rows,
+    their MASE on the estimator's scales (``how``'s last); ``several`` series: a baseline per series (a
+    LocalForecaster), its folds pooled as ``fc``'s are."""
     if not methods:
         return table
-    targets = getattr(fc, "targets_", [])
+    model = fc.estimator if isinstance(fc, LocalForecaster) else fc  # whose reading of the data the baselines take
+    targets = getattr(model, "targets_", None) or [getattr(model, "target", None)]
+    wide = several and len(targets) > 1  # one column per series: the baselines read those columns only
     parts = [table]
     for m in methods:  # the network's reading of the data: its target, time column, outliers and floor
-        base = BaselineForecaster(m, target=targets[0] if targets else None, time_col=getattr(fc, "time_col", None),
-                                  outliers=getattr(fc, "outliers", "repair"),
-                                  nonnegative=getattr(fc, "nonnegative", "auto"))
-        rows = backtest(base, data, *how)
+        base = BaselineForecaster(m, target=None if wide else targets[0], time_col=getattr(model, "time_col", None),
+                                  outliers=getattr(model, "outliers", "repair"),
+                                  nonnegative=getattr(model, "nonnegative", "auto"))
+        if several:
+            id_col = fc._id_col() if isinstance(fc, LocalForecaster) else getattr(fc, "id_col", None)
+            base = LocalForecaster(base, id_col=id_col)
+        rows = _backtest(base, _columns(data, targets, model) if wide else data, *how)
         parts.append(rows[rows["model"] == m])
     return pd.concat(parts).sort_values("fold", kind="stable", ignore_index=True)  # each fold's rows in part order
+
+
+def _columns(data, targets, model):
+    """A wide frame's target columns (and its time column), without the covariates."""
+    time_col = getattr(model, "time_col", None)
+    return data[[c for c in data.columns if c in targets or c == time_col]]
 
 
 def summarise(table):
