@@ -196,6 +196,10 @@ def test_the_fold_view_backtests_every_baseline_at_the_same_folds(air):
     for m in ("ar", "drift"):  # b = 2 a: pooled MAE 1.5 times a's, the MASE a's (each series on its own scale)
         assert np.allclose(pair[pair["model"] == m]["MAE"], 1.5 * table[table["model"] == m]["MAE"])
         assert np.allclose(pair[pair["model"] == m]["MASE"], table[table["model"] == m]["MASE"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        one = backtest(net, {"a": air}, folds=2, baselines=["ar"])  # a panel's form of one series
+    assert np.allclose(one[one["model"] == "ar"]["MAE"], table[table["model"] == "ar"]["MAE"])
 
 
 def test_a_panel_of_local_models_backtests_pooled_over_its_series_as_a_global_network():

@@ -166,8 +166,8 @@ def _baseline_methods(baselines):
 
 def _with_baselines(table, methods, fc, data, how, several):
     """``table`` with the rows of each baseline of ``methods`` at the same folds, after each fold's own rows,
-    their MASE on the estimator's scales (``how``'s last); ``several`` series: a baseline per series (a
-    LocalForecaster), its folds pooled as ``fc``'s are."""
+    their MASE on the estimator's scales (``how``'s last); on a panel (``several`` series, or a panel's
+    form): a baseline per series (a LocalForecaster), its folds pooled as ``fc``'s are."""
     if not methods:
         return table
     model = fc.estimator if isinstance(fc, LocalForecaster) else fc  # whose reading of the data the baselines take
@@ -178,12 +178,18 @@ def _with_baselines(table, methods, fc, data, how, several):
         base = BaselineForecaster(m, target=None if wide else targets[0], time_col=getattr(model, "time_col", None),
                                   outliers=getattr(model, "outliers", "repair"),
                                   nonnegative=getattr(model, "nonnegative", "auto"))
-        if several:
-            id_col = fc._id_col() if isinstance(fc, LocalForecaster) else getattr(fc, "id_col", None)
+        id_col = fc._id_col() if isinstance(fc, LocalForecaster) else getattr(fc, "id_col", None)
+        if several or _panel_form(data, id_col):
             base = LocalForecaster(base, id_col=id_col)
         rows = _backtest(base, _columns(data, targets, model) if wide else data, *how)
         parts.append(rows[rows["model"] == m])
     return pd.concat(parts).sort_values("fold", kind="stable", ignore_index=True)  # each fold's rows in part order
+
+
+def _panel_form(data, id_col):
+    """Whether ``data`` is a panel's form (a dict, a MultiIndex or a long frame), even of one series."""
+    return isinstance(data, dict) or isinstance(getattr(data, "index", None), pd.MultiIndex) or \
+        (isinstance(data, pd.DataFrame) and (id_col if id_col is not None else "unique_id") in data.columns)
 
 
 def _columns(data, targets, model):
