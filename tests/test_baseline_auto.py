@@ -61,12 +61,14 @@ def test_auto_chooses_again_at_every_refit_of_historical_forecasts():
     s = _series(y)
     kw = dict(horizon=7, seasonal_period=7, outliers="keep")
     fc = BaselineForecaster("auto", **kw).fit(s.iloc[:120])
-    hf = fc.historical_forecasts(s, start=s.index[119], stride=7, retrain=4)
+    hf = fc.historical_forecasts(s, start=s.index[119], stride=7, retrain=4, coverage=0.9)
     cutoffs = sorted(hf["cutoff"].unique())
     methods = set()
     for k in range(0, len(cutoffs), 4):  # a refit at every 4th origin, chosen on the rows up to it
         refit = BaselineForecaster("auto", **kw).fit(s.loc[:cutoffs[k]])
         methods.add(refit.method_)
+        band = hf.loc[hf["cutoff"] == cutoffs[k]]  # the refit's band, of the baseline it chose
+        np.testing.assert_allclose(band[["lower", "upper"]], refit.predict_interval(0.9).iloc[:, 1:], rtol=1e-12)
         for c in cutoffs[k:k + 4]:
             got = hf.loc[hf["cutoff"] == c, "forecast"].to_numpy()
             model = BaselineForecaster(refit.method_, **kw).fit(s.loc[:cutoffs[k]])  # its parameters ...

@@ -44,15 +44,18 @@ def test_each_origin_is_forecast_as_update_and_predict_would_there(air, method):
 @pytest.mark.parametrize("method,every", [("ar", True), ("holt_winters", 3)])
 def test_retrain_refits_on_the_rows_up_to_every_kth_origin(air, method, every):
     fc = _fit(method, air.iloc[:100])
-    hf = fc.historical_forecasts(air, start=air.index[110], retrain=every)
-    still = fc.historical_forecasts(air, start=air.index[110])
+    hf = fc.historical_forecasts(air, start=air.index[110], retrain=every, coverage=0.8)
+    still = fc.historical_forecasts(air, start=air.index[110], coverage=0.8)
     assert not np.allclose(hf["forecast"], still["forecast"])  # the refits change the forecasts
+    assert not np.allclose(hf["upper"] - hf["lower"], still["upper"] - still["lower"])  # and the bands
     cutoffs = hf["cutoff"].unique()
     k = 1 if every is True else every
     for j in (0, 1, k):  # a refit origin; the origin after it (refit again only when k = 1)
         refit_at = cutoffs[j - j % k]
-        refit = _fit(method, air[:refit_at]).update(air[:cutoffs[j]]).predict()
-        assert np.allclose(hf[hf["cutoff"] == cutoffs[j]]["forecast"], refit.iloc[:, 0], rtol=1e-9)
+        refit = _fit(method, air[:refit_at]).update(air[:cutoffs[j]]).predict_interval(0.8)  # as made then
+        mine = hf[hf["cutoff"] == cutoffs[j]]
+        assert np.allclose(mine["forecast"], refit.iloc[:, 0], rtol=1e-9)
+        assert np.allclose(mine[["lower", "upper"]], refit.iloc[:, 1:], rtol=1e-9)
 
 
 def test_tables_match_the_network_forecasters_origin_for_origin(air):

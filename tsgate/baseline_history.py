@@ -48,8 +48,9 @@ class BaselineHistoryMixin:
         horizon : int, optional
             Steps per forecast (default: the fitted horizon).
         coverage : float or list of float, optional
-            With it, each forecast's band as :meth:`predict_interval` gives it (the fitted
-            conformal residuals): columns ``lower``, ``upper`` (``lower_80``... for a list).
+            With it, each forecast's band as :meth:`predict_interval` gives it: from the fitted
+            conformal residuals, or with ``retrain`` from each refit's own (calibrated on the rows
+            up to its origin): columns ``lower``, ``upper`` (``lower_80``... for a list).
 
         Returns
         -------
@@ -96,9 +97,9 @@ class BaselineHistoryMixin:
         H = self.horizon_ if horizon is None else positive_int(horizon, "horizon")
         index, y = self._series_of(X)
         pos = self._origin_positions(index, y, start, stride, H)
-        pred = self._forecasts(y, pos, H, every)
+        pred, bands = self._forecasts(y, pos, H, every, coverage is not None)
         sn = self._origin_forecasts("seasonal_naive", y, pos, H, None, None)
-        out = self._long(index, y, pos, H, pred, sn, coverage)
+        out = self._long(index, y, pos, H, pred, sn, coverage, bands)
         out.attrs["mase_scale"] = {self.targets_[0]: mase_scale(y, int(pos[0]) + 1, self.seasonal_period_)}
         return out
 
@@ -135,19 +136,24 @@ class BaselineHistoryMixin:
             raise no_origin(f"{self._min_rows()} row(s) up to it", H, start, self.cutoff_)
         return pos
 
-    def _forecasts(self, y, pos, H, every):
-        """(len(pos), H): the baseline's forecasts from every origin; with ``every`` >= 1,
-        its parameters refit on ``y[:p + 1]`` at every ``every``-th origin p."""
-        if not every or self.method not in ("ar", "holt_winters", "auto"):
-            return self._origin_forecasts(self.method_, y, pos, H, self.ar_, self.hw_)
-        out = np.empty((len(pos), H))
+    def _forecasts(self, y, pos, H, every, banded=False):
+        """(len(pos), H): the baseline's forecasts from every origin, and the calibration residuals of their
+        bands, [(first origin, end, residuals)]; with ``every`` >= 1, the baseline is refit on ``y[:p + 1]``
+        at every ``every``-th origin p: its parameters (AR, Holt-Winters; 'auto' chooses again) and, when
+        ``banded``, its band's calibration (where that refit has too few rows for one, the fitted band)."""
+        fitted = [(0, len(pos), self.residuals_)]
+        if not every or (self.method not in ("ar", "holt_winters", "auto") and not banded):  # nothing to refit
+            return self._origin_forecasts(self.method_, y, pos, H, self.ar_, self.hw_), fitted
+        out, bands = np.empty((len(pos), H)), []
         for a in range(0, len(pos), every):
-            method, ar, hw = self._refit(y[:pos[a] + 1])
+            method, ar, hw, res = self._refit(y[:pos[a] + 1], banded)
             out[a:a + every] = self._origin_forecasts(method, y, pos[a:a + every], H, ar, hw)
-        return out
+            bands.append((a, a + every, res if res is not None and len(res) else self.residuals_))
+        return out, bands
 
-    def _long(self, index, y, pos, H, pred, sn, coverage):
-        """The long table of :meth:`historical_forecasts`, with seasonal naive's forecasts."""
+    def _long(self, index, y, pos, H, pred, sn, coverage, bands):
+        """The long table of :meth:`historical_forecasts`, with seasonal naive's forecasts (``bands``:
+        :meth:`_forecasts`' calibration residuals of each origin's band)."""
         h = np.arange(1, H + 1)
         steps = pos[:, None] + h[None, :]  # (n, H)
         pred = self._floored(pred)  # as predict's, before the band around it
@@ -157,7 +163,9 @@ class BaselineHistoryMixin:
         if coverage is not None:
             coverages, several = conformal.levels(coverage)
             for c in coverages:
-                q = self._quantile(c, H)
+                q = np.empty((len(pos), H))
+                for a, b, res in bands:
+                    q[a:b] = self._quantile(c, H, res)
                 lo, hi, _ = conformal.table_columns(c, several)
                 table[lo], table[hi] = self._floored(pred - q).ravel(), self._floored(pred + q).ravel()
         table["seasonal_naive"] = sn.ravel()

@@ -230,10 +230,14 @@ class BaselineForecaster(BaselineHistoryMixin, BaseEstimator):
         return (AR().fit(y) if method == "ar" else None,
                 HoltWinters(self.seasonal_period_).fit(y) if method == "holt_winters" else None)
 
-    def _refit(self, y):
-        """Hook of :mod:`tsgate.baseline_history`: (method, AR, Holt-Winters) fit on ``y``; with
-        'auto', the baseline chosen on ``y`` (:meth:`_choose`)."""
-        return self._choose(y)[:3] if self.method == "auto" else (self.method_, *self._fits(self.method_, y))
+    def _refit(self, y, calibrate=True):
+        """Hook of :mod:`tsgate.baseline_history`: (method, AR, Holt-Winters, calibration residuals) fit
+        on ``y`` (residuals None unless ``calibrate``); with 'auto', the baseline chosen on ``y`` (:meth:`_choose`)."""
+        if self.method == "auto":
+            return self._choose(y)[:4]
+        if not calibrate:
+            return (self.method_, *self._fits(self.method_, y), None)
+        return (self.method_, *self._fit_one(self.method_, y))
 
     def _calibrate(self, method, y, ar, hw):
         """Residuals (conformal) of ``method``'s forecasts from every origin of the last fifth of
@@ -248,14 +252,16 @@ class BaselineForecaster(BaselineHistoryMixin, BaseEstimator):
             ar, hw = self._fits(method, y[:first + 1])
         return origin_residuals(method, y, np.arange(first, max(first, last)), H, self.seasonal_period_, ar, hw)
 
-    def _quantile(self, coverage, h):
-        """The band's half-widths (h,) at ``coverage`` (steps past the fitted horizon take the last)."""
-        if not len(self.residuals_):
+    def _quantile(self, coverage, h, residuals=None):
+        """The band's half-widths (h,) at ``coverage`` (steps past the fitted horizon take the last), from
+        ``residuals`` (default: the fitted calibration residuals)."""
+        residuals = self.residuals_ if residuals is None else residuals
+        if not len(residuals):
             need = self.horizon_ + max(2, self._min_rows())
             raise DataError(f"no interval: the {self.method_} baseline's band measures its errors from earlier "
                             f"origins, which needs at least {need} rows ({pname('horizon')} {self.horizon_} + "
                             f"{need - self.horizon_}); it was fit on {len(self.y_)} (the point forecast needs fewer)")
-        q = self._finite(conformal.quantile(self.residuals_, coverage, warn=False), "interval")
+        q = self._finite(conformal.quantile(residuals, coverage, warn=False), "interval")
         return np.concatenate([q, np.full(max(0, h - len(q)), q[-1])])[:h]
 
     def predict(self, horizon=None, X=None):
