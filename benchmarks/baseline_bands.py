@@ -8,7 +8,8 @@ calibration, not speed) and each fitted baseline of ``tsgate.baselines``
 (AR(p) by AIC and damped Holt-Winters at the documented period), the fold view
 ``tsgate.backtest(BaselineForecaster(...), folds=4, coverage=0.9)``: fit before
 the last four horizons, refit before each, and every fold's band from the
-conformal residuals of the fit (``BaselineForecaster._calibrate``). Reported:
+conformal residuals of its refit (``BaselineForecaster._calibrate`` on the rows
+up to the fold). Reported:
 the share of actual values inside the 90% band (nominal 0.90) and the 90% MSIS
 (scaled by the in-sample seasonal naive MAE), per series and their means.
 Deterministic: no seeds.
