@@ -23,6 +23,7 @@ from .errors import DataError, ParameterError, name as pname
 from .ets import HoltWinters
 from .learned import history_range
 from .outliers import repair_each
+from .panel import panel_form
 from .params import FORECASTER, Interval, StrOptions, validate_params
 
 BASELINES = ("naive", "seasonal_naive", "drift", "ar", "holt_winters")
@@ -216,8 +217,7 @@ class BaselineForecaster(BaselineHistoryMixin, BaseEstimator):
         return ar, hw, self._calibrate(method, y, ar, hw)
 
     def _refuse_panel(self, X):
-        panel = isinstance(getattr(X, "index", None), pd.MultiIndex) or "unique_id" in getattr(X, "columns", ())
-        if panel or isinstance(X, dict):
+        if panel_form(X):
             raise DataError(f"{type(self).__name__} forecasts one series; for a panel (long, dict or MultiIndex) "
                             f"use LocalForecaster({type(self).__name__}(...)), one baseline per series")
 

@@ -18,7 +18,7 @@ from .errors import DataError, ParameterError
 from .errors import name as pname
 from .local import LocalForecaster
 from .metrics import error_terms, interval_terms
-from .panel import timeline, to_panel, truncate
+from .panel import panel_form, timeline, to_panel, truncate
 
 METRICS = ["MAE", "RMSE", "sMAPE", "MASE"]
 
@@ -121,7 +121,7 @@ def _backtest(estimator, data, folds, horizon, retrain, coverage, warm_start, ba
                                  f"MSIS{suffix}": float(np.mean(score / s))})
     table = pd.DataFrame(rows)
     return _with_baselines(table, [m for m in methods if m not in (mine, "seasonal_naive")], fc, data,
-                           (folds, H, retrain, coverage, False, None, False, scales), len(panel.ids) > 1)
+                           (folds, H, retrain, coverage), scales, len(panel.ids) > 1)
 
 
 def _panel(est, data, single, local):
@@ -164,32 +164,29 @@ def _baseline_methods(baselines):
     return names
 
 
-def _with_baselines(table, methods, fc, data, how, several):
-    """``table`` with the rows of each baseline of ``methods`` at the same folds, after each fold's own rows,
-    their MASE on the estimator's scales (``how``'s last); on a panel (``several`` series, or a panel's
-    form): a baseline per series (a LocalForecaster), its folds pooled as ``fc``'s are."""
+def _with_baselines(table, methods, fc, data, how, scales, several):
+    """``table`` with the rows of each baseline of ``methods`` at the same folds (``how``: folds, horizon,
+    retrain, coverage), after each fold's own rows, their MASE on the estimator's ``scales``; on a panel
+    (``several`` series, or a panel's form): a baseline per series (a LocalForecaster), its folds pooled
+    as ``fc``'s are."""
     if not methods:
         return table
     model = fc.estimator if isinstance(fc, LocalForecaster) else fc  # whose reading of the data the baselines take
     targets = getattr(model, "targets_", None) or [getattr(model, "target", None)]
     wide = several and len(targets) > 1  # one column per series: the baselines read those columns only
+    id_col = fc._id_col() if isinstance(fc, LocalForecaster) else getattr(fc, "id_col", None)
+    per_series = several or panel_form(data, id_col)
     parts = [table]
     for m in methods:  # the network's reading of the data: its target, time column, outliers and floor
         base = BaselineForecaster(m, target=None if wide else targets[0], time_col=getattr(model, "time_col", None),
                                   outliers=getattr(model, "outliers", "repair"),
                                   nonnegative=getattr(model, "nonnegative", "auto"))
-        id_col = fc._id_col() if isinstance(fc, LocalForecaster) else getattr(fc, "id_col", None)
-        if several or _panel_form(data, id_col):
+        if per_series:
             base = LocalForecaster(base, id_col=id_col)
-        rows = _backtest(base, _columns(data, targets, model) if wide else data, *how)
+        rows = _backtest(base, _columns(data, targets, model) if wide else data, *how, warm_start=False,
+                         baselines=None, auto=False, scales=scales)
         parts.append(rows[rows["model"] == m])
     return pd.concat(parts).sort_values("fold", kind="stable", ignore_index=True)  # each fold's rows in part order
-
-
-def _panel_form(data, id_col):
-    """Whether ``data`` is a panel's form (a dict, a MultiIndex or a long frame), even of one series."""
-    return isinstance(data, dict) or isinstance(getattr(data, "index", None), pd.MultiIndex) or \
-        (isinstance(data, pd.DataFrame) and (id_col if id_col is not None else "unique_id") in data.columns)
 
 
 def _columns(data, targets, model):

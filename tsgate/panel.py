@@ -287,6 +287,13 @@ def _id_hint(X, time_col):
     return None
 
 
+def panel_form(X, id_col=None):
+    """Whether ``X`` is in a panel's form, even of one series: a dict, a MultiIndex, or a long frame
+    with the id column ``id_col`` (default ``unique_id``)."""
+    return isinstance(X, dict) or isinstance(getattr(X, "index", None), pd.MultiIndex) or \
+        (isinstance(X, pd.DataFrame) and (id_col if id_col is not None else "unique_id") in X.columns)
+
+
 def truncate(X, t, time_col=None):
     """The rows of ``X`` (wide, long, dict or MultiIndex) up to and including time ``t``.
     The time is ``time_col``, else a ``ds`` column, else the index (its last level)."""
