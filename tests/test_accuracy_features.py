@@ -591,7 +591,15 @@ def test_a_start_already_worse_than_naive_is_reported_as_such_not_as_a_learning_
     for scaler in ("standard", "minmax"):
         with pytest.raises(TrainingDivergedError, match=r"^the linear start \(ar\), chosen on earlier .* far worse "
                                                         r"than repeating the last value .*an outlier or a level shift"):
-            LSTMForecaster(horizon=5, max_epochs=3, scaler=scaler).fit(y)
+            LSTMForecaster(horizon=5, max_epochs=3, scaler=scaler, fallback=False).fit(y)
+        # with fallback (the default) the best baseline on validation forecasts alone, and says why
+        with pytest.warns(BaselineWarning, match=r"^the linear start \(ar\), chosen .*an outlier or a level shift.*"
+                                                 r"The forecast is the naive baseline's alone"):
+            fc = LSTMForecaster(horizon=5, max_epochs=3, scaler=scaler).fit(y)
+        assert fc.fit_report_["blend"]["weight"] == 1.0 and "linear start" in fc.fit_report_["blend"]["why"]
+        assert np.array_equal(fc.predict().iloc[:, 0].to_numpy(), np.ones(5))
+        band = fc.predict_interval(0.8)  # naive's residuals over the history (the network's floor: ~1e4 wide)
+        assert np.allclose(band.to_numpy(), 1.0), band
     with pytest.raises(TrainingDivergedError, match="training failed: .* lower learning_rate"):
         LSTMForecaster(horizon=5, max_epochs=3, learning_rate=1e6).fit(y)
     z = np.r_[np.zeros(119), 1.0]

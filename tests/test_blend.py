@@ -115,3 +115,53 @@ def test_on_series_keeps_the_baseline_for_its_own_series_only(fits):
                                rtol=1e-5)
     other = fc.on_series(full.iloc[:len(train)].rename("other"))  # another series: the network alone
     assert other.blend_ is None
+
+
+def _intermittent():
+    """60 days of a pulse series (pulses of 100 at days 9 and 36) and 10 more (one at day 61): the validation
+    tail holds no pulse, so repeating the last value forecasts it exactly and the network's linear
+    start (an AR that has seen the pulses) far worse."""
+    rng = np.random.default_rng(1)
+    y = np.where(rng.random(70) < 0.05, 100.0, 0.0)
+    full = pd.Series(y, index=pd.date_range("2021-01-01", periods=70, freq="D"), name="demand")
+    assert list(np.flatnonzero(y)) == [9, 36, 61]
+    return full.iloc[:60], full
+
+
+def test_a_start_that_failed_on_validation_hands_the_series_to_its_best_baseline(tmp_path):
+    # The start fails on the validation tail (the data's end unlike its history, not training):
+    # with fallback the best baseline on validation forecasts alone, in predict, the band,
+    # historical forecasts, update and the model file; fallback=False raises as before.
+    from tsgate.elementmath import TrainingDivergedError
+    from tsgate.errors import BaselineWarning
+
+    train, full = _intermittent()
+    with pytest.raises(TrainingDivergedError, match=r"^the linear start \(ar\), chosen on earlier stretches"):
+        LSTMForecaster(horizon=7, max_epochs=20, fallback=False).fit(train)
+    with pytest.warns(BaselineWarning, match=r"already forecasts the validation tail far worse than repeating the "
+                                             r"last value .* The forecast is the naive baseline's alone"):
+        fc = LSTMForecaster(horizon=7, max_epochs=20).fit(train)
+    report = fc.fit_report_["blend"]
+    assert report["weight"] == 1.0 and report["baseline"] == "naive" and report["validation_mae"] == 0.0
+    base = BaselineForecaster("naive", horizon=7, outliers="keep", nonnegative=False).fit(train)
+    pd.testing.assert_frame_equal(fc.predict(), base.predict())
+    band = fc.predict_interval(0.8)  # the baseline's validation residuals (all zero) and the in-sample floor
+    assert (band["demand_lower"] <= 0).all() and (band["demand_upper"] >= 0).all()
+    hf = fc.historical_forecasts(full, start=0.5)
+    want = base.historical_forecasts(full, start=0.5)
+    np.testing.assert_array_equal(hf["forecast"].to_numpy(), want["forecast"].to_numpy())
+    back = load(fc.save(tmp_path / "m.tsgate"))
+    assert back.fit_report_["blend"]["weight"] == 1.0
+    pd.testing.assert_frame_equal(back.predict_interval(0.8), band)
+    back.update(full.iloc[60:])  # ten more rows: still naive, from the new last value (0 on day 69)
+    assert (back.predict()["demand"] == 0.0).all() and back.cutoff_ == full.index[-1]
+    assert back.blend_.y_.size == 70
+    r = CliRunner().invoke(main, ["forecast", _csv(tmp_path, train), "--horizon", "7", "--epochs", "20"])
+    assert r.exit_code == 0, r.stderr
+    assert "then naive alone: the network's linear start already forecast the validation tail far worse" in r.stderr
+
+
+def _csv(tmp_path, s):
+    path = tmp_path / "s.csv"
+    s.rename_axis("date").to_frame().to_csv(path)
+    return str(path)

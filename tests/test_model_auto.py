@@ -20,7 +20,8 @@ def _series(values, freq="D"):
 
 def _spiked():
     """Ones with a spike in an older block: the linear start forecasts the exact validation tail far
-    worse than naive before training, and the network's fit raises (tests/test_accuracy_features.py)."""
+    worse than naive before training: a global network's fit raises, one series' is handed to its best
+    baseline (tests/test_accuracy_features.py)."""
     y = np.ones(120)
     y[60] = 1e6
     return y
@@ -44,13 +45,18 @@ def test_best_baseline_scores_each_from_the_last_origins_and_picks_the_lowest():
 
 
 def test_model_auto_forecasts_by_a_baseline_where_the_network_cannot_be_trained(tmp_path):
-    # --model network exits 2 saying why the network could not be trained (_spiked);
-    # --model auto forecasts by naive (exact) and says why.
+    # --model network hands the series to its best baseline on validation (naive, exact) and warns
+    # why (_spiked; tsgate.blend); --model auto forecasts by the best baseline from the last origins
+    # and says why, as where the network raised.
     y = _spiked()
     csv = tmp_path / "s.csv"
     _series(y).rename_axis("day").to_csv(csv)
     r = CliRunner().invoke(main, ["forecast", str(csv), "--horizon", "5"])
-    assert r.exit_code == 2 and "the linear start (ar), chosen on earlier stretches" in r.stderr, r.stderr
+    assert r.exit_code == 0 and "warning: the linear start (ar), chosen on earlier stretches" in r.stderr, r.stderr
+    assert "The forecast is the naive baseline's alone (the best on validation)" in r.stderr
+    assert "then naive alone: the network's linear start already forecast" in r.stderr
+    assert "fallback=False" not in r.stderr  # no such option on the command line
+    assert [float(line.split(",")[1]) for line in r.stdout.splitlines()[1:]] == [1.0] * 5
     model = tmp_path / "m.tsgate"
     r = CliRunner().invoke(main, ["forecast", str(csv), "--horizon", "5", "--model", "auto", "--save-model",
                                   str(model)])

@@ -59,21 +59,34 @@ def fit_auto(estimator, X, panels=True):
             warnings.simplefilter("ignore", BaselineWarning)
             fc.fit(X)
     except TrainingDivergedError as exc:
-        failed = " ".join(str(exc).split())
-        kind = _baseline_kind(fc)
-        if panels and kind == "panel":
-            local = _local_baselines(fc, X)
-            return local, {"chosen": "each series' best baseline", "failed": failed,
-                           "per_series": [e.describe() for e in local.estimators_.values()]}
-        if kind != "series":
-            raise
-        try:
-            chosen, maes = best_baseline(X, horizon=fc.horizon, target=fc.target, time_col=fc.time_col,
-                                         outliers=fc.outliers, nonnegative=fc.nonnegative)
-        except DataError:  # not one series after all (a long frame): the network's error stands
-            raise exc from None
-        return chosen, {"chosen": chosen.describe(), "failed": failed, "maes": maes}
+        return _instead(fc, X, str(exc), panels, exc)
+    handed = ((getattr(fc, "fit_report_", None) or {}).get("blend") or {}).get("why")
+    if handed:  # the start failed on validation and one baseline forecasts alone (tsgate.blend): as a failure
+        return _instead(fc, X, handed, panels, None)
     return choose(fc, X)
+
+
+def _instead(fc, X, failed, panels, exc):
+    """:func:`fit_auto`'s baselines where the network could not be trained (``failed``: why; ``exc``: the
+    error, raised again where no baseline can replace it)."""
+    failed = " ".join(failed.split())
+    kind = _baseline_kind(fc)
+    if panels and kind == "panel":
+        local = _local_baselines(fc, X)
+        return local, {"chosen": "each series' best baseline", "failed": failed,
+                       "per_series": [e.describe() for e in local.estimators_.values()]}
+    if kind != "series":
+        if exc is None:
+            return fc, {"chosen": "network"}
+        raise exc
+    try:
+        chosen, maes = best_baseline(X, horizon=fc.horizon, target=fc.target, time_col=fc.time_col,
+                                     outliers=fc.outliers, nonnegative=fc.nonnegative)
+    except DataError:  # not one series after all (a long frame): the network's error stands
+        if exc is None:
+            return fc, {"chosen": "network"}
+        raise exc from None
+    return chosen, {"chosen": chosen.describe(), "failed": failed, "maes": maes}
 
 
 def _local_baselines(est, X):

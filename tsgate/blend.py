@@ -22,9 +22,15 @@ advances with the new rows), ``historical_forecasts`` (from each origin, on the 
 and the model file; the conformal band is calibrated on the combination's validation residuals.
 Panels have their own per-series fallback (:mod:`tsgate.fallback`); ``fallback=False`` turns
 both off.
+
+Where the network's linear start already forecast the validation tail far worse than the trivial
+forecast (:func:`tsgate.learned.check_learned`: the series' end unlike its history, e.g. a short
+intermittent series whose tail holds no pulse), the best baseline forecasts alone (weight 1), with
+a :class:`tsgate.errors.BaselineWarning` that says why; ``fallback=False`` raises instead.
 """
 
 import copy
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -32,7 +38,8 @@ import pandas as pd
 from . import frames
 from .auto import baseline_t
 from .baselines import BaselineForecaster, origin_forecasts, origin_targets
-from .errors import DataError
+from .errors import BaselineWarning, DataError, can_name, name as pname
+from .fallback import FLOOR_ORIGINS
 
 #: The baseline's share of the forecast where it joins.
 WEIGHT = 0.5
@@ -47,23 +54,54 @@ def join(est, y, fits, window_scale):
     (AR, Holt-Winters) the validation scores were computed with; ``window_scale`` (n, H): a scaled
     residual's original units."""
     errors, H, best = est._val_errors, est.horizon_, est.fit_report_["best_baseline"]
-    if any(h.get("random_walk") for h in est.histories_):  # a random walk's forecast is its own (tsgate.recipe)
-        return
-    if not np.mean(errors[best]) < np.mean(errors["network"]):
-        return
+    failed = getattr(est, "_start_failed", None)  # the start failed on validation: the baseline alone
     t, _ = baseline_t(errors, best, H)
-    if t is None or not t < T_JOIN:
+    if failed is None and not _joins(est, errors, best, t):
         return
+    weight = WEIGHT if failed is None else 1.0
     m, ends = est.seasonal_period_, errors["ends"]
     base_res = origin_targets(y, ends, H) - origin_forecasts(best, y, ends, H, m, *fits)  # (n, H), original units
-    mixed = (1.0 - WEIGHT) * est.val_residuals_ * window_scale + WEIGHT * base_res
+    mixed = (1.0 - weight) * est.val_residuals_ * window_scale + weight * base_res
     est.val_residuals_ = mixed / window_scale
     errors["network"] = np.mean(np.abs(mixed), axis=1)  # the forecast's, as tsgate.auto compares it
     index = frames.history_index(est.cutoffs_[0], est.freq_, len(y), integers=True)
     est.blend_ = BaselineForecaster(best, horizon=H, seasonal_period=m, outliers="keep",
                                     nonnegative=False).fit(pd.Series(y, index=index, name="y"))
-    est.fit_report_["blend"] = {"baseline": est.blend_.describe(), "weight": WEIGHT, "t": float(t),
-                                "validation_mae": float(np.mean(np.abs(mixed)))}
+    est.blend_weight_ = weight
+    if failed is not None:  # the band's floor: the baseline's residuals over the history, not the network's
+        est.train_residuals_ = _history_floor(best, y, H, m, fits) / np.mean(window_scale, axis=0)
+    est.fit_report_["blend"] = {"baseline": est.blend_.describe(), "weight": weight,
+                                "t": None if t is None else float(t), "validation_mae": float(np.mean(np.abs(mixed)))}
+    if failed is not None:
+        est.fit_report_["blend"]["why"] = failed
+        refuse = f"; {pname('fallback', False)} raises instead" if can_name("fallback") else ""
+        warnings.warn(BaselineWarning(f"{failed}. The forecast is the {est.blend_.describe()} baseline's alone (the "
+                                      f"best on validation){refuse}"), stacklevel=4)
+
+
+def _history_floor(best, y, H, m, fits):
+    """(n, H): ``best``'s residuals, original units, from up to :data:`FLOOR_ORIGINS` origins spread
+    over ``y`` from the first with a whole season (and the AR's order) behind it, as a panel's fallen-back
+    series' band is floored (:mod:`tsgate.fallback`)."""
+    ar = fits[0]
+    first = max(m, ar.order_ if best == "ar" and ar is not None else 1) - 1
+    if first > len(y) - H - 1:
+        return np.zeros((0, H))
+    at = np.unique(np.linspace(first, len(y) - H - 1, FLOOR_ORIGINS).round().astype(np.int64))
+    return origin_targets(y, at, H) - origin_forecasts(best, y, at, H, m, *fits)
+
+
+def _joins(est, errors, best, t):
+    """Whether the best baseline joins: not a random walk (its forecast is its own: tsgate.recipe),
+    a lower validation MAE than the network's, and the paired t below :data:`T_JOIN`."""
+    if any(h.get("random_walk") for h in est.histories_):
+        return False
+    return bool(np.mean(errors[best]) < np.mean(errors["network"]) and t is not None and t < T_JOIN)
+
+
+def weight(est):
+    """The joined baseline's share of ``est``'s forecast: :data:`WEIGHT`, or 1 where it replaced the network."""
+    return getattr(est, "blend_weight_", WEIGHT)
 
 
 def forecast(est, out, spread, horizon):
@@ -71,7 +109,8 @@ def forecast(est, out, spread, horizon):
     base = getattr(est, "blend_", None)
     if base is None:
         return out, spread
-    return (1.0 - WEIGHT) * out + WEIGHT * base._point(horizon)[None, :], (1.0 - WEIGHT) * spread
+    w = weight(est)
+    return (1.0 - w) * out + w * base._point(horizon)[None, :], (1.0 - w) * spread
 
 
 def historical(est, series, pos, pred, H):
@@ -79,7 +118,8 @@ def historical(est, series, pos, pred, H):
     base = getattr(est, "blend_", None)
     if base is None or not len(pos):
         return pred
-    return (1.0 - WEIGHT) * pred + WEIGHT * base._origin_forecasts(base.method_, series.y, pos, H, base.ar_, base.hw_)
+    w = weight(est)
+    return (1.0 - w) * pred + w * base._origin_forecasts(base.method_, series.y, pos, H, base.ar_, base.hw_)
 
 
 def update(est, series):
@@ -106,6 +146,10 @@ def on_series(est, series):
 def describe(report):
     """The CLI's words for a joined baseline (None if none joined)."""
     b = report.get("blend")
+    if b and b.get("why"):
+        return (f"then {b['baseline']} alone: the network's linear start already forecast the validation tail "
+                f"far worse than the trivial forecast (the series' end unlike its history); validation MAE "
+                f"{b['validation_mae']:.4g}")
     return b and (f"then {1 - b['weight']:g} x that + {b['weight']:g} x {b['baseline']} (it validated better "
                   f"than the network: paired t {b['t']:.2f}, not clear enough to replace it; the combination's "
                   f"validation MAE {b['validation_mae']:.4g})")
@@ -117,12 +161,13 @@ def state(est):
     if base is None:
         return None, {}
     meta, arrays = base._fitted_state()
-    return {"weight": WEIGHT, "model": meta}, {f"blend__{k}": v for k, v in arrays.items()}
+    return {"weight": weight(est), "model": meta}, {f"blend__{k}": v for k, v in arrays.items()}
 
 
 def restore(est, meta, arrays):
     """Set ``blend_`` from :func:`state`'s output (None: no baseline joined, or an older file)."""
-    est.blend_ = None
+    est.blend_, est.blend_weight_ = None, WEIGHT
     if meta:
+        est.blend_weight_ = float(meta.get("weight", WEIGHT))
         own = {k[len("blend__"):]: v for k, v in arrays.items() if k.startswith("blend__")}
         est.blend_ = BaselineForecaster._from_fitted_state(meta["model"], own)

@@ -78,7 +78,7 @@ class ForecastMixin:
             blend.join(self, ys[present[0]], scores[-1][1:], unit)
         base, best = report["validation_mae"], report["best_baseline"]
         self.val_scores_ = {"mae": mae, "seasonal_naive_mae": base["seasonal_naive"], "n_windows": int(val.n)}
-        if not report["beats_best_baseline"]:
+        if not report["beats_best_baseline"] and not report.get("blend", {}).get("why"):  # that warned already
             warnings.warn(BaselineWarning(
                 f"the network's validation MAE ({mae:.4g}) does not beat the {fallback.baseline_words(report, best)} "
                 f"baseline's ({base[best]:.4g}) on the same {val.n} windows"), stacklevel=3)

@@ -10,6 +10,11 @@ trivial forecast (repeating the last value or season; without a norm, the
 mean). Where the linear start was already that bad before any training, the
 message says so: the history's end then behaves unlike the stretches the start
 was chosen on (an outlier, a level shift), and the learning rate is not to blame.
+That case is the data's, not training's: where one series is forecast directly
+with a point loss and ``fallback=True``, the fit goes on and the best baseline
+on validation forecasts alone (:mod:`tsgate.blend`, with a warning that says
+why): a short intermittent series whose validation tail happens to hold no
+pulse, or a run of ones after a spike, gets a forecast, not an error.
 
 Losses are in scaled units. A series that its start forecasts exactly (a loss
 of 1e-29 against 0) is no failure: each test passes losses below a floor,
@@ -50,7 +55,10 @@ def spread(scaling, ys):
 
 def check_learned(est, windows, models, ys):
     """Raise for the first of ``models`` (the selection models, with
-    ``est.histories_``) that failed as the module doc says."""
+    ``est.histories_``) that failed as the module doc says; where only its
+    start was that bad and :func:`hands_over`, set ``est._start_failed`` to
+    the message instead (else None)."""
+    est._start_failed = None
     src = windows.val if windows.val.n else spread_sample(windows.train, 2_000)
     unit = spread(est.scaling_, ys)
     for model, history in zip(models, est.histories_):
@@ -64,7 +72,24 @@ def check_learned(est, windows, models, ys):
                 f"lower {pname('learning_rate')} (now {est.learning_rate:g})")
         floor = max(10.0 * naive, recipe.NEGLIGIBLE_LOSS * unit)
         if not loss <= floor:
-            raise TrainingDivergedError(_worse_than_trivial(est, windows, loss, naive, start, floor, history))
+            message = _worse_than_trivial(est, windows, loss, naive, start, floor, history)
+            if _start_failed(history, start, floor) and hands_over(est, windows, ys):
+                est._start_failed = message
+                return
+            raise TrainingDivergedError(message)
+
+
+def _start_failed(history, start, floor):
+    """Whether a linear start (a network without one starts from its random weights) was already
+    above ``floor`` on validation before training."""
+    return history.get("highway_start") is not None and start is not None and not start <= floor
+
+
+def hands_over(est, windows, ys):
+    """Whether the best baseline can forecast alone for a network whose start failed on the
+    validation tail: one series, direct, a point loss, validation windows, ``fallback=True``."""
+    return bool(est.fallback and len(ys) == 1 and est.strategy == "direct" and est.loss != "pinball"
+                and windows.val.n)
 
 
 def _training_loss_fell(history, bound):
@@ -79,7 +104,7 @@ def _training_loss_fell(history, bound):
 def _worse_than_trivial(est, windows, loss, naive, start, floor, history):
     what = {"last": "repeating the last value", "ets": "the Holt-Winters forecast"}.get(
         est.window_norm_, "repeating the last season" if est.window_norm_ else "predicting the mean")
-    if start is not None and not start <= floor:  # bad before training: the start, chosen on older blocks
+    if _start_failed(history, start, floor):  # bad before training: the start, chosen on older blocks
         return (f"the linear start ({history.get('highway_start')}), chosen on earlier stretches of the history, "
                 f"already forecasts the validation tail far worse than {what} (loss {start:.4g} against {naive:.4g}; "
                 f"the network: {loss:.4g}): the series' last rows behave unlike its earlier ones (an outlier or a "
