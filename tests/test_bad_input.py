@@ -402,6 +402,15 @@ def test_read_csv_reads_thousands_separators_and_a_year_column(tmp_path):
     assert list(df.columns) == ["value"]
     p.write_text("count,value\n1950,1.5\n1951,2.5\n1952,3.5\n")  # another name: no time column
     assert list(read_csv(p).columns) == ["count", "value"]
+    p.write_text("Date,value\n1950,1.5\n1951,2.5\n1952,3.5\n")  # years under 'date' (a yearly export)
+    assert read_csv(p).index.equals(pd.DatetimeIndex(["1950-01-01", "1951-01-01", "1952-01-01"], name="Date"))
+    p.write_text("date,value\n20220130,1.5\n20220131,2.5\n20220201,3.5\n")  # days written as yyyymmdd numbers
+    df = read_csv(p)
+    assert df.index.equals(pd.DatetimeIndex(["2022-01-30", "2022-01-31", "2022-02-01"], name="date"))
+    p.write_text("date,value\n20220130,1.5\n20220132,2.5\n20220201,3.5\n")  # not all dates: no time column
+    assert list(read_csv(p).columns) == ["date", "value"]
+    p.write_text("day,value\n1950,1.5\n1951,2.5\n1952,3.5\n")  # years are no days
+    assert list(read_csv(p).columns) == ["day", "value"]
 
 
 def test_blank_rows_below_the_data_are_left_out(tmp_path):

@@ -188,13 +188,20 @@ def _time_index(df, time_col, label):
     return out.sort_index(kind="stable") if newest_first else out  # a panel keeps its order within a time
 
 
+#: Names of an integer column of dates: years 1000-2999 (also 'date': a yearly export's 1871, 1872...),
+#: or days written as yyyymmdd numbers (20220131), as many exports write them.
+DATE_NAMES = ("year", "years", "yr", "date", "dates", "day")
+
+
 def _year_column(df):
-    """An integer column named 'year' (or 'yr') of years 1000-2999, read as
-    yearly timestamps; None if there is none."""
+    """An integer column named in :data:`DATE_NAMES` of years 1000-2999 or of
+    yyyymmdd dates, read as timestamps; None if there is none."""
     for col in df.columns:
         s = df[col]
-        if str(col).strip().lower() in ("year", "years", "yr") and pd.api.types.is_integer_dtype(s) \
-                and s.between(1000, 2999).all():
+        if str(col).strip().lower() not in DATE_NAMES or not pd.api.types.is_integer_dtype(s):
+            continue
+        if (s.between(1000, 2999).all() and str(col).strip().lower() != "day") or (
+                s.between(10000101, 29991231).all() and to_times(s.astype(str), format="%Y%m%d").notna().all()):
             return col
     return None
 
@@ -272,8 +279,9 @@ def read_csv(path, time_col=None, sep=None, decimal=None, encoding=None):
         The file, or ``'-'`` for standard input.
     time_col : str, optional
         Name of the time column; detected when omitted (the first text column
-        whose values are dates, else an integer column named 'year' or 'yr',
-        else an increasing integer column named like a time step: 't',
+        whose values are dates, else an integer column of years named 'year',
+        'yr' or 'date', or of yyyymmdd days named 'date' or 'day'
+        (:data:`DATE_NAMES`), else an increasing integer column named like a time step: 't',
         'step', 'ds'... (:data:`STEP_NAMES`)). A named integer column other
         than years holds integer time steps. A first column that only numbers
         the rows, unnamed or 'index' (pandas' ``to_csv`` of a RangeIndex), is
