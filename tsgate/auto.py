@@ -75,17 +75,17 @@ def _instead(fc, X, failed, panels, exc):
         local = _local_baselines(fc, X)
         return local, {"chosen": "each series' best baseline", "failed": failed,
                        "per_series": [e.describe() for e in local.estimators_.values()]}
-    if kind != "series":
+    chosen = None
+    if kind == "series":
+        try:
+            chosen, maes = best_baseline(X, horizon=fc.horizon, target=fc.target, time_col=fc.time_col,
+                                         outliers=fc.outliers, nonnegative=fc.nonnegative)
+        except DataError:  # not one series after all (a long frame): the network's error stands
+            pass
+    if chosen is None:  # no baseline replaces it: the network, or its error
         if exc is None:
             return fc, {"chosen": "network"}
         raise exc
-    try:
-        chosen, maes = best_baseline(X, horizon=fc.horizon, target=fc.target, time_col=fc.time_col,
-                                     outliers=fc.outliers, nonnegative=fc.nonnegative)
-    except DataError:  # not one series after all (a long frame): the network's error stands
-        if exc is None:
-            return fc, {"chosen": "network"}
-        raise exc from None
     return chosen, {"chosen": chosen.describe(), "failed": failed, "maes": maes}
 
 

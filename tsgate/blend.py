@@ -37,9 +37,9 @@ import pandas as pd
 
 from . import frames
 from .auto import baseline_t
-from .baselines import BaselineForecaster, origin_forecasts, origin_targets
+from .baselines import BaselineForecaster, origin_residuals
 from .errors import BaselineWarning, DataError, can_name, name as pname
-from .fallback import FLOOR_ORIGINS
+from .fallback import floor_origins
 
 #: The baseline's share of the forecast where it joins.
 WEIGHT = 0.5
@@ -60,14 +60,13 @@ def join(est, y, fits, window_scale):
         return
     weight = WEIGHT if failed is None else 1.0
     m, ends = est.seasonal_period_, errors["ends"]
-    base_res = origin_targets(y, ends, H) - origin_forecasts(best, y, ends, H, m, *fits)  # (n, H), original units
+    base_res = origin_residuals(best, y, ends, H, m, *fits)  # (n, H), original units
     mixed = (1.0 - weight) * est.val_residuals_ * window_scale + weight * base_res
     est.val_residuals_ = mixed / window_scale
     errors["network"] = np.mean(np.abs(mixed), axis=1)  # the forecast's, as tsgate.auto compares it
     index = frames.history_index(est.cutoffs_[0], est.freq_, len(y), integers=True)
     est.blend_ = BaselineForecaster(best, horizon=H, seasonal_period=m, outliers="keep",
                                     nonnegative=False).fit(pd.Series(y, index=index, name="y"))
-    est.blend_weight_ = weight
     if failed is not None:  # the band's floor: the baseline's residuals over the history, not the network's
         est.train_residuals_ = _history_floor(best, y, H, m, fits) / np.mean(window_scale, axis=0)
     est.fit_report_["blend"] = {"baseline": est.blend_.describe(), "weight": weight,
@@ -80,15 +79,14 @@ def join(est, y, fits, window_scale):
 
 
 def _history_floor(best, y, H, m, fits):
-    """(n, H): ``best``'s residuals, original units, from up to :data:`FLOOR_ORIGINS` origins spread
-    over ``y`` from the first with a whole season (and the AR's order) behind it, as a panel's fallen-back
-    series' band is floored (:mod:`tsgate.fallback`)."""
+    """(n, H): ``best``'s residuals, original units, from the origins that
+    :func:`tsgate.fallback.floor_origins` spreads over ``y`` from the first with a whole season (and the
+    AR's order) behind it, as a panel's fallen-back series' band is floored."""
     ar = fits[0]
     first = max(m, ar.order_ if best == "ar" and ar is not None else 1) - 1
     if first > len(y) - H - 1:
         return np.zeros((0, H))
-    at = np.unique(np.linspace(first, len(y) - H - 1, FLOOR_ORIGINS).round().astype(np.int64))
-    return origin_targets(y, at, H) - origin_forecasts(best, y, at, H, m, *fits)
+    return origin_residuals(best, y, floor_origins(first, len(y) - H - 1), H, m, *fits)
 
 
 def _joins(est, errors, best, t):
@@ -100,8 +98,9 @@ def _joins(est, errors, best, t):
 
 
 def weight(est):
-    """The joined baseline's share of ``est``'s forecast: :data:`WEIGHT`, or 1 where it replaced the network."""
-    return getattr(est, "blend_weight_", WEIGHT)
+    """The joined baseline's share of ``est``'s forecast, as this fit's ``fit_report_['blend']`` records it:
+    :data:`WEIGHT`, or 1 where it replaced the network."""
+    return ((getattr(est, "fit_report_", None) or {}).get("blend") or {}).get("weight", WEIGHT)
 
 
 def forecast(est, out, spread, horizon):
@@ -166,8 +165,7 @@ def state(est):
 
 def restore(est, meta, arrays):
     """Set ``blend_`` from :func:`state`'s output (None: no baseline joined, or an older file)."""
-    est.blend_, est.blend_weight_ = None, WEIGHT
+    est.blend_ = None
     if meta:
-        est.blend_weight_ = float(meta.get("weight", WEIGHT))
         own = {k[len("blend__"):]: v for k, v in arrays.items() if k.startswith("blend__")}
         est.blend_ = BaselineForecaster._from_fitted_state(meta["model"], own)

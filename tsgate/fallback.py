@@ -74,10 +74,16 @@ def choose(ys, series, ends, abs_errors, horizon, periods, lookback):
         if best is not None:
             tail = np.arange(int(e.min()), len(y) - horizon)
             first = max(best[1], ar.order_ if best[0] == "ar" else 1) - 1
-            spread = np.unique(np.linspace(first, len(y) - horizon - 1, FLOOR_ORIGINS).round().astype(np.int64))
+            spread = floor_origins(first, len(y) - horizon - 1)
             out[int(s)] = (_spec(best, y, lookback),
                            *(origin_residuals(best[0], y, at, horizon, best[1], ar) for at in (tail, spread)))
     return out
+
+
+def floor_origins(first, last):
+    """Up to :data:`FLOOR_ORIGINS` origins evenly spaced from ``first`` to ``last``, each once: whose
+    residuals floor the band of a series a baseline forecasts."""
+    return np.unique(np.linspace(first, last, FLOOR_ORIGINS).round().astype(np.int64))
 
 
 def _spec(choice, y, lookback):
