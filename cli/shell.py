@@ -73,14 +73,13 @@ def _user_errors(fn):
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         from tsgate.bundle import OutputError
-        from tsgate.elementmath import TrainingDivergedError
         from tsgate.errors import TsgateError, speaking
 
         try:
             data = kwargs.get("file") or kwargs.get("input_") or "FILE"  # predict's newer data: --input
             with speaking({**VOCABULARY, "X": data}), _warnings_to_stderr():
                 return fn(*args, **kwargs)
-        except (TsgateError, TrainingDivergedError, OutputError) as exc:
+        except (TsgateError, OutputError) as exc:
             raise UserError(" ".join(str(exc).split()) or type(exc).__name__) from None
         except MemoryError as exc:  # e.g. --hidden-size 100000: 298 GiB of weights
             raise UserError(f"out of memory ({' '.join(str(exc).split()) or 'MemoryError'}): lower --hidden-size, "

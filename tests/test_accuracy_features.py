@@ -581,7 +581,7 @@ def test_a_start_already_worse_than_naive_is_reported_as_such_not_as_a_learning_
     # The error says so instead of blaming the learning rate; with 'minmax'
     # (the spike sets the range) the floors in the scaled series' variance
     # catch what a fixed 1e-3 in scaled units passed as garbage forecasts of ~1e4.
-    from tsgate.elementmath import TrainingDivergedError
+    from tsgate.errors import TrainingDivergedError
     from types import SimpleNamespace
 
     from tsgate.learned import spread

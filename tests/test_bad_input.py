@@ -524,8 +524,7 @@ def test_any_finite_series_gives_a_finite_forecast_or_a_clear_error(tmp_path, se
 @given(series=SERIES)
 def test_python_api_never_returns_a_non_finite_forecast(series):
     from tsgate import LSTMForecaster
-    from tsgate.elementmath import TrainingDivergedError
-    from tsgate.errors import DataError
+    from tsgate.errors import DataError, TrainingDivergedError
 
     scale, unit, offset = series
     y = pd.Series(offset + scale * np.array(unit), index=pd.date_range("2000-01-01", periods=len(unit), freq="MS"))

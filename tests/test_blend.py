@@ -132,7 +132,7 @@ def test_a_start_that_failed_on_validation_hands_the_series_to_its_best_baseline
     # The start fails on the validation tail (the data's end unlike its history, not training):
     # with fallback the best baseline on validation forecasts alone, in predict, the band,
     # historical forecasts, update and the model file; fallback=False raises as before.
-    from tsgate.elementmath import TrainingDivergedError
+    from tsgate.errors import TrainingDivergedError
     from tsgate.errors import BaselineWarning
 
     train, full = _intermittent()

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from tsgate import LocalForecaster, LSTMForecaster
 from tsgate.auto import fit_auto
 from tsgate.baselines import CALIBRATION_ORIGINS, best_baseline
-from tsgate.elementmath import TrainingDivergedError
+from tsgate.errors import TrainingDivergedError
 from tsgate.cli import main
 
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from tsgate import LSTMClassifier, LSTMRegressor
-from tsgate.elementmath import TrainingDivergedError
+from tsgate.errors import TrainingDivergedError
 from tsgate.errors import DataError
 
 

@@ -85,5 +85,11 @@ def test_divergence_is_a_clear_error():
     Y = Y.copy()
     Y[3, 0] = np.inf
     model = SequenceModel("rnn", 1, 4, n_outputs=1, random_state=0)
-    with pytest.raises(TrainingDivergedError, match=r"training diverged at epoch 1, batch \d+: loss=inf"):
+    with pytest.raises(TrainingDivergedError, match=r"training diverged at epoch 1, batch \d+: loss=inf") as info:
         train(model, X, Y, max_epochs=2)
+    # one of the errors a user can cause and fix (``except tsgate.TsgateError`` catches it), and still the
+    # FloatingPointError it always was
+    import tsgate
+
+    assert isinstance(info.value, tsgate.TsgateError) and isinstance(info.value, FloatingPointError)
+    assert tsgate.TrainingDivergedError is TrainingDivergedError

@@ -13,7 +13,7 @@ __version__ = "0.1.0"
 _LAZY = {
     "LSTMForecaster": "forecaster", "GRUForecaster": "forecaster", "RNNForecaster": "forecaster",
     "load": "forecaster", "ModelFileError": "errors", "TsgateError": "errors", "DataError": "errors",
-    "ParameterError": "errors", "RecurrentNetwork": "network", "metrics": None,
+    "ParameterError": "errors", "TrainingDivergedError": "errors", "RecurrentNetwork": "network", "metrics": None,
     "LSTMRegressor": "sequence", "LSTMClassifier": "sequence", "LagWindowTransformer": "sequence",
     "plot_forecast": "plot", "read_csv": "csvio", "backtest": "evaluation", "warmup": "warmup",
     "LocalForecaster": "local", "summarise_backtest": "scores", "BaselineForecaster": "baselines",

@@ -11,7 +11,7 @@ often as not: on the accuracy benchmark (17 series, four origins) taking the
 baseline whenever its validation MAE was lower made AirPassengers, realgdp,
 yearly sunspots and lynx 20-40% worse (benchmarks/results/accuracy_2026-12-06_auto.md).
 Where the network cannot be trained at all
-(:class:`~tsgate.elementmath.TrainingDivergedError`: e.g. a linear start far
+(:class:`~tsgate.errors.TrainingDivergedError`: e.g. a linear start far
 worse than naive on a validation tail unlike the history), the baseline with the
 lowest MAE from the series' last origins does (:func:`tsgate.baselines.best_baseline`).
 A long panel (``id_col``) of one target there gets each series' best baseline
@@ -24,8 +24,7 @@ import warnings
 from sklearn.base import clone
 
 from .baselines import BaselineForecaster, best_baseline
-from .elementmath import TrainingDivergedError
-from .errors import BaselineWarning, DataError
+from .errors import BaselineWarning, DataError, TrainingDivergedError
 from .fallback import baseline_words, count_words
 from .shrinkage import block_means, clearly_negative, t_statistic
 

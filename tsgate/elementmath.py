@@ -31,10 +31,6 @@ ACT_RELU = 1
 NONLINEARITIES = {"tanh": ACT_TANH, "relu": ACT_RELU}
 
 
-class TrainingDivergedError(FloatingPointError):
-    """Raised when the loss or a gradient stops being finite."""
-
-
 def loss_term(code, x, y, tau, delta, n):
     """Loss of one prediction ``x`` against target ``y``, and dL/dx.
 
@@ -96,10 +92,3 @@ def softmax_ce_row(pred, b, target, r, grad):
 def adam_beta2(optimizer_code):
     """beta2 of Adam (0.999) or the RMSprop decay (0.99), torch's defaults."""
     return 0.999 if optimizer_code == OPT_ADAM else 0.99
-
-
-def diverged(epoch, batch, value, gnorm):
-    """The error for a non-finite loss or gradient norm at (epoch, batch), 0-based epoch."""
-    return TrainingDivergedError(
-        f"training diverged at epoch {epoch + 1}, batch {batch}: loss={value}, gradient norm={gnorm}; "
-        "lower learning_rate or keep clip_norm on")

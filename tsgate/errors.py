@@ -4,9 +4,10 @@ Every error that a user can cause and fix (bad data, a bad parameter value, a
 damaged model file, a missing optional dependency) is an instance of
 :class:`TsgateError`, and also of the built-in type a caller would expect
 (``ValueError``, ``TypeError``, ``ImportError``), so ``except ValueError``
-keeps working. The command line maps exactly these types (and
-:class:`~tsgate.elementmath.TrainingDivergedError`) to exit code 2; anything
-else is a bug and keeps its traceback.
+keeps working (:class:`TrainingDivergedError`, a training that stopped being
+finite or never learned, is also a ``FloatingPointError``). The command line
+maps exactly these types to exit code 2; anything else is a bug and keeps its
+traceback.
 
 Messages name parameters through :func:`name`, so the same message says
 ``fill='ffill'`` to a Python caller and ``--fill ffill`` on the command line
@@ -28,6 +29,19 @@ class DataError(TsgateError, ValueError):
 class NoOriginError(DataError):
     """Historical forecasts asked of data with no origin from the start given (a series that ends
     too early): :class:`tsgate.LocalForecaster` passes such a series over where others have origins."""
+
+
+class TrainingDivergedError(TsgateError, FloatingPointError):
+    """A training whose loss or gradient stopped being finite, or that learned nothing usable.
+
+    The message says what to change (``learning_rate``, ``clip_norm``, an outlier)."""
+
+
+def diverged(epoch, batch, value, gnorm):
+    """The error for a non-finite loss or gradient norm at (epoch, batch), 0-based epoch."""
+    return TrainingDivergedError(
+        f"training diverged at epoch {epoch + 1}, batch {batch}: loss={value}, gradient norm={gnorm}; "
+        "lower learning_rate or keep clip_norm on")
 
 
 class ParameterError(TsgateError, ValueError, TypeError):

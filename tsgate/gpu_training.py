@@ -33,7 +33,8 @@ from . import config
 from .config import CUDA_BLOCK_SIZE, CUDA_NORM_BLOCKS
 from .gpu_core import copy, cuda_kernel, empty, flat, launch_1d, reshaped, rows, using, zeros
 from .gpu_model import DeviceModel
-from .elementmath import LOSS_CE, adam_beta2, diverged, loss_term, optimizer_term, softmax_ce_row
+from .elementmath import LOSS_CE, adam_beta2, loss_term, optimizer_term, softmax_ce_row
+from .errors import diverged
 
 _SM_GAMMA = np.uint64(0x9E3779B97F4A7C15)  # SplitMix64 constants
 _SM_M1 = np.uint64(0xBF58476D1CE4E5B9)

@@ -16,7 +16,8 @@ import math
 import numpy as np
 
 from .config import jit, jit_inline
-from .elementmath import LOSS_CE, adam_beta2, diverged, loss_term, optimizer_term, softmax_ce_row
+from .elementmath import LOSS_CE, adam_beta2, loss_term, optimizer_term, softmax_ce_row
+from .errors import diverged
 
 _loss_term = jit_inline(loss_term)
 _softmax_ce_row = jit_inline(softmax_ce_row)

@@ -1,6 +1,6 @@
 """Did the networks learn? The check after a forecaster's fit.
 
-A fit raises :class:`tsgate.elementmath.TrainingDivergedError` instead of
+A fit raises :class:`tsgate.errors.TrainingDivergedError` instead of
 returning forecasts when training made the validation loss ten times worse
 than before it without lowering its own training loss (e.g. a far too large
 learning rate; where the training loss fell, the network overfit and early
@@ -37,8 +37,7 @@ import warnings
 import numpy as np
 
 from . import recipe
-from .elementmath import TrainingDivergedError
-from .errors import RangeWarning, name as pname, option
+from .errors import RangeWarning, TrainingDivergedError, name as pname, option
 from .frames import when
 from .training import _quantile_levels, evaluate, zero_prediction_loss
 from .windows import spread_sample

@@ -16,8 +16,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import recipe
-from .elementmath import TrainingDivergedError
-from .errors import DataError
+from .errors import DataError, TrainingDivergedError
 from .errors import name as pname
 from .params import NETWORK, TRAINING, Interval, StrOptions, seed_from, validate_params
 from .model import SequenceModel

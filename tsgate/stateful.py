@@ -30,7 +30,8 @@ import math
 import numpy as np
 
 from .core import single_threaded_blas
-from .elementmath import LOSSES, OPTIMIZERS, adam_beta2, diverged
+from .elementmath import LOSSES, OPTIMIZERS, adam_beta2
+from .errors import diverged
 from .host_training import _loss_and_grad, _optimizer_step, _sum_squares
 
 

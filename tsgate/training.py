@@ -15,7 +15,7 @@ returning ``X (B, T, D), Y (B, M), extra (B, E) or None`` for the rows
 (:class:`tsgate.windows.WindowSource`) gathers windows per batch.
 
 Non-finite values: a batch whose loss or gradient is not finite raises
-:class:`~tsgate.elementmath.TrainingDivergedError` naming the epoch and batch,
+:class:`~tsgate.errors.TrainingDivergedError` naming the epoch and batch,
 never a silent NaN. (With clipping on, the check happens before clipping, so
 inf gradients are not hidden by the rescale.)
 """
@@ -25,8 +25,8 @@ import time
 import numpy as np
 
 from .core import single_threaded_blas
-from .elementmath import LOSSES, OPTIMIZERS, TrainingDivergedError  # noqa: F401 (public names)
-from .errors import ParameterError
+from .elementmath import LOSSES, OPTIMIZERS  # noqa: F401 (public names)
+from .errors import ParameterError, TrainingDivergedError  # noqa: F401 (public name, re-exported)
 from .model import SequenceModel  # noqa: F401 (public name, re-exported)
 
 
