@@ -87,6 +87,28 @@ def test_future_index_for_each_index_kind():
     assert GRUForecaster(horizon=3, **FAST).fit(df).predict(horizon=2).shape == (2, 1)
 
 
+@pytest.mark.parametrize("freq", ["W-SUN", "W-WED", "Q-NOV", "2M"])
+def test_periods_come_back_as_the_periods_given(freq, tmp_path):
+    # Weeks ending Sunday (pandas' 'W') came back as weeks ending Monday (2002-02-19/2002-02-25 after the week
+    # ending 2002-02-24), quarters of a year ending in November were named as Q-FEB's, and two-month periods
+    # raised pandas' "Invalid frequency: 2MS": the periods were rebuilt from their start times
+    from tsgate import BaselineForecaster, load
+
+    idx = pd.period_range("2001-01-01", periods=60, freq=freq)
+    y = pd.Series(10 + np.sin(np.arange(60) / 3), index=idx, name="y")
+    for est in (LSTMForecaster(horizon=3, **FAST), BaselineForecaster(method="naive", horizon=3)):
+        est.fit(y.iloc[:50])
+        p = est.predict()
+        assert p.index.dtype == idx.dtype and list(p.index) == list(idx[50:53])
+        est.save(tmp_path / "m.tsgate")
+        assert load(tmp_path / "m.tsgate").predict().index.equals(p.index)
+        hf = est.historical_forecasts(y, start=idx[44], stride=2)  # a Period of the index as the start
+        assert hf["cutoff"].dtype == idx.dtype and hf["cutoff"].iloc[0] == idx[44] and hf["ds"].iloc[0] == idx[45]
+        assert est.historical_forecasts(y, start=str(idx[44])).equals(est.historical_forecasts(y, start=idx[44]))
+        est.update(y.iloc[50:52])
+        assert est.predict().index[0] == idx[52]
+
+
 def test_multiple_series_global_model_and_past_covariates():
     df = _monthly(60, cols=("a", "b", "c"))
     fc = LSTMForecaster(horizon=4, target=["a", "b"], **FAST).fit(df)
@@ -463,7 +485,7 @@ def test_one_series_filtered_out_of_a_long_frame_reads_its_time_column():
 
 def test_attribution_names_the_calendar_features():
     # the calendar's columns by their cycle (the features themselves unchanged)
-    from tsgate.frames import calendar, calendar_names
+    from tsgate.calendar_features import calendar, calendar_names
 
     fc = LSTMForecaster(horizon=3, calendar_features=True, **FAST).fit(_monthly(60))
     assert list(fc.lag_importance().columns) == ["y", "month_sin", "month_cos"]

@@ -17,7 +17,7 @@ from sklearn.utils.validation import check_is_fitted
 from .ensemble import ensemble_forward
 from .errors import DataError, ParameterError
 from .errors import name as pname
-from .frames import calendar_names
+from .calendar_features import calendar_names
 from .params import positive_int
 from .windows import spread_sample
 

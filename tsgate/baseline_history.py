@@ -24,7 +24,7 @@ from . import conformal, frames
 from .errors import DataError, ParameterError
 from .errors import name as pname
 from .params import positive_int
-from .scores import backtest_table, first_origin, mase_scale, no_origin
+from .scores import backtest_table, first_origin, mase_scale, no_origin, user_times
 
 
 class BaselineHistoryMixin:
@@ -37,7 +37,7 @@ class BaselineHistoryMixin:
         ----------
         X : the series, in the form given to ``fit`` (a Series or a frame with the target
             column), over the stretch whose origins are wanted and the rows before them.
-        start : None, timestamp/int label, or float in (0, 1)
+        start : None, timestamp/period/int label, or float in (0, 1)
             The first origin: a time of the index, a fraction of the series, or None: the
             fitted cutoff (out of sample).
         stride : int
@@ -99,7 +99,8 @@ class BaselineHistoryMixin:
         pos = self._origin_positions(index, y, start, stride, H)
         pred, bands = self._forecasts(y, pos, H, every, coverage is not None)
         sn = self._origin_forecasts("seasonal_naive", y, pos, H, None, None)
-        out = self._long(index, y, pos, H, pred, sn, coverage, bands)
+        out = user_times(self._long(index, y, pos, H, pred, sn, coverage, bands), self.index_kind_,
+                         ["cutoff", self.index_name_ or "ds"])
         out.attrs["mase_scale"] = {self.targets_[0]: mase_scale(y, int(pos[0]) + 1, self.seasonal_period_)}
         return out
 
@@ -129,7 +130,7 @@ class BaselineHistoryMixin:
         """Positions in ``y`` of the origins from ``start``, every ``stride``-th, each with
         its rows before it (:meth:`_min_rows`) and ``H`` after it."""
         n = len(y)
-        first = int(index.searchsorted(first_origin(index, start, self.cutoff_), side="left"))
+        first = int(index.searchsorted(first_origin(index, start, self.cutoff_, self.index_kind_), side="left"))
         pos = np.arange(first, n, stride)
         pos = pos[(pos + H <= n - 1) & (pos + 1 >= self._min_rows())]
         if not len(pos):

@@ -16,6 +16,7 @@ from typing import NamedTuple
 import numpy as np
 
 from . import esnorm, frames
+from .calendar_features import calendar
 from .errors import DataError
 from .stateful import warm
 
@@ -75,7 +76,7 @@ class CarriedStateMixin:
         """Stateful models' inputs (n, D) from rows of series k: [scaled target,
         scaled past covariates, calendar], as in training."""
         sc, P = self.scaling_, len(self.past_covariates_)
-        cal = frames.calendar(index, self.freq_) if self.calendar_features else np.zeros((len(y), 0))
+        cal = calendar(index, self.freq_) if self.calendar_features else np.zeros((len(y), 0))
         return np.concatenate([((y - sc.t_loc[k]) / sc.t_scale[k])[:, None], (past - sc.c_loc[:P]) / sc.c_scale[:P],
                                cal], axis=1)
 

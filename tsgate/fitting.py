@@ -15,6 +15,7 @@ import pandas as pd
 
 from . import frames, recipe
 from .arima import start_model
+from .calendar_features import calendar
 from .baselines import validation_errors
 from .carried import es_anchor, net_anchor
 from .errors import DataError, ParameterError
@@ -73,7 +74,7 @@ class FitMixin:
         self.cutoff_ = self.cutoffs_[0]
         self.horizon_ = frames.default_horizon(self.freq_) if self.horizon is None else self.horizon
         self._indexes = [s.index for s in panel.series]
-        cals = [frames.calendar(s.index, self.freq_) if self.calendar_features else np.zeros((len(s.y), 0))
+        cals = [calendar(s.index, self.freq_) if self.calendar_features else np.zeros((len(s.y), 0))
                 for s in panel.series]
         return [s.y for s in panel.series], [s.past for s in panel.series], [s.future for s in panel.series], cals
 

@@ -1,4 +1,4 @@
-"""pandas input handling for the forecasters: validation, frequencies, calendar.
+"""pandas input handling for the forecasters: validation, frequencies, time indexes (periods too).
 
 Every check raises :class:`~tsgate.errors.DataError` naming the argument,
 column, row or timestamp at fault. Nothing here is compiled; the kernels never
@@ -351,45 +351,25 @@ def numeric_block(df, columns, name, fill, covariates=False):
     return out
 
 
-#: Calendar cycles: (name, the time bases that get it, its value of an index, its period).
-CYCLES = (
-    ("hour", ("h", "H", "min", "T", "s", "S"), lambda i: i.hour + i.minute / 60.0, 24.0),
-    ("weekday", ("h", "H", "min", "T", "D", "B", "s", "S"), lambda i: i.day_of_week, 7.0),
-    ("yearday", ("D", "B", "W"), lambda i: i.day_of_year, 365.25),
-    ("month", ("MS", "ME", "M", "SMS"), lambda i: i.month - 1, 12.0),
-    ("quarter", ("QS", "QE", "Q"), lambda i: i.quarter - 1, 4.0),
-)
-
-
-def calendar_names(freq):
-    """Names of :func:`calendar`'s columns at ``freq`` ('hour_sin', 'hour_cos', ...)."""
-    base = freq_base(freq)
-    return [f"{name}_{f}" for name, bases, _, _ in CYCLES if base in bases for f in ("sin", "cos")]
-
-
-def calendar(index, freq):
-    """Cyclical calendar features of timestamps, (n, k) in [-1, 1] (:func:`calendar_names`)."""
-    if not isinstance(index, pd.DatetimeIndex):
-        raise DataError("calendar_features needs a DatetimeIndex or PeriodIndex, not an integer index")
-    base, feats = freq_base(freq), []
-    for _, bases, value, period in CYCLES:
-        if base in bases:
-            ang = 2 * np.pi * np.asarray(value(index), dtype=np.float64) / period
-            feats += [np.sin(ang), np.cos(ang)]
-    return np.stack(feats, axis=1) if feats else np.zeros((len(index), 0))
-
-
 def future_index(cutoff, freq, horizon, kind="datetime"):
-    """The ``horizon`` timestamps after ``cutoff``; ``kind='period'`` gives a
+    """The ``horizon`` timestamps after ``cutoff``; a period ``kind`` gives a
     PeriodIndex (the index type the data came with)."""
     if isinstance(cutoff, pd.Timestamp):
         idx = pd.date_range(cutoff, periods=horizon + 1, freq=freq)[1:]
-        return idx.to_period() if kind == "period" else idx
+        return as_periods(idx, kind) if kind.startswith("period") else idx
     return pd.RangeIndex(cutoff + freq, cutoff + freq * (horizon + 1), freq)
 
 
+def as_periods(times, kind):
+    """``times`` (a DatetimeIndex or a Series of times: period starts) as the periods of ``kind``,
+    'period[W-SUN]' (pandas' dtype name); 'period' (older model files): pandas' default for their step,
+    which names some periods differently (weeks ending Sunday as weeks ending Monday, fiscal quarters)."""
+    freq = kind[len("period["):-1] if kind.startswith("period[") else None
+    return times.dt.to_period(freq) if isinstance(times, pd.Series) else times.to_period(freq)
+
+
 def index_kind(data, time_col=None):
-    """'period' when the user's data has a PeriodIndex (forecasts then get
+    """'period[FREQ]' (its dtype) when the user's data has a PeriodIndex (forecasts then get
     one too), 'column' when a frame has its time in a column, as
     :func:`as_frame` reads it (``time_col``, or :func:`time_column_of`'s:
     forecasts then carry their times in that column too, as Prophet's and
@@ -398,7 +378,8 @@ def index_kind(data, time_col=None):
     if isinstance(data, pd.DataFrame) and (
             (time_col is not None and time_col in data.columns) or time_column_of(data) is not None):
         return "column"
-    return "period" if isinstance(getattr(data, "index", None), pd.PeriodIndex) else "datetime"
+    idx = getattr(data, "index", None)
+    return str(idx.dtype) if isinstance(idx, pd.PeriodIndex) else "datetime"
 
 
 def splice(stored, newer):

@@ -31,13 +31,12 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import blend, conformal, fallback
 from .attribution import ATTRIBUTION_WINDOWS
-from .errors import DataError, ParameterError
+from .errors import DataError, ParameterError, name as pname
 from .esnorm import row_forecasts
 from .forecasting import PREDICT_BATCH
-from .errors import name as pname
 from .panel import timeline, truncate
 from .params import positive_int
-from .scores import backtest_table, first_origin, mase_scale, no_origin
+from .scores import backtest_table, first_origin, mase_scale, no_origin, user_times
 from .stateful import step_predictions
 from .windows import WindowSource, check_finite, check_positive, series_rows, spread_sample
 
@@ -58,7 +57,7 @@ class HistoricalMixin:
         X : the data, in the form of the training data (wide, long or dict),
             over the stretch whose origins are wanted (and ``lookback_`` rows
             before the first).
-        start : None, timestamp/int label, or float in (0, 1)
+        start : None, timestamp/period/int label, or float in (0, 1)
             The first origin: a time (a label of the index), a fraction of
             the timeline, or None: each series' fitted cutoff (out of sample).
         stride : int
@@ -142,6 +141,7 @@ class HistoricalMixin:
         else:
             out = self._retrained(X, panel, times, H, 1 if retrain is True else int(retrain), static_covariates,
                                   coverage, bool(warm_start))
+        out = user_times(out, self.index_kind_, ["cutoff", self.time_name_ or "ds"])
         out.attrs["mase_scale"] = _mase_scales(panel, times, self.seasonal_period_)
         return out
 
@@ -380,7 +380,7 @@ def _origin_grid(panel, est, start, stride, H):
     if start is None:  # the earliest fitted cutoff of the series in the panel
         known = dict(zip(est.ids_, est.cutoffs_))
         default = min((known[s.id] for s in panel.series if s.id in known), default=grid[0])
-    first = first_origin(grid, start, default)
+    first = first_origin(grid, start, default, est.index_kind_)
     grid = grid[grid >= first][::stride]
     lasts = [s.index[-1 - H] for s in panel.series if len(s.y) > H]  # the last origin with H rows after it
     return grid[grid <= max(lasts)] if lasts else grid[:1]

@@ -254,7 +254,8 @@ def to_panel(X, *, id_col=None, time_col=None, target=None, future_covariates=No
                             f"series and the time: leave {pname('id_col')} and {pname('time_col')} unset")
         panel = _long(mi[0], mi[1], mi[2], *args, known_freq=known_freq)
         panel.multiindex = list(X.index.names)
-        panel.index_kind = "period" if isinstance(X.index.levels[1], pd.PeriodIndex) else panel.index_kind
+        times = X.index.levels[1]
+        panel.index_kind = str(times.dtype) if isinstance(times, pd.PeriodIndex) else panel.index_kind
         return panel
     if isinstance(X, dict):
         return _dict(X, time_col, *args, known_freq=known_freq)

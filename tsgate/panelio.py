@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from . import blend, fallback, frames
+from .calendar_features import calendar
 from .errors import DataError, ParameterError
 from .errors import can_name, name as pname
 from .outliers import repair_each
@@ -81,8 +82,9 @@ class PanelIOMixin:
     def _output(self, ks, idxs, columns):
         """Forecasts back in the form the data came in. ``columns``: suffix ->
         (len(ks), h) array ('' is the point forecast)."""
-        if getattr(self, "index_kind_", "datetime") == "period":
-            idxs = [i.to_period() if isinstance(i, pd.DatetimeIndex) else i for i in idxs]
+        kind = getattr(self, "index_kind_", "datetime")
+        if kind.startswith("period"):
+            idxs = [frames.as_periods(i, kind) if isinstance(i, pd.DatetimeIndex) else i for i in idxs]
         if self.form_ == "long":  # built column by column: one frame, not one per series
             h = len(idxs[0]) if idxs else 0
             out = {self.id_col_: pd.Index([self.ids_[k] for k in ks]).repeat(h),
@@ -138,7 +140,7 @@ class PanelIOMixin:
         if self.future_covariates_:
             parts.append((future - self.scaling_.c_loc[off:]) / self.scaling_.c_scale[off:])
         if self.calendar_features:
-            parts.append(frames.calendar(index, self.freq_))
+            parts.append(calendar(index, self.freq_))
         return np.concatenate(parts, axis=1) if parts else np.zeros((len(future), 0))
 
     def _covariate_frames(self, X, idxs):

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from . import conformal
-from .frames import when
+from .frames import as_periods, when
 from .errors import DataError, NoOriginError, ParameterError
 from .errors import name as pname
 from .metrics import error_terms, interval_terms
@@ -19,9 +19,11 @@ from .metrics import error_terms, interval_terms
 METRICS = ("MAE", "RMSE", "sMAPE", "MASE")
 
 
-def first_origin(grid, start, default):
+def first_origin(grid, start, default, kind="datetime"):
     """The first origin's time on the time steps ``grid`` (a DatetimeIndex or integers):
-    ``start`` a time of the index, a fraction of ``grid`` in [0, 1), or None (``default``)."""
+    ``start`` a time of the index, a fraction of ``grid`` in [0, 1), or None (``default``).
+    Where the data came on a PeriodIndex (``kind`` 'period[Q-NOV]', the fit's ``index_kind_``),
+    a period, its text ('2012Q1') or a time in it names that period."""
     if start is None:
         return default
     if isinstance(start, float) and not isinstance(start, bool):
@@ -29,10 +31,22 @@ def first_origin(grid, start, default):
             raise ParameterError(f"{pname('start')} as a fraction must be in [0, 1), got {start!r}")
         return grid[int(start * len(grid))]
     try:
+        if isinstance(grid, pd.DatetimeIndex) and kind.startswith("period[") and not isinstance(start, bool):
+            start = pd.Period(start, freq=kind[len("period["):-1])  # the fit read periods as their start times
+        if isinstance(start, pd.Period) and isinstance(grid, pd.DatetimeIndex):
+            start = start.to_timestamp()
         return pd.Timestamp(start) if isinstance(grid, pd.DatetimeIndex) else int(start)
     except (TypeError, ValueError):
         raise ParameterError(f"{pname('start')} must be a time of the index, a fraction or None, "
                              f"got {start!r}") from None
+
+
+def user_times(table, kind, columns):
+    """A historical-forecasts ``table`` with its time ``columns`` as the user's data had them:
+    periods where ``kind`` (the fit's ``index_kind_``) is one, as ``predict`` answers, else as they are."""
+    if not kind.startswith("period") or not len(table):
+        return table
+    return table.assign(**{c: as_periods(table[c], kind) for c in columns})
 
 
 def no_origin(need, H, start, cutoff):
