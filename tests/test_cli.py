@@ -54,6 +54,21 @@ def test_forecast_to_stdout_and_files(csv, tmp_path):
     assert code == 0 and len(recs) == 3 and set(recs[0]) == {"date", "sales", "sales_lower", "sales_upper"}
 
 
+def test_a_true_false_column_is_a_covariate(tmp_path):
+    # pandas reads a CSV column of True/False as booleans: it exited 2 with "non-numeric columns ['holiday']
+    # cannot be covariates"
+    rng = np.random.default_rng(0)
+    holiday = rng.random(120) < 0.15
+    p = tmp_path / "shop.csv"
+    pd.DataFrame({"date": pd.date_range("2020-01-01", periods=120, freq="D").strftime("%Y-%m-%d"),
+                  "sales": 10 + 5 * holiday + rng.normal(0, 0.3, 120), "holiday": holiday}).to_csv(p, index=False)
+    assert "True" in p.read_text()
+    code, out, err = run(["forecast", p, "--horizon", 3, "--epochs", 5])
+    assert code == 0, err
+    assert out.splitlines()[0] == "date,sales,sales_lower,sales_upper"
+    assert "inputs: sales (target), 1 past covariate (holiday)" in err
+
+
 def test_json_of_a_period_indexed_forecast_writes_the_periods_as_text():
     from tsgate.cli import _frame_text
 

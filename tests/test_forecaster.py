@@ -109,6 +109,28 @@ def test_periods_come_back_as_the_periods_given(freq, tmp_path):
         assert est.predict().index[0] == idx[52]
 
 
+def test_boolean_columns_are_covariates_of_zero_and_one():
+    # a holiday flag of True/False raised "column 'holiday' is not numeric (dtype bool)" as a future covariate and
+    # "non-numeric columns ['holiday'] cannot be covariates" as a past one; it is never picked as the target
+    rng = np.random.default_rng(0)
+    idx = pd.date_range("2020-01-01", periods=207, freq="D")
+    holiday = pd.Series(rng.random(207) < 0.15, index=idx)
+    df = pd.DataFrame({"sales": 10 + 5 * holiday + rng.normal(0, 0.3, 207), "holiday": holiday})
+    fc = LSTMForecaster(horizon=7, future_covariates=["holiday"], random_state=0, **FAST).fit(df.iloc[:200])
+    future = pd.DataFrame({"holiday": [False, True, False, False, True, False, False]}, index=idx[200:])
+    p = fc.predict(X=future)["sales"].to_numpy()
+    assert p[[1, 4]].min() > p[[0, 2, 3, 5, 6]].max() + 3  # the flag's effect (5) learned
+    past = LSTMForecaster(horizon=7, random_state=0, **FAST).fit(df.iloc[:200])
+    assert past.targets_ == ["sales"] and past.past_covariates_ == ["holiday"]
+    nullable = df.assign(holiday=df["holiday"].astype("boolean"))
+    nullable.loc[idx[5], "holiday"] = pd.NA
+    with pytest.raises(DataError, match=r"column 'holiday' has NaN or inf \(first at 2020-01-06\)"):
+        LSTMForecaster(horizon=7, **FAST).fit(nullable.iloc[:200])
+    with pytest.raises(DataError, match=r"numeric columns \[\] \(True/False, forecast as 0/1 only when named: "
+                                        r"\['holiday'\]\)"):
+        LSTMForecaster(horizon=7, **FAST).fit(df[["holiday"]])
+
+
 def test_multiple_series_global_model_and_past_covariates():
     df = _monthly(60, cols=("a", "b", "c"))
     fc = LSTMForecaster(horizon=4, target=["a", "b"], **FAST).fit(df)

@@ -251,7 +251,8 @@ def column_roles(df, target, future_covariates, strategy="direct"):
     """(targets, past covariates, future covariates) among the columns of ``df``.
 
     ``target`` None picks the only numeric column that is not a future
-    covariate; every other numeric column is a past covariate. Past
+    covariate or boolean; every other numeric column is a past covariate.
+    Boolean columns (a holiday flag) are covariates of 0 and 1. Past
     covariates cannot be used by the recursive strategy.
     """
     future = list(future_covariates or [])
@@ -259,17 +260,20 @@ def column_roles(df, target, future_covariates, strategy="direct"):
     for c in future:
         if c not in cols:
             raise DataError(f"{pname('future_covariates')} names {c!r}, which is not a column; columns: {cols}")
-    non_numeric = [c for c in cols if not pd.api.types.is_numeric_dtype(df[c]) or pd.api.types.is_bool_dtype(df[c])]
+    non_numeric = [c for c in cols if not pd.api.types.is_numeric_dtype(df[c])]  # booleans are numbers here
     if target is None:
-        targets = [c for c in cols if c not in future and c not in non_numeric]
+        targets = [c for c in cols if c not in future and c not in non_numeric
+                   and not pd.api.types.is_bool_dtype(df[c])]
         if not targets and non_numeric:
             dtypes = ", ".join(f"{c!r} ({df[c].dtype}: {next(iter(df[c].dropna()), '')!r}, ...)"
                                for c in non_numeric[:5])
             raise DataError(f"no numeric column to forecast: {dtypes}; convert the values to numbers")
         if len(targets) != 1:
             scope = f" not in {pname('future_covariates')}" if future else ""
+            flags = [c for c in cols if c not in future and pd.api.types.is_bool_dtype(df[c])]
             raise DataError(f"cannot choose the target: set {pname('target')} to one (or a list) of the numeric "
-                            f"columns{scope} {targets}" + (f" (non-numeric: {non_numeric})" if non_numeric else ""))
+                            f"columns{scope} {targets}" + (f" (non-numeric: {non_numeric})" if non_numeric else "")
+                            + (f" (True/False, forecast as 0/1 only when named: {flags})" if flags else ""))
     else:
         targets = [target] if isinstance(target, (str, int)) else list(target)
         for t in targets:
@@ -337,7 +341,7 @@ def numeric_block(df, columns, name, fill, covariates=False):
     out = np.empty((len(df), len(columns)))
     for k, col in enumerate(columns):
         s = df[col]
-        if not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+        if not pd.api.types.is_numeric_dtype(s):
             raise DataError(f"column {col!r} of {pname(name)} is not numeric (dtype {s.dtype})")
         v = s.to_numpy(dtype=np.float64, na_value=np.nan)
         bad = ~np.isfinite(v)

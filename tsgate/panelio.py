@@ -209,7 +209,8 @@ class PanelIOMixin:
         target = self.ids_ if self.form_ == "wide" else self.targets_[0]
         if any_series and self.form_ == "wide" and isinstance(X, pd.DataFrame):
             others = {*self.past_covariates_, *self.future_covariates_, self.time_col}
-            target = [c for c in X.columns if c not in others and pd.api.types.is_numeric_dtype(X[c])]
+            target = [c for c in X.columns if c not in others and pd.api.types.is_numeric_dtype(X[c])
+                      and not pd.api.types.is_bool_dtype(X[c])]
             if not target:
                 raise DataError(f"{pname('X')} has no series to forecast: no numeric column but the model's "
                                 f"covariates; columns: {list(X.columns)}")
