@@ -109,7 +109,8 @@ def test_a_very_short_series_is_named_or_skipped():
     ("dup", "series 's1' has two rows for the time"),
     ("text", "series 's0'.*'y'"),
     ("nan", "series 's1': column 'y' has NaN or inf \\(first at "),
-    ("two_rows", "^series 's1' is too short: 2 row"),  # named once, not 'series 's1': series 's1' ...
+    ("two_rows", "^series 's1': its 2 row\\(s\\) \\(2020-01-01, 2020-03-01\\) are not consecutive steps of the data's "
+                 "frequency MS$"),  # named once, not 'series 's1': series 's1' ... (two rows take the panel's step)
     ("no_static", "static_covariates has no row for series 's1'"),
     ("static_nan", "static_covariates column 'size' is missing for series 's0'"),
 ])
@@ -122,7 +123,7 @@ def test_bad_panels_name_the_series(bad, match):
         df["y"] = df["y"].astype(object)
         df.loc[3, "y"] = "n/a"
     if bad == "two_rows":
-        df = pd.concat([df[df.unique_id == "s0"], df[df.unique_id == "s1"].iloc[:2]])
+        df = pd.concat([df[df.unique_id == "s0"], df[df.unique_id == "s1"].iloc[[0, 2]]])
     if bad == "nan":
         df.loc[df.index[df.unique_id == "s1"][7], "y"] = np.nan
     if bad == "no_static":

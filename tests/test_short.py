@@ -85,13 +85,57 @@ def test_the_model_file_and_update_keep_it_on_its_baseline(tmp_path):
     assert np.allclose(moved, np.arange(6.0) + 200)  # seasonal naive: the newest year
 
 
-def test_too_short_even_for_a_baseline_is_named():
-    with pytest.raises(DataError) as info:
-        LSTMForecaster(**FAST).fit(_panel(short_rows=9))
-    text = str(info.value)
-    assert "'c' (9 rows)" in text and "at least 10 rows" in text and "on_short='skip'" in text
-    fc = LSTMForecaster(**FAST, on_short="skip").fit(_panel(short_rows=9))
-    assert fc.ids_ == ["a", "b"] and fc.fit_report_["skipped"] == ["c"]
+def test_a_series_too_short_to_score_a_baseline_on_is_forecast_from_the_panels_evidence(tmp_path):
+    # 9 rows (horizon 6: a baseline is scored on origins of at least 10) stopped the whole fit with an error
+    df = _panel(short_rows=9)
+    fc = LSTMForecaster(**FAST).fit(df)
+    assert fc.fit_report_["short"] == ["c"] and fc.fit_report_["short_baselines"] == {"c": "naive"}
+    c = df[df.unique_id == "c"]["y"].to_numpy()
+    band = fc.predict_interval(0.9).query("unique_id == 'c'")
+    assert np.allclose(band["y"], c[-1])  # no season fits in 9 rows
+    width = (band["y_upper"] - band["y_lower"]).to_numpy()
+    # the other series' naive errors, in units of their spread, at this series' spread: 'c' is as noisy as
+    # they are (sd ~14 over a season), so its band is as wide as theirs, and it widens with the step
+    assert np.all(np.diff(width) > 0) and 10 < width[0] < width[-1] < 120
+    assert np.all(band["y_lower"] < band["y"]) and np.all(band["y"] < band["y_upper"])
+    fc.save(tmp_path / "m.tsgate")
+    assert load(tmp_path / "m.tsgate").predict_interval(0.9).equals(fc.predict_interval(0.9))
+    with pytest.raises(DataError, match=r"'c' \(9 rows\)"):
+        LSTMForecaster(**FAST, on_short="raise").fit(df)
+    skipped = LSTMForecaster(**FAST, on_short="skip").fit(df)
+    assert skipped.ids_ == ["a", "b"] and skipped.fit_report_["skipped"] == ["c"]
+
+
+def test_one_row_first_in_the_frame_takes_the_panels_step():
+    # one or two rows cannot tell their own time step ("too few to infer the time step" stopped the fit)
+    df = _panel(short_rows=1)
+    df = pd.concat([df[df.unique_id == "c"], df[df.unique_id != "c"]], ignore_index=True)
+    fc = LSTMForecaster(**FAST).fit(df)
+    assert fc.ids_ == ["c", "a", "b"]  # the data's order
+    out = fc.predict_interval(0.9).query("unique_id == 'c'")
+    assert list(out["ds"]) == list(pd.date_range("2025-01-01", periods=6, freq="MS"))
+    assert np.allclose(out["y"], df["y"].iloc[0]) and np.all(out["y_upper"] - out["y_lower"] > 1.0)
+
+
+def test_a_season_of_rows_takes_seasonal_naive_where_the_panel_is_seasonal():
+    # horizon 12: a baseline is scored from 16 rows; 'c' has 13, a season, and the others' seasonal naive
+    # forecast them better than naive did
+    df = _panel(short_rows=13, noise=1.0)
+    fc = LSTMForecaster(**{**FAST, "horizon": 12}).fit(df)
+    assert fc.fallback_["c"] == ["seasonal_naive", 12]
+    c = df[df.unique_id == "c"]["y"].to_numpy()
+    assert np.allclose(fc.predict().query("unique_id == 'c'")["y"], c[-12:])
+
+
+def test_the_spread_of_a_short_history():
+    spreads = [(10.0, 100.0), (30.0, 100.0), (2.0, 10.0)]  # sd over |mean|: 0.1, 0.3, 0.2 -> median 0.2
+    assert short.cold_spread([50.0], spreads) == pytest.approx(10.0)  # one row: the panel's at its level
+    assert short.cold_spread([50.0, 60.0], spreads) == pytest.approx(11.0)  # two rows: no spread of their own yet
+    assert short.cold_spread([0.0, 100.0, 200.0], spreads) == pytest.approx(np.std([0.0, 100.0, 200.0]))
+    assert short.cold_spread([0.0, 0.0, 0.0], spreads) == pytest.approx(10.0)  # zeros: the median spread
+    errors = short.pooled_errors([np.arange(10.0), np.full(10, 3.0), np.arange(2.0)], [0, 1, 2], 2, "naive", 1)
+    # origins 5, 6, 7 of the later half of the first (a line: naive is 1 and 2 short); constant, too short: none
+    assert errors.shape == (3, 2) and np.allclose(errors, np.array([[1.0, 2.0]]) / np.std(np.arange(10.0)))
 
 
 def test_quantile_outputs_fit_the_shortest_series_as_before():
@@ -162,7 +206,10 @@ def test_retraining_reads_a_series_that_began_a_row_or_two_before_an_origin():
     fc = LSTMForecaster(**FAST).fit(df[df.ds <= "2022-12-01"])
     hf = fc.historical_forecasts(df, start="2022-12-01", stride=3, retrain=True)
     assert set(hf.unique_id) == {"a", "b", "c"} and hf["forecast"].notna().all()
-    assert hf.query("unique_id == 'c'").cutoff.min() == pd.Timestamp("2024-03-01")  # 11 rows: its own baseline
+    c = hf.query("unique_id == 'c'")
+    assert c.cutoff.min() == pd.Timestamp("2023-06-01")  # 2 rows: the panel's evidence chose its forecast (naive)
+    first = df[(df.unique_id == "c") & (df.ds == pd.Timestamp("2023-06-01"))]["y"].iloc[0]
+    assert np.allclose(c[c.cutoff == c.cutoff.min()]["forecast"], first)
     assert sorted(hf.cutoff.unique())[:3] == list(pd.to_datetime(["2022-12-01", "2023-03-01", "2023-06-01"]))
 
 
@@ -193,6 +240,11 @@ def test_retraining_refits_with_the_fits_rule_for_short_series():
     then = LSTMForecaster(**FAST).fit(df[df.ds <= "2024-04-01"])
     assert then.fit_report_["short"] == ["c"]
     assert np.array_equal(hf["forecast"].to_numpy(), then.predict()["y"].to_numpy())
-    # a series with fewer rows than even a baseline needs waits for a later refit instead of failing it
+    # a series with fewer rows than a baseline is scored on gets the forecast a fit then gives it (it waited for
+    # a later refit before: 9 rows at 2024-01)
     early = fc.historical_forecasts(df, start="2023-07-01", stride=3, retrain=True)
-    assert early.query("unique_id == 'c'").cutoff.min() == pd.Timestamp("2024-04-01")  # 9 rows at 2024-01
+    assert early.query("unique_id == 'c'").cutoff.min() == pd.Timestamp("2023-07-01")  # 3 rows
+    then = LSTMForecaster(**FAST).fit(df[df.ds <= "2024-01-01"])
+    assert then.fit_report_["short_baselines"] == {"c": "naive"}
+    got = early[(early.unique_id == "c") & (early.cutoff == pd.Timestamp("2024-01-01"))]["forecast"].to_numpy()
+    assert np.array_equal(got, then.predict().query("unique_id == 'c'")["y"].to_numpy())

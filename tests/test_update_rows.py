@@ -130,7 +130,7 @@ def test_rows_off_the_time_step_or_after_a_gap_are_refused_and_change_nothing():
     before = fc.predict()
     two = df.iloc[[70, 72]]
     two.index = pd.DatetimeIndex(list(two.index))  # as read from a file: no frequency set
-    with pytest.raises(DataError, match=r"X's 2 row\(s\) \(2000-03-11, 2000-03-13\) are not consecutive steps "
+    with pytest.raises(DataError, match=r"X: its 2 row\(s\) \(2000-03-11, 2000-03-13\) are not consecutive steps "
                                         r"of the data's frequency D"):
         fc.update(two)
     with pytest.raises(DataError, match=r"X holds 1 row of series 'y' from 2000-03-13: give the rows that follow "

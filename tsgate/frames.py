@@ -129,7 +129,7 @@ def _check_known(idx, name, known):
     """``known`` if the one or two timestamps of ``idx`` lie on its grid, one step apart."""
     expected = pd.date_range(idx[0], periods=len(idx), freq=known)
     if expected[0] != idx[0] or not (expected == idx).all():
-        raise DataError(f"{pname(name)}'s {len(idx)} row(s) ({', '.join(when(t) for t in idx)}) are not "
+        raise DataError(f"{pname(name)}: its {len(idx)} row(s) ({', '.join(when(t) for t in idx)}) are not "
                         f"consecutive steps of the data's frequency {known}")
     return known
 

@@ -351,7 +351,7 @@ class HistoricalMixin:
         static = static_covariates if static_covariates is not None else getattr(self, "_static_frame", None)
         if getattr(self, "static_columns_", []) and static is None:
             raise ParameterError(f"retrain of a model fit with static covariates needs {pname('static_covariates')}")
-        # the fit's rule for short series; one with too few rows even for a baseline waits for a later refit
+        # the fit's rule for short series (one begun a row or two before the origin: tsgate.short.cold_baselines)
         fixed = dict(horizon=self.horizon_, on_short="baseline" if self.on_short == "baseline" else "skip", verbose=0)
         if warm_start:  # the warm weights need the same structure
             fixed.update(lookback=self.lookback_, window_norm=self.window_norm_, segment_length=self.segment_length_,
@@ -361,7 +361,7 @@ class HistoricalMixin:
             block = times[b:b + every]
             if not all(c == block[0] for c in est.cutoffs_):  # the model at hand was not fit up to this origin
                 nxt = clone(self).set_params(**fixed)
-                nxt._known_freq, nxt._skip_tiny = self.freq_, True  # a series begun just before it: a row or two
+                nxt._known_freq = self.freq_  # a series begun just before it: a row or two, too few for its step
                 if warm_start:
                     members = est.models_[:est.n_models]  # the members' refits (refit='mean' adds the chosen models)
                     nxt._warm_flats = [m.flat.copy() for m in members]

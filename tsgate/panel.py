@@ -172,15 +172,17 @@ def _long(X, id_col, time_col, target, future_covariates, strategy, fill, fast=T
     if X[id_col].isna().any():
         row = int(np.flatnonzero(X[id_col].isna().to_numpy())[0])
         raise DataError(f"{pname('id_col')} {id_col!r} is missing on row {row}")
-    series, first = [], None
-    for sid, group in X.groupby(id_col, sort=False):
+    groups, read, first = list(X.groupby(id_col, sort=False)), {}, None
+    for j in sorted(range(len(groups)), key=lambda j: len(groups[j][1]) < 3):  # one or two rows: the panel's step
+        sid, group = groups[j]
+        known = known_freq if known_freq is not None or len(group) >= 3 or first is None else first[0]
         part = group.drop(columns=[id_col])
         if time_col is not None and part[time_col].duplicated().any():
             dup = part.loc[part[time_col].duplicated(), time_col].iloc[0]
             raise DataError(f"series {sid!r} has two rows for the time {dup}")
         try:
             df, freq = frames.as_frame(part.sort_values(time_col) if time_col else part.sort_index(), time_col,
-                                       name=f"series {sid!r}", fill=fill, known_freq=known_freq)
+                                       name=f"series {sid!r}", fill=fill, known_freq=known)
             targets, past, future = frames.column_roles(df, target, future_covariates, strategy)
         except DataError as exc:
             raise _named(f"series {sid!r}", exc) from None
@@ -190,7 +192,8 @@ def _long(X, id_col, time_col, target, future_covariates, strategy, fill, fast=T
         if str(freq) != str(first[0]):
             raise DataError(f"series {sid!r} has frequency {freq}, the first series {first[0]}")
         start = _trim_leading(df[targets[0]].to_numpy(dtype=np.float64, na_value=np.nan), sid)
-        series.append(_series(df.iloc[start:], sid, targets[0], past, future, fill, f"series {sid!r}"))
+        read[j] = _series(df.iloc[start:], sid, targets[0], past, future, fill, f"series {sid!r}")
+    series = [read[j] for j in range(len(groups))]  # in the order of the data
     if not series:
         raise DataError(f"{pname('X')} has no rows")
     return Panel(series, first[0], "long", first[1], first[2], first[3], id_col=id_col,

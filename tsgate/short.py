@@ -23,7 +23,9 @@ for a series that falls back because a baseline beat the network
 (:mod:`tsgate.fallback`); the rows the model keeps for it are padded at the
 front with its first value (its forecast there is replaced by the
 baseline's). M4's 21 cut series gain by this (MASE 1.118 -> 1.044);
-``on_short='raise'`` keeps the old rule.
+``on_short='raise'`` keeps the old rule. A series with too few rows to score
+a baseline on (a series that began yesterday) is forecast as the panel's
+other series advise (:func:`cold_baselines`); it stopped the fit before.
 
 :class:`ShortSeriesMixin` holds the forecasters' handling of short series
 (an error, 'skip' or 'baseline'); the rest is pure NumPy.
@@ -33,7 +35,8 @@ import numpy as np
 
 from .errors import DataError
 from .errors import name as pname
-from .fallback import choose, describe, forecasts_from, rows_read
+from .baselines import origin_residuals
+from .fallback import choose, describe, floor_origins, forecasts_from, rows_read
 
 
 #: The quantile of the series' lengths that the lookback fits with ``on_short='baseline'``.
@@ -59,9 +62,10 @@ def fitted_length(lengths, mode):
 
 
 def minimum_rows(horizon, validates):
-    """The fewest rows a series may have: one window of the shortest
-    lookback (2), the horizon and a validation row (as the shortest series'
-    own lookback allows); fewer raise whatever ``on_short`` says, but 'skip'."""
+    """The fewest rows on whose origins a baseline can be scored: one window of the
+    shortest lookback (2), the horizon and a validation row (as the shortest series'
+    own lookback allows). With ``on_short='baseline'`` a series with fewer is
+    forecast by naive (:func:`cold_baselines`); with 'raise' it is an error."""
     return 2 + horizon + 1 + (1 if validates else 0)
 
 
@@ -89,6 +93,58 @@ def own_baselines(ys, ks, horizon, periods):
     return out
 
 
+def cold_baselines(ys, ks, horizon, others, periods):
+    """{series position: (spec, residuals (n, horizon), the same residuals as the floor)} for the
+    series ``ks``, too short to score a baseline on (:func:`minimum_rows`). The panel's other series
+    (positions ``others``) choose for them: naive, or seasonal naive at a period of ``periods`` that
+    fits in the series' rows, whichever forecast those series better at up to
+    :data:`~tsgate.fallback.FLOOR_ORIGINS` origins of each one's later half (:func:`pooled_errors`).
+    Those errors, in units of each series' standard deviation, give its band at its own
+    (:func:`cold_spread`)."""
+    spreads = [(float(np.std(ys[k])), float(np.mean(ys[k]))) for k in others if np.std(ys[k]) > 0]
+    errors, out = {}, {}
+    for k in ks:
+        options = [("naive", 1)] + [("seasonal_naive", int(m)) for m in periods if 1 < int(m) <= len(ys[k])]
+        for c in options:
+            errors[c] = errors[c] if c in errors else pooled_errors(ys, others, horizon, *c)
+        best = min((c for c in options if len(errors[c])), key=lambda c: np.abs(errors[c]).mean(),
+                   default=("naive", 1))
+        unit = errors[best] if len(errors[best]) else np.zeros((1, horizon))  # no other series varies
+        res = unit * cold_spread(ys[k], spreads or [(0.0, 0.0)])
+        out[k] = ([best[0], best[1]], res, res)
+    return out
+
+
+def pooled_errors(ys, ks, horizon, method, m):
+    """(n, horizon): ``method``'s errors (at period ``m``) on the series ``ks`` of ``ys`` at up to
+    :data:`~tsgate.fallback.FLOOR_ORIGINS` origins of each one's later half (with a season behind
+    them), each over its series' standard deviation; constant series, or those too short for one
+    origin, add none."""
+    parts = [np.zeros((0, horizon))]
+    for k in ks:
+        y = np.asarray(ys[k], dtype=np.float64)
+        last, sd = len(y) - horizon - 1, float(np.std(y))
+        if last >= m - 1 and sd > 0:
+            at = floor_origins(max(m - 1, min(len(y) // 2, last)), last)
+            parts.append(origin_residuals(method, y, at, horizon, m) / sd)
+    return np.concatenate(parts)
+
+
+def cold_spread(y, spreads):
+    """A series' standard deviation as a short history tells it: the larger of its rows' own (from
+    three) and the panel's typical one at its level (the median over the other series of their
+    standard deviation over their mean's magnitude, ``spreads``: (sd, mean) of each); where both
+    are zero (a series of zeros so far), the panel's median standard deviation. (A mixture over the
+    panel's ratios instead of their median doubled the bands' MSIS on M4 hourly:
+    benchmarks/results/cold_start_2026-12-07.md.)"""
+    y = np.asarray(y, dtype=np.float64)
+    own = float(np.std(y)) if len(y) >= 3 else 0.0
+    ratios = [sd / abs(mean) for sd, mean in spreads if mean != 0]
+    level = float(np.median(ratios)) * abs(float(np.mean(y))) if ratios else 0.0
+    spread = max(own, level)
+    return spread if spread > 0 else float(np.median([sd for sd, _ in spreads]))
+
+
 class ShortSeriesMixin:
     """What a forecaster's fit does with series too short for its windows (``on_short``)."""
 
@@ -108,15 +164,6 @@ class ShortSeriesMixin:
         if len(short) == len(ys) or mode == "raise":
             raise DataError(self._too_short(ys, short, need))
         if mode == "baseline":
-            least = minimum_rows(self.horizon_, self._validates())
-            tiny = [k for k in short if len(ys[k]) < least]
-            if tiny and getattr(self, "_skip_tiny", False):  # a refit of historical forecasts: no origin for them
-                ys, ps, fs, cals = self._leave_out(ys, ps, fs, cals, tiny)
-                short = [k for k, y in enumerate(ys) if len(y) < need]
-                if len(short) == len(ys):
-                    raise DataError(self._too_short(ys, short, need))
-            elif tiny:
-                raise DataError(self._too_short(ys, tiny, least, baseline=True))
             self._short, self.fit_report_["short"] = short, [self.ids_[k] for k in short]
             self.fit_report_["short_rows"] = need
             return ys, ps, fs, cals
@@ -135,15 +182,12 @@ class ShortSeriesMixin:
         pick = lambda values: [values[k] for k in keep]  # noqa: E731
         return pick(ys), pick(ps), pick(fs), pick(cals)
 
-    def _too_short(self, ys, short, need, baseline=False):
+    def _too_short(self, ys, short, need):
         """The message for the series ``short`` (positions), shorter than ``need`` rows."""
         lb = str(self.lookback_) if self.lookback in (None, self.lookback_) else (  # rounded to whole segments
             f"{self.lookback}, rounded up to {self.lookback_}: segments of {self.segment_length_}")
         why = (f"{pname('lookback')} ({lb}) + {pname('horizon')} ({self.horizon_}) + windows for training/"
                f"validation need at least {need}")
-        if baseline:
-            why = (f"a local baseline forecasts a series too short for the network's windows, from at least "
-                   f"{need} rows ({pname('horizon')} {self.horizon_} + origins to score it)")
         if len(ys) == 1:
             return f"the series is too short: {len(ys[0])} rows, but {why}"
         names = ", ".join(f"{self.ids_[k]!r} ({len(ys[k])} rows)" for k in short[:10])
@@ -161,9 +205,12 @@ class ShortSeriesMixin:
         """Each short series' own baseline (:func:`own_baselines`) forecasts it,
         with its band; but one with a lookback of rows (and ``min_length``),
         which the network forecasts as it does a new series (it saw none of its windows)."""
-        least = max(self.lookback_, self.min_length or 0)
-        local = own_baselines(ys, [k for k in self._short_ks() if len(ys[k]) < least], self.horizon_,
-                              self.seasonal_periods_)
+        least, few = max(self.lookback_, self.min_length or 0), minimum_rows(self.horizon_, self._validates())
+        mine = [k for k in self._short_ks() if len(ys[k]) < least]
+        local = own_baselines(ys, [k for k in mine if len(ys[k]) >= few], self.horizon_, self.seasonal_periods_)
+        others = sorted(set(range(len(ys))) - set(self._short_ks()))  # the series the network trained on
+        local.update(cold_baselines(ys, [k for k in mine if len(ys[k]) < few], self.horizon_, others,
+                                    self.seasonal_periods_))
         for k, (spec, residuals, floor) in local.items():
             sid = self.ids_[k]
             self.fallback_[sid], self.fallback_residuals_[sid], self.fallback_floor_[sid] = spec, residuals, floor
