@@ -175,14 +175,15 @@ def test_a_short_series_with_a_lookback_of_rows_is_forecast_by_the_network_as_a_
             "network, not trained on them") in r.stderr
 
 
-def test_dask_predict_forecasts_a_short_series_from_the_rows_it_has():
+@pytest.mark.parametrize("rows", [20, 2])  # its own seasonal naive; naive, as the other series advise
+def test_dask_predict_forecasts_a_short_series_from_the_rows_it_has(rows):
     # tsgate.dask hands each partition's last lookback rows to on_series: a short series has fewer
     distributed = pytest.importorskip("distributed")
     import dask.dataframe as dd
 
     from tsgate import dask as tsdask
 
-    df = _panel()
+    df = _panel(short_rows=rows)
     fc = LSTMForecaster(**FAST).fit(df)
     ddf = dd.from_pandas(df.set_index("unique_id"), npartitions=2, sort=True)
     with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cl, \
@@ -193,6 +194,8 @@ def test_dask_predict_forecasts_a_short_series_from_the_rows_it_has():
     expected = fc.predict_interval(0.9).sort_values(key).reset_index(drop=True)
     assert scored[key].equals(expected[key])
     assert np.allclose(scored.iloc[:, 2:].to_numpy(), expected.iloc[:, 2:].to_numpy(), rtol=1e-6, atol=0)
+    if rows == 2:
+        return
     with pytest.raises(DataError, match="series \\['c'\\] \\(a series forecast by its own baseline"):
         fc.on_series(df[df.unique_id == "c"].tail(5))  # fewer rows than its season
     with pytest.raises(DataError, match="of series \\['z'\\]$"):  # a new series: the lookback, no word of baselines
