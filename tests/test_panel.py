@@ -371,6 +371,15 @@ def test_local_models_warnings_name_their_series_also_from_joblib_workers(n_jobs
     assert len(said) == 1 and said[0].startswith("series 's0', 's1', 's2' and 2 more: coverage 0.95 needs"), said
 
 
+@pytest.mark.parametrize("n_jobs", [None, 2])
+def test_local_models_name_the_series_that_cannot_be_fit(n_jobs):
+    # each model knows its data, not the series' id: a LocalForecaster over many series said only
+    # "the series is too short: 5 rows, ..." (and from a joblib worker)
+    df = _long([90, 5, 100, 4])
+    with pytest.raises(DataError, match=r"^series 's1': the series is too short: 5 rows, .* \(and 1 more series\)$"):
+        LocalForecaster(LSTMForecaster(**FAST), n_jobs=n_jobs).fit(df)
+
+
 @pytest.mark.parametrize("name", ["sales", None])
 def test_local_models_of_one_series_given_as_a_pandas_series(name):
     # a Series was indexed as a frame: KeyError "None of [Index(['sales'])] are in the [index]"

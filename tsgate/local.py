@@ -23,7 +23,7 @@ from sklearn.base import BaseEstimator, clone
 from sklearn.utils.validation import check_is_fitted
 
 from .ensemble import parallel_map
-from .errors import DataError, NoOriginError, ParameterError
+from .errors import DataError, NoOriginError, ParameterError, TsgateError
 from .errors import name as pname
 from .panel import to_panel
 from .params import HasMethods, validate_params
@@ -41,6 +41,15 @@ def _origins_or_none(est, method, data, kwargs):
     try:
         return _call(est, method, data, kwargs)
     except NoOriginError as e:
+        return e, []
+
+
+def _fit_or_error(est, method, data, kwargs):
+    """:func:`_call`, with a user's error (a :class:`~tsgate.errors.TsgateError`) given back as the
+    result, for :meth:`LocalForecaster.fit` to name the series it came from."""
+    try:
+        return _call(est, method, data, kwargs)
+    except TsgateError as e:
         return e, []
 
 
@@ -149,7 +158,12 @@ class LocalForecaster(BaseEstimator):
             extra = {"id_col": self.id_name_}  # the network reads its part as a long frame
         jobs = [(clone(self.estimator).set_params(**({"target": sid} if self.form_ == "wide" else extra)), "fit", data,
                  {}) for sid, data in parts.items()]
-        fitted = parallel_map(_call, jobs, self.n_jobs)
+        fitted = parallel_map(_fit_or_error, jobs, self.n_jobs)
+        failed = [(sid, out) for sid, (out, _) in zip(parts, fitted) if isinstance(out, TsgateError)]
+        if failed:  # a model knows its data, not the series' id: "the series is too short" named none
+            sid, exc = failed[0]
+            more = f" (and {len(failed) - 1} more series)" if len(failed) > 1 else ""
+            raise type(exc)(f"series {sid!r}: {exc}{more}") from exc
         _named({sid: caught for sid, (_, caught) in zip(parts, fitted)})
         self.estimators_ = {sid: est for sid, (est, _) in zip(parts, fitted)}
         return self
