@@ -249,6 +249,22 @@ def test_cli_predict_after_new_rows_from_a_baseline_model_file(tmp_path):
     assert "2006-01-01" in r.output and "2005-12-01" not in r.output
 
 
+def test_a_baseline_refuses_rows_after_a_gap_and_changes_nothing():
+    # one row two months after the data became the baseline's whole history (naive from that one value)
+    from tsgate import BaselineForecaster
+
+    df = _frame()[["y"]]
+    fc = BaselineForecaster(method="naive", horizon=3).fit(df.iloc[:70])
+    before = fc.predict()
+    with pytest.raises(DataError, match=r"^X holds 1 row\(s\) from 2005-12-01: give the rows that follow the data "
+                                        r"\(from 2005-11-01\), revised rows, or a whole history from 2000-01-01 or "
+                                        r"before$"):
+        fc.update(df.iloc[71:72])
+    pd.testing.assert_frame_equal(fc.predict(), before)
+    fc.update(df.iloc[70:72])  # the rows that follow
+    assert fc.cutoff_ == df.index[71]
+
+
 def test_a_baseline_keeps_the_stored_rows_around_a_revision():
     from tsgate import BaselineForecaster
 

@@ -310,16 +310,21 @@ class BaselineForecaster(BaselineHistoryMixin, BaseEstimator):
         return values
 
     def update(self, X):
-        """Forecast after newer data (the same column), without refitting: the rows
-        that follow the data (as few as one, sktime's ``update``), revised rows
-        (they take the new values; the stored rows around them stay), or a whole
-        history from the stored one's start or before (the origin moves to its end)."""
+        """Forecast after newer data (the same column), without refitting: the rows that follow the
+        data (as few as one, sktime's ``update``), revised rows (they take the new values; the
+        stored rows around them stay), or a whole history from the stored one's start or before
+        (the origin moves to its end); rows after a gap raise, changing nothing."""
         check_is_fitted(self, "y_")
         index, y = self._series_of(X)
         stored = frames.history_index(self.cutoff_, self.freq_, len(self.y_), integers=True)
-        if index[0] == frames.future_index(self.cutoff_, self.freq_, 1)[0] or index[0] in stored[1:]:
+        following = frames.future_index(self.cutoff_, self.freq_, 1)[0]
+        if index[0] == following or index[0] in stored[1:]:
             index, before, after = frames.splice(stored, index)
             y = np.concatenate([self.y_[before], y, self.y_[after]])
+        elif index[0] > stored[0]:  # after a gap: not a whole history either
+            raise DataError(f"{pname('X')} holds {len(y)} row(s) from {frames.when(index[0])}: give the rows that "
+                            f"follow the data (from {frames.when(following)}), revised rows, or a whole history "
+                            f"from {frames.when(stored[0])} or before")
         self.y_ = self._repaired(y, index)
         self.cutoff_ = index[-1]
         return self

@@ -30,27 +30,28 @@ from .params import HasMethods, validate_params
 
 
 def _call(est, method, data, kwargs):
-    """``est.method(data, **kwargs)`` and the warnings it raised, (category, message), carried back from a
-    joblib worker."""
-    return _recorded(getattr(est, method), data, **kwargs)
+    """``est.method(data, **kwargs)`` (``data`` None: ``est.method(**kwargs)``) and the warnings it
+    raised, (category, message), carried back from a joblib worker."""
+    return _recorded(getattr(est, method), *(() if data is None else (data,)), **kwargs)
 
 
-def _origins_or_none(est, method, data, kwargs):
-    """:func:`_call`, with a series that has no origin (it ends too early) giving its NoOriginError as its
-    table: a panel's historical forecasts pool the series that have origins."""
-    try:
-        return _call(est, method, data, kwargs)
-    except NoOriginError as e:
-        return e, []
-
-
-def _fit_or_error(est, method, data, kwargs):
+def _or_error(est, method, data, kwargs):
     """:func:`_call`, with a user's error (a :class:`~tsgate.errors.TsgateError`) given back as the
-    result, for :meth:`LocalForecaster.fit` to name the series it came from."""
+    result, for the caller to name the series it came from (:func:`_raise_named`), or, for a
+    series without an origin (NoOriginError), to pool the series that have origins."""
     try:
         return _call(est, method, data, kwargs)
     except TsgateError as e:
         return e, []
+
+
+def _raise_named(failed):
+    """Raise the first of ``failed``, (series id, TsgateError) pairs, naming its series (a model knows
+    its data, not the series' id: "the series is too short" named none), and how many more failed."""
+    if failed:
+        sid, exc = failed[0]
+        more = f" (and {len(failed) - 1} more series)" if len(failed) > 1 else ""
+        raise type(exc)(f"series {sid!r}: {exc}{more}") from exc
 
 
 def _recorded(fn, *args, **kwargs):
@@ -158,12 +159,8 @@ class LocalForecaster(BaseEstimator):
             extra = {"id_col": self.id_name_}  # the network reads its part as a long frame
         jobs = [(clone(self.estimator).set_params(**({"target": sid} if self.form_ == "wide" else extra)), "fit", data,
                  {}) for sid, data in parts.items()]
-        fitted = parallel_map(_fit_or_error, jobs, self.n_jobs)
-        failed = [(sid, out) for sid, (out, _) in zip(parts, fitted) if isinstance(out, TsgateError)]
-        if failed:  # a model knows its data, not the series' id: "the series is too short" named none
-            sid, exc = failed[0]
-            more = f" (and {len(failed) - 1} more series)" if len(failed) > 1 else ""
-            raise type(exc)(f"series {sid!r}: {exc}{more}") from exc
+        fitted = parallel_map(_or_error, jobs, self.n_jobs)
+        _raise_named([(sid, out) for sid, (out, _) in zip(parts, fitted) if isinstance(out, TsgateError)])
         _named({sid: caught for sid, (_, caught) in zip(parts, fitted)})
         self.estimators_ = {sid: est for sid, (est, _) in zip(parts, fitted)}
         return self
@@ -181,7 +178,8 @@ class LocalForecaster(BaseEstimator):
             raise DataError(f"unknown series {unknown[:5]}: fit on {len(self.estimators_)} series")
         outs, caught = {}, {}
         for sid in chosen:
-            outs[sid], caught[sid] = _recorded(getattr(self.estimators_[sid], method), **kwargs)
+            outs[sid], caught[sid] = _or_error(self.estimators_[sid], method, None, kwargs)
+        _raise_named([(sid, out) for sid, out in outs.items() if isinstance(out, TsgateError)])
         _named(caught)
         if self._single() and self.form_ in ("long", "multiindex"):
             outs = {sid: self._with_id(sid, out) for sid, out in outs.items()}
@@ -229,7 +227,8 @@ class LocalForecaster(BaseEstimator):
         parts = self._newer(X, "update")
         moved, caught = {}, {}
         for sid, part in parts.items():
-            moved[sid], caught[sid] = _recorded(copy.deepcopy(self.estimators_[sid]).update, part)
+            moved[sid], caught[sid] = _or_error(copy.deepcopy(self.estimators_[sid]), "update", part, {})
+        _raise_named([(sid, out) for sid, out in moved.items() if isinstance(out, TsgateError)])
         _named(caught)  # once all series are checked (each update raises before it moves)
         self.estimators_.update(moved)
         return self
@@ -241,7 +240,9 @@ class LocalForecaster(BaseEstimator):
         ``GridSearchCV`` expects)."""
         check_is_fitted(self, "estimators_")
         parts = self._newer(X if y is None else y, "score")
-        return float(np.mean([self.estimators_[sid].score(part) for sid, part in parts.items()]))
+        scores = {sid: _or_error(self.estimators_[sid], "score", part, {})[0] for sid, part in parts.items()}
+        _raise_named([(sid, out) for sid, out in scores.items() if isinstance(out, TsgateError)])
+        return float(np.mean(list(scores.values())))
 
     def _newer(self, X, method):
         """Newer data of fitted series for their models' ``method``, split per series
@@ -307,14 +308,18 @@ class LocalForecaster(BaseEstimator):
     def _tables(self, method, X, kwargs):
         return pd.concat(self._series_tables(method, X, kwargs)[1], ignore_index=True)
 
-    def _series_tables(self, name, X, kwargs, method=_call):
+    def _series_tables(self, name, X, kwargs, pooled=False):
         """(ids, tables): the table of each fitted series of ``X`` from its model's method ``name``, run in
-        parallel (``method(est, name, data, kwargs)`` runs it), each naming its series as a network's does."""
+        parallel, each naming its series as a network's does (``pooled``: a series without an origin gives
+        its NoOriginError as its table)."""
         check_is_fitted(self, "estimators_")
         self._check_method(name)
         form, id_name, parts = self._split(X)
         sids = [sid for sid in parts if sid in self.estimators_]
-        done = parallel_map(method, [(self.estimators_[sid], name, parts[sid], kwargs) for sid in sids], self.n_jobs)
+        done = parallel_map(_or_error, [(self.estimators_[sid], name, parts[sid], kwargs) for sid in sids],
+                            self.n_jobs)
+        _raise_named([(sid, t) for sid, (t, _) in zip(sids, done)
+                      if isinstance(t, TsgateError) and not (pooled and isinstance(t, NoOriginError))])
         _named({sid: caught for sid, (_, caught) in zip(sids, done)})
         tables = [table for table, _ in done]
         if self._single():  # a baseline's table names its target column: the series id instead
@@ -333,7 +338,7 @@ class LocalForecaster(BaseEstimator):
         what :func:`tsgate.backtest` pools over the series, as it pools a global network's."""
         kwargs = dict(start=start, stride=stride, retrain=retrain, horizon=horizon, static_covariates=None,
                       coverage=coverage, **({} if self._single() else {"warm_start": warm_start}))
-        sids, tables = self._series_tables("_historical", X, kwargs, method=_origins_or_none)
+        sids, tables = self._series_tables("_historical", X, kwargs, pooled=True)
         found = [(sid, t) for sid, t in zip(sids, tables) if not isinstance(t, NoOriginError)]
         if not found:  # no series has an origin: the first one's error says why
             raise next((t for t in tables if isinstance(t, NoOriginError)), None) or \
