@@ -317,6 +317,24 @@ def _carried(fc):
 
 @pytest.mark.parametrize("settings", [{"window_norm": "ets"}, {"stateful": True, "tbptt": 10}],
                          ids=["ets", "stateful"])
+def test_a_carried_state_cannot_move_its_origin_back(settings):
+    # rows that end before the cutoff, as many as a lookback (two for a stateful model, whose lookback is one
+    # row), moved the origin back to their end while the state had read the rows after them: a stateful
+    # model forecast from 2005-08 with a state at 2005-10 (a revision of the two rows before the last one)
+    df = _frame()
+    fc = LSTMForecaster(target="y", **FAST, **settings).fit(df.iloc[:70])
+    before = fc.predict()
+    stretch = df.iloc[66:68] if settings.get("stateful") else df.iloc[40:68]
+    with pytest.raises(DataError, match=r"^X ends at 2005-08-01, before the last row of series 'y' that the model's "
+                                        r"carried state has read \(2005-10-01\): its origin cannot move back"):
+        fc.update(stretch)
+    pd.testing.assert_frame_equal(fc.predict(), before)
+    plain = LSTMForecaster(target="y", **FAST).fit(df.iloc[:70]).update(df.iloc[40:68])  # no state: it moves back
+    assert plain.cutoff_ == df.index[67]
+
+
+@pytest.mark.parametrize("settings", [{"window_norm": "ets"}, {"stateful": True, "tbptt": 10}],
+                         ids=["ets", "stateful"])
 def test_a_carried_state_rereads_the_stored_rows_that_update_revises(settings, tmp_path):
     # The carried state read only rows after the cutoff: a revised stored row
     # changed the stored window but not the state, so the forecast mixed the old

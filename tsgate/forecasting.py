@@ -355,7 +355,7 @@ class ForecastMixin:
         rows that follow its data (sktime's ``update``: as few as one row; the
         model keeps each series' last ``lookback_`` rows), revised values of
         those rows (the origin stays), or any stretch of at least ``lookback_``
-        rows (the origin moves to its end). Series missing from ``X`` keep their
+        rows (the origin moves to its end; not back, where a state is carried). Series missing from ``X`` keep their
         origin. With ``outliers='repair'`` an isolated outlier in ``X`` is
         repaired (and warned of) as in :meth:`fit`. A carried state (stateful,
         window_norm='ets') reads the new rows, and re-reads the stored rows

@@ -247,7 +247,8 @@ class PanelIOMixin:
 
     def _check_update(self, k, series):
         """DataError unless ``series`` can move series k's origin: a lookback of
-        rows, and for carried states (stateful, window_norm='ets') no gap after the cutoff."""
+        rows, and for carried states (stateful, window_norm='ets') no gap after the cutoff
+        and no end before it."""
         expected = frames.future_index(self.cutoffs_[k], self.freq_, 1)[0]  # the row after the data
         if len(series.y) < self.lookback_:
             n = len(series.y)
@@ -255,6 +256,11 @@ class PanelIOMixin:
                             f"{frames.when(series.index[0])}: give the rows that follow its data (from "
                             f"{frames.when(expected)}), or at least {self.lookback_} rows (the lookback)")
         new = series.index > self.cutoffs_[k]
+        if self._carries_state() and series.index[-1] < self.cutoffs_[k]:  # it has read the rows after them
+            raise DataError(f"{pname('X')} ends at {frames.when(series.index[-1])}, before the last row of series "
+                            f"{series.id!r} that the model's carried state has read ({frames.when(self.cutoffs_[k])})"
+                            f": its origin cannot move back; give rows up to {frames.when(self.cutoffs_[k])} or "
+                            "after, or refit")
         if not (new.any() and self._carries_state()):
             return
         if series.index[new][0] != expected:
