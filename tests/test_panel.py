@@ -74,6 +74,12 @@ def test_leading_missing_values_are_not_data():
     df.loc[(df.unique_id == "s1") & (df.index < 100 + 40), "y"] = np.nan  # s1 starts 40 steps late
     fc = LSTMForecaster(**FAST).fit(df)
     assert np.isfinite(fc.predict()["y"]).all()
+    # an infinite value is not a missing one: leading, it was dropped as silently as a NaN
+    df.loc[df.index[(df.unique_id == "s1").to_numpy()][40], "y"] = np.inf
+    with pytest.raises(DataError, match=r"^series 's1': column 'y' has NaN or inf \(first at "):
+        LSTMForecaster(**FAST).fit(df)
+    with pytest.raises(DataError, match=r"^column 's1' has NaN or inf \(first at "):
+        LSTMForecaster(**FAST, target=["s0", "s1"]).fit(df.pivot(index="ds", columns="unique_id", values="y"))
 
 
 def test_missing_timestamps_of_one_series_are_inserted_with_fill():

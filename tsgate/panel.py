@@ -81,11 +81,12 @@ def _named(name, exc):
 
 def _trim_leading(values, sid):
     """Index of the first value of a wide column; a missing value inside or at
-    the end of the span is not leading."""
-    finite = np.isfinite(values)
-    if not finite.any():
+    the end of the span is not leading, and an infinite value is not missing
+    (the checks of the values then name it)."""
+    present = ~np.isnan(values)
+    if not present.any():
         raise DataError(f"series {sid!r} has no values")
-    return int(np.argmax(finite))
+    return int(np.argmax(present))
 
 
 def _wide(X, time_col, target, future_covariates, strategy, fill, known_freq=None):
@@ -146,7 +147,7 @@ def _long_fast(X, id_col, time_col, target, future_covariates, strategy, fill):
     y = values[targets[0]].to_numpy(np.float64, na_value=np.nan)[order]
     cov = values[past + future].to_numpy(np.float64, na_value=np.nan)[order]
     finite = np.isfinite(y)
-    lead = np.minimum.reduceat(np.where(finite, np.arange(len(y)), len(y)), starts)  # first value per series
+    lead = np.minimum.reduceat(np.where(~np.isnan(y), np.arange(len(y)), len(y)), starts)  # first value per series
     span = np.arange(len(y)) >= np.repeat(lead, ends - starts)  # rows from each series' first value on
     if (lead >= ends).any() or not finite[span].all() or not np.isfinite(cov[span]).all():
         return None
