@@ -131,7 +131,7 @@ def test_bad_arguments_are_errors_naming_them_before_any_work(air):
         fc.backtest(air, coverage=2)
     with pytest.raises(ParameterError, match=r"start as a fraction must be in \[0, 1\)"):
         fc.historical_forecasts(air, start=1.5)
-    with pytest.raises(DataError, match=r"X has no origin with .* row\(s\) up to it and 6 after it after the fitted "
+    with pytest.raises(DataError, match=r"X has no origin with \d+ rows? up to it and 6 after it after the fitted "
                                         r"cutoff \(1957-04-01\): pass newer rows, or an earlier start"):
         fc.historical_forecasts(air.iloc[:100])
     with pytest.raises(DataError, match="X has frequency"):

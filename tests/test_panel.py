@@ -391,8 +391,11 @@ def test_local_models_name_the_series_that_cannot_be_fit(n_jobs):
     with pytest.raises(DataError, match=r"^series 's1': X holds 1 row\(s\) from 2025-12-01: give the rows that follow "
                                         r"the data \(from 2025-11-01\)"):
         local.update(after)
-    with pytest.raises(DataError, match=r"^series 's0': X has no origin"):  # s0 ends ten months before s1
+    with pytest.raises(DataError, match=r"^series 's0': X has no origin with 1 row up to it and 3 after it from start "
+                                        r"2025-06-01$"):  # s0 ends ten months before s1
         local.backtest(df, start=df[df.unique_id == "s1"].ds.iloc[-5])
+    with pytest.raises(ParameterError, match=r"^stride must be a positive integer, got 0$"):  # not one series' problem
+        local.backtest(df, stride=0)
 
 
 @pytest.mark.parametrize("name", ["sales", None])

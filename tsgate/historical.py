@@ -135,7 +135,7 @@ class HistoricalMixin:
         panel = self._panel_like(X)
         times = _origin_grid(panel, self, start, stride, H)
         if not len(times):
-            raise no_origin(f"{self.lookback_} rows before it", H, start, max(self.cutoffs_))
+            raise no_origin(self.lookback_, "before it", H, start, max(self.cutoffs_))
         if not retrain:
             out = self._batched(panel, times, H, coverage)
         else:

@@ -47,9 +47,12 @@ def _or_error(est, method, data, kwargs):
 
 def _raise_named(failed):
     """Raise the first of ``failed``, (series id, TsgateError) pairs, naming its series (a model knows
-    its data, not the series' id: "the series is too short" named none), and how many more failed."""
+    its data, not the series' id: "the series is too short" named none), and how many more failed; a
+    bad parameter as it is."""
     if failed:
         sid, exc = failed[0]
+        if isinstance(exc, ParameterError):  # the same parameters for every series: not one series' problem
+            raise exc
         more = f" (and {len(failed) - 1} more series)" if len(failed) > 1 else ""
         raise type(exc)(f"series {sid!r}: {exc}{more}") from exc
 

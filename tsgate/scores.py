@@ -49,11 +49,12 @@ def user_times(table, kind, columns):
     return table.assign(**{c: as_periods(table[c], kind) for c in columns})
 
 
-def no_origin(need, H, start, cutoff):
-    """The error of historical forecasts without an origin: ``need``, what an origin needs
-    before it ('24 rows before it'), ``H`` rows after it, from ``start`` or the fitted ``cutoff``."""
-    return NoOriginError(f"{pname('X')} has no origin with {need} and {H} after it"
-                     + (f" from {pname('start')} {start!r}" if start is not None else
+def no_origin(rows, where, H, start, cutoff):
+    """The error of historical forecasts without an origin: the ``rows`` an origin needs
+    ``where`` ('before it'), ``H`` rows after it, from ``start`` or the fitted ``cutoff``."""
+    return NoOriginError(f"{pname('X')} has no origin with {rows} row{'s' * (rows != 1)} {where} and {H} after it"
+                     + (f" from {pname('start')} {when(start) if isinstance(start, pd.Timestamp) else repr(start)}"
+                        if start is not None else
                         f" after the fitted cutoff ({when(cutoff)}): pass newer rows, or an earlier "
                         f"{pname('start')} (e.g. {pname('start', 0.5)}) for origins in the training data"))
 
