@@ -69,6 +69,12 @@ def test_ragged_panel_each_series_from_its_own_end_and_a_subset():
         fc.predict(ids=["nope"])
 
 
+def test_an_id_column_that_is_the_time_is_named_so():
+    df = _long([60, 60]).set_index("ds")
+    with pytest.raises(DataError, match=r"^id_col 'ds' is the time column of X; columns: \['unique_id', 'y'\]$"):
+        LSTMForecaster(**FAST, id_col="ds").fit(df)
+
+
 def test_leading_missing_values_are_not_data():
     df = _long([100, 100])
     df.loc[(df.unique_id == "s1") & (df.index < 100 + 40), "y"] = np.nan  # s1 starts 40 steps late

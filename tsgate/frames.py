@@ -270,7 +270,7 @@ def column_roles(df, target, future_covariates, strategy="direct"):
             raise DataError(f"no numeric column to forecast: {dtypes}; convert the values to numbers")
         if len(targets) != 1:
             scope = f" not in {pname('future_covariates')}" if future else ""
-            flags = [c for c in cols if c not in future and pd.api.types.is_bool_dtype(df[c])]
+            flags = [c for c in cols if c not in future and pd.api.types.is_bool_dtype(df[c])] if not targets else []
             raise DataError(f"cannot choose the target: set {pname('target')} to one (or a list) of the numeric "
                             f"columns{scope} {targets}" + (f" (non-numeric: {non_numeric})" if non_numeric else "")
                             + (f" (True/False, forecast as 0/1 only when named: {flags})" if flags else ""))

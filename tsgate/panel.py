@@ -162,7 +162,8 @@ def _long_fast(X, id_col, time_col, target, future_covariates, strategy, fill):
 
 def _long(X, id_col, time_col, target, future_covariates, strategy, fill, fast=True, known_freq=None):
     if id_col not in X.columns:
-        raise DataError(f"{pname('id_col')} {id_col!r} is not a column of {pname('X')}; columns: {list(X.columns)}")
+        what = "the time column" if id_col == X.index.name else "not a column"
+        raise DataError(f"{pname('id_col')} {id_col!r} is {what} of {pname('X')}; columns: {list(X.columns)}")
     panel = _long_fast(X, id_col, time_col, target, future_covariates, strategy, fill) if fast else None
     if panel is not None:
         return panel
