@@ -65,7 +65,8 @@ def minimum_rows(horizon, validates):
     """The fewest rows on whose origins a baseline can be scored: one window of the
     shortest lookback (2), the horizon and a validation row (as the shortest series'
     own lookback allows). With ``on_short='baseline'`` a series with fewer is
-    forecast by naive (:func:`cold_baselines`); with 'raise' it is an error."""
+    forecast as the panel's other series advise (:func:`cold_baselines`); with
+    'raise' it is an error."""
     return 2 + horizon + 1 + (1 if validates else 0)
 
 
@@ -203,8 +204,10 @@ class ShortSeriesMixin:
 
     def _short_baselines(self, ys):
         """Each short series' own baseline (:func:`own_baselines`) forecasts it,
-        with its band; but one with a lookback of rows (and ``min_length``),
-        which the network forecasts as it does a new series (it saw none of its windows)."""
+        with its band (one with too few rows to score a baseline on: the one
+        the other series advise, :func:`cold_baselines`); but one with a lookback of
+        rows (and ``min_length``), which the network forecasts as it does a new
+        series (it saw none of its windows)."""
         least, few = max(self.lookback_, self.min_length or 0), minimum_rows(self.horizon_, self._validates())
         mine = [k for k in self._short_ks() if len(ys[k]) < least]
         local = own_baselines(ys, [k for k in mine if len(ys[k]) >= few], self.horizon_, self.seasonal_periods_)
