@@ -75,6 +75,16 @@ def test_an_id_column_that_is_the_time_is_named_so():
         LSTMForecaster(**FAST, id_col="ds").fit(df)
 
 
+def test_a_long_models_new_series_in_another_form_are_told_the_form():
+    # "X has no column 'y', a series the model was fit on; ... use on_series", said to on_series itself
+    df = _long([60, 60])
+    fc = LSTMForecaster(**FAST).fit(df)
+    wide = df[df.unique_id == "s0"].assign(unique_id="z").pivot(index="ds", columns="unique_id", values="y")
+    with pytest.raises(DataError, match=r"^X has no column 'y': the model was fit on a long frame of 'unique_id', "
+                                        r"time and 'y'; columns: \['z'\]$"):
+        fc.on_series(wide)
+
+
 def test_leading_missing_values_are_not_data():
     df = _long([100, 100])
     df.loc[(df.unique_id == "s1") & (df.index < 100 + 40), "y"] = np.nan  # s1 starts 40 steps late

@@ -216,9 +216,12 @@ class PanelIOMixin:
                                 f"covariates; columns: {list(X.columns)}")
         elif isinstance(X, pd.DataFrame) and self.form_ in ("wide", "long"):
             missing = [t for t in (target if self.form_ == "wide" else [target]) if t not in X.columns]
+            if missing and self.form_ == "long":  # its target, not one of its series
+                raise DataError(f"{pname('X')} has no column {target!r}: the model was fit on a long frame of "
+                                f"{self.id_col_!r}, time and {target!r}; columns: {list(X.columns)}")
             if missing:  # not "target ... is not a column": the user did not name it here
                 raise DataError(f"{pname('X')} has no column {missing[0]!r}, a series the model was fit on; "
-                                f"columns: {list(X.columns)}" + self._new_series_hint())
+                                f"columns: {list(X.columns)}" + ("" if any_series else self._new_series_hint()))
         future = self.future_covariates_ or None
         panel = to_panel(X, id_col=self.id_col_, time_col=self.time_col, target=target,
                          future_covariates=future, strategy="direct", fill=self.fill, known_freq=self.freq_)
