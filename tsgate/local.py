@@ -243,9 +243,10 @@ class LocalForecaster(BaseEstimator):
         ``GridSearchCV`` expects)."""
         check_is_fitted(self, "estimators_")
         parts = self._newer(X if y is None else y, "score")
-        scores = {sid: _or_error(self.estimators_[sid], "score", part, {})[0] for sid, part in parts.items()}
-        _raise_named([(sid, out) for sid, out in scores.items() if isinstance(out, TsgateError)])
-        return float(np.mean(list(scores.values())))
+        done = {sid: _or_error(self.estimators_[sid], "score", part, {}) for sid, part in parts.items()}
+        _raise_named([(sid, out) for sid, (out, _) in done.items() if isinstance(out, TsgateError)])
+        _named({sid: caught for sid, (_, caught) in done.items()})  # its models' warnings, as predict's
+        return float(np.mean([out for out, _ in done.values()]))
 
     def _newer(self, X, method):
         """Newer data of fitted series for their models' ``method``, split per series
