@@ -15,8 +15,8 @@ import pandas as pd
 
 from . import frames, recipe
 from .arima import start_model
-from .calendar_features import calendar
 from .baselines import validation_errors
+from .calendar_features import calendar
 from .carried import es_anchor, net_anchor
 from .errors import DataError, ParameterError
 from .errors import name as pname

@@ -368,8 +368,13 @@ def as_periods(times, kind):
     """``times`` (a DatetimeIndex or a Series of times: period starts) as the periods of ``kind``,
     'period[W-SUN]' (pandas' dtype name); 'period' (older model files): pandas' default for their step,
     which names some periods differently (weeks ending Sunday as weeks ending Monday, fiscal quarters)."""
-    freq = kind[len("period["):-1] if kind.startswith("period[") else None
+    freq = period_freq(kind)
     return times.dt.to_period(freq) if isinstance(times, pd.Series) else times.to_period(freq)
+
+
+def period_freq(kind):
+    """The periods' frequency in an index kind 'period[W-SUN]' ('W-SUN'); None for any other kind."""
+    return kind[len("period["):-1] if kind.startswith("period[") else None
 
 
 def index_kind(data, time_col=None):

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from . import conformal
-from .frames import as_periods, when
+from .frames import as_periods, period_freq, when
 from .errors import DataError, NoOriginError, ParameterError
 from .errors import name as pname
 from .metrics import error_terms, interval_terms
@@ -31,8 +31,8 @@ def first_origin(grid, start, default, kind="datetime"):
             raise ParameterError(f"{pname('start')} as a fraction must be in [0, 1), got {start!r}")
         return grid[int(start * len(grid))]
     try:
-        if isinstance(grid, pd.DatetimeIndex) and kind.startswith("period[") and not isinstance(start, bool):
-            start = pd.Period(start, freq=kind[len("period["):-1])  # the fit read periods as their start times
+        if isinstance(grid, pd.DatetimeIndex) and period_freq(kind) and not isinstance(start, bool):
+            start = pd.Period(start, freq=period_freq(kind))  # the fit read periods as their start times
         if isinstance(start, pd.Period) and isinstance(grid, pd.DatetimeIndex):
             start = start.to_timestamp()
         return pd.Timestamp(start) if isinstance(grid, pd.DatetimeIndex) else int(start)
