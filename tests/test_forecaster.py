@@ -164,6 +164,10 @@ def test_known_future_covariates_and_calendar_features():
         fc.predict()
     with pytest.raises(ValueError, match="X has no row for future timestamp 2020-11-02 of series"):
         fc.predict(X=fut.iloc[:-1])
+    # a row missing in the middle is named too (it said "X has an irregular time index")
+    with pytest.raises(ValueError, match=r"^X has no row for 2020-10-29 \(1 timestamp\(s\) missing between 2020-10-27 "
+                                         "and 2020-11-02 at the data's step D\)"):
+        fc.predict(X=fut.drop(fut.index[2]))
     with pytest.raises(ValueError, match=r"lacks the future covariate column\(s\) \['promo'\]"):
         fc.predict(X=fut.rename(columns={"promo": "other"}))
     # a value no fit would take (too many spreads out for float32) is named, not forecast

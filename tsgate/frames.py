@@ -115,14 +115,23 @@ def _datetime_freq(idx, name, fill=None, known=None):
         except ValueError:
             freq = None
     if freq is None:
-        usual = _usual_step(idx)
+        usual = _usual_step(idx) or _known_step(idx, known)
         grid = _grid(idx, usual) if usual else None
         if grid is not None and fill is not None:
             return grid.freqstr, grid
+        if grid is not None and known is not None:  # newer rows of a fitted model's step, some missing
+            missing = grid.difference(idx)
+            raise DataError(f"{pname(name)} has no row for {when(missing[0])} ({len(missing)} timestamp(s) "
+                            f"missing between {when(idx[0])} and {when(idx[-1])} at the data's step {known})")
         gaps = " or " + _fill_hint() if grid is not None else ""  # timestamps missing from a regular grid
         raise DataError(f"{pname(name)} has an irregular time index: cannot infer a frequency "
                         f"({_first_break(idx, usual)}); resample it first{gaps}")
     return freq, None
+
+
+def _known_step(idx, known):
+    """``known`` (a fitted model's step) if every timestamp of ``idx`` lies on its grid, else None."""
+    return known if known is not None and _grid(idx, known) is not None else None
 
 
 def _check_known(idx, name, known):
