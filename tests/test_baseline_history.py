@@ -142,6 +142,12 @@ def test_bad_arguments_are_errors_naming_them_before_any_work(air):
         fc.backtest(air.rename("other").to_frame())
     with pytest.raises(DataError, match="X has no column 'passengers'"):  # update reads X the same way
         fc.update(air.rename("other").to_frame())
+    # the network forecasters' options are taken (a loop over models passes them), warm_start=True refused
+    # by name (it was "unexpected keyword argument 'warm_start'")
+    assert fc.historical_forecasts(air, start=0.9, warm_start=False).equals(fc.historical_forecasts(air, start=0.9))
+    for method in (fc.historical_forecasts, fc.backtest):
+        with pytest.raises(ParameterError, match="^warm_start=True: a baseline has no weights to start a refit from"):
+            method(air, start=0.9, retrain=True, warm_start=True)
 
 
 def test_the_fold_view_backtests_a_baseline_refit_before_every_fold(air):

@@ -30,7 +30,8 @@ from .scores import backtest_table, first_origin, mase_scale, no_origin, user_ti
 class BaselineHistoryMixin:
     """``historical_forecasts`` and ``backtest`` for a single-series baseline."""
 
-    def historical_forecasts(self, X, start=None, stride=1, retrain=False, horizon=None, coverage=None):
+    def historical_forecasts(self, X, start=None, stride=1, retrain=False, horizon=None, coverage=None,
+                             warm_start=False):
         """Forecasts from every origin of ``X``, as if made at that time.
 
         Parameters
@@ -51,6 +52,9 @@ class BaselineHistoryMixin:
             With it, each forecast's band as :meth:`predict_interval` gives it: from the fitted
             conformal residuals, or with ``retrain`` from each refit's own (calibrated on the rows
             up to its origin): columns ``lower``, ``upper`` (``lower_80``... for a list).
+        warm_start : bool
+            False only: taken so that a loop over forecasters can pass the network
+            forecasters' options (a baseline has no weights to start a refit from).
 
         Returns
         -------
@@ -59,15 +63,16 @@ class BaselineHistoryMixin:
             origin), the time, ``step``, ``y`` (actual) and ``forecast`` (and the bands), as
             the network forecasters' ``historical_forecasts`` gives them.
         """
-        return self._historical(X, start, stride, retrain, horizon, None, coverage).drop(columns=["seasonal_naive"])
+        return self._historical(X, start, stride, retrain, horizon, None, coverage, warm_start).drop(
+            columns=["seasonal_naive"])
 
-    def backtest(self, X, start=None, stride=1, retrain=False, horizon=None, coverage=None):
+    def backtest(self, X, start=None, stride=1, retrain=False, horizon=None, coverage=None, warm_start=False):
         """Accuracy of :meth:`historical_forecasts` per horizon step, next to seasonal naive
         from the same origins: one row per (series, step, model), ``model`` being ``method``
         and 'seasonal_naive' (once, for a seasonal naive baseline; 'auto' is named 'best_baseline'); columns as the network
         forecasters' ``backtest`` (``n``, MAE, RMSE, sMAPE, MASE, and with ``coverage`` the
         baseline's coverage and MSIS). :func:`tsgate.summarise_backtest` averages it."""
-        hf = self._historical(X, start, stride, retrain, horizon, None, coverage)
+        hf = self._historical(X, start, stride, retrain, horizon, None, coverage, warm_start)
         models = [(self._model_name(), "forecast", True)]
         if self.method != "seasonal_naive":
             models.append(("seasonal_naive", "seasonal_naive", False))
@@ -80,11 +85,15 @@ class BaselineHistoryMixin:
         change at every refit; 'auto' in :func:`tsgate.backtest` is the network-or-baseline choice)."""
         return "best_baseline" if self.method == "auto" else self.method
 
-    def _historical(self, X, start, stride, retrain, horizon, static_covariates, coverage=None):
+    def _historical(self, X, start, stride, retrain, horizon, static_covariates, coverage=None, warm_start=False):
         """The table of :meth:`historical_forecasts` with seasonal naive's column, called as the
         network forecasters' ``_historical`` is (:func:`tsgate.evaluation.backtest` calls both;
         ``static_covariates`` is None: a baseline reads none)."""
         check_is_fitted(self, "y_")
+        if not isinstance(warm_start, (bool, np.bool_)) or warm_start:
+            raise ParameterError(f"{pname('warm_start', warm_start)}: a baseline has no weights to start a refit "
+                                 f"from; {pname('warm_start', True)} needs {pname('retrain', True)} and a recurrent "
+                                 "forecaster")
         if coverage is not None:
             conformal.levels(coverage)  # before any work
         stride = positive_int(stride, "stride")
