@@ -161,6 +161,26 @@ def test_a_start_that_failed_on_validation_hands_the_series_to_its_best_baseline
     assert "then naive alone: the network's linear start already forecast the validation tail far worse" in r.stderr
 
 
+def test_a_constant_series_that_fork_cannot_repeat_exactly_is_forecast_by_naive():
+    # fork=True reads raw windows (no norm repeats the last value): its network missed a constant series by
+    # 0.006, which was a TrainingDivergedError ("far above that of predicting the mean (0)"); now naive
+    # forecasts it exactly, with a warning that says why, and fallback=False raises as before
+    from tsgate.errors import BaselineWarning, TrainingDivergedError
+
+    for level in (0.0, 5.0):
+        s = pd.Series(level, index=pd.date_range("2020-01-01", periods=120, freq="D"), name="y")
+        with pytest.warns(BaselineWarning, match=r"^the validation tail is constant: predicting the mean forecasts "
+                                                 r"it exactly, the network with a loss of .* naive baseline's alone"):
+            fc = LSTMForecaster(horizon=7, max_epochs=3, fork=True, random_state=0).fit(s)
+        band = fc.predict_interval(0.9)
+        assert (band.to_numpy() == level).all()
+        assert fc.fit_report_["blend"]["weight"] == 1.0
+        with pytest.raises(TrainingDivergedError, match="^the validation tail is constant"):
+            LSTMForecaster(horizon=7, max_epochs=3, fork=True, random_state=0, fallback=False).fit(s)
+    assert blend.describe(fc.fit_report_) == ("then naive alone: it forecasts the constant validation tail exactly, "
+                                              "the network does not")  # the CLI's summary line
+
+
 def _csv(tmp_path, s):
     path = tmp_path / "s.csv"
     s.rename_axis("date").to_frame().to_csv(path)

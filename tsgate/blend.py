@@ -145,6 +145,8 @@ def on_series(est, series):
 def describe(report):
     """The CLI's words for a joined baseline (None if none joined)."""
     b = report.get("blend")
+    if b and b.get("why", "").startswith("the validation tail is constant"):  # tsgate.learned
+        return f"then {b['baseline']} alone: it forecasts the constant validation tail exactly, the network does not"
     if b and b.get("why"):
         return (f"then {b['baseline']} alone: the network's linear start already forecast the validation tail "
                 f"far worse than the trivial forecast (the series' end unlike its history); validation MAE "

@@ -14,7 +14,9 @@ That case is the data's, not training's: where one series is forecast directly
 with a point loss and ``fallback=True``, the fit goes on and the best baseline
 on validation forecasts alone (:mod:`tsgate.blend`, with a warning that says
 why): a short intermittent series whose validation tail happens to hold no
-pulse, or a run of ones after a spike, gets a forecast, not an error.
+pulse, or a run of ones after a spike, gets a forecast, not an error; so does a
+series whose validation tail the trivial forecast gets exactly (a constant
+series, which ``fork=True``, reading raw windows, cannot repeat exactly).
 
 Losses are in scaled units. A series that its start forecasts exactly (a loss
 of 1e-29 against 0) is no failure: each test passes losses below a floor,
@@ -72,7 +74,7 @@ def check_learned(est, windows, models, ys):
         floor = max(10.0 * naive, recipe.NEGLIGIBLE_LOSS * unit)
         if not loss <= floor:
             message = _worse_than_trivial(est, windows, loss, naive, start, floor, history)
-            if _start_failed(history, start, floor) and hands_over(est, windows, ys):
+            if (naive == 0.0 or _start_failed(history, start, floor)) and hands_over(est, windows, ys):
                 est._start_failed = message
                 return
             raise TrainingDivergedError(message)
@@ -108,7 +110,10 @@ def _worse_than_trivial(est, windows, loss, naive, start, floor, history):
                 f"already forecasts the validation tail far worse than {what} (loss {start:.4g} against {naive:.4g}; "
                 f"the network: {loss:.4g}): the series' last rows behave unlike its earlier ones (an outlier or a "
                 f"level shift?); remove the outlier, or fit on the rows after the shift")
-    times = f"{loss / naive:.3g} times that of" if naive > 0 else "far above that of"
+    if naive == 0.0:  # a constant tail (fork=True reads raw windows: no norm repeats it exactly)
+        return (f"the validation tail is constant: {what} forecasts it exactly, the network with a loss of "
+                f"{loss:.4g}")
+    times = f"{loss / naive:.3g} times that of"
     return (f"training failed: the network's {'validation' if windows.val.n else 'training'} loss {loss:.4g} is "
             f"{times} {what} ({naive:.4g}); lower {pname('learning_rate')} (now {est.learning_rate:g})")
 
