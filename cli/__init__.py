@@ -123,7 +123,7 @@ def predict(model, input_, time_col, sep, decimal, encoding, fill, horizon, new_
         steps = getattr(fc, "time_name_", None)  # a model on integer steps: its step column, unless told
         if time_col is None and isinstance(getattr(fc, "cutoff_", None), int) and steps in newer.columns:
             newer = newer.set_index(steps)
-        history, future = _history_and_future(newer, fc)
+        history, future = _history_and_future(newer, fc, input_)
         _check_future_rows(getattr(fc, "future_covariates_", None), future, input_)
         fc = fc.on_series(history) if new_series else fc.update(history)
         time_format = newer.attrs.get("time_format")

@@ -201,8 +201,9 @@ def options(*groups):
     return deco
 
 
-def _history_and_future(df, fc):
-    """Rows after the target's last value (per series with --id-col) hold the future covariates."""
+def _history_and_future(df, fc, file=None):
+    """Rows after the target's last value (per series with --id-col) hold the future covariates.
+    ``file``: predict's --input, read for the saved model ``fc`` (its columns are the model's, not options)."""
     import pandas as pd
 
     from tsgate.frames import split_future
@@ -212,6 +213,8 @@ def _history_and_future(df, fc):
     if not covariates:
         return df, None
     id_col = getattr(fc, "id_col_", None) or getattr(fc, "id_name_", None) or est.id_col
+    if file is not None:
+        _check_model_columns(df, [id_col] if id_col else [], covariates, _file_name(file))
     if not id_col:
         return split_future(df, est.target, covariates)
     if id_col not in df.columns:
@@ -223,6 +226,14 @@ def _history_and_future(df, fc):
     later = pd.Series(has[::-1]).groupby(df[id_col].to_numpy()[::-1]).cummax().to_numpy()[::-1]
     future = df[~later]
     return df[later], (future[[id_col, *covariates]] if len(future) else None)
+
+
+def _check_model_columns(df, ids, covariates, label):
+    """A one-line error naming a column of a saved model's series ids or future covariates that --input lacks."""
+    for c in [*ids, *covariates]:
+        if c not in df.columns:
+            what = "the series id column" if c in ids else "a future covariate"
+            raise UserError(f"{label} has no column {c!r}, {what} the model reads; columns: {list(df.columns)}")
 
 
 def _file_name(file):

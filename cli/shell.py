@@ -77,6 +77,7 @@ def _user_errors(fn):
 
         try:
             data = kwargs.get("file") or kwargs.get("input_") or "FILE"  # predict's newer data: --input
+            data = "standard input" if data == "-" else data
             with speaking({**VOCABULARY, "X": data}), _warnings_to_stderr():
                 return fn(*args, **kwargs)
         except (TsgateError, OutputError) as exc:

@@ -164,6 +164,11 @@ def test_backtest_of_a_baseline_scores_it_the_same_way(csv, tmp_path):
     code, out, _ = run(["backtest", long, "--model", "drift", "--id-col", "unique_id", "--folds", 2, "--horizon", 6])
     alone = backtest(BaselineForecaster("drift", horizon=6), series, folds=2)  # a panel of one series: the same
     assert code == 0 and f"{alone['MAE'].iloc[0]:.4g}" in out.splitlines()[1] and out.count("drift") == 3, out
+    model = tmp_path / "long.tsgate"
+    assert run(["fit", long, "--id-col", "unique_id", "--horizon", 6, "--save-model", model, *FAST])[0] == 0
+    code, _, err = run(["predict", model, "--input", csv])  # a file without the series ids
+    assert code == 2 and err.startswith(f"tsgate: error: {csv} has no column 'unique_id': the model was fit on a long "
+                                        "frame of 'unique_id', time and 'sales'"), err
     code, _, err = run(["backtest", csv, "--model", "auto", "--warm-start"])
     assert code == 2 and "--warm-start restarts the network's refits: it needs --retrain and --model network" in err
 
@@ -452,6 +457,15 @@ def test_summary_names_the_covariates_the_network_reads(csv, tmp_path):
                          "in --input" in err, err
     code, _, err = run(["predict", model, "--input", past_only])
     assert code == 2 and f"{past_only} has no rows after the target's last value" in err, err
+    # --input without the model's column: named as the model's (it said "--future-covariates names 'promo', which
+    # is not a column", an option this command did not take), standard input by name (it said "of -")
+    no_promo = tmp_path / "no_promo.csv"
+    pd.read_csv(path).drop(columns="promo").to_csv(no_promo, index=False)
+    code, _, err = run(["predict", model, "--input", no_promo])
+    assert code == 2 and err.count("\n") == 1 and err.startswith(
+        f"tsgate: error: {no_promo} has no column 'promo', a future covariate the model reads; columns: ['sales'"), err
+    r = CliRunner().invoke(main, ["predict", str(model), "--input", "-"], input=no_promo.read_text())
+    assert r.exit_code == 2 and r.stderr.startswith("tsgate: error: standard input has no column 'promo'"), r.stderr
 
 
 def test_past_covariates_option_chooses_the_columns_the_network_reads(csv, tmp_path):

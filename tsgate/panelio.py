@@ -215,9 +215,12 @@ class PanelIOMixin:
                 raise DataError(f"{pname('X')} has no series to forecast: no numeric column but the model's "
                                 f"covariates; columns: {list(X.columns)}")
         elif isinstance(X, pd.DataFrame) and self.form_ in ("wide", "long"):
-            missing = [t for t in (target if self.form_ == "wide" else [target]) if t not in X.columns]
-            if missing and self.form_ == "long":  # its target, not one of its series
-                raise DataError(f"{pname('X')} has no column {target!r}: the model was fit on a long frame of "
+            needs = target if self.form_ == "wide" else [target]
+            if self.form_ == "long" and self.id_col_ not in X.index.names:  # not a (series, time) MultiIndex's
+                needs = [*needs, self.id_col_]
+            missing = [t for t in needs if t not in X.columns]
+            if missing and self.form_ == "long":  # its target or ids, not one of its series
+                raise DataError(f"{pname('X')} has no column {missing[0]!r}: the model was fit on a long frame of "
                                 f"{self.id_col_!r}, time and {target!r}; columns: {list(X.columns)}")
             if missing:  # not "target ... is not a column": the user did not name it here
                 raise DataError(f"{pname('X')} has no column {missing[0]!r}, a series the model was fit on; "
