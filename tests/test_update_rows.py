@@ -399,3 +399,31 @@ def test_a_model_file_without_anchors_refuses_a_revision_and_takes_new_rows():
     with pytest.raises(DataError, match="series 'b': this model file keeps no state"):
         panel.update(rows)
     pd.testing.assert_frame_equal(panel.predict(), before)  # series a did not move either
+
+
+def test_newer_data_may_hold_columns_the_model_does_not_read(tmp_path):
+    # A model fit on 'y' alone, updated with a frame that also holds 'temp': 'temp' became a past covariate it
+    # has no weights for (a raw NumPy concatenate error); now only the model's columns are read, in its order,
+    # and a covariate the model reads is named where it is missing
+    df = _frame(100).assign(flag=True, note="x")
+    alone = LSTMForecaster(**FAST).fit(df[["y"]].iloc[:90])
+    want = copy.deepcopy(alone).update(df[["y"]].iloc[90:]).predict()
+    for extra in (df[["y", "temp"]], df[["temp", "y", "flag"]]):
+        pd.testing.assert_frame_equal(copy.deepcopy(alone).update(extra.iloc[90:]).predict(), want)
+    both = LSTMForecaster(target="y", **FAST).fit(df[["y", "temp"]].iloc[:90])
+    want = copy.deepcopy(both).update(df[["y", "temp"]].iloc[90:]).predict()
+    got = copy.deepcopy(both).update(df[["temp", "flag", "y"]].iloc[90:]).predict()
+    pd.testing.assert_frame_equal(got, want)
+    with pytest.raises(DataError, match=r"^X has no column 'temp', a past covariate the model reads; columns: \['y'\]"):
+        both.update(df[["y"]].iloc[90:])
+    long = _long(df[["y", "temp"]])
+    panel = GRUForecaster(**FAST).fit(long[long["ds"] < df.index[90]][["unique_id", "ds", "y"]])
+    newer = long[long["ds"] >= df.index[90]]
+    pd.testing.assert_frame_equal(copy.deepcopy(panel).update(newer).predict(),
+                                  copy.deepcopy(panel).update(newer.drop(columns="temp")).predict())
+    path = tmp_path / "newer.csv"
+    df.iloc[90:][["y", "temp"]].rename_axis("date").to_csv(path)
+    model = alone.save(tmp_path / "m.tsgate")
+    r = CliRunner().invoke(main, ["predict", str(model), "--input", str(path)])  # the file's extra column
+    assert r.exit_code == 0, r.stderr
+

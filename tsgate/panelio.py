@@ -225,12 +225,30 @@ class PanelIOMixin:
             if missing:  # not "target ... is not a column": the user did not name it here
                 raise DataError(f"{pname('X')} has no column {missing[0]!r}, a series the model was fit on; "
                                 f"columns: {list(X.columns)}" + ("" if any_series else self._new_series_hint()))
+        if isinstance(X, pd.DataFrame) and self.form_ in ("wide", "long"):
+            X = self._read_columns(X, target)
+        elif isinstance(X, dict):
+            X = {sid: self._read_columns(df, target) if isinstance(df, pd.DataFrame) else df for sid, df in X.items()}
         future = self.future_covariates_ or None
         panel = to_panel(X, id_col=self.id_col_, time_col=self.time_col, target=target,
                          future_covariates=future, strategy="direct", fill=self.fill, known_freq=self.freq_)
         if str(panel.freq) != str(self.freq_):  # a monthly model would read quarters as months
             raise DataError(f"{pname('X')} has frequency {panel.freq}, the model was fit on {self.freq_}")
         return panel
+
+    def _read_columns(self, X, target):
+        """``X`` without the numeric columns the model does not read (newer data may hold more: they
+        became past covariates it has no weights for), its covariates in the fit's order; a
+        DataError naming a covariate it lacks."""
+        for c in [*self.past_covariates_, *self.future_covariates_]:
+            if c not in X.columns:
+                kind = "past" if c in self.past_covariates_ else "future"
+                raise DataError(f"{pname('X')} has no column {c!r}, a {kind} covariate the model reads; columns: "
+                                f"{list(X.columns)}")
+        reads = [*(target if isinstance(target, list) else [target]), *self.past_covariates_, *self.future_covariates_]
+        keep = {self.id_col_, self.time_col, self.time_name_}  # read as fit read them, as are text and times
+        other = [c for c in X.columns if c in keep or not pd.api.types.is_numeric_dtype(X[c])]
+        return X[[c for c in other if c not in reads] + [c for c in reads if c in X.columns]]
 
     def _with_history(self, k, series):
         """``series`` (newer rows of series k) merged into the stored rows, where it
