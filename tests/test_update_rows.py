@@ -416,6 +416,10 @@ def test_newer_data_may_hold_columns_the_model_does_not_read(tmp_path):
     pd.testing.assert_frame_equal(got, want)
     with pytest.raises(DataError, match=r"^X has no column 'temp', a past covariate the model reads; columns: \['y'\]"):
         both.update(df[["y"]].iloc[90:])
+    two = df.assign(temp2=np.sin(np.arange(100.0)))
+    three = LSTMForecaster(target="y", **FAST).fit(two[["y", "temp", "temp2"]].iloc[:90])  # reversed: not swapped
+    pd.testing.assert_frame_equal(copy.deepcopy(three).update(two[["temp2", "temp", "y"]].iloc[90:]).predict(),
+                                  copy.deepcopy(three).update(two[["y", "temp", "temp2"]].iloc[90:]).predict())
     long = _long(df[["y", "temp"]])
     panel = GRUForecaster(**FAST).fit(long[long["ds"] < df.index[90]][["unique_id", "ds", "y"]])
     newer = long[long["ds"] >= df.index[90]]
