@@ -133,6 +133,13 @@ def test_invalid_fill_is_rejected_even_when_the_data_has_no_nan():
     (dict(stateful=True, tbptt=100, tbptt_depth=50), "tbptt_depth=50 must be at least tbptt=100"),
     (dict(fork=True, calendar_features=True), "fork=True reads raw windows step by step"),  # a raw ValueError before
     (dict(fork=True, bidirectional=True), "fork=True reads raw windows step by step"),
+    # stateful: a raw "per_step outputs take no ... reverse direction" ValueError after the data was read (bidirectional),
+    # segments silently dropped; the other two were checked only after it
+    (dict(stateful=True, bidirectional=True), "stateful=True carries its state forward one step at a time: it takes "
+                                              "bidirectional=False and segment_length 'auto' or 1"),
+    (dict(stateful=True, segment_length=4), "stateful=True carries its state forward one step at a time"),
+    (dict(stateful=True, future_covariates=["x"]), "stateful=True needs strategy='direct', no future_covariates"),
+    (dict(stateful=True, window_norm="seasonal"), "stateful=True takes window_norm 'last' or None"),
 ])
 def test_parameter_combinations_are_rejected_before_the_data_is_touched(kw, words):
     with pytest.raises(ParameterError, match=re.escape(words)):

@@ -312,12 +312,8 @@ class FitMixin:
     # -- stateful training (tsgate.stateful) ------------------------------------
 
     def _fit_stateful(self, ys, ps, cals):
-        """Fit by truncated BPTT over whole series, then warm the state over each history."""
-        if self.future_covariates_ or self.loss == "pinball" or self.strategy != "direct":
-            raise ParameterError(f"{pname('stateful', True)} needs {pname('strategy', 'direct')}, no "
-                                 f"{pname('future_covariates')} and a point loss")
-        if self.window_norm in ("seasonal", "seasonal_ratio", "ets"):
-            raise ParameterError(f"{pname('stateful', True)} takes {pname('window_norm')} 'last' or None")
+        """Fit by truncated BPTT over whole series, then warm the state over each history (the
+        parameters were checked by :func:`tsgate.params.check_forecaster_combinations`)."""
         H = self.horizon_
         self.window_norm_ = None if self.window_norm is None else "last"
         self.norm_period_, self.level_, self.ar_window_ = int(self.window_norm_ == "last"), False, 0

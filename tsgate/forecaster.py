@@ -330,8 +330,8 @@ class LSTMForecaster(_RecurrentForecaster):
         Peng's h' >= h = ``tbptt``; None: ``tbptt``): each update
         backpropagates this many steps, the chunk and the chunks before it,
         so a delay up to the depth (not only up to the chunk) can be
-        learned, at depth / tbptt times the compute. No lookback, highway or
-        segments.
+        learned, at depth / tbptt times the compute. No lookback, highway,
+        segments or reverse direction (``bidirectional``).
     target, time_col, id_col, future_covariates, calendar_features
         Column roles; see :meth:`fit`. ``id_col``: the series id column of
         a long frame. Calendar features are cyclical encodings of the index

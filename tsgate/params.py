@@ -154,6 +154,8 @@ def check_forecaster_combinations(est):
         raise ParameterError(f"{pname('window_norm', 'ets')} needs {pname('strategy', 'direct')}")
     if (est.fork or est.stateful) and est.id_embedding:
         raise ParameterError(f"{pname('id_embedding')} needs {pname('fork', False)} and {pname('stateful', False)}")
+    if est.stateful:
+        _check_stateful(est)
     if est.tbptt_depth is not None and est.tbptt_depth < est.tbptt:
         raise ParameterError(f"{pname('tbptt_depth', est.tbptt_depth)} must be at least {pname('tbptt', est.tbptt)}")
     if est.fork and (est.window_norm not in (None, "auto") or est.ar_window not in (0, "auto")
@@ -162,6 +164,18 @@ def check_forecaster_combinations(est):
         raise ParameterError(f"{pname('fork', True)} reads raw windows step by step: it takes "
                              f"{pname('window_norm', None)}, no highway, segments, future covariates, calendar "
                              "features, reverse direction or quantiles")
+
+
+def _check_stateful(est):
+    """A stateful forecaster's combinations: one forward state carried through whole series."""
+    if est.future_covariates or est.loss == "pinball" or est.strategy != "direct":
+        raise ParameterError(f"{pname('stateful', True)} needs {pname('strategy', 'direct')}, no "
+                             f"{pname('future_covariates')} and a point loss")
+    if est.window_norm in ("seasonal", "seasonal_ratio", "ets"):
+        raise ParameterError(f"{pname('stateful', True)} takes {pname('window_norm')} 'last' or None")
+    if est.bidirectional or est.segment_length not in (1, "auto"):  # a reverse pass would read the future
+        raise ParameterError(f"{pname('stateful', True)} carries its state forward one step at a time: it takes "
+                             f"{pname('bidirectional', False)} and {pname('segment_length')} 'auto' or 1")
 
 
 def positive_int(value, name):
