@@ -1,6 +1,7 @@
 """Model files: the generic bundle, and files written by earlier versions of tsgate."""
 
 import os
+import re
 import stat
 from pathlib import Path
 
@@ -92,3 +93,76 @@ def test_non_bundle_files_are_named_as_such(tmp_path):
     with pytest.raises(tsgate.ModelFileError, match="is not a tsgate model file") as info:
         tsgate.load(tmp_path / "data.csv")
     assert "allow_pickle" not in str(info.value)
+
+
+def _edited(tmp_path, model, edit):
+    """``model`` saved, its metadata and arrays changed by ``edit(meta, arrays)``, written back."""
+    import json
+
+    path = tmp_path / "m.tsgate"
+    model.save(path)
+    meta, arrays = bundle.read(path, "tsgate-model", versions=(5,))
+    edit(meta, arrays)
+    fmt, version = meta.pop("format"), meta.pop("version")
+    bundle.write(path, fmt, version, json.loads(json.dumps(meta)), arrays)
+    return path
+
+
+def _set(path, value):
+    def edit(meta, arrays):
+        head, _, tail = path.partition(".")
+        (meta[head] if tail else meta)[tail or head] = value
+    return edit
+
+
+def _array(name, value):
+    def edit(meta, arrays):
+        arrays[name] = value
+    return edit
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    import warnings
+
+    t = pd.date_range("2020-01-01", periods=120, freq="D")
+    y = pd.Series(10 + np.sin(np.arange(120) * 2 * np.pi / 7), index=t, name="y")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return {"network": tsgate.LSTMForecaster(horizon=5, max_epochs=2, hidden_size=4).fit(y),
+                "stateful": tsgate.GRUForecaster(horizon=5, max_epochs=2, hidden_size=4, stateful=True,
+                                                 tbptt=20).fit(y),
+                "baseline": tsgate.BaselineForecaster("ar", horizon=5).fit(y),
+                "local": tsgate.LocalForecaster(tsgate.BaselineForecaster(horizon=5)).fit(y.to_frame())}
+
+
+@pytest.mark.parametrize("kind,edit,words", [
+    # each was a raw TypeError, ValueError, AttributeError, IndexError or ZeroDivisionError from predict
+    ("network", _set("index_kind", None), "field 'index_kind' is None, expected text"),
+    ("network", _set("structure.segment_length", 0), "field 'structure.segment_length' is 0, expected an integer "
+                                                     "of at least 1"),
+    ("network", _set("structure.norm_period", "x"), "field 'structure.norm_period' is 'x'"),
+    ("network", _set("freq", "x"), "field 'freq' is 'x', expected a frequency"),
+    ("network", _set("cutoff", None), "a cutoff is None, expected a timestamp"),
+    ("network", _array("last_past_", np.zeros((1, 3, 0))), "array 'last_past_' has shape (1, 3, 0), expected"),
+    ("network", _array("val_residuals_", np.zeros((5, 3))), "array 'val_residuals_' has shape (5, 3) of float64, "
+                                                            "expected 2-dimensional numbers with 5 columns"),
+    ("stateful", _array("state_h_0_0", np.zeros((1, 4, 1))), "array 'state_h_0_0' has shape (1, 4, 1), expected "
+                                                             "(1, 1, 4)"),
+    ("baseline", _set("horizon", "x"), "field 'horizon' is 'x', expected an integer of at least 1"),
+    ("baseline", _set("targets", []), "field 'targets' is [], expected a non-empty list of names"),
+    ("baseline", _set("scores", None), "field 'scores' is None, expected a mapping"),
+    ("baseline", _set("params.method", "xyz"), "The 'method' parameter of BaselineForecaster must be"),
+    ("baseline", _array("y_", np.array(["a"])), "array 'y_' has shape (1,) of <U1, expected 1-dimensional numbers"),
+    ("local", _set("members", []), "field 'members' is [], expected a non-empty list of the series' models"),
+])
+def test_an_edited_model_file_is_a_model_file_error_naming_the_field(tmp_path, fitted, kind, edit, words):
+    path = _edited(tmp_path, fitted[kind], edit)
+    with pytest.raises(tsgate.errors.ModelFileError, match=re.escape(words)):
+        tsgate.load(path)
+
+
+def test_unedited_files_of_every_kind_pass_the_check(tmp_path, fitted):
+    for model in fitted.values():
+        path = _edited(tmp_path, model, lambda meta, arrays: None)
+        pd.testing.assert_frame_equal(tsgate.load(path).predict(), model.predict())

@@ -377,6 +377,7 @@ class BaselineForecaster(BaselineHistoryMixin, BaseEstimator):
     @classmethod
     def _from_fitted_state(cls, meta, arrays, device="cpu"):
         est = cls(**{"nonnegative": False, **meta["params"]})  # files before it: as they forecast
+        validate_params(est)
         est.targets_, est.freq_, est.horizon_ = meta["targets"], meta["freq"], meta["horizon"]
         est.seasonal_period_, est.index_name_, est.index_kind_ = meta["seasonal_period"], meta["index_name"], \
             meta["index_kind"]

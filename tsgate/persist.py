@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
-from . import bundle
+from . import bundle, filecheck
 from .attribution import importance_table
 from .errors import ModelFileError
 from .ets import HoltWinters
@@ -274,6 +274,7 @@ def load(path, classes, device="cpu"):
     except bundle.BundleError as exc:
         raise ModelFileError(str(exc)) from None
     try:
+        filecheck.check(meta, arrays)
         cls = {c.__name__: c for c in classes}[meta["class"]]
         extra = {"classes": classes} if "members" in meta else {}  # a LocalForecaster's: its models' classes
         return cls._from_fitted_state(meta, arrays, device, **extra)
