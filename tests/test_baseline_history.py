@@ -150,6 +150,19 @@ def test_bad_arguments_are_errors_naming_them_before_any_work(air):
             method(air, start=0.9, retrain=True, warm_start=True)
 
 
+@pytest.mark.parametrize("kw,words", [
+    (dict(folds=2.5), "folds must be a positive integer, got 2.5"),  # a raw IndexError ("indexing with a float")
+    (dict(folds=0), "folds must be a positive integer, got 0"),  # "X has no origin ... from start 1960-12-01"
+    (dict(horizon=0), "horizon must be a positive integer, got 0"),  # the model's horizon, silently
+    (dict(auto="yes"), "auto must be True or False, got 'yes'"),
+])
+def test_the_fold_view_names_a_bad_count_before_any_fit(air, kw, words):
+    from tsgate.evaluation import backtest
+
+    with pytest.raises(ParameterError, match=f"^{words}$"):
+        backtest(BaselineForecaster("ar", horizon=6), air, **kw)
+
+
 def test_the_fold_view_backtests_a_baseline_refit_before_every_fold(air):
     """tsgate.evaluation.backtest (the CLI's backtest) of a baseline: fit before the last
     folds x horizon rows, AR refit before every fold; each fold's MAE is that of the

@@ -19,6 +19,7 @@ from .errors import name as pname
 from .local import LocalForecaster
 from .metrics import error_terms, interval_terms
 from .panel import panel_form, timeline, to_panel, truncate
+from .params import positive_int
 
 METRICS = ["MAE", "RMSE", "sMAPE", "MASE"]
 
@@ -66,6 +67,9 @@ def backtest(estimator, data, folds=3, horizon=None, retrain=True, coverage=None
         fold's first forecast time, and MAE, RMSE, sMAPE and MASE pooled over
         the series (and the intervals' scores).
     """
+    folds, horizon = positive_int(folds, "folds"), None if horizon is None else positive_int(horizon, "horizon")
+    if not isinstance(auto, (bool, np.bool_)):
+        raise ParameterError(f"{pname('auto')} must be True or False, got {auto!r}")
     return _backtest(estimator, data, folds, horizon, retrain, coverage, warm_start, baselines, auto)
 
 
