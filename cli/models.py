@@ -51,6 +51,6 @@ def _fit_model(o, model_choice, history):
     if model_choice != "auto":
         return _baseline(o, model_choice).fit(history)
     chosen, why = fit_auto(_build(o), history)
-    if not o["quiet"] and (why.get("baseline") or why.get("failed")):
+    if not o["quiet"] and (why.get("baseline") or why.get("failed") or why.get("unscored")):
         click.echo(f"model auto: {describe(why)}", err=True)
     return chosen

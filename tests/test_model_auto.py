@@ -155,3 +155,25 @@ def test_auto_takes_a_baseline_only_where_the_paired_test_says_it_is_clearly_bet
     model, why = fit_auto(LSTMForecaster(horizon=5), _series(v))  # a random walk: naive and the network tie
     assert why["chosen"] == "network" and why["baseline_mae"] < why["network"] and why["t"] > -1, why
     assert describe(why).endswith(", not clear)"), describe(why)
+
+
+def test_auto_keeps_a_network_it_cannot_compare_and_says_why(tmp_path):
+    # A recursive network's fit scores no baseline on validation: fit_auto raised KeyError 'validation_mae'
+    # (exit 1 in the CLI); a panel, several targets or known-future covariates were kept silently
+    rng = np.random.default_rng(0)
+    y = _series(100 + 10 * np.sin(np.arange(200) * 2 * np.pi / 7) + rng.normal(size=200))
+    fc, why = fit_auto(LSTMForecaster(horizon=10, strategy="recursive", max_epochs=3), y)
+    assert isinstance(fc, LSTMForecaster) and why == {
+        "chosen": "network", "unscored": "its validation was not scored against the baselines (recursive strategy)"}
+    plain, future = tmp_path / "s.csv", tmp_path / "f.csv"
+    frame = y.rename("sales").rename_axis("date").to_frame()
+    frame.to_csv(plain)
+    frame = frame.assign(promo=(np.arange(200) % 3 == 0).astype(float))
+    frame.iloc[-5:, 0] = np.nan  # the last five rows: the promotion's future values
+    frame.to_csv(future)
+    for path, extra, words in ((plain, ["--strategy", "recursive"], "(recursive strategy)"),
+                               (future, ["--future-covariates", "promo"], "it reads known-future covariates")):
+        r = CliRunner().invoke(main, ["forecast", str(path), "--target", "sales", "--horizon", "5", "--epochs", "3",
+                                      "--model", "auto", *extra])
+        assert r.exit_code == 0, r.stderr
+        assert r.stderr.startswith("model auto: the network, not compared with the baselines: ") and words in r.stderr

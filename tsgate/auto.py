@@ -103,8 +103,9 @@ def choose(fc, X):
     baseline where the paired test says it beat ``fc`` clearly on its validation windows, refit on
     ``X``; and why (with ``t``, the test's statistic, where the baseline's MAE was lower)."""
     report = getattr(fc, "fit_report_", {}) or {}
-    if not report or len(fc.ids_) > 1 or fc.future_covariates_ or len(fc.targets_) > 1:
-        return fc, {"chosen": "network"}
+    unscored = _unscored(fc, report)
+    if unscored:
+        return fc, {"chosen": "network", "unscored": unscored}
     scores, best = report["validation_mae"], report["best_baseline"]
     why = {"network": scores["network"], "baseline": baseline_words(report, best), "baseline_mae": scores[best]}
     errors = getattr(fc, "_val_errors", None)  # per validation window (one series; tsgate.forecasting)
@@ -116,6 +117,17 @@ def choose(fc, X):
     chosen = BaselineForecaster(best, horizon=fc.horizon_, seasonal_period=fc.seasonal_period_, target=fc.targets_[0],
                                 time_col=fc.time_col, outliers=fc.outliers, nonnegative=fc.nonnegative).fit(X)
     return chosen, {**why, "chosen": chosen.describe()}
+
+
+def _unscored(fc, report):
+    """Why :func:`choose` cannot compare ``fc`` with one baseline (None where it can)."""
+    if len(fc.ids_) > 1 or len(fc.targets_) > 1:
+        return "one network forecasts several series; each has its own best baseline"
+    if fc.future_covariates_:
+        return "it reads known-future covariates, which no baseline does"
+    if "validation_mae" not in report:
+        return f"its validation was not scored against the baselines ({fc.strategy} strategy)"
+    return None
 
 
 def baseline_t(errors, baseline, horizon):
@@ -140,6 +152,8 @@ def describe(why):
     if "failed" in why:
         return (f"{name}, the best baseline by MAE from the series' last origins ({score_words(why['maes'])}); the "
                 f"network could not be trained: {why['failed']}")
+    if "unscored" in why:
+        return f"{name}, not compared with the baselines: {why['unscored']}"
     if "baseline" not in why:
         return name
     t = why.get("t")
