@@ -30,9 +30,13 @@ def _baseline(o, model_choice):
     if isinstance(o["target"], list):
         raise UserError(f"--model {model_choice} forecasts one column; --target names {len(o['target'])}: use "
                         "--model network (the default) for several")
+    from tsgate.seasonality import main_period
+
     method = "auto" if model_choice == "best_baseline" else model_choice
+    periods = o.get("seasonal_periods")  # given: the longest is the baseline's season (none: 1)
     base = BaselineForecaster(method, horizon=o["horizon"], target=o["target"], outliers=o["outliers"],
-                              nonnegative=_auto(o, "nonnegative"))
+                              nonnegative=_auto(o, "nonnegative"),
+                              seasonal_period=None if periods is None else main_period(periods))
     if not o.get("id_col"):
         return base
     from tsgate.local import LocalForecaster

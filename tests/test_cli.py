@@ -331,6 +331,11 @@ def test_seasonal_periods_option(csv):
         norm_opt = ["--window-norm", "auto" if periods == "none" else norm]
         code, _, err = run(["forecast", csv, "--horizon", 3, "--seasonal-periods", periods, *norm_opt, "--epochs", 15])
         assert code == 0 and f"norm={norm} " in err, err
+    # a baseline takes the longest given period as its season (the option was ignored: the detected one)
+    code, _, err = run(["forecast", csv, "--horizon", 3, "--seasonal-periods", "6", "--model", "seasonal_naive"])
+    assert code == 0 and "seasonal naive (m=6)" in err, err
+    code, _, err = run(["forecast", csv, "--seasonal-periods", "12,500", "--model", "seasonal_naive"])
+    assert code == 2 and err.startswith("tsgate: error: --seasonal-periods: a period of 500 steps is longer than"), err
 
 
 def test_installed_script_in_a_subprocess(csv, tmp_path):

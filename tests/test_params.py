@@ -164,6 +164,13 @@ def test_one_seasonal_period_may_be_given_as_an_int():
         assert LSTMForecaster(horizon=3, max_epochs=2, seasonal_periods=given).fit(y).seasonal_periods_ == [12]
     with pytest.raises(ParameterError, match="'seasonal_periods' .* an int in the range \\[2, inf\\) or None"):
         LSTMForecaster(seasonal_periods=1).fit(y)
+    # a period longer than the data: no season of it was observed (seasonal naive at it was naive, unsaid)
+    from tsgate import BaselineForecaster, DataError
+
+    for est, name in ((LSTMForecaster(seasonal_periods=[12, 200]), "seasonal_periods"),
+                      (BaselineForecaster("seasonal_naive", seasonal_period=200), "seasonal_period")):
+        with pytest.raises(DataError, match=f"^{name}: a period of 200 steps is longer than the data \\(96 rows\\)"):
+            est.fit(y)
 
 
 def test_list_parameters_take_numpy_arrays_and_save_them_as_lists(tmp_path):

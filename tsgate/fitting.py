@@ -25,7 +25,7 @@ from .ets import HoltWinters
 from .fallback import against_baselines
 from .highway import REFIT, _weights, baseline_candidates, chosen, linear_options, mse_function
 from .learned import history_range
-from .seasonality import detect_panel_periods, is_calendar, main_period
+from .seasonality import check_given, detect_panel_periods, is_calendar, main_period
 from .short import effective, fitted_length, padded
 from .model import SequenceModel
 from .panel import to_panel
@@ -182,6 +182,8 @@ class FitMixin:
         'skip' (shorter ones are left out), else the shortest series."""
         H = self.horizon_
         longest = max(ys, key=len)
+        if self.seasonal_periods is not None:
+            check_given(self.seasonal_periods, len(longest), "seasonal_periods")
         self.seasonal_periods_ = detect_panel_periods(ys, self.freq_, H, self.seasonal_periods)
         m = self.seasonal_period_ = main_period(self.seasonal_periods_)
         lengths = np.array([len(y) for y in ys if len(y) >= (self.min_length or 0)] or [len(longest)])

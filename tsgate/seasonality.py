@@ -15,6 +15,8 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 
+from .errors import DataError
+from .errors import name as pname
 from .outliers import OUTLIER_MADS, robust_centre_scale
 
 #: Autocorrelation a calendar period must reach at its lag to be kept.
@@ -197,6 +199,15 @@ def _calendar_periods(y, candidates, horizon, cycle=None):
 VOTE_SERIES = 100
 #: The share of them (long enough to show it) that must confirm a calendar period for the panel to keep it.
 VOTE_SHARE = 0.25
+
+
+def check_given(periods, rows, param):
+    """A DataError naming ``param`` where a period the user gave is longer than the longest series
+    (``rows``): no season of it was observed (seasonal naive at 500 steps after 200 rows was naive)."""
+    longer = [int(p) for p in np.atleast_1d(periods) if int(p) > rows]
+    if longer:
+        raise DataError(f"{pname(param)}: a period of {longer[0]} steps is longer than the data ({rows} rows); "
+                        "give periods it covers, or leave it unset to detect them")
 
 
 def detect_panel_periods(ys, freq, horizon=1, given=None):
