@@ -161,6 +161,7 @@ def backtest(file, folds, retrain, warm_start, out, as_json, interval, model_cho
     _check_outputs(**{"--out": out})
     df = _read_data(file, o)  # first: it may name the target
     est = _build(o, quiet=True) if model_choice in ("network", "auto") else _baseline(o, model_choice)
+    df = _history_and_future(df, est)[0]  # rows of known-future covariates after the target's end: not folds
     table = run_backtest(est, df, folds=folds, horizon=o["horizon"], retrain=retrain, coverage=interval,
                          warm_start=warm_start, baselines="all" if baselines else None, auto=model_choice == "auto")
     if as_json or (out and out != "-"):

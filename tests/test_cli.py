@@ -438,6 +438,11 @@ def test_summary_names_the_covariates_the_network_reads(csv, tmp_path):
                         "--future-covariates", "promo", "--calendar"])
     assert code == 0, err
     line = next(x for x in err.splitlines() if x.startswith("inputs: "))
+    # the same file backtests: its rows after the target's end are the forecast's covariates, not folds
+    # (they were "column 'sales' has NaN or inf (first at 2007-01-01)")
+    code, out, err = run(["backtest", path, "--target", "sales", "--horizon", 4, "--folds", 2, "--epochs", 3,
+                          "--future-covariates", "promo", "--past-covariates", "none"])
+    assert code == 0 and out.count("seasonal_naive") == 3, err
     assert line == ("inputs: sales (target), 10 past covariates (c0, c1, c2, c3, c4, c5, c6, c7, and 2 more), "
                     "1 known-future covariate (promo), calendar features, each step's place in the window"), line
     code, _, err = run(["forecast", csv, "--horizon", 4, "--epochs", 5])
