@@ -211,7 +211,7 @@ def _history_and_future(df, fc, file=None):
     est = getattr(fc, "estimator", fc)  # a LocalForecaster's models are clones of its estimator
     covariates = getattr(est, "future_covariates", None)  # baselines have none
     if not covariates:
-        return df, None
+        return (df if file is None else _without_future_rows(df, fc, est, _file_name(file))), None
     id_col = getattr(fc, "id_col_", None) or getattr(fc, "id_name_", None) or est.id_col
     if file is not None:
         _check_model_columns(df, [id_col] if id_col else [], covariates, _file_name(file))
@@ -226,6 +226,33 @@ def _history_and_future(df, fc, file=None):
     later = pd.Series(has[::-1]).groupby(df[id_col].to_numpy()[::-1]).cummax().to_numpy()[::-1]
     future = df[~later]
     return df[later], (future[[id_col, *covariates]] if len(future) else None)
+
+
+def _without_future_rows(df, fc, est, label):
+    """--input for a saved model that reads no known-future covariates (a baseline, or a network fit without
+    them) in the layout that gives them: rows after the target's last value (per series) that hold other
+    values are left out, with a warning, as forecast leaves them out. Trailing rows of a target alone stay:
+    missing values, for --fill or its error."""
+    import warnings
+
+    import numpy as np
+    import pandas as pd
+
+    from tsgate.errors import TsgateWarning
+
+    targets = [t for t in (getattr(fc, "targets_", None) or [est.target or "y"]) if t in df.columns]
+    id_col = getattr(fc, "id_col_", None) or getattr(fc, "id_name_", None) or getattr(est, "id_col", None)
+    if not targets:
+        return df
+    has = df[targets].notna().any(axis=1).to_numpy()
+    groups = df[id_col].to_numpy()[::-1] if id_col in df.columns else np.zeros(len(df))
+    later = pd.Series(has[::-1]).groupby(groups).cummax().to_numpy()[::-1]
+    others = df[~later].drop(columns=[c for c in [*targets, id_col] if c in df.columns]).select_dtypes("number")
+    if not others.notna().any(axis=None):
+        return df
+    warnings.warn(TsgateWarning(f"{label}: its {int((~later).sum())} row(s) after the target's last value are left "
+                                "out: the model reads no known-future covariates"), stacklevel=2)
+    return df[later]
 
 
 def _check_model_columns(df, ids, covariates, label):
