@@ -186,20 +186,28 @@ def test_dask_predict_forecasts_a_short_series_from_the_rows_it_has(rows):
     df = _panel(short_rows=rows)
     fc = LSTMForecaster(**FAST).fit(df)
     ddf = dd.from_pandas(df.set_index("unique_id"), npartitions=2, sort=True)
+    # a new series with c's rows (fewer than the lookback) is forecast as fit forecast c, by its own baseline
+    # (it was "X needs at least 24 rows (the lookback) of series ['z']", which stopped a whole Dask job)
+    new = df[df.unique_id == "c"].assign(unique_id="z")
     with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cl, \
             distributed.Client(cl):
         scored = tsdask.predict(fc, ddf, coverage=0.9).compute()
+        fresh = tsdask.predict(fc, dd.from_pandas(pd.concat([df[df.unique_id == "a"], new]), npartitions=1),
+                               coverage=0.9).compute()
     key = ["unique_id", "ds"]
     scored = scored.sort_values(key).reset_index(drop=True)
     expected = fc.predict_interval(0.9).sort_values(key).reset_index(drop=True)
     assert scored[key].equals(expected[key])
     assert np.allclose(scored.iloc[:, 2:].to_numpy(), expected.iloc[:, 2:].to_numpy(), rtol=1e-6, atol=0)
-    if rows == 2:
+    got = fresh[fresh.unique_id == "z"].iloc[:, 2:].to_numpy()
+    assert "z" not in getattr(fc, "fallback_", {})  # the fitted model keeps its own series
+    if rows == 2:  # too few to score a baseline on: the series at hand and the model's advise, not fit's panel
+        assert (got[:, 0] == new["y"].iloc[-1]).all() and (got[:, 1] < got[:, 0]).all() and (got[:, 2] > got[:, 0]).all()
         return
+    want = expected[expected.unique_id == "c"].iloc[:, 2:].to_numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-9)
     with pytest.raises(DataError, match="series \\['c'\\] \\(a series forecast by its own baseline"):
-        fc.on_series(df[df.unique_id == "c"].tail(5))  # fewer rows than its season
-    with pytest.raises(DataError, match="of series \\['z'\\]$"):  # a new series: the lookback, no word of baselines
-        fc.on_series(df[df.unique_id == "c"].assign(unique_id="z"))
+        fc.on_series(df[df.unique_id == "c"].tail(5))  # a series it was fit on, fewer rows than its season
 
 
 def test_retraining_reads_a_series_that_began_a_row_or_two_before_an_origin():

@@ -302,7 +302,8 @@ class PanelIOMixin:
         """This fitted global model, set to forecast the series in ``X``.
 
         ``X`` (the training form) holds each series' recent history, at
-        least ``lookback_`` rows. Series the model was fit on keep their
+        least ``lookback_`` rows (a new series with fewer is forecast by its
+        own baseline, as fit forecasts its short series). Series the model was fit on keep their
         scaling; new series are scaled by their own history (a global model
         forecasts series it never saw, as in neuralforecast's
         ``predict(df=...)``). The weights are shared with this model, nothing
@@ -323,7 +324,8 @@ class PanelIOMixin:
             raise DataError(f"a stateful model forecasts its own series only (use {pname('update')})")
         L, local = self.lookback_, getattr(self, "fallback_", {})  # a local baseline reads fewer rows
         short = [s.id for s in panel.series if len(s.y) < (fallback.rows_read(local[s.id]) if s.id in local else L)]
-        if short:
+        if set(short) & set(where):  # a series it was fit on: its stored rows and update give them
+            short = [sid for sid in short if sid in where]
             own = " (a series forecast by its own baseline: the rows it reads)" if set(short) & set(local) else ""
             raise DataError(f"{pname('X')} needs at least {L} rows (the lookback) of series {short[:5]}{own}")
         self._repair_in_place(panel.series)
@@ -346,4 +348,6 @@ class PanelIOMixin:
         out.cutoffs_ = [s.index[-1] for s in panel.series]
         out.cutoff_ = out.cutoffs_[0]
         out.blend_ = blend.on_series(self, panel.series)
+        if short:  # new series with fewer rows than the lookback: their own baselines, as fit's short series
+            out._short_new(panel.series, short, self)
         return out

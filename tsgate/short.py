@@ -220,6 +220,25 @@ class ShortSeriesMixin:
         if local:
             self.fit_report_["short_baselines"] = {str(self.ids_[k]): describe(sp) for k, (sp, _, _) in local.items()}
 
+    def _short_new(self, series, short, fitted):
+        """:meth:`on_series`: each new series of ``short`` (ids), with fewer rows than the lookback, forecast
+        by its own baseline with its band, as :meth:`_short_baselines` does at fit; one with too few rows
+        to score a baseline on takes the one the other series advise: the longer ones of ``series`` and
+        the last rows of the series the ``fitted`` model's network forecasts."""
+        ys, pos = [s.y for s in series], {s.id: k for k, s in enumerate(series)}
+        ks, few = [pos[sid] for sid in short], minimum_rows(self.horizon_, self._validates())
+        mine = getattr(fitted, "fallback_", {})  # its series that a local baseline forecasts: padded tails
+        tails = [fitted.last_targets_[:, j] for j, sid in enumerate(fitted.ids_) if sid not in mine]
+        others = [k for k in range(len(ys)) if k not in set(ks)] + list(range(len(ys), len(ys) + len(tails)))
+        local = own_baselines(ys, [k for k in ks if len(ys[k]) >= few], self.horizon_, self.seasonal_periods_)
+        local.update(cold_baselines(ys + tails, [k for k in ks if len(ys[k]) < few], self.horizon_, others,
+                                    self.seasonal_periods_))
+        self.fallback_, self.fallback_residuals_ = dict(mine), dict(getattr(fitted, "fallback_residuals_", {}))
+        self.fallback_floor_ = dict(getattr(fitted, "fallback_floor_", {}))  # copies: ``fitted`` keeps its own
+        for k, (spec, residuals, floor) in local.items():
+            sid = series[k].id
+            self.fallback_[sid], self.fallback_residuals_[sid], self.fallback_floor_[sid] = spec, residuals, floor
+
     def _baseline_origins(self, chosen, times, H):
         """The origins in ``times`` with H rows after them that come before a
         lookback of rows, of the series of ``chosen`` that their own baseline
