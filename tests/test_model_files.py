@@ -166,3 +166,10 @@ def test_unedited_files_of_every_kind_pass_the_check(tmp_path, fitted):
     for model in fitted.values():
         path = _edited(tmp_path, model, lambda meta, arrays: None)
         pd.testing.assert_frame_equal(tsgate.load(path).predict(), model.predict())
+
+
+def test_the_file_check_knows_every_baseline_method():
+    from tsgate import filecheck
+    from tsgate.baselines import BASELINES
+
+    assert filecheck.METHODS == BASELINES

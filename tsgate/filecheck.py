@@ -11,9 +11,11 @@ tails; earlier files share one tail, :func:`tsgate.persist._restore_panel`).
 
 import numbers
 
+import numpy as np
 import pandas as pd
 
 from .errors import ModelFileError
+from .recipe import AUTO_NORMS
 
 
 def _integer(lo):
@@ -34,6 +36,8 @@ LABEL = (_label, "a name (text, a number or null)")
 LABELS = (lambda v: isinstance(v, list) and all(_label(x) for x in v), "a list of names")
 TEXT = (lambda v: isinstance(v, str), "text")
 MAPPING = (lambda v: isinstance(v, dict), "a mapping")
+
+
 def _freq(v):
     if not isinstance(v, str):
         return _integer(1)[0](v)
@@ -49,13 +53,13 @@ PERIODS = (lambda v: isinstance(v, list) and all(_integer(1)[0](p) for p in v), 
 PAIR = (lambda v: v is None or (isinstance(v, list) and len(v) == 2 and all(_label(x) for x in v)),
         "null or a list of two names")
 
-COMMON = {"targets": (lambda v: LABELS[0](v) and len(v) > 0, "a non-empty list of names"), "freq": FREQ, "horizon": _integer(1), "seasonal_period": _integer(1),
-          "index_name": LABEL, "index_kind": TEXT, "cutoff_kind": _one_of("timestamp", "int"),
-          "params": MAPPING}
+COMMON = {"targets": (lambda v: LABELS[0](v) and len(v) > 0, "a non-empty list of names"), "freq": FREQ,
+          "horizon": _integer(1), "seasonal_period": _integer(1), "index_name": LABEL, "index_kind": TEXT,
+          "cutoff_kind": _one_of("timestamp", "int"), "params": MAPPING}
 NETWORK = {**COMMON, "past_covariates": LABELS, "future_covariates": LABELS, "lookback": _integer(1),
            "n_quantiles": _integer(1), "static_columns": LABELS, "history": MAPPING, "fit_report": MAPPING,
            "val_scores": MAPPING, "structure": MAPPING, "structure.seasonal_periods": PERIODS,
-           "structure.window_norm": _one_of(None, "last", "seasonal", "seasonal_ratio", "ets"),
+           "structure.window_norm": _one_of(None, *AUTO_NORMS),
            "structure.norm_period": _integer(0), "structure.level": (lambda v: isinstance(v, bool), "true or false"),
            "structure.ar_window": _integer(0), "structure.segment_length": _integer(1),
            "structure.n_models": _integer(1), "panel": MAPPING, "panel.ids": LABELS,
@@ -63,7 +67,9 @@ NETWORK = {**COMMON, "past_covariates": LABELS, "future_covariates": LABELS, "lo
            "panel.cutoffs": (lambda v: isinstance(v, list), "a list"), "panel.multiindex": PAIR,
            "model": MAPPING, "model.input_size": _integer(1), "model.n_outputs": _integer(1),
            "model.n_extra": _integer(0)}
-BASELINE = {**COMMON, "method": _one_of("naive", "seasonal_naive", "drift", "ar", "holt_winters"),
+#: tsgate.baselines.BASELINES (importing it would close a cycle: baselines -> persist -> here), kept equal by a test
+METHODS = ("naive", "seasonal_naive", "drift", "ar", "holt_winters")
+BASELINE = {**COMMON, "method": _one_of(*METHODS),
             "scores": MAPPING}
 LOCAL = {"params": MAPPING, "estimator": MAPPING, "estimator.class": TEXT, "estimator.params": MAPPING,
          "form": _one_of("wide", "long", "dict"), "id_name": LABEL,
@@ -93,8 +99,10 @@ def check(meta, arrays):
         if not len(arrays["y_"]):
             raise ModelFileError("array 'y_' (the series) is empty")
         _shape(arrays, "residuals_", 2, columns=meta["horizon"])
-    elif meta.get("version", 1) >= 3:
-        _network_arrays(meta, arrays)
+    else:
+        _network_state(meta, arrays)
+        if meta.get("version", 1) >= 3:
+            _network_arrays(meta, arrays)
 
 
 def _fields(meta, spec):
@@ -115,11 +123,28 @@ def _cutoff(meta):
             raise ModelFileError(f"a cutoff is {c!r}, expected {'a timestamp' if want is str else 'an integer'}")
 
 
+def _network_state(meta, arrays):
+    """What a network's file of any version holds: finite numbers, positive scales, a last window
+    of the lookback's rows for every series, a scale per series and a horizon."""
+    for name, a in arrays.items():
+        if a.dtype.kind not in "fiu" or not np.isfinite(a).all():
+            raise ModelFileError(f"array {name!r} holds non-finite or non-numeric values")
+    for name in ("t_scale_", "c_scale_"):
+        if (arrays[name] <= 0).any():
+            raise ModelFileError(f"array {name!r} holds a scale <= 0")
+    L, S = int(meta["lookback"]), len((meta.get("panel") or {}).get("ids", meta["targets"]))
+    if not 1 <= L <= 1_000_000 or arrays["last_targets_"].shape != (L, S):
+        raise ModelFileError(f"lookback {L} does not match the stored last window of shape "
+                             f"{arrays['last_targets_'].shape}")
+    if len(arrays["t_scale_"]) != S or int(meta.get("horizon", meta["params"].get("horizon") or 0)) < 1:
+        raise ModelFileError("the targets, their scales and the horizon do not match")
+
+
 def _network_arrays(meta, arrays):
     """The shapes that the metadata fixes: S series, L rows, P past and K future covariates, H steps."""
     S, L, H = len(meta["panel"]["ids"]), meta["lookback"], meta["horizon"]
     P, K = len(meta["past_covariates"]), len(meta["future_covariates"])
-    exact = {"t_loc_": (S,), "t_scale_": (S,), "c_loc_": (P + K,), "c_scale_": (P + K,),
+    exact = {"t_loc_": (S,), "c_loc_": (P + K,), "c_scale_": (P + K,),  # t_scale_: _network_state
              "last_past_": (S, L, P), "last_future_": (S, L, K)}
     for name, shape in exact.items():
         if name in arrays and arrays[name].shape != shape:

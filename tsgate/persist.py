@@ -168,27 +168,9 @@ def _structure(meta):
             "level": False, "ar_window": 0, "segment_length": 1, "n_models": 1}
 
 
-def check_state(meta, arrays):
-    """Raise ModelFileError naming the field of a damaged fitted state."""
-    if meta.get("class") == "BaselineForecaster":
-        return
-    for name, a in arrays.items():
-        if a.dtype.kind not in "fiu" or not np.isfinite(a).all():
-            raise ModelFileError(f"array {name!r} holds non-finite or non-numeric values")
-    for name in ("t_scale_", "c_scale_"):
-        if (arrays[name] <= 0).any():
-            raise ModelFileError(f"array {name!r} holds a scale <= 0")
-    L, S = int(meta["lookback"]), len((meta.get("panel") or {}).get("ids", meta["targets"]))
-    if not 1 <= L <= 1_000_000 or arrays["last_targets_"].shape != (L, S):
-        raise ModelFileError(f"lookback {L} does not match the stored last window of shape "
-                             f"{arrays['last_targets_'].shape}")
-    if len(arrays["t_scale_"]) != S or int(meta.get("horizon", meta["params"].get("horizon") or 0)) < 1:
-        raise ModelFileError("the targets, their scales and the horizon do not match")
-
-
 def restore(cls, meta, arrays, device="cpu"):
-    """A fitted ``cls`` rebuilt from :func:`fitted_state`'s output (any version read)."""
-    check_state(meta, arrays)
+    """A fitted ``cls`` rebuilt from :func:`fitted_state`'s output (any version read; checked by
+    :func:`tsgate.filecheck.check` in :func:`load`)."""
     params = dict(LATER_PARAMS, **(dict(V1_PARAMS, **meta["params"]) if "structure" not in meta else meta["params"]))
     params = {k: v for k, v in params.items() if k in cls().get_params()}
     params["device"] = device
