@@ -208,15 +208,10 @@ class ShortSeriesMixin:
         the other series advise, :func:`cold_baselines`); but one with a lookback of
         rows (and ``min_length``), which the network forecasts as it does a new
         series (it saw none of its windows)."""
-        least, few = max(self.lookback_, self.min_length or 0), minimum_rows(self.horizon_, self._validates())
+        least = max(self.lookback_, self.min_length or 0)
         mine = [k for k in self._short_ks() if len(ys[k]) < least]
-        local = own_baselines(ys, [k for k in mine if len(ys[k]) >= few], self.horizon_, self.seasonal_periods_)
         others = sorted(set(range(len(ys))) - set(self._short_ks()))  # the series the network trained on
-        local.update(cold_baselines(ys, [k for k in mine if len(ys[k]) < few], self.horizon_, others,
-                                    self.seasonal_periods_))
-        for k, (spec, residuals, floor) in local.items():
-            sid = self.ids_[k]
-            self.fallback_[sid], self.fallback_residuals_[sid], self.fallback_floor_[sid] = spec, residuals, floor
+        local = self._local_baselines(ys, mine, others, self.ids_)
         if local:
             self.fit_report_["short_baselines"] = {str(self.ids_[k]): describe(sp) for k, (sp, _, _) in local.items()}
 
@@ -226,18 +221,25 @@ class ShortSeriesMixin:
         to score a baseline on takes the one the other series advise: the longer ones of ``series`` and
         the last rows of the series the ``fitted`` model's network forecasts."""
         ys, pos = [s.y for s in series], {s.id: k for k, s in enumerate(series)}
-        ks, few = [pos[sid] for sid in short], minimum_rows(self.horizon_, self._validates())
+        ks = [pos[sid] for sid in short]
         mine = getattr(fitted, "fallback_", {})  # its series that a local baseline forecasts: padded tails
         tails = [fitted.last_targets_[:, j] for j, sid in enumerate(fitted.ids_) if sid not in mine]
         others = [k for k in range(len(ys)) if k not in set(ks)] + list(range(len(ys), len(ys) + len(tails)))
-        local = own_baselines(ys, [k for k in ks if len(ys[k]) >= few], self.horizon_, self.seasonal_periods_)
-        local.update(cold_baselines(ys + tails, [k for k in ks if len(ys[k]) < few], self.horizon_, others,
-                                    self.seasonal_periods_))
         self.fallback_, self.fallback_residuals_ = dict(mine), dict(getattr(fitted, "fallback_residuals_", {}))
         self.fallback_floor_ = dict(getattr(fitted, "fallback_floor_", {}))  # copies: ``fitted`` keeps its own
+        self._local_baselines(ys + tails, ks, others, [s.id for s in series])
+
+    def _local_baselines(self, ys, ks, others, ids):
+        """The series ``ks`` of ``ys`` on their own baselines (with too few rows to score one on: the one
+        the series ``others`` advise), set in ``fallback_`` and its residuals under their ``ids``; returned."""
+        few = minimum_rows(self.horizon_, self._validates())
+        local = own_baselines(ys, [k for k in ks if len(ys[k]) >= few], self.horizon_, self.seasonal_periods_)
+        local.update(cold_baselines(ys, [k for k in ks if len(ys[k]) < few], self.horizon_, others,
+                                    self.seasonal_periods_))
         for k, (spec, residuals, floor) in local.items():
-            sid = series[k].id
+            sid = ids[k]
             self.fallback_[sid], self.fallback_residuals_[sid], self.fallback_floor_[sid] = spec, residuals, floor
+        return local
 
     def _baseline_origins(self, chosen, times, H):
         """The origins in ``times`` with H rows after them that come before a
