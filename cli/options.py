@@ -204,15 +204,13 @@ def options(*groups):
 def _history_and_future(df, fc, file=None):
     """Rows after the target's last value (per series with --id-col) hold the future covariates.
     ``file``: predict's --input, read for the saved model ``fc`` (its columns are the model's, not options)."""
-    import pandas as pd
-
     from tsgate.frames import split_future
 
     est = getattr(fc, "estimator", fc)  # a LocalForecaster's models are clones of its estimator
     covariates = getattr(est, "future_covariates", None)  # baselines have none
+    id_col = getattr(fc, "id_col_", None) or getattr(fc, "id_name_", None) or getattr(est, "id_col", None)
     if not covariates:
-        return (df if file is None else _without_future_rows(df, fc, est, _file_name(file))), None
-    id_col = getattr(fc, "id_col_", None) or getattr(fc, "id_name_", None) or est.id_col
+        return (df if file is None else _without_future_rows(df, fc, est, id_col, _file_name(file))), None
     if file is not None:
         _check_model_columns(df, [id_col] if id_col else [], covariates, _file_name(file))
     if not id_col:
@@ -222,31 +220,34 @@ def _history_and_future(df, fc, file=None):
     target = est.target or ("y" if "y" in df.columns else None)
     if target is None or target not in df.columns:
         raise UserError("with --id-col and --future-covariates, name the target column with --target")
-    has = df[target].notna().to_numpy()
-    later = pd.Series(has[::-1]).groupby(df[id_col].to_numpy()[::-1]).cummax().to_numpy()[::-1]
+    later = _up_to_last_value(df, [target], id_col)
     future = df[~later]
     return df[later], (future[[id_col, *covariates]] if len(future) else None)
 
 
-def _without_future_rows(df, fc, est, label):
+def _up_to_last_value(df, targets, id_col):
+    """(n,) bool: the rows of ``df`` up to its series' last value of ``targets`` (per ``id_col``, if a column)."""
+    import numpy as np
+    import pandas as pd
+
+    has = df[targets].notna().any(axis=1).to_numpy()[::-1]
+    groups = df[id_col].to_numpy()[::-1] if id_col in df.columns else np.zeros(len(df))
+    return pd.Series(has).groupby(groups).cummax().to_numpy()[::-1]
+
+
+def _without_future_rows(df, fc, est, id_col, label):
     """--input for a saved model that reads no known-future covariates (a baseline, or a network fit without
     them) in the layout that gives them: rows after the target's last value (per series) that hold other
     values are left out, with a warning, as forecast leaves them out. Trailing rows of a target alone stay:
     missing values, for --fill or its error."""
     import warnings
 
-    import numpy as np
-    import pandas as pd
-
     from tsgate.errors import TsgateWarning
 
     targets = [t for t in (getattr(fc, "targets_", None) or [est.target or "y"]) if t in df.columns]
-    id_col = getattr(fc, "id_col_", None) or getattr(fc, "id_name_", None) or getattr(est, "id_col", None)
     if not targets:
         return df
-    has = df[targets].notna().any(axis=1).to_numpy()
-    groups = df[id_col].to_numpy()[::-1] if id_col in df.columns else np.zeros(len(df))
-    later = pd.Series(has[::-1]).groupby(groups).cummax().to_numpy()[::-1]
+    later = _up_to_last_value(df, targets, id_col)
     others = df[~later].drop(columns=[c for c in [*targets, id_col] if c in df.columns]).select_dtypes("number")
     if not others.notna().any(axis=None):
         return df
