@@ -301,6 +301,19 @@ def test_seasonal_periods_from_the_calendar_and_the_data():
     assert fc.seasonal_periods_ == [8] and fc.seasonal_period_ == 8
 
 
+def test_a_step_of_several_calendar_units_divides_their_periods():
+    # A year is 4 steps of three months, 6 of two, 26 of two weeks; a season that is no whole
+    # number of steps (a week of two days) is none. It was the one-unit period: quarterly data
+    # on '3MS' got a season of 12 steps (three years).
+    assert candidate_periods("3MS") == [4] and candidate_periods("2MS") == [6] and candidate_periods("2QS") == [2]
+    assert candidate_periods("2W-SUN") == [26] and candidate_periods("4W") == [13] and candidate_periods("6MS") == [2]
+    assert candidate_periods("5MS") == [] and candidate_periods("12MS") == [] and candidate_periods("2B") == []
+    t = np.arange(48)
+    y = pd.Series(100 + 10 * np.sin(2 * np.pi * t / 4) + np.random.default_rng(0).normal(0, 1, 48),
+                  index=pd.date_range("2010-01-01", periods=48, freq="3MS"))
+    assert BaselineForecaster("seasonal_naive", horizon=4).fit(y).seasonal_period_ == 4
+
+
 def test_a_short_walk_needs_a_significant_autocorrelation_for_a_season(monkeypatch):
     # 56 monthly steps of a random walk, detrended, reach 0.1 at lag 12 by
     # chance (4 of 200 seeds; vega_datasets' GOOG closes, whose start was then six

@@ -47,8 +47,8 @@ def candidate_periods(freq):
         return []
     name = offset.rule_code.split("-")[0]
     if name in _CALENDAR:
-        return [p for p in _CALENDAR[name] if p % max(offset.n, 1) == 0 and p // offset.n > 1] \
-            if offset.n > 1 else list(_CALENDAR[name])
+        n = max(offset.n, 1)  # '2MS': a year is 6 steps of two months
+        return [p // n for p in _CALENDAR[name] if p % n == 0 and p // n > 1]
     try:
         step = pd.Timedelta(offset)
     except (ValueError, TypeError):
