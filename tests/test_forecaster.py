@@ -2,6 +2,7 @@
 intervals, model files, scikit-learn integration and bad input."""
 
 import copy
+import math
 import pickle
 import warnings
 
@@ -695,8 +696,9 @@ def test_a_band_from_too_few_windows_keeps_its_coverage(n, coverage):
     covered = float(np.mean(np.abs(new) <= q))
     assert coverage - 0.01 <= covered <= coverage + 0.03, covered
     assert float(np.mean(np.abs(new) <= np.abs(res).max(axis=1))) < coverage - 0.04  # the widest alone
-    with pytest.warns(CoverageWarning, match=rf"coverage {coverage:g} needs at least \d+ validation windows .* "
-                                             rf"with {n} the band is Student's t"):
+    need, only = math.ceil(coverage / (1 - coverage)), f"{n / (n + 1):.3f}"  # 19 for 0.95; 0.750 from 3
+    with pytest.warns(CoverageWarning, match=rf"coverage {coverage:g} needs at least {need} validation windows .* "
+                                             rf"with {n} the band is Student's t .* a coverage of {only} only"):
         conformal.quantile(res[0], coverage)
     enough = rng.standard_normal((40, 2))  # enough windows: the conformal quantile, the 37th smallest of 40
     assert np.array_equal(conformal.quantile(enough, 0.9), np.sort(np.abs(enough), axis=0)[36])

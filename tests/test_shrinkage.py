@@ -9,7 +9,7 @@ from tsgate.elementmath import LOSSES
 from tsgate.highway import fit_highway
 from tsgate.model import SequenceModel
 from tsgate.host_training import _loss_and_grad
-from tsgate.shrinkage import head, mix, paired_t, row_losses, start_weight
+from tsgate.shrinkage import head, mix, paired_t, row_losses, start_weight, t_statistic
 from tsgate.windows import make_windows
 
 
@@ -67,6 +67,8 @@ def test_the_network_replaces_its_start_only_when_clearly_better_on_validation()
     weight, t = start_weight(model, ridge, w.val, settings, 0.5)  # the other way round: no evidence
     assert weight == 0.5 and t > 3
     assert start_weight(model, zero, w.val, settings, 0.5) == (0.0, None)  # the network is its start
+    half = (zero[0], zero[1] + 0.1)  # the start's weights, another bias: not the start, so tested
+    assert start_weight(model, half, w.val, settings, 0.5)[1] is not None
     assert start_weight(model, ridge, w.val, settings, 0.0) == (0.0, None)  # nothing to combine
 
 
@@ -92,6 +94,14 @@ def test_paired_t_counts_blocks_of_horizon_windows_per_series():
     assert df == len(blocks) - 1 == 2 * -(-(w.val.n // 2) // 3) - 1
     assert np.isclose(t, blocks.mean() / blocks.std(ddof=1) * np.sqrt(len(blocks)), rtol=1e-5)
     assert paired_t(model, other, w.val.subset(np.arange(3)), LOSSES["mse"], np.full(3, 0.5), 1.0) == (None, 0)
+
+
+def test_t_statistic_of_block_means():
+    # t = mean / (sd / sqrt(n)) with n - 1 degrees of freedom; none from one block or from blocks that agree
+    assert t_statistic([1.0, 2.0]) == (pytest.approx(3.0), 1)
+    assert t_statistic([-1.0, -2.0, -3.0]) == (pytest.approx(-2.0 / (1.0 / np.sqrt(3))), 2)
+    assert t_statistic([0.5]) == (None, 0) and t_statistic([]) == (None, 0)
+    assert t_statistic([0.5, 0.5, 0.5]) == (None, 0)  # no spread: no test, not an infinite t
 
 
 @pytest.mark.parametrize("loss", sorted(LOSSES))
