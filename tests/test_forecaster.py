@@ -521,6 +521,9 @@ def test_attribution_names_the_calendar_features():
     assert calendar_names("h") == ["hour_sin", "hour_cos", "weekday_sin", "weekday_cos"]
     np.testing.assert_allclose(calendar(idx, "h")[:, 0], np.sin(2 * np.pi * np.arange(5) / 24))
     assert calendar(idx, "h").shape == (5, len(calendar_names("h"))) and calendar_names(None) == []
+    # business months and quarters, semi-month ends and custom business days have their cycles too (they had none)
+    assert calendar_names("BMS") == calendar_names("BME") == calendar_names("SME") == ["month_sin", "month_cos"]
+    assert calendar_names("BQE-DEC") == ["quarter_sin", "quarter_cos"] and calendar_names("C") == calendar_names("B")
 
 
 def test_lag_importance_names_a_shared_target_channel_target():

@@ -15,10 +15,10 @@ from .frames import freq_base
 #: Calendar cycles: (name, the time bases that get it, its value of an index, its period).
 CYCLES = (
     ("hour", ("h", "H", "min", "T", "s", "S"), lambda i: i.hour + i.minute / 60.0, 24.0),
-    ("weekday", ("h", "H", "min", "T", "D", "B", "s", "S"), lambda i: i.day_of_week, 7.0),
-    ("yearday", ("D", "B", "W"), lambda i: i.day_of_year, 365.25),
-    ("month", ("MS", "ME", "M", "SMS"), lambda i: i.month - 1, 12.0),
-    ("quarter", ("QS", "QE", "Q"), lambda i: i.quarter - 1, 4.0),
+    ("weekday", ("h", "H", "min", "T", "D", "B", "C", "s", "S"), lambda i: i.day_of_week, 7.0),
+    ("yearday", ("D", "B", "C", "W"), lambda i: i.day_of_year, 365.25),
+    ("month", ("MS", "ME", "M", "SMS", "SME", "BMS", "BME"), lambda i: i.month - 1, 12.0),
+    ("quarter", ("QS", "QE", "Q", "BQS", "BQE"), lambda i: i.quarter - 1, 4.0),
 )
 
 
