@@ -308,6 +308,7 @@ def test_a_step_of_several_calendar_units_divides_their_periods():
     assert candidate_periods("3MS") == [4] and candidate_periods("2MS") == [6] and candidate_periods("2QS") == [2]
     assert candidate_periods("2W-SUN") == [26] and candidate_periods("4W") == [13] and candidate_periods("6MS") == [2]
     assert candidate_periods("5MS") == [] and candidate_periods("12MS") == [] and candidate_periods("2B") == []
+    assert candidate_periods("7D") == candidate_periods("W") == [52] and candidate_periods("24h") == [7, 365]
     t = np.arange(48)
     y = pd.Series(100 + 10 * np.sin(2 * np.pi * t / 4) + np.random.default_rng(0).normal(0, 1, 48),
                   index=pd.date_range("2010-01-01", periods=48, freq="3MS"))

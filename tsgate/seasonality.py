@@ -59,6 +59,8 @@ def candidate_periods(freq):
             out.append(int(span // step))
     if step == _DAY:
         out.append(365)
+    if step == _WEEK:  # '7D': weeks, as 'W'
+        out.append(52)
     return sorted(set(p for p in out if p > 1))
 
 
