@@ -217,12 +217,24 @@ def _history_and_future(df, fc, file=None):
         return split_future(df, est.target, covariates)
     if id_col not in df.columns:
         raise UserError(f"--id-col {id_col!r} is not a column of the file; columns: {list(df.columns)}")
-    target = est.target or ("y" if "y" in df.columns else None)
+    target = est.target or _panel_target(df, id_col, covariates)
     if target is None or target not in df.columns:
         raise UserError("with --id-col and --future-covariates, name the target column with --target")
     later = _up_to_last_value(df, [target], id_col)
     future = df[~later]
     return df[later], (future[[id_col, *covariates]] if len(future) else None)
+
+
+def _panel_target(df, id_col, covariates):
+    """A long file's target where --target is not given: 'y', else its only numeric column that is not the
+    id, a future covariate or True/False (as for a single series); None if there is no such one column."""
+    import pandas as pd
+
+    if "y" in df.columns:
+        return "y"
+    numeric = [c for c in df.columns if c != id_col and c not in covariates and pd.api.types.is_numeric_dtype(df[c])
+               and not pd.api.types.is_bool_dtype(df[c])]
+    return numeric[0] if len(numeric) == 1 else None
 
 
 def _up_to_last_value(df, targets, id_col):

@@ -673,3 +673,24 @@ def test_help_prints_percent_signs_once(command):
     assert "%%" not in result.output
     if command == ["forecast"]:
         assert "at most 1% of its highest" in " ".join(result.output.split())
+
+
+def test_a_long_file_with_future_covariates_finds_its_target_as_a_single_series_does(tmp_path):
+    # With --id-col and --future-covariates the target had to be named with --target (or be 'y'), where a
+    # single series takes its only other numeric column: "name the target column with --target"
+    rng, parts = np.random.default_rng(0), []
+    for sid in ("a", "b"):
+        t = np.arange(67)
+        sales = np.where(t < 60, 10 + np.sin(2 * np.pi * t / 7) + 0.1 * rng.standard_normal(67), np.nan)
+        parts.append(pd.DataFrame({"store": sid, "date": pd.date_range("2020-01-01", periods=67, freq="D"),
+                                   "sales": sales, "promo": (t % 5 == 0).astype(int)}))
+    path = tmp_path / "long.csv"
+    pd.concat(parts).to_csv(path, index=False)
+    code, out, err = run(["forecast", path, "--id-col", "store", "--future-covariates", "promo", *FAST])
+    assert code == 0, err
+    table = pd.read_csv(io.StringIO(out))
+    assert list(table.columns[:3]) == ["store", "date", "sales"] and table.groupby("store").size().tolist() == [7, 7]
+    assert table["date"].iloc[0] == "2020-03-01"  # the day after each series' last value (row 60)
+    pd.concat(parts).assign(price=1.0).to_csv(path, index=False)  # two candidates: still to be named
+    code, _, err = run(["forecast", path, "--id-col", "store", "--future-covariates", "promo", *FAST])
+    assert code == 2 and err.strip().endswith("name the target column with --target"), err
