@@ -16,7 +16,7 @@ import click
 from .models import BACKTEST_MODEL_OPTION, MODEL_OPTION, _baseline, _fit_model
 from .options import (DEVICE_OPTION, FILE_ARG, INTERVAL_OPTION, MODEL, READ, _build,  # noqa: F401
                       _check_future_rows, _coverages, _future,
-                      _future_horizon, _history_and_future, _predict_with_progress, _progress, _read, _read_data,
+                      _horizon_from_future, _history_and_future, _predict_with_progress, _progress, _read, _read_data,
                       options)
 from .shell import (OneLineGroup, UserError, _check_outputs, _frame_text, _user_errors,  # noqa: F401
                     _write)
@@ -47,8 +47,7 @@ def forecast(file, interval, out, plot, save_model, as_json, model_choice, **o):
     df = _read_data(file, o)
     history, future = _history_and_future(df, _build(o))
     _check_future_rows(_future(o), future, file)
-    if o["horizon"] is None and future is not None:  # the rows of known future covariates set the horizon
-        o["horizon"] = _future_horizon(future, o.get("id_col"))
+    _horizon_from_future(o, future)
     fc = _fit_model(o, model_choice, history)
     pred = _predict_with_progress(fc, interval, future, o["quiet"])
     text = _frame_text(pred, as_json, df.attrs.get("time_format"))
@@ -79,7 +78,9 @@ def fit(file, save_model, model_choice, **o):
     t0 = time.perf_counter()
     _check_outputs(**{"--save-model": save_model})
     df = _read_data(file, o)
-    fc = _fit_model(o, model_choice, _history_and_future(df, _build(o))[0])
+    history, future = _history_and_future(df, _build(o))
+    _horizon_from_future(o, future)  # the rows of known-future covariates after the target's end, as forecast
+    fc = _fit_model(o, model_choice, history)
     buf = io.BytesIO()
     fc.save(buf)
     _write({save_model: buf.getvalue()})
@@ -161,7 +162,10 @@ def backtest(file, folds, retrain, warm_start, out, as_json, interval, model_cho
     _check_outputs(**{"--out": out})
     df = _read_data(file, o)  # first: it may name the target
     est = _build(o, quiet=True) if model_choice in ("network", "auto") else _baseline(o, model_choice)
-    df = _history_and_future(df, est)[0]  # rows of known-future covariates after the target's end: not folds
+    # rows of known-future covariates after the target's end (as the network's options read them, as forecast
+    # does, whatever --model): not folds
+    df, future = _history_and_future(df, est if model_choice in ("network", "auto") else _build(o, quiet=True))
+    _horizon_from_future(o, future)  # but their number is the horizon, as forecast reads it
     table = run_backtest(est, df, folds=folds, horizon=o["horizon"], retrain=retrain, coverage=interval,
                          warm_start=warm_start, baselines="all" if baselines else None, auto=model_choice == "auto")
     if as_json or (out and out != "-"):
@@ -198,16 +202,18 @@ def explain(file, plot, top, step, **o):
     """How far back the model looks: fit on FILE and rank the lags by mean |d forecast / d input|;
     then each input column by how much worse the forecasts get when its values are shuffled."""
     _check_outputs(**{"--plot": plot})
-    steps = o["horizon"] if o.get("strategy", "direct") == "direct" else 1
-    if step is not None and steps is not None and step > steps:  # before the fit
-        raise UserError(f"--step must be at most {steps}, the steps the model forecasts at once, got {step}")
     if plot:
         from tsgate.plot import check_plot_path
 
         fmt = check_plot_path(plot)
     df = _read_data(file, o)
     fc = _build(o)
-    history = _history_and_future(df, fc)[0]
+    history, future = _history_and_future(df, fc)
+    if o["horizon"] is None and _horizon_from_future(o, future) is not None:  # as forecast reads it
+        fc.set_params(horizon=o["horizon"])
+    steps = o["horizon"] if o.get("strategy", "direct") == "direct" else 1
+    if step is not None and steps is not None and step > steps:  # before the fit
+        raise UserError(f"--step must be at most {steps}, the steps the model forecasts at once, got {step}")
     fc.fit(history)
     imp = fc.lag_importance() if step is None else fc.lag_importance(step=step, X=history)
     ranked = imp.stack().sort_values(ascending=False).head(top)

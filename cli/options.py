@@ -17,18 +17,18 @@ def _read_data(file, o):
     """FILE read as the options say, with only the columns the model may read
     when --past-covariates names them (or 'none')."""
     df = _read(file, o["time_col"], o["sep"], o["decimal"], o["encoding"])
-    listed = o.get("past_covariates")
+    listed, future = o.get("past_covariates"), _future(o) or []
     if listed is None:
+        if o["target"] is None and future:  # the one numeric column left over (a baseline reads no covariate)
+            o["target"] = _left_over(df, future, o)
         return df
     past = [] if listed.strip().lower() == "none" else [c.strip() for c in listed.split(",") if c.strip()]
-    future = _future(o) or []
-    target = o["target"] or ("y" if o.get("id_col") and "y" in df.columns else None)
-    if target is None:  # the one numeric column the options leave over
-        left = [c for c in df.select_dtypes("number").columns if c not in {*past, *future, o.get("id_col")}]
-        if len(left) != 1:
-            raise UserError(f"--past-covariates needs --target: the column to forecast (the numeric columns it "
-                            f"and --future-covariates leave: {left})")
-        target = o["target"] = left[0]  # the model is built from the options after the read
+    target = o["target"] or _left_over(df, [*past, *future], o)
+    if target is None:
+        left = _numeric(df, [*past, *future, o.get("id_col")])
+        raise UserError(f"--past-covariates needs --target: the column to forecast (the numeric columns it "
+                        f"and --future-covariates leave: {left})")
+    o["target"] = target  # the model is built from the options after the read
     targets = target if isinstance(target, list) else [target]
     for c in past:
         if c not in df.columns:
@@ -38,6 +38,23 @@ def _read_data(file, o):
             raise UserError(f"--past-covariates names {c!r}, which is the target or a --future-covariates column")
     keep = [c for c in df.columns if c in {*targets, o.get("id_col"), *future, *past}]
     return df[keep]
+
+
+def _numeric(df, besides):
+    """The numeric columns of ``df`` not in ``besides``, True/False ones left out."""
+    import pandas as pd
+
+    return [c for c in df.columns if c not in besides and pd.api.types.is_numeric_dtype(df[c])
+            and not pd.api.types.is_bool_dtype(df[c])]
+
+
+def _left_over(df, covariates, o):
+    """The target where --target is not given: with --id-col a column 'y', else the one numeric column
+    that is not the id or a covariate named in ``covariates`` (None if there is not exactly one)."""
+    if o.get("id_col") and "y" in df.columns:
+        return "y"
+    left = _numeric(df, [*covariates, o.get("id_col")])
+    return left[0] if len(left) == 1 else None
 
 
 def _targets(text):
@@ -217,24 +234,14 @@ def _history_and_future(df, fc, file=None):
         return split_future(df, est.target, covariates)
     if id_col not in df.columns:
         raise UserError(f"--id-col {id_col!r} is not a column of the file; columns: {list(df.columns)}")
-    target = est.target or _panel_target(df, id_col, covariates)
+    fitted = getattr(fc, "targets_", None)  # a saved model's, whether --target named it or not
+    target = est.target or (fitted[0] if fitted else None)
     if target is None or target not in df.columns:
-        raise UserError("with --id-col and --future-covariates, name the target column with --target")
+        raise UserError("with --id-col and --future-covariates, name the target column with --target (one of "
+                        f"the numeric columns {_numeric(df, [id_col, *covariates])})")
     later = _up_to_last_value(df, [target], id_col)
     future = df[~later]
     return df[later], (future[[id_col, *covariates]] if len(future) else None)
-
-
-def _panel_target(df, id_col, covariates):
-    """A long file's target where --target is not given: 'y', else its only numeric column that is not the
-    id, a future covariate or True/False (as for a single series); None if there is no such one column."""
-    import pandas as pd
-
-    if "y" in df.columns:
-        return "y"
-    numeric = [c for c in df.columns if c != id_col and c not in covariates and pd.api.types.is_numeric_dtype(df[c])
-               and not pd.api.types.is_bool_dtype(df[c])]
-    return numeric[0] if len(numeric) == 1 else None
 
 
 def _up_to_last_value(df, targets, id_col):
@@ -293,6 +300,14 @@ def _check_future_rows(columns, future, file):
 def _future_horizon(future, id_col):
     """The rows of future covariates after the target's last value: per series with ``id_col``, the fewest."""
     return int(future.groupby(id_col).size().min()) if id_col else len(future)
+
+
+def _horizon_from_future(o, future):
+    """--horizon as the commands that fit read it: where not given and the file has rows of known-future
+    covariates after the target's end (``future``), their number (set in the options ``o``); returned."""
+    if o["horizon"] is None and future is not None:
+        o["horizon"] = _future_horizon(future, o.get("id_col"))
+    return o["horizon"]
 
 
 def _predict_with_progress(fc, coverage, future, quiet):

@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+from tsgate import load
 from tsgate.cli import main
 from tsgate.errors import ParameterError
 
@@ -691,6 +692,20 @@ def test_a_long_file_with_future_covariates_finds_its_target_as_a_single_series_
     table = pd.read_csv(io.StringIO(out))
     assert list(table.columns[:3]) == ["store", "date", "sales"] and table.groupby("store").size().tolist() == [7, 7]
     assert table["date"].iloc[0] == "2020-03-01"  # the day after each series' last value (row 60)
+    # fit, backtest and explain take the horizon from those rows too, as --horizon's help says (fit had 12)
+    model = tmp_path / "m.tsgate"
+    assert run(["fit", path, "--id-col", "store", "--future-covariates", "promo", "--save-model", model, *FAST])[0] == 0
+    assert load(model).horizon_ == 7
+    code, out, _ = run(["predict", model, "--input", path])
+    assert code == 0 and pd.read_csv(io.StringIO(out)).groupby("store").size().tolist() == [7, 7]
+    code, out, err = run(["backtest", path, "--id-col", "store", "--future-covariates", "promo", "--model", "naive",
+                          "--folds", 2])
+    assert code == 0 and "2020-02-23" in out, out + err  # the second fold starts 7 days before the end
+    code, _, err = run(["explain", path, "--id-col", "store", "--future-covariates", "promo", "--step", 8, *FAST])
+    assert code == 2 and "--step must be at most 7" in err, err
     pd.concat(parts).assign(price=1.0).to_csv(path, index=False)  # two candidates: still to be named
     code, _, err = run(["forecast", path, "--id-col", "store", "--future-covariates", "promo", *FAST])
-    assert code == 2 and err.strip().endswith("name the target column with --target"), err
+    assert code == 2 and "name the target column with --target (one of the numeric columns ['sales', 'price'])" in err
+    code, out, err = run(["forecast", path, "--id-col", "store", "--future-covariates", "promo", "--target", "sales",
+                          "--model", "naive", "--quiet"])  # a baseline reads no covariate: it had 'promo' as a target
+    assert code == 0 and pd.read_csv(io.StringIO(out)).groupby("store").size().tolist() == [7, 7], err
