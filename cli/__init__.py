@@ -46,7 +46,7 @@ def forecast(file, interval, out, plot, save_model, as_json, model_choice, **o):
     _check_outputs(**{"--out": out, "--plot": plot, "--save-model": save_model})
     df = _read_data(file, o)
     history, future = _history_and_future(df, _build(o))
-    _check_future_rows(_future(o), future, file)
+    _check_future_rows(_future(o), future, file, o["horizon"], o.get("id_col"))
     _horizon_from_future(o, future)
     fc = _fit_model(o, model_choice, history)
     pred = _predict_with_progress(fc, interval, future, o["quiet"])
@@ -125,7 +125,9 @@ def predict(model, input_, time_col, sep, decimal, encoding, fill, horizon, new_
         if time_col is None and isinstance(getattr(fc, "cutoff_", None), int) and steps in newer.columns:
             newer = newer.set_index(steps)
         history, future = _history_and_future(newer, fc, input_)
-        _check_future_rows(getattr(fc, "future_covariates_", None), future, input_)
+        need = horizon or getattr(fc, "horizon_", None)
+        _check_future_rows(getattr(fc, "future_covariates_", None), future, input_, need,
+                           getattr(fc, "id_col_", None), None if horizon else f"the model's horizon ({need})")
         fc = fc.on_series(history) if new_series else fc.update(history)
         time_format = newer.attrs.get("time_format")
     text = _frame_text(fc.predict_interval(coverage=interval, horizon=horizon, X=future), as_json, time_format)

@@ -288,13 +288,19 @@ def _file_name(file):
     return "standard input" if file == "-" else file
 
 
-def _check_future_rows(columns, future, file):
+def _check_future_rows(columns, future, file, horizon=None, id_col=None, said=None):
     """A one-line error, before any fit, where a model reads known-future ``columns``
-    but ``file`` has no rows after the target's last value."""
+    but ``file`` has no rows after the target's last value, or fewer than ``horizon`` (--horizon's,
+    unless ``said`` names where it comes from)."""
     if columns and future is None:
         raise UserError(f"{_file_name(file)} has no rows after the target's last value: the future covariates "
                         f"{list(columns)} need their values over the forecast there, one row per step, the target "
                         "left empty")
+    rows = _future_horizon(future, id_col) if columns else None
+    if rows is not None and horizon is not None and rows < horizon:
+        which = f" (series {future.groupby(id_col).size().idxmin()!r})" if id_col else ""
+        raise UserError(f"{said or f'--horizon {horizon}'} needs {horizon} rows of the future covariates "
+                        f"{list(columns)} after the target's last value; {_file_name(file)} has {rows}{which}")
 
 
 def _future_horizon(future, id_col):

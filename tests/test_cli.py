@@ -701,6 +701,11 @@ def test_a_long_file_with_future_covariates_finds_its_target_as_a_single_series_
     code, out, err = run(["backtest", path, "--id-col", "store", "--future-covariates", "promo", "--model", "naive",
                           "--folds", 2])
     assert code == 0 and "2020-02-23" in out, out + err  # the second fold starts 7 days before the end
+    code, _, err = run(["forecast", path, "--id-col", "store", "--future-covariates", "promo", "--horizon", 9, *FAST])
+    assert code == 2 and err.strip() == ("tsgate: error: --horizon 9 needs 9 rows of the future covariates ['promo'] "
+                                         f"after the target's last value; {path} has 7 (series 'a')"), err  # no fit
+    code, _, err = run(["predict", model, "--input", path, "--horizon", 9])
+    assert code == 2 and "--horizon 9 needs 9 rows" in err, err
     code, _, err = run(["explain", path, "--id-col", "store", "--future-covariates", "promo", "--step", 8, *FAST])
     assert code == 2 and "--step must be at most 7" in err, err
     pd.concat(parts).assign(price=1.0).to_csv(path, index=False)  # two candidates: still to be named
