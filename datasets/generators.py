@@ -1,9 +1,30 @@
 """Generators for long-delay tasks (exposed as ``tsgate.datasets.*``)."""
 
+import numbers
+
 import numpy as np
 import pandas as pd
 
 from tsgate.errors import ParameterError
+
+
+def _integer(name, value, least=None):
+    """``value`` as an int, or a ParameterError naming ``name`` unless it is an integer (>= ``least``)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or (least is not None and value < least):
+        raise ParameterError(f"{name} must be an integer" + (f" of at least {least}" if least is not None else "")
+                             + f", got {value!r}")
+    return int(value)
+
+
+def _real(name, value, least=None, above=None):
+    """``value`` as a float, or a ParameterError naming ``name`` unless it is a finite number
+    >= ``least`` / > ``above`` (where given)."""
+    ok = not isinstance(value, bool) and isinstance(value, numbers.Real) and bool(np.isfinite(value)) \
+        and (least is None or value >= least) and (above is None or value > above)
+    if not ok:
+        bound = f" of at least {least}" if least is not None else f" above {above}" if above is not None else ""
+        raise ParameterError(f"{name} must be a finite number{bound}, got {value!r}")
+    return float(value)
 
 
 def mackey_glass(n=2000, tau=17, a=0.2, b=10, g=0.1, dt=0.1, subsample=10, washout=1000,
@@ -20,8 +41,10 @@ def mackey_glass(n=2000, tau=17, a=0.2, b=10, g=0.1, dt=0.1, subsample=10, washo
     -------
     pandas.Series of length ``n`` on a RangeIndex.
     """
-    if tau <= 0 or n <= 0:
-        raise ParameterError("tau and n must be positive")
+    n, subsample, washout = _integer("n", n, 1), _integer("subsample", subsample, 1), _integer("washout", washout, 0)
+    dt = _real("dt", dt, above=0)
+    tau = _real("tau", tau, least=dt)  # a delay of at least one Euler step
+    a, b, g, x0 = (_real(k, v) for k, v in (("a", a), ("b", b), ("g", g), ("x0", x0)))
     rng = np.random.default_rng(random_state)
     lag = int(round(tau / dt))
     steps = (n + washout) * subsample
@@ -31,7 +54,7 @@ def mackey_glass(n=2000, tau=17, a=0.2, b=10, g=0.1, dt=0.1, subsample=10, washo
         xt = x[t - lag]
         x[t + 1] = x[t] + dt * (a * xt / (1.0 + xt ** b) - g * x[t])
     out = x[lag + 1::subsample][washout:washout + n]
-    return pd.Series(out, name=f"mackey_glass_tau{tau}")
+    return pd.Series(out, name=f"mackey_glass_tau{tau:g}")
 
 
 def adding_problem(n_sequences=1000, length=100, random_state=None, max_length=None):
@@ -53,10 +76,9 @@ def adding_problem(n_sequences=1000, length=100, random_state=None, max_length=N
     X : ndarray (n_sequences, length or max_length, 2), float32
     y : ndarray (n_sequences,), float32
     """
-    if length < 22:
-        raise ParameterError("length must be at least 22")
+    n_sequences, length = _integer("n_sequences", n_sequences, 1), _integer("length", length, 22)
     if max_length is not None:
-        return _padded_adding(n_sequences, length, int(max_length), random_state)
+        return _padded_adding(n_sequences, length, _integer("max_length", max_length, length), random_state)
     rng = np.random.default_rng(random_state)
     X = np.zeros((n_sequences, length, 2), np.float32)
     X[:, :, 0] = rng.uniform(-1, 1, (n_sequences, length))
@@ -71,8 +93,6 @@ def adding_problem(n_sequences=1000, length=100, random_state=None, max_length=N
 
 
 def _padded_adding(n, length, max_length, random_state):
-    if max_length < length:
-        raise ParameterError(f"max_length ({max_length}) must be at least length ({length})")
     rng = np.random.default_rng(random_state)
     X, y = np.zeros((n, max_length, 2), np.float32), np.zeros(n, np.float32)
     for i, L in enumerate(rng.integers(length, max_length + 1, n)):
@@ -93,9 +113,16 @@ def delayed_echo(n=2000, lag=100, noise=0.05, freq="h", start="2020-01-01", rand
     pandas.DataFrame with columns ``x`` (driver) and ``y`` (target) on a
     DatetimeIndex of frequency ``freq``.
     """
+    n, lag, noise = _integer("n", n, 2), _integer("lag", lag), _real("noise", noise, least=0)
     if lag < 1 or lag >= n:
         raise ParameterError(f"lag must be >= 1 and less than n={n} (the echo must fall within the series), "
                              f"got {lag}")
+    try:
+        pd.tseries.frequencies.to_offset(freq)
+        pd.Timestamp(start)
+    except (ValueError, TypeError) as exc:
+        raise ParameterError(f"freq {freq!r} and start {start!r} must be a pandas frequency and a time "
+                             f"({exc})") from None
     rng = np.random.default_rng(random_state)
     x = np.where(rng.random(n) < 0.05, rng.uniform(1, 2, n), 0.0)
     y = noise * rng.standard_normal(n)

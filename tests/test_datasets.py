@@ -49,3 +49,29 @@ def test_delayed_echo():
     for n, lag in ((500, 0), (100, 100), (100, 200)):  # lag >= n: y was pure noise, without a word
         with pytest.raises(ParameterError, match=f"lag must be >= 1 and less than n={n}"):
             datasets.delayed_echo(n, lag=lag)
+
+
+@pytest.mark.parametrize("make,kwargs,named", [
+    (datasets.mackey_glass, dict(washout=-1), "washout must be an integer of at least 0"),  # it returned one value
+    (datasets.mackey_glass, dict(n=2.5), "n must be an integer"),
+    (datasets.mackey_glass, dict(subsample=0), "subsample must be an integer of at least 1"),
+    (datasets.mackey_glass, dict(dt=0), "dt must be a finite number above 0"),  # a ZeroDivisionError
+    (datasets.mackey_glass, dict(tau=0.01), "tau must be a finite number of at least 0.1"),
+    (datasets.mackey_glass, dict(b=float("nan")), "b must be a finite number"),
+    (datasets.adding_problem, dict(n_sequences=2.5), "n_sequences must be an integer"),
+    (datasets.adding_problem, dict(length=30, max_length=25), "max_length must be an integer of at least 30"),
+    (datasets.delayed_echo, dict(lag=2.5), "lag must be an integer"),  # a TypeError from a slice
+    (datasets.delayed_echo, dict(noise=-1), "noise must be a finite number of at least 0"),  # accepted
+    (datasets.delayed_echo, dict(freq="xx"), "freq 'xx' and start '2020-01-01' must be a pandas frequency"),
+])
+def test_generators_name_a_bad_argument(make, kwargs, named):
+    from tsgate.errors import ParameterError
+
+    with pytest.raises(ParameterError, match=named):
+        make(**kwargs)
+
+
+def test_generators_take_numpy_integers_and_a_float_delay():
+    assert len(datasets.mackey_glass(np.int64(50), tau=2.5, random_state=0)) == 50
+    X, y = datasets.adding_problem(np.int32(3), np.int64(30), random_state=0, max_length=np.int64(33))
+    assert X.shape == (3, 33, 2) and y.shape == (3,)
