@@ -49,3 +49,20 @@ def test_metric_errors_are_data_errors():
         metrics.rmse(np.ones((2, 2)), [[1.0, 1.0], [np.inf, 1.0]])
     with pytest.raises(DataError, match=r"^y_train has nan at position 2$"):
         metrics.mase([1.0], [1.0], [1.0, 2.0, np.nan, 3.0])
+
+
+def test_bad_periods_horizons_and_text_are_named():
+    from tsgate.errors import ParameterError
+
+    y = np.arange(10.0)
+    with pytest.raises(ParameterError, match="^m must be an integer of at least 1, got 0$"):  # a broadcast error
+        metrics.mase(y, y + 1, y, m=0)
+    with pytest.raises(ParameterError, match="^m must be an integer of at least 1, got 0$"):  # ZeroDivisionError
+        metrics.seasonal_naive(y, 3, 0)
+    with pytest.raises(ParameterError, match="^horizon must be an integer of at least 1, got 2.5$"):
+        metrics.seasonal_naive(y, 2.5, 2)
+    with pytest.raises(DataError, match="needs at least m=20 values for seasonal naive, got 10"):  # was y[:3]
+        metrics.seasonal_naive(y, 3, 20)
+    with pytest.raises(DataError, match="^y_pred must hold numbers"):
+        metrics.mae(y, ["a"] * 10)
+    assert metrics.seasonal_naive(y, 3, np.int64(2)).tolist() == [8.0, 9.0, 8.0]

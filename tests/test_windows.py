@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tsgate import frames
+from tsgate import frames, seasonality
 from tsgate.errors import DataError, ParameterError
 from tsgate.windows import Scaling, fit_scaler, make_windows
 
@@ -101,12 +101,14 @@ def test_scalers():
 
 def test_frequency_parser_and_defaults():
     assert frames.freq_base("W-SUN") == "W" and frames.freq_base("15min") == "min" and frames.freq_base(1) is None
-    assert [frames.seasonal_period(f) for f in ("MS", "QS-JAN", "W-SAT", "D", "h", "YS-JAN", 1)] == [12, 4, 52, 7, 24, 1, 1]
-    assert [frames.default_horizon(f) for f in ("MS", "W-SAT", "h", "D", "YS-JAN")] == [12, 52, 24, 12, 12]
+    assert [seasonality.seasonal_period(f) for f in ("MS", "QS-JAN", "W-SAT", "D", "h", "YS-JAN", 1)] == \
+        [12, 4, 52, 7, 24, 1, 1]
+    assert [seasonality.default_horizon(f) for f in ("MS", "W-SAT", "h", "D", "YS-JAN")] == [12, 52, 24, 12, 12]
     # a step of several units: a day is 12 steps of '2h', a year 26 of '2W' (it was the one-unit period, so
     # the default horizon of two-weekly data was two years); none where the step does not divide the period
-    assert [frames.seasonal_period(f) for f in ("2h", "2W-SUN", "3MS", "2QS-OCT", "30min", "2D")] == [12, 26, 4, 2, 2, 1]
-    assert [frames.default_horizon(f) for f in ("2h", "2W-SUN", "3MS", "30min")] == [12, 26, 12, 12]
+    assert [seasonality.seasonal_period(f) for f in ("2h", "2W-SUN", "3MS", "2QS-OCT", "30min", "2D")] == \
+        [12, 26, 4, 2, 2, 1]
+    assert [seasonality.default_horizon(f) for f in ("2h", "2W-SUN", "3MS", "30min")] == [12, 26, 12, 12]
 
 
 def test_time_column_detection():

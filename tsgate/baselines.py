@@ -184,7 +184,7 @@ class BaselineForecaster(BaselineHistoryMixin, BaseEstimator):
     def fit(self, X, y=None):
         """Fit on ``X`` (a Series or a frame of one target column; ``y`` is ignored, as in
         scikit-learn's unsupervised estimators)."""
-        from .seasonality import check_given, detect_periods, main_period
+        from .seasonality import check_given, default_horizon, detect_periods, main_period
 
         validate_params(self)
         self._refuse_panel(X)
@@ -193,7 +193,7 @@ class BaselineForecaster(BaselineHistoryMixin, BaseEstimator):
         self.targets_, _, _ = frames.column_roles(df[[c for c in df.columns if c == self.target]] if self.target
                                                   else df, self.target, None)
         self.y_ = frames.numeric_block(df, self.targets_[:1], "X", None)[:, 0]
-        self.horizon_ = self.horizon or frames.default_horizon(self.freq_)
+        self.horizon_ = self.horizon or default_horizon(self.freq_)
         if self.seasonal_period is not None:
             check_given(self.seasonal_period, len(self.y_), "seasonal_period")
         self.seasonal_period_ = self.seasonal_period or main_period(detect_periods(self.y_, self.freq_, self.horizon_))

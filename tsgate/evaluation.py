@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
-from . import conformal, frames
+from . import conformal, frames, seasonality
 from .baselines import BASELINES, BaselineForecaster
 from .errors import DataError, ParameterError
 from .errors import name as pname
@@ -37,7 +37,7 @@ def backtest(estimator, data, folds=3, horizon=None, retrain=True, coverage=None
     data : the data in any form the forecaster takes (wide, long, dict)
     folds : int
     horizon : int, optional
-        Default: the estimator's, else :func:`tsgate.frames.default_horizon`.
+        Default: the estimator's, else :func:`tsgate.seasonality.default_horizon`.
     retrain : bool
         Refit before every fold (True: a fresh fit on the data before it, as
         ``fit`` at that time gives it) or only once, before the first (False).
@@ -90,7 +90,7 @@ def _backtest(estimator, data, folds, horizon, retrain, coverage, warm_start, ba
                              "a LocalForecaster")
     panel = _panel(est, data, single, local)
     model = est.estimator if local else est  # the one that reads the series' time and horizon
-    H = horizon or model.horizon or frames.default_horizon(panel.freq)
+    H = horizon or model.horizon or seasonality.default_horizon(panel.freq)
     grid = timeline(panel)
     if len(grid) <= folds * H:
         raise DataError(f"{pname('folds', folds)} of {pname('horizon', H)} need more than {folds * H} time steps; "

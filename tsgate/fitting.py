@@ -25,7 +25,7 @@ from .ets import HoltWinters
 from .fallback import against_baselines
 from .highway import REFIT, _weights, baseline_candidates, chosen, linear_options, mse_function
 from .learned import history_range
-from .seasonality import check_given, detect_panel_periods, is_calendar, main_period
+from .seasonality import check_given, default_horizon, detect_panel_periods, is_calendar, main_period
 from .short import effective, fitted_length, padded
 from .model import SequenceModel
 from .panel import to_panel
@@ -72,7 +72,7 @@ class FitMixin:
         self.freq_, self.index_kind_, self.index_name_ = panel.freq, panel.index_kind, panel.time_name
         self.cutoffs_ = [s.index[-1] for s in panel.series]
         self.cutoff_ = self.cutoffs_[0]
-        self.horizon_ = frames.default_horizon(self.freq_) if self.horizon is None else self.horizon
+        self.horizon_ = default_horizon(self.freq_) if self.horizon is None else self.horizon
         self._indexes = [s.index for s in panel.series]
         cals = [calendar(s.index, self.freq_) if self.calendar_features else np.zeros((len(s.y), 0))
                 for s in panel.series]

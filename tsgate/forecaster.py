@@ -220,7 +220,7 @@ class LSTMForecaster(_RecurrentForecaster):
     horizon : int or None
         Steps forecast by one call (direct strategy: the head's outputs).
         None: the seasonal period of the frequency, at least 12
-        (:func:`tsgate.frames.default_horizon`; the CLI uses the same).
+        (:func:`tsgate.seasonality.default_horizon`; the CLI uses the same).
     hidden_size, num_layers, bidirectional, dropout
         Network shape (bidirectional reads the lookback window both ways).
     max_epochs, batch_size, learning_rate, optimizer, weight_decay, clip_norm

@@ -17,33 +17,12 @@ from .errors import DataError, ParameterError, option
 from .errors import name as pname
 from .times import to_times
 
-#: Seasonal period by pandas frequency base, in steps of one unit (the default horizon's).
-SEASONAL_PERIODS = {"h": 24, "H": 24, "min": 60, "T": 60, "D": 7, "B": 5, "W": 52,
-                    "MS": 12, "ME": 12, "M": 12, "QS": 4, "QE": 4, "Q": 4, "YS": 1, "YE": 1,
-                    "Y": 1, "A": 1, "AS": 1}
-
-
 def freq_base(freq):
     """The unit of a pandas frequency string: 'W-SUN' -> 'W', '15min' -> 'min'
     (None for an integer index)."""
     if freq is None or isinstance(freq, (int, np.integer)):
         return None
     return str(freq).split("-")[0].lstrip("0123456789")
-
-
-def seasonal_period(freq):
-    """Seasonal period implied by a pandas frequency string (1 if none), in its steps: a day is 24
-    steps of 'h' and 12 of '2h', a year 26 steps of '2W'; none where the step does not divide it."""
-    base = freq_base(freq)
-    if base is None:
-        return 1
-    period, n = SEASONAL_PERIODS.get(base, 1), int(str(freq).split("-")[0][:-len(base)] or 1)
-    return period // n if period % n == 0 else 1
-
-
-def default_horizon(freq):
-    """Steps forecast when no horizon is given: the seasonal period, at least 12."""
-    return max(seasonal_period(freq), 12)
 
 
 def when(stamp):

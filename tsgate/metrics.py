@@ -1,13 +1,29 @@
 """Forecast accuracy metrics (NumPy; pandas objects are accepted)."""
 
+import numbers
+
 import numpy as np
 
-from .errors import DataError
+from .errors import DataError, ParameterError
+
+
+def _numbers(name, v):
+    """``v`` as a float64 array, or a DataError naming ``name`` (text among numbers)."""
+    try:
+        return np.asarray(v, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise DataError(f"{name} must hold numbers ({exc})") from None
+
+
+def _positive_integer(name, v):
+    """``v`` as an int, or a ParameterError naming ``name`` unless it is an integer >= 1."""
+    if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1:
+        raise ParameterError(f"{name} must be an integer of at least 1, got {v!r}")
+    return int(v)
 
 
 def _pair(y_true, y_pred):
-    a = np.asarray(y_true, dtype=np.float64)
-    b = np.asarray(y_pred, dtype=np.float64)
+    a, b = _numbers("y_true", y_true), _numbers("y_pred", y_pred)
     if a.shape != b.shape:
         raise DataError(f"y_true and y_pred must have the same shape, got {a.shape} and {b.shape}")
     if a.size == 0:
@@ -71,7 +87,7 @@ def mase(y_true, y_pred, y_train, m=1):
 
 def _naive_scale(y_train, m, what):
     """The in-sample MAE of the seasonal naive forecast at ``m``: MASE's and MSIS's denominator."""
-    tr = np.asarray(y_train, dtype=np.float64)
+    tr, m = _numbers("y_train", y_train), _positive_integer("m", m)
     if tr.shape[0] <= m:
         raise DataError(f"y_train needs more than m={m} values for {what}")
     _check_finite("y_train", tr)
@@ -83,7 +99,10 @@ def _naive_scale(y_train, m, what):
 
 def seasonal_naive(y_train, horizon, m=1):
     """Repeat the last season of ``y_train`` over ``horizon`` steps (m=1: naive)."""
-    tr = np.asarray(y_train, dtype=np.float64)
+    tr, m = _numbers("y_train", y_train), _positive_integer("m", m)
+    horizon = _positive_integer("horizon", horizon)
+    if tr.shape[0] < m:
+        raise DataError(f"y_train needs at least m={m} values for seasonal naive, got {tr.shape[0]}")
     last = tr[-m:]
     return np.array([last[k % m] for k in range(horizon)])
 

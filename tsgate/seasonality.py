@@ -6,8 +6,9 @@ time step (half-hourly: a day of 48 steps and a week of 336; hourly: 24 and
 :func:`detect_periods` keeps those the series' autocorrelation confirms and,
 where the calendar gives none (yearly data, an integer index), looks for the
 dominant cycle in the autocorrelation (the ~11-year sunspot cycle, the lynx's
-~10 years); :func:`detect_panel_periods` lets a panel's series vote. NumPy,
-pandas and :mod:`tsgate.outliers` (the robust scale) only.
+~10 years); :func:`detect_panel_periods` lets a panel's series vote.
+:func:`default_horizon` is the horizon of a fit that names none. NumPy, pandas,
+:mod:`tsgate.outliers` (the robust scale) and :func:`tsgate.frames.freq_base` only.
 """
 
 from collections import Counter
@@ -17,6 +18,7 @@ import pandas as pd
 
 from .errors import DataError
 from .errors import name as pname
+from .frames import freq_base
 from .outliers import OUTLIER_MADS, robust_centre_scale
 
 #: Autocorrelation a calendar period must reach at its lag to be kept.
@@ -33,6 +35,27 @@ SIGNIFICANCE = 1.645
 _DAY, _WEEK = pd.Timedelta("1D"), pd.Timedelta("7D")
 _CALENDAR = {"W": [52], "MS": [12], "ME": [12], "M": [12], "SMS": [24], "SME": [24], "QS": [4], "QE": [4], "Q": [4],
              "B": [5, 261], "BMS": [12], "BME": [12], "BQS": [4], "BQE": [4]}
+
+
+#: Seasonal period by pandas frequency base, in steps of one unit (the default horizon's).
+SEASONAL_PERIODS = {"h": 24, "H": 24, "min": 60, "T": 60, "D": 7, "B": 5, "W": 52,
+                    "MS": 12, "ME": 12, "M": 12, "QS": 4, "QE": 4, "Q": 4, "YS": 1, "YE": 1,
+                    "Y": 1, "A": 1, "AS": 1}
+
+
+def seasonal_period(freq):
+    """Seasonal period implied by a pandas frequency string (1 if none), in its steps: a day is 24
+    steps of 'h' and 12 of '2h', a year 26 steps of '2W'; none where the step does not divide it."""
+    base = freq_base(freq)
+    if base is None:
+        return 1
+    period, n = SEASONAL_PERIODS.get(base, 1), int(str(freq).split("-")[0][:-len(base)] or 1)
+    return period // n if period % n == 0 else 1
+
+
+def default_horizon(freq):
+    """Steps forecast when no horizon is given: the seasonal period, at least 12."""
+    return max(seasonal_period(freq), 12)
 
 
 def candidate_periods(freq):
