@@ -153,7 +153,7 @@ DEVICE_OPTION = click.option("--device", type=click.Choice(["cpu", "cuda", "auto
 FILE_ARG = click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
 READ = [
     click.option("--time-col", help="time column (default: detected)"),
-    click.option("--sep", help="delimiter (default: detected among , ; tab |)"),
+    click.option("--sep", help="delimiter, one character (\\t or tab: a tab; default: detected among , ; tab |)"),
     click.option("--decimal", type=click.Choice([".", ","]), help="decimal mark (default: '.', or a detected ',')"),
     click.option("--encoding", help="text encoding of the file (default: utf-8)"),
     click.option("--fill", type=click.Choice(["ffill", "interpolate", "zero"]), default=None,

@@ -2,6 +2,7 @@
 user needs (row, column, option); and a property test over random series."""
 
 import json
+import re
 import warnings
 
 import numpy as np
@@ -11,7 +12,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from tsgate import LSTMForecaster
-from tsgate.errors import DataError
+from tsgate.errors import DataError, ParameterError
 from tsgate.cli import main
 
 QUICK = ["--epochs", "2", "--quiet"]
@@ -568,3 +569,24 @@ def test_a_warning_each_series_of_a_panel_raises_is_shown_once(tmp_path):
     lines = [line for line in r.stderr.splitlines() if line.startswith("tsgate: warning:")]
     assert any("for a conformal interval" in line for line in lines)
     assert len(lines) == len(set(lines))
+
+
+def test_read_csv_names_a_bad_path_sep_or_decimal(tmp_path):
+    # an int was read as a file descriptor ("3: cannot read (Bad file descriptor)"), None was a TypeError,
+    # sep=',,' a pandas ParserWarning and a parse error, decimal='x' was passed on to pandas
+    from tsgate.csvio import read_csv
+
+    path = tmp_path / "s.csv"
+    pd.DataFrame({"date": pd.date_range("2020-01-01", periods=30, freq="D").strftime("%Y-%m-%d"),
+                  "y": np.arange(30.0)}).to_csv(path, index=False, sep="\t")
+    for bad, said in ((3, "path must be a file path or '-', got int 3"), (None, "path must be a file path")):
+        with pytest.raises(ParameterError, match=re.escape(said)):
+            read_csv(bad)
+    with pytest.raises(ParameterError, match="sep must be one character, got ',,'"):
+        read_csv(path, sep=",,")
+    with pytest.raises(ParameterError, match="decimal must be '.' or ',', got 'x'"):
+        read_csv(path, decimal="x")
+    for tab in ("\t", "\\t", "tab"):  # a shell's '\t' is two characters
+        assert list(read_csv(path, sep=tab).columns) == ["y"]
+    r = CliRunner().invoke(main, ["forecast", str(path), "--sep", ",,"])
+    assert r.exit_code == 2 and r.stderr.strip() == "tsgate: error: --sep must be one character, got ',,'", r.stderr

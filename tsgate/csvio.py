@@ -10,13 +10,14 @@ the header (row 1 is line 2 of the file).
 
 import csv
 import io
+import os
 import re
 import sys
 
 import numpy as np
 import pandas as pd
 
-from .errors import DataError, name
+from .errors import DataError, ParameterError, name
 from .frames import detect_time_column
 from .times import to_times
 
@@ -35,6 +36,17 @@ _UNIT = re.compile(r"^([-+]?)\s*[$€£¥]\s*|\s*%$")
 
 def _is_text(s):
     return s.dtype == object or pd.api.types.is_string_dtype(s)
+
+
+def _check_args(path, sep, decimal):
+    """A ParameterError naming ``path`` that is no file path (an int is a file descriptor to ``open``),
+    a ``sep`` of more than one character, or a ``decimal`` other than '.' and ','."""
+    if isinstance(path, bool) or not isinstance(path, (str, bytes, os.PathLike)):
+        raise ParameterError(f"path must be a file path or '-', got {type(path).__name__} {path!r}")
+    if sep is not None and (not isinstance(sep, str) or len(sep) != 1):
+        raise ParameterError(f"{name('sep')} must be one character, got {sep!r}")
+    if decimal is not None and decimal not in (".", ","):
+        raise ParameterError(f"{name('decimal')} must be '.' or ',', got {decimal!r}")
 
 
 def _read_bytes(path):
@@ -291,8 +303,8 @@ def read_csv(path, time_col=None, sep=None, decimal=None, encoding=None):
         and where none does, month first unless day first parses more of them
         or steps regularly where month first does not.
     sep : str, optional
-        Delimiter; detected among ``, ; tab |`` when omitted.
-    decimal : str, optional
+        Delimiter, one character (``'\\t'`` or ``'tab'``: a tab); detected among ``, ; tab |`` when omitted.
+    decimal : {'.', ','}, optional
         Decimal mark; ``','`` is detected when the delimiter is not a comma
         and the numbers are written like ``1,5``.
     encoding : str, optional
@@ -305,6 +317,8 @@ def read_csv(path, time_col=None, sep=None, decimal=None, encoding=None):
         a file written newest first is put in time order (rows with equal
         timestamps, e.g. a long panel's series, keep their order).
     """
+    sep = "\t" if isinstance(sep, str) and sep.lower() in ("\\t", "tab") else sep  # --sep '\t' from a shell
+    _check_args(path, sep, decimal)
     raw, label = _read_bytes(path)
     text = _decode(raw, label, encoding)
     if not text.strip():
