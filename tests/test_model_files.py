@@ -95,6 +95,31 @@ def test_non_bundle_files_are_named_as_such(tmp_path):
     assert "allow_pickle" not in str(info.value)
 
 
+def test_load_reads_a_binary_file_object_as_save_writes_one(tmp_path):
+    # save took a file object, load did not ("expected str, bytes or os.PathLike object, not BytesIO")
+    import io
+
+    from tsgate import BaselineForecaster
+
+    y = pd.Series(np.arange(40.0) % 7, index=pd.date_range("2020-01-01", periods=40, freq="D"))
+    model = BaselineForecaster("seasonal_naive", horizon=3).fit(y)
+    buf = io.BytesIO()
+    model.save(buf)
+    buf.seek(0)
+    assert tsgate.load(buf).predict().equals(model.predict())
+    model.save(tmp_path / "m.tsgate")
+    with open(tmp_path / "m.tsgate", "rb") as fh:
+        assert tsgate.load(fh).predict().equals(model.predict())
+    with open(tmp_path / "m.tsgate") as fh, pytest.raises(tsgate.ModelFileError, match="open the model file in binary"):
+        tsgate.load(fh)
+    for bad in (None, 3):  # TypeErrors from open
+        with pytest.raises(tsgate.ModelFileError, match=f"a model file is a path or a binary file object, not "
+                                                        f"{type(bad).__name__}"):
+            tsgate.load(bad)
+    with pytest.raises(tsgate.ModelFileError, match="'the file object' is not a tsgate model file"):
+        tsgate.load(io.BytesIO(b"junk"))
+
+
 def _edited(tmp_path, model, edit):
     """``model`` saved, its metadata and arrays changed by ``edit(meta, arrays)``, written back."""
     import json

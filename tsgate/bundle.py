@@ -94,22 +94,38 @@ def write(path, fmt, version, meta, arrays):
         write_atomic(path, lambda fh: np.savez(fh, **payload))
 
 
+def _raw(path):
+    """(bytes, name) of a model file: a path, or a binary file object as ``write`` takes (read from
+    where it stands); the name its messages use."""
+    if hasattr(path, "read"):
+        try:
+            raw = path.read()
+        except UnicodeDecodeError:  # a model file opened as text
+            raw = ""
+        if not isinstance(raw, bytes):
+            raise BundleError("the file object gives text, not bytes: open the model file in binary mode ('rb')")
+        return raw, getattr(path, "name", "the file object")
+    if isinstance(path, bool) or not isinstance(path, (str, bytes, os.PathLike)):
+        raise BundleError(f"a model file is a path or a binary file object, not {type(path).__name__} {path!r}")
+    path = os.fsdecode(path)
+    if not os.path.exists(path):
+        raise BundleError(f"model file {path!r} does not exist")
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(), path
+    except OSError as exc:
+        raise BundleError(f"{path!r} cannot be read ({exc.strerror or exc})") from None
+
+
 def read(path, fmt, versions):
-    """(meta, arrays) of a bundle of format ``fmt`` and a version in ``versions``.
+    """(meta, arrays) of a bundle (a path or a binary file object) of format ``fmt`` and a version in ``versions``.
 
     Raises
     ------
     BundleError
         Missing, truncated or corrupt files, another format, another version.
     """
-    path = os.fspath(path)
-    if not os.path.exists(path):
-        raise BundleError(f"model file {path!r} does not exist")
-    try:
-        with open(path, "rb") as fh:
-            raw = fh.read()
-    except OSError as exc:
-        raise BundleError(f"{path!r} cannot be read ({exc.strerror or exc})") from None
+    raw, path = _raw(path)
     if not raw.startswith(b"PK\x03\x04"):
         raise BundleError(f"{path!r} is not a tsgate model file (not an npz archive)")
     try:

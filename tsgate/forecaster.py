@@ -195,7 +195,7 @@ class _RecurrentForecaster(FitMixin, ShortSeriesMixin, ForecastMixin, Historical
 
 
 def load(path, device="cpu"):
-    """Load a forecaster written by ``save`` (any machine, any device).
+    """Load a forecaster written by ``save`` (any machine, any device) from a path or a binary file object.
 
     Raises
     ------
