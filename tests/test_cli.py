@@ -201,6 +201,26 @@ def test_plot(csv, tmp_path):
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_plot_forecast_checks_its_arguments_before_drawing(tmp_path):
+    # a path without a directory was matplotlib's FileNotFoundError after the drawing, a .txt its ValueError,
+    # last=0 drew the whole history, a target not forecast a KeyError
+    pytest.importorskip("matplotlib")
+    from tsgate import DataError, plot_forecast
+
+    y = pd.Series(np.arange(30.0), index=pd.date_range("2020-01-01", periods=30, freq="D"), name="y")
+    f = pd.DataFrame({"y": np.arange(3.0)}, index=pd.date_range("2020-01-31", periods=3, freq="D"))
+    for kw, error, said in ((dict(path=tmp_path / "no" / "p.png"), ParameterError, "the directory .* does not exist"),
+                            (dict(path=tmp_path / "p.txt"), ParameterError, "matplotlib writes .* not 'txt'"),
+                            (dict(path=tmp_path), ParameterError, "is a directory"),
+                            (dict(last=0), ParameterError, "last must be an integer of at least 1, got 0"),
+                            (dict(target="z"), DataError, "target 'z' is not a column of the forecast")):
+        with pytest.raises(error, match=said):
+            plot_forecast(y, f, **kw)
+    plot_forecast(y, f, path=tmp_path / "p.svg", last=5)
+    assert (tmp_path / "p.svg").read_bytes().lstrip().startswith(b"<?xml")
+    assert [p.name for p in tmp_path.iterdir()] == ["p.svg"]  # written atomically: no temporary file left
+
+
 def test_missing_months_need_fill_and_get_it(csv, tmp_path):
     gap = tmp_path / "gap.csv"
     pd.read_csv(csv).drop(index=[30, 31]).to_csv(gap, index=False)

@@ -1,9 +1,11 @@
 """Forecast plots (matplotlib is an optional extra: ``pip install tsgate[plot]``)."""
 
 import io
+import numbers
 import os
 
-from .errors import MissingDependencyError, ParameterError
+from . import bundle
+from .errors import DataError, MissingDependencyError, ParameterError
 
 
 def require_matplotlib():
@@ -40,9 +42,10 @@ def plot_forecast(history, forecast, target=None, path=None, title=None, last=No
     target : str, optional
         Column to draw (default: the first forecast column).
     path : str, optional
-        Save the figure as PNG here.
+        Save the figure here (PNG without a suffix, else the suffix's format), atomically; the
+        format and the directory are checked before drawing.
     last : int, optional
-        Show only the last ``last`` observations of the history.
+        Show only the last ``last`` (>= 1) observations of the history.
     id_col : str, optional
         The series id column of a long forecast and history.
 
@@ -51,6 +54,9 @@ def plot_forecast(history, forecast, target=None, path=None, title=None, last=No
     matplotlib.figure.Figure
     """
     plt = require_matplotlib()
+    if last is not None and (isinstance(last, bool) or not isinstance(last, numbers.Integral) or last < 1):
+        raise ParameterError(f"last must be an integer of at least 1, got {last!r}")
+    fmt = _check_path(path) if path else None
     target, panels = _panels(history, forecast, target, id_col)
     shown = panels[:MAX_PANELS]
     cols = min(3, len(shown))
@@ -72,12 +78,27 @@ def plot_forecast(history, forecast, target=None, path=None, title=None, last=No
     fig.autofmt_xdate()
     fig.tight_layout()
     if path:
-        fig.savefig(path)
+        buf = io.BytesIO()
+        fig.savefig(buf, format=fmt)
+        bundle.commit({path: buf.getvalue()})
     return fig
+
+
+def _check_path(path):
+    """``path``'s image format, once it is known writable (:func:`check_plot_path`, and its directory)."""
+    fmt = check_plot_path(path)
+    try:
+        bundle.check_output(path, "path")
+    except bundle.OutputError as exc:
+        raise ParameterError(str(exc)) from None
+    return fmt
 
 
 def _panels(history, forecast, target, id_col):
     """(target, [(series id or None, its history, its forecast on its times)]) to draw."""
+    for name, col in (("id_col", id_col), ("target", target)):
+        if col is not None and col not in forecast.columns:
+            raise DataError(f"{name} {col!r} is not a column of the forecast; columns: {list(forecast.columns)}")
     if id_col is None:
         target = target if target is not None else forecast.columns[0]
         return target, [(None, history[target] if hasattr(history, "columns") else history, forecast)]
