@@ -356,6 +356,16 @@ def test_a_global_model_fit_on_a_wide_frame_forecasts_its_new_columns():
     np.testing.assert_allclose(tenfold, 10 * one.on_series(wide["s2"]).predict()["s2"], rtol=1e-5)
     assert list(one.on_series(wide["s0"].rename(None)).predict().columns) == ["s0"]  # unnamed: the model's
 
+def test_local_models_take_the_forecasters_n_jobs():
+    # n_jobs=0 was joblib's "n_jobs == 0 in Parallel has no meaning" from inside the fit
+    from tsgate.errors import ParameterError
+
+    y = pd.Series(np.arange(40.0) % 7, index=pd.date_range("2020-01-01", periods=40, freq="D"))
+    for bad in (0, -2, 1.5):
+        with pytest.raises(ParameterError, match="'n_jobs' parameter of LocalForecaster must be an int in the range"):
+            LocalForecaster(BaselineForecaster("naive", horizon=2), n_jobs=bad).fit(y)
+
+
 def test_local_models_in_joblib_workers_equal_the_serial_run():
     df = _long([90, 110, 100, 95])
     est = LSTMForecaster(**FAST)

@@ -10,6 +10,8 @@ not use, where a gradient need not be. ``tsgate explain`` prints both and
 plots the lag profile.
 """
 
+import numbers
+
 import numpy as np
 import pandas as pd
 from sklearn.utils.validation import check_is_fitted
@@ -94,12 +96,15 @@ class AttributionMixin:
         """
         check_is_fitted(self, "model_")
         self._check_windowed("column_importance")
+        n_repeats = positive_int(n_repeats, "n_repeats")  # checked first, even where the stored table answers
+        if not (random_state is None or isinstance(random_state, (np.random.Generator, np.random.RandomState)) or (
+                isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool) and random_state >= 0)):
+            raise ParameterError(f"random_state must be None, an integer >= 0 or a NumPy generator, got {random_state!r}")
         source = self._data_windows(X) if X is not None and source is None else source
         if source is None:
             if getattr(self, "column_importance_", None) is None:
                 raise DataError("column_importance() without a source needs the table stored at fit")
             return self.column_importance_
-        n_repeats = positive_int(n_repeats, "n_repeats")  # checked once, before the windows are read
         sample = spread_sample(source, ATTRIBUTION_WINDOWS)
         every = np.arange(sample.n)
         (X, E), target = sample.inputs(every), sample.targets(every)  # targets as in _residuals: (n, H)

@@ -26,7 +26,7 @@ from .ensemble import parallel_map
 from .errors import DataError, NoOriginError, ParameterError, TsgateError
 from .errors import name as pname
 from .panel import to_panel
-from .params import HasMethods, validate_params
+from .params import FORECASTER, HasMethods, validate_params
 
 
 def _call(est, method, data, kwargs):
@@ -104,7 +104,7 @@ class LocalForecaster(BaseEstimator):
 
     _parameter_constraints = {
         "estimator": [HasMethods("fit", "predict"), None],  # None: an error at fit that says what is needed
-        "n_jobs": [numbers.Integral, None],
+        "n_jobs": FORECASTER["n_jobs"],  # >= 1 or -1 (every core); 0 was joblib's "n_jobs == 0 has no meaning"
         "id_col": [str, numbers.Integral, None],
     }
 
