@@ -406,7 +406,7 @@ def test_forked_and_positional_models_round_trip(tmp_path, kw):
     fc.save(tmp_path / "m.tsgate")
     back = tsgate.load(tmp_path / "m.tsgate")
     assert back.predict().equals(fc.predict())
-    assert back.historical_forecasts(df, start=40).equals(fc.historical_forecasts(df, start=40))
+    assert back.historical_forecasts(df, start=df.index[40]).equals(fc.historical_forecasts(df, start=df.index[40]))
     names = ["a", "b"] + (["position"] if kw.get("window_position", True) else [])  # the target by its name
     assert list(back.lag_importance().columns) == names
 

@@ -356,6 +356,32 @@ def test_a_global_model_fit_on_a_wide_frame_forecasts_its_new_columns():
     np.testing.assert_allclose(tenfold, 10 * one.on_series(wide["s2"]).predict()["s2"], rtol=1e-5)
     assert list(one.on_series(wide["s0"].rename(None)).predict().columns) == ["s0"]  # unnamed: the model's
 
+def test_ids_take_one_id_of_text_or_number_and_refuse_an_empty_or_repeated_choice():
+    # ids="store_1" was read letter by letter ("unknown series ['s', 't', ...]"), ids=7 (an integer id) a
+    # TypeError, [] an IndexError (a LocalForecaster's: "No objects to concatenate"), a repeated id two forecasts
+    from tsgate.errors import DataError, ParameterError
+
+    rng, parts = np.random.default_rng(0), []
+    for sid in ("store_1", "store_2", 7):
+        t = np.arange(80)
+        parts.append(pd.DataFrame({"store": sid, "date": pd.date_range("2020-01-01", periods=80, freq="D"),
+                                   "sales": 10 + np.sin(2 * np.pi * t / 7) + 0.1 * rng.standard_normal(80)}))
+    df = pd.concat(parts, ignore_index=True)
+    network = LSTMForecaster(id_col="store", time_col="date", **FAST).fit(df)
+    local = LocalForecaster(BaselineForecaster("naive", horizon=3, time_col="date"), id_col="store").fit(df)
+    for model in (network, local):
+        assert model.predict(ids="store_1")["store"].unique().tolist() == ["store_1"]
+        assert model.predict_interval(0.9, ids=7)["store"].unique().tolist() == [7]
+        with pytest.raises(ParameterError, match="ids names no series"):
+            model.predict(ids=[])
+        with pytest.raises(ParameterError, match="ids names the series 'store_2' twice"):
+            model.predict(ids=["store_2", "store_2"])
+        with pytest.raises(ParameterError, match="start must be a time of the index.* not integer steps"):
+            model.historical_forecasts(df, start=-1)  # nanoseconds to pandas: every origin
+    with pytest.raises(DataError, match="X has no rows"):  # a LocalForecaster's update moved nothing, unsaid
+        local.update(df.iloc[:0])
+
+
 def test_local_models_take_the_forecasters_n_jobs():
     # n_jobs=0 was joblib's "n_jobs == 0 in Parallel has no meaning" from inside the fit
     from tsgate.errors import ParameterError

@@ -18,6 +18,7 @@ from .ensemble import ensemble_forward, ensemble_predict
 from .errors import BaselineWarning, DataError, ParameterError, can_name
 from .errors import name as pname
 from .learned import check_range, widen_range
+from .panel import id_list
 from .params import positive_int
 from .windows import check_finite, forecast_source, spread_sample
 
@@ -221,7 +222,7 @@ class ForecastMixin:
         X : DataFrame or dict, optional
             The known-future covariates on the future timestamps, in the form
             of the training data.
-        ids : list, optional
+        ids : list or one id, optional
             Forecast only these series (default: all).
 
         Returns
@@ -233,7 +234,7 @@ class ForecastMixin:
         """
         check_is_fitted(self, "model_")
         horizon = self.horizon_ if horizon is None else positive_int(horizon, "horizon")
-        out, idxs, _, ks, _ = self._forecast_scaled(horizon, X, ids=ids)
+        out, idxs, _, ks, _ = self._forecast_scaled(horizon, X, ids=id_list(ids))
         return self._output(ks, idxs, {"": out})
 
     def predict_interval(self, coverage=0.9, horizon=None, X=None, method="auto", ids=None):
@@ -269,6 +270,7 @@ class ForecastMixin:
         if method not in ("auto", "conformal", "quantile"):
             raise ParameterError(f"method must be 'auto', 'conformal' or 'quantile', got {method!r}")
         horizon = self.horizon_ if horizon is None else positive_int(horizon, "horizon")
+        ids = id_list(ids)  # one id, or a list of distinct ones
         out, idxs, spread, ks, unit = self._forecast_scaled(horizon, X, ids=ids)
         if method == "auto":
             method = "quantile" if (self.loss == "pinball" and self.quantiles is not None) else "conformal"

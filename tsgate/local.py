@@ -25,7 +25,7 @@ from sklearn.utils.validation import check_is_fitted
 from .ensemble import parallel_map
 from .errors import DataError, NoOriginError, ParameterError, TsgateError
 from .errors import name as pname
-from .panel import to_panel
+from .panel import id_list, to_panel
 from .params import FORECASTER, HasMethods, validate_params
 
 
@@ -170,7 +170,7 @@ class LocalForecaster(BaseEstimator):
 
     def predict(self, horizon=None, X=None, ids=None):
         """Each series' forecast, in the form the data came in (``ids``: a subset)."""
-        return self._per_series("predict", ids, horizon=horizon, X=X)
+        return self._per_series("predict", id_list(ids), horizon=horizon, X=X)
 
     def _per_series(self, method, ids, **kwargs):
         """``method`` of each series' model (``ids``: a subset), in the form the data came in."""
@@ -205,7 +205,7 @@ class LocalForecaster(BaseEstimator):
 
     def predict_interval(self, coverage=0.9, horizon=None, X=None, ids=None):
         """Each series' :meth:`predict_interval` (its own model's band), in the form the data came in."""
-        return self._per_series("predict_interval", ids, coverage=coverage, horizon=horizon, X=X)
+        return self._per_series("predict_interval", id_list(ids), coverage=coverage, horizon=horizon, X=X)
 
     def backtest(self, X, **kwargs):
         """Every series' :meth:`backtest` (same arguments), run in parallel; one table."""
@@ -255,6 +255,8 @@ class LocalForecaster(BaseEstimator):
         form, _, parts = self._split(X, known_freq=next(iter(self.estimators_.values())).freq_)
         if form != self.form_:
             raise DataError(f"{pname('X')} is a {form} panel; the model was fit on a {self.form_} one")
+        if not parts:  # as a single model's update says (this one moved nothing, unsaid)
+            raise DataError(f"{pname('X')} has no rows")
         unknown = [sid for sid in parts if sid not in self.estimators_]
         if unknown:
             raise DataError(f"unknown series {unknown[:5]}: fit on {len(self.estimators_)} series")

@@ -22,13 +22,14 @@ per-series path, which names the series.
 Every problem is a :class:`~tsgate.errors.DataError` naming the series id.
 """
 
+import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from . import frames
-from .errors import DataError
+from .errors import DataError, ParameterError
 from .errors import name as pname
 from .times import to_times
 
@@ -291,6 +292,20 @@ def _id_hint(X, time_col):
                 {"id": X[col].to_numpy(), "time": times}).duplicated().any():
             return col
     return None
+
+
+def id_list(ids):
+    """``ids`` (predict's and historical forecasts' series subset) as a list: None stays None, one id
+    (text or a number: ids may be integers) is a list of it; an empty or repeated selection is an error."""
+    if ids is None:
+        return None
+    chosen = [ids] if isinstance(ids, (str, bytes, numbers.Number)) else list(ids)
+    if not chosen:
+        raise ParameterError(f"{pname('ids')} names no series; leave it out (None) for all of them")
+    twice = next((sid for k, sid in enumerate(chosen) if sid in chosen[:k]), None)
+    if twice is not None:
+        raise ParameterError(f"{pname('ids')} names the series {twice!r} twice")
+    return chosen
 
 
 def panel_form(X, id_col=None):

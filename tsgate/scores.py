@@ -7,6 +7,8 @@ series' in-sample seasonal naive MAE up to its first origin) and, with ``coverag
 each banded model's coverage and MSIS; and the origins' first time and error.
 """
 
+import numbers
+
 import numpy as np
 import pandas as pd
 
@@ -30,8 +32,12 @@ def first_origin(grid, start, default, kind="datetime"):
         if not 0 <= start < 1:
             raise ParameterError(f"{pname('start')} as a fraction must be in [0, 1), got {start!r}")
         return grid[int(start * len(grid))]
+    if isinstance(start, bool) or (isinstance(grid, pd.DatetimeIndex) and isinstance(start, numbers.Integral)):
+        # an int is nanoseconds to pandas (-1: every origin), True the int 1
+        raise ParameterError(f"{pname('start')} must be a time of the index, a fraction or None, got {start!r}"
+                             + ("" if isinstance(start, bool) else " (the data has a time index, not integer steps)"))
     try:
-        if isinstance(grid, pd.DatetimeIndex) and period_freq(kind) and not isinstance(start, bool):
+        if isinstance(grid, pd.DatetimeIndex) and period_freq(kind):
             start = pd.Period(start, freq=period_freq(kind))  # the fit read periods as their start times
         if isinstance(start, pd.Period) and isinstance(grid, pd.DatetimeIndex):
             start = start.to_timestamp()
