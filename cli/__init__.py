@@ -163,10 +163,11 @@ def backtest(file, folds, retrain, warm_start, out, as_json, interval, model_cho
         raise UserError("--warm-start restarts the network's refits: it needs --retrain and --model network")
     _check_outputs(**{"--out": out})
     df = _read_data(file, o)  # first: it may name the target
-    est = _build(o, quiet=True) if model_choice in ("network", "auto") else _baseline(o, model_choice)
+    network = _build(o, quiet=True)
+    est = network if model_choice in ("network", "auto") else _baseline(o, model_choice)
     # rows of known-future covariates after the target's end (as the network's options read them, as forecast
     # does, whatever --model): not folds
-    df, future = _history_and_future(df, est if model_choice in ("network", "auto") else _build(o, quiet=True))
+    df, future = _history_and_future(df, network)
     _horizon_from_future(o, future)  # but their number is the horizon, as forecast reads it
     table = run_backtest(est, df, folds=folds, horizon=o["horizon"], retrain=retrain, coverage=interval,
                          warm_start=warm_start, baselines="all" if baselines else None, auto=model_choice == "auto")

@@ -212,7 +212,7 @@ def test_plot_forecast_checks_its_arguments_before_drawing(tmp_path):
     for kw, error, said in ((dict(path=tmp_path / "no" / "p.png"), ParameterError, "the directory .* does not exist"),
                             (dict(path=tmp_path / "p.txt"), ParameterError, "matplotlib writes .* not 'txt'"),
                             (dict(path=tmp_path), ParameterError, "is a directory"),
-                            (dict(last=0), ParameterError, "last must be an integer of at least 1, got 0"),
+                            (dict(last=0), ParameterError, "^last must be a positive integer, got 0$"),
                             (dict(target="z"), DataError, "target 'z' is not a column of the forecast")):
         with pytest.raises(error, match=said):
             plot_forecast(y, f, **kw)

@@ -430,7 +430,10 @@ def test_column_importance_shuffles_each_input_and_survives_the_model_file(tmp_p
     fc.save(tmp_path / "m.tsgate")
     assert tsgate.load(tmp_path / "m.tsgate").column_importance().equals(table)
     for bad, said in ((dict(n_repeats=0), "n_repeats must be a positive integer, got 0"),  # the stored table came back
-                      (dict(random_state="x"), "random_state must be None, an integer >= 0 or a NumPy generator")):
+                      (dict(random_state="x"), r"^The 'random_state' parameter of column_importance must be an int "
+                                               r"in the range \[0, 4294967295\], an instance of "
+                                               r"'numpy.random.RandomState' or None or an instance of 'Generator'. "
+                                               r"Got 'x' instead.$")):
         with pytest.raises(tsgate.errors.ParameterError, match=said):
             fc.column_importance(**bad)
     stateful = LSTMForecaster(target="y", horizon=1, stateful=True, tbptt=20, max_epochs=2).fit(df.iloc[:300])

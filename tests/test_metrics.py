@@ -55,11 +55,11 @@ def test_bad_periods_horizons_and_text_are_named():
     from tsgate.errors import ParameterError
 
     y = np.arange(10.0)
-    with pytest.raises(ParameterError, match="^m must be an integer of at least 1, got 0$"):  # a broadcast error
+    with pytest.raises(ParameterError, match="^m must be a positive integer, got 0$"):  # a broadcast error
         metrics.mase(y, y + 1, y, m=0)
-    with pytest.raises(ParameterError, match="^m must be an integer of at least 1, got 0$"):  # ZeroDivisionError
+    with pytest.raises(ParameterError, match="^m must be a positive integer, got 0$"):  # ZeroDivisionError
         metrics.seasonal_naive(y, 3, 0)
-    with pytest.raises(ParameterError, match="^horizon must be an integer of at least 1, got 2.5$"):
+    with pytest.raises(ParameterError, match="^horizon must be a positive integer, got 2.5$"):
         metrics.seasonal_naive(y, 2.5, 2)
     with pytest.raises(DataError, match="needs at least m=20 values for seasonal naive, got 10"):  # was y[:3]
         metrics.seasonal_naive(y, 3, 20)

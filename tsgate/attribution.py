@@ -10,8 +10,6 @@ not use, where a gradient need not be. ``tsgate explain`` prints both and
 plots the lag profile.
 """
 
-import numbers
-
 import numpy as np
 import pandas as pd
 from sklearn.utils.validation import check_is_fitted
@@ -20,7 +18,7 @@ from .ensemble import ensemble_forward
 from .errors import DataError, ParameterError
 from .errors import name as pname
 from .calendar_features import calendar_names
-from .params import positive_int
+from .params import check_param, positive_int
 from .windows import spread_sample
 
 #: Shuffles of each input column in :meth:`AttributionMixin.column_importance`.
@@ -97,9 +95,7 @@ class AttributionMixin:
         check_is_fitted(self, "model_")
         self._check_windowed("column_importance")
         n_repeats = positive_int(n_repeats, "n_repeats")  # checked first, even where the stored table answers
-        if not (random_state is None or isinstance(random_state, (np.random.Generator, np.random.RandomState)) or (
-                isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool) and random_state >= 0)):
-            raise ParameterError(f"random_state must be None, an integer >= 0 or a NumPy generator, got {random_state!r}")
+        check_param("random_state", random_state, ["random_state", np.random.Generator], "column_importance")
         source = self._data_windows(X) if X is not None and source is None else source
         if source is None:
             if getattr(self, "column_importance_", None) is None:

@@ -94,6 +94,11 @@ def write(path, fmt, version, meta, arrays):
         write_atomic(path, lambda fh: np.savez(fh, **payload))
 
 
+def label(path):
+    """A model file's name in messages: its path, or a file object's name."""
+    return str(getattr(path, "name", "the file object")) if hasattr(path, "read") else str(path)
+
+
 def _raw(path):
     """(bytes, name) of a model file: a path, or a binary file object as ``write`` takes (read from
     where it stands); the name its messages use."""
@@ -104,7 +109,7 @@ def _raw(path):
             raw = ""
         if not isinstance(raw, bytes):
             raise BundleError("the file object gives text, not bytes: open the model file in binary mode ('rb')")
-        return raw, getattr(path, "name", "the file object")
+        return raw, label(path)
     if isinstance(path, bool) or not isinstance(path, (str, bytes, os.PathLike)):
         raise BundleError(f"a model file is a path or a binary file object, not {type(path).__name__} {path!r}")
     path = os.fsdecode(path)

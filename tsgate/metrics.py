@@ -1,10 +1,9 @@
 """Forecast accuracy metrics (NumPy; pandas objects are accepted)."""
 
-import numbers
-
 import numpy as np
 
-from .errors import DataError, ParameterError
+from .errors import DataError
+from .params import positive_int
 
 
 def _numbers(name, v):
@@ -13,13 +12,6 @@ def _numbers(name, v):
         return np.asarray(v, dtype=np.float64)
     except (TypeError, ValueError) as exc:
         raise DataError(f"{name} must hold numbers ({exc})") from None
-
-
-def _positive_integer(name, v):
-    """``v`` as an int, or a ParameterError naming ``name`` unless it is an integer >= 1."""
-    if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1:
-        raise ParameterError(f"{name} must be an integer of at least 1, got {v!r}")
-    return int(v)
 
 
 def _pair(y_true, y_pred):
@@ -87,7 +79,7 @@ def mase(y_true, y_pred, y_train, m=1):
 
 def _naive_scale(y_train, m, what):
     """The in-sample MAE of the seasonal naive forecast at ``m``: MASE's and MSIS's denominator."""
-    tr, m = _numbers("y_train", y_train), _positive_integer("m", m)
+    tr, m = _numbers("y_train", y_train), positive_int(m, "m")
     if tr.shape[0] <= m:
         raise DataError(f"y_train needs more than m={m} values for {what}")
     _check_finite("y_train", tr)
@@ -99,8 +91,8 @@ def _naive_scale(y_train, m, what):
 
 def seasonal_naive(y_train, horizon, m=1):
     """Repeat the last season of ``y_train`` over ``horizon`` steps (m=1: naive)."""
-    tr, m = _numbers("y_train", y_train), _positive_integer("m", m)
-    horizon = _positive_integer("horizon", horizon)
+    tr, m = _numbers("y_train", y_train), positive_int(m, "m")
+    horizon = positive_int(horizon, "horizon")
     if tr.shape[0] < m:
         raise DataError(f"y_train needs at least m={m} values for seasonal naive, got {tr.shape[0]}")
     last = tr[-m:]

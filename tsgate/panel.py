@@ -23,6 +23,7 @@ Every problem is a :class:`~tsgate.errors.DataError` naming the series id.
 """
 
 import numbers
+from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -302,8 +303,8 @@ def id_list(ids):
     chosen = [ids] if isinstance(ids, (str, bytes, numbers.Number)) else list(ids)
     if not chosen:
         raise ParameterError(f"{pname('ids')} names no series; leave it out (None) for all of them")
-    twice = next((sid for k, sid in enumerate(chosen) if sid in chosen[:k]), None)
-    if twice is not None:
+    if len(set(chosen)) < len(chosen):  # counted, not compared in pairs: ids may name thousands of series
+        twice = next(sid for sid, times in Counter(chosen).items() if times > 1)
         raise ParameterError(f"{pname('ids')} names the series {twice!r} twice")
     return chosen
 

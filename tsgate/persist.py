@@ -261,14 +261,11 @@ def load(path, classes, device="cpu"):
         extra = {"classes": classes} if "members" in meta else {}  # a LocalForecaster's: its models' classes
         return cls._from_fitted_state(meta, arrays, device, **extra)
     except ModelFileError as exc:
-        raise ModelFileError(f"{_label(path)!r}: {exc}") from None
+        raise ModelFileError(f"{bundle.label(path)!r}: {exc}") from None
     except (KeyError, TypeError, ValueError) as exc:
-        raise ModelFileError(f"{_label(path)!r} is a damaged tsgate model file ({type(exc).__name__}: {exc})") from None
+        raise ModelFileError(f"{bundle.label(path)!r} is a damaged tsgate model file "
+                             f"({type(exc).__name__}: {exc})") from None
 
-
-def _label(path):
-    """A model file's name in messages: its path, or a file object's name."""
-    return str(getattr(path, "name", "the file object")) if hasattr(path, "read") else str(path)
 
 
 def _restore_panel(est, meta, arrays):

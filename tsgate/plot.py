@@ -1,11 +1,11 @@
 """Forecast plots (matplotlib is an optional extra: ``pip install tsgate[plot]``)."""
 
 import io
-import numbers
 import os
 
 from . import bundle
 from .errors import DataError, MissingDependencyError, ParameterError
+from .params import positive_int
 
 
 def require_matplotlib():
@@ -54,8 +54,8 @@ def plot_forecast(history, forecast, target=None, path=None, title=None, last=No
     matplotlib.figure.Figure
     """
     plt = require_matplotlib()
-    if last is not None and (isinstance(last, bool) or not isinstance(last, numbers.Integral) or last < 1):
-        raise ParameterError(f"last must be an integer of at least 1, got {last!r}")
+    if last is not None:
+        positive_int(last, "last")
     fmt = _check_path(path) if path else None
     target, panels = _panels(history, forecast, target, id_col)
     shown = panels[:MAX_PANELS]

@@ -49,7 +49,11 @@ def seasonal_period(freq):
     base = freq_base(freq)
     if base is None:
         return 1
-    period, n = SEASONAL_PERIODS.get(base, 1), int(str(freq).split("-")[0][:-len(base)] or 1)
+    try:
+        n = max(pd.tseries.frequencies.to_offset(freq).n, 1)  # units per step, as candidate_periods reads them
+    except ValueError:
+        return 1
+    period = SEASONAL_PERIODS.get(base, 1)
     return period // n if period % n == 0 else 1
 
 
