@@ -120,6 +120,32 @@ def test_load_reads_a_binary_file_object_as_save_writes_one(tmp_path):
         tsgate.load(io.BytesIO(b"junk"))
 
 
+def test_save_names_a_destination_of_the_wrong_kind_before_writing(tmp_path):
+    # save(None) or save(3) was "expected str, bytes or os.PathLike object", a text-mode file
+    # NumPy's "write() argument must be str, not bytes", a file opened to read io's "write"
+    import io
+
+    from tsgate import BaselineForecaster, LocalForecaster
+
+    y = pd.Series(np.arange(40.0) % 7, index=pd.date_range("2020-01-01", periods=40, freq="D"))
+    panel = pd.DataFrame({"unique_id": ["a"] * 40, "ds": y.index, "y": y.to_numpy()})
+    models = [BaselineForecaster("naive", horizon=3).fit(y),
+              LocalForecaster(BaselineForecaster("naive", horizon=3, time_col="ds"), id_col="unique_id").fit(panel)]
+    kept = tmp_path / "kept.tsgate"
+    kept.write_bytes(b"old")
+    for model in models:
+        with open(tmp_path / "t.txt", "w") as text, open(kept, "rb") as readonly:
+            for dest, message in [(None, "path must be a file path or a binary file object open for writing, "
+                                         "not NoneType None"),
+                                  (3, "not int 3"), (True, "not bool True"), ("", "path is empty"),
+                                  (io.StringIO(), r"^the file object takes text: open the model file in binary"),
+                                  (text, f"the file object {str(tmp_path / 't.txt')!r} takes text"),
+                                  (readonly, "is not open for writing")]:
+                with pytest.raises(tsgate.ParameterError, match=message):
+                    model.save(dest)
+        assert kept.read_bytes() == b"old" and (tmp_path / "t.txt").read_text() == ""
+
+
 def _edited(tmp_path, model, edit):
     """``model`` saved, its metadata and arrays changed by ``edit(meta, arrays)``, written back."""
     import json

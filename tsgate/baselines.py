@@ -400,11 +400,9 @@ class BaselineForecaster(BaselineHistoryMixin, BaseEstimator):
 
     def save(self, path):
         """Save to ``path`` (or a binary file object), like the network forecasters."""
-        from . import bundle, persist
+        from . import persist
 
-        meta, arrays = self._fitted_state()
-        bundle.write(path, persist.FORMAT, persist.VERSION, meta, arrays)
-        return path
+        return persist.write(self, path)
 
 
 def best_baseline(X, **params):

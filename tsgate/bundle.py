@@ -88,10 +88,45 @@ def write(path, fmt, version, meta, arrays):
     header = dict(meta, format=fmt, version=version)
     payload = {name: np.asarray(a) for name, a in arrays.items()}
     payload["__meta__"] = np.array(json.dumps(header))
-    if hasattr(path, "write"):
-        np.savez(path, **payload)
-    else:
+    check_destination(path)
+    if not hasattr(path, "write"):
         write_atomic(path, lambda fh: np.savez(fh, **payload))
+        return
+    buf = io.BytesIO()
+    np.savez(buf, **payload)
+    try:
+        path.write(buf.getvalue())
+    except TypeError:  # a file object that takes text without saying so
+        raise PathTypeError(_TEXT.format(_which(path))) from None
+
+
+class PathTypeError(TypeError):
+    """A destination that is neither a file path nor a writable binary file object."""
+
+
+_TEXT = "{} takes text: open the model file in binary mode ('wb')"
+
+
+def _which(fh):
+    """A file object as messages name it."""
+    return f"the file object {fh.name!r}" if hasattr(fh, "name") else "the file object"
+
+
+def check_destination(path):
+    """Raise PathTypeError unless ``path`` is a non-empty file path or a
+    binary file object open for writing (checked before anything is written)."""
+    if hasattr(path, "write"):
+        if isinstance(path, io.TextIOBase):
+            raise PathTypeError(_TEXT.format(_which(path)))
+        writable = getattr(path, "writable", None)
+        if callable(writable) and not writable():
+            raise PathTypeError(f"{_which(path)} is not open for writing")
+        return
+    if isinstance(path, bool) or not isinstance(path, (str, bytes, os.PathLike)):
+        raise PathTypeError(f"path must be a file path or a binary file object open for writing, "
+                            f"not {type(path).__name__} {path!r}")
+    if not os.fspath(path):
+        raise PathTypeError("path is empty: give the model file's name")
 
 
 def label(path):

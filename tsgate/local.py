@@ -300,11 +300,9 @@ class LocalForecaster(BaseEstimator):
         """Save every series' fitted model to ``path`` (one pickle-free npz + JSON
         file, written atomically, as the forecasters' ``save``), or into a
         writable binary file object. :func:`tsgate.load` reads it."""
-        from . import bundle, persist
+        from . import persist
 
-        meta, arrays = self._fitted_state()
-        bundle.write(path, persist.FORMAT, persist.VERSION, meta, arrays)
-        return path
+        return persist.write(self, path)
 
     def _check_method(self, method):
         """ParameterError unless the estimator has ``method``."""

@@ -19,7 +19,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import bundle, filecheck
 from .attribution import importance_table
-from .errors import ModelFileError
+from .errors import ModelFileError, ParameterError
 from .ets import HoltWinters
 from .learned import history_range
 from .model import SequenceModel
@@ -50,9 +50,7 @@ class SavingMixin:
     def save(self, path):
         """Save the fitted model to ``path`` (pickle-free npz + JSON, written
         atomically), or into a writable binary file object."""
-        meta, arrays = self._fitted_state()
-        bundle.write(path, FORMAT, VERSION, meta, arrays)
-        return path
+        return write(self, path)
 
 
 def _plain(v):
@@ -240,6 +238,18 @@ def restore(cls, meta, arrays, device="cpu"):
     if "column_importance_" in arrays:
         est.column_importance_ = importance_table(arrays["column_importance_"], est.input_names())
     return est
+
+
+def write(est, path):
+    """Write a fitted estimator's ``_fitted_state`` to ``path`` or into a binary file object: every
+    ``save``. A destination of the wrong kind is the caller's ParameterError, checked first."""
+    try:
+        bundle.check_destination(path)
+    except bundle.PathTypeError as exc:
+        raise ParameterError(str(exc)) from None
+    meta, arrays = est._fitted_state()
+    bundle.write(path, FORMAT, VERSION, meta, arrays)
+    return path
 
 
 def load(path, classes, device="cpu"):
