@@ -221,7 +221,7 @@ def options(*groups):
 def _history_and_future(df, fc, file=None):
     """Rows after the target's last value (per series with --id-col) hold the future covariates.
     ``file``: predict's --input, read for the saved model ``fc`` (its columns are the model's, not options)."""
-    from tsgate.frames import split_future
+    from tsgate.panel import split_future
 
     est = getattr(fc, "estimator", fc)  # a LocalForecaster's models are clones of its estimator
     covariates = getattr(est, "future_covariates", None)  # baselines have none

@@ -110,6 +110,36 @@ def test_missing_timestamps_of_one_series_are_inserted_with_fill():
     assert fc.predict().equals(LSTMForecaster(**FAST).fit(by_hand).predict())
 
 
+def test_rows_of_future_covariates_after_the_target_go_to_predict_not_into_the_fit():
+    # The command line's layout (rows after the target's end hold the known-future
+    # covariates). In Python, with fill='ffill' they became history: the target held
+    # flat over them and the forecast starting after them, unsaid; without a fill,
+    # "has NaN or inf ... use fill='ffill'", the advice that does that.
+    df = _long([60, 60]).assign(promo=1.0)
+    future = df.groupby("unique_id").tail(3).index
+    df.loc[future, "y"] = np.nan
+    single = df[df.unique_id == "s0"].drop(columns="unique_id").set_index("ds")
+    kw = dict(FAST, future_covariates=["promo"])
+    msg = r"the target 'y' has no value in the last 3 row\(s\), from 2024-10-01.*predict as X"
+    for data, extra in [(df, {}), (single, {}), ({"s0": single, "s1": single}, {})]:
+        for fill in (None, "ffill"):
+            with pytest.raises(DataError, match=msg):
+                LSTMForecaster(**kw, **extra, fill=fill).fit(data)
+    two = single.assign(z=single["y"] * 2)
+    with pytest.raises(DataError, match=r"the targets \['y', 'z'\] have no value in the last 3 row"):
+        LSTMForecaster(**kw, target=["y", "z"]).fit(two)
+    # one target ending early among others is a ragged panel, still filled as asked
+    two.loc[two.index[-5:-3], "z"] = np.nan
+    history = two.iloc[:-3]
+    fc = LSTMForecaster(**kw, target=["y", "z"], fill="ffill").fit(history)
+    assert fc.predict(X=single[["promo"]].iloc[-3:])["y"].notna().all()
+    # without known-future covariates a fill keeps its meaning for the last rows
+    assert LSTMForecaster(**FAST, target="y", fill="ffill").fit(single).cutoff_ == single.index[-1]
+    # the rows' covariates are what predict takes
+    fc = LSTMForecaster(**kw).fit(df.dropna(subset=["y"]))
+    assert len(fc.predict(X=df[df.y.isna()].drop(columns="y"))) == 6
+
+
 def test_a_very_short_series_is_named_or_skipped():
     df = _long([120, 120, 12])
     with pytest.raises(DataError) as info:

@@ -296,20 +296,6 @@ def _leave_out(covariates):
     return f", or list the columns to read in {opt} (or none)" if opt else ""
 
 
-def split_future(df, target, future_covariates):
-    """(history, future) of a frame whose last rows hold only known-future
-    covariates: the rows after the last row with a target value are the
-    future (None when there are none)."""
-    targets, _, future = column_roles(df, target, future_covariates)
-    has_target = df[targets].notna().any(axis=1).to_numpy()
-    if not has_target.any():
-        raise DataError(f"the target column(s) {targets} have no values")
-    end = int(np.flatnonzero(has_target)[-1]) + 1
-    if end == len(df):
-        return df, None
-    return df.iloc[:end], df.iloc[end:][future]
-
-
 FILLS = ("ffill", "interpolate", "zero")
 
 

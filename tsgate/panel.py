@@ -81,6 +81,41 @@ def _named(name, exc):
     return exc if name in str(exc) else DataError(f"{name}: {exc}")
 
 
+def split_future(df, target, future_covariates):
+    """(history, future) of a frame whose last rows hold only known-future
+    covariates: the rows after the last row with a target value are the
+    future (None when there are none)."""
+    targets, _, future = frames.column_roles(df, target, future_covariates)
+    end = _history_end(df, targets)
+    if end is None:
+        raise DataError(f"the target column(s) {targets} have no values")
+    if end == len(df):
+        return df, None
+    return df.iloc[:end], df.iloc[end:][future]
+
+
+def _history_end(df, targets):
+    """One past the last row where a target has a value; None where none has."""
+    has_target = df[targets].notna().any(axis=1).to_numpy()
+    return int(np.flatnonzero(has_target)[-1]) + 1 if has_target.any() else None
+
+
+def _refuse_future_rows(df, targets, future):
+    """DataError where known-future covariates are declared and the last rows
+    have no target value: split_future's layout (the command line's), whose
+    rows after the target's end are the forecast's future. In Python they go
+    to predict's X; a fill would have made them history (so this comes first)."""
+    if not future or not all(pd.api.types.is_numeric_dtype(df[t]) for t in targets):
+        return
+    end = _history_end(df, targets)
+    if end is None or end == len(df):
+        return
+    what = f"target {targets[0]!r} has" if len(targets) == 1 else f"targets {targets} have"
+    raise DataError(f"the {what} no value in the last "
+                    f"{len(df) - end} row(s), from {frames.when(df.index[end])}: the history ends before them; pass "
+                    f"their known-future covariates to predict as {pname('X')}")
+
+
 def _trim_leading(values, sid):
     """Index of the first value of a wide column; a missing value inside or at
     the end of the span is not leading, and an infinite value is not missing
@@ -94,6 +129,7 @@ def _trim_leading(values, sid):
 def _wide(X, time_col, target, future_covariates, strategy, fill, known_freq=None):
     df, freq = frames.as_frame(X, time_col, name="X", fill=fill, known_freq=known_freq)
     targets, past, future = frames.column_roles(df, target, future_covariates, strategy)
+    _refuse_future_rows(df, targets, future)
     series = []
     for t in targets:
         start = _trim_leading(df[t].to_numpy(dtype=np.float64, na_value=np.nan), t)
@@ -188,6 +224,7 @@ def _long(X, id_col, time_col, target, future_covariates, strategy, fill, fast=T
             df, freq = frames.as_frame(part.sort_values(time_col) if time_col else part.sort_index(), time_col,
                                        name=f"series {sid!r}", fill=fill, known_freq=known)
             targets, past, future = frames.column_roles(df, target, future_covariates, strategy)
+            _refuse_future_rows(df, targets, future)
         except DataError as exc:
             raise _named(f"series {sid!r}", exc) from None
         if len(targets) != 1:
@@ -212,6 +249,7 @@ def _dict(X, time_col, target, future_covariates, strategy, fill, known_freq=Non
         try:
             df, freq = frames.as_frame(data, time_col, name=f"series {sid!r}", fill=fill, known_freq=known_freq)
             targets, past, future = frames.column_roles(df, target, future_covariates, strategy)
+            _refuse_future_rows(df, targets, future)
         except DataError as exc:
             raise _named(f"series {sid!r}", exc) from None
         first = first or (freq, targets[0], past, future, df.index.name, frames.index_kind(data, time_col))
