@@ -147,6 +147,10 @@ def test_a_start_that_failed_on_validation_hands_the_series_to_its_best_baseline
     pd.testing.assert_frame_equal(fc.predict(), base.predict())
     band = fc.predict_interval(0.8)  # the baseline's validation residuals (all zero) and the in-sample floor
     assert (band["demand_lower"] <= 0).all() and (band["demand_upper"] >= 0).all()
+    # the floor in the series' units: a pulse's height above, as the baseline's own band, and kept at zero below
+    wide, own = fc.predict_interval(0.95), base.predict_interval(0.95)
+    np.testing.assert_array_equal(wide["demand_upper"], own["demand_upper"])
+    assert (own["demand_upper"] == 100).all() and (wide["demand_lower"] == 0).all()
     hf = fc.historical_forecasts(full, start=0.5)
     want = base.historical_forecasts(full, start=0.5)
     np.testing.assert_array_equal(hf["forecast"].to_numpy(), want["forecast"].to_numpy())

@@ -155,6 +155,8 @@ def test_auto_takes_a_baseline_only_where_the_paired_test_says_it_is_clearly_bet
     model, why = fit_auto(LSTMForecaster(horizon=5), _series(v))  # a random walk: naive and the network tie
     assert why["chosen"] == "network" and why["baseline_mae"] < why["network"] and why["t"] > -1, why
     assert describe(why).endswith(", not clear)"), describe(why)
+    model, why = fit_auto(LSTMForecaster(horizon=6, random_state=0), y)  # lower on validation: no test to run
+    assert why["chosen"] == "network" and why["network"] < why["baseline_mae"] and "t" not in why, why
 
 
 def test_auto_keeps_a_network_it_cannot_compare_and_says_why(tmp_path):
@@ -177,3 +179,24 @@ def test_auto_keeps_a_network_it_cannot_compare_and_says_why(tmp_path):
                                       "--model", "auto", *extra])
         assert r.exit_code == 0, r.stderr
         assert r.stderr.startswith("model auto: the network, not compared with the baselines: ") and words in r.stderr
+
+
+def test_a_network_of_several_series_is_kept_and_says_why_none_replaces_it():
+    # Several series (a long panel, a wide frame of two targets): no single baseline is compared,
+    # the network stays, and why says so; a wide network that cannot be trained keeps its error
+    # (no baseline takes a list of targets).
+    rng = np.random.default_rng(0)
+    t = np.arange(80)
+    a, b = np.sin(t / 3) + 0.1 * rng.standard_normal(80), np.cos(t / 4) + 0.1 * rng.standard_normal(80)
+    idx = pd.date_range("2020-01-01", periods=80, freq="D")
+    long = pd.DataFrame({"id": ["a"] * 80 + ["b"] * 80, "ds": np.tile(idx, 2), "y": np.r_[a, b]})
+    wide = pd.DataFrame({"a": a, "b": b}, index=idx)
+    for est, data in [(LSTMForecaster(horizon=5, id_col="id", max_epochs=3), long),
+                      (LSTMForecaster(horizon=5, target=["a", "b"], max_epochs=3), wide)]:
+        model, why = fit_auto(est, data)
+        assert isinstance(model, LSTMForecaster)
+        assert why == {"chosen": "network",
+                       "unscored": "one network forecasts several series; each has its own best baseline"}
+    spiked = pd.DataFrame({"a": _spiked(), "b": _spiked()}, index=pd.date_range("2020-01-01", periods=120))
+    with pytest.raises(TrainingDivergedError, match="linear start"):
+        fit_auto(LSTMForecaster(horizon=5, target=["a", "b"]), spiked)
