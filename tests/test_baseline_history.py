@@ -148,6 +148,10 @@ def test_bad_arguments_are_errors_naming_them_before_any_work(air):
     for method in (fc.historical_forecasts, fc.backtest):
         with pytest.raises(ParameterError, match="^warm_start=True: a baseline has no weights to start a refit from"):
             method(air, start=0.9, retrain=True, warm_start=True)
+        # static_covariates too (it was "unexpected keyword argument"): None taken, a frame refused by name
+        assert method(air, start=0.9, static_covariates=None).equals(method(air, start=0.9))
+        with pytest.raises(ParameterError, match="^static_covariates: a baseline reads none"):
+            method(air, start=0.9, static_covariates=pd.DataFrame({"kind": [1]}, index=["passengers"]))
 
 
 @pytest.mark.parametrize("kw,words", [
@@ -155,6 +159,7 @@ def test_bad_arguments_are_errors_naming_them_before_any_work(air):
     (dict(folds=0), "folds must be a positive integer, got 0"),  # "X has no origin ... from start 1960-12-01"
     (dict(horizon=0), "horizon must be a positive integer, got 0"),  # the model's horizon, silently
     (dict(auto="yes"), "auto must be True or False, got 'yes'"),
+    (dict(warm_start="x"), "warm_start must be True or False, got 'x'"),  # was "warm_start=True needs retrain=True"
 ])
 def test_the_fold_view_names_a_bad_count_before_any_fit(air, kw, words):
     from tsgate.evaluation import backtest

@@ -309,6 +309,10 @@ def test_historical_forecasts_start_stride_and_retrain(monkeypatch):
     assert len(again) == len(hf) and not np.allclose(again["forecast"], hf["forecast"])
     with pytest.raises(ParameterError, match="retrain"):
         fc.historical_forecasts(df, retrain=0)
+    # static covariates of another kind than a frame: named before any work (without retrain, taken unread)
+    with pytest.raises(ParameterError, match="^static_covariates must be a pandas DataFrame indexed by series id, got "
+                                             "str"):
+        fc.historical_forecasts(df, start="2026-01-01", static_covariates="size")
 
 
 def test_retrain_refits_fresh_as_fit_at_that_time_or_from_warm_weights():

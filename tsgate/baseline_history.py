@@ -14,7 +14,6 @@ The baseline's own model is called through two hooks of the estimator,
 not import :mod:`tsgate.baselines`.
 """
 
-import numbers
 
 import numpy as np
 import pandas as pd
@@ -23,7 +22,7 @@ from sklearn.utils.validation import check_is_fitted
 from . import conformal, frames
 from .errors import DataError, ParameterError
 from .errors import name as pname
-from .params import positive_int
+from .params import check_refits, positive_int
 from .scores import backtest_table, first_origin, mase_scale, no_origin, user_times
 
 
@@ -31,7 +30,7 @@ class BaselineHistoryMixin:
     """``historical_forecasts`` and ``backtest`` for a single-series baseline."""
 
     def historical_forecasts(self, X, start=None, stride=1, retrain=False, horizon=None, coverage=None,
-                             warm_start=False):
+                             warm_start=False, static_covariates=None):
         """Forecasts from every origin of ``X``, as if made at that time.
 
         Parameters
@@ -55,6 +54,8 @@ class BaselineHistoryMixin:
         warm_start : bool
             False only: taken so that a loop over forecasters can pass the network
             forecasters' options (a baseline has no weights to start a refit from).
+        static_covariates : None
+            None only, for the same loops (a baseline reads none).
 
         Returns
         -------
@@ -63,16 +64,17 @@ class BaselineHistoryMixin:
             origin), the time, ``step``, ``y`` (actual) and ``forecast`` (and the bands), as
             the network forecasters' ``historical_forecasts`` gives them.
         """
-        return self._historical(X, start, stride, retrain, horizon, None, coverage, warm_start).drop(
+        return self._historical(X, start, stride, retrain, horizon, static_covariates, coverage, warm_start).drop(
             columns=["seasonal_naive"])
 
-    def backtest(self, X, start=None, stride=1, retrain=False, horizon=None, coverage=None, warm_start=False):
+    def backtest(self, X, start=None, stride=1, retrain=False, horizon=None, coverage=None, warm_start=False,
+                 static_covariates=None):
         """Accuracy of :meth:`historical_forecasts` per horizon step, next to seasonal naive
         from the same origins: one row per (series, step, model), ``model`` being ``method``
         and 'seasonal_naive' (once, for a seasonal naive baseline; 'auto' is named 'best_baseline'); columns as the network
         forecasters' ``backtest`` (``n``, MAE, RMSE, sMAPE, MASE, and with ``coverage`` the
         baseline's coverage and MSIS). :func:`tsgate.summarise_backtest` averages it."""
-        hf = self._historical(X, start, stride, retrain, horizon, None, coverage, warm_start)
+        hf = self._historical(X, start, stride, retrain, horizon, static_covariates, coverage, warm_start)
         models = [(self._model_name(), "forecast", True)]
         if self.method != "seasonal_naive":
             models.append(("seasonal_naive", "seasonal_naive", False))
@@ -88,21 +90,20 @@ class BaselineHistoryMixin:
     def _historical(self, X, start, stride, retrain, horizon, static_covariates, coverage=None, warm_start=False):
         """The table of :meth:`historical_forecasts` with seasonal naive's column, called as the
         network forecasters' ``_historical`` is (:func:`tsgate.evaluation.backtest` calls both;
-        ``static_covariates`` is None: a baseline reads none)."""
+        ``static_covariates`` None only: a baseline reads none)."""
         check_is_fitted(self, "y_")
         if not isinstance(warm_start, (bool, np.bool_)) or warm_start:
             raise ParameterError(f"{pname('warm_start', warm_start)}: a baseline has no weights to start a refit "
                                  f"from; {pname('warm_start', True)} needs {pname('retrain', True)} and a recurrent "
                                  "forecaster")
+        if static_covariates is not None:
+            raise ParameterError(f"{pname('static_covariates')}: a baseline reads none (it forecasts from the series "
+                                 "alone)")
         if coverage is not None:
             conformal.levels(coverage)  # before any work
         stride = positive_int(stride, "stride")
-        if isinstance(retrain, (bool, np.bool_)):
-            every = 1 if retrain else 0
-        elif isinstance(retrain, numbers.Integral) and retrain >= 1:
-            every = int(retrain)
-        else:
-            raise ParameterError(f"{pname('retrain')} must be True, False or a positive int, got {retrain!r}")
+        check_refits(retrain, False)
+        every = (1 if retrain else 0) if isinstance(retrain, (bool, np.bool_)) else int(retrain)
         H = self.horizon_ if horizon is None else positive_int(horizon, "horizon")
         index, y = self._series_of(X)
         pos = self._origin_positions(index, y, start, stride, H)

@@ -68,8 +68,9 @@ def backtest(estimator, data, folds=3, horizon=None, retrain=True, coverage=None
         the series (and the intervals' scores).
     """
     folds, horizon = positive_int(folds, "folds"), None if horizon is None else positive_int(horizon, "horizon")
-    if not isinstance(auto, (bool, np.bool_)):
-        raise ParameterError(f"{pname('auto')} must be True or False, got {auto!r}")
+    for name, flag in (("warm_start", warm_start), ("auto", auto)):
+        if not isinstance(flag, (bool, np.bool_)):
+            raise ParameterError(f"{pname(name)} must be True or False, got {flag!r}")
     return _backtest(estimator, data, folds, horizon, retrain, coverage, warm_start, baselines, auto)
 
 

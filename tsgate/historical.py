@@ -22,7 +22,6 @@ Holt-Winters state too reads each series of the data from its first row.
 """
 
 import copy
-import numbers
 
 import numpy as np
 import pandas as pd
@@ -35,9 +34,10 @@ from .errors import DataError, ParameterError, name as pname
 from .esnorm import row_forecasts
 from .forecasting import PREDICT_BATCH
 from .panel import timeline, truncate
-from .params import positive_int
+from .params import check_refits, positive_int
 from .scores import backtest_table, first_origin, mase_scale, no_origin, user_times
 from .stateful import step_predictions
+from .static import check_frame
 from .windows import WindowSource, check_finite, check_positive, series_rows, spread_sample
 
 #: At most this many validation origins calibrate a recursive model's interval,
@@ -121,11 +121,9 @@ class HistoricalMixin:
         if coverage is not None:
             conformal.levels(coverage)  # before any work
         stride = positive_int(stride, "stride")
-        if not isinstance(retrain, (bool, np.bool_)) and not (isinstance(retrain, numbers.Integral) and retrain >= 1):
-            raise ParameterError(f"{pname('retrain')} must be True, False or a positive int, got {retrain!r}")
-        if not isinstance(warm_start, (bool, np.bool_)) or (warm_start and not retrain):
-            raise ParameterError(f"{pname('warm_start')} must be True or False, and True only with {pname('retrain')}, "
-                                 f"got {pname('warm_start', warm_start)} with {pname('retrain', retrain)}")
+        if static_covariates is not None:  # read by the refits only, checked before any
+            check_frame(static_covariates)
+        check_refits(retrain, warm_start)
         if getattr(self, "stateful", False) and retrain is not False:
             raise ParameterError(f"historical_forecasts of a {pname('stateful', True)} model takes "
                                  f"{pname('retrain', False)}")

@@ -185,6 +185,16 @@ def positive_int(value, name):
     return int(value)
 
 
+def check_refits(retrain, warm_start):
+    """historical_forecasts' ``retrain`` (True, False or a positive int) and ``warm_start`` (a bool, True
+    only with ``retrain``)."""
+    if not isinstance(retrain, (bool, np.bool_)) and not (isinstance(retrain, numbers.Integral) and retrain >= 1):
+        raise ParameterError(f"{pname('retrain')} must be True, False or a positive int, got {retrain!r}")
+    if not isinstance(warm_start, (bool, np.bool_)) or (warm_start and not retrain):
+        raise ParameterError(f"{pname('warm_start')} must be True or False, and True only with {pname('retrain')}, "
+                             f"got {pname('warm_start', warm_start)} with {pname('retrain', retrain)}")
+
+
 def seed_from(random_state):
     """The integer seed (or None) behind ``random_state``: an int is used as
     it is, so a seed means the same thing everywhere; None stays None (fresh

@@ -21,11 +21,16 @@ def _listing(values, limit=5):
     return shown + (f" and {len(values) - limit} more" if len(values) > limit else "")
 
 
-def _checked_rows(frame, ids):
-    """``frame``'s rows for ``ids``, in their order; errors name the ids."""
+def check_frame(frame):
+    """ParameterError unless ``frame`` (``static_covariates``) is a DataFrame."""
     if not isinstance(frame, pd.DataFrame):
         raise ParameterError(f"{pname('static_covariates')} must be a pandas DataFrame indexed by series id, "
                              f"got {type(frame).__name__}")
+
+
+def _checked_rows(frame, ids):
+    """``frame``'s rows for ``ids``, in their order; errors name the ids."""
+    check_frame(frame)
     dup = frame.index[frame.index.duplicated()].unique().tolist()
     if dup:
         raise DataError(f"{pname('static_covariates')} has more than one row for series {_listing(dup)}")
