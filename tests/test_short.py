@@ -136,6 +136,15 @@ def test_the_spread_of_a_short_history():
     errors = short.pooled_errors([np.arange(10.0), np.full(10, 3.0), np.arange(2.0)], [0, 1, 2], 2, "naive", 1)
     # origins 5, 6, 7 of the later half of the first (a line: naive is 1 and 2 short); constant, too short: none
     assert errors.shape == (3, 2) and np.allclose(errors, np.array([[1.0, 2.0]]) / np.std(np.arange(10.0)))
+    small = short.pooled_errors([0.1 * np.arange(10.0)], [0], 2, "naive", 1)  # a spread below one is a spread
+    assert np.allclose(small, errors)
+    # origins from the middle (11 // 2) to the last with a value after it: a square's naive errors name them
+    square = np.arange(11.0) ** 2
+    got = short.pooled_errors([square], [0], 1, "naive", 1)[:, 0] * np.std(square)
+    assert np.allclose(got, [2 * o + 1 for o in range(5, 10)])
+    # a series of exactly one season and the horizon: one origin, the season's last row
+    one = short.pooled_errors([np.array([1.0, 2.0, 3.0, 4.0, 9.0, 9.0])], [0], 2, "seasonal_naive", 4)
+    assert one.shape == (1, 2) and np.allclose(one * np.std([1.0, 2.0, 3.0, 4.0, 9.0, 9.0]), [[8.0, 7.0]])
 
 
 def test_quantile_outputs_fit_the_shortest_series_as_before():
