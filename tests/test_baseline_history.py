@@ -142,6 +142,9 @@ def test_bad_arguments_are_errors_naming_them_before_any_work(air):
         fc.backtest(air.rename("other").to_frame())
     with pytest.raises(DataError, match="X has no column 'passengers'"):  # update reads X the same way
         fc.update(air.rename("other").to_frame())
+    # a Series is the model's series whatever its name, as for the networks (named otherwise: "no column")
+    for name in ("other", None):
+        assert fc.backtest(air.rename(name), start=0.9).equals(fc.backtest(air, start=0.9))
     # the network forecasters' options are taken (a loop over models passes them), warm_start=True refused
     # by name (it was "unexpected keyword argument 'warm_start'")
     assert fc.historical_forecasts(air, start=0.9, warm_start=False).equals(fc.historical_forecasts(air, start=0.9))

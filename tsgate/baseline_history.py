@@ -115,8 +115,11 @@ class BaselineHistoryMixin:
         return out
 
     def _series_of(self, X):
-        """(index, values) of the target in ``X``, which must have the fitted frequency."""
+        """(index, values) of the target in ``X``, which must have the fitted frequency; a Series is the
+        model's series whatever its name (as for the network forecasters)."""
         self._refuse_panel(X)
+        if isinstance(X, pd.Series):
+            X = X.rename(self.targets_[0])
         df, freq = frames.as_frame(X, self.time_col, name="X", known_freq=self.freq_)
         if str(freq) != str(self.freq_):
             raise DataError(f"{pname('X')} has frequency {freq}, the model was fit on {self.freq_}")
