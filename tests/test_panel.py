@@ -581,6 +581,48 @@ def test_dask_predict_of_a_model_fit_on_a_multiindex_panel():
     assert np.allclose(scored["y"], expected["y"], rtol=1e-6, atol=0)
 
 
+def test_dask_predict_names_what_it_cannot_forecast_before_any_work():
+    # A pandas frame or None was "'DataFrame' object has no attribute 'shuffle'", a frame without
+    # the id column a KeyError from a worker (a RangeIndex has known divisions, so it was taken for
+    # the ids), an unfitted model "fit on 'nothing' data"
+    pytest.importorskip("distributed")
+    import dask.dataframe as dd
+    from sklearn.exceptions import NotFittedError
+
+    from tsgate import dask as tsdask
+
+    df = _long([90, 110])
+    fc = LSTMForecaster(**FAST).fit(df)
+    with pytest.raises(ParameterError, match=r"needs a dask.dataframe.DataFrame, got DataFrame \(fc.predict reads"):
+        tsdask.predict(fc, df)
+    with pytest.raises(ParameterError, match="needs a dask.dataframe.DataFrame, got NoneType$"):
+        tsdask.predict(fc, None)
+    ddf = dd.from_pandas(df, npartitions=2)
+    with pytest.raises(DataError, match=r"has no series id id_col 'unique_id', as a column or the index; columns: "
+                                        r"\['ds', 'y'\]"):
+        tsdask.predict(fc, dd.from_pandas(df.drop(columns="unique_id"), npartitions=2))
+    with pytest.raises(NotFittedError):
+        tsdask.predict(LSTMForecaster(), ddf)
+    with pytest.raises(ParameterError, match="needs a global network forecaster .* got BaselineForecaster"):
+        tsdask.predict(BaselineForecaster("naive", horizon=3).fit(df[df.unique_id == "s0"].set_index("ds")["y"]), ddf)
+
+
+def test_a_known_series_with_too_few_rows_is_told_the_rows_its_forecaster_reads():
+    # on_series (each Dask partition's forecast): a series the network forecasts needs the lookback,
+    # one its own baseline forecasts the rows that baseline reads (it was told the lookback too)
+    from tsgate import fallback
+
+    df = _long([90, 110])
+    fc = LSTMForecaster(**FAST).fit(df)
+    with pytest.raises(DataError, match=r"^X needs at least 24 rows \(the lookback\) of series \['s0', 's1'\]$"):
+        fc.on_series(df.groupby("unique_id").tail(10))
+    fc.fallback_ = {"s1": ["ar", 0.0, 0.5, 0.2]}  # s1 handed to an AR(3), as a fit does it
+    need = fallback.rows_read(fc.fallback_["s1"])
+    with pytest.raises(DataError, match=rf"^X needs at least 24 rows \(the lookback\) of series \['s0'\]; and at "
+                                        rf"least {need} rows of series 's1' \(what its own baseline reads\)$"):
+        fc.on_series(df.groupby("unique_id").tail(need - 1))
+
+
 def test_cli_forecasts_every_series_of_a_long_file(tmp_path):
     from click.testing import CliRunner
 

@@ -12,9 +12,10 @@ Needs the ``dask`` extra (``pip install tsgate[dask]``).
 """
 
 import pandas as pd
+from sklearn.utils.validation import check_is_fitted
 
 from .conformal import band_columns, levels
-from .errors import DataError, MissingDependencyError
+from .errors import DataError, MissingDependencyError, ParameterError
 from .errors import name as pname
 
 
@@ -69,9 +70,17 @@ def predict(fc, ddf, horizon=None, coverage=None):
         Lazy long-format forecasts (id, time, target[, bands]); ``.compute()`` runs them.
     """
     try:
-        import dask.dataframe  # noqa: F401
+        import dask.dataframe as dd
     except ImportError:
         raise MissingDependencyError("tsgate.dask needs dask: pip install 'tsgate[dask]'") from None
+    if not hasattr(fc, "on_series"):  # a baseline or LocalForecaster forecasts its own series only
+        raise ParameterError("tsgate.dask.predict needs a global network forecaster (LSTMForecaster, GRUForecaster "
+                             f"or RNNForecaster) fit on long data, got {type(fc).__name__}")
+    check_is_fitted(fc, "model_")
+    if not isinstance(ddf, dd.DataFrame):
+        hint = " (fc.predict reads a pandas frame; dask.dataframe.from_pandas makes it a Dask one)"
+        raise ParameterError(f"tsgate.dask.predict needs a dask.dataframe.DataFrame, got {type(ddf).__name__}"
+                             + (hint if isinstance(ddf, pd.DataFrame) else ""))
     if getattr(fc, "form_", None) != "long":
         raise DataError(f"tsgate.dask.predict needs a model fit on long data ({pname('id_col')}), "
                         f"got one fit on {getattr(fc, 'form_', 'nothing')!r} data")
@@ -85,10 +94,9 @@ def predict(fc, ddf, horizon=None, coverage=None):
 def _whole_series(ddf, id_col):
     """``ddf`` with every series in one partition: as it is when the id is the
     index with known divisions, else shuffled on the id."""
-    if id_col not in ddf.columns:
-        if ddf.known_divisions:
-            return ddf
-        ddf = ddf.reset_index()
-    if id_col not in ddf.columns:
-        raise DataError(f"the Dask frame has no series id {pname('id_col')} {id_col!r}, as a column or the index")
-    return ddf.shuffle(on=id_col)
+    if id_col in ddf.columns:
+        return ddf.shuffle(on=id_col)
+    if ddf.index.name != id_col:
+        raise DataError(f"the Dask frame has no series id {pname('id_col')} {id_col!r}, as a column or the index; "
+                        f"columns: {list(ddf.columns)}")
+    return ddf if ddf.known_divisions else ddf.reset_index().shuffle(on=id_col)

@@ -326,8 +326,11 @@ class PanelIOMixin:
         short = [s.id for s in panel.series if len(s.y) < (fallback.rows_read(local[s.id]) if s.id in local else L)]
         if set(short) & set(where):  # a series it was fit on: its stored rows and update give them
             short = [sid for sid in short if sid in where]
-            own = " (a series forecast by its own baseline: the rows it reads)" if set(short) & set(local) else ""
-            raise DataError(f"{pname('X')} needs at least {L} rows (the lookback) of series {short[:5]}{own}")
+            by_network, own = [i for i in short if i not in local], [i for i in short if i in local]
+            needs = [f"at least {L} rows (the lookback) of series {by_network[:5]}"] if by_network else []
+            needs += [f"at least {fallback.rows_read(local[sid])} rows of series {sid!r} (what its own baseline "
+                      "reads)" for sid in own[:5]]
+            raise DataError(f"{pname('X')} needs " + "; and ".join(needs))
         self._repair_in_place(panel.series)
         sc = self.scaling_
         fresh = Scaling.fit(self.scaler, [s.y for s in panel.series if s.id not in where], [np.zeros((1, 0))])

@@ -235,7 +235,8 @@ def check_given(periods, rows, param):
     (``rows``): no season of it was observed (seasonal naive at 500 steps after 200 rows was naive)."""
     longer = [int(p) for p in np.atleast_1d(periods) if int(p) > rows]
     if longer:
-        raise DataError(f"{pname(param)}: a period of {longer[0]} steps is longer than the data ({rows} rows); "
+        rows = f"{rows} row" + ("" if rows == 1 else "s")
+        raise DataError(f"{pname(param)}: a period of {longer[0]} steps is longer than the data ({rows}); "
                         "give periods it covers, or leave it unset to detect them")
 
 
