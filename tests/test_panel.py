@@ -294,6 +294,39 @@ def test_data_on_another_time_step_is_refused_by_every_method_that_reads_it():
         with pytest.raises(DataError, match="X has frequency QS-JAN, the model was fit on MS"):
             method(quarterly)
 
+def test_backtest_scores_are_the_historical_forecasts_errors_by_hand():
+    # Per series and step: MAE, MASE (over the in-sample seasonal naive MAE of the rows up to the
+    # series' first origin), coverage and MSIS; ids that do not sort in the data's order ('b' first),
+    # so rows grouped in another order would score one series' points for the other.
+    # summarise_backtest is each model's mean over those rows.
+    from tsgate import summarise_backtest
+
+    df = _long([90, 110])
+    df["unique_id"] = df["unique_id"].map({"s0": "b", "s1": "a"})
+    fc = LSTMForecaster(**FAST).fit(df)
+    start = pd.Timestamp("2026-01-01")
+    hf = fc.historical_forecasts(df, start=start, coverage=0.8)
+    table = fc.backtest(df, start=start, coverage=0.8)
+    mine = table[table["model"] == "tsgate"]
+    assert list(mine["unique_id"]) == ["b"] * 3 + ["a"] * 3
+    m = fc.seasonal_period_
+    for (sid, step), got in mine.set_index(["unique_id", "step"]).iterrows():
+        rows = hf[(hf["unique_id"] == sid) & (hf["step"] == step)]
+        y = df[df["unique_id"] == sid].set_index("ds")["y"]
+        seen = y[:start].to_numpy()  # up to the first origin
+        scale = np.mean(np.abs(seen[m:] - seen[:-m]))
+        mae = np.mean(np.abs(rows["y"] - rows["forecast"]))
+        inside = (rows["lower"] <= rows["y"]) & (rows["y"] <= rows["upper"])
+        assert got["n"] == len(rows) and np.isclose(got["MAE"], mae) and np.isclose(got["MASE"], mae / scale)
+        assert np.isclose(got["coverage"], inside.mean())
+    assert mine["coverage"].nunique() > 1  # the two series' bands cover differently
+    summary = summarise_backtest(table)
+    for model in ("tsgate", "seasonal_naive"):
+        rows = table[table["model"] == model]
+        assert np.allclose(summary.loc[model].to_numpy(), rows[list(summary.columns)].mean().to_numpy())
+        assert not np.allclose(summary.loc[model, "MAE"], rows["MAE"].median())  # a mean, not a median
+
+
 def test_historical_forecasts_start_stride_and_retrain(monkeypatch):
     df = _long([100, 100])
     fc = LSTMForecaster(**FAST).fit(df[df.ds <= "2026-01-01"])
