@@ -13,6 +13,7 @@ def test_metrics():
     assert metrics.rmse(y, f) == pytest.approx(np.sqrt(5 / 3))
     assert metrics.mape(y, f) == pytest.approx(100 * (0 + 0.5 + 0.5) / 3)
     assert metrics.smape(y, f) == pytest.approx(100 * (0 + 2 / 5 + 4 / 6) / 3)
+    assert metrics.smape([0.0, 2.0], [0.0, 3.0]) == pytest.approx(100 * (0 + 2 / 5) / 2)  # both zero: a zero term
     assert metrics.mase(y, f, [1.0, 2, 3, 5], m=1) == pytest.approx(1.0 / (4 / 3))
     assert list(metrics.seasonal_naive([1, 2, 3, 4], 5, 2)) == [3, 4, 3, 4, 3]
     with pytest.raises(ValueError, match="same shape"):

@@ -89,6 +89,8 @@ def test_scalers():
     loc, scale = fit_scaler("standard", v)
     assert np.allclose(loc, [3, 5]) and np.allclose(scale, [np.std([1, 3, 5]), 1.0])  # constant column: scale 1
     assert np.allclose(fit_scaler("minmax", v)[1], [4.0, 1.0])
+    assert np.allclose(fit_scaler("minmax", v)[0], [1.0, 5.0])  # from the minimum: values map onto [0, 1]
+    assert np.allclose(fit_scaler("robust", v)[0], [3.0, 5.0])
     assert np.allclose(fit_scaler(None, v)[1], [1.0, 1.0])
     with pytest.raises(ParameterError, match="scaler must be one of"):
         fit_scaler("zscore", v)
