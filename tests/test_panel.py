@@ -186,6 +186,14 @@ def test_bad_panels_name_the_series(bad, match):
         LSTMForecaster(**FAST).fit(df, static_covariates=static)
 
 
+def test_a_long_list_of_series_is_named_by_its_first_five_and_a_count():
+    df = _long([30] * 7)
+    with pytest.raises(DataError, match=r"has no row for series 's1', 's2', 's3', 's4', 's5' and 1 more \(its"):
+        LSTMForecaster(**FAST).fit(df, static_covariates=pd.DataFrame({"size": [1.0]}, index=["s0"]))
+    with pytest.raises(DataError, match=r"has no row for series 's2', 's3', 's4', 's5', 's6' \(its"):  # five: all
+        LSTMForecaster(**FAST).fit(df, static_covariates=pd.DataFrame({"size": [1.0, 2.0]}, index=["s0", "s1"]))
+
+
 def _sign_panel(S=20, n=200):
     """Series whose dynamics differ only by a static flag: y' = +-0.8 y + noise."""
     rng = np.random.default_rng(0)
