@@ -268,3 +268,19 @@ def test_retraining_refits_with_the_fits_rule_for_short_series():
     assert then.fit_report_["short_baselines"] == {"c": "naive"}
     got = early[(early.unique_id == "c") & (early.cutoff == pd.Timestamp("2024-01-01"))]["forecast"].to_numpy()
     assert np.array_equal(got, then.predict().query("unique_id == 'c'")["y"].to_numpy())
+
+
+def test_series_too_short_for_a_stateful_fit_are_named_with_their_rows():
+    # it was "the series is too short: 1 rows for horizon 12" for a panel, naming none of them;
+    # a windowed fit's message says "1 row", not "1 rows"
+    parts = [pd.DataFrame({"unique_id": f"s{k}", "ds": pd.date_range(end="2030-01-01", periods=n, freq="MS"),
+                           "y": np.arange(n, dtype=float)}) for k, n in enumerate([1, 40, 5])]
+    panel = pd.concat(parts, ignore_index=True)
+    kw = dict(stateful=True, horizon=12, max_epochs=1)
+    with pytest.raises(DataError, match=r"^series 's0', 's2' are too short for stateful=True with horizon 12: 1, 5 "
+                                        r"rows \(each needs two training steps before"):
+        LSTMForecaster(**kw).fit(panel)
+    with pytest.raises(DataError, match="^the series is too short for stateful=True with horizon 12: 5 rows"):
+        LSTMForecaster(**kw).fit(parts[2].set_index("ds")["y"])
+    with pytest.raises(DataError, match=r"'s0' \(1 row\), 's2' \(5 rows\)"):
+        LSTMForecaster(horizon=12, max_epochs=1, on_short="raise").fit(panel)

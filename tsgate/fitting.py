@@ -323,8 +323,12 @@ class FitMixin:
         rows, targets = self._stateful_rows(ys, ps, cals)
         starts = [len(y) - H - (int(round((len(y) - H) * self.validation_fraction)) if self._validates() else 0)
                   for y in ys]
-        if min(starts) < 2:
-            raise DataError(f"the series is too short: {min(len(y) for y in ys)} rows for {pname('horizon')} {H}")
+        short = [k for k, start in enumerate(starts) if start < 2]
+        if short:
+            names = "the series" if len(ys) == 1 else "series " + ", ".join(repr(self.ids_[k]) for k in short[:10])
+            raise DataError(f"{names} {'is' if len(short) == 1 else 'are'} too short for {pname('stateful', True)} "
+                            f"with {pname('horizon')} {H}: {', '.join(str(len(ys[k])) for k in short[:10])} rows "
+                            f"(each needs two training steps before its validation steps and its last {H} rows)")
         spec = self._stateful_spec(rows[0].shape[1], H)
         settings = dict(tbptt=self.tbptt, depth=self.tbptt_depth, streams=self.batch_size, loss=self.loss,
                         learning_rate=self.learning_rate, optimizer=self.optimizer, weight_decay=self.weight_decay,

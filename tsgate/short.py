@@ -189,9 +189,10 @@ class ShortSeriesMixin:
             f"{self.lookback}, rounded up to {self.lookback_}: segments of {self.segment_length_}")
         why = (f"{pname('lookback')} ({lb}) + {pname('horizon')} ({self.horizon_}) + windows for training/"
                f"validation need at least {need}")
+        rows = lambda k: f"{len(ys[k])} row" + ("" if len(ys[k]) == 1 else "s")  # noqa: E731
         if len(ys) == 1:
-            return f"the series is too short: {len(ys[0])} rows, but {why}"
-        names = ", ".join(f"{self.ids_[k]!r} ({len(ys[k])} rows)" for k in short[:10])
+            return f"the series is too short: {rows(0)}, but {why}"
+        names = ", ".join(f"{self.ids_[k]!r} ({rows(k)})" for k in short[:10])
         them = "it" if len(short) == 1 else "them"
         skip = "" if len(short) == len(ys) else f" (or set {pname('on_short', 'skip')} to leave {them} out)"
         verb = "is" if len(short) == 1 else "are"
