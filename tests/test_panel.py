@@ -509,16 +509,16 @@ def test_local_models_name_the_series_that_cannot_be_fit(n_jobs):
     # each model knows its data, not the series' id: a LocalForecaster over many series said only
     # "the series is too short: 5 rows, ..." (and from a joblib worker)
     df = _long([90, 5, 100, 4])
-    with pytest.raises(DataError, match=r"^series 's1': the series is too short: 5 rows, .* \(and 1 more series\)$"):
+    with pytest.raises(DataError, match=r"^series 's1' is too short: 5 rows, .* \(and 1 more series\)$"):
         LocalForecaster(LSTMForecaster(**FAST), n_jobs=n_jobs).fit(df)
     df = _long([60, 70])
     local = LocalForecaster(BaselineForecaster("naive", horizon=3), n_jobs=n_jobs).fit(df)
     after = pd.DataFrame({"unique_id": ["s1"], "ds": [df[df.unique_id == "s1"].ds.max() + pd.DateOffset(months=2)],
                           "y": [1.0]})  # a month left out
-    with pytest.raises(DataError, match=r"^series 's1': X holds 1 row\(s\) from 2025-12-01: give the rows that follow "
+    with pytest.raises(DataError, match=r"^series 's1' holds 1 row\(s\) from 2025-12-01: give the rows that follow "
                                         r"the data \(from 2025-11-01\)"):
         local.update(after)
-    with pytest.raises(DataError, match=r"^series 's0': X has no origin with 1 row up to it and 3 after it from start "
+    with pytest.raises(DataError, match=r"^series 's0' has no origin with 1 row up to it and 3 after it from start "
                                         r"2025-06-01$"):  # s0 ends ten months before s1
         local.backtest(df, start=df[df.unique_id == "s1"].ds.iloc[-5])
     with pytest.raises(ParameterError, match=r"^stride must be a positive integer, got 0$"):  # not one series' problem

@@ -54,7 +54,10 @@ def _raise_named(failed):
         if isinstance(exc, ParameterError):  # the same parameters for every series: not one series' problem
             raise exc
         more = f" (and {len(failed) - 1} more series)" if len(failed) > 1 else ""
-        raise type(exc)(f"series {sid!r}: {exc}{more}") from exc
+        text = str(exc)  # "X holds ...", "the series is too short": its model's words for the series
+        lead = next((w for w in ("X ", "the series ") if text.startswith(w)), None)
+        said = f"series {sid!r} {text[len(lead):]}" if lead else f"series {sid!r}: {text}"
+        raise type(exc)(said + more) from exc
 
 
 def _recorded(fn, *args, **kwargs):
