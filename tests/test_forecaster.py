@@ -464,6 +464,8 @@ def test_lag_importance_of_one_horizon_step_reads_that_step_s_lag():
         fc.lag_importance(step=5, X=df)
     with pytest.raises(DataError, match=r"X has no window of a series the model was fit on: one needs 16 rows"):
         fc.lag_importance(X=df.iloc[:18])
+    with pytest.raises(tsgate.errors.ParameterError, match="^source must be a tsgate.windows.WindowSource"):
+        fc.lag_importance(source=df)  # was "'DataFrame' object has no attribute 'n'"
 
 def test_a_frame_with_its_time_in_a_column_forecasts_as_with_a_time_index(tmp_path):
     # Prophet's and neuralforecast's single series: columns ds and y on a

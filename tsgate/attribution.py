@@ -19,7 +19,7 @@ from .errors import DataError, ParameterError
 from .errors import name as pname
 from .calendar_features import calendar_names
 from .params import check_param, positive_int
-from .windows import spread_sample
+from .windows import WindowSource, spread_sample
 
 #: Shuffles of each input column in :meth:`AttributionMixin.column_importance`.
 N_REPEATS = 5
@@ -146,6 +146,9 @@ class AttributionMixin:
         check_is_fitted(self, "model_")
         self._check_windowed("lag_importance")
         weights = self._step_weights(step)  # the step checked before any work
+        if source is not None and not isinstance(source, WindowSource):
+            raise ParameterError(f"{pname('source')} must be a tsgate.windows.WindowSource (or None: pass the data as "
+                                 f"{pname('X')}), got {type(source).__name__}")
         if X is not None and source is None:
             source = self._data_windows(X)
         if source is None:
