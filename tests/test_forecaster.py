@@ -354,6 +354,7 @@ def test_several_coverages_give_one_band_each_as_single_calls_do():
     qfan = q.predict_interval([0.5, 0.9])
     assert np.array_equal(qfan["y_upper_90"], q.predict_interval(0.9)["y_upper"])
     assert (qfan["y_lower_90"] <= qfan["y_lower_50"]).all()
+    assert not np.array_equal(qfan["y_lower_90"], qfan["y_lower_50"])  # the 0.25 output, not the lowest's
 
 
 def test_quantile_loss_intervals():

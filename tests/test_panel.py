@@ -502,6 +502,10 @@ def test_local_models_warnings_name_their_series_also_from_joblib_workers(n_jobs
         local.predict_interval(0.95)
     said = [str(w.message) for w in caught if issubclass(w.category, CoverageWarning)]
     assert len(said) == 1 and said[0].startswith("series 's0', 's1', 's2' and 2 more: coverage 0.95 needs"), said
+    with pytest.warns(CoverageWarning) as caught:  # three: all named, no count
+        LocalForecaster(LSTMForecaster(**FAST), n_jobs=n_jobs).fit(_long([40] * 3)).predict_interval(0.95)
+    said = [str(w.message) for w in caught if issubclass(w.category, CoverageWarning)]
+    assert len(said) == 1 and said[0].startswith("series 's0', 's1', 's2': coverage 0.95 needs"), said
 
 
 @pytest.mark.parametrize("n_jobs", [None, 2])
