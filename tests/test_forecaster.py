@@ -147,6 +147,11 @@ def test_sklearn_fit_X_y_form():
     fc = GRUForecaster(horizon=3, **FAST).fit(df[["x"]], df["y"])
     assert fc.targets_ == ["y"] and fc.past_covariates_ == ["x"]
     assert fc.predict().shape == (3, 1)
+    # y named as a column of X was pandas' "arg must be a list, tuple, 1-d array, or Series"
+    with pytest.raises(DataError, match=r"^y's column 'x' is also a column of X: rename one of them$"):
+        GRUForecaster(horizon=3, **FAST).fit(df[["x"]], df["y"].rename("x"))
+    with pytest.raises(DataError, match="^X and y must share the same index$"):
+        GRUForecaster(horizon=3, **FAST).fit(df[["x"]], df["y"].iloc[:-1])
 
 
 def test_known_future_covariates_and_calendar_features():

@@ -55,6 +55,9 @@ class FitMixin:
             xdf, _ = frames.as_frame(X, self.time_col, name="X", fill=self.fill)
             if not xdf.index.equals(ydf.index):
                 raise DataError(f"{pname('X')} and y must share the same index")
+            both = [c for c in ydf.columns if c in xdf.columns]
+            if both:  # one frame of the two: a column of each name
+                raise DataError(f"y's column {both[0]!r} is also a column of {pname('X')}: rename one of them")
             ydf = pd.concat([ydf, xdf], axis=1)
         panel = to_panel(ydf, target=targets, future_covariates=self.future_covariates, strategy=self.strategy,
                          fill=self.fill)
