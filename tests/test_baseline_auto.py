@@ -124,3 +124,18 @@ def test_a_baseline_file_from_before_auto_loads_with_its_method(tmp_path):
     old = load(tmp_path / "old.tsgate")
     assert old.method_ == "ar" and old.scores_ == {}
     pd.testing.assert_frame_equal(old.predict_interval(0.9), fc.predict_interval(0.9))
+
+
+def test_the_networks_fit_X_y_form_forecasts_y():
+    # BaselineForecaster.fit(X, y) ignored y and forecast X's column (the covariate), where the
+    # network forecasters forecast y; a LocalForecaster dropped y unread
+    from tsgate.errors import ParameterError
+
+    idx = pd.date_range("2021-01-01", periods=60, freq="D")
+    y = pd.Series(5 + np.sin(np.arange(60) / 3), index=idx, name="sales")
+    X = pd.DataFrame({"x": np.arange(60.0)}, index=idx)
+    alone = BaselineForecaster("naive", horizon=3).fit(y).predict()
+    assert BaselineForecaster("naive", horizon=3).fit(X, y).predict().equals(alone)
+    assert BaselineForecaster("naive", horizon=3).fit(None, y).predict().equals(alone)
+    with pytest.raises(ParameterError, match="^y: a LocalForecaster reads each series' target from X"):
+        LocalForecaster(BaselineForecaster("naive", horizon=3)).fit(X, y)

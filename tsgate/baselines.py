@@ -182,11 +182,12 @@ class BaselineForecaster(BaselineHistoryMixin, BaseEstimator):
         return tags
 
     def fit(self, X, y=None):
-        """Fit on ``X`` (a Series or a frame of one target column; ``y`` is ignored, as in
-        scikit-learn's unsupervised estimators)."""
+        """Fit on ``X`` (a Series or a frame of one target column), or on ``y`` in the network
+        forecasters' ``fit(X, y)`` form (``X``, covariates, is then not read: a baseline reads none)."""
         from .seasonality import check_given, default_horizon, detect_periods, main_period
 
         validate_params(self)
+        X = X if y is None else y
         self._refuse_panel(X)
         df, self.freq_ = frames.as_frame(X, self.time_col, name="X")
         self.index_kind_ = frames.index_kind(X, self.time_col)

@@ -155,8 +155,12 @@ class LocalForecaster(BaseEstimator):
         return "wide", None, {sid: X[[sid] + shared] for sid in panel.ids}
 
     def fit(self, X, y=None):
-        """Fit one clone of ``estimator`` per series of ``X`` (long, dict or wide)."""
+        """Fit one clone of ``estimator`` per series of ``X`` (long, dict or wide; ``y``: None, the
+        panel's targets are columns of ``X``)."""
         validate_params(self)
+        if y is not None:  # it was dropped unread: X's columns were forecast instead
+            raise ParameterError(f"{pname('y')}: a LocalForecaster reads each series' target from {pname('X')} "
+                                 f"(a column of the panel); pass y=None")
         self.form_, id_name, parts = self._split(X)
         if id_name is not None:
             self.id_name_ = id_name
