@@ -536,6 +536,11 @@ def test_attribution_names_the_calendar_features():
     assert calendar_names("h") == ["hour_sin", "hour_cos", "weekday_sin", "weekday_cos"]
     np.testing.assert_allclose(calendar(idx, "h")[:, 0], np.sin(2 * np.pi * np.arange(5) / 24))
     assert calendar(idx, "h").shape == (5, len(calendar_names("h"))) and calendar_names(None) == []
+    half = pd.date_range("2020-01-01 22:00", periods=5, freq="30min")  # the hour's fraction counts, then wraps
+    hours = np.array([22, 22.5, 23, 23.5, 0])
+    np.testing.assert_allclose(calendar(half, "30min")[:, 0], np.sin(2 * np.pi * hours / 24))
+    days = pd.date_range("2020-12-30", periods=3, freq="D")  # days of the year 365, 366, 1 over a year of 365.25
+    np.testing.assert_allclose(calendar(days, "D")[:, 2], np.sin(2 * np.pi * np.array([365, 366, 1]) / 365.25))
     # business months and quarters, semi-month ends and custom business days have their cycles too (they had none)
     assert calendar_names("BMS") == calendar_names("BME") == calendar_names("SME") == ["month_sin", "month_cos"]
     assert calendar_names("BQE-DEC") == ["quarter_sin", "quarter_cos"] and calendar_names("C") == calendar_names("B")
