@@ -388,8 +388,15 @@ def test_plot_without_matplotlib_is_a_clear_error(csv, tmp_path, monkeypatch):
 
 
 def test_warmup_reports_the_time():
+    import re
+    import time
+
+    t0 = time.perf_counter()
     code, _, err = run(["warmup"])
+    took = time.perf_counter() - t0
     assert code == 0 and err.startswith("compiled and cached all kernels in ")
+    said = float(re.search(r"in ([\d.]+) ?s", err).group(1))  # the seconds it took, not a clock reading
+    assert 0 < said <= took + 0.1, (said, took)
 
 
 def test_progress_goes_to_stderr_only_on_a_terminal(csv, monkeypatch):
