@@ -160,6 +160,9 @@ def test_tbptt_depth_none_is_plain_tbptt_and_a_depth_changes_training(tmp_path):
     assert back.tbptt_depth == 50 and np.array_equal(back.predict().to_numpy(), deep.predict().to_numpy())
     with pytest.raises(ParameterError, match="tbptt_depth.*at least.*tbptt"):
         LSTMForecaster(**kw, tbptt_depth=10).fit(y)
+    # the gradient clipping of stateful updates: none with clip_norm=None (as with a norm no gradient reaches)
+    free, loose, tight = (LSTMForecaster(**kw, clip_norm=c).fit(y).model_.flat for c in (None, 1e9, 1e-4))
+    assert np.array_equal(free, loose) and not np.array_equal(tight, loose)
 
 
 def test_state_carried_over_two_halves_equals_one_pass():
