@@ -508,6 +508,21 @@ def test_local_models_warnings_name_their_series_also_from_joblib_workers(n_jobs
     assert len(said) == 1 and said[0].startswith("series 's0', 's1', 's2': coverage 0.95 needs"), said
 
 
+def test_local_models_are_tsgate_forecasters():
+    # a regressor was "LSTMRegressor.fit() missing 1 required positional argument: 'y'" from inside
+    # the loop over series; a LocalForecaster of LocalForecasters fit
+    from sklearn.linear_model import LinearRegression
+
+    from tsgate import LSTMRegressor
+
+    df = _long([40, 40])
+    for est in (None, LSTMRegressor(), LinearRegression(), LocalForecaster(BaselineForecaster("naive"))):
+        with pytest.raises(ParameterError, match=r"^estimator must be a tsgate forecaster \(LSTMForecaster, "
+                                                 rf"GRUForecaster, RNNForecaster or BaselineForecaster\), got "
+                                                 rf"{type(est).__name__}$"):
+            LocalForecaster(est).fit(df)
+
+
 @pytest.mark.parametrize("n_jobs", [None, 2])
 def test_local_models_name_the_series_that_cannot_be_fit(n_jobs):
     # each model knows its data, not the series' id: a LocalForecaster over many series said only

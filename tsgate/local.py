@@ -130,8 +130,10 @@ class LocalForecaster(BaseEstimator):
         or 'wide'), the name of its series ids (None: no id column or level) and the
         data of each series in that form, id -> data (``known_freq``: the fitted
         time step, for newer wide data of one or two rows)."""
-        if self.estimator is None:
-            raise ParameterError(f"{pname('estimator')} must be a tsgate forecaster, got None")
+        est = self.estimator  # one model of one series' history: not a regressor, nor a LocalForecaster
+        if not hasattr(est, "historical_forecasts") or "horizon" not in getattr(est, "get_params", dict)():
+            raise ParameterError(f"{pname('estimator')} must be a tsgate forecaster (LSTMForecaster, GRUForecaster, "
+                                 f"RNNForecaster or BaselineForecaster), got {type(est).__name__}")
         id_col, single = self._id_col(), self._single()
         if isinstance(X, dict):
             return "dict", None, {sid: df if single else {sid: df} for sid, df in X.items()}
