@@ -139,3 +139,17 @@ def test_the_networks_fit_X_y_form_forecasts_y():
     assert BaselineForecaster("naive", horizon=3).fit(None, y).predict().equals(alone)
     with pytest.raises(ParameterError, match="^y: a LocalForecaster reads each series' target from X"):
         LocalForecaster(BaselineForecaster("naive", horizon=3)).fit(X, y)
+
+
+def test_a_horizon_that_is_not_a_positive_integer_is_refused_as_the_networks_refuse_it():
+    # horizon=0 forecast the fitted horizon (it was read as "not given"), for a LocalForecaster's too
+    from tsgate.errors import ParameterError
+
+    y = pd.Series(5 + np.sin(np.arange(60) / 3), index=pd.date_range("2021-01-01", periods=60, freq="D"), name="y")
+    base = BaselineForecaster("ar", horizon=3).fit(y)
+    local = LocalForecaster(BaselineForecaster("naive", horizon=3)).fit({"a": y, "b": y + 1})
+    for bad in (0, -1, 2.5, True):
+        for call in (base.predict, base.predict_interval, local.predict):
+            with pytest.raises(ParameterError, match=f"^horizon must be a positive integer, got {bad}$"):
+                call(horizon=bad)
+    assert len(base.predict_interval(0.8, horizon=5)) == 5 and len(local.predict(horizon=2)["a"]) == 2

@@ -24,7 +24,7 @@ from .ets import HoltWinters
 from .learned import history_range
 from .outliers import repair_each
 from .panel import panel_form
-from .params import FORECASTER, Interval, StrOptions, validate_params
+from .params import FORECASTER, Interval, StrOptions, positive_int, validate_params
 
 BASELINES = ("naive", "seasonal_naive", "drift", "ar", "holt_winters")
 #: :class:`BaselineForecaster`'s methods: a baseline, or 'auto' (the one whose forecasts from the last origins score best).
@@ -270,7 +270,7 @@ class BaselineForecaster(BaselineHistoryMixin, BaseEstimator):
     def predict(self, horizon=None, X=None):
         """The baseline's forecast of ``horizon`` steps (default: the fitted horizon) after the cutoff."""
         check_is_fitted(self, "y_")
-        h = horizon or self.horizon_
+        h = self.horizon_ if horizon is None else positive_int(horizon, "horizon")  # 0 was the fitted horizon
         idx = frames.future_index(self.cutoff_, self.freq_, h, self.index_kind_).rename(self.index_name_)
         out = pd.DataFrame({self.targets_[0]: self._point(h)}, index=idx)
         return out.reset_index() if self.index_kind_ == "column" else out  # times back in their column
@@ -343,8 +343,8 @@ class BaselineForecaster(BaselineHistoryMixin, BaseEstimator):
         """The forecast with split-conformal bands from the validation residuals
         (``coverage``: a number or a list, as the forecasters')."""
         coverages, several = conformal.levels(coverage)
-        h = horizon or self.horizon_
-        point = self.predict(h)
+        point = self.predict(horizon)
+        h = len(point)
         t = self.targets_[0]
         for c in coverages:
             q = self._quantile(c, h)
