@@ -133,7 +133,7 @@ def test_a_start_that_failed_on_validation_hands_the_series_to_its_best_baseline
     # with fallback the best baseline on validation forecasts alone, in predict, the band,
     # historical forecasts, update and the model file; fallback=False raises as before.
     from tsgate.errors import TrainingDivergedError
-    from tsgate.errors import BaselineWarning
+    from tsgate.errors import BaselineWarning, CoverageWarning
 
     train, full = _intermittent()
     with pytest.raises(TrainingDivergedError, match=r"^the linear start \(ar\), chosen on earlier stretches"):
@@ -148,7 +148,8 @@ def test_a_start_that_failed_on_validation_hands_the_series_to_its_best_baseline
     band = fc.predict_interval(0.8)  # the baseline's validation residuals (all zero) and the in-sample floor
     assert (band["demand_lower"] <= 0).all() and (band["demand_upper"] >= 0).all()
     # the floor in the series' units: a pulse's height above, as the baseline's own band, and kept at zero below
-    wide, own = fc.predict_interval(0.95), base.predict_interval(0.95)
+    with pytest.warns(CoverageWarning, match="coverage 0.95 needs at least 19 validation windows"):  # 8 here
+        wide, own = fc.predict_interval(0.95), base.predict_interval(0.95)
     np.testing.assert_array_equal(wide["demand_upper"], own["demand_upper"])
     assert (own["demand_upper"] == 100).all() and (wide["demand_lower"] == 0).all()
     hf = fc.historical_forecasts(full, start=0.5)
