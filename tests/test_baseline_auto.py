@@ -153,3 +153,19 @@ def test_a_horizon_that_is_not_a_positive_integer_is_refused_as_the_networks_ref
             with pytest.raises(ParameterError, match=f"^horizon must be a positive integer, got {bad}$"):
                 call(horizon=bad)
     assert len(base.predict_interval(0.8, horizon=5)) == 5 and len(local.predict(horizon=2)["a"]) == 2
+
+
+def test_backtest_checks_the_estimators_parameters_before_any_fold():
+    # horizon=0 was read as "not given" (a backtest at the default horizon), -2 an IndexError, 'x' a
+    # TypeError; a LocalForecaster of None an AttributeError
+    from tsgate import backtest
+    from tsgate.errors import ParameterError
+
+    y = pd.Series(5 + np.sin(np.arange(80) / 3), index=pd.date_range("2020-01-01", periods=80, freq="D"), name="y")
+    for bad in (0, -2, "x"):
+        with pytest.raises(ParameterError, match=r"^The 'horizon' parameter of BaselineForecaster must be an int"):
+            backtest(BaselineForecaster("naive", horizon=bad), y)
+        with pytest.raises(ParameterError, match=r"^The 'horizon' parameter of BaselineForecaster must be an int"):
+            backtest(LocalForecaster(BaselineForecaster("naive", horizon=bad)), {"a": y})
+    with pytest.raises(ParameterError, match="^estimator must be a tsgate forecaster"):
+        backtest(LocalForecaster(None), {"a": y})

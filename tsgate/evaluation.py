@@ -19,7 +19,7 @@ from .errors import name as pname
 from .local import LocalForecaster
 from .metrics import error_terms, interval_terms
 from .panel import panel_form, timeline, to_panel, truncate
-from .params import positive_int
+from .params import positive_int, validate_params
 
 METRICS = ["MAE", "RMSE", "sMAPE", "MASE"]
 
@@ -81,6 +81,11 @@ def _backtest(estimator, data, folds, horizon, retrain, coverage, warm_start, ba
     methods = _baseline_methods(baselines)
     est = clone(estimator)
     local = isinstance(est, LocalForecaster)  # a model per series: the folds pooled as a global network's
+    if local:
+        est.check_estimator()
+    for model in (est, est.estimator) if local else (est,):  # before any fold (horizon=0 read as 'not given')
+        if hasattr(model, "_parameter_constraints"):
+            validate_params(model)
     single = "id_col" not in (est.estimator if local else est).get_params()  # a baseline: one column, no covariates
     if warm_start and (single or not retrain):  # before any fit (historical_forecasts checks only after it)
         raise ParameterError(f"{pname('warm_start', True)} needs {pname('retrain', True)} and a recurrent forecaster "

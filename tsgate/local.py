@@ -125,15 +125,20 @@ class LocalForecaster(BaseEstimator):
         part of a panel then comes without the series id, which the outputs get back."""
         return "id_col" not in self.estimator.get_params()
 
+    def check_estimator(self):
+        """ParameterError unless ``estimator`` is a tsgate forecaster: one model of one series'
+        history, not a regressor, nor a LocalForecaster."""
+        est = self.estimator
+        if not hasattr(est, "historical_forecasts") or "horizon" not in getattr(est, "get_params", dict)():
+            raise ParameterError(f"{pname('estimator')} must be a tsgate forecaster (LSTMForecaster, GRUForecaster, "
+                                 f"RNNForecaster or BaselineForecaster), got {type(est).__name__}")
+
     def _split(self, X, known_freq=None):
         """``(form, id name, parts)``: the form of ``X`` ('dict', 'multiindex', 'long'
         or 'wide'), the name of its series ids (None: no id column or level) and the
         data of each series in that form, id -> data (``known_freq``: the fitted
         time step, for newer wide data of one or two rows)."""
-        est = self.estimator  # one model of one series' history: not a regressor, nor a LocalForecaster
-        if not hasattr(est, "historical_forecasts") or "horizon" not in getattr(est, "get_params", dict)():
-            raise ParameterError(f"{pname('estimator')} must be a tsgate forecaster (LSTMForecaster, GRUForecaster, "
-                                 f"RNNForecaster or BaselineForecaster), got {type(est).__name__}")
+        self.check_estimator()
         id_col, single = self._id_col(), self._single()
         if isinstance(X, dict):
             return "dict", None, {sid: df if single else {sid: df} for sid, df in X.items()}
