@@ -169,3 +169,21 @@ def test_backtest_checks_the_estimators_parameters_before_any_fold():
             backtest(LocalForecaster(BaselineForecaster("naive", horizon=bad)), {"a": y})
     with pytest.raises(ParameterError, match="^estimator must be a tsgate forecaster"):
         backtest(LocalForecaster(None), {"a": y})
+
+
+def test_a_baselines_band_takes_the_networks_method_option():
+    # predict_interval(method=...) was "unexpected keyword argument" for a baseline and a LocalForecaster,
+    # though a loop over forecasters passes it (as historical_forecasts' warm_start)
+    from tsgate.errors import ParameterError
+
+    rng = np.random.default_rng(0)
+    y = pd.Series(5 + np.sin(np.arange(60) / 3) + 0.1 * rng.standard_normal(60),
+                  index=pd.date_range("2020-01-01", periods=60, freq="D"), name="y")
+    base = BaselineForecaster("ar", horizon=3).fit(y)
+    assert base.predict_interval(0.9, method="conformal").equals(base.predict_interval(0.9))
+    local = LocalForecaster(BaselineForecaster("naive", horizon=3)).fit({"a": y, "b": y + 1})
+    assert local.predict_interval(0.9, method="conformal")["b"].equals(local.predict_interval(0.9)["b"])
+    for est in (base, local):
+        with pytest.raises(ParameterError, match=r"^method must be 'auto' or 'conformal' \(a baseline's band is "
+                                                 r"conformal; 'quantile' needs a network fit with loss='pinball'\)"):
+            est.predict_interval(0.9, method="quantile")

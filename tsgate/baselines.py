@@ -339,9 +339,13 @@ class BaselineForecaster(BaselineHistoryMixin, BaseEstimator):
         ys, _ = repair_each([y], self.seasonal_period_, [str(self.targets_[0])], [index], frames.when)
         return ys[0]
 
-    def predict_interval(self, coverage=0.9, horizon=None, X=None):
+    def predict_interval(self, coverage=0.9, horizon=None, X=None, method="auto"):
         """The forecast with split-conformal bands from the validation residuals
-        (``coverage``: a number or a list, as the forecasters')."""
+        (``coverage``: a number or a list, as the forecasters'; ``method``: 'auto' or 'conformal',
+        taken so that a loop over forecasters can pass the network forecasters' options)."""
+        if method not in ("auto", "conformal"):
+            raise ParameterError(f"{pname('method')} must be 'auto' or 'conformal' (a baseline's band is conformal; "
+                                 f"'quantile' needs a network fit with loss='pinball'), got {method!r}")
         coverages, several = conformal.levels(coverage)
         point = self.predict(horizon)
         h = len(point)

@@ -186,8 +186,8 @@ class LocalForecaster(BaseEstimator):
         """Each series' forecast, in the form the data came in (``ids``: a subset)."""
         return self._per_series("predict", id_list(ids), horizon=horizon, X=X)
 
-    def _per_series(self, method, ids, **kwargs):
-        """``method`` of each series' model (``ids``: a subset), in the form the data came in."""
+    def _per_series(self, call, ids, **kwargs):
+        """Method ``call`` of each series' model (``ids``: a subset), in the form the data came in."""
         check_is_fitted(self, "estimators_")
         chosen = list(self.estimators_) if ids is None else list(ids)
         unknown = [sid for sid in chosen if sid not in self.estimators_]
@@ -195,7 +195,7 @@ class LocalForecaster(BaseEstimator):
             raise DataError(f"unknown series {unknown[:5]}: fit on {len(self.estimators_)} series")
         outs, caught = {}, {}
         for sid in chosen:
-            outs[sid], caught[sid] = _or_error(self.estimators_[sid], method, None, kwargs)
+            outs[sid], caught[sid] = _or_error(self.estimators_[sid], call, None, kwargs)
         _raise_named([(sid, out) for sid, out in outs.items() if isinstance(out, TsgateError)])
         _named(caught)
         if self._single() and self.form_ in ("long", "multiindex"):
@@ -217,9 +217,11 @@ class LocalForecaster(BaseEstimator):
         out.insert(0, self.id_name_, sid)
         return out
 
-    def predict_interval(self, coverage=0.9, horizon=None, X=None, ids=None):
-        """Each series' :meth:`predict_interval` (its own model's band), in the form the data came in."""
-        return self._per_series("predict_interval", id_list(ids), coverage=coverage, horizon=horizon, X=X)
+    def predict_interval(self, coverage=0.9, horizon=None, X=None, ids=None, method="auto"):
+        """Each series' :meth:`predict_interval` (its own model's band, by ``method`` as the forecasters
+        take it), in the form the data came in."""
+        return self._per_series("predict_interval", id_list(ids), coverage=coverage, horizon=horizon, X=X,
+                                method=method)
 
     def backtest(self, X, **kwargs):
         """Every series' :meth:`backtest` (same arguments), run in parallel; one table."""
