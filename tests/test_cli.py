@@ -323,10 +323,14 @@ def test_strategy_ensemble_and_time_budget_options_build_the_python_model(csv):
     ([str(1950 + k) for k in range(60)], "2010"),
     ([f"{1990 + k // 4}Q{k % 4 + 1}" for k in range(60)], "2005Q1"),
     ([f"{2000 + k // 12}-{k % 12 + 1:02d}" for k in range(60)], "2005-01"),
+    (list(pd.date_range("2000-01-01", periods=60, freq="MS").strftime("%b %Y")), "Jan 2005"),
+    (list(pd.date_range("2000-01-01", periods=60, freq="MS").strftime("%B %Y")), "January 2005"),
+    (list(pd.date_range("2000-01-01", periods=60, freq="MS").strftime("%b-%Y")), "Jan-2005"),
+    (list(pd.date_range("2000-01-01", periods=60, freq="MS").strftime("%Y-%b")), "2005-Jan"),
 ])
 def test_forecast_times_are_written_as_the_file_writes_them(tmp_path, times, first):
-    # years (also an integer 'year' column), quarters and months come back in
-    # the file's own form, in CSV and JSON, and after newer data in predict
+    # years (also an integer 'year' column), quarters and months (also by name: they came back
+    # as 2005-01-01) come back in the file's own form, in CSV and JSON, and after newer data in predict
     t = np.arange(60)
     p = tmp_path / "short.csv"
     pd.DataFrame({"year" if len(first) == 4 else "when": times, "v": 10 + t + np.sin(t)}).to_csv(p, index=False)

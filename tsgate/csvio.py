@@ -174,7 +174,11 @@ def _dates(values, label="the file", column=None):
 
 
 #: Short ways of writing a time (a year, a month, a quarter) that a forecast's times are written back in.
-SHORT_TIMES = {r"\d{4}": "%Y", r"\d{4}-\d{2}": "%Y-%m", r"\d{4}/\d{2}": "%Y/%m", r"\d{4}-?Q[1-4]": "quarter"}
+_MON, _MONTH = "(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)", \
+    "(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+SHORT_TIMES = {r"\d{4}": "%Y", r"\d{4}-\d{2}": "%Y-%m", r"\d{4}/\d{2}": "%Y/%m", r"\d{4}-?Q[1-4]": "quarter",
+               _MON + r" \d{4}": "%b %Y", _MONTH + r" \d{4}": "%B %Y", _MON + r"-\d{4}": "%b-%Y",
+               r"\d{4}-" + _MON: "%Y-%b"}
 
 
 def _time_format(values):
