@@ -140,6 +140,13 @@ def test_rows_off_the_time_step_or_after_a_gap_are_refused_and_change_nothing():
     with pytest.raises(DataError, match="not consecutive steps of the data's frequency MS"):
         monthly.update(pd.DataFrame({"y": [1.0], "temp": [0.0]}, index=pd.DatetimeIndex(["2005-11-15"])))  # off-grid
     pd.testing.assert_frame_equal(fc.predict(), before)
+    # the target alone as a Series, for a model that reads a covariate: NumPy's "all the input array
+    # dimensions except for the concatenation axis must match exactly"; now the covariate it lacks
+    for series in (df["y"].iloc[70:73], df["y"].iloc[70:73].rename(None)):
+        with pytest.raises(DataError, match=r"^X has no column 'temp', a past covariate the model reads; columns: "
+                                            r"\['y'\]$"):
+            fc.update(series)
+    pd.testing.assert_frame_equal(fc.predict(), before)
 
 
 def test_cli_predict_after_one_new_row(tmp_path):

@@ -205,7 +205,7 @@ class PanelIOMixin:
             if any_series and X.name is not None:
                 X = X.to_frame()  # on_series: a named Series is its own series
             elif len(self.ids_) == 1:
-                X = X.rename(self.ids_[0])
+                X = X.rename(self.ids_[0]).to_frame()  # a frame: the covariates it lacks are named below
         target = self.ids_ if self.form_ == "wide" else self.targets_[0]
         if any_series and self.form_ == "wide" and isinstance(X, pd.DataFrame):
             others = {*self.past_covariates_, *self.future_covariates_, self.time_col}
