@@ -81,9 +81,9 @@ def predict(fc, ddf, horizon=None, coverage=None):
         hint = " (fc.predict reads a pandas frame; dask.dataframe.from_pandas makes it a Dask one)"
         raise ParameterError(f"tsgate.dask.predict needs a dask.dataframe.DataFrame, got {type(ddf).__name__}"
                              + (hint if isinstance(ddf, pd.DataFrame) else ""))
-    if getattr(fc, "form_", None) != "long":
+    if fc.form_ != "long":
         raise DataError(f"tsgate.dask.predict needs a model fit on long data ({pname('id_col')}), "
-                        f"got one fit on {getattr(fc, 'form_', 'nothing')!r} data")
+                        f"got one fit on {fc.form_!r} data")
     id_col = fc.id_col_
     meta = _empty(fc, id_col, coverage)  # checks the coverage before any work
     if fc.index_kind_ != "datetime" or fc.freq_ is None or isinstance(fc.cutoff_, int):

@@ -126,3 +126,8 @@ def speaking(vocabulary):
         yield
     finally:
         _VOCABULARY.reset(token)
+
+
+def rows(n):
+    """``n`` rows as a message says it: '1 row', '5 rows'."""
+    return f"{n} row" + ("" if n == 1 else "s")

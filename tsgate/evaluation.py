@@ -82,7 +82,7 @@ def _backtest(estimator, data, folds, horizon, retrain, coverage, warm_start, ba
     est = clone(estimator)
     local = isinstance(est, LocalForecaster)  # a model per series: the folds pooled as a global network's
     if local:
-        est.check_estimator()
+        est._check_estimator()
     for model in (est, est.estimator) if local else (est,):  # before any fold (horizon=0 read as 'not given')
         if hasattr(model, "_parameter_constraints"):
             validate_params(model)

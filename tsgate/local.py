@@ -125,7 +125,7 @@ class LocalForecaster(BaseEstimator):
         part of a panel then comes without the series id, which the outputs get back."""
         return "id_col" not in self.estimator.get_params()
 
-    def check_estimator(self):
+    def _check_estimator(self):
         """ParameterError unless ``estimator`` is a tsgate forecaster: one model of one series'
         history, not a regressor, nor a LocalForecaster."""
         est = self.estimator
@@ -138,7 +138,7 @@ class LocalForecaster(BaseEstimator):
         or 'wide'), the name of its series ids (None: no id column or level) and the
         data of each series in that form, id -> data (``known_freq``: the fitted
         time step, for newer wide data of one or two rows)."""
-        self.check_estimator()
+        self._check_estimator()
         id_col, single = self._id_col(), self._single()
         if isinstance(X, dict):
             return "dict", None, {sid: df if single else {sid: df} for sid, df in X.items()}

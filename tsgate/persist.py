@@ -244,11 +244,11 @@ def write(est, path):
     """Write a fitted estimator's ``_fitted_state`` to ``path`` or into a binary file object: every
     ``save``. A destination of the wrong kind is the caller's ParameterError, checked first."""
     try:
-        bundle.check_destination(path)
+        bundle.check_destination(path)  # before the state is gathered
+        meta, arrays = est._fitted_state()
+        bundle.write(path, FORMAT, VERSION, meta, arrays)  # a file object that refuses bytes: the same error
     except bundle.PathTypeError as exc:
         raise ParameterError(str(exc)) from None
-    meta, arrays = est._fitted_state()
-    bundle.write(path, FORMAT, VERSION, meta, arrays)
     return path
 
 

@@ -18,6 +18,7 @@ import pandas as pd
 
 from .errors import DataError
 from .errors import name as pname
+from .errors import rows as row_count
 from .frames import freq_base
 from .outliers import OUTLIER_MADS, robust_centre_scale
 
@@ -235,8 +236,7 @@ def check_given(periods, rows, param):
     (``rows``): no season of it was observed (seasonal naive at 500 steps after 200 rows was naive)."""
     longer = [int(p) for p in np.atleast_1d(periods) if int(p) > rows]
     if longer:
-        rows = f"{rows} row" + ("" if rows == 1 else "s")
-        raise DataError(f"{pname(param)}: a period of {longer[0]} steps is longer than the data ({rows}); "
+        raise DataError(f"{pname(param)}: a period of {longer[0]} steps is longer than the data ({row_count(rows)}); "
                         "give periods it covers, or leave it unset to detect them")
 
 

@@ -35,6 +35,7 @@ import numpy as np
 
 from .errors import DataError
 from .errors import name as pname
+from .errors import rows
 from .baselines import origin_residuals
 from .fallback import choose, describe, floor_origins, forecasts_from, rows_read
 
@@ -189,10 +190,9 @@ class ShortSeriesMixin:
             f"{self.lookback}, rounded up to {self.lookback_}: segments of {self.segment_length_}")
         why = (f"{pname('lookback')} ({lb}) + {pname('horizon')} ({self.horizon_}) + windows for training/"
                f"validation need at least {need}")
-        rows = lambda k: f"{len(ys[k])} row" + ("" if len(ys[k]) == 1 else "s")  # noqa: E731
         if len(ys) == 1:
-            return f"the series is too short: {rows(0)}, but {why}"
-        names = ", ".join(f"{self.ids_[k]!r} ({rows(k)})" for k in short[:10])
+            return f"the series is too short: {rows(len(ys[0]))}, but {why}"
+        names = ", ".join(f"{self.ids_[k]!r} ({rows(len(ys[k]))})" for k in short[:10])
         them = "it" if len(short) == 1 else "them"
         skip = "" if len(short) == len(ys) else f" (or set {pname('on_short', 'skip')} to leave {them} out)"
         verb = "is" if len(short) == 1 else "are"
