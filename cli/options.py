@@ -7,6 +7,26 @@ import click
 
 from .shell import UserError
 
+
+class _PositiveFinite(click.FloatRange):
+    """A float above 0 that is a number: click's range lets inf and nan through."""
+
+    name = "positive number"
+
+    def __init__(self):
+        super().__init__(min=0, min_open=True)
+
+    def convert(self, value, param, ctx):
+        import math
+
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        return number
+
+
+POSITIVE = _PositiveFinite()
+
 def _read(file, time_col, sep, decimal, encoding):
     from tsgate.csvio import read_csv
 
@@ -175,9 +195,9 @@ MODEL = [
     click.option("--lookback", type=click.IntRange(min=1), default=None, help="window length (default: from the data)"),
     click.option("--hidden-size", type=click.IntRange(min=1), default=32, show_default=True),
     click.option("--layers", type=click.IntRange(min=1), default=1, show_default=True),
-    click.option("--learning-rate", type=click.FloatRange(min=0, min_open=True), default=3e-3, show_default=True),
+    click.option("--learning-rate", type=POSITIVE, default=3e-3, show_default=True),
     click.option("--epochs", type=click.IntRange(min=1), default=200, show_default=True),
-    click.option("--time-budget", type=click.FloatRange(min=0, min_open=True), default=None,
+    click.option("--time-budget", type=POSITIVE, default=None,
                  help="seconds of training per network after which no new epoch starts (default: no limit)"),
     click.option("--strategy", type=click.Choice(["direct", "recursive"]), default="direct", show_default=True,
                  help="one output per horizon step, or one step fed back horizon times (any --horizon later)"),

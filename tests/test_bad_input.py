@@ -100,6 +100,9 @@ def _cases(d):
         (["forecast", good, "--time-col", "sales"], ["column 'sales' row 1 (line 2): 100.0 is not a date"]),
         (["forecast", good, "--future-covariates", "sales"], ["numeric columns not in --future-covariates []"]),
         (["forecast", good, "--horizon", "0"], ["Invalid value for '--horizon'"]),
+        # click's FloatRange lets inf and nan through: they reached the forecaster's Python message
+        (["forecast", good, "--learning-rate", "inf"], ["Invalid value for '--learning-rate'", "not a finite number"]),
+        (["forecast", good, "--time-budget", "nan"], ["Invalid value for '--time-budget'", "not a finite number"]),
         (["forecast", good, "--cell", "tcn"], ["Invalid value for '--cell'"]),
         (["forecast", good, "--no-such-option"], ["No such option", "--no-such-option", "--help"]),
         (["forecast", good, "--out", d / "nodir" / "f.csv"], ["--out", "does not exist"]),

@@ -98,6 +98,20 @@ def test_constraint_messages_follow_scikit_learns_wording():
     assert check_param("q", (0.1, 0.9), [ListOf(Interval(numbers.Real, 0, 1, closed="neither"))], "Est")
 
 
+def test_constraint_messages_name_the_command_lines_option_where_it_speaks():
+    # `tsgate forecast --learning-rate inf` said "The 'learning_rate' parameter of LSTMForecaster must be ..."
+    from tsgate.errors import speaking
+
+    budget = [Interval(numbers.Real, 0, None, closed="neither"), None]
+    with speaking({"time_budget": "--time-budget"}):
+        with pytest.raises(ParameterError, match=r"^--time-budget must be a float in the range \(0, inf\), got inf$"):
+            check_param("time_budget", float("inf"), budget, "LSTMForecaster")  # None: the option left out
+        with pytest.raises(ParameterError, match=r"^The 'clip_norm' parameter of Est must be"):
+            check_param("clip_norm", -1.0, budget, "Est")  # no option for it: Python's words
+    with pytest.raises(ParameterError, match=r"^The 'time_budget' parameter of Est must be .* or None\. Got inf"):
+        check_param("time_budget", float("inf"), budget, "Est")
+
+
 def test_parameter_error_is_a_value_error_and_a_type_error():
     assert issubclass(ParameterError, ValueError) and issubclass(ParameterError, TypeError)
 

@@ -20,7 +20,7 @@ import numbers
 
 import numpy as np
 
-from .errors import ParameterError
+from .errors import ParameterError, option
 from .errors import name as pname
 from .frames import FILLS
 from .windows import SCALERS
@@ -127,8 +127,11 @@ def check_param(name, value, constraints, owner):
     """Raise :class:`ParameterError` unless ``value`` meets one of ``constraints``."""
     if any(_satisfies(c, value) for c in constraints):
         return value
-    kinds = [_describe(c) for c in constraints]
+    opt = option(name)  # the command line's option: None there means 'not given'
+    kinds = [_describe(c) for c in constraints if opt is None or c is not None]
     text = kinds[0] if len(kinds) == 1 else ", ".join(kinds[:-1]) + " or " + kinds[-1]
+    if opt is not None:
+        raise ParameterError(f"{opt} must be {text}, got {value!r}")
     raise ParameterError(f"The {name!r} parameter of {owner} must be {text}. Got {value!r} instead.")
 
 
