@@ -75,6 +75,31 @@ def test_an_id_column_that_is_the_time_is_named_so():
         LSTMForecaster(**FAST, id_col="ds").fit(df)
 
 
+def test_an_id_column_that_is_the_time_column_or_the_target_or_gives_every_row_a_series_is_named_so():
+    # the time as a column: pandas' KeyError 'ds' (id_col='ds'), KeyError 'unique_id' (time_col='unique_id');
+    # target='unique_id': "series 's0': target 'unique_id' is not a column"
+    df = _long([60, 60]).reset_index(drop=True)
+    with pytest.raises(DataError, match=r"^id_col 'ds' names the series, but it is X's time column \(its one datetime "
+                                        r"column\); name the column that tells the series apart$"):
+        LSTMForecaster(**FAST, id_col="ds").fit(df)
+    with pytest.raises(DataError, match=r"^id_col 'unique_id' names the series, but time_col names it too"):
+        LSTMForecaster(**FAST, id_col="unique_id", time_col="unique_id").fit(df)
+    with pytest.raises(DataError, match=r"^target 'unique_id' is id_col \(the series' names\); name the column"):
+        LSTMForecaster(**FAST, id_col="unique_id", target="unique_id").fit(df)
+    with pytest.raises(DataError, match=r"^target 'ds' is the time column; name the column of values to forecast$"):
+        LSTMForecaster(**FAST, id_col="unique_id", target="ds").fit(df)
+    # the values as ids: "series 0.51 is too short: 1 row(s), too few to infer the time step"
+    with pytest.raises(DataError, match=r"^every series of id_col 'y' has fewer than 3 rows \(120 series in 120 rows\), "
+                                        r"too few to infer the time step; is 'y' the column that tells the series apart\?$"):
+        LSTMForecaster(**FAST, id_col="y").fit(df.drop(columns="unique_id").assign(y=np.arange(120.0)))
+    two = pd.concat([df[df.unique_id == "s0"].iloc[:2], df[df.unique_id == "s1"].iloc[:2]])
+    with pytest.raises(DataError, match=r"every series of id_col 'unique_id' has fewer than 3 rows \(2 series in 4 rows"):
+        LSTMForecaster(**FAST).fit(two)  # 'unique_id' read as the id column of its own accord
+    one_short = pd.concat([df[df.unique_id == "s0"], df[df.unique_id == "s1"].iloc[:2]])
+    out = LSTMForecaster(**FAST).fit(one_short).predict()  # a series of two rows beside a long one: a cold start
+    assert list(out.unique_id.unique()) == ["s0", "s1"] and np.isfinite(out["y"]).all()
+
+
 def test_a_long_models_new_series_in_another_form_are_told_the_form():
     # "X has no column 'y', a series the model was fit on; ... use on_series", said to on_series itself
     df = _long([60, 60])

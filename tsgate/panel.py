@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from . import frames
-from .errors import DataError, ParameterError
+from .errors import DataError, ParameterError, rows
 from .errors import name as pname
 from .times import to_times
 
@@ -198,10 +198,29 @@ def _long_fast(X, id_col, time_col, target, future_covariates, strategy, fill):
     return Panel(series, freq, "long", targets[0], past, future, id_col=id_col, time_name=name or "ds")
 
 
+def _check_id_col(X, id_col, time_col, target, known_freq):
+    """``id_col`` neither the time column, nor the target, nor a column that gives every row its own series."""
+    tcol = _long_time(X, time_col)
+    if isinstance(target, str) and target in (id_col, tcol):
+        what = f"{pname('id_col')} (the series' names)" if target == id_col else "the time column"
+        raise DataError(f"{pname('target')} {target!r} is {what}; name the column of values to forecast")
+    if tcol == id_col:
+        given = (f"{pname('time_col')} names it too" if time_col is not None
+                 else f"it is {pname('X')}'s time column (its one datetime column)")
+        raise DataError(f"{pname('id_col')} {id_col!r} names the series, but {given}; name the column that tells "
+                        "the series apart")
+    sizes = X.groupby(id_col, sort=False).size()
+    if known_freq is None and len(sizes) > 1 and sizes.max() < 3:
+        raise DataError(f"every series of {pname('id_col')} {id_col!r} has fewer than 3 rows ({len(sizes)} series in "
+                        f"{rows(len(X))}), too few to infer the time step; is {id_col!r} the column that "
+                        "tells the series apart?")
+
+
 def _long(X, id_col, time_col, target, future_covariates, strategy, fill, fast=True, known_freq=None):
     if id_col not in X.columns:
         what = "the time column" if id_col == X.index.name else "not a column"
         raise DataError(f"{pname('id_col')} {id_col!r} is {what} of {pname('X')}; columns: {list(X.columns)}")
+    _check_id_col(X, id_col, time_col, target, known_freq)
     panel = _long_fast(X, id_col, time_col, target, future_covariates, strategy, fill) if fast else None
     if panel is not None:
         return panel
