@@ -41,6 +41,18 @@ def test_each_origin_is_forecast_as_update_and_predict_would_there(air, method):
         assert list(rows["month"]) == list(there.index)
 
 
+@pytest.mark.parametrize("method,first", [("naive", 0), ("drift", 1), ("ar", None)])
+def test_the_first_origin_is_the_first_row_with_the_rows_its_baseline_reads(air, method, first):
+    """From the series' start, the first origin is the first position with as many rows up to it (itself
+    included) as the baseline reads: naive from one row, drift from two, AR(p) from p."""
+    fc = _fit(method, air.iloc[:100])
+    first = fc.ar_.order_ - 1 if method == "ar" else first
+    hf = fc.historical_forecasts(air, start=air.index[0])
+    assert hf["cutoff"].iloc[0] == air.index[first]
+    if method == "naive":  # from the one row it has
+        assert hf["forecast"].iloc[0] == pytest.approx(air.iloc[0])
+
+
 @pytest.mark.parametrize("method,every", [("ar", True), ("holt_winters", 3)])
 def test_retrain_refits_on_the_rows_up_to_every_kth_origin(air, method, every):
     fc = _fit(method, air.iloc[:100])
