@@ -282,6 +282,20 @@ def test_a_day_first_file_with_a_gap_is_read_day_first_throughout(tmp_path):
     assert read_csv(us).index.equals(pd.DatetimeIndex(idx, name="date"))
 
 
+@pytest.mark.parametrize("ambiguous", [False, True])
+def test_iso_dates_beside_day_first_ones_keep_their_month(tmp_path, ambiguous):
+    # a file joined from two exports: pandas' dayfirst reads an ISO 2020-01-02 as February 1 too, so the ISO
+    # rows were read with day and month swapped, silently (a long file: "series 'a' steps by 'MS'")
+    from tsgate.csvio import read_csv
+
+    iso, dmy = pd.date_range("2020-01-01", periods=40, freq="D"), pd.date_range("2020-02-10", periods=40, freq="D")
+    if ambiguous:  # day-first read because it steps regularly, every first field <= 12
+        iso, dmy = pd.date_range("2020-01-01", periods=6, freq="MS"), pd.date_range("2020-07-01", periods=6, freq="MS")
+    text = [*iso.strftime("%Y-%m-%d"), *dmy.strftime("%d/%m/%Y")]
+    p = _write(tmp_path / "joined.csv", pd.DataFrame({"date": text, "v": np.arange(len(text), dtype=float)}))
+    assert read_csv(p).index.equals(pd.DatetimeIndex(iso.append(dmy), name="date"))
+
+
 def test_a_long_file_without_its_id_column_is_told_which_column_looks_like_one(tmp_path):
     parts = [_monthly_csv(36).assign(store=k) for k in (7, 8)]
     p = _write(tmp_path / "long.csv", pd.concat(parts)[["store", "date", "sales"]])

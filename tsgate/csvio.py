@@ -165,12 +165,21 @@ def _dates(values, label="the file", column=None):
         a, b = int(np.argmax(day_first)), int(np.argmax(month_first))
         raise DataError(f"{label}: column {column!r} mixes day-first dates (row {a + 1}: {values.iloc[a]!r}) and "
                         f"month-first dates (row {b + 1}: {values.iloc[b]!r}); write them one way")
-    if day_first.any() or month_first.any():
-        return to_times(values, format="mixed", dayfirst=bool(day_first.any()))
-    first, day = to_times(values, format="mixed"), to_times(values, format="mixed", dayfirst=True)
+    first = to_times(values, format="mixed")
+    if not day_first.any() and month_first.any():
+        return first
+    day = _day_first(values, first, fields[0].notna().to_numpy())
+    if day_first.any():
+        return day
     if day.notna().sum() > first.notna().sum() or (day.notna().all() and not _regular(first) and _regular(day)):
         return day
     return first
+
+
+def _day_first(values, plain, numeric):
+    """``values`` read as ``plain`` (pandas' reading), the ``numeric`` dates (:data:`NUMERIC_DATE`) day
+    first: pandas' ``dayfirst`` reads an ISO 2020-01-02 as February 1 too."""
+    return to_times(values, format="mixed", dayfirst=True).where(numeric, plain)
 
 
 #: Short ways of writing a time (a year, a month, a quarter) that a forecast's times are written back in.
