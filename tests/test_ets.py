@@ -164,3 +164,15 @@ def test_the_norms_auto_compares_share_one_ar_and_holt_winters_fit(monkeypatch):
     y = pd.Series(_seasonal(120, seed=4), index=pd.date_range("2000-01-01", periods=120, freq="MS"))
     fc = LSTMForecaster(horizon=6, max_epochs=2).fit(y)
     assert len(calls) == SELECTION_BLOCKS + 1 and not hasattr(fc, "_start_fits")
+
+
+def test_the_start_without_a_season_averages_blocks_of_a_quarter_of_the_series_at_most_ten_values():
+    from tsgate.ets import INIT_BLOCK, _initial
+
+    level, slope, season = _initial(np.array([1.0, 3.0, 5.0, 7.0, 20.0]), 1)  # 5 // 4: blocks of one value
+    assert (level, slope) == (1.0, 2.0) and season.shape == (1,) and season[0] == 0
+    y = np.arange(12.0) ** 2  # blocks of 3: level mean(0, 1, 4), slope (mean(9, 16, 25) - that) / 3
+    level, slope, _ = _initial(y, 1)
+    assert level == np.mean(y[:3]) and slope == (np.mean(y[3:6]) - np.mean(y[:3])) / 3
+    level, slope, _ = _initial(np.arange(200.0), 1, trend=False)
+    assert level == np.mean(np.arange(INIT_BLOCK)) and slope == 0
