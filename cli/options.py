@@ -281,7 +281,7 @@ def _without_future_rows(df, fc, est, id_col, label):
     missing values, for --fill or its error."""
     import warnings
 
-    from tsgate.errors import TsgateWarning
+    from tsgate.errors import TsgateWarning, rows
 
     targets = [t for t in (getattr(fc, "targets_", None) or [est.target or "y"]) if t in df.columns]
     if not targets:
@@ -290,8 +290,10 @@ def _without_future_rows(df, fc, est, id_col, label):
     others = df[~later].drop(columns=[c for c in [*targets, id_col] if c in df.columns]).select_dtypes("number")
     if not others.notna().any(axis=None):
         return df
-    warnings.warn(TsgateWarning(f"{label}: its {int((~later).sum())} row(s) after the target's last value are left "
-                                "out: the model reads no known-future covariates"), stacklevel=2)
+    n = int((~later).sum())
+    verb = "is" if n == 1 else "are"
+    warnings.warn(TsgateWarning(f"{label}: its {rows(n)} after the target's last value {verb} left out: the model "
+                                "reads no known-future covariates"), stacklevel=2)
     return df[later]
 
 

@@ -482,7 +482,7 @@ def test_summary_names_the_covariates_the_network_reads(csv, tmp_path):
                 "--save-model", base])[0] == 0
     code, out, err = run(["predict", base, "--input", path, "--horizon", 4])
     assert code == 0 and out.splitlines()[1].startswith("2007-01-01"), err
-    assert f"tsgate: warning: {path}: its 4 row(s) after the target's last value are left out" in err, err
+    assert f"tsgate: warning: {path}: its 4 rows after the target's last value are left out" in err, err
     assert line == ("inputs: sales (target), 10 past covariates (c0, c1, c2, c3, c4, c5, c6, c7, and 2 more), "
                     "1 known-future covariate (promo), calendar features, each step's place in the window"), line
     code, _, err = run(["forecast", csv, "--horizon", 4, "--epochs", 5])

@@ -145,7 +145,7 @@ def test_rows_of_future_covariates_after_the_target_go_to_predict_not_into_the_f
     df.loc[future, "y"] = np.nan
     single = df[df.unique_id == "s0"].drop(columns="unique_id").set_index("ds")
     kw = dict(FAST, future_covariates=["promo"])
-    msg = r"the target 'y' has no value in the last 3 row\(s\), from 2024-10-01.*predict as X"
+    msg = r"the target 'y' has no value in the last 3 rows, from 2024-10-01.*predict as X"
     for data, extra in [(df, {}), (single, {}), ({"s0": single, "s1": single}, {})]:
         for fill in (None, "ffill"):
             with pytest.raises(DataError, match=msg):
@@ -186,7 +186,7 @@ def test_a_very_short_series_is_named_or_skipped():
     ("dup", "series 's1' has two rows for the time"),
     ("text", "series 's0'.*'y'"),
     ("nan", "series 's1': column 'y' has NaN or inf \\(first at "),
-    ("two_rows", "^series 's1': its 2 row\\(s\\) \\(2020-01-01, 2020-03-01\\) are not consecutive steps of the data's "
+    ("two_rows", "^series 's1': its 2 rows \\(2020-01-01, 2020-03-01\\) are not consecutive steps of the data's "
                  "frequency MS$"),  # named once, not 'series 's1': series 's1' ... (two rows take the panel's step)
     ("no_static", "static_covariates has no row for series 's1'"),
     ("static_nan", "static_covariates column 'size' is missing for series 's0'"),
@@ -559,7 +559,7 @@ def test_local_models_name_the_series_that_cannot_be_fit(n_jobs):
     local = LocalForecaster(BaselineForecaster("naive", horizon=3), n_jobs=n_jobs).fit(df)
     after = pd.DataFrame({"unique_id": ["s1"], "ds": [df[df.unique_id == "s1"].ds.max() + pd.DateOffset(months=2)],
                           "y": [1.0]})  # a month left out
-    with pytest.raises(DataError, match=r"^series 's1' holds 1 row\(s\) from 2025-12-01: give the rows that follow "
+    with pytest.raises(DataError, match=r"^series 's1' holds 1 row from 2025-12-01: give the rows that follow "
                                         r"the data \(from 2025-11-01\)"):
         local.update(after)
     with pytest.raises(DataError, match=r"^series 's0' has no origin with 1 row up to it and 3 after it from start "

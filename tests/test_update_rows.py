@@ -130,7 +130,7 @@ def test_rows_off_the_time_step_or_after_a_gap_are_refused_and_change_nothing():
     before = fc.predict()
     two = df.iloc[[70, 72]]
     two.index = pd.DatetimeIndex(list(two.index))  # as read from a file: no frequency set
-    with pytest.raises(DataError, match=r"X: its 2 row\(s\) \(2000-03-11, 2000-03-13\) are not consecutive steps "
+    with pytest.raises(DataError, match=r"X: its 2 rows \(2000-03-11, 2000-03-13\) are not consecutive steps "
                                         r"of the data's frequency D"):
         fc.update(two)
     with pytest.raises(DataError, match=r"X holds 1 row of series 'y' from 2000-03-13: give the rows that follow "
@@ -263,7 +263,7 @@ def test_a_baseline_refuses_rows_after_a_gap_and_changes_nothing():
     df = _frame()[["y"]]
     fc = BaselineForecaster(method="naive", horizon=3).fit(df.iloc[:70])
     before = fc.predict()
-    with pytest.raises(DataError, match=r"^X holds 1 row\(s\) from 2005-12-01: give the rows that follow the data "
+    with pytest.raises(DataError, match=r"^X holds 1 row from 2005-12-01: give the rows that follow the data "
                                         r"\(from 2005-11-01\), revised rows, or a whole history from 2000-01-01 or "
                                         r"before$"):
         fc.update(df.iloc[71:72])

@@ -19,7 +19,7 @@ from sklearn.utils.validation import check_is_fitted
 from . import conformal, frames, metrics, nonnegative
 from .ar import AR
 from .baseline_history import BaselineHistoryMixin
-from .errors import DataError, ParameterError, name as pname
+from .errors import DataError, ParameterError, name as pname, rows
 from .ets import HoltWinters
 from .learned import history_range
 from .outliers import repair_each
@@ -325,7 +325,7 @@ class BaselineForecaster(BaselineHistoryMixin, BaseEstimator):
             index, before, after = frames.splice(stored, index)
             y = np.concatenate([self.y_[before], y, self.y_[after]])
         elif index[0] > stored[0]:  # after a gap: not a whole history either
-            raise DataError(f"{pname('X')} holds {len(y)} row(s) from {frames.when(index[0])}: give the rows that "
+            raise DataError(f"{pname('X')} holds {rows(len(y))} from {frames.when(index[0])}: give the rows that "
                             f"follow the data (from {frames.when(following)}), revised rows, or a whole history "
                             f"from {frames.when(stored[0])} or before")
         self.y_ = self._repaired(y, index)

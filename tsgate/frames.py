@@ -13,7 +13,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from .errors import DataError, ParameterError, option
+from .errors import DataError, ParameterError, option, rows
 from .errors import name as pname
 from .times import to_times
 
@@ -90,7 +90,7 @@ def _datetime_freq(idx, name, fill=None, known=None):
     if len(idx) < 3 and idx.freq is None and known is not None:
         return _check_known(idx, name, known), None
     if len(idx) < 3 and idx.freq is None:
-        raise DataError(f"{pname(name)} is too short: {len(idx)} row(s), too few to infer the time step "
+        raise DataError(f"{pname(name)} is too short: {rows(len(idx))}, too few to infer the time step "
                         "(a forecaster needs many more)")
     freq = idx.freqstr if idx.freq is not None else None
     if freq is None and len(idx) >= 3:
@@ -105,7 +105,8 @@ def _datetime_freq(idx, name, fill=None, known=None):
             return grid.freqstr, grid
         if grid is not None and known is not None:  # newer rows of a fitted model's step, some missing
             missing = grid.difference(idx)
-            raise DataError(f"{pname(name)} has no row for {when(missing[0])} ({len(missing)} timestamp(s) "
+            stamps = f"{len(missing)} timestamp" + ("" if len(missing) == 1 else "s")
+            raise DataError(f"{pname(name)} has no row for {when(missing[0])} ({stamps} "
                             f"missing between {when(idx[0])} and {when(idx[-1])} at the data's step {known})")
         gaps = " or " + _fill_hint() if grid is not None else ""  # timestamps missing from a regular grid
         raise DataError(f"{pname(name)} has an irregular time index: cannot infer a frequency "
@@ -122,7 +123,7 @@ def _check_known(idx, name, known):
     """``known`` if the one or two timestamps of ``idx`` lie on its grid, one step apart."""
     expected = pd.date_range(idx[0], periods=len(idx), freq=known)
     if expected[0] != idx[0] or not (expected == idx).all():
-        raise DataError(f"{pname(name)}: its {len(idx)} row(s) ({', '.join(when(t) for t in idx)}) are not "
+        raise DataError(f"{pname(name)}: its {rows(len(idx))} ({', '.join(when(t) for t in idx)}) are not "
                         f"consecutive steps of the data's frequency {known}")
     return known
 

@@ -112,7 +112,7 @@ def _refuse_future_rows(df, targets, future):
         return
     what = f"target {targets[0]!r} has" if len(targets) == 1 else f"targets {targets} have"
     raise DataError(f"the {what} no value in the last "
-                    f"{len(df) - end} row(s), from {frames.when(df.index[end])}: the history ends before them; pass "
+                    f"{rows(len(df) - end)}, from {frames.when(df.index[end])}: the history ends before them; pass "
                     f"their known-future covariates to predict as {pname('X')}")
 
 
