@@ -226,8 +226,15 @@ def test_the_fold_view_backtests_every_baseline_at_the_same_folds(air):
         assert np.allclose(table[table["model"] == m]["MASE"], alone[alone["model"] == m]["MASE"])
     two = backtest(BaselineForecaster("ar", horizon=6, outliers="keep"), air, folds=2, baselines=["naive", "ar"])
     assert list(two["model"]) == ["ar", "seasonal_naive", "naive"] * 2
-    with pytest.raises(ParameterError, match=r"baselines must be 'all' or a list of .*; got 'arima'"):
+    with pytest.raises(ParameterError, match=r"baselines must be 'all' \(or True\) or a list of .*; got 'arima'"):
         backtest(net, air, folds=2, baselines=["arima"])
+    for bad in (3, {"ar"}, [["ar"]]):  # TypeErrors from inside ('int' object is not iterable, unhashable list)
+        with pytest.raises(ParameterError, match=r"^baselines must be 'all' \(or True\) or a list of"):
+            backtest(net, air, folds=2, baselines=bad)
+    yes = backtest(BaselineForecaster("ar", horizon=6, outliers="keep"), air, folds=1, baselines=True)  # as the CLI's
+    assert list(yes["model"]) == ["ar", "seasonal_naive", "naive", "drift", "holt_winters"]  # flag: 'all' (not ar twice)
+    no = backtest(BaselineForecaster("ar", horizon=6, outliers="keep"), air, folds=1, baselines=False)
+    assert list(no["model"]) == ["ar", "seasonal_naive"]  # was "'bool' object is not iterable"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         six = backtest(LSTMForecaster(horizon=6, max_epochs=2, random_state=0, outliers="keep", seasonal_periods=[6]),

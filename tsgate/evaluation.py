@@ -47,8 +47,8 @@ def backtest(estimator, data, folds=3, horizon=None, retrain=True, coverage=None
     warm_start : bool
         A recurrent forecaster's refits start from the previous fold's weights
         (see :meth:`~tsgate.historical.HistoricalMixin.historical_forecasts`).
-    baselines : 'all' or list of str, optional
-        Backtest these :class:`tsgate.BaselineForecaster` methods too ('all':
+    baselines : 'all', bool or list of str, optional
+        Backtest these :class:`tsgate.BaselineForecaster` methods too ('all' or True:
         naive, drift, AR(p) by AIC, Holt-Winters), at the same folds, refit
         before each as ``retrain`` says; on a panel a baseline per series
         (:class:`tsgate.LocalForecaster`), each fold's errors pooled over the
@@ -164,13 +164,16 @@ def _auto_folds(est, data, grid, folds, H, retrain, coverage):
 
 def _baseline_methods(baselines):
     """The methods ``baselines`` names (checked before any fit): all but seasonal naive, which every table has."""
-    if baselines is None:
+    if baselines is None or (isinstance(baselines, (bool, np.bool_)) and not baselines):
         return []
-    names = [b for b in BASELINES if b != "seasonal_naive"] if isinstance(baselines, str) and baselines == "all" \
-        else ([baselines] if isinstance(baselines, str) else list(baselines))
-    bad = [b for b in names if b not in BASELINES]
+    if isinstance(baselines, (bool, np.bool_)) or (isinstance(baselines, str) and baselines == "all"):
+        return [b for b in BASELINES if b != "seasonal_naive"]
+    names = [baselines] if isinstance(baselines, str) else list(baselines) if isinstance(baselines, (list, tuple)) \
+        else [baselines]
+    bad = [b for b in names if not isinstance(b, str) or b not in BASELINES]
     if bad:
-        raise ParameterError(f"{pname('baselines')} must be 'all' or a list of {list(BASELINES)}; got {bad[0]!r}")
+        raise ParameterError(f"{pname('baselines')} must be 'all' (or True) or a list of {list(BASELINES)}; got "
+                             f"{bad[0]!r}")
     return names
 
 
