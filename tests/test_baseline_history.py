@@ -1,6 +1,7 @@
 """BaselineForecaster.historical_forecasts and backtest: the network forecasters' tables,
 from the same origins, each forecast as the baseline makes it at its origin."""
 
+import re
 import warnings
 
 import numpy as np
@@ -181,6 +182,21 @@ def test_the_fold_view_names_a_bad_count_before_any_fit(air, kw, words):
 
     with pytest.raises(ParameterError, match=f"^{words}$"):
         backtest(BaselineForecaster("ar", horizon=6), air, **kw)
+
+
+@pytest.mark.parametrize("estimator,words", [
+    (None, "got NoneType"), ("ar", "got str"),  # scikit-learn's clone: "Cannot clone object 'None' ..."
+    (BaselineForecaster, "got the class BaselineForecaster: pass an instance, BaselineForecaster()"),
+])
+def test_the_fold_view_names_an_estimator_that_is_not_a_forecaster(air, estimator, words):
+    from tsgate import LSTMRegressor
+    from tsgate.evaluation import backtest
+
+    start = r"^estimator must be a tsgate forecaster \(LSTMForecaster, .* or LocalForecaster\), "
+    with pytest.raises(ParameterError, match=start + re.escape(words) + "$"):
+        backtest(estimator, air)
+    with pytest.raises(ParameterError, match=start + "got LSTMRegressor$"):
+        backtest(LSTMRegressor(), air)
 
 
 def test_the_fold_view_backtests_a_baseline_refit_before_every_fold(air):

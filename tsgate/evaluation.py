@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
-from . import conformal, frames, seasonality
+from . import conformal, seasonality
 from .baselines import BASELINES, BaselineForecaster
 from .errors import DataError, ParameterError
 from .errors import name as pname
@@ -79,6 +79,11 @@ def _backtest(estimator, data, folds, horizon, retrain, coverage, warm_start, ba
     baselines' rows are scaled as the estimator's)."""
     coverages, several = conformal.levels(coverage) if coverage is not None else ([], False)
     methods = _baseline_methods(baselines)
+    if isinstance(estimator, type) or not hasattr(estimator, "historical_forecasts"):
+        what = f"the class {estimator.__name__}: pass an instance, {estimator.__name__}()" \
+            if isinstance(estimator, type) else type(estimator).__name__
+        raise ParameterError(f"{pname('estimator')} must be a tsgate forecaster (LSTMForecaster, GRUForecaster, "
+                             f"RNNForecaster, BaselineForecaster or LocalForecaster), got {what}")
     est = clone(estimator)
     local = isinstance(est, LocalForecaster)  # a model per series: the folds pooled as a global network's
     if local:
