@@ -224,3 +224,19 @@ def test_the_file_check_knows_every_baseline_method():
     from tsgate.baselines import BASELINES
 
     assert filecheck.METHODS == BASELINES
+
+
+def test_a_missing_model_file_named_as_a_bundled_dataset_says_where_the_dataset_is(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from tsgate.cli import main
+
+    monkeypatch.chdir(tmp_path)  # no file of that name here
+    with pytest.raises(tsgate.errors.ModelFileError, match=r"^model file 'airpassengers' does not exist; the bundled dataset "
+                                             r"'airpassengers' is read by tsgate\.datasets\.load\('airpassengers'\)$"):
+        tsgate.load("airpassengers")
+    with pytest.raises(tsgate.errors.ModelFileError, match=r"^model file 'nope' does not exist$"):
+        tsgate.load("nope")
+    r = CliRunner().invoke(main, ["predict", "airpassengers"])
+    assert r.exit_code == 2 and r.stderr.strip().endswith(
+        "the bundled dataset 'airpassengers' is written to a CSV by: tsgate datasets export airpassengers"), r.stderr

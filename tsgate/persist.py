@@ -13,6 +13,8 @@ states' anchors (``es_anchor_``, ``anchor_h_*``/``anchor_c_*``: without them ``u
 refuses revisions of the stored rows, :mod:`tsgate.carried`).
 """
 
+import os
+
 import numpy as np
 import pandas as pd
 from sklearn.utils.validation import check_is_fitted
@@ -252,6 +254,18 @@ def write(est, path):
     return path
 
 
+def _dataset_hint(path):
+    """A missing model file named as a bundled dataset: where the dataset is."""
+    from .datasets import names
+    from .errors import option
+
+    if not isinstance(path, str) or os.path.exists(path) or path not in names():
+        return ""
+    if option("X") is not None:  # the command line
+        return f"; the bundled dataset {path!r} is written to a CSV by: tsgate datasets export {path}"
+    return f"; the bundled dataset {path!r} is read by tsgate.datasets.load({path!r})"
+
+
 def load(path, classes, device="cpu"):
     """Read a model file and rebuild the forecaster (one of ``classes``, a
     list of classes with ``_from_fitted_state``) it describes; every problem
@@ -264,7 +278,7 @@ def load(path, classes, device="cpu"):
     try:
         meta, arrays = bundle.read(path, FORMAT, versions=READS)
     except bundle.BundleError as exc:
-        raise ModelFileError(str(exc)) from None
+        raise ModelFileError(f"{exc}{_dataset_hint(path)}") from None
     try:
         filecheck.check(meta, arrays)
         cls = {c.__name__: c for c in classes}[meta["class"]]
