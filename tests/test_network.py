@@ -39,6 +39,20 @@ def test_dropout_only_in_training_and_scaled():
     assert np.array_equal(one.forward(x, training=True)[0], one.forward(x)[0])
 
 
+def test_dropout_keeps_each_unit_with_probability_1_minus_p_and_scales_it_by_its_inverse():
+    # inverted dropout: a unit kept is multiplied by 1 / (1 - p), so the next layer's input keeps its mean
+    net = RecurrentNetwork("lstm", 3, 5, num_layers=3, dropout=0.25, dtype="float64", random_state=4)
+    x = np.random.default_rng(0).standard_normal((6, 4, 3))
+    draw = np.random.default_rng()
+    draw.bit_generator.state = net._rng.bit_generator.state  # the draws forward will make
+    masks = [None] + [(draw.random((6, 4, 5)) < 0.75) / 0.75 for _ in range(2)]  # (T, B, H), layers 2 and 3
+    assert {0.0, 1 / 0.75} == set(np.unique(masks[1])) and 0.6 < np.mean(masks[1] > 0) < 0.9
+    y = net.forward(x, training=True)[0]
+    h0 = c0 = np.zeros((3, 4, 5))
+    expected = net._backend.network_forward(net, net.params, x, h0, c0, masks, False)[0]
+    assert np.allclose(y, expected, rtol=1e-12, atol=1e-14)
+
+
 def test_dropout_gradient_uses_the_same_mask():
     net = RecurrentNetwork("rnn", 2, 3, num_layers=2, dropout=0.5, dtype="float64", random_state=1)
     x = np.random.default_rng(2).standard_normal((3, 2, 2))
