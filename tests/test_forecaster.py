@@ -171,7 +171,7 @@ def test_known_future_covariates_and_calendar_features():
     with pytest.raises(ValueError, match="X has no row for future timestamp 2020-11-02 of series"):
         fc.predict(X=fut.iloc[:-1])
     # a row missing in the middle is named too (it said "X has an irregular time index")
-    with pytest.raises(ValueError, match=r"^X has no row for 2020-10-29 \(1 timestamp\(s\) missing between 2020-10-27 "
+    with pytest.raises(ValueError, match=r"^X has no row for 2020-10-29 \(1 timestamp missing between 2020-10-27 "
                                          "and 2020-11-02 at the data's step D\)"):
         fc.predict(X=fut.drop(fut.index[2]))
     with pytest.raises(ValueError, match=r"lacks the future covariate column\(s\) \['promo'\]"):
@@ -277,6 +277,21 @@ def test_recursive_model_with_known_future_covariates_backtests_and_has_an_inter
         np.testing.assert_allclose(g["forecast"].to_numpy(), pred, rtol=1e-6)
     mae = metrics.mae(hf["y"], hf["forecast"])
     assert mae < 0.5 * metrics.mae(hf["y"], np.full(len(hf), df["y"].iloc[:340].mean()))  # it reads the promotion
+
+
+@pytest.mark.parametrize("kw", [{}, {"strategy": "recursive"}])
+def test_origins_that_all_fall_before_a_lookback_of_rows_are_no_origin(kw):
+    # start=0.0 with a stride longer than the series: one origin, at the first row, before any window; it was
+    # NumPy's "need at least one array to concatenate" (direct) and an empty table (recursive)
+    from tsgate.errors import NoOriginError
+
+    y = pd.Series(10 + np.sin(np.arange(80) / 2.0), index=pd.date_range("2020-01-01", periods=80, freq="D"), name="y")
+    fc = LSTMForecaster(horizon=2, lookback=12, **kw, **FAST).fit(y)
+    for call in (fc.historical_forecasts, fc.backtest):
+        with pytest.raises(NoOriginError, match=r"^X has no origin with 12 rows before it and 2 after it at "
+                                                r"stride=100 from start 0\.0$"):
+            call(y, start=0.0, stride=100)
+    assert fc.historical_forecasts(y, start=0.0, stride=10)["cutoff"].iloc[0] == y.index[20]  # the grid's third
 
 
 def test_a_recursive_fit_whose_validation_forecast_is_not_finite_still_fits(monkeypatch):

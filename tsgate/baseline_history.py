@@ -147,7 +147,7 @@ class BaselineHistoryMixin:
         pos = np.arange(first, n, stride)
         pos = pos[(pos + H <= n - 1) & (pos + 1 >= self._min_rows())]
         if not len(pos):
-            raise no_origin(self._min_rows(), "up to it", H, start, self.cutoff_)
+            raise no_origin(self._min_rows(), "up to it", H, start, self.cutoff_, stride)
         return pos
 
     def _forecasts(self, y, pos, H, every, banded=False):

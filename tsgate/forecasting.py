@@ -142,6 +142,8 @@ class ForecastMixin:
             out, spread = (self._last_step(a) for a in ensemble_forward(self.models_, X, E, self.n_models))
             outs.append(self._point(out.astype(np.float64), k))
             spreads.append(self._point(spread.astype(np.float64), k))
+        if not outs:  # no window: every origin without a lookback of rows before it (historical_forecasts)
+            return np.zeros((0, horizon)), np.zeros((0, horizon)), np.ones((0, horizon))
         off, unit = src.units(np.arange(src.n), np.arange(1, horizon + 1))
         return np.concatenate(outs)[:, :horizon] * unit + off, np.concatenate(spreads)[:, :horizon] * unit, unit
 

@@ -133,12 +133,14 @@ class HistoricalMixin:
         panel = self._panel_like(X)
         times = _origin_grid(panel, self, start, stride, H)
         if not len(times):
-            raise no_origin(self.lookback_, "before it", H, start, max(self.cutoffs_))
+            raise no_origin(self.lookback_, "before it", H, start, max(self.cutoffs_), stride)
         if not retrain:
             out = self._batched(panel, times, H, coverage)
         else:
             out = self._retrained(X, panel, times, H, 1 if retrain is True else int(retrain), static_covariates,
                                   coverage, bool(warm_start))
+        if not len(out):  # every origin of the grid too early for a lookback of rows (start=0.0, a long stride)
+            raise no_origin(self.lookback_, "before it", H, start, max(self.cutoffs_), stride)
         out = user_times(out, self.index_kind_, ["cutoff", self.time_name_ or "ds"])
         out.attrs["mase_scale"] = _mase_scales(panel, times, self.seasonal_period_)
         return out

@@ -55,10 +55,12 @@ def user_times(table, kind, columns):
     return table.assign(**{c: as_periods(table[c], kind) for c in columns})
 
 
-def no_origin(rows, where, H, start, cutoff):
+def no_origin(rows, where, H, start, cutoff, stride=1):
     """The error of historical forecasts without an origin: the ``rows`` an origin needs
-    ``where`` ('before it'), ``H`` rows after it, from ``start`` or the fitted ``cutoff``."""
-    return NoOriginError(f"{pname('X')} has no origin with {rows} row{'s' * (rows != 1)} {where} and {H} after it"
+    ``where`` ('before it'), ``H`` rows after it, every ``stride``-th from ``start`` or the fitted ``cutoff``."""
+    every = f" at {pname('stride', stride)}" if stride != 1 else ""
+    return NoOriginError(f"{pname('X')} has no origin with {rows} row{'s' * (rows != 1)} {where} and {H} after "
+                         f"it{every}"
                      + (f" from {pname('start')} {when(start) if isinstance(start, pd.Timestamp) else repr(start)}"
                         if start is not None else
                         f" after the fitted cutoff ({when(cutoff)}): pass newer rows, or an earlier "
