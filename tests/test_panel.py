@@ -666,6 +666,28 @@ def test_dask_predict_of_a_model_fit_on_a_multiindex_panel():
     assert np.allclose(scored["y"], expected["y"], rtol=1e-6, atol=0)
 
 
+@pytest.mark.parametrize("layout", ["timestamps", "steps", "int ids", "category ids"])
+def test_dask_predicts_declared_columns_are_those_it_computes(layout):
+    # Dask trusts the declared (meta) dtypes: they said object ids and nanosecond times where pandas 3 computes
+    # str ids and the data's unit (microseconds from date_range)
+    pytest.importorskip("distributed")
+    import dask.dataframe as dd
+
+    from tsgate import dask as tsdask
+
+    df = _long([90, 110])
+    if layout == "steps":  # integer time steps per series
+        df["ds"] = df.groupby("unique_id").cumcount()
+    df["unique_id"] = df["unique_id"].map({"s0": 7, "s1": 9}) if layout == "int ids" else \
+        df["unique_id"].astype("category") if layout == "category ids" else df["unique_id"]
+    fc = LSTMForecaster(**FAST).fit(df)
+    lazy = tsdask.predict(fc, dd.from_pandas(df, npartitions=2), coverage=0.8)
+    done = lazy.compute(scheduler="sync")
+    assert lazy.dtypes.to_dict() == done.dtypes.to_dict() and len(done) == 2 * FAST["horizon"]
+    assert done.dtypes.to_dict() == fc.predict_interval(0.8).dtypes.to_dict()  # as in memory
+    assert done["ds"].dtype.kind == ("i" if layout == "steps" else "M")
+
+
 def test_dask_predict_names_what_it_cannot_forecast_before_any_work():
     # A pandas frame or None was "'DataFrame' object has no attribute 'shuffle'", a frame without
     # the id column a KeyError from a worker (a RangeIndex has known divisions, so it was taken for

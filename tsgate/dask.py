@@ -19,11 +19,11 @@ from .errors import DataError, MissingDependencyError, ParameterError
 from .errors import name as pname
 
 
-def _partition(part, fc, id_col, horizon, coverage=None):
+def _partition(part, fc, id_col, horizon, meta, coverage=None):
     """Forecasts of one partition (a long pandas frame) in long format (with
-    ``coverage``: and their bands)."""
+    ``coverage``: and their bands), in ``meta``'s dtypes."""
     if not len(part):
-        return _empty(fc, id_col, coverage)
+        return meta
     if id_col not in part.columns:  # the id is the index (ddf.set_index(id_col))
         part = part.reset_index()
     time_name = fc.time_name_ or "ds"
@@ -32,13 +32,20 @@ def _partition(part, fc, id_col, horizon, coverage=None):
     here = fc.on_series(part)
     here.multiindex_ = None  # Dask's forecasts are long frames, whatever form the model was fit on
     out = here.predict(horizon=horizon) if coverage is None else here.predict_interval(coverage, horizon=horizon)
-    return out.reset_index(drop=True)
+    return out.reset_index(drop=True).astype(meta.dtypes.to_dict())
 
 
-def _empty(fc, id_col, coverage=None):
+def _meta(fc, id_dtype, id_col, coverage=None):
+    """The forecasts' empty frame: the ids in ``id_dtype``, the times as the model forecasts them (timestamps in the unit and zone of its data, periods or
+    integer steps), floats."""
     time_name, target = fc.time_name_ or "ds", fc.targets_[0]
-    columns = {id_col: pd.Series(dtype=object), time_name: pd.Series(dtype="datetime64[ns]"),
-               target: pd.Series(dtype=float)}
+    if str(fc.index_kind_).startswith("period"):
+        times = pd.api.types.pandas_dtype(fc.index_kind_)
+    elif fc.index_kind_ == "datetime" and fc.freq_ is not None and isinstance(fc.cutoff_, pd.Timestamp):
+        times = pd.DatetimeIndex([fc.cutoff_]).dtype
+    else:
+        times = "int64"
+    columns = {id_col: pd.Series(dtype=id_dtype), time_name: pd.Series(dtype=times), target: pd.Series(dtype=float)}
     if coverage is not None:
         coverages, several = levels(coverage)
         for c in coverages:
@@ -85,10 +92,12 @@ def predict(fc, ddf, horizon=None, coverage=None):
         raise DataError(f"tsgate.dask.predict needs a model fit on long data ({pname('id_col')}), "
                         f"got one fit on {fc.form_!r} data")
     id_col = fc.id_col_
-    meta = _empty(fc, id_col, coverage)  # checks the coverage before any work
-    if fc.index_kind_ != "datetime" or fc.freq_ is None or isinstance(fc.cutoff_, int):
-        meta[fc.time_name_ or "ds"] = meta[fc.time_name_ or "ds"].astype("int64")
-    return _whole_series(ddf, id_col).map_partitions(_partition, fc, id_col, horizon, coverage, meta=meta)
+    whole = _whole_series(ddf, id_col)
+    fake = whole._meta_nonempty  # Dask's sample values of the frame's dtypes
+    sample = fake[id_col] if id_col in fake.columns else fake.index.to_series()
+    id_dtype = pd.Series(list(sample.iloc[:1])).dtype  # the forecasts' ids: a list of the ids, as predict builds them
+    meta = _meta(fc, id_dtype, id_col, coverage)  # checks the coverage before any work
+    return whole.map_partitions(_partition, fc, id_col, horizon, meta, coverage, meta=meta)
 
 
 def _whole_series(ddf, id_col):
