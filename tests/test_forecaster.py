@@ -292,6 +292,11 @@ def test_origins_that_all_fall_before_a_lookback_of_rows_are_no_origin(kw):
                                                 r"stride=100 from start 0\.0$"):
             call(y, start=0.0, stride=100)
     assert fc.historical_forecasts(y, start=0.0, stride=10)["cutoff"].iloc[0] == y.index[20]  # the grid's third
+    steps = y.reset_index(drop=True)  # integer steps: a time is no start there, and the message says why
+    on_steps = LSTMForecaster(horizon=2, lookback=12, **kw, **FAST).fit(steps)
+    said = r"^start must be a time of the index, a fraction or None, got '2020-02-01' \(the data has integer steps"
+    with pytest.raises(tsgate.errors.ParameterError, match=said):
+        on_steps.historical_forecasts(steps, start="2020-02-01")
 
 
 def test_a_recursive_fit_whose_validation_forecast_is_not_finite_still_fits(monkeypatch):

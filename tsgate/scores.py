@@ -43,8 +43,9 @@ def first_origin(grid, start, default, kind="datetime"):
             start = start.to_timestamp()
         return pd.Timestamp(start) if isinstance(grid, pd.DatetimeIndex) else int(start)
     except (TypeError, ValueError):
+        steps = "" if isinstance(grid, pd.DatetimeIndex) else " (the data has integer steps, not times)"
         raise ParameterError(f"{pname('start')} must be a time of the index, a fraction or None, "
-                             f"got {start!r}") from None
+                             f"got {start!r}{steps}") from None
 
 
 def user_times(table, kind, columns):
