@@ -104,6 +104,9 @@ def test_cli_best_baseline_forecasts_and_backtests_as_the_python_estimator(tmp_p
         f"(naive {fc.scores_['naive']:.4g}" in r.stderr, r.stderr
     np.testing.assert_allclose([float(line.split(",")[1]) for line in r.stdout.splitlines()[1:]],
                                fc.predict()["y"], rtol=1e-12)
+    r = CliRunner().invoke(main, ["fit", str(tmp_path / "s.csv"), "--horizon", "7", "--model", "best_baseline",
+                                  "--outliers", "keep", "--save-model", str(tmp_path / "m.tsgate")])  # fit says it too
+    assert r.exit_code == 0 and r.stderr.count("the best baseline by MAE from the series' last origins") == 1, r.stderr
     table = backtest(BaselineForecaster("auto", horizon=7, outliers="keep"), s, folds=2)
     assert set(table["model"]) == {"best_baseline", "seasonal_naive"}, table
     r = CliRunner().invoke(main, ["backtest", str(tmp_path / "s.csv"), "--horizon", "7", "--folds", "2", "--model",

@@ -112,6 +112,10 @@ def test_backtest_prints_metrics_next_to_seasonal_naive(csv):
     assert head.split()[-4:] == ["coverage_80", "MSIS_80", "coverage_95", "MSIS_95"]
     assert len(first.split()) == 11 and 0 <= float(first.split()[-4]) <= 1  # tsgate's row: its band's scores
     assert first.split()[1] == "2006-01-01"  # the fold's first date, without a midnight time
+    hourly = csv.parent / "hourly.csv"  # times of day are kept
+    pd.read_csv(csv).assign(date=pd.date_range("2020-01-01 05:00", periods=72, freq="h")).to_csv(hourly, index=False)
+    code, out, err = run(["backtest", hourly, "--folds", 2, "--horizon", 6, *FAST])
+    assert code == 0 and out.splitlines()[1].split()[1:3] == ["2020-01-03", "17:00:00"], out
     code, out, err = run(["backtest", csv, "--folds", 2, "--horizon", 6, "--interval", "0.9", "--json", *FAST])
     records = json.loads(out)
     assert [r["coverage"] is None for r in records] == [False, True, False, True]  # seasonal naive: no band
