@@ -745,7 +745,7 @@ def test_cli_forecasts_every_series_of_a_long_file(tmp_path):
     out = pd.read_csv(__import__("io").StringIO(r.stdout))
     assert list(out.columns) == ["store_item", "date", "sales", "sales_lower", "sales_upper"]
     assert out.groupby("store_item").size().to_dict() == {"s0": 3, "s1": 3, "s2": 3}
-    assert "forecast: 3/3 series" in r.stderr
+    assert r.stderr.count("forecast: 3/3 series") == 1 and "forecast: 1/3" not in r.stderr  # a file: the last line only
     r = CliRunner().invoke(main, ["backtest", str(path), *opts, "--folds", "2", "--json"])
     assert r.exit_code == 0, r.stderr
     assert {rec["model"] for rec in __import__("json").loads(r.stdout)} == {"tsgate", "seasonal_naive"}
