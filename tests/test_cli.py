@@ -347,6 +347,18 @@ def test_forecast_times_are_written_as_the_file_writes_them(tmp_path, times, fir
     assert code == 0 and out.splitlines()[1].startswith(first + ",")
 
 
+def test_json_times_keep_their_time_of_day(tmp_path):
+    # ISO dates only where every time is a midnight without a zone; hours otherwise (and the offset)
+    t = np.arange(60)
+    for times, first in ((pd.date_range("2020-01-01", periods=60, freq="D"), "2020-03-01"),
+                         (pd.date_range("2020-01-01 05:00", periods=60, freq="h"), "2020-01-03T17:00:00"),
+                         (pd.date_range("2020-01-01", periods=60, freq="D", tz="UTC"), "2020-03-01T00:00:00+00:00")):
+        p = tmp_path / "t.csv"
+        pd.DataFrame({"when": times.strftime("%Y-%m-%d %H:%M%z"), "v": 10 + t + np.sin(t)}).to_csv(p, index=False)
+        code, out, err = run(["forecast", p, "--horizon", 2, "--json", *FAST])
+        assert code == 0 and json.loads(out)[0]["when"] == first, (out, err)
+
+
 def test_nan_with_fill_policy_succeeds(csv, tmp_path):
     df = pd.read_csv(csv)
     df.loc[5, "sales"] = np.nan
