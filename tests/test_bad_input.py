@@ -607,3 +607,28 @@ def test_read_csv_names_a_bad_path_sep_or_decimal(tmp_path):
         assert list(read_csv(path, sep=tab).columns) == ["y"]
     r = CliRunner().invoke(main, ["forecast", str(path), "--sep", ",,"])
     assert r.exit_code == 2 and r.stderr.strip() == "tsgate: error: --sep must be one character, got ',,'", r.stderr
+
+
+def test_two_columns_of_one_name_a_missing_timestamp_and_a_float_index_are_named():
+    # pandas gives a frame for a duplicated column name: "'DataFrame' object has no attribute 'dtype'" (wide),
+    # "arg must be a list, tuple, 1-d array, or Series" (target='y'), "Grouper for 'unique_id' not 1-dimensional"
+    # (long); a NaT said "row 41 comes before the previous row (NaT)"; a float index "got Index"
+    from tsgate import BaselineForecaster
+
+    idx = pd.date_range("2020-01-01", periods=60, freq="D")
+    y = 10 + np.sin(np.arange(60.0))
+    wide = pd.DataFrame(np.c_[y, 2 * y], index=idx, columns=["y", "y"])
+    long = pd.DataFrame({"unique_id": "a", "ds": idx, "y": y, "u": 1.0}).set_axis(["unique_id", "ds", "y", "unique_id"],
+                                                                                 axis=1)
+    for est, data in ((LSTMForecaster(max_epochs=1), wide), (LSTMForecaster(max_epochs=1, target="y"), wide),
+                      (BaselineForecaster("naive"), wide), (LSTMForecaster(max_epochs=1), long)):
+        name = "unique_id" if data is long else "y"
+        with pytest.raises(DataError, match=rf"^X has two columns named '{name}'; rename one$"):
+            est.fit(data)
+    nat = pd.DataFrame({"y": y}, index=idx.insert(40, pd.NaT).delete(41))
+    for est in (LSTMForecaster(max_epochs=1), BaselineForecaster("naive")):
+        with pytest.raises(DataError, match=r"^X row 40 has no timestamp \(NaT\)$"):
+            est.fit(nat)
+    with pytest.raises(DataError, match=r"needs a DatetimeIndex, PeriodIndex or integer index \(or time_col\), got "
+                                        r"Index of float64 \(first 0\.0\)$"):
+        LSTMForecaster(max_epochs=1).fit(pd.DataFrame({"y": y}, index=np.arange(60.0)))

@@ -50,7 +50,14 @@ def _as_dataframe(data, name):
         raise ParameterError(f"{pname(name)} must be a pandas Series or DataFrame, got {type(data).__name__}")
     if data.shape[0] == 0 or data.shape[1] == 0:
         raise DataError(f"{pname(name)} is empty (shape {data.shape})")
+    unique_columns(data, name)
     return data
+
+
+def unique_columns(df, name):
+    """DataError where two columns of ``df`` share a name (pandas then gives frames for a column)."""
+    if df.columns.has_duplicates:
+        raise DataError(f"{pname(name)} has two columns named {df.columns[df.columns.duplicated()][0]!r}; rename one")
 
 
 def _index_from_column(df, time_col, name):
@@ -69,6 +76,8 @@ def _index_from_column(df, time_col, name):
 
 
 def _check_order(idx, name):
+    if isinstance(idx, pd.DatetimeIndex) and idx.hasnans:
+        raise DataError(f"{pname(name)} row {int(np.flatnonzero(idx.isna())[0])} has no timestamp (NaT)")
     if idx.has_duplicates:
         raise DataError(f"{pname(name)} has duplicated timestamps (first: {when(idx[idx.duplicated()][0])})")
     if not idx.is_monotonic_increasing:
@@ -199,7 +208,8 @@ def as_frame(data, time_col=None, name="data", fill=None, known_freq=None):
         df.index = idx = idx.to_timestamp()
     if not isinstance(idx, (pd.DatetimeIndex, pd.RangeIndex)) and not pd.api.types.is_integer_dtype(idx):
         text = len(idx) and isinstance(idx[0], str) and not isinstance(idx, pd.MultiIndex)
-        hint = f" of strings (first {idx[0]!r}): parse it, e.g. with pd.to_datetime" if text else ""
+        hint = f" of strings (first {idx[0]!r}): parse it, e.g. with pd.to_datetime" if text else \
+            f" of {idx.dtype} (first {idx[0]})" if len(idx) and not isinstance(idx, pd.MultiIndex) else ""
         if isinstance(idx, pd.MultiIndex) and idx.nlevels == 2:  # sktime's panel: (series, time)
             ids, times = (n if n is not None else f"level_{k}" for k, n in enumerate(idx.names))
             hint = (f" (levels {list(idx.names)}, a panel of series by time?): pass the panel as fit's "

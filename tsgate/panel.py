@@ -217,6 +217,7 @@ def _check_id_col(X, id_col, time_col, target, known_freq):
 
 
 def _long(X, id_col, time_col, target, future_covariates, strategy, fill, fast=True, known_freq=None):
+    frames.unique_columns(X, "X")
     if id_col not in X.columns:
         what = "the time column" if id_col == X.index.name else "not a column"
         raise DataError(f"{pname('id_col')} {id_col!r} is {what} of {pname('X')}; columns: {list(X.columns)}")
