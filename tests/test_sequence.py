@@ -74,6 +74,10 @@ def test_data_errors():
         reg.predict(np.zeros((2, 6, 3)))
     with pytest.raises(DataError, match="2-D .* or 3-D"):
         LSTMRegressor().fit(np.zeros((4, 2, 2, 2)), np.zeros(4))
+    for empty in (np.zeros((4, 0, 2)), np.zeros((4, 3, 0))):  # "X feature 0 has values too large to standardise"
+        with pytest.raises(DataError, match=rf"^X must have at least one time step and one feature, got sequences "
+                                            rf"of shape \({empty.shape[1]}, {empty.shape[2]}\) \(T, D\)$"):
+            LSTMRegressor().fit(empty, np.zeros(4))
 
 
 def test_values_too_large_to_standardise_are_named_not_forecast_as_inf():

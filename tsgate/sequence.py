@@ -114,6 +114,9 @@ class _SequenceEstimator(BaseEstimator):
             seq = X.reshape(X.shape[0], X.shape[1] // D, D)
         else:
             raise DataError(f"X must be 2-D (n, T*D) or 3-D (n, T, D), got {X.ndim} dimensions")
+        if 0 in seq.shape[1:]:
+            raise DataError(f"X must have at least one time step and one feature, got sequences of shape "
+                            f"{seq.shape[1:]} (T, D)")
         if reset:
             with np.errstate(all="ignore"):  # an overflow is named by standardised
                 self.x_mean_ = seq.mean(axis=(0, 1))
