@@ -347,6 +347,18 @@ def test_forecast_times_are_written_as_the_file_writes_them(tmp_path, times, fir
     assert code == 0 and out.splitlines()[1].startswith(first + ",")
 
 
+def test_the_inputs_line_lists_eight_covariates_and_counts_the_rest():
+    from types import SimpleNamespace
+
+    from tsgate.cli.summary import _inputs
+
+    fc = SimpleNamespace(targets_=["y"], past_covariates_=[f"c{k}" for k in range(8)], future_covariates_=[],
+                         calendar_features=False, _position=lambda: False)
+    assert _inputs(fc) == "y (target), 8 past covariates (c0, c1, c2, c3, c4, c5, c6, c7)"  # no 'and 0 more'
+    fc.past_covariates_ = fc.past_covariates_ + ["c8"]
+    assert _inputs(fc).endswith("(c0, c1, c2, c3, c4, c5, c6, c7, and 1 more)")
+
+
 def test_json_times_keep_their_time_of_day(tmp_path):
     # ISO dates only where every time is a midnight without a zone; hours otherwise (and the offset)
     t = np.arange(60)
