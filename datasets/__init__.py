@@ -70,8 +70,10 @@ def load(name, frame=False):
 
 
 def _check(name):
-    if name not in DATASETS:
-        raise ParameterError(f"unknown dataset {name!r}; available: {', '.join(names())}")
+    if not isinstance(name, str) or name not in DATASETS:
+        near = [n for n in names() if isinstance(name, str) and n == name.lower().replace("-", "_").replace(" ", "_")]
+        hint = f" (did you mean {near[0]!r}?)" if near else ""
+        raise ParameterError(f"unknown dataset {name!r}{hint}; available: {', '.join(names())}")
 
 
 from .generators import adding_problem, delayed_echo, mackey_glass  # noqa: E402,F401

@@ -20,6 +20,10 @@ def test_known_values():
     assert datasets.load("macrodata", frame=True).shape == (203, 12)
     with pytest.raises(ValueError, match="unknown dataset 'x'; available: airpassengers"):
         datasets.load("x")
+    with pytest.raises(ValueError, match=r"^unknown dataset 'AirPassengers' \(did you mean 'airpassengers'\?\); "):
+        datasets.load("AirPassengers")  # as R and statsmodels spell it
+    with pytest.raises(ValueError, match=r"^unknown dataset \['x'\]; available"):  # was "unhashable type: 'list'"
+        datasets.load(["x"])
 
 
 @pytest.mark.parametrize("tau", [17, 30])
