@@ -179,6 +179,9 @@ def test_auto_keeps_a_network_it_cannot_compare_and_says_why(tmp_path):
                                       "--model", "auto", *extra])
         assert r.exit_code == 0, r.stderr
         assert r.stderr.startswith("model auto: the network, not compared with the baselines: ") and words in r.stderr
+        quiet = CliRunner().invoke(main, ["forecast", str(path), "--target", "sales", "--horizon", "5", "--epochs",
+                                          "3", "--model", "auto", "--quiet", *extra])
+        assert quiet.exit_code == 0 and quiet.stderr == "", quiet.stderr  # --quiet: not even the choice
 
 
 def test_a_network_of_several_series_is_kept_and_says_why_none_replaces_it():
