@@ -36,8 +36,8 @@ def _partition(part, fc, id_col, horizon, meta, coverage=None):
 
 
 def _meta(fc, id_dtype, id_col, coverage=None):
-    """The forecasts' empty frame: the ids in ``id_dtype``, the times as the model forecasts them (timestamps in the unit and zone of its data, periods or
-    integer steps), floats."""
+    """The forecasts' empty frame: the ids in ``id_dtype``, the times as the model forecasts them
+    (timestamps in the unit and zone of its data, periods or integer steps), floats."""
     time_name, target = fc.time_name_ or "ds", fc.targets_[0]
     if str(fc.index_kind_).startswith("period"):
         times = pd.api.types.pandas_dtype(fc.index_kind_)
@@ -92,10 +92,12 @@ def predict(fc, ddf, horizon=None, coverage=None):
         raise DataError(f"tsgate.dask.predict needs a model fit on long data ({pname('id_col')}), "
                         f"got one fit on {fc.form_!r} data")
     id_col = fc.id_col_
+    from dask.dataframe.utils import meta_nonempty
+
     whole = _whole_series(ddf, id_col)
-    fake = whole._meta_nonempty  # Dask's sample values of the frame's dtypes
-    sample = fake[id_col] if id_col in fake.columns else fake.index.to_series()
-    id_dtype = pd.Series(list(sample.iloc[:1])).dtype  # the forecasts' ids: a list of the ids, as predict builds them
+    stored = whole.dtypes[id_col] if id_col in whole.columns else whole.index.dtype
+    sample = meta_nonempty(pd.Series(dtype=stored)).iloc[:1]  # Dask's sample value of that dtype
+    id_dtype = pd.Series(list(sample)).dtype  # the forecasts' ids: a list of the ids, as predict builds them
     meta = _meta(fc, id_dtype, id_col, coverage)  # checks the coverage before any work
     return whole.map_partitions(_partition, fc, id_col, horizon, meta, coverage, meta=meta)
 
