@@ -209,8 +209,10 @@ def _check_id_col(X, id_col, time_col, target, known_freq):
                  else f"it is {pname('X')}'s time column (its one datetime column)")
         raise DataError(f"{pname('id_col')} {id_col!r} names the series, but {given}; name the column that tells "
                         "the series apart")
+    if known_freq is not None:  # newer rows of a fitted model: one per series is enough
+        return
     sizes = X.groupby(id_col, sort=False).size()
-    if known_freq is None and len(sizes) > 1 and sizes.max() < 3:
+    if len(sizes) > 1 and sizes.max() < 3:
         raise DataError(f"every series of {pname('id_col')} {id_col!r} has fewer than 3 rows ({len(sizes)} series in "
                         f"{rows(len(X))}), too few to infer the time step; is {id_col!r} the column that "
                         "tells the series apart?")
