@@ -42,6 +42,9 @@ def test_adding_problem():
     assert (np.argmax(X[:, :, 1], axis=1) < 10).all()
     marked = (X[:, :, 0] * X[:, :, 1]).sum(1)
     assert np.allclose(y, 0.5 + marked / 4)
+    values, last_mark = X[:, :, 0], 59 - np.argmax(X[:, ::-1, 1], axis=1)  # uniform in [-1, 1]
+    assert -1 <= values.min() < -0.99 and 0.99 < values.max() <= 1
+    assert last_mark.max() == 60 // 2 - 2  # the second marker among the first length/2 - 1 steps (Sec. 5.4)
 
 
 def test_delayed_echo():
