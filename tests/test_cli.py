@@ -46,6 +46,9 @@ def test_forecast_to_stdout_and_files(csv, tmp_path):
     code, _, err = run(["forecast", csv, "--horizon", 6, "--out", tmp_path / "f.csv", "--save-model", model,
                         "--epochs", 15])
     assert code == 0
+    vs = load(model).val_scores_  # the summary's ratio is the network's validation MAE over seasonal naive's
+    assert f"vs seasonal naive {vs['seasonal_naive_mae']:.4g} (ratio {vs['mae'] / vs['seasonal_naive_mae']:.2f}, " \
+        in err, err
     assert "validation MAE" in err and "seasonal naive" in err and "time" in err
     code, _, err = run(["forecast", csv, "--horizon", 6, "--window-norm", "seasonal_ratio", "--epochs", 5])
     assert code == 0 and "norm=seasonal_ratio" in err
@@ -309,8 +312,9 @@ def test_strategy_ensemble_and_time_budget_options_build_the_python_model(csv):
     from tsgate import LSTMForecaster
 
     code, out, err = run(["forecast", csv, "--horizon", 6, "--strategy", "recursive", "--ensemble", 2,
-                          "--time-budget", 600, "--epochs", 15])
+                          "--time-budget", 600, "--epochs", 15, "--save-model", csv.parent / "e2.tsgate"])
     assert code == 0, err
+    assert load(csv.parent / "e2.tsgate").n_jobs == -1  # an ensemble trains on all cores, as --help says
     assert "strategy=recursive ensemble=2 (median)" in err
     fc = LSTMForecaster(horizon=6, strategy="recursive", n_models=2, time_budget=600, max_epochs=15,
                         random_state=0).fit(pd.read_csv(csv, index_col=0, parse_dates=True))
