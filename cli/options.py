@@ -257,8 +257,10 @@ def _history_and_future(df, fc, file=None):
     fitted = getattr(fc, "targets_", None)  # a saved model's, whether --target named it or not
     target = est.target or (fitted[0] if fitted else None)
     if target is None or target not in df.columns:
-        raise UserError("with --id-col and --future-covariates, name the target column with --target (one of "
-                        f"the numeric columns {_numeric(df, [id_col, *covariates])})")
+        left = _numeric(df, [id_col, *covariates])
+        which = f"one of the numeric columns {left}" if left else "the file has no numeric column but --id-col's and " \
+            "--future-covariates'"
+        raise UserError(f"with --id-col and --future-covariates, name the target column with --target ({which})")
     later = _up_to_last_value(df, [target], id_col)
     future = df[~later]
     return df[later], (future[[id_col, *covariates]] if len(future) else None)

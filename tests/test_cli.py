@@ -774,6 +774,10 @@ def test_a_long_file_with_future_covariates_finds_its_target_as_a_single_series_
     pd.concat(parts).assign(price=1.0).to_csv(path, index=False)  # two candidates: still to be named
     code, _, err = run(["forecast", path, "--id-col", "store", "--future-covariates", "promo", *FAST])
     assert code == 2 and "name the target column with --target (one of the numeric columns ['sales', 'price'])" in err
+    pd.concat(parts).drop(columns="sales").to_csv(tmp_path / "none.csv", index=False)  # no candidate at all
+    code, _, err = run(["forecast", tmp_path / "none.csv", "--id-col", "store", "--future-covariates", "promo", *FAST])
+    assert code == 2 and err.strip().endswith("name the target column with --target (the file has no numeric column "
+                                              "but --id-col's and --future-covariates')"), err
     code, out, err = run(["forecast", path, "--id-col", "store", "--future-covariates", "promo", "--target", "sales",
                           "--model", "naive", "--quiet"])  # a baseline reads no covariate: it had 'promo' as a target
     assert code == 0 and pd.read_csv(io.StringIO(out)).groupby("store").size().tolist() == [7, 7], err

@@ -624,6 +624,9 @@ def test_bad_frames(mutate, msg):
 @pytest.mark.parametrize("mutate,msg", [
     (lambda d: d.assign(y=d["y"].astype(str)),
      "^no numeric column to forecast: 'y' \\((object|str): '10.02[0-9]*', ...\\); convert"),
+    (lambda d: d.assign(y=d["y"].map(lambda v: f"{v:.3f}".replace(".", ","))),  # a CSV's decimal commas
+     r"^no numeric column to forecast: 'y' \((object|str): '10,0[0-9]+', ...\); convert the values to numbers "
+     r"\(decimal commas\? read the file with decimal=','\)$"),
     (lambda d: d.set_axis(d.index.astype(str)), "got Index of strings \\(first '2000-01-01'\\): parse it, e.g. "
                                                 "with pd.to_datetime$"),
 ])

@@ -107,9 +107,13 @@ def test_a_positive_series_that_never_reached_zero_is_left_alone_until_it_does()
 def test_true_refuses_negative_targets_by_name_in_python_and_on_the_command_line(tmp_path):
     y = _counts()
     y.iloc[30] = -2.0
-    with pytest.raises(DataError, match=r"nonnegative=True, but series 'cases' has 1 negative value\(s\), "
+    with pytest.raises(DataError, match=r"nonnegative=True, but series 'cases' has 1 negative value, "
                                         r"the first -2 at 2002-07-01"):
         LSTMForecaster(nonnegative=True, **FAST).fit(y)
+    y.iloc[31] = -1.0
+    with pytest.raises(DataError, match=r"has 2 negative values, the first -2 at 2002-07-01 \(lowest -2\)"):
+        LSTMForecaster(nonnegative=True, **FAST).fit(y)
+    y.iloc[31] = 0.0
     with pytest.raises(DataError, match="nonnegative=True"):
         BaselineForecaster("naive", nonnegative=True).fit(y)
     path = tmp_path / "c.csv"

@@ -271,7 +271,9 @@ def column_roles(df, target, future_covariates, strategy="direct"):
         if not targets and non_numeric:
             dtypes = ", ".join(f"{c!r} ({df[c].dtype}: {next(iter(df[c].dropna()), '')!r}, ...)"
                                for c in non_numeric[:5])
-            raise DataError(f"no numeric column to forecast: {dtypes}; convert the values to numbers")
+            commas = any(df[c].astype(str).str.fullmatch(r"-?\d+,\d+").any() for c in non_numeric[:5])
+            hint = f" (decimal commas? read the file with {pname('decimal', ',')})" if commas else ""
+            raise DataError(f"no numeric column to forecast: {dtypes}; convert the values to numbers{hint}")
         if len(targets) != 1:
             scope = f" not in {pname('future_covariates')}" if future else ""
             flags = [c for c in cols if c not in future and pd.api.types.is_bool_dtype(df[c])] if not targets else []
