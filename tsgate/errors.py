@@ -128,6 +128,11 @@ def speaking(vocabulary):
         _VOCABULARY.reset(token)
 
 
+def plural(n, noun):
+    """``n`` of ``noun`` as a message says it: '1 row', '5 rows', '2 negative values'."""
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
 def rows(n):
     """``n`` rows as a message says it: '1 row', '5 rows'."""
-    return f"{n} row" + ("" if n == 1 else "s")
+    return plural(n, "row")

@@ -13,7 +13,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from .errors import DataError, ParameterError, option, rows
+from .errors import DataError, ParameterError, option, plural, rows
 from .errors import name as pname
 from .times import to_times
 
@@ -114,8 +114,7 @@ def _datetime_freq(idx, name, fill=None, known=None):
             return grid.freqstr, grid
         if grid is not None and known is not None:  # newer rows of a fitted model's step, some missing
             missing = grid.difference(idx)
-            stamps = f"{len(missing)} timestamp" + ("" if len(missing) == 1 else "s")
-            raise DataError(f"{pname(name)} has no row for {when(missing[0])} ({stamps} "
+            raise DataError(f"{pname(name)} has no row for {when(missing[0])} ({plural(len(missing), 'timestamp')} "
                             f"missing between {when(idx[0])} and {when(idx[-1])} at the data's step {known})")
         gaps = " or " + _fill_hint() if grid is not None else ""  # timestamps missing from a regular grid
         raise DataError(f"{pname(name)} has an irregular time index: cannot infer a frequency "

@@ -22,7 +22,7 @@ bound below zero covers nothing more.
 
 import numpy as np
 
-from .errors import DataError, option
+from .errors import DataError, option, plural
 from .frames import when
 
 
@@ -62,8 +62,7 @@ def check_targets(setting, ys, ids, indexes):
         if neg.size:
             flag = option("nonnegative")  # the command line's flag, else the Python parameter
             said, other = (flag, f"leave {flag} out") if flag else ("nonnegative=True", "use nonnegative='auto'")
-            values = f"{neg.size} negative value" + ("" if neg.size == 1 else "s")
-            raise DataError(f"{said}, but series {sid!r} has {values}, the first "
+            raise DataError(f"{said}, but series {sid!r} has {plural(neg.size, 'negative value')}, the first "
                             f"{y[neg[0]]:.6g} at {when(index[neg[0]])} (lowest {np.min(y[neg]):.6g}); {other}")
 
 

@@ -15,6 +15,7 @@ import pandas as pd
 from . import blend, fallback, frames
 from .calendar_features import calendar
 from .errors import DataError, ParameterError
+from .errors import rows as row_count
 from .errors import can_name, name as pname
 from .outliers import repair_each
 from .panel import Series, as_long, to_panel
@@ -275,8 +276,7 @@ class PanelIOMixin:
         and no end before it."""
         expected = frames.future_index(self.cutoffs_[k], self.freq_, 1)[0]  # the row after the data
         if len(series.y) < self.lookback_:
-            n = len(series.y)
-            raise DataError(f"{pname('X')} holds {n} row{'s' * (n > 1)} of series {series.id!r} from "
+            raise DataError(f"{pname('X')} holds {row_count(len(series.y))} of series {series.id!r} from "
                             f"{frames.when(series.index[0])}: give the rows that follow its data (from "
                             f"{frames.when(expected)}), or at least {self.lookback_} rows (the lookback)")
         new = series.index > self.cutoffs_[k]

@@ -14,7 +14,7 @@ import pandas as pd
 
 from . import conformal
 from .frames import as_periods, period_freq, when
-from .errors import DataError, NoOriginError, ParameterError
+from .errors import DataError, NoOriginError, ParameterError, plural
 from .errors import name as pname
 from .metrics import error_terms, interval_terms
 
@@ -60,7 +60,7 @@ def no_origin(rows, where, H, start, cutoff, stride=1):
     """The error of historical forecasts without an origin: the ``rows`` an origin needs
     ``where`` ('before it'), ``H`` rows after it, every ``stride``-th from ``start`` or the fitted ``cutoff``."""
     every = f" at {pname('stride', stride)}" if stride != 1 else ""
-    return NoOriginError(f"{pname('X')} has no origin with {rows} row{'s' * (rows != 1)} {where} and {H} after "
+    return NoOriginError(f"{pname('X')} has no origin with {plural(rows, 'row')} {where} and {H} after "
                          f"it{every}"
                      + (f" from {pname('start')} {when(start) if isinstance(start, pd.Timestamp) else repr(start)}"
                         if start is not None else
