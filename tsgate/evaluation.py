@@ -173,8 +173,7 @@ def _baseline_methods(baselines):
         return []
     if isinstance(baselines, (bool, np.bool_)) or (isinstance(baselines, str) and baselines == "all"):
         return [b for b in BASELINES if b != "seasonal_naive"]
-    names = [baselines] if isinstance(baselines, str) else list(baselines) if isinstance(baselines, (list, tuple)) \
-        else [baselines]
+    names = list(baselines) if isinstance(baselines, (list, tuple)) else [baselines]
     bad = [b for b in names if not isinstance(b, str) or b not in BASELINES]
     if bad:
         raise ParameterError(f"{pname('baselines')} must be 'all' (or True) or a list of {list(BASELINES)}; got "
